@@ -1,0 +1,1 @@
+"""civic-ledger: shared logic for the city ledger's Ape scripts and tests."""

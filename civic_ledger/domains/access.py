@@ -1,0 +1,11 @@
+"""The permission authority: deployed first, every other contract points at it."""
+
+from __future__ import annotations
+
+from civic_ledger.spec import ContractSpec
+
+MANAGER = "CityAccessManager"
+
+CONTRACTS = (
+    ContractSpec(name=MANAGER, domain="access", constructor_args=lambda ctx: (ctx.admin,)),
+)

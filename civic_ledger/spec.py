@@ -1,0 +1,62 @@
+"""Declarative description of the city's contracts: what to deploy, in which order, with which
+constructor arguments, which agency role may call each restricted function, and which
+one-time links (setter calls) wire contracts together.
+
+Each domain declares its contracts in `civic_ledger/domains/<domain>.py` as `CONTRACTS`; the
+deploy plan (`civic_ledger.deploy`) walks them in order, idempotently.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+
+class DeployContext(Protocol):
+    """What a constructor-argument or link resolver can ask while the plan runs."""
+
+    def address_of(self, contract: str) -> str:
+        """Address of a contract deployed earlier in the plan."""
+
+    @property
+    def treasury(self) -> str:
+        """The city treasury wallet (from the roles file)."""
+
+    @property
+    def admin(self) -> str:
+        """The account that holds ADMIN_ROLE while the plan runs (the deployer)."""
+
+
+Resolver = Callable[[DeployContext], Any]
+
+
+@dataclass(frozen=True)
+class Link:
+    """A one-time admin call wiring contracts together, applied only when `getter()` differs.
+
+    Example: Link("TitleRegistry", getter="taxModule", setter="setTaxModule",
+                  value=lambda ctx: ctx.address_of("PropertyTax"))
+    """
+
+    contract: str
+    getter: str
+    setter: str
+    value: Resolver
+
+
+@dataclass(frozen=True)
+class ContractSpec:
+    """One contract of the suite.
+
+    `restricted` maps a function signature (e.g. "register(bytes32,address,uint8)") to the role
+    name allowed to call it (a name from `civic_ledger.roles`, or "ADMIN" / "PUBLIC"). Every
+    function guarded by AccessManaged's `restricted` modifier must appear here: the deploy plan
+    sets it on the manager, and a test checks the list against the ABI.
+    """
+
+    name: str
+    domain: str
+    constructor_args: Callable[[DeployContext], Sequence[Any]] = lambda ctx: ()
+    restricted: Mapping[str, str] = field(default_factory=dict)
+    links: Sequence[Link] = ()
