@@ -1,0 +1,13 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.20;
+
+/// @title IRecordRegistry
+/// @notice What other city contracts read from the credit-record registry.
+interface IRecordRegistry {
+    /// @notice True when `recordId` exists, is not revoked, not expired and not under an open dispute.
+    function isValid(bytes32 recordId) external view returns (bool);
+
+    /// @notice True when `subject` holds a valid record of every required schema of policy
+    /// `policyId` and no valid adverse record of any of its disqualifying schemas.
+    function meetsPolicy(bytes32 subject, uint256 policyId) external view returns (bool);
+}
