@@ -1,0 +1,1 @@
+"""Click command groups behind `ape run admin ...`, one module per domain."""

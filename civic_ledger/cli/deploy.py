@@ -1,0 +1,115 @@
+"""`ape run deploy`: deploy the suite idempotently and write the deployment manifest."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+from ape.cli import ConnectedProviderCommand, network_option
+from rich.table import Table
+
+from civic_ledger.cli.common import (
+    account_option,
+    console,
+    default_manifest_path,
+    handle_errors,
+    load_account,
+    network_name,
+)
+from civic_ledger.config import load_roles_file
+from civic_ledger.deploy import DeployPlan, StepEvent
+from civic_ledger.paths import DEFAULT_ROLES_FILE
+
+STATUS_STYLE = {"done": "dim", "sent": "green", "adopted": "yellow", "reset": "yellow"}
+
+
+def print_event(event: StepEvent) -> None:
+    style = STATUS_STYLE.get(event.status, "")
+    gas = f" · gas {event.gas_used:,}" if event.gas_used else ""
+    tx = f" · tx {event.tx_hash[:12]}…" if event.tx_hash else ""
+    console.print(f"[{style}]{event.status:>7}[/] {event.detail}[dim]{tx}{gas}[/]")
+
+
+def run_deploy(account_alias: str | None, roles_file: Path, manifest_file: Path | None) -> Path:
+    """Run the deploy plan on the connected network; returns the manifest path."""
+    from ape import accounts, networks, project
+
+    if account_alias is None:
+        if network_name() != "local":
+            raise click.UsageError("--account is required on a non-local network")
+        account_alias = "TEST::0"
+    sender = load_account(account_alias)
+    roles = load_roles_file(roles_file)
+    path = manifest_file or default_manifest_path()
+    plan = DeployPlan(
+        project=project,
+        provider=networks.provider,
+        accounts=accounts,
+        sender=sender,
+        roles=roles,
+        manifest_path=path,
+        network_name=network_name(),
+        report=print_event,
+    )
+    sent: list[StepEvent] = []
+
+    def report(event: StepEvent) -> None:
+        if event.status in {"sent", "adopted"}:
+            sent.append(event)
+        print_event(event)
+
+    plan.report = report
+    manifest = plan.run()
+    table = Table(title=f"civic-ledger on {manifest.network} (chain {manifest.chain_id})")
+    for column in ("contract", "address", "block", "code hash"):
+        table.add_column(column)
+    for name, entry in manifest.contracts.items():
+        table.add_row(name, entry["address"], str(entry["block"]), entry["code_hash"][:18] + "…")
+    console.print(table)
+    gas = sum(e.gas_used or 0 for e in sent)
+    console.print(
+        f"{len(sent)} new transaction(s), {gas:,} gas · manifest: [bold]{path}[/]"
+        if sent
+        else f"nothing to do: everything already deployed and wired · manifest: [bold]{path}[/]"
+    )
+    return path
+
+
+@click.command(cls=ConnectedProviderCommand, short_help="Deploy the city's contracts")
+@network_option()
+@account_option(
+    required=False,
+    help_text="Ape account that deploys and holds ADMIN_ROLE until "
+    "handover (default on local chains: TEST::0).",
+)
+@click.option(
+    "--roles",
+    "roles_file",
+    type=click.Path(path_type=Path),
+    default=DEFAULT_ROLES_FILE,
+    show_default=True,
+    help="YAML file mapping agencies to wallets and roles.",
+)
+@click.option(
+    "--manifest",
+    "manifest_file",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Manifest path (default: deployments/<network>.json).",
+)
+@click.option("--print-manifest", is_flag=True, help="Print the manifest JSON at the end.")
+@handle_errors
+def cli(
+    account_alias: str | None, roles_file: Path, manifest_file: Path | None, print_manifest: bool
+) -> None:
+    """Deploy the suite to the selected network from a named Ape account, wire every
+    restricted function to its agency role, grant the roles listed in the roles file, and write
+    deployments/<network>.json.
+
+    Idempotent: a re-run verifies what the manifest records (code hashes) and sends only
+    missing steps; a run interrupted midway resumes from the journaled transactions.
+    """
+    path = run_deploy(account_alias, roles_file, manifest_file)
+    if print_manifest:
+        console.print_json(json.dumps(json.loads(path.read_text())))

@@ -1,0 +1,221 @@
+"""The roles file: which agency wallet holds which AccessManager roles on a network.
+
+Parsed from the YAML node tree (not plain `safe_load`) so every error names the file and line:
+
+    config/roles.local.yaml:12: agency 'tax_bureau': unknown role 'TAX_COLLECTOR'; known roles: ...
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from civic_ledger.roles import BY_NAME
+
+ADDRESS_RE = re.compile(r"^0x[0-9a-fA-F]{40}$")
+MAX_EXECUTION_DELAY = 2**32 - 1  # AccessManager delays are uint32 seconds
+
+
+class RolesFileError(ValueError):
+    """A roles file that cannot be used; the message names the file and line."""
+
+
+@dataclass(frozen=True)
+class AccountRef:
+    """A wallet given in the roles file: a literal address, an Ape account alias, a test
+    account index (local chains only), or the deploying account itself."""
+
+    address: str | None = None
+    alias: str | None = None
+    test_account: int | None = None
+    deployer: bool = False
+    line: int = 0
+
+    def describe(self) -> str:
+        if self.deployer:
+            return "the deployer"
+        if self.address:
+            return self.address
+        if self.alias:
+            return f"account '{self.alias}'"
+        return f"test account {self.test_account}"
+
+
+@dataclass(frozen=True)
+class Agency:
+    name: str
+    account: AccountRef
+    roles: tuple[str, ...]
+    execution_delay: int = 0
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class RolesConfig:
+    path: Path
+    admin: AccountRef
+    treasury: AccountRef
+    agencies: tuple[Agency, ...] = field(default_factory=tuple)
+    # Per-role grant delays (seconds) overriding the catalogue defaults; None = catalogue.
+    grant_delays: dict[str, int] = field(default_factory=dict)
+
+
+def _fail(path: Path, node: yaml.Node | None, message: str) -> RolesFileError:
+    line = node.start_mark.line + 1 if node is not None else 1
+    return RolesFileError(f"{path}:{line}: {message}")
+
+
+def _mapping(path: Path, node: yaml.Node, what: str) -> dict[str, tuple[yaml.Node, yaml.Node]]:
+    if not isinstance(node, yaml.MappingNode):
+        raise _fail(path, node, f"{what} must be a mapping (key: value)")
+    result: dict[str, tuple[yaml.Node, yaml.Node]] = {}
+    for key_node, value_node in node.value:
+        key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
+        if not isinstance(key, str):
+            raise _fail(path, key_node, f"{what}: keys must be plain names")
+        if key in result:
+            raise _fail(path, key_node, f"{what}: duplicate key '{key}'")
+        result[key] = (key_node, value_node)
+    return result
+
+
+def _scalar(path: Path, node: yaml.Node, what: str) -> str:
+    if not isinstance(node, yaml.ScalarNode):
+        raise _fail(path, node, f"{what} must be a single value")
+    return str(node.value)
+
+
+def _int(path: Path, node: yaml.Node, what: str, low: int, high: int) -> int:
+    text = _scalar(path, node, what)
+    try:
+        value = int(text, 0)
+    except ValueError:
+        raise _fail(path, node, f"{what} must be a whole number, got '{text}'") from None
+    if not low <= value <= high:
+        raise _fail(path, node, f"{what} must be between {low} and {high}, got {value}")
+    return value
+
+
+def _account(path: Path, node: yaml.Node, what: str, allow_deployer: bool) -> AccountRef:
+    fields = _mapping(path, node, what)
+    given = [k for k in ("address", "account", "test_account") if k in fields]
+    if len(given) != 1:
+        raise _fail(path, node, f"{what} needs exactly one of address / account / test_account")
+    key = given[0]
+    value_node = fields[key][1]
+    line = value_node.start_mark.line + 1
+    if key == "test_account":
+        index = _int(path, value_node, f"{what}.test_account", 0, 10_000)
+        return AccountRef(test_account=index, line=line)
+    text = _scalar(path, value_node, f"{what}.{key}")
+    if key == "account":
+        if not text:
+            raise _fail(path, value_node, f"{what}.account must name an Ape account alias")
+        return AccountRef(alias=text, line=line)
+    if text == "deployer":
+        if not allow_deployer:
+            raise _fail(path, value_node, f"{what}.address cannot be 'deployer'")
+        return AccountRef(deployer=True, line=line)
+    if not ADDRESS_RE.match(text):
+        raise _fail(
+            path, value_node, f"{what}.address '{text}' is not a 0x-prefixed 20-byte address"
+        )
+    return AccountRef(address=text, line=line)
+
+
+AGENCY_KEYS = {"address", "account", "test_account", "roles", "execution_delay"}
+
+
+def load_roles_file(path: str | Path) -> RolesConfig:
+    """Parse and validate a roles file. Raises RolesFileError naming the line at fault."""
+    path = Path(path)
+    try:
+        text = path.read_text()
+    except OSError as exc:
+        raise RolesFileError(f"{path}: cannot read roles file ({exc.strerror})") from None
+    try:
+        root = yaml.compose(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else 1
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise RolesFileError(f"{path}:{line}: not valid YAML: {problem}") from None
+    if root is None:
+        raise RolesFileError(f"{path}:1: the roles file is empty")
+    top = _mapping(path, root, "the roles file")
+    unknown = set(top) - {"admin", "treasury", "agencies", "grant_delays"}
+    for key in sorted(unknown):
+        raise _fail(
+            path,
+            top[key][0],
+            f"unknown top-level key '{key}' (expected admin, treasury, agencies, grant_delays)",
+        )
+    for required in ("admin", "treasury", "agencies"):
+        if required not in top:
+            raise _fail(path, root, f"missing top-level key '{required}'")
+
+    admin = _account(path, top["admin"][1], "admin", allow_deployer=True)
+    treasury = _account(path, top["treasury"][1], "treasury", allow_deployer=True)
+
+    agencies: list[Agency] = []
+    for name, (key_node, node) in _mapping(path, top["agencies"][1], "agencies").items():
+        what = f"agency '{name}'"
+        fields = _mapping(path, node, what)
+        for key in sorted(set(fields) - AGENCY_KEYS):
+            raise _fail(
+                path,
+                fields[key][0],
+                f"{what}: unknown key '{key}' (expected {', '.join(sorted(AGENCY_KEYS))})",
+            )
+        account_fields = yaml.MappingNode(
+            tag=node.tag,
+            value=[
+                (k, v) for k, v in node.value if k.value in ("address", "account", "test_account")
+            ],
+            start_mark=node.start_mark,
+            end_mark=node.end_mark,
+        )
+        account = _account(path, account_fields, what, allow_deployer=True)
+        if "roles" not in fields:
+            raise _fail(path, key_node, f"{what}: missing 'roles' (a list of role names)")
+        roles_node = fields["roles"][1]
+        if not isinstance(roles_node, yaml.SequenceNode) or not roles_node.value:
+            raise _fail(path, roles_node, f"{what}: 'roles' must be a non-empty list of role names")
+        roles: list[str] = []
+        for item in roles_node.value:
+            role_name = _scalar(path, item, f"{what} role").upper()
+            if role_name not in BY_NAME:
+                raise _fail(
+                    path,
+                    item,
+                    f"{what}: unknown role '{item.value}'; known roles: {', '.join(BY_NAME)}",
+                )
+            if role_name in roles:
+                raise _fail(path, item, f"{what}: role '{role_name}' listed twice")
+            roles.append(role_name)
+        delay = 0
+        if "execution_delay" in fields:
+            delay = _int(
+                path,
+                fields["execution_delay"][1],
+                f"{what}.execution_delay",
+                0,
+                MAX_EXECUTION_DELAY,
+            )
+        agencies.append(Agency(name, account, tuple(roles), delay, key_node.start_mark.line + 1))
+
+    grant_delays: dict[str, int] = {}
+    if "grant_delays" in top:
+        for name, (key_node, node) in _mapping(
+            path, top["grant_delays"][1], "grant_delays"
+        ).items():
+            if name.upper() not in BY_NAME:
+                raise _fail(path, key_node, f"grant_delays: unknown role '{name}'")
+            grant_delays[name.upper()] = _int(
+                path, node, f"grant_delays.{name}", 0, MAX_EXECUTION_DELAY
+            )
+
+    return RolesConfig(path, admin, treasury, tuple(agencies), grant_delays)

@@ -1,0 +1,551 @@
+"""The deploy plan: deploy the suite, wire permissions, grant agency roles — idempotently.
+
+Every on-chain action is a *step* with a stable id (`deploy:TitleRegistry`,
+`grant:REGISTRAR:0xabc…`, …). For each step the plan first asks the chain (or, where the chain
+has no getter, the manifest) whether it is already done; only missing steps send a transaction.
+Each transaction is signed, journaled in the manifest as pending (hash + nonce), then sent; once
+mined it is recorded as done. A crash at any point therefore resumes cleanly: a pending step is
+resolved from its receipt (adopted if mined, retried if it was dropped), never sent twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from eth_utils import keccak, to_checksum_address
+
+from civic_ledger.config import AccountRef, RolesConfig
+from civic_ledger.domains import all_contracts
+from civic_ledger.manifest import Manifest, ManifestError
+from civic_ledger.roles import ADMIN_ROLE, BY_NAME, PUBLIC_ROLE, ROLES
+from civic_ledger.spec import ContractSpec
+
+MANAGER = "CityAccessManager"
+EPHEMERAL_NETWORKS = {"local"}
+
+
+class DeployError(RuntimeError):
+    """The plan cannot proceed; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class StepEvent:
+    """What the plan reports for each step: `done` (already on chain), `sent`, `adopted`
+    (a journaled transaction from an interrupted run was found mined)."""
+
+    step: str
+    status: str
+    detail: str = ""
+    tx_hash: str | None = None
+    gas_used: int | None = None
+
+
+@dataclass(frozen=True)
+class Step:
+    """One idempotent action. Either `build` (a whole transaction, e.g. a deployment) or
+    `call` (calldata for a function of the AccessManager itself: such steps are batched per
+    phase into one `multicall` transaction holding only the missing ones)."""
+
+    id: str
+    description: str
+    is_done: Callable[[], bool]
+    build: Callable[[], Any] | None = None  # -> Ape TransactionAPI
+    call: Callable[[], bytes] | None = None  # -> calldata on the manager
+    after: Callable[[Any], dict[str, Any]] | None = None  # receipt -> extra manifest fields
+    needs_admin: bool = True
+
+
+def role_id(name: str) -> int:
+    if name.upper() == "ADMIN":
+        return ADMIN_ROLE
+    if name.upper() == "PUBLIC":
+        return PUBLIC_ROLE
+    return BY_NAME[name.upper()].id
+
+
+def selector(signature: str) -> bytes:
+    return keccak(text=signature)[:4]
+
+
+class DeployPlan:
+    """Runs the plan against the connected provider. `project`, `provider` and `accounts` are
+    Ape's objects (injected so tests and scripts share the code)."""
+
+    def __init__(
+        self,
+        *,
+        project: Any,
+        provider: Any,
+        accounts: Any,
+        sender: Any,
+        roles: RolesConfig,
+        manifest_path: Path,
+        network_name: str,
+        contracts: Iterable[ContractSpec] | None = None,
+        report: Callable[[StepEvent], None] = lambda event: None,
+    ) -> None:
+        self.project = project
+        self.provider = provider
+        self.accounts = accounts
+        self.sender = sender
+        self.roles = roles
+        self.network_name = network_name
+        self.specs = list(contracts) if contracts is not None else all_contracts()
+        self.report = report
+        self.manifest = self._open_manifest(manifest_path)
+        self._instances: dict[str, Any] = {}
+
+    # -- context offered to ContractSpec resolvers --------------------------------------
+
+    def address_of(self, contract: str) -> str:
+        return self.manifest.address_of(contract)
+
+    @property
+    def treasury(self) -> str:
+        return self.resolve(self.roles.treasury)
+
+    @property
+    def admin(self) -> str:
+        return self.sender.address
+
+    # -- manifest ----------------------------------------------------------------------
+
+    @property
+    def ephemeral(self) -> bool:
+        return self.network_name in EPHEMERAL_NETWORKS
+
+    def _open_manifest(self, path: Path) -> Manifest:
+        chain_id = self.provider.chain_id
+        genesis = self.provider.web3.eth.get_block(0)["hash"].hex()
+        fresh = Manifest.new(path, self.network_name, chain_id, genesis)
+        if not path.exists():
+            return fresh
+        manifest = Manifest.load(path)
+        same_chain = manifest.chain_id == chain_id and manifest.genesis_hash == genesis
+        if same_chain and self.ephemeral and not self._first_contract_alive(manifest):
+            same_chain = False  # a dev chain restarted from the same genesis: old state is gone
+        if same_chain:
+            return manifest
+        if self.ephemeral:
+            self.report(StepEvent("manifest", "reset", f"{path} describes an earlier dev chain"))
+            return fresh
+        raise ManifestError(
+            f"{path} belongs to chain {manifest.chain_id} (genesis {manifest.genesis_hash[:10]}…) "
+            f"but the connected chain is {chain_id} (genesis {genesis[:10]}…). "
+            "Connect to the right network, or move the manifest away to deploy anew."
+        )
+
+    def _first_contract_alive(self, manifest: Manifest) -> bool:
+        for entry in manifest.contracts.values():
+            return bool(self.provider.get_code(entry["address"]))
+        return True
+
+    # -- accounts ----------------------------------------------------------------------
+
+    def resolve(self, ref: AccountRef) -> str:
+        if ref.deployer:
+            return self.sender.address
+        if ref.address:
+            return to_checksum_address(ref.address)
+        if ref.alias:
+            try:
+                return self.accounts.load(ref.alias).address
+            except Exception as exc:  # Ape raises several kinds for a missing alias
+                raise DeployError(
+                    f"{self.roles.path}:{ref.line}: no Ape account named '{ref.alias}' "
+                    f"({exc.__class__.__name__}); import it with `ape accounts import {ref.alias}`"
+                ) from None
+        if not self.ephemeral:
+            raise DeployError(
+                f"{self.roles.path}:{ref.line}: test_account is only allowed on local dev "
+                f"chains, not on '{self.network_name}'; give the agency's address instead"
+            )
+        test_accounts = self.accounts.test_accounts
+        if ref.test_account is None or ref.test_account >= len(test_accounts):
+            raise DeployError(
+                f"{self.roles.path}:{ref.line}: test account {ref.test_account} does not exist "
+                f"(this chain has {len(test_accounts)}; see `test.number_of_accounts`)"
+            )
+        return test_accounts[ref.test_account].address
+
+    # -- contracts ---------------------------------------------------------------------
+
+    def instance(self, name: str) -> Any:
+        if name not in self._instances:
+            container = getattr(self.project, name)
+            self._instances[name] = container.at(self.address_of(name))
+        return self._instances[name]
+
+    @property
+    def manager(self) -> Any:
+        return self.instance(MANAGER)
+
+    def _bytecode_hash(self, name: str) -> str:
+        container = getattr(self.project, name)
+        return "0x" + keccak(hexstr=container.contract_type.deployment_bytecode.bytecode).hex()
+
+    def _code_hash(self, address: str) -> str:
+        return "0x" + keccak(bytes(self.provider.get_code(address))).hex()
+
+    def _verify_deployed(self, name: str) -> bool:
+        entry = self.manifest.contracts.get(name)
+        if entry is None:
+            return False
+        address = entry["address"]
+        on_chain = self._code_hash(address)
+        if not self.provider.get_code(address):
+            raise DeployError(
+                f"manifest says {name} is at {address} but there is no code there: "
+                "wrong network, or the chain was reset (move the manifest away to deploy anew)"
+            )
+        if on_chain != entry["code_hash"]:
+            raise DeployError(
+                f"code at {address} does not match the code hash recorded for {name} "
+                f"({on_chain[:12]}… != {entry['code_hash'][:12]}…): refusing to continue"
+            )
+        if self._bytecode_hash(name) != entry["bytecode_hash"]:
+            raise DeployError(
+                f"{name} changed since it was deployed at {address} (compiled bytecode differs "
+                "from the manifest). Deploy to a fresh network, or move the manifest away."
+            )
+        return True
+
+    def _compiler_info(self, name: str) -> dict[str, Any]:
+        for compiler in self.project.manifest.compilers or []:
+            if name in (compiler.contractTypes or []):
+                settings = compiler.settings or {}
+                return {
+                    "name": compiler.name,
+                    "version": compiler.version,
+                    "evm_version": settings.get("evmVersion"),
+                    "optimizer": settings.get("optimizer"),
+                }
+        return {}
+
+    def _deploy_steps(self) -> Iterator[Step]:
+        for spec in self.specs:
+
+            def build(spec: ContractSpec = spec) -> Any:
+                args = list(spec.constructor_args(self))
+                self.manifest.data.setdefault("constructor_args", {})[spec.name] = [
+                    str(a) for a in args
+                ]
+                return getattr(self.project, spec.name)(*args, sender=self.sender)
+
+            def after(receipt: Any, spec: ContractSpec = spec) -> dict[str, Any]:
+                address = receipt.contract_address
+                self.manifest.contracts[spec.name] = {
+                    "address": address,
+                    "tx_hash": receipt.txn_hash,
+                    "block": receipt.block_number,
+                    "code_hash": self._code_hash(address),
+                    "bytecode_hash": self._bytecode_hash(spec.name),
+                    "domain": spec.domain,
+                    "compiler": self._compiler_info(spec.name),
+                }
+                return {"address": address}
+
+            yield Step(
+                id=f"deploy:{spec.name}",
+                description=f"deploy {spec.name}",
+                is_done=lambda spec=spec: self._verify_deployed(spec.name),
+                build=build,
+                after=after,
+                needs_admin=False,
+            )
+
+    # -- permissions -------------------------------------------------------------------
+
+    def _function_role_steps(self) -> Iterator[Step]:
+        for spec in self.specs:
+            by_role: dict[int, list[str]] = {}
+            for signature, role_name in spec.restricted.items():
+                by_role.setdefault(role_id(role_name), []).append(signature)
+            for rid, signatures in sorted(by_role.items()):
+                selectors = [selector(sig) for sig in signatures]
+
+                def done(spec: ContractSpec = spec, rid: int = rid, sels: list = selectors) -> bool:
+                    target = self.address_of(spec.name)
+                    return all(self.manager.getTargetFunctionRole(target, s) == rid for s in sels)
+
+                def call(
+                    spec: ContractSpec = spec, rid: int = rid, sels: list = selectors
+                ) -> bytes:
+                    return self._encode(
+                        "setTargetFunctionRole", self.address_of(spec.name), sels, rid
+                    )
+
+                name = _role_name(rid)
+                yield Step(
+                    id=f"function-role:{spec.name}:{name}",
+                    description=f"{spec.name}: {', '.join(signatures)} -> {name}",
+                    is_done=done,
+                    call=call,
+                )
+
+    def _role_steps(self) -> Iterator[Step]:
+        guardian = BY_NAME["GUARDIAN"].id
+        for r in ROLES:
+            yield Step(
+                id=f"label:{r.name}",
+                description=f"label role {r.id} as {r.label!r}",
+                is_done=lambda r=r: (
+                    f"label:{r.name}" in self.manifest.steps
+                    and self.manifest.steps[f"label:{r.name}"].get("label") == r.label
+                ),
+                call=lambda r=r: self._encode("labelRole", r.id, r.label),
+                after=lambda receipt, r=r: {"label": r.label},
+            )
+            if r.id != guardian:
+                yield Step(
+                    id=f"guardian:{r.name}",
+                    description=f"GUARDIAN can cancel scheduled {r.name} operations",
+                    is_done=lambda r=r: self.manager.getRoleGuardian(r.id) == guardian,
+                    call=lambda r=r: self._encode("setRoleGuardian", r.id, guardian),
+                )
+
+    def _grant_steps(self) -> Iterator[Step]:
+        summary: dict[str, Any] = {}
+        for agency in self.roles.agencies:
+            address = self.resolve(agency.account)
+            summary[agency.name] = {"address": address, "roles": list(agency.roles)}
+            for name in agency.roles:
+                rid = BY_NAME[name].id
+
+                def done(
+                    rid: int = rid, address: str = address, delay: int = agency.execution_delay
+                ) -> bool:
+                    since, current, pending, effect = self.manager.getAccess(rid, address)
+                    if since == 0:
+                        return False
+                    return current == delay if effect == 0 else pending == delay
+
+                yield Step(
+                    id=f"grant:{name}:{address}",
+                    description=f"grant {name} to {agency.name} ({address})"
+                    + (
+                        f" with execution delay {agency.execution_delay}s"
+                        if agency.execution_delay
+                        else ""
+                    ),
+                    is_done=done,
+                    call=lambda rid=rid, address=address, delay=agency.execution_delay: (
+                        self._encode("grantRole", rid, address, delay)
+                    ),
+                )
+        self.manifest.data["roles"] = {
+            "treasury": self.treasury,
+            "admin": self._final_admin(),
+            "agencies": summary,
+        }
+
+    def _grant_delay_steps(self) -> Iterator[Step]:
+        for r in ROLES:
+            delay = self.roles.grant_delays.get(r.name, r.grant_delay)
+            step_id = f"grant-delay:{r.name}"
+
+            def done(r: Any = r, delay: int = delay, step_id: str = step_id) -> bool:
+                if self.manager.getRoleGrantDelay(r.id) == delay:
+                    return True
+                # Changes take effect after AccessManager's minSetback: the getter still shows
+                # the old value, so the manifest tells whether this value was already set.
+                return self.manifest.steps.get(step_id, {}).get("delay") == delay
+
+            yield Step(
+                id=step_id,
+                description=f"new {r.name} members wait {delay}s before their role is active",
+                is_done=done,
+                call=lambda r=r, delay=delay: self._encode("setGrantDelay", r.id, delay),
+                after=lambda receipt, delay=delay: {"delay": delay},
+            )
+
+    def _link_steps(self) -> Iterator[Step]:
+        for spec in self.specs:
+            for link in spec.links:
+
+                def done(link: Any = link) -> bool:
+                    current = getattr(self.instance(link.contract), link.getter)()
+                    return _same(current, link.value(self))
+
+                yield Step(
+                    id=f"link:{link.contract}.{link.setter}",
+                    description=f"{link.contract}.{link.setter}(…)",
+                    is_done=done,
+                    build=lambda link=link: getattr(
+                        self.instance(link.contract), link.setter
+                    ).as_transaction(link.value(self), sender=self.sender),
+                )
+
+    def _final_admin(self) -> str:
+        return self.resolve(self.roles.admin)
+
+    def _handover_steps(self) -> Iterator[Step]:
+        final_admin = self._final_admin()
+        if final_admin == self.sender.address:
+            return
+        yield Step(
+            id=f"admin:grant:{final_admin}",
+            description=f"grant ADMIN_ROLE to the city's admin {final_admin}",
+            is_done=lambda: self.manager.hasRole(ADMIN_ROLE, final_admin)[0],
+            build=lambda: self.manager.grantRole.as_transaction(
+                ADMIN_ROLE, final_admin, 0, sender=self.sender
+            ),
+        )
+        yield Step(
+            id=f"admin:renounce:{self.sender.address}",
+            description=f"deployer {self.sender.address} renounces ADMIN_ROLE",
+            is_done=lambda: not self.manager.hasRole(ADMIN_ROLE, self.sender.address)[0],
+            build=lambda: self.manager.renounceRole.as_transaction(
+                ADMIN_ROLE, self.sender.address, sender=self.sender
+            ),
+        )
+
+    def _encode(self, function: str, *args: Any) -> bytes:
+        return bytes(getattr(self.manager, function).encode_input(*args))
+
+    PHASES = (
+        "_deploy_steps",
+        "_function_role_steps",
+        "_role_steps",
+        "_grant_steps",
+        "_grant_delay_steps",
+        "_link_steps",
+        "_handover_steps",
+    )
+
+    def steps(self) -> Iterator[Step]:
+        """Every step of the plan (phases are generated lazily: later phases read addresses
+        that earlier phases deploy)."""
+        for phase in self.PHASES:
+            yield from getattr(self, phase)()
+
+    # -- execution ---------------------------------------------------------------------
+
+    def run(self) -> Manifest:
+        """Run every missing step. Returns the manifest (saved after every transaction)."""
+        self.manifest.data["deployer"] = self.manifest.data.get("deployer") or self.sender.address
+        self.manifest.save()
+        for phase in self.PHASES:
+            self._run_phase(list(getattr(self, phase)()))
+        self.manifest.save()
+        return self.manifest
+
+    def _run_phase(self, steps: list[Step]) -> None:
+        by_id = {step.id: step for step in steps}
+        for key, entry in list(self.manifest.pending.items()):
+            items = [by_id[i] for i in entry["items"] if i in by_id]
+            if items and (receipt := self._resolve_pending(key)) is not None:
+                self._record(items, receipt, status="adopted")
+        todo: list[Step] = []
+        for step in steps:
+            if step.is_done():
+                self.report(StepEvent(step.id, "done", step.description))
+            else:
+                todo.append(step)
+        if todo and any(step.needs_admin for step in todo) and not self._sender_is_admin():
+            raise DeployError(
+                f"step '{todo[0].description}' needs ADMIN_ROLE on {MANAGER}, which "
+                f"{self.sender.address} no longer holds: have the city's admin "
+                "(multisig/timelock) execute it"
+            )
+        for step in todo:
+            if step.build is not None:
+                self._send([step], step.build())
+        batch = [step for step in todo if step.call is not None]
+        if batch:
+            calls = [step.call() for step in batch]
+            self._send(batch, self.manager.multicall.as_transaction(calls, sender=self.sender))
+
+    def _send(self, steps: list[Step], txn: Any) -> None:
+        """Sign, journal as pending, send, record. One transaction for `steps`."""
+        txn = self.sender.prepare_transaction(txn)
+        signed = self.sender.sign_transaction(txn)
+        if signed is None:
+            raise DeployError(f"the transaction for '{steps[0].description}' was not signed")
+        self.manifest.pending[steps[0].id] = {
+            "tx_hash": "0x" + bytes(signed.txn_hash).hex(),
+            "nonce": signed.nonce,
+            "sender": self.sender.address,
+            "items": [step.id for step in steps],
+        }
+        self.manifest.save()
+        receipt = self.provider.send_transaction(signed)
+        self._record(steps, receipt, status="sent")
+
+    def _record(self, steps: list[Step], receipt: Any, status: str) -> None:
+        share = len(steps)
+        for step in steps:
+            extra = step.after(receipt) if step.after else {}
+            self.manifest.pending.pop(step.id, None)
+            self.manifest.steps[step.id] = {
+                "tx_hash": receipt.txn_hash,
+                "block": receipt.block_number,
+                "gas_used": receipt.gas_used,
+                **({"batch_size": share} if share > 1 else {}),
+                **extra,
+            }
+        self.manifest.save()
+        for step in steps:
+            self.report(
+                StepEvent(
+                    step.id,
+                    status,
+                    step.description,
+                    receipt.txn_hash,
+                    receipt.gas_used if step is steps[0] else None,
+                )
+            )
+
+    def _resolve_pending(self, key: str) -> Any | None:
+        """A transaction journaled by an interrupted run: its receipt if it was mined
+        successfully; None (and the journal entry dropped) if it failed or was dropped."""
+        from web3.exceptions import TransactionNotFound
+
+        pending = self.manifest.pending[key]
+        web3 = self.provider.web3
+        tx_hash = pending["tx_hash"]
+        try:
+            web3.eth.get_transaction_receipt(tx_hash)
+        except TransactionNotFound:
+            nonce_used = web3.eth.get_transaction_count(pending["sender"]) > pending["nonce"]
+            try:
+                web3.eth.get_transaction(tx_hash)
+                known = True
+            except TransactionNotFound:
+                known = False
+            if nonce_used or not known:
+                self.manifest.pending.pop(key)
+                self.manifest.save()
+                return None
+            web3.eth.wait_for_transaction_receipt(tx_hash, timeout=120)
+        receipt = self.provider.get_receipt(tx_hash)
+        if receipt.failed:
+            self.manifest.pending.pop(key)
+            self.manifest.save()
+            return None
+        return receipt
+
+    def _sender_is_admin(self) -> bool:
+        if MANAGER not in self.manifest.contracts:
+            return True
+        return bool(self.manager.hasRole(ADMIN_ROLE, self.sender.address)[0])
+
+
+def _role_name(rid: int) -> str:
+    if rid == ADMIN_ROLE:
+        return "ADMIN"
+    if rid == PUBLIC_ROLE:
+        return "PUBLIC"
+    for r in ROLES:
+        if r.id == rid:
+            return r.name
+    return str(rid)
+
+
+def _same(current: Any, wanted: Any) -> bool:
+    if isinstance(current, str) and isinstance(wanted, str):
+        return current.lower() == wanted.lower()
+    return current == wanted

@@ -1,0 +1,10 @@
+"""Well-known project paths."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CONFIG_DIR = ROOT / "config"
+DEPLOYMENTS_DIR = ROOT / "deployments"
+DEFAULT_ROLES_FILE = CONFIG_DIR / "roles.local.yaml"

@@ -1,0 +1,117 @@
+"""Shared fixtures: the whole suite deployed once per session through the real deploy plan
+(the same code `ape run deploy` runs), agency accounts from config/roles.local.yaml, and Ape's
+automatic per-test chain isolation (snapshot/restore) on top."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from civic_ledger.config import RolesConfig, load_roles_file
+from civic_ledger.deploy import DeployPlan
+from civic_ledger.paths import DEFAULT_ROLES_FILE
+
+CITIZEN_INDICES = range(15, 20)
+
+
+class DeployedSuite:
+    """Contract name -> deployed Ape ContractInstance (plus the manifest that produced it)."""
+
+    def __init__(self, project: Any, plan: DeployPlan) -> None:
+        self.manifest = plan.manifest
+        self._contracts = {
+            name: getattr(project, name).at(entry["address"])
+            for name, entry in plan.manifest.contracts.items()
+        }
+
+    def __getitem__(self, name: str) -> Any:
+        return self._contracts[name]
+
+    def __contains__(self, name: str) -> bool:
+        return name in self._contracts
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._contracts)
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return self._contracts.get(name, default)
+
+
+@pytest.fixture(scope="session")
+def roles_config() -> RolesConfig:
+    return load_roles_file(DEFAULT_ROLES_FILE)
+
+
+@pytest.fixture(scope="session")
+def deployer(accounts: Any) -> Any:
+    return accounts[0]
+
+
+@pytest.fixture(scope="session")
+def agency(accounts: Any, roles_config: RolesConfig, deployer: Any) -> dict[str, Any]:
+    """Agency name (as in config/roles.local.yaml) -> its test account; plus `treasury` and
+    `deployer` (the admin on the dev chain)."""
+    named = {a.name: accounts[a.account.test_account] for a in roles_config.agencies}
+    named["treasury"] = accounts[roles_config.treasury.test_account]
+    named["deployer"] = deployer
+    return named
+
+
+@pytest.fixture(scope="session")
+def outsider(accounts: Any) -> Any:
+    """An account with no role at all."""
+    return accounts[CITIZEN_INDICES.stop - 1]
+
+
+@pytest.fixture(scope="session")
+def citizens(accounts: Any) -> list[Any]:
+    """Spare accounts to act as controllers of persons and enterprises (the last one is the
+    `outsider`, kept identity-less)."""
+    return [accounts[i] for i in CITIZEN_INDICES][:-1]
+
+
+def deploy_suite(
+    project: Any,
+    networks: Any,
+    accounts: Any,
+    sender: Any,
+    manifest_path: Path,
+    roles: RolesConfig,
+    contracts: Any = None,
+) -> DeployPlan:
+    plan = DeployPlan(
+        project=project,
+        provider=networks.provider,
+        accounts=accounts_manager(),
+        sender=sender,
+        roles=roles,
+        manifest_path=manifest_path,
+        network_name=networks.provider.network.name,
+        contracts=contracts,
+    )
+    plan.run()
+    return plan
+
+
+def accounts_manager() -> Any:
+    from ape import accounts
+
+    return accounts
+
+
+@pytest.fixture(scope="session")
+def suite(
+    project: Any,
+    networks: Any,
+    accounts: Any,
+    deployer: Any,
+    roles_config: RolesConfig,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> DeployedSuite:
+    """The whole suite deployed and wired once per session (deploy plan, all domains)."""
+    manifest = tmp_path_factory.mktemp("deployments") / "local.json"
+    plan = deploy_suite(project, networks, accounts, deployer, manifest, roles_config)
+    return DeployedSuite(project, plan)

@@ -1,0 +1,334 @@
+"""The deploy plan on the embedded chain: deploy, wiring, idempotence, crash-resume, handover.
+
+Uses the access domain plus CityToken (a small AccessManaged contract with a TREASURER-only
+function) so the foundation is tested independently of the other domains; the full suite's
+deployment is exercised by the `suite` fixture in every domain's tests."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import ape
+import pytest
+
+from civic_ledger.config import AccountRef
+from civic_ledger.deploy import DeployError, DeployPlan, StepEvent, selector
+from civic_ledger.domains import access
+from civic_ledger.manifest import Manifest
+from civic_ledger.roles import ADMIN_ROLE, BY_NAME, ROLES
+from civic_ledger.spec import ContractSpec
+
+TREASURER = BY_NAME["TREASURER"].id
+GUARDIAN = BY_NAME["GUARDIAN"].id
+
+SPECS = (
+    *access.CONTRACTS,
+    ContractSpec(
+        name="CityToken",
+        domain="test",
+        constructor_args=lambda ctx: (ctx.address_of("CityAccessManager"),),
+        restricted={
+            "mint(address,uint256)": "TREASURER",
+            "burnFrom(address,uint256)": "TREASURER",
+            "burn(uint256)": "TREASURER",
+        },
+    ),
+)
+
+
+def make_plan(project, networks, sender, roles, path: Path, events: list[StepEvent] | None = None):
+    from ape import accounts as accounts_manager
+
+    return DeployPlan(
+        project=project,
+        provider=networks.provider,
+        accounts=accounts_manager,
+        sender=sender,
+        roles=roles,
+        manifest_path=path,
+        network_name=networks.provider.network.name,
+        contracts=SPECS,
+        report=(events.append if events is not None else lambda e: None),
+    )
+
+
+@pytest.fixture
+def manifest_path(tmp_path: Path) -> Path:
+    return tmp_path / "deployments" / "local.json"
+
+
+@pytest.fixture
+def deployed(project, networks, deployer, roles_config, manifest_path):
+    events: list[StepEvent] = []
+    plan = make_plan(project, networks, deployer, roles_config, manifest_path, events)
+    plan.run()
+    return plan, events
+
+
+def sent(events: list[StepEvent]) -> list[StepEvent]:
+    return [e for e in events if e.status in {"sent", "adopted"}]
+
+
+def test_deploy_writes_complete_manifest(deployed, manifest_path, networks, chain):
+    _, events = deployed
+    data = json.loads(manifest_path.read_text())
+    assert data["chain_id"] == networks.provider.chain_id
+    assert data["genesis_hash"] == networks.provider.web3.eth.get_block(0)["hash"].hex()
+    assert set(data["contracts"]) == {"CityAccessManager", "CityToken"}
+    for entry in data["contracts"].values():
+        code = networks.provider.get_code(entry["address"])
+        assert len(code) > 0
+        assert entry["code_hash"].startswith("0x") and len(entry["code_hash"]) == 66
+        assert entry["compiler"]["version"].startswith("0.8.28")
+        assert entry["compiler"]["evm_version"] == "london"
+        receipt = chain.get_receipt(entry["tx_hash"])
+        assert receipt.contract_address == entry["address"]
+        assert receipt.block_number == entry["block"]
+    assert data["pending"] == {}
+    assert len(sent(events)) == len(data["steps"])
+
+
+def test_roles_granted_and_functions_wired(deployed, roles_config, accounts):
+    plan, _ = deployed
+    manager, token = plan.instance("CityAccessManager"), plan.instance("CityToken")
+    for agency in roles_config.agencies:
+        account = accounts[agency.account.test_account]
+        for name in agency.roles:
+            is_member, delay = manager.hasRole(BY_NAME[name].id, account)
+            assert is_member and delay == agency.execution_delay
+    for signature in ("mint(address,uint256)", "burnFrom(address,uint256)", "burn(uint256)"):
+        assert manager.getTargetFunctionRole(token, selector(signature)) == TREASURER
+    for r in ROLES:
+        assert manager.getRoleGuardian(r.id) == (ADMIN_ROLE if r.id == GUARDIAN else GUARDIAN)
+
+
+def test_role_labels_emitted(deployed, chain):
+    plan, _ = deployed
+    manager = plan.instance("CityAccessManager")
+    labels = {}
+    for r in ROLES:
+        receipt = chain.get_receipt(plan.manifest.steps[f"label:{r.name}"]["tx_hash"])
+        for log in manager.RoleLabel.from_receipt(receipt):
+            labels[log.roleId] = log.label
+    assert labels == {r.id: r.label for r in ROLES}
+
+
+def test_deploy_twice_sends_nothing(
+    deployed, project, networks, deployer, roles_config, manifest_path
+):
+    nonce = deployer.nonce
+    events: list[StepEvent] = []
+    make_plan(project, networks, deployer, roles_config, manifest_path, events).run()
+    assert sent(events) == []
+    assert deployer.nonce == nonce
+    assert {e.status for e in events} == {"done"}
+
+
+def test_unauthorised_calls_revert_with_access_manager_errors(deployed, agency, outsider):
+    plan, _ = deployed
+    manager, token = plan.instance("CityAccessManager"), plan.instance("CityToken")
+    for caller in (outsider, agency["registrar" if "registrar" in agency else "land_registry"]):
+        with ape.reverts(token.AccessManagedUnauthorized, caller=caller.address):
+            token.mint(caller, 1, sender=caller)
+        with ape.reverts(manager.AccessManagerUnauthorizedAccount):
+            manager.grantRole(TREASURER, caller, 0, sender=caller)
+    token.mint(outsider, 7, sender=agency["finance_bureau"])
+    assert token.balanceOf(outsider) == 7
+
+
+def test_grant_and_revoke_role(deployed, deployer, outsider):
+    plan, _ = deployed
+    manager, token = plan.instance("CityAccessManager"), plan.instance("CityToken")
+    manager.grantRole(TREASURER, outsider, 0, sender=deployer)
+    token.mint(outsider, 1, sender=outsider)
+    manager.revokeRole(TREASURER, outsider, sender=deployer)
+    with ape.reverts(token.AccessManagedUnauthorized):
+        token.mint(outsider, 1, sender=outsider)
+
+
+def test_grant_delay_applies_to_new_members(deployed, deployer, outsider, chain):
+    plan, _ = deployed
+    manager, token = plan.instance("CityAccessManager"), plan.instance("CityToken")
+    delay = BY_NAME["TREASURER"].grant_delay
+    assert delay > 0
+    # setGrantDelay takes effect after AccessManager's minSetback (5 days).
+    chain.pending_timestamp += manager.minSetback() + 1
+    chain.mine()
+    assert manager.getRoleGrantDelay(TREASURER) == delay
+    manager.grantRole(TREASURER, outsider, 0, sender=deployer)
+    assert not manager.hasRole(TREASURER, outsider)[0]
+    with ape.reverts(token.AccessManagedUnauthorized):
+        token.mint(outsider, 1, sender=outsider)
+    chain.pending_timestamp += delay + 1
+    chain.mine()
+    token.mint(outsider, 1, sender=outsider)
+    assert token.balanceOf(outsider) == 1
+
+
+def test_execution_delay_forces_schedule_and_guardian_can_cancel(
+    deployed, deployer, agency, outsider, chain
+):
+    plan, _ = deployed
+    manager, token = plan.instance("CityAccessManager"), plan.instance("CityToken")
+    treasurer = agency["finance_bureau"]
+    manager.grantRole(TREASURER, treasurer, 3600, sender=deployer)  # now needs a 1 h delay
+    with ape.reverts(token.AccessManagedRequiredDelay):
+        token.mint(outsider, 5, sender=treasurer)
+    calldata = token.mint.encode_input(outsider, 5)
+    manager.schedule(token, calldata, 0, sender=treasurer)
+    with ape.reverts(manager.AccessManagerNotReady):
+        manager.execute(token, calldata, sender=treasurer)
+    # The guardian cancels a scheduled issuance; nothing is minted.
+    op = manager.hashOperation(treasurer, token, calldata)
+    manager.cancel(treasurer, token, calldata, sender=agency["emergency_guardian"])
+    chain.pending_timestamp += 3601
+    chain.mine()
+    with ape.reverts(manager.AccessManagerNotScheduled, operationId=op):
+        manager.execute(token, calldata, sender=treasurer)
+    # Scheduled again and executed after the delay: it goes through.
+    manager.schedule(token, calldata, 0, sender=treasurer)
+    chain.pending_timestamp += 3601
+    chain.mine()
+    manager.execute(token, calldata, sender=treasurer)
+    assert token.balanceOf(outsider) == 5
+
+
+class Crash(Exception):
+    pass
+
+
+def test_resume_after_crash_before_send(
+    project, networks, deployer, roles_config, manifest_path, monkeypatch
+):
+    """Crash after the deploy tx is journaled but before it reaches the chain."""
+    plan = make_plan(project, networks, deployer, roles_config, manifest_path)
+    real_send = networks.provider.send_transaction
+    calls = {"n": 0}
+
+    def crashing_send(txn):
+        calls["n"] += 1
+        if calls["n"] == 5:
+            raise Crash("killed before sending")
+        return real_send(txn)
+
+    monkeypatch.setattr(
+        networks.provider.__class__, "send_transaction", lambda self, t: crashing_send(t)
+    )
+    start_nonce = deployer.nonce
+    with pytest.raises(Crash):
+        plan.run()
+    monkeypatch.undo()
+    journaled = Manifest.load(manifest_path)
+    assert len(journaled.pending) == 1
+    events: list[StepEvent] = []
+    make_plan(project, networks, deployer, roles_config, manifest_path, events).run()
+    final = Manifest.load(manifest_path)
+    assert final.pending == {}
+    assert {e.step for e in sent(events)}.isdisjoint(journaled.steps)
+    # One transaction per batch across both runs; the lost one re-sent once, nothing twice.
+    assert deployer.nonce - start_nonce == len(transactions(final))
+
+
+def transactions(manifest: Manifest) -> set[str]:
+    return {step["tx_hash"] for step in manifest.steps.values()}
+
+
+def test_resume_after_crash_after_send(
+    project, networks, deployer, roles_config, manifest_path, monkeypatch, chain
+):
+    """Crash after the tx was mined but before the manifest recorded it: it is adopted."""
+    plan = make_plan(project, networks, deployer, roles_config, manifest_path)
+    real_send = networks.provider.send_transaction
+    calls = {"n": 0}
+
+    def send_then_crash(txn):
+        calls["n"] += 1
+        receipt = real_send(txn)
+        if calls["n"] == 1:
+            raise Crash("killed after sending")
+        return receipt
+
+    monkeypatch.setattr(
+        networks.provider.__class__, "send_transaction", lambda self, t: send_then_crash(t)
+    )
+    start_nonce = deployer.nonce
+    with pytest.raises(Crash):
+        plan.run()
+    monkeypatch.undo()
+    assert "deploy:CityAccessManager" in Manifest.load(manifest_path).pending
+    events: list[StepEvent] = []
+    make_plan(project, networks, deployer, roles_config, manifest_path, events).run()
+    adopted = [e for e in events if e.status == "adopted"]
+    assert [e.step for e in adopted] == ["deploy:CityAccessManager"]
+    final = Manifest.load(manifest_path)
+    assert final.pending == {}
+    # One transaction per batch, the crashed deploy included: nothing sent twice.
+    assert deployer.nonce - start_nonce == len(transactions(final))
+
+
+def test_admin_handover_then_rerun_is_noop(
+    project, networks, deployer, roles_config, manifest_path, accounts
+):
+    city_multisig = accounts[14 - 1]  # any account standing in for the city's multisig
+    roles = replace(roles_config, admin=AccountRef(address=city_multisig.address))
+    make_plan(project, networks, deployer, roles, manifest_path).run()
+    manager = project.CityAccessManager.at(
+        Manifest.load(manifest_path).address_of("CityAccessManager")
+    )
+    assert manager.hasRole(ADMIN_ROLE, city_multisig)[0]
+    assert not manager.hasRole(ADMIN_ROLE, deployer)[0]
+    events: list[StepEvent] = []
+    make_plan(project, networks, deployer, roles, manifest_path, events).run()
+    assert sent(events) == []
+    # A new grant now needs the admin: the plan says so instead of failing on chain.
+    extra = replace(
+        roles,
+        agencies=(
+            *roles.agencies,
+            replace(
+                roles.agencies[0],
+                name="new_office",
+                account=AccountRef(address=accounts[19].address),
+            ),
+        ),
+    )
+    with pytest.raises(DeployError, match="needs ADMIN_ROLE"):
+        make_plan(project, networks, deployer, extra, manifest_path).run()
+
+
+def test_manifest_for_another_chain_is_refused(
+    project, networks, deployer, roles_config, manifest_path
+):
+    make_plan(project, networks, deployer, roles_config, manifest_path).run()
+    data = json.loads(manifest_path.read_text())
+    data["chain_id"] = 424242
+    manifest_path.write_text(json.dumps(data))
+    # On the ephemeral local chain a foreign manifest is replaced, never trusted.
+    events: list[StepEvent] = []
+    make_plan(project, networks, deployer, roles_config, manifest_path, events)
+    assert events[0].status == "reset"
+    from civic_ledger.manifest import ManifestError
+
+    plan_kwargs = dict(
+        project=project,
+        provider=networks.provider,
+        accounts=None,
+        sender=deployer,
+        roles=roles_config,
+        manifest_path=manifest_path,
+        network_name="city-devnet",
+        contracts=SPECS,
+    )
+    with pytest.raises(ManifestError, match="belongs to chain 424242"):
+        DeployPlan(**plan_kwargs)
+
+
+def test_tampered_code_hash_is_detected(project, networks, deployer, roles_config, manifest_path):
+    make_plan(project, networks, deployer, roles_config, manifest_path).run()
+    data = json.loads(manifest_path.read_text())
+    data["contracts"]["CityToken"]["code_hash"] = "0x" + "00" * 32
+    manifest_path.write_text(json.dumps(data))
+    with pytest.raises(DeployError, match="does not match the code hash"):
+        make_plan(project, networks, deployer, roles_config, manifest_path).run()
