@@ -139,10 +139,14 @@ def load_roles_file(path: str | Path) -> RolesConfig:
     try:
         root = yaml.compose(text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
+        # Point at where the broken construct starts (an unclosed quote or bracket) when YAML
+        # knows it, rather than where the parser gave up (often the end of the file).
+        mark = getattr(exc, "context_mark", None) or getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 1
         problem = getattr(exc, "problem", None) or str(exc)
-        raise RolesFileError(f"{path}:{line}: not valid YAML: {problem}") from None
+        context = getattr(exc, "context", None)
+        detail = f"{problem} ({context})" if context else problem
+        raise RolesFileError(f"{path}:{line}: not valid YAML: {detail}") from None
     if root is None:
         raise RolesFileError(f"{path}:1: the roles file is empty")
     top = _mapping(path, root, "the roles file")

@@ -488,16 +488,15 @@ class DeployPlan:
                 **extra,
             }
         self.manifest.save()
-        for step in steps:
-            self.report(
-                StepEvent(
-                    step.id,
-                    status,
-                    step.description,
-                    receipt.txn_hash,
-                    receipt.gas_used if step is steps[0] else None,
-                )
+        self.report(
+            StepEvent(
+                steps[0].id,
+                status,
+                steps[0].description if share == 1 else _summarise(steps),
+                receipt.txn_hash,
+                receipt.gas_used,
             )
+        )
 
     def _resolve_pending(self, key: str) -> Any | None:
         """A transaction journaled by an interrupted run: its receipt if it was mined
@@ -532,6 +531,15 @@ class DeployPlan:
         if MANAGER not in self.manifest.contracts:
             return True
         return bool(self.manager.hasRole(ADMIN_ROLE, self.sender.address)[0])
+
+
+def _summarise(steps: list[Step]) -> str:
+    """`12 × label, 11 × guardian` for a batch of steps."""
+    counts: dict[str, int] = {}
+    for step in steps:
+        kind = step.id.split(":", 1)[0]
+        counts[kind] = counts.get(kind, 0) + 1
+    return "batch: " + ", ".join(f"{n} × {kind}" for kind, n in counts.items())
 
 
 def _role_name(rid: int) -> str:

@@ -34,6 +34,10 @@ def print_event(event: StepEvent) -> None:
 def run_deploy(account_alias: str | None, roles_file: Path, manifest_file: Path | None) -> Path:
     """Run the deploy plan on the connected network; returns the manifest path."""
     from ape import accounts, networks, project
+    from ape.logging import LogLevel, logger
+
+    if logger.level == LogLevel.INFO:
+        logger.set_level(LogLevel.WARNING)  # our report already names every transaction
 
     if account_alias is None:
         if network_name() != "local":
@@ -53,8 +57,12 @@ def run_deploy(account_alias: str | None, roles_file: Path, manifest_file: Path 
         report=print_event,
     )
     sent: list[StepEvent] = []
+    already_done: list[StepEvent] = []
 
     def report(event: StepEvent) -> None:
+        if event.status == "done":
+            already_done.append(event)
+            return
         if event.status in {"sent", "adopted"}:
             sent.append(event)
         print_event(event)
@@ -63,10 +71,12 @@ def run_deploy(account_alias: str | None, roles_file: Path, manifest_file: Path 
     manifest = plan.run()
     table = Table(title=f"civic-ledger on {manifest.network} (chain {manifest.chain_id})")
     for column in ("contract", "address", "block", "code hash"):
-        table.add_column(column)
+        table.add_column(column, no_wrap=True)
     for name, entry in manifest.contracts.items():
         table.add_row(name, entry["address"], str(entry["block"]), entry["code_hash"][:18] + "…")
     console.print(table)
+    if already_done:
+        console.print(f"[dim]   done {len(already_done)} step(s) already on chain, verified[/]")
     gas = sum(e.gas_used or 0 for e in sent)
     console.print(
         f"{len(sent)} new transaction(s), {gas:,} gas · manifest: [bold]{path}[/]"

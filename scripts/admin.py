@@ -1,0 +1,32 @@
+"""`ape run admin <group> <command>`: agency administration, one group per domain.
+
+Groups live in civic_ledger/cli/<domain>.py; run `ape run admin --help` for the list."""
+
+from __future__ import annotations
+
+import importlib
+
+import click
+
+GROUPS = {
+    "identity": ("civic_ledger.cli.identity", "identity"),
+    "records": ("civic_ledger.cli.identity", "records"),
+    "titles": ("civic_ledger.cli.property", "titles"),
+    "liens": ("civic_ledger.cli.property", "liens"),
+    "tax": ("civic_ledger.cli.property", "tax"),
+    "fund": ("civic_ledger.cli.fund", "fund"),
+}
+
+
+@click.group()
+def cli() -> None:
+    """Administer the city ledger as an agency: every command signs with the Ape account given
+    by --account and selects the chain with --network (default: the embedded test chain)."""
+
+
+for _name, (_module, _attr) in GROUPS.items():
+    try:
+        _group = getattr(importlib.import_module(_module), _attr)
+    except (ModuleNotFoundError, AttributeError):
+        continue  # that domain's commands are not installed in this checkout
+    cli.add_command(_group, _name)
