@@ -1,0 +1,91 @@
+"""Facts read from the Solidity sources through the compiler's AST (no code generation):
+which external functions of each contract carry AccessManaged's `restricted` modifier."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Iterator
+from functools import lru_cache
+from typing import Any
+
+from civic_ledger.paths import ROOT
+
+REMAPPING = "@openzeppelin/contracts/=node_modules/@openzeppelin/contracts/"
+
+
+def _solc() -> str:
+    shims = sorted((ROOT / ".solcx").glob("solc-v*"))
+    if not shims:
+        raise RuntimeError("no solc shim in .solcx/: run bin/setup")
+    return str(shims[-1])
+
+
+@lru_cache(maxsize=1)
+def project_ast() -> dict[str, Any]:
+    """AST of every source under contracts/ (one analysis-only compilation)."""
+    sources = {
+        str(p.relative_to(ROOT)): {"content": p.read_text()}
+        for p in sorted((ROOT / "contracts").rglob("*.sol"))
+    }
+    request = {
+        "language": "Solidity",
+        "sources": sources,
+        "settings": {
+            "remappings": [REMAPPING],
+            "evmVersion": "london",
+            "outputSelection": {"*": {"": ["ast"]}},
+        },
+    }
+    result = subprocess.run(
+        [_solc(), "--standard-json"],
+        input=json.dumps(request),
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=True,
+    )
+    output = json.loads(result.stdout)
+    errors = [e["formattedMessage"] for e in output.get("errors", []) if e["severity"] == "error"]
+    if errors:
+        raise RuntimeError("\n".join(errors))
+    return output["sources"]
+
+
+def _walk(node: Any) -> Iterator[dict[str, Any]]:
+    if isinstance(node, dict):
+        yield node
+        for value in node.values():
+            yield from _walk(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _walk(item)
+
+
+def _param_type(param: dict[str, Any]) -> str:
+    """Canonical ABI type of a parameter from its AST type description."""
+    type_name = param["typeName"]
+    identifier = param["typeDescriptions"]["typeString"]
+    if type_name["nodeType"] == "UserDefinedTypeName" and identifier.startswith("contract "):
+        return "address"
+    if identifier.startswith("enum "):
+        return "uint8"
+    raise ValueError(identifier)
+
+
+def restricted_functions() -> dict[str, set[str]]:
+    """Contract name -> names of its functions using the `restricted` modifier (own and
+    inherited definitions are both reported under the defining contract)."""
+    found: dict[str, set[str]] = {}
+    for source in project_ast().values():
+        for node in _walk(source["ast"]):
+            if node.get("nodeType") != "ContractDefinition":
+                continue
+            names = found.setdefault(node["name"], set())
+            for member in node.get("nodes", []):
+                if member.get("nodeType") != "FunctionDefinition":
+                    continue
+                modifiers = [m["modifierName"]["name"] for m in member.get("modifiers", [])]
+                if "restricted" in modifiers:
+                    names.add(member["name"])
+    return found
