@@ -1,0 +1,180 @@
+"""`ape run bench` end to end: a private anvil (London, fixed block time and gas limit), our
+suite deployed by the deploy plan, the anchors next to it, the gas table, then the bulk
+imports on the same chain; returns everything the report needs."""
+
+from __future__ import annotations
+
+import os
+import platform
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from civic_ledger.bench import anchors
+from civic_ledger.bench.anvil import AnvilNode, AnvilSettings, running_anvil
+from civic_ledger.bench.city import City, check_signatures
+from civic_ledger.bench.gas import GasBench, GasRow
+from civic_ledger.bench.throughput import BulkImport, ImportTarget, ThroughputRow
+from civic_ledger.bench.txpipe import Rpc, Signer
+from civic_ledger.config import load_roles_file
+from civic_ledger.paths import DEFAULT_ROLES_FILE, ROOT
+
+BENCH_CACHE = ROOT / ".cache" / "bench"
+PARTY_INDICES = (15, 16, 17, 18)  # citizens' test accounts: seller, buyer, plain ERC-721 pair
+
+
+@dataclass(frozen=True)
+class BenchOptions:
+    throughput: int = 10_000
+    samples: int = 3
+    block_time: int = 1
+    gas_limit: int = 30_000_000
+    window: int = 64
+    gas: bool = True
+    run_id: str = "bulk"
+    journal_dir: Path = BENCH_CACHE / "journals"
+
+
+@dataclass
+class BenchResult:
+    options: BenchOptions
+    started: datetime
+    seconds: float = 0.0
+    chain: dict[str, Any] = field(default_factory=dict)
+    machine: dict[str, Any] = field(default_factory=dict)
+    versions: dict[str, str] = field(default_factory=dict)
+    gas_rows: list[GasRow] = field(default_factory=list)
+    throughput_rows: list[ThroughputRow] = field(default_factory=list)
+
+
+def _quiet_ape() -> None:
+    from ape.logging import LogLevel, logger
+
+    if logger.level <= LogLevel.INFO:
+        logger.set_level(LogLevel.WARNING)
+
+
+def deploy_city(node: AnvilNode) -> tuple[City, Any]:
+    """Deploy + wire the whole suite through the deploy plan (what `ape run deploy` runs);
+    returns our City and the deployer account."""
+    from ape import accounts, networks, project
+
+    from civic_ledger.deploy import DeployPlan
+
+    roles = load_roles_file(DEFAULT_ROLES_FILE)
+    deployer = accounts.test_accounts[0]
+    manifest = BENCH_CACHE / f"deploy-{node.url.rsplit(':', 1)[1]}.json"
+    manifest.unlink(missing_ok=True)
+    plan = DeployPlan(
+        project=project,
+        provider=networks.provider,
+        accounts=accounts,
+        sender=deployer,
+        roles=roles,
+        manifest_path=manifest,
+        network_name=networks.provider.network.name,
+    )
+    plan.run()
+    contracts = {
+        name: getattr(project, name).at(entry["address"])
+        for name, entry in plan.manifest.contracts.items()
+    }
+    agency = {a.name: accounts.test_accounts[a.account.test_account] for a in roles.agencies}
+    manifest.unlink(missing_ok=True)
+    return City(contracts, agency), deployer
+
+
+def _package_versions() -> dict[str, str]:
+    from importlib.metadata import version
+
+    out = {"python": platform.python_version()}
+    for dist in ("eth-ape", "web3", "eth-account"):
+        out[dist] = version(dist)
+    return out
+
+
+def run_bench(
+    options: BenchOptions,
+    *,
+    progress_factory: Callable[[], Any] | None = None,
+    say: Callable[[str], None] = lambda message: None,
+) -> BenchResult:
+    """Everything `ape run bench` measures. `progress_factory` returns a rich Progress (a
+    context manager) for the bulk imports, or None for no progress bar."""
+    from ape import accounts, networks
+
+    _quiet_ape()
+    result = BenchResult(options=options, started=datetime.now(timezone.utc))
+    result.machine = {"cpus": os.cpu_count(), "load_start": os.getloadavg()[0]}
+    t0 = time.monotonic()
+    compiled = {}
+    if options.gas:
+        say("compiling anchors (cached in .cache/anchors after the first run)")
+        compiled = anchors.compile_all()
+        result.versions.update(anchors.versions_summary())
+    result.versions.update(_package_versions())
+    settings = AnvilSettings(block_time=options.block_time, gas_limit=options.gas_limit)
+    log = BENCH_CACHE / "anvil.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with running_anvil(settings, log=log) as node:
+        rpc = Rpc(node.url)
+        result.chain = {
+            "client": node.version,
+            "chain_id": rpc.chain_id(),
+            "hardfork": settings.hardfork,
+            "block_time": settings.block_time,
+            "block_gas_limit": settings.gas_limit,
+            "base_fee": 0,
+        }
+        with networks.parse_network_choice(f"ethereum:local:{node.url}"):
+            # Set-up and single-operation gas run on instant mining (gas does not depend on
+            # it); the bulk imports run on the fixed block time.
+            rpc.call("evm_setAutomine", True)
+            say(f"anvil {node.url}: deploying the suite with the deploy plan")
+            our, deployer = deploy_city(node)
+            check_signatures(our.contracts)
+            if options.gas:
+                parties = [accounts.test_accounts[i] for i in PARTY_INDICES]
+                bench = GasBench(
+                    our, deployer, parties, compiled, samples=options.samples, progress=say
+                )
+                result.gas_rows = bench.run()
+            schema_id = our.register_schema()
+            rpc.call("evm_setIntervalMining", options.block_time)
+        if options.throughput > 0:
+            agency = our.agency
+            target = ImportTarget(
+                url=node.url,
+                identity_registry=our.identities.address,
+                title_registry=our.titles.address,
+                record_registry=our.records.address,
+                schema_id=schema_id,
+                identity_office=Signer.from_key(agency["identity_office"].private_key),
+                registrar=Signer.from_key(agency["land_registry"].private_key),
+                record_issuer=Signer.from_key(agency["tax_bureau"].private_key),
+                block_time=options.block_time,
+                block_gas_limit=options.gas_limit,
+            )
+            say(
+                f"bulk import: {options.throughput:,} parcels and records on {options.block_time}s blocks"
+            )
+            progress = progress_factory() if progress_factory else None
+            # This anvil dies with the run, so its journals cannot serve a resume: they go too.
+            journal_dir = options.journal_dir / f"anvil-{node.url.rsplit(':', 1)[1]}"
+            importer = BulkImport(
+                target, options.throughput, journal_dir=journal_dir,
+                run_id=options.run_id, window=options.window, progress=progress,
+            )  # fmt: skip
+            if progress is not None:
+                with progress:
+                    result.throughput_rows = importer.run()
+            else:
+                result.throughput_rows = importer.run()
+            shutil.rmtree(journal_dir, ignore_errors=True)
+    result.seconds = time.monotonic() - t0
+    result.machine["load_end"] = os.getloadavg()[0]
+    return result

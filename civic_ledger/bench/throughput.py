@@ -1,0 +1,304 @@
+"""Bulk import throughput: identities, parcels and records imported with the contracts' batch
+functions, as pre-signed raw transactions pipelined from each agency's wallet.
+
+For each kind the import
+1. calibrates: `eth_estimateGas` of a full and a half batch gives gas per item and per
+   transaction, from which it picks the batch size that packs the block gas limit best;
+2. sends every batch with explicit nonces, up to `window` unmined at a time, journaling each
+   transaction so an interrupted import resumes where it stopped (same batches, nothing twice);
+3. reports items/s (wall clock, first send to last receipt), gas per item (from the receipts),
+   the gas-bound limit `block gas limit / gas per item / block time` and the ratio of the two.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from civic_ledger.bench import city
+from civic_ledger.bench.journal import Journal
+from civic_ledger.bench.txpipe import Job, Mined, Pipeline, Rpc, Sent, Signer
+
+PER_PERSON = 5  # parcels and records per imported person (RecordRegistry keeps <= 8 live)
+GAS_MARGIN = 0.01  # transaction gas limit = estimate x (1 + margin)
+MAX_IDENTITY_BATCH = 100  # IdentityRegistry.MAX_BATCH_SIZE
+MAX_PARCEL_BATCH = 100  # TitleRegistry.MAX_BATCH
+MAX_RECORD_BATCH = 50  # RecordRegistry.MAX_BATCH_SIZE
+RECORD_LIFETIME = 300 * 24 * 3600
+
+
+@dataclass(frozen=True)
+class ImportTarget:
+    """Where to import: the node, our contracts, the agency wallets and the chain's limits."""
+
+    url: str
+    identity_registry: str
+    title_registry: str
+    record_registry: str
+    schema_id: int
+    identity_office: Signer
+    registrar: Signer
+    record_issuer: Signer
+    block_time: float
+    block_gas_limit: int | None = None  # default: the latest block's
+
+
+@dataclass(frozen=True)
+class ImportKind:
+    name: str
+    to: str
+    signer: Signer
+    count: int
+    max_batch: int
+    encode: Callable[[int, int], bytes]  # (first item, item count) -> calldata
+
+
+@dataclass(frozen=True)
+class ThroughputRow:
+    kind: str
+    items: int  # imported by this run
+    resumed: int  # already imported by an earlier, interrupted run
+    txs: int
+    batch_size: int
+    gas_per_item: float
+    seconds: float
+    blocks: int
+    block_gas_limit: int
+    block_time: float
+    is_target: bool = True  # the identities import is set-up for the other two
+    block_interval: float = 0.0  # mean seconds between this import's blocks (timestamps)
+
+    @property
+    def items_per_second(self) -> float:
+        return self.items / self.seconds if self.seconds else 0.0
+
+    @property
+    def limit(self) -> float:
+        """Gas-bound limit: items per second if every block were full of this import."""
+        if not self.gas_per_item:
+            return 0.0
+        return self.block_gas_limit / self.gas_per_item / self.block_time
+
+    @property
+    def ratio(self) -> float:
+        return self.items_per_second / self.limit if self.limit else 0.0
+
+
+def choose_batch_size(
+    overhead: float, per_item: float, block_gas_limit: int, max_batch: int
+) -> int:
+    """The batch size (1..max_batch) that puts the most items in one block."""
+    best, best_items = 1, -1
+    for size in range(1, max_batch + 1):
+        tx_gas = math.ceil((overhead + size * per_item) * (1 + GAS_MARGIN))
+        if tx_gas > block_gas_limit:
+            break
+        items = (block_gas_limit // tx_gas) * size
+        if items >= best_items:
+            best, best_items = size, items
+    return best
+
+
+class BulkImport:
+    """Runs the three imports against `target`; `run_id` names the data set (rerunning the
+    same run id on the same chain resumes it instead of importing twice)."""
+
+    def __init__(
+        self,
+        target: ImportTarget,
+        count: int,
+        *,
+        journal_dir: Path,
+        run_id: str = "bulk",
+        window: int = 64,
+        progress: Any | None = None,  # a rich.progress.Progress, or None
+        stop_after: int | None = None,  # batches per kind (tests: simulate an interruption)
+    ) -> None:
+        self.target = target
+        self.count = count
+        self.run_id = run_id
+        self.window = window
+        self.progress = progress
+        self.stop_after = stop_after
+        self.rpc = Rpc(target.url)
+        self.chain_id = self.rpc.chain_id()
+        latest = self.rpc.block("latest")
+        self.genesis = str(self.rpc.block(0)["hash"])
+        self.block_gas_limit = target.block_gas_limit or int(latest["gasLimit"], 16)
+        self.journal_dir = journal_dir
+        self.expires = int(latest["timestamp"], 16) + RECORD_LIFETIME
+
+    # ----------------------------------------------------------------------- data
+
+    def kinds(self) -> list[ImportKind]:
+        run, t = self.run_id, self.target
+        people = math.ceil(self.count / PER_PERSON)
+        expires = self._expires()
+
+        def identities(first: int, n: int) -> bytes:
+            return city.identity_batch(
+                [
+                    (city.subject(run, i), city.controller(run, i), city.PERSON)
+                    for i in range(first, first + n)
+                ]
+            )
+
+        def parcels(first: int, n: int) -> bytes:
+            items = range(first, first + n)
+            return city.parcel_batch(
+                [city.subject(run, i // PER_PERSON) for i in items],
+                [city.parcel_data(run, i) for i in items],
+            )
+
+        def records(first: int, n: int) -> bytes:
+            return city.record_batch(
+                [
+                    city.record_input(
+                        t.schema_id, city.subject(run, i // PER_PERSON), f"{run}:{i}", expires
+                    )
+                    for i in range(first, first + n)
+                ]
+            )
+
+        return [
+            ImportKind("identities", t.identity_registry, t.identity_office, people, MAX_IDENTITY_BATCH, identities),
+            ImportKind("parcels", t.title_registry, t.registrar, self.count, MAX_PARCEL_BATCH, parcels),
+            ImportKind("records", t.record_registry, t.record_issuer, self.count, MAX_RECORD_BATCH, records),
+        ]  # fmt: skip
+
+    def _expires(self) -> int:
+        """Record expiry, fixed by the first run of this data set (resumes reuse it)."""
+        journal = Journal(self._journal_path("records", self.target.record_registry))
+        if journal.plan and "expires" in journal.plan:
+            return int(journal.plan["expires"])
+        return self.expires
+
+    def _journal_path(self, kind: str, contract: str) -> Path:
+        name = f"{self.chain_id}-{self.genesis[2:10]}-{contract[2:10].lower()}-{kind}-{self.run_id}.jsonl"
+        return self.journal_dir / name
+
+    # ----------------------------------------------------------------------- running
+
+    def run(self) -> list[ThroughputRow]:
+        return [self.run_kind(kind) for kind in self.kinds()]
+
+    def _plan(self, kind: ImportKind, journal: Journal) -> dict[str, Any]:
+        if journal.plan is not None:
+            return journal.plan
+        sender = kind.signer.address
+        full = min(kind.max_batch, kind.count)
+        half = max(1, full // 2)
+        gas_full = self.rpc.estimate_gas(sender, kind.to, kind.encode(0, full))
+        if half < full:
+            gas_half = self.rpc.estimate_gas(sender, kind.to, kind.encode(0, half))
+            per_item = (gas_full - gas_half) / (full - half)
+            overhead = gas_full - full * per_item
+            size = choose_batch_size(overhead, per_item, self.block_gas_limit, kind.max_batch)
+        else:
+            size = full
+        size = min(size, kind.count)
+        first_gas = self.rpc.estimate_gas(sender, kind.to, kind.encode(0, size))
+        last = kind.count % size
+        last_gas = (
+            self.rpc.estimate_gas(sender, kind.to, kind.encode(kind.count - last, last))
+            if last
+            else 0
+        )
+        plan = {
+            "kind": kind.name, "count": kind.count, "batch_size": size,
+            "gas": math.ceil(first_gas * (1 + GAS_MARGIN)),
+            "gas_last": math.ceil(last_gas * (1 + GAS_MARGIN)),
+            "expires": self.expires, "run": self.run_id,
+        }  # fmt: skip
+        return journal.start(plan)
+
+    def _settle_unsettled(self, journal: Journal, signer: Signer) -> None:
+        """Batches sent by an interrupted run: adopt them if mined, resend otherwise."""
+        for state in journal.unsettled():
+            assert state.tx_hash is not None
+            deadline = time.monotonic() + 120
+            while True:
+                receipt = self.rpc.call("eth_getTransactionReceipt", state.tx_hash)
+                if receipt is not None:
+                    status = "mined" if int(receipt["status"], 16) == 1 else "failed"
+                    journal.settled(
+                        state.index,
+                        status,
+                        int(receipt["gasUsed"], 16),
+                        int(receipt["blockNumber"], 16),
+                    )
+                    break
+                known = self.rpc.call("eth_getTransactionByHash", state.tx_hash) is not None
+                nonce_used = self.rpc.nonce(signer.address, "latest") > (state.nonce or 0)
+                if not known or nonce_used or time.monotonic() > deadline:
+                    journal.settled(state.index, "failed")  # dropped or replaced: send again
+                    break
+                time.sleep(0.2)
+
+    def run_kind(self, kind: ImportKind) -> ThroughputRow:
+        journal = Journal(self._journal_path(kind.name, kind.to))
+        plan = self._plan(kind, journal)
+        self._settle_unsettled(journal, kind.signer)
+        size = int(plan["batch_size"])
+        done = journal.done()
+        batches = math.ceil(kind.count / size)
+        todo = [i for i in range(batches) if i not in done]
+        if self.stop_after is not None:
+            todo = todo[: self.stop_after]
+        resumed = sum(min(size, kind.count - i * size) for i in done)
+
+        task = None
+        if self.progress is not None:
+            task = self.progress.add_task(kind.name, total=kind.count, completed=resumed)
+
+        def jobs() -> Iterator[Job]:
+            for index in todo:
+                first = index * size
+                n = min(size, kind.count - first)
+                gas = int(plan["gas"]) if n == size else int(plan["gas_last"])
+                yield Job(index, kind.to, kind.encode(first, n), gas, n)
+
+        def on_sent(sent: Sent) -> None:
+            first = sent.job.key * size
+            journal.sent(sent.job.key, first, sent.job.items, sent.tx_hash, sent.nonce)
+
+        failures: list[Mined] = []
+
+        def on_mined(mined: Mined) -> None:
+            ok = mined.status == 1
+            journal.settled(mined.job.key, "mined" if ok else "failed", mined.gas_used, mined.block)
+            if not ok:
+                failures.append(mined)
+            elif task is not None:
+                self.progress.advance(task, mined.job.items)
+
+        pipeline = Pipeline(
+            self.rpc, kind.signer, chain_id=self.chain_id, window=self.window,
+            on_sent=on_sent, on_mined=on_mined,
+        )  # fmt: skip
+        start = time.monotonic()
+        mined = pipeline.run(jobs())
+        end = max((m.seen_at for m in mined), default=start)
+        if failures:
+            raise RuntimeError(
+                f"{len(failures)} {kind.name} batch(es) reverted or ran out of gas (first: "
+                f"{failures[0].tx_hash}); rerun the same command to resend them"
+            )
+        items = sum(m.job.items for m in mined)
+        gas = sum(m.gas_used for m in mined)
+        blocks, interval = 0, 0.0
+        if mined:
+            first_block, last_block = min(m.block for m in mined), max(m.block for m in mined)
+            blocks = last_block - first_block + 1
+            before = int(self.rpc.block(max(first_block - 1, 0))["timestamp"], 16)
+            interval = (int(self.rpc.block(last_block)["timestamp"], 16) - before) / blocks
+        return ThroughputRow(
+            kind=kind.name, items=items, resumed=resumed, txs=len(mined), batch_size=size,
+            gas_per_item=gas / items if items else 0.0, seconds=end - start, blocks=blocks,
+            block_gas_limit=self.block_gas_limit, block_time=self.target.block_time,
+            is_target=kind.name != "identities", block_interval=interval,
+        )  # fmt: skip

@@ -1,0 +1,57 @@
+"""`ape run bench` end to end at a tiny size: it runs, and its report holds every row with
+positive ratios. Not a timing test: no assertion on speed."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from civic_ledger.paths import ROOT
+
+pytestmark = pytest.mark.slow
+
+GAS_OPERATIONS = (
+    "record issue",
+    "record revoke",
+    "record issue, batch of 50 (per record)",
+    "identity registration",
+    "identity registration, batch of 100 (per identity)",
+    "onboarding a person, end to end",
+    "title sale (3 transactions)",
+    "parcel registration",
+)
+RATIO = r"(\d+\.\d\d)x"
+
+
+def _ape() -> str:
+    return str(Path(sys.executable).with_name("ape"))
+
+
+def test_bench_runs_and_reports(tmp_path: Path) -> None:
+    out = tmp_path / "benchmarks.md"
+    proc = subprocess.run(
+        [_ape(), "run", "bench", "--throughput", "60", "--samples", "1", "--out", str(out)],
+        cwd=ROOT, capture_output=True, text=True, timeout=900, env=os.environ.copy(),
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert "Gas per operation" in proc.stdout and "Bulk import throughput" in proc.stdout
+    text = out.read_text()
+    assert f"ape run bench --throughput 60 --samples 1 --out {out}" in text
+
+    gas_rows = {
+        m.group(1): m.group(0) for m in re.finditer(r"^\| \d+ \| ([^|]+?) \|.*$", text, re.M)
+    }
+    assert set(GAS_OPERATIONS) <= set(gas_rows), gas_rows.keys()
+    for operation in GAS_OPERATIONS:
+        ratios = re.findall(RATIO, gas_rows[operation])
+        assert ratios and float(ratios[0]) > 0, gas_rows[operation]
+
+    for kind in ("identities", "parcels", "records"):
+        row = re.search(rf"^\| {kind} \| ([\d,]+) \|.*\| (\d+)% \|", text, re.M)
+        assert row, f"no throughput row for {kind}"
+        assert int(row.group(1).replace(",", "")) > 0 and int(row.group(2)) > 0
