@@ -36,10 +36,24 @@ def account_option(required: bool = True, help_text: str | None = None) -> Calla
     )
 
 
+def prepare_connection() -> None:
+    """Make the connected provider able to read this chain's blocks: Clique PoA headers need
+    web3's ExtraDataToPOAMiddleware, which Ape 0.8.51 fails to add with web3 7 (a no-op on
+    chains with plain headers and on repeated calls)."""
+    from ape import networks
+
+    if networks.active_provider is not None and networks.provider.is_connected:
+        from civic_ledger.devnet.ape_compat import ensure_poa_middleware
+
+        ensure_poa_middleware(networks.provider)
+
+
 def load_account(alias: str) -> Any:
     """Load a signer by alias, unlocking keystores non-interactively when a passphrase is given
     in $APE_ACCOUNTS_<alias>_PASSPHRASE or $CIVIC_PASSPHRASE."""
     from ape import accounts
+
+    prepare_connection()
 
     if alias.upper().startswith("TEST::"):
         index_text = alias.split("::", 1)[1]
@@ -78,6 +92,7 @@ def network_name() -> str:
     """The network part of Ape's `ecosystem:network:provider` for the connected provider."""
     from ape import networks
 
+    prepare_connection()
     return networks.provider.network.name
 
 

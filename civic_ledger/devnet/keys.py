@@ -17,21 +17,12 @@ from eth_account import Account
 from eth_keys import keys as eth_keys
 from eth_utils import keccak, to_checksum_address
 
-from civic_ledger.roles import ROLES
-
 SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 
 #: scrypt cost for devnet keystores (dev keys from a public seed: no point in slow unlocking).
 DEVNET_SCRYPT_N = 2**14
 #: scrypt cost for the network kit's keystores (geth's standard cost).
 KIT_SCRYPT_N = 2**18
-
-DEPLOYER_ALIAS = "civic-deployer"
-
-
-def agency_aliases() -> tuple[str, ...]:
-    """Ape account aliases of the devnet's agency accounts: a deployer, then one per role."""
-    return (DEPLOYER_ALIAS, *(f"civic-{r.name.lower().replace('_', '-')}" for r in ROLES))
 
 
 @dataclass(frozen=True)
@@ -113,8 +104,10 @@ def write_ape_account(
             existing = json.loads(path.read_text()).get("address", "")
         except ValueError:
             return "conflict"
-        return "exists" if existing.lower().removeprefix("0x") == key.address[2:].lower() else (
-            "conflict"
+        return (
+            "exists"
+            if existing.lower().removeprefix("0x") == key.address[2:].lower()
+            else ("conflict")
         )
     write_private(path, json.dumps(keystore_json(key, passphrase, scrypt_n)))
     return "created"

@@ -1,0 +1,323 @@
+"""Network kit: everything needed to run the city's PoA network on several machines.
+
+    ape run network kit --validators 4 --out DIR [--hosts h1,h2,...] [--chain-id N]
+
+writes, for geth Clique and (as the alternative) Besu QBFT: genesis, per-node config, systemd
+units, static peer lists and a runbook; keys go to DIR/secrets/ (0600 files, 0700 folders) to
+be moved onto each machine and then deleted from the kit.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from civic_ledger.devnet import toml
+from civic_ledger.devnet.config import GETH_VERSION
+from civic_ledger.devnet.genesis import clique_genesis, qbft_genesis
+from civic_ledger.devnet.keys import (
+    KIT_SCRYPT_N,
+    Key,
+    derive_key,
+    keystore_json,
+    random_key,
+    write_private,
+)
+from civic_ledger.devnet.kit_docs import besu_runbook, geth_runbook, kit_readme
+
+P2P_PORT = 30303
+RPC_PORT = 8545
+DEFAULT_KIT_CHAIN_ID = 7340
+DEFAULT_KIT_PERIOD = 5
+DEFAULT_PREFUND_WEI = 1_000_000 * 10**18
+#: RFC 5737 documentation addresses: placeholders that are never anyone's machine.
+PLACEHOLDER_HOSTS = tuple(f"192.0.2.{10 + i}" for i in range(200))
+
+GETH_ETC = "/etc/civic-ledger/geth"
+GETH_DATA = "/var/lib/civic-ledger/geth"
+BESU_ETC = "/etc/civic-ledger/besu"
+BESU_DATA = "/var/lib/civic-ledger/besu"
+
+
+@dataclass
+class KitNode:
+    name: str
+    host: str
+    clique_signer: Key
+    clique_node_key: Key
+    qbft_key: Key
+
+    @property
+    def geth_enode(self) -> str:
+        return self.clique_node_key.enode(self.host, P2P_PORT)
+
+    @property
+    def besu_enode(self) -> str:
+        return self.qbft_key.enode(self.host, P2P_PORT)
+
+
+@dataclass
+class KitSpec:
+    out: Path
+    validators: int = 4
+    chain_id: int = DEFAULT_KIT_CHAIN_ID
+    period: int = DEFAULT_KIT_PERIOD
+    gas_limit: int = 30_000_000
+    evm_version: str = "london"
+    hosts: list[str] = field(default_factory=list)
+    prefund: dict[str, int] = field(default_factory=dict)
+    seed: str | None = None  # deterministic keys: tests and rehearsals only
+    passphrase: str | None = None  # default: $CIVIC_PASSPHRASE, else a random one per node
+    scrypt_n: int = KIT_SCRYPT_N  # keystore cost (tests lower it)
+
+    def __post_init__(self) -> None:
+        if self.validators < 1:
+            raise ValueError("at least one validator")
+        if self.hosts and len(self.hosts) != self.validators:
+            raise ValueError(f"{len(self.hosts)} hosts given for {self.validators} validators")
+
+
+@dataclass
+class KitResult:
+    out: Path
+    nodes: list[KitNode]
+    files: list[Path]
+    operator: str | None  # address of the generated operator account, if one was generated
+
+
+def _key(spec: KitSpec, purpose: str, index: int) -> Key:
+    return derive_key(spec.seed, purpose, index) if spec.seed else random_key()
+
+
+def _passphrase(spec: KitSpec) -> str:
+    return spec.passphrase or os.environ.get("CIVIC_PASSPHRASE") or secrets.token_urlsafe(24)
+
+
+def _write(path: Path, text: str, files: list[Path], mode: int = 0o644) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    path.chmod(mode)
+    files.append(path)
+
+
+def _write_secret(path: Path, text: str, files: list[Path]) -> None:
+    for parent in reversed(path.parents):
+        if "secrets" in parent.parts and not parent.exists():
+            parent.mkdir(mode=0o700)
+    write_private(path, text)
+    files.append(path)
+
+
+def geth_node_config(spec: KitSpec, node: KitNode, nodes: list[KitNode]) -> str:
+    tables = {
+        "Eth": {"NetworkId": spec.chain_id, "SyncMode": "full"},
+        "Eth.Miner": {"GasCeil": spec.gas_limit},
+        "Node": {
+            "DataDir": GETH_DATA,
+            "KeyStoreDir": f"{GETH_ETC}/keystore",
+            "IPCPath": f"{GETH_DATA}/geth.ipc",
+            # Signers serve no HTTP: apps use separate RPC nodes (RUNBOOK.md), admins `geth
+            # attach` over IPC. geth refuses --unlock next to HTTP unless told it's insecure.
+            "HTTPHost": "",
+            "AuthAddr": "127.0.0.1",
+            "AuthPort": 8551,
+        },
+        "Node.P2P": {
+            "MaxPeers": max(25, 2 * len(nodes)),
+            "NoDiscovery": True,
+            "BootstrapNodes": [],
+            "BootstrapNodesV5": [],
+            "StaticNodes": [n.geth_enode for n in nodes if n is not node],
+            "ListenAddr": f":{P2P_PORT}",
+        },
+    }
+    return toml.dumps(
+        tables, comment=f"civic-ledger Clique signer {node.name} ({node.host}), geth {GETH_VERSION}"
+    )
+
+
+def geth_flags(node: KitNode) -> list[str]:
+    """Command-line flags that geth's TOML cannot hold (mining and account unlock)."""
+    signer = node.clique_signer.address
+    return [
+        f"--config={GETH_ETC}/config.toml",
+        f"--nodekey={GETH_ETC}/nodekey",
+        "--nat=none",
+        "--mine",
+        f"--miner.etherbase={signer}",
+        f"--unlock={signer}",
+        f"--password={GETH_ETC}/password",
+    ]
+
+
+def geth_unit(node: KitNode) -> str:
+    flags = " \\\n    ".join(geth_flags(node))
+    return f"""# civic-ledger Clique signer {node.name}: /etc/systemd/system/civic-geth.service
+[Unit]
+Description=civic-ledger Clique signer {node.name} (geth {GETH_VERSION})
+Wants=network-online.target
+After=network-online.target
+
+[Service]
+User=civic-ledger
+Group=civic-ledger
+ExecStart=/usr/local/bin/geth \\
+    {flags}
+# geth writes its state to disk on SIGTERM; give it time.
+KillSignal=SIGTERM
+TimeoutStopSec=180
+Restart=on-failure
+RestartSec=5
+LimitNOFILE=65536
+NoNewPrivileges=true
+ProtectSystem=strict
+ProtectHome=true
+PrivateTmp=true
+ReadWritePaths={GETH_DATA}
+
+[Install]
+WantedBy=multi-user.target
+"""
+
+
+def besu_node_config(spec: KitSpec, node: KitNode) -> str:
+    items = {
+        "data-path": BESU_DATA,
+        "genesis-file": f"{BESU_ETC}/genesis.json",
+        "node-private-key-file": f"{BESU_ETC}/key",
+        "static-nodes-file": f"{BESU_ETC}/static-nodes.json",
+        "discovery-enabled": False,
+        "p2p-host": node.host,
+        "p2p-port": P2P_PORT,
+        "sync-mode": "FULL",
+        "rpc-http-enabled": True,
+        "rpc-http-host": "127.0.0.1",
+        "rpc-http-port": RPC_PORT,
+        "rpc-http-api": ["ETH", "NET", "WEB3", "QBFT", "TXPOOL"],
+        "host-allowlist": ["localhost", "127.0.0.1"],
+    }
+    return toml.dumps({"": items}, comment=f"civic-ledger QBFT validator {node.name} ({node.host})")
+
+
+def besu_unit(node: KitNode) -> str:
+    return f"""# civic-ledger QBFT validator {node.name}: /etc/systemd/system/civic-besu.service
+[Unit]
+Description=civic-ledger QBFT validator {node.name} (Hyperledger Besu)
+Wants=network-online.target
+After=network-online.target
+
+[Service]
+User=civic-ledger
+Group=civic-ledger
+Environment=BESU_OPTS=-Xmx4g
+ExecStart=/opt/besu/bin/besu --config-file={BESU_ETC}/config.toml
+KillSignal=SIGTERM
+TimeoutStopSec=180
+Restart=on-failure
+RestartSec=5
+LimitNOFILE=65536
+NoNewPrivileges=true
+ProtectSystem=strict
+ProtectHome=true
+PrivateTmp=true
+ReadWritePaths={BESU_DATA}
+
+[Install]
+WantedBy=multi-user.target
+"""
+
+
+def write_kit(spec: KitSpec) -> KitResult:
+    """Write the kit under `spec.out` (must be empty or absent). Returns what was written."""
+    out = spec.out
+    if out.exists() and any(out.iterdir()):
+        raise FileExistsError(f"{out} is not empty: choose a new --out folder")
+    out.mkdir(parents=True, exist_ok=True)
+    files: list[Path] = []
+    hosts = spec.hosts or list(PLACEHOLDER_HOSTS[: spec.validators])
+    nodes = [
+        KitNode(
+            name=f"node{i + 1}",
+            host=hosts[i],
+            clique_signer=_key(spec, "kit-clique-signer", i),
+            clique_node_key=_key(spec, "kit-clique-node", i),
+            qbft_key=_key(spec, "kit-qbft-validator", i),
+        )
+        for i in range(spec.validators)
+    ]
+
+    # Funded accounts: the ones given, else one generated operator account (key in secrets/).
+    prefund = dict(spec.prefund)
+    operator: Key | None = None
+    secrets_dir = out / "secrets"
+    _write_secret(secrets_dir / ".gitignore", "*\n", files)
+    if not prefund:
+        operator = _key(spec, "kit-operator", 0)
+        prefund[operator.address] = DEFAULT_PREFUND_WEI
+        pw = _passphrase(spec)
+        _write_secret(secrets_dir / "operator" / "password", pw + "\n", files)
+        _write_secret(
+            secrets_dir / "operator" / f"{operator.address}.json",
+            json.dumps(keystore_json(operator, pw, spec.scrypt_n)),
+            files,
+        )
+
+    common = {"chain_id": spec.chain_id, "balances": prefund, "evm_version": spec.evm_version,
+              "period": spec.period, "gas_limit": spec.gas_limit}  # fmt: skip
+    clique = clique_genesis(signers=[n.clique_signer.address for n in nodes], **common)
+    qbft = qbft_genesis(validators=[n.qbft_key.address for n in nodes], **common)
+
+    # geth Clique
+    geth_dir = out / "clique-geth"
+    _write(geth_dir / "genesis.json", json.dumps(clique, indent=2) + "\n", files)
+    for node in nodes:
+        _write(geth_dir / node.name / "config.toml", geth_node_config(spec, node, nodes), files)
+        _write(geth_dir / node.name / "geth.flags", "\n".join(geth_flags(node)) + "\n", files)
+        _write(geth_dir / node.name / "civic-geth.service", geth_unit(node), files)
+        sdir = secrets_dir / "clique-geth" / node.name
+        pw = _passphrase(spec)
+        _write_secret(sdir / "nodekey", node.clique_node_key.private.hex(), files)
+        _write_secret(sdir / "password", pw + "\n", files)
+        _write_secret(
+            sdir / "keystore" / f"UTC--civic--{node.clique_signer.address[2:].lower()}",
+            json.dumps(keystore_json(node.clique_signer, pw, spec.scrypt_n)),
+            files,
+        )
+    _write(geth_dir / "RUNBOOK.md", geth_runbook(spec, nodes), files)
+
+    # Besu QBFT
+    besu_dir = out / "besu-qbft"
+    _write(besu_dir / "genesis.json", json.dumps(qbft, indent=2) + "\n", files)
+    for node in nodes:
+        peers = [n.besu_enode for n in nodes if n is not node]
+        _write(besu_dir / node.name / "config.toml", besu_node_config(spec, node), files)
+        _write(besu_dir / node.name / "static-nodes.json", json.dumps(peers, indent=2) + "\n",
+               files)  # fmt: skip
+        _write(besu_dir / node.name / "civic-besu.service", besu_unit(node), files)
+        _write_secret(secrets_dir / "besu-qbft" / node.name / "key", node.qbft_key.hex, files)
+    _write(besu_dir / "RUNBOOK.md", besu_runbook(spec, nodes), files)
+
+    network = {
+        "chain_id": spec.chain_id,
+        "evm_version": spec.evm_version,
+        "period": spec.period,
+        "prefunded": sorted(prefund),
+        "nodes": [
+            {
+                "name": n.name,
+                "host": n.host,
+                "clique_signer": n.clique_signer.address,
+                "geth_enode": n.geth_enode,
+                "qbft_validator": n.qbft_key.address,
+                "besu_enode": n.besu_enode,
+            }
+            for n in nodes
+        ],
+    }
+    _write(out / "network.json", json.dumps(network, indent=2) + "\n", files)
+    _write(out / "README.md", kit_readme(spec, nodes, operator.address if operator else None),
+           files)  # fmt: skip
+    return KitResult(out, nodes, files, operator.address if operator else None)

@@ -1,0 +1,195 @@
+"""Local private PoA devnet: N geth Clique signers on 127.0.0.1 (state in `.devnet/`).
+
+    ape run devnet up [--nodes 4] [--period 1] [--fresh]
+    ape run devnet status
+    ape run devnet propose-signer 0xADDR | drop-signer 0xADDR
+    ape run devnet accounts | bench [--txs 2000]
+    ape run devnet down [--clean]
+
+Agency accounts land in Ape's data folder as keystores (passphrase: $CIVIC_PASSPHRASE, dev
+default "civic-devnet-only"); use them with `--network ethereum:city-devnet:node`.
+The logic lives in `civic_ledger.devnet`; this file only parses options and prints.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+from eth_utils import is_address
+from rich.console import Console
+
+from civic_ledger.devnet import clique
+from civic_ledger.devnet.bench import run_bench
+from civic_ledger.devnet.config import (
+    DEVNET_NETWORK_NAME,
+    GETH_VERSION,
+    REPO_ROOT,
+    DevnetError,
+    geth_binary,
+    passphrase,
+)
+from civic_ledger.devnet.local import LocalDevnet, load_config
+from civic_ledger.devnet.render import status_table
+
+# Piped output (CI logs, `| tee`) gets a wide console rather than rich's 80 columns.
+console = Console() if sys.stdout.isatty() else Console(width=120)
+
+
+def _ape_data_folder() -> Path:
+    try:
+        from ape import config as ape_config
+
+        return Path(ape_config.DATA_FOLDER)
+    except Exception:  # outside Ape: same rule as bin/env.sh
+        return Path(os.environ.get("APE_DATA_FOLDER") or REPO_ROOT / ".ape-data")
+
+
+def _devnet(build: bool = False, **overrides: int | None) -> LocalDevnet:
+    cfg = load_config(**overrides)  # type: ignore[arg-type]
+    geth = geth_binary()
+    if geth is None and build:
+        console.print(f"[bold]geth {GETH_VERSION} not built yet: running tools/build-geth.sh[/]")
+        subprocess.run([str(REPO_ROOT / "tools" / "build-geth.sh")], check=True)
+        geth = geth_binary()
+    return LocalDevnet(cfg, geth)
+
+
+def _fail(exc: Exception) -> None:
+    console.print(f"[red]error:[/] {exc}")
+    sys.exit(1)
+
+
+@click.group()
+def cli() -> None:
+    """Local geth Clique devnet (city-devnet)."""
+
+
+@cli.command()
+@click.option("--nodes", type=int, default=None, help="Number of signer nodes (default 4).")
+@click.option("--period", type=int, default=None, help="Clique block period in seconds (1).")
+@click.option("--fresh", is_flag=True, help="Stop and delete an existing .devnet/ first.")
+@click.option("--no-build", is_flag=True, help="Do not build geth if it is missing.")
+@click.option("--timeout", type=float, default=120.0, show_default=True)
+def up(nodes: int | None, period: int | None, fresh: bool, no_build: bool, timeout: float) -> None:
+    """Start the devnet (idempotent) and wait until every signer has sealed in turn."""
+    try:
+        if fresh:
+            stopped = _devnet().down(clean=True)
+            console.print(f"removed previous devnet (stopped {len(stopped)} node(s))")
+        net = _devnet(build=not no_build, nodes=nodes, period=period)
+        pw = passphrase()
+        with console.status("starting geth nodes and waiting for a full signer rotation…"):
+            report = net.up(pw, timeout=timeout)
+        accounts = net.write_ape_accounts(_ape_data_folder(), pw)
+    except (DevnetError, subprocess.CalledProcessError) as exc:
+        _fail(exc)
+    console.print(status_table(net.status()))
+    turns = ", ".join(f"#{b.number}:{b.signer[:8]}" for b in report.rotation if b.in_turn)
+    console.print(f"in-turn blocks seen: {turns}")
+    console.print(
+        f"[green]devnet up[/] in {report.seconds:.1f} s: started {report.started or 'none'}"
+        f", already running {report.already_running or 'none'}; chain id {net.cfg.chain_id}, "
+        f"block period {net.cfg.period} s, evm {net.cfg.evm_version}"
+    )
+    conflicts = [a for a, outcome in accounts.items() if outcome == "conflict"]
+    created = [a for a, outcome in accounts.items() if outcome == "created"]
+    console.print(
+        f"Ape accounts in {_ape_data_folder() / 'accounts'}: {len(accounts)} agency keystores "
+        f"({len(created)} new)"
+        + (f"; [yellow]left alone (other key): {conflicts}[/]" if conflicts else "")
+    )
+    if net.roles_file.exists():
+        console.print(f"roles file for `ape run deploy --roles`: {net.roles_file}")
+    console.print(f"use: ape console --network ethereum:{DEVNET_NETWORK_NAME}:node")
+
+
+@cli.command()
+@click.option("--clean", is_flag=True, help="Also delete .devnet/ (chain data, keys, logs).")
+def down(clean: bool) -> None:
+    """Stop the nodes this devnet started (by pid file)."""
+    try:
+        stopped = _devnet().down(clean=clean)
+    except DevnetError as exc:
+        _fail(exc)
+    console.print(
+        f"stopped: {stopped or 'nothing was running'}" + ("; removed .devnet/" if clean else "")
+    )
+
+
+@cli.command()
+@click.option("--recent", type=int, default=20, show_default=True, help="Blocks to attribute.")
+def status(recent: int) -> None:
+    """Head, peers and signers per node."""
+    net = _devnet()
+    if not net.cfg.manifest_path.exists():
+        console.print("no devnet yet: `ape run devnet up`")
+        return
+    console.print(status_table(net.status(recent), recent=recent))
+
+
+def _vote(address: str, authorize: bool, timeout: float) -> None:
+    if not is_address(address):
+        _fail(ValueError(f"{address!r} is not an address (0x + 40 hex digits)"))
+    net = _devnet()
+    verb = "add" if authorize else "drop"
+    try:
+        with console.status(f"voting to {verb} {address} on a majority of signers…"):
+            new_set, took = net.vote(address, authorize, timeout=timeout)
+    except (DevnetError, ValueError) as exc:
+        _fail(exc)
+    console.print(f"[green]vote passed[/] in {took:.1f} s; signers now ({len(new_set)}):")
+    for signer in new_set:
+        console.print(f"  {signer}")
+
+
+@cli.command("propose-signer")
+@click.argument("address")
+@click.option("--timeout", type=float, default=90.0, show_default=True)
+def propose_signer(address: str, timeout: float) -> None:
+    """Vote ADDRESS in as a Clique signer (clique_propose on the running signers)."""
+    _vote(address, True, timeout)
+
+
+@cli.command("drop-signer")
+@click.argument("address")
+@click.option("--timeout", type=float, default=90.0, show_default=True)
+def drop_signer(address: str, timeout: float) -> None:
+    """Vote ADDRESS out of the Clique signer set."""
+    _vote(address, False, timeout)
+
+
+@cli.command()
+def accounts() -> None:
+    """(Re)write the agency keystores into Ape's data folder and list them."""
+    net = _devnet()
+    outcome = net.write_ape_accounts(_ape_data_folder(), passphrase())
+    for alias, key in net.agencies.items():
+        console.print(f"{alias:32} {key.address}  {outcome[alias]}")
+
+
+@cli.command()
+@click.option("--txs", type=int, default=2000, show_default=True)
+@click.option("--senders", type=int, default=8, show_default=True)
+def bench(txs: int, senders: int) -> None:
+    """Throughput probe: raw signed transfers, batched submission, until all are mined."""
+    net = _devnet()
+    keys = list(net.agencies.values())[:senders]
+    try:
+        result = run_bench(net.rpc(0, timeout=30), net.cfg.chain_id, keys, txs)
+    except Exception as exc:
+        _fail(exc)
+    console.print(
+        f"{result.txs} transfers from {result.senders} senders, {result.failed} failed; "
+        f"blocks {result.first_block}..{result.last_block}\n"
+        f"  signing      {result.sign_seconds:6.2f} s (not counted)\n"
+        f"  submission   {result.submit_seconds:6.2f} s  ({result.submit_rate:,.0f} tx/s)\n"
+        f"  end to end   {result.total_seconds:6.2f} s  ({result.end_to_end_rate:,.0f} tx/s,"
+        f" first send to last mined)\n"
+        f"  chain time   {result.block_span_seconds:6d} s  ({result.chain_rate:,.0f} tx/s)"
+    )
+    blocks = clique.sealed(net.rpc(0), range(result.first_block, result.last_block + 1))
+    console.print("  per block: " + ", ".join(f"#{b.number}:{b.tx_count}" for b in blocks))
