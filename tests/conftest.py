@@ -4,7 +4,10 @@ automatic per-test chain isolation (snapshot/restore) on top."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -115,3 +118,27 @@ def suite(
     manifest = tmp_path_factory.mktemp("deployments") / "local.json"
     plan = deploy_suite(project, networks, accounts, deployer, manifest, roles_config)
     return DeployedSuite(project, plan)
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _ape_run(*args: str, timeout: int = 300) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ)
+    env.setdefault("APE_DATA_FOLDER", str(ROOT / ".ape-data"))
+    ape = Path(sys.executable).with_name("ape")
+    return subprocess.run(
+        [str(ape), "run", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+@pytest.fixture(scope="session")
+def ape_run() -> Callable[..., subprocess.CompletedProcess[str]]:
+    """Run `ape run <script> ...` in a subprocess, as a user would (no stdin)."""
+    return _ape_run

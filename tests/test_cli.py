@@ -2,27 +2,10 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
 
-
-def ape_run(*args: str, timeout: int = 300) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ)
-    env.setdefault("APE_DATA_FOLDER", str(ROOT / ".ape-data"))
-    ape = Path(sys.executable).with_name("ape")
-    return subprocess.run(
-        [str(ape), "run", *args], cwd=ROOT, env=env, capture_output=True, text=True,
-        timeout=timeout, stdin=subprocess.DEVNULL,
-    )
-
-
-def test_bad_roles_file_gives_one_line_naming_the_line(tmp_path):
+def test_bad_roles_file_gives_one_line_naming_the_line(tmp_path, ape_run):
     bad = tmp_path / "roles.yaml"
     bad.write_text(
         "admin: {address: deployer}\n"
@@ -39,7 +22,7 @@ def test_bad_roles_file_gives_one_line_naming_the_line(tmp_path):
 
 
 @pytest.mark.slow
-def test_deploy_command_writes_manifest(tmp_path):
+def test_deploy_command_writes_manifest(tmp_path, ape_run):
     manifest = tmp_path / "local.json"
     result = ape_run("deploy", "--manifest", str(manifest))
     assert result.returncode == 0, result.stdout + result.stderr

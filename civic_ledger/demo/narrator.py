@@ -1,0 +1,119 @@
+"""Narration of a scenario: who acts, which transaction, what it cost, and a read-back check.
+
+A step is only counted as done when its `verify` callable confirms the on-chain effect; the
+demo exits non-zero if any check fails, so "sent" is never mistaken for "happened"."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+
+class VerificationFailed(AssertionError):
+    """A step's on-chain effect could not be read back."""
+
+
+@dataclass
+class StepRecord:
+    chapter: str
+    actor: str
+    action: str
+    tx_hash: str | None
+    gas: int
+    transactions: int
+
+
+@dataclass
+class Narrator:
+    console: Console
+    names: dict[str, str] = field(default_factory=dict)  # address -> who
+    records: list[StepRecord] = field(default_factory=list)
+    chapter: str = ""
+    _captured: list[Any] = field(default_factory=list)
+
+    def transact(self, label: str, method: Any, *args: Any, sender: Any, **kwargs: Any) -> Any:
+        """A `transact` hook for the client modules: sends and remembers the receipt so the
+        current step is charged its gas."""
+        receipt = method(*args, sender=sender, **kwargs)
+        self._captured.append(receipt)
+        return receipt
+
+    def name(self, account: Any, who: str) -> None:
+        self.names[account.address] = who
+
+    def who(self, account: Any) -> str:
+        return self.names.get(account.address, account.address)
+
+    def section(self, title: str) -> None:
+        self.chapter = title
+        self.console.rule(f"[bold]{title}")
+
+    def say(self, text: str) -> None:
+        self.console.print(f"  [italic]{text}[/]")
+
+    def act(
+        self,
+        actor: Any,
+        action: str,
+        send: Callable[[], Any],
+        verify: Callable[[], bool | str] | None = None,
+    ) -> Any:
+        """Run `send()`, then `verify()`. Gas is charged from the receipts sent through
+        `transact` or returned by `send()` (a receipt, or a tuple holding one)."""
+        self._captured = []
+        result = send()
+        receipts = list(self._captured) or [
+            r for r in (result if isinstance(result, tuple) else (result,)) if _is_receipt(r)
+        ]
+        gas = sum(int(r.gas_used) for r in receipts)
+        tx_hash = receipts[-1].txn_hash if receipts else None
+        self.records.append(
+            StepRecord(self.chapter, self.who(actor), action, tx_hash, gas, len(receipts))
+        )
+        check = ""
+        if verify is not None:
+            outcome = verify()
+            if outcome is False or outcome is None:
+                raise VerificationFailed(f"{action}: the on-chain effect was not found")
+            check = f" · {outcome}" if isinstance(outcome, str) else " · verified"
+        tx = f"tx {tx_hash[:10]}… · " if tx_hash else ""
+        self.console.print(
+            f"  [green]✔[/] [bold]{self.who(actor)}[/] {action}  [dim]{tx}gas {gas:,}{check}[/]"
+        )
+        return result
+
+    def check(self, what: str, condition: bool) -> None:
+        """A read-only assertion in the story (no transaction)."""
+        if not condition:
+            raise VerificationFailed(what)
+        self.console.print(f"  [cyan]✔[/] {what}")
+
+    @property
+    def transactions(self) -> int:
+        return sum(r.transactions for r in self.records)
+
+    @property
+    def total_gas(self) -> int:
+        return sum(r.gas for r in self.records)
+
+    def gas_table(self) -> Table:
+        table = Table(title="Gas by chapter")
+        table.add_column("chapter")
+        table.add_column("transactions", justify="right")
+        table.add_column("gas", justify="right")
+        chapters: dict[str, list[StepRecord]] = {}
+        for record in self.records:
+            chapters.setdefault(record.chapter, []).append(record)
+        for chapter, records in chapters.items():
+            count = sum(r.transactions for r in records)
+            table.add_row(chapter, str(count), f"{sum(r.gas for r in records):,}")
+        table.add_row("[bold]total", f"[bold]{self.transactions}", f"[bold]{self.total_gas:,}")
+        return table
+
+
+def _is_receipt(value: Any) -> bool:
+    return hasattr(value, "gas_used") and hasattr(value, "txn_hash")
