@@ -9,5 +9,11 @@ interface IRecordRegistry {
 
     /// @notice True when `subject` holds a valid record of every required schema of policy
     /// `policyId` and no valid adverse record of any of its disqualifying schemas.
+    /// @dev False for subjects that are not Active identities. Reverts (RecordUnknownPolicy) for a
+    /// policy id that was never defined: check `policyExists` when configuring a consumer.
+    /// Gas bounded: at most 8 required + 8 disqualifying schemas, one storage read each.
     function meetsPolicy(bytes32 subject, uint256 policyId) external view returns (bool);
+
+    /// @notice True when standing policy `policyId` has been defined.
+    function policyExists(uint256 policyId) external view returns (bool);
 }

@@ -1,0 +1,755 @@
+"""`ape run admin identity|records ...`: the identity office, the records administrator, issuing
+agencies, subjects and arbiters at work.
+
+Every command that sends a transaction signs with `--account` (an Ape account alias, or TEST::N
+on a local chain) and reads contract addresses from the deployment manifest of `--network` (or
+`--manifest`). Subjects are given by their bytes32 commitment or their controller's address;
+evidence and rulings by 0x-hash, file path (hashed) or text (hashed). Official ids are hashed with
+a salt before anything is sent: they never reach the chain.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from ape.cli import ConnectedProviderCommand, network_option
+from rich.table import Table
+
+from civic_ledger.cli.common import (
+    Suite,
+    account_option,
+    console,
+    err_console,
+    handle_errors,
+    load_account,
+    send,
+)
+from civic_ledger.clients import identity as id_client
+from civic_ledger.clients import records as rec_client
+from civic_ledger.commitments import commitment, normalize_official_id, parse_salt
+from civic_ledger.errors import role_label
+from civic_ledger.roles import role as role_by_name
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+IDENTITY = "IdentityRegistry"
+RECORDS = "RecordRegistry"
+
+
+# --------------------------------------------------------------------------------- plumbing
+
+
+def _manifest_option(func: F) -> F:
+    return click.option(
+        "--manifest",
+        "manifest_file",
+        type=click.Path(path_type=Path, dir_okay=False),
+        envvar="CIVIC_MANIFEST",
+        default=None,
+        help="Deployment manifest (default: deployments/<network>.json).",
+    )(func)
+
+
+def command(group: click.Group, name: str, *, signs: bool = True) -> Callable[[F], F]:
+    """A connected, error-handled subcommand of `group` with --network/--manifest(/--account)."""
+
+    def wrap(func: F) -> F:
+        func = handle_errors(func)
+        func = _manifest_option(func)
+        if signs:
+            func = account_option()(func)
+        func = network_option()(func)
+        return group.command(name, cls=ConnectedProviderCommand)(func)  # type: ignore[return-value]
+
+    return wrap
+
+
+def _param(parse: Callable[[str], Any], value: str, hint: str) -> Any:
+    try:
+        return parse(value)
+    except (ValueError, LookupError) as exc:
+        raise click.BadParameter(str(exc), param_hint=hint) from None
+
+
+def _hex(value: bytes) -> str:
+    return "0x" + bytes(value).hex()
+
+
+def _subject(suite: Suite, value: str, hint: str = "SUBJECT") -> bytes:
+    return _param(lambda v: id_client.resolve_subject(suite[IDENTITY], v), value, hint)
+
+
+def _print_rows(rows: list[tuple[str, str]]) -> None:
+    table = Table(show_header=False, box=None, pad_edge=False)
+    table.add_column(style="dim")
+    table.add_column()
+    for key, value in rows:
+        table.add_row(key, value)
+    console.print(table)
+
+
+# ================================================================================= identity
+
+
+@click.group()
+def identity() -> None:
+    """The identity register: persons, enterprises and agencies as salted commitments.
+
+    The identity office registers (one at a time or from a CSV), suspends, reactivates, closes
+    and recovers identities; controllers rotate their own keys."""
+
+
+@command(identity, "commitment", signs=False)
+@click.option("--official-id", required=True, help="The official id (never sent anywhere).")
+@click.option("--salt", required=True, help="The identity's 32-byte salt (0x + 64 hex digits).")
+def identity_commitment(manifest_file: Path | None, official_id: str, salt: str) -> None:
+    """Compute a subject from an official id and its salt (off-line: nothing is sent), then
+    show whether it is registered."""
+    subject = commitment(
+        _param(parse_salt, salt, "--salt"),
+        _param(normalize_official_id, official_id, "--official-id"),
+    )
+    console.print(f"subject {_hex(subject)}")
+    view = id_client.show(Suite(manifest_file)[IDENTITY], subject)
+    console.print("registered" if view.registered else "not registered")
+
+
+@command(identity, "register")
+@click.option("--official-id", required=True, help="Official id; hashed with a salt locally.")
+@click.option(
+    "--kind",
+    type=click.Choice(["person", "enterprise", "agency"], case_sensitive=False),
+    default="person",
+    show_default=True,
+)
+@click.option("--controller", required=True, help="Wallet address that will act for the subject.")
+@click.option("--salt", default=None, help="Reuse this salt (default: a fresh random one).")
+@click.option(
+    "--salts-out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    required=True,
+    help="CSV the (official id, salt, subject) row is appended to (created mode 0600). "
+    "Keep it in the office's records system: it is the only link back to the person.",
+)
+def identity_register(
+    account_alias: str,
+    manifest_file: Path | None,
+    official_id: str,
+    kind: str,
+    controller: str,
+    salt: str | None,
+    salts_out: Path,
+) -> None:
+    """Register one identity (identity office). Prints its subject commitment."""
+    suite, sender = Suite(manifest_file), load_account(account_alias)
+    registration = _param(
+        lambda _: id_client.Registration.new(official_id, controller, kind, salt),
+        official_id,
+        "--official-id/--controller/--salt",
+    )
+    id_client.register(suite[IDENTITY], registration, sender=sender, transact=send)
+    id_client.write_salts_csv(salts_out, [registration])
+    console.print(f"subject {_hex(registration.subject)}  (salt recorded in {salts_out})")
+
+
+@command(identity, "batch-register")
+@click.argument("csv_file", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.option(
+    "--salts-out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    required=True,
+    help="CSV the (official id, salt, subject) rows are appended to (created mode 0600).",
+)
+@click.option(
+    "--batch-size",
+    type=click.IntRange(1, id_client.MAX_BATCH_SIZE),
+    default=id_client.MAX_BATCH_SIZE,
+    show_default=True,
+    help="Identities per transaction.",
+)
+def identity_batch_register(
+    account_alias: str, manifest_file: Path | None, csv_file: Path, salts_out: Path, batch_size: int
+) -> None:
+    """Register every row of CSV_FILE (identity office).
+
+    Columns: official_id,kind,controller[,salt] (header required; kind is person, enterprise or
+    agency). The whole file is checked before anything is sent. Rows whose subject is already
+    registered (same official id and salt) are skipped, so re-running a file with its salts
+    resumes an interrupted import."""
+    suite, sender = Suite(manifest_file), load_account(account_alias)
+    registrations = _param(id_client.read_registrations_csv, csv_file, "CSV_FILE")
+    todo = id_client.unregistered(suite[IDENTITY], registrations)
+    skipped = len(registrations) - len(todo)
+    if skipped:
+        err_console.print(f"[yellow]{skipped} row(s) already registered: skipped[/]")
+    if not todo:
+        console.print("nothing to register")
+        return
+    # Record salts first: a crash after sending must never lose the link to the persons.
+    id_client.write_salts_csv(salts_out, todo)
+    receipts = id_client.register_batch(
+        suite[IDENTITY], todo, sender=sender, batch_size=batch_size, transact=send
+    )
+    gas = sum(r.gas_used for r in receipts)
+    console.print(
+        f"registered {len(todo)} identities in {len(receipts)} transaction(s), "
+        f"{gas // len(todo):,} gas per identity; salts appended to {salts_out}"
+    )
+
+
+@command(identity, "rotate")
+@click.option("--to", "new_controller", required=True, help="The new controller wallet.")
+def identity_rotate(account_alias: str, manifest_file: Path | None, new_controller: str) -> None:
+    """Hand control of your own identity to another wallet (signed by the current controller;
+    the identity must be active)."""
+    suite, sender = Suite(manifest_file), load_account(account_alias)
+    id_client.rotate(suite[IDENTITY], new_controller, sender=sender, transact=send)
+
+
+@command(identity, "recover")
+@click.argument("subject")
+@click.option("--to", "new_controller", required=True, help="The wallet to hand control to.")
+def identity_recover(
+    account_alias: str, manifest_file: Path | None, subject: str, new_controller: str
+) -> None:
+    """Start recovering SUBJECT to a new wallet (identity office). It takes effect after the
+    recovery delay with `recover-complete`; until then the controller (if the identity is
+    active), a guardian or the office can `recover-cancel`. Suspend a stolen identity first."""
+    suite, sender = Suite(manifest_file), load_account(account_alias)
+    s = _subject(suite, subject)
+    id_client.initiate_recovery(suite[IDENTITY], s, new_controller, sender=sender, transact=send)
+    view = id_client.show(suite[IDENTITY], s)
+    console.print(f"ready at {rec_client.format_time(view.recovery_ready_at)}")
+
+
+@command(identity, "recover-complete")
+@click.argument("subject")
+def identity_recover_complete(account_alias: str, manifest_file: Path | None, subject: str) -> None:
+    """Complete a recovery whose delay has passed (anyone may send it)."""
+    suite, sender = Suite(manifest_file), load_account(account_alias)
+    s = _subject(suite, subject)
+    id_client.complete_recovery(suite[IDENTITY], s, sender=sender, transact=send)
+
+
+@command(identity, "recover-cancel")
+@click.argument("subject")
+def identity_recover_cancel(account_alias: str, manifest_file: Path | None, subject: str) -> None:
+    """Cancel a pending recovery (the active identity's controller, a guardian or the office)."""
+    suite, sender = Suite(manifest_file), load_account(account_alias)
+    s = _subject(suite, subject)
+    id_client.cancel_recovery(suite[IDENTITY], s, sender=sender, transact=send)
+
+
+@command(identity, "set-status")
+@click.argument("subject")
+@click.argument(
+    "status", type=click.Choice(["active", "suspended", "closed"], case_sensitive=False)
+)
+@click.option(
+    "--reason",
+    required=True,
+    help="Reason code: short text (<= 32 bytes, e.g. FRAUD-INQUIRY-17) or a 0x case-file hash.",
+)
+def identity_set_status(
+    account_alias: str, manifest_file: Path | None, subject: str, status: str, reason: str
+) -> None:
+    """Suspend, reactivate or close SUBJECT (identity office). Closed is final."""
+    suite, sender = Suite(manifest_file), load_account(account_alias)
+    s = _subject(suite, subject)
+    code = _param(id_client.encode_reason, reason, "--reason")
+    id_client.set_status(
+        suite[IDENTITY], s, id_client.Status.parse(status), code, sender=sender, transact=send
+    )
+
+
+@command(identity, "show", signs=False)
+@click.argument("subject")
+def identity_show(manifest_file: Path | None, subject: str) -> None:
+    """Show SUBJECT (commitment or controller address): controller, kind, status, recovery."""
+    suite = Suite(manifest_file)
+    s = _subject(suite, subject)
+    view = id_client.show(suite[IDENTITY], s)
+    if not view.registered:
+        raise click.ClickException(f"{_hex(s)} is not registered")
+    rows = [
+        ("subject", _hex(s)),
+        ("controller", view.controller),
+        ("kind", view.kind.name.lower()),
+        ("status", view.status.name.lower()),
+        ("registered", rec_client.format_time(view.registered_at)),
+    ]
+    if view.recovery_to:
+        rows.append(
+            (
+                "pending recovery",
+                f"to {view.recovery_to}, ready {rec_client.format_time(view.recovery_ready_at)}",
+            )
+        )
+    rows.append(("records", str(int(suite[RECORDS].recordCountOf(s))) if RECORDS in suite else "-"))
+    _print_rows(rows)
+
+
+# ================================================================================== records
+
+
+@click.group()
+def records() -> None:
+    """The credit-record platform: schemas, records, disputes and standing policies.
+
+    The records administrator adds schemas and policies; issuing agencies issue (directly, in
+    batches or by signing off-line) and revoke; subjects dispute adverse records; arbiters
+    resolve disputes; anyone can show records and check a subject against a policy."""
+
+
+def _schema(suite: Suite, value: str) -> int:
+    return _param(lambda v: rec_client.resolve_schema(suite[RECORDS], v), value, "--schema")
+
+
+def _fields(values: tuple[str, ...]) -> dict[str, str]:
+    fields: dict[str, str] = {}
+    for item in values:
+        if "=" not in item:
+            raise click.BadParameter(f"{item!r} is not NAME=VALUE", param_hint="--field")
+        name, value = item.split("=", 1)
+        fields[name.strip()] = value
+    return fields
+
+
+def _request(
+    suite: Suite,
+    schema: str,
+    subject: str,
+    evidence: str | None,
+    uri: str,
+    fields: tuple[str, ...],
+    data_hex: str | None,
+    expires: str | None,
+    supersedes: str | None,
+) -> rec_client.RecordRequest:
+    registry = suite[RECORDS]
+    schema_id = _schema(suite, schema)
+    info = _param(lambda v: rec_client.get_schema(registry, int(v)), str(schema_id), "--schema")
+    if fields and data_hex:
+        raise click.UsageError("give either --field ... or --data, not both")
+    if data_hex:
+        data = _param(lambda v: bytes.fromhex(v.removeprefix("0x")), data_hex, "--data")
+    elif fields or info.field_layout:
+        data = _param(
+            lambda _: rec_client.encode_data(info.field_layout, _fields(fields)),
+            ",".join(fields),
+            "--field",
+        )
+    else:
+        data = b""
+    from ape import chain
+
+    return rec_client.RecordRequest(
+        schema_id=schema_id,
+        subject=_subject(suite, subject, "--subject"),
+        evidence_hash=_param(rec_client.document_hash, evidence, "--evidence")
+        if evidence
+        else rec_client.ZERO32,
+        evidence_uri=uri,
+        data=data,
+        expires_at=_param(
+            lambda v: rec_client.parse_expiry(v, chain.pending_timestamp),
+            expires or "",
+            "--expires",
+        ),
+        supersedes=_param(rec_client.to_bytes32, supersedes, "--supersedes")
+        if supersedes
+        else rec_client.ZERO32,
+    )
+
+
+def issue_options(func: F) -> F:
+    """The options describing one record (shared by `issue` and `sign-issue`)."""
+    options = [
+        click.option("--schema", required=True, help="Schema name or id."),
+        click.option("--subject", required=True, help="Subject commitment or controller address."),
+        click.option(
+            "--evidence",
+            default=None,
+            help="Evidence: 0x-hash, file (hashed) or text (hashed). Required for adverse schemas.",
+        ),
+        click.option("--uri", default="", help="Off-chain location of the evidence."),
+        click.option(
+            "--field",
+            "fields",
+            multiple=True,
+            help="Record data as NAME=VALUE, one per field of the schema's layout.",
+        ),
+        click.option("--data", "data_hex", default=None, help="Raw record data (0x-hex) instead."),
+        click.option(
+            "--expires",
+            default=None,
+            help="+30d, 2027-12-31, ISO date-time or unix time (default: schema validity).",
+        ),
+        click.option("--supersedes", default=None, help="Id of the record this one replaces."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+@command(records, "schema-add")
+@click.option("--name", required=True, help="Unique schema name, e.g. tax-compliance.")
+@click.option("--layout", default="", help='Data layout, e.g. "uint16 year,bool compliant".')
+@click.option(
+    "--issuer-role", required=True, help="Role whose members issue it, e.g. TAX_RECORD_ISSUER."
+)
+@click.option("--revocable/--not-revocable", default=True, show_default=True)
+@click.option("--adverse", is_flag=True, help="Counts against the subject (disputable).")
+@click.option(
+    "--validity",
+    default="0",
+    show_default=True,
+    help="Default (and, for adverse schemas, maximum) validity: 0 (forever), 30d, 3y...",
+)
+def records_schema_add(
+    account_alias: str,
+    manifest_file: Path | None,
+    name: str,
+    layout: str,
+    issuer_role: str,
+    revocable: bool,
+    adverse: bool,
+    validity: str,
+) -> None:
+    """Register a record schema (records administrator)."""
+    suite, sender = Suite(manifest_file), load_account(account_alias)
+    role_id = _param(
+        lambda v: int(v) if v.isdigit() else role_by_name(v).id, issuer_role, "--issuer-role"
+    )
+    if layout:
+        _param(rec_client.parse_layout, layout, "--layout")
+    schema_id, _ = rec_client.register_schema(
+        suite[RECORDS],
+        name=name,
+        field_layout=layout,
+        issuer_role=role_id,
+        revocable=revocable,
+        adverse=adverse,
+        default_validity=_param(rec_client.parse_duration, validity, "--validity"),
+        sender=sender,
+        transact=send,
+    )
+    console.print(f"schema id {schema_id}")
+
+
+@command(records, "schemas", signs=False)
+def records_schemas(manifest_file: Path | None) -> None:
+    """List every schema."""
+    registry = Suite(manifest_file)[RECORDS]
+    table = Table("id", "name", "issuer role", "adverse", "revocable", "validity", "open", "layout")
+    for schema_id in range(1, int(registry.schemaCount()) + 1):
+        s = rec_client.get_schema(registry, schema_id)
+        table.add_row(
+            str(s.schema_id),
+            s.name,
+            role_label(s.issuer_role),
+            "yes" if s.adverse else "no",
+            "yes" if s.revocable else "no",
+            f"{s.default_validity // 86400}d" if s.default_validity else "forever",
+            "yes" if s.active else "closed",
+            s.field_layout or "-",
+        )
+    console.print(table)
+
+
+@command(records, "issue")
+@issue_options
+def records_issue(
+    account_alias: str,
+    manifest_file: Path | None,
+    schema: str,
+    subject: str,
+    evidence: str | None,
+    uri: str,
+    fields: tuple[str, ...],
+    data_hex: str | None,
+    expires: str | None,
+    supersedes: str | None,
+) -> None:
+    """Issue a record about a subject (a member of the schema's issuer role)."""
+    suite, sender = Suite(manifest_file), load_account(account_alias)
+    request = _request(suite, schema, subject, evidence, uri, fields, data_hex, expires, supersedes)
+    record_id, _ = rec_client.issue(suite[RECORDS], request, sender=sender, transact=send)
+    console.print(f"record {_hex(record_id)}")
+
+
+@command(records, "sign-issue")
+@issue_options
+@click.option(
+    "--deadline",
+    default="+1d",
+    show_default=True,
+    help="Until when a relayer may submit it (+2h, 2027-01-31, unix time).",
+)
+@click.option("--nonce", type=int, default=None, help="Signer nonce (default: the current one).")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    required=True,
+    help="Where to write the signed request (JSON) for a relayer.",
+)
+def records_sign_issue(
+    account_alias: str,
+    manifest_file: Path | None,
+    schema: str,
+    subject: str,
+    evidence: str | None,
+    uri: str,
+    fields: tuple[str, ...],
+    data_hex: str | None,
+    expires: str | None,
+    supersedes: str | None,
+    deadline: str,
+    nonce: int | None,
+    out: Path,
+) -> None:
+    """Sign a record off-line as an issuing agency (EIP-712); nothing is sent. Anyone can then
+    submit the file with `issue-signed`. Requests signed in a row need consecutive nonces and
+    are consumed in that order."""
+    from ape import chain
+
+    suite, signer = Suite(manifest_file), load_account(account_alias)
+    request = _request(suite, schema, subject, evidence, uri, fields, data_hex, expires, supersedes)
+    signed = rec_client.sign_issue(
+        suite[RECORDS],
+        request,
+        signer,
+        deadline=_param(
+            lambda v: rec_client.parse_expiry(v, chain.pending_timestamp), deadline, "--deadline"
+        ),
+        nonce=nonce,
+    )
+    out.write_text(signed.to_json() + "\n")
+    console.print(
+        f"signed by {signed.signer} (nonce {signed.nonce}, valid until "
+        f"{rec_client.format_time(signed.deadline)}) -> {out}"
+    )
+
+
+@command(records, "issue-signed")
+@click.argument("signed_file", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+def records_issue_signed(account_alias: str, manifest_file: Path | None, signed_file: Path) -> None:
+    """Submit a record an agency signed with `sign-issue` (any account may relay it; the
+    agency is recorded as issuer, the relayer as operator)."""
+    suite, sender = Suite(manifest_file), load_account(account_alias)
+    signed = _param(
+        lambda p: rec_client.SignedIssue.from_json(Path(p).read_text()),
+        str(signed_file),
+        "SIGNED_FILE",
+    )
+    record_id, _ = rec_client.relay_signed_issue(
+        suite[RECORDS], signed, sender=sender, transact=send
+    )
+    console.print(f"record {_hex(record_id)} (issuer {signed.signer})")
+
+
+@command(records, "revoke")
+@click.argument("record_ids", nargs=-1, required=True)
+@click.option("--reason", required=True, help="Why (kept on chain in the revocation event).")
+def records_revoke(
+    account_alias: str, manifest_file: Path | None, record_ids: tuple[str, ...], reason: str
+) -> None:
+    """Revoke one or more records (a member of the schema's issuer role). Several ids are
+    revoked in one transaction (at most 50)."""
+    suite, sender = Suite(manifest_file), load_account(account_alias)
+    ids = [_param(rec_client.to_bytes32, r, "RECORD_IDS") for r in record_ids]
+    if len(ids) == 1:
+        rec_client.revoke(suite[RECORDS], ids[0], reason, sender=sender, transact=send)
+    else:
+        rec_client.revoke_batch(suite[RECORDS], ids, reason, sender=sender, transact=send)
+
+
+@command(records, "dispute")
+@click.argument("record_id")
+@click.option("--evidence", required=True, help="Your evidence: 0x-hash, file or text (hashed).")
+def records_dispute(
+    account_alias: str, manifest_file: Path | None, record_id: str, evidence: str
+) -> None:
+    """Dispute an adverse record about you (signed by your identity's controller). It stops
+    counting against you until an arbiter decides."""
+    suite, sender = Suite(manifest_file), load_account(account_alias)
+    rec_client.dispute(
+        suite[RECORDS],
+        _param(rec_client.to_bytes32, record_id, "RECORD_ID"),
+        _param(rec_client.document_hash, evidence, "--evidence"),
+        sender=sender,
+        transact=send,
+    )
+
+
+@command(records, "resolve")
+@click.argument("record_id")
+@click.option(
+    "--uphold/--overturn",
+    "upheld",
+    required=True,
+    help="Uphold (the record counts again) or overturn (it is revoked).",
+)
+@click.option("--ruling", required=True, help="The written decision: 0x-hash, file or text.")
+def records_resolve(
+    account_alias: str, manifest_file: Path | None, record_id: str, upheld: bool, ruling: str
+) -> None:
+    """Decide the open dispute on a record (arbiter)."""
+    suite, sender = Suite(manifest_file), load_account(account_alias)
+    rec_client.resolve(
+        suite[RECORDS],
+        _param(rec_client.to_bytes32, record_id, "RECORD_ID"),
+        upheld=upheld,
+        ruling_hash=_param(rec_client.document_hash, ruling, "--ruling"),
+        sender=sender,
+        transact=send,
+    )
+
+
+@command(records, "policy-set")
+@click.argument("policy_id", type=click.IntRange(min=1))
+@click.option("--name", required=True, help="What the policy is for, e.g. grant-eligibility.")
+@click.option("--require", "required", multiple=True, help="Schema (name or id) required; <= 8.")
+@click.option(
+    "--disqualify", "disqualifying", multiple=True, help="Adverse schema that disqualifies; <= 8."
+)
+def records_policy_set(
+    account_alias: str,
+    manifest_file: Path | None,
+    policy_id: int,
+    name: str,
+    required: tuple[str, ...],
+    disqualifying: tuple[str, ...],
+) -> None:
+    """Define or replace standing policy POLICY_ID (records administrator)."""
+    suite, sender = Suite(manifest_file), load_account(account_alias)
+    rec_client.set_policy(
+        suite[RECORDS],
+        policy_id=policy_id,
+        name=name,
+        required=[_schema(suite, s) for s in required],
+        disqualifying=[_schema(suite, s) for s in disqualifying],
+        sender=sender,
+        transact=send,
+    )
+
+
+def _record_rows(view: rec_client.RecordView) -> list[tuple[str, str]]:
+    rows = [
+        ("record", _hex(view.record_id)),
+        ("state", view.state),
+        (
+            "schema",
+            f"{view.schema.schema_id} {view.schema.name}"
+            + (" (adverse)" if view.schema.adverse else ""),
+        ),
+        ("subject", _hex(view.subject)),
+        ("issuer", view.issuer),
+        ("issued", rec_client.format_time(view.issued_at)),
+        ("expires", rec_client.format_time(view.expires_at) if view.expires_at else "never"),
+        (
+            "evidence",
+            _hex(view.evidence_hash) + (f"  {view.evidence_uri}" if view.evidence_uri else ""),
+        ),
+    ]
+    if view.fields:
+        rows.append(("data", ", ".join(f"{k}={v}" for k, v in view.fields.items())))
+    elif view.data:
+        rows.append(("data", _hex(view.data)))
+    if view.revoked_at:
+        rows.append(("revoked", rec_client.format_time(view.revoked_at)))
+    if any(view.supersedes):
+        rows.append(("supersedes", _hex(view.supersedes)))
+    if any(view.superseded_by):
+        rows.append(("superseded by", _hex(view.superseded_by)))
+    d = view.dispute
+    if d.status != rec_client.DisputeStatus.NONE:
+        rows.append(
+            (
+                "dispute",
+                f"{d.status.name.lower()} (raised by {d.raised_by} "
+                f"{rec_client.format_time(d.opened_at)}, evidence {_hex(d.evidence_hash)})",
+            )
+        )
+        if d.resolved_at:
+            rows.append(
+                (
+                    "decided",
+                    f"by {d.resolved_by} {rec_client.format_time(d.resolved_at)}"
+                    + (f", ruling {_hex(d.ruling_hash)}" if any(d.ruling_hash) else ""),
+                )
+            )
+    return rows
+
+
+@command(records, "show", signs=False)
+@click.argument("target")
+@click.option("--offset", type=click.IntRange(min=0), default=0, show_default=True)
+@click.option("--limit", type=click.IntRange(1, 100), default=20, show_default=True)
+def records_show(manifest_file: Path | None, target: str, offset: int, limit: int) -> None:
+    """Show a record (TARGET = record id), or list a subject's records (TARGET = subject
+    commitment or controller address), page by page."""
+    suite = Suite(manifest_file)
+    registry = suite[RECORDS]
+    value = target.strip()
+    if value.startswith("0x") and len(value) == 66 and int(registry.getRecord(value).issuedAt):
+        _print_rows(_record_rows(rec_client.get_record(registry, value)))
+        return
+    s = _subject(suite, value, "TARGET")
+    total = int(registry.recordCountOf(s))
+    ids = [bytes(x) for x in registry.recordsOf(s, offset, limit)]
+    table = Table(
+        "record",
+        "schema",
+        "state",
+        "issued",
+        "expires",
+        "issuer",
+        title=f"{_hex(s)}: records {offset + 1}-{offset + len(ids)} of {total}",
+    )
+    for record_id in ids:
+        v = rec_client.get_record(registry, record_id)
+        table.add_row(
+            _hex(record_id)[:18] + "…",
+            v.schema.name,
+            v.state,
+            rec_client.format_time(v.issued_at)[:10],
+            rec_client.format_time(v.expires_at)[:10] if v.expires_at else "never",
+            v.issuer,
+        )
+    console.print(table)
+
+
+@command(records, "check-policy", signs=False)
+@click.argument("subject")
+@click.argument("policy_id", type=click.IntRange(min=1))
+@click.option("--exit-code", is_flag=True, help="Exit with status 2 when the policy is not met.")
+def records_check_policy(
+    manifest_file: Path | None, subject: str, policy_id: int, exit_code: bool
+) -> None:
+    """Check SUBJECT against standing policy POLICY_ID, with the reason for the answer."""
+    suite = Suite(manifest_file)
+    s = _subject(suite, subject)
+    check = _param(
+        lambda p: rec_client.check_policy(suite[RECORDS], suite[IDENTITY], s, int(p)),
+        str(policy_id),
+        "POLICY_ID",
+    )
+    registry = suite[RECORDS]
+
+    def name(schema_id: int) -> str:
+        return f"{schema_id} {rec_client.get_schema(registry, schema_id).name}"
+
+    verdict = "[green]meets[/]" if check.meets else "[red]does not meet[/]"
+    console.print(f"{_hex(s)} {verdict} policy {policy_id} ({check.name})")
+    if not check.subject_active:
+        console.print("  identity is not active")
+    for schema_id in check.missing:
+        console.print(f"  missing a valid record of {name(schema_id)}")
+    for schema_id in check.disqualified_by:
+        console.print(f"  disqualified by a valid record of {name(schema_id)}")
+    if exit_code and not check.meets:
+        raise SystemExit(2)

@@ -1,0 +1,1 @@
+"""Pure helpers behind the admin commands: contract instances + signer in, results out."""

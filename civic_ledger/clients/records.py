@@ -1,0 +1,674 @@
+"""Client helpers for the RecordRegistry (the credit platform): build record requests, encode
+record data from a schema's field layout, sign delegated issuance (EIP-712), and read records,
+disputes and policies back as plain Python values.
+
+Every function takes the deployed contract instance (and, for transactions, the Ape account that
+signs) and returns plain values; the click commands in `civic_ledger.cli.identity` are a thin
+layer over this module.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import IntEnum
+from pathlib import Path
+from typing import Any
+
+from eth_abi import decode as abi_decode
+from eth_abi import encode as abi_encode
+from eth_account.messages import encode_typed_data
+from eth_utils import keccak, to_checksum_address
+
+from civic_ledger.roles import role as role_by_name
+
+DOMAIN_NAME = "CivicLedger RecordRegistry"
+DOMAIN_VERSION = "1"
+NEVER = 2**64 - 1
+
+ISSUE_RECORD_FIELDS: list[dict[str, str]] = [
+    {"name": "schemaId", "type": "uint64"},
+    {"name": "subject", "type": "bytes32"},
+    {"name": "evidenceHash", "type": "bytes32"},
+    {"name": "evidenceURI", "type": "string"},
+    {"name": "data", "type": "bytes"},
+    {"name": "expiresAt", "type": "uint64"},
+    {"name": "supersedes", "type": "bytes32"},
+    {"name": "nonce", "type": "uint256"},
+    {"name": "deadline", "type": "uint256"},
+]
+
+ZERO32 = b"\x00" * 32
+
+
+class DisputeStatus(IntEnum):
+    """Mirror of RecordRegistry.DisputeStatus."""
+
+    NONE = 0
+    OPEN = 1
+    UPHELD = 2
+    OVERTURNED = 3
+    WITHDRAWN = 4
+
+
+# ---------------------------------------------------------------------------------------------
+# Requests and data layouts
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RecordRequest:
+    """What an issuer asks the registry to record (RecordRegistry.RecordInput)."""
+
+    schema_id: int
+    subject: bytes
+    evidence_hash: bytes = ZERO32
+    evidence_uri: str = ""
+    data: bytes = b""
+    expires_at: int = 0
+    supersedes: bytes = ZERO32
+
+    def as_tuple(self) -> tuple[int, bytes, bytes, str, bytes, int, bytes]:
+        """The ABI tuple `(schemaId, subject, evidenceHash, evidenceURI, data, expiresAt,
+        supersedes)`."""
+        return (
+            self.schema_id,
+            to_bytes32(self.subject),
+            to_bytes32(self.evidence_hash),
+            self.evidence_uri,
+            bytes(self.data),
+            self.expires_at,
+            to_bytes32(self.supersedes),
+        )
+
+
+def to_bytes32(value: bytes | str | None) -> bytes:
+    """bytes32 from raw bytes or a 0x-hex string (None/"" -> zero)."""
+    if value is None or value == "":
+        return ZERO32
+    raw = bytes.fromhex(value.removeprefix("0x")) if isinstance(value, str) else bytes(value)
+    if len(raw) != 32:
+        raise ValueError(f"expected 32 bytes, got {len(raw)}")
+    return raw
+
+
+def parse_layout(layout: str) -> list[tuple[str, str]]:
+    """`"uint16 year,bool compliant"` -> `[("uint16", "year"), ("bool", "compliant")]`."""
+    fields: list[tuple[str, str]] = []
+    for part in layout.split(","):
+        part = part.strip()
+        if not part:
+            continue
+        pieces = part.split()
+        if len(pieces) != 2:
+            raise ValueError(f"layout field {part!r} is not '<type> <name>'")
+        fields.append((pieces[0], pieces[1]))
+    return fields
+
+
+def _convert(abi_type: str, value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    if abi_type.endswith("]"):
+        items = json.loads(text)
+        inner = abi_type[: abi_type.rindex("[")]
+        return [_convert(inner, item) for item in items]
+    if abi_type.startswith(("uint", "int")):
+        return int(text, 0)
+    if abi_type == "bool":
+        lowered = text.lower()
+        if lowered in {"true", "yes", "1"}:
+            return True
+        if lowered in {"false", "no", "0"}:
+            return False
+        raise ValueError(f"{value!r} is not a boolean (true/false)")
+    if abi_type == "address":
+        return to_checksum_address(text)
+    if abi_type.startswith("bytes"):
+        return bytes.fromhex(text.removeprefix("0x"))
+    return text
+
+
+def encode_data(layout: str, values: Mapping[str, Any]) -> bytes:
+    """ABI-encode `values` (name -> value; strings are converted by type) in layout order.
+    Every field of the layout must be given, and nothing else."""
+    fields = parse_layout(layout)
+    names = [name for _, name in fields]
+    missing = [name for name in names if name not in values]
+    unknown = [name for name in values if name not in names]
+    if missing or unknown:
+        raise ValueError(
+            f"record data for layout '{layout}': missing {missing or 'none'}, "
+            f"unknown {unknown or 'none'}"
+        )
+    return abi_encode([t for t, _ in fields], [_convert(t, values[name]) for t, name in fields])
+
+
+def decode_data(layout: str, data: bytes) -> dict[str, Any]:
+    """Decode record data with its schema's layout (empty dict for an empty layout or data)."""
+    fields = parse_layout(layout)
+    if not fields or not data:
+        return {}
+    values = abi_decode([t for t, _ in fields], bytes(data))
+    return {name: value for (_, name), value in zip(fields, values, strict=True)}
+
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400, "y": 365 * 86400}
+
+
+def parse_duration(text: str) -> int:
+    """Seconds from "90", "12h", "30d", "2w", "3y" (a year is 365 days); "0" means none."""
+    value = text.strip().lower()
+    if value.isdigit():
+        return int(value)
+    number, unit = value[:-1], value[-1:]
+    if unit not in _UNITS or not number.isdigit():
+        raise ValueError(f"{text!r} is not a duration (e.g. 3600, 12h, 30d, 2w, 3y)")
+    return int(number) * _UNITS[unit]
+
+
+def parse_expiry(text: str | None, now: int) -> int:
+    """Unix time from "+30d" (relative to `now`), "2027-12-31" (end of that day, UTC), an
+    ISO date-time, or a unix timestamp. None/"" -> 0 (the schema's default validity)."""
+    if not text:
+        return 0
+    value = text.strip()
+    if value.startswith("+"):
+        return now + parse_duration(value[1:])
+    if value.isdigit():
+        return int(value)
+    try:
+        if len(value) == 10:
+            day = dt.date.fromisoformat(value)
+            end = dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=dt.timezone.utc)
+            return int(end.timestamp())
+        moment = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError(
+            f"{text!r} is not an expiry (+30d, 2027-12-31, 2027-12-31T12:00:00Z or unix time)"
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.timezone.utc)
+    return int(moment.timestamp())
+
+
+def format_time(timestamp: int) -> str:
+    """UTC rendering for tables ("-" for 0, "never" for the max uint64)."""
+    if timestamp == 0:
+        return "-"
+    if timestamp >= NEVER:
+        return "never"
+    moment = dt.datetime.fromtimestamp(timestamp, dt.timezone.utc)
+    return moment.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+# ---------------------------------------------------------------------------------------------
+# Delegated issuance (EIP-712)
+# ---------------------------------------------------------------------------------------------
+
+
+def issue_typed_data(
+    request: RecordRequest, *, registry_address: str, chain_id: int, nonce: int, deadline: int
+) -> dict[str, Any]:
+    """The full EIP-712 message an agency signs to have `request` issued by a relayer."""
+    return {
+        "types": {
+            "EIP712Domain": [
+                {"name": "name", "type": "string"},
+                {"name": "version", "type": "string"},
+                {"name": "chainId", "type": "uint256"},
+                {"name": "verifyingContract", "type": "address"},
+            ],
+            "IssueRecord": ISSUE_RECORD_FIELDS,
+        },
+        "primaryType": "IssueRecord",
+        "domain": {
+            "name": DOMAIN_NAME,
+            "version": DOMAIN_VERSION,
+            "chainId": chain_id,
+            "verifyingContract": to_checksum_address(registry_address),
+        },
+        "message": {
+            "schemaId": request.schema_id,
+            "subject": to_bytes32(request.subject),
+            "evidenceHash": to_bytes32(request.evidence_hash),
+            "evidenceURI": request.evidence_uri,
+            "data": bytes(request.data),
+            "expiresAt": request.expires_at,
+            "supersedes": to_bytes32(request.supersedes),
+            "nonce": nonce,
+            "deadline": deadline,
+        },
+    }
+
+
+@dataclass(frozen=True)
+class SignedIssue:
+    """A signed issuance anyone can relay with `relay_signed_issue`. Serialisable to JSON."""
+
+    request: RecordRequest
+    signer: str
+    nonce: int
+    deadline: int
+    signature: bytes
+
+    def to_json(self) -> str:
+        r = self.request
+        return json.dumps(
+            {
+                "schemaId": r.schema_id,
+                "subject": "0x" + to_bytes32(r.subject).hex(),
+                "evidenceHash": "0x" + to_bytes32(r.evidence_hash).hex(),
+                "evidenceURI": r.evidence_uri,
+                "data": "0x" + bytes(r.data).hex(),
+                "expiresAt": r.expires_at,
+                "supersedes": "0x" + to_bytes32(r.supersedes).hex(),
+                "signer": self.signer,
+                "nonce": self.nonce,
+                "deadline": self.deadline,
+                "signature": "0x" + self.signature.hex(),
+            },
+            indent=2,
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> SignedIssue:
+        d = json.loads(text)
+        request = RecordRequest(
+            schema_id=int(d["schemaId"]),
+            subject=to_bytes32(d["subject"]),
+            evidence_hash=to_bytes32(d["evidenceHash"]),
+            evidence_uri=d.get("evidenceURI", ""),
+            data=bytes.fromhex(d.get("data", "0x").removeprefix("0x")),
+            expires_at=int(d.get("expiresAt", 0)),
+            supersedes=to_bytes32(d.get("supersedes")),
+        )
+        return cls(
+            request=request,
+            signer=to_checksum_address(d["signer"]),
+            nonce=int(d["nonce"]),
+            deadline=int(d["deadline"]),
+            signature=bytes.fromhex(d["signature"].removeprefix("0x")),
+        )
+
+
+def sign_issue(
+    registry: Any,
+    request: RecordRequest,
+    signer: Any,
+    *,
+    deadline: int,
+    nonce: int | None = None,
+    chain_id: int | None = None,
+) -> SignedIssue:
+    """Sign `request` off-line as `signer` (an Ape account). The nonce defaults to the
+    registry's current `nonces(signer)`: signatures are consumed in nonce order."""
+    if nonce is None:
+        nonce = int(registry.nonces(signer.address))
+    if chain_id is None:
+        chain_id = int(registry.provider.chain_id)
+    message = encode_typed_data(
+        full_message=issue_typed_data(
+            request,
+            registry_address=registry.address,
+            chain_id=chain_id,
+            nonce=nonce,
+            deadline=deadline,
+        )
+    )
+    signature = signer.sign_message(message)
+    if signature is None:
+        raise RuntimeError(f"account {signer.address} cannot sign EIP-712 messages")
+    return SignedIssue(request, signer.address, nonce, deadline, bytes(signature.encode_rsv()))
+
+
+# ---------------------------------------------------------------------------------------------
+# Transactions
+# ---------------------------------------------------------------------------------------------
+
+
+def _events(contract: Any, event_name: str, receipt: Any) -> list[Any]:
+    return list(getattr(contract, event_name).from_receipt(receipt))
+
+
+def _plain(label: str, method: Any, *args: Any, sender: Any) -> Any:
+    """Default `transact`: just send. The CLI passes `civic_ledger.cli.common.send`, which has
+    the same signature and prints actor, transaction and gas."""
+    return method(*args, sender=sender)
+
+
+def register_schema(
+    registry: Any,
+    *,
+    name: str,
+    field_layout: str,
+    issuer_role: int | str,
+    revocable: bool,
+    adverse: bool,
+    default_validity: int,
+    sender: Any,
+    transact: Any = _plain,
+) -> tuple[int, Any]:
+    """Register a schema; returns (schema id, receipt). `issuer_role` is an id or a role name."""
+    role_id = issuer_role if isinstance(issuer_role, int) else role_by_name(issuer_role).id
+    receipt = transact(
+        f"schema {name!r} registered",
+        registry.registerSchema,
+        name,
+        field_layout,
+        role_id,
+        revocable,
+        adverse,
+        default_validity,
+        sender=sender,
+    )
+    return int(_events(registry, "SchemaRegistered", receipt)[0].schemaId), receipt
+
+
+def set_policy(
+    registry: Any,
+    *,
+    policy_id: int,
+    name: str,
+    required: Sequence[int],
+    disqualifying: Sequence[int],
+    sender: Any,
+    transact: Any = _plain,
+) -> Any:
+    """Define or replace a standing policy; returns the receipt."""
+    return transact(
+        f"policy {policy_id} ({name}) set",
+        registry.setPolicy,
+        policy_id,
+        name,
+        list(required),
+        list(disqualifying),
+        sender=sender,
+    )
+
+
+def issued_record_ids(registry: Any, receipt: Any) -> list[bytes]:
+    """Ids of the records a transaction issued, in order."""
+    return [bytes(log.recordId) for log in _events(registry, "RecordIssued", receipt)]
+
+
+def issue(
+    registry: Any, request: RecordRequest, *, sender: Any, transact: Any = _plain
+) -> tuple[bytes, Any]:
+    """Issue one record; returns (record id, receipt)."""
+    receipt = transact("record issued", registry.issue, request.as_tuple(), sender=sender)
+    return issued_record_ids(registry, receipt)[0], receipt
+
+
+def issue_batch(
+    registry: Any, requests: Sequence[RecordRequest], *, sender: Any, transact: Any = _plain
+) -> tuple[list[bytes], Any]:
+    """Issue several records in one transaction (at most MAX_BATCH_SIZE)."""
+    receipt = transact(
+        f"{len(requests)} records issued",
+        registry.issueBatch,
+        [r.as_tuple() for r in requests],
+        sender=sender,
+    )
+    return issued_record_ids(registry, receipt), receipt
+
+
+def relay_signed_issue(
+    registry: Any, signed: SignedIssue, *, sender: Any, transact: Any = _plain
+) -> tuple[bytes, Any]:
+    """Submit an agency's signed issuance as relayer `sender`; returns (record id, receipt)."""
+    receipt = transact(
+        f"record signed by {signed.signer} relayed",
+        registry.issueWithSignature,
+        signed.request.as_tuple(),
+        signed.signer,
+        signed.deadline,
+        signed.signature,
+        sender=sender,
+    )
+    return issued_record_ids(registry, receipt)[0], receipt
+
+
+def revoke(
+    registry: Any, record_id: bytes, reason: str, *, sender: Any, transact: Any = _plain
+) -> Any:
+    """Revoke one record with a reason; returns the receipt."""
+    return transact(
+        f"record 0x{to_bytes32(record_id).hex()} revoked",
+        registry.revoke,
+        to_bytes32(record_id),
+        reason,
+        sender=sender,
+    )
+
+
+def revoke_batch(
+    registry: Any, record_ids: Sequence[bytes], reason: str, *, sender: Any, transact: Any = _plain
+) -> Any:
+    """Revoke several records with one reason; returns the receipt."""
+    return transact(
+        f"{len(record_ids)} records revoked",
+        registry.revokeBatch,
+        [to_bytes32(r) for r in record_ids],
+        reason,
+        sender=sender,
+    )
+
+
+def dispute(
+    registry: Any, record_id: bytes, evidence_hash: bytes, *, sender: Any, transact: Any = _plain
+) -> Any:
+    """Dispute an adverse record as its subject's controller; returns the receipt."""
+    return transact(
+        f"record 0x{to_bytes32(record_id).hex()} disputed",
+        registry.dispute,
+        to_bytes32(record_id),
+        to_bytes32(evidence_hash),
+        sender=sender,
+    )
+
+
+def resolve(
+    registry: Any,
+    record_id: bytes,
+    *,
+    upheld: bool,
+    ruling_hash: bytes,
+    sender: Any,
+    transact: Any = _plain,
+) -> Any:
+    """Decide an open dispute as arbiter; returns the receipt."""
+    outcome = "upheld" if upheld else "overturned"
+    return transact(
+        f"record 0x{to_bytes32(record_id).hex()} {outcome}",
+        registry.resolveDispute,
+        to_bytes32(record_id),
+        upheld,
+        to_bytes32(ruling_hash),
+        sender=sender,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Reads
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SchemaView:
+    schema_id: int
+    name: str
+    field_layout: str
+    issuer_role: int
+    revocable: bool
+    adverse: bool
+    active: bool
+    default_validity: int
+
+
+@dataclass(frozen=True)
+class DisputeView:
+    status: DisputeStatus
+    raised_by: str
+    opened_at: int
+    evidence_hash: bytes
+    resolved_by: str
+    resolved_at: int
+    ruling_hash: bytes
+
+
+@dataclass(frozen=True)
+class RecordView:
+    record_id: bytes
+    schema: SchemaView
+    subject: bytes
+    issuer: str
+    issued_at: int
+    expires_at: int
+    revoked_at: int
+    evidence_hash: bytes
+    evidence_uri: str
+    data: bytes
+    supersedes: bytes
+    superseded_by: bytes
+    dispute: DisputeView
+    valid: bool
+    fields: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def state(self) -> str:
+        """valid / revoked / disputed / expired."""
+        if self.revoked_at:
+            return "revoked"
+        if self.dispute.status == DisputeStatus.OPEN:
+            return "disputed"
+        return "valid" if self.valid else "expired"
+
+
+def get_schema(registry: Any, schema_id: int) -> SchemaView:
+    s = registry.getSchema(schema_id)
+    if int(s.issuerRole) == 0:
+        raise LookupError(f"schema {schema_id} does not exist")
+    return SchemaView(
+        schema_id=schema_id,
+        name=s.name,
+        field_layout=s.fieldLayout,
+        issuer_role=int(s.issuerRole),
+        revocable=bool(s.revocable),
+        adverse=bool(s.adverse),
+        active=bool(s.active),
+        default_validity=int(s.defaultValidity),
+    )
+
+
+def resolve_schema(registry: Any, name_or_id: str | int) -> int:
+    """Schema id from an id or a schema name."""
+    if isinstance(name_or_id, int) or str(name_or_id).isdigit():
+        return int(name_or_id)
+    schema_id = int(registry.schemaIdByName(name_or_id))
+    if schema_id == 0:
+        raise LookupError(f"no schema named {name_or_id!r}")
+    return schema_id
+
+
+def get_record(registry: Any, record_id: bytes | str) -> RecordView:
+    rid = to_bytes32(record_id)
+    r = registry.getRecord(rid)
+    if int(r.issuedAt) == 0:
+        raise LookupError(f"record 0x{rid.hex()} does not exist")
+    schema = get_schema(registry, int(r.schemaId))
+    d = registry.getDispute(rid)
+    try:
+        fields = decode_data(schema.field_layout, bytes(r.data))
+    except Exception:  # data that does not match the layout is shown raw only
+        fields = {}
+    return RecordView(
+        record_id=rid,
+        schema=schema,
+        subject=bytes(r.subject),
+        issuer=r.issuer,
+        issued_at=int(r.issuedAt),
+        expires_at=int(r.expiresAt),
+        revoked_at=int(r.revokedAt),
+        evidence_hash=bytes(r.evidenceHash),
+        evidence_uri=r.evidenceURI,
+        data=bytes(r.data),
+        supersedes=bytes(r.supersedes),
+        superseded_by=bytes(r.supersededBy),
+        dispute=DisputeView(
+            status=DisputeStatus(int(r.dispute)),
+            raised_by=d.raisedBy,
+            opened_at=int(d.openedAt),
+            evidence_hash=bytes(d.evidenceHash),
+            resolved_by=d.resolvedBy,
+            resolved_at=int(d.resolvedAt),
+            ruling_hash=bytes(d.rulingHash),
+        ),
+        valid=bool(registry.isValid(rid)),
+        fields=fields,
+    )
+
+
+def records_of(registry: Any, subject: bytes, *, page_size: int = 100) -> list[bytes]:
+    """Every record id of `subject`, in issue order (reads page by page)."""
+    total = int(registry.recordCountOf(to_bytes32(subject)))
+    ids: list[bytes] = []
+    for offset in range(0, total, page_size):
+        ids.extend(bytes(x) for x in registry.recordsOf(to_bytes32(subject), offset, page_size))
+    return ids
+
+
+@dataclass(frozen=True)
+class PolicyCheck:
+    """Why a subject does or does not meet a policy (schema id -> holds a valid record)."""
+
+    policy_id: int
+    name: str
+    subject_active: bool
+    required: dict[int, bool]
+    disqualifying: dict[int, bool]
+    meets: bool
+
+    @property
+    def missing(self) -> list[int]:
+        return [s for s, ok in self.required.items() if not ok]
+
+    @property
+    def disqualified_by(self) -> list[int]:
+        return [s for s, present in self.disqualifying.items() if present]
+
+
+def check_policy(registry: Any, identity: Any, subject: bytes, policy_id: int) -> PolicyCheck:
+    """`meetsPolicy` plus the per-schema reasons behind the answer."""
+    policy = registry.getPolicy(policy_id)
+    if not policy.exists:
+        raise LookupError(f"policy {policy_id} is not defined")
+    s = to_bytes32(subject)
+    required = {int(x): bool(registry.hasValidRecord(s, int(x))) for x in policy.required}
+    disqualifying = {int(x): bool(registry.hasValidRecord(s, int(x))) for x in policy.disqualifying}
+    return PolicyCheck(
+        policy_id=policy_id,
+        name=policy.name,
+        subject_active=bool(identity.isActive(s)),
+        required=required,
+        disqualifying=disqualifying,
+        meets=bool(registry.meetsPolicy(s, policy_id)),
+    )
+
+
+def document_hash(value: str) -> bytes:
+    """An evidence / ruling argument: 0x + 64 hex digits as is, the keccak-256 of a file's bytes
+    when `value` names an existing file, else the keccak-256 of the text (e.g. a case number).
+    Same rule as the property commands' document arguments."""
+    text = value.strip()
+    if text.startswith("0x") and len(text) == 66:
+        return to_bytes32(text)
+    path = Path(text)
+    if text and path.is_file():
+        return keccak(path.read_bytes())
+    if not text:
+        raise ValueError("empty evidence reference")
+    return keccak(text=text)

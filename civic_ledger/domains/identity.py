@@ -1,0 +1,39 @@
+"""Identity and credit records: who is who (IdentityRegistry) and what agencies certify about
+them (RecordRegistry, the credit platform other contracts ask `meetsPolicy`)."""
+
+from __future__ import annotations
+
+from civic_ledger.spec import ContractSpec
+
+MANAGER = "CityAccessManager"
+IDENTITY_REGISTRY = "IdentityRegistry"
+RECORD_REGISTRY = "RecordRegistry"
+
+CONTRACTS = (
+    ContractSpec(
+        name=IDENTITY_REGISTRY,
+        domain="identity",
+        constructor_args=lambda ctx: (ctx.address_of(MANAGER),),
+        restricted={
+            "register(bytes32,address,uint8)": "IDENTITY_OFFICE",
+            "registerBatch((bytes32,address,uint8)[])": "IDENTITY_OFFICE",
+            "setStatus(bytes32,uint8,bytes32)": "IDENTITY_OFFICE",
+            "initiateRecovery(bytes32,address)": "IDENTITY_OFFICE",
+            "setRecoveryDelay(uint64)": "ADMIN",
+        },
+    ),
+    ContractSpec(
+        name=RECORD_REGISTRY,
+        domain="identity",
+        constructor_args=lambda ctx: (
+            ctx.address_of(MANAGER),
+            ctx.address_of(IDENTITY_REGISTRY),
+        ),
+        restricted={
+            "registerSchema(string,string,uint64,bool,bool,uint64)": "RECORDS_ADMIN",
+            "setSchemaActive(uint64,bool)": "RECORDS_ADMIN",
+            "setPolicy(uint256,string,uint64[],uint64[])": "RECORDS_ADMIN",
+            "resolveDispute(bytes32,bool,bytes32)": "ARBITER",
+        },
+    ),
+)

@@ -1,0 +1,48 @@
+"""Constants and small helpers shared by the identity-domain tests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from eth_utils import keccak
+
+from civic_ledger.roles import BY_NAME
+
+PERSON, ENTERPRISE, AGENCY = 1, 2, 3
+ACTIVE, SUSPENDED, CLOSED = 1, 2, 3
+DAY = 24 * 60 * 60
+YEAR = 365 * DAY
+ZERO32 = b"\x00" * 32
+
+
+def subject_for(label: str) -> bytes:
+    """A stand-in salted commitment for a named test party."""
+    return keccak(b"identity-test-salt:" + label.encode())
+
+
+def evidence(label: str) -> bytes:
+    return keccak(text=f"evidence:{label}")
+
+
+def role_id(name: str) -> int:
+    return BY_NAME[name].id
+
+
+@dataclass(frozen=True)
+class Party:
+    """A registered identity and the wallet controlling it."""
+
+    name: str
+    subject: bytes
+    account: Any
+
+
+@dataclass(frozen=True)
+class Schemas:
+    """Ids of the standard test schemas."""
+
+    tax_ok: int  # tax bureau, non-adverse, revocable, 1 year default
+    tax_penalty: int  # tax bureau, adverse, revocable, 3 years
+    licence: int  # market regulator, non-adverse, revocable, never expires
+    judgment: int  # court, adverse, NOT revocable, 5 years

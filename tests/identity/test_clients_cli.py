@@ -1,0 +1,479 @@
+"""Client helpers and admin commands: commitments, CSV import, argument parsing, and the whole
+identity + records flow driven the way agencies would (client functions, then the click
+commands with readable refusals)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import stat
+from pathlib import Path
+from typing import Any
+
+import ape
+import click
+import pytest
+from click.testing import CliRunner
+from eth_abi.packed import encode_packed
+from eth_utils import keccak
+
+from civic_ledger.cli import identity as cli
+from civic_ledger.clients import identity as id_client
+from civic_ledger.clients import records as rec_client
+from civic_ledger.commitments import (
+    commitment,
+    make_salt,
+    new_subject,
+    normalize_official_id,
+    parse_salt,
+)
+
+from .helpers import DAY, YEAR
+
+EXAMPLE_CSV = Path(__file__).resolve().parents[2] / "examples" / "identities.csv"
+
+
+# --------------------------------------------------------------------------------------------
+# pure helpers
+# --------------------------------------------------------------------------------------------
+
+
+def test_commitment_matches_solidity_encode_packed():
+    salt = bytes(range(32))
+    official_id = "11010519491231002X"
+    expected = keccak(encode_packed(["bytes32", "string"], [salt, official_id]))
+    assert commitment(salt, official_id) == expected
+    assert commitment("0x" + salt.hex(), official_id) == expected
+    assert commitment(salt, official_id + " ") != expected  # hashes exactly what it is given
+
+
+def test_salts_and_normalisation():
+    a, b = make_salt(), make_salt()
+    assert len(a) == 32 and a != b
+    assert normalize_official_id(" 11010519491231002x\n") == "11010519491231002X"
+    salt, subject = new_subject(" ab-12 ")
+    assert subject == commitment(salt, "AB-12")
+    with pytest.raises(ValueError):
+        parse_salt("0x1234")
+    with pytest.raises(ValueError):
+        parse_salt("zz" * 32)
+    with pytest.raises(ValueError):
+        normalize_official_id("   ")
+
+
+def test_example_csv_parses(tmp_path: Path):
+    rows = id_client.read_registrations_csv(EXAMPLE_CSV)
+    assert len(rows) >= 10
+    assert {r.kind for r in rows} == set(id_client.Kind) - {id_client.Kind.NONE}
+    assert len({r.subject for r in rows}) == len(rows)
+    out = tmp_path / "salts.csv"
+    id_client.write_salts_csv(out, rows)
+    assert stat.S_IMODE(os.stat(out).st_mode) == 0o600
+    with out.open() as handle:
+        saved = list(csv.DictReader(handle))
+    assert [commitment(s["salt"], s["official_id"]).hex() for s in saved] == [
+        r.subject.hex() for r in rows
+    ]
+    # a file with the salts column re-derives the same subjects (resumable import)
+    again = id_client.read_registrations_csv(out)
+    assert [r.subject for r in again] == [r.subject for r in rows]
+
+
+@pytest.mark.parametrize(
+    "body,message",
+    [
+        ("official_id,kind\nX,person\n", "missing column"),
+        ("official_id,kind,controller\n", "no rows"),
+        ("official_id,kind,controller\nX,robot,0x" + "11" * 20 + "\n", ":2: unknown kind"),
+        ("official_id,kind,controller\nX,person,not-an-address\n", ":2: controller"),
+        (
+            "official_id,kind,controller\nX,person,0x" + "11" * 20 + "\nx,person,0x" + "22" * 20,
+            ":3: official id repeated",
+        ),
+        (
+            "official_id,kind,controller\nX,person,0x" + "11" * 20 + "\nY,person,0x" + "11" * 20,
+            ":3: controller",
+        ),
+    ],
+)
+def test_csv_errors_name_the_line(tmp_path: Path, body: str, message: str):
+    path = tmp_path / "bad.csv"
+    path.write_text(body)
+    with pytest.raises(ValueError, match=message):
+        id_client.read_registrations_csv(path)
+
+
+def test_argument_parsing():
+    assert id_client.encode_reason("FRAUD-17") == b"FRAUD-17".ljust(32, b"\x00")
+    assert id_client.decode_reason(id_client.encode_reason("FRAUD-17")) == "FRAUD-17"
+    assert id_client.encode_reason("0x" + "ab" * 32) == b"\xab" * 32
+    with pytest.raises(ValueError):
+        id_client.encode_reason("x" * 33)
+    assert id_client.Kind.parse("Enterprise") == id_client.Kind.ENTERPRISE
+    assert id_client.Status.parse("suspended") == id_client.Status.SUSPENDED
+    with pytest.raises(ValueError):
+        id_client.Status.parse("none")
+    assert rec_client.parse_duration("3y") == 3 * YEAR
+    assert rec_client.parse_duration("12h") == 12 * 3600
+    assert rec_client.parse_duration("90") == 90
+    with pytest.raises(ValueError):
+        rec_client.parse_duration("soon")
+    assert rec_client.parse_expiry("+30d", 1_000) == 1_000 + 30 * DAY
+    assert rec_client.parse_expiry("2027-03-31", 0) == 1806537599
+    assert rec_client.parse_expiry("", 5) == 0
+    with pytest.raises(ValueError):
+        rec_client.parse_expiry("next spring", 0)
+    layout = "uint16 year,bool compliant,string note"
+    data = rec_client.encode_data(layout, {"year": "2025", "compliant": "true", "note": "ok"})
+    assert rec_client.decode_data(layout, data) == {"year": 2025, "compliant": True, "note": "ok"}
+    with pytest.raises(ValueError, match="missing"):
+        rec_client.encode_data(layout, {"year": "2025"})
+    assert rec_client.document_hash("case 17") == keccak(text="case 17")
+    assert rec_client.document_hash("0x" + "cd" * 32) == b"\xcd" * 32
+
+
+# --------------------------------------------------------------------------------------------
+# the flow through client functions
+# --------------------------------------------------------------------------------------------
+
+
+def test_agency_flow_through_clients(suite, agency, citizens, outsider, tmp_path):
+    identity, registry = suite["IdentityRegistry"], suite["RecordRegistry"]
+    office, bureau, tax = agency["identity_office"], agency["data_bureau"], agency["tax_bureau"]
+
+    rows = id_client.read_registrations_csv(EXAMPLE_CSV)
+    receipts = id_client.register_batch(identity, rows, sender=office, batch_size=4)
+    assert len(receipts) == 3
+    assert id_client.registered_subjects(receipts, identity) == [r.subject for r in rows]
+    assert id_client.unregistered(identity, rows) == []
+    person = rows[0]
+    assert id_client.resolve_subject(identity, person.controller) == person.subject
+    view = id_client.show(identity, person.subject)
+    assert (view.kind, view.status, view.controller) == (
+        id_client.Kind.PERSON,
+        id_client.Status.ACTIVE,
+        person.controller,
+    )
+    with pytest.raises(ValueError, match="controls no identity"):
+        id_client.resolve_subject(identity, outsider.address)
+
+    ok_id, _ = rec_client.register_schema(
+        registry,
+        name="tax-ok",
+        field_layout="uint16 year",
+        issuer_role="TAX_RECORD_ISSUER",
+        revocable=True,
+        adverse=False,
+        default_validity=YEAR,
+        sender=bureau,
+    )
+    fine_id, _ = rec_client.register_schema(
+        registry,
+        name="tax-fine",
+        field_layout="uint256 amount",
+        issuer_role="TAX_RECORD_ISSUER",
+        revocable=True,
+        adverse=True,
+        default_validity=3 * YEAR,
+        sender=bureau,
+    )
+    assert rec_client.resolve_schema(registry, "tax-fine") == fine_id
+    rec_client.set_policy(
+        registry,
+        policy_id=5,
+        name="grants",
+        required=[ok_id],
+        disqualifying=[fine_id],
+        sender=bureau,
+    )
+
+    good, _ = rec_client.issue(
+        registry,
+        rec_client.RecordRequest(
+            ok_id, person.subject, data=rec_client.encode_data("uint16 year", {"year": 2025})
+        ),
+        sender=tax,
+    )
+    signed = rec_client.sign_issue(
+        registry,
+        rec_client.RecordRequest(
+            fine_id,
+            person.subject,
+            rec_client.document_hash("audit 9"),
+            "ipfs://audit-9",
+            rec_client.encode_data("uint256 amount", {"amount": 500}),
+        ),
+        tax,
+        deadline=ape.chain.pending_timestamp + DAY,
+    )
+    fine, _ = rec_client.relay_signed_issue(registry, signed, sender=outsider)
+    check = rec_client.check_policy(registry, identity, person.subject, 5)
+    assert not check.meets and check.disqualified_by == [fine_id] and check.missing == []
+
+    controller = next(c for c in citizens if c.address == person.controller)
+    rec_client.dispute(registry, fine, rec_client.document_hash("receipt"), sender=controller)
+    assert rec_client.get_record(registry, fine).state == "disputed"
+    assert rec_client.check_policy(registry, identity, person.subject, 5).meets
+    rec_client.resolve(
+        registry, fine, upheld=False, ruling_hash=b"\x01" * 32, sender=agency["arbitration_office"]
+    )
+    shown = rec_client.get_record(registry, fine)
+    assert shown.state == "revoked" and shown.dispute.status == rec_client.DisputeStatus.OVERTURNED
+    assert shown.fields == {"amount": 500} and shown.issuer == tax.address
+
+    rec_client.revoke(registry, good, "re-filed", sender=tax)
+    assert rec_client.check_policy(registry, identity, person.subject, 5).missing == [ok_id]
+    assert rec_client.records_of(registry, person.subject, page_size=1) == [good, fine]
+
+
+# --------------------------------------------------------------------------------------------
+# the click commands
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def run_cli(suite):
+    runner = CliRunner()
+    manifest = str(suite.manifest.path)
+
+    def run(group: click.Group, name: str, *args: str) -> Any:
+        command = group.commands[name]
+        plain = click.Command(
+            name, callback=command.callback,
+            params=[p for p in command.params if p.name != "network"],
+        )  # fmt: skip
+        result = runner.invoke(plain, [*args, "--manifest", manifest], catch_exceptions=False)
+        result.text = " ".join(result.output.split())  # rich wraps at 80 columns off a terminal
+        return result
+
+    return run
+
+
+def test_cli_identity_commands(run_cli, suite, tmp_path):
+    identity = suite["IdentityRegistry"]
+    salts = tmp_path / "salts.csv"
+    result = run_cli(
+        cli.identity,
+        "batch-register",
+        str(EXAMPLE_CSV),
+        "--account",
+        "TEST::1",
+        "--salts-out",
+        str(salts),
+        "--batch-size",
+        "5",
+    )
+    assert result.exit_code == 0, result.output
+    assert "registered 11 identities in 3 transaction(s)" in result.text
+    with salts.open() as handle:
+        saved = list(csv.DictReader(handle))
+    assert all(identity.isActive(row["subject"]) for row in saved)
+
+    # re-running with the salts file skips what is already registered
+    result = run_cli(
+        cli.identity,
+        "batch-register",
+        str(salts),
+        "--account",
+        "TEST::1",
+        "--salts-out",
+        str(tmp_path / "more.csv"),
+    )
+    assert result.exit_code == 0 and "nothing to register" in result.text
+
+    first = saved[0]
+    result = run_cli(cli.identity, "show", first["controller"])
+    assert first["subject"] in result.text and "active" in result.text
+
+    result = run_cli(
+        cli.identity,
+        "set-status",
+        first["subject"],
+        "suspended",
+        "--account",
+        "TEST::1",
+        "--reason",
+        "FRAUD-INQUIRY-17",
+    )
+    assert result.exit_code == 0, result.output
+    assert identity.statusOf(first["subject"]) == id_client.Status.SUSPENDED
+
+    result = run_cli(
+        cli.identity,
+        "commitment",
+        "--official-id",
+        first["official_id"].lower(),
+        "--salt",
+        first["salt"],
+    )
+    assert first["subject"] in result.text and "registered" in result.text
+
+    # rotate as the controller (test account 15), then recover as the office
+    result = run_cli(
+        cli.identity,
+        "set-status",
+        first["subject"],
+        "active",
+        "--account",
+        "TEST::1",
+        "--reason",
+        "CLEARED",
+    )
+    result = run_cli(cli.identity, "rotate", "--account", "TEST::15", "--to", "0x" + "77" * 20)
+    assert result.exit_code == 0, result.output
+    result = run_cli(
+        cli.identity,
+        "recover",
+        first["subject"],
+        "--account",
+        "TEST::1",
+        "--to",
+        first["controller"],
+    )
+    assert result.exit_code == 0 and "ready at" in result.text
+    result = run_cli(cli.identity, "recover-complete", first["subject"], "--account", "TEST::19")
+    assert result.exit_code == 1
+    assert "recovery delay has not passed" in result.text  # IdentityRecoveryNotReady NatSpec
+    ape.chain.pending_timestamp += 2 * DAY
+    result = run_cli(cli.identity, "recover-complete", first["subject"], "--account", "TEST::19")
+    assert result.exit_code == 0, result.output
+    assert identity.controllerOf(first["subject"]) == first["controller"]
+
+
+def test_cli_refusals_are_readable(run_cli, tmp_path):
+    result = run_cli(
+        cli.identity,
+        "register",
+        "--account",
+        "TEST::19",
+        "--official-id",
+        "TEST-X",
+        "--controller",
+        "0x" + "12" * 20,
+        "--salts-out",
+        str(tmp_path / "s.csv"),
+    )
+    assert result.exit_code == 1
+    assert "not authorised" in result.text and "Traceback" not in result.text
+    result = run_cli(
+        cli.identity,
+        "set-status",
+        "0x" + "ab" * 32,
+        "closed",
+        "--account",
+        "TEST::1",
+        "--reason",
+        "x" * 40,
+    )
+    assert result.exit_code == 2 and "at most 32" in result.text
+
+
+def test_cli_records_commands(run_cli, suite, agency, register, citizens, tmp_path):
+    registry, identity = suite["RecordRegistry"], suite["IdentityRegistry"]
+    alice = register("cli-alice", citizens[0])
+
+    def ok(*args: str) -> str:
+        result = run_cli(cli.records, *args)
+        assert result.exit_code == 0, result.output
+        return result.text
+
+    ok(
+        "schema-add",
+        "--account",
+        "TEST::2",
+        "--name",
+        "tax-ok",
+        "--layout",
+        "uint16 year",
+        "--issuer-role",
+        "TAX_RECORD_ISSUER",
+        "--validity",
+        "1y",
+    )
+    ok(
+        "schema-add",
+        "--account",
+        "TEST::2",
+        "--name",
+        "tax-fine",
+        "--layout",
+        "uint256 amount",
+        "--issuer-role",
+        "TAX_RECORD_ISSUER",
+        "--adverse",
+        "--validity",
+        "3y",
+    )
+    assert "tax-fine" in ok("schemas")
+    ok(
+        "policy-set",
+        "7",
+        "--account",
+        "TEST::2",
+        "--name",
+        "grants",
+        "--require",
+        "tax-ok",
+        "--disqualify",
+        "tax-fine",
+    )
+
+    subject = "0x" + alice.subject.hex()
+    out = ok(
+        "issue",
+        "--account",
+        "TEST::3",
+        "--schema",
+        "tax-ok",
+        "--subject",
+        subject,
+        "--field",
+        "year=2025",
+    )
+    good = out.split("record ")[-1].split()[0]
+    assert registry.isValid(good)
+    assert "meets policy 7" in ok("check-policy", alice.account.address, "7")
+
+    signed_file = tmp_path / "fine.json"
+    ok(
+        "sign-issue",
+        "--account",
+        "TEST::3",
+        "--schema",
+        "tax-fine",
+        "--subject",
+        subject,
+        "--field",
+        "amount=500",
+        "--evidence",
+        "audit case 9",
+        "--uri",
+        "ipfs://audit-9",
+        "--out",
+        str(signed_file),
+    )
+    assert json.loads(signed_file.read_text())["signer"] == agency["tax_bureau"].address
+    out = ok("issue-signed", str(signed_file), "--account", "TEST::19")
+    fine = out.split("record ")[-1].split()[0]
+    assert registry.getRecord(fine).issuer == agency["tax_bureau"].address
+
+    result = run_cli(cli.records, "check-policy", subject, "7", "--exit-code")
+    assert result.exit_code == 2 and "disqualified by a valid record of" in result.text
+
+    # the subject disputes; the arbiter overturns
+    ok("dispute", fine, "--account", "TEST::15", "--evidence", "bank receipt")
+    assert "disputed" in ok("show", fine)
+    ok("resolve", fine, "--account", "TEST::6", "--overturn", "--ruling", "ruling 2026/17")
+    shown = ok("show", fine)
+    assert "revoked" in shown and "overturned" in shown and "amount=500" in shown
+    listing = ok("show", subject)
+    assert "records 1-2 of 2" in listing
+
+    # refusals: wrong issuer, readable
+    result = run_cli(cli.records, "revoke", good, "--account", "TEST::4", "--reason", "x")
+    assert result.exit_code == 1 and "does not hold the schema's issuer role" in result.text
+    ok("revoke", good, "--account", "TEST::3", "--reason", "re-filed")
+    assert not registry.isValid(good)
+    assert not registry.meetsPolicy(alice.subject, 7)
+    assert identity.isActive(alice.subject)

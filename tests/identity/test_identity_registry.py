@@ -1,0 +1,383 @@
+"""IdentityRegistry: registration (single and batch), status lifecycle, key rotation and
+delayed recovery — every rule and every unauthorised caller."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import ape
+import pytest
+from eth_utils import to_checksum_address
+
+from .helpers import (
+    ACTIVE,
+    AGENCY,
+    CLOSED,
+    DAY,
+    ENTERPRISE,
+    PERSON,
+    SUSPENDED,
+    ZERO32,
+    Party,
+    subject_for,
+)
+
+ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
+REASON = b"FRAUD-INQUIRY".ljust(32, b"\x00")
+
+
+# --------------------------------------------------------------------------------------------
+# register / registerBatch
+# --------------------------------------------------------------------------------------------
+
+
+def test_register_stores_identity_and_names_the_office(identity, office, citizens):
+    subject = subject_for("dora")
+    before = identity.identityCount()
+    receipt = identity.register(subject, citizens[3], PERSON, sender=office)
+
+    assert identity.controllerOf(subject) == citizens[3].address
+    assert identity.subjectOf(citizens[3]) == subject
+    assert identity.kindOf(subject) == PERSON
+    assert identity.statusOf(subject) == ACTIVE
+    assert identity.isActive(subject)
+    assert identity.identityCount() == before + 1
+    stored = identity.identityOf(subject)
+    assert stored.registeredAt == ape.chain.blocks.head.timestamp
+    [event] = identity.IdentityRegistered.from_receipt(receipt)
+    assert event.subject == subject
+    assert event.controller == citizens[3].address
+    assert event.kind == PERSON
+    assert event.operator == office.address
+
+
+def test_unknown_subject_reads_as_empty(identity, outsider):
+    subject = subject_for("nobody")
+    assert identity.controllerOf(subject) == ZERO_ADDRESS
+    assert identity.kindOf(subject) == 0
+    assert identity.statusOf(subject) == 0
+    assert not identity.isActive(subject)
+    assert identity.subjectOf(outsider) == ZERO32
+
+
+def test_register_is_identity_office_only(identity, agency, outsider, citizens):
+    callers = [
+        outsider,
+        citizens[0],
+        agency["tax_bureau"],
+        agency["data_bureau"],
+        agency["emergency_guardian"],
+        agency["deployer"],
+    ]
+    for caller in callers:
+        with ape.reverts(identity.AccessManagedUnauthorized, caller=caller.address):
+            identity.register(subject_for("x"), citizens[0], PERSON, sender=caller)
+        with ape.reverts(identity.AccessManagedUnauthorized, caller=caller.address):
+            identity.registerBatch([(subject_for("y"), citizens[1], PERSON)], sender=caller)
+    assert identity.identityCount() == 0
+
+
+def test_register_rejects_bad_input(identity, office, citizens, alice):
+    before = identity.identityCount()
+    with ape.reverts(identity.IdentityZeroSubject):
+        identity.register(ZERO32, citizens[3], PERSON, sender=office)
+    with ape.reverts(identity.IdentityZeroController):
+        identity.register(subject_for("z"), ZERO_ADDRESS, PERSON, sender=office)
+    with ape.reverts(identity.IdentityInvalidKind):
+        identity.register(subject_for("z"), citizens[3], 0, sender=office)
+    with ape.reverts(identity.IdentityAlreadyRegistered):
+        identity.register(alice.subject, citizens[3], PERSON, sender=office)
+    with ape.reverts(identity.IdentityControllerInUse):
+        identity.register(subject_for("z"), alice.account, PERSON, sender=office)
+    assert identity.identityCount() == before
+
+
+def test_register_rejects_out_of_range_kind(identity, office, citizens):
+    # Kind 4 is outside the enum: the ABI decoder refuses it before any state changes.
+    before = identity.identityCount()
+    with ape.reverts():
+        identity.register(subject_for("z"), citizens[3], 4, sender=office)
+    assert identity.identityCount() == before
+
+
+def fresh_wallet(i: int) -> str:
+    """An address no test account uses (batch entries need distinct unused controllers)."""
+    return to_checksum_address(f"0x{0xC0FFEE00 + i:040x}")
+
+
+def test_register_batch_registers_every_entry(identity, office):
+    entries = [
+        (subject_for(f"batch-{i}"), fresh_wallet(i), (PERSON, ENTERPRISE, AGENCY)[i % 3])
+        for i in range(4)
+    ]
+    before = identity.identityCount()
+    receipt = identity.registerBatch(entries, sender=office)
+
+    assert identity.identityCount() == before + 4
+    for subject, controller, kind in entries:
+        assert identity.controllerOf(subject) == controller
+        assert identity.subjectOf(controller) == subject
+        assert identity.kindOf(subject) == kind
+        assert identity.isActive(subject)
+    events = identity.IdentityRegistered.from_receipt(receipt)
+    assert [e.subject for e in events] == [e[0] for e in entries]
+    assert all(e.operator == office.address for e in events)
+
+
+def test_register_batch_is_all_or_nothing(identity, office):
+    entries = [
+        (subject_for("ok-1"), fresh_wallet(1), PERSON),
+        (subject_for("ok-2"), fresh_wallet(1), PERSON),  # same controller twice
+    ]
+    before = identity.identityCount()
+    with ape.reverts(identity.IdentityControllerInUse):
+        identity.registerBatch(entries, sender=office)
+    assert identity.identityCount() == before
+    assert not identity.isActive(subject_for("ok-1"))
+
+
+def test_register_batch_size_limits(identity, office):
+    with ape.reverts(identity.IdentityInvalidBatchSize):
+        identity.registerBatch([], sender=office)
+    limit = identity.MAX_BATCH_SIZE()
+    too_many = [(subject_for(f"n{i}"), fresh_wallet(i), PERSON) for i in range(limit + 1)]
+    with ape.reverts(identity.IdentityInvalidBatchSize):
+        identity.registerBatch(too_many, sender=office)
+
+
+# --------------------------------------------------------------------------------------------
+# status lifecycle
+# --------------------------------------------------------------------------------------------
+
+
+ALLOWED = {
+    (ACTIVE, SUSPENDED),
+    (ACTIVE, CLOSED),
+    (SUSPENDED, ACTIVE),
+    (SUSPENDED, CLOSED),
+}
+
+
+def _bring_to(identity: Any, office: Any, subject: bytes, status: int) -> None:
+    if status == SUSPENDED:
+        identity.setStatus(subject, SUSPENDED, REASON, sender=office)
+    elif status == CLOSED:
+        identity.setStatus(subject, CLOSED, REASON, sender=office)
+
+
+@pytest.mark.parametrize("start", [ACTIVE, SUSPENDED, CLOSED])
+@pytest.mark.parametrize("target", [0, ACTIVE, SUSPENDED, CLOSED])
+def test_status_transitions(identity, office, alice, start, target):
+    _bring_to(identity, office, alice.subject, start)
+    if (start, target) in ALLOWED:
+        receipt = identity.setStatus(alice.subject, target, REASON, sender=office)
+        assert identity.statusOf(alice.subject) == target
+        assert identity.isActive(alice.subject) == (target == ACTIVE)
+        [event] = identity.IdentityStatusChanged.from_receipt(receipt)
+        assert (event.subject, event.to, event.reasonCode) == (alice.subject, target, REASON)
+        assert getattr(event, "from") == start
+        assert event.operator == office.address
+    else:
+        with ape.reverts(identity.IdentityInvalidStatusTransition):
+            identity.setStatus(alice.subject, target, REASON, sender=office)
+        assert identity.statusOf(alice.subject) == start
+
+
+def test_status_needs_reason_and_known_subject(identity, office, alice):
+    with ape.reverts(identity.IdentityMissingReason):
+        identity.setStatus(alice.subject, SUSPENDED, ZERO32, sender=office)
+    with ape.reverts(identity.IdentityUnknownSubject):
+        identity.setStatus(subject_for("ghost"), SUSPENDED, REASON, sender=office)
+
+
+def test_status_is_identity_office_only(identity, alice, agency, outsider):
+    for caller in (outsider, alice.account, agency["arbitration_office"], agency["deployer"]):
+        with ape.reverts(identity.AccessManagedUnauthorized):
+            identity.setStatus(alice.subject, SUSPENDED, REASON, sender=caller)
+    assert identity.isActive(alice.subject)
+
+
+# --------------------------------------------------------------------------------------------
+# rotation
+# --------------------------------------------------------------------------------------------
+
+
+def test_controller_rotates_own_key(identity, alice, citizens):
+    new = citizens[3]
+    receipt = identity.rotateController(new, sender=alice.account)
+
+    assert identity.controllerOf(alice.subject) == new.address
+    assert identity.subjectOf(new) == alice.subject
+    assert identity.subjectOf(alice.account) == ZERO32
+    [event] = identity.ControllerRotated.from_receipt(receipt)
+    assert event.previousController == alice.account.address
+    assert event.newController == new.address
+    assert event.operator == alice.account.address
+    # the old wallet lost control
+    with ape.reverts(identity.IdentityNotController):
+        identity.rotateController(alice.account, sender=alice.account)
+
+
+def test_rotation_rules(identity, office, alice, bob, outsider):
+    with ape.reverts(identity.IdentityNotController):
+        identity.rotateController(outsider, sender=outsider)
+    with ape.reverts(identity.IdentityControllerInUse):
+        identity.rotateController(bob.account, sender=alice.account)
+    with ape.reverts(identity.IdentityZeroController):
+        identity.rotateController(ZERO_ADDRESS, sender=alice.account)
+    identity.setStatus(alice.subject, SUSPENDED, REASON, sender=office)
+    with ape.reverts(identity.IdentityNotActive):
+        identity.rotateController(outsider, sender=alice.account)
+    assert identity.controllerOf(alice.subject) == alice.account.address
+
+
+# --------------------------------------------------------------------------------------------
+# recovery
+# --------------------------------------------------------------------------------------------
+
+
+def test_recovery_takes_effect_only_after_the_delay(identity, office, alice, citizens, outsider):
+    new = citizens[3]
+    delay = identity.recoveryDelay()
+    assert delay == 2 * DAY
+    receipt = identity.initiateRecovery(alice.subject, new, sender=office)
+    started = ape.chain.blocks.head.timestamp
+    [event] = identity.RecoveryInitiated.from_receipt(receipt)
+    assert (event.newController, event.readyAt, event.operator) == (
+        new.address,
+        started + delay,
+        office.address,
+    )
+    assert identity.pendingRecovery(alice.subject).newController == new.address
+
+    with ape.reverts(identity.IdentityRecoveryNotReady):
+        identity.completeRecovery(alice.subject, sender=outsider)
+    ape.chain.pending_timestamp = started + delay - 2
+    with ape.reverts(identity.IdentityRecoveryNotReady):
+        identity.completeRecovery(alice.subject, sender=outsider)
+    assert identity.controllerOf(alice.subject) == alice.account.address
+
+    ape.chain.pending_timestamp = started + delay
+    receipt = identity.completeRecovery(alice.subject, sender=outsider)
+    assert identity.controllerOf(alice.subject) == new.address
+    assert identity.subjectOf(new) == alice.subject
+    assert identity.subjectOf(alice.account) == ZERO32
+    assert identity.pendingRecovery(alice.subject).readyAt == 0
+    [done] = identity.RecoveryCompleted.from_receipt(receipt)
+    assert (done.previousController, done.newController, done.operator) == (
+        alice.account.address,
+        new.address,
+        outsider.address,
+    )
+    with ape.reverts(identity.IdentityNoPendingRecovery):
+        identity.completeRecovery(alice.subject, sender=outsider)
+
+
+def test_recovery_of_a_suspended_identity_and_reactivation(identity, office, alice, citizens):
+    """The stolen-key flow: suspend (the thief can no longer cancel or rotate), recover,
+    reactivate."""
+    thief_wallet = alice.account
+    identity.setStatus(alice.subject, SUSPENDED, REASON, sender=office)
+    identity.initiateRecovery(alice.subject, citizens[3], sender=office)
+    with ape.reverts(identity.IdentityUnauthorizedCancel):
+        identity.cancelRecovery(alice.subject, sender=thief_wallet)
+    ape.chain.pending_timestamp += identity.recoveryDelay()
+    identity.completeRecovery(alice.subject, sender=citizens[3])
+    identity.setStatus(alice.subject, ACTIVE, REASON, sender=office)
+    assert identity.controllerOf(alice.subject) == citizens[3].address
+    assert identity.isActive(alice.subject)
+
+
+def test_recovery_initiation_rules(identity, office, alice, bob, citizens, agency, outsider):
+    for caller in (outsider, alice.account, agency["emergency_guardian"], agency["deployer"]):
+        with ape.reverts(identity.AccessManagedUnauthorized):
+            identity.initiateRecovery(alice.subject, citizens[3], sender=caller)
+    with ape.reverts(identity.IdentityUnknownSubject):
+        identity.initiateRecovery(subject_for("ghost"), citizens[3], sender=office)
+    with ape.reverts(identity.IdentityControllerInUse):
+        identity.initiateRecovery(alice.subject, bob.account, sender=office)
+    with ape.reverts(identity.IdentityZeroController):
+        identity.initiateRecovery(alice.subject, ZERO_ADDRESS, sender=office)
+    identity.setStatus(alice.subject, CLOSED, REASON, sender=office)
+    with ape.reverts(identity.IdentityNotActive):
+        identity.initiateRecovery(alice.subject, citizens[3], sender=office)
+
+
+def test_reinitiating_replaces_and_restarts(identity, office, alice, citizens, outsider):
+    identity.initiateRecovery(alice.subject, citizens[3], sender=office)
+    ape.chain.pending_timestamp += DAY
+    identity.initiateRecovery(alice.subject, outsider, sender=office)
+    ape.chain.pending_timestamp += DAY + 60
+    with ape.reverts(identity.IdentityRecoveryNotReady):
+        identity.completeRecovery(alice.subject, sender=office)
+    ape.chain.pending_timestamp += DAY
+    identity.completeRecovery(alice.subject, sender=office)
+    assert identity.controllerOf(alice.subject) == outsider.address
+
+
+@pytest.mark.parametrize("who", ["controller", "guardian", "office"])
+def test_recovery_can_be_cancelled(identity, office, alice, citizens, guardian, who):
+    canceller = {"controller": alice.account, "guardian": guardian, "office": office}[who]
+    identity.initiateRecovery(alice.subject, citizens[3], sender=office)
+    receipt = identity.cancelRecovery(alice.subject, sender=canceller)
+    [event] = identity.RecoveryCancelled.from_receipt(receipt)
+    assert event.newController == citizens[3].address
+    assert event.operator == canceller.address
+    assert identity.pendingRecovery(alice.subject).readyAt == 0
+    ape.chain.pending_timestamp += identity.recoveryDelay()
+    with ape.reverts(identity.IdentityNoPendingRecovery):
+        identity.completeRecovery(alice.subject, sender=office)
+    assert identity.controllerOf(alice.subject) == alice.account.address
+
+
+def test_recovery_cancel_is_refused_to_others(
+    identity, office, alice, bob, citizens, agency, outsider
+):
+    with ape.reverts(identity.IdentityNoPendingRecovery):
+        identity.cancelRecovery(alice.subject, sender=alice.account)
+    identity.initiateRecovery(alice.subject, citizens[3], sender=office)
+    for caller in (outsider, bob.account, citizens[3], agency["tax_bureau"], agency["deployer"]):
+        with ape.reverts(identity.IdentityUnauthorizedCancel):
+            identity.cancelRecovery(alice.subject, sender=caller)
+    assert identity.pendingRecovery(alice.subject).newController == citizens[3].address
+
+
+def test_completion_fails_if_the_new_wallet_was_taken(identity, office, alice, citizens, register):
+    identity.initiateRecovery(alice.subject, citizens[3], sender=office)
+    register("carol", citizens[3])
+    ape.chain.pending_timestamp += identity.recoveryDelay()
+    with ape.reverts(identity.IdentityControllerInUse):
+        identity.completeRecovery(alice.subject, sender=office)
+
+
+def test_completion_fails_once_closed(identity, office, alice, citizens):
+    identity.initiateRecovery(alice.subject, citizens[3], sender=office)
+    identity.setStatus(alice.subject, CLOSED, REASON, sender=office)
+    ape.chain.pending_timestamp += identity.recoveryDelay()
+    with ape.reverts(identity.IdentityNotActive):
+        identity.completeRecovery(alice.subject, sender=office)
+
+
+def test_recovery_delay_is_admin_only_and_bounded(identity, agency, office, alice, citizens):
+    admin = agency["deployer"]
+    for caller in (office, agency["emergency_guardian"], alice.account):
+        with ape.reverts(identity.AccessManagedUnauthorized):
+            identity.setRecoveryDelay(3 * DAY, sender=caller)
+    with ape.reverts(identity.IdentityRecoveryDelayOutOfRange):
+        identity.setRecoveryDelay(identity.MIN_RECOVERY_DELAY() - 1, sender=admin)
+    with ape.reverts(identity.IdentityRecoveryDelayOutOfRange):
+        identity.setRecoveryDelay(identity.MAX_RECOVERY_DELAY() + 1, sender=admin)
+    receipt = identity.setRecoveryDelay(3 * DAY, sender=admin)
+    assert identity.recoveryDelay() == 3 * DAY
+    [event] = identity.RecoveryDelaySet.from_receipt(receipt)
+    assert (event.delay, event.operator) == (3 * DAY, admin.address)
+    # new recoveries use the new delay
+    identity.initiateRecovery(alice.subject, citizens[3], sender=office)
+    ape.chain.pending_timestamp += 2 * DAY + 60
+    with ape.reverts(identity.IdentityRecoveryNotReady):
+        identity.completeRecovery(alice.subject, sender=office)
+
+
+def test_party_fixture_is_registered(identity, alice: Party, acme: Party):
+    assert identity.kindOf(acme.subject) == ENTERPRISE
+    assert identity.controllerOf(alice.subject) == alice.account.address

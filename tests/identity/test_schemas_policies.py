@@ -1,0 +1,205 @@
+"""RecordRegistry administration: schemas and standing policies, and what `meetsPolicy`
+answers — including every unauthorised caller."""
+
+from __future__ import annotations
+
+import ape
+
+from .helpers import CLOSED, DAY, SUSPENDED, YEAR, role_id
+
+REASON = b"AUDIT".ljust(32, b"\x00")
+MAX_ROLE = 2**64 - 1
+
+
+def _schema_id(records, receipt) -> int:
+    return int(records.SchemaRegistered.from_receipt(receipt)[0].schemaId)
+
+
+def test_register_schema_stores_everything(records, data_bureau):
+    before = records.schemaCount()
+    receipt = records.registerSchema(
+        "vat-compliance",
+        "uint16 year,bool compliant",
+        role_id("TAX_RECORD_ISSUER"),
+        True,
+        False,
+        YEAR,
+        sender=data_bureau,
+    )
+    schema_id = _schema_id(records, receipt)
+    assert schema_id == before + 1
+    s = records.getSchema(schema_id)
+    assert (s.name, s.fieldLayout, s.issuerRole) == (
+        "vat-compliance",
+        "uint16 year,bool compliant",
+        role_id("TAX_RECORD_ISSUER"),
+    )
+    assert (s.revocable, s.adverse, s.active, s.defaultValidity) == (True, False, True, YEAR)
+    assert records.schemaIdByName("vat-compliance") == schema_id
+    assert records.schemaCount() == before + 1
+    [event] = records.SchemaRegistered.from_receipt(receipt)
+    assert event.operator == data_bureau.address
+    second = records.registerSchema("other", "", 21, True, False, 0, sender=data_bureau)
+    assert _schema_id(records, second) == before + 2
+
+
+def test_schema_rules(records, data_bureau):
+    before = records.schemaCount()
+    records.registerSchema("taken", "", 20, True, False, 0, sender=data_bureau)
+    with ape.reverts(records.RecordDuplicateSchemaName):
+        records.registerSchema("taken", "uint8 x", 21, True, False, 0, sender=data_bureau)
+    with ape.reverts(records.RecordInvalidSchemaText):
+        records.registerSchema("", "", 20, True, False, 0, sender=data_bureau)
+    with ape.reverts(records.RecordInvalidSchemaText):
+        records.registerSchema("n" * 257, "", 20, True, False, 0, sender=data_bureau)
+    with ape.reverts(records.RecordInvalidSchemaText):
+        records.registerSchema("long-layout", "x" * 257, 20, True, False, 0, sender=data_bureau)
+    with ape.reverts(records.RecordInvalidIssuerRole):
+        records.registerSchema("admin-issued", "", 0, True, False, 0, sender=data_bureau)
+    with ape.reverts(records.RecordInvalidIssuerRole):
+        records.registerSchema("public-issued", "", MAX_ROLE, True, False, 0, sender=data_bureau)
+    with ape.reverts(records.RecordAdverseNeedsValidity):
+        records.registerSchema("forever-penalty", "", 20, True, True, 0, sender=data_bureau)
+    assert records.schemaCount() == before + 1
+
+
+def test_schema_admin_is_records_admin_only(records, agency, outsider, schemas):
+    callers = [
+        outsider,
+        agency["tax_bureau"],
+        agency["identity_office"],
+        agency["arbitration_office"],
+        agency["deployer"],
+    ]
+    for caller in callers:
+        with ape.reverts(records.AccessManagedUnauthorized, caller=caller.address):
+            records.registerSchema("sneaky", "", 20, True, False, 0, sender=caller)
+        with ape.reverts(records.AccessManagedUnauthorized, caller=caller.address):
+            records.setSchemaActive(schemas.tax_ok, False, sender=caller)
+        with ape.reverts(records.AccessManagedUnauthorized, caller=caller.address):
+            records.setPolicy(1, "p", [schemas.tax_ok], [], sender=caller)
+    assert records.schemaIdByName("sneaky") == 0
+    assert records.getSchema(schemas.tax_ok).active
+    assert not records.policyExists(1)
+
+
+def test_inactive_schema_refuses_new_records_only(records, data_bureau, schemas, alice, issue):
+    old = issue(schemas.tax_ok, alice.subject)
+    receipt = records.setSchemaActive(schemas.tax_ok, False, sender=data_bureau)
+    [event] = records.SchemaActiveSet.from_receipt(receipt)
+    assert (event.schemaId, event.active, event.operator) == (
+        schemas.tax_ok,
+        False,
+        data_bureau.address,
+    )
+    with ape.reverts(records.RecordSchemaInactive):
+        issue(schemas.tax_ok, alice.subject)
+    assert records.isValid(old)
+    records.setSchemaActive(schemas.tax_ok, True, sender=data_bureau)
+    issue(schemas.tax_ok, alice.subject)
+    with ape.reverts(records.RecordUnknownSchema):
+        records.setSchemaActive(99, True, sender=data_bureau)
+
+
+# --------------------------------------------------------------------------------------------
+# policies
+# --------------------------------------------------------------------------------------------
+
+
+def test_set_policy_stores_and_replaces(records, data_bureau, schemas):
+    receipt = records.setPolicy(
+        7,
+        "grant-eligibility",
+        [schemas.tax_ok],
+        [schemas.tax_penalty, schemas.judgment],
+        sender=data_bureau,
+    )
+    p = records.getPolicy(7)
+    assert p.exists and p.name == "grant-eligibility"
+    assert list(p.required) == [schemas.tax_ok]
+    assert list(p.disqualifying) == [schemas.tax_penalty, schemas.judgment]
+    assert records.policyExists(7) and not records.policyExists(8)
+    [event] = records.PolicySet.from_receipt(receipt)
+    assert (event.policyId, event.operator) == (7, data_bureau.address)
+    records.setPolicy(7, "v2", [schemas.licence], [], sender=data_bureau)
+    p = records.getPolicy(7)
+    assert (p.name, list(p.required), list(p.disqualifying)) == ("v2", [schemas.licence], [])
+
+
+def test_policy_rules(records, data_bureau, schemas):
+    with ape.reverts(records.RecordInvalidPolicyId):
+        records.setPolicy(0, "zero", [], [], sender=data_bureau)
+    with ape.reverts(records.RecordUnknownSchema):
+        records.setPolicy(1, "p", [99], [], sender=data_bureau)
+    with ape.reverts(records.RecordPolicySchemaKind):
+        records.setPolicy(1, "p", [schemas.tax_penalty], [], sender=data_bureau)
+    with ape.reverts(records.RecordPolicySchemaKind):
+        records.setPolicy(1, "p", [], [schemas.tax_ok], sender=data_bureau)
+    with ape.reverts(records.RecordPolicyDuplicateSchema):
+        records.setPolicy(
+            1, "p", [schemas.tax_ok, schemas.licence, schemas.tax_ok], [], sender=data_bureau
+        )
+    with ape.reverts(records.RecordPolicyTooLarge):
+        records.setPolicy(1, "p", [schemas.tax_ok] * 9, [], sender=data_bureau)
+    with ape.reverts(records.RecordPolicyTooLarge):
+        records.setPolicy(1, "p", [], [schemas.judgment] * 9, sender=data_bureau)
+    assert not records.policyExists(1)
+
+
+def test_meets_policy_unknown_policy_reverts(records, alice):
+    with ape.reverts(records.RecordUnknownPolicy):
+        records.meetsPolicy(alice.subject, 42)
+
+
+def test_meets_policy_follows_records(
+    records, identity, data_bureau, office, tax_bureau, schemas, alice, issue
+):
+    records.setPolicy(
+        1, "good-standing", [schemas.tax_ok], [schemas.tax_penalty], sender=data_bureau
+    )
+    assert not records.meetsPolicy(alice.subject, 1)  # nothing yet
+
+    ok = issue(schemas.tax_ok, alice.subject, data=b"\x00" * 31 + b"\x07")
+    assert records.meetsPolicy(alice.subject, 1)
+
+    penalty = issue(schemas.tax_penalty, alice.subject)
+    assert not records.meetsPolicy(alice.subject, 1)
+    records.revoke(penalty, "paid", sender=tax_bureau)
+    assert records.meetsPolicy(alice.subject, 1)
+
+    identity.setStatus(alice.subject, SUSPENDED, REASON, sender=office)
+    assert not records.meetsPolicy(alice.subject, 1)
+    identity.setStatus(alice.subject, 1, REASON, sender=office)
+    assert records.meetsPolicy(alice.subject, 1)
+
+    # the compliance record expires after its default year
+    ape.chain.pending_timestamp += YEAR + 1
+    ape.chain.mine()
+    assert not records.isValid(ok)
+    assert not records.meetsPolicy(alice.subject, 1)
+
+
+def test_empty_policy_means_active_identity(records, identity, data_bureau, office, alice):
+    records.setPolicy(3, "any-active", [], [], sender=data_bureau)
+    assert records.meetsPolicy(alice.subject, 3)
+    identity.setStatus(alice.subject, CLOSED, REASON, sender=office)
+    assert not records.meetsPolicy(alice.subject, 3)
+
+
+def test_expired_adverse_record_no_longer_disqualifies(records, data_bureau, schemas, alice, issue):
+    records.setPolicy(2, "no-penalty", [], [schemas.tax_penalty], sender=data_bureau)
+    now = ape.chain.pending_timestamp
+    issue(schemas.tax_penalty, alice.subject, expires_at=now + 30 * DAY)
+    assert not records.meetsPolicy(alice.subject, 2)
+    ape.chain.pending_timestamp = now + 30 * DAY
+    ape.chain.mine()
+    assert records.meetsPolicy(alice.subject, 2)
+
+
+def test_required_record_of_another_subject_does_not_count(
+    records, data_bureau, schemas, alice, bob, issue
+):
+    records.setPolicy(1, "p", [schemas.tax_ok], [], sender=data_bureau)
+    issue(schemas.tax_ok, bob.subject)
+    assert records.meetsPolicy(bob.subject, 1)
+    assert not records.meetsPolicy(alice.subject, 1)

@@ -1,0 +1,142 @@
+"""Delegated issuance: an agency signs an EIP-712 `IssueRecord` off-line, anyone relays it."""
+
+from __future__ import annotations
+
+import ape
+import pytest
+from eth_account.messages import encode_typed_data
+
+from civic_ledger.clients.records import (
+    RecordRequest,
+    SignedIssue,
+    issue_typed_data,
+    relay_signed_issue,
+    sign_issue,
+)
+
+from .helpers import DAY, evidence
+
+
+@pytest.fixture
+def request_for(schemas, alice):
+    def _request(**kw) -> RecordRequest:
+        base = dict(
+            schema_id=schemas.tax_penalty,
+            subject=alice.subject,
+            evidence_hash=evidence("audit"),
+            evidence_uri="https://tax.example/case/17",
+            data=(1234).to_bytes(32, "big"),
+        )
+        base.update(kw)
+        return RecordRequest(**base)
+
+    return _request
+
+
+def deadline(seconds: int = DAY) -> int:
+    return ape.chain.pending_timestamp + seconds
+
+
+def test_digest_matches_the_contract(records, request_for):
+    request = request_for()
+    typed = issue_typed_data(
+        request,
+        registry_address=records.address,
+        chain_id=ape.chain.chain_id,
+        nonce=5,
+        deadline=123,
+    )
+    signable = encode_typed_data(full_message=typed)
+    from eth_utils import keccak
+
+    python_digest = keccak(b"\x19\x01" + signable.header + signable.body)
+    assert records.issueDigest(request.as_tuple(), 5, 123) == python_digest
+
+
+def test_relayer_submits_agency_signature(records, tax_bureau, outsider, request_for):
+    signed = sign_issue(records, request_for(), tax_bureau, deadline=deadline())
+    assert signed.nonce == 0
+    record_id, receipt = relay_signed_issue(records, signed, sender=outsider)
+
+    r = records.getRecord(record_id)
+    assert r.issuer == tax_bureau.address
+    assert r.evidenceURI == "https://tax.example/case/17"
+    assert records.isValid(record_id)
+    assert records.nonces(tax_bureau) == 1
+    [event] = records.RecordIssued.from_receipt(receipt)
+    assert (event.issuer, event.operator) == (tax_bureau.address, outsider.address)
+
+
+def test_signature_survives_json_round_trip(records, tax_bureau, outsider, request_for):
+    signed = sign_issue(records, request_for(), tax_bureau, deadline=deadline())
+    again = SignedIssue.from_json(signed.to_json())
+    assert again == signed
+    relay_signed_issue(records, again, sender=outsider)
+
+
+def test_signature_cannot_be_replayed(records, tax_bureau, outsider, request_for):
+    signed = sign_issue(records, request_for(), tax_bureau, deadline=deadline())
+    relay_signed_issue(records, signed, sender=outsider)
+    with ape.reverts(records.RecordInvalidSignature):
+        relay_signed_issue(records, signed, sender=outsider)
+    assert records.recordCount() == 1
+
+
+def test_signatures_are_consumed_in_nonce_order(records, tax_bureau, outsider, request_for):
+    first = sign_issue(records, request_for(), tax_bureau, deadline=deadline(), nonce=0)
+    second = sign_issue(records, request_for(data=b""), tax_bureau, deadline=deadline(), nonce=1)
+    with ape.reverts(records.RecordInvalidSignature):
+        relay_signed_issue(records, second, sender=outsider)
+    relay_signed_issue(records, first, sender=outsider)
+    relay_signed_issue(records, second, sender=outsider)
+    assert records.nonces(tax_bureau) == 2
+
+
+def test_expired_signature_is_refused(records, tax_bureau, outsider, request_for):
+    signed = sign_issue(records, request_for(), tax_bureau, deadline=deadline(60))
+    ape.chain.pending_timestamp += 61
+    with ape.reverts(records.RecordSignatureExpired):
+        relay_signed_issue(records, signed, sender=outsider)
+
+
+@pytest.mark.parametrize(
+    "field,value",
+    [
+        ("subject", evidence("someone-else")),
+        ("evidence_hash", evidence("other")),
+        ("evidence_uri", "https://tax.example/case/18"),
+        ("data", (9999).to_bytes(32, "big")),
+        ("expires_at", 1),
+    ],
+)
+def test_tampered_request_is_refused(records, tax_bureau, outsider, request_for, field, value):
+    signed = sign_issue(records, request_for(), tax_bureau, deadline=deadline())
+    tampered = SignedIssue(
+        request=RecordRequest(**{**signed.request.__dict__, field: value}),
+        signer=signed.signer,
+        nonce=signed.nonce,
+        deadline=signed.deadline,
+        signature=signed.signature,
+    )
+    with ape.reverts(records.RecordInvalidSignature):
+        relay_signed_issue(records, tampered, sender=outsider)
+
+
+def test_claimed_signer_must_have_signed(records, tax_bureau, court, outsider, request_for):
+    signed = sign_issue(records, request_for(), outsider, deadline=deadline())
+    forged = SignedIssue(
+        signed.request, tax_bureau.address, signed.nonce, signed.deadline, signed.signature
+    )
+    with ape.reverts(records.RecordInvalidSignature):
+        relay_signed_issue(records, forged, sender=outsider)
+
+
+def test_signer_needs_the_schema_issuer_role(records, agency, outsider, alice, request_for):
+    signers = [outsider, alice.account] + [
+        agency[name] for name in ("court", "market_regulator", "data_bureau", "identity_office")
+    ]
+    for signer in signers:
+        signed = sign_issue(records, request_for(), signer, deadline=deadline())
+        with ape.reverts(records.RecordUnauthorizedIssuer, account=signer.address):
+            relay_signed_issue(records, signed, sender=outsider)
+    assert records.recordCount() == 0

@@ -1,0 +1,460 @@
+"""A hypothesis state machine that drives the RecordRegistry (and identity statuses) with random
+issuers' and subjects' actions, mirrors everything in plain Python, and after every step checks
+record validity, dispute states, per-schema standing and every policy answer against the model.
+
+Time: eth_call reads the head block's timestamp, so the model evaluates validity at `head`.
+Durations and time jumps are whole days while transactions add only seconds, so no expiry ever
+falls between the head and the next transaction's timestamp — predictions are exact.
+Each example starts from a chain snapshot of the same world and is restored afterwards.
+Budget: 8 examples x up to 12 steps by default (each read is a full EVM call on the embedded
+chain); raise it with CIVIC_STATEFUL_EXAMPLES / CIVIC_STATEFUL_STEPS for a deeper run.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import ape
+from hypothesis import HealthCheck, event, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
+
+from civic_ledger.clients.records import DisputeStatus, RecordRequest, issued_record_ids
+
+from .helpers import ACTIVE, CLOSED, DAY, SUSPENDED, ZERO32, evidence, role_id, subject_for
+
+REASON = b"MODEL".ljust(32, b"\x00")
+NEVER = 2**64 - 1
+MAX_LIVE = 8
+
+
+@dataclass(frozen=True)
+class SchemaModel:
+    key: str
+    issuer_agency: str
+    revocable: bool
+    adverse: bool
+    validity: int  # seconds, 0 = never
+
+
+SCHEMAS = (
+    SchemaModel("compliance", "tax_bureau", True, False, 10 * DAY),
+    SchemaModel("licence", "market_regulator", True, False, 0),
+    SchemaModel("penalty", "tax_bureau", True, True, 30 * DAY),
+    SchemaModel("judgment", "court", False, True, 20 * DAY),
+)
+SCHEMA_BY_KEY = {s.key: s for s in SCHEMAS}
+
+# policy id -> (required schema keys, disqualifying schema keys)
+POLICIES = {
+    1: (("compliance",), ("penalty", "judgment")),
+    2: (("compliance", "licence"), ("judgment",)),
+    3: ((), ("penalty",)),
+}
+
+SUBJECTS = ("alice", "bob")
+STATUS_TRANSITIONS = {
+    (ACTIVE, SUSPENDED),
+    (ACTIVE, CLOSED),
+    (SUSPENDED, ACTIVE),
+    (SUSPENDED, CLOSED),
+}
+
+
+@dataclass
+class RecordModel:
+    record_id: bytes
+    subject: str
+    schema: str
+    expires_at: int  # 0 = never
+    revoked: bool = False
+    dispute: DisputeStatus = DisputeStatus.NONE
+
+    def expired(self, now: int) -> bool:
+        return self.expires_at != 0 and now >= self.expires_at
+
+    def valid(self, now: int) -> bool:
+        return not self.revoked and self.dispute != DisputeStatus.OPEN and not self.expired(now)
+
+
+@dataclass
+class World:
+    """Contracts, actors and ids built once per test (then snapshotted per example)."""
+
+    records: Any
+    identity: Any
+    agency: dict[str, Any]
+    subjects: dict[str, bytes]
+    controllers: dict[str, Any]
+    schema_ids: dict[str, int]
+    outsider: Any
+    nonce: list[int] = field(default_factory=lambda: [0])
+
+
+def build_world(suite: Any, agency: dict[str, Any], citizens: list[Any], outsider: Any) -> World:
+    identity, records = suite["IdentityRegistry"], suite["RecordRegistry"]
+    subjects, controllers = {}, {}
+    for name, account in zip(SUBJECTS, citizens, strict=False):
+        subjects[name] = subject_for(f"model-{name}")
+        controllers[name] = account
+        identity.register(subjects[name], account, 1, sender=agency["identity_office"])
+    issuer_roles = {
+        "tax_bureau": "TAX_RECORD_ISSUER",
+        "market_regulator": "MARKET_RECORD_ISSUER",
+        "court": "COURT_RECORD_ISSUER",
+    }
+    schema_ids = {}
+    for s in SCHEMAS:
+        receipt = records.registerSchema(
+            f"model-{s.key}",
+            "",
+            role_id(issuer_roles[s.issuer_agency]),
+            s.revocable,
+            s.adverse,
+            s.validity,
+            sender=agency["data_bureau"],
+        )
+        schema_ids[s.key] = int(records.SchemaRegistered.from_receipt(receipt)[0].schemaId)
+    for policy_id, (required, disqualifying) in POLICIES.items():
+        records.setPolicy(
+            policy_id,
+            f"model-{policy_id}",
+            [schema_ids[k] for k in required],
+            [schema_ids[k] for k in disqualifying],
+            sender=agency["data_bureau"],
+        )
+    return World(records, identity, agency, subjects, controllers, schema_ids, outsider)
+
+
+class RegistryMachine(RuleBasedStateMachine):
+    world: World  # set by the test before running
+    outcomes: Counter[str] = Counter()  # rule -> outcome tallies across examples
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.snapshot = ape.chain.snapshot()
+        self.status = dict.fromkeys(SUBJECTS, ACTIVE)
+        self.model: list[RecordModel] = []
+        self.live: dict[tuple[str, str], list[RecordModel]] = {}
+        self.touched: list[RecordModel] = []
+
+    def teardown(self) -> None:
+        try:
+            self._full_check()
+        finally:
+            ape.chain.restore(self.snapshot)
+
+    # -- helpers -------------------------------------------------------------------------------
+
+    @property
+    def records(self) -> Any:
+        return self.world.records
+
+    @staticmethod
+    def head() -> int:
+        return ape.chain.blocks.head.timestamp
+
+    def tx_time(self) -> int:
+        return self.head() + 1
+
+    def expect(self, label: str, error: str | None, send: Any) -> Any:
+        event(f"{label} -> {error or 'ok'}")
+        self.outcomes[f"{label} -> {error or 'ok'}"] += 1
+        if error is None:
+            return send()
+        contract = self.world.identity if error.startswith("Identity") else self.records
+        with ape.reverts(getattr(contract, error)):
+            send()
+        return None
+
+    def pick(self, data: st.DataObject, prefer: Any = None) -> RecordModel | None:
+        """A model record; when `prefer` is given, usually one satisfying it (so the success
+        paths of dispute/resolve are reached), sometimes any (for the refusal paths)."""
+        if not self.model:
+            return None
+        preferred = [r for r in self.model if prefer(r)] if prefer else []
+        if preferred and data.draw(st.integers(0, 3), label="focus") > 0:
+            return data.draw(st.sampled_from(preferred), label="record")
+        return data.draw(st.sampled_from(self.model), label="record")
+
+    # -- initial state -------------------------------------------------------------------------
+
+    @initialize(key=st.sampled_from(["penalty", "judgment"]))
+    def seed_adverse_records(self, key: str) -> None:
+        """Each example starts with one adverse record per subject (something to dispute)."""
+        for subject in SUBJECTS:
+            self.issue(subject, key, 0, False, None)
+
+    # -- rules ---------------------------------------------------------------------------------
+
+    @rule(
+        subject=st.sampled_from(SUBJECTS),
+        key=st.sampled_from([s.key for s in SCHEMAS]),
+        explicit_days=st.sampled_from([0, 0, 2, 5]),
+        supersede=st.booleans(),
+        data=st.data(),
+    )
+    def issue(self, subject: str, key: str, explicit_days: int, supersede: bool, data) -> None:
+        schema = SCHEMA_BY_KEY[key]
+        live = self.live.setdefault((subject, key), [])
+        target = None
+        if supersede:
+            candidates = [r for r in self.model if (r.subject, r.schema) == (subject, key)]
+            if candidates:
+                target = data.draw(st.sampled_from(candidates), label="supersedes")
+        expires = self.head() + explicit_days * DAY if explicit_days else 0
+
+        now = self.tx_time()
+        after_supersede = [r for r in live if r is not target]
+        pruned = after_supersede
+        if len(after_supersede) >= MAX_LIVE:
+            pruned = [r for r in after_supersede if not r.expired(now)]
+        error = None
+        if self.status[subject] != ACTIVE:
+            error = "RecordSubjectNotActive"
+        elif target is not None and target.revoked:
+            error = "RecordAlreadyRevoked"
+        elif target is not None and not schema.revocable:
+            error = "RecordNotRevocable"
+        elif target is not None and target.dispute == DisputeStatus.OPEN:
+            error = "RecordUnderDispute"
+        elif len(pruned) >= MAX_LIVE:
+            error = "RecordTooManyLive"
+
+        request = RecordRequest(
+            schema_id=self.world.schema_ids[key],
+            subject=self.world.subjects[subject],
+            evidence_hash=evidence(f"model-{len(self.model)}"),
+            expires_at=expires,
+            supersedes=target.record_id if target else ZERO32,
+        )
+        sender = self.world.agency[schema.issuer_agency]
+        receipt = self.expect(
+            "issue", error, lambda: self.records.issue(request.as_tuple(), sender=sender)
+        )
+        if receipt is None:
+            return
+        [event] = self.records.RecordIssued.from_receipt(receipt)
+        block_time = ape.chain.blocks.head.timestamp
+        expected_expiry = expires or (block_time + schema.validity if schema.validity else 0)
+        assert event.expiresAt == expected_expiry
+        record = RecordModel(
+            issued_record_ids(self.records, receipt)[0], subject, key, int(event.expiresAt)
+        )
+        if target is not None:
+            target.revoked = True
+            self.touched.append(target)
+        self.live[(subject, key)] = [*pruned, record]
+        self.model.append(record)
+        self.touched.append(record)
+
+    @rule(data=st.data(), rightful=st.sampled_from([True, True, True, False]))
+    def revoke(self, data, rightful: bool) -> None:
+        record = self.pick(data, prefer=lambda r: not r.revoked)
+        if record is None:
+            return
+        self.touched.append(record)
+        schema = SCHEMA_BY_KEY[record.schema]
+        wrong = "market_regulator" if schema.issuer_agency != "market_regulator" else "court"
+        sender = self.world.agency[schema.issuer_agency if rightful else wrong]
+        error = None
+        if not rightful:
+            error = "RecordUnauthorizedIssuer"
+        elif not schema.revocable:
+            error = "RecordNotRevocable"
+        elif record.revoked:
+            error = "RecordAlreadyRevoked"
+        receipt = self.expect(
+            "revoke", error, lambda: self.records.revoke(record.record_id, "model", sender=sender)
+        )
+        if receipt is None:
+            return
+        record.revoked = True
+        if record.dispute == DisputeStatus.OPEN:
+            record.dispute = DisputeStatus.WITHDRAWN
+        self.live[(record.subject, record.schema)].remove(record)
+
+    @rule(
+        data=st.data(),
+        by_controller=st.sampled_from([True, True, True, False]),
+        then=st.sampled_from(["leave open", "uphold", "overturn"]),
+    )
+    def dispute(self, data, by_controller: bool, then: str) -> None:
+        """Dispute a record; a successful dispute is sometimes decided in the same step (swarm
+        testing may disable the separate `resolve` rule for a whole example)."""
+        record = self.pick(
+            data,
+            prefer=lambda r: (
+                SCHEMA_BY_KEY[r.schema].adverse
+                and not r.revoked
+                and r.dispute == DisputeStatus.NONE
+            ),
+        )
+        if record is None:
+            return
+        self.touched.append(record)
+        schema = SCHEMA_BY_KEY[record.schema]
+        other = next(s for s in SUBJECTS if s != record.subject)
+        sender = self.world.controllers[record.subject if by_controller else other]
+        error = None
+        if not schema.adverse:
+            error = "RecordNotAdverse"
+        elif record.revoked:
+            error = "RecordAlreadyRevoked"
+        elif record.expired(self.tx_time()):
+            error = "RecordExpired"
+        elif record.dispute != DisputeStatus.NONE:
+            error = "RecordAlreadyDisputed"
+        elif not by_controller:
+            error = "RecordNotSubjectController"
+        receipt = self.expect(
+            "dispute",
+            error,
+            lambda: self.records.dispute(record.record_id, evidence("why"), sender=sender),
+        )
+        if receipt is None:
+            return
+        record.dispute = DisputeStatus.OPEN
+        if then != "leave open":
+            self._resolve(record, then == "uphold")
+
+    @precondition(lambda self: any(r.dispute == DisputeStatus.OPEN for r in self.model))
+    @rule(data=st.data(), upheld=st.booleans())
+    def resolve(self, data, upheld: bool) -> None:
+        """Decide a dispute left open earlier (sometimes try a record without one)."""
+        record = self.pick(data, prefer=lambda r: r.dispute == DisputeStatus.OPEN)
+        if record is not None:
+            self.touched.append(record)
+            self._resolve(record, upheld)
+
+    def _resolve(self, record: RecordModel, upheld: bool) -> None:
+        error = None if record.dispute == DisputeStatus.OPEN else "RecordNoOpenDispute"
+        arbiter = self.world.agency["arbitration_office"]
+        receipt = self.expect(
+            "resolve",
+            error,
+            lambda: self.records.resolveDispute(record.record_id, upheld, ZERO32, sender=arbiter),
+        )
+        if receipt is None:
+            return
+        if upheld:
+            record.dispute = DisputeStatus.UPHELD
+        else:
+            record.dispute = DisputeStatus.OVERTURNED
+            record.revoked = True
+            self.live[(record.subject, record.schema)].remove(record)
+
+    @rule(
+        subject=st.sampled_from(SUBJECTS),
+        status=st.sampled_from([ACTIVE, SUSPENDED, ACTIVE, SUSPENDED, CLOSED]),
+    )
+    def set_status(self, subject: str, status: int) -> None:
+        current = self.status[subject]
+        error = (
+            None if (current, status) in STATUS_TRANSITIONS else ("IdentityInvalidStatusTransition")
+        )
+        office = self.world.agency["identity_office"]
+        receipt = self.expect(
+            "set_status",
+            error,
+            lambda: self.world.identity.setStatus(
+                self.world.subjects[subject], status, REASON, sender=office
+            ),
+        )
+        if receipt is not None:
+            self.status[subject] = status
+
+    @rule(days=st.sampled_from([1, 2, 5, 11]))
+    def advance_time(self, days: int) -> None:
+        ape.chain.mine(timestamp=self.head() + days * DAY)
+
+    # -- invariants ----------------------------------------------------------------------------
+    # After every step: validity of every record, every policy answer for every subject, and the
+    # stored state / standing / live set of whatever the step touched. At teardown: everything.
+
+    @invariant()
+    def chain_matches_model(self) -> None:
+        now = self.head()
+        for record in self.model:
+            assert self.records.isValid(record.record_id) == record.valid(now), (record, now)
+        has = self._standing(now)
+        for subject in SUBJECTS:
+            s = self.world.subjects[subject]
+            for policy_id, (required, disqualifying) in POLICIES.items():
+                expected = (
+                    self.status[subject] == ACTIVE
+                    and all(has[(subject, k)] for k in required)
+                    and not any(has[(subject, k)] for k in disqualifying)
+                )
+                assert self.records.meetsPolicy(s, policy_id) == expected, (subject, policy_id)
+        for record in self.touched:
+            self._check_record(record)
+        for pair in {(r.subject, r.schema) for r in self.touched}:
+            self._check_pair(pair, now, has)
+        self.touched.clear()
+
+    def _standing(self, now: int) -> dict[tuple[str, str], bool]:
+        return {
+            (subject, key): any(
+                r.valid(now) for r in self.model if (r.subject, r.schema) == (subject, key)
+            )
+            for subject in SUBJECTS
+            for key in SCHEMA_BY_KEY
+        }
+
+    def _check_record(self, record: RecordModel) -> None:
+        on_chain = self.records.getRecord(record.record_id)
+        assert bool(on_chain.revokedAt) == record.revoked, record
+        assert DisputeStatus(int(on_chain.dispute)) == record.dispute, record
+
+    def _check_pair(self, pair: tuple[str, str], now: int, has: dict) -> None:
+        subject, key = pair
+        s, schema_id = self.world.subjects[subject], self.world.schema_ids[key]
+        assert self.records.hasValidRecord(s, schema_id) == has[pair], pair
+        on_chain = {bytes(x) for x in self.records.liveRecordsOf(s, schema_id)}
+        live = self.live.get(pair, [])
+        assert on_chain == {r.record_id for r in live}, pair
+        assert all(not r.revoked for r in live)
+        unexpired = {
+            r.record_id
+            for r in self.model
+            if (r.subject, r.schema) == pair and not r.revoked and not r.expired(now)
+        }
+        assert unexpired <= on_chain, pair
+
+    def _full_check(self) -> None:
+        now = self.head()
+        has = self._standing(now)
+        for record in self.model:
+            self._check_record(record)
+        for subject in SUBJECTS:
+            for key in SCHEMA_BY_KEY:
+                self._check_pair((subject, key), now, has)
+            assert (
+                int(self.world.identity.statusOf(self.world.subjects[subject]))
+                == (self.status[subject])
+            )
+
+
+def test_registry_matches_model(suite, agency, citizens, outsider):
+    RegistryMachine.world = build_world(suite, agency, citizens, outsider)
+    run_state_machine_as_test(
+        RegistryMachine,
+        settings=settings(
+            max_examples=int(os.environ.get("CIVIC_STATEFUL_EXAMPLES", "8")),
+            stateful_step_count=int(os.environ.get("CIVIC_STATEFUL_STEPS", "12")),
+            deadline=None,
+            suppress_health_check=[HealthCheck.too_slow],
+        ),
+    )
+    print(sorted(RegistryMachine.outcomes.items()))
