@@ -160,7 +160,8 @@ _RAW_BYTES = re.compile(r"b(['\"])(.*?)\1", re.S)
 _HEX = re.compile(r"0x[0-9a-fA-F]{8,}")
 
 
-def _raw_revert_data(exc: BaseException) -> bytes | None:
+def raw_revert_data(exc: BaseException) -> bytes | None:
+    """The raw revert payload carried by an exception (attribute, bytes repr or hex), if any."""
     for attr in ("revert_data", "data"):
         value = getattr(exc, attr, None)
         if isinstance(value, bytes | bytearray) and len(value) >= 4:
@@ -192,7 +193,7 @@ def explain(exc: BaseException, registry: Mapping[bytes, ErrorDef] | None = None
         return render(name, inputs, doc)
 
     registry = registry if registry is not None else _safe_registry()
-    data = _raw_revert_data(exc)
+    data = raw_revert_data(exc)
     if data is not None and (decoded := decode_revert(data, registry)):
         definition, arguments = decoded
         return render(definition.name, arguments, definition.doc)
@@ -213,3 +214,5 @@ def _safe_registry() -> Mapping[bytes, ErrorDef]:
         return project_registry()
     except Exception:  # no project loaded (e.g. a unit test of this module)
         return {}
+
+

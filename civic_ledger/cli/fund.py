@@ -1,0 +1,372 @@
+"""`ape run admin fund ...`: the fund manager, the treasury, enterprises, the fund committee and
+the guardian running a grant round.
+
+Every command that sends a transaction signs with `--account` (an Ape account alias, or TEST::N
+on a local chain) and reads contract addresses from the deployment manifest of `--network` (or
+`--manifest`). Amounts are in whole tokens ("2500.50"); times are unix seconds, durations from
+now ("14d", "12h") or ISO dates; proposals, evidence and reasons are 0x-hashes, files (hashed)
+or text (hashed): documents stay off chain.
+
+A round, start to finish:
+
+    round-create -> fund -> apply -> vote (M members) -> award
+      research/project: milestone-submit -> milestone-approve (M members: pays)
+      rent:             pay-rent (anyone, every month)
+    clawback (M members) -> close (after the decision deadline) -> status
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from ape.cli import ConnectedProviderCommand, network_option
+from rich.table import Table
+
+from civic_ledger.cli.common import (
+    Suite,
+    account_option,
+    console,
+    handle_errors,
+    load_account,
+    send,
+)
+from civic_ledger.clients import fund as fund_client
+from civic_ledger.clients.titles import content_hash, from_units, to_units
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+GRANT_FUND = "GrantFund"
+TOKEN = "CityToken"
+
+
+# --------------------------------------------------------------------------------- plumbing
+
+
+def _manifest_option(func: F) -> F:
+    return click.option(
+        "--manifest",
+        "manifest_file",
+        type=click.Path(path_type=Path, dir_okay=False),
+        envvar="CIVIC_MANIFEST",
+        default=None,
+        help="Deployment manifest (default: deployments/<network>.json).",
+    )(func)
+
+
+def command(group: click.Group, name: str, *, signs: bool = True) -> Callable[[F], F]:
+    """A connected, error-handled subcommand of `group` with --network/--manifest(/--account)."""
+
+    def wrap(func: F) -> F:
+        func = handle_errors(func)
+        func = _manifest_option(func)
+        if signs:
+            func = account_option()(func)
+        func = network_option()(func)
+        return group.command(name, cls=ConnectedProviderCommand)(func)  # type: ignore[return-value]
+
+    return wrap
+
+
+class _Context:
+    """The deployed fund and token, and the signer, for one command."""
+
+    def __init__(self, manifest_file: Path | None, account_alias: str | None = None) -> None:
+        self.suite = Suite(manifest_file)
+        self.fund = self.suite[GRANT_FUND]
+        self.token = self.suite[TOKEN]
+        self.sender = load_account(account_alias) if account_alias else None
+        self.decimals = int(self.token.decimals())
+
+    def units(self, amount: str) -> int:
+        try:
+            return to_units(amount, self.decimals)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc)) from None
+
+    def tokens(self, units: int) -> str:
+        return from_units(units, self.decimals)
+
+
+def _now() -> int:
+    from ape import chain
+
+    return int(chain.blocks.head.timestamp)
+
+
+def _when(ts: int) -> str:
+    return (
+        dt.datetime.fromtimestamp(ts, dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC") if ts else "-"
+    )
+
+
+def _time(value: str, now: int) -> int:
+    try:
+        return fund_client.parse_when(value, now)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+def _document(value: str) -> bytes:
+    try:
+        return content_hash(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+def _decision(kind: str, decision: fund_client.Decision) -> str:
+    tally = f"{decision.approvals} yes / {decision.rejections} no"
+    return f"{kind}: {tally} - {decision.decided}" if decision.decided else f"{kind}: {tally}"
+
+
+# --------------------------------------------------------------------------------- commands
+
+
+@click.group()
+def fund() -> None:
+    """Grant fund: rounds, applications, committee decisions, payouts, clawbacks."""
+
+
+@command(fund, "round-create")
+@click.option("--name", required=True, help="Public name of the round.")
+@click.option(
+    "--kind", type=click.Choice(list(fund_client.KIND_NAMES)), required=True,
+    help="rent (monthly subsidy) | research | project (milestones).",
+)  # fmt: skip
+@click.option("--policy", "policy_id", type=int, required=True, help="Eligibility policy id.")
+@click.option("--budget", required=True, help="Budget in tokens (caps deposits).")
+@click.option("--opens", default="0s", show_default=True, help="Applications open (time).")
+@click.option("--closes", required=True, help="Applications close (e.g. 14d, 2027-03-31).")
+@click.option("--decide-by", required=True, help="Decision deadline (e.g. 21d, 2027-04-15).")
+def round_create(
+    account_alias: str, manifest_file: Path | None, name: str, kind: str, policy_id: int,
+    budget: str, opens: str, closes: str, decide_by: str,
+) -> None:  # fmt: skip
+    """Open a grant round (fund manager)."""
+    ctx, now = _Context(manifest_file, account_alias), _now()
+    round_id = fund_client.create_round(
+        ctx.fund, ctx.sender, name, fund_client.parse_kind(kind), policy_id, ctx.units(budget),
+        _time(opens, now), _time(closes, now), _time(decide_by, now), transact=send,
+    )  # fmt: skip
+    console.print(f"round {round_id}")
+
+
+@command(fund, "fund")
+@click.argument("round_id", type=int)
+@click.option("--amount", required=True, help="Tokens to deposit.")
+def fund_round(account_alias: str, manifest_file: Path | None, round_id: int, amount: str) -> None:
+    """Deposit tokens into a round (treasurer, or anyone): approves the fund if needed."""
+    ctx = _Context(manifest_file, account_alias)
+    fund_client.fund_round(
+        ctx.fund, ctx.token, ctx.sender, round_id, ctx.units(amount), transact=send
+    )
+    console.print(f"round {round_id}: {ctx.tokens(ctx.fund.availableOf(round_id))} available")
+
+
+@command(fund, "apply")
+@click.argument("round_id", type=int)
+@click.option("--proposal", required=True, help="Proposal document: 0x-hash, file or text.")
+@click.option(
+    "--milestone", "milestones", multiple=True, metavar="AMOUNT@DUE",
+    help="Research/project rounds, repeatable: tokens @ due time (e.g. 50000@90d).",
+)  # fmt: skip
+@click.option("--monthly", help="Rent rounds: tokens per month.")
+@click.option("--months", type=click.IntRange(1, 60), help="Rent rounds: number of months.")
+def apply(
+    account_alias: str, manifest_file: Path | None, round_id: int, proposal: str,
+    milestones: tuple[str, ...], monthly: str | None, months: int | None,
+) -> None:  # fmt: skip
+    """An enterprise applies to a round (signed by its controller)."""
+    ctx = _Context(manifest_file, account_alias)
+    kind = fund_client.RoundKind(int(ctx.fund.getRound(round_id).kind))
+    if kind is fund_client.RoundKind.RENT:
+        if milestones or monthly is None or months is None:
+            raise click.UsageError("rent rounds take --monthly and --months (no --milestone)")
+        app_id = fund_client.apply_for_rent(
+            ctx.fund, ctx.sender, round_id, _document(proposal), ctx.units(monthly), months,
+            transact=send,
+        )  # fmt: skip
+    else:
+        if not milestones or monthly is not None or months is not None:
+            raise click.UsageError(f"{kind.name.lower()} rounds take --milestone AMOUNT@DUE")
+        now = _now()
+        try:
+            plan = [fund_client.parse_milestone(m, now, ctx.decimals) for m in milestones]
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--milestone") from None
+        app_id = fund_client.apply_for_grant(
+            ctx.fund, ctx.sender, round_id, _document(proposal), plan, transact=send
+        )
+    console.print(f"application {app_id}")
+
+
+@command(fund, "vote")
+@click.argument("app_id", type=int)
+@click.option("--yes/--no", "support", required=True, help="Approve or reject.")
+def vote(account_alias: str, manifest_file: Path | None, app_id: int, support: bool) -> None:
+    """A committee member votes on an application (M yes approve, M no reject)."""
+    ctx = _Context(manifest_file, account_alias)
+    decision = fund_client.vote(ctx.fund, ctx.sender, app_id, support, transact=send)
+    console.print(_decision(f"application {app_id}", decision))
+
+
+@command(fund, "award")
+@click.argument("app_id", type=int)
+def award(account_alias: str, manifest_file: Path | None, app_id: int) -> None:
+    """Turn an approved application into an award (anyone; reserves the round's budget)."""
+    ctx = _Context(manifest_file, account_alias)
+    amount = fund_client.award(ctx.fund, ctx.sender, app_id, transact=send)
+    console.print(f"award {app_id}: {ctx.tokens(amount)} reserved")
+
+
+@command(fund, "milestone-submit")
+@click.argument("app_id", type=int)
+@click.argument("index", type=int)
+@click.option("--evidence", required=True, help="Deliverable: 0x-hash, file or text.")
+def milestone_submit(
+    account_alias: str, manifest_file: Path | None, app_id: int, index: int, evidence: str
+) -> None:
+    """The grantee submits evidence for milestone INDEX (0-based) of award APP_ID."""
+    ctx = _Context(manifest_file, account_alias)
+    submission = fund_client.submit_milestone(
+        ctx.fund, ctx.sender, app_id, index, _document(evidence), transact=send
+    )
+    console.print(f"milestone {index} of award {app_id}: submission {submission}")
+
+
+@command(fund, "milestone-approve")
+@click.argument("app_id", type=int)
+@click.argument("index", type=int)
+@click.option("--reject", is_flag=True, help="Vote to reject the submission instead.")
+def milestone_approve(
+    account_alias: str, manifest_file: Path | None, app_id: int, index: int, reject: bool
+) -> None:
+    """A committee member votes on a milestone submission; the M-th yes pays it."""
+    ctx = _Context(manifest_file, account_alias)
+    decision = fund_client.vote_milestone(
+        ctx.fund, ctx.sender, app_id, index, not reject, transact=send
+    )
+    console.print(_decision(f"milestone {index} of award {app_id}", decision))
+    if decision.paid:
+        console.print(f"paid {ctx.tokens(decision.paid)} to the grantee")
+    elif decision.decided == "approved":
+        console.print("[yellow]payment deferred[/] (fund paused or grantee not eligible): "
+                      f"run `milestone-pay {app_id} {index}` later")  # fmt: skip
+
+
+@command(fund, "milestone-pay")
+@click.argument("app_id", type=int)
+@click.argument("index", type=int)
+def milestone_pay(account_alias: str, manifest_file: Path | None, app_id: int, index: int) -> None:
+    """Pay an approved milestone whose payment was deferred (anyone)."""
+    ctx = _Context(manifest_file, account_alias)
+    amount = fund_client.pay_milestone(ctx.fund, ctx.sender, app_id, index, transact=send)
+    console.print(f"paid {ctx.tokens(amount)}")
+
+
+@command(fund, "pay-rent")
+@click.argument("app_id", type=int)
+def pay_rent(account_alias: str, manifest_file: Path | None, app_id: int) -> None:
+    """Settle every due month of a rent award (anyone)."""
+    ctx = _Context(manifest_file, account_alias)
+    outcome = fund_client.pay_rent(ctx.fund, ctx.sender, app_id, transact=send)
+    first, last = outcome.first_month + 1, outcome.first_month + outcome.months
+    months = f"month {first}" if first == last else f"months {first}-{last}"
+    if outcome.paid:
+        console.print(f"{months}: paid {ctx.tokens(outcome.amount)} to {outcome.payee}")
+    else:
+        console.print(f"[yellow]{months}: skipped[/] - the grantee does not meet the policy; "
+                      f"{ctx.tokens(outcome.amount)} forfeited to the round")  # fmt: skip
+
+
+@command(fund, "clawback")
+@click.argument("app_id", type=int)
+@click.option("--reason", required=True, help="Finding behind the clawback: 0x-hash, file, text.")
+def clawback(account_alias: str, manifest_file: Path | None, app_id: int, reason: str) -> None:
+    """A committee member votes to claw an award back; the M-th vote releases its unpaid rest."""
+    ctx = _Context(manifest_file, account_alias)
+    decision = fund_client.clawback(ctx.fund, ctx.sender, app_id, _document(reason), transact=send)
+    console.print(_decision(f"clawback of award {app_id}", decision))
+    if decision.decided:
+        console.print(f"{ctx.tokens(decision.released)} released to the round")
+
+
+@command(fund, "close")
+@click.argument("round_id", type=int)
+def close(account_alias: str, manifest_file: Path | None, round_id: int) -> None:
+    """Close a round after its decision deadline; unspent budget returns to the treasury."""
+    ctx = _Context(manifest_file, account_alias)
+    returned = fund_client.close_round(ctx.fund, ctx.sender, round_id, transact=send)
+    console.print(f"round {round_id} closed: {ctx.tokens(returned)} returned to the treasury")
+
+
+@command(fund, "sweep")
+@click.argument("round_id", type=int)
+def sweep(account_alias: str, manifest_file: Path | None, round_id: int) -> None:
+    """Return money released in a closed round (clawbacks, forfeits) to the treasury (anyone)."""
+    ctx = _Context(manifest_file, account_alias)
+    returned = fund_client.sweep(ctx.fund, ctx.sender, round_id, transact=send)
+    console.print(f"{ctx.tokens(returned)} returned to the treasury")
+
+
+@command(fund, "pause")
+def pause(account_alias: str, manifest_file: Path | None) -> None:
+    """Stop every outflow of the fund (guardian)."""
+    ctx = _Context(manifest_file, account_alias)
+    send("paused the grant fund", ctx.fund.pause, sender=ctx.sender)
+
+
+@command(fund, "unpause")
+def unpause(account_alias: str, manifest_file: Path | None) -> None:
+    """Resume outflows (guardian)."""
+    ctx = _Context(manifest_file, account_alias)
+    send("unpaused the grant fund", ctx.fund.unpause, sender=ctx.sender)
+
+
+@command(fund, "status", signs=False)
+@click.argument("round_id", type=int)
+def status(manifest_file: Path | None, round_id: int) -> None:
+    """A readable table of a round's money and of every application in it."""
+    ctx = _Context(manifest_file)
+    info = fund_client.status(ctx.fund, round_id)
+    t = ctx.tokens
+    state = "closed" if info.closed else "open"
+    console.print(
+        f"[bold]round {info.round_id}: {info.name}[/] · {info.kind.name.lower()} · "
+        f"policy {info.policy_id} · {state}"
+    )
+    console.print(
+        f"applications {_when(info.opens_at)} → {_when(info.closes_at)} · "
+        f"decisions by {_when(info.decision_deadline)}"
+        + ("  [yellow](fund paused)[/]" if ctx.fund.paused() else "")
+    )
+    money = Table("", "tokens", title="money", show_header=False)
+    for label, value, note in (
+        ("budget", info.budget, "cap on deposits"),
+        ("deposited", info.deposited, ""),
+        ("awarded", info.committed, "net of forfeits and clawbacks"),
+        ("paid", info.paid, "to grantees"),
+        ("owed", info.owed, "awarded, not yet paid"),
+        ("available", info.available, "funded, not awarded"),
+        ("returned", info.returned, "to the treasury"),
+        ("held", info.held, "in the fund for this round"),
+    ):
+        money.add_row(label, t(value), f"[dim]{note}[/]")
+    money.columns[1].justify = "right"
+    console.print(money)
+    if not info.lines:
+        console.print("no applications yet")
+        return
+    apps = Table("app", "enterprise", "status", "amount", "paid", "owed", "progress",
+                 title="applications")  # fmt: skip
+    for column in apps.columns[3:6]:
+        column.justify = "right"
+    for line in info.lines:
+        apps.add_row(
+            str(line.app_id), f"{line.subject[:8]}…", line.status, t(line.amount), t(line.paid),
+            t(line.owed), line.progress,
+        )  # fmt: skip
+    console.print(apps)

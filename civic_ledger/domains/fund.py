@@ -1,0 +1,49 @@
+"""Grant fund: rounds of rent subsidies, research subsidies and project grants paid in CityToken
+to enterprises meeting a record-registry policy, decided M-of-N by the fund committee.
+
+GrantFund needs the identity domain (IdentityRegistry, RecordRegistry) and the settlement token
+(property domain), so it deploys last. Only manager, guardian and admin functions are
+`restricted`; committee votes check FUND_COMMITTEE membership per vote inside the contract
+(M-of-N needs each member's own identity), and deposits, applications, awards and payouts are
+open to their callers under the contract's own rules.
+"""
+
+from __future__ import annotations
+
+from civic_ledger.spec import ContractSpec
+
+MANAGER = "CityAccessManager"
+TOKEN = "CityToken"
+IDENTITY_REGISTRY = "IdentityRegistry"
+RECORD_REGISTRY = "RecordRegistry"
+GRANT_FUND = "GrantFund"
+
+# Committee decisions need THRESHOLD of COMMITTEE_SIZE members. config/roles.local.yaml grants
+# FUND_COMMITTEE to three members; on a real network the admin adjusts both with
+# `setCommittee(threshold, size)` when the committee changes (the contract requires 2 <= M <= N).
+THRESHOLD = 2
+COMMITTEE_SIZE = 3
+
+CONTRACTS = (
+    ContractSpec(
+        name=GRANT_FUND,
+        domain="fund",
+        constructor_args=lambda ctx: (
+            ctx.address_of(MANAGER),
+            ctx.address_of(TOKEN),
+            ctx.address_of(IDENTITY_REGISTRY),
+            ctx.address_of(RECORD_REGISTRY),
+            ctx.treasury,
+            THRESHOLD,
+            COMMITTEE_SIZE,
+        ),
+        restricted={
+            "createRound(string,uint8,uint256,uint256,uint64,uint64,uint64)": "FUND_MANAGER",
+            "closeRound(uint256)": "FUND_MANAGER",
+            "pause()": "GUARDIAN",
+            "unpause()": "GUARDIAN",
+            "setCommittee(uint32,uint32)": "ADMIN",
+            "setTreasury(address)": "ADMIN",
+        },
+    ),
+)

@@ -1,0 +1,1 @@
+"""Grant fund tests (issue 5)."""
