@@ -534,12 +534,12 @@ class DeployPlan:
 
 
 def _summarise(steps: list[Step]) -> str:
-    """`12 × label, 11 × guardian` for a batch of steps."""
+    """`12 x label, 11 x guardian` for a batch of steps."""
     counts: dict[str, int] = {}
     for step in steps:
         kind = step.id.split(":", 1)[0]
         counts[kind] = counts.get(kind, 0) + 1
-    return "batch: " + ", ".join(f"{n} × {kind}" for kind, n in counts.items())
+    return "batch: " + ", ".join(f"{n} x {kind}" for kind, n in counts.items())
 
 
 def _role_name(rid: int) -> str:
