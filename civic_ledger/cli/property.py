@@ -1,0 +1,635 @@
+"""`ape run admin titles|liens|tax ...`: the land registry, lenders and the tax bureau at work.
+
+Every command signs with `--account` (an Ape account alias, or TEST::N on a local chain) and
+reads contract addresses from the deployment manifest of `--network` (or `--manifest`).
+Parcels are given by cadastral code or numeric id; identities by their bytes32 commitment or
+their controller's address; documents (deeds, orders, surveys) by 0x-hash, file path or text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from ape.cli import ConnectedProviderCommand, network_option
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+
+from civic_ledger.cli.common import (
+    Suite,
+    account_option,
+    console,
+    err_console,
+    handle_errors,
+    load_account,
+    network_name,
+    send,
+)
+from civic_ledger.clients import liens as lien_client
+from civic_ledger.clients import tax as tax_client
+from civic_ledger.clients import titles as title_client
+from civic_ledger.clients.titles import (
+    content_hash,
+    from_units,
+    parse_parcel,
+    resolve_subject,
+    to_units,
+)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+# ------------------------------------------------------------------ shared options
+
+
+def _manifest_option(func: F) -> F:
+    return click.option(
+        "--manifest",
+        "manifest_file",
+        type=click.Path(path_type=Path, dir_okay=False),
+        envvar="CIVIC_MANIFEST",
+        default=None,
+        help="Deployment manifest (default: deployments/<network>.json).",
+    )(func)
+
+
+def command(group: click.Group, name: str, *, signs: bool = True) -> Callable[[F], F]:
+    """A connected, error-handled subcommand of `group` with --network/--manifest(/--account)."""
+
+    def wrap(func: F) -> F:
+        func = handle_errors(func)
+        func = _manifest_option(func)
+        if signs:
+            func = account_option()(func)
+        func = network_option()(func)
+        return group.command(name, cls=ConnectedProviderCommand)(func)  # type: ignore[return-value]
+
+    return wrap
+
+
+def _suite(manifest_file: Path | None) -> Suite:
+    return Suite(manifest_file)
+
+
+def _parcel(ctx_value: str) -> int:
+    try:
+        return parse_parcel(ctx_value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+def _when(ts: int) -> str:
+    return (
+        dt.datetime.fromtimestamp(ts, dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC") if ts else "-"
+    )
+
+
+def _decimals(suite: Suite) -> int:
+    return int(suite["CityToken"].decimals())
+
+
+# ------------------------------------------------------------------ titles
+
+
+@click.group()
+def titles() -> None:
+    """Land titles: register, import, inspect, sell, split and merge parcels."""
+
+
+@command(titles, "register")
+@click.option("--owner", required=True, help="Owner identity (bytes32 or controller address).")
+@click.option("--code", required=True, help="Cadastral code (the parcel id is its keccak256).")
+@click.option("--document", required=True, help="Survey document: 0x-hash, file or text.")
+@click.option("--area", type=click.IntRange(min=1), required=True, help="Area in m².")
+@click.option("--land-use", type=click.IntRange(0, 2**32 - 1), default=1, show_default=True)
+@click.option("--uri", default="", help="Off-chain location of the parcel document.")
+def titles_register(
+    account_alias: str, manifest_file: Path | None, owner: str, code: str, document: str,
+    area: int, land_use: int, uri: str,
+) -> None:  # fmt: skip
+    """Register one parcel (registrar)."""
+    suite, sender = _suite(manifest_file), load_account(account_alias)
+    subject = resolve_subject(suite["IdentityRegistry"], owner)
+    parcel_id = title_client.register(
+        suite["TitleRegistry"], sender, subject, code, content_hash(document), area, land_use,
+        uri, transact=send,
+    )  # fmt: skip
+    console.print(f"parcel id {parcel_id} (0x{parcel_id:064x})")
+
+
+@command(titles, "show", signs=False)
+@click.argument("parcel")
+def titles_show(manifest_file: Path | None, parcel: str) -> None:
+    """Show a parcel: owner, holder, data, open sale, liens, unpaid tax."""
+    suite = _suite(manifest_file)
+    info = title_client.show(suite["TitleRegistry"], _parcel(parcel))
+    table = Table(show_header=False, box=None)
+    rows = [
+        ("parcel", f"{info.parcel_id}"),
+        ("status", info.status.name.lower()),
+        ("owner identity", info.owner),
+        ("title holder", info.holder or "-"),
+        ("area", f"{info.area:,} m²"),
+        ("land use", str(info.land_use)),
+        ("data hash", info.data_hash),
+        ("uri", info.uri or "-"),
+        ("registered", _when(info.registered_at)),
+        ("open sale", str(info.open_sale or "-")),
+        ("parents", ", ".join(map(str, info.parents)) or "-"),
+        ("children", ", ".join(map(str, info.children)) or "-"),
+    ]
+    active = lien_client.active_on(suite["LienRegistry"], info.parcel_id)
+    rows.append(("liens", ", ".join(f"#{lien.lien_id}" for lien in active) or "none"))
+    unpaid = tax_client.status(suite["PropertyTax"], info.parcel_id)
+    rows.append(
+        ("unpaid tax", ", ".join(f"{a.year} ({a.status.name.lower()})" for a in unpaid) or "none")
+    )
+    for key, value in rows:
+        table.add_row(f"[bold]{key}[/]", value)
+    console.print(table)
+
+
+@command(titles, "history", signs=False)
+@click.argument("parcel")
+def titles_history(manifest_file: Path | None, parcel: str) -> None:
+    """Chain of titles of a parcel, and the parcels it was split or merged from."""
+    suite = _suite(manifest_file)
+    registry = suite["TitleRegistry"]
+    parcel_id = _parcel(parcel)
+    table = Table("#", "owner identity", "since", "how", "sale")
+    for index, entry in enumerate(title_client.history(registry, parcel_id)):
+        table.add_row(
+            str(index), entry.owner, _when(entry.since), entry.cause.name.lower(),
+            str(entry.sale_id or "-"),
+        )  # fmt: skip
+    console.print(table)
+    for depth, ancestor in title_client.lineage(registry, parcel_id):
+        console.print(f"{'  ' * depth}↳ from parcel {ancestor}")
+
+
+@command(titles, "propose")
+@click.argument("parcel")
+@click.option("--buyer", required=True, help="Buyer identity (bytes32 or controller address).")
+@click.option("--price", required=True, help="Agreed price in tokens (e.g. 1250000.00).")
+@click.option("--deed", required=True, help="Signed deed: 0x-hash, file or text.")
+def titles_propose(
+    account_alias: str, manifest_file: Path | None, parcel: str, buyer: str, price: str, deed: str
+) -> None:
+    """The owner offers a parcel to a buyer."""
+    suite, sender = _suite(manifest_file), load_account(account_alias)
+    sale_id = title_client.propose(
+        suite["TitleRegistry"], sender, _parcel(parcel),
+        resolve_subject(suite["IdentityRegistry"], buyer),
+        to_units(price, _decimals(suite)), content_hash(deed), transact=send,
+    )  # fmt: skip
+    console.print(f"sale id {sale_id}")
+
+
+@command(titles, "accept")
+@click.argument("sale_id", type=int)
+def titles_accept(account_alias: str, manifest_file: Path | None, sale_id: int) -> None:
+    """The buyer accepts a proposed sale."""
+    suite = _suite(manifest_file)
+    title_client.accept(suite["TitleRegistry"], load_account(account_alias), sale_id, transact=send)
+
+
+@command(titles, "approve")
+@click.argument("sale_id", type=int)
+def titles_approve(account_alias: str, manifest_file: Path | None, sale_id: int) -> None:
+    """The registrar approves an accepted sale: the title moves to the buyer."""
+    suite = _suite(manifest_file)
+    title_client.approve(
+        suite["TitleRegistry"], load_account(account_alias), sale_id, transact=send
+    )
+
+
+@command(titles, "cancel")
+@click.argument("sale_id", type=int)
+def titles_cancel(account_alias: str, manifest_file: Path | None, sale_id: int) -> None:
+    """Seller or buyer withdraws from a sale before approval."""
+    suite = _suite(manifest_file)
+    title_client.cancel(suite["TitleRegistry"], load_account(account_alias), sale_id, transact=send)
+
+
+@command(titles, "reject")
+@click.argument("sale_id", type=int)
+@click.option("--reason", required=True, help="Written decision: 0x-hash, file or text.")
+def titles_reject(
+    account_alias: str, manifest_file: Path | None, sale_id: int, reason: str
+) -> None:
+    """The registrar refuses a sale."""
+    suite = _suite(manifest_file)
+    title_client.reject(
+        suite["TitleRegistry"],
+        load_account(account_alias),
+        sale_id,
+        content_hash(reason),
+        transact=send,
+    )
+
+
+@command(titles, "sale", signs=False)
+@click.argument("sale_id", type=int)
+def titles_sale(manifest_file: Path | None, sale_id: int) -> None:
+    """Show a sale and what (if anything) blocks its approval."""
+    suite = _suite(manifest_file)
+    registry = suite["TitleRegistry"]
+    info = title_client.sale(registry, sale_id)
+    console.print(
+        f"sale {info.sale_id}: parcel {info.parcel_id} · {info.state.name.lower()}\n"
+        f"  seller {info.seller}\n  buyer  {info.buyer}\n"
+        f"  price {from_units(info.price, _decimals(suite))} · deed {info.deed_hash}"
+    )
+    if info.state in (title_client.SaleState.PROPOSED, title_client.SaleState.ACCEPTED):
+        blockers = title_client.readiness(registry, sale_id).blockers
+        console.print(
+            "  [green]ready for approval[/]"
+            if not blockers
+            else "  [yellow]blocked:[/] " + "; ".join(blockers)
+        )
+
+
+@command(titles, "split")
+@click.argument("parcel")
+@click.option(
+    "--child",
+    "children",
+    multiple=True,
+    required=True,
+    metavar="CODE=AREA",
+    help="A new parcel and its area in m² (repeat; areas must add up).",
+)
+@click.option("--survey", required=True, help="Subdivision survey: 0x-hash, file or text.")
+@click.option(
+    "--land-use", type=int, default=None, help="Land use of the children (default: parent's)."
+)
+@click.option("--uri-prefix", default="", help="Child URI = prefix + code.")
+def titles_split(
+    account_alias: str, manifest_file: Path | None, parcel: str, children: tuple[str, ...],
+    survey: str, land_use: int | None, uri_prefix: str,
+) -> None:  # fmt: skip
+    """Split a parcel (registrar)."""
+    parsed: list[tuple[str, int]] = []
+    for child in children:
+        code, _, area = child.partition("=")
+        if not code or not area.isdigit():
+            raise click.BadParameter(f"{child!r}: expected CODE=AREA", param_hint="--child")
+        parsed.append((code, int(area)))
+    suite = _suite(manifest_file)
+    ids = title_client.split(
+        suite["TitleRegistry"], load_account(account_alias), _parcel(parcel), parsed,
+        content_hash(survey), land_use, uri_prefix, transact=send,
+    )  # fmt: skip
+    for (code, _), pid in zip(parsed, ids, strict=True):
+        console.print(f"  {code}: parcel {pid}")
+
+
+@command(titles, "merge")
+@click.argument("parcels", nargs=-1, required=True)
+@click.option("--code", required=True, help="Cadastral code of the merged parcel.")
+@click.option("--survey", required=True, help="Survey attesting adjacency: 0x-hash, file or text.")
+@click.option("--land-use", type=int, default=None)
+@click.option("--uri", default="")
+def titles_merge(
+    account_alias: str, manifest_file: Path | None, parcels: tuple[str, ...], code: str,
+    survey: str, land_use: int | None, uri: str,
+) -> None:  # fmt: skip
+    """Merge adjacent parcels of one owner (registrar)."""
+    suite = _suite(manifest_file)
+    merged = title_client.merge(
+        suite["TitleRegistry"], load_account(account_alias), [_parcel(p) for p in parcels], code,
+        content_hash(survey), land_use, uri, transact=send,
+    )  # fmt: skip
+    console.print(f"merged parcel id {merged}")
+
+
+@command(titles, "sync")
+@click.argument("parcel")
+def titles_sync(account_alias: str, manifest_file: Path | None, parcel: str) -> None:
+    """Move a title token to its owner identity's current controller wallet."""
+    suite = _suite(manifest_file)
+    title_client.sync_holder(
+        suite["TitleRegistry"], load_account(account_alias), _parcel(parcel), transact=send
+    )
+
+
+@command(titles, "import")
+@click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--batch-size", type=click.IntRange(1, 100), default=50, show_default=True)
+@click.option(
+    "--window",
+    type=click.IntRange(1, 64),
+    default=8,
+    show_default=True,
+    help="Batches in flight before waiting for receipts.",
+)
+@click.option(
+    "--journal",
+    "journal_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Journal file (default: .journal/titles-import-<network>-<csv>.jsonl).",
+)
+@click.option(
+    "--fresh", is_flag=True, help="Set an existing journal of another chain/contract aside."
+)
+@click.option(
+    "--check", "check_only", is_flag=True, help="Validate and compare with the chain; send nothing."
+)
+def titles_import(
+    account_alias: str, manifest_file: Path | None, csv_file: Path, batch_size: int, window: int,
+    journal_file: Path | None, fresh: bool, check_only: bool,
+) -> None:  # fmt: skip
+    """Register the parcels of a CSV in batches; resumable, idempotent (registrar)."""
+    from ape.logging import LogLevel, logger
+
+    from civic_ledger.bulk import parcels as bulk
+
+    if logger.level <= LogLevel.INFO:
+        logger.set_level(LogLevel.WARNING)  # one line per batch would drown the progress bar
+    suite = _suite(manifest_file)
+    rows, bad = bulk.read_parcels_csv(csv_file)
+    console.print(f"{csv_file}: {len(rows):,} valid rows, {len(bad):,} malformed")
+    if check_only:
+        check = bulk.check_against_chain(rows, suite["TitleRegistry"], suite["IdentityRegistry"])
+        console.print(
+            f"to register: {len(check.todo):,} · already on chain: {len(check.on_chain):,}"
+        )
+        _print_bad_rows(sorted([*bad, *check.errors], key=lambda e: e.line))
+        return
+    sender = load_account(account_alias)
+    journal = journal_file or bulk.default_journal_path(csv_file, network_name())
+    importer = bulk.ParcelImporter(
+        suite["TitleRegistry"], suite["IdentityRegistry"], sender, journal,
+        batch_size=batch_size, window=window, fresh=fresh, source=str(csv_file.resolve()),
+    )  # fmt: skip
+    columns = (
+        TextColumn("[bold]importing"), BarColumn(), MofNCompleteColumn(),
+        TimeElapsedColumn(), TimeRemainingColumn(),
+    )  # fmt: skip
+    with Progress(*columns, console=console) as progress:
+        task = progress.add_task("parcels", total=None)
+        result = importer.run(
+            rows,
+            bad_rows=bad,
+            planned=lambda n: progress.update(task, total=n),
+            progress=lambda n: progress.advance(task, n),
+        )
+    console.print(
+        f"[green]imported {result.imported:,}[/] parcels in {result.transactions} transactions "
+        f"({result.seconds:.1f} s, {result.per_second:.0f} parcels/s, gas {result.gas_used:,}); "
+        f"already on chain {result.already_on_chain:,}"
+        + (f"; recovered from the last run {result.recovered:,}" if result.recovered else "")
+    )
+    console.print(f"journal: {journal}")
+    for number, reason in result.failed_batches:
+        err_console.print(f"[red]batch {number} failed[/]: {reason}")
+    _print_bad_rows(result.bad_rows)
+    if not result.ok:
+        raise click.exceptions.Exit(1)
+
+
+def _print_bad_rows(errors: list[Any], limit: int = 50) -> None:
+    if not errors:
+        return
+    err_console.print(f"[yellow]{len(errors):,} bad row(s)[/] (not imported):")
+    for error in errors[:limit]:
+        err_console.print(f"  {error}")
+    if len(errors) > limit:
+        err_console.print(f"  … and {len(errors) - limit:,} more")
+
+
+@titles.command("sample-csv", cls=ConnectedProviderCommand)
+@network_option()
+@_manifest_option
+@click.option("--count", type=click.IntRange(min=1), default=1000, show_default=True)
+@click.option("--owners", type=click.IntRange(min=1), default=50, show_default=True)
+@click.option("--bad-rows", type=click.IntRange(min=0), default=0, show_default=True)
+@click.option("--seed", type=int, default=7, show_default=True)
+@click.option("--prefix", default="BJ", show_default=True, help="Cadastral code prefix.")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=Path("parcels.csv"),
+    show_default=True,
+)
+@click.option(
+    "--register-owners",
+    is_flag=True,
+    help="Register the sample owners (identity office --account).",
+)
+@click.option(
+    "--account", "account_alias", default=None, metavar="ALIAS", help="Identity office account."
+)
+@handle_errors
+def titles_sample_csv(
+    manifest_file: Path | None, count: int, owners: int, bad_rows: int, seed: int, prefix: str,
+    out: Path, register_owners: bool, account_alias: str | None,
+) -> None:  # fmt: skip
+    """Write a sample parcel CSV (development data) and optionally register its owners."""
+    from civic_ledger.bulk import sample
+
+    people = sample.sample_owners(owners)
+    bad = sample.write_sample_csv(out, count, people, seed=seed, bad_rows=bad_rows, prefix=prefix)
+    sample.write_owners_csv(sample.owners_path_for(out), people)
+    console.print(
+        f"wrote {count + len(bad):,} rows to {out}" + (f" (bad rows on lines {bad})" if bad else "")
+    )
+    if register_owners:
+        if not account_alias:
+            raise click.UsageError("--register-owners needs --account (the identity office)")
+        suite = _suite(manifest_file)
+        added = sample.register_sample_owners(
+            suite["IdentityRegistry"], people, load_account(account_alias)
+        )
+        console.print(
+            f"registered {added} sample owner identities ({owners - added} already known)"
+        )
+
+
+# ------------------------------------------------------------------ liens
+
+
+@click.group()
+def liens() -> None:
+    """Liens on parcels: add, consent, release, consent to sales."""
+
+
+@command(liens, "add")
+@click.argument("parcel")
+@click.option("--holder", required=True, help="Lender identity (bytes32 or controller address).")
+@click.option("--amount", required=True, help="Secured amount in tokens.")
+@click.option("--evidence", required=True, help="Loan agreement or order: 0x-hash, file or text.")
+@click.option(
+    "--by-order", is_flag=True, help="Registrar records the lien by court order (no owner consent)."
+)
+def liens_add(
+    account_alias: str, manifest_file: Path | None, parcel: str, holder: str, amount: str,
+    evidence: str, by_order: bool,
+) -> None:  # fmt: skip
+    """Propose a lien as the lender (the owner then consents), or record one by order (registrar)."""
+    suite, sender = _suite(manifest_file), load_account(account_alias)
+    subject = resolve_subject(suite["IdentityRegistry"], holder)
+    units = to_units(amount, _decimals(suite))
+    fn = lien_client.record_by_order if by_order else lien_client.propose
+    lien_id = fn(
+        suite["LienRegistry"],
+        sender,
+        _parcel(parcel),
+        subject,
+        units,
+        content_hash(evidence),
+        transact=send,
+    )
+    console.print(f"lien id {lien_id}" + ("" if by_order else " (awaiting the owner's consent)"))
+
+
+@command(liens, "consent")
+@click.argument("lien_id", type=int)
+@click.option(
+    "--sale", "sale_id", type=int, default=None, help="As lienholder: consent to this sale instead."
+)
+@click.option(
+    "--keep",
+    is_flag=True,
+    help="With --sale: the lien stays on the parcel (default: discharged at closing).",
+)
+def liens_consent(
+    account_alias: str, manifest_file: Path | None, lien_id: int, sale_id: int | None, keep: bool
+) -> None:
+    """The owner consents to a proposed lien; with --sale, the lienholder consents to a sale."""
+    suite, sender = _suite(manifest_file), load_account(account_alias)
+    if sale_id is None:
+        lien_client.consent(suite["LienRegistry"], sender, lien_id, transact=send)
+    else:
+        lien_client.consent_to_sale(
+            suite["LienRegistry"], sender, lien_id, sale_id, not keep, transact=send
+        )
+
+
+@command(liens, "release")
+@click.argument("lien_id", type=int)
+@click.option("--order", default=None, help="Registrar: court order (0x-hash, file or text).")
+def liens_release(
+    account_alias: str, manifest_file: Path | None, lien_id: int, order: str | None
+) -> None:
+    """The holder releases its lien; with --order the registrar records a court-ordered release."""
+    suite, sender = _suite(manifest_file), load_account(account_alias)
+    if order is None:
+        lien_client.release(suite["LienRegistry"], sender, lien_id, transact=send)
+    else:
+        lien_client.order_release(
+            suite["LienRegistry"], sender, lien_id, content_hash(order), transact=send
+        )
+
+
+@command(liens, "withdraw")
+@click.argument("lien_id", type=int)
+def liens_withdraw(account_alias: str, manifest_file: Path | None, lien_id: int) -> None:
+    """The lender withdraws (or the owner declines) a proposed lien."""
+    suite = _suite(manifest_file)
+    lien_client.withdraw(suite["LienRegistry"], load_account(account_alias), lien_id, transact=send)
+
+
+@command(liens, "list", signs=False)
+@click.argument("parcel")
+def liens_list(manifest_file: Path | None, parcel: str) -> None:
+    """Unreleased liens on a parcel."""
+    suite = _suite(manifest_file)
+    decimals = _decimals(suite)
+    table = Table("lien", "holder", "amount", "since", "by order")
+    for lien in lien_client.active_on(suite["LienRegistry"], _parcel(parcel)):
+        table.add_row(
+            str(lien.lien_id), lien.holder, from_units(lien.amount, decimals),
+            _when(lien.created_at), "yes" if lien.by_order else "no",
+        )  # fmt: skip
+    console.print(table)
+
+
+# ------------------------------------------------------------------ tax
+
+
+@click.group()
+def tax() -> None:
+    """Property tax: assess, pay, status."""
+
+
+@command(tax, "assess")
+@click.argument("parcel")
+@click.option("--year", type=click.IntRange(1, 65535), required=True)
+@click.option("--amount", required=True, help="Tax in tokens.")
+@click.option("--due", required=True, help="Due date: YYYY-MM-DD (end of day UTC) or unix seconds.")
+def tax_assess(
+    account_alias: str, manifest_file: Path | None, parcel: str, year: int, amount: str, due: str
+) -> None:
+    """Assess a parcel for a year (tax bureau)."""
+    suite = _suite(manifest_file)
+    tax_client.assess(
+        suite["PropertyTax"], load_account(account_alias), _parcel(parcel), year,
+        to_units(amount, _decimals(suite)), tax_client.parse_due(due), transact=send,
+    )  # fmt: skip
+
+
+@command(tax, "pay")
+@click.argument("parcel")
+@click.option("--year", type=click.IntRange(1, 65535), required=True)
+@click.option(
+    "--permit", is_flag=True, help="Sign an EIP-2612 permit instead of a separate approval."
+)
+def tax_pay(
+    account_alias: str, manifest_file: Path | None, parcel: str, year: int, permit: bool
+) -> None:
+    """Pay an assessment in settlement tokens (goes to the treasury)."""
+    suite = _suite(manifest_file)
+    tax_client.pay(
+        suite["PropertyTax"], suite["CityToken"], load_account(account_alias), _parcel(parcel),
+        year, permit=permit, transact=send,
+    )  # fmt: skip
+
+
+@command(tax, "void")
+@click.argument("parcel")
+@click.option("--year", type=click.IntRange(1, 65535), required=True)
+@click.option("--reason", required=True, help="Decision: 0x-hash, file or text.")
+def tax_void(
+    account_alias: str, manifest_file: Path | None, parcel: str, year: int, reason: str
+) -> None:
+    """Void an unpaid assessment (tax bureau)."""
+    suite = _suite(manifest_file)
+    tax_client.void(
+        suite["PropertyTax"], load_account(account_alias), _parcel(parcel), year,
+        content_hash(reason), transact=send,
+    )  # fmt: skip
+
+
+@command(tax, "status", signs=False)
+@click.argument("parcel")
+@click.option(
+    "--year", "years", type=int, multiple=True, help="Years to show (default: all unpaid)."
+)
+def tax_status(manifest_file: Path | None, parcel: str, years: tuple[int, ...]) -> None:
+    """Assessments of a parcel and whether any is overdue."""
+    suite = _suite(manifest_file)
+    decimals = _decimals(suite)
+    module = suite["PropertyTax"]
+    parcel_id = _parcel(parcel)
+    table = Table("year", "amount", "due", "status", "settled")
+    for a in tax_client.status(module, parcel_id, list(years)):
+        table.add_row(
+            str(a.year), from_units(a.amount, decimals), _when(a.due_date), a.status.name.lower(),
+            _when(a.settled_at),
+        )  # fmt: skip
+    console.print(table)
+    console.print(
+        "[red]overdue: sales are blocked[/]" if module.hasOverdue(parcel_id) else "nothing overdue"
+    )

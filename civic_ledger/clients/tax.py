@@ -1,0 +1,183 @@
+"""Client helpers for PropertyTax: assess, pay (allowance or EIP-2612 permit), status."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass
+from enum import IntEnum
+from typing import Any
+
+from eth_account import Account
+
+from civic_ledger.clients.titles import Transact, direct, short_id, to_bytes32
+
+PERMIT_TTL = 3600
+
+
+class TaxStatus(IntEnum):
+    NONE = 0
+    DUE = 1
+    OVERDUE = 2
+    PAID = 3
+    VOIDED = 4
+
+
+@dataclass(frozen=True)
+class AssessmentInfo:
+    parcel_id: int
+    year: int
+    amount: int
+    due_date: int
+    settled_at: int
+    status: TaxStatus
+
+
+def parse_due(value: str) -> int:
+    """A due date as unix seconds, or YYYY-MM-DD (end of that day, UTC)."""
+    value = value.strip()
+    if value.isdigit():
+        return int(value)
+    try:
+        day = dt.date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"due date {value!r}: expected YYYY-MM-DD or unix seconds") from None
+    end = dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=dt.timezone.utc)
+    return int(end.timestamp())
+
+
+def assessment(tax: Any, parcel_id: int, year: int) -> AssessmentInfo:
+    a = tax.assessmentOf(parcel_id, year)
+    return AssessmentInfo(
+        parcel_id, year, int(a.amount), int(a.dueDate), int(a.settledAt),
+        TaxStatus(int(tax.statusOf(parcel_id, year))),
+    )  # fmt: skip
+
+
+def status(tax: Any, parcel_id: int, years: list[int] | None = None) -> list[AssessmentInfo]:
+    """Assessments of `parcel_id`: the given years, else every unpaid one."""
+    wanted = years if years else sorted(int(y) for y in tax.openYearsOf(parcel_id))
+    return [assessment(tax, parcel_id, y) for y in wanted]
+
+
+def assess(
+    tax: Any,
+    sender: Any,
+    parcel_id: int,
+    year: int,
+    amount: int,
+    due_date: int,
+    transact: Transact = direct,
+) -> Any:
+    return transact(
+        f"assessed parcel {short_id(parcel_id)} for {year}",
+        tax.assess,
+        parcel_id,
+        year,
+        amount,
+        due_date,
+        sender=sender,
+    )
+
+
+def void(
+    tax: Any,
+    sender: Any,
+    parcel_id: int,
+    year: int,
+    reason_hash: bytes,
+    transact: Transact = direct,
+) -> Any:
+    return transact(
+        f"voided {year} assessment of parcel {short_id(parcel_id)}",
+        tax.voidAssessment,
+        parcel_id,
+        year,
+        to_bytes32(reason_hash),
+        sender=sender,
+    )
+
+
+def pay(
+    tax: Any,
+    token: Any,
+    sender: Any,
+    parcel_id: int,
+    year: int,
+    *,
+    permit: bool = False,
+    transact: Transact = direct,
+) -> Any:
+    """Pays the assessment from `sender`'s tokens. With `permit`, signs an EIP-2612 permit
+    (one transaction; needs the account's key, e.g. a test or unlocked keystore account);
+    otherwise approves the exact amount first when the allowance is short."""
+    amount = int(tax.assessmentOf(parcel_id, year).amount)
+    if amount == 0:
+        raise ValueError(f"parcel {short_id(parcel_id)} has no assessment for {year}")
+    if permit:
+        deadline = int(time.time()) + PERMIT_TTL
+        chain_now = _chain_time()
+        deadline = max(deadline, chain_now + PERMIT_TTL)
+        v, r, s = sign_permit(token, sender, str(tax.address), amount, deadline)
+        return transact(
+            f"paid {year} tax of parcel {short_id(parcel_id)} (permit)",
+            tax.payWithPermit,
+            parcel_id,
+            year,
+            deadline,
+            v,
+            r,
+            s,
+            sender=sender,
+        )
+    if int(token.allowance(sender.address, tax.address)) < amount:
+        transact("approved the tax payment", token.approve, tax.address, amount, sender=sender)
+    return transact(
+        f"paid {year} tax of parcel {short_id(parcel_id)}", tax.pay, parcel_id, year, sender=sender
+    )
+
+
+def sign_permit(
+    token: Any, owner: Any, spender: str, value: int, deadline: int
+) -> tuple[int, bytes, bytes]:
+    """An EIP-2612 permit signature of `owner` for `spender`."""
+    from ape import networks
+
+    domain = {
+        "name": token.name(),
+        "version": "1",
+        "chainId": networks.provider.chain_id,
+        "verifyingContract": str(token.address),
+    }
+    types = {
+        "Permit": [
+            {"name": "owner", "type": "address"},
+            {"name": "spender", "type": "address"},
+            {"name": "value", "type": "uint256"},
+            {"name": "nonce", "type": "uint256"},
+            {"name": "deadline", "type": "uint256"},
+        ]
+    }
+    message = {
+        "owner": owner.address,
+        "spender": spender,
+        "value": value,
+        "nonce": int(token.nonces(owner.address)),
+        "deadline": deadline,
+    }
+    key = getattr(owner, "private_key", None)
+    if key is not None:
+        signed = Account.sign_typed_data(key, domain, types, message)
+        return signed.v, signed.r.to_bytes(32, "big"), signed.s.to_bytes(32, "big")
+    from eth_account.messages import encode_typed_data
+
+    signature = owner.sign_message(encode_typed_data(domain, types, message))
+    if signature is None:
+        raise ValueError("the account refused to sign the permit")
+    return signature.v, bytes(signature.r), bytes(signature.s)
+
+
+def _chain_time() -> int:
+    from ape import chain
+
+    return int(chain.pending_timestamp)

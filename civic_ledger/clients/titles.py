@@ -1,0 +1,418 @@
+"""Client helpers for the TitleRegistry: parse parcel/identity/hash arguments, register, read a
+parcel and its chain of titles, and drive the sale workflow, splits and merges.
+
+Every function takes the deployed contract instance(s) and, for transactions, the Ape account
+that signs; transactions go through `transact` (default: a plain call; the CLI passes its
+printing `send`). The click commands in `civic_ledger.cli.property` are a thin layer on top.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from enum import IntEnum
+from pathlib import Path
+from typing import Any
+
+from eth_utils import is_address, keccak, to_checksum_address
+
+ZERO32 = b"\x00" * 32
+_HEX32 = re.compile(r"^0x[0-9a-fA-F]{64}$")
+_DIGITS = re.compile(r"^[0-9]+$")
+
+Transact = Callable[..., Any]
+
+
+def direct(label: str, method: Any, *args: Any, sender: Any, **kwargs: Any) -> Any:
+    """Default `transact`: just send the transaction."""
+    return method(*args, sender=sender, **kwargs)
+
+
+class ParcelStatus(IntEnum):
+    NONE = 0
+    ACTIVE = 1
+    RETIRED = 2
+
+
+class TitleCause(IntEnum):
+    REGISTRATION = 0
+    SALE = 1
+    SPLIT = 2
+    MERGE = 3
+
+
+class SaleState(IntEnum):
+    NONE = 0
+    PROPOSED = 1
+    ACCEPTED = 2
+    COMPLETED = 3
+    CANCELLED = 4
+    REJECTED = 5
+
+
+# ------------------------------------------------------------------ argument parsing
+
+
+def parcel_id_of(code: str) -> int:
+    """The parcel id of a cadastral code (same rule as the bulk import)."""
+    return int.from_bytes(keccak(text=code), "big")
+
+
+def parse_parcel(value: str) -> int:
+    """A parcel given as a decimal id, a 0x-hex id, or a cadastral code."""
+    value = value.strip()
+    if _DIGITS.match(value):
+        return int(value)
+    if _HEX32.match(value):
+        return int(value, 16)
+    if not value:
+        raise ValueError("empty parcel reference")
+    return parcel_id_of(value)
+
+
+def to_bytes32(value: bytes | str) -> bytes:
+    """bytes32 from raw bytes or 0x-hex (exactly 32 bytes)."""
+    if isinstance(value, str):
+        if not _HEX32.match(value):
+            raise ValueError(f"expected 0x followed by 64 hex digits, got {value!r}")
+        return bytes.fromhex(value[2:])
+    raw = bytes(value)
+    if len(raw) != 32:
+        raise ValueError(f"expected 32 bytes, got {len(raw)}")
+    return raw
+
+
+def content_hash(value: str) -> bytes:
+    """A document hash argument: 0x-hex bytes32 as is, the keccak256 of a file's bytes when
+    `value` names an existing file, else the keccak256 of the text itself (e.g. a case number)."""
+    if _HEX32.match(value):
+        return bytes.fromhex(value[2:])
+    path = Path(value)
+    if path.is_file():
+        return keccak(path.read_bytes())
+    if not value:
+        raise ValueError("empty document reference")
+    return keccak(text=value)
+
+
+def resolve_subject(identities: Any, value: str) -> bytes:
+    """An identity given as its bytes32 commitment, or as the address of its controller."""
+    if _HEX32.match(value):
+        return bytes.fromhex(value[2:])
+    if is_address(value):
+        subject = bytes(identities.subjectOf(to_checksum_address(value)))
+        if subject == ZERO32:
+            raise ValueError(f"{value} controls no identity")
+        return subject
+    raise ValueError(f"{value!r} is neither an identity commitment (0x + 64 hex) nor an address")
+
+
+def to_units(amount: str | int | Decimal, decimals: int = 18) -> int:
+    """A token amount in whole tokens ("1200.50") to base units."""
+    try:
+        value = Decimal(str(amount))
+    except InvalidOperation:
+        raise ValueError(f"not a number: {amount!r}") from None
+    units = value * (Decimal(10) ** decimals)
+    if units < 0 or units != units.to_integral_value():
+        raise ValueError(f"{amount} is negative or has more than {decimals} decimals")
+    return int(units)
+
+
+def from_units(units: int, decimals: int = 18) -> str:
+    text = format(Decimal(units) / (Decimal(10) ** decimals), "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def short_id(parcel_id: int) -> str:
+    """A parcel id for messages: small ids as they are, keccak ids as 0xabcdef…1234."""
+    if parcel_id < 10**9:
+        return str(parcel_id)
+    text = f"{parcel_id:064x}"
+    return f"0x{text[:6]}…{text[-4:]}"
+
+
+def hex32(value: bytes) -> str:
+    return "0x" + bytes(value).hex()
+
+
+# ------------------------------------------------------------------ views
+
+
+@dataclass(frozen=True)
+class TitleEntryInfo:
+    owner: str
+    since: int
+    sale_id: int
+    cause: TitleCause
+
+
+@dataclass(frozen=True)
+class ParcelInfo:
+    parcel_id: int
+    status: ParcelStatus
+    owner: str
+    holder: str | None
+    data_hash: str
+    area: int
+    land_use: int
+    registered_at: int
+    uri: str
+    open_sale: int
+    parents: tuple[int, ...]
+    children: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class SaleInfo:
+    sale_id: int
+    parcel_id: int
+    seller: str
+    buyer: str
+    price: int
+    deed_hash: str
+    proposed_at: int
+    state: SaleState
+
+
+@dataclass(frozen=True)
+class Readiness:
+    accepted: bool
+    identities_active: bool
+    liens_cleared: bool
+    tax_clear: bool
+
+    @property
+    def blockers(self) -> list[str]:
+        reasons = []
+        if not self.accepted:
+            reasons.append("the sale is not accepted by the buyer (or no longer open)")
+        if not self.identities_active:
+            reasons.append("seller or buyer identity is not active")
+        if not self.liens_cleared:
+            reasons.append("an unreleased lien has not consented to this sale")
+        if not self.tax_clear:
+            reasons.append("property tax is past due")
+        return reasons
+
+
+def show(titles: Any, parcel_id: int) -> ParcelInfo:
+    """Everything the registry holds about `parcel_id` (raises ValueError when unknown)."""
+    parcel = titles.parcelOf(parcel_id)
+    status = ParcelStatus(int(parcel.status))
+    if status is ParcelStatus.NONE:
+        raise ValueError(f"parcel {parcel_id} is not registered")
+    return ParcelInfo(
+        parcel_id=parcel_id,
+        status=status,
+        owner=hex32(titles.ownerIdentityOf(parcel_id)),
+        holder=str(titles.ownerOf(parcel_id)) if status is ParcelStatus.ACTIVE else None,
+        data_hash=hex32(parcel.dataHash),
+        area=int(parcel.area),
+        land_use=int(parcel.landUse),
+        registered_at=int(parcel.registeredAt),
+        uri=titles.tokenURI(parcel_id),
+        open_sale=int(titles.openSaleOf(parcel_id)),
+        parents=tuple(int(p) for p in titles.parentsOf(parcel_id)),
+        children=tuple(int(c) for c in titles.childrenOf(parcel_id)),
+    )
+
+
+def history(titles: Any, parcel_id: int) -> list[TitleEntryInfo]:
+    """The chain of titles of `parcel_id`, oldest first."""
+    return [
+        TitleEntryInfo(hex32(e.owner), int(e.since), int(e.saleId), TitleCause(int(e.cause)))
+        for e in titles.chainOfTitle(parcel_id)
+    ]
+
+
+def lineage(titles: Any, parcel_id: int, max_depth: int = 16) -> list[tuple[int, int]]:
+    """Ancestors of `parcel_id` through splits and merges as (depth, parcel id), nearest first."""
+    out: list[tuple[int, int]] = []
+    frontier = [parcel_id]
+    for depth in range(1, max_depth + 1):
+        parents = [int(p) for pid in frontier for p in titles.parentsOf(pid)]
+        if not parents:
+            break
+        out.extend((depth, p) for p in parents)
+        frontier = parents
+    return out
+
+
+def sale(titles: Any, sale_id: int) -> SaleInfo:
+    s = titles.saleOf(sale_id)
+    state = SaleState(int(s.state))
+    if state is SaleState.NONE:
+        raise ValueError(f"sale {sale_id} does not exist")
+    return SaleInfo(
+        sale_id, int(s.parcelId), hex32(s.seller), hex32(s.buyer), int(s.price),
+        hex32(s.deedHash), int(s.proposedAt), state,
+    )  # fmt: skip
+
+
+def readiness(titles: Any, sale_id: int) -> Readiness:
+    r = titles.saleReadiness(sale_id)
+    return Readiness(bool(r[0]), bool(r[1]), bool(r[2]), bool(r[3]))
+
+
+# ------------------------------------------------------------------ transactions
+
+
+def _event(contract: Any, name: str, receipt: Any) -> Any:
+    events = getattr(contract, name).from_receipt(receipt)
+    if not events:
+        raise RuntimeError(f"transaction {receipt.txn_hash} emitted no {name} event")
+    return events[0]
+
+
+def parcel_data(
+    code: str, data_hash: bytes, area: int, land_use: int, uri: str
+) -> tuple[int, bytes, int, int, str]:
+    """The `ParcelData` tuple for a parcel identified by its cadastral code."""
+    if area <= 0:
+        raise ValueError("area must be positive")
+    return (parcel_id_of(code), to_bytes32(data_hash), area, land_use, uri)
+
+
+def register(
+    titles: Any,
+    sender: Any,
+    owner: bytes,
+    code: str,
+    data_hash: bytes,
+    area: int,
+    land_use: int,
+    uri: str = "",
+    transact: Transact = direct,
+) -> int:
+    """Registers one parcel (registrar). Returns its id."""
+    data = parcel_data(code, data_hash, area, land_use, uri)
+    transact(f"registered parcel {code}", titles.register, to_bytes32(owner), data, sender=sender)
+    return data[0]
+
+
+def propose(
+    titles: Any,
+    sender: Any,
+    parcel_id: int,
+    buyer: bytes,
+    price: int,
+    deed_hash: bytes,
+    transact: Transact = direct,
+) -> int:
+    """The owner proposes a sale. Returns the sale id."""
+    receipt = transact(
+        f"proposed sale of parcel {short_id(parcel_id)}",
+        titles.proposeSale,
+        parcel_id,
+        to_bytes32(buyer),
+        price,
+        to_bytes32(deed_hash),
+        sender=sender,
+    )
+    return int(_event(titles, "SaleProposed", receipt).saleId)
+
+
+def accept(titles: Any, sender: Any, sale_id: int, transact: Transact = direct) -> Any:
+    return transact(f"accepted sale {sale_id}", titles.acceptSale, sale_id, sender=sender)
+
+
+def approve(titles: Any, sender: Any, sale_id: int, transact: Transact = direct) -> Any:
+    """The registrar approves; raises ValueError naming the blockers before sending."""
+    blockers = readiness(titles, sale_id).blockers
+    if blockers:
+        raise ValueError(f"sale {sale_id} cannot be approved: " + "; ".join(blockers))
+    return transact(f"approved sale {sale_id}", titles.approveSale, sale_id, sender=sender)
+
+
+def cancel(titles: Any, sender: Any, sale_id: int, transact: Transact = direct) -> Any:
+    return transact(f"cancelled sale {sale_id}", titles.cancelSale, sale_id, sender=sender)
+
+
+def reject(
+    titles: Any, sender: Any, sale_id: int, reason_hash: bytes, transact: Transact = direct
+) -> Any:
+    return transact(
+        f"rejected sale {sale_id}",
+        titles.rejectSale,
+        sale_id,
+        to_bytes32(reason_hash),
+        sender=sender,
+    )
+
+
+def split(
+    titles: Any,
+    sender: Any,
+    parent_id: int,
+    children: Sequence[tuple[str, int]],
+    survey_hash: bytes,
+    land_use: int | None = None,
+    uri_prefix: str = "",
+    transact: Transact = direct,
+) -> list[int]:
+    """Splits `parent_id` into (cadastral code, area) children. Each child's data hash is
+    keccak256(survey hash, code): one survey document covers the whole subdivision."""
+    parent = titles.parcelOf(parent_id)
+    use = int(parent.landUse) if land_use is None else land_use
+    total = sum(area for _, area in children)
+    if total != int(parent.area):
+        raise ValueError(f"child areas add up to {total} m², the parent has {int(parent.area)} m²")
+    data = [
+        parcel_data(
+            code,
+            _child_hash(survey_hash, code),
+            area,
+            use,
+            f"{uri_prefix}{code}" if uri_prefix else "",
+        )
+        for code, area in children
+    ]
+    transact(
+        f"split parcel {short_id(parent_id)} into {len(data)}",
+        titles.split,
+        parent_id,
+        data,
+        sender=sender,
+    )
+    return [d[0] for d in data]
+
+
+def merge(
+    titles: Any,
+    sender: Any,
+    parent_ids: Sequence[int],
+    code: str,
+    survey_hash: bytes,
+    land_use: int | None = None,
+    uri: str = "",
+    transact: Transact = direct,
+) -> int:
+    """Merges `parent_ids` into a new parcel `code` (area = sum of the parents')."""
+    parents = [titles.parcelOf(p) for p in parent_ids]
+    area = sum(int(p.area) for p in parents)
+    use = int(parents[0].landUse) if land_use is None else land_use
+    data = parcel_data(code, _child_hash(survey_hash, code), area, use, uri)
+    transact(
+        f"merged {len(parent_ids)} parcels into {code}",
+        titles.merge,
+        list(parent_ids),
+        data,
+        sender=sender,
+    )
+    return data[0]
+
+
+def sync_holder(titles: Any, sender: Any, parcel_id: int, transact: Transact = direct) -> Any:
+    return transact(
+        f"synced holder of parcel {short_id(parcel_id)}",
+        titles.syncHolder,
+        parcel_id,
+        sender=sender,
+    )
+
+
+def _child_hash(survey_hash: bytes, code: str) -> bytes:
+    return keccak(to_bytes32(survey_hash) + code.encode())

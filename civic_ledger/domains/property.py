@@ -1,0 +1,88 @@
+"""Property domain: settlement token, land titles, liens and property tax.
+
+Deployment order matters: TitleRegistry needs the IdentityRegistry (identity domain, deployed
+earlier); LienRegistry and PropertyTax need TitleRegistry in their constructors, so TitleRegistry
+learns their addresses through admin links afterwards.
+"""
+
+from __future__ import annotations
+
+from civic_ledger.spec import ContractSpec, Link
+
+MANAGER = "CityAccessManager"
+IDENTITY = "IdentityRegistry"
+TOKEN = "CityToken"
+TITLES = "TitleRegistry"
+LIENS = "LienRegistry"
+TAX = "PropertyTax"
+
+CONTRACTS = (
+    ContractSpec(
+        name=TOKEN,
+        domain="property",
+        constructor_args=lambda ctx: (ctx.address_of(MANAGER),),
+        restricted={
+            "mint(address,uint256)": "TREASURER",
+            "burnFrom(address,uint256)": "TREASURER",
+            "burn(uint256)": "TREASURER",
+        },
+    ),
+    ContractSpec(
+        name=TITLES,
+        domain="property",
+        constructor_args=lambda ctx: (ctx.address_of(MANAGER), ctx.address_of(IDENTITY)),
+        restricted={
+            "register(bytes32,(uint256,bytes32,uint128,uint32,string))": "REGISTRAR",
+            "registerBatch(bytes32[],(uint256,bytes32,uint128,uint32,string)[])": "REGISTRAR",
+            "approveSale(uint256)": "REGISTRAR",
+            "rejectSale(uint256,bytes32)": "REGISTRAR",
+            "split(uint256,(uint256,bytes32,uint128,uint32,string)[])": "REGISTRAR",
+            "merge(uint256[],(uint256,bytes32,uint128,uint32,string))": "REGISTRAR",
+            "setLienRegistry(address)": "ADMIN",
+            "setTaxModule(address)": "ADMIN",
+            "pause()": "GUARDIAN",
+            "unpause()": "ADMIN",
+        },
+    ),
+    ContractSpec(
+        name=LIENS,
+        domain="property",
+        constructor_args=lambda ctx: (
+            ctx.address_of(MANAGER),
+            ctx.address_of(TITLES),
+            ctx.address_of(IDENTITY),
+        ),
+        restricted={
+            "recordLienByOrder(uint256,bytes32,uint256,bytes32)": "REGISTRAR",
+            "orderRelease(uint256,bytes32)": "REGISTRAR",
+        },
+    ),
+    ContractSpec(
+        name=TAX,
+        domain="property",
+        constructor_args=lambda ctx: (
+            ctx.address_of(MANAGER),
+            ctx.address_of(TITLES),
+            ctx.address_of(TOKEN),
+            ctx.treasury,
+        ),
+        restricted={
+            "assess(uint256,uint16,uint256,uint64)": "TAX_ASSESSOR",
+            "voidAssessment(uint256,uint16,bytes32)": "TAX_ASSESSOR",
+        },
+        links=(
+            Link(
+                TITLES,
+                getter="lienRegistry",
+                setter="setLienRegistry",
+                value=lambda ctx: ctx.address_of(LIENS),
+            ),
+            Link(
+                TITLES,
+                getter="taxModule",
+                setter="setTaxModule",
+                value=lambda ctx: ctx.address_of(TAX),
+            ),
+        ),
+    ),
+)

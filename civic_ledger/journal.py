@@ -1,0 +1,235 @@
+"""A resumable journal for bulk jobs (parcel imports, record imports, ...).
+
+One append-only JSON-lines file per job. The job's first line (`start`) names what the journal
+belongs to — chain, contract, input fingerprint — so a journal from another chain or another
+input is never applied. Then, per batch of items:
+
+    {"type": "sent", "batch": 3, "keys": ["A-1", ...], "tx": "0x..", "nonce": 41}
+    {"type": "confirmed", "batch": 3, "tx": "0x..", "block": 812, "gas_used": 9123456}
+    {"type": "failed", "batch": 3, "tx": "0x..", "reason": "..."}
+
+`sent` is written (and fsynced) before the transaction is broadcast, so after a crash every
+possibly-broadcast batch is known: a re-run treats confirmed keys as done, and asks the caller to
+re-check sent-but-unconfirmed batches against chain state before sending anything again. A torn
+last line (crash mid-write) is ignored.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+JOURNAL_VERSION = 1
+
+
+class JournalMismatch(RuntimeError):
+    """The journal at this path belongs to another chain, contract or input."""
+
+
+@dataclass(frozen=True)
+class SentBatch:
+    """A batch that was (possibly) broadcast and whose outcome the journal does not know."""
+
+    batch: int
+    keys: tuple[str, ...]
+    tx: str | None
+    nonce: int | None
+
+
+@dataclass
+class JournalState:
+    """What a journal file says so far."""
+
+    header: dict[str, Any] | None = None
+    confirmed: set[str] = field(default_factory=set)
+    unresolved: dict[int, SentBatch] = field(default_factory=dict)
+    failed: dict[int, SentBatch] = field(default_factory=dict)
+    next_batch: int = 0
+    lines: int = 0
+
+
+class Journal:
+    """Append-only JSON-lines journal of one bulk job (see module docstring)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.state = self._read(path)
+        self._file: Any = None
+
+    # -------------------------------------------------------------- opening
+
+    @classmethod
+    def open(cls, path: Path, header: dict[str, Any], *, fresh: bool = False) -> Journal:
+        """Open (or create) the journal at `path` for the job described by `header`.
+
+        An existing journal whose header differs in any key of `header` raises
+        `JournalMismatch`, unless `fresh` is true: the old file is then kept aside as
+        `<name>.<timestamp>.old` and a new journal starts.
+        """
+        path.parent.mkdir(parents=True, exist_ok=True)
+        journal = cls(path)
+        existing = journal.state.header
+        if existing is not None and not fresh:
+            differing = sorted(k for k in header if existing.get(k) != header[k])
+            if differing:
+                raise JournalMismatch(
+                    f"{path} belongs to another job (differs in: {', '.join(differing)}); "
+                    "start afresh to set it aside"
+                )
+            return journal
+        if existing is not None:
+            path.rename(path.with_name(f"{path.name}.{int(time.time())}.old"))
+            journal = cls(path)
+        journal._append({"type": "start", "version": JOURNAL_VERSION, **header, "at": _now()})
+        journal.state.header = dict(header)
+        return journal
+
+    @staticmethod
+    def _read(path: Path) -> JournalState:
+        state = JournalState()
+        if not path.exists():
+            return state
+        sent: dict[int, SentBatch] = {}
+        for record in _records(path):
+            state.lines += 1
+            kind = record.get("type")
+            if kind == "start":
+                state.header = {
+                    k: v for k, v in record.items() if k not in ("type", "version", "at")
+                }
+            elif kind == "sent":
+                batch = SentBatch(
+                    int(record["batch"]),
+                    tuple(record["keys"]),
+                    record.get("tx"),
+                    record.get("nonce"),
+                )
+                sent[batch.batch] = batch
+                state.unresolved[batch.batch] = batch
+                state.failed.pop(batch.batch, None)
+                state.next_batch = max(state.next_batch, batch.batch + 1)
+            elif kind == "confirmed":
+                number = int(record["batch"])
+                done = state.unresolved.pop(number, None) or sent.get(number)
+                keys = record.get("keys") or (done.keys if done else ())
+                state.confirmed.update(keys)
+                state.next_batch = max(state.next_batch, number + 1)
+            elif kind == "failed":
+                number = int(record["batch"])
+                batch = state.unresolved.pop(number, None)
+                if batch is not None:
+                    state.failed[number] = batch
+        return state
+
+    # -------------------------------------------------------------- writing
+
+    def record_sent(
+        self, batch: int, keys: Iterable[str], tx: str | None, nonce: int | None
+    ) -> None:
+        """Journal a batch about to be broadcast (call *before* sending it)."""
+        entry = SentBatch(batch, tuple(keys), tx, nonce)
+        self._append(
+            {"type": "sent", "batch": batch, "keys": list(entry.keys), "tx": tx, "nonce": nonce}
+        )
+        self.state.unresolved[batch] = entry
+        self.state.next_batch = max(self.state.next_batch, batch + 1)
+
+    def record_confirmed(
+        self,
+        batch: int,
+        *,
+        keys: Iterable[str] | None = None,
+        tx: str | None = None,
+        block: int | None = None,
+        gas_used: int | None = None,
+        note: str | None = None,
+    ) -> None:
+        """Journal a batch as applied on chain (mined successfully, or found on chain).
+        `keys` defaults to the keys of the `sent` record; give them for batches never sent."""
+        sent = self.state.unresolved.pop(batch, None)
+        done = tuple(keys) if keys is not None else (sent.keys if sent else ())
+        record: dict[str, Any] = {"type": "confirmed", "batch": batch, "tx": tx, "block": block}
+        if gas_used is not None:
+            record["gas_used"] = gas_used
+        if keys is not None or sent is None:
+            record["keys"] = list(done)
+        if note:
+            record["note"] = note
+        self._append(record)
+        self.state.confirmed.update(done)
+        self.state.next_batch = max(self.state.next_batch, batch + 1)
+
+    def record_failed(self, batch: int, tx: str | None, reason: str) -> None:
+        """Journal a batch whose transaction reverted or was dropped (its items stay to do)."""
+        sent = self.state.unresolved.pop(batch, None)
+        self._append({"type": "failed", "batch": batch, "tx": tx, "reason": reason})
+        if sent is not None:
+            self.state.failed[batch] = sent
+
+    def new_batch_number(self) -> int:
+        number = self.state.next_batch
+        self.state.next_batch += 1
+        return number
+
+    # -------------------------------------------------------------- reading
+
+    @property
+    def confirmed(self) -> set[str]:
+        return self.state.confirmed
+
+    @property
+    def unresolved(self) -> list[SentBatch]:
+        """Batches journaled as sent whose outcome is unknown (re-check them on chain)."""
+        return sorted(self.state.unresolved.values(), key=lambda b: b.batch)
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+    def __enter__(self) -> Journal:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _append(self, record: dict[str, Any]) -> None:
+        if self._file is None:
+            self._file = self.path.open("a", encoding="utf-8")
+            self._heal_torn_tail()
+        self._file.write(json.dumps(record, separators=(",", ":")) + "\n")
+        self._file.flush()
+        os.fsync(self._file.fileno())
+
+    def _heal_torn_tail(self) -> None:
+        """If the file ends without a newline (crash mid-write), end that line first so the
+        next record starts on its own line (the torn one is ignored when reading)."""
+        size = self.path.stat().st_size
+        if size:
+            with self.path.open("rb") as raw:
+                raw.seek(size - 1)
+                if raw.read(1) != b"\n":
+                    self._file.write("\n")
+
+
+def _records(path: Path) -> Iterator[dict[str, Any]]:
+    with path.open(encoding="utf-8") as handle:
+        for line in handle:
+            line = line.strip()
+            if not line:
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError:
+                continue  # torn write from a crash
+            if isinstance(record, dict):
+                yield record
+
+
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())

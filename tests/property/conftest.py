@@ -1,0 +1,137 @@
+"""Property-domain fixtures on top of the shared `suite`/`agency`/`citizens` fixtures:
+registered identities (parties), a parcel factory, token funding."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from eth_utils import keccak
+
+from .helpers import ENTERPRISE, PERSON, Party, parcel_data, subject_for
+
+
+@pytest.fixture
+def titles(suite: Any) -> Any:
+    return suite["TitleRegistry"]
+
+
+@pytest.fixture
+def liens(suite: Any) -> Any:
+    return suite["LienRegistry"]
+
+
+@pytest.fixture
+def tax(suite: Any) -> Any:
+    return suite["PropertyTax"]
+
+
+@pytest.fixture
+def token(suite: Any) -> Any:
+    return suite["CityToken"]
+
+
+@pytest.fixture
+def identities(suite: Any) -> Any:
+    return suite["IdentityRegistry"]
+
+
+@pytest.fixture
+def registrar(agency: dict[str, Any]) -> Any:
+    return agency["land_registry"]
+
+
+@pytest.fixture
+def assessor(agency: dict[str, Any]) -> Any:
+    return agency["tax_bureau"]
+
+
+@pytest.fixture
+def treasurer(agency: dict[str, Any]) -> Any:
+    return agency["finance_bureau"]
+
+
+@pytest.fixture
+def treasury(agency: dict[str, Any]) -> Any:
+    return agency["treasury"]
+
+
+PARTY_KINDS = {
+    "alice": PERSON,
+    "bob": PERSON,
+    "bank": ENTERPRISE,
+    "bank2": ENTERPRISE,
+    "carol": PERSON,
+}
+
+
+@pytest.fixture(scope="session")
+def party_accounts(citizens: list[Any], accounts: Any, deployer: Any) -> list[Any]:
+    """One wallet per party: the shared citizen accounts, topped up with generated ones."""
+    wallets = list(citizens)
+    while len(wallets) < len(PARTY_KINDS):
+        extra = accounts.generate_test_account()
+        deployer.transfer(extra, 10**20)
+        wallets.append(extra)
+    return wallets
+
+
+@pytest.fixture
+def fresh_wallet(accounts: Any, deployer: Any) -> Callable[[], Any]:
+    """A new funded wallet with no identity and no role."""
+
+    def make() -> Any:
+        wallet = accounts.generate_test_account()
+        deployer.transfer(wallet, 10**20)
+        return wallet
+
+    return make
+
+
+@pytest.fixture
+def parties(identities: Any, agency: dict[str, Any], party_accounts: list[Any]) -> dict[str, Party]:
+    """alice, bob, carol (persons) and bank, bank2 (lenders), registered in one batch."""
+    entries = []
+    out: dict[str, Party] = {}
+    for (name, kind), account in zip(PARTY_KINDS.items(), party_accounts, strict=False):
+        subject = subject_for(name)
+        entries.append((subject, account.address, kind))
+        out[name] = Party(name, subject, account)
+    identities.registerBatch(entries, sender=agency["identity_office"])
+    return out
+
+
+@pytest.fixture
+def new_parcel(titles: Any, registrar: Any) -> Callable[..., int]:
+    """Registers a parcel for `owner` and returns its id."""
+
+    def make(owner: Party, area: int = 1_000, land_use: int = 1, code: str | None = None) -> int:
+        data = parcel_data(code, area, land_use)
+        titles.register(owner.subject, data, sender=registrar)
+        return data[0]
+
+    return make
+
+
+@pytest.fixture
+def fund(token: Any, treasurer: Any) -> Callable[[Any, int], None]:
+    """Mints settlement tokens to an account."""
+
+    def give(account: Any, amount: int) -> None:
+        token.mint(account, amount, sender=treasurer)
+
+    return give
+
+
+@pytest.fixture
+def sale_ready(
+    titles: Any, parties: dict[str, Party], new_parcel: Callable[..., int]
+) -> tuple[int, int]:
+    """A parcel of alice with an accepted sale to bob: (parcel_id, sale_id)."""
+    alice, bob = parties["alice"], parties["bob"]
+    parcel = new_parcel(alice)
+    titles.proposeSale(parcel, bob.subject, 500_000, keccak(text="deed"), sender=alice.account)
+    sale = titles.openSaleOf(parcel)
+    titles.acceptSale(sale, sender=bob.account)
+    return parcel, sale

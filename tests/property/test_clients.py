@@ -1,0 +1,195 @@
+"""Client helpers and admin commands: a full sale with a mortgage and tax, driven the way an
+agency would (argument parsing, readable refusals), plus the CLI itself through click."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+import pytest
+from click.testing import CliRunner
+from eth_utils import keccak
+
+from civic_ledger.cli import property as cli
+from civic_ledger.clients import liens as lien_client
+from civic_ledger.clients import tax as tax_client
+from civic_ledger.clients import titles as title_client
+
+from .helpers import DAY
+
+TOKEN = 10**18
+
+
+def test_argument_parsing(tmp_path: Path):
+    assert title_client.parse_parcel("42") == 42
+    assert title_client.parse_parcel("0x" + "00" * 31 + "2a") == 42
+    assert title_client.parse_parcel("BJ-1") == title_client.parcel_id_of("BJ-1")
+    doc = tmp_path / "deed.pdf"
+    doc.write_bytes(b"%PDF deed")
+    assert title_client.content_hash(str(doc)) == keccak(b"%PDF deed")
+    assert title_client.content_hash("case 17") == keccak(text="case 17")
+    assert title_client.content_hash("0x" + "ab" * 32) == b"\xab" * 32
+    assert title_client.to_units("1250.5") == 1250_5 * 10**17
+    assert title_client.from_units(1250_5 * 10**17) == "1250.5"
+    with pytest.raises(ValueError):
+        title_client.to_units("0.0000000000000000001")
+    with pytest.raises(ValueError):
+        title_client.to_bytes32("0x1234")
+    assert tax_client.parse_due("2027-03-31") == 1806537599  # 2027-03-31T23:59:59Z
+    assert tax_client.parse_due("1700000000") == 1700000000
+    with pytest.raises(ValueError):
+        tax_client.parse_due("next spring")
+
+
+def test_full_sale_with_mortgage_and_tax_through_clients(
+    suite, parties, registrar, assessor, fund, chain, identities, treasury
+):
+    titles, liens, tax, token = (
+        suite["TitleRegistry"], suite["LienRegistry"], suite["PropertyTax"], suite["CityToken"],
+    )  # fmt: skip
+    alice, bob, bank, bank2 = (parties[n] for n in ("alice", "bob", "bank", "bank2"))
+
+    # by controller address, as an agency clerk would type it
+    owner = title_client.resolve_subject(identities, alice.account.address)
+    assert owner == alice.subject
+    pid = title_client.register(
+        titles, registrar, owner, "BJ-DC-9", keccak(text="survey"), 120, 1, "ipfs://x"
+    )
+    mortgage = lien_client.propose(
+        liens, bank.account, pid, bank.subject, 500 * TOKEN, keccak(text="loan")
+    )
+    lien_client.consent(liens, alice.account, mortgage)
+    tax_client.assess(tax, assessor, pid, 2026, 36 * TOKEN, chain.pending_timestamp + 30 * DAY)
+    fund(alice.account, 100 * TOKEN)
+    tax_client.pay(tax, token, alice.account, pid, 2026, permit=True)
+    assert [a.status for a in tax_client.status(tax, pid, [2026])] == [tax_client.TaxStatus.PAID]
+
+    sale_id = title_client.propose(
+        titles, alice.account, pid, bob.subject, 2500 * TOKEN, keccak(text="deed")
+    )
+    title_client.accept(titles, bob.account, sale_id)
+    with pytest.raises(ValueError, match="lien has not consented"):
+        title_client.approve(titles, registrar, sale_id)
+    lien_client.consent_to_sale(liens, bank.account, mortgage, sale_id, discharge=True)
+    title_client.approve(titles, registrar, sale_id)
+
+    info = title_client.show(titles, pid)
+    assert (info.owner, info.holder) == ("0x" + bob.subject.hex(), bob.account.address)
+    assert [e.cause for e in title_client.history(titles, pid)] == [
+        title_client.TitleCause.REGISTRATION,
+        title_client.TitleCause.SALE,
+    ]
+    assert lien_client.show(liens, mortgage).state is lien_client.LienState.RELEASED
+    new_mortgage = lien_client.propose(
+        liens, bank2.account, pid, bank2.subject, 2000 * TOKEN, keccak(text="loan 2")
+    )
+    lien_client.consent(liens, bob.account, new_mortgage)
+    assert [lien.lien_id for lien in lien_client.active_on(liens, pid)] == [new_mortgage]
+    assert token.balanceOf(treasury) >= 36 * TOKEN
+
+
+def test_split_merge_and_lineage_through_clients(suite, parties, registrar):
+    titles = suite["TitleRegistry"]
+    alice = parties["alice"]
+    parent = title_client.register(
+        titles, registrar, alice.subject, "L-1", keccak(text="s"), 900, 3
+    )
+    with pytest.raises(ValueError, match="add up"):
+        title_client.split(
+            titles, registrar, parent, [("L-1a", 500), ("L-1b", 300)], keccak(text="plan")
+        )
+    a, b, c = title_client.split(
+        titles,
+        registrar,
+        parent,
+        [("L-1a", 500), ("L-1b", 300), ("L-1c", 100)],
+        keccak(text="plan"),
+    )
+    assert title_client.show(titles, a).land_use == 3
+    merged = title_client.merge(titles, registrar, [b, c], "L-1bc", keccak(text="survey 2"))
+    assert title_client.show(titles, merged).area == 400
+    assert title_client.lineage(titles, merged) == [(1, b), (1, c), (2, parent), (2, parent)]
+    assert title_client.show(titles, parent).status is title_client.ParcelStatus.RETIRED
+
+
+# ------------------------------------------------------------------ the click layer
+
+
+@pytest.fixture
+def run_cli(suite: Any) -> Any:
+    """Runs `<group> <command> ...` through click on the test chain. The command is rebuilt as
+    a plain click command (same callback and options, minus --network): Ape's connected-command
+    wrapper disconnects the provider on exit, which would break the test chain's isolation."""
+    runner = CliRunner()
+    manifest = str(suite.manifest.path)
+
+    def run(group: click.Group, name: str, *args: str) -> Any:
+        command = group.commands[name]
+        plain = click.Command(
+            name,
+            callback=command.callback,
+            params=[p for p in command.params if p.name != "network"],
+        )
+        return runner.invoke(plain, [*args, "--manifest", manifest], catch_exceptions=False)
+
+    return run
+
+
+def test_cli_register_show_and_readable_refusal(run_cli, parties, suite):
+    alice = parties["alice"]
+    result = run_cli(
+        cli.titles,
+        "register",
+        "--account", "TEST::7", "--owner", alice.account.address,
+        "--code", "CLI-1", "--document", "survey CLI-1", "--area", "250",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    pid = title_client.parcel_id_of("CLI-1")
+    assert suite["TitleRegistry"].ownerIdentityOf(pid) == alice.subject
+
+    shown = run_cli(cli.titles, "show", "CLI-1")
+    assert shown.exit_code == 0 and "250 m²" in shown.output and "active" in shown.output
+
+    # an outsider cannot register: one readable line, exit code 1
+    refused = run_cli(
+        cli.titles,
+        "register",
+        "--account", "TEST::19", "--owner", alice.account.address,
+        "--code", "CLI-2", "--document", "x", "--area", "1",
+    )  # fmt: skip
+    assert refused.exit_code == 1
+    assert "not authorised" in refused.output
+    assert "Traceback" not in refused.output
+
+
+def test_cli_import_and_tax_status(run_cli, suite, agency, tmp_path):
+    from civic_ledger.bulk.sample import register_sample_owners, sample_owners, write_sample_csv
+
+    owners = sample_owners(2, namespace="cli")
+    register_sample_owners(suite["IdentityRegistry"], owners, agency["identity_office"])
+    csv_path = tmp_path / "p.csv"
+    write_sample_csv(csv_path, 12, owners, bad_rows=1, prefix="CLI")
+    journal = tmp_path / "j.jsonl"
+    result = run_cli(
+        cli.titles,
+        "import",
+        str(csv_path),
+        "--account",
+        "TEST::7",
+        "--batch-size",
+        "5",
+        "--journal",
+        str(journal),
+    )
+    assert result.exit_code == 1  # a bad row is reported, the good ones are imported
+    text = " ".join(result.output.split())  # rich wraps at the terminal width
+    assert "imported 12" in text and "line 8 (BAD-HASH-0)" in text
+    again = run_cli(
+        cli.titles, "import", str(csv_path), "--account", "TEST::7", "--journal", str(journal)
+    )
+    text = " ".join(again.output.split())
+    assert "imported 0" in text and "already on chain 12" in text
+
+    status = run_cli(cli.tax, "status", "CLI-DC-0000000")
+    assert status.exit_code == 0 and "nothing overdue" in status.output
