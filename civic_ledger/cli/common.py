@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+from ape.cli import ConnectedProviderCommand, network_option
 from rich.console import Console
 
 from civic_ledger.errors import explain
@@ -171,3 +172,29 @@ def handle_errors(func: F) -> F:
             return func(*args, **kwargs)
 
     return wrapper  # type: ignore[return-value]
+
+
+def manifest_option(func: F) -> F:
+    """`--manifest PATH` (or $CIVIC_MANIFEST): which deployment the command acts on."""
+    return click.option(
+        "--manifest",
+        "manifest_file",
+        type=click.Path(path_type=Path, dir_okay=False),
+        envvar="CIVIC_MANIFEST",
+        default=None,
+        help="Deployment manifest (default: deployments/<network>.json).",
+    )(func)
+
+
+def command(group: click.Group, name: str, *, signs: bool = True) -> Callable[[F], F]:
+    """A connected, error-handled subcommand of `group` with --network/--manifest(/--account)."""
+
+    def wrap(func: F) -> F:
+        func = handle_errors(func)
+        func = manifest_option(func)
+        if signs:
+            func = account_option()(func)
+        func = network_option()(func)
+        return group.command(name, cls=ConnectedProviderCommand)(func)  # type: ignore[return-value]
+
+    return wrap

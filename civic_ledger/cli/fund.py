@@ -23,14 +23,12 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
-from ape.cli import ConnectedProviderCommand, network_option
 from rich.table import Table
 
 from civic_ledger.cli.common import (
     Suite,
-    account_option,
+    command,
     console,
-    handle_errors,
     load_account,
     send,
 )
@@ -44,31 +42,6 @@ TOKEN = "CityToken"
 
 
 # --------------------------------------------------------------------------------- plumbing
-
-
-def _manifest_option(func: F) -> F:
-    return click.option(
-        "--manifest",
-        "manifest_file",
-        type=click.Path(path_type=Path, dir_okay=False),
-        envvar="CIVIC_MANIFEST",
-        default=None,
-        help="Deployment manifest (default: deployments/<network>.json).",
-    )(func)
-
-
-def command(group: click.Group, name: str, *, signs: bool = True) -> Callable[[F], F]:
-    """A connected, error-handled subcommand of `group` with --network/--manifest(/--account)."""
-
-    def wrap(func: F) -> F:
-        func = handle_errors(func)
-        func = _manifest_option(func)
-        if signs:
-            func = account_option()(func)
-        func = network_option()(func)
-        return group.command(name, cls=ConnectedProviderCommand)(func)  # type: ignore[return-value]
-
-    return wrap
 
 
 class _Context:

@@ -15,15 +15,13 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
-from ape.cli import ConnectedProviderCommand, network_option
 from rich.table import Table
 
 from civic_ledger.cli.common import (
     Suite,
-    account_option,
+    command,
     console,
     err_console,
-    handle_errors,
     load_account,
     send,
 )
@@ -40,31 +38,6 @@ RECORDS = "RecordRegistry"
 
 
 # --------------------------------------------------------------------------------- plumbing
-
-
-def _manifest_option(func: F) -> F:
-    return click.option(
-        "--manifest",
-        "manifest_file",
-        type=click.Path(path_type=Path, dir_okay=False),
-        envvar="CIVIC_MANIFEST",
-        default=None,
-        help="Deployment manifest (default: deployments/<network>.json).",
-    )(func)
-
-
-def command(group: click.Group, name: str, *, signs: bool = True) -> Callable[[F], F]:
-    """A connected, error-handled subcommand of `group` with --network/--manifest(/--account)."""
-
-    def wrap(func: F) -> F:
-        func = handle_errors(func)
-        func = _manifest_option(func)
-        if signs:
-            func = account_option()(func)
-        func = network_option()(func)
-        return group.command(name, cls=ConnectedProviderCommand)(func)  # type: ignore[return-value]
-
-    return wrap
 
 
 def _param(parse: Callable[[str], Any], value: str, hint: str) -> Any:

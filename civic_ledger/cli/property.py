@@ -27,11 +27,12 @@ from rich.table import Table
 
 from civic_ledger.cli.common import (
     Suite,
-    account_option,
+    command,
     console,
     err_console,
     handle_errors,
     load_account,
+    manifest_option,
     network_name,
     send,
 )
@@ -50,31 +51,6 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 # ------------------------------------------------------------------ shared options
-
-
-def _manifest_option(func: F) -> F:
-    return click.option(
-        "--manifest",
-        "manifest_file",
-        type=click.Path(path_type=Path, dir_okay=False),
-        envvar="CIVIC_MANIFEST",
-        default=None,
-        help="Deployment manifest (default: deployments/<network>.json).",
-    )(func)
-
-
-def command(group: click.Group, name: str, *, signs: bool = True) -> Callable[[F], F]:
-    """A connected, error-handled subcommand of `group` with --network/--manifest(/--account)."""
-
-    def wrap(func: F) -> F:
-        func = handle_errors(func)
-        func = _manifest_option(func)
-        if signs:
-            func = account_option()(func)
-        func = network_option()(func)
-        return group.command(name, cls=ConnectedProviderCommand)(func)  # type: ignore[return-value]
-
-    return wrap
 
 
 def _suite(manifest_file: Path | None) -> Suite:
@@ -411,7 +387,7 @@ def _print_bad_rows(errors: list[Any], limit: int = 50) -> None:
 
 @titles.command("sample-csv", cls=ConnectedProviderCommand)
 @network_option()
-@_manifest_option
+@manifest_option
 @click.option("--count", type=click.IntRange(min=1), default=1000, show_default=True)
 @click.option("--owners", type=click.IntRange(min=1), default=50, show_default=True)
 @click.option("--bad-rows", type=click.IntRange(min=0), default=0, show_default=True)
