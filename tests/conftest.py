@@ -142,3 +142,14 @@ def _ape_run(*args: str, timeout: int = 300) -> subprocess.CompletedProcess[str]
 def ape_run() -> Callable[..., subprocess.CompletedProcess[str]]:
     """Run `ape run <script> ...` in a subprocess, as a user would (no stdin)."""
     return _ape_run
+
+
+# Modules that connect Ape to a chain of their own (`networks.parse_network_choice(...)`):
+# after such a switch, Ape's snapshot isolation on the embedded test chain no longer restores
+# between tests (state leaked into later tests when they ran first). They run last.
+OWN_CHAIN_MODULES = ("tests/bench/test_bulk_resume.py", "tests/devnet/test_devnet_fault.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Stable sort: everything else keeps its order; the own-chain modules go to the end."""
+    items.sort(key=lambda item: item.nodeid.split("::")[0] in OWN_CHAIN_MODULES)
