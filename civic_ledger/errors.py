@@ -214,5 +214,3 @@ def _safe_registry() -> Mapping[bytes, ErrorDef]:
         return project_registry()
     except Exception:  # no project loaded (e.g. a unit test of this module)
         return {}
-
-

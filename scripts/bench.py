@@ -10,7 +10,8 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from civic_ledger.bench.report import print_result, write_markdown
+from civic_ledger.bench.remote import GETH_WINDOW, RemoteOptions, run_remote
+from civic_ledger.bench.report import print_result, write_devnet_markdown, write_markdown
 from civic_ledger.bench.runner import BenchOptions, run_bench
 from civic_ledger.paths import ROOT
 
@@ -60,9 +61,8 @@ def _command(options: BenchOptions, out: Path | None) -> str:
 @click.option(
     "--block-time",
     type=click.IntRange(min=1),
-    default=1,
-    show_default=True,
-    help="anvil block time, seconds.",
+    default=None,
+    help="anvil block time, seconds [default: 1; with --rpc: the chain's].",
 )
 @click.option(
     "--gas-limit",
@@ -74,9 +74,8 @@ def _command(options: BenchOptions, out: Path | None) -> str:
 @click.option(
     "--window",
     type=click.IntRange(min=1),
-    default=64,
-    show_default=True,
-    help="Most unmined transactions per sender.",
+    default=None,
+    help=f"Most unmined transactions per sender [default: 64; with --rpc: {GETH_WINDOW}].",
 )
 @click.option("--gas/--no-gas", default=True, help="Measure the side-by-side gas table.")
 @click.option(
@@ -93,18 +92,43 @@ def _command(options: BenchOptions, out: Path | None) -> str:
     help="Markdown report to write.",
 )
 @click.option("--no-write", is_flag=True, help="Print the tables only.")
-def cli(count: int, samples: int, block_time: int, gas_limit: int, window: int, gas: bool,
-        run_id: str, out: Path, no_write: bool) -> None:  # fmt: skip
+@click.option(
+    "--rpc",
+    default=None,
+    help="Throughput only, on this running chain (e.g. http://127.0.0.1:8645) instead of anvil.",
+)
+@click.option(
+    "--manifest",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="With --rpc: deploy manifest of the suite on that chain.",
+)
+@click.option(
+    "--devnet",
+    is_flag=True,
+    help="With --rpc: sign as the devnet's agency accounts (keys from the devnet seed).",
+)
+def cli(count: int, samples: int, block_time: int | None, gas_limit: int, window: int | None,
+        gas: bool, run_id: str, out: Path, no_write: bool, rpc: str | None,
+        manifest: Path | None, devnet: bool) -> None:  # fmt: skip
     """Start a private anvil (London, fixed block time and gas limit, free port), deploy the
     suite with the deploy plan, deploy EAS, ERC-3643 (T-REX + ONCHAINID) and a plain ERC-721
     next to it, print gas per operation side by side with ratios, then bulk-import parcels and
     records with pipelined raw transactions and print items/s against the gas-bound limit.
 
+    With --rpc/--manifest/--devnet: only the bulk import, on a chain already running with the
+    suite deployed (the PoA devnet); writes its own section of the report.
+
     Not a test: CI runs it at a tiny size (tests/bench) only to prove it works.
     """
+    if rpc is not None:
+        _remote(rpc, manifest, devnet, count, block_time, window, run_id, out, no_write)
+        return
+    if manifest is not None or devnet:
+        raise click.UsageError("--manifest and --devnet go with --rpc")
     options = BenchOptions(
-        throughput=count, samples=samples, block_time=block_time, gas_limit=gas_limit,
-        window=window, gas=gas, run_id=run_id,
+        throughput=count, samples=samples, block_time=block_time or 1, gas_limit=gas_limit,
+        window=window or 64, gas=gas, run_id=run_id,
     )  # fmt: skip
     result = run_bench(
         options, progress_factory=_progress, say=lambda m: console.print(f"[dim]· {m}[/]")
@@ -113,3 +137,31 @@ def cli(count: int, samples: int, block_time: int, gas_limit: int, window: int, 
     if not no_write:
         path = write_markdown(result, _command(options, out), out)
         console.print(f"wrote [bold]{path}[/]")
+
+
+def _remote(rpc: str, manifest: Path | None, devnet: bool, count: int, block_time: int | None,
+            window: int | None, run_id: str, out: Path, no_write: bool) -> None:  # fmt: skip
+    if manifest is None:
+        raise click.UsageError("--rpc needs --manifest (the suite deployed on that chain)")
+    if not devnet:
+        raise click.UsageError(
+            "--rpc needs the agencies' keys: only --devnet (the devnet's seeded keys) for now"
+        )
+    options = RemoteOptions(
+        rpc=rpc, manifest=manifest, throughput=count, window=window or GETH_WINDOW,
+        block_time=block_time, run_id=run_id,
+    )  # fmt: skip
+    result = run_remote(
+        options, progress_factory=_progress, say=lambda m: console.print(f"[dim]· {m}[/]")
+    )
+    print_result(result, console)
+    if not no_write:
+        parts = ["ape run bench", f"--throughput {count}", f"--rpc {rpc}", f"--manifest {manifest}",
+                 "--devnet"]  # fmt: skip
+        for flag, value in (("--block-time", block_time), ("--window", window)):
+            if value is not None:
+                parts.append(f"{flag} {value}")
+        if run_id != "bulk":
+            parts.append(f"--run-id {run_id}")
+        path = write_devnet_markdown(result, " ".join(parts), out)
+        console.print(f"wrote the devnet section of [bold]{path}[/]")

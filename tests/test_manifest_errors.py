@@ -66,7 +66,9 @@ def test_decode_uses_natspec_and_names_arguments():
 
 def test_role_ids_are_named_and_templates_used():
     data = revert_data(
-        "AccessManagerUnauthorizedAccount(address,uint64)", ["address", "uint64"], ["0x" + "aa" * 20, 60]
+        "AccessManagerUnauthorizedAccount(address,uint64)",
+        ["address", "uint64"],
+        ["0x" + "aa" * 20, 60],
     )
     text = explain(Exception(f"execution reverted: 0x{data.hex()}"), REGISTRY)
     assert "does not hold role 60 (TREASURER)" in text
@@ -75,10 +77,15 @@ def test_role_ids_are_named_and_templates_used():
 
 def test_undocumented_error_is_humanised():
     data = revert_data("GrantBudgetExceeded(uint256,uint256)", ["uint256", "uint256"], [5, 3])
-    assert explain(Exception(repr(data)), REGISTRY) == "Grant: budget exceeded (requested=5, remaining=3)"
+    assert (
+        explain(Exception(repr(data)), REGISTRY)
+        == "Grant: budget exceeded (requested=5, remaining=3)"
+    )
     assert humanize("TitleTransferDisabled") == "Title: transfer disabled"
 
 
 def test_unknown_selector_and_plain_messages():
     assert decode_revert(b"\xde\xad\xbe\xef", REGISTRY) is None
-    assert explain(ValueError("roles.yaml:3: unknown role"), REGISTRY) == "roles.yaml:3: unknown role"
+    assert (
+        explain(ValueError("roles.yaml:3: unknown role"), REGISTRY) == "roles.yaml:3: unknown role"
+    )

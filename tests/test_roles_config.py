@@ -36,7 +36,11 @@ def test_role_lookup_error_lists_known_roles():
 def test_shipped_roles_file_parses():
     config = load_roles_file(DEFAULT_ROLES_FILE)
     assert config.admin.deployer
-    assert {a.name for a in config.agencies} >= {"identity_office", "land_registry", "finance_bureau"}
+    assert {a.name for a in config.agencies} >= {
+        "identity_office",
+        "land_registry",
+        "finance_bureau",
+    }
     indices = [a.account.test_account for a in config.agencies]
     assert len(indices) == len(set(indices)), "each agency has its own wallet"
 
@@ -70,13 +74,29 @@ def test_good_file(tmp_path):
     ("text", "line", "message"),
     [
         (GOOD.replace("TAX_ASSESSOR", "TAX_COLLECTOR"), 6, "unknown role 'TAX_COLLECTOR'"),
-        (GOOD.replace('"0x00000000000000000000000000000000000000bb"', '"0x12"'), 5, "not a 0x-prefixed 20-byte address"),
-        (GOOD.replace("execution_delay: 3600", "execution_delay: soon"), 7, "must be a whole number"),
+        (
+            GOOD.replace('"0x00000000000000000000000000000000000000bb"', '"0x12"'),
+            5,
+            "not a 0x-prefixed 20-byte address",
+        ),
+        (
+            GOOD.replace("execution_delay: 3600", "execution_delay: soon"),
+            7,
+            "must be a whole number",
+        ),
         (GOOD.replace("execution_delay: 3600", "execution_delay: -1"), 7, "between 0 and"),
         (GOOD.replace("execution_delay: 3600", "colour: blue"), 7, "unknown key 'colour'"),
-        (GOOD.replace("[TAX_RECORD_ISSUER, TAX_ASSESSOR]", "[TAX_ASSESSOR, TAX_ASSESSOR]"), 6, "listed twice"),
+        (
+            GOOD.replace("[TAX_RECORD_ISSUER, TAX_ASSESSOR]", "[TAX_ASSESSOR, TAX_ASSESSOR]"),
+            6,
+            "listed twice",
+        ),
         (GOOD.replace("[TAX_RECORD_ISSUER, TAX_ASSESSOR]", "[]"), 6, "non-empty list"),
-        (GOOD + "  tax_bureau: {test_account: 3, roles: [ARBITER]}\n", 8, "duplicate key 'tax_bureau'"),
+        (
+            GOOD + "  tax_bureau: {test_account: 3, roles: [ARBITER]}\n",
+            8,
+            "duplicate key 'tax_bureau'",
+        ),
         (GOOD.replace("roles: [", "roles: [\n    colour: 'blue"), 7, "not valid YAML"),
         (GOOD.replace("treasury:", "treasurer:"), 2, "unknown top-level key 'treasurer'"),
         ("", 1, "empty"),

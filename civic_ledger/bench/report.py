@@ -220,7 +220,132 @@ def _throughput_markdown(rows: list[ThroughputRow], result: BenchResult) -> list
     return lines
 
 
+DEVNET_HEADING = "## PoA devnet (geth Clique)"
+
+
+def replace_section(text: str, heading: str, section: str) -> str:
+    """`text` with the `## ` section titled `heading` replaced by `section` (appended when
+    absent; `section` empty removes it). The section runs to the next `## ` heading."""
+    lines = text.rstrip("\n").split("\n") if text.strip() else []
+    start = next((i for i, line in enumerate(lines) if line.strip() == heading), None)
+    new = section.rstrip("\n").split("\n") if section.strip() else []
+    if start is None:
+        out = lines + ([""] if lines and new else []) + new
+    else:
+        end = next(
+            (i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines)
+        )
+        tail = lines[end:]
+        out = lines[:start] + new + ([""] if new and tail else []) + tail
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+def extract_section(text: str, heading: str) -> str:
+    """The `## ` section titled `heading` in `text` (to the next `## ` heading), or ""."""
+    lines = text.split("\n")
+    start = next((i for i, line in enumerate(lines) if line.strip() == heading), None)
+    if start is None:
+        return ""
+    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
+    return "\n".join(lines[start:end]).rstrip("\n") + "\n"
+
+
+def devnet_markdown(result: BenchResult, command: str) -> str:
+    """The devnet section of docs/benchmarks.md (the anvil run keeps it, see write_markdown)."""
+    c, m = result.chain, result.machine
+    rows = result.throughput_rows
+    fees = ", ".join(f"{k} {v / 1e9:g} gwei" for k, v in (c.get("max_fees") or {}).items())
+    lines = [
+        DEVNET_HEADING,
+        "",
+        "The same bulk import against the running PoA devnet (`ape run devnet up`: 4 geth "
+        "Clique signers, each sealing in turn) with the suite deployed by `ape run deploy`, "
+        "contract addresses from the deploy manifest, sent from the devnet agency accounts "
+        "(identity office, land registry, tax bureau; keys derived from the devnet seed and "
+        "checked against the manifest's roles). Reproduce with:",
+        "",
+        "```sh",
+        ". bin/env.sh && ape run devnet up",
+        "CIVIC_PASSPHRASE=civic-devnet-only ape run deploy --network ethereum:city-devnet:node "
+        "--account civic-deployer --roles .devnet/roles.city-devnet.yaml",
+        command,
+        "ape run devnet down",
+        "```",
+        "",
+        f"- Date: {result.started:%Y-%m-%d %H:%M} UTC; the run took {result.seconds:.0f} s.",
+        f"- Chain: {c.get('client', '?')}, chain id {c.get('chain_id', '?')}, node0 "
+        f"`{c.get('rpc', '?')}`; block time {c.get('block_time', 0):g} s (median of the last "
+        f"blocks' timestamps), block gas limit {c.get('block_gas_limit', 0):,} (read from the "
+        "chain; the genesis sets it and the signers' gas ceiling keeps it).",
+        f"- Fees: EIP-1559 from London on. Genesis base fee {c.get('genesis_base_fee', 0):,} wei; "
+        f"{c.get('base_fee', 0):,} wei at the start (empty blocks lower it 12.5 % each, down to "
+        f"7 wei), {c.get('base_fee_end', 0):,} wei at the end (full blocks raise it 12.5 % "
+        "each). Tip 1 gwei (geth's minimum); each kind's max fee covers the base fee after all "
+        "its blocks are full (+2) and stays under geth's 1-ether transaction fee cap: "
+        f"{fees or '—'}. Before each kind the import waits (unmeasured) until the base fee "
+        "is low enough for that: "
+        + (", ".join(f"{k} {v:.0f} s" for k, v in (c.get("fee_waits") or {}).items()) or "—")
+        + ".",
+        f"- Pipelining: up to {result.options.window} unmined transactions per sender (geth's "
+        "guaranteed txpool slots per account: 16), one sender per kind.",
+        f"- Machine: {m.get('cpus', '?')} CPUs; 1-minute load average {m.get('load_start', 0):.1f} "
+        f"at the start, {m.get('load_end', 0):.1f} at the end; the four geth nodes, the client "
+        "and other jobs share it.",
+        "",
+        "| Kind | Items | Txs x batch | Gas / item | Seconds | Blocks | s / block | Items/s | Limit items/s | Ratio | Target |",
+        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|",
+    ]
+    for row in rows:
+        resumed = f" (+{row.resumed:,} resumed)" if row.resumed else ""
+        lines.append(
+            f"| {row.kind} | {row.items:,}{resumed} | {row.txs} x ≤{row.batch_size} | "
+            f"{row.gas_per_item:,.0f} | {row.seconds:.1f} | {row.blocks} | {row.block_interval:.2f} | "
+            f"{row.items_per_second:,.1f} | {row.limit:,.1f} | {row.ratio:.0%} | {_tp_verdict(row)} |"
+        )
+    slow = [r for r in rows if r.is_target and r.block_interval > 1.05 * r.block_time]
+    lines += [
+        "",
+        "Columns as in the anvil table above (limit = block gas limit ÷ gas per item ÷ block "
+        "time). Ratio ≈ block fill (items per block ÷ limit per block) x pace (block time ÷ "
+        "s / block): "
+        + "; ".join(
+            f"{r.kind} {r.items / r.blocks / (r.limit * r.block_time):.0%} x "
+            f"{r.block_time / r.block_interval:.0%}"
+            for r in rows
+            if r.is_target and r.blocks and r.block_interval
+        )
+        + "."
+        + (
+            " An s / block above the block time means the signers did not seal every "
+            "period: each of the four geth nodes executes every full block, on the same "
+            "machine as the client and the other jobs (load average above), and a late block "
+            "pushes the next one's timestamp to the following second. The limit still assumes "
+            "the configured block time, so that lost time counts against the ratio."
+            if slow
+            else ""
+        ),
+        "",
+        "Journals stay in `.cache/bench/journals/` since the chain outlives the run: the "
+        "same command resumes an interrupted import; a new `--run-id` imports a fresh data set.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
 def write_markdown(result: BenchResult, command: str, path: Path) -> Path:
+    """docs/benchmarks.md from an anvil run; an existing devnet section is kept."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(markdown(result, command))
+    text = markdown(result, command)
+    if path.exists():
+        devnet = extract_section(path.read_text(), DEVNET_HEADING)
+        if devnet:
+            text = replace_section(text, DEVNET_HEADING, devnet)
+    path.write_text(text)
+    return path
+
+
+def write_devnet_markdown(result: BenchResult, command: str, path: Path) -> Path:
+    """Put (or replace) the devnet section in `path`, leaving the anvil figures alone."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    old = path.read_text() if path.exists() else "# Benchmarks\n"
+    path.write_text(replace_section(old, DEVNET_HEADING, devnet_markdown(result, command)))
     return path

@@ -21,7 +21,16 @@ from typing import Any
 
 from civic_ledger.bench import city
 from civic_ledger.bench.journal import Journal
-from civic_ledger.bench.txpipe import Job, Mined, Pipeline, Rpc, Sent, Signer
+from civic_ledger.bench.txpipe import (
+    Job,
+    Mined,
+    Pipeline,
+    Rpc,
+    Sent,
+    Signer,
+    max_fee_per_gas,
+    max_start_base_fee,
+)
 
 PER_PERSON = 5  # parcels and records per imported person (RecordRegistry keeps <= 8 live)
 GAS_MARGIN = 0.01  # transaction gas limit = estimate x (1 + margin)
@@ -131,6 +140,8 @@ class BulkImport:
         self.block_gas_limit = target.block_gas_limit or int(latest["gasLimit"], 16)
         self.journal_dir = journal_dir
         self.expires = int(latest["timestamp"], 16) + RECORD_LIFETIME
+        self.max_fees: dict[str, int] = {}  # kind -> maxFeePerGas its transactions carried
+        self.fee_waits: dict[str, float] = {}  # kind -> seconds waited for the base fee to fall
 
     # ----------------------------------------------------------------------- data
 
@@ -239,6 +250,18 @@ class BulkImport:
                     break
                 time.sleep(0.2)
 
+    def _wait_base_fee(self, kind: str, highest: int, timeout: float = 900.0) -> int:
+        """The latest base fee, once it is at most `highest`: after a long import the next
+        kind may have to let a few empty blocks lower it (12.5 % each) so that its own full
+        blocks cannot push its transactions past the node's fee cap. Not measured time."""
+        start = time.monotonic()
+        while True:
+            base_fee = int(self.rpc.block("latest").get("baseFeePerGas", "0x0"), 16)
+            if base_fee <= highest or time.monotonic() - start > timeout:
+                self.fee_waits[kind] = time.monotonic() - start
+                return base_fee  # past the timeout max_fee_per_gas says why it cannot go on
+            time.sleep(0.5)
+
     def run_kind(self, kind: ImportKind) -> ThroughputRow:
         journal = Journal(self._journal_path(kind.name, kind.to))
         plan = self._plan(kind, journal)
@@ -276,9 +299,17 @@ class BulkImport:
             elif task is not None:
                 self.progress.advance(task, mined.job.items)
 
+        # EIP-1559: every full block raises the base fee 12.5 %; the fee must cover the base
+        # fee at the import's last block (anvil runs at base fee 0, geth's Clique starts at
+        # 1 gwei and decays to 7 wei on empty blocks).
+        per_block = max(1, self.block_gas_limit // int(plan["gas"])) * size
+        full_blocks = math.ceil(sum(min(size, kind.count - i * size) for i in todo) / per_block)
+        base_fee = self._wait_base_fee(kind.name, max_start_base_fee(full_blocks, int(plan["gas"])))
+        max_fee = max_fee_per_gas(base_fee, full_blocks, int(plan["gas"]))
+        self.max_fees[kind.name] = max_fee
         pipeline = Pipeline(
             self.rpc, kind.signer, chain_id=self.chain_id, window=self.window,
-            on_sent=on_sent, on_mined=on_mined,
+            max_fee=max_fee, on_sent=on_sent, on_mined=on_mined,
         )  # fmt: skip
         start = time.monotonic()
         mined = pipeline.run(jobs())
