@@ -7,40 +7,19 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import ape
 import pytest
 
+from civic_ledger.cli.common import Suite
 from civic_ledger.config import RolesConfig, load_roles_file
 from civic_ledger.deploy import DeployPlan
 from civic_ledger.paths import DEFAULT_ROLES_FILE
 
 CITIZEN_INDICES = range(15, 20)
-
-
-class DeployedSuite:
-    """Contract name -> deployed Ape ContractInstance (plus the manifest that produced it)."""
-
-    def __init__(self, project: Any, plan: DeployPlan) -> None:
-        self.manifest = plan.manifest
-        self._contracts = {
-            name: getattr(project, name).at(entry["address"])
-            for name, entry in plan.manifest.contracts.items()
-        }
-
-    def __getitem__(self, name: str) -> Any:
-        return self._contracts[name]
-
-    def __contains__(self, name: str) -> bool:
-        return name in self._contracts
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._contracts)
-
-    def get(self, name: str, default: Any = None) -> Any:
-        return self._contracts.get(name, default)
 
 
 @pytest.fixture(scope="session")
@@ -79,7 +58,6 @@ def citizens(accounts: Any) -> list[Any]:
 def deploy_suite(
     project: Any,
     networks: Any,
-    accounts: Any,
     sender: Any,
     manifest_path: Path,
     roles: RolesConfig,
@@ -88,7 +66,7 @@ def deploy_suite(
     plan = DeployPlan(
         project=project,
         provider=networks.provider,
-        accounts=accounts_manager(),
+        accounts=ape.accounts,
         sender=sender,
         roles=roles,
         manifest_path=manifest_path,
@@ -99,25 +77,18 @@ def deploy_suite(
     return plan
 
 
-def accounts_manager() -> Any:
-    from ape import accounts
-
-    return accounts
-
-
 @pytest.fixture(scope="session")
 def suite(
     project: Any,
     networks: Any,
-    accounts: Any,
     deployer: Any,
     roles_config: RolesConfig,
     tmp_path_factory: pytest.TempPathFactory,
-) -> DeployedSuite:
+) -> Suite:
     """The whole suite deployed and wired once per session (deploy plan, all domains)."""
     manifest = tmp_path_factory.mktemp("deployments") / "local.json"
-    plan = deploy_suite(project, networks, accounts, deployer, manifest, roles_config)
-    return DeployedSuite(project, plan)
+    plan = deploy_suite(project, networks, deployer, manifest, roles_config)
+    return Suite.from_manifest(plan.manifest)
 
 
 ROOT = Path(__file__).resolve().parent.parent

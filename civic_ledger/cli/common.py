@@ -104,9 +104,12 @@ def default_manifest_path() -> Path:
 
 
 class Suite:
-    """The deployed contracts of the connected network, from its manifest."""
+    """The deployed contracts of the connected network, from its manifest (contract name ->
+    Ape ContractInstance, built on first use)."""
 
     def __init__(self, manifest_file: Path | None = None) -> None:
+        from ape import networks
+
         from civic_ledger.manifest import Manifest
 
         path = manifest_file or default_manifest_path()
@@ -114,14 +117,23 @@ class Suite:
             raise click.ClickException(
                 f"no deployment manifest at {path}: run `ape run deploy --network ...` first"
             )
-        self.manifest = Manifest.load(path)
-        from ape import networks
-
-        if self.manifest.chain_id != networks.provider.chain_id:
+        manifest = Manifest.load(path)
+        if manifest.chain_id != networks.provider.chain_id:
             raise click.ClickException(
-                f"{path} is for chain {self.manifest.chain_id}, but the connected chain is "
+                f"{path} is for chain {manifest.chain_id}, but the connected chain is "
                 f"{networks.provider.chain_id}: pick the right --network"
             )
+        self._use(manifest)
+
+    @classmethod
+    def from_manifest(cls, manifest: Any) -> Suite:
+        """A suite for a manifest the caller just produced (e.g. by running the deploy plan)."""
+        suite = cls.__new__(cls)
+        suite._use(manifest)
+        return suite
+
+    def _use(self, manifest: Any) -> None:
+        self.manifest = manifest
         self._instances: dict[str, Any] = {}
 
     def __getitem__(self, name: str) -> Any:

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
-from typing import Any
 
 import click
 from ape.cli import ConnectedProviderCommand, network_option
 
-from civic_ledger.cli.common import console, handle_errors, load_account, network_name
+from civic_ledger.cli.common import Suite, console, handle_errors, load_account, network_name
 from civic_ledger.cli.deploy import run_deploy
 from civic_ledger.config import load_roles_file
 from civic_ledger.demo.cast import assemble
@@ -18,22 +17,6 @@ from civic_ledger.demo.narrator import Narrator, VerificationFailed
 from civic_ledger.demo.scenario import CityScenario
 from civic_ledger.manifest import Manifest
 from civic_ledger.paths import DEFAULT_ROLES_FILE
-
-
-class ManifestSuite:
-    """Contract name -> instance, from a manifest."""
-
-    def __init__(self, manifest: Manifest) -> None:
-        from ape import project
-
-        self.manifest = manifest
-        self._contracts = {
-            name: getattr(project, name).at(entry["address"])
-            for name, entry in manifest.contracts.items()
-        }
-
-    def __getitem__(self, name: str) -> Any:
-        return self._contracts[name]
 
 
 @click.command(cls=ConnectedProviderCommand, short_help="Run the end-to-end city demo")
@@ -72,7 +55,7 @@ def cli(account_alias: str | None, roles_file: Path) -> None:
     console.rule("[bold]Deployment")
     with tempfile.TemporaryDirectory() as folder:
         path = run_deploy(alias, roles_file, Path(folder) / "demo.json")
-        suite = ManifestSuite(Manifest.load(path))
+        suite = Suite.from_manifest(Manifest.load(path))
     cast = assemble(roles, load_account(alias), local)
     narrator = Narrator(console)
     scenario = CityScenario(suite, cast, narrator, chain)

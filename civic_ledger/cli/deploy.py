@@ -54,7 +54,6 @@ def run_deploy(account_alias: str | None, roles_file: Path, manifest_file: Path 
         roles=roles,
         manifest_path=path,
         network_name=network_name(),
-        report=print_event,
     )
     sent: list[StepEvent] = []
     already_done: list[StepEvent] = []
