@@ -46,15 +46,6 @@ def run_deploy(account_alias: str | None, roles_file: Path, manifest_file: Path 
     sender = load_account(account_alias)
     roles = load_roles_file(roles_file)
     path = manifest_file or default_manifest_path()
-    plan = DeployPlan(
-        project=project,
-        provider=networks.provider,
-        accounts=accounts,
-        sender=sender,
-        roles=roles,
-        manifest_path=path,
-        network_name=network_name(),
-    )
     sent: list[StepEvent] = []
     already_done: list[StepEvent] = []
 
@@ -66,7 +57,16 @@ def run_deploy(account_alias: str | None, roles_file: Path, manifest_file: Path 
             sent.append(event)
         print_event(event)
 
-    plan.report = report
+    plan = DeployPlan(
+        project=project,
+        provider=networks.provider,
+        accounts=accounts,
+        sender=sender,
+        roles=roles,
+        manifest_path=path,
+        network_name=network_name(),
+        report=report,
+    )
     manifest = plan.run()
     table = Table(title=f"civic-ledger on {manifest.network} (chain {manifest.chain_id})")
     for column in ("contract", "address", "block", "code hash"):
