@@ -1,7 +1,7 @@
 """Resumable bulk imports: an append-only JSON-lines journal of the batches sent and mined.
 
-civic-ledger has no shared journal module (civic_ledger/journal.py does not exist), so the
-benchmark keeps this small one. One file per (chain, contract, kind, run): the first line fixes
+Written in parallel with the project's bulk-job journal (`civic_ledger/journal.py`, used by
+the parcel import); the two overlap and this one should be folded into it. One file per (chain, contract, kind, run): the first line fixes
 the plan (batch size, item count) so a resumed run cuts the same batches; then one line when a
 batch's transaction is sent and one when its receipt is seen. On restart, `unsettled()` lists
 batches whose transaction was sent but whose outcome is unknown: the caller asks the chain.
