@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-pragma solidity ^0.8.20;
+pragma solidity ^0.8.28;
 
 import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManaged.sol";
 import {IAccessManager} from "@openzeppelin/contracts/access/manager/IAccessManager.sol";
@@ -121,8 +121,8 @@ contract GrantFund is IGrantFund, AccessManaged, Pausable, ReentrancyGuard {
     // =================================================================== admin
 
     /// @inheritdoc IGrantFund
-    function setCommittee(uint32 threshold_, uint32 committeeSize_) external restricted {
-        _setCommittee(threshold_, committeeSize_);
+    function setCommittee(uint32 newThreshold, uint32 newCommitteeSize) external restricted {
+        _setCommittee(newThreshold, newCommitteeSize);
     }
 
     /// @inheritdoc IGrantFund
@@ -230,15 +230,14 @@ contract GrantFund is IGrantFund, AccessManaged, Pausable, ReentrancyGuard {
         if (count == 0 || count > MAX_MILESTONES || count != dueDates.length) {
             revert GrantFundInvalidMilestoneCount(count, dueDates.length);
         }
-        uint256 total;
+        uint256 total = 0;
         for (uint256 i = 0; i < count; ++i) {
             if (amounts[i] == 0 || dueDates[i] <= block.timestamp) revert GrantFundInvalidMilestone(i);
             total += amounts[i];
         }
         appId = _newApplication(roundId, round, proposalHash, total);
-        Milestone[] storage milestones = _milestones[appId];
         for (uint256 i = 0; i < count; ++i) {
-            milestones.push(
+            _milestones[appId].push(
                 Milestone({
                     amount: amounts[i],
                     dueDate: dueDates[i],
@@ -259,8 +258,9 @@ contract GrantFund is IGrantFund, AccessManaged, Pausable, ReentrancyGuard {
             revert GrantFundDecisionClosed(app.roundId, round.decisionDeadline);
         }
         address member = _requireVoter(app.subject);
-        Ballot storage ballot = _ballots[_applicationBallot(appId)];
-        (uint256 yes, uint256 no) = _castVote(ballot, member, support);
+        bytes32 ballotId = _applicationBallot(appId);
+        Ballot storage ballot = _ballots[ballotId];
+        (uint256 yes, uint256 no) = _castVote(ballotId, member, support);
         emit ApplicationVoted(appId, member, support, yes, no);
         if (yes >= _threshold) {
             app.status = ApplicationStatus.Approved;
@@ -322,8 +322,9 @@ contract GrantFund is IGrantFund, AccessManaged, Pausable, ReentrancyGuard {
             revert GrantFundWrongMilestoneStatus(appId, index, milestone.status);
         }
         address member = _requireVoter(app.subject);
-        Ballot storage ballot = _ballots[_milestoneBallot(appId, index, milestone.submissions)];
-        (uint256 yes, uint256 no) = _castVote(ballot, member, approve);
+        bytes32 ballotId = _milestoneBallot(appId, index, milestone.submissions);
+        Ballot storage ballot = _ballots[ballotId];
+        (uint256 yes, uint256 no) = _castVote(ballotId, member, approve);
         emit MilestoneVoted(appId, index, member, approve, yes, no);
         if (yes >= _threshold) {
             milestone.status = MilestoneStatus.Approved;
@@ -387,15 +388,15 @@ contract GrantFund is IGrantFund, AccessManaged, Pausable, ReentrancyGuard {
         (Application storage app, Award storage grant) = _activeAward(appId);
         if (reasonHash == bytes32(0)) revert GrantFundZeroHash();
         address member = _requireVoter(app.subject);
-        Ballot storage ballot = _ballots[_clawbackBallot(appId)];
-        (uint256 yes,) = _castVote(ballot, member, true);
+        bytes32 ballotId = _clawbackBallot(appId);
+        (uint256 yes,) = _castVote(ballotId, member, true);
         emit ClawbackVoted(appId, member, reasonHash, yes);
         if (yes >= _threshold) {
             uint256 unpaid = app.amount - grant.paid - grant.released;
             grant.status = AwardStatus.ClawedBack;
             grant.released += unpaid;
             _rounds[app.roundId].committed -= unpaid;
-            emit AwardClawedBack(appId, member, unpaid, ballot.approvals);
+            emit AwardClawedBack(appId, member, unpaid, _ballots[ballotId].approvals);
         }
     }
 
@@ -621,7 +622,7 @@ contract GrantFund is IGrantFund, AccessManaged, Pausable, ReentrancyGuard {
 
         appId = ++_applicationCount;
         _hasApplied[roundId][subject] = true;
-        ids.push(appId);
+        _roundApplications[roundId].push(appId);
         Application storage app = _applications[appId];
         app.roundId = roundId;
         app.subject = subject;
@@ -690,17 +691,17 @@ contract GrantFund is IGrantFund, AccessManaged, Pausable, ReentrancyGuard {
 
     /// @dev Records `member`'s vote; reverts on a second vote on the same ballot. Both lists are
     /// bounded by MAX_COMMITTEE_SIZE (see {Ballot}), so the scan is bounded.
-    function _castVote(Ballot storage ballot, address member, bool support) private returns (uint256, uint256) {
-        address[] storage approvals = ballot.approvals;
-        address[] storage rejections = ballot.rejections;
+    function _castVote(bytes32 ballotId, address member, bool support) private returns (uint256, uint256) {
+        address[] storage approvals = _ballots[ballotId].approvals;
+        address[] storage rejections = _ballots[ballotId].rejections;
         for (uint256 i = 0; i < approvals.length; ++i) {
             if (approvals[i] == member) revert GrantFundAlreadyVoted(member);
         }
         for (uint256 i = 0; i < rejections.length; ++i) {
             if (rejections[i] == member) revert GrantFundAlreadyVoted(member);
         }
-        if (support) approvals.push(member);
-        else rejections.push(member);
+        if (support) _ballots[ballotId].approvals.push(member);
+        else _ballots[ballotId].rejections.push(member);
         return (approvals.length, rejections.length);
     }
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-pragma solidity ^0.8.20;
+pragma solidity ^0.8.28;
 
 /// @title IGrantFund
 /// @notice The city's grant fund: rounds of rent subsidies, research subsidies and project grants
@@ -297,7 +297,7 @@ interface IGrantFund {
     // ------------------------------------------------------------------ admin (restricted)
 
     /// @notice Sets the committee's vote threshold M and its declared size N (2 <= M <= N).
-    function setCommittee(uint32 threshold, uint32 committeeSize) external;
+    function setCommittee(uint32 newThreshold, uint32 newCommitteeSize) external;
 
     /// @notice Sets the wallet that receives unspent budgets of closed rounds.
     function setTreasury(address newTreasury) external;

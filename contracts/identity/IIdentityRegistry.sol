@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-pragma solidity ^0.8.20;
+pragma solidity ^0.8.28;
 
 /// @title IIdentityRegistry
 /// @notice What other city contracts read from the identity registry. Subjects are salted

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-pragma solidity ^0.8.20;
+pragma solidity ^0.8.28;
 
 import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManaged.sol";
 import {IAccessManager} from "@openzeppelin/contracts/access/manager/IAccessManager.sol";
@@ -682,7 +682,7 @@ contract RecordRegistry is IRecordRegistry, AccessManaged, EIP712, Nonces {
             }
             if (live.length >= MAX_LIVE_RECORDS) revert RecordTooManyLive(subject, schemaId);
         }
-        live.push(recordId);
+        _live[subject][schemaId].push(recordId);
         if (effectiveExpiry > _validUntil[subject][schemaId]) _validUntil[subject][schemaId] = effectiveExpiry;
     }
 

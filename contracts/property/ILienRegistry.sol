@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-pragma solidity ^0.8.20;
+pragma solidity ^0.8.28;
 
 /// @title ILienRegistry
 /// @notice What the title registry asks the lien registry before and when a title moves.

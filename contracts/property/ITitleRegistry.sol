@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-pragma solidity ^0.8.20;
+pragma solidity ^0.8.28;
 
 /// @title ITitleRegistry
 /// @notice What the lien registry and the property-tax module read from the title registry.

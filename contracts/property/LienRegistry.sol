@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-pragma solidity ^0.8.20;
+pragma solidity ^0.8.28;
 
 import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManaged.sol";
 import {IIdentityRegistry} from "../identity/IIdentityRegistry.sol";
@@ -278,7 +278,7 @@ contract LienRegistry is AccessManaged, ILienRegistry {
         uint256[] storage active = _activeLiens[lien.parcelId];
         if (active.length >= MAX_LIENS_PER_PARCEL) revert LienTooManyLiens(lien.parcelId);
         lien.state = LienState.Active;
-        active.push(lienId);
+        _activeLiens[lien.parcelId].push(lienId);
     }
 
     function _release(uint256 lienId, Lien storage lien) private {

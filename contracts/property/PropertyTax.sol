@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-pragma solidity ^0.8.20;
+pragma solidity ^0.8.28;
 
 import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManaged.sol";
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
@@ -110,7 +110,7 @@ contract PropertyTax is AccessManaged, ReentrancyGuard, IPropertyTax {
         a.amount = amount;
         a.dueDate = dueDate;
         a.state = AssessmentState.Open;
-        open.push(year);
+        _openYears[parcelId].push(year);
         uint64 earliest = _earliestDue[parcelId];
         if (earliest == 0 || dueDate < earliest) _earliestDue[parcelId] = dueDate;
         emit TaxAssessed(parcelId, year, _msgSender(), amount, dueDate);
@@ -119,7 +119,8 @@ contract PropertyTax is AccessManaged, ReentrancyGuard, IPropertyTax {
     /// @notice Pays `parcelId`'s `year` assessment in full from the caller's tokens (needs an
     /// allowance for this contract) to the treasury. Anyone may pay for a parcel.
     function pay(uint256 parcelId, uint16 year) external nonReentrant {
-        _pay(parcelId, year);
+        uint256 amount = _settle(parcelId, year);
+        _token.safeTransferFrom(_msgSender(), _treasury, amount);
     }
 
     /// @notice `pay` with an EIP-2612 permit of the caller for this contract, in one transaction.
@@ -128,9 +129,9 @@ contract PropertyTax is AccessManaged, ReentrancyGuard, IPropertyTax {
         external
         nonReentrant
     {
-        uint256 amount = _assessments[parcelId][year].amount;
+        uint256 amount = _settle(parcelId, year);
         try IERC20Permit(address(_token)).permit(_msgSender(), address(this), amount, deadline, v, r, s) {} catch {}
-        _pay(parcelId, year);
+        _token.safeTransferFrom(_msgSender(), _treasury, amount);
     }
 
     /// @notice Voids an unpaid assessment (successful appeal, assessment error). Tax assessor only.
@@ -200,27 +201,28 @@ contract PropertyTax is AccessManaged, ReentrancyGuard, IPropertyTax {
 
     // ------------------------------------------------------------------ internals
 
-    function _pay(uint256 parcelId, uint16 year) private {
+    /// @dev Marks the assessment paid and logs it; the caller then moves `amount` to the treasury
+    /// (checks-effects-interactions: no state is written after the token calls).
+    function _settle(uint256 parcelId, uint16 year) private returns (uint256 amount) {
         Assessment storage a = _assessments[parcelId][year];
         if (a.state != AssessmentState.Open) revert TaxNotOpen(parcelId, year);
-        uint256 amount = a.amount;
+        amount = a.amount;
         a.state = AssessmentState.Paid;
         a.settledAt = uint64(block.timestamp);
         _close(parcelId, year);
         emit TaxPaid(parcelId, year, _msgSender(), _titles.ownerIdentityOf(parcelId), amount, _treasury);
-        _token.safeTransferFrom(_msgSender(), _treasury, amount);
     }
 
     /// @dev Removes `year` from the open list and recomputes the earliest due date (<= 32 items).
     function _close(uint256 parcelId, uint16 year) private {
         uint16[] storage open = _openYears[parcelId];
         uint256 n = open.length;
-        uint64 earliest;
+        uint64 earliest = 0;
         for (uint256 i = 0; i < n;) {
             uint16 y = open[i];
             if (y == year) {
-                open[i] = open[n - 1];
-                open.pop();
+                _openYears[parcelId][i] = open[n - 1];
+                _openYears[parcelId].pop();
                 --n;
                 continue; // re-examine the element swapped into slot i
             }

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-pragma solidity ^0.8.20;
+pragma solidity ^0.8.28;
 
 import {ERC721} from "@openzeppelin/contracts/token/ERC721/ERC721.sol";
 import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManaged.sol";
@@ -245,8 +245,8 @@ contract TitleRegistry is ERC721, AccessManaged, Pausable, ITitleRegistry {
         uint256 n = parcels.length;
         if (n == 0 || n > MAX_BATCH) revert TitleBadBatchSize(n, 1, MAX_BATCH);
         if (owners.length != n) revert TitleLengthMismatch();
-        bytes32 lastOwner;
-        address holder;
+        bytes32 lastOwner = bytes32(0);
+        address holder = address(0);
         for (uint256 i = 0; i < n; ++i) {
             // Imports list parcels by owner: skip the identity lookup when it repeats.
             if (i == 0 || owners[i] != lastOwner) {
@@ -356,7 +356,7 @@ contract TitleRegistry is ERC721, AccessManaged, Pausable, ITitleRegistry {
         if (n < 2 || n > MAX_PIECES) revert TitleBadBatchSize(n, 2, MAX_PIECES);
         _requireUnencumbered(parentId);
         Parcel storage parent = _parcels[parentId];
-        uint256 total;
+        uint256 total = 0;
         for (uint256 i = 0; i < n; ++i) {
             total += children[i].area;
         }
@@ -382,7 +382,7 @@ contract TitleRegistry is ERC721, AccessManaged, Pausable, ITitleRegistry {
         uint256 n = parentIds.length;
         if (n < 2 || n > MAX_PIECES) revert TitleBadBatchSize(n, 2, MAX_PIECES);
         bytes32 owner = _currentOwner(parentIds[0]);
-        uint256 total;
+        uint256 total = 0;
         for (uint256 i = 0; i < n; ++i) {
             uint256 parentId = parentIds[i];
             _requireUnencumbered(parentId);
