@@ -41,7 +41,7 @@ CONTRACTS = (
             "createRound(string,uint8,uint256,uint256,uint64,uint64,uint64)": "FUND_MANAGER",
             "closeRound(uint256)": "FUND_MANAGER",
             "pause()": "GUARDIAN",
-            "unpause()": "GUARDIAN",
+            "unpause()": "ADMIN",  # the guardian stops; only the admin (multisig) resumes
             "setCommittee(uint32,uint32)": "ADMIN",
             "setTreasury(address)": "ADMIN",
         },

@@ -298,7 +298,9 @@ contract GrantFund is IGrantFund, AccessManaged, Pausable, ReentrancyGuard {
         (Application storage app,) = _activeAward(appId);
         Milestone storage milestone = _milestone(appId, index);
         // Allo #685: the caller must be the grantee itself (its current controller), nobody else.
-        if (_identity.controllerOf(app.subject) != _msgSender()) revert GrantFundNotGrantee(_msgSender(), app.subject);
+        if (_identity.activeControllerOf(app.subject) != _msgSender()) {
+            revert GrantFundNotGrantee(_msgSender(), app.subject);
+        }
         if (evidenceHash == bytes32(0)) revert GrantFundZeroHash();
         MilestoneStatus status = milestone.status;
         if (status != MilestoneStatus.Pending && status != MilestoneStatus.Rejected) {

@@ -279,7 +279,7 @@ interface IGrantFund {
     error GrantFundConflictOfInterest(address member, bytes32 subject);
     /// @notice The award is not active.
     error GrantFundAwardNotActive(uint256 appId, AwardStatus status);
-    /// @notice Only the grantee's current controller may submit its milestones.
+    /// @notice Only the grantee's current controller, while the grantee is active, may submit its milestones.
     error GrantFundNotGrantee(address account, bytes32 subject);
     /// @notice The award pays by milestones, not monthly (or the reverse).
     error GrantFundWrongAwardKind(uint256 appId, RoundKind kind);

@@ -24,6 +24,11 @@ interface IIdentityRegistry {
     /// @notice The wallet currently controlling `subject` (zero if unknown).
     function controllerOf(bytes32 subject) external view returns (address);
 
+    /// @notice The wallet controlling `subject` while it is Active; zero when it is unknown,
+    /// suspended or closed. Use it for every "the subject itself acts" check: a suspended
+    /// identity (e.g. a reported stolen key) can then do nothing until reinstated or recovered.
+    function activeControllerOf(bytes32 subject) external view returns (address);
+
     /// @notice The identity controlled by `controller` (zero if none).
     function subjectOf(address controller) external view returns (bytes32);
 

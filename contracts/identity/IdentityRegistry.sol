@@ -250,6 +250,12 @@ contract IdentityRegistry is IIdentityRegistry, AccessManaged {
     }
 
     /// @inheritdoc IIdentityRegistry
+    function activeControllerOf(bytes32 subject) external view returns (address) {
+        Identity storage identity = _identities[subject];
+        return identity.status == Status.Active ? identity.controller : address(0);
+    }
+
+    /// @inheritdoc IIdentityRegistry
     function subjectOf(address controller) external view returns (bytes32) {
         return _subjects[controller];
     }

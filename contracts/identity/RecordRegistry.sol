@@ -223,7 +223,7 @@ contract RecordRegistry is IRecordRegistry, AccessManaged, EIP712, Nonces {
     error RecordPageTooLarge(uint256 limit);
     /// @notice Only adverse records can be disputed.
     error RecordNotAdverse(bytes32 recordId);
-    /// @notice Only the current controller of the record's subject may dispute it.
+    /// @notice Only the current controller of the record's subject (active or not) may dispute it.
     error RecordNotSubjectController(address account);
     /// @notice The record has expired.
     error RecordExpired(bytes32 recordId);
@@ -406,6 +406,8 @@ contract RecordRegistry is IRecordRegistry, AccessManaged, EIP712, Nonces {
         if (record.expiresAt != 0 && block.timestamp >= record.expiresAt) revert RecordExpired(recordId);
         if (record.dispute != DisputeStatus.None) revert RecordAlreadyDisputed(recordId, record.dispute);
         bytes32 subject = record.subject;
+        // Due process: a suspended or closed subject keeps the right to dispute (controllerOf, not
+        // activeControllerOf); the record only stops counting until the arbiter rules.
         if (caller != _identities.controllerOf(subject)) revert RecordNotSubjectController(caller);
         if (evidenceHash == bytes32(0)) revert RecordMissingEvidence();
 

@@ -85,7 +85,7 @@ contract LienRegistry is AccessManaged, ILienRegistry {
 
     /// @notice The lien is not in the state this step needs (state 1 proposed, 2 active, 3 released, 4 withdrawn).
     error LienWrongState(uint256 lienId, LienState state);
-    /// @notice This account may not do this: the lender proposes, the owner consents, the holder releases and answers sales.
+    /// @notice This account may not do this: the lender proposes, the owner consents, the holder releases and answers sales (each an active identity's controller).
     error LienUnauthorized(uint256 lienId, address caller);
     /// @notice The parcel is not registered, or was retired by a split or merge.
     error LienParcelNotActive(uint256 parcelId);
@@ -141,8 +141,8 @@ contract LienRegistry is AccessManaged, ILienRegistry {
         if (lien.state != LienState.Proposed) revert LienWrongState(lienId, lien.state);
         address caller = _msgSender();
         if (
-            caller != _identities.controllerOf(lien.holder)
-                && caller != _identities.controllerOf(_titles.ownerIdentityOf(lien.parcelId))
+            caller != _identities.activeControllerOf(lien.holder)
+                && caller != _identities.activeControllerOf(_titles.ownerIdentityOf(lien.parcelId))
         ) revert LienUnauthorized(lienId, caller);
         lien.state = LienState.Withdrawn;
         emit LienWithdrawn(lienId, lien.parcelId, caller);
@@ -169,7 +169,7 @@ contract LienRegistry is AccessManaged, ILienRegistry {
     function releaseLien(uint256 lienId) external {
         Lien storage lien = _liens[lienId];
         if (lien.state != LienState.Active) revert LienWrongState(lienId, lien.state);
-        if (_identities.controllerOf(lien.holder) != _msgSender()) revert LienUnauthorized(lienId, _msgSender());
+        if (_identities.activeControllerOf(lien.holder) != _msgSender()) revert LienUnauthorized(lienId, _msgSender());
         _release(lienId, lien);
         emit LienReleased(lienId, lien.parcelId, _msgSender(), bytes32(0), 0);
     }
@@ -297,7 +297,7 @@ contract LienRegistry is AccessManaged, ILienRegistry {
     function _setSaleConsent(uint256 lienId, uint256 saleId, SaleConsent consent) private {
         Lien storage lien = _liens[lienId];
         if (lien.state != LienState.Active) revert LienWrongState(lienId, lien.state);
-        if (_identities.controllerOf(lien.holder) != _msgSender()) revert LienUnauthorized(lienId, _msgSender());
+        if (_identities.activeControllerOf(lien.holder) != _msgSender()) revert LienUnauthorized(lienId, _msgSender());
         if (_titles.saleParcelOf(saleId) != lien.parcelId || !_titles.isSaleOpen(saleId)) {
             revert LienSaleMismatch(lienId, saleId);
         }
@@ -311,8 +311,7 @@ contract LienRegistry is AccessManaged, ILienRegistry {
     }
 
     function _activeController(bytes32 subject) private view returns (address controller) {
-        if (!_identities.isActive(subject)) revert LienIdentityNotActive(subject);
-        controller = _identities.controllerOf(subject);
+        controller = _identities.activeControllerOf(subject);
         if (controller == address(0)) revert LienIdentityNotActive(subject);
     }
 }

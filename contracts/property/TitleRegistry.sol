@@ -168,7 +168,7 @@ contract TitleRegistry is ERC721, AccessManaged, Pausable, ITitleRegistry {
     error TitleIdentityNotActive(bytes32 subject);
     /// @notice Only the wallet controlling the owner identity may do this.
     error TitleNotOwnerController(uint256 parcelId, address caller);
-    /// @notice Only the buyer (to accept) or a party of the sale (to cancel) may do this.
+    /// @notice Only the buyer (to accept) or a party of the sale (to cancel), as an active identity's controller, may do this.
     error TitleNotSaleParty(uint256 saleId, address caller);
     /// @notice The sale is not in the state this step needs (state 1 proposed, 2 accepted, 3 completed, 4 cancelled, 5 rejected).
     error TitleSaleWrongState(uint256 saleId, SaleState state);
@@ -304,7 +304,7 @@ contract TitleRegistry is ERC721, AccessManaged, Pausable, ITitleRegistry {
             revert TitleSaleWrongState(saleId, sale.state);
         }
         address caller = _msgSender();
-        if (caller != _identities.controllerOf(sale.seller) && caller != _identities.controllerOf(sale.buyer)) {
+        if (caller != _identities.activeControllerOf(sale.seller) && caller != _identities.activeControllerOf(sale.buyer)) {
             revert TitleNotSaleParty(saleId, caller);
         }
         sale.state = SaleState.Cancelled;
@@ -588,8 +588,7 @@ contract TitleRegistry is ERC721, AccessManaged, Pausable, ITitleRegistry {
 
     /// @dev The controller of `subject`, which must be an active identity with a controller.
     function _activeController(bytes32 subject) private view returns (address controller) {
-        if (!_identities.isActive(subject)) revert TitleIdentityNotActive(subject);
-        controller = _identities.controllerOf(subject);
+        controller = _identities.activeControllerOf(subject);
         if (controller == address(0)) revert TitleIdentityNotActive(subject);
     }
 

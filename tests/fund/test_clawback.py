@@ -68,7 +68,7 @@ def test_nothing_is_paid_after_a_clawback(world: FundWorld, grant: tuple[int, in
     world.approve_milestone(app_id, 1)  # approved while paused: payment deferred
     assert world.gf.getMilestone(app_id, 1).status == MS_APPROVED
     claw(world, app_id)  # clawback works while paused (it moves no tokens)
-    world.gf.unpause(sender=world.guardian)
+    world.gf.unpause(sender=world.agency["deployer"])
     with reverts("GrantFundAwardNotActive", status=AWARD_CLAWED_BACK):
         world.gf.payMilestone(app_id, 1, sender=outsider)
     with reverts("GrantFundAwardNotActive"):

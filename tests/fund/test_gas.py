@@ -107,7 +107,7 @@ def test_gas_per_step(world: FundWorld) -> None:
     record("pause")
     fund_client.vote_milestone(gf, m1, grant_b, 1, True, transact=recording)
     fund_client.vote_milestone(gf, m2, grant_b, 1, True, transact=recording)  # deferred: paused
-    gf.unpause(sender=world.guardian)
+    gf.unpause(sender=world.agency["deployer"])
     fund_client.pay_milestone(gf, world.outsider, grant_b, 1, transact=recording)
     record("payMilestone (deferred)")
 

@@ -92,6 +92,18 @@ def test_grantee_is_the_current_controller(world: FundWorld, grant: int) -> None
     assert world.balance(spare) - before == 100 * UNIT  # paid to the current controller
 
 
+def test_suspended_grantee_cannot_submit(world: FundWorld, grant: int) -> None:
+    """A suspended enterprise's wallet (e.g. a reported stolen key) cannot act for it."""
+    ent = world.enterprises["ent_a"]
+    office = world.agency["identity_office"]
+    world.identities.setStatus(ent.subject, 2, h("stolen key"), sender=office)
+    with reverts("GrantFundNotGrantee", account=ent.account.address):
+        world.gf.submitMilestone(grant, 0, h("r"), sender=ent.account)
+    world.identities.setStatus(ent.subject, 1, h("reinstated"), sender=office)
+    world.gf.submitMilestone(grant, 0, h("r"), sender=ent.account)
+    assert world.gf.getMilestone(grant, 0).status != MS_PENDING
+
+
 def test_rejected_evidence_cannot_be_resubmitted_unchanged(world: FundWorld, grant: int):
     submit(world, grant, 0, "draft")
     m1, m2, m3 = world.committee
@@ -164,7 +176,7 @@ def test_pause_defers_payment_until_unpaused(world: FundWorld, grant: int, outsi
     assert world.balance(world.gf) == before
     with reverts("EnforcedPause"):
         world.gf.payMilestone(grant, 0, sender=outsider)
-    world.gf.unpause(sender=world.guardian)
+    world.gf.unpause(sender=world.agency["deployer"])
     receipt = world.gf.payMilestone(grant, 0, sender=outsider)
     (paid,) = world.gf.MilestonePaid.from_receipt(receipt)
     assert paid.operator == outsider.address and paid.amount == 100 * UNIT

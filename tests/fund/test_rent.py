@@ -139,7 +139,7 @@ def test_pause_stops_rent(world: FundWorld, rent: tuple[int, int], outsider: Any
     world.gf.pause(sender=world.guardian)
     with reverts("EnforcedPause"):
         world.gf.payRent(app_id, sender=outsider)
-    world.gf.unpause(sender=world.guardian)
+    world.gf.unpause(sender=world.agency["deployer"])
     world.gf.payRent(app_id, sender=outsider)
     assert world.gf.getAward(app_id).status == AWARD_ACTIVE
 

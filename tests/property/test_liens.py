@@ -256,3 +256,42 @@ def test_on_sale_closed_only_from_title_registry(liens, parties, mortgaged, outs
     for caller in (outsider, registrar):
         with ape.reverts(liens.LienOnlyTitleRegistry):
             liens.onSaleClosed(pid, 1, sender=caller)
+
+
+def test_suspended_holder_cannot_act_on_its_liens(
+    titles, liens, identities, agency, parties, mortgaged
+):
+    """Suspension answers a reported stolen key: whoever holds the lender's key must not be able
+    to release the lien or wave it through a sale until the identity office reinstates it."""
+    pid, lien_id = mortgaged
+    bank = parties["bank"]
+    sale = _accepted_sale(titles, parties, pid)
+    office = agency["identity_office"]
+    identities.setStatus(bank.subject, 2, keccak(text="stolen key"), sender=office)
+    with ape.reverts(liens.LienUnauthorized):
+        liens.releaseLien(lien_id, sender=bank.account)
+    with ape.reverts(liens.LienUnauthorized):
+        liens.consentToSale(lien_id, sale, True, sender=bank.account)
+    with ape.reverts(liens.LienUnauthorized):
+        liens.withdrawSaleConsent(lien_id, sale, sender=bank.account)
+    assert liens.lienOf(lien_id).state == ACTIVE
+    identities.setStatus(bank.subject, 1, keccak(text="key rotated"), sender=office)
+    liens.releaseLien(lien_id, sender=bank.account)
+    assert liens.lienOf(lien_id).state == RELEASED
+
+
+def test_suspended_party_cannot_withdraw_a_proposed_lien(
+    liens, identities, agency, parties, new_parcel
+):
+    alice, bank = parties["alice"], parties["bank"]
+    pid = new_parcel(alice)
+    liens.proposeLien(pid, bank.subject, 1, LOAN, sender=bank.account)
+    lien_id = liens.lienCount()
+    office = agency["identity_office"]
+    for party in (bank, alice):
+        identities.setStatus(party.subject, 2, keccak(text="stolen key"), sender=office)
+        with ape.reverts(liens.LienUnauthorized):
+            liens.withdrawLien(lien_id, sender=party.account)
+        identities.setStatus(party.subject, 1, keccak(text="reinstated"), sender=office)
+    liens.withdrawLien(lien_id, sender=alice.account)
+    assert liens.lienOf(lien_id).state == WITHDRAWN

@@ -484,3 +484,16 @@ def test_unwired_registry_fails_closed(project, suite, agency, parties):
 def test_gas_single_register_is_bounded(titles, registrar, parties):
     receipt = titles.register(parties["alice"].subject, parcel_data(), sender=registrar)
     assert receipt.gas_used < 350_000
+
+
+@pytest.mark.parametrize("who", ["alice", "bob"])
+def test_suspended_party_cannot_cancel(titles, parties, sale_ready, identities, agency, who):
+    """A suspended identity's wallet (e.g. a reported stolen key) cannot act for it."""
+    _, sale = sale_ready
+    office = agency["identity_office"]
+    identities.setStatus(parties[who].subject, 2, keccak(text="stolen key"), sender=office)
+    with ape.reverts(titles.TitleNotSaleParty):
+        titles.cancelSale(sale, sender=parties[who].account)
+    identities.setStatus(parties[who].subject, 1, keccak(text="reinstated"), sender=office)
+    titles.cancelSale(sale, sender=parties[who].account)
+    assert titles.saleOf(sale).state == CANCELLED
