@@ -218,9 +218,12 @@ class GasBench:
                      "EAS.attest", attest_receipts, True,
                      "same content: EAS data = abi.encode(subject, evidenceHash, evidenceURI, "
                      "year, compliant), recipient = the subject's wallet, same expiry, revocable. "
-                     "Ours also checks the issuer's role (AccessManager) and the subject's status "
-                     "(IdentityRegistry) and keeps the per-(subject, schema) live set and "
-                     "validUntil summary that meetsPolicy reads in O(1), plus a per-subject index"),
+                     "EAS stores the encoded data; ours stores the record's fields with a hash of "
+                     "the URI and data, which go in the RecordIssued event (readers and the CLI "
+                     "take them from there and check the hash). Ours also checks the issuer's role "
+                     "(AccessManager) and the subject's status (IdentityRegistry) and keeps the "
+                     "per-(subject, schema) live set and validUntil summary that meetsPolicy reads "
+                     "in O(1)"),
             self.row("record revoke", "RecordRegistry.revoke", revoke_receipts,
                      "EAS.revoke", eas_revokes, True,
                      "ours also re-checks the issuer role, drops the record from the live set, "

@@ -574,6 +574,55 @@ def resolve_schema(registry: Any, name_or_id: str | int) -> int:
     return schema_id
 
 
+# RecordIssued(bytes32 indexed recordId, bytes32 indexed subject, uint64 schemaId, address issuer,
+#   bytes32 evidenceHash, uint64 expiresAt, bytes32 supersedes, address indexed operator,
+#   string evidenceURI, bytes data): the registry stores only a hash of the URI and data.
+RECORD_ISSUED_TOPIC = keccak(
+    text="RecordIssued(bytes32,bytes32,uint64,address,bytes32,uint64,bytes32,address,string,bytes)"
+)
+_RECORD_ISSUED_DATA = ["uint64", "address", "bytes32", "uint64", "bytes32", "string", "bytes"]
+
+
+def content_hash(evidence_uri: str, data: bytes) -> bytes:
+    """What `RecordRegistry` stores for an issuance's URI and data (zero when both are empty)."""
+    if not evidence_uri and not data:
+        return ZERO32
+    return keccak(abi_encode(["string", "bytes"], [evidence_uri, bytes(data)]))
+
+
+def _issued_logs(
+    registry: Any, *, record_id: bytes | None = None, subject: bytes | None = None
+) -> list[Any]:
+    """`RecordIssued` logs of `registry`, oldest first, by record id and/or subject topic (one
+    `eth_getLogs` call: nodes answer topic filters from their bloom index)."""
+    from ape import chain
+
+    topics: list[Any] = [
+        "0x" + RECORD_ISSUED_TOPIC.hex(),
+        "0x" + record_id.hex() if record_id else None,
+        "0x" + subject.hex() if subject else None,
+    ]
+    logs = chain.provider.web3.eth.get_logs(
+        {"address": registry.address, "topics": topics, "fromBlock": 0, "toBlock": "latest"}
+    )
+    return sorted(logs, key=lambda log: (log["blockNumber"], log["logIndex"]))
+
+
+def issued_content(registry: Any, record_id: bytes | str) -> tuple[str, bytes]:
+    """(evidence URI, data) of a record, read from its `RecordIssued` event and checked against
+    the content hash the registry stores."""
+    rid = to_bytes32(record_id)
+    logs = _issued_logs(registry, record_id=rid)
+    if not logs:
+        raise LookupError(f"no RecordIssued event for record 0x{rid.hex()}")
+    values = abi_decode(_RECORD_ISSUED_DATA, bytes(logs[-1]["data"]))
+    uri, data = str(values[5]), bytes(values[6])
+    stored = bytes(registry.getRecord(rid).contentHash)
+    if content_hash(uri, data) != stored:
+        raise ValueError(f"record 0x{rid.hex()}: logged URI/data do not match its content hash")
+    return uri, data
+
+
 def get_record(registry: Any, record_id: bytes | str) -> RecordView:
     rid = to_bytes32(record_id)
     r = registry.getRecord(rid)
@@ -581,8 +630,9 @@ def get_record(registry: Any, record_id: bytes | str) -> RecordView:
         raise LookupError(f"record 0x{rid.hex()} does not exist")
     schema = get_schema(registry, int(r.schemaId))
     d = registry.getDispute(rid)
+    evidence_uri, data = issued_content(registry, rid)
     try:
-        fields = decode_data(schema.field_layout, bytes(r.data))
+        fields = decode_data(schema.field_layout, data)
     except Exception:  # data that does not match the layout is shown raw only
         fields = {}
     return RecordView(
@@ -594,8 +644,8 @@ def get_record(registry: Any, record_id: bytes | str) -> RecordView:
         expires_at=int(r.expiresAt),
         revoked_at=int(r.revokedAt),
         evidence_hash=bytes(r.evidenceHash),
-        evidence_uri=r.evidenceURI,
-        data=bytes(r.data),
+        evidence_uri=evidence_uri,
+        data=data,
         supersedes=bytes(r.supersedes),
         superseded_by=bytes(r.supersededBy),
         dispute=DisputeView(
@@ -612,13 +662,10 @@ def get_record(registry: Any, record_id: bytes | str) -> RecordView:
     )
 
 
-def records_of(registry: Any, subject: bytes, *, page_size: int = 100) -> list[bytes]:
-    """Every record id of `subject`, in issue order (reads page by page)."""
-    total = int(registry.recordCountOf(to_bytes32(subject)))
-    ids: list[bytes] = []
-    for offset in range(0, total, page_size):
-        ids.extend(bytes(x) for x in registry.recordsOf(to_bytes32(subject), offset, page_size))
-    return ids
+def records_of(registry: Any, subject: bytes) -> list[bytes]:
+    """Every record id ever issued about `subject`, in issue order (from the `RecordIssued`
+    events: the registry keeps no per-subject list, only the live set per schema)."""
+    return [bytes(log["topics"][1]) for log in _issued_logs(registry, subject=to_bytes32(subject))]
 
 
 @dataclass(frozen=True)

@@ -82,8 +82,9 @@ contract RecordRegistry is IRecordRegistry, AccessManaged, EIP712, Nonces {
         bytes32 evidenceHash;
         bytes32 supersedes;
         bytes32 supersededBy;
-        string evidenceURI;
-        bytes data;
+        /// keccak256(abi.encode(evidenceURI, data)) of the issuance, zero when both were empty.
+        /// The URI and data themselves are in the `RecordIssued` event (see `contentHash`).
+        bytes32 contentHash;
     }
 
     /// @notice A dispute raised by a subject's controller.
@@ -111,8 +112,6 @@ contract RecordRegistry is IRecordRegistry, AccessManaged, EIP712, Nonces {
     uint256 public constant MAX_LIVE_RECORDS = 8;
     /// @notice Most required and, separately, most disqualifying schemas per policy.
     uint256 public constant MAX_POLICY_SCHEMAS = 8;
-    /// @notice Largest page of `recordsOf`.
-    uint256 public constant MAX_PAGE_SIZE = 100;
     /// @notice Longest record data, in bytes.
     uint256 public constant MAX_DATA_LENGTH = 1024;
     /// @notice Longest evidence URI, revocation reason or schema name / layout, in bytes.
@@ -136,7 +135,6 @@ contract RecordRegistry is IRecordRegistry, AccessManaged, EIP712, Nonces {
 
     mapping(bytes32 recordId => Record) private _records;
     mapping(bytes32 recordId => Dispute) private _disputes;
-    mapping(bytes32 subject => bytes32[] recordIds) private _subjectRecords;
     mapping(bytes32 subject => mapping(uint64 schemaId => bytes32[] recordIds)) private _live;
     mapping(bytes32 subject => mapping(uint64 schemaId => uint64 validUntil)) private _validUntil;
     uint256 private _recordCount;
@@ -161,7 +159,8 @@ contract RecordRegistry is IRecordRegistry, AccessManaged, EIP712, Nonces {
         uint256 indexed policyId, string name, uint64[] required, uint64[] disqualifying, address indexed operator
     );
     /// @notice `issuer` issued record `recordId` about `subject`; `operator` sent the transaction
-    /// (the relayer, for signed issuance).
+    /// (the relayer, for signed issuance). `evidenceURI` and `data` are not stored: the record
+    /// keeps their `contentHash`, and this event is where readers (and indexers) find them.
     event RecordIssued(
         bytes32 indexed recordId,
         bytes32 indexed subject,
@@ -170,7 +169,9 @@ contract RecordRegistry is IRecordRegistry, AccessManaged, EIP712, Nonces {
         bytes32 evidenceHash,
         uint64 expiresAt,
         bytes32 supersedes,
-        address indexed operator
+        address indexed operator,
+        string evidenceURI,
+        bytes data
     );
     /// @notice Record `recordId` was revoked by `operator` ("overturned" for arbiter decisions,
     /// "superseded" when replaced by a newer record).
@@ -219,8 +220,6 @@ contract RecordRegistry is IRecordRegistry, AccessManaged, EIP712, Nonces {
     error RecordTooManyLive(bytes32 subject, uint64 schemaId);
     /// @notice A batch must hold between 1 and max items.
     error RecordInvalidBatchSize(uint256 size, uint256 max);
-    /// @notice A page holds at most 100 records.
-    error RecordPageTooLarge(uint256 limit);
     /// @notice Only adverse records can be disputed.
     error RecordNotAdverse(bytes32 recordId);
     /// @notice Only the current controller of the record's subject (active or not) may dispute it.
@@ -527,23 +526,10 @@ contract RecordRegistry is IRecordRegistry, AccessManaged, EIP712, Nonces {
         return _policies[policyId];
     }
 
-    /// @notice Number of records ever issued about `subject`.
-    function recordCountOf(bytes32 subject) external view returns (uint256) {
-        return _subjectRecords[subject].length;
-    }
-
-    /// @notice Ids of `subject`'s records in issue order, `limit` (<= MAX_PAGE_SIZE) from
-    /// `offset`; shorter (or empty) past the end.
-    function recordsOf(bytes32 subject, uint256 offset, uint256 limit) external view returns (bytes32[] memory page) {
-        if (limit > MAX_PAGE_SIZE) revert RecordPageTooLarge(limit);
-        bytes32[] storage all = _subjectRecords[subject];
-        uint256 total = all.length;
-        if (offset >= total) return new bytes32[](0);
-        uint256 end = offset + limit > total ? total : offset + limit;
-        page = new bytes32[](end - offset);
-        for (uint256 i = offset; i < end; ++i) {
-            page[i - offset] = all[i];
-        }
+    /// @notice The content hash `getRecord(..).contentHash` commits to: the issuance's evidence
+    /// URI and data, which are logged in `RecordIssued` rather than stored.
+    function contentHash(string calldata evidenceURI, bytes calldata data) external pure returns (bytes32) {
+        return _contentHash(evidenceURI, data);
     }
 
     /// @notice Number of records ever issued.
@@ -578,7 +564,16 @@ contract RecordRegistry is IRecordRegistry, AccessManaged, EIP712, Nonces {
         if (input.supersedes != bytes32(0)) _supersede(input, recordId, operator);
         _store(recordId, input, issuer, expiresAt);
         emit RecordIssued(
-            recordId, input.subject, input.schemaId, issuer, input.evidenceHash, expiresAt, input.supersedes, operator
+            recordId,
+            input.subject,
+            input.schemaId,
+            issuer,
+            input.evidenceHash,
+            expiresAt,
+            input.supersedes,
+            operator,
+            input.evidenceURI,
+            input.data
         );
     }
 
@@ -607,6 +602,12 @@ contract RecordRegistry is IRecordRegistry, AccessManaged, EIP712, Nonces {
         _revoke(oldId, old, _SUPERSEDED, operator);
     }
 
+    /// @dev Zero for an issuance without URI and data (nothing to commit to, no slot written).
+    function _contentHash(string calldata evidenceURI, bytes calldata data) private pure returns (bytes32) {
+        if (bytes(evidenceURI).length == 0 && data.length == 0) return bytes32(0);
+        return keccak256(abi.encode(evidenceURI, data));
+    }
+
     function _store(bytes32 recordId, RecordInput calldata input, address issuer, uint64 expiresAt) private {
         Record storage record = _records[recordId];
         record.issuedAt = uint64(block.timestamp);
@@ -616,9 +617,7 @@ contract RecordRegistry is IRecordRegistry, AccessManaged, EIP712, Nonces {
         record.subject = input.subject;
         record.evidenceHash = input.evidenceHash;
         record.supersedes = input.supersedes;
-        if (bytes(input.evidenceURI).length != 0) record.evidenceURI = input.evidenceURI;
-        if (input.data.length != 0) record.data = input.data;
-        _subjectRecords[input.subject].push(recordId);
+        record.contentHash = _contentHash(input.evidenceURI, input.data);
         _addLive(input.subject, input.schemaId, recordId, expiresAt == 0 ? _NEVER : expiresAt);
     }
 

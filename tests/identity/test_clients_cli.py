@@ -224,7 +224,7 @@ def test_agency_flow_through_clients(suite, agency, citizens, outsider, tmp_path
 
     rec_client.revoke(registry, good, "re-filed", sender=tax)
     assert rec_client.check_policy(registry, identity, person.subject, 5).missing == [ok_id]
-    assert rec_client.records_of(registry, person.subject, page_size=1) == [good, fine]
+    assert rec_client.records_of(registry, person.subject) == [good, fine]
 
 
 # --------------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ape
 
+from civic_ledger.clients import records as rec_client
 from civic_ledger.clients.records import RecordRequest, issued_record_ids
 
 from .helpers import DAY, SUSPENDED, YEAR, ZERO32, evidence, subject_for
@@ -33,11 +34,14 @@ def test_issue_stores_the_record_and_names_issuer_and_operator(records, schemas,
     assert r.expiresAt == now + YEAR  # the schema's default validity
     assert r.revokedAt == 0
     assert r.evidenceHash == evidence("return-2025")
-    assert r.evidenceURI == "ipfs://bafy/return-2025"
-    assert bytes(r.data) == (2025).to_bytes(32, "big")
+    # URI and data are committed to by hash and logged in RecordIssued, not stored
+    uri, data = "ipfs://bafy/return-2025", (2025).to_bytes(32, "big")
+    assert bytes(r.contentHash) == rec_client.content_hash(uri, data)
+    assert bytes(r.contentHash) == bytes(records.contentHash(uri, data))
+    assert rec_client.issued_content(records, record_id) == (uri, data)
     assert records.isValid(record_id)
     assert records.recordCount() == 1
-    assert records.recordCountOf(alice.subject) == 1
+    assert rec_client.records_of(records, alice.subject) == [record_id]
     assert list(records.liveRecordsOf(alice.subject, schemas.tax_ok)) == [record_id]
     assert records.validUntil(alice.subject, schemas.tax_ok) == now + YEAR
     [event] = records.RecordIssued.from_receipt(receipt)
@@ -265,7 +269,7 @@ def test_issue_and_revoke_batches(records, schemas, alice, bob, tax_bureau):
     receipt = records.issueBatch([r.as_tuple() for r in requests], sender=tax_bureau)
     ids = issued_record_ids(records, receipt)
     assert len(set(ids)) == 3 and all(records.isValid(i) for i in ids)
-    assert records.recordCountOf(alice.subject) == 2
+    assert rec_client.records_of(records, alice.subject) == [ids[0], ids[2]]
     receipt = records.revokeBatch(ids[:2], "bulk correction", sender=tax_bureau)
     assert [e.recordId for e in records.RecordRevoked.from_receipt(receipt)] == ids[:2]
     assert [records.isValid(i) for i in ids] == [False, False, True]
@@ -319,19 +323,18 @@ def test_live_set_is_capped_and_prunes_expired(records, schemas, alice, tax_bure
     issue(schemas.tax_ok, alice.subject)
 
 
-def test_records_of_pages_in_issue_order(records, schemas, alice, bob, tax_bureau, market, issue):
+def test_records_of_lists_issue_order_from_events(records, schemas, alice, bob, issue):
     ids = []
     for i in range(7):
         ids.append(issue(schemas.licence if i % 2 else schemas.tax_ok, alice.subject))
         if i == 3:
-            issue(schemas.tax_ok, bob.subject)
-    assert records.recordCountOf(alice.subject) == 7
-    assert list(records.recordsOf(alice.subject, 0, 3)) == ids[:3]
-    assert list(records.recordsOf(alice.subject, 3, 3)) == ids[3:6]
-    assert list(records.recordsOf(alice.subject, 6, 3)) == ids[6:]
-    assert list(records.recordsOf(alice.subject, 7, 3)) == []
-    assert list(records.recordsOf(alice.subject, 100, 3)) == []
-    assert list(records.recordsOf(alice.subject, 0, 0)) == []
-    assert len(records.recordsOf(alice.subject, 0, 100)) == 7
-    with ape.reverts(records.RecordPageTooLarge):
-        records.recordsOf(alice.subject, 0, 101)
+            bobs = issue(schemas.tax_ok, bob.subject)
+    assert rec_client.records_of(records, alice.subject) == ids
+    assert rec_client.records_of(records, bob.subject) == [bobs]
+
+
+def test_empty_uri_and_data_store_no_content_hash(records, schemas, alice, tax_bureau):
+    request = RecordRequest(schema_id=schemas.tax_ok, subject=alice.subject)
+    [record_id] = issued_record_ids(records, records.issue(request.as_tuple(), sender=tax_bureau))
+    assert bytes(records.getRecord(record_id).contentHash) == b"\x00" * 32
+    assert rec_client.issued_content(records, record_id) == ("", b"")

@@ -6,6 +6,7 @@ import ape
 import pytest
 from eth_account.messages import encode_typed_data
 
+from civic_ledger.clients import records as rec_client
 from civic_ledger.clients.records import (
     RecordRequest,
     SignedIssue,
@@ -60,7 +61,7 @@ def test_relayer_submits_agency_signature(records, tax_bureau, outsider, request
 
     r = records.getRecord(record_id)
     assert r.issuer == tax_bureau.address
-    assert r.evidenceURI == "https://tax.example/case/17"
+    assert rec_client.issued_content(records, record_id)[0] == "https://tax.example/case/17"
     assert records.isValid(record_id)
     assert records.nonces(tax_bureau) == 1
     [event] = records.RecordIssued.from_receipt(receipt)
