@@ -10,6 +10,7 @@ resolved from its receipt (adopted if mined, retried if it was dropped), never s
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +26,7 @@ from civic_ledger.spec import ContractSpec
 
 MANAGER = "CityAccessManager"
 EPHEMERAL_NETWORKS = {"local"}
+MAX_RUNS_KEPT = 20  # run records kept in the manifest's `runs` history
 
 
 class DeployError(RuntimeError):
@@ -34,7 +36,9 @@ class DeployError(RuntimeError):
 @dataclass(frozen=True)
 class StepEvent:
     """What the plan reports for each step: `done` (already on chain), `sent`, `adopted`
-    (a journaled transaction from an interrupted run was found mined)."""
+    (a journaled transaction from an interrupted run was found mined), `dropped` (a journaled
+    transaction was never mined: its steps are checked again and re-sent if still missing),
+    `resumed` (once per run, when the previous run on this manifest did not finish)."""
 
     step: str
     status: str
@@ -97,6 +101,7 @@ class DeployPlan:
         self.report = report
         self.manifest = self._open_manifest(manifest_path)
         self._instances: dict[str, Any] = {}
+        self._run_record: dict[str, Any] = {"sent": 0, "adopted": [], "dropped": []}
 
     # -- context offered to ContractSpec resolvers --------------------------------------
 
@@ -425,20 +430,88 @@ class DeployPlan:
     # -- execution ---------------------------------------------------------------------
 
     def run(self) -> Manifest:
-        """Run every missing step. Returns the manifest (saved after every transaction)."""
+        """Run every missing step. Returns the manifest (saved after every transaction).
+
+        The manifest's `runs` list records each run: `running` until it ends `complete` or
+        `failed` (with the error's type). A run that finds the previous one `failed`, or still
+        `running` (killed: it is marked `interrupted`), reports what it resumes from; its own
+        record lists the steps it adopted and the journaled ones it found never mined."""
         self.manifest.data["deployer"] = self.manifest.data.get("deployer") or self.sender.address
+        self._run_record = self._begin_run()
         self.manifest.save()
-        for phase in self.PHASES:
-            self._run_phase(list(getattr(self, phase)()))
+        try:
+            for phase in self.PHASES:
+                self._run_phase(list(getattr(self, phase)()))
+        except BaseException as exc:  # recorded, then re-raised (a SIGKILL leaves `running`)
+            self._run_record["status"] = "failed"
+            self._run_record["error"] = type(exc).__name__  # the name only: messages vary
+            self.manifest.save()
+            raise
+        self._run_record["status"] = "complete"
+        self._run_record["finished"] = _now()
+        record = self._run_record
+        if not (record["sent"] or record["adopted"] or record["dropped"] or "resumed" in record):
+            self.manifest.data["runs"].remove(record)  # a no-op re-run leaves the manifest as is
         self.manifest.save()
         return self.manifest
+
+    def _begin_run(self) -> dict[str, Any]:
+        runs: list[dict[str, Any]] = self.manifest.data.setdefault("runs", [])
+        record: dict[str, Any] = {
+            "started": _now(),
+            "status": "running",
+            "sent": 0,
+            "adopted": [],
+            "dropped": [],
+        }
+        previous = runs[-1] if runs else None
+        if previous is not None and previous.get("status") in ("running", "failed"):
+            if previous["status"] == "running":
+                previous["status"] = "interrupted"  # killed: it never recorded its end
+            pending = sorted(
+                step for entry in self.manifest.pending.values() for step in entry["items"]
+            )
+            record["resumed"] = {
+                "run_started": previous.get("started"),
+                "steps_done": len(self.manifest.steps),
+                "pending": pending,
+            }
+            self.report(
+                StepEvent(
+                    "manifest",
+                    "resumed",
+                    f"the run started {previous.get('started')} {previous['status']}"
+                    + (f" ({previous['error']})" if previous.get("error") else "")
+                    + f": {len(self.manifest.steps)} step(s) recorded, "
+                    f"{len(self.manifest.pending)} transaction(s) journaled as pending "
+                    f"({', '.join(pending) or 'none'}); resuming",
+                )
+            )
+        runs.append(record)
+        del runs[:-MAX_RUNS_KEPT]
+        return record
 
     def _run_phase(self, steps: list[Step]) -> None:
         by_id = {step.id: step for step in steps}
         for key, entry in list(self.manifest.pending.items()):
             items = [by_id[i] for i in entry["items"] if i in by_id]
-            if items and (receipt := self._resolve_pending(key)) is not None:
+            if not items:
+                continue
+            if (receipt := self._resolve_pending(key)) is not None:
                 self._record(items, receipt, status="adopted")
+            else:
+                self._run_record["dropped"].extend(step.id for step in items)
+                self.report(
+                    StepEvent(
+                        key,
+                        "dropped",
+                        f"journaled transaction {entry['tx_hash'][:12]}… (nonce "
+                        f"{entry['nonce']}) was never mined: "
+                        + (items[0].description if len(items) == 1 else _summarise(items))
+                        + " will be re-sent if still missing",
+                        entry["tx_hash"],
+                    )
+                )
         todo: list[Step] = []
         for step in steps:
             if step.is_done():
@@ -487,6 +560,10 @@ class DeployPlan:
                 **({"batch_size": share} if share > 1 else {}),
                 **extra,
             }
+        if status == "adopted":
+            self._run_record["adopted"].extend(step.id for step in steps)
+        else:
+            self._run_record["sent"] += 1
         self.manifest.save()
         self.report(
             StepEvent(
@@ -531,6 +608,10 @@ class DeployPlan:
         if MANAGER not in self.manifest.contracts:
             return True
         return bool(self.manager.hasRole(ADMIN_ROLE, self.sender.address)[0])
+
+
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
 
 def _summarise(steps: list[Step]) -> str:

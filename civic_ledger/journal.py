@@ -8,6 +8,10 @@ input is never applied. Then, per batch of items:
     {"type": "confirmed", "batch": 3, "tx": "0x..", "block": 812, "gas_used": 9123456}
     {"type": "failed", "batch": 3, "tx": "0x..", "reason": "..."}
 
+A run that picks up an interrupted one writes `{"type": "resume", ...}` (what it found and how
+it settled it) and every run that ends writes `{"type": "finished", ...}` (what it did), so the
+file tells which run was interrupted and what the next one resumed.
+
 `sent` is written (and fsynced) before the transaction is broadcast, so after a crash every
 possibly-broadcast batch is known: a re-run treats confirmed keys as done, and asks the caller to
 re-check sent-but-unconfirmed batches against chain state before sending anything again. A torn
@@ -51,6 +55,9 @@ class JournalState:
     failed: dict[int, SentBatch] = field(default_factory=dict)
     next_batch: int = 0
     lines: int = 0
+    #: records of the job (sent/confirmed/failed) since the last `finished` record: the last
+    #: run stopped before it finished (crash, kill, error).
+    open_run: bool = False
 
 
 class Journal:
@@ -102,7 +109,11 @@ class Journal:
                 state.header = {
                     k: v for k, v in record.items() if k not in ("type", "version", "at")
                 }
-            elif kind == "sent":
+            elif kind == "finished":
+                state.open_run = False
+            elif kind in ("sent", "confirmed", "failed"):
+                state.open_run = True
+            if kind == "sent":
                 batch = SentBatch(
                     int(record["batch"]),
                     tuple(record["keys"]),
@@ -171,6 +182,10 @@ class Journal:
         if sent is not None:
             self.state.failed[batch] = sent
 
+    def record_event(self, kind: str, **fields: Any) -> None:
+        """Journal a run-level event (`resume`, `finished`) with its figures."""
+        self._append({"type": kind, **fields, "at": _now()})
+
     def new_batch_number(self) -> int:
         number = self.state.next_batch
         self.state.next_batch += 1
@@ -205,6 +220,10 @@ class Journal:
         self._file.write(json.dumps(record, separators=(",", ":")) + "\n")
         self._file.flush()
         os.fsync(self._file.fileno())
+        if record["type"] == "finished":
+            self.state.open_run = False
+        elif record["type"] in ("sent", "confirmed", "failed"):
+            self.state.open_run = True
 
     def _heal_torn_tail(self) -> None:
         """If the file ends without a newline (crash mid-write), end that line first so the

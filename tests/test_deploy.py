@@ -121,11 +121,13 @@ def test_deploy_twice_sends_nothing(
     deployed, project, networks, deployer, roles_config, manifest_path
 ):
     nonce = deployer.nonce
+    before = manifest_path.read_bytes()
     events: list[StepEvent] = []
     make_plan(project, networks, deployer, roles_config, manifest_path, events).run()
     assert sent(events) == []
     assert deployer.nonce == nonce
     assert {e.status for e in events} == {"done"}
+    assert manifest_path.read_bytes() == before  # a no-op run records nothing
 
 
 def test_unauthorised_calls_revert_with_access_manager_errors(deployed, agency, outsider):
@@ -266,6 +268,12 @@ def test_resume_after_crash_after_send(
     assert [e.step for e in adopted] == ["deploy:CityAccessManager"]
     final = Manifest.load(manifest_path)
     assert final.pending == {}
+    # The manifest's run history says what happened and what the second run resumed.
+    assert events[0].status == "resumed" and "failed (Crash)" in events[0].detail
+    first, second = final.data["runs"]
+    assert (first["status"], first["error"], second["status"]) == ("failed", "Crash", "complete")
+    assert second["resumed"]["pending"] == ["deploy:CityAccessManager"]
+    assert second["adopted"] == ["deploy:CityAccessManager"] and second["dropped"] == []
     # One transaction per batch, the crashed deploy included: nothing sent twice.
     assert deployer.nonce - start_nonce == len(transactions(final))
 

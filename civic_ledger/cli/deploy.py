@@ -21,7 +21,14 @@ from civic_ledger.config import load_roles_file
 from civic_ledger.deploy import DeployPlan, StepEvent
 from civic_ledger.paths import DEFAULT_ROLES_FILE
 
-STATUS_STYLE = {"done": "dim", "sent": "green", "adopted": "yellow", "reset": "yellow"}
+STATUS_STYLE = {
+    "done": "dim",
+    "sent": "green",
+    "adopted": "yellow",
+    "dropped": "yellow",
+    "resumed": "yellow",
+    "reset": "yellow",
+}
 
 
 def print_event(event: StepEvent) -> None:
@@ -48,6 +55,7 @@ def run_deploy(account_alias: str | None, roles_file: Path, manifest_file: Path 
     path = manifest_file or default_manifest_path()
     sent: list[StepEvent] = []
     already_done: list[StepEvent] = []
+    resumed: list[StepEvent] = []
 
     def report(event: StepEvent) -> None:
         if event.status == "done":
@@ -55,6 +63,8 @@ def run_deploy(account_alias: str | None, roles_file: Path, manifest_file: Path 
             return
         if event.status in {"sent", "adopted"}:
             sent.append(event)
+        if event.status == "resumed":
+            resumed.append(event)
         print_event(event)
 
     plan = DeployPlan(
@@ -76,9 +86,23 @@ def run_deploy(account_alias: str | None, roles_file: Path, manifest_file: Path 
     console.print(table)
     if already_done:
         console.print(f"[dim]   done {len(already_done)} step(s) already on chain, verified[/]")
+    if resumed:
+        run = manifest.data["runs"][-1]
+        adopted, dropped = run.get("adopted", []), run.get("dropped", [])
+        console.print(
+            f"resumed an interrupted run: {len(already_done)} step(s) already done and verified, "
+            f"adopted {len(adopted)} journaled step(s) found mined"
+            + (f" ({', '.join(adopted)})" if adopted else "")
+            + f", {len(dropped)} journaled step(s) never mined"
+            + (f" ({', '.join(dropped)})" if dropped else "")
+            + f", {run.get('sent', 0)} new transaction(s)"
+        )
     gas = sum(e.gas_used or 0 for e in sent)
+    adopted = sum(1 for e in sent if e.status == "adopted")
     console.print(
-        f"{len(sent)} new transaction(s), {gas:,} gas · manifest: [bold]{path}[/]"
+        f"{len(sent) - adopted} new transaction(s)"
+        + (f" + {adopted} adopted from the interrupted run" if adopted else "")
+        + f", {gas:,} gas · manifest: [bold]{path}[/]"
         if sent
         else f"nothing to do: everything already deployed and wired · manifest: [bold]{path}[/]"
     )
