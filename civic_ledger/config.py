@@ -16,6 +16,7 @@ import yaml
 from civic_ledger.roles import BY_NAME
 
 ADDRESS_RE = re.compile(r"^0x[0-9a-fA-F]{40}$")
+PRIVATE_KEY_RE = re.compile(r"(0[xX])?[0-9a-fA-F]{64}")
 MAX_EXECUTION_DELAY = 2**32 - 1  # AccessManager delays are uint32 seconds
 
 
@@ -65,7 +66,8 @@ class RolesConfig:
 
 def _fail(path: Path, node: yaml.Node | None, message: str) -> RolesFileError:
     line = node.start_mark.line + 1 if node is not None else 1
-    return RolesFileError(f"{path}:{line}: {message}")
+    text = " ".join(message.split())  # a quoted value may hold newlines: keep one line
+    return RolesFileError(f"{path}:{line}: {text}")
 
 
 def _mapping(path: Path, node: yaml.Node, what: str) -> dict[str, tuple[yaml.Node, yaml.Node]]:
@@ -111,6 +113,14 @@ def _account(path: Path, node: yaml.Node, what: str, allow_deployer: bool) -> Ac
         index = _int(path, value_node, f"{what}.test_account", 0, 10_000)
         return AccountRef(test_account=index, line=line)
     text = _scalar(path, value_node, f"{what}.{key}")
+    if PRIVATE_KEY_RE.fullmatch(text.strip()):
+        # Never echo it: error messages end up in terminals, CI logs and tickets.
+        raise _fail(
+            path,
+            value_node,
+            f"{what}.{key} looks like a private key (not shown): a roles file names wallets "
+            "by address or Ape account alias only; remove the key and treat it as leaked",
+        )
     if key == "account":
         if not text:
             raise _fail(path, value_node, f"{what}.account must name an Ape account alias")
@@ -133,11 +143,23 @@ def load_roles_file(path: str | Path) -> RolesConfig:
     """Parse and validate a roles file. Raises RolesFileError naming the line at fault."""
     path = Path(path)
     try:
-        text = path.read_text()
+        raw = path.read_bytes()
     except OSError as exc:
         raise RolesFileError(f"{path}: cannot read roles file ({exc.strerror})") from None
     try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise RolesFileError(
+            f"{path}:{line}: not UTF-8 text (byte 0x{raw[exc.start]:02x})"
+        ) from None
+    try:
         root = yaml.compose(text)
+    except yaml.reader.ReaderError as exc:  # a character YAML does not accept
+        line = text.count("\n", 0, max(exc.position, 0)) + 1
+        raise RolesFileError(
+            f"{path}:{line}: not valid YAML: character {exc.character!r} is not allowed"
+        ) from None
     except yaml.YAMLError as exc:
         # Point at where the broken construct starts (an unclosed quote or bracket) when YAML
         # knows it, rather than where the parser gave up (often the end of the file).
@@ -145,8 +167,10 @@ def load_roles_file(path: str | Path) -> RolesConfig:
         line = mark.line + 1 if mark is not None else 1
         problem = getattr(exc, "problem", None) or str(exc)
         context = getattr(exc, "context", None)
-        detail = f"{problem} ({context})" if context else problem
+        detail = " ".join((f"{problem} ({context})" if context else problem).split())
         raise RolesFileError(f"{path}:{line}: not valid YAML: {detail}") from None
+    except RecursionError:
+        raise RolesFileError(f"{path}:1: not valid YAML: nested too deeply") from None
     if root is None:
         raise RolesFileError(f"{path}:1: the roles file is empty")
     top = _mapping(path, root, "the roles file")

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 MANIFEST_VERSION = 1
+_ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
+_HASH = re.compile(r"^(0x)?[0-9a-fA-F]{64}$")
 
 
 class ManifestError(RuntimeError):
@@ -47,17 +50,39 @@ class Manifest:
 
     @classmethod
     def load(cls, path: Path) -> Manifest:
+        """Read and check a manifest; every defect is a ManifestError naming the file."""
         try:
-            data = json.loads(path.read_text())
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            raise ManifestError(f"{path}: not a manifest (not UTF-8 text)") from None
+        except OSError as exc:
+            raise ManifestError(f"{path}: cannot read the manifest ({exc.strerror})") from None
+        try:
+            data = json.loads(text)
         except json.JSONDecodeError as exc:
             raise ManifestError(
                 f"{path}: not valid JSON ({exc.msg} at line {exc.lineno})"
             ) from None
+        except RecursionError:
+            raise ManifestError(f"{path}: not valid JSON (nested too deeply)") from None
+        if not isinstance(data, dict):
+            raise ManifestError(f"{path}: not a manifest (a JSON object is expected)")
         if data.get("version") != MANIFEST_VERSION:
             raise ManifestError(f"{path}: unsupported manifest version {data.get('version')!r}")
         for key in ("contracts", "steps", "pending", "roles", "compiler"):
             data.setdefault(key, {})
-        return cls(path, data["network"], int(data["chain_id"]), data["genesis_hash"], data)
+            if not isinstance(data[key], dict):
+                raise ManifestError(f"{path}: '{key}' must be a JSON object")
+        network, chain_id, genesis = (data.get(k) for k in ("network", "chain_id", "genesis_hash"))
+        if not isinstance(network, str) or not network:
+            raise ManifestError(f"{path}: 'network' is missing or not a name")
+        if isinstance(chain_id, str) and chain_id.strip().isdigit():
+            chain_id = int(chain_id)
+        if isinstance(chain_id, bool) or not isinstance(chain_id, int) or chain_id <= 0:
+            raise ManifestError(f"{path}: 'chain_id' must be a positive whole number")
+        if not isinstance(genesis, str) or not _HASH.match(genesis):
+            raise ManifestError(f"{path}: 'genesis_hash' must be a 32-byte hex hash")
+        return cls(path, network, chain_id, genesis, data)
 
     def save(self) -> None:
         """Write atomically: a crash never leaves a half-written manifest."""
@@ -85,10 +110,13 @@ class Manifest:
         return self.data["pending"]
 
     def address_of(self, name: str) -> str:
-        try:
-            return self.contracts[name]["address"]
-        except KeyError:
-            raise ManifestError(f"{self.path}: no contract '{name}' deployed") from None
+        entry = self.contracts.get(name)
+        if entry is None:
+            raise ManifestError(f"{self.path}: no contract '{name}' deployed")
+        address = entry.get("address") if isinstance(entry, dict) else None
+        if not isinstance(address, str) or not _ADDRESS.match(address):
+            raise ManifestError(f"{self.path}: contract '{name}' has no valid address")
+        return address
 
 
 def manifest_path(network_name: str, folder: Path | None = None) -> Path:

@@ -18,6 +18,7 @@ then sends only what is still missing on chain.
 from __future__ import annotations
 
 import csv
+import io
 import re
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -37,11 +38,15 @@ DEFAULT_WINDOW = 8  # batches in flight before waiting for receipts
 MAX_CODE_LENGTH = 64
 MAX_URI_LENGTH = 256
 CHECK_CHUNK = 500  # ids per `dataHashesOf` call
+PENDING_TIMEOUT = 180  # s to wait for a still-pending transaction of an interrupted run
 JOB = "titles-import"
 
-_HEX32 = re.compile(r"^0x[0-9a-fA-F]{64}$")
-_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]*$")
+_HEX32 = re.compile(r"0x[0-9a-fA-F]{64}")
+_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]*")
+_DIGITS = re.compile(r"[0-9]+")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 ZERO32 = b"\x00" * 32
+SHOWN_VALUE = 40  # characters of a bad value quoted in an error
 
 
 def parcel_id_of(code: str) -> int:
@@ -90,9 +95,16 @@ class CsvFormatError(ValueError):
 # ------------------------------------------------------------------ parsing
 
 
+def _shown(value: str) -> str:
+    """A bad value for an error message: quoted, and cut if long."""
+    if len(value) > SHOWN_VALUE:
+        return repr(value[: SHOWN_VALUE - 10]) + f"… ({len(value)} characters)"
+    return repr(value)
+
+
 def _hex32(value: str, what: str) -> bytes:
-    if not _HEX32.match(value):
-        raise ValueError(f"{what} must be 0x followed by 64 hex digits, got {value!r}")
+    if not _HEX32.fullmatch(value):
+        raise ValueError(f"{what} must be 0x followed by 64 hex digits, got {_shown(value)}")
     raw = bytes.fromhex(value[2:])
     if raw == ZERO32:
         raise ValueError(f"{what} must not be zero")
@@ -100,30 +112,39 @@ def _hex32(value: str, what: str) -> bytes:
 
 
 def _int(value: str, what: str, low: int, high: int) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        raise ValueError(f"{what} must be a whole number, got {value!r}") from None
+    # ASCII digits only: int() would also take "1_000", " 7", "١٢" or "+5".
+    if not _DIGITS.fullmatch(value) or len(value) > 80:
+        raise ValueError(f"{what} must be a whole number, got {_shown(value)}")
+    number = int(value)
     if not low <= number <= high:
-        raise ValueError(f"{what} must be between {low} and {high}, got {number}")
+        raise ValueError(f"{what} must be between {low} and {high}, got {_shown(value)}")
     return number
 
 
+def check_code(value: str) -> str:
+    """A cadastral code: 1-64 ASCII letters, digits or ._/- (starting with a letter or digit).
+    Raises ValueError naming the problem; returns the code without surrounding blanks."""
+    code = value.strip()
+    if not code:
+        raise ValueError("empty cadastral_code")
+    if len(code) > MAX_CODE_LENGTH or not _CODE.fullmatch(code):
+        raise ValueError(
+            f"cadastral_code {_shown(code)} must be 1-{MAX_CODE_LENGTH} letters, digits or ._/-"
+        )
+    return code
+
+
 def parse_row(line: int, record: dict[str, str | None]) -> ParcelRow:
-    """Validate one CSV record (raises ValueError with the reason)."""
+    """Validate one CSV record (raises ValueError with the reason, naming the field)."""
     missing = [c for c in COLUMNS if record.get(c) is None]
     if missing:
         raise ValueError(f"missing field(s) {', '.join(missing)} (expected {len(COLUMNS)} columns)")
-    code = (record["cadastral_code"] or "").strip()
-    if not code:
-        raise ValueError("empty cadastral_code")
-    if len(code) > MAX_CODE_LENGTH or not _CODE.match(code):
-        raise ValueError(
-            f"cadastral_code {code!r} must be 1-{MAX_CODE_LENGTH} letters, digits or ._/-"
-        )
+    code = check_code(record["cadastral_code"] or "")
     uri = (record["uri"] or "").strip()
     if len(uri) > MAX_URI_LENGTH:
         raise ValueError(f"uri longer than {MAX_URI_LENGTH} characters")
+    if _CONTROL.search(uri):
+        raise ValueError("uri contains control characters")
     return ParcelRow(
         line=line,
         code=code,
@@ -135,27 +156,57 @@ def parse_row(line: int, record: dict[str, str | None]) -> ParcelRow:
     )
 
 
+def _decode(path: Path) -> str:
+    """The file as text (UTF-8, optional BOM); a non-UTF-8 byte is a CsvFormatError naming
+    its line."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise CsvFormatError(f"{path}: cannot read the file ({exc.strerror})") from None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise CsvFormatError(
+            f"{path}:{line}: not UTF-8 text (byte 0x{raw[exc.start]:02x}); save the CSV as UTF-8"
+        ) from None
+
+
+def _check_header(path: Path, fieldnames: Sequence[str] | None) -> list[str]:
+    header = [(h or "").strip() for h in fieldnames or []]
+    if not header:
+        raise CsvFormatError(f"{path}: empty file; expected a header: {','.join(COLUMNS)}")
+    missing = [c for c in COLUMNS if c not in header]
+    if missing:
+        hint = ""
+        if len(header) == 1 and any(d in header[0] for d in ";\t|"):
+            hint = " (columns must be separated by commas)"
+        raise CsvFormatError(
+            f"{path}:1: header lacks column(s) {', '.join(missing)}{hint}; "
+            f"expected: {','.join(COLUMNS)}"
+        )
+    repeated = sorted({h for h in header if h and header.count(h) > 1})
+    if repeated:
+        raise CsvFormatError(f"{path}:1: header repeats column(s) {', '.join(repeated)}")
+    return header
+
+
 def read_parcels_csv(path: Path) -> tuple[list[ParcelRow], list[RowError]]:
     """Parse and validate `path`. Returns the valid rows and the bad ones (with line numbers);
-    a second row with an already-seen cadastral code is bad."""
+    a second row with an already-seen cadastral code is bad. A file that cannot be read as a
+    CSV at all (not UTF-8, no or wrong header, broken quoting) raises CsvFormatError naming the
+    file and line."""
     rows: list[ParcelRow] = []
     errors: list[RowError] = []
     first_seen: dict[str, int] = {}
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        reader = csv.DictReader(handle)
-        header = [h.strip() for h in reader.fieldnames or []]
-        missing = [c for c in COLUMNS if c not in header]
-        if missing:
-            raise CsvFormatError(
-                f"{path}: header lacks column(s) {', '.join(missing)}; "
-                f"expected: {','.join(COLUMNS)}"
-            )
-        reader.fieldnames = header
+    reader = csv.DictReader(io.StringIO(_decode(path), newline=""))
+    try:
+        reader.fieldnames = _check_header(path, reader.fieldnames)
         for record in reader:
             line_start = reader.line_num  # last physical line of the record (1-based)
             if not any((v or "").strip() for v in record.values() if isinstance(v, str)):
                 continue  # blank line
-            code = (record.get("cadastral_code") or "").strip() or None
+            code = (record.get("cadastral_code") or "").strip()[:MAX_CODE_LENGTH] or None
             if record.get(None):  # type: ignore[call-overload]
                 errors.append(
                     RowError(line_start, f"too many fields ({len(COLUMNS)} expected)", code)
@@ -170,13 +221,15 @@ def read_parcels_csv(path: Path) -> tuple[list[ParcelRow], list[RowError]]:
                 errors.append(
                     RowError(
                         line_start,
-                        f"duplicate cadastral code (first on line {first_seen[row.code]})",
+                        f"duplicate cadastral_code (first on line {first_seen[row.code]})",
                         row.code,
                     )
                 )
                 continue
             first_seen[row.code] = line_start
             rows.append(row)
+    except csv.Error as exc:
+        raise CsvFormatError(f"{path}:{reader.line_num}: not a readable CSV ({exc})") from None
     return rows, errors
 
 
@@ -243,9 +296,13 @@ class ImportResult:
     """What one run did."""
 
     rows: int = 0
-    imported: int = 0
+    imported: int = 0  # parcels sent fresh by this run (and mined)
     already_on_chain: int = 0
     recovered: int = 0  # parcels of batches from an interrupted run found applied
+    resumed: bool = False  # the journal's last run stopped before it finished
+    confirmed_before: int = 0  # parcels the journal already held as confirmed
+    unsettled_batches: int = 0  # batches of the interrupted run whose outcome was unknown
+    dropped: int = 0  # parcels of such batches found never mined (or reverted): re-checked
     bad_rows: list[RowError] = field(default_factory=list)
     failed_batches: list[tuple[int, str]] = field(default_factory=list)
     transactions: int = 0
@@ -327,7 +384,7 @@ class ParcelImporter:
         started = time.perf_counter()
         result = ImportResult(rows=len(rows), bad_rows=list(bad_rows))
         try:
-            result.recovered = self._settle_unresolved()
+            self._settle_unresolved(result)
             check = check_against_chain(rows, self.titles, self.identities)
             result.already_on_chain = len(check.on_chain)
             result.bad_rows.extend(check.errors)
@@ -335,6 +392,14 @@ class ParcelImporter:
             if planned:
                 planned(len(check.todo))
             self._send_all(plan_batches(check.todo, self.batch_size), result, progress)
+            self.journal.record_event(
+                "finished",
+                imported=result.imported,
+                transactions=result.transactions,
+                already_on_chain=result.already_on_chain,
+                failed_batches=len(result.failed_batches),
+                bad_rows=len(result.bad_rows),
+            )
         finally:
             result.seconds = time.perf_counter() - started
             self.journal.close()
@@ -342,15 +407,23 @@ class ParcelImporter:
 
     # -------------------------------------------------------------- steps
 
-    def _settle_unresolved(self) -> int:
-        """Resolve batches journaled as sent by an interrupted run, from their receipts."""
-        recovered = 0
-        for batch in self.journal.unresolved:
+    def _settle_unresolved(self, result: ImportResult) -> None:
+        """Resolve batches journaled as sent by an interrupted run, from their receipts, and
+        journal what this run resumes (a `resume` record)."""
+        result.resumed = self.journal.state.open_run
+        result.confirmed_before = len(self.journal.confirmed)
+        unresolved = self.journal.unresolved
+        result.unsettled_batches = len(unresolved)
+        recovered: list[int] = []
+        dropped: list[int] = []
+        for batch in unresolved:
             receipt = self._receipt(batch.tx) if batch.tx else None
             if receipt is None:
                 self.journal.record_failed(
                     batch.batch, batch.tx, "not mined (dropped or never sent)"
                 )
+                dropped.append(batch.batch)
+                result.dropped += len(batch.keys)
             elif receipt["status"] == 1:
                 self.journal.record_confirmed(
                     batch.batch,
@@ -359,10 +432,21 @@ class ParcelImporter:
                     gas_used=receipt["gasUsed"],
                     note="recovered after interruption",
                 )
-                recovered += len(batch.keys)
+                recovered.append(batch.batch)
+                result.recovered += len(batch.keys)
             else:
                 self.journal.record_failed(batch.batch, batch.tx, "reverted")
-        return recovered
+                dropped.append(batch.batch)
+                result.dropped += len(batch.keys)
+        if result.resumed:
+            self.journal.record_event(
+                "resume",
+                confirmed_before=result.confirmed_before,
+                recovered=result.recovered,
+                recovered_batches=recovered,
+                dropped=result.dropped,
+                dropped_batches=dropped,
+            )
 
     def _send_all(
         self, batches: list[list[ParcelRow]], result: ImportResult, progress: ProgressFn | None
@@ -416,13 +500,28 @@ class ParcelImporter:
             progress(len(batch.rows))
 
     def _receipt(self, tx: str) -> Any:
+        """The receipt of a journaled transaction. While the node still holds it as pending,
+        wait for it; None if the node does not know it (never broadcast, or lost with a node's
+        transaction pool): its parcels are then checked on chain and sent again. Connection
+        errors propagate: an unreachable node says nothing about the batch."""
+        from web3.exceptions import TimeExhausted, TransactionNotFound
+
         try:
             return self.web3.eth.get_transaction_receipt(tx)
-        except Exception:  # web3 raises TransactionNotFound (and others on some nodes)
-            try:
-                return self.web3.eth.wait_for_transaction_receipt(tx, timeout=30)
-            except Exception:
-                return None
+        except TransactionNotFound:
+            pass
+        try:
+            self.web3.eth.get_transaction(tx)
+        except TransactionNotFound:
+            return None
+        try:
+            return self.web3.eth.wait_for_transaction_receipt(tx, timeout=PENDING_TIMEOUT)
+        except TimeExhausted:
+            raise RuntimeError(
+                f"transaction {tx} of the interrupted run is still pending after "
+                f"{PENDING_TIMEOUT} s; re-run once it is mined or dropped (sending its parcels "
+                "again now could register them twice)"
+            ) from None
 
     def _revert_reason(self, batch: _InFlight) -> str:
         """Replay the failed batch as a call to get a readable reason."""

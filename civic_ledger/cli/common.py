@@ -4,6 +4,8 @@ sending transactions with a readable report, and turning failures into one-line 
 from __future__ import annotations
 
 import os
+import re
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import wraps
@@ -22,6 +24,86 @@ err_console = Console(stderr=True, highlight=False)
 F = TypeVar("F", bound=Callable[..., Any])
 
 PASSPHRASE_ENV = "CIVIC_PASSPHRASE"
+_PRIVATE_KEY = re.compile(r"(0[xX])?[0-9a-fA-F]{64}")  # what a pasted secp256k1 key looks like
+
+# ----------------------------------------------------------------------- parameter types
+# Bounded by the Solidity type the value ends up in, so an out-of-range number is refused by
+# click (naming the parameter) instead of failing deep inside ABI encoding.
+
+UINT16_MAX = 2**16 - 1
+UINT32_MAX = 2**32 - 1
+UINT64_MAX = 2**64 - 1
+UINT256_MAX = 2**256 - 1
+
+
+def uint(bits: int = 256, low: int = 0) -> click.IntRange:
+    """A whole number in [low, 2**bits - 1]."""
+    return click.IntRange(low, 2**bits - 1)
+
+
+UINT256 = uint(256)
+UINT64 = uint(64)
+
+
+class AddressType(click.ParamType):
+    """A 0x-prefixed 20-byte address (a mixed-case one must carry a valid EIP-55 checksum);
+    converted to its checksummed form."""
+
+    name = "address"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        from eth_utils import is_address, is_checksum_address, to_checksum_address
+
+        text = str(value).strip()
+        if not (text.startswith(("0x", "0X")) and len(text) == 42 and is_address(text)) or (
+            not is_plain_case_address(text) and not is_checksum_address(text)
+        ):
+            self.fail(
+                f"{value!r} is not an address (0x + 40 hex digits, valid EIP-55 checksum "
+                "if mixed-case)",
+                param,
+                ctx,
+            )
+        return to_checksum_address(text)
+
+
+ADDRESS = AddressType()
+
+
+def is_plain_case_address(text: str) -> bool:
+    """All-lower or all-upper hex digits: no EIP-55 checksum to verify (eth_utils 5 accepts a
+    mixed-case address whose checksum is wrong, so it is checked here)."""
+    digits = text[2:]
+    return digits == digits.lower() or digits == digits.upper()
+
+
+def parse_amount(amount: str, decimals: int, hint: str = "--amount") -> int:
+    """Whole tokens ("1200.50") -> base units, refusing what no uint256 can hold (NaN,
+    infinities, negatives, too many decimals, more than 2**256 - 1 units)."""
+    from decimal import Decimal, InvalidOperation
+
+    from civic_ledger.clients.titles import to_units
+
+    text = str(amount).strip()
+    if not text.isascii():
+        raise click.BadParameter(f"{amount!r} is not a number (ASCII digits only)", param_hint=hint)
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise click.BadParameter(f"{amount!r} is not a number", param_hint=hint) from None
+    if not value.is_finite():
+        raise click.BadParameter(f"{amount!r} is not a finite amount", param_hint=hint)
+    if value.adjusted() > 80:  # far beyond 2**256 base units whatever the decimals
+        raise click.BadParameter(f"{amount!r} is too large", param_hint=hint)
+    try:
+        units = to_units(text, decimals)
+    except (ValueError, ArithmeticError) as exc:
+        raise click.BadParameter(str(exc), param_hint=hint) from None
+    if units > UINT256_MAX:
+        raise click.BadParameter(
+            f"{amount!r} is too large ({units} base units exceed 2**256 - 1)", param_hint=hint
+        )
+    return units
 
 
 def account_option(required: bool = True, help_text: str | None = None) -> Callable[[F], F]:
@@ -56,6 +138,15 @@ def load_account(alias: str) -> Any:
 
     prepare_connection()
 
+    if not alias.strip():
+        raise click.BadParameter("the account alias is empty", param_hint="--account")
+    if _PRIVATE_KEY.fullmatch(alias.strip()):
+        # Never echo it back (an error message ends up in terminals, CI logs and tickets).
+        raise click.BadParameter(
+            "expects an account alias, not a private key (the value given is not shown): "
+            "import the key once with `ape accounts import ALIAS` and pass that ALIAS",
+            param_hint="--account",
+        )
     if alias.upper().startswith("TEST::"):
         index_text = alias.split("::", 1)[1]
         if not index_text.isdigit():
@@ -79,6 +170,13 @@ def load_account(alias: str) -> Any:
     passphrase = os.environ.get(f"APE_ACCOUNTS_{alias}_PASSPHRASE") or os.environ.get(
         PASSPHRASE_ENV
     )
+    if not passphrase and _locked_keystore(account) and not _interactive():
+        # Ape would prompt for the passphrase (and to confirm every signature) on stdin: with
+        # no terminal that is an EOF abort mid-command, or a hang on a pipe. Refuse up front.
+        raise click.ClickException(
+            f"account '{alias}' is locked and there is no terminal to ask for its passphrase: "
+            f"set ${PASSPHRASE_ENV} (or $APE_ACCOUNTS_{alias}_PASSPHRASE), or run in a terminal"
+        )
     if passphrase and hasattr(account, "set_autosign"):
         try:
             account.set_autosign(True, passphrase=passphrase)
@@ -87,6 +185,18 @@ def load_account(alias: str) -> Any:
                 f"cannot unlock account '{alias}': {explain(exc)} (check the passphrase)"
             ) from None
     return account
+
+
+def _locked_keystore(account: Any) -> bool:
+    """An encrypted keystore account that would have to prompt before it can sign."""
+    return hasattr(account, "set_autosign") and bool(getattr(account, "locked", False))
+
+
+def _interactive() -> bool:
+    try:
+        return sys.stdin is not None and sys.stdin.isatty()
+    except (AttributeError, ValueError):  # closed or replaced stdin
+        return False
 
 
 def network_name() -> str:
@@ -112,35 +222,53 @@ class Suite:
 
         from civic_ledger.manifest import Manifest
 
+        prepare_connection()  # Clique headers (genesis included) need the PoA middleware
         path = manifest_file or default_manifest_path()
         if not path.exists():
             raise click.ClickException(
                 f"no deployment manifest at {path}: run `ape run deploy --network ...` first"
             )
         manifest = Manifest.load(path)
-        if manifest.chain_id != networks.provider.chain_id:
+        provider = networks.provider
+        if manifest.chain_id != provider.chain_id:
             raise click.ClickException(
                 f"{path} is for chain {manifest.chain_id}, but the connected chain is "
-                f"{networks.provider.chain_id}: pick the right --network"
+                f"{provider.chain_id}: pick the right --network"
+            )
+        genesis = _hex_text(provider.web3.eth.get_block(0)["hash"])
+        if manifest.genesis_hash and _hex_text(manifest.genesis_hash) != genesis:
+            raise click.ClickException(
+                f"{path} is for another chain with id {manifest.chain_id} (genesis block "
+                f"{_hex_text(manifest.genesis_hash)[:10]}…, connected: {genesis[:10]}…): "
+                "pick the right --network or --manifest"
             )
         self._use(manifest)
+        for name in list(manifest.contracts)[:1]:  # a chain reset leaves no contract alive
+            self[name]
 
     @classmethod
     def from_manifest(cls, manifest: Any) -> Suite:
         """A suite for a manifest the caller just produced (e.g. by running the deploy plan)."""
         suite = cls.__new__(cls)
-        suite._use(manifest)
+        suite._use(manifest, checked=False)
         return suite
 
-    def _use(self, manifest: Any) -> None:
+    def _use(self, manifest: Any, checked: bool = True) -> None:
         self.manifest = manifest
+        self._checked = checked  # verify each contract has code before first use
         self._instances: dict[str, Any] = {}
 
     def __getitem__(self, name: str) -> Any:
         if name not in self._instances:
-            from ape import project
+            from ape import networks, project
 
             address = self.manifest.address_of(name)
+            if self._checked and not networks.provider.get_code(address):
+                raise click.ClickException(
+                    f"{self.manifest.path}: no {name} contract at {address} on the connected "
+                    "chain (the chain was reset or the manifest is stale): deploy again with "
+                    "`ape run deploy`"
+                )
             self._instances[name] = getattr(project, name).at(address)
         return self._instances[name]
 
@@ -149,8 +277,13 @@ class Suite:
 
 
 def send(label: str, method: Any, *args: Any, sender: Any, **kwargs: Any) -> Any:
-    """Send one transaction and print actor, transaction and gas. Reverts propagate (and are
-    rendered by `handle_errors`)."""
+    """Send one transaction and print actor, transaction and gas. The call is first dry-run
+    (gas estimate) so a refusal by the contract sends nothing - no nonce used, no fee paid,
+    also on providers that would otherwise mine the failing transaction (Ape's local test
+    chain). Reverts propagate (and are rendered by `handle_errors`)."""
+    estimate = getattr(method, "estimate_gas_cost", None)
+    if estimate is not None:
+        estimate(*args, sender=sender, **kwargs)
     receipt = method(*args, sender=sender, **kwargs)
     console.print(
         f"[green]✔[/] {label}  [dim]by {_who(sender)} · tx {receipt.txn_hash[:12]}… · "
@@ -164,15 +297,51 @@ def _who(account: Any) -> str:
     return f"{alias} ({account.address})" if alias else account.address
 
 
+def _hex_text(value: Any) -> str:
+    """Lower-case hex digits without 0x, from bytes or a (0x-)hex string."""
+    text = value.hex() if isinstance(value, bytes | bytearray) else str(value)
+    return text.lower().removeprefix("0x")
+
+
+_ENCODE_ERROR = re.compile(
+    r"Value `(?P<value>[^`]*)` of type \S+ cannot be encoded by \w+: (?P<why>[^.]*)", re.S
+)
+_BOUNDS = re.compile(r"bounded between \[(?P<low>-?\d+), (?P<high>-?\d+)\]")
+MAX_MESSAGE = 400
+
+
+def one_line(message: str) -> str:
+    """A failure message as one readable line: whitespace (newlines included) collapsed, ABI
+    encoder range errors rephrased, absurdly long messages cut."""
+    text = " ".join(str(message).split())
+    if match := _ENCODE_ERROR.search(text):
+        value, why = match.group("value"), match.group("why").strip()
+        if len(value) > 40:
+            value = value[:20] + "…" + value[-8:] if not value.endswith("...") else value[:24] + "…"
+        bounds = _BOUNDS.search(text)
+        limit = (
+            f" (allowed: {bounds.group('low')} to {bounds.group('high')})"
+            if bounds and len(bounds.group("high")) <= 24
+            else ""
+        )
+        text = f"value {value} is out of range: {why.lower()}{limit}"
+    if len(text) > MAX_MESSAGE:
+        text = text[: MAX_MESSAGE - 1] + "…"
+    return text
+
+
 @contextmanager
 def readable_errors() -> Iterator[None]:
     """Turn any failure into `Error: <one sentence>` and exit code 1 (no traceback, no hex)."""
     try:
         yield
-    except (click.ClickException, click.exceptions.Exit, click.Abort, KeyboardInterrupt):
+    except click.ClickException as exc:
+        exc.message = one_line(exc.message)
+        raise
+    except (click.exceptions.Exit, click.Abort, KeyboardInterrupt):
         raise
     except Exception as exc:  # every other failure becomes one readable line
-        raise click.ClickException(explain(exc)) from None
+        raise click.ClickException(one_line(explain(exc))) from None
 
 
 def handle_errors(func: F) -> F:

@@ -26,14 +26,17 @@ import click
 from rich.table import Table
 
 from civic_ledger.cli.common import (
+    UINT64_MAX,
+    UINT256,
     Suite,
     command,
     console,
     load_account,
+    parse_amount,
     send,
 )
 from civic_ledger.clients import fund as fund_client
-from civic_ledger.clients.titles import content_hash, from_units, to_units
+from civic_ledger.clients.titles import content_hash, from_units
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -51,14 +54,11 @@ class _Context:
         self.suite = Suite(manifest_file)
         self.fund = self.suite[GRANT_FUND]
         self.token = self.suite[TOKEN]
-        self.sender = load_account(account_alias) if account_alias else None
+        self.sender = None if account_alias is None else load_account(account_alias)
         self.decimals = int(self.token.decimals())
 
-    def units(self, amount: str) -> int:
-        try:
-            return to_units(amount, self.decimals)
-        except ValueError as exc:
-            raise click.BadParameter(str(exc)) from None
+    def units(self, amount: str, hint: str = "--amount") -> int:
+        return parse_amount(amount, self.decimals, hint)
 
     def tokens(self, units: int) -> str:
         return from_units(units, self.decimals)
@@ -76,18 +76,32 @@ def _when(ts: int) -> str:
     )
 
 
-def _time(value: str, now: int) -> int:
+def _time(value: str, now: int, hint: str) -> int:
+    """A point in time that fits the contracts' uint64 timestamps."""
     try:
-        return fund_client.parse_when(value, now)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc)) from None
+        moment = fund_client.parse_when(value, now)
+    except (ValueError, OverflowError) as exc:
+        raise click.BadParameter(str(exc), param_hint=hint) from None
+    if not 0 <= moment <= UINT64_MAX:
+        raise click.BadParameter(f"time {value!r} is out of range", param_hint=hint)
+    return moment
 
 
-def _document(value: str) -> bytes:
+def _document(value: str, hint: str) -> bytes:
     try:
         return content_hash(value)
     except ValueError as exc:
-        raise click.BadParameter(str(exc)) from None
+        raise click.BadParameter(str(exc), param_hint=hint) from None
+
+
+def _milestone(value: str, now: int, decimals: int) -> tuple[int, int]:
+    """`AMOUNT@DUE` -> (base units, due time), both range-checked."""
+    amount, sep, due = value.partition("@")
+    if not sep or not amount.strip() or not due.strip():
+        raise click.BadParameter(
+            f"milestone {value!r}: expected AMOUNT@DUE, e.g. 50000@90d", param_hint="--milestone"
+        )
+    return parse_amount(amount, decimals, "--milestone"), _time(due, now, "--milestone")
 
 
 def _decision(kind: str, decision: fund_client.Decision) -> str:
@@ -109,7 +123,7 @@ def fund() -> None:
     "--kind", type=click.Choice(list(fund_client.KIND_NAMES)), required=True,
     help="rent (monthly subsidy) | research | project (milestones).",
 )  # fmt: skip
-@click.option("--policy", "policy_id", type=int, required=True, help="Eligibility policy id.")
+@click.option("--policy", "policy_id", type=UINT256, required=True, help="Eligibility policy id.")
 @click.option("--budget", required=True, help="Budget in tokens (caps deposits).")
 @click.option("--opens", default="0s", show_default=True, help="Applications open (time).")
 @click.option("--closes", required=True, help="Applications close (e.g. 14d, 2027-03-31).")
@@ -121,26 +135,46 @@ def round_create(
     """Open a grant round (fund manager)."""
     ctx, now = _Context(manifest_file, account_alias), _now()
     round_id = fund_client.create_round(
-        ctx.fund, ctx.sender, name, fund_client.parse_kind(kind), policy_id, ctx.units(budget),
-        _time(opens, now), _time(closes, now), _time(decide_by, now), transact=send,
+        ctx.fund, ctx.sender, name, fund_client.parse_kind(kind), policy_id,
+        ctx.units(budget, "--budget"), _time(opens, now, "--opens"), _time(closes, now, "--closes"),
+        _time(decide_by, now, "--decide-by"), transact=send,
     )  # fmt: skip
     console.print(f"round {round_id}")
 
 
 @command(fund, "fund")
-@click.argument("round_id", type=int)
+@click.argument("round_id", type=UINT256)
 @click.option("--amount", required=True, help="Tokens to deposit.")
 def fund_round(account_alias: str, manifest_file: Path | None, round_id: int, amount: str) -> None:
     """Deposit tokens into a round (treasurer, or anyone): approves the fund if needed."""
     ctx = _Context(manifest_file, account_alias)
-    fund_client.fund_round(
-        ctx.fund, ctx.token, ctx.sender, round_id, ctx.units(amount), transact=send
-    )
+    units = ctx.units(amount)
+    # The deposit is two transactions (approve, then fundRound): check what would make the
+    # second one fail before the first is sent, so a refusal leaves no stray approval.
+    info = ctx.fund.getRound(round_id)  # reverts for an unknown round
+    if info.closed:
+        raise click.ClickException(f"round {round_id} is closed")
+    room = int(info.budget) - int(info.deposited)
+    if units == 0:
+        raise click.BadParameter("the deposit must be more than 0", param_hint="--amount")
+    if units > room:
+        raise click.BadParameter(
+            f"{ctx.tokens(units)} exceeds what round {round_id} can still take "
+            f"({ctx.tokens(room)} of its budget)",
+            param_hint="--amount",
+        )
+    balance = int(ctx.token.balanceOf(ctx.sender))
+    if units > balance:
+        raise click.BadParameter(
+            f"{ctx.sender.address} holds {ctx.tokens(balance)} tokens, less than the deposit",
+            param_hint="--amount",
+        )
+    fund_client.fund_round(ctx.fund, ctx.token, ctx.sender, round_id, units, transact=send)
     console.print(f"round {round_id}: {ctx.tokens(ctx.fund.availableOf(round_id))} available")
 
 
 @command(fund, "apply")
-@click.argument("round_id", type=int)
+@click.argument("round_id", type=UINT256)
 @click.option("--proposal", required=True, help="Proposal document: 0x-hash, file or text.")
 @click.option(
     "--milestone", "milestones", multiple=True, metavar="AMOUNT@DUE",
@@ -154,30 +188,28 @@ def apply(
 ) -> None:  # fmt: skip
     """An enterprise applies to a round (signed by its controller)."""
     ctx = _Context(manifest_file, account_alias)
+    # Every value is parsed before the chain is asked anything about the round.
+    proposal_hash, now = _document(proposal, "--proposal"), _now()
+    plan = [_milestone(m, now, ctx.decimals) for m in milestones]
+    monthly_units = ctx.units(monthly, "--monthly") if monthly is not None else None
     kind = fund_client.RoundKind(int(ctx.fund.getRound(round_id).kind))
     if kind is fund_client.RoundKind.RENT:
-        if milestones or monthly is None or months is None:
+        if milestones or monthly_units is None or months is None:
             raise click.UsageError("rent rounds take --monthly and --months (no --milestone)")
         app_id = fund_client.apply_for_rent(
-            ctx.fund, ctx.sender, round_id, _document(proposal), ctx.units(monthly), months,
-            transact=send,
+            ctx.fund, ctx.sender, round_id, proposal_hash, monthly_units, months, transact=send,
         )  # fmt: skip
     else:
         if not milestones or monthly is not None or months is not None:
             raise click.UsageError(f"{kind.name.lower()} rounds take --milestone AMOUNT@DUE")
-        now = _now()
-        try:
-            plan = [fund_client.parse_milestone(m, now, ctx.decimals) for m in milestones]
-        except ValueError as exc:
-            raise click.BadParameter(str(exc), param_hint="--milestone") from None
         app_id = fund_client.apply_for_grant(
-            ctx.fund, ctx.sender, round_id, _document(proposal), plan, transact=send
+            ctx.fund, ctx.sender, round_id, proposal_hash, plan, transact=send
         )
     console.print(f"application {app_id}")
 
 
 @command(fund, "vote")
-@click.argument("app_id", type=int)
+@click.argument("app_id", type=UINT256)
 @click.option("--yes/--no", "support", required=True, help="Approve or reject.")
 def vote(account_alias: str, manifest_file: Path | None, app_id: int, support: bool) -> None:
     """A committee member votes on an application (M yes approve, M no reject)."""
@@ -187,7 +219,7 @@ def vote(account_alias: str, manifest_file: Path | None, app_id: int, support: b
 
 
 @command(fund, "award")
-@click.argument("app_id", type=int)
+@click.argument("app_id", type=UINT256)
 def award(account_alias: str, manifest_file: Path | None, app_id: int) -> None:
     """Turn an approved application into an award (anyone; reserves the round's budget)."""
     ctx = _Context(manifest_file, account_alias)
@@ -196,8 +228,8 @@ def award(account_alias: str, manifest_file: Path | None, app_id: int) -> None:
 
 
 @command(fund, "milestone-submit")
-@click.argument("app_id", type=int)
-@click.argument("index", type=int)
+@click.argument("app_id", type=UINT256)
+@click.argument("index", type=UINT256)
 @click.option("--evidence", required=True, help="Deliverable: 0x-hash, file or text.")
 def milestone_submit(
     account_alias: str, manifest_file: Path | None, app_id: int, index: int, evidence: str
@@ -205,14 +237,14 @@ def milestone_submit(
     """The grantee submits evidence for milestone INDEX (0-based) of award APP_ID."""
     ctx = _Context(manifest_file, account_alias)
     submission = fund_client.submit_milestone(
-        ctx.fund, ctx.sender, app_id, index, _document(evidence), transact=send
+        ctx.fund, ctx.sender, app_id, index, _document(evidence, "--evidence"), transact=send
     )
     console.print(f"milestone {index} of award {app_id}: submission {submission}")
 
 
 @command(fund, "milestone-approve")
-@click.argument("app_id", type=int)
-@click.argument("index", type=int)
+@click.argument("app_id", type=UINT256)
+@click.argument("index", type=UINT256)
 @click.option("--reject", is_flag=True, help="Vote to reject the submission instead.")
 def milestone_approve(
     account_alias: str, manifest_file: Path | None, app_id: int, index: int, reject: bool
@@ -231,8 +263,8 @@ def milestone_approve(
 
 
 @command(fund, "milestone-pay")
-@click.argument("app_id", type=int)
-@click.argument("index", type=int)
+@click.argument("app_id", type=UINT256)
+@click.argument("index", type=UINT256)
 def milestone_pay(account_alias: str, manifest_file: Path | None, app_id: int, index: int) -> None:
     """Pay an approved milestone whose payment was deferred (anyone)."""
     ctx = _Context(manifest_file, account_alias)
@@ -241,7 +273,7 @@ def milestone_pay(account_alias: str, manifest_file: Path | None, app_id: int, i
 
 
 @command(fund, "pay-rent")
-@click.argument("app_id", type=int)
+@click.argument("app_id", type=UINT256)
 def pay_rent(account_alias: str, manifest_file: Path | None, app_id: int) -> None:
     """Settle every due month of a rent award (anyone)."""
     ctx = _Context(manifest_file, account_alias)
@@ -256,19 +288,21 @@ def pay_rent(account_alias: str, manifest_file: Path | None, app_id: int) -> Non
 
 
 @command(fund, "clawback")
-@click.argument("app_id", type=int)
+@click.argument("app_id", type=UINT256)
 @click.option("--reason", required=True, help="Finding behind the clawback: 0x-hash, file, text.")
 def clawback(account_alias: str, manifest_file: Path | None, app_id: int, reason: str) -> None:
     """A committee member votes to claw an award back; the M-th vote releases its unpaid rest."""
     ctx = _Context(manifest_file, account_alias)
-    decision = fund_client.clawback(ctx.fund, ctx.sender, app_id, _document(reason), transact=send)
+    decision = fund_client.clawback(
+        ctx.fund, ctx.sender, app_id, _document(reason, "--reason"), transact=send
+    )
     console.print(_decision(f"clawback of award {app_id}", decision))
     if decision.decided:
         console.print(f"{ctx.tokens(decision.released)} released to the round")
 
 
 @command(fund, "close")
-@click.argument("round_id", type=int)
+@click.argument("round_id", type=UINT256)
 def close(account_alias: str, manifest_file: Path | None, round_id: int) -> None:
     """Close a round after its decision deadline; unspent budget returns to the treasury."""
     ctx = _Context(manifest_file, account_alias)
@@ -277,7 +311,7 @@ def close(account_alias: str, manifest_file: Path | None, round_id: int) -> None
 
 
 @command(fund, "sweep")
-@click.argument("round_id", type=int)
+@click.argument("round_id", type=UINT256)
 def sweep(account_alias: str, manifest_file: Path | None, round_id: int) -> None:
     """Return money released in a closed round (clawbacks, forfeits) to the treasury (anyone)."""
     ctx = _Context(manifest_file, account_alias)
@@ -294,13 +328,13 @@ def pause(account_alias: str, manifest_file: Path | None) -> None:
 
 @command(fund, "unpause")
 def unpause(account_alias: str, manifest_file: Path | None) -> None:
-    """Resume outflows (guardian)."""
+    """Resume outflows (admin: the guardian can only stop them)."""
     ctx = _Context(manifest_file, account_alias)
     send("unpaused the grant fund", ctx.fund.unpause, sender=ctx.sender)
 
 
 @command(fund, "status", signs=False)
-@click.argument("round_id", type=int)
+@click.argument("round_id", type=UINT256)
 def status(manifest_file: Path | None, round_id: int) -> None:
     """A readable table of a round's money and of every application in it."""
     ctx = _Context(manifest_file)

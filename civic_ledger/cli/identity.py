@@ -18,12 +18,16 @@ import click
 from rich.table import Table
 
 from civic_ledger.cli.common import (
+    ADDRESS,
+    UINT64_MAX,
+    UINT256,
     Suite,
     command,
     console,
     err_console,
     load_account,
     send,
+    uint,
 )
 from civic_ledger.clients import identity as id_client
 from civic_ledger.clients import records as rec_client
@@ -40,11 +44,21 @@ RECORDS = "RecordRegistry"
 # --------------------------------------------------------------------------------- plumbing
 
 
-def _param(parse: Callable[[str], Any], value: str, hint: str) -> Any:
+def _param(parse: Callable[[str], Any], value: Any, hint: str) -> Any:
     try:
         return parse(value)
-    except (ValueError, LookupError) as exc:
+    except (ValueError, LookupError, TypeError, OverflowError) as exc:
         raise click.BadParameter(str(exc), param_hint=hint) from None
+    except Exception as exc:  # e.g. eth_abi's EncodingError for a value its type cannot hold
+        if type(exc).__module__.startswith("eth_abi"):
+            raise click.BadParameter(" ".join(str(exc).split())[:200], param_hint=hint) from None
+        raise
+
+
+def _uint64(value: int, what: str) -> int:
+    if not 0 <= value <= UINT64_MAX:
+        raise ValueError(f"{what} {value} is out of range (at most {UINT64_MAX})")
+    return value
 
 
 def _hex(value: bytes) -> str:
@@ -98,7 +112,12 @@ def identity_commitment(manifest_file: Path | None, official_id: str, salt: str)
     default="person",
     show_default=True,
 )
-@click.option("--controller", required=True, help="Wallet address that will act for the subject.")
+@click.option(
+    "--controller",
+    type=ADDRESS,
+    required=True,
+    help="Wallet address that will act for the subject.",
+)
 @click.option("--salt", default=None, help="Reuse this salt (default: a fresh random one).")
 @click.option(
     "--salts-out",
@@ -154,7 +173,14 @@ def identity_batch_register(
     resumes an interrupted import."""
     suite, sender = Suite(manifest_file), load_account(account_alias)
     registrations = _param(id_client.read_registrations_csv, csv_file, "CSV_FILE")
-    todo = id_client.unregistered(suite[IDENTITY], registrations)
+    # Every row is checked against the chain before the first batch is sent: a controller
+    # that already acts for another identity would otherwise revert a later batch after the
+    # earlier ones were applied.
+    todo = _param(
+        lambda rows: id_client.check_against_chain(suite[IDENTITY], rows, source=csv_file),
+        registrations,
+        "CSV_FILE",
+    )
     skipped = len(registrations) - len(todo)
     if skipped:
         err_console.print(f"[yellow]{skipped} row(s) already registered: skipped[/]")
@@ -174,7 +200,9 @@ def identity_batch_register(
 
 
 @command(identity, "rotate")
-@click.option("--to", "new_controller", required=True, help="The new controller wallet.")
+@click.option(
+    "--to", "new_controller", type=ADDRESS, required=True, help="The new controller wallet."
+)
 def identity_rotate(account_alias: str, manifest_file: Path | None, new_controller: str) -> None:
     """Hand control of your own identity to another wallet (signed by the current controller;
     the identity must be active)."""
@@ -184,7 +212,9 @@ def identity_rotate(account_alias: str, manifest_file: Path | None, new_controll
 
 @command(identity, "recover")
 @click.argument("subject")
-@click.option("--to", "new_controller", required=True, help="The wallet to hand control to.")
+@click.option(
+    "--to", "new_controller", type=ADDRESS, required=True, help="The wallet to hand control to."
+)
 def identity_recover(
     account_alias: str, manifest_file: Path | None, subject: str, new_controller: str
 ) -> None:
@@ -261,7 +291,8 @@ def identity_show(manifest_file: Path | None, subject: str) -> None:
                 f"to {view.recovery_to}, ready {rec_client.format_time(view.recovery_ready_at)}",
             )
         )
-    rows.append(("records", str(int(suite[RECORDS].recordCountOf(s))) if RECORDS in suite else "-"))
+    count = len(rec_client.records_of(suite[RECORDS], s)) if RECORDS in suite else None
+    rows.append(("records", "-" if count is None else str(count)))
     _print_rows(rows)
 
 
@@ -277,8 +308,32 @@ def records() -> None:
     resolve disputes; anyone can show records and check a subject against a policy."""
 
 
+def _check_layout(layout: str) -> None:
+    """A data layout whose field types are ABI types and whose names are distinct."""
+    from eth_abi.grammar import parse as parse_abi_type
+
+    names: set[str] = set()
+    for abi_type, name in rec_client.parse_layout(layout):
+        try:
+            parse_abi_type(abi_type).validate()
+        except Exception:
+            raise ValueError(
+                f"{abi_type!r} is not an ABI type (e.g. uint16, bool, string)"
+            ) from None
+        if name in names:
+            raise ValueError(f"field {name!r} appears twice")
+        names.add(name)
+
+
+def _resolve_schema(suite: Suite, value: str) -> int:
+    value = value.strip()
+    if value.isascii() and value.isdigit():
+        _uint64(int(value), "schema id")
+    return rec_client.resolve_schema(suite[RECORDS], value)
+
+
 def _schema(suite: Suite, value: str) -> int:
-    return _param(lambda v: rec_client.resolve_schema(suite[RECORDS], v), value, "--schema")
+    return _param(lambda v: _resolve_schema(suite, v), value, "--schema")
 
 
 def _fields(values: tuple[str, ...]) -> dict[str, str]:
@@ -313,7 +368,7 @@ def _request(
         data = _param(
             lambda _: rec_client.encode_data(info.field_layout, _fields(fields)),
             ",".join(fields),
-            "--field",
+            "--field" if fields else "--field (the schema has a data layout)",
         )
     else:
         data = b""
@@ -328,7 +383,7 @@ def _request(
         evidence_uri=uri,
         data=data,
         expires_at=_param(
-            lambda v: rec_client.parse_expiry(v, chain.pending_timestamp),
+            lambda v: _uint64(rec_client.parse_expiry(v, chain.pending_timestamp), "expiry"),
             expires or "",
             "--expires",
         ),
@@ -395,10 +450,15 @@ def records_schema_add(
     """Register a record schema (records administrator)."""
     suite, sender = Suite(manifest_file), load_account(account_alias)
     role_id = _param(
-        lambda v: int(v) if v.isdigit() else role_by_name(v).id, issuer_role, "--issuer-role"
+        lambda v: _uint64(int(v), "role id") if v.isascii() and v.isdigit() else role_by_name(v).id,
+        issuer_role.strip(),
+        "--issuer-role",
     )
     if layout:
-        _param(rec_client.parse_layout, layout, "--layout")
+        _param(_check_layout, layout, "--layout")
+    validity_seconds = _param(
+        lambda v: _uint64(rec_client.parse_duration(v), "validity"), validity, "--validity"
+    )
     schema_id, _ = rec_client.register_schema(
         suite[RECORDS],
         name=name,
@@ -406,7 +466,7 @@ def records_schema_add(
         issuer_role=role_id,
         revocable=revocable,
         adverse=adverse,
-        default_validity=_param(rec_client.parse_duration, validity, "--validity"),
+        default_validity=validity_seconds,
         sender=sender,
         transact=send,
     )
@@ -462,7 +522,9 @@ def records_issue(
     show_default=True,
     help="Until when a relayer may submit it (+2h, 2027-01-31, unix time).",
 )
-@click.option("--nonce", type=int, default=None, help="Signer nonce (default: the current one).")
+@click.option(
+    "--nonce", type=UINT256, default=None, help="Signer nonce (default: the current one)."
+)
 @click.option(
     "--out",
     type=click.Path(path_type=Path, dir_okay=False),
@@ -496,7 +558,9 @@ def records_sign_issue(
         request,
         signer,
         deadline=_param(
-            lambda v: rec_client.parse_expiry(v, chain.pending_timestamp), deadline, "--deadline"
+            lambda v: _uint64(rec_client.parse_expiry(v, chain.pending_timestamp), "deadline"),
+            deadline,
+            "--deadline",
         ),
         nonce=nonce,
     )
@@ -513,15 +577,26 @@ def records_issue_signed(account_alias: str, manifest_file: Path | None, signed_
     """Submit a record an agency signed with `sign-issue` (any account may relay it; the
     agency is recorded as issuer, the relayer as operator)."""
     suite, sender = Suite(manifest_file), load_account(account_alias)
-    signed = _param(
-        lambda p: rec_client.SignedIssue.from_json(Path(p).read_text()),
-        str(signed_file),
-        "SIGNED_FILE",
-    )
+    signed = _param(_read_signed, signed_file, "SIGNED_FILE")
     record_id, _ = rec_client.relay_signed_issue(
         suite[RECORDS], signed, sender=sender, transact=send
     )
     console.print(f"record {_hex(record_id)} (issuer {signed.signer})")
+
+
+def _read_signed(path: Path) -> rec_client.SignedIssue:
+    """A signed request written by `sign-issue`; any defect names the file."""
+    try:
+        return rec_client.SignedIssue.from_json(path.read_text(encoding="utf-8"))
+    except Exception as exc:
+        detail = f"missing field {exc}" if isinstance(exc, KeyError) else " ".join(str(exc).split())
+        raise ValueError(
+            f"{path} is not a signed record request from `sign-issue` ({detail[:120]})"
+        ) from None
+
+
+MAX_REVOKE_BATCH = 50
+MAX_POLICY_SCHEMAS = 8
 
 
 @command(records, "revoke")
@@ -534,6 +609,13 @@ def records_revoke(
     revoked in one transaction (at most 50)."""
     suite, sender = Suite(manifest_file), load_account(account_alias)
     ids = [_param(rec_client.to_bytes32, r, "RECORD_IDS") for r in record_ids]
+    if len(ids) > MAX_REVOKE_BATCH:
+        raise click.BadParameter(
+            f"{len(ids)} record ids; at most {MAX_REVOKE_BATCH} per transaction",
+            param_hint="RECORD_IDS",
+        )
+    if len(set(ids)) != len(ids):
+        raise click.BadParameter("a record id is given twice", param_hint="RECORD_IDS")
     if len(ids) == 1:
         rec_client.revoke(suite[RECORDS], ids[0], reason, sender=sender, transact=send)
     else:
@@ -583,7 +665,7 @@ def records_resolve(
 
 
 @command(records, "policy-set")
-@click.argument("policy_id", type=click.IntRange(min=1))
+@click.argument("policy_id", type=uint(256, low=1))
 @click.option("--name", required=True, help="What the policy is for, e.g. grant-eligibility.")
 @click.option("--require", "required", multiple=True, help="Schema (name or id) required; <= 8.")
 @click.option(
@@ -599,12 +681,20 @@ def records_policy_set(
 ) -> None:
     """Define or replace standing policy POLICY_ID (records administrator)."""
     suite, sender = Suite(manifest_file), load_account(account_alias)
+    lists = {"--require": required, "--disqualify": disqualifying}
+    ids: dict[str, list[int]] = {}
+    for hint, values in lists.items():
+        if len(values) > MAX_POLICY_SCHEMAS:
+            raise click.BadParameter(f"at most {MAX_POLICY_SCHEMAS} schemas", param_hint=hint)
+        ids[hint] = [_param(lambda v: _resolve_schema(suite, v), s, hint) for s in values]
+        if len(set(ids[hint])) != len(ids[hint]):
+            raise click.BadParameter("a schema is given twice", param_hint=hint)
     rec_client.set_policy(
         suite[RECORDS],
         policy_id=policy_id,
         name=name,
-        required=[_schema(suite, s) for s in required],
-        disqualifying=[_schema(suite, s) for s in disqualifying],
+        required=ids["--require"],
+        disqualifying=ids["--disqualify"],
         sender=sender,
         transact=send,
     )
@@ -660,7 +750,7 @@ def _record_rows(view: rec_client.RecordView) -> list[tuple[str, str]]:
 
 @command(records, "show", signs=False)
 @click.argument("target")
-@click.option("--offset", type=click.IntRange(min=0), default=0, show_default=True)
+@click.option("--offset", type=UINT256, default=0, show_default=True)
 @click.option("--limit", type=click.IntRange(1, 100), default=20, show_default=True)
 def records_show(manifest_file: Path | None, target: str, offset: int, limit: int) -> None:
     """Show a record (TARGET = record id), or list a subject's records (TARGET = subject
@@ -668,12 +758,22 @@ def records_show(manifest_file: Path | None, target: str, offset: int, limit: in
     suite = Suite(manifest_file)
     registry = suite[RECORDS]
     value = target.strip()
-    if value.startswith("0x") and len(value) == 66 and int(registry.getRecord(value).issuedAt):
+    is_id = (
+        len(value) == 66
+        and value.startswith("0x")
+        and all(c in "0123456789abcdefABCDEF" for c in value[2:])
+    )
+    if is_id and int(registry.getRecord(value).issuedAt):
         _print_rows(_record_rows(rec_client.get_record(registry, value)))
         return
     s = _subject(suite, value, "TARGET")
-    total = int(registry.recordCountOf(s))
-    ids = [bytes(x) for x in registry.recordsOf(s, offset, limit)]
+    every = rec_client.records_of(registry, s)
+    total = len(every)
+    if not total and not id_client.show(suite[IDENTITY], s).registered:
+        raise click.BadParameter(
+            f"{value} is neither a record nor a registered identity", param_hint="TARGET"
+        )
+    ids = every[offset : offset + limit]
     table = Table(
         "record",
         "schema",
@@ -698,7 +798,7 @@ def records_show(manifest_file: Path | None, target: str, offset: int, limit: in
 
 @command(records, "check-policy", signs=False)
 @click.argument("subject")
-@click.argument("policy_id", type=click.IntRange(min=1))
+@click.argument("policy_id", type=uint(256, low=1))
 @click.option("--exit-code", is_flag=True, help="Exit with status 2 when the policy is not met.")
 def records_check_policy(
     manifest_file: Path | None, subject: str, policy_id: int, exit_code: bool

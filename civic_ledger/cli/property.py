@@ -26,6 +26,9 @@ from rich.progress import (
 from rich.table import Table
 
 from civic_ledger.cli.common import (
+    UINT64_MAX,
+    UINT256,
+    UINT256_MAX,
     Suite,
     command,
     console,
@@ -34,17 +37,19 @@ from civic_ledger.cli.common import (
     load_account,
     manifest_option,
     network_name,
+    parse_amount,
     send,
+    uint,
 )
 from civic_ledger.clients import liens as lien_client
 from civic_ledger.clients import tax as tax_client
 from civic_ledger.clients import titles as title_client
 from civic_ledger.clients.titles import (
+    ParcelStatus,
     content_hash,
     from_units,
     parse_parcel,
     resolve_subject,
-    to_units,
 )
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -57,11 +62,71 @@ def _suite(manifest_file: Path | None) -> Suite:
     return Suite(manifest_file)
 
 
-def _parcel(ctx_value: str) -> int:
+def _parcel(ctx_value: str, hint: str = "PARCEL") -> int:
     try:
-        return parse_parcel(ctx_value)
+        parcel_id = parse_parcel(ctx_value)
     except ValueError as exc:
-        raise click.BadParameter(str(exc)) from None
+        raise click.BadParameter(str(exc), param_hint=hint) from None
+    if parcel_id > UINT256_MAX:
+        raise click.BadParameter(f"parcel id {ctx_value} does not fit in 256 bits", param_hint=hint)
+    return parcel_id
+
+
+def _known_parcel(suite: Suite, ctx_value: str, hint: str = "PARCEL") -> int:
+    """A parcel reference that must name a registered parcel (active or retired)."""
+    parcel_id = _parcel(ctx_value, hint)
+    if ParcelStatus(int(suite["TitleRegistry"].parcelOf(parcel_id).status)) is ParcelStatus.NONE:
+        raise click.BadParameter(f"parcel {ctx_value!r} is not registered", param_hint=hint)
+    return parcel_id
+
+
+def _subject(suite: Suite, value: str, hint: str) -> bytes:
+    try:
+        return resolve_subject(suite["IdentityRegistry"], value.strip())
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint=hint) from None
+
+
+def _doc(value: str, hint: str) -> bytes:
+    try:
+        return content_hash(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint=hint) from None
+
+
+def _code(value: str, hint: str = "--code") -> str:
+    from civic_ledger.bulk.parcels import check_code
+
+    try:
+        return check_code(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint=hint) from None
+
+
+def _uri(value: str, hint: str = "--uri") -> str:
+    from civic_ledger.bulk.parcels import MAX_URI_LENGTH
+
+    if len(value) > MAX_URI_LENGTH:
+        raise click.BadParameter(
+            f"{len(value)} characters; at most {MAX_URI_LENGTH}", param_hint=hint
+        )
+    if any(ord(c) < 32 or ord(c) == 127 for c in value):
+        raise click.BadParameter("contains control characters", param_hint=hint)
+    return value
+
+
+def _amount(suite: Suite, value: str, hint: str = "--amount") -> int:
+    return parse_amount(value, _decimals(suite), hint)
+
+
+def _due(value: str) -> int:
+    try:
+        due = tax_client.parse_due(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--due") from None
+    if due > UINT64_MAX:
+        raise click.BadParameter(f"due date {value!r} is too far in the future", param_hint="--due")
+    return due
 
 
 def _when(ts: int) -> str:
@@ -86,8 +151,8 @@ def titles() -> None:
 @click.option("--owner", required=True, help="Owner identity (bytes32 or controller address).")
 @click.option("--code", required=True, help="Cadastral code (the parcel id is its keccak256).")
 @click.option("--document", required=True, help="Survey document: 0x-hash, file or text.")
-@click.option("--area", type=click.IntRange(min=1), required=True, help="Area in m².")
-@click.option("--land-use", type=click.IntRange(0, 2**32 - 1), default=1, show_default=True)
+@click.option("--area", type=uint(128, low=1), required=True, help="Area in m².")
+@click.option("--land-use", type=uint(32), default=1, show_default=True)
 @click.option("--uri", default="", help="Off-chain location of the parcel document.")
 def titles_register(
     account_alias: str, manifest_file: Path | None, owner: str, code: str, document: str,
@@ -95,9 +160,10 @@ def titles_register(
 ) -> None:  # fmt: skip
     """Register one parcel (registrar)."""
     suite, sender = _suite(manifest_file), load_account(account_alias)
-    subject = resolve_subject(suite["IdentityRegistry"], owner)
+    subject = _subject(suite, owner, "--owner")
+    code, document_hash, uri = _code(code), _doc(document, "--document"), _uri(uri)
     parcel_id = title_client.register(
-        suite["TitleRegistry"], sender, subject, code, content_hash(document), area, land_use,
+        suite["TitleRegistry"], sender, subject, code, document_hash, area, land_use,
         uri, transact=send,
     )  # fmt: skip
     console.print(f"parcel id {parcel_id} (0x{parcel_id:064x})")
@@ -108,7 +174,7 @@ def titles_register(
 def titles_show(manifest_file: Path | None, parcel: str) -> None:
     """Show a parcel: owner, holder, data, open sale, liens, unpaid tax."""
     suite = _suite(manifest_file)
-    info = title_client.show(suite["TitleRegistry"], _parcel(parcel))
+    info = title_client.show(suite["TitleRegistry"], _known_parcel(suite, parcel))
     table = Table(show_header=False, box=None)
     rows = [
         ("parcel", f"{info.parcel_id}"),
@@ -141,7 +207,7 @@ def titles_history(manifest_file: Path | None, parcel: str) -> None:
     """Chain of titles of a parcel, and the parcels it was split or merged from."""
     suite = _suite(manifest_file)
     registry = suite["TitleRegistry"]
-    parcel_id = _parcel(parcel)
+    parcel_id = _known_parcel(suite, parcel)
     table = Table("#", "owner identity", "since", "how", "sale")
     for index, entry in enumerate(title_client.history(registry, parcel_id)):
         table.add_row(
@@ -163,16 +229,16 @@ def titles_propose(
 ) -> None:
     """The owner offers a parcel to a buyer."""
     suite, sender = _suite(manifest_file), load_account(account_alias)
+    parcel_id, buyer_subject = _known_parcel(suite, parcel), _subject(suite, buyer, "--buyer")
+    units, deed_hash = _amount(suite, price, "--price"), _doc(deed, "--deed")
     sale_id = title_client.propose(
-        suite["TitleRegistry"], sender, _parcel(parcel),
-        resolve_subject(suite["IdentityRegistry"], buyer),
-        to_units(price, _decimals(suite)), content_hash(deed), transact=send,
+        suite["TitleRegistry"], sender, parcel_id, buyer_subject, units, deed_hash, transact=send,
     )  # fmt: skip
     console.print(f"sale id {sale_id}")
 
 
 @command(titles, "accept")
-@click.argument("sale_id", type=int)
+@click.argument("sale_id", type=UINT256)
 def titles_accept(account_alias: str, manifest_file: Path | None, sale_id: int) -> None:
     """The buyer accepts a proposed sale."""
     suite = _suite(manifest_file)
@@ -180,7 +246,7 @@ def titles_accept(account_alias: str, manifest_file: Path | None, sale_id: int) 
 
 
 @command(titles, "approve")
-@click.argument("sale_id", type=int)
+@click.argument("sale_id", type=UINT256)
 def titles_approve(account_alias: str, manifest_file: Path | None, sale_id: int) -> None:
     """The registrar approves an accepted sale: the title moves to the buyer."""
     suite = _suite(manifest_file)
@@ -190,7 +256,7 @@ def titles_approve(account_alias: str, manifest_file: Path | None, sale_id: int)
 
 
 @command(titles, "cancel")
-@click.argument("sale_id", type=int)
+@click.argument("sale_id", type=UINT256)
 def titles_cancel(account_alias: str, manifest_file: Path | None, sale_id: int) -> None:
     """Seller or buyer withdraws from a sale before approval."""
     suite = _suite(manifest_file)
@@ -198,7 +264,7 @@ def titles_cancel(account_alias: str, manifest_file: Path | None, sale_id: int) 
 
 
 @command(titles, "reject")
-@click.argument("sale_id", type=int)
+@click.argument("sale_id", type=UINT256)
 @click.option("--reason", required=True, help="Written decision: 0x-hash, file or text.")
 def titles_reject(
     account_alias: str, manifest_file: Path | None, sale_id: int, reason: str
@@ -209,13 +275,13 @@ def titles_reject(
         suite["TitleRegistry"],
         load_account(account_alias),
         sale_id,
-        content_hash(reason),
+        _doc(reason, "--reason"),
         transact=send,
     )
 
 
 @command(titles, "sale", signs=False)
-@click.argument("sale_id", type=int)
+@click.argument("sale_id", type=UINT256)
 def titles_sale(manifest_file: Path | None, sale_id: int) -> None:
     """Show a sale and what (if anything) blocks its approval."""
     suite = _suite(manifest_file)
@@ -247,7 +313,7 @@ def titles_sale(manifest_file: Path | None, sale_id: int) -> None:
 )
 @click.option("--survey", required=True, help="Subdivision survey: 0x-hash, file or text.")
 @click.option(
-    "--land-use", type=int, default=None, help="Land use of the children (default: parent's)."
+    "--land-use", type=uint(32), default=None, help="Land use of the children (default: parent's)."
 )
 @click.option("--uri-prefix", default="", help="Child URI = prefix + code.")
 def titles_split(
@@ -258,13 +324,21 @@ def titles_split(
     parsed: list[tuple[str, int]] = []
     for child in children:
         code, _, area = child.partition("=")
-        if not code or not area.isdigit():
-            raise click.BadParameter(f"{child!r}: expected CODE=AREA", param_hint="--child")
+        area = area.strip()
+        if not code or not (area.isascii() and area.isdigit()) or not 0 < int(area) < 2**128:
+            raise click.BadParameter(
+                f"{child!r}: expected CODE=AREA (area in m², 1 to 2**128 - 1)", param_hint="--child"
+            )
+        code = _code(code, "--child")
+        _uri(uri_prefix + code, "--uri-prefix")
+        if code in (c for c, _ in parsed):
+            raise click.BadParameter(f"child {code!r} given twice", param_hint="--child")
         parsed.append((code, int(area)))
     suite = _suite(manifest_file)
+    sender, parent = load_account(account_alias), _known_parcel(suite, parcel)
     ids = title_client.split(
-        suite["TitleRegistry"], load_account(account_alias), _parcel(parcel), parsed,
-        content_hash(survey), land_use, uri_prefix, transact=send,
+        suite["TitleRegistry"], sender, parent, parsed,
+        _doc(survey, "--survey"), land_use, uri_prefix, transact=send,
     )  # fmt: skip
     for (code, _), pid in zip(parsed, ids, strict=True):
         console.print(f"  {code}: parcel {pid}")
@@ -274,7 +348,7 @@ def titles_split(
 @click.argument("parcels", nargs=-1, required=True)
 @click.option("--code", required=True, help="Cadastral code of the merged parcel.")
 @click.option("--survey", required=True, help="Survey attesting adjacency: 0x-hash, file or text.")
-@click.option("--land-use", type=int, default=None)
+@click.option("--land-use", type=uint(32), default=None)
 @click.option("--uri", default="")
 def titles_merge(
     account_alias: str, manifest_file: Path | None, parcels: tuple[str, ...], code: str,
@@ -282,9 +356,13 @@ def titles_merge(
 ) -> None:  # fmt: skip
     """Merge adjacent parcels of one owner (registrar)."""
     suite = _suite(manifest_file)
+    sender, ids = load_account(account_alias), [_known_parcel(suite, p, "PARCELS") for p in parcels]
+    if len(set(ids)) != len(ids):
+        raise click.BadParameter("a parcel is given twice", param_hint="PARCELS")
     merged = title_client.merge(
-        suite["TitleRegistry"], load_account(account_alias), [_parcel(p) for p in parcels], code,
-        content_hash(survey), land_use, uri, transact=send,
+        suite["TitleRegistry"], sender, ids, _code(code), _doc(survey, "--survey"), land_use,
+        _uri(uri),
+        transact=send,
     )  # fmt: skip
     console.print(f"merged parcel id {merged}")
 
@@ -294,8 +372,9 @@ def titles_merge(
 def titles_sync(account_alias: str, manifest_file: Path | None, parcel: str) -> None:
     """Move a title token to its owner identity's current controller wallet."""
     suite = _suite(manifest_file)
+    sender = load_account(account_alias)
     title_client.sync_holder(
-        suite["TitleRegistry"], load_account(account_alias), _parcel(parcel), transact=send
+        suite["TitleRegistry"], sender, _known_parcel(suite, parcel), transact=send
     )
 
 
@@ -322,11 +401,21 @@ def titles_sync(account_alias: str, manifest_file: Path | None, parcel: str) -> 
 @click.option(
     "--check", "check_only", is_flag=True, help="Validate and compare with the chain; send nothing."
 )
+@click.option(
+    "--skip-bad-rows",
+    is_flag=True,
+    help="Import the good rows even if some are bad (default: a file with any bad row is "
+    "refused before anything is sent).",
+)
 def titles_import(
     account_alias: str, manifest_file: Path | None, csv_file: Path, batch_size: int, window: int,
-    journal_file: Path | None, fresh: bool, check_only: bool,
+    journal_file: Path | None, fresh: bool, check_only: bool, skip_bad_rows: bool,
 ) -> None:  # fmt: skip
-    """Register the parcels of a CSV in batches; resumable, idempotent (registrar)."""
+    """Register the parcels of a CSV in batches; resumable, idempotent (registrar).
+
+    The whole file is validated first, and compared with the chain (a parcel already there
+    with other data, an owner that is not an active identity): unless --skip-bad-rows is
+    given, any bad row refuses the file before a single transaction is sent."""
     from ape.logging import LogLevel, logger
 
     from civic_ledger.bulk import parcels as bulk
@@ -334,16 +423,31 @@ def titles_import(
     if logger.level <= LogLevel.INFO:
         logger.set_level(LogLevel.WARNING)  # one line per batch would drown the progress bar
     suite = _suite(manifest_file)
+    sender = None if check_only else load_account(account_alias)
     rows, bad = bulk.read_parcels_csv(csv_file)
+    if not rows and not bad:
+        raise click.ClickException(f"{csv_file}: no parcel rows (only a header)")
     console.print(f"{csv_file}: {len(rows):,} valid rows, {len(bad):,} malformed")
+    check = bulk.check_against_chain(rows, suite["TitleRegistry"], suite["IdentityRegistry"])
+    problems = sorted([*bad, *check.errors], key=lambda e: e.line)
     if check_only:
-        check = bulk.check_against_chain(rows, suite["TitleRegistry"], suite["IdentityRegistry"])
         console.print(
             f"to register: {len(check.todo):,} · already on chain: {len(check.on_chain):,}"
         )
-        _print_bad_rows(sorted([*bad, *check.errors], key=lambda e: e.line))
+        _print_bad_rows(problems)
         return
-    sender = load_account(account_alias)
+    if problems and not skip_bad_rows:
+        _print_bad_rows(problems)
+        raise click.ClickException(
+            f"{csv_file}: {len(problems):,} bad row(s), nothing sent; first: {problems[0]} "
+            "(fix the file, or pass --skip-bad-rows to import the good rows only)"
+        )
+    todo = check.todo
+    if todo:  # permission, pause: a refusal by the contract stops the import before a send
+        first = todo[:batch_size]
+        suite["TitleRegistry"].registerBatch.call(
+            [r.owner for r in first], [r.as_parcel_data() for r in first], sender=sender
+        )
     journal = journal_file or bulk.default_journal_path(csv_file, network_name())
     importer = bulk.ParcelImporter(
         suite["TitleRegistry"], suite["IdentityRegistry"], sender, journal,
@@ -367,6 +471,13 @@ def titles_import(
         f"already on chain {result.already_on_chain:,}"
         + (f"; recovered from the last run {result.recovered:,}" if result.recovered else "")
     )
+    if result.resumed:
+        console.print(
+            f"resumed an interrupted import: {result.confirmed_before:,} parcel(s) confirmed "
+            f"before, {result.recovered:,} recovered from {result.unsettled_batches} batch(es) "
+            f"in flight, {result.dropped:,} of never-mined batches re-checked; "
+            f"sent fresh {result.imported:,}"
+        )
     console.print(f"journal: {journal}")
     for number, reason in result.failed_batches:
         err_console.print(f"[red]batch {number} failed[/]: {reason}")
@@ -388,9 +499,9 @@ def _print_bad_rows(errors: list[Any], limit: int = 50) -> None:
 @titles.command("sample-csv", cls=ConnectedProviderCommand)
 @network_option()
 @manifest_option
-@click.option("--count", type=click.IntRange(min=1), default=1000, show_default=True)
-@click.option("--owners", type=click.IntRange(min=1), default=50, show_default=True)
-@click.option("--bad-rows", type=click.IntRange(min=0), default=0, show_default=True)
+@click.option("--count", type=click.IntRange(1, 1_000_000), default=1000, show_default=True)
+@click.option("--owners", type=click.IntRange(1, 10_000), default=50, show_default=True)
+@click.option("--bad-rows", type=click.IntRange(0, 1_000), default=0, show_default=True)
 @click.option("--seed", type=int, default=7, show_default=True)
 @click.option("--prefix", default="BJ", show_default=True, help="Cadastral code prefix.")
 @click.option(
@@ -415,6 +526,7 @@ def titles_sample_csv(
     """Write a sample parcel CSV (development data) and optionally register its owners."""
     from civic_ledger.bulk import sample
 
+    _code(prefix, "--prefix")
     people = sample.sample_owners(owners)
     bad = sample.write_sample_csv(out, count, people, seed=seed, bad_rows=bad_rows, prefix=prefix)
     sample.write_owners_csv(sample.owners_path_for(out), people)
@@ -422,7 +534,7 @@ def titles_sample_csv(
         f"wrote {count + len(bad):,} rows to {out}" + (f" (bad rows on lines {bad})" if bad else "")
     )
     if register_owners:
-        if not account_alias:
+        if account_alias is None:
             raise click.UsageError("--register-owners needs --account (the identity office)")
         suite = _suite(manifest_file)
         added = sample.register_sample_owners(
@@ -455,25 +567,30 @@ def liens_add(
 ) -> None:  # fmt: skip
     """Propose a lien as the lender (the owner then consents), or record one by order (registrar)."""
     suite, sender = _suite(manifest_file), load_account(account_alias)
-    subject = resolve_subject(suite["IdentityRegistry"], holder)
-    units = to_units(amount, _decimals(suite))
+    parcel_id = _known_parcel(suite, parcel)
+    subject = _subject(suite, holder, "--holder")
+    units = _amount(suite, amount)
     fn = lien_client.record_by_order if by_order else lien_client.propose
     lien_id = fn(
         suite["LienRegistry"],
         sender,
-        _parcel(parcel),
+        parcel_id,
         subject,
         units,
-        content_hash(evidence),
+        _doc(evidence, "--evidence"),
         transact=send,
     )
     console.print(f"lien id {lien_id}" + ("" if by_order else " (awaiting the owner's consent)"))
 
 
 @command(liens, "consent")
-@click.argument("lien_id", type=int)
+@click.argument("lien_id", type=UINT256)
 @click.option(
-    "--sale", "sale_id", type=int, default=None, help="As lienholder: consent to this sale instead."
+    "--sale",
+    "sale_id",
+    type=UINT256,
+    default=None,
+    help="As lienholder: consent to this sale instead.",
 )
 @click.option(
     "--keep",
@@ -494,7 +611,7 @@ def liens_consent(
 
 
 @command(liens, "release")
-@click.argument("lien_id", type=int)
+@click.argument("lien_id", type=UINT256)
 @click.option("--order", default=None, help="Registrar: court order (0x-hash, file or text).")
 def liens_release(
     account_alias: str, manifest_file: Path | None, lien_id: int, order: str | None
@@ -505,12 +622,12 @@ def liens_release(
         lien_client.release(suite["LienRegistry"], sender, lien_id, transact=send)
     else:
         lien_client.order_release(
-            suite["LienRegistry"], sender, lien_id, content_hash(order), transact=send
+            suite["LienRegistry"], sender, lien_id, _doc(order, "--order"), transact=send
         )
 
 
 @command(liens, "withdraw")
-@click.argument("lien_id", type=int)
+@click.argument("lien_id", type=UINT256)
 def liens_withdraw(account_alias: str, manifest_file: Path | None, lien_id: int) -> None:
     """The lender withdraws (or the owner declines) a proposed lien."""
     suite = _suite(manifest_file)
@@ -524,7 +641,7 @@ def liens_list(manifest_file: Path | None, parcel: str) -> None:
     suite = _suite(manifest_file)
     decimals = _decimals(suite)
     table = Table("lien", "holder", "amount", "since", "by order")
-    for lien in lien_client.active_on(suite["LienRegistry"], _parcel(parcel)):
+    for lien in lien_client.active_on(suite["LienRegistry"], _known_parcel(suite, parcel)):
         table.add_row(
             str(lien.lien_id), lien.holder, from_units(lien.amount, decimals),
             _when(lien.created_at), "yes" if lien.by_order else "no",
@@ -550,9 +667,10 @@ def tax_assess(
 ) -> None:
     """Assess a parcel for a year (tax bureau)."""
     suite = _suite(manifest_file)
+    sender, parcel_id = load_account(account_alias), _known_parcel(suite, parcel)
     tax_client.assess(
-        suite["PropertyTax"], load_account(account_alias), _parcel(parcel), year,
-        to_units(amount, _decimals(suite)), tax_client.parse_due(due), transact=send,
+        suite["PropertyTax"], sender, parcel_id, year, _amount(suite, amount), _due(due),
+        transact=send,
     )  # fmt: skip
 
 
@@ -567,9 +685,10 @@ def tax_pay(
 ) -> None:
     """Pay an assessment in settlement tokens (goes to the treasury)."""
     suite = _suite(manifest_file)
+    sender, parcel_id = load_account(account_alias), _known_parcel(suite, parcel)
     tax_client.pay(
-        suite["PropertyTax"], suite["CityToken"], load_account(account_alias), _parcel(parcel),
-        year, permit=permit, transact=send,
+        suite["PropertyTax"], suite["CityToken"], sender, parcel_id, year, permit=permit,
+        transact=send,
     )  # fmt: skip
 
 
@@ -582,23 +701,27 @@ def tax_void(
 ) -> None:
     """Void an unpaid assessment (tax bureau)."""
     suite = _suite(manifest_file)
+    sender, parcel_id = load_account(account_alias), _known_parcel(suite, parcel)
     tax_client.void(
-        suite["PropertyTax"], load_account(account_alias), _parcel(parcel), year,
-        content_hash(reason), transact=send,
+        suite["PropertyTax"], sender, parcel_id, year, _doc(reason, "--reason"), transact=send,
     )  # fmt: skip
 
 
 @command(tax, "status", signs=False)
 @click.argument("parcel")
 @click.option(
-    "--year", "years", type=int, multiple=True, help="Years to show (default: all unpaid)."
+    "--year",
+    "years",
+    type=click.IntRange(1, 65535),
+    multiple=True,
+    help="Years to show (default: all unpaid).",
 )
 def tax_status(manifest_file: Path | None, parcel: str, years: tuple[int, ...]) -> None:
     """Assessments of a parcel and whether any is overdue."""
     suite = _suite(manifest_file)
     decimals = _decimals(suite)
     module = suite["PropertyTax"]
-    parcel_id = _parcel(parcel)
+    parcel_id = _known_parcel(suite, parcel)
     table = Table("year", "amount", "due", "status", "settled")
     for a in tax_client.status(module, parcel_id, list(years)):
         table.add_row(

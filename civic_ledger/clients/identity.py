@@ -9,14 +9,15 @@ off chain: without it nobody, the office included, can link a subject to a perso
 from __future__ import annotations
 
 import csv
+import io
 import os
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import IntEnum
 from pathlib import Path
 from typing import Any
 
-from eth_utils import is_address, to_checksum_address
+from eth_utils import is_address, is_checksum_address, to_checksum_address
 
 from civic_ledger.commitments import commitment, make_salt, normalize_official_id, parse_salt
 
@@ -137,6 +138,7 @@ class Registration:
     salt: bytes
     controller: str
     kind: Kind
+    line: int = field(default=0, compare=False)  # CSV line it came from (0: not from a file)
 
     @property
     def subject(self) -> bytes:
@@ -148,72 +150,192 @@ class Registration:
 
     @classmethod
     def new(
-        cls, official_id: str, controller: str, kind: Kind | str, salt: bytes | str | None = None
+        cls,
+        official_id: str,
+        controller: str,
+        kind: Kind | str,
+        salt: bytes | str | None = None,
+        line: int = 0,
     ) -> Registration:
-        if not is_address(controller):
-            raise ValueError(f"controller {controller!r} is not an address")
+        if not (is_address(controller) and len(controller.removeprefix("0x")) == 40):
+            raise ValueError(f"controller {_shown(controller)} is not an address")
+        digits = controller.removeprefix("0x")
+        if digits not in (digits.lower(), digits.upper()) and not is_checksum_address(controller):
+            raise ValueError(
+                f"controller {_shown(controller)} has a wrong EIP-55 checksum (mistyped?)"
+            )
+        if int(controller, 16) == 0:
+            raise ValueError("controller is the zero address")
         return cls(
             official_id=normalize_official_id(official_id),
             salt=parse_salt(salt) if salt else make_salt(),
             controller=to_checksum_address(controller),
             kind=kind if isinstance(kind, Kind) else Kind.parse(kind),
+            line=line,
         )
+
+
+def _shown(value: str, limit: int = 48) -> str:
+    """A bad value for an error message: quoted, and cut if long."""
+    return repr(value) if len(value) <= limit else repr(value[: limit - 8]) + "…"
 
 
 CSV_COLUMNS = ("official_id", "kind", "controller")
 SALTS_COLUMNS = ("official_id", "kind", "controller", "salt", "subject")
 
 
+MAX_OFFICIAL_ID = 256  # characters; official ids are short (national id, registry number)
+
+
+class RegistrationsFileError(ValueError):
+    """A registrations CSV that cannot be used; the message names the file and line."""
+
+
+def _decode_csv(path: Path) -> str:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise RegistrationsFileError(f"{path}: cannot read the file ({exc.strerror})") from None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise RegistrationsFileError(
+            f"{path}:{line}: not UTF-8 text (byte 0x{raw[exc.start]:02x}); save the CSV as UTF-8"
+        ) from None
+
+
+def _parse_kind(text: str) -> Kind:
+    value = text.strip()
+    if not value:
+        raise ValueError("kind is empty (person, enterprise or agency)")
+    if value.isdigit() and value not in ("1", "2", "3"):
+        raise ValueError(f"unknown kind {_shown(value)}: person, enterprise or agency")
+    return Kind.parse(value)
+
+
 def read_registrations_csv(path: Path) -> list[Registration]:
     """Read `official_id,kind,controller[,salt]` rows (header required). Rows without a salt
-    get a fresh one. Errors name the file and line."""
+    get a fresh one. The whole file is checked before anything is returned; a defect raises
+    RegistrationsFileError naming the file, the line and the field (with how many other lines
+    are bad)."""
     registrations: list[Registration] = []
+    problems: list[str] = []
     seen_ids: dict[str, int] = {}
     seen_controllers: dict[str, int] = {}
-    with path.open(newline="", encoding="utf-8") as handle:
-        reader = csv.DictReader(handle)
-        missing = [c for c in CSV_COLUMNS if c not in (reader.fieldnames or [])]
+    reader = csv.DictReader(io.StringIO(_decode_csv(path), newline=""))
+    try:
+        header = [(h or "").strip() for h in reader.fieldnames or []]
+        if not header:
+            raise RegistrationsFileError(
+                f"{path}: empty file; expected a header: {','.join(CSV_COLUMNS)}[,salt]"
+            )
+        missing = [c for c in CSV_COLUMNS if c not in header]
         if missing:
-            raise ValueError(f"{path}: missing column(s) {', '.join(missing)}")
+            hint = ""
+            if len(header) == 1 and any(d in header[0] for d in ";\t|"):
+                hint = " (columns must be separated by commas)"
+            raise RegistrationsFileError(
+                f"{path}:1: missing column(s) {', '.join(missing)}{hint}; "
+                f"expected: {','.join(CSV_COLUMNS)}[,salt]"
+            )
+        repeated = sorted({h for h in header if h and header.count(h) > 1})
+        if repeated:
+            raise RegistrationsFileError(
+                f"{path}:1: header repeats column(s) {', '.join(repeated)}"
+            )
+        reader.fieldnames = header
         for row in reader:
             line = reader.line_num
+            values = [v for k, v in row.items() if k is not None and isinstance(v, str)]
+            if not any(v.strip() for v in values) and not row.get(None):  # type: ignore[call-overload]
+                continue  # blank line
             try:
+                if row.get(None):  # type: ignore[call-overload]
+                    raise ValueError(f"too many fields ({len(header)} columns in the header)")
+                missing_fields = [c for c in CSV_COLUMNS if row.get(c) is None]
+                if missing_fields:
+                    raise ValueError(f"missing field(s) {', '.join(missing_fields)}")
+                official_id = row["official_id"] or ""
+                if len(official_id.strip()) > MAX_OFFICIAL_ID:
+                    raise ValueError(
+                        f"official_id is {len(official_id.strip())} characters "
+                        f"(at most {MAX_OFFICIAL_ID})"
+                    )
+                kind = _parse_kind(row["kind"] or "")
+                salt = (row.get("salt") or "").strip() or None
                 registration = Registration.new(
-                    row["official_id"] or "",
-                    (row["controller"] or "").strip(),
-                    row["kind"] or "",
-                    (row.get("salt") or "").strip() or None,
+                    official_id, (row["controller"] or "").strip(), kind, salt, line
                 )
             except ValueError as exc:
-                raise ValueError(f"{path}:{line}: {exc}") from None
+                problems.append(f"{path}:{line}: {exc}")
+                continue
             if registration.official_id in seen_ids:
-                raise ValueError(
+                problems.append(
                     f"{path}:{line}: official id repeated (first on line "
                     f"{seen_ids[registration.official_id]})"
                 )
+                continue
             if registration.controller in seen_controllers:
-                raise ValueError(
+                problems.append(
                     f"{path}:{line}: controller {registration.controller} repeated (first on "
                     f"line {seen_controllers[registration.controller]})"
                 )
+                continue
             seen_ids[registration.official_id] = line
             seen_controllers[registration.controller] = line
             registrations.append(registration)
+    except csv.Error as exc:
+        raise RegistrationsFileError(
+            f"{path}:{reader.line_num}: not a readable CSV ({exc})"
+        ) from None
+    if problems:
+        more = f" (and {len(problems) - 1} more bad line(s))" if len(problems) > 1 else ""
+        raise RegistrationsFileError(problems[0] + more)
     if not registrations:
-        raise ValueError(f"{path}: no rows")
+        raise RegistrationsFileError(f"{path}: no rows")
     return registrations
+
+
+def check_against_chain(
+    identity: Any, registrations: Sequence[Registration], source: Path | str = "the file"
+) -> list[Registration]:
+    """The registrations still to send, after checking every one against the chain: a row
+    whose subject is registered is done (skipped, so a re-run resumes); a row whose controller
+    already acts for another identity is refused (ValueError naming the line), before anything
+    is sent."""
+    todo: list[Registration] = []
+    for r in registrations:
+        if int(identity.statusOf(r.subject)) != Status.NONE:
+            continue
+        taken = bytes(identity.subjectOf(r.controller))
+        if taken != b"\x00" * 32:
+            where = f"{source}:{r.line}" if r.line else str(source)
+            raise ValueError(
+                f"{where}: controller {r.controller} already controls identity 0x{taken.hex()}; "
+                "nothing sent (re-running an interrupted import? run it on the salts file "
+                "written by the first run, so the same salts are used)"
+            )
+        todo.append(r)
+    return todo
 
 
 def write_salts_csv(path: Path, registrations: Iterable[Registration]) -> None:
     """Append the off-chain secret table (official id, salt, subject…) to `path`, creating it
     with owner-only permissions. Keep this file in the identity office's records system."""
-    new = not path.exists()
+    new = not path.exists() or path.stat().st_size == 0
+    known: set[str] = set()
+    if not new:  # a re-run appends only what the file does not hold yet
+        with path.open(newline="", encoding="utf-8", errors="replace") as handle:
+            known = {(row.get("subject") or "").lower() for row in csv.DictReader(handle)}
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
     with os.fdopen(fd, "a", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         if new:
             writer.writerow(SALTS_COLUMNS)
         for r in registrations:
+            if "0x" + r.subject.hex() in known:
+                continue
             writer.writerow(
                 (
                     r.official_id,

@@ -171,23 +171,16 @@ def test_cli_import_and_tax_status(run_cli, suite, agency, tmp_path):
     csv_path = tmp_path / "p.csv"
     write_sample_csv(csv_path, 12, owners, bad_rows=1, prefix="CLI")
     journal = tmp_path / "j.jsonl"
-    result = run_cli(
-        cli.titles,
-        "import",
-        str(csv_path),
-        "--account",
-        "TEST::7",
-        "--batch-size",
-        "5",
-        "--journal",
-        str(journal),
-    )
+    args = ["import", str(csv_path), "--account", "TEST::7", "--batch-size", "5"]
+    refused = run_cli(cli.titles, *args, "--journal", str(journal))
+    assert refused.exit_code != 0  # a file with a bad row is refused before any transaction
+    assert "line 8" in " ".join(refused.output.split())
+    assert not suite["TitleRegistry"].isActiveParcel(1)
+    result = run_cli(cli.titles, *args, "--journal", str(journal), "--skip-bad-rows")
     assert result.exit_code == 1  # a bad row is reported, the good ones are imported
     text = " ".join(result.output.split())  # rich wraps at the terminal width
     assert "imported 12" in text and "line 8 (BAD-HASH-0)" in text
-    again = run_cli(
-        cli.titles, "import", str(csv_path), "--account", "TEST::7", "--journal", str(journal)
-    )
+    again = run_cli(cli.titles, *args, "--journal", str(journal), "--skip-bad-rows")
     text = " ".join(again.output.split())
     assert "imported 0" in text and "already on chain 12" in text
 

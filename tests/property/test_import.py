@@ -4,6 +4,7 @@ after an interruption (between batches and between broadcast and receipt), the j
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -216,6 +217,43 @@ def test_resume_after_crash_between_broadcast_and_receipt(
     assert Journal(tmp_path / "journal.jsonl").confirmed == set(sent_keys)
     assert "BAD-OWNER-2" not in sent_keys
     assert _on_chain_count(titles, path) == COUNT
+
+
+def test_resume_resends_a_batch_journaled_but_never_broadcast(
+    titles, registered_owners, csv_file, importer, tmp_path
+):
+    """Killed between journaling a batch and broadcasting it: the node does not know the
+    transaction, so the re-run settles it as dropped at once (no waiting for a receipt that
+    cannot come) and sends its parcels; the journal and the result say what was resumed."""
+    path, _ = csv_file
+    rows, _ = read_parcels_csv(path)
+    journal_path = tmp_path / "journal.jsonl"
+
+    def crash_after_first(batch: int) -> None:
+        if batch == 0:
+            raise Crash
+
+    with pytest.raises(Crash):
+        importer(window=1, on_confirmed=crash_after_first).run(rows)
+    journal = Journal.open(journal_path, Journal(journal_path).state.header or {})
+    never_sent = [r.code for r in rows[BATCH : 2 * BATCH]]
+    journal.record_sent(journal.new_batch_number(), never_sent, "0x" + "ab" * 32, 10**6)
+    journal.close()
+
+    started = time.monotonic()
+    result = importer().run(rows)
+    assert time.monotonic() - started < 25  # an unknown transaction is not waited for
+    assert result.resumed and result.confirmed_before == BATCH
+    assert (result.unsettled_batches, result.recovered, result.dropped) == (1, 0, BATCH)
+    assert result.imported == COUNT - BATCH and not result.failed_batches
+    assert _on_chain_count(titles, path) == COUNT
+    records = _journal_records(journal_path)
+    resume = [r for r in records if r["type"] == "resume"]
+    assert len(resume) == 1
+    assert (resume[0]["dropped_batches"], resume[0]["recovered_batches"]) == ([1], [])
+    assert records[-1]["type"] == "finished" and records[-1]["imported"] == COUNT - BATCH
+    again = importer().run(rows)
+    assert not again.resumed and again.imported == 0  # the last run finished
 
 
 def test_rerun_without_journal_skips_what_is_on_chain(
