@@ -5,28 +5,38 @@ record validity, dispute states, per-schema standing and every policy answer aga
 Time: eth_call reads the head block's timestamp, so the model evaluates validity at `head`.
 Durations and time jumps are whole days while transactions add only seconds, so no expiry ever
 falls between the head and the next transaction's timestamp — predictions are exact.
-Each example starts from a chain snapshot of the same world and is restored afterwards.
-Budget: 8 examples x up to 12 steps by default (each read is a full EVM call on the embedded
-chain); raise it with CIVIC_STATEFUL_EXAMPLES / CIVIC_STATEFUL_STEPS for a deeper run.
+Each example starts from a chain snapshot of the same world and is restored afterwards (and
+checks it starts from the same state as the first: record count, block height).
+Budget (tests/stateful_budget.py): 8 examples x up to 12 steps in the default suite (each read is
+a full EVM call on the embedded chain; CIVIC_STATEFUL_EXAMPLES / CIVIC_STATEFUL_STEPS override);
+the `slow` invariant sweep runs SWEEP_BUDGET (CI), raised by CIVIC_SWEEP_EXAMPLES / _STEPS.
 """
 
 from __future__ import annotations
 
-import os
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
 import ape
-from hypothesis import HealthCheck, event, settings
+import pytest
+from hypothesis import event
 from hypothesis import strategies as st
+from hypothesis.control import currently_in_test_context
 from hypothesis.stateful import (
-    RuleBasedStateMachine,
     initialize,
     invariant,
     precondition,
     rule,
     run_state_machine_as_test,
+)
+from stateful_budget import (
+    Budget,
+    CountingMachine,
+    SweepCounter,
+    report,
+    stateful_budget,
+    sweep_budget,
 )
 
 from civic_ledger.clients.records import DisputeStatus, RecordRequest, issued_record_ids
@@ -136,7 +146,7 @@ def build_world(suite: Any, agency: dict[str, Any], citizens: list[Any], outside
     return World(records, identity, agency, subjects, controllers, schema_ids, outsider)
 
 
-class RegistryMachine(RuleBasedStateMachine):
+class RegistryMachine(CountingMachine):
     world: World  # set by the test before running
     outcomes: Counter[str] = Counter()  # rule -> outcome tallies across examples
 
@@ -147,6 +157,10 @@ class RegistryMachine(RuleBasedStateMachine):
         self.model: list[RecordModel] = []
         self.live: dict[tuple[str, str], list[RecordModel]] = {}
         self.touched: list[RecordModel] = []
+        self.count_example()
+
+    def start_state(self) -> tuple[int, int]:
+        return ape.chain.blocks.height, int(self.records.recordCount())
 
     def teardown(self) -> None:
         try:
@@ -168,7 +182,8 @@ class RegistryMachine(RuleBasedStateMachine):
         return self.head() + 1
 
     def expect(self, label: str, error: str | None, send: Any) -> Any:
-        event(f"{label} -> {error or 'ok'}")
+        if currently_in_test_context():  # also driven directly by the regression tests
+            event(f"{label} -> {error or 'ok'}")
         self.outcomes[f"{label} -> {error or 'ok'}"] += 1
         if error is None:
             return send()
@@ -261,8 +276,10 @@ class RegistryMachine(RuleBasedStateMachine):
     @rule(data=st.data(), rightful=st.sampled_from([True, True, True, False]))
     def revoke(self, data, rightful: bool) -> None:
         record = self.pick(data, prefer=lambda r: not r.revoked)
-        if record is None:
-            return
+        if record is not None:
+            self.revoke_record(record, rightful)
+
+    def revoke_record(self, record: RecordModel, rightful: bool = True) -> None:
         self.touched.append(record)
         schema = SCHEMA_BY_KEY[record.schema]
         wrong = "market_regulator" if schema.issuer_agency != "market_regulator" else "court"
@@ -282,7 +299,14 @@ class RegistryMachine(RuleBasedStateMachine):
         record.revoked = True
         if record.dispute == DisputeStatus.OPEN:
             record.dispute = DisputeStatus.WITHDRAWN
-        self.live[(record.subject, record.schema)].remove(record)
+        self._drop_live(record)
+
+    def _drop_live(self, record: RecordModel) -> None:
+        """A revoked record leaves the live set - unless a full set already pruned it (expired
+        records are dropped when a new one needs the room, but stay revocable)."""
+        live = self.live.get((record.subject, record.schema), [])
+        if record in live:
+            live.remove(record)
 
     @rule(
         data=st.data(),
@@ -352,7 +376,7 @@ class RegistryMachine(RuleBasedStateMachine):
         else:
             record.dispute = DisputeStatus.OVERTURNED
             record.revoked = True
-            self.live[(record.subject, record.schema)].remove(record)
+            self._drop_live(record)
 
     @rule(
         subject=st.sampled_from(SUBJECTS),
@@ -446,15 +470,67 @@ class RegistryMachine(RuleBasedStateMachine):
             )
 
 
-def test_registry_matches_model(suite, agency, citizens, outsider):
-    RegistryMachine.world = build_world(suite, agency, citizens, outsider)
-    run_state_machine_as_test(
-        RegistryMachine,
-        settings=settings(
-            max_examples=int(os.environ.get("CIVIC_STATEFUL_EXAMPLES", "8")),
-            stateful_step_count=int(os.environ.get("CIVIC_STATEFUL_STEPS", "12")),
-            deadline=None,
-            suppress_health_check=[HealthCheck.too_slow],
-        ),
-    )
+DEFAULT_BUDGET = (8, 12)
+SWEEP_BUDGET = (10, 16)  # CI: ~2 minutes on a 2-core runner (~0.7-1 s per step)
+
+
+def run_registry_machine(world: World, budget: Budget) -> SweepCounter:
+    RegistryMachine.world = world
+    RegistryMachine.outcomes = Counter()
+    counter = RegistryMachine.counter = SweepCounter("identity/RecordRegistry", budget)
+    try:
+        run_state_machine_as_test(RegistryMachine, settings=budget.settings())
+    finally:
+        RegistryMachine.counter = None
     print(sorted(RegistryMachine.outcomes.items()))
+    return counter
+
+
+def test_registry_matches_model(
+    suite: Any, agency: dict[str, Any], citizens: list[Any], outsider: Any
+) -> None:
+    world = build_world(suite, agency, citizens, outsider)
+    run_registry_machine(world, stateful_budget(*DEFAULT_BUDGET))
+
+
+@pytest.mark.slow
+def test_registry_invariant_sweep(
+    suite: Any,
+    agency: dict[str, Any],
+    citizens: list[Any],
+    outsider: Any,
+    capsys: Any,
+    record_property: Any,
+) -> None:
+    """The invariant sweep (issue #8): the same machine with a larger budget."""
+    world = build_world(suite, agency, citizens, outsider)
+    counter = run_registry_machine(world, sweep_budget(*SWEEP_BUDGET))
+    report(counter, capsys, record_property)
+    assert counter.examples > 0 and counter.steps > 0
+
+
+def test_revoking_a_record_pruned_from_a_full_live_set(
+    suite: Any, agency: dict[str, Any], citizens: list[Any], outsider: Any
+) -> None:
+    """Regression (model gap found reviewing the sweep): eight expired records fill alice's
+    live set, a ninth issuance prunes them, and revoking one of the pruned (expired, never
+    revoked) records is still accepted. The model used to assume a revoked record is always in
+    the live set and crashed on this path; the chain must agree with the model throughout."""
+    RegistryMachine.world = build_world(suite, agency, citizens, outsider)
+    m = RegistryMachine()
+    try:
+        for _ in range(MAX_LIVE):
+            m.issue("alice", "compliance", 2, False, None)  # expires in 2 days
+        m.chain_matches_model()
+        m.advance_time(5)  # all eight expired, still live
+        m.chain_matches_model()
+        first = m.model[0]
+        m.issue("alice", "compliance", 0, False, None)  # full set: the expired ones are pruned
+        live = m.live[("alice", "compliance")]
+        assert first not in live and len(live) == 1
+        m.chain_matches_model()
+        m.revoke_record(first)  # pruned but not revoked: the issuer may still revoke it
+        assert first.revoked
+        m.chain_matches_model()
+    finally:
+        m.teardown()

@@ -4,14 +4,24 @@ splits, merges, token mints/burns and time jumps, checked against a Python model
 Invariants:
 - every active parcel has exactly one owner: the model's, both as owner identity and as ERC-721
   holder (the owner's controller wallet); retired parcels have no holder;
+- chain of title and provenance: every parcel's (active or retired) chain of title is exactly the
+  model's sequence of (owner, cause, sale) entries with non-decreasing dates, its parents and
+  children are the model's, and each split/merge preserved area along that lineage;
 - no sale completes without proposal, acceptance and registrar approval; unconsented liens and
-  past-due unpaid tax make approval revert (the model predicts each approval's outcome);
+  past-due unpaid tax make approval revert with exactly that reason (the model predicts each
+  approval's outcome), and a parcel with an open sale, a lien or unpaid tax can be neither
+  split nor merged; ERC-721 transfers are always refused;
+- liens and tax: active liens, `hasUnpaid` and `hasOverdue` of every touched parcel match the
+  model; voided assessments stop blocking;
 - split and merge preserve total area (sum over active parcels on chain == area ever registered);
 - CityToken supply == minted - burned, and the treasury received exactly the tax paid.
 
 Reads are the expensive part on the embedded chain (~0.1 s each), so instead of per-step
 `@invariant`s each rule checks what it can change (the parcels it touched, holdings, token
 totals) and every example ends with a full sweep of all of it in `teardown`.
+Budget (tests/stateful_budget.py): 15 examples x 12 steps in the default suite
+(CIVIC_STATEFUL_EXAMPLES / _STEPS override); the `slow` invariant sweep runs SWEEP_BUDGET (CI),
+raised by CIVIC_SWEEP_EXAMPLES / CIVIC_SWEEP_STEPS.
 """
 
 from __future__ import annotations
@@ -19,15 +29,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-import ape
+import pytest
 from eth_utils import keccak
-from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import (
-    RuleBasedStateMachine,
-    precondition,
-    rule,
-    run_state_machine_as_test,
+from hypothesis.stateful import precondition, rule, run_state_machine_as_test
+from stateful_budget import (
+    Budget,
+    CountingMachine,
+    SweepCounter,
+    refused,
+    report,
+    stateful_budget,
+    sweep_budget,
 )
 
 from .helpers import DAY, Party, parcel_data
@@ -36,6 +49,7 @@ OWNERS = ("alice", "bob", "carol")
 LENDERS = ("bank", "bank2")
 MAX_LIENS = 8
 ACTIVE, RETIRED = 1, 2
+REGISTRATION, SALE, SPLIT, MERGE = 0, 1, 2, 3  # TitleRegistry.TitleCause
 
 
 @dataclass
@@ -58,9 +72,21 @@ class ParcelModel:
     sale: SaleModel | None = None
     liens: dict[int, LienModel] = field(default_factory=dict)
     unpaid: dict[int, tuple[int, int]] = field(default_factory=dict)  # year -> (amount, due)
+    # chain of title: (owner, sale id, cause) per entry, oldest first
+    titles: list[tuple[str, int, int]] = field(default_factory=list)
 
 
-class TitleMachine(RuleBasedStateMachine):
+@dataclass
+class LineageModel:
+    """What stays known of every parcel ever created, retired ones included."""
+
+    area: int
+    titles: list[tuple[str, int, int]]
+    parents: list[int] = field(default_factory=list)
+    children: list[int] = field(default_factory=list)
+
+
+class TitleMachine(CountingMachine):
     ctx: ClassVar[dict[str, Any]] = {}
 
     def __init__(self) -> None:
@@ -79,7 +105,11 @@ class TitleMachine(RuleBasedStateMachine):
         self.snapshot = self.chain.snapshot()
         # parcels registered before the machine starts (part of the snapshot)
         self.parcels: dict[int, ParcelModel] = {
-            pid: ParcelModel(owner, area) for pid, owner, area in c["initial"]
+            pid: ParcelModel(owner, area, titles=[(owner, 0, REGISTRATION)])
+            for pid, owner, area in c["initial"]
+        }
+        self.lineage: dict[int, LineageModel] = {
+            pid: LineageModel(m.area, m.titles) for pid, m in self.parcels.items()
         }
         self.retired: set[int] = set()
         self.registered_area = sum(area for _, _, area in c["initial"])
@@ -89,6 +119,16 @@ class TitleMachine(RuleBasedStateMachine):
         self.next_year = 2000
         self.next_code = (
             0  # codes restart each example (the snapshot forgets them): replays are exact
+        )
+        self.count_example()
+
+    def start_state(self) -> tuple[int, ...]:
+        return (
+            self.chain.blocks.height,
+            int(self.titles.saleCount()),
+            int(self.liens.lienCount()),
+            int(self.supply0),
+            int(self.treasury0),
         )
 
     def teardown(self) -> None:
@@ -112,6 +152,16 @@ class TitleMachine(RuleBasedStateMachine):
         self.next_code += 1
         return parcel_data(f"SM-{self.next_code}", area)
 
+    def _new_parcel(
+        self, pid: int, owner: str, area: int, cause: int, parents: list[int] | None = None
+    ) -> None:
+        """Model a parcel created on chain (registration, split child or merge result)."""
+        model = ParcelModel(owner, area, titles=[(owner, 0, cause)])
+        self.parcels[pid] = model
+        self.lineage[pid] = LineageModel(area, model.titles, parents=list(parents or []))
+        for parent in parents or []:
+            self.lineage[parent].children.append(pid)
+
     def _mint(self, to: Any, amount: int) -> None:
         self.token.mint(to, amount, sender=self.treasurer)
         self.minted += amount
@@ -123,7 +173,7 @@ class TitleMachine(RuleBasedStateMachine):
     def register(self, owner: str, area: int) -> None:
         data = self._data(area)
         self.titles.register(self.parties[owner].subject, data, sender=self.registrar)
-        self.parcels[data[0]] = ParcelModel(owner, area)
+        self._new_parcel(data[0], owner, area, REGISTRATION)
         self.registered_area += area
         self._check_parcel(data[0])
         self._check_holdings()
@@ -161,14 +211,19 @@ class TitleMachine(RuleBasedStateMachine):
         sale.accepted = True
 
     @precondition(lambda self: any(m.sale for m in self.parcels.values()))
-    @rule(data=st.data(), by_buyer=st.booleans())
-    def cancel(self, data: st.DataObject, by_buyer: bool) -> None:
+    @rule(data=st.data(), by=st.sampled_from(["buyer", "seller", "seller", "registrar"]))
+    def cancel(self, data: st.DataObject, by: str) -> None:
+        """The buyer or seller cancels, or the registrar rejects, an open sale."""
         pid = data.draw(st.sampled_from(sorted(p for p, m in self.parcels.items() if m.sale)))
         model = self.parcels[pid]
         assert model.sale is not None
-        who = model.sale.buyer if by_buyer else model.owner
-        self.titles.cancelSale(model.sale.sale_id, sender=self._acct(who))
+        if by == "registrar":
+            self.titles.rejectSale(model.sale.sale_id, keccak(text="no"), sender=self.registrar)
+        else:
+            who = model.sale.buyer if by == "buyer" else model.owner
+            self.titles.cancelSale(model.sale.sale_id, sender=self._acct(who))
         model.sale = None
+        assert self.titles.openSaleOf(pid) == 0
 
     @precondition(lambda self: any(m.sale for m in self.parcels.values()))
     @rule(data=st.data())
@@ -180,14 +235,23 @@ class TitleMachine(RuleBasedStateMachine):
         now = self.chain.pending_timestamp
         liens_ok = all(sale.sale_id in lien.consents for lien in model.liens.values())
         tax_ok = all(due >= now for _, due in model.unpaid.values())
-        if sale.accepted and liens_ok and tax_ok:
+        if not sale.accepted:
+            error: str | None = "TitleSaleWrongState"
+        elif not liens_ok:
+            error = "TitleBlockedByLien"
+        elif not tax_ok:
+            error = "TitleBlockedByTax"
+        else:
+            error = None
+        if error is None:
             self.titles.approveSale(sale.sale_id, sender=self.registrar)
             model.liens = {
                 lid: lien for lid, lien in model.liens.items() if not lien.consents[sale.sale_id]
             }
             model.owner, model.sale = sale.buyer, None
+            model.titles.append((sale.buyer, sale.sale_id, SALE))
         else:
-            with ape.reverts():
+            with refused(error):
                 self.titles.approveSale(sale.sale_id, sender=self.registrar)
         self._check_parcel(pid)
         self._check_holdings()
@@ -212,8 +276,10 @@ class TitleMachine(RuleBasedStateMachine):
         self._check_parcel(pid)
 
     @precondition(lambda self: any(m.sale and m.liens for m in self.parcels.values()))
-    @rule(data=st.data(), discharge=st.booleans())
-    def consent_to_sale(self, data: st.DataObject, discharge: bool) -> None:
+    @rule(data=st.data(), consent=st.sampled_from(["keep", "discharge", "discharge", "withdraw"]))
+    def consent_to_sale(self, data: st.DataObject, consent: str) -> None:
+        """A lien holder consents to the open sale (keeping the lien or discharging it at
+        closing), or withdraws its consent again."""
         pid = data.draw(
             st.sampled_from(sorted(p for p, m in self.parcels.items() if m.sale and m.liens))
         )
@@ -221,10 +287,14 @@ class TitleMachine(RuleBasedStateMachine):
         assert model.sale is not None
         lien_id = data.draw(st.sampled_from(sorted(model.liens)))
         lien = model.liens[lien_id]
-        self.liens.consentToSale(
-            lien_id, model.sale.sale_id, discharge, sender=self._acct(lien.holder)
-        )
-        lien.consents[model.sale.sale_id] = discharge
+        sale_id, holder = model.sale.sale_id, self._acct(lien.holder)
+        if consent == "withdraw":
+            self.liens.withdrawSaleConsent(lien_id, sale_id, sender=holder)
+            lien.consents.pop(sale_id, None)
+        else:
+            discharge = consent == "discharge"
+            self.liens.consentToSale(lien_id, sale_id, discharge, sender=holder)
+            lien.consents[sale_id] = discharge
 
     @precondition(lambda self: any(m.liens for m in self.parcels.values()))
     @rule(data=st.data(), by_court=st.booleans())
@@ -254,6 +324,17 @@ class TitleMachine(RuleBasedStateMachine):
 
     @precondition(lambda self: any(m.unpaid for m in self.parcels.values()))
     @rule(data=st.data())
+    def void(self, data: st.DataObject) -> None:
+        """The assessor voids an open assessment: it no longer blocks anything."""
+        pid = data.draw(st.sampled_from(sorted(p for p, m in self.parcels.items() if m.unpaid)))
+        model = self.parcels[pid]
+        year = data.draw(st.sampled_from(sorted(model.unpaid)))
+        self.tax.voidAssessment(pid, year, keccak(text="void"), sender=self.assessor)
+        del model.unpaid[year]
+        self._check_parcel(pid)
+
+    @precondition(lambda self: any(m.unpaid for m in self.parcels.values()))
+    @rule(data=st.data())
     def pay(self, data: st.DataObject) -> None:
         pid = data.draw(st.sampled_from(sorted(p for p, m in self.parcels.items() if m.unpaid)))
         model = self.parcels[pid]
@@ -265,6 +346,7 @@ class TitleMachine(RuleBasedStateMachine):
         self.tax.pay(pid, year, sender=payer)
         self.paid += amount
         del model.unpaid[year]
+        self._check_parcel(pid)
         self._check_token()
 
     @rule(amount=st.integers(1, 10**9), burn_share=st.integers(0, 100))
@@ -298,7 +380,7 @@ class TitleMachine(RuleBasedStateMachine):
         self.titles.split(pid, children, sender=self.registrar)
         self.retired.add(pid)
         for child in children:
-            self.parcels[child[0]] = ParcelModel(model.owner, child[2])
+            self._new_parcel(child[0], model.owner, child[2], SPLIT, parents=[pid])
             self._check_parcel(child[0])
         self._check_holdings()
 
@@ -321,32 +403,107 @@ class TitleMachine(RuleBasedStateMachine):
         for p in chosen:
             del self.parcels[p]
             self.retired.add(p)
-        self.parcels[merged[0]] = ParcelModel(owner, area)
+        self._new_parcel(merged[0], owner, area, MERGE, parents=chosen)
         self._check_parcel(merged[0])
         self._check_holdings()
 
+    def _blocker(self, pid: int) -> str | None:
+        """Why the model says parcel `pid` cannot be split or merged (contract check order)."""
+        model = self.parcels[pid]
+        if model.sale is not None:
+            return "TitleBlockedBySale"
+        if model.liens:
+            return "TitleBlockedByLien"
+        if model.unpaid:
+            return "TitleBlockedByTax"
+        return None
+
+    @precondition(lambda self: len(self._free()) < len(self.parcels))
+    @rule(data=st.data(), as_merge=st.booleans())
+    def split_or_merge_encumbered(self, data: st.DataObject, as_merge: bool) -> None:
+        """An open sale, a lien or unpaid tax blocks split and merge, with that reason."""
+        blocked = sorted(p for p in self.parcels if self._blocker(p) is not None)
+        pid = data.draw(st.sampled_from(blocked))
+        model, error = self.parcels[pid], self._blocker(pid)
+        assert error is not None
+        if as_merge:
+            others = [p for p in self._free() if self.parcels[p].owner == model.owner]
+            if others:  # the blocked parcel second: the free one passes, then it fails
+                merged = parcel_data("SM-BLOCKED", model.area + self.parcels[others[0]].area)
+                with refused(error):
+                    self.titles.merge([others[0], pid], merged, sender=self.registrar)
+                return
+        if model.area >= 2:
+            halves = [parcel_data("SM-BLOCKED-A", 1), parcel_data("SM-BLOCKED-B", model.area - 1)]
+            with refused(error):
+                self.titles.split(pid, halves, sender=self.registrar)
+
+    @precondition(lambda self: bool(self.parcels))
+    @rule(data=st.data(), to=st.sampled_from(OWNERS))
+    def transfer_directly(self, data: st.DataObject, to: str) -> None:
+        """Titles move only through approved sales: ERC-721 transfers are refused."""
+        pid = data.draw(st.sampled_from(sorted(self.parcels)))
+        holder = self._acct(self.parcels[pid].owner)
+        with refused("TitleTransferDisabled"):
+            self.titles.transferFrom(holder, self._acct(to), pid, sender=holder)
+
     # -------------------------------------------------------------- invariants
 
-    def _check_parcel(self, pid: int) -> None:
-        """Exactly one owner: the model's, as identity and as token holder; liens as modelled."""
+    def _check_parcel(self, pid: int, full: bool = False) -> None:
+        """Exactly one owner: the model's, as identity and as token holder; liens and open tax
+        years as modelled. `full` (teardown): also the chain of title and `hasOverdue`."""
         model = self.parcels[pid]
         owner = self.parties[model.owner]
         assert self.titles.ownerIdentityOf(pid) == owner.subject
         assert self.titles.ownerOf(pid) == owner.account.address
         assert sorted(self.liens.activeLiensOf(pid)) == sorted(model.liens)
+        assert sorted(self.tax.openYearsOf(pid)) == sorted(model.unpaid), pid
+        if full:
+            self._check_titles(pid)
+            now = self.chain.blocks.head.timestamp
+            overdue = any(due < now for _, due in model.unpaid.values())
+            assert self.tax.hasOverdue(pid) == overdue, (pid, model.unpaid, now)
+
+    def _check_titles(self, pid: int) -> None:
+        """The chain of title is the model's: owners, causes and sales in order, dated in
+        non-decreasing order, the last entry naming the current owner."""
+        entries = self.titles.chainOfTitle(pid)
+        expected = [
+            (self.parties[owner].subject, sale_id, cause)
+            for owner, sale_id, cause in self.lineage[pid].titles
+        ]
+        assert [(bytes(e.owner), int(e.saleId), int(e.cause)) for e in entries] == expected, pid
+        dates = [int(e.since) for e in entries]
+        assert dates == sorted(dates), (pid, dates)
 
     def _full_sweep(self) -> None:
         on_chain_area = 0
         for pid in self.parcels:
-            self._check_parcel(pid)
+            self._check_parcel(pid, full=True)
             parcel = self.titles.parcelOf(pid)
             assert parcel.status == ACTIVE
             on_chain_area += parcel.area
         assert on_chain_area == self.registered_area  # split/merge preserve total area
         for pid in self.retired:
             assert self.titles.parcelOf(pid).status == RETIRED
+            with refused("ERC721NonexistentToken"):  # a retired parcel has no holder
+                self.titles.ownerOf(pid)
+            self._check_titles(pid)
+        self._check_provenance()
         self._check_holdings()
         self._check_token()
+
+    def _check_provenance(self) -> None:
+        """Parents and children of every parcel are the model's; each split's children and
+        each merge's parents add up to the area on the other side of it."""
+        for pid, lineage in self.lineage.items():
+            assert [int(p) for p in self.titles.parentsOf(pid)] == lineage.parents, pid
+            assert [int(c) for c in self.titles.childrenOf(pid)] == lineage.children, pid
+            assert int(self.titles.parcelOf(pid).area) == lineage.area, pid
+            if len(lineage.children) > 1:  # split
+                assert sum(self.lineage[c].area for c in lineage.children) == lineage.area
+            if len(lineage.parents) > 1:  # merge
+                assert sum(self.lineage[p].area for p in lineage.parents) == lineage.area
 
     def _check_holdings(self) -> None:
         for name in OWNERS:
@@ -359,16 +516,22 @@ class TitleMachine(RuleBasedStateMachine):
         assert self.token.balanceOf(self.tax) == 0
 
 
-def test_title_registry_state_machine(
+DEFAULT_BUDGET = (12, 12)  # as fast as the default run was before the new checks
+SWEEP_BUDGET = (10, 15)  # CI: ~2 minutes on a 2-core runner (~1 s per step)
+
+
+@pytest.fixture
+def title_world(
     chain, titles, liens, tax, token, parties, registrar, assessor, treasurer, treasury
-):
+) -> dict[str, Any]:
+    """Four registered parcels (alice x2, bob, carol) and the machine's contracts and actors."""
     initial = []
     owners = (("alice", 1_000), ("alice", 2_000), ("bob", 3_000), ("carol", 4_000))
     for index, (owner, area) in enumerate(owners):
         data = parcel_data(f"SM-INIT-{index}", area)
         titles.register(parties[owner].subject, data, sender=registrar)
         initial.append((data[0], owner, area))
-    TitleMachine.ctx = {
+    return {
         "initial": initial,
         "chain": chain,
         "titles": titles,
@@ -381,12 +544,27 @@ def test_title_registry_state_machine(
         "treasurer": treasurer,
         "treasury": treasury,
     }
-    run_state_machine_as_test(
-        TitleMachine,
-        settings=settings(
-            max_examples=15,
-            stateful_step_count=12,
-            deadline=None,
-            suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-        ),
-    )
+
+
+def run_title_machine(ctx: dict[str, Any], budget: Budget) -> SweepCounter:
+    TitleMachine.ctx = ctx
+    counter = TitleMachine.counter = SweepCounter("property/TitleRegistry", budget)
+    try:
+        run_state_machine_as_test(TitleMachine, settings=budget.settings())
+    finally:
+        TitleMachine.counter = None
+    return counter
+
+
+def test_title_registry_state_machine(title_world: dict[str, Any]) -> None:
+    run_title_machine(title_world, stateful_budget(*DEFAULT_BUDGET))
+
+
+@pytest.mark.slow
+def test_title_registry_invariant_sweep(
+    title_world: dict[str, Any], capsys: Any, record_property: Any
+) -> None:
+    """The invariant sweep (issue #8): the same machine with a larger budget."""
+    counter = run_title_machine(title_world, sweep_budget(*SWEEP_BUDGET))
+    report(counter, capsys, record_property)
+    assert counter.examples > 0 and counter.steps > 0

@@ -1,0 +1,183 @@
+"""One budget mechanism for every hypothesis state machine, and the invariant sweep's counters.
+
+Budgets (examples x steps per example):
+
+- the default suite runs each machine with its own small, fast budget (`stateful_budget`);
+  CIVIC_STATEFUL_EXAMPLES / CIVIC_STATEFUL_STEPS override it for every machine at once;
+- the invariant sweep (`-m slow`, issue #8) runs each machine with a larger budget
+  (`sweep_budget`): a bounded one by default, sized so CI spends at most ~2-3 minutes per machine
+  on a 2-core runner; CIVIC_SWEEP_EXAMPLES / CIVIC_SWEEP_STEPS raise it for a local deep run.
+
+Counting: machines derive from `CountingMachine`, which counts the examples (machine instances)
+and steps (rules executed) that really ran, including hypothesis' shrinking and database
+replays, and checks that every example starts from the same chain state (no state leaked
+through the per-example snapshot/restore). The sweep prints one line per machine:
+`invariant sweep: <machine>: N examples, M steps, S s (budget E x T)`.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Hashable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import ape
+from hypothesis import HealthCheck, settings
+from hypothesis.stateful import RuleBasedStateMachine
+
+from civic_ledger.errors import decode_revert, project_registry, raw_revert_data
+
+EXAMPLES_ENV, STEPS_ENV = "CIVIC_STATEFUL_EXAMPLES", "CIVIC_STATEFUL_STEPS"
+SWEEP_EXAMPLES_ENV, SWEEP_STEPS_ENV = "CIVIC_SWEEP_EXAMPLES", "CIVIC_SWEEP_STEPS"
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    value = int(raw)
+    if value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {raw!r}")
+    return value
+
+
+@dataclass(frozen=True)
+class Budget:
+    """How many examples, of up to how many steps each, a state machine runs."""
+
+    examples: int
+    steps: int
+    label: str  # "default" or "sweep"
+
+    def settings(self, **overrides: Any) -> settings:
+        """Hypothesis settings for this budget (no deadline: EVM calls have uneven latency)."""
+        options: dict[str, Any] = {
+            "max_examples": self.examples,
+            "stateful_step_count": self.steps,
+            "deadline": None,
+            "suppress_health_check": [
+                HealthCheck.too_slow,
+                HealthCheck.filter_too_much,
+                HealthCheck.data_too_large,
+            ],
+        }
+        options.update(overrides)
+        return settings(**options)
+
+    def __str__(self) -> str:
+        return f"{self.examples} x {self.steps}"
+
+
+def stateful_budget(examples: int, steps: int) -> Budget:
+    """The default-suite budget of a machine: its own defaults unless the env overrides them."""
+    return Budget(_env_int(EXAMPLES_ENV, examples), _env_int(STEPS_ENV, steps), "default")
+
+
+# Fallback CI budget of the sweep. Each machine passes its own SWEEP_BUDGET instead: the cost of
+# a step differs per machine (0.5-1 s on the embedded chain), so each is sized to ~2 minutes.
+SWEEP_EXAMPLES, SWEEP_STEPS = 10, 15
+
+
+def sweep_budget(examples: int = SWEEP_EXAMPLES, steps: int = SWEEP_STEPS) -> Budget:
+    """The invariant sweep's budget: bounded for CI, raised by CIVIC_SWEEP_EXAMPLES/_STEPS."""
+    return Budget(_env_int(SWEEP_EXAMPLES_ENV, examples), _env_int(SWEEP_STEPS_ENV, steps), "sweep")
+
+
+@dataclass
+class SweepCounter:
+    """What one run of a state machine did: examples, steps, wall time, starting state."""
+
+    machine: str
+    budget: Budget
+    examples: int = 0
+    steps: int = 0
+    started: float = field(default_factory=time.perf_counter)
+    start_state: Hashable | None = None
+
+    @property
+    def seconds(self) -> float:
+        return time.perf_counter() - self.started
+
+    def line(self) -> str:
+        return (
+            f"invariant sweep: {self.machine}: {self.examples} examples, {self.steps} steps, "
+            f"{self.seconds:.0f} s (budget {self.budget}, {self.budget.label})"
+        )
+
+
+class CountingMachine(RuleBasedStateMachine):
+    """Base of the project's state machines: counts examples and steps into `counter` (when a
+    test sets one) and asserts every example starts from the same `start_state()`."""
+
+    counter: ClassVar[SweepCounter | None] = None
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._invariant_checks = 0
+
+    def start_state(self) -> Hashable:
+        """A cheap fingerprint of the chain state an example starts from (override: add the
+        machine's counters). Two examples starting differently means state leaked."""
+        return ()
+
+    def count_example(self) -> None:
+        """Call at the end of `__init__`, once the snapshot is taken: counts the example and
+        checks it starts where the first one did."""
+        counter = type(self).counter
+        if counter is None:
+            return
+        counter.examples += 1
+        state = self.start_state()
+        if counter.start_state is None:
+            counter.start_state = state
+        assert state == counter.start_state, (
+            f"example {counter.examples} starts from {state!r}, the first from "
+            f"{counter.start_state!r}: chain state leaked between examples"
+        )
+
+    def check_invariants(self, *args: Any, **kwargs: Any) -> None:
+        # hypothesis calls this once before the first step and once after every step
+        if self._invariant_checks and type(self).counter is not None:
+            type(self).counter.steps += 1  # type: ignore[union-attr]
+        self._invariant_checks += 1
+        super().check_invariants(*args, **kwargs)
+
+
+def report(counter: SweepCounter, capsys: Any = None, record_property: Any = None) -> str:
+    """Print the sweep line to the terminal (past pytest's capture when `capsys` is given) and
+    into the JUnit XML properties (when `record_property` is given)."""
+    line = counter.line()
+    if capsys is not None:
+        with capsys.disabled():
+            print(f"\n{line}")
+    else:
+        print(line)
+    if record_property is not None:
+        record_property(f"{counter.machine}_examples", counter.examples)
+        record_property(f"{counter.machine}_steps", counter.steps)
+        record_property(f"{counter.machine}_seconds", round(counter.seconds, 1))
+    return line
+
+
+def revert_name(exc: BaseException) -> str:
+    """The custom error's name of a revert (decoded against the project's ABIs when Ape left
+    it raw), else the exception's class name."""
+    if isinstance(getattr(exc, "inputs", None), dict):
+        return type(exc).__name__
+    data = raw_revert_data(exc)
+    if data is not None and (decoded := decode_revert(data, project_registry())):
+        return decoded[0].name
+    return type(exc).__name__
+
+
+@contextmanager
+def refused(error: str) -> Iterator[None]:
+    """Expect a revert with exactly the custom error `error` (by name): stricter than
+    `ape.reverts()`, which any revert satisfies."""
+    with ape.reverts() as info:
+        yield
+    actual = revert_name(info.value)
+    assert actual == error, f"expected {error}, the contract reverted with {actual}: {info.value}"
