@@ -3,6 +3,7 @@ throughput, on a private anvil; writes docs/benchmarks.md. Logic: civic_ledger/b
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -10,9 +11,10 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from civic_ledger.bench.remote import GETH_WINDOW, RemoteOptions, run_remote
+from civic_ledger.bench.remote import GETH_WINDOW, ManifestError, RemoteOptions, run_remote
 from civic_ledger.bench.report import print_result, write_devnet_markdown, write_markdown
 from civic_ledger.bench.runner import BenchOptions, run_bench
+from civic_ledger.devnet.rpc import RpcError
 from civic_ledger.paths import ROOT
 
 DEFAULT_OUT = ROOT / "docs" / "benchmarks.md"
@@ -151,9 +153,12 @@ def _remote(rpc: str, manifest: Path | None, devnet: bool, count: int, block_tim
         rpc=rpc, manifest=manifest, throughput=count, window=window or GETH_WINDOW,
         block_time=block_time, run_id=run_id,
     )  # fmt: skip
-    result = run_remote(
-        options, progress_factory=_progress, say=lambda m: console.print(f"[dim]· {m}[/]")
-    )
+    try:
+        result = run_remote(
+            options, progress_factory=_progress, say=lambda m: console.print(f"[dim]· {m}[/]")
+        )
+    except (ManifestError, RpcError, OSError, json.JSONDecodeError) as exc:
+        raise click.ClickException(" ".join(str(exc).split())) from None
     print_result(result, console)
     if not no_write:
         parts = ["ape run bench", f"--throughput {count}", f"--rpc {rpc}", f"--manifest {manifest}",

@@ -165,6 +165,12 @@ def run_remote(
         genesis["hash"].lower().removeprefix("0x")
     ):
         raise ManifestError("manifest genesis hash differs from the chain's: a newer chain?")
+    for name, address in sorted(contracts.items()):
+        if rpc.call("eth_getCode", address, "latest") in ("0x", "0x0", None):
+            raise ManifestError(
+                f"{options.manifest} says {name} is at {address} but there is no code there: "
+                "the chain was reset (deploy again, then rerun)"
+            )
     signers = devnet_signers(agencies)
     block_time = options.block_time or chain_block_time(rpc)
     gas_limit = int(latest["gasLimit"], 16)
