@@ -34,6 +34,7 @@ from civic_ledger.devnet.config import (
 )
 from civic_ledger.devnet.local import LocalDevnet, load_config
 from civic_ledger.devnet.render import status_table
+from civic_ledger.paths import DEPLOYMENTS_DIR, ROOT
 
 # Piped output (CI logs, `| tee`) gets a wide console rather than rich's 80 columns.
 console = Console() if sys.stdout.isatty() else Console(width=120)
@@ -80,6 +81,7 @@ def up(nodes: int | None, period: int | None, fresh: bool, no_build: bool, timeo
         if fresh:
             stopped = _devnet().down(clean=True)
             console.print(f"removed previous devnet (stopped {len(stopped)} node(s))")
+            _retire_manifest()
         net = _devnet(build=not no_build, nodes=nodes, period=period)
         pw = passphrase()
         with console.status("starting geth nodes and waiting for a full signer rotation…"):
@@ -118,6 +120,17 @@ def down(clean: bool) -> None:
     console.print(
         f"stopped: {stopped or 'nothing was running'}" + ("; removed .devnet/" if clean else "")
     )
+    if clean:
+        _retire_manifest()
+
+
+def _retire_manifest() -> None:
+    """The chain is gone: its deploy manifest would only make the next deploy refuse."""
+    moved = LocalDevnet.retire_deploy_manifest(
+        DEPLOYMENTS_DIR / f"{DEVNET_NETWORK_NAME}.json", ROOT / ".cache" / "retired-manifests"
+    )
+    if moved:
+        console.print(f"moved the old chain's deploy manifest to {moved}")
 
 
 @cli.command()

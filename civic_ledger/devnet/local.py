@@ -220,6 +220,19 @@ class LocalDevnet:
             shutil.rmtree(self.cfg.root)
         return stopped
 
+    @staticmethod
+    def retire_deploy_manifest(manifest: Path, archive_dir: Path) -> Path | None:
+        """Move the deploy manifest of a deleted devnet chain out of the way (into
+        `archive_dir`, timestamped), so the next `ape run deploy` starts anew instead of
+        refusing a manifest whose contracts no longer exist. Returns the new path, or None."""
+        if not manifest.exists():
+            return None
+        archive_dir.mkdir(parents=True, exist_ok=True)
+        stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+        target = archive_dir / f"{manifest.stem}-{stamp}{manifest.suffix}"
+        shutil.move(str(manifest), target)
+        return target
+
     # --- observation -----------------------------------------------------------------------
 
     def status(self, recent: int = 20) -> list[NodeStatus]:
