@@ -21,10 +21,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from eth_account import Account
 from eth_utils import keccak
 
 from civic_ledger.clients.records import RecordRequest, issued_record_ids, sign_issue
+from civic_ledger.clients.tax import sign_permit
 from civic_ledger.domains import all_contracts
 from civic_ledger.roles import ADMIN_ROLE, BY_NAME
 
@@ -317,33 +317,7 @@ class Case:
 
 
 def _sign_permit(w: World, owner: Any, spender: str, value: int, deadline: int) -> tuple:
-    token = w.c["CityToken"]
-    signed = Account.sign_typed_data(
-        owner.private_key,
-        domain_data={
-            "name": token.name(),
-            "version": "1",
-            "chainId": w.chain.chain_id,
-            "verifyingContract": token.address,
-        },
-        message_types={
-            "Permit": [
-                {"name": "owner", "type": "address"},
-                {"name": "spender", "type": "address"},
-                {"name": "value", "type": "uint256"},
-                {"name": "nonce", "type": "uint256"},
-                {"name": "deadline", "type": "uint256"},
-            ]
-        },
-        message_data={
-            "owner": owner.address,
-            "spender": spender,
-            "value": value,
-            "nonce": token.nonces(owner.address),
-            "deadline": deadline,
-        },
-    )
-    return signed.v, signed.r.to_bytes(32, "big"), signed.s.to_bytes(32, "big")
+    return sign_permit(w.c["CityToken"], owner, spender, value, deadline)
 
 
 def _permit_args(w: World) -> tuple:

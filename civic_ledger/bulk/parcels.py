@@ -28,6 +28,7 @@ from typing import Any
 
 from eth_utils import keccak
 
+from civic_ledger.csvfile import read_csv_text
 from civic_ledger.errors import explain
 from civic_ledger.journal import Journal
 
@@ -159,17 +160,7 @@ def parse_row(line: int, record: dict[str, str | None]) -> ParcelRow:
 def _decode(path: Path) -> str:
     """The file as text (UTF-8, optional BOM); a non-UTF-8 byte is a CsvFormatError naming
     its line."""
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise CsvFormatError(f"{path}: cannot read the file ({exc.strerror})") from None
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        raise CsvFormatError(
-            f"{path}:{line}: not UTF-8 text (byte 0x{raw[exc.start]:02x}); save the CSV as UTF-8"
-        ) from None
+    return read_csv_text(path, CsvFormatError)
 
 
 def _check_header(path: Path, fieldnames: Sequence[str] | None) -> list[str]:

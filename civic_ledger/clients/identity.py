@@ -20,6 +20,7 @@ from typing import Any
 from eth_utils import is_address, is_checksum_address, to_checksum_address
 
 from civic_ledger.commitments import commitment, make_salt, normalize_official_id, parse_salt
+from civic_ledger.csvfile import read_csv_text
 
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 MAX_BATCH_SIZE = 100  # IdentityRegistry.MAX_BATCH_SIZE
@@ -192,17 +193,7 @@ class RegistrationsFileError(ValueError):
 
 
 def _decode_csv(path: Path) -> str:
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise RegistrationsFileError(f"{path}: cannot read the file ({exc.strerror})") from None
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        raise RegistrationsFileError(
-            f"{path}:{line}: not UTF-8 text (byte 0x{raw[exc.start]:02x}); save the CSV as UTF-8"
-        ) from None
+    return read_csv_text(path, RegistrationsFileError)
 
 
 def _parse_kind(text: str) -> Kind:
