@@ -32,6 +32,19 @@ def refuse(suite: Any) -> Refuser:
     return Refuser(Path(suite.manifest.path))
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _agency_keystores() -> None:
+    """The locked-keystore cases need keystores in Ape's data folder: the devnet's agency
+    keystores (`civic-deployer`, `civic-tax-bureau`, ...), the same files `ape run devnet up`
+    writes (existing ones are left alone), so a fresh clone has them too."""
+    from ape import config
+
+    from civic_ledger.devnet.config import passphrase
+    from civic_ledger.devnet.local import LocalDevnet, load_config
+
+    LocalDevnet(load_config(), None).write_ape_accounts(Path(config.DATA_FOLDER), passphrase())
+
+
 @pytest.fixture(autouse=True)
 def _no_passphrase(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """No passphrase in the environment: keystore accounts stay locked."""
