@@ -129,7 +129,7 @@ class DeployPlan:
         if not path.exists():
             return fresh
         manifest = Manifest.load(path)
-        same_chain = manifest.chain_id == chain_id and manifest.genesis_hash == genesis
+        same_chain = manifest.chain_id == chain_id and manifest.has_genesis(genesis)
         if same_chain and self.ephemeral and not self._first_contract_alive(manifest):
             same_chain = False  # a dev chain restarted from the same genesis: old state is gone
         if same_chain:

@@ -48,6 +48,11 @@ class Manifest:
         }
         return cls(path, network, chain_id, genesis_hash, data)
 
+    def has_genesis(self, genesis_hash: bytes | str) -> bool:
+        """Whether `genesis_hash` (bytes, or hex with or without 0x) is the recorded one."""
+        given = genesis_hash.hex() if isinstance(genesis_hash, bytes | bytearray) else genesis_hash
+        return _bare_hex(given) == _bare_hex(self.genesis_hash)
+
     @classmethod
     def load(cls, path: Path) -> Manifest:
         """Read and check a manifest; every defect is a ManifestError naming the file."""
@@ -124,3 +129,7 @@ def manifest_path(network_name: str, folder: Path | None = None) -> Path:
     from civic_ledger.paths import DEPLOYMENTS_DIR
 
     return (folder or DEPLOYMENTS_DIR) / f"{network_name}.json"
+
+
+def _bare_hex(text: str) -> str:
+    return str(text).lower().removeprefix("0x")

@@ -106,6 +106,18 @@ def parse_amount(amount: str, decimals: int, hint: str = "--amount") -> int:
     return units
 
 
+def parse_param(parse: Callable[[str], Any], value: Any, hint: str) -> Any:
+    """`parse(value)`, with a refusal turned into click's one-line error naming `hint`."""
+    try:
+        return parse(value)
+    except (ValueError, LookupError, TypeError, OverflowError) as exc:
+        raise click.BadParameter(str(exc), param_hint=hint) from None
+    except Exception as exc:  # e.g. eth_abi's EncodingError for a value its type cannot hold
+        if type(exc).__module__.startswith("eth_abi"):
+            raise click.BadParameter(" ".join(str(exc).split())[:200], param_hint=hint) from None
+        raise
+
+
 def account_option(required: bool = True, help_text: str | None = None) -> Callable[[F], F]:
     """`--account ALIAS`: a named Ape account (keystore under the Ape data folder), or
     `TEST::N` for test account N on a local chain. Never prompts for which account."""
@@ -235,16 +247,16 @@ class Suite:
                 f"{path} is for chain {manifest.chain_id}, but the connected chain is "
                 f"{provider.chain_id}: pick the right --network"
             )
-        genesis = _hex_text(provider.web3.eth.get_block(0)["hash"])
-        if manifest.genesis_hash and _hex_text(manifest.genesis_hash) != genesis:
+        genesis = provider.web3.eth.get_block(0)["hash"]
+        if not manifest.has_genesis(genesis):
             raise click.ClickException(
                 f"{path} is for another chain with id {manifest.chain_id} (genesis block "
-                f"{_hex_text(manifest.genesis_hash)[:10]}…, connected: {genesis[:10]}…): "
+                f"{_hex_text(manifest.genesis_hash)[:10]}…, connected: {_hex_text(genesis)[:10]}…): "
                 "pick the right --network or --manifest"
             )
         self._use(manifest)
-        for name in list(manifest.contracts)[:1]:  # a chain reset leaves no contract alive
-            self[name]
+        if manifest.contracts:  # a chain reset leaves no contract alive: say so up front
+            self[next(iter(manifest.contracts))]
 
     @classmethod
     def from_manifest(cls, manifest: Any) -> Suite:
@@ -277,12 +289,13 @@ class Suite:
 
 
 def send(label: str, method: Any, *args: Any, sender: Any, **kwargs: Any) -> Any:
-    """Send one transaction and print actor, transaction and gas. The call is first dry-run
-    (gas estimate) so a refusal by the contract sends nothing - no nonce used, no fee paid,
-    also on providers that would otherwise mine the failing transaction (Ape's local test
-    chain). Reverts propagate (and are rendered by `handle_errors`)."""
+    """Send one transaction and print actor, transaction and gas. A refusal by the contract
+    sends nothing (no nonce used, no fee paid): where Ape estimates gas ("auto") that estimate
+    already fails; on networks with a fixed or "max" gas limit (the local chains), which would
+    mine the failing transaction, it is dry-run first. Reverts propagate (and are rendered by
+    `handle_errors`)."""
     estimate = getattr(method, "estimate_gas_cost", None)
-    if estimate is not None:
+    if estimate is not None and not _estimates_gas():
         estimate(*args, sender=sender, **kwargs)
     receipt = method(*args, sender=sender, **kwargs)
     console.print(
@@ -290,6 +303,13 @@ def send(label: str, method: Any, *args: Any, sender: Any, **kwargs: Any) -> Any
         f"gas {receipt.gas_used:,}[/]"
     )
     return receipt
+
+
+def _estimates_gas() -> bool:
+    """Whether Ape estimates each transaction's gas on the connected network."""
+    from ape import networks
+
+    return networks.provider.network.config.gas_limit == "auto"
 
 
 def _who(account: Any) -> str:

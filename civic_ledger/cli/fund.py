@@ -33,10 +33,12 @@ from civic_ledger.cli.common import (
     console,
     load_account,
     parse_amount,
+    parse_param,
     send,
 )
 from civic_ledger.clients import fund as fund_client
-from civic_ledger.clients.titles import content_hash, from_units
+from civic_ledger.clients.titles import from_units
+from civic_ledger.documents import document_hash
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -85,13 +87,6 @@ def _time(value: str, now: int, hint: str) -> int:
     if not 0 <= moment <= UINT64_MAX:
         raise click.BadParameter(f"time {value!r} is out of range", param_hint=hint)
     return moment
-
-
-def _document(value: str, hint: str) -> bytes:
-    try:
-        return content_hash(value)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint=hint) from None
 
 
 def _milestone(value: str, now: int, decimals: int) -> tuple[int, int]:
@@ -189,7 +184,7 @@ def apply(
     """An enterprise applies to a round (signed by its controller)."""
     ctx = _Context(manifest_file, account_alias)
     # Every value is parsed before the chain is asked anything about the round.
-    proposal_hash, now = _document(proposal, "--proposal"), _now()
+    proposal_hash, now = parse_param(document_hash, proposal, "--proposal"), _now()
     plan = [_milestone(m, now, ctx.decimals) for m in milestones]
     monthly_units = ctx.units(monthly, "--monthly") if monthly is not None else None
     kind = fund_client.RoundKind(int(ctx.fund.getRound(round_id).kind))
@@ -237,7 +232,12 @@ def milestone_submit(
     """The grantee submits evidence for milestone INDEX (0-based) of award APP_ID."""
     ctx = _Context(manifest_file, account_alias)
     submission = fund_client.submit_milestone(
-        ctx.fund, ctx.sender, app_id, index, _document(evidence, "--evidence"), transact=send
+        ctx.fund,
+        ctx.sender,
+        app_id,
+        index,
+        parse_param(document_hash, evidence, "--evidence"),
+        transact=send,
     )
     console.print(f"milestone {index} of award {app_id}: submission {submission}")
 
@@ -294,7 +294,7 @@ def clawback(account_alias: str, manifest_file: Path | None, app_id: int, reason
     """A committee member votes to claw an award back; the M-th vote releases its unpaid rest."""
     ctx = _Context(manifest_file, account_alias)
     decision = fund_client.clawback(
-        ctx.fund, ctx.sender, app_id, _document(reason, "--reason"), transact=send
+        ctx.fund, ctx.sender, app_id, parse_param(document_hash, reason, "--reason"), transact=send
     )
     console.print(_decision(f"clawback of award {app_id}", decision))
     if decision.decided:

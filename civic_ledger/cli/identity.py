@@ -26,12 +26,14 @@ from civic_ledger.cli.common import (
     console,
     err_console,
     load_account,
+    parse_param,
     send,
     uint,
 )
 from civic_ledger.clients import identity as id_client
 from civic_ledger.clients import records as rec_client
 from civic_ledger.commitments import commitment, normalize_official_id, parse_salt
+from civic_ledger.documents import document_hash
 from civic_ledger.errors import role_label
 from civic_ledger.roles import role as role_by_name
 
@@ -42,17 +44,6 @@ RECORDS = "RecordRegistry"
 
 
 # --------------------------------------------------------------------------------- plumbing
-
-
-def _param(parse: Callable[[str], Any], value: Any, hint: str) -> Any:
-    try:
-        return parse(value)
-    except (ValueError, LookupError, TypeError, OverflowError) as exc:
-        raise click.BadParameter(str(exc), param_hint=hint) from None
-    except Exception as exc:  # e.g. eth_abi's EncodingError for a value its type cannot hold
-        if type(exc).__module__.startswith("eth_abi"):
-            raise click.BadParameter(" ".join(str(exc).split())[:200], param_hint=hint) from None
-        raise
 
 
 def _uint64(value: int, what: str) -> int:
@@ -66,7 +57,7 @@ def _hex(value: bytes) -> str:
 
 
 def _subject(suite: Suite, value: str, hint: str = "SUBJECT") -> bytes:
-    return _param(lambda v: id_client.resolve_subject(suite[IDENTITY], v), value, hint)
+    return parse_param(lambda v: id_client.resolve_subject(suite[IDENTITY], v), value, hint)
 
 
 def _print_rows(rows: list[tuple[str, str]]) -> None:
@@ -96,8 +87,8 @@ def identity_commitment(manifest_file: Path | None, official_id: str, salt: str)
     """Compute a subject from an official id and its salt (off-line: nothing is sent), then
     show whether it is registered."""
     subject = commitment(
-        _param(parse_salt, salt, "--salt"),
-        _param(normalize_official_id, official_id, "--official-id"),
+        parse_param(parse_salt, salt, "--salt"),
+        parse_param(normalize_official_id, official_id, "--official-id"),
     )
     console.print(f"subject {_hex(subject)}")
     view = id_client.show(Suite(manifest_file)[IDENTITY], subject)
@@ -137,7 +128,7 @@ def identity_register(
 ) -> None:
     """Register one identity (identity office). Prints its subject commitment."""
     suite, sender = Suite(manifest_file), load_account(account_alias)
-    registration = _param(
+    registration = parse_param(
         lambda _: id_client.Registration.new(official_id, controller, kind, salt),
         official_id,
         "--official-id/--controller/--salt",
@@ -172,11 +163,11 @@ def identity_batch_register(
     registered (same official id and salt) are skipped, so re-running a file with its salts
     resumes an interrupted import."""
     suite, sender = Suite(manifest_file), load_account(account_alias)
-    registrations = _param(id_client.read_registrations_csv, csv_file, "CSV_FILE")
+    registrations = parse_param(id_client.read_registrations_csv, csv_file, "CSV_FILE")
     # Every row is checked against the chain before the first batch is sent: a controller
     # that already acts for another identity would otherwise revert a later batch after the
     # earlier ones were applied.
-    todo = _param(
+    todo = parse_param(
         lambda rows: id_client.check_against_chain(suite[IDENTITY], rows, source=csv_file),
         registrations,
         "CSV_FILE",
@@ -262,7 +253,7 @@ def identity_set_status(
     """Suspend, reactivate or close SUBJECT (identity office). Closed is final."""
     suite, sender = Suite(manifest_file), load_account(account_alias)
     s = _subject(suite, subject)
-    code = _param(id_client.encode_reason, reason, "--reason")
+    code = parse_param(id_client.encode_reason, reason, "--reason")
     id_client.set_status(
         suite[IDENTITY], s, id_client.Status.parse(status), code, sender=sender, transact=send
     )
@@ -333,7 +324,7 @@ def _resolve_schema(suite: Suite, value: str) -> int:
 
 
 def _schema(suite: Suite, value: str) -> int:
-    return _param(lambda v: _resolve_schema(suite, v), value, "--schema")
+    return parse_param(lambda v: _resolve_schema(suite, v), value, "--schema")
 
 
 def _fields(values: tuple[str, ...]) -> dict[str, str]:
@@ -359,13 +350,15 @@ def _request(
 ) -> rec_client.RecordRequest:
     registry = suite[RECORDS]
     schema_id = _schema(suite, schema)
-    info = _param(lambda v: rec_client.get_schema(registry, int(v)), str(schema_id), "--schema")
+    info = parse_param(
+        lambda v: rec_client.get_schema(registry, int(v)), str(schema_id), "--schema"
+    )
     if fields and data_hex:
         raise click.UsageError("give either --field ... or --data, not both")
     if data_hex:
-        data = _param(lambda v: bytes.fromhex(v.removeprefix("0x")), data_hex, "--data")
+        data = parse_param(lambda v: bytes.fromhex(v.removeprefix("0x")), data_hex, "--data")
     elif fields or info.field_layout:
-        data = _param(
+        data = parse_param(
             lambda _: rec_client.encode_data(info.field_layout, _fields(fields)),
             ",".join(fields),
             "--field" if fields else "--field (the schema has a data layout)",
@@ -377,17 +370,17 @@ def _request(
     return rec_client.RecordRequest(
         schema_id=schema_id,
         subject=_subject(suite, subject, "--subject"),
-        evidence_hash=_param(rec_client.document_hash, evidence, "--evidence")
+        evidence_hash=parse_param(document_hash, evidence, "--evidence")
         if evidence
         else rec_client.ZERO32,
         evidence_uri=uri,
         data=data,
-        expires_at=_param(
+        expires_at=parse_param(
             lambda v: _uint64(rec_client.parse_expiry(v, chain.pending_timestamp), "expiry"),
             expires or "",
             "--expires",
         ),
-        supersedes=_param(rec_client.to_bytes32, supersedes, "--supersedes")
+        supersedes=parse_param(rec_client.to_bytes32, supersedes, "--supersedes")
         if supersedes
         else rec_client.ZERO32,
     )
@@ -449,14 +442,14 @@ def records_schema_add(
 ) -> None:
     """Register a record schema (records administrator)."""
     suite, sender = Suite(manifest_file), load_account(account_alias)
-    role_id = _param(
+    role_id = parse_param(
         lambda v: _uint64(int(v), "role id") if v.isascii() and v.isdigit() else role_by_name(v).id,
         issuer_role.strip(),
         "--issuer-role",
     )
     if layout:
-        _param(_check_layout, layout, "--layout")
-    validity_seconds = _param(
+        parse_param(_check_layout, layout, "--layout")
+    validity_seconds = parse_param(
         lambda v: _uint64(rec_client.parse_duration(v), "validity"), validity, "--validity"
     )
     schema_id, _ = rec_client.register_schema(
@@ -557,7 +550,7 @@ def records_sign_issue(
         suite[RECORDS],
         request,
         signer,
-        deadline=_param(
+        deadline=parse_param(
             lambda v: _uint64(rec_client.parse_expiry(v, chain.pending_timestamp), "deadline"),
             deadline,
             "--deadline",
@@ -577,7 +570,7 @@ def records_issue_signed(account_alias: str, manifest_file: Path | None, signed_
     """Submit a record an agency signed with `sign-issue` (any account may relay it; the
     agency is recorded as issuer, the relayer as operator)."""
     suite, sender = Suite(manifest_file), load_account(account_alias)
-    signed = _param(_read_signed, signed_file, "SIGNED_FILE")
+    signed = parse_param(_read_signed, signed_file, "SIGNED_FILE")
     record_id, _ = rec_client.relay_signed_issue(
         suite[RECORDS], signed, sender=sender, transact=send
     )
@@ -608,7 +601,7 @@ def records_revoke(
     """Revoke one or more records (a member of the schema's issuer role). Several ids are
     revoked in one transaction (at most 50)."""
     suite, sender = Suite(manifest_file), load_account(account_alias)
-    ids = [_param(rec_client.to_bytes32, r, "RECORD_IDS") for r in record_ids]
+    ids = [parse_param(rec_client.to_bytes32, r, "RECORD_IDS") for r in record_ids]
     if len(ids) > MAX_REVOKE_BATCH:
         raise click.BadParameter(
             f"{len(ids)} record ids; at most {MAX_REVOKE_BATCH} per transaction",
@@ -633,8 +626,8 @@ def records_dispute(
     suite, sender = Suite(manifest_file), load_account(account_alias)
     rec_client.dispute(
         suite[RECORDS],
-        _param(rec_client.to_bytes32, record_id, "RECORD_ID"),
-        _param(rec_client.document_hash, evidence, "--evidence"),
+        parse_param(rec_client.to_bytes32, record_id, "RECORD_ID"),
+        parse_param(document_hash, evidence, "--evidence"),
         sender=sender,
         transact=send,
     )
@@ -656,9 +649,9 @@ def records_resolve(
     suite, sender = Suite(manifest_file), load_account(account_alias)
     rec_client.resolve(
         suite[RECORDS],
-        _param(rec_client.to_bytes32, record_id, "RECORD_ID"),
+        parse_param(rec_client.to_bytes32, record_id, "RECORD_ID"),
         upheld=upheld,
-        ruling_hash=_param(rec_client.document_hash, ruling, "--ruling"),
+        ruling_hash=parse_param(document_hash, ruling, "--ruling"),
         sender=sender,
         transact=send,
     )
@@ -686,7 +679,7 @@ def records_policy_set(
     for hint, values in lists.items():
         if len(values) > MAX_POLICY_SCHEMAS:
             raise click.BadParameter(f"at most {MAX_POLICY_SCHEMAS} schemas", param_hint=hint)
-        ids[hint] = [_param(lambda v: _resolve_schema(suite, v), s, hint) for s in values]
+        ids[hint] = [parse_param(lambda v: _resolve_schema(suite, v), s, hint) for s in values]
         if len(set(ids[hint])) != len(ids[hint]):
             raise click.BadParameter("a schema is given twice", param_hint=hint)
     rec_client.set_policy(
@@ -806,7 +799,7 @@ def records_check_policy(
     """Check SUBJECT against standing policy POLICY_ID, with the reason for the answer."""
     suite = Suite(manifest_file)
     s = _subject(suite, subject)
-    check = _param(
+    check = parse_param(
         lambda p: rec_client.check_policy(suite[RECORDS], suite[IDENTITY], s, int(p)),
         str(policy_id),
         "POLICY_ID",

@@ -38,6 +38,7 @@ from civic_ledger.cli.common import (
     manifest_option,
     network_name,
     parse_amount,
+    parse_param,
     send,
     uint,
 )
@@ -46,11 +47,11 @@ from civic_ledger.clients import tax as tax_client
 from civic_ledger.clients import titles as title_client
 from civic_ledger.clients.titles import (
     ParcelStatus,
-    content_hash,
     from_units,
     parse_parcel,
     resolve_subject,
 )
+from civic_ledger.documents import document_hash
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -83,13 +84,6 @@ def _known_parcel(suite: Suite, ctx_value: str, hint: str = "PARCEL") -> int:
 def _subject(suite: Suite, value: str, hint: str) -> bytes:
     try:
         return resolve_subject(suite["IdentityRegistry"], value.strip())
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint=hint) from None
-
-
-def _doc(value: str, hint: str) -> bytes:
-    try:
-        return content_hash(value)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint=hint) from None
 
@@ -161,9 +155,9 @@ def titles_register(
     """Register one parcel (registrar)."""
     suite, sender = _suite(manifest_file), load_account(account_alias)
     subject = _subject(suite, owner, "--owner")
-    code, document_hash, uri = _code(code), _doc(document, "--document"), _uri(uri)
+    code, doc_hash, uri = _code(code), parse_param(document_hash, document, "--document"), _uri(uri)
     parcel_id = title_client.register(
-        suite["TitleRegistry"], sender, subject, code, document_hash, area, land_use,
+        suite["TitleRegistry"], sender, subject, code, doc_hash, area, land_use,
         uri, transact=send,
     )  # fmt: skip
     console.print(f"parcel id {parcel_id} (0x{parcel_id:064x})")
@@ -230,7 +224,7 @@ def titles_propose(
     """The owner offers a parcel to a buyer."""
     suite, sender = _suite(manifest_file), load_account(account_alias)
     parcel_id, buyer_subject = _known_parcel(suite, parcel), _subject(suite, buyer, "--buyer")
-    units, deed_hash = _amount(suite, price, "--price"), _doc(deed, "--deed")
+    units, deed_hash = _amount(suite, price, "--price"), parse_param(document_hash, deed, "--deed")
     sale_id = title_client.propose(
         suite["TitleRegistry"], sender, parcel_id, buyer_subject, units, deed_hash, transact=send,
     )  # fmt: skip
@@ -275,7 +269,7 @@ def titles_reject(
         suite["TitleRegistry"],
         load_account(account_alias),
         sale_id,
-        _doc(reason, "--reason"),
+        parse_param(document_hash, reason, "--reason"),
         transact=send,
     )
 
@@ -338,7 +332,7 @@ def titles_split(
     sender, parent = load_account(account_alias), _known_parcel(suite, parcel)
     ids = title_client.split(
         suite["TitleRegistry"], sender, parent, parsed,
-        _doc(survey, "--survey"), land_use, uri_prefix, transact=send,
+        parse_param(document_hash, survey, "--survey"), land_use, uri_prefix, transact=send,
     )  # fmt: skip
     for (code, _), pid in zip(parsed, ids, strict=True):
         console.print(f"  {code}: parcel {pid}")
@@ -360,7 +354,7 @@ def titles_merge(
     if len(set(ids)) != len(ids):
         raise click.BadParameter("a parcel is given twice", param_hint="PARCELS")
     merged = title_client.merge(
-        suite["TitleRegistry"], sender, ids, _code(code), _doc(survey, "--survey"), land_use,
+        suite["TitleRegistry"], sender, ids, _code(code), parse_param(document_hash, survey, "--survey"), land_use,
         _uri(uri),
         transact=send,
     )  # fmt: skip
@@ -577,7 +571,7 @@ def liens_add(
         parcel_id,
         subject,
         units,
-        _doc(evidence, "--evidence"),
+        parse_param(document_hash, evidence, "--evidence"),
         transact=send,
     )
     console.print(f"lien id {lien_id}" + ("" if by_order else " (awaiting the owner's consent)"))
@@ -622,7 +616,11 @@ def liens_release(
         lien_client.release(suite["LienRegistry"], sender, lien_id, transact=send)
     else:
         lien_client.order_release(
-            suite["LienRegistry"], sender, lien_id, _doc(order, "--order"), transact=send
+            suite["LienRegistry"],
+            sender,
+            lien_id,
+            parse_param(document_hash, order, "--order"),
+            transact=send,
         )
 
 
@@ -703,7 +701,7 @@ def tax_void(
     suite = _suite(manifest_file)
     sender, parcel_id = load_account(account_alias), _known_parcel(suite, parcel)
     tax_client.void(
-        suite["PropertyTax"], sender, parcel_id, year, _doc(reason, "--reason"), transact=send,
+        suite["PropertyTax"], sender, parcel_id, year, parse_param(document_hash, reason, "--reason"), transact=send,
     )  # fmt: skip
 
 

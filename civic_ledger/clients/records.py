@@ -14,7 +14,6 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum
-from pathlib import Path
 from typing import Any
 
 from eth_abi import decode as abi_decode
@@ -704,18 +703,3 @@ def check_policy(registry: Any, identity: Any, subject: bytes, policy_id: int) -
         disqualifying=disqualifying,
         meets=bool(registry.meetsPolicy(s, policy_id)),
     )
-
-
-def document_hash(value: str) -> bytes:
-    """An evidence / ruling argument: 0x + 64 hex digits as is, the keccak-256 of a file's bytes
-    when `value` names an existing file, else the keccak-256 of the text (e.g. a case number).
-    Same rule as the property commands' document arguments."""
-    text = value.strip()
-    if text.startswith("0x") and len(text) == 66:
-        return to_bytes32(text)
-    path = Path(text)
-    if text and path.is_file():
-        return keccak(path.read_bytes())
-    if not text:
-        raise ValueError("empty evidence reference")
-    return keccak(text=text)

@@ -13,7 +13,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from enum import IntEnum
-from pathlib import Path
 from typing import Any
 
 from eth_utils import is_address, keccak, to_checksum_address
@@ -82,19 +81,6 @@ def to_bytes32(value: bytes | str) -> bytes:
     if len(raw) != 32:
         raise ValueError(f"expected 32 bytes, got {len(raw)}")
     return raw
-
-
-def content_hash(value: str) -> bytes:
-    """A document hash argument: 0x-hex bytes32 as is, the keccak256 of a file's bytes when
-    `value` names an existing file, else the keccak256 of the text itself (e.g. a case number)."""
-    if _HEX32.match(value):
-        return bytes.fromhex(value[2:])
-    path = Path(value)
-    if path.is_file():
-        return keccak(path.read_bytes())
-    if not value:
-        raise ValueError("empty document reference")
-    return keccak(text=value)
 
 
 def resolve_subject(identities: Any, value: str) -> bytes:

@@ -28,6 +28,7 @@ from civic_ledger.commitments import (
     normalize_official_id,
     parse_salt,
 )
+from civic_ledger.documents import document_hash
 
 from .helpers import DAY, YEAR
 
@@ -129,8 +130,8 @@ def test_argument_parsing():
     assert rec_client.decode_data(layout, data) == {"year": 2025, "compliant": True, "note": "ok"}
     with pytest.raises(ValueError, match="missing"):
         rec_client.encode_data(layout, {"year": "2025"})
-    assert rec_client.document_hash("case 17") == keccak(text="case 17")
-    assert rec_client.document_hash("0x" + "cd" * 32) == b"\xcd" * 32
+    assert document_hash("case 17") == keccak(text="case 17")
+    assert document_hash("0x" + "cd" * 32) == b"\xcd" * 32
 
 
 # --------------------------------------------------------------------------------------------
@@ -200,7 +201,7 @@ def test_agency_flow_through_clients(suite, agency, citizens, outsider, tmp_path
         rec_client.RecordRequest(
             fine_id,
             person.subject,
-            rec_client.document_hash("audit 9"),
+            document_hash("audit 9"),
             "ipfs://audit-9",
             rec_client.encode_data("uint256 amount", {"amount": 500}),
         ),
@@ -212,7 +213,7 @@ def test_agency_flow_through_clients(suite, agency, citizens, outsider, tmp_path
     assert not check.meets and check.disqualified_by == [fine_id] and check.missing == []
 
     controller = next(c for c in citizens if c.address == person.controller)
-    rec_client.dispute(registry, fine, rec_client.document_hash("receipt"), sender=controller)
+    rec_client.dispute(registry, fine, document_hash("receipt"), sender=controller)
     assert rec_client.get_record(registry, fine).state == "disputed"
     assert rec_client.check_policy(registry, identity, person.subject, 5).meets
     rec_client.resolve(

@@ -15,6 +15,7 @@ from civic_ledger.cli import property as cli
 from civic_ledger.clients import liens as lien_client
 from civic_ledger.clients import tax as tax_client
 from civic_ledger.clients import titles as title_client
+from civic_ledger.documents import document_hash
 
 from .helpers import DAY
 
@@ -27,9 +28,9 @@ def test_argument_parsing(tmp_path: Path):
     assert title_client.parse_parcel("BJ-1") == title_client.parcel_id_of("BJ-1")
     doc = tmp_path / "deed.pdf"
     doc.write_bytes(b"%PDF deed")
-    assert title_client.content_hash(str(doc)) == keccak(b"%PDF deed")
-    assert title_client.content_hash("case 17") == keccak(text="case 17")
-    assert title_client.content_hash("0x" + "ab" * 32) == b"\xab" * 32
+    assert document_hash(str(doc)) == keccak(b"%PDF deed")
+    assert document_hash("case 17") == keccak(text="case 17")
+    assert document_hash("0x" + "ab" * 32) == b"\xab" * 32
     assert title_client.to_units("1250.5") == 1250_5 * 10**17
     assert title_client.from_units(1250_5 * 10**17) == "1250.5"
     with pytest.raises(ValueError):
