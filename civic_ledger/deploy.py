@@ -18,19 +18,17 @@ from typing import Any
 
 from eth_utils import keccak, to_checksum_address
 
+from civic_ledger.chain.client import Web3Client
+from civic_ledger.chain.manifest import Manifest, check_chain, first_contract_alive
 from civic_ledger.config import AccountRef, RolesConfig
+from civic_ledger.core.exceptions import ChainMismatch, DeployError, ManifestError
 from civic_ledger.domains import all_contracts
-from civic_ledger.manifest import Manifest, ManifestError
 from civic_ledger.roles import ADMIN_ROLE, BY_NAME, PUBLIC_ROLE, ROLES
 from civic_ledger.spec import ContractSpec
 
 MANAGER = "CityAccessManager"
 EPHEMERAL_NETWORKS = {"local"}
 MAX_RUNS_KEPT = 20  # run records kept in the manifest's `runs` history
-
-
-class DeployError(RuntimeError):
-    """The plan cannot proceed; the message says why and what to do."""
 
 
 @dataclass(frozen=True)
@@ -123,30 +121,29 @@ class DeployPlan:
         return self.network_name in EPHEMERAL_NETWORKS
 
     def _open_manifest(self, path: Path) -> Manifest:
-        chain_id = self.provider.chain_id
-        genesis = self.provider.web3.eth.get_block(0)["hash"].hex()
-        fresh = Manifest.new(path, self.network_name, chain_id, genesis)
+        """The manifest at `path` if it describes the connected chain; a fresh one if there is
+        none (or, on a dev chain, if it describes an earlier incarnation of it)."""
+        client = Web3Client(self.provider.web3)
+        chain = client.chain_ref()
+        fresh = Manifest.new(path, self.network_name, chain.chain_id, chain.genesis)
         if not path.exists():
             return fresh
         manifest = Manifest.load(path)
-        same_chain = manifest.chain_id == chain_id and manifest.has_genesis(genesis)
-        if same_chain and self.ephemeral and not self._first_contract_alive(manifest):
-            same_chain = False  # a dev chain restarted from the same genesis: old state is gone
-        if same_chain:
-            return manifest
-        if self.ephemeral:
+        try:
+            check_chain(manifest, chain)
+            if self.ephemeral and not first_contract_alive(manifest, client.code):
+                raise ChainMismatch(f"{path} describes an earlier dev chain")
+        except ChainMismatch:
+            if not self.ephemeral:
+                raise ManifestError(
+                    f"{path} belongs to chain {manifest.chain_id} (genesis "
+                    f"{manifest.genesis_hash[:10]}…) but the connected chain is "
+                    f"{chain.describe()}. Connect to the right network, or move the manifest "
+                    "away to deploy anew."
+                ) from None
             self.report(StepEvent("manifest", "reset", f"{path} describes an earlier dev chain"))
             return fresh
-        raise ManifestError(
-            f"{path} belongs to chain {manifest.chain_id} (genesis {manifest.genesis_hash[:10]}…) "
-            f"but the connected chain is {chain_id} (genesis {genesis[:10]}…). "
-            "Connect to the right network, or move the manifest away to deploy anew."
-        )
-
-    def _first_contract_alive(self, manifest: Manifest) -> bool:
-        for entry in manifest.contracts.values():
-            return bool(self.provider.get_code(entry["address"]))
-        return True
+        return manifest
 
     # -- accounts ----------------------------------------------------------------------
 

@@ -16,7 +16,7 @@ import pytest
 from civic_ledger.config import AccountRef
 from civic_ledger.deploy import DeployError, DeployPlan, StepEvent, selector
 from civic_ledger.domains import access
-from civic_ledger.manifest import Manifest
+from civic_ledger.chain.manifest import Manifest
 from civic_ledger.roles import ADMIN_ROLE, BY_NAME, ROLES
 from civic_ledger.spec import ContractSpec
 
@@ -75,7 +75,7 @@ def test_deploy_writes_complete_manifest(deployed, manifest_path, networks, chai
     _, events = deployed
     data = json.loads(manifest_path.read_text())
     assert data["chain_id"] == networks.provider.chain_id
-    assert data["genesis_hash"] == networks.provider.web3.eth.get_block(0)["hash"].hex()
+    assert data["genesis_hash"] == "0x" + networks.provider.web3.eth.get_block(0)["hash"].hex().removeprefix("0x")
     assert set(data["contracts"]) == {"CityAccessManager", "CityToken"}
     for entry in data["contracts"].values():
         code = networks.provider.get_code(entry["address"])
@@ -319,7 +319,7 @@ def test_manifest_for_another_chain_is_refused(
     events: list[StepEvent] = []
     make_plan(project, networks, deployer, roles_config, manifest_path, events)
     assert events[0].status == "reset"
-    from civic_ledger.manifest import ManifestError
+    from civic_ledger.chain.manifest import ManifestError
 
     plan_kwargs = dict(
         project=project,

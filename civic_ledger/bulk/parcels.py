@@ -10,7 +10,7 @@ cadastral code (`keccak256(code)`), so a parcel can only ever be registered once
 idempotent. A re-run skips every parcel already on chain with the same data; a parcel on chain
 with *different* data is reported as a bad row, never overwritten.
 
-The import journals every batch (see `civic_ledger.journal`) before broadcasting it, so after
+The import journals every batch (see `civic_ledger.chain.journal`) before broadcasting it, so after
 an interruption a re-run first settles the batches whose outcome it does not know (by receipt),
 then sends only what is still missing on chain.
 """
@@ -30,7 +30,7 @@ from eth_utils import keccak
 
 from civic_ledger.csvfile import read_csv_text
 from civic_ledger.errors import explain
-from civic_ledger.journal import Journal
+from civic_ledger.chain.journal import Journal
 
 COLUMNS = ("cadastral_code", "owner", "data_hash", "area_m2", "land_use", "uri")
 MAX_BATCH = 100  # TitleRegistry.MAX_BATCH

@@ -220,7 +220,7 @@ def network_name() -> str:
 
 
 def default_manifest_path() -> Path:
-    from civic_ledger.manifest import manifest_path
+    from civic_ledger.chain.manifest import manifest_path
 
     return manifest_path(network_name())
 
@@ -232,31 +232,15 @@ class Suite:
     def __init__(self, manifest_file: Path | None = None) -> None:
         from ape import networks
 
-        from civic_ledger.manifest import Manifest
+        from civic_ledger.chain.client import Web3Client
+        from civic_ledger.chain.manifest import open_manifest
 
         prepare_connection()  # Clique headers (genesis included) need the PoA middleware
-        path = manifest_file or default_manifest_path()
-        if not path.exists():
-            raise click.ClickException(
-                f"no deployment manifest at {path}: run `ape run deploy --network ...` first"
-            )
-        manifest = Manifest.load(path)
-        provider = networks.provider
-        if manifest.chain_id != provider.chain_id:
-            raise click.ClickException(
-                f"{path} is for chain {manifest.chain_id}, but the connected chain is "
-                f"{provider.chain_id}: pick the right --network"
-            )
-        genesis = provider.web3.eth.get_block(0)["hash"]
-        if not manifest.has_genesis(genesis):
-            raise click.ClickException(
-                f"{path} is for another chain with id {manifest.chain_id} (genesis block "
-                f"{_hex_text(manifest.genesis_hash)[:10]}…, connected: {_hex_text(genesis)[:10]}…): "
-                "pick the right --network or --manifest"
-            )
+        client = Web3Client(networks.provider.web3)
+        manifest = open_manifest(
+            manifest_file or default_manifest_path(), client.chain_ref(), code_at=client.code
+        )
         self._use(manifest)
-        if manifest.contracts:  # a chain reset leaves no contract alive: say so up front
-            self[next(iter(manifest.contracts))]
 
     @classmethod
     def from_manifest(cls, manifest: Any) -> Suite:
@@ -315,12 +299,6 @@ def _estimates_gas() -> bool:
 def _who(account: Any) -> str:
     alias = getattr(account, "alias", None)
     return f"{alias} ({account.address})" if alias else account.address
-
-
-def _hex_text(value: Any) -> str:
-    """Lower-case hex digits without 0x, from bytes or a (0x-)hex string."""
-    text = value.hex() if isinstance(value, bytes | bytearray) else str(value)
-    return text.lower().removeprefix("0x")
 
 
 _ENCODE_ERROR = re.compile(

@@ -15,7 +15,7 @@ from civic_ledger.config import load_roles_file
 from civic_ledger.demo.cast import assemble
 from civic_ledger.demo.narrator import Narrator, VerificationFailed
 from civic_ledger.demo.scenario import CityScenario
-from civic_ledger.manifest import Manifest
+from civic_ledger.chain.manifest import Manifest
 from civic_ledger.paths import DEFAULT_ROLES_FILE
 
 

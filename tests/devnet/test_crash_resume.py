@@ -46,7 +46,7 @@ from civic_ledger.devnet.local import LocalDevnet
 from civic_ledger.devnet.nodes import NodeSpec, running_pid
 from civic_ledger.devnet.rpc import Rpc
 from civic_ledger.domains import all_contracts
-from civic_ledger.journal import Journal
+from civic_ledger.chain.journal import Journal
 
 from .conftest import free_port_bases, require_geth
 

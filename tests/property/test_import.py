@@ -18,7 +18,7 @@ from civic_ledger.bulk.parcels import (
     read_parcels_csv,
 )
 from civic_ledger.bulk.sample import register_sample_owners, sample_owners, write_sample_csv
-from civic_ledger.journal import Journal, JournalMismatch
+from civic_ledger.chain.journal import Journal, JournalMismatch
 
 COUNT = 60
 BATCH = 20

@@ -1,8 +1,10 @@
-"""Deployment manifest: `deployments/<network>.json`, written atomically after every step.
+"""Deployment manifest: `deployments/<network>.json`, written atomically after every step, and
+the one opener every command uses (`open_manifest`): right file, right chain (chain id AND
+genesis hash), contracts still there.
 
-It records what the deploy plan did on one chain (chain id + genesis hash), so a re-run can
-verify instead of redo, and a crash midway can resume: every transaction is journaled as
-`pending` (with its hash and nonce) *before* it is sent, and moved to `steps` once mined.
+It records what the deploy plan did on one chain, so a re-run can verify instead of redo, and a
+crash midway can resume: every transaction is journaled as `pending` (with its hash and nonce)
+*before* it is sent, and moved to `steps` once mined.
 """
 
 from __future__ import annotations
@@ -15,13 +17,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from civic_ledger.chain.client import ChainRef
+from civic_ledger.core.exceptions import ChainMismatch, ManifestError
+
 MANIFEST_VERSION = 1
 _ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
 _HASH = re.compile(r"^(0x)?[0-9a-fA-F]{64}$")
-
-
-class ManifestError(RuntimeError):
-    """The manifest does not belong to the connected chain or is damaged."""
 
 
 @dataclass
@@ -122,6 +123,49 @@ class Manifest:
         if not isinstance(address, str) or not _ADDRESS.match(address):
             raise ManifestError(f"{self.path}: contract '{name}' has no valid address")
         return address
+
+
+def check_chain(manifest: Manifest, chain: ChainRef) -> None:
+    """Raise ChainMismatch (one sentence naming both chains) unless `manifest` was written for
+    `chain`: the chain id alone is not enough (every dev chain is 1337 or 31337)."""
+    if manifest.chain_id != chain.chain_id:
+        raise ChainMismatch(
+            f"{manifest.path} is for chain {manifest.chain_id}, but the connected chain is "
+            f"{chain.chain_id}: pick the right --network (or --manifest)"
+        )
+    if not manifest.has_genesis(chain.genesis):
+        raise ChainMismatch(
+            f"{manifest.path} is for another chain with id {manifest.chain_id} (genesis block "
+            f"{_bare_hex(manifest.genesis_hash)[:8]}…, connected: {_bare_hex(chain.genesis)[:8]}…): "
+            "pick the right --network or --manifest"
+        )
+
+
+def first_contract_alive(manifest: Manifest, code_at: Any) -> bool:
+    """Whether the manifest's first contract still has code (`code_at(address) -> bytes`); a
+    dev chain restarted from the same genesis keeps its id and genesis but not its state."""
+    for entry in manifest.contracts.values():
+        return bool(code_at(entry["address"]))
+    return True
+
+
+def open_manifest(path: Path, chain: ChainRef, code_at: Any | None = None) -> Manifest:
+    """The manifest at `path`, checked against the connected `chain` (and, given `code_at`,
+    that its contracts are still there). Every refusal is one sentence saying what to do."""
+    if not path.exists():
+        raise ManifestError(
+            f"no deployment manifest at {path}: run `ape run deploy --network ...` first"
+        )
+    manifest = Manifest.load(path)
+    check_chain(manifest, chain)
+    if code_at is not None and not first_contract_alive(manifest, code_at):
+        name = next(iter(manifest.contracts))
+        raise ManifestError(
+            f"{path}: no {name} contract at {manifest.contracts[name]['address']} on the "
+            "connected chain (the chain was reset or the manifest is stale): deploy again "
+            "with `ape run deploy`"
+        )
+    return manifest
 
 
 def manifest_path(network_name: str, folder: Path | None = None) -> Path:

@@ -1,12 +1,19 @@
-"""A resumable journal for bulk jobs (parcel imports, record imports, ...).
+"""The one transaction journal: every job that sends transactions (deploy, bulk imports, the
+benchmark's imports) writes one append-only JSON-lines file, fsynced per line.
 
-One append-only JSON-lines file per job. The job's first line (`start`) names what the journal
-belongs to — chain, contract, input fingerprint — so a journal from another chain or another
-input is never applied. Then, per batch of items:
+The job's first line (`start`) names what the journal belongs to — chain, contract, input
+fingerprint — so a journal from another chain or another input is never applied. An optional
+`plan` line fixes decisions a resumed run must repeat (e.g. the batch size). Then, per batch of
+items (one transaction each):
 
-    {"type": "sent", "batch": 3, "keys": ["A-1", ...], "tx": "0x..", "nonce": 41}
+    {"type": "sent", "batch": 3, "keys": ["A-1", ...], "tx": "0x..", "nonce": 41,
+     "sender": "0x..", "raw": "0x02f8..."}
     {"type": "confirmed", "batch": 3, "tx": "0x..", "block": 812, "gas_used": 9123456}
     {"type": "failed", "batch": 3, "tx": "0x..", "reason": "..."}
+
+`raw` is the signed transaction itself: a resumed run never signs a new transaction for a batch
+whose nonce may still be mined, it re-broadcasts these exact bytes (see `civic_ledger.chain.
+settle`), which also recovers a batch that one node of a multi-node network dropped.
 
 A run that picks up an interrupted one writes `{"type": "resume", ...}` (what it found and how
 it settled it) and every run that ends writes `{"type": "finished", ...}` (what it did), so the
@@ -28,11 +35,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from civic_ledger.core.exceptions import JournalMismatch
+
 JOURNAL_VERSION = 1
-
-
-class JournalMismatch(RuntimeError):
-    """The journal at this path belongs to another chain, contract or input."""
+__all__ = ["Journal", "JournalMismatch", "JournalState", "SentBatch"]
 
 
 @dataclass(frozen=True)
@@ -43,6 +49,8 @@ class SentBatch:
     keys: tuple[str, ...]
     tx: str | None
     nonce: int | None
+    sender: str | None = None
+    raw: str | None = None  # the signed transaction (0x-hex), to re-broadcast as is
 
 
 @dataclass
@@ -50,6 +58,7 @@ class JournalState:
     """What a journal file says so far."""
 
     header: dict[str, Any] | None = None
+    plan: dict[str, Any] | None = None
     confirmed: set[str] = field(default_factory=set)
     unresolved: dict[int, SentBatch] = field(default_factory=dict)
     failed: dict[int, SentBatch] = field(default_factory=dict)
@@ -109,6 +118,8 @@ class Journal:
                 state.header = {
                     k: v for k, v in record.items() if k not in ("type", "version", "at")
                 }
+            elif kind == "plan" and state.plan is None:
+                state.plan = dict(record.get("plan") or {})
             elif kind == "finished":
                 state.open_run = False
             elif kind in ("sent", "confirmed", "failed"):
@@ -119,6 +130,8 @@ class Journal:
                     tuple(record["keys"]),
                     record.get("tx"),
                     record.get("nonce"),
+                    record.get("sender"),
+                    record.get("raw"),
                 )
                 sent[batch.batch] = batch
                 state.unresolved[batch.batch] = batch
@@ -139,14 +152,33 @@ class Journal:
 
     # -------------------------------------------------------------- writing
 
+    def record_plan(self, plan: dict[str, Any]) -> dict[str, Any]:
+        """The job's plan: the journaled one when resuming, else `plan` (journaled now)."""
+        if self.state.plan is None:
+            self._append({"type": "plan", "plan": plan})
+            self.state.plan = dict(plan)
+        return self.state.plan
+
     def record_sent(
-        self, batch: int, keys: Iterable[str], tx: str | None, nonce: int | None
+        self,
+        batch: int,
+        keys: Iterable[str],
+        tx: str | None,
+        nonce: int | None,
+        *,
+        sender: str | None = None,
+        raw: str | None = None,
     ) -> None:
         """Journal a batch about to be broadcast (call *before* sending it)."""
-        entry = SentBatch(batch, tuple(keys), tx, nonce)
-        self._append(
-            {"type": "sent", "batch": batch, "keys": list(entry.keys), "tx": tx, "nonce": nonce}
-        )
+        entry = SentBatch(batch, tuple(keys), tx, nonce, sender, raw)
+        record: dict[str, Any] = {
+            "type": "sent", "batch": batch, "keys": list(entry.keys), "tx": tx, "nonce": nonce,
+        }  # fmt: skip
+        if sender is not None:
+            record["sender"] = sender
+        if raw is not None:
+            record["raw"] = raw
+        self._append(record)
         self.state.unresolved[batch] = entry
         self.state.next_batch = max(self.state.next_batch, batch + 1)
 

@@ -1,0 +1,1 @@
+"""What every layer shares: exceptions, encodings and ids, names, documents, revert decoding."""
