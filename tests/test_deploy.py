@@ -13,10 +13,10 @@ from pathlib import Path
 import ape
 import pytest
 
+from civic_ledger.chain.manifest import Manifest
 from civic_ledger.config import AccountRef
 from civic_ledger.deploy import DeployError, DeployPlan, StepEvent, selector
 from civic_ledger.domains import access
-from civic_ledger.chain.manifest import Manifest
 from civic_ledger.roles import ADMIN_ROLE, BY_NAME, ROLES
 from civic_ledger.spec import ContractSpec
 

@@ -8,8 +8,8 @@ import pytest
 from eth_abi import encode
 from eth_utils import keccak
 
-from civic_ledger.errors import ErrorDef, decode_revert, explain, humanize, render
 from civic_ledger.chain.manifest import Manifest, ManifestError, manifest_path
+from civic_ledger.errors import ErrorDef, decode_revert, explain, humanize, render
 
 
 def test_manifest_round_trip(tmp_path):

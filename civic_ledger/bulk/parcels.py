@@ -28,9 +28,9 @@ from typing import Any
 
 from eth_utils import keccak
 
+from civic_ledger.chain.journal import Journal
 from civic_ledger.csvfile import read_csv_text
 from civic_ledger.errors import explain
-from civic_ledger.chain.journal import Journal
 
 COLUMNS = ("cadastral_code", "owner", "data_hash", "area_m2", "land_use", "uri")
 MAX_BATCH = 100  # TitleRegistry.MAX_BATCH
