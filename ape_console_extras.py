@@ -3,6 +3,6 @@
 
 def ape_init_extras(networks):
     if networks.active_provider is not None and networks.provider.is_connected:
-        from civic_ledger.devnet.ape_compat import ensure_poa_middleware
+        from civic_ledger.chain.poa import ensure_poa_middleware
 
         ensure_poa_middleware(networks.provider)

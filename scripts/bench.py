@@ -1,5 +1,5 @@
 """`ape run bench`: gas side by side with EAS / ERC-3643 / ERC-721, and bulk-import
-throughput, on a private anvil; writes docs/benchmarks.md. Logic: civic_ledger/bench/."""
+throughput, on a private anvil; writes docs/benchmarks.md. Logic: civic_dev/bench/."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from civic_ledger.bench.remote import GETH_WINDOW, ManifestError, RemoteOptions, run_remote
-from civic_ledger.bench.report import print_result, write_devnet_markdown, write_markdown
-from civic_ledger.bench.runner import BenchOptions, run_bench
-from civic_ledger.devnet.rpc import RpcError
+from civic_dev.bench.remote import GETH_WINDOW, ManifestError, RemoteOptions, run_remote
+from civic_dev.bench.report import print_result, write_devnet_markdown, write_markdown
+from civic_dev.bench.runner import BenchOptions, run_bench
+from civic_dev.devnet.rpc import RpcError
 from civic_ledger.paths import ROOT
 
 DEFAULT_OUT = ROOT / "docs" / "benchmarks.md"

@@ -8,7 +8,7 @@
 
 Agency accounts land in Ape's data folder as keystores (passphrase: $CIVIC_PASSPHRASE, dev
 default "civic-devnet-only"); use them with `--network ethereum:city-devnet:node`.
-The logic lives in `civic_ledger.devnet`; this file only parses options and prints.
+The logic lives in `civic_dev.devnet`; this file only parses options and prints.
 """
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ import click
 from eth_utils import is_address
 from rich.console import Console
 
-from civic_ledger.devnet import clique
-from civic_ledger.devnet.bench import run_bench
-from civic_ledger.devnet.config import (
+from civic_dev.devnet import clique
+from civic_dev.devnet.bench import run_bench
+from civic_dev.devnet.config import (
     DEVNET_NETWORK_NAME,
     GETH_VERSION,
     REPO_ROOT,
@@ -32,8 +32,8 @@ from civic_ledger.devnet.config import (
     geth_binary,
     passphrase,
 )
-from civic_ledger.devnet.local import LocalDevnet, load_config
-from civic_ledger.devnet.render import status_table
+from civic_dev.devnet.local import LocalDevnet, load_config
+from civic_dev.devnet.render import status_table
 from civic_ledger.paths import DEPLOYMENTS_DIR, ROOT
 
 # Piped output (CI logs, `| tee`) gets a wide console rather than rich's 80 columns.

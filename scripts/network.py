@@ -2,7 +2,7 @@
 
     ape run network kit --validators 4 --out DIR [--hosts 10.1.0.5,10.1.0.6,...]
 
-The logic lives in `civic_ledger.devnet.kit`; this file only parses options and prints.
+The logic lives in `civic_dev.netkit.kit`; this file only parses options and prints.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from civic_ledger.devnet.config import DevnetError, project_evm_version
-from civic_ledger.devnet.keys import KIT_SCRYPT_N
-from civic_ledger.devnet.kit import (
+from civic_dev.devnet.config import DevnetError, project_evm_version
+from civic_dev.devnet.keys import KIT_SCRYPT_N
+from civic_dev.netkit.kit import (
     DEFAULT_KIT_CHAIN_ID,
     DEFAULT_KIT_PERIOD,
     DEFAULT_PREFUND_WEI,

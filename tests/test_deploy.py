@@ -75,7 +75,9 @@ def test_deploy_writes_complete_manifest(deployed, manifest_path, networks, chai
     _, events = deployed
     data = json.loads(manifest_path.read_text())
     assert data["chain_id"] == networks.provider.chain_id
-    assert data["genesis_hash"] == "0x" + networks.provider.web3.eth.get_block(0)["hash"].hex().removeprefix("0x")
+    assert data["genesis_hash"] == "0x" + networks.provider.web3.eth.get_block(0)[
+        "hash"
+    ].hex().removeprefix("0x")
     assert set(data["contracts"]) == {"CityAccessManager", "CityToken"}
     for entry in data["contracts"].values():
         code = networks.provider.get_code(entry["address"])

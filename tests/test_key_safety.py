@@ -2,7 +2,7 @@
 to hold it.
 
 The secrets: Ape's 20 test accounts (the test mnemonic in ape-config.yaml), every devnet key
-(signers, node keys, agency accounts; `civic_ledger.devnet.keys`), the network kit's keys, the
+(signers, node keys, agency accounts; `civic_dev.devnet.keys`), the network kit's keys, the
 devnet's default passphrase and the passphrases the test uses (a wrong one included). The
 commands that handle keys run as an operator runs them (`ape run ...` subprocesses, no
 terminal); their stdout/stderr and every file they write are searched for each key in hex
@@ -27,9 +27,9 @@ import requests
 import yaml
 from eth_account import Account
 
-from civic_ledger.devnet.config import DEFAULT_PASSPHRASE, DEFAULT_SEED, DevnetConfig
-from civic_ledger.devnet.keys import DEVNET_SCRYPT_N, Key, derive_key, write_ape_account
-from civic_ledger.devnet.local import LocalDevnet, load_config
+from civic_dev.devnet.config import DEFAULT_PASSPHRASE, DEFAULT_SEED, DevnetConfig
+from civic_dev.devnet.keys import DEVNET_SCRYPT_N, Key, derive_key, write_ape_account
+from civic_dev.devnet.local import LocalDevnet, load_config
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSPHRASE = "ks-Test-Passphrase-7f3a"
@@ -246,7 +246,7 @@ def test_kit_and_devnet_accounts_keep_keys_in_their_secret_files(
 @pytest.fixture(scope="module")
 def anvil() -> Iterator[str]:
     """A private anvil (free port, automine) with Ape's test accounts funded."""
-    from civic_ledger.bench.anvil import AnvilSettings, running_anvil
+    from civic_dev.bench.anvil import AnvilSettings, running_anvil
 
     with running_anvil(AnvilSettings(block_time=1)) as node:
         body = {"jsonrpc": "2.0", "id": 1, "method": "evm_setAutomine", "params": [True]}

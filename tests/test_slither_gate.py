@@ -11,8 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
-from civic_ledger.paths import ROOT
-from civic_ledger.slither_gate import (
+from civic_dev.slither_gate import (
     TRIAGE_FILE,
     Finding,
     GateError,
@@ -22,6 +21,7 @@ from civic_ledger.slither_gate import (
     main,
     parse_triage,
 )
+from civic_ledger.paths import ROOT
 
 
 def _result(
@@ -150,7 +150,7 @@ def test_committed_triage_file_is_valid() -> None:
 def test_gate_passes_on_the_current_tree() -> None:
     env = dict(os.environ, COLUMNS="160")
     proc = subprocess.run(
-        [sys.executable, "-m", "civic_ledger.slither_gate"],
+        [sys.executable, "-m", "civic_dev.slither_gate"],
         cwd=ROOT,
         env=env,
         capture_output=True,

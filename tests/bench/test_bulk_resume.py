@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 
-from civic_ledger.bench import city
-from civic_ledger.bench.anvil import AnvilSettings, running_anvil
-from civic_ledger.bench.journal import Journal
-from civic_ledger.bench.runner import deploy_city
-from civic_ledger.bench.throughput import PER_PERSON, BulkImport, ImportTarget
-from civic_ledger.bench.txpipe import Rpc, Signer
+from civic_dev.bench import city
+from civic_dev.bench.anvil import AnvilSettings, running_anvil
+from civic_dev.bench.journal import Journal
+from civic_dev.bench.runner import deploy_city
+from civic_dev.bench.throughput import PER_PERSON, BulkImport, ImportTarget
+from civic_dev.bench.txpipe import Rpc, Signer
 from civic_ledger.clients.records import records_of
 
 pytestmark = pytest.mark.slow

@@ -8,14 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from civic_ledger.bench.remote import (
+from civic_dev.bench.remote import (
     AGENCIES,
     ManifestError,
     block_time_from,
     devnet_signers,
     manifest_targets,
 )
-from civic_ledger.bench.report import (
+from civic_dev.bench.report import (
     DEVNET_HEADING,
     devnet_markdown,
     extract_section,
@@ -23,17 +23,17 @@ from civic_ledger.bench.report import (
     write_devnet_markdown,
     write_markdown,
 )
-from civic_ledger.bench.runner import BenchOptions, BenchResult
-from civic_ledger.bench.throughput import ThroughputRow
-from civic_ledger.bench.txpipe import (
+from civic_dev.bench.runner import BenchOptions, BenchResult
+from civic_dev.bench.throughput import ThroughputRow
+from civic_dev.bench.txpipe import (
     GWEI,
     MAX_FEE,
     PRIORITY_FEE,
     max_fee_per_gas,
     max_start_base_fee,
 )
-from civic_ledger.devnet.accounts import alias_for
-from civic_ledger.devnet.keys import derive_key
+from civic_dev.devnet.accounts import alias_for
+from civic_dev.devnet.keys import derive_key
 
 SEED = "unit-test-seed"
 

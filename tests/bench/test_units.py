@@ -13,12 +13,12 @@ from eth_utils import keccak
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from civic_ledger.bench import city
-from civic_ledger.bench.gas import GasRow
-from civic_ledger.bench.journal import Journal
-from civic_ledger.bench.report import markdown
-from civic_ledger.bench.runner import BenchOptions, BenchResult
-from civic_ledger.bench.throughput import GAS_MARGIN, ThroughputRow, choose_batch_size
+from civic_dev.bench import city
+from civic_dev.bench.gas import GasRow
+from civic_dev.bench.journal import Journal
+from civic_dev.bench.report import markdown
+from civic_dev.bench.runner import BenchOptions, BenchResult
+from civic_dev.bench.throughput import GAS_MARGIN, ThroughputRow, choose_batch_size
 
 
 def _items_per_block(size: int, overhead: float, per_item: float, limit: int) -> int:

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from civic_ledger.devnet.config import DevnetConfig, geth_binary, project_evm_version
-from civic_ledger.devnet.local import LocalDevnet
+from civic_dev.devnet.config import DevnetConfig, geth_binary, project_evm_version
+from civic_dev.devnet.local import LocalDevnet
 
 FAULT_SEED = "civic-ledger-fault-test"
 PASSPHRASE = "fault-test-only"

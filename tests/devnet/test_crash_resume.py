@@ -37,15 +37,15 @@ import pytest
 from eth_abi import decode, encode
 from eth_utils import keccak
 
+from civic_dev.devnet import clique
+from civic_dev.devnet.accounts import DEPLOYER_ALIAS, alias_for
+from civic_dev.devnet.config import DevnetConfig, project_evm_version
+from civic_dev.devnet.local import LocalDevnet
+from civic_dev.devnet.nodes import NodeSpec, running_pid
+from civic_dev.devnet.rpc import Rpc
 from civic_ledger.bulk.parcels import read_parcels_csv
 from civic_ledger.bulk.sample import sample_owners, write_sample_csv
 from civic_ledger.chain.journal import Journal
-from civic_ledger.devnet import clique
-from civic_ledger.devnet.accounts import DEPLOYER_ALIAS, alias_for
-from civic_ledger.devnet.config import DevnetConfig, project_evm_version
-from civic_ledger.devnet.local import LocalDevnet
-from civic_ledger.devnet.nodes import NodeSpec, running_pid
-from civic_ledger.devnet.rpc import Rpc
 from civic_ledger.domains import all_contracts
 
 from .conftest import free_port_bases, require_geth

@@ -17,17 +17,17 @@ import pytest
 from web3 import Web3
 from web3.middleware import ExtraDataToPOAMiddleware
 
-from civic_ledger.devnet import clique
-from civic_ledger.devnet.ape_compat import ensure_poa_middleware
-from civic_ledger.devnet.bench import (
+from civic_dev.devnet import clique
+from civic_dev.devnet.bench import (
     block_receipts,
     canonical_transactions,
     sign_transfer,
     wait_nonces,
 )
-from civic_ledger.devnet.keys import derive_key, write_ape_account
-from civic_ledger.devnet.local import LocalDevnet
-from civic_ledger.devnet.rpc import Rpc
+from civic_dev.devnet.keys import derive_key, write_ape_account
+from civic_dev.devnet.local import LocalDevnet
+from civic_dev.devnet.rpc import Rpc
+from civic_ledger.chain.poa import ensure_poa_middleware
 
 pytestmark = [pytest.mark.slow, pytest.mark.devnet]
 

@@ -12,10 +12,9 @@ import tomllib
 from eth_account import Account
 from eth_utils import to_bytes
 
-from civic_ledger.config import load_roles_file
-from civic_ledger.devnet.accounts import agency_aliases, devnet_roles_yaml
-from civic_ledger.devnet.config import DevnetConfig, project_evm_version
-from civic_ledger.devnet.genesis import (
+from civic_dev.devnet.accounts import agency_aliases, devnet_roles_yaml
+from civic_dev.devnet.config import DevnetConfig, project_evm_version
+from civic_dev.devnet.genesis import (
     BFT_MIX_HASH,
     block_forks,
     clique_extra_data,
@@ -26,10 +25,11 @@ from civic_ledger.devnet.genesis import (
     qbft_extra_data,
     qbft_genesis,
 )
-from civic_ledger.devnet.keys import derive_key, write_ape_account
-from civic_ledger.devnet.local import LocalDevnet, load_config
-from civic_ledger.devnet.nodes import geth_command, geth_config
-from civic_ledger.devnet.toml import dumps
+from civic_dev.devnet.keys import derive_key, write_ape_account
+from civic_dev.devnet.local import LocalDevnet, load_config
+from civic_dev.devnet.nodes import geth_command, geth_config
+from civic_dev.devnet.toml import dumps
+from civic_ledger.config import load_roles_file
 from civic_ledger.paths import DEFAULT_ROLES_FILE
 
 SIGNERS = [derive_key("unit", "signer", i).address for i in range(4)]

@@ -15,9 +15,9 @@ from click.testing import CliRunner
 from eth_account import Account
 from eth_utils import to_bytes, to_checksum_address
 
-from civic_ledger.devnet.config import REPO_ROOT, geth_binary, project_evm_version
-from civic_ledger.devnet.genesis import decode_clique_extra_data, genesis_evm_version
-from civic_ledger.devnet.kit import KitSpec, write_kit
+from civic_dev.devnet.config import REPO_ROOT, geth_binary, project_evm_version
+from civic_dev.devnet.genesis import decode_clique_extra_data, genesis_evm_version
+from civic_dev.netkit.kit import KitSpec, write_kit
 
 HOSTS = ["198.51.100.1", "198.51.100.2", "198.51.100.3", "198.51.100.4"]  # RFC 5737
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from civic_ledger.devnet.local import LocalDevnet
+from civic_dev.devnet.local import LocalDevnet
 
 
 def test_manifest_of_a_deleted_chain_is_moved_not_lost(tmp_path: Path) -> None:

@@ -39,8 +39,8 @@ def _agency_keystores() -> None:
     writes (existing ones are left alone), so a fresh clone has them too."""
     from ape import config
 
-    from civic_ledger.devnet.config import passphrase
-    from civic_ledger.devnet.local import LocalDevnet, load_config
+    from civic_dev.devnet.config import passphrase
+    from civic_dev.devnet.local import LocalDevnet, load_config
 
     LocalDevnet(load_config(), None).write_ape_accounts(Path(config.DATA_FOLDER), passphrase())
 

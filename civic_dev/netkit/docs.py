@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from civic_ledger.devnet.config import GETH_VERSION
+from civic_dev.devnet.config import GETH_VERSION
 
 if TYPE_CHECKING:
-    from civic_ledger.devnet.kit import KitNode, KitSpec
+    from civic_dev.netkit.kit import KitNode, KitSpec
 
 
 def clique_quorum(n: int) -> int:
@@ -143,7 +143,7 @@ own static peers), without `--mine/--unlock/--password`, with
 `--http --http.addr 0.0.0.0 --http.api eth,net,web3 --http.vhosts <dns name>`, behind a TLS
 proxy. Never expose `admin`, `clique`, `txpool`, `personal` or `debug`. Ape connects with a
 custom network (`networks: custom:` + `node: ethereum: <name>: uri:`) and, with Ape 0.8.51,
-`civic_ledger.devnet.ape_compat.ensure_poa_middleware()` after connecting.
+`civic_ledger.chain.poa.ensure_poa_middleware()` after connecting.
 
 ## 5. Adding or removing a signer
 

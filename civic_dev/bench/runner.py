@@ -14,12 +14,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from civic_ledger.bench import anchors
-from civic_ledger.bench.anvil import AnvilNode, AnvilSettings, running_anvil
-from civic_ledger.bench.city import City, check_signatures
-from civic_ledger.bench.gas import GasBench, GasRow
-from civic_ledger.bench.throughput import BulkImport, ImportTarget, ThroughputRow
-from civic_ledger.bench.txpipe import Rpc, Signer
+from civic_dev.bench import anchors
+from civic_dev.bench.anvil import AnvilNode, AnvilSettings, running_anvil
+from civic_dev.bench.city import City, check_signatures
+from civic_dev.bench.gas import GasBench, GasRow
+from civic_dev.bench.throughput import BulkImport, ImportTarget, ThroughputRow
+from civic_dev.bench.txpipe import Rpc, Signer
 from civic_ledger.config import load_roles_file
 from civic_ledger.paths import DEFAULT_ROLES_FILE, ROOT
 

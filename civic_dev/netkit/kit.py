@@ -15,10 +15,10 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from civic_ledger.devnet import toml
-from civic_ledger.devnet.config import GETH_VERSION
-from civic_ledger.devnet.genesis import clique_genesis, qbft_genesis
-from civic_ledger.devnet.keys import (
+from civic_dev.devnet import toml
+from civic_dev.devnet.config import GETH_VERSION
+from civic_dev.devnet.genesis import clique_genesis, qbft_genesis
+from civic_dev.devnet.keys import (
     KIT_SCRYPT_N,
     Key,
     derive_key,
@@ -26,7 +26,7 @@ from civic_ledger.devnet.keys import (
     random_key,
     write_private,
 )
-from civic_ledger.devnet.kit_docs import besu_runbook, geth_runbook, kit_readme
+from civic_dev.netkit.docs import besu_runbook, geth_runbook, kit_readme
 
 P2P_PORT = 30303
 RPC_PORT = 8545

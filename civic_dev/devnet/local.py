@@ -9,18 +9,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from civic_ledger.devnet import clique
-from civic_ledger.devnet.accounts import agency_aliases, devnet_roles_yaml
-from civic_ledger.devnet.config import (
+from civic_dev.devnet import clique
+from civic_dev.devnet.accounts import agency_aliases, devnet_roles_yaml
+from civic_dev.devnet.config import (
     AGENCY_BALANCE,
     GETH_VERSION,
     SIGNER_BALANCE,
     DevnetConfig,
     DevnetError,
 )
-from civic_ledger.devnet.genesis import clique_genesis
-from civic_ledger.devnet.keys import Key, derive_key, write_ape_account
-from civic_ledger.devnet.nodes import (
+from civic_dev.devnet.genesis import clique_genesis
+from civic_dev.devnet.keys import Key, derive_key, write_ape_account
+from civic_dev.devnet.nodes import (
     NodeSpec,
     finish_init,
     log_tail,
@@ -30,7 +30,7 @@ from civic_ledger.devnet.nodes import (
     start_node,
     stop_node,
 )
-from civic_ledger.devnet.rpc import Rpc, RpcError
+from civic_dev.devnet.rpc import Rpc, RpcError
 
 
 @dataclass
@@ -285,8 +285,8 @@ def load_config(
 ) -> DevnetConfig:
     """The devnet's config: explicit arguments, else what `root/devnet.json` recorded, else the
     defaults. The EVM fork defaults to the project's `solidity.evm_version`."""
-    from civic_ledger.devnet.config import project_evm_version
-    from civic_ledger.devnet.config import seed as default_seed
+    from civic_dev.devnet.config import project_evm_version
+    from civic_dev.devnet.config import seed as default_seed
 
     base = DevnetConfig() if root is None else DevnetConfig(root=root)
     recorded: dict[str, Any] = {}

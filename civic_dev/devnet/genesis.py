@@ -13,7 +13,7 @@ from typing import Any
 import rlp
 from eth_utils import to_bytes, to_checksum_address
 
-from civic_ledger.devnet.config import FORK_ORDER, fork_at_least
+from civic_dev.devnet.config import FORK_ORDER, fork_at_least
 
 CLIQUE_VANITY = 32
 CLIQUE_SEAL = 65

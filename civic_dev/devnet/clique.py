@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 from eth_utils import to_checksum_address
 
-from civic_ledger.devnet.config import DevnetError
-from civic_ledger.devnet.rpc import Rpc, RpcError
+from civic_dev.devnet.config import DevnetError
+from civic_dev.devnet.rpc import Rpc, RpcError
 
 IN_TURN_DIFFICULTY = 2  # Clique: 2 when the in-turn signer sealed, 1 otherwise
 

@@ -11,9 +11,9 @@ the fingerprint survives line shifts, and compares the findings with ``config/sl
 
 Usage::
 
-    python -m civic_ledger.slither_gate                  # the CI gate (exit 0 pass, 1 fail, 2 error)
-    python -m civic_ledger.slither_gate --show-all       # also list every finding
-    python -m civic_ledger.slither_gate --dump-untriaged # YAML skeletons for new findings
+    python -m civic_dev.slither_gate                  # the CI gate (exit 0 pass, 1 fail, 2 error)
+    python -m civic_dev.slither_gate --show-all       # also list every finding
+    python -m civic_dev.slither_gate --dump-untriaged # YAML skeletons for new findings
 
 Exit codes: 0 gate passed, 1 gate failed, 2 Slither or the triage file could not be used.
 """
@@ -421,7 +421,7 @@ def render(result: GateResult, console: Console, *, show_all: bool = False) -> N
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m civic_ledger.slither_gate", description=__doc__.split("\n")[0]
+        prog="python -m civic_dev.slither_gate", description=__doc__.split("\n")[0]
     )
     parser.add_argument(
         "files", nargs="*", type=Path, help="contract files (default: every contract)"

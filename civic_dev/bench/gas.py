@@ -15,8 +15,8 @@ from typing import Any
 
 from eth_utils import keccak, to_checksum_address
 
-from civic_ledger.bench import anchors, city
-from civic_ledger.bench.city import City
+from civic_dev.bench import anchors, city
+from civic_dev.bench.city import City
 
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 COUNTRY_CN = 156  # ISO 3166-1 numeric, as ERC-3643 stores it

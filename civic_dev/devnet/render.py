@@ -7,7 +7,7 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
-from civic_ledger.devnet.local import NodeStatus
+from civic_dev.devnet.local import NodeStatus
 
 
 def short(value: str | None, keep: int = 8) -> str:

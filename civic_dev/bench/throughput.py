@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from civic_ledger.bench import city
-from civic_ledger.bench.journal import Journal
-from civic_ledger.bench.txpipe import (
+from civic_dev.bench import city
+from civic_dev.bench.journal import Journal
+from civic_dev.bench.txpipe import (
     Job,
     Mined,
     Pipeline,

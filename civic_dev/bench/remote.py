@@ -4,7 +4,7 @@
 Nothing here goes through Ape: the import speaks plain JSON-RPC (no web3 header decoding, so
 Clique's 97-byte extraData needs no PoA middleware), takes the contract addresses from the
 deploy manifest and signs with the agencies' keys. With `--devnet` those are the devnet's
-deterministic agency keys (civic_ledger.devnet.keys), checked against the manifest's roles.
+deterministic agency keys (civic_dev.devnet.keys), checked against the manifest's roles.
 """
 
 from __future__ import annotations
@@ -23,10 +23,10 @@ from typing import Any
 
 from eth_abi import decode as abi_decode
 
-from civic_ledger.bench import city
-from civic_ledger.bench.runner import BENCH_CACHE, BenchOptions, BenchResult, _package_versions
-from civic_ledger.bench.throughput import BulkImport, ImportTarget
-from civic_ledger.bench.txpipe import Job, Pipeline, Rpc, Signer
+from civic_dev.bench import city
+from civic_dev.bench.runner import BENCH_CACHE, BenchOptions, BenchResult, _package_versions
+from civic_dev.bench.throughput import BulkImport, ImportTarget
+from civic_dev.bench.txpipe import Job, Pipeline, Rpc, Signer
 from civic_ledger.roles import BY_NAME
 
 #: geth keeps 16 executable transactions per account guaranteed (txpool.accountslots); more
@@ -78,9 +78,9 @@ def manifest_targets(manifest: dict[str, Any]) -> tuple[dict[str, str], dict[str
 def devnet_signers(agency_addresses: dict[str, str], seed: str | None = None) -> dict[str, Signer]:
     """The devnet agency keys (deterministic from the devnet seed) for the bench roles,
     each checked against the address the manifest granted the role to."""
-    from civic_ledger.devnet.accounts import alias_for
-    from civic_ledger.devnet.config import seed as devnet_seed
-    from civic_ledger.devnet.keys import derive_key
+    from civic_dev.devnet.accounts import alias_for
+    from civic_dev.devnet.config import seed as devnet_seed
+    from civic_dev.devnet.keys import derive_key
 
     seed = seed or devnet_seed()
     out: dict[str, Signer] = {}

@@ -7,9 +7,9 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from civic_ledger.bench.gas import TARGET_RATIO, GasRow
-from civic_ledger.bench.runner import BenchResult
-from civic_ledger.bench.throughput import PER_PERSON, ThroughputRow
+from civic_dev.bench.gas import TARGET_RATIO, GasRow
+from civic_dev.bench.runner import BenchResult
+from civic_dev.bench.throughput import PER_PERSON, ThroughputRow
 
 THROUGHPUT_TARGET = 0.8
 

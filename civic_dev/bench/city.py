@@ -160,7 +160,7 @@ def check_signatures(contracts: dict[str, Any]) -> None:
             if signature not in available:
                 raise SignatureMissing(
                     f"{name}.{signature} is not in the compiled contract: update "
-                    "civic_ledger/bench/city.py to the new signature"
+                    "civic_dev/bench/city.py to the new signature"
                 )
 
 

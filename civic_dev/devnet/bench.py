@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 from eth_account import Account
 
-from civic_ledger.devnet.keys import Key
-from civic_ledger.devnet.rpc import Rpc, RpcError
+from civic_dev.devnet.keys import Key
+from civic_dev.devnet.rpc import Rpc, RpcError
 
 TRANSFER_GAS = 21_000
 #: geth's miner refuses tips under 1 gwei (its default --miner.gasprice).

@@ -1,0 +1,87 @@
+"""Runtime and development stay apart (issue #13): what an agency installs (`civic_ledger` and
+pyproject's runtime dependencies) never imports development tooling (`civic_dev`, hypothesis,
+slither, ruff, ape-foundry), and every third-party module the product imports is provided by
+the runtime dependencies."""
+
+from __future__ import annotations
+
+import ast
+import importlib.metadata as metadata
+import re
+import sys
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DEV_ONLY = {"civic_dev", "hypothesis", "slither", "crytic_compile", "ruff", "ape_foundry", "tests"}
+
+
+def _key(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _requirement_name(requirement: str) -> str:
+    return re.match(r"\s*([A-Za-z0-9_.\-]+)", requirement).group(1)
+
+
+def _runtime_closure() -> set[str]:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    seen: set[str] = set()
+    todo = [_requirement_name(r) for r in project["dependencies"]]
+    while todo:
+        name = todo.pop()
+        if _key(name) in seen:
+            continue
+        seen.add(_key(name))
+        try:
+            requires = metadata.requires(name) or []
+        except metadata.PackageNotFoundError:
+            continue
+        todo.extend(_requirement_name(r) for r in requires if "extra ==" not in r)
+    return seen
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def product_imports() -> dict[str, set[Path]]:
+    found: dict[str, set[Path]] = {}
+    for path in (ROOT / "civic_ledger").rglob("*.py"):
+        for name in _imports(path):
+            found.setdefault(name, set()).add(path.relative_to(ROOT))
+    return found
+
+
+def test_product_never_imports_development_tooling():
+    imports = product_imports()
+    leaks = {name: sorted(map(str, imports[name])) for name in DEV_ONLY & set(imports)}
+    assert not leaks, f"the product package imports development tooling: {leaks}"
+
+
+def test_every_product_import_is_a_runtime_dependency():
+    closure = _runtime_closure()
+    providers = metadata.packages_distributions()
+    missing = {}
+    for name, paths in product_imports().items():
+        if name in sys.stdlib_module_names or name in {"civic_ledger", "__future__"}:
+            continue
+        dists = {_key(d) for d in providers.get(name, [])}
+        if not dists & closure:
+            missing[name] = sorted(map(str, paths))
+    assert not missing, f"imported but not provided by runtime dependencies: {missing}"
+
+
+def test_development_tools_are_not_runtime_dependencies():
+    closure = _runtime_closure()
+    for dist in ("hypothesis", "slither-analyzer", "ruff", "ape-foundry", "crytic-compile"):
+        assert dist not in closure, f"{dist} would be installed on every agency machine"
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    assert project["tool"]["setuptools"]["packages"]["find"]["include"] == ["civic_ledger*"]
