@@ -16,7 +16,7 @@ import statistics
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -148,7 +148,7 @@ def run_remote(
         throughput=options.throughput, window=options.window, gas=False, run_id=options.run_id,
         journal_dir=options.journal_dir,
     )  # fmt: skip
-    result = BenchResult(options=bench_options, started=datetime.now(timezone.utc))
+    result = BenchResult(options=bench_options, started=datetime.now(UTC))
     result.machine = {"cpus": os.cpu_count(), "load_start": os.getloadavg()[0]}
     result.versions.update(_package_versions())
     t0 = time.monotonic()

@@ -10,7 +10,7 @@ import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -108,7 +108,7 @@ def run_bench(
     from ape import accounts, networks
 
     _quiet_ape()
-    result = BenchResult(options=options, started=datetime.now(timezone.utc))
+    result = BenchResult(options=options, started=datetime.now(UTC))
     result.machine = {"cpus": os.cpu_count(), "load_start": os.getloadavg()[0]}
     t0 = time.monotonic()
     compiled = {}

@@ -73,9 +73,7 @@ def _now() -> int:
 
 
 def _when(ts: int) -> str:
-    return (
-        dt.datetime.fromtimestamp(ts, dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC") if ts else "-"
-    )
+    return dt.datetime.fromtimestamp(ts, dt.UTC).strftime("%Y-%m-%d %H:%M UTC") if ts else "-"
 
 
 def _time(value: str, now: int, hint: str) -> int:

@@ -124,9 +124,7 @@ def _due(value: str) -> int:
 
 
 def _when(ts: int) -> str:
-    return (
-        dt.datetime.fromtimestamp(ts, dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC") if ts else "-"
-    )
+    return dt.datetime.fromtimestamp(ts, dt.UTC).strftime("%Y-%m-%d %H:%M UTC") if ts else "-"
 
 
 def _decimals(suite: Suite) -> int:

@@ -80,7 +80,7 @@ def parse_when(value: str, now: int) -> int:
     except ValueError:
         pass
     else:
-        end = dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=dt.timezone.utc)
+        end = dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=dt.UTC)
         return int(end.timestamp())
     try:
         moment = dt.datetime.fromisoformat(value)
@@ -89,7 +89,7 @@ def parse_when(value: str, now: int) -> int:
             f"time {value!r}: expected unix seconds, a duration like 14d/12h, or an ISO date"
         ) from None
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.timezone.utc)
+        moment = moment.replace(tzinfo=dt.UTC)
     return int(moment.timestamp())
 
 

@@ -182,7 +182,7 @@ def parse_expiry(text: str | None, now: int) -> int:
     try:
         if len(value) == 10:
             day = dt.date.fromisoformat(value)
-            end = dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=dt.timezone.utc)
+            end = dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=dt.UTC)
             return int(end.timestamp())
         moment = dt.datetime.fromisoformat(value)
     except ValueError:
@@ -190,7 +190,7 @@ def parse_expiry(text: str | None, now: int) -> int:
             f"{text!r} is not an expiry (+30d, 2027-12-31, 2027-12-31T12:00:00Z or unix time)"
         ) from None
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.timezone.utc)
+        moment = moment.replace(tzinfo=dt.UTC)
     return int(moment.timestamp())
 
 
@@ -200,7 +200,7 @@ def format_time(timestamp: int) -> str:
         return "-"
     if timestamp >= NEVER:
         return "never"
-    moment = dt.datetime.fromtimestamp(timestamp, dt.timezone.utc)
+    moment = dt.datetime.fromtimestamp(timestamp, dt.UTC)
     return moment.strftime("%Y-%m-%d %H:%M:%S UTC")
 
 

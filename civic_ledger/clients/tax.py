@@ -42,7 +42,7 @@ def parse_due(value: str) -> int:
         day = dt.date.fromisoformat(value)
     except ValueError:
         raise ValueError(f"due date {value!r}: expected YYYY-MM-DD or unix seconds") from None
-    end = dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=dt.timezone.utc)
+    end = dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=dt.UTC)
     return int(end.timestamp())
 
 

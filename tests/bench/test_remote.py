@@ -3,7 +3,7 @@ manifest and devnet keys, the report's devnet section."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -120,7 +120,7 @@ def _devnet_result() -> BenchResult:
     )  # fmt: skip
     return BenchResult(
         options=BenchOptions(throughput=1000, window=16, gas=False),
-        started=datetime(2026, 1, 1, tzinfo=timezone.utc),
+        started=datetime(2026, 1, 1, tzinfo=UTC),
         chain={"client": "Geth/v1.13.15", "chain_id": 7341, "block_time": 1.0,
                "block_gas_limit": 30_000_000, "base_fee": 7, "genesis_base_fee": GWEI,
                "base_fee_end": 100, "max_fees": {"parcels": 66 * GWEI}},
@@ -139,7 +139,7 @@ def test_devnet_section_is_written_and_survives_an_anvil_rewrite(tmp_path: Path)
     assert "old" in out.read_text() and DEVNET_HEADING in out.read_text()
     anvil = BenchResult(
         options=BenchOptions(throughput=0, gas=False),
-        started=datetime(2026, 1, 1, tzinfo=timezone.utc),
+        started=datetime(2026, 1, 1, tzinfo=UTC),
     )
     write_markdown(anvil, "ape run bench", out)
     rewritten = out.read_text()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -107,7 +107,7 @@ def _result() -> BenchResult:
         ),
     ]
     return BenchResult(
-        options=BenchOptions(throughput=1000), started=datetime(2026, 1, 1, tzinfo=timezone.utc),
+        options=BenchOptions(throughput=1000), started=datetime(2026, 1, 1, tzinfo=UTC),
         gas_rows=rows, throughput_rows=tp,
     )  # fmt: skip
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 import stat
+import tomllib
 from pathlib import Path
 
 import pytest
 import rlp
-import tomllib
 from eth_account import Account
 from eth_utils import to_bytes
 

@@ -6,11 +6,11 @@ import importlib.util
 import json
 import stat
 import subprocess
+import tomllib
 from pathlib import Path
 
 import pytest
 import rlp
-import tomllib
 from click.testing import CliRunner
 from eth_account import Account
 from eth_utils import to_bytes, to_checksum_address
