@@ -14,7 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from civic_dev.bench.remote import GETH_WINDOW, ManifestError, RemoteOptions, run_remote
 from civic_dev.bench.report import print_result, write_devnet_markdown, write_markdown
 from civic_dev.bench.runner import BenchOptions, run_bench
-from civic_dev.devnet.rpc import RpcError
+from civic_ledger.core.exceptions import CivicError as RpcError
 from civic_ledger.paths import ROOT
 
 DEFAULT_OUT = ROOT / "docs" / "benchmarks.md"

@@ -9,7 +9,6 @@ deterministic agency keys (civic_dev.devnet.keys), checked against the manifest'
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import statistics
@@ -26,7 +25,13 @@ from eth_abi import decode as abi_decode
 from civic_dev.bench import city
 from civic_dev.bench.runner import BENCH_CACHE, BenchOptions, BenchResult, _package_versions
 from civic_dev.bench.throughput import BulkImport, ImportTarget
-from civic_dev.bench.txpipe import Job, Pipeline, Rpc, Signer
+from civic_ledger.chain.client import ChainRef, HttpClient
+from civic_ledger.chain.fees import MAX_FEE_FLOOR
+from civic_ledger.chain.journal import Journal
+from civic_ledger.chain.manifest import Manifest, check_chain
+from civic_ledger.chain.sender import Sender, TxRequest
+from civic_ledger.chain.signer import KeySigner as Signer
+from civic_ledger.core.exceptions import ManifestError
 from civic_ledger.roles import BY_NAME
 
 #: geth keeps 16 executable transactions per account guaranteed (txpool.accountslots); more
@@ -42,10 +47,6 @@ AGENCIES = {
 }
 
 CONTRACTS = ("IdentityRegistry", "TitleRegistry", "RecordRegistry")
-
-
-class ManifestError(ValueError):
-    """The manifest lacks what the import needs, or does not match the chain or the keys."""
 
 
 @dataclass(frozen=True)
@@ -104,13 +105,13 @@ def block_time_from(timestamps: Sequence[int]) -> float:
     return float(statistics.median(intervals))
 
 
-def _schema_id(rpc: Rpc, records: str) -> int:
+def _schema_id(rpc: HttpClient, records: str) -> int:
     data = city.encode_call("schemaIdByName(string)", city.SCHEMA_NAME)
     raw = rpc.call("eth_call", {"to": records, "data": "0x" + data.hex()}, "latest")
     return int(abi_decode(["uint64"], bytes.fromhex(raw[2:]))[0])
 
 
-def ensure_schema(rpc: Rpc, records: str, admin: Signer, chain_id: int) -> int:
+def ensure_schema(rpc: HttpClient, records: str, admin: Signer, chain_id: int) -> int:
     """The bench schema's id, registered by the records admin first if the chain lacks it."""
     existing = _schema_id(rpc, records)
     if existing:
@@ -121,15 +122,17 @@ def ensure_schema(rpc: Rpc, records: str, admin: Signer, chain_id: int) -> int:
         city.YEAR,
     )  # fmt: skip
     gas = math.ceil(rpc.estimate_gas(admin.address, records, data) * 1.2)
-    [mined] = Pipeline(rpc, admin, chain_id=chain_id, window=1).run(
-        [Job(0, records, data, gas, 1)], timeout=120
-    )
-    if mined.status != 1:
-        raise RuntimeError(f"registerSchema reverted: {mined.tx_hash}")
+    journal_path = BENCH_CACHE / "journals" / f"{chain_id}-{records[2:10].lower()}-schema.jsonl"
+    header = {"job": "bench-schema", "chain_id": chain_id, "contract": records}
+    with Journal.open(journal_path, header) as journal:
+        sender = Sender(rpc, admin, journal, chain_id=chain_id, max_fee=MAX_FEE_FLOOR, timeout=120)
+        [outcome] = sender.run([TxRequest(0, ("schema",), records, data, gas)])
+    if not outcome.ok:
+        raise RuntimeError(f"registerSchema reverted: {outcome.signed.tx_hash}")
     return _schema_id(rpc, records)
 
 
-def chain_block_time(rpc: Rpc, blocks: int = 20) -> float:
+def chain_block_time(rpc: HttpClient, blocks: int = 20) -> float:
     head = int(rpc.call("eth_blockNumber"), 16)
     numbers = range(max(0, head - blocks), head + 1)
     headers = rpc.batch([("eth_getBlockByNumber", [hex(n), False]) for n in numbers])
@@ -152,19 +155,13 @@ def run_remote(
     result.machine = {"cpus": os.cpu_count(), "load_start": os.getloadavg()[0]}
     result.versions.update(_package_versions())
     t0 = time.monotonic()
-    manifest = json.loads(options.manifest.read_text())
+    loaded = Manifest.load(options.manifest)
+    manifest = loaded.data
     contracts, agencies = manifest_targets(manifest)
-    rpc = Rpc(options.rpc)
-    chain_id = rpc.chain_id()
-    if manifest.get("chain_id") not in (None, chain_id):
-        raise ManifestError(
-            f"manifest is for chain {manifest['chain_id']}, {options.rpc} is {chain_id}"
-        )
+    rpc = HttpClient(options.rpc)
     genesis, latest = rpc.block(0), rpc.block("latest")
-    if manifest.get("genesis_hash") and manifest["genesis_hash"].lower().removeprefix("0x") != (
-        genesis["hash"].lower().removeprefix("0x")
-    ):
-        raise ManifestError("manifest genesis hash differs from the chain's: a newer chain?")
+    chain_id = rpc.chain_id()
+    check_chain(loaded, ChainRef(chain_id, str(genesis["hash"])))
     for name, address in sorted(contracts.items()):
         if rpc.call("eth_getCode", address, "latest") in ("0x", "0x0", None):
             raise ManifestError(

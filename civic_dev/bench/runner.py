@@ -19,7 +19,8 @@ from civic_dev.bench.anvil import AnvilNode, AnvilSettings, running_anvil
 from civic_dev.bench.city import City, check_signatures
 from civic_dev.bench.gas import GasBench, GasRow
 from civic_dev.bench.throughput import BulkImport, ImportTarget, ThroughputRow
-from civic_dev.bench.txpipe import Rpc, Signer
+from civic_ledger.chain.client import HttpClient
+from civic_ledger.chain.signer import KeySigner
 from civic_ledger.config import load_roles_file
 from civic_ledger.paths import DEFAULT_ROLES_FILE, ROOT
 
@@ -121,7 +122,7 @@ def run_bench(
     log = BENCH_CACHE / "anvil.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     with running_anvil(settings, log=log) as node:
-        rpc = Rpc(node.url)
+        rpc = HttpClient(node.url)
         result.chain = {
             "client": node.version,
             "chain_id": rpc.chain_id(),
@@ -153,9 +154,9 @@ def run_bench(
                 title_registry=our.titles.address,
                 record_registry=our.records.address,
                 schema_id=schema_id,
-                identity_office=Signer.from_key(agency["identity_office"].private_key),
-                registrar=Signer.from_key(agency["land_registry"].private_key),
-                record_issuer=Signer.from_key(agency["tax_bureau"].private_key),
+                identity_office=KeySigner.from_key(agency["identity_office"].private_key),
+                registrar=KeySigner.from_key(agency["land_registry"].private_key),
+                record_issuer=KeySigner.from_key(agency["tax_bureau"].private_key),
                 block_time=options.block_time,
                 block_gas_limit=options.gas_limit,
             )

@@ -4,8 +4,10 @@ functions, as pre-signed raw transactions pipelined from each agency's wallet.
 For each kind the import
 1. calibrates: `eth_estimateGas` of a full and a half batch gives gas per item and per
    transaction, from which it picks the batch size that packs the block gas limit best;
-2. sends every batch with explicit nonces, up to `window` unmined at a time, journaling each
-   transaction so an interrupted import resumes where it stopped (same batches, nothing twice);
+2. sends every batch through the chain layer's one sender (`civic_ledger.chain.sender`):
+   explicit nonces, up to `window` unmined at a time, each signed transaction journaled before
+   it is broadcast, so an interrupted import resumes where it stopped: same batches, and a
+   batch whose transaction may still be mined is re-broadcast, never re-signed (nothing twice);
 3. reports items/s (wall clock, first send to last receipt), gas per item (from the receipts),
    the gas-bound limit `block gas limit / gas per item / block time` and the ratio of the two.
 """
@@ -20,17 +22,12 @@ from pathlib import Path
 from typing import Any
 
 from civic_dev.bench import city
-from civic_dev.bench.journal import Journal
-from civic_dev.bench.txpipe import (
-    Job,
-    Mined,
-    Pipeline,
-    Rpc,
-    Sent,
-    Signer,
-    max_fee_per_gas,
-    max_start_base_fee,
-)
+from civic_ledger.chain.client import HttpClient
+from civic_ledger.chain.fees import max_fee_per_gas, max_start_base_fee
+from civic_ledger.chain.journal import Journal
+from civic_ledger.chain.sender import Outcome, Sender, TxRequest
+from civic_ledger.chain.settle import settle_journal
+from civic_ledger.chain.signer import KeySigner as Signer
 
 PER_PERSON = 5  # parcels and records per imported person (RecordRegistry keeps <= 8 live)
 GAS_MARGIN = 0.01  # transaction gas limit = estimate x (1 + margin)
@@ -133,10 +130,10 @@ class BulkImport:
         self.window = window
         self.progress = progress
         self.stop_after = stop_after
-        self.rpc = Rpc(target.url)
-        self.chain_id = self.rpc.chain_id()
+        self.rpc = HttpClient(target.url)
+        chain = self.rpc.chain_ref()
+        self.chain_id, self.genesis = chain.chain_id, chain.genesis
         latest = self.rpc.block("latest")
-        self.genesis = str(self.rpc.block(0)["hash"])
         self.block_gas_limit = target.block_gas_limit or int(latest["gasLimit"], 16)
         self.journal_dir = journal_dir
         self.expires = int(latest["timestamp"], 16) + RECORD_LIFETIME
@@ -184,8 +181,9 @@ class BulkImport:
     def _expires(self) -> int:
         """Record expiry, fixed by the first run of this data set (resumes reuse it)."""
         journal = Journal(self._journal_path("records", self.target.record_registry))
-        if journal.plan and "expires" in journal.plan:
-            return int(journal.plan["expires"])
+        plan = journal.state.plan
+        if plan and "expires" in plan:
+            return int(plan["expires"])
         return self.expires
 
     def _journal_path(self, kind: str, contract: str) -> Path:
@@ -197,9 +195,16 @@ class BulkImport:
     def run(self) -> list[ThroughputRow]:
         return [self.run_kind(kind) for kind in self.kinds()]
 
+    def _journal(self, kind: ImportKind) -> Journal:
+        header = {
+            "job": f"bench-{kind.name}", "chain_id": self.chain_id, "genesis": self.genesis,
+            "contract": kind.to, "run": self.run_id,
+        }  # fmt: skip
+        return Journal.open(self._journal_path(kind.name, kind.to), header)
+
     def _plan(self, kind: ImportKind, journal: Journal) -> dict[str, Any]:
-        if journal.plan is not None:
-            return journal.plan
+        if journal.state.plan is not None:
+            return journal.state.plan
         sender = kind.signer.address
         full = min(kind.max_batch, kind.count)
         half = max(1, full // 2)
@@ -225,30 +230,7 @@ class BulkImport:
             "gas_last": math.ceil(last_gas * (1 + GAS_MARGIN)),
             "expires": self.expires, "run": self.run_id,
         }  # fmt: skip
-        return journal.start(plan)
-
-    def _settle_unsettled(self, journal: Journal, signer: Signer) -> None:
-        """Batches sent by an interrupted run: adopt them if mined, resend otherwise."""
-        for state in journal.unsettled():
-            assert state.tx_hash is not None
-            deadline = time.monotonic() + 120
-            while True:
-                receipt = self.rpc.call("eth_getTransactionReceipt", state.tx_hash)
-                if receipt is not None:
-                    status = "mined" if int(receipt["status"], 16) == 1 else "failed"
-                    journal.settled(
-                        state.index,
-                        status,
-                        int(receipt["gasUsed"], 16),
-                        int(receipt["blockNumber"], 16),
-                    )
-                    break
-                known = self.rpc.call("eth_getTransactionByHash", state.tx_hash) is not None
-                nonce_used = self.rpc.nonce(signer.address, "latest") > (state.nonce or 0)
-                if not known or nonce_used or time.monotonic() > deadline:
-                    journal.settled(state.index, "failed")  # dropped or replaced: send again
-                    break
-                time.sleep(0.2)
+        return journal.record_plan(plan)
 
     def _wait_base_fee(self, kind: str, highest: int, timeout: float = 900.0) -> int:
         """The latest base fee, once it is at most `highest`: after a long import the next
@@ -263,11 +245,19 @@ class BulkImport:
             time.sleep(0.5)
 
     def run_kind(self, kind: ImportKind) -> ThroughputRow:
-        journal = Journal(self._journal_path(kind.name, kind.to))
+        journal = self._journal(kind)
+        try:
+            return self._run_kind(kind, journal)
+        finally:
+            journal.close()
+
+    def _run_kind(self, kind: ImportKind, journal: Journal) -> ThroughputRow:
         plan = self._plan(kind, journal)
-        self._settle_unsettled(journal, kind.signer)
+        # Batches an interrupted run sent: adopted if mined, re-broadcast if their nonce is
+        # still open (StillPending if they stay unmined), re-sent only if superseded.
+        settle_journal(self.rpc, journal)
         size = int(plan["batch_size"])
-        done = journal.done()
+        done = {int(key) for key in journal.confirmed}
         batches = math.ceil(kind.count / size)
         todo = [i for i in range(batches) if i not in done]
         if self.stop_after is not None:
@@ -278,58 +268,55 @@ class BulkImport:
         if self.progress is not None:
             task = self.progress.add_task(kind.name, total=kind.count, completed=resumed)
 
-        def jobs() -> Iterator[Job]:
+        def items(index: int) -> int:
+            return min(size, kind.count - index * size)
+
+        def requests() -> Iterator[TxRequest]:
             for index in todo:
-                first = index * size
-                n = min(size, kind.count - first)
+                n = items(index)
                 gas = int(plan["gas"]) if n == size else int(plan["gas_last"])
-                yield Job(index, kind.to, kind.encode(first, n), gas, n)
+                yield TxRequest(index, (str(index),), kind.to, kind.encode(index * size, n), gas)
 
-        def on_sent(sent: Sent) -> None:
-            first = sent.job.key * size
-            journal.sent(sent.job.key, first, sent.job.items, sent.tx_hash, sent.nonce)
+        failures: list[Outcome] = []
 
-        failures: list[Mined] = []
-
-        def on_mined(mined: Mined) -> None:
-            ok = mined.status == 1
-            journal.settled(mined.job.key, "mined" if ok else "failed", mined.gas_used, mined.block)
-            if not ok:
-                failures.append(mined)
+        def on_settled(outcome: Outcome) -> None:
+            if not outcome.ok:
+                failures.append(outcome)
             elif task is not None:
-                self.progress.advance(task, mined.job.items)
+                self.progress.advance(task, items(outcome.request.batch))
 
         # EIP-1559: every full block raises the base fee 12.5 %; the fee must cover the base
         # fee at the import's last block (anvil runs at base fee 0, geth's Clique starts at
         # 1 gwei and decays to 7 wei on empty blocks).
         per_block = max(1, self.block_gas_limit // int(plan["gas"])) * size
-        full_blocks = math.ceil(sum(min(size, kind.count - i * size) for i in todo) / per_block)
+        full_blocks = math.ceil(sum(items(i) for i in todo) / per_block)
         base_fee = self._wait_base_fee(kind.name, max_start_base_fee(full_blocks, int(plan["gas"])))
         max_fee = max_fee_per_gas(base_fee, full_blocks, int(plan["gas"]))
         self.max_fees[kind.name] = max_fee
-        pipeline = Pipeline(
-            self.rpc, kind.signer, chain_id=self.chain_id, window=self.window,
-            max_fee=max_fee, on_sent=on_sent, on_mined=on_mined,
+        sender = Sender(
+            self.rpc, kind.signer, journal, chain_id=self.chain_id, window=self.window,
+            max_fee=max_fee, on_settled=on_settled,
         )  # fmt: skip
         start = time.monotonic()
-        mined = pipeline.run(jobs())
-        end = max((m.seen_at for m in mined), default=start)
+        outcomes = sender.run(requests())
+        end = max((o.seen_at for o in outcomes), default=start)
         if failures:
             raise RuntimeError(
-                f"{len(failures)} {kind.name} batch(es) reverted or ran out of gas (first: "
-                f"{failures[0].tx_hash}); rerun the same command to resend them"
+                f"{len(failures)} {kind.name} batch(es) reverted or were superseded (first: "
+                f"{failures[0].signed.tx_hash}); rerun the same command to resend them"
             )
-        items = sum(m.job.items for m in mined)
-        gas = sum(m.gas_used for m in mined)
+        mined = [o.receipt for o in outcomes if o.receipt is not None]
+        count = sum(items(o.request.batch) for o in outcomes)
+        gas = sum(r.gas_used for r in mined)
         blocks, interval = 0, 0.0
         if mined:
-            first_block, last_block = min(m.block for m in mined), max(m.block for m in mined)
+            first_block, last_block = min(r.block for r in mined), max(r.block for r in mined)
             blocks = last_block - first_block + 1
             before = int(self.rpc.block(max(first_block - 1, 0))["timestamp"], 16)
             interval = (int(self.rpc.block(last_block)["timestamp"], 16) - before) / blocks
         return ThroughputRow(
-            kind=kind.name, items=items, resumed=resumed, txs=len(mined), batch_size=size,
-            gas_per_item=gas / items if items else 0.0, seconds=end - start, blocks=blocks,
+            kind=kind.name, items=count, resumed=resumed, txs=len(outcomes), batch_size=size,
+            gas_per_item=gas / count if count else 0.0, seconds=end - start, blocks=blocks,
             block_gas_limit=self.block_gas_limit, block_time=self.target.block_time,
             is_target=kind.name != "identities", block_interval=interval,
         )  # fmt: skip

@@ -6,10 +6,10 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from eth_account import Account
-
 from civic_dev.devnet.keys import Key
-from civic_dev.devnet.rpc import Rpc, RpcError
+from civic_ledger.chain.client import HttpClient
+from civic_ledger.chain.signer import KeySigner
+from civic_ledger.core.exceptions import RpcError
 
 TRANSFER_GAS = 21_000
 #: geth's miner refuses tips under 1 gwei (its default --miner.gasprice).
@@ -22,9 +22,8 @@ def sign_transfer(
     max_fee: int = MAX_FEE, priority_fee: int = PRIORITY_FEE,
 ) -> tuple[str, str]:  # fmt: skip
     """An EIP-1559 value transfer signed offline: (raw tx hex, tx hash)."""
-    signed = Account.sign_transaction(
+    signed = KeySigner(key.address, key.hex).sign(
         {
-            "type": 2,
             "chainId": chain_id,
             "nonce": nonce,
             "to": to,
@@ -32,17 +31,16 @@ def sign_transfer(
             "gas": TRANSFER_GAS,
             "maxFeePerGas": max_fee,
             "maxPriorityFeePerGas": priority_fee,
-        },
-        key.private,
+        }
     )
-    return "0x" + bytes(signed.raw_transaction).hex(), "0x" + bytes(signed.hash).hex()
+    return "0x" + signed.raw.hex(), signed.tx_hash
 
 
-def pending_nonce(rpc: Rpc, address: str) -> int:
+def pending_nonce(rpc: HttpClient, address: str) -> int:
     return int(rpc.call("eth_getTransactionCount", address, "pending"), 16)
 
 
-def wait_nonces(rpc: Rpc, expected: dict[str, int], timeout: float) -> float:
+def wait_nonces(rpc: HttpClient, expected: dict[str, int], timeout: float) -> float:
     """Wait until each sender's mined nonce ("latest") reaches `expected`; return the time it
     took. Cheaper than polling receipts, which geth derives for a whole block per call."""
     start = time.monotonic()
@@ -59,7 +57,7 @@ def wait_nonces(rpc: Rpc, expected: dict[str, int], timeout: float) -> float:
         time.sleep(0.1)
 
 
-def canonical_transactions(rpc: Rpc, first: int, last: int) -> list[tuple[int, str]]:
+def canonical_transactions(rpc: HttpClient, first: int, last: int) -> list[tuple[int, str]]:
     """(block number, tx hash) of every transaction in canonical blocks first..last."""
     out: list[tuple[int, str]] = []
     for start in range(first, last + 1, 200):
@@ -77,7 +75,7 @@ def canonical_transactions(rpc: Rpc, first: int, last: int) -> list[tuple[int, s
     return out
 
 
-def block_receipts(rpc: Rpc, numbers: Sequence[int]) -> dict[str, dict]:
+def block_receipts(rpc: HttpClient, numbers: Sequence[int]) -> dict[str, dict]:
     """{tx hash: receipt} for every transaction of the given blocks (eth_getBlockReceipts)."""
     receipts: dict[str, dict] = {}
     for number in sorted(set(numbers)):
@@ -113,7 +111,7 @@ class BenchResult:
 
 
 def run_bench(
-    rpc: Rpc, chain_id: int, senders: Sequence[Key], txs: int, batch: int = 100,
+    rpc: HttpClient, chain_id: int, senders: Sequence[Key], txs: int, batch: int = 100,
     timeout: float = 300.0,
 ) -> BenchResult:  # fmt: skip
     """Send `txs` 1-wei transfers round-robin from `senders` (raw, batched, explicit nonces)
@@ -133,11 +131,7 @@ def run_bench(
     sign_seconds = time.monotonic() - t0
     start_block = rpc.block()
     t1 = time.monotonic()
-    for start in range(0, txs, batch):
-        results = rpc.batch([("eth_sendRawTransaction", [r]) for r in raws[start : start + batch]])
-        errors = [r for r in results if isinstance(r, RpcError)]
-        if errors:
-            raise errors[0]
+    rpc.send_raw_many([bytes.fromhex(r[2:]) for r in raws], chunk=batch)
     submit_seconds = time.monotonic() - t1
     wait_nonces(rpc, nonces, timeout)
     total_seconds = time.monotonic() - t1

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from eth_utils import to_checksum_address
 
 from civic_dev.devnet.config import DevnetError
-from civic_dev.devnet.rpc import Rpc, RpcError
+from civic_ledger.chain.client import HttpClient
+from civic_ledger.core.exceptions import RpcError
 
 IN_TURN_DIFFICULTY = 2  # Clique: 2 when the in-turn signer sealed, 1 otherwise
 
@@ -24,11 +25,11 @@ class Sealed:
     tx_count: int
 
 
-def signers(rpc: Rpc, block: str = "latest") -> list[str]:
+def signers(rpc: HttpClient, block: str = "latest") -> list[str]:
     return [to_checksum_address(a) for a in rpc.call("clique_getSigners", block)]
 
 
-def sealed(rpc: Rpc, numbers: Iterable[int]) -> list[Sealed]:
+def sealed(rpc: HttpClient, numbers: Iterable[int]) -> list[Sealed]:
     """Signer and turn of each block (two batched calls for any number of blocks)."""
     numbers = list(numbers)
     blocks = rpc.batch([("eth_getBlockByNumber", [hex(n), False]) for n in numbers])
@@ -67,7 +68,7 @@ def wait_until(
 
 
 def wait_for_rotation(
-    rpc: Rpc,
+    rpc: HttpClient,
     expected: Iterable[str],
     timeout: float = 90.0,
     since: int = 1,
@@ -94,7 +95,7 @@ def wait_for_rotation(
     return seen
 
 
-def propose(rpcs: Iterable[Rpc], address: str, authorize: bool) -> int:
+def propose(rpcs: Iterable[HttpClient], address: str, authorize: bool) -> int:
     """Cast `clique_propose(address, authorize)` on each node; return how many accepted it."""
     accepted = 0
     for rpc in rpcs:
@@ -106,7 +107,7 @@ def propose(rpcs: Iterable[Rpc], address: str, authorize: bool) -> int:
     return accepted
 
 
-def discard(rpcs: Iterable[Rpc], address: str) -> None:
+def discard(rpcs: Iterable[HttpClient], address: str) -> None:
     for rpc in rpcs:
         try:
             rpc.call("clique_discard", to_checksum_address(address))
@@ -115,7 +116,7 @@ def discard(rpcs: Iterable[Rpc], address: str) -> None:
 
 
 def vote(
-    rpcs: list[Rpc], current: list[str], address: str, authorize: bool, timeout: float = 90.0
+    rpcs: list[HttpClient], current: list[str], address: str, authorize: bool, timeout: float = 90.0
 ) -> tuple[list[str], float]:
     """Vote `address` in (authorize) or out on every reachable signer node and wait for the
     signer set to change. A vote passes with more than half of the current signers; this

@@ -30,7 +30,8 @@ from civic_dev.devnet.nodes import (
     start_node,
     stop_node,
 )
-from civic_dev.devnet.rpc import Rpc, RpcError
+from civic_ledger.chain.client import HttpClient
+from civic_ledger.core.exceptions import RpcError
 
 
 @dataclass
@@ -150,8 +151,8 @@ class LocalDevnet:
 
     # --- processes -------------------------------------------------------------------------
 
-    def rpc(self, index: int = 0, timeout: float = 5.0) -> Rpc:
-        return Rpc(self.nodes[index].url, timeout=timeout)
+    def rpc(self, index: int = 0, timeout: float = 5.0) -> HttpClient:
+        return HttpClient(self.nodes[index].url, timeout=timeout)
 
     def running(self) -> list[NodeSpec]:
         return [n for n in self.nodes if running_pid(n) is not None]
@@ -168,9 +169,9 @@ class LocalDevnet:
         for node in nodes:
             start_node(self.geth, node, mine=False)
         for node in nodes:
-            rpc = Rpc(node.url)
+            rpc = HttpClient(node.url, timeout=5.0)
 
-            def ready(node: NodeSpec = node, rpc: Rpc = rpc) -> bool:
+            def ready(node: NodeSpec = node, rpc: HttpClient = rpc) -> bool:
                 if running_pid(node) is None:
                     raise DevnetError(f"{node.name} exited during start:\n{log_tail(node)}")
                 return rpc.alive()
@@ -197,7 +198,7 @@ class LocalDevnet:
         self.wait_peers(timeout=timeout)
         since = self.rpc(0).block_number() + 1
         for node in self.nodes:
-            Rpc(node.url).call("miner_start")
+            HttpClient(node.url, timeout=5.0).call("miner_start")
         rotation = clique.wait_for_rotation(
             self.rpc(0), clique.signers(self.rpc(0)), timeout=timeout, since=since
         )
@@ -208,7 +209,9 @@ class LocalDevnet:
         want = len(self.nodes) - 1
 
         def connected() -> bool:
-            return all(int(Rpc(n.url).call("net_peerCount"), 16) >= want for n in nodes)
+            return all(
+                int(HttpClient(n.url, timeout=5.0).call("net_peerCount"), 16) >= want for n in nodes
+            )
 
         clique.wait_until(connected, timeout, f"every node to have {want} peers")
 
@@ -242,7 +245,7 @@ class LocalDevnet:
             rows.append(row)
             if row.pid is None:
                 continue
-            rpc = Rpc(node.url, timeout=3)
+            rpc = HttpClient(node.url, timeout=3)
             try:
                 head = rpc.block()
                 row.head = int(head["number"], 16)
@@ -256,10 +259,10 @@ class LocalDevnet:
                 row.error = str(exc)
         return rows
 
-    def signer_nodes(self, current: list[str]) -> list[Rpc]:
+    def signer_nodes(self, current: list[str]) -> list[HttpClient]:
         """RPC clients of the running nodes whose signer is in `current`."""
         return [
-            Rpc(n.url)
+            HttpClient(n.url, timeout=5.0)
             for n in self.nodes
             if n.signer.address in current and running_pid(n) is not None
         ]
@@ -268,7 +271,7 @@ class LocalDevnet:
         running = self.running()
         if not running:
             raise DevnetError("the devnet is not running")
-        current = clique.signers(Rpc(running[0].url))
+        current = clique.signers(HttpClient(running[0].url, timeout=5.0))
         rpcs = self.signer_nodes(current)
         if not rpcs:
             raise DevnetError("none of the current signers runs on this devnet")

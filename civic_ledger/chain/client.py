@@ -95,9 +95,9 @@ class ChainClient:
     def block_number(self) -> int:
         return _int(self.call("eth_blockNumber"))
 
-    def block(self, number: int | str = "latest") -> dict[str, Any]:
+    def block(self, number: int | str = "latest", full: bool = False) -> dict[str, Any]:
         tag = hex(number) if isinstance(number, int) else number
-        block = self.call("eth_getBlockByNumber", tag, False)
+        block = self.call("eth_getBlockByNumber", tag, full)
         if block is None:
             raise RpcError("eth_getBlockByNumber", f"no block {number}")
         return dict(block)
@@ -143,6 +143,16 @@ class ChainClient:
         return self.call("eth_getTransactionByHash", tx_hash) is not None
 
     # -- the one place raw transactions leave the project ---------------------------------
+
+    def send_raw_many(self, raws: Sequence[bytes], chunk: int = 100) -> None:
+        """Broadcast many signed transactions, `chunk` per request (load generators)."""
+        for start in range(0, len(raws), chunk):
+            answers = self.batch(
+                [("eth_sendRawTransaction", [hex0x(r)]) for r in raws[start : start + chunk]]
+            )
+            errors = [a for a in answers if isinstance(a, RpcError)]
+            if errors:
+                raise errors[0]
 
     def send_raw(self, raw: bytes, *, rebroadcast: bool = False) -> None:
         """Broadcast signed bytes. With `rebroadcast`, the node already knowing (or having

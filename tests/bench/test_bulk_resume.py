@@ -11,10 +11,11 @@ import pytest
 
 from civic_dev.bench import city
 from civic_dev.bench.anvil import AnvilSettings, running_anvil
-from civic_dev.bench.journal import Journal
 from civic_dev.bench.runner import deploy_city
 from civic_dev.bench.throughput import PER_PERSON, BulkImport, ImportTarget
-from civic_dev.bench.txpipe import Rpc, Signer
+from civic_ledger.chain.client import HttpClient as Rpc
+from civic_ledger.chain.journal import Journal
+from civic_ledger.chain.signer import KeySigner as Signer
 from civic_ledger.clients.records import records_of
 
 pytestmark = pytest.mark.slow
@@ -53,7 +54,7 @@ def _sent_per_batch(journal_dir: Path) -> dict[tuple[str, int], int]:
     for path in journal_dir.glob("*.jsonl"):
         for line in path.read_text().splitlines():
             entry = json.loads(line)
-            if entry.get("status") == "sent":
+            if entry.get("type") == "sent":
                 key = (path.name, entry["batch"])
                 counts[key] = counts.get(key, 0) + 1
     return counts
@@ -70,8 +71,8 @@ def test_interrupted_import_resumes_without_duplicates(chain: Any, tmp_path: Pat
     # journaling and broadcasting): the resume must resend it, not wait for it forever.
     records_journal = next(tmp_path.glob(f"*-records-{run}.jsonl"))
     journal = Journal(records_journal)
-    size = int(journal.plan["batch_size"])
-    journal.sent(1, size, size, "0x" + "ab" * 32, 10**6)
+    journal.record_sent(1, ["1"], "0x" + "ab" * 32, 10**6)
+    journal.close()
 
     resumed = BulkImport(target, COUNT, journal_dir=tmp_path, run_id=run).run()
     by_kind = {r.kind: r for r in resumed}

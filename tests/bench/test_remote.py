@@ -25,15 +25,15 @@ from civic_dev.bench.report import (
 )
 from civic_dev.bench.runner import BenchOptions, BenchResult
 from civic_dev.bench.throughput import ThroughputRow
-from civic_dev.bench.txpipe import (
+from civic_dev.devnet.accounts import alias_for
+from civic_dev.devnet.keys import derive_key
+from civic_ledger.chain.fees import (
     GWEI,
-    MAX_FEE,
     PRIORITY_FEE,
     max_fee_per_gas,
     max_start_base_fee,
 )
-from civic_dev.devnet.accounts import alias_for
-from civic_dev.devnet.keys import derive_key
+from civic_ledger.chain.fees import MAX_FEE_FLOOR as MAX_FEE
 
 SEED = "unit-test-seed"
 

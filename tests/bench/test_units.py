@@ -15,10 +15,10 @@ from hypothesis import strategies as st
 
 from civic_dev.bench import city
 from civic_dev.bench.gas import GasRow
-from civic_dev.bench.journal import Journal
 from civic_dev.bench.report import markdown
 from civic_dev.bench.runner import BenchOptions, BenchResult
 from civic_dev.bench.throughput import GAS_MARGIN, ThroughputRow, choose_batch_size
+from civic_ledger.chain.journal import Journal
 
 
 def _items_per_block(size: int, overhead: float, per_item: float, limit: int) -> int:
@@ -46,23 +46,22 @@ def test_batch_size_prefers_two_full_transactions_over_one_oversized() -> None:
     assert choose_batch_size(60_000, 220_000, 30_000_000, 100) == 67
 
 
-def test_journal_resumes_plan_and_batches(tmp_path: Path) -> None:
+def test_journal_keeps_the_first_plan_and_its_batches(tmp_path: Path) -> None:
+    """The bench journals through the chain layer's journal: the first plan wins on resume."""
     path = tmp_path / "j.jsonl"
-    journal = Journal(path)
-    assert journal.start({"batch_size": 10}) == {"batch_size": 10}
-    journal.sent(0, 0, 10, "0xaa", 5)
-    journal.settled(0, "mined", 123, 7)
-    journal.sent(1, 10, 10, "0xbb", 6)
+    journal = Journal.open(path, {"job": "bench-records"})
+    assert journal.record_plan({"batch_size": 10}) == {"batch_size": 10}
+    journal.record_sent(0, ["0"], "0xaa", 5)
+    journal.record_confirmed(0, tx="0xaa", block=7, gas_used=123)
+    journal.record_sent(1, ["1"], "0xbb", 6)
+    journal.close()
     with path.open("a") as fh:
-        fh.write('{"batch": 2, "first": 20, "cou')  # a crash mid-line
+        fh.write('{"type": "sent", "batch": 2, "ke')  # a crash mid-line
 
-    reopened = Journal(path)
-    assert reopened.start({"batch_size": 99}) == {"batch_size": 10}  # the first plan wins
-    assert reopened.done() == {0}
-    assert [(b.index, b.tx_hash, b.nonce) for b in reopened.unsettled()] == [(1, "0xbb", 6)]
-    reopened.settled(1, "failed")
-    assert Journal(path).unsettled() == []
-    assert Journal(path).done() == {0}
+    reopened = Journal.open(path, {"job": "bench-records"})
+    assert reopened.record_plan({"batch_size": 99}) == {"batch_size": 10}
+    assert reopened.confirmed == {"0"}
+    assert [(b.batch, b.tx, b.nonce) for b in reopened.unresolved] == [(1, "0xbb", 6)]
 
 
 def test_batch_calldata_round_trips() -> None:

@@ -42,9 +42,9 @@ from civic_dev.devnet.accounts import DEPLOYER_ALIAS, alias_for
 from civic_dev.devnet.config import DevnetConfig, project_evm_version
 from civic_dev.devnet.local import LocalDevnet
 from civic_dev.devnet.nodes import NodeSpec, running_pid
-from civic_dev.devnet.rpc import Rpc
 from civic_ledger.bulk.parcels import read_parcels_csv
 from civic_ledger.bulk.sample import sample_owners, write_sample_csv
+from civic_ledger.chain.client import HttpClient
 from civic_ledger.chain.journal import Journal
 from civic_ledger.domains import all_contracts
 
@@ -82,8 +82,8 @@ class Chain:
         return self.net.nodes[0]
 
     @property
-    def rpc(self) -> Rpc:
-        return Rpc(self.node.url, timeout=10)
+    def rpc(self) -> HttpClient:
+        return HttpClient(self.node.url, timeout=10)
 
     @property
     def network(self) -> str:
@@ -107,7 +107,7 @@ class Chain:
         start_sealing(self.rpc)
 
 
-def start_sealing(rpc: Rpc, timeout: float = 30) -> None:
+def start_sealing(rpc: HttpClient, timeout: float = 30) -> None:
     """`miner_start` until blocks come. geth serves JSON-RPC before `--unlock` has unlocked the
     signer, and a lone signer whose first sealing attempt failed ("authentication needed")
     waits for work that never comes: stop and start again until the head moves."""

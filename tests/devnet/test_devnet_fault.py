@@ -26,7 +26,7 @@ from civic_dev.devnet.bench import (
 )
 from civic_dev.devnet.keys import derive_key, write_ape_account
 from civic_dev.devnet.local import LocalDevnet
-from civic_dev.devnet.rpc import Rpc
+from civic_ledger.chain.client import HttpClient
 from civic_ledger.chain.poa import ensure_poa_middleware
 
 pytestmark = [pytest.mark.slow, pytest.mark.devnet]
@@ -91,12 +91,12 @@ class Workload(threading.Thread):
         self.join(timeout=15)
 
 
-def balances(rpc: Rpc, addresses: list[str], block: int) -> dict[str, int]:
+def balances(rpc: HttpClient, addresses: list[str], block: int) -> dict[str, int]:
     results = rpc.batch([("eth_getBalance", [a, hex(block)]) for a in addresses])
     return {a: int(b, 16) for a, b in zip(addresses, results, strict=True)}
 
 
-def wait_same_head(rpcs: list[Rpc], timeout: float) -> str:
+def wait_same_head(rpcs: list[HttpClient], timeout: float) -> str:
     """Wait until every node reports the same latest block hash; return it."""
     head: set[str] = set()
 
@@ -111,9 +111,9 @@ def wait_same_head(rpcs: list[Rpc], timeout: float) -> str:
 
 def test_chain_survives_a_stopped_signer(devnet: LocalDevnet) -> None:
     t_begin = time.monotonic()
-    node0, victim = Rpc(devnet.nodes[0].url), devnet.nodes[3]
-    victim_rpc = Rpc(victim.url)
-    rpcs = [Rpc(n.url) for n in devnet.nodes]
+    node0, victim = HttpClient(devnet.nodes[0].url, timeout=5.0), devnet.nodes[3]
+    victim_rpc = HttpClient(victim.url, timeout=5.0)
+    rpcs = [HttpClient(n.url, timeout=5.0) for n in devnet.nodes]
 
     load = Workload(devnet)
     accounts = [k.address for k in load.senders] + load.recipients
@@ -195,7 +195,7 @@ def test_chain_survives_a_stopped_signer(devnet: LocalDevnet) -> None:
 
 
 def test_signer_votes_take_effect(devnet: LocalDevnet) -> None:
-    node0 = Rpc(devnet.nodes[0].url)
+    node0 = HttpClient(devnet.nodes[0].url, timeout=5.0)
     everyone = sorted(n.signer.address for n in devnet.nodes)
     assert sorted(clique.signers(node0)) == everyone
     target = devnet.nodes[3].signer.address
