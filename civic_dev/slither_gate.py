@@ -42,7 +42,10 @@ from civic_ledger.paths import CONFIG_DIR, ROOT
 
 TRIAGE_FILE = CONFIG_DIR / "slither-triage.yaml"
 SOLC = ROOT / ".solcx" / "solc-v0.8.28"
-SOLC_REMAPS = "@openzeppelin/contracts=node_modules/@openzeppelin/contracts"
+SOLC_REMAPS = (
+    "@openzeppelin/contracts=node_modules/@openzeppelin/contracts "
+    "@openzeppelin/contracts-upgradeable=node_modules/@openzeppelin/contracts-upgradeable"
+)
 SOLC_ARGS = "--optimize --evm-version london"
 # Production contracts and their interfaces; test mocks (contracts/fund/test/) are not deployed.
 CONTRACT_DIRS = ("access", "identity", "property", "fund")
