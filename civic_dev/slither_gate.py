@@ -47,7 +47,7 @@ SOLC_REMAPS = (
     "@openzeppelin/contracts-upgradeable=node_modules/@openzeppelin/contracts-upgradeable"
 )
 SOLC_ARGS = "--optimize --evm-version london"
-# Production contracts and their interfaces; test mocks (contracts/fund/test/) are not deployed.
+# Production contracts and their interfaces; test mocks (contracts/mocks/) are not deployed.
 CONTRACT_DIRS = ("access", "identity", "property", "fund")
 
 IMPACTS = ("High", "Medium", "Low", "Informational", "Optimization")
