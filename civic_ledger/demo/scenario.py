@@ -228,7 +228,7 @@ class CityScenario:
             pid = n.act(registrar, f"registers parcel {code} ({area} m²) to Li Wei",
                 lambda code=code, area=area: title_client.register(
                     titles, registrar, li, code, doc(f"survey {code}"), area, 1,
-                    f"https://land.city.example/{code}", transact=n.transact),
+                    transact=n.transact),
             )  # fmt: skip
             parcels.append(pid)
         pid = parcels[0]
@@ -271,21 +271,29 @@ class CityScenario:
                 transact=n.transact,
             ),
         )
-        n.act(
-            self.zhang,
-            "accepts the sale",
-            lambda: title_client.accept(titles, self.zhang, sale_id, transact=n.transact),
-        )
         n.check(
-            "the registrar cannot approve yet: the lienholder has not consented",
-            "lien" in " ".join(title_client.readiness(titles, sale_id).blockers).lower(),
+            "the buyer cannot accept yet: the lienholder has not answered",
+            lien_client.encumbrance(liens, sale_id).unanswered == [mortgage]
+            and "lienholder has not answered"
+            in " ".join(title_client.readiness(titles, sale_id).blockers),
         )
         n.act(
             bank_account,
-            "consents to the sale, discharging the mortgage at closing",
+            "answers the sale: the mortgage is discharged at closing",
             lambda: lien_client.consent_to_sale(
                 liens, bank_account, mortgage, sale_id, discharge=True, transact=n.transact
             ),
+        )
+        accepted = n.act(
+            self.zhang,
+            "accepts the sale with the liens shown: mortgage discharged at closing",
+            lambda: title_client.accept(titles, liens, self.zhang, sale_id, transact=n.transact),
+            lambda: title_client.sale(titles, sale_id).state is title_client.SaleState.ACCEPTED,
+        )
+        n.check(
+            f"the accepted encumbrance {title_client.hex32(accepted.hash)[:10]}… binds the "
+            "lender: it can no longer switch to keeping the mortgage",
+            accepted.discharged == [mortgage] and not accepted.kept,
         )
         n.act(registrar, "approves the sale: the title moves",
               lambda: title_client.approve(titles, registrar, sale_id, transact=n.transact),
