@@ -24,6 +24,15 @@ YEAR = 365 * DAY
 GRANT_POLICY = 1
 
 
+def _refused(call: Any, error: str) -> bool:
+    """True when the chain refuses `call` (a dry run: nothing is sent) with custom `error`."""
+    try:
+        call()
+    except Exception as exc:  # the revert, as Ape raises it: a class named after the error
+        return type(exc).__name__ == error
+    return False
+
+
 def doc(text: str) -> bytes:
     """Content hash of an off-chain document (the document itself never goes on chain)."""
     return keccak(text=text)
@@ -292,8 +301,13 @@ class CityScenario:
         )
         n.check(
             f"the accepted encumbrance {title_client.hex32(accepted.hash)[:10]}… binds the "
-            "lender: it can no longer switch to keeping the mortgage",
-            accepted.discharged == [mortgage] and not accepted.kept,
+            "lender: switching to keeping the mortgage is refused (LienSaleAccepted)",
+            accepted.discharged == [mortgage]
+            and not accepted.kept
+            and _refused(
+                lambda: liens.consentToSale.call(mortgage, sale_id, False, sender=bank_account),
+                "LienSaleAccepted",
+            ),
         )
         n.act(registrar, "approves the sale: the title moves",
               lambda: title_client.approve(titles, registrar, sale_id, transact=n.transact),
