@@ -367,20 +367,19 @@ contract LienRegistry is AccessManaged, ILienRegistry {
     /// unreleased liens per parcel): counting the same kind walks at most 16 entries.
     function _activate(uint256 lienId, Lien storage lien) private {
         uint256 parcelId = lien.parcelId;
-        bool byOrder = lien.byOrder;
         uint256[] storage active = _activeLiens[parcelId];
         uint256 n = active.length;
-        uint256 sameKind = 0;
+        uint256 ordered = 0;
         for (uint256 i = 0; i < n; ++i) {
-            if (_liens[active[i]].byOrder == byOrder) ++sameKind;
+            if (_liens[active[i]].byOrder) ++ordered;
         }
-        if (byOrder) {
-            if (sameKind >= MAX_ORDERED_LIENS_PER_PARCEL) revert LienTooManyOrderedLiens(parcelId);
-        } else if (sameKind >= MAX_LIENS_PER_PARCEL) {
+        if (lien.byOrder) {
+            if (ordered >= MAX_ORDERED_LIENS_PER_PARCEL) revert LienTooManyOrderedLiens(parcelId);
+        } else if (n - ordered >= MAX_LIENS_PER_PARCEL) {
             revert LienTooManyLiens(parcelId);
         }
         lien.state = LienState.Active;
-        active.push(lienId);
+        _activeLiens[parcelId].push(lienId);
     }
 
     function _release(uint256 lienId, Lien storage lien) private {

@@ -720,6 +720,8 @@ contract TitleRegistry is ERC721, AccessManaged, Pausable, ITitleRegistry {
 
     /// @dev True when `module` is a contract answering as a lien registry (`isLien`) or a
     /// tax module of THIS title registry: a set-once link to a wrong module would be permanent.
+    /// Probe: parcel id 0 is never registered, so a real module reports no lien / no unpaid tax
+    /// on it; a contract without the function (e.g. the other module) reverts.
     function _isModuleOfThis(address module, bool isLien) private view returns (bool) {
         if (module.code.length == 0) return false;
         try ILienRegistry(module).titleRegistry() returns (address registry) {
@@ -728,14 +730,14 @@ contract TitleRegistry is ERC721, AccessManaged, Pausable, ITitleRegistry {
             return false;
         }
         if (isLien) {
-            try ILienRegistry(module).hasActiveLiens(0) returns (bool) {
-                return true;
+            try ILienRegistry(module).hasActiveLiens(0) returns (bool encumbered) {
+                return !encumbered;
             } catch {
                 return false;
             }
         }
-        try IPropertyTax(module).hasUnpaid(0) returns (bool) {
-            return true;
+        try IPropertyTax(module).hasUnpaid(0) returns (bool unpaid) {
+            return !unpaid;
         } catch {
             return false;
         }
