@@ -28,7 +28,8 @@ import {IPropertyTax} from "./IPropertyTax.sol";
 ///   id is registered at most once, ever.
 /// - No free text: events and storage carry hashes and typed, bounded fields only. The parcel
 ///   document is addressed by `dataHash`; `tokenURI` is the admin's base URI followed by the
-///   parcel id as 0x + 64 hex digits (empty while no base URI is set).
+///   parcel id as 0x + 64 hex digits (empty while no base URI is set). The one string is that
+///   base URI (at most 256 bytes): the city's configuration, not data about a parcel or person.
 /// - Modules: the lien registry and the property-tax module are set ONCE by the admin
 ///   (`setModules`, both at once, each wired to this registry); they are never replaced, so no
 ///   admin action can drop the liens or tax arrears they hold (contracts become upgradeable
@@ -223,7 +224,7 @@ contract TitleRegistry is ERC721, AccessManaged, Pausable, ITitleRegistry {
     error TitleModulesNotSet();
     /// @notice The lien registry and the tax module are set once and never replaced.
     error TitleModulesAlreadySet();
-    /// @notice A module is not a contract wired to this title registry (zero address, no code, or another registry's module).
+    /// @notice A module is not a contract wired to this title registry (zero address, no code, the wrong kind of module, or another registry's).
     error TitleInvalidModules(address lienRegistry, address taxModule);
     /// @notice Only the lien registry may call this.
     error TitleOnlyLienRegistry(address caller);
