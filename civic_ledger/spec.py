@@ -33,16 +33,42 @@ Resolver = Callable[[DeployContext], Any]
 
 @dataclass(frozen=True)
 class Link:
-    """A one-time admin call wiring contracts together, applied only when `getter()` differs.
+    """A one-time admin call wiring contracts together, applied only when the getters differ.
 
-    Example: Link("TitleRegistry", getter="taxModule", setter="setTaxModule",
-                  value=lambda ctx: ctx.address_of("PropertyTax"))
+    `getter` names the view(s) reading what `setter` sets: one name, or a tuple of names when
+    the setter takes several arguments (one getter per argument, in order); `value` resolves the
+    argument (one value, or a tuple matching the getters).
+
+    `set_once`: the contract accepts the setter only while every getter still returns its zero
+    value (it never replaces what is set). The plan then skips the step when the getters already
+    return the wanted values, sends it when they are all unset, and refuses, with a sentence,
+    when they hold other values (nothing to resume: the chain keeps what it has).
+
+    Example: Link("TitleRegistry", getter=("lienRegistry", "taxModule"), setter="setModules",
+                  value=lambda ctx: (ctx.address_of("LienRegistry"), ctx.address_of("PropertyTax")),
+                  set_once=True)
     """
 
     contract: str
-    getter: str
+    getter: str | tuple[str, ...]
     setter: str
     value: Resolver
+    set_once: bool = False
+
+    @property
+    def getters(self) -> tuple[str, ...]:
+        return (self.getter,) if isinstance(self.getter, str) else tuple(self.getter)
+
+    def values(self, ctx: DeployContext) -> tuple[Any, ...]:
+        """The setter's arguments, one per getter."""
+        value = self.value(ctx)
+        values = tuple(value) if isinstance(self.getter, tuple) else (value,)
+        if len(values) != len(self.getters):
+            raise ValueError(
+                f"link {self.contract}.{self.setter}: {len(values)} values for "
+                f"{len(self.getters)} getters"
+            )
+        return values
 
 
 @dataclass(frozen=True)

@@ -67,15 +67,9 @@ def h(text: str) -> bytes:
     return keccak(text=f"access-matrix:{text}")
 
 
-def parcel(code: str, area: int = 1_000) -> tuple[int, bytes, int, int, str]:
+def parcel(code: str, area: int = 1_000) -> tuple[int, bytes, int, int]:
     """A `TitleRegistry.ParcelData` tuple."""
-    return (
-        int.from_bytes(keccak(text=f"AM-{code}"), "big"),
-        h(f"survey:{code}:{area}"),
-        area,
-        1,
-        f"ipfs://am/{code}",
-    )
+    return (int.from_bytes(keccak(text=f"AM-{code}"), "big"), h(f"survey:{code}:{area}"), area, 1)
 
 
 @dataclass
@@ -189,16 +183,19 @@ def _property(w: World, agency: dict[str, Any]) -> None:
     titles, liens = w.c["TitleRegistry"], w.c["LienRegistry"]
     owner, buyer, bank = (w.who(c) for c in ("subject_controller", "buyer", "lien_holder"))
     acme, bob = w.subject("subject_controller"), w.subject("buyer")
-    plots = {code: parcel(code) for code in ("P1", "P2", "P3", "P4")}
-    titles.registerBatch([acme] * 4, list(plots.values()), sender=agency["land_registry"])
+    plots = {code: parcel(code) for code in ("P1", "P2", "P3", "P4", "P5")}
+    titles.registerBatch([acme] * 5, list(plots.values()), sender=agency["land_registry"])
     w.ids.update({code: data[0] for code, data in plots.items()})
-    # P1, P2: clean (proposals, splits, merges). P3: sale proposed. P4: sale accepted, an active
-    # lien consenting (discharge at closing) and an open, not yet due, tax assessment.
+    # P1, P2: clean (proposals, splits, merges). P3: sale proposed, no liens (acceptance).
+    # P4: an active lien that answered "discharge at closing", then the sale accepted with that
+    # encumbrance, and an open, not yet due, tax assessment. P5: an active lien and a proposed
+    # sale it has not answered yet (the lienholder's answers).
     titles.proposeSale(w["P3"], bob, 100 * UNIT, h("deed-3"), sender=owner)
     w.ids["sale_proposed"] = int(titles.openSaleOf(w["P3"]))
     titles.proposeSale(w["P4"], bob, 100 * UNIT, h("deed-4"), sender=owner)
     w.ids["sale_accepted"] = int(titles.openSaleOf(w["P4"]))
-    titles.acceptSale(w["sale_accepted"], sender=buyer)
+    titles.proposeSale(w["P5"], bob, 100 * UNIT, h("deed-5"), sender=owner)
+    w.ids["sale_unanswered"] = int(titles.openSaleOf(w["P5"]))
 
     holder = w.subject("lien_holder")
     liens.proposeLien(w["P1"], holder, 50 * UNIT, h("mortgage-1"), sender=bank)
@@ -207,6 +204,11 @@ def _property(w: World, agency: dict[str, Any]) -> None:
     w.ids["lien_active"] = int(liens.lienCount())
     liens.consentLien(w["lien_active"], sender=owner)
     liens.consentToSale(w["lien_active"], w["sale_accepted"], True, sender=bank)
+    sale = w["sale_accepted"]
+    titles.acceptSale(sale, liens.saleEncumbranceHash(sale), sender=buyer)
+    liens.proposeLien(w["P5"], holder, 50 * UNIT, h("mortgage-5"), sender=bank)
+    w.ids["lien_unanswered"] = int(liens.lienCount())
+    liens.consentLien(w["lien_unanswered"], sender=owner)
 
     w.c["PropertyTax"].assess(
         w["P4"], ASSESSED_YEAR, 10 * UNIT, w.now + YEAR, sender=agency["tax_bureau"]
@@ -314,6 +316,8 @@ class Case:
 
     args: Callable[[World], tuple[Any, ...]]
     prepare: Callable[[World], None] | None = None
+    # the contract to call when not the suite's own instance (read after `prepare`)
+    target: Callable[[World], str] | None = None
 
 
 def _sign_permit(w: World, owner: Any, spender: str, value: int, deadline: int) -> tuple:
@@ -368,6 +372,20 @@ def _pause(contract: str) -> Callable[[World], None]:
         w.c[contract].pause(sender=w.who("emergency_guardian"))
 
     return prepare
+
+
+def _unlinked_title_registry(w: World) -> None:
+    """A second TitleRegistry with its own, not yet linked, lien registry and tax module (the
+    suite's registry has its modules set for good). Its functions default to ADMIN_ROLE."""
+    from ape import project
+
+    manager, identities = w.c["CityAccessManager"], w.c["IdentityRegistry"]
+    bare = project.TitleRegistry.deploy(manager, identities, sender=w.deployer)
+    liens = project.LienRegistry.deploy(manager, bare, identities, sender=w.deployer)
+    tax = project.PropertyTax.deploy(
+        manager, bare, w.c["CityToken"], w.who("treasury").address, sender=w.deployer
+    )
+    w.ids["unlinked"] = (bare.address, liens.address, tax.address)
 
 
 def _addr(contract: str) -> Callable[[World], str]:
@@ -474,7 +492,12 @@ CASES: dict[tuple[str, str], Case] = {
     ("TitleRegistry", "proposeSale"): Case(
         lambda w: (w["P1"], w.subject("buyer"), 100 * UNIT, h("deed-1"))
     ),
-    ("TitleRegistry", "acceptSale"): Case(lambda w: (w["sale_proposed"],)),
+    ("TitleRegistry", "acceptSale"): Case(
+        lambda w: (
+            w["sale_proposed"],
+            w.c["LienRegistry"].saleEncumbranceHash(w["sale_proposed"]),
+        )
+    ),
     ("TitleRegistry", "cancelSale"): Case(lambda w: (w["sale_proposed"],)),
     ("TitleRegistry", "rejectSale"): Case(lambda w: (w["sale_proposed"], h("defective deed"))),
     ("TitleRegistry", "approveSale"): Case(lambda w: (w["sale_accepted"],)),
@@ -483,8 +506,15 @@ CASES: dict[tuple[str, str], Case] = {
     ("TitleRegistry", "syncHolder"): Case(lambda w: (w["P1"],)),
     ("TitleRegistry", "pause"): Case(lambda w: ()),
     ("TitleRegistry", "unpause"): Case(lambda w: (), prepare=_pause("TitleRegistry")),
-    ("TitleRegistry", "setLienRegistry"): Case(lambda w: (w.c["LienRegistry"].address,)),
-    ("TitleRegistry", "setTaxModule"): Case(lambda w: (w.c["PropertyTax"].address,)),
+    ("TitleRegistry", "setModules"): Case(
+        lambda w: w["unlinked"][1:],
+        prepare=_unlinked_title_registry,
+        target=lambda w: w["unlinked"][0],
+    ),
+    ("TitleRegistry", "setBaseURI"): Case(lambda w: ("https://land.city.example/parcels/",)),
+    ("TitleRegistry", "onEncumbranceChanged"): Case(
+        lambda w: (w["P4"], w.who("land_registry").address)
+    ),
     ("TitleRegistry", "transferFrom"): Case(
         lambda w: (w.who("subject_controller").address, w.who("buyer").address, w["P1"])
     ),
@@ -509,9 +539,11 @@ CASES: dict[tuple[str, str], Case] = {
     ("LienRegistry", "releaseLien"): Case(lambda w: (w["lien_active"],)),
     ("LienRegistry", "orderRelease"): Case(lambda w: (w["lien_active"], h("release order"))),
     ("LienRegistry", "consentToSale"): Case(
-        lambda w: (w["lien_active"], w["sale_accepted"], False)
+        lambda w: (w["lien_unanswered"], w["sale_unanswered"], False)
     ),
-    ("LienRegistry", "withdrawSaleConsent"): Case(lambda w: (w["lien_active"], w["sale_accepted"])),
+    ("LienRegistry", "withdrawSaleConsent"): Case(
+        lambda w: (w["lien_unanswered"], w["sale_unanswered"])
+    ),
     ("LienRegistry", "onSaleClosed"): Case(lambda w: (w["P4"], w["sale_accepted"])),
     ("LienRegistry", "setAuthority"): Case(lambda w: (w.c["CityAccessManager"].address,)),
     # ---------------------------------------------------------------- PropertyTax

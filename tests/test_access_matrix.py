@@ -203,7 +203,7 @@ def check_function(w: World, contract: str, key: str) -> tuple[list[Outcome], li
 
     if case.prepare is not None:
         case.prepare(w)
-    target = w.c[contract].address
+    target = case.target(w) if case.target is not None else w.c[contract].address
     data = calldata(abi, case.args(w))
 
     outcomes: list[Outcome] = []

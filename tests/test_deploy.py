@@ -344,3 +344,44 @@ def test_tampered_code_hash_is_detected(project, networks, deployer, roles_confi
     manifest_path.write_text(json.dumps(data))
     with pytest.raises(DeployError, match="does not match the code hash"):
         make_plan(project, networks, deployer, roles_config, manifest_path).run()
+
+
+def test_modules_link_is_set_once_skipped_or_refused(
+    project, networks, deployer, roles_config, suite, tmp_path
+):
+    """TitleRegistry.setModules is set once: a re-run of the full plan finds it done (nothing
+    sent); a manifest naming another lien registry is refused with a sentence before anything
+    could replace the wired module (the chain would refuse too: TitleModulesAlreadySet)."""
+    from ape import accounts as accounts_manager
+
+    manifest = tmp_path / "deployments" / "local.json"
+    manifest.parent.mkdir()
+    manifest.write_text(suite.manifest.path.read_text())
+
+    def plan(events: list[StepEvent]) -> DeployPlan:
+        return DeployPlan(
+            project=project,
+            provider=networks.provider,
+            accounts=accounts_manager,
+            sender=deployer,
+            roles=roles_config,
+            manifest_path=manifest,
+            network_name=networks.provider.network.name,
+            report=events.append,
+        )
+
+    events: list[StepEvent] = []
+    plan(events).run()
+    assert sent(events) == []
+    assert ("link:TitleRegistry.setModules", "done") in [(e.step, e.status) for e in events]
+
+    titles = suite["TitleRegistry"]
+    other = project.LienRegistry.deploy(
+        suite["CityAccessManager"], titles, suite["IdentityRegistry"], sender=deployer
+    )
+    data = json.loads(manifest.read_text())
+    data["contracts"]["LienRegistry"]["address"] = other.address
+    manifest.write_text(json.dumps(data))
+    with pytest.raises(DeployError, match=r"already wired to lienRegistry .* called only once"):
+        plan([]).run()
+    assert titles.lienRegistry() == suite["LienRegistry"].address

@@ -22,7 +22,7 @@ YEAR = 365 * 24 * 3600
 ZERO32 = b"\x00" * 32
 
 IDENTITY_BATCH = "registerBatch((bytes32,address,uint8)[])"
-PARCEL_BATCH = "registerBatch(bytes32[],(uint256,bytes32,uint128,uint32,string)[])"
+PARCEL_BATCH = "registerBatch(bytes32[],(uint256,bytes32,uint128,uint32)[])"
 RECORD_BATCH = "issueBatch((uint64,bytes32,bytes32,string,bytes,uint64,bytes32)[])"
 
 #: Contract -> functions the benchmark calls (checked against the compiled ABI).
@@ -35,10 +35,10 @@ USED = {
         "revoke(bytes32,string)",
     ),
     "TitleRegistry": (
-        "register(bytes32,(uint256,bytes32,uint128,uint32,string))",
+        "register(bytes32,(uint256,bytes32,uint128,uint32))",
         PARCEL_BATCH,
         "proposeSale(uint256,bytes32,uint256,bytes32)",
-        "acceptSale(uint256)",
+        "acceptSale(uint256,bytes32)",
         "approveSale(uint256)",
     ),
 }
@@ -50,7 +50,6 @@ SCHEMA_ISSUER_ROLE = "TAX_RECORD_ISSUER"
 EVIDENCE_URI = "ipfs://bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi"
 #: The same content as an EAS schema: what our record stores besides issuer/expiry/schema.
 EAS_SCHEMA = "bytes32 subject,bytes32 evidenceHash,string evidenceURI,uint16 year,bool compliant"
-PARCEL_URI = "ipfs://bafybeihkoviema7g3gxyt6la7vd5ho32ictqbilu3wnlo3rs7ewhnp7lly"
 
 
 class SignatureMissing(RuntimeError):
@@ -75,15 +74,9 @@ def parcel_id(run: str, i: int) -> int:
     return int.from_bytes(keccak(text=f"BJ-BENCH-{run}-{i:07d}"), "big")
 
 
-def parcel_data(run: str, i: int) -> tuple[int, bytes, int, int, str]:
-    """TitleRegistry.ParcelData: (parcelId, dataHash, area m², landUse, uri)."""
-    return (
-        parcel_id(run, i),
-        keccak(text=f"survey:{run}:{i}"),
-        120 + i % 900,
-        1 + i % 7,
-        PARCEL_URI,
-    )
+def parcel_data(run: str, i: int) -> tuple[int, bytes, int, int]:
+    """TitleRegistry.ParcelData: (parcelId, dataHash, area m², landUse)."""
+    return (parcel_id(run, i), keccak(text=f"survey:{run}:{i}"), 120 + i % 900, 1 + i % 7)
 
 
 def record_data(year: int = 2025, compliant: bool = True) -> bytes:
@@ -195,6 +188,10 @@ class City:
     def titles(self) -> Any:
         return self.contracts["TitleRegistry"]
 
+    @property
+    def liens(self) -> Any:
+        return self.contracts["LienRegistry"]
+
     def register_identity(self, subject_: bytes, wallet: str) -> Any:
         return self.identities.register(
             subject_, wallet, PERSON, sender=self.agency["identity_office"]
@@ -236,11 +233,14 @@ class City:
         return self.titles.register(owner, data, sender=self.agency["land_registry"])
 
     def sale(self, parcel: int, seller: Any, buyer: Any, buyer_subject: bytes, i: int) -> list[Any]:
-        """The three-party sale: owner proposes, buyer accepts, registrar approves."""
+        """The three-party sale: owner proposes, buyer accepts the (lien-free) encumbrance it
+        read, registrar approves."""
         proposed = self.titles.proposeSale(
             parcel, buyer_subject, 1_000_000, keccak(text=f"deed:{i}"), sender=seller
         )
         sale_id = int(self.titles.openSaleOf(parcel))
-        accepted = self.titles.acceptSale(sale_id, sender=buyer)
+        accepted = self.titles.acceptSale(
+            sale_id, self.liens.saleEncumbranceHash(sale_id), sender=buyer
+        )
         approved = self.titles.approveSale(sale_id, sender=self.agency["land_registry"])
         return [proposed, accepted, approved]

@@ -344,11 +344,13 @@ class GasBench:
             self.row("title sale (3 transactions)", "proposeSale + acceptSale + approveSale",
                      sales, "ERC-721 transferFrom", transfers, False,
                      f"the price of the workflow ({steps}): three parties sign, the registrar's "
-                     "approval checks both identities, liens and tax arrears, and the sale and "
-                     "the chain of title are stored; a plain transfer checks one approval"),
+                     "buyer's acceptance commits to the encumbrance it saw (liens and answers, "
+                     "hashed by the lien registry and stored), the approval checks both "
+                     "identities, that encumbrance again and tax arrears, and the sale and the "
+                     "chain of title are stored; a plain transfer checks one approval"),
             self.row("parcel registration", "TitleRegistry.register", registered[1:],
                      "ERC-721 _mint (open mint)", mints[1:], False,
-                     "ours also stores the survey hash, area, land use, URI and the first title "
+                     "ours also stores the survey hash, area, land use and the first title "
                      "entry, and resolves the owner identity's wallet"),
         ]  # fmt: skip
 

@@ -2,13 +2,15 @@
 
 CSV columns (header required, extra columns ignored):
 
-    cadastral_code, owner, data_hash, area_m2, land_use, uri
+    cadastral_code, owner, data_hash, area_m2, land_use
 
 `owner` is the owner's identity commitment (bytes32 hex) registered in the IdentityRegistry,
-`data_hash` the content hash of the parcel's survey document. The parcel id is derived from the
-cadastral code (`keccak256(code)`), so a parcel can only ever be registered once: the import is
-idempotent. A re-run skips every parcel already on chain with the same data; a parcel on chain
-with *different* data is reported as a bad row, never overwritten.
+`data_hash` the content hash of the parcel's survey document, which also addresses the
+document (no URI goes on chain: a `uri` column of an older extract is ignored like any extra
+column). The parcel id is derived from the cadastral code (`keccak256(code)`), so a parcel can
+only ever be registered once: the import is idempotent. A re-run skips every parcel already on
+chain with the same data; a parcel on chain with *different* data is reported as a bad row,
+never overwritten.
 
 The import journals every batch (see `civic_ledger.chain.journal`) before broadcasting it, so after
 an interruption a re-run first settles the batches whose outcome it does not know (by receipt),
@@ -32,12 +34,11 @@ from civic_ledger.chain.journal import Journal
 from civic_ledger.csvfile import read_csv_text
 from civic_ledger.errors import explain
 
-COLUMNS = ("cadastral_code", "owner", "data_hash", "area_m2", "land_use", "uri")
+COLUMNS = ("cadastral_code", "owner", "data_hash", "area_m2", "land_use")
 MAX_BATCH = 100  # TitleRegistry.MAX_BATCH
 DEFAULT_BATCH = 50
 DEFAULT_WINDOW = 8  # batches in flight before waiting for receipts
 MAX_CODE_LENGTH = 64
-MAX_URI_LENGTH = 256
 CHECK_CHUNK = 500  # ids per `dataHashesOf` call
 PENDING_TIMEOUT = 180  # s to wait for a still-pending transaction of an interrupted run
 JOB = "titles-import"
@@ -45,7 +46,6 @@ JOB = "titles-import"
 _HEX32 = re.compile(r"0x[0-9a-fA-F]{64}")
 _CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]*")
 _DIGITS = re.compile(r"[0-9]+")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 ZERO32 = b"\x00" * 32
 SHOWN_VALUE = 40  # characters of a bad value quoted in an error
 
@@ -65,15 +65,14 @@ class ParcelRow:
     data_hash: bytes
     area: int
     land_use: int
-    uri: str
 
     @property
     def parcel_id(self) -> int:
         return parcel_id_of(self.code)
 
-    def as_parcel_data(self) -> tuple[int, bytes, int, int, str]:
+    def as_parcel_data(self) -> tuple[int, bytes, int, int]:
         """The `TitleRegistry.ParcelData` tuple."""
-        return (self.parcel_id, self.data_hash, self.area, self.land_use, self.uri)
+        return (self.parcel_id, self.data_hash, self.area, self.land_use)
 
 
 @dataclass(frozen=True)
@@ -141,11 +140,6 @@ def parse_row(line: int, record: dict[str, str | None]) -> ParcelRow:
     if missing:
         raise ValueError(f"missing field(s) {', '.join(missing)} (expected {len(COLUMNS)} columns)")
     code = check_code(record["cadastral_code"] or "")
-    uri = (record["uri"] or "").strip()
-    if len(uri) > MAX_URI_LENGTH:
-        raise ValueError(f"uri longer than {MAX_URI_LENGTH} characters")
-    if _CONTROL.search(uri):
-        raise ValueError("uri contains control characters")
     return ParcelRow(
         line=line,
         code=code,
@@ -153,7 +147,6 @@ def parse_row(line: int, record: dict[str, str | None]) -> ParcelRow:
         data_hash=_hex32((record["data_hash"] or "").strip(), "data_hash"),
         area=_int((record["area_m2"] or "").strip(), "area_m2", 1, 2**128 - 1),
         land_use=_int((record["land_use"] or "").strip(), "land_use", 0, 2**32 - 1),
-        uri=uri,
     )
 
 

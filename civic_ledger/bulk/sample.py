@@ -71,7 +71,6 @@ def sample_rows(
                 "data_hash": "0x" + keccak(text=f"survey {code} {area}").hex(),
                 "area_m2": str(area),
                 "land_use": str(rng.choice(LAND_USES)),
-                "uri": f"ipfs://bafyparcel/{code}",
             }
         )
     return rows

@@ -97,18 +97,6 @@ def _code(value: str, hint: str = "--code") -> str:
         raise click.BadParameter(str(exc), param_hint=hint) from None
 
 
-def _uri(value: str, hint: str = "--uri") -> str:
-    from civic_ledger.bulk.parcels import MAX_URI_LENGTH
-
-    if len(value) > MAX_URI_LENGTH:
-        raise click.BadParameter(
-            f"{len(value)} characters; at most {MAX_URI_LENGTH}", param_hint=hint
-        )
-    if any(ord(c) < 32 or ord(c) == 127 for c in value):
-        raise click.BadParameter("contains control characters", param_hint=hint)
-    return value
-
-
 def _amount(suite: Suite, value: str, hint: str = "--amount") -> int:
     return parse_amount(value, _decimals(suite), hint)
 
@@ -145,18 +133,17 @@ def titles() -> None:
 @click.option("--document", required=True, help="Survey document: 0x-hash, file or text.")
 @click.option("--area", type=uint(128, low=1), required=True, help="Area in m².")
 @click.option("--land-use", type=uint(32), default=1, show_default=True)
-@click.option("--uri", default="", help="Off-chain location of the parcel document.")
 def titles_register(
     account_alias: str, manifest_file: Path | None, owner: str, code: str, document: str,
-    area: int, land_use: int, uri: str,
+    area: int, land_use: int,
 ) -> None:  # fmt: skip
-    """Register one parcel (registrar)."""
+    """Register one parcel (registrar). The survey document is addressed by its hash: no URI
+    goes on chain (`tokenURI` is the admin's base URI + the parcel id)."""
     suite, sender = _suite(manifest_file), load_account(account_alias)
     subject = _subject(suite, owner, "--owner")
-    code, doc_hash, uri = _code(code), parse_param(document_hash, document, "--document"), _uri(uri)
+    code, doc_hash = _code(code), parse_param(document_hash, document, "--document")
     parcel_id = title_client.register(
-        suite["TitleRegistry"], sender, subject, code, doc_hash, area, land_use,
-        uri, transact=send,
+        suite["TitleRegistry"], sender, subject, code, doc_hash, area, land_use, transact=send,
     )  # fmt: skip
     console.print(f"parcel id {parcel_id} (0x{parcel_id:064x})")
 
@@ -176,7 +163,7 @@ def titles_show(manifest_file: Path | None, parcel: str) -> None:
         ("area", f"{info.area:,} m²"),
         ("land use", str(info.land_use)),
         ("data hash", info.data_hash),
-        ("uri", info.uri or "-"),
+        ("token uri", info.token_uri or "-"),
         ("registered", _when(info.registered_at)),
         ("open sale", str(info.open_sale or "-")),
         ("parents", ", ".join(map(str, info.parents)) or "-"),
@@ -231,10 +218,63 @@ def titles_propose(
 
 @command(titles, "accept")
 @click.argument("sale_id", type=UINT256)
-def titles_accept(account_alias: str, manifest_file: Path | None, sale_id: int) -> None:
-    """The buyer accepts a proposed sale."""
+@click.option(
+    "--encumbrance",
+    "encumbrance_hash",
+    default=None,
+    metavar="0xHASH",
+    help="The encumbrance hash you reviewed (`titles sale` shows it); refused if the liens or "
+    "their answers changed since. Default: the state read now (shown before sending).",
+)
+def titles_accept(
+    account_alias: str, manifest_file: Path | None, sale_id: int, encumbrance_hash: str | None
+) -> None:
+    """The buyer accepts a proposed sale with the liens and answers shown."""
+    expected = (
+        None
+        if encumbrance_hash is None
+        else parse_param(title_client.to_bytes32, encumbrance_hash.strip(), "--encumbrance")
+    )
     suite = _suite(manifest_file)
-    title_client.accept(suite["TitleRegistry"], load_account(account_alias), sale_id, transact=send)
+    registry, lien_registry = suite["TitleRegistry"], suite["LienRegistry"]
+    sender = load_account(account_alias)
+    title_client.sale(registry, sale_id)  # "sale N does not exist" before anything else
+    state = lien_client.encumbrance(lien_registry, sale_id)
+    reviewed = expected is None or expected == state.hash
+    _print_encumbrance(
+        suite,
+        state,
+        "you are accepting" if reviewed else "current state (not the one you reviewed)",
+    )
+    title_client.accept(
+        registry, lien_registry, sender, sale_id,
+        encumbrance_hash=state.hash if expected is None else expected, transact=send,
+    )  # fmt: skip
+    console.print(f"accepted: {_encumbrance_summary(state)}")
+
+
+def _encumbrance_summary(state: lien_client.Encumbrance) -> str:
+    if not state.items:
+        return "no liens: the buyer receives an unencumbered title"
+    kept = ", ".join(f"#{i}" for i in state.kept) or "none"
+    discharged = ", ".join(f"#{i}" for i in state.discharged) or "none"
+    return f"liens kept {kept}; discharged at closing {discharged}"
+
+
+def _print_encumbrance(suite: Suite, state: lien_client.Encumbrance, title: str) -> None:
+    """The liens of the sale's parcel and each holder's answer, with the encumbrance hash."""
+    decimals = _decimals(suite)
+    console.print(f"  {title}: encumbrance {title_client.hex32(state.hash)}")
+    if not state.items:
+        console.print("  no liens on the parcel")
+        return
+    table = Table("lien", "holder", "amount", "answer to this sale", box=None)
+    for item in state.items:
+        table.add_row(
+            f"#{item.lien_id}", title_client.hex32(item.holder),
+            from_units(item.amount, decimals), item.answer,
+        )  # fmt: skip
+    console.print(table)
 
 
 @command(titles, "approve")
@@ -284,7 +324,11 @@ def titles_sale(manifest_file: Path | None, sale_id: int) -> None:
         f"  seller {info.seller}\n  buyer  {info.buyer}\n"
         f"  price {from_units(info.price, _decimals(suite))} · deed {info.deed_hash}"
     )
+    if info.state is title_client.SaleState.ACCEPTED:
+        console.print(f"  accepted encumbrance {info.encumbrance_hash}")
     if info.state in (title_client.SaleState.PROPOSED, title_client.SaleState.ACCEPTED):
+        state = lien_client.encumbrance(suite["LienRegistry"], sale_id)
+        _print_encumbrance(suite, state, "current liens and answers")
         blockers = title_client.readiness(registry, sale_id).blockers
         console.print(
             "  [green]ready for approval[/]"
@@ -307,10 +351,9 @@ def titles_sale(manifest_file: Path | None, sale_id: int) -> None:
 @click.option(
     "--land-use", type=uint(32), default=None, help="Land use of the children (default: parent's)."
 )
-@click.option("--uri-prefix", default="", help="Child URI = prefix + code.")
 def titles_split(
     account_alias: str, manifest_file: Path | None, parcel: str, children: tuple[str, ...],
-    survey: str, land_use: int | None, uri_prefix: str,
+    survey: str, land_use: int | None,
 ) -> None:  # fmt: skip
     """Split a parcel (registrar)."""
     parsed: list[tuple[str, int]] = []
@@ -322,7 +365,6 @@ def titles_split(
                 f"{child!r}: expected CODE=AREA (area in m², 1 to 2**128 - 1)", param_hint="--child"
             )
         code = _code(code, "--child")
-        _uri(uri_prefix + code, "--uri-prefix")
         if code in (c for c, _ in parsed):
             raise click.BadParameter(f"child {code!r} given twice", param_hint="--child")
         parsed.append((code, int(area)))
@@ -330,7 +372,7 @@ def titles_split(
     sender, parent = load_account(account_alias), _known_parcel(suite, parcel)
     ids = title_client.split(
         suite["TitleRegistry"], sender, parent, parsed,
-        parse_param(document_hash, survey, "--survey"), land_use, uri_prefix, transact=send,
+        parse_param(document_hash, survey, "--survey"), land_use, transact=send,
     )  # fmt: skip
     for (code, _), pid in zip(parsed, ids, strict=True):
         console.print(f"  {code}: parcel {pid}")
@@ -341,10 +383,9 @@ def titles_split(
 @click.option("--code", required=True, help="Cadastral code of the merged parcel.")
 @click.option("--survey", required=True, help="Survey attesting adjacency: 0x-hash, file or text.")
 @click.option("--land-use", type=uint(32), default=None)
-@click.option("--uri", default="")
 def titles_merge(
     account_alias: str, manifest_file: Path | None, parcels: tuple[str, ...], code: str,
-    survey: str, land_use: int | None, uri: str,
+    survey: str, land_use: int | None,
 ) -> None:  # fmt: skip
     """Merge adjacent parcels of one owner (registrar)."""
     suite = _suite(manifest_file)
@@ -353,10 +394,24 @@ def titles_merge(
         raise click.BadParameter("a parcel is given twice", param_hint="PARCELS")
     merged = title_client.merge(
         suite["TitleRegistry"], sender, ids, _code(code), parse_param(document_hash, survey, "--survey"), land_use,
-        _uri(uri),
         transact=send,
     )  # fmt: skip
     console.print(f"merged parcel id {merged}")
+
+
+@command(titles, "set-base-uri")
+@click.argument("base_uri")
+def titles_set_base_uri(account_alias: str, manifest_file: Path | None, base_uri: str) -> None:
+    """Set the base of every title's token URI (admin): tokenURI = BASE_URI + parcel id in
+    0x-hex; an empty BASE_URI makes every token URI empty."""
+    base_uri = parse_param(title_client.check_base_uri, base_uri, "BASE_URI")
+    suite = _suite(manifest_file)
+    title_client.set_base_uri(
+        suite["TitleRegistry"], load_account(account_alias), base_uri, transact=send
+    )
+    console.print(
+        f"token URIs: {base_uri}0x<parcel id, 64 hex digits>" if base_uri else "token URIs: empty"
+    )
 
 
 @command(titles, "sync")
@@ -592,7 +647,8 @@ def liens_add(
 def liens_consent(
     account_alias: str, manifest_file: Path | None, lien_id: int, sale_id: int | None, keep: bool
 ) -> None:
-    """The owner consents to a proposed lien; with --sale, the lienholder consents to a sale."""
+    """The owner consents to a proposed lien; with --sale, the lienholder answers a proposed
+    sale (binding once the buyer accepts)."""
     suite, sender = _suite(manifest_file), load_account(account_alias)
     if sale_id is None:
         lien_client.consent(suite["LienRegistry"], sender, lien_id, transact=send)

@@ -1,11 +1,16 @@
 """Client helpers for the LienRegistry: add (lender proposal or registrar order), consent,
-release (holder or court order), consent to a sale, and read liens back."""
+release (holder or court order), answer a sale, read liens back, and read (and recompute) the
+encumbrance a buyer accepts."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any
+
+from eth_abi import encode as abi_encode
+from eth_utils import keccak
 
 from civic_ledger.clients.titles import Transact, direct, hex32, short_id, to_bytes32
 
@@ -50,6 +55,95 @@ def show(liens: Any, lien_id: int) -> LienInfo:
 def active_on(liens: Any, parcel_id: int) -> list[LienInfo]:
     """The unreleased liens on `parcel_id`."""
     return [show(liens, int(i)) for i in liens.activeLiensOf(parcel_id)]
+
+
+# ------------------------------------------------------------------ the encumbrance of a sale
+
+ENCUMBRANCE_TYPES = ["uint256", "uint256", "uint256[]", "bytes32[]", "uint256[]", "uint8[]"]
+
+
+@dataclass(frozen=True)
+class EncumbranceItem:
+    """One unreleased lien of the sale's parcel and its holder's answer to the sale."""
+
+    lien_id: int
+    holder: bytes
+    amount: int
+    consent: SaleConsent
+
+    @property
+    def answer(self) -> str:
+        return {
+            SaleConsent.NONE: "has not answered",
+            SaleConsent.KEEP_LIEN: "stays with the land",
+            SaleConsent.DISCHARGE_AT_CLOSING: "discharged at closing",
+        }[self.consent]
+
+
+@dataclass(frozen=True)
+class Encumbrance:
+    """What a buyer accepts: the parcel's unreleased liens (by id) and their answers, with the
+    hash `TitleRegistry.acceptSale` takes (`LienRegistry.saleEncumbranceHash`)."""
+
+    sale_id: int
+    parcel_id: int
+    items: tuple[EncumbranceItem, ...]
+    hash: bytes
+
+    @property
+    def answered(self) -> bool:
+        return all(item.consent is not SaleConsent.NONE for item in self.items)
+
+    @property
+    def unanswered(self) -> list[int]:
+        """Lien ids whose holders have not answered the sale."""
+        return [i.lien_id for i in self.items if i.consent is SaleConsent.NONE]
+
+    @property
+    def kept(self) -> list[int]:
+        """Lien ids that stay on the parcel after closing."""
+        return [i.lien_id for i in self.items if i.consent is SaleConsent.KEEP_LIEN]
+
+    @property
+    def discharged(self) -> list[int]:
+        return [i.lien_id for i in self.items if i.consent is SaleConsent.DISCHARGE_AT_CLOSING]
+
+
+def encumbrance_hash(sale_id: int, parcel_id: int, items: Sequence[EncumbranceItem]) -> bytes:
+    """The documented formula (LienRegistry.saleEncumbranceHash):
+    keccak256(abi.encode(saleId, parcelId, lienIds, holders, amounts, consents)), lien ids
+    ascending, consents as uint8."""
+    ordered = sorted(items, key=lambda i: i.lien_id)
+    return keccak(
+        abi_encode(
+            ENCUMBRANCE_TYPES,
+            [
+                sale_id,
+                parcel_id,
+                [i.lien_id for i in ordered],
+                [bytes(i.holder) for i in ordered],
+                [i.amount for i in ordered],
+                [int(i.consent) for i in ordered],
+            ],
+        )
+    )
+
+
+def encumbrance(liens: Any, sale_id: int) -> Encumbrance:
+    """The current encumbrance of sale `sale_id`, its hash recomputed here from the liens and
+    answers shown (a node reporting a hash that does not match what it shows is refused)."""
+    (sid, parcel_id, ids, holders, amounts, consents), digest, _ = liens.saleEncumbrance(sale_id)
+    items = tuple(
+        EncumbranceItem(int(i), bytes(h), int(a), SaleConsent(int(c)))
+        for i, h, a, c in zip(ids, holders, amounts, consents, strict=True)
+    )
+    state = Encumbrance(int(sid), int(parcel_id), items, bytes(digest))
+    if encumbrance_hash(state.sale_id, state.parcel_id, items) != state.hash:
+        raise ValueError(
+            f"the lien registry's encumbrance hash for sale {sale_id} does not match the liens "
+            "it lists: refusing to accept on it"
+        )
+    return state
 
 
 def _lien_id(liens: Any, event: str, receipt: Any) -> int:
@@ -138,7 +232,8 @@ def consent_to_sale(
     discharge: bool = True,
     transact: Transact = direct,
 ) -> Any:
-    """The holder consents to a sale; `discharge` releases the lien when the sale closes."""
+    """The holder answers a proposed sale; `discharge` releases the lien when the sale closes
+    (binding once the buyer accepts: the chain then refuses changes)."""
     how = "discharge at closing" if discharge else "lien stays with the land"
     return transact(
         f"lien {lien_id} consented to sale {sale_id} ({how})",

@@ -1,5 +1,6 @@
 """Client helpers for the TitleRegistry: parse parcel/identity/hash arguments, register, read a
-parcel and its chain of titles, and drive the sale workflow, splits and merges.
+parcel and its chain of titles, and drive the sale workflow (the buyer accepts the exact
+encumbrance it was shown), splits and merges.
 
 Every function takes the deployed contract instance(s) and, for transactions, the Ape account
 that signs; transactions go through `transact` (default: a plain call; the CLI passes its
@@ -145,7 +146,7 @@ class ParcelInfo:
     area: int
     land_use: int
     registered_at: int
-    uri: str
+    token_uri: str  # the admin's base URI + parcel id in 0x-hex ("" without a base URI)
     open_sale: int
     parents: tuple[int, ...]
     children: tuple[int, ...]
@@ -161,6 +162,7 @@ class SaleInfo:
     deed_hash: str
     proposed_at: int
     state: SaleState
+    encumbrance_hash: str  # what the buyer accepted (zero until accepted, or after voiding)
 
 
 @dataclass(frozen=True)
@@ -169,16 +171,24 @@ class Readiness:
     identities_active: bool
     liens_cleared: bool
     tax_clear: bool
+    encumbrance_as_accepted: bool = False
 
     @property
     def blockers(self) -> list[str]:
         reasons = []
+        if not self.liens_cleared:
+            reasons.append(
+                "a lienholder has not answered this sale (keep or discharge at closing), so "
+                "the buyer cannot accept yet"
+                if not self.accepted
+                else "an unreleased lien has not answered this sale"
+            )
         if not self.accepted:
             reasons.append("the sale is not accepted by the buyer (or no longer open)")
+        elif not self.encumbrance_as_accepted:
+            reasons.append("the liens or their answers changed since the buyer accepted")
         if not self.identities_active:
             reasons.append("seller or buyer identity is not active")
-        if not self.liens_cleared:
-            reasons.append("an unreleased lien has not consented to this sale")
         if not self.tax_clear:
             reasons.append("property tax is past due")
         return reasons
@@ -199,7 +209,7 @@ def show(titles: Any, parcel_id: int) -> ParcelInfo:
         area=int(parcel.area),
         land_use=int(parcel.landUse),
         registered_at=int(parcel.registeredAt),
-        uri=titles.tokenURI(parcel_id),
+        token_uri=titles.tokenURI(parcel_id),
         open_sale=int(titles.openSaleOf(parcel_id)),
         parents=tuple(int(p) for p in titles.parentsOf(parcel_id)),
         children=tuple(int(c) for c in titles.childrenOf(parcel_id)),
@@ -234,13 +244,13 @@ def sale(titles: Any, sale_id: int) -> SaleInfo:
         raise ValueError(f"sale {sale_id} does not exist")
     return SaleInfo(
         sale_id, int(s.parcelId), hex32(s.seller), hex32(s.buyer), int(s.price),
-        hex32(s.deedHash), int(s.proposedAt), state,
+        hex32(s.deedHash), int(s.proposedAt), state, hex32(s.encumbranceHash),
     )  # fmt: skip
 
 
 def readiness(titles: Any, sale_id: int) -> Readiness:
     r = titles.saleReadiness(sale_id)
-    return Readiness(bool(r[0]), bool(r[1]), bool(r[2]), bool(r[3]))
+    return Readiness(bool(r[0]), bool(r[1]), bool(r[2]), bool(r[3]), bool(r[4]))
 
 
 # ------------------------------------------------------------------ transactions
@@ -254,12 +264,13 @@ def _event(contract: Any, name: str, receipt: Any) -> Any:
 
 
 def parcel_data(
-    code: str, data_hash: bytes, area: int, land_use: int, uri: str
-) -> tuple[int, bytes, int, int, str]:
-    """The `ParcelData` tuple for a parcel identified by its cadastral code."""
+    code: str, data_hash: bytes, area: int, land_use: int
+) -> tuple[int, bytes, int, int]:
+    """The `ParcelData` tuple for a parcel identified by its cadastral code (the parcel
+    document is addressed by its data hash: no URI goes on chain)."""
     if area <= 0:
         raise ValueError("area must be positive")
-    return (parcel_id_of(code), to_bytes32(data_hash), area, land_use, uri)
+    return (parcel_id_of(code), to_bytes32(data_hash), area, land_use)
 
 
 def register(
@@ -270,11 +281,10 @@ def register(
     data_hash: bytes,
     area: int,
     land_use: int,
-    uri: str = "",
     transact: Transact = direct,
 ) -> int:
     """Registers one parcel (registrar). Returns its id."""
-    data = parcel_data(code, data_hash, area, land_use, uri)
+    data = parcel_data(code, data_hash, area, land_use)
     transact(f"registered parcel {code}", titles.register, to_bytes32(owner), data, sender=sender)
     return data[0]
 
@@ -301,8 +311,44 @@ def propose(
     return int(_event(titles, "SaleProposed", receipt).saleId)
 
 
-def accept(titles: Any, sender: Any, sale_id: int, transact: Transact = direct) -> Any:
-    return transact(f"accepted sale {sale_id}", titles.acceptSale, sale_id, sender=sender)
+def accept(
+    titles: Any,
+    liens: Any,
+    sender: Any,
+    sale_id: int,
+    encumbrance_hash: bytes | str | None = None,
+    transact: Transact = direct,
+) -> Any:
+    """The buyer accepts sale `sale_id` with its encumbrance (the parcel's liens and each
+    holder's answer). `encumbrance_hash`: the state the buyer reviewed (e.g. shown by
+    `titles sale`); without it, the state read now. Refuses before sending when the liens or
+    answers changed since that review, or a lienholder has not answered yet. Returns the
+    `Encumbrance` accepted; the chain refuses the acceptance if it changes before it is mined."""
+    from civic_ledger.clients import liens as lien_client
+
+    if SaleState(int(titles.saleOf(sale_id).state)) is SaleState.NONE:
+        raise ValueError(f"sale {sale_id} does not exist")
+    state = lien_client.encumbrance(liens, sale_id)
+    if encumbrance_hash is not None and to_bytes32(encumbrance_hash) != state.hash:
+        raise ValueError(
+            f"the liens or their answers changed since you reviewed them: you accept "
+            f"{hex32(to_bytes32(encumbrance_hash))}, the current state is {hex32(state.hash)}; "
+            f"review the sale again (titles sale {sale_id}) before accepting"
+        )
+    if not state.answered:
+        waiting = ", ".join(f"#{i}" for i in state.unanswered)
+        raise ValueError(
+            f"the buyer cannot accept yet: lien {waiting} on the parcel has not answered sale "
+            f"{sale_id} (keep, or discharge at closing)"
+        )
+    transact(
+        f"accepted sale {sale_id} (encumbrance {hex32(state.hash)[:10]}…)",
+        titles.acceptSale,
+        sale_id,
+        state.hash,
+        sender=sender,
+    )
+    return state
 
 
 def approve(titles: Any, sender: Any, sale_id: int, transact: Transact = direct) -> Any:
@@ -336,7 +382,6 @@ def split(
     children: Sequence[tuple[str, int]],
     survey_hash: bytes,
     land_use: int | None = None,
-    uri_prefix: str = "",
     transact: Transact = direct,
 ) -> list[int]:
     """Splits `parent_id` into (cadastral code, area) children. Each child's data hash is
@@ -346,16 +391,7 @@ def split(
     total = sum(area for _, area in children)
     if total != int(parent.area):
         raise ValueError(f"child areas add up to {total} m², the parent has {int(parent.area)} m²")
-    data = [
-        parcel_data(
-            code,
-            _child_hash(survey_hash, code),
-            area,
-            use,
-            f"{uri_prefix}{code}" if uri_prefix else "",
-        )
-        for code, area in children
-    ]
+    data = [parcel_data(code, _child_hash(survey_hash, code), area, use) for code, area in children]
     transact(
         f"split parcel {short_id(parent_id)} into {len(data)}",
         titles.split,
@@ -373,14 +409,13 @@ def merge(
     code: str,
     survey_hash: bytes,
     land_use: int | None = None,
-    uri: str = "",
     transact: Transact = direct,
 ) -> int:
     """Merges `parent_ids` into a new parcel `code` (area = sum of the parents')."""
     parents = [titles.parcelOf(p) for p in parent_ids]
     area = sum(int(p.area) for p in parents)
     use = int(parents[0].landUse) if land_use is None else land_use
-    data = parcel_data(code, _child_hash(survey_hash, code), area, use, uri)
+    data = parcel_data(code, _child_hash(survey_hash, code), area, use)
     transact(
         f"merged {len(parent_ids)} parcels into {code}",
         titles.merge,
@@ -389,6 +424,25 @@ def merge(
         sender=sender,
     )
     return data[0]
+
+
+def set_base_uri(titles: Any, sender: Any, base_uri: str, transact: Transact = direct) -> Any:
+    """The admin sets the base of every token URI (base + parcel id in 0x-hex)."""
+    check_base_uri(base_uri)
+    return transact("set the title base URI", titles.setBaseURI, base_uri, sender=sender)
+
+
+MAX_BASE_URI_LENGTH = 256  # TitleRegistry.MAX_BASE_URI_LENGTH (bytes)
+
+
+def check_base_uri(base_uri: str) -> str:
+    """A base URI the registry accepts: at most 256 UTF-8 bytes, no control characters."""
+    size = len(base_uri.encode())
+    if size > MAX_BASE_URI_LENGTH:
+        raise ValueError(f"{size} bytes; at most {MAX_BASE_URI_LENGTH}")
+    if any(ord(c) < 32 or ord(c) == 127 for c in base_uri):
+        raise ValueError("contains control characters")
+    return base_uri
 
 
 def sync_holder(titles: Any, sender: Any, parcel_id: int, transact: Transact = direct) -> Any:

@@ -369,8 +369,14 @@ class DeployPlan:
             for link in spec.links:
 
                 def done(link: Any = link) -> bool:
-                    current = getattr(self.instance(link.contract), link.getter)()
-                    return _same(current, link.value(self))
+                    contract = self.instance(link.contract)
+                    current = tuple(getattr(contract, getter)() for getter in link.getters)
+                    wanted = link.values(self)
+                    if all(_same(c, w) for c, w in zip(current, wanted, strict=True)):
+                        return True
+                    if link.set_once and not all(_unset(c) for c in current):
+                        raise DeployError(_set_once_refusal(link, current, wanted))
+                    return False
 
                 yield Step(
                     id=f"link:{link.contract}.{link.setter}",
@@ -378,7 +384,7 @@ class DeployPlan:
                     is_done=done,
                     build=lambda link=link: getattr(
                         self.instance(link.contract), link.setter
-                    ).as_transaction(link.value(self), sender=self.sender),
+                    ).as_transaction(*link.values(self), sender=self.sender),
                 )
 
     def _final_admin(self) -> str:
@@ -629,6 +635,26 @@ def _role_name(rid: int) -> str:
         if r.id == rid:
             return r.name
     return str(rid)
+
+
+def _unset(value: Any) -> bool:
+    """A getter's zero value (address zero, 0, empty bytes or string)."""
+    if isinstance(value, str):
+        return value.lower() in ("", "0x" + "0" * 40, "0x")
+    if isinstance(value, bytes | bytearray):
+        return not any(value)
+    return not value
+
+
+def _set_once_refusal(link: Any, current: tuple[Any, ...], wanted: tuple[Any, ...]) -> str:
+    have = ", ".join(f"{g} {c}" for g, c in zip(link.getters, current, strict=True))
+    want = ", ".join(f"{g} {w}" for g, w in zip(link.getters, wanted, strict=True))
+    return (
+        f"{link.contract} is already wired to {have}, not to this deployment's {want}: "
+        f"{link.setter} can be called only once and never replaces what is set, so the plan "
+        f"cannot continue; check the manifest's addresses (a {link.contract} wired to other "
+        "modules belongs to another deployment)"
+    )
 
 
 def _same(current: Any, wanted: Any) -> bool:

@@ -2,7 +2,8 @@
 
 Deployment order matters: TitleRegistry needs the IdentityRegistry (identity domain, deployed
 earlier); LienRegistry and PropertyTax need TitleRegistry in their constructors, so TitleRegistry
-learns their addresses through admin links afterwards.
+learns their addresses through one admin link afterwards (`setModules`, set once: the plan skips
+it when already wired to these modules and refuses when wired to others).
 """
 
 from __future__ import annotations
@@ -32,14 +33,14 @@ CONTRACTS = (
         domain="property",
         constructor_args=lambda ctx: (ctx.address_of(MANAGER), ctx.address_of(IDENTITY)),
         restricted={
-            "register(bytes32,(uint256,bytes32,uint128,uint32,string))": "REGISTRAR",
-            "registerBatch(bytes32[],(uint256,bytes32,uint128,uint32,string)[])": "REGISTRAR",
+            "register(bytes32,(uint256,bytes32,uint128,uint32))": "REGISTRAR",
+            "registerBatch(bytes32[],(uint256,bytes32,uint128,uint32)[])": "REGISTRAR",
             "approveSale(uint256)": "REGISTRAR",
             "rejectSale(uint256,bytes32)": "REGISTRAR",
-            "split(uint256,(uint256,bytes32,uint128,uint32,string)[])": "REGISTRAR",
-            "merge(uint256[],(uint256,bytes32,uint128,uint32,string))": "REGISTRAR",
-            "setLienRegistry(address)": "ADMIN",
-            "setTaxModule(address)": "ADMIN",
+            "split(uint256,(uint256,bytes32,uint128,uint32)[])": "REGISTRAR",
+            "merge(uint256[],(uint256,bytes32,uint128,uint32))": "REGISTRAR",
+            "setModules(address,address)": "ADMIN",
+            "setBaseURI(string)": "ADMIN",
             "pause()": "GUARDIAN",
             "unpause()": "ADMIN",
         },
@@ -73,15 +74,10 @@ CONTRACTS = (
         links=(
             Link(
                 TITLES,
-                getter="lienRegistry",
-                setter="setLienRegistry",
-                value=lambda ctx: ctx.address_of(LIENS),
-            ),
-            Link(
-                TITLES,
-                getter="taxModule",
-                setter="setTaxModule",
-                value=lambda ctx: ctx.address_of(TAX),
+                getter=("lienRegistry", "taxModule"),
+                setter="setModules",
+                value=lambda ctx: (ctx.address_of(LIENS), ctx.address_of(TAX)),
+                set_once=True,
             ),
         ),
     ),

@@ -9,4 +9,7 @@ interface IPropertyTax {
 
     /// @notice True when `parcelId` has any unpaid (open) assessment, due or not.
     function hasUnpaid(uint256 parcelId) external view returns (bool);
+
+    /// @notice The title registry of the assessed parcels.
+    function titleRegistry() external view returns (address);
 }

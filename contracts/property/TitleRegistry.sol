@@ -4,6 +4,7 @@ pragma solidity ^0.8.28;
 import {ERC721} from "@openzeppelin/contracts/token/ERC721/ERC721.sol";
 import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManaged.sol";
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
+import {Strings} from "@openzeppelin/contracts/utils/Strings.sol";
 import {IIdentityRegistry} from "../identity/IIdentityRegistry.sol";
 import {ITitleRegistry} from "./ITitleRegistry.sol";
 import {ILienRegistry} from "./ILienRegistry.sol";
@@ -11,21 +12,47 @@ import {IPropertyTax} from "./IPropertyTax.sol";
 
 /// @title TitleRegistry
 /// @notice The city's land register. Each parcel is an ERC-721 token carrying a content hash of
-/// the parcel's survey data, an off-chain URI, its area and land-use code. Parcels are owned by
-/// identities of the IdentityRegistry (salted commitments, never personal data); the token sits in
-/// the owner identity's controller wallet.
+/// the parcel's survey data (which also addresses the parcel document), its area and land-use
+/// code. Parcels are owned by identities of the IdentityRegistry (salted commitments, never
+/// personal data); the token sits in the owner identity's controller wallet.
 ///
 /// Titles never move by plain ERC-721 transfers or approvals (they revert). A sale needs the
-/// owner's proposal, the buyer's acceptance and the registrar's approval; at approval every
-/// unreleased lien must have consented and no property-tax assessment may be past due. The
-/// registrar splits and merges parcels; retired parcels keep their data and chain of titles, and
-/// new parcels record their parents.
+/// owner's proposal, the buyer's acceptance of the exact encumbrance it saw and the registrar's
+/// approval; at approval the encumbrance must still be the accepted one and no property-tax
+/// assessment may be past due. The registrar splits and merges parcels; retired parcels keep
+/// their data and chain of titles, and new parcels record their parents.
 ///
-/// @dev Parcel ids are chosen by the registrar (the off-chain tooling uses
-/// `uint256(keccak256(bytes(cadastralCode)))`), which makes bulk imports idempotent: a parcel id
-/// is registered at most once, ever. The lien registry and property-tax module are set by the
-/// admin once deployed (they need this contract's address in their constructors); until both
-/// are set, sales, splits and merges revert (fail closed).
+/// @dev Rules, in one place:
+/// - Parcel ids are chosen by the registrar (the off-chain tooling uses
+///   `uint256(keccak256(bytes(cadastralCode)))`), which makes bulk imports idempotent: a parcel
+///   id is registered at most once, ever.
+/// - No free text: events and storage carry hashes and typed, bounded fields only. The parcel
+///   document is addressed by `dataHash`; `tokenURI` is the admin's base URI followed by the
+///   parcel id as 0x + 64 hex digits (empty while no base URI is set). The one string is that
+///   base URI (at most 256 bytes): the city's configuration, not data about a parcel or person.
+/// - Modules: the lien registry and the property-tax module are set ONCE by the admin
+///   (`setModules`, both at once, each wired to this registry); they are never replaced, so no
+///   admin action can drop the liens or tax arrears they hold (contracts become upgradeable
+///   proxies later: a module is upgraded in place). Until set, sales, splits and merges revert.
+/// - Sales: the owner proposes; every unreleased lien answers the sale (keep / discharge at
+///   closing, LienRegistry); the buyer accepts with the encumbrance hash it saw
+///   (`LienRegistry.saleEncumbranceHash`): it must equal the current one and every lien must
+///   have answered, and the accepted hash is stored with the sale.
+/// - Accepted state binds: while a sale is Accepted the lien registry refuses lienholders'
+///   answer changes for it and the owner's new voluntary liens; a court-ordered lien or release,
+///   or a holder's own release, is allowed and voids the acceptance (the sale returns to
+///   Proposed, `SaleAcceptanceVoided` names the actor); the buyer may accept the new state.
+/// - Approval (registrar): the sale is Accepted, both identities active, the current encumbrance
+///   hash equals the accepted one and every lien has answered (defence in depth), and no tax is
+///   past due. The sale is marked Completed BEFORE the lien registry discharges the liens
+///   answered DischargeAtClosing, so those releases void nothing: the buyer receives exactly the
+///   liens it accepted as KeepLien.
+/// - Either party cancels, and the registrar rejects, an open (proposed or accepted) sale.
+/// - A parcel's chain of title holds at most 2**32 - 1 entries (`titleCount` is uint32; one
+///   entry per registration or sale: out of reach); `registeredAt` is a uint48 timestamp, so a
+///   stored parcel still fills two storage slots.
+/// - Pause (guardian) stops registrations, sales, splits, merges and holder syncs; cancelling
+///   and the lien registry's voiding hook keep working.
 contract TitleRegistry is ERC721, AccessManaged, Pausable, ITitleRegistry {
     /// @notice Lifecycle of a parcel.
     enum ParcelStatus {
@@ -57,23 +84,22 @@ contract TitleRegistry is ERC721, AccessManaged, Pausable, ITitleRegistry {
     /// @param dataHash Content hash of the parcel's survey/cadastral document.
     /// @param area Area in square metres.
     /// @param landUse Land-use code (city zoning table; opaque to the contract).
-    /// @param uri Off-chain location of the parcel document.
     struct ParcelData {
         uint256 parcelId;
         bytes32 dataHash;
         uint128 area;
         uint32 landUse;
-        string uri;
     }
 
-    /// @notice A parcel as stored (the owner is the last entry of its chain of titles).
+    /// @notice A parcel as stored (the owner is the last entry of its chain of titles). Two
+    /// storage slots: `dataHash`, then the other fields packed in one word.
     struct Parcel {
         bytes32 dataHash;
         uint128 area;
         uint32 landUse;
-        uint64 registeredAt;
+        uint48 registeredAt;
         ParcelStatus status;
-        uint16 titleCount;
+        uint32 titleCount;
     }
 
     /// @notice One link of a parcel's chain of titles.
@@ -93,19 +119,22 @@ contract TitleRegistry is ERC721, AccessManaged, Pausable, ITitleRegistry {
         bytes32 deedHash;
         uint64 proposedAt;
         SaleState state;
+        bytes32 encumbranceHash; // what the buyer accepted (zero until accepted, and when voided)
     }
 
     /// @notice Most parcels one `registerBatch` call registers.
     uint256 public constant MAX_BATCH = 100;
     /// @notice Most children of one split and most parents of one merge.
     uint256 public constant MAX_PIECES = 16;
+    /// @notice Longest base URI the admin may set (bytes).
+    uint256 public constant MAX_BASE_URI_LENGTH = 256;
 
     IIdentityRegistry private immutable _identities;
     ILienRegistry private _lienRegistry;
     IPropertyTax private _taxModule;
+    string private _baseTokenURI;
 
     mapping(uint256 parcelId => Parcel) private _parcels;
-    mapping(uint256 parcelId => string) private _uris;
     mapping(uint256 parcelId => mapping(uint256 index => TitleEntry)) private _titles;
     mapping(uint256 parcelId => uint256[]) private _parents;
     mapping(uint256 parcelId => uint256[]) private _children;
@@ -120,8 +149,7 @@ contract TitleRegistry is ERC721, AccessManaged, Pausable, ITitleRegistry {
         address indexed operator,
         bytes32 dataHash,
         uint128 area,
-        uint32 landUse,
-        string uri
+        uint32 landUse
     );
     /// @notice The owner of `parcelId` proposed to sell it to `buyer`.
     event SaleProposed(
@@ -133,8 +161,18 @@ contract TitleRegistry is ERC721, AccessManaged, Pausable, ITitleRegistry {
         uint256 price,
         bytes32 deedHash
     );
-    /// @notice The buyer accepted sale `saleId`.
-    event SaleAccepted(uint256 indexed saleId, uint256 indexed parcelId, address indexed operator);
+    /// @notice The buyer accepted sale `saleId` with the encumbrance (liens and their answers)
+    /// committed to by `encumbranceHash` (LienRegistry.saleEncumbranceHash).
+    event SaleAccepted(
+        uint256 indexed saleId, uint256 indexed parcelId, address indexed operator, bytes32 encumbranceHash
+    );
+    /// @notice The liens of `parcelId` changed while the buyer's acceptance of `saleId` stood: the
+    /// sale is Proposed again. `operator` is the account whose action changed the liens (the
+    /// registrar for a court order, the holder for its release); `acceptedHash` what the buyer
+    /// had accepted.
+    event SaleAcceptanceVoided(
+        uint256 indexed saleId, uint256 indexed parcelId, address indexed operator, bytes32 acceptedHash
+    );
     /// @notice A party cancelled sale `saleId` before approval.
     event SaleCancelled(uint256 indexed saleId, uint256 indexed parcelId, address indexed operator);
     /// @notice The registrar refused sale `saleId`; `reasonHash` points at the written decision.
@@ -151,10 +189,10 @@ contract TitleRegistry is ERC721, AccessManaged, Pausable, ITitleRegistry {
     event ParcelsMerged(uint256 indexed parcelId, address indexed operator, uint256[] parentIds);
     /// @notice The title token moved to the owner identity's current controller wallet.
     event HolderSynced(uint256 indexed parcelId, address indexed operator, address from, address to);
-    /// @notice The admin set the lien registry.
-    event LienRegistrySet(address indexed operator, address lienRegistry);
-    /// @notice The admin set the property-tax module.
-    event TaxModuleSet(address indexed operator, address taxModule);
+    /// @notice The admin set the lien registry and the property-tax module (once, for good).
+    event ModulesSet(address indexed operator, address lienRegistry, address taxModule);
+    /// @notice The admin set the base of every title's token URI (base + parcel id in 0x-hex).
+    event BaseURISet(address indexed operator, string baseURI);
 
     /// @notice Titles cannot be transferred or approved directly: they move only through a registrar-approved sale.
     error TitleTransferDisabled();
@@ -184,6 +222,18 @@ contract TitleRegistry is ERC721, AccessManaged, Pausable, ITitleRegistry {
     error TitleBlockedBySale(uint256 parcelId);
     /// @notice The lien registry or the tax module is not set yet (admin setup incomplete).
     error TitleModulesNotSet();
+    /// @notice The lien registry and the tax module are set once and never replaced.
+    error TitleModulesAlreadySet();
+    /// @notice A module is not a contract wired to this title registry (zero address, no code, the wrong kind of module, or another registry's).
+    error TitleInvalidModules(address lienRegistry, address taxModule);
+    /// @notice Only the lien registry may call this.
+    error TitleOnlyLienRegistry(address caller);
+    /// @notice The liens or their answers are not what the buyer saw: review the current encumbrance and accept it again.
+    error TitleEncumbranceChanged(bytes32 expected, bytes32 actual);
+    /// @notice Every unreleased lien must answer the sale (keep, or discharge at closing) before the buyer can accept it.
+    error TitleLiensUnanswered(uint256 saleId);
+    /// @notice The base URI is longer than MAX_BASE_URI_LENGTH bytes.
+    error TitleBaseURITooLong(uint256 length, uint256 max);
     /// @notice The batch, split or merge has too few or too many parcels.
     error TitleBadBatchSize(uint256 size, uint256 min, uint256 max);
     /// @notice The areas of the new parcels do not add up to the old ones.
@@ -204,16 +254,28 @@ contract TitleRegistry is ERC721, AccessManaged, Pausable, ITitleRegistry {
 
     // ------------------------------------------------------------------ admin wiring
 
-    /// @notice Sets the lien registry consulted at sale approval, split and merge. Admin only.
-    function setLienRegistry(address lienRegistry_) external restricted {
+    /// @notice Sets, once and for good, the lien registry and the property-tax module consulted
+    /// at acceptance, approval, split and merge. Both must be contracts wired to this registry.
+    /// Admin only.
+    function setModules(address lienRegistry_, address taxModule_) external restricted {
+        if (address(_lienRegistry) != address(0) || address(_taxModule) != address(0)) {
+            revert TitleModulesAlreadySet();
+        }
+        if (!_isModuleOfThis(lienRegistry_, true) || !_isModuleOfThis(taxModule_, false)) {
+            revert TitleInvalidModules(lienRegistry_, taxModule_);
+        }
         _lienRegistry = ILienRegistry(lienRegistry_);
-        emit LienRegistrySet(_msgSender(), lienRegistry_);
+        _taxModule = IPropertyTax(taxModule_);
+        emit ModulesSet(_msgSender(), lienRegistry_, taxModule_);
     }
 
-    /// @notice Sets the property-tax module consulted at sale approval, split and merge. Admin only.
-    function setTaxModule(address taxModule_) external restricted {
-        _taxModule = IPropertyTax(taxModule_);
-        emit TaxModuleSet(_msgSender(), taxModule_);
+    /// @notice Sets the base of every title's token URI (`tokenURI` = base + parcel id as 0x +
+    /// 64 hex digits; empty base = empty URIs). At most MAX_BASE_URI_LENGTH bytes. Admin only.
+    function setBaseURI(string calldata baseURI_) external restricted {
+        uint256 length = bytes(baseURI_).length;
+        if (length > MAX_BASE_URI_LENGTH) revert TitleBaseURITooLong(length, MAX_BASE_URI_LENGTH);
+        _baseTokenURI = baseURI_;
+        emit BaseURISet(_msgSender(), baseURI_);
     }
 
     /// @notice Stops registrations, sales, splits, merges and holder syncs. Guardian.
@@ -275,26 +337,35 @@ contract TitleRegistry is ERC721, AccessManaged, Pausable, ITitleRegistry {
         if (open != 0) revert TitleSaleAlreadyOpen(parcelId, open);
 
         saleId = ++_saleCount;
-        _sales[saleId] = Sale({
-            parcelId: parcelId,
-            seller: seller,
-            buyer: buyer,
-            price: price,
-            deedHash: deedHash,
-            proposedAt: uint64(block.timestamp),
-            state: SaleState.Proposed
-        });
+        Sale storage sale = _sales[saleId]; // encumbranceHash stays zero until accepted
+        sale.parcelId = parcelId;
+        sale.seller = seller;
+        sale.buyer = buyer;
+        sale.price = price;
+        sale.deedHash = deedHash;
+        sale.proposedAt = uint64(block.timestamp);
+        sale.state = SaleState.Proposed;
         _openSale[parcelId] = saleId;
         emit SaleProposed(saleId, parcelId, _msgSender(), seller, buyer, price, deedHash);
     }
 
-    /// @notice The buyer (its controller wallet) accepts sale `saleId`.
-    function acceptSale(uint256 saleId) external whenNotPaused {
+    /// @notice The buyer (its controller wallet) accepts sale `saleId` with the encumbrance it
+    /// saw: the parcel's unreleased liens and each holder's answer to this sale.
+    /// @param encumbranceHash `LienRegistry.saleEncumbranceHash(saleId)` as the buyer read it;
+    /// it must equal the current one, and every unreleased lien must have answered.
+    function acceptSale(uint256 saleId, bytes32 encumbranceHash) external whenNotPaused {
         Sale storage sale = _sales[saleId];
         if (sale.state != SaleState.Proposed) revert TitleSaleWrongState(saleId, sale.state);
         if (_activeController(sale.buyer) != _msgSender()) revert TitleNotSaleParty(saleId, _msgSender());
+        uint256 parcelId = sale.parcelId;
+        ILienRegistry liens = _lienRegistry; // set together with the tax module (setModules)
+        if (address(liens) == address(0)) revert TitleModulesNotSet();
+        (bytes32 current, bool answered) = liens.saleEncumbranceOf(parcelId, saleId);
+        if (current != encumbranceHash) revert TitleEncumbranceChanged(encumbranceHash, current);
+        if (!answered) revert TitleLiensUnanswered(saleId);
         sale.state = SaleState.Accepted;
-        emit SaleAccepted(saleId, sale.parcelId, _msgSender());
+        sale.encumbranceHash = current;
+        emit SaleAccepted(saleId, parcelId, _msgSender(), current);
     }
 
     /// @notice Seller or buyer withdraws from sale `saleId` before the registrar approves it.
@@ -325,8 +396,9 @@ contract TitleRegistry is ERC721, AccessManaged, Pausable, ITitleRegistry {
     }
 
     /// @notice The registrar approves accepted sale `saleId`: the title moves to the buyer.
-    /// Requires both identities active, every unreleased lien's consent to this sale and no
-    /// property tax past due. Liens whose holders chose discharge at closing are released.
+    /// Requires both identities active, the encumbrance the buyer accepted (every unreleased
+    /// lien answered) and no property tax past due. Liens answered "discharge at closing" are
+    /// released; the others stay, as the buyer accepted.
     function approveSale(uint256 saleId) external restricted whenNotPaused {
         Sale storage sale = _sales[saleId];
         if (sale.state != SaleState.Accepted) revert TitleSaleWrongState(saleId, sale.state);
@@ -334,7 +406,10 @@ contract TitleRegistry is ERC721, AccessManaged, Pausable, ITitleRegistry {
         (ILienRegistry liens, IPropertyTax tax) = _modules();
         _activeController(sale.seller);
         address buyerWallet = _activeController(sale.buyer);
-        if (!liens.saleCleared(parcelId, saleId)) revert TitleBlockedByLien(parcelId);
+        (bytes32 current, bool answered) = liens.saleEncumbranceOf(parcelId, saleId);
+        bytes32 accepted = sale.encumbranceHash;
+        if (current != accepted) revert TitleEncumbranceChanged(accepted, current);
+        if (!answered) revert TitleBlockedByLien(parcelId);
         if (tax.hasOverdue(parcelId)) revert TitleBlockedByTax(parcelId);
 
         sale.state = SaleState.Completed;
@@ -402,6 +477,19 @@ contract TitleRegistry is ERC721, AccessManaged, Pausable, ITitleRegistry {
         emit ParcelsMerged(mergedId, _msgSender(), parentIds);
     }
 
+    /// @inheritdoc ITitleRegistry
+    function onEncumbranceChanged(uint256 parcelId, address operator) external {
+        if (_msgSender() != address(_lienRegistry)) revert TitleOnlyLienRegistry(_msgSender());
+        uint256 saleId = _openSale[parcelId];
+        if (saleId == 0) return;
+        Sale storage sale = _sales[saleId];
+        if (sale.state != SaleState.Accepted) return;
+        bytes32 accepted = sale.encumbranceHash;
+        sale.state = SaleState.Proposed;
+        sale.encumbranceHash = bytes32(0);
+        emit SaleAcceptanceVoided(saleId, parcelId, operator, accepted);
+    }
+
     /// @notice Moves the title token to the owner identity's current controller (after the
     /// identity office rotated or recovered the controller). Anyone may call; no-op when in sync.
     function syncHolder(uint256 parcelId) external whenNotPaused {
@@ -460,15 +548,36 @@ contract TitleRegistry is ERC721, AccessManaged, Pausable, ITitleRegistry {
         return state == SaleState.Proposed || state == SaleState.Accepted;
     }
 
+    /// @inheritdoc ITitleRegistry
+    function saleStatusOf(uint256 saleId) external view returns (uint256 parcelId, bool open, bool accepted) {
+        Sale storage sale = _sales[saleId];
+        SaleState state = sale.state;
+        accepted = state == SaleState.Accepted;
+        return (sale.parcelId, accepted || state == SaleState.Proposed, accepted);
+    }
+
+    /// @inheritdoc ITitleRegistry
+    function acceptedSaleOf(uint256 parcelId) external view returns (uint256 saleId) {
+        saleId = _openSale[parcelId];
+        if (saleId != 0 && _sales[saleId].state != SaleState.Accepted) saleId = 0;
+    }
+
     /// @notice The stored parcel (status None when unregistered).
     function parcelOf(uint256 parcelId) external view returns (Parcel memory) {
         return _parcels[parcelId];
     }
 
-    /// @notice The off-chain URI of the parcel document (also for retired parcels).
+    /// @notice The base URI followed by the parcel id as 0x + 64 hex digits (also for retired
+    /// parcels); empty while the admin has set no base URI.
     function tokenURI(uint256 parcelId) public view override returns (string memory) {
         if (_parcels[parcelId].status == ParcelStatus.None) revert TitleParcelNotActive(parcelId);
-        return _uris[parcelId];
+        string memory base = _baseTokenURI;
+        return bytes(base).length == 0 ? "" : string.concat(base, Strings.toHexString(parcelId, 32));
+    }
+
+    /// @notice The base of every title's token URI (empty until the admin sets one).
+    function baseURI() external view returns (string memory) {
+        return _baseTokenURI;
     }
 
     /// @notice The parcel's chain of titles, oldest first (registration, then each sale).
@@ -509,19 +618,23 @@ contract TitleRegistry is ERC721, AccessManaged, Pausable, ITitleRegistry {
     /// @notice What would stop `approveSale(saleId)` now: each flag true means that condition holds.
     /// @return accepted The buyer accepted and the sale is still open.
     /// @return identitiesActive Seller and buyer identities are active.
-    /// @return liensCleared Every unreleased lien consented to this sale.
+    /// @return liensCleared Every unreleased lien answered this sale (needed before acceptance too).
     /// @return taxClear No assessment of the parcel is past due.
+    /// @return encumbranceAsAccepted The sale is accepted and the liens and their answers are
+    /// still exactly the state the buyer accepted.
     function saleReadiness(uint256 saleId)
         external
         view
-        returns (bool accepted, bool identitiesActive, bool liensCleared, bool taxClear)
+        returns (bool accepted, bool identitiesActive, bool liensCleared, bool taxClear, bool encumbranceAsAccepted)
     {
         Sale storage sale = _sales[saleId];
         accepted = sale.state == SaleState.Accepted;
         identitiesActive = _identities.isActive(sale.seller) && _identities.isActive(sale.buyer);
         (ILienRegistry liens, IPropertyTax tax) = _modules();
-        liensCleared = liens.saleCleared(sale.parcelId, saleId);
+        bytes32 current;
+        (current, liensCleared) = liens.saleEncumbranceOf(sale.parcelId, saleId);
         taxClear = !tax.hasOverdue(sale.parcelId);
+        encumbranceAsAccepted = accepted && current == sale.encumbranceHash;
     }
 
     /// @notice Data hash of each of `parcelIds` (zero for unregistered ids): lets bulk imports
@@ -558,19 +671,18 @@ contract TitleRegistry is ERC721, AccessManaged, Pausable, ITitleRegistry {
             dataHash: data.dataHash,
             area: data.area,
             landUse: data.landUse,
-            registeredAt: uint64(block.timestamp),
+            registeredAt: uint48(block.timestamp),
             status: ParcelStatus.Active,
             titleCount: 0
         });
-        if (bytes(data.uri).length != 0) _uris[parcelId] = data.uri;
         _appendTitle(parcelId, owner, 0, cause);
         _update(holder, parcelId, address(0));
-        emit ParcelRegistered(parcelId, owner, _msgSender(), data.dataHash, data.area, data.landUse, data.uri);
+        emit ParcelRegistered(parcelId, owner, _msgSender(), data.dataHash, data.area, data.landUse);
     }
 
     function _appendTitle(uint256 parcelId, bytes32 owner, uint64 saleId, TitleCause cause) private {
         Parcel storage parcel = _parcels[parcelId];
-        uint16 index = parcel.titleCount;
+        uint32 index = parcel.titleCount; // 2**32 - 1 entries: the increment below never overflows in practice
         _titles[parcelId][index] =
             TitleEntry({owner: owner, since: uint64(block.timestamp), saleId: saleId, cause: cause});
         parcel.titleCount = index + 1;
@@ -605,6 +717,31 @@ contract TitleRegistry is ERC721, AccessManaged, Pausable, ITitleRegistry {
         (ILienRegistry liens, IPropertyTax tax) = _modules();
         if (liens.hasActiveLiens(parcelId)) revert TitleBlockedByLien(parcelId);
         if (tax.hasUnpaid(parcelId)) revert TitleBlockedByTax(parcelId);
+    }
+
+    /// @dev True when `module` is a contract answering as a lien registry (`isLien`) or a
+    /// tax module of THIS title registry: a set-once link to a wrong module would be permanent.
+    /// Probe: parcel id 0 is never registered, so a real module reports no lien / no unpaid tax
+    /// on it; a contract without the function (e.g. the other module) reverts.
+    function _isModuleOfThis(address module, bool isLien) private view returns (bool) {
+        if (module.code.length == 0) return false;
+        try ILienRegistry(module).titleRegistry() returns (address registry) {
+            if (registry != address(this)) return false;
+        } catch {
+            return false;
+        }
+        if (isLien) {
+            try ILienRegistry(module).hasActiveLiens(0) returns (bool encumbered) {
+                return !encumbered;
+            } catch {
+                return false;
+            }
+        }
+        try IPropertyTax(module).hasUnpaid(0) returns (bool unpaid) {
+            return !unpaid;
+        } catch {
+            return false;
+        }
     }
 
     function _modules() private view returns (ILienRegistry liens, IPropertyTax tax) {

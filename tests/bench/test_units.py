@@ -72,7 +72,7 @@ def test_batch_calldata_round_trips() -> None:
     assert [(s, a.lower(), k) for s, a, k in decoded] == [(s, a.lower(), k) for s, a, k in entries]
     parcels = [city.parcel_data("u", i) for i in range(2)]
     owners, back = decode(
-        ["bytes32[]", "(uint256,bytes32,uint128,uint32,string)[]"],
+        ["bytes32[]", "(uint256,bytes32,uint128,uint32)[]"],
         city.parcel_batch([entries[0][0]] * 2, parcels)[4:],
     )
     assert list(back) == parcels and list(owners) == [entries[0][0]] * 2

@@ -32,22 +32,19 @@ SETTINGS = settings(
 )
 CHAIN_SETTINGS = settings(SETTINGS, max_examples=max(5, EXAMPLES // 3))
 
-FIELDS = {"cadastral_code", "owner", "data_hash", "area_m2", "land_use", "uri"}
+FIELDS = {"cadastral_code", "owner", "data_hash", "area_m2", "land_use"}
 
 
 # ------------------------------------------------------------------ parcels CSV generator
 
 
 def good_parcel_rows(owner: str, n: int, prefix: str = "HY") -> list[list[str]]:
-    return [
-        [f"{prefix}-{i}", owner, "0x" + f"{i + 1:064x}", str(100 + i), "1", f"ipfs://{i}"]
-        for i in range(n)
-    ]
+    return [[f"{prefix}-{i}", owner, "0x" + f"{i + 1:064x}", str(100 + i), "1"] for i in range(n)]
 
 
 DEFECTS = [
     "bad_hex", "zero_hash", "huge_area", "negative_area", "float_area", "huge_land_use",
-    "empty_code", "bad_code", "long_code", "long_uri", "control_uri", "missing_field",
+    "empty_code", "bad_code", "long_code", "missing_field",
     "extra_field", "duplicate_code", "unicode_digits", "underscore_number", "empty_value",
 ]  # fmt: skip
 FILE_DEFECTS = ["no_header", "bad_header", "semicolons", "non_utf8", "empty_file", "repeat_col"]
@@ -80,12 +77,8 @@ def malformed_parcels(draw: Any, owner: str) -> tuple[bytes, str]:
         rows[i][0] = draw(st.sampled_from(["-lead", "a b", "x;y", "ünï", "💥", "a\\b"]))
     elif defect == "long_code":
         rows[i][0] = "C" * draw(st.integers(65, 5000))
-    elif defect == "long_uri":
-        rows[i][5] = "u" * draw(st.integers(257, 20000))
-    elif defect == "control_uri":
-        rows[i][5] = "ipfs://a\x07b"
     elif defect == "missing_field":
-        rows[i] = rows[i][: draw(st.integers(1, 5))]
+        rows[i] = rows[i][: draw(st.integers(1, 4))]
     elif defect == "extra_field":
         rows[i] = rows[i] + [junk] * draw(st.integers(1, 3))
     elif defect == "duplicate_code":
@@ -97,7 +90,7 @@ def malformed_parcels(draw: Any, owner: str) -> tuple[bytes, str]:
     elif defect == "empty_value":
         rows[i][draw(st.integers(1, 4))] = ""
     elif defect == "bad_header":
-        header[draw(st.integers(0, 5))] = junk
+        header[draw(st.integers(0, 4))] = junk
     elif defect == "repeat_col":
         header.append(header[0])
         rows = [[*r, r[0]] for r in rows]

@@ -48,6 +48,8 @@ OFFICE, BUREAU, TAX, REGISTRAR, TREASURER, FUND, MEMBER, GUARDIAN = (
     "TEST::13",
 )
 OWNER = "TEST::15"
+BUYER = "TEST::18"  # controls the buyer identity of the world's sales
+ADMIN_ACCOUNT = "TEST::0"  # the deployer holds ADMIN_ROLE on the dev chain
 LOCKED_ALIAS = "civic-tax-bureau"  # a keystore in the project's Ape data folder
 
 
@@ -84,6 +86,8 @@ class World:
     stranger: str  # an address that controls no identity
     unknown_subject: str  # a commitment nobody registered
     parcel: str  # cadastral code of a registered parcel, owned by `subject`
+    sale: str  # a proposed sale (of another parcel of `subject`, no liens) to BUYER
+    sale_liened: str  # a proposed sale to BUYER of a parcel whose lien has not answered
     schema: str  # a schema name (layout "uint16 year")
     record: str  # a record id about `subject`
     tmp: Path
@@ -111,9 +115,9 @@ def world(suite: Any, agency: dict[str, Any], accounts: Any, tmp_path_factory: A
         b"\x11" * 32,
         500,
         1,
-        "",
         transact=title_client.direct,
     )
+    sale, sale_liened = _sales(suite, agency, accounts, subject)
     rec_client.register_schema(
         registry,
         name="hx-schema",
@@ -147,6 +151,8 @@ def world(suite: Any, agency: dict[str, Any], accounts: Any, tmp_path_factory: A
         stranger=accounts[19].address,
         unknown_subject="0x" + make_salt().hex(),
         parcel="HX-1",
+        sale=str(sale),
+        sale_liened=str(sale_liened),
         schema="hx-schema",
         record="0x" + bytes(record).hex(),
         tmp=tmp,
@@ -155,19 +161,44 @@ def world(suite: Any, agency: dict[str, Any], accounts: Any, tmp_path_factory: A
     return w
 
 
+def _sales(suite: Any, agency: dict[str, Any], accounts: Any, seller: bytes) -> tuple[int, int]:
+    """Two proposed sales of `seller`'s parcels to the identity of BUYER: one unencumbered,
+    one with a court-ordered lien that has not answered it."""
+    identity, titles = suite["IdentityRegistry"], suite["TitleRegistry"]
+    buyer_wallet, seller_wallet = accounts[18], accounts[15]
+    buyer = bytes(identity.subjectOf(buyer_wallet.address))
+    if buyer == b"\x00" * 32:
+        registration = id_client.Registration.new(
+            "HOSTILE-BUYER-18", buyer_wallet.address, "person"
+        )
+        id_client.register(identity, registration, sender=agency["identity_office"])
+        buyer = registration.subject
+    sales = []
+    for code in ("HX-SALE", "HX-SALE-LIEN"):
+        pid = title_client.register(
+            titles, agency["land_registry"], seller, code, b"\x44" * 32, 100, 1
+        )
+        if code == "HX-SALE-LIEN":
+            suite["LienRegistry"].recordLienByOrder(
+                pid, buyer, 1, b"\x55" * 32, sender=agency["land_registry"]
+            )
+        sales.append(title_client.propose(titles, seller_wallet, pid, buyer, 1, b"\x66" * 32))
+    return sales[0], sales[1]
+
+
 def _files(tmp: Path, w: World) -> dict[str, Path]:
     ctrl = "0x" + "5a" * 20
     files = {
         "ids_ok": "official_id,kind,controller\nHX-NEW-1,person," + ctrl + "\n",
         "ids_bad": "official_id,kind,controller\nHX-NEW-2,robot," + ctrl + "\n",
         "ids_dup_chain": f"official_id,kind,controller\nHX-NEW-3,person,{w.controller}\n",
-        "parcels_ok": "cadastral_code,owner,data_hash,area_m2,land_use,uri\n"
-        f"HX-NEW-9,{w.subject},0x{'22' * 32},10,1,\n",
-        "parcels_bad": "cadastral_code,owner,data_hash,area_m2,land_use,uri\n"
-        f"HX-NEW-8,{w.subject},0xnope,10,1,\n",
-        "parcels_conflict": "cadastral_code,owner,data_hash,area_m2,land_use,uri\n"
-        f"HX-1,{w.subject},0x{'33' * 32},10,1,\n",
-        "parcels_header_only": "cadastral_code,owner,data_hash,area_m2,land_use,uri\n",
+        "parcels_ok": "cadastral_code,owner,data_hash,area_m2,land_use\n"
+        f"HX-NEW-9,{w.subject},0x{'22' * 32},10,1\n",
+        "parcels_bad": "cadastral_code,owner,data_hash,area_m2,land_use\n"
+        f"HX-NEW-8,{w.subject},0xnope,10,1\n",
+        "parcels_conflict": "cadastral_code,owner,data_hash,area_m2,land_use\n"
+        f"HX-1,{w.subject},0x{'33' * 32},10,1\n",
+        "parcels_header_only": "cadastral_code,owner,data_hash,area_m2,land_use\n",
         "signed_junk": "{not json",
         "signed_list": "[1, 2, 3]",
         "signed_partial": json.dumps({"schemaId": 1}),
@@ -1035,7 +1066,7 @@ SPECS: dict[str, Spec] = {
                 OWNER,
                 names=("not authorised",),
             ),
-            C(
+            C(  # parcel URIs are gone (the document is addressed by its hash)
                 "--owner",
                 "{subject}",
                 "--code",
@@ -1045,10 +1076,10 @@ SPECS: dict[str, Spec] = {
                 "--area",
                 "10",
                 "--uri",
-                "u" * 5000,
+                "ipfs://x",
                 "--account",
                 REGISTRAR,
-                names=("uri",),
+                names=("--uri",),
             ),
             *subject_cases(
                 "--owner",
@@ -1113,12 +1144,35 @@ SPECS: dict[str, Spec] = {
             ),
         )
         for name, account in (
-            ("accept", OWNER),
             ("approve", REGISTRAR),
             ("cancel", OWNER),
             ("reject", REGISTRAR),
         )
     },
+    "titles accept": Spec(
+        ("{sale}",),
+        BUYER,
+        cases=(
+            C("99999", "--account", BUYER, names=("sale 99999 does not exist",)),
+            C("{sale}", "--encumbrance", "0x12", names=("--encumbrance", "64 hex digits")),
+            C("{sale}", "--encumbrance", "", names=("--encumbrance",)),
+            C("{sale}", "--encumbrance", "0x" + "zz" * 32, names=("--encumbrance",)),
+            # a state the buyer reviewed that is no longer the chain's: refused before sending
+            C("{sale}", "--encumbrance", "0x" + "11" * 32, names=("changed since you reviewed",)),
+            C("{sale_liened}", names=("cannot accept yet", "has not answered")),
+            C("{sale}", "--account", OWNER, names=("buyer",)),  # the seller cannot accept
+        ),
+    ),
+    "titles set-base-uri": Spec(
+        ("https://land.city.example/parcels/",),
+        ADMIN_ACCOUNT,
+        cases=(
+            C("u" * 257, names=("BASE_URI", "at most 256")),
+            C("https://land\u00e9/" + "é" * 128, names=("BASE_URI", "bytes")),
+            C("https://land/\x07", names=("BASE_URI", "control")),
+            C("https://land/", "--account", OWNER, names=("not authorised",)),
+        ),
+    ),
     "titles sale": Spec(("1",), cases=(C("99999", names=("sale 99999 does not exist",)),)),
     "titles split": Spec(
         ("{parcel}", "--child", "HX-C1=250", "--child", "HX-C2=250", "--survey", "s"),

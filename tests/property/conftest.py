@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from eth_utils import keccak
 
-from .helpers import ENTERPRISE, PERSON, Party, parcel_data, subject_for
+from .helpers import ENTERPRISE, PERSON, Party, accept_sale, parcel_data, subject_for
 
 
 @pytest.fixture
@@ -126,12 +126,12 @@ def fund(token: Any, treasurer: Any) -> Callable[[Any, int], None]:
 
 @pytest.fixture
 def sale_ready(
-    titles: Any, parties: dict[str, Party], new_parcel: Callable[..., int]
+    titles: Any, liens: Any, parties: dict[str, Party], new_parcel: Callable[..., int]
 ) -> tuple[int, int]:
     """A parcel of alice with an accepted sale to bob: (parcel_id, sale_id)."""
     alice, bob = parties["alice"], parties["bob"]
     parcel = new_parcel(alice)
     titles.proposeSale(parcel, bob.subject, 500_000, keccak(text="deed"), sender=alice.account)
     sale = titles.openSaleOf(parcel)
-    titles.acceptSale(sale, sender=bob.account)
+    accept_sale(titles, liens, sale, bob.account)
     return parcel, sale

@@ -27,17 +27,16 @@ def parcel_id(code: str) -> int:
 
 
 def parcel_data(
-    code: str | None = None, area: int = 1_000, land_use: int = 1, uri: str | None = None
-) -> tuple[int, bytes, int, int, str]:
-    """A `TitleRegistry.ParcelData` tuple (parcelId, dataHash, area, landUse, uri)."""
+    code: str | None = None, area: int = 1_000, land_use: int = 1
+) -> tuple[int, bytes, int, int]:
+    """A `TitleRegistry.ParcelData` tuple (parcelId, dataHash, area, landUse)."""
     code = code or f"TEST-{next(_codes):06d}"
-    return (
-        parcel_id(code),
-        keccak(text=f"survey:{code}:{area}"),
-        area,
-        land_use,
-        uri if uri is not None else f"ipfs://parcel/{code}",
-    )
+    return (parcel_id(code), keccak(text=f"survey:{code}:{area}"), area, land_use)
+
+
+def accept_sale(titles: Any, liens: Any, sale_id: int, buyer: Any) -> Any:
+    """The buyer accepts sale `sale_id` with the encumbrance as it stands now."""
+    return titles.acceptSale(sale_id, liens.saleEncumbranceHash(sale_id), sender=buyer)
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 import pytest
+from ape import accounts as ape_accounts
 from click.testing import CliRunner
 from eth_utils import keccak
 
@@ -54,9 +55,7 @@ def test_full_sale_with_mortgage_and_tax_through_clients(
     # by controller address, as an agency clerk would type it
     owner = title_client.resolve_subject(identities, alice.account.address)
     assert owner == alice.subject
-    pid = title_client.register(
-        titles, registrar, owner, "BJ-DC-9", keccak(text="survey"), 120, 1, "ipfs://x"
-    )
+    pid = title_client.register(titles, registrar, owner, "BJ-DC-9", keccak(text="survey"), 120, 1)
     mortgage = lien_client.propose(
         liens, bank.account, pid, bank.subject, 500 * TOKEN, keccak(text="loan")
     )
@@ -69,10 +68,23 @@ def test_full_sale_with_mortgage_and_tax_through_clients(
     sale_id = title_client.propose(
         titles, alice.account, pid, bob.subject, 2500 * TOKEN, keccak(text="deed")
     )
-    title_client.accept(titles, bob.account, sale_id)
-    with pytest.raises(ValueError, match="lien has not consented"):
+    # the buyer cannot accept while the lender has not answered: refused before sending
+    with pytest.raises(ValueError, match="cannot accept yet: lien #"):
+        title_client.accept(titles, liens, bob.account, sale_id)
+    with pytest.raises(ValueError, match="lienholder has not answered"):
         title_client.approve(titles, registrar, sale_id)
+    seen = lien_client.encumbrance(liens, sale_id)
+    assert seen.unanswered == [mortgage] and seen.hash == liens.saleEncumbranceHash(sale_id)
     lien_client.consent_to_sale(liens, bank.account, mortgage, sale_id, discharge=True)
+    # a buyer who reviewed the state before the answer must review again
+    with pytest.raises(ValueError, match="changed since you reviewed"):
+        title_client.accept(titles, liens, bob.account, sale_id, encumbrance_hash=seen.hash)
+    accepted = title_client.accept(titles, liens, bob.account, sale_id)
+    assert accepted.discharged == [mortgage] and accepted.kept == []
+    assert accepted.hash == lien_client.encumbrance_hash(sale_id, pid, accepted.items)
+    sale = title_client.sale(titles, sale_id)
+    assert sale.encumbrance_hash == "0x" + accepted.hash.hex()
+    assert title_client.readiness(titles, sale_id).blockers == []
     title_client.approve(titles, registrar, sale_id)
 
     info = title_client.show(titles, pid)
@@ -162,6 +174,41 @@ def test_cli_register_show_and_readable_refusal(run_cli, parties, suite):
     assert refused.exit_code == 1
     assert "not authorised" in refused.output
     assert "Traceback" not in refused.output
+
+
+def test_cli_accept_shows_the_encumbrance_and_takes_the_reviewed_hash(
+    run_cli, parties, suite, registrar
+):
+    """`titles accept` prints the liens and answers the buyer accepts; `--encumbrance` pins the
+    state the buyer reviewed (`titles sale` prints it) and is refused once it changed."""
+    titles, liens = suite["TitleRegistry"], suite["LienRegistry"]
+    alice, bob, bank = parties["alice"], parties["bob"], parties["bank"]
+    pid = title_client.register(titles, registrar, alice.subject, "CLI-ACC", keccak(text="s"), 9, 1)
+    lien = lien_client.propose(liens, bank.account, pid, bank.subject, 7 * TOKEN, keccak(text="l"))
+    lien_client.consent(liens, alice.account, lien)
+    sale_id = title_client.propose(titles, alice.account, pid, bob.subject, 1, keccak(text="d"))
+    lien_client.consent_to_sale(liens, bank.account, lien, sale_id, discharge=False)
+    shown = run_cli(cli.titles, "sale", str(sale_id))
+    text = " ".join(shown.output.split())
+    reviewed = "0x" + bytes(liens.saleEncumbranceHash(sale_id)).hex()
+    assert shown.exit_code == 0 and reviewed in text and "stays with the land" in text
+    lien_client.consent_to_sale(liens, bank.account, lien, sale_id, discharge=True)  # moves on
+    bob_alias = (
+        f"TEST::{[a.address for a in ape_accounts.test_accounts].index(bob.account.address)}"
+    )
+    stale = run_cli(
+        cli.titles, "accept", str(sale_id), "--account", bob_alias, "--encumbrance", reviewed
+    )
+    assert stale.exit_code == 1 and "changed since you reviewed" in " ".join(stale.output.split())
+    assert title_client.sale(titles, sale_id).state is title_client.SaleState.PROPOSED
+    current = "0x" + bytes(liens.saleEncumbranceHash(sale_id)).hex()
+    done = run_cli(
+        cli.titles, "accept", str(sale_id), "--account", bob_alias, "--encumbrance", current
+    )
+    text = " ".join(done.output.split())
+    assert done.exit_code == 0, done.output
+    assert f"#{lien}" in text and "discharged at closing" in text and current in text
+    assert title_client.sale(titles, sale_id).state is title_client.SaleState.ACCEPTED
 
 
 def test_cli_import_and_tax_status(run_cli, suite, agency, tmp_path):

@@ -95,6 +95,8 @@ def test_duplicates_extra_fields_and_missing_columns(tmp_path: Path):
     )
     rows, errors = read_parcels_csv(path)
     assert [r.code for r in rows] == ["A-1"]
+    # the `uri` column of an older extract is ignored: no URI goes on chain
+    assert rows[0].as_parcel_data() == (rows[0].parcel_id, b"\x22" * 32, 100, 1)
     assert [(e.line, e.code) for e in errors] == [(4, "A-1"), (5, "A-2"), (6, "A-3")]
     assert "first on line 2" in errors[0].reason
     assert "too many fields" in errors[1].reason

@@ -6,9 +6,10 @@ import ape
 import pytest
 from eth_utils import keccak
 
-from .helpers import parcel_data
+from .helpers import accept_sale, parcel_data
 
 PROPOSED, ACTIVE, RELEASED, WITHDRAWN = 1, 2, 3, 4
+SALE_PROPOSED = 1  # TitleRegistry.SaleState.Proposed
 NONE, KEEP, DISCHARGE = 0, 1, 2
 LOAN = keccak(text="loan agreement")
 ORDER = keccak(text="court order 17")
@@ -139,81 +140,101 @@ def test_court_ordered_release(liens, parties, mortgaged, registrar, outsider):
     assert not liens.hasActiveLiens(pid)
 
 
-def _accepted_sale(titles, parties, pid):
+def _proposed_sale(titles, parties, pid, buyer="bob", seller="alice"):
     titles.proposeSale(
-        pid, parties["bob"].subject, 1, keccak(text="deed"), sender=parties["alice"].account
+        pid, parties[buyer].subject, 1, keccak(text="deed"), sender=parties[seller].account
     )
-    sale = titles.openSaleOf(pid)
-    titles.acceptSale(sale, sender=parties["bob"].account)
-    return sale
+    return titles.openSaleOf(pid)
 
 
-def test_unconsented_lien_blocks_sale(titles, liens, parties, mortgaged, registrar):
-    pid, _ = mortgaged
-    sale = _accepted_sale(titles, parties, pid)
-    assert titles.saleReadiness(sale).liensCleared is False
-    with ape.reverts(titles.TitleBlockedByLien):
+def test_unanswered_lien_blocks_acceptance(titles, liens, parties, mortgaged, registrar):
+    pid, lien_id = mortgaged
+    sale = _proposed_sale(titles, parties, pid)
+    readiness = titles.saleReadiness(sale)
+    assert (readiness.accepted, readiness.liensCleared) == (False, False)
+    state = liens.saleEncumbranceHash(sale)
+    with ape.reverts(titles.TitleLiensUnanswered):
+        titles.acceptSale(sale, state, sender=parties["bob"].account)
+    with ape.reverts(titles.TitleSaleWrongState):
         titles.approveSale(sale, sender=registrar)
+    liens.consentToSale(lien_id, sale, True, sender=parties["bank"].account)
+    with ape.reverts(titles.TitleEncumbranceChanged):  # the state the buyer read is gone
+        titles.acceptSale(sale, state, sender=parties["bob"].account)
+    accept_sale(titles, liens, sale, parties["bob"].account)
     assert titles.ownerOf(pid) == parties["alice"].account.address
 
 
 def test_discharge_at_closing_releases_lien(titles, liens, parties, mortgaged, registrar):
     pid, lien_id = mortgaged
-    sale = _accepted_sale(titles, parties, pid)
+    sale = _proposed_sale(titles, parties, pid)
     liens.consentToSale(lien_id, sale, True, sender=parties["bank"].account)
     assert liens.saleConsentOf(lien_id, sale) == DISCHARGE
+    accept_sale(titles, liens, sale, parties["bob"].account)
     receipt = titles.approveSale(sale, sender=registrar)
     assert titles.ownerOf(pid) == parties["bob"].account.address
     assert liens.lienOf(lien_id).state == RELEASED
     assert not liens.hasActiveLiens(pid)
     [released] = liens.LienReleased.from_receipt(receipt)
     assert (released.lienId, released.saleId) == (lien_id, sale)
+    assert not titles.SaleAcceptanceVoided.from_receipt(receipt)  # closing voids nothing
 
 
 def test_lien_kept_runs_with_the_land(titles, liens, parties, mortgaged, registrar):
     pid, lien_id = mortgaged
-    sale = _accepted_sale(titles, parties, pid)
+    sale = _proposed_sale(titles, parties, pid)
     liens.consentToSale(lien_id, sale, False, sender=parties["bank"].account)
+    accept_sale(titles, liens, sale, parties["bob"].account)
     titles.approveSale(sale, sender=registrar)
     assert titles.ownerIdentityOf(pid) == parties["bob"].subject
     assert liens.lienOf(lien_id).state == ACTIVE
-    # the consent was for that sale only: a resale needs a fresh one
-    titles.proposeSale(
-        pid, parties["carol"].subject, 1, keccak(text="d2"), sender=parties["bob"].account
-    )
-    resale = titles.openSaleOf(pid)
-    titles.acceptSale(resale, sender=parties["carol"].account)
-    with ape.reverts(titles.TitleBlockedByLien):
-        titles.approveSale(resale, sender=registrar)
+    # the answer was for that sale only: a resale needs a fresh one before acceptance
+    resale = _proposed_sale(titles, parties, pid, buyer="carol", seller="bob")
+    with ape.reverts(titles.TitleLiensUnanswered):
+        accept_sale(titles, liens, resale, parties["carol"].account)
 
 
 def test_every_lien_must_consent(titles, liens, parties, mortgaged, registrar):
     pid, first = mortgaged
     liens.recordLienByOrder(pid, parties["bank2"].subject, 9, ORDER, sender=registrar)
     second = liens.lienCount()
-    sale = _accepted_sale(titles, parties, pid)
+    sale = _proposed_sale(titles, parties, pid)
     liens.consentToSale(first, sale, True, sender=parties["bank"].account)
-    with ape.reverts(titles.TitleBlockedByLien):
-        titles.approveSale(sale, sender=registrar)
+    with ape.reverts(titles.TitleLiensUnanswered):
+        accept_sale(titles, liens, sale, parties["bob"].account)
     liens.consentToSale(second, sale, True, sender=parties["bank2"].account)
+    accept_sale(titles, liens, sale, parties["bob"].account)
     titles.approveSale(sale, sender=registrar)
     assert liens.activeLiensOf(pid) == []
 
 
 def test_sale_consent_rules(titles, liens, parties, mortgaged, new_parcel, registrar):
     pid, lien_id = mortgaged
-    sale = _accepted_sale(titles, parties, pid)
+    bank = parties["bank"].account
+    sale = _proposed_sale(titles, parties, pid)
     with ape.reverts(liens.LienUnauthorized):
         liens.consentToSale(lien_id, sale, True, sender=parties["alice"].account)
     other = new_parcel(parties["alice"])
-    other_sale = _accepted_sale(titles, parties, other)
+    other_sale = _proposed_sale(titles, parties, other)
     with ape.reverts(liens.LienSaleMismatch):
-        liens.consentToSale(lien_id, other_sale, True, sender=parties["bank"].account)
-    liens.consentToSale(lien_id, sale, True, sender=parties["bank"].account)
-    liens.withdrawSaleConsent(lien_id, sale, sender=parties["bank"].account)
+        liens.consentToSale(lien_id, other_sale, True, sender=bank)
+    # before acceptance the holder may change or withdraw its answer
+    liens.consentToSale(lien_id, sale, True, sender=bank)
+    liens.consentToSale(lien_id, sale, False, sender=bank)
+    assert liens.saleConsentOf(lien_id, sale) == KEEP
+    liens.withdrawSaleConsent(lien_id, sale, sender=bank)
     assert liens.saleConsentOf(lien_id, sale) == NONE
-    with ape.reverts(titles.TitleBlockedByLien):
-        titles.approveSale(sale, sender=registrar)
+    assert titles.saleReadiness(sale).liensCleared is False
+    # once accepted, the answer binds: no change, no withdrawal
+    liens.consentToSale(lien_id, sale, True, sender=bank)
+    accept_sale(titles, liens, sale, parties["bob"].account)
+    for change in (
+        lambda: liens.consentToSale(lien_id, sale, False, sender=bank),
+        lambda: liens.consentToSale(lien_id, sale, True, sender=bank),
+        lambda: liens.withdrawSaleConsent(lien_id, sale, sender=bank),
+    ):
+        with ape.reverts(liens.LienSaleAccepted, parcelId=pid, saleId=sale):
+            change()
+    assert liens.saleConsentOf(lien_id, sale) == DISCHARGE
     titles.cancelSale(sale, sender=parties["bob"].account)
     with ape.reverts(liens.LienSaleMismatch):  # a closed sale cannot be consented to
         liens.consentToSale(lien_id, sale, True, sender=parties["bank"].account)
@@ -221,10 +242,61 @@ def test_sale_consent_rules(titles, liens, parties, mortgaged, new_parcel, regis
 
 def test_lien_after_release_no_longer_blocks(titles, liens, parties, mortgaged, registrar):
     pid, lien_id = mortgaged
-    sale = _accepted_sale(titles, parties, pid)
+    sale = _proposed_sale(titles, parties, pid)
     liens.releaseLien(lien_id, sender=parties["bank"].account)
+    accept_sale(titles, liens, sale, parties["bob"].account)  # nothing left to answer
     titles.approveSale(sale, sender=registrar)
     assert titles.ownerOf(pid) == parties["bob"].account.address
+
+
+@pytest.mark.parametrize("how", ["holder release", "court release", "court lien"])
+def test_lien_change_after_acceptance_voids_it(titles, liens, parties, mortgaged, registrar, how):
+    """Any change of the unreleased liens while a sale is accepted voids the acceptance,
+    naming who acted; the buyer accepts the new state, then approval passes."""
+    pid, lien_id = mortgaged
+    bank, bob = parties["bank"].account, parties["bob"].account
+    sale = _proposed_sale(titles, parties, pid)
+    liens.consentToSale(lien_id, sale, False, sender=bank)
+    accept_sale(titles, liens, sale, bob)
+    accepted = titles.saleOf(sale).encumbranceHash
+    if how == "holder release":
+        receipt, actor = liens.releaseLien(lien_id, sender=bank), bank
+    elif how == "court release":
+        receipt, actor = liens.orderRelease(lien_id, ORDER, sender=registrar), registrar
+    else:
+        receipt = liens.recordLienByOrder(pid, parties["bank2"].subject, 5, ORDER, sender=registrar)
+        actor = registrar
+    [voided] = titles.SaleAcceptanceVoided.from_receipt(receipt)
+    assert (voided.saleId, voided.parcelId, voided.operator, voided.acceptedHash) == (
+        sale,
+        pid,
+        actor.address,
+        accepted,
+    )
+    assert titles.saleOf(sale).state == SALE_PROPOSED
+    assert titles.saleOf(sale).encumbranceHash == b"\x00" * 32
+    assert titles.saleReadiness(sale).encumbranceAsAccepted is False
+    with ape.reverts(titles.TitleSaleWrongState):
+        titles.approveSale(sale, sender=registrar)
+    if how == "court lien":
+        liens.consentToSale(liens.lienCount(), sale, True, sender=parties["bank2"].account)
+    accept_sale(titles, liens, sale, bob)
+    assert titles.saleReadiness(sale).encumbranceAsAccepted is True
+    titles.approveSale(sale, sender=registrar)
+    kept = [lien_id] if how == "court lien" else []  # bank's lien kept; the ordered one discharged
+    assert list(liens.activeLiensOf(pid)) == kept
+
+
+def test_lien_change_without_accepted_sale_voids_nothing(
+    titles, liens, parties, mortgaged, registrar
+):
+    pid, lien_id = mortgaged
+    sale = _proposed_sale(titles, parties, pid)
+    receipt = liens.releaseLien(lien_id, sender=parties["bank"].account)
+    assert not titles.SaleAcceptanceVoided.from_receipt(receipt)
+    assert titles.saleOf(sale).state == SALE_PROPOSED
+    receipt = liens.recordLienByOrder(pid, parties["bank2"].subject, 5, ORDER, sender=registrar)
+    assert not titles.SaleAcceptanceVoided.from_receipt(receipt)
 
 
 def test_liens_block_split_and_merge(titles, liens, parties, mortgaged, new_parcel, registrar):
@@ -238,17 +310,76 @@ def test_liens_block_split_and_merge(titles, liens, parties, mortgaged, new_parc
     titles.split(pid, [parcel_data(area=500), parcel_data(area=500)], sender=registrar)
 
 
-def test_lien_cap_per_parcel(liens, parties, new_parcel, registrar):
-    pid = new_parcel(parties["alice"])
-    cap = liens.MAX_LIENS_PER_PARCEL()
-    for _ in range(cap):
-        liens.recordLienByOrder(pid, parties["bank"].subject, 1, ORDER, sender=registrar)
+def test_lien_caps_per_parcel_voluntary_and_ordered_apart(liens, parties, new_parcel, registrar):
+    """8 voluntary and, separately, 8 court-ordered unreleased liens per parcel (16 at most)."""
+    alice, bank = parties["alice"], parties["bank"]
+    pid = new_parcel(alice)
+    cap, ordered_cap = liens.MAX_LIENS_PER_PARCEL(), liens.MAX_ORDERED_LIENS_PER_PARCEL()
+    assert (cap, ordered_cap) == (8, 8)
+    for _ in range(ordered_cap):
+        liens.recordLienByOrder(pid, bank.subject, 1, ORDER, sender=registrar)
+    with ape.reverts(liens.LienTooManyOrderedLiens):
+        liens.recordLienByOrder(pid, bank.subject, 1, ORDER, sender=registrar)
+    for i in range(cap):  # court orders do not use up the voluntary cap
+        liens.proposeLien(pid, bank.subject, 1, keccak(text=f"loan {i}"), sender=bank.account)
+        liens.consentLien(liens.lienCount(), sender=alice.account)
+    liens.proposeLien(pid, bank.subject, 1, LOAN, sender=bank.account)
     with ape.reverts(liens.LienTooManyLiens):
-        liens.recordLienByOrder(pid, parties["bank"].subject, 1, ORDER, sender=registrar)
-    # releasing the middle one keeps the others (swap-remove)
+        liens.consentLien(liens.lienCount(), sender=alice.account)
+    assert len(liens.activeLiensOf(pid)) == 16
+    # releasing the middle one keeps the others (swap-remove); its slot is free again
     active = list(liens.activeLiensOf(pid))
     liens.orderRelease(active[3], ORDER, sender=registrar)
     assert sorted(liens.activeLiensOf(pid)) == sorted(active[:3] + active[4:])
+    liens.recordLienByOrder(pid, bank.subject, 1, ORDER, sender=registrar)
+
+
+def test_sale_encumbrance_view_and_hash_formula(titles, liens, parties, new_parcel, registrar):
+    """The documented formula: keccak256(abi.encode(saleId, parcelId, lienIds ascending,
+    holders, amounts, consents as uint8)); the view returns exactly those inputs."""
+    from eth_abi import encode
+
+    alice, bank, bank2 = parties["alice"], parties["bank"], parties["bank2"]
+    pid = new_parcel(alice)
+    liens.recordLienByOrder(pid, bank2.subject, 11, ORDER, sender=registrar)
+    liens.proposeLien(pid, bank.subject, 22, LOAN, sender=bank.account)
+    liens.consentLien(liens.lienCount(), sender=alice.account)
+    liens.recordLienByOrder(pid, bank2.subject, 33, ORDER, sender=registrar)
+    first, second, third = liens.lienCount() - 2, liens.lienCount() - 1, liens.lienCount()
+    liens.orderRelease(first, ORDER, sender=registrar)  # swap-remove: stored order is 3, 2
+    liens.recordLienByOrder(pid, bank.subject, 44, ORDER, sender=registrar)
+    fourth = liens.lienCount()
+    sale = _proposed_sale(titles, parties, pid)
+    liens.consentToSale(third, sale, False, sender=bank2.account)
+    liens.consentToSale(fourth, sale, True, sender=bank.account)
+
+    (sale_id, parcel, ids, holders, amounts, consents), digest, answered = liens.saleEncumbrance(
+        sale
+    )
+    assert (sale_id, parcel) == (sale, pid)
+    assert list(ids) == [second, third, fourth]
+    assert [bytes(h) for h in holders] == [bank.subject, bank2.subject, bank.subject]
+    assert list(amounts) == [22, 33, 44]
+    assert list(consents) == [NONE, KEEP, DISCHARGE]
+    assert answered is False
+    expected = keccak(
+        encode(
+            ["uint256", "uint256", "uint256[]", "bytes32[]", "uint256[]", "uint8[]"],
+            [sale, pid, [second, third, fourth], [bank.subject, bank2.subject, bank.subject],
+             [22, 33, 44], [NONE, KEEP, DISCHARGE]],
+        )
+    )  # fmt: skip
+    assert digest == expected == liens.saleEncumbranceHash(sale)
+    assert tuple(liens.saleEncumbranceOf(pid, sale)) == (expected, False)
+    # an unencumbered parcel: empty arrays, answered
+    clean = new_parcel(alice)
+    clean_sale = _proposed_sale(titles, parties, clean)
+    encumbrance, digest, answered = liens.saleEncumbrance(clean_sale)
+    assert answered is True and list(encumbrance[2]) == []
+    assert digest == keccak(
+        encode(["uint256", "uint256", "uint256[]", "bytes32[]", "uint256[]", "uint8[]"],
+               [clean_sale, clean, [], [], [], []])
+    )  # fmt: skip
 
 
 def test_on_sale_closed_only_from_title_registry(liens, parties, mortgaged, outsider, registrar):
@@ -265,7 +396,7 @@ def test_suspended_holder_cannot_act_on_its_liens(
     to release the lien or wave it through a sale until the identity office reinstates it."""
     pid, lien_id = mortgaged
     bank = parties["bank"]
-    sale = _accepted_sale(titles, parties, pid)
+    sale = _proposed_sale(titles, parties, pid)
     office = agency["identity_office"]
     identities.setStatus(bank.subject, 2, keccak(text="stolen key"), sender=office)
     with ape.reverts(liens.LienUnauthorized):

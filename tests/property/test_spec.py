@@ -17,6 +17,7 @@ PERMISSIONLESS = {
         "acceptSale",
         "cancelSale",
         "syncHolder",
+        "onEncumbranceChanged",  # only the lien registry (checked in the function)
         "transferFrom",
         "safeTransferFrom",
         "approve",

@@ -7,10 +7,17 @@ Invariants:
 - chain of title and provenance: every parcel's (active or retired) chain of title is exactly the
   model's sequence of (owner, cause, sale) entries with non-decreasing dates, its parents and
   children are the model's, and each split/merge preserved area along that lineage;
-- no sale completes without proposal, acceptance and registrar approval; unconsented liens and
-  past-due unpaid tax make approval revert with exactly that reason (the model predicts each
-  approval's outcome), and a parcel with an open sale, a lien or unpaid tax can be neither
-  split nor merged; ERC-721 transfers are always refused;
+- no sale completes without proposal, acceptance and registrar approval; past-due unpaid tax
+  makes approval revert with exactly that reason (the model predicts each approval's outcome),
+  and a parcel with an open sale, a lien or unpaid tax can be neither split nor merged; ERC-721
+  transfers are always refused;
+- a buyer never receives encumbrances it did not accept: the buyer accepts only a complete
+  state (every lien answered) with the hash it read (a stale hash is refused); while accepted,
+  lienholders' answer changes and the owner's new voluntary liens are refused, while a
+  court-ordered lien or release, or a holder's release, voids the acceptance (the sale is
+  Proposed again, on chain as in the model); at every approval the liens left on the parcel are
+  exactly those the accepted state said would stay (KeepLien);
+- lien caps: 8 voluntary and, apart, 8 court-ordered unreleased liens per parcel;
 - liens and tax: active liens, `hasUnpaid` and `hasOverdue` of every touched parcel match the
   model; voided assessments stop blocking;
 - split and merge preserve total area (sum over active parcels on chain == area ever registered);
@@ -47,8 +54,10 @@ from .helpers import DAY, Party, parcel_data
 
 OWNERS = ("alice", "bob", "carol")
 LENDERS = ("bank", "bank2")
-MAX_LIENS = 8
+MAX_LIENS = 8  # LienRegistry.MAX_LIENS_PER_PARCEL (voluntary) and MAX_ORDERED_LIENS_PER_PARCEL
 ACTIVE, RETIRED = 1, 2
+SALE_PROPOSED, SALE_ACCEPTED = 1, 2  # TitleRegistry.SaleState
+NONE, KEEP, DISCHARGE = 0, 1, 2  # LienRegistry.SaleConsent
 REGISTRATION, SALE, SPLIT, MERGE = 0, 1, 2, 3  # TitleRegistry.TitleCause
 
 
@@ -57,11 +66,14 @@ class SaleModel:
     sale_id: int
     buyer: str
     accepted: bool = False
+    # the encumbrance the buyer accepted: lien id -> discharge at closing
+    accepted_state: dict[int, bool] = field(default_factory=dict)
 
 
 @dataclass
 class LienModel:
     holder: str
+    by_order: bool = False
     consents: dict[int, bool] = field(default_factory=dict)  # sale id -> discharge at closing
 
 
@@ -193,22 +205,50 @@ class TitleMachine(CountingMachine):
             pid, self.parties[buyer].subject, 1, keccak(text="deed"), sender=self._acct(model.owner)
         )
         model.sale = SaleModel(self.titles.openSaleOf(pid), buyer)
-        if accept:  # the common case: the buyer signs right away
-            self.titles.acceptSale(model.sale.sale_id, sender=self._acct(buyer))
-            model.sale.accepted = True
+        if accept:  # the buyer signs right away (refused while a lien has not answered)
+            self._accept(pid, stale=False)
 
     @precondition(lambda self: any(m.sale and not m.sale.accepted for m in self.parcels.values()))
-    @rule(data=st.data())
-    def accept(self, data: st.DataObject) -> None:
+    @rule(data=st.data(), stale=st.sampled_from([False, False, True]))
+    def accept(self, data: st.DataObject, stale: bool) -> None:
+        """The buyer accepts the encumbrance it read; with a stale read it is refused."""
         pid = data.draw(
             st.sampled_from(
                 sorted(p for p, m in self.parcels.items() if m.sale and not m.sale.accepted)
             )
         )
-        sale = self.parcels[pid].sale
-        assert sale is not None
-        self.titles.acceptSale(sale.sale_id, sender=self._acct(sale.buyer))
-        sale.accepted = True
+        self._accept(pid, stale)
+
+    def _accept(self, pid: int, stale: bool) -> None:
+        model = self.parcels[pid]
+        sale = model.sale
+        assert sale is not None and not sale.accepted
+        # what the buyer is shown is the model's state, exactly
+        (sale_id, parcel, ids, _, _, consents), seen, answered = self.liens.saleEncumbrance(
+            sale.sale_id
+        )
+        expected = [
+            (lid, (DISCHARGE if lien.consents[sale.sale_id] else KEEP)
+             if sale.sale_id in lien.consents else NONE)
+            for lid, lien in sorted(model.liens.items())
+        ]  # fmt: skip
+        assert (sale_id, parcel) == (sale.sale_id, pid)
+        assert list(zip((int(i) for i in ids), (int(c) for c in consents), strict=True)) == expected
+        assert answered == all(c != NONE for _, c in expected)
+        buyer = self._acct(sale.buyer)
+        if stale:  # the state moved on after the buyer read it
+            with refused("TitleEncumbranceChanged"):
+                self.titles.acceptSale(sale.sale_id, keccak(b"stale" + bytes(seen)), sender=buyer)
+        elif not answered:
+            with refused("TitleLiensUnanswered"):
+                self.titles.acceptSale(sale.sale_id, seen, sender=buyer)
+        else:
+            self.titles.acceptSale(sale.sale_id, seen, sender=buyer)
+            sale.accepted = True
+            sale.accepted_state = {
+                lid: lien.consents[sale.sale_id] for lid, lien in model.liens.items()
+            }
+            assert self.titles.saleOf(sale.sale_id).encumbranceHash == seen
 
     @precondition(lambda self: any(m.sale for m in self.parcels.values()))
     @rule(data=st.data(), by=st.sampled_from(["buyer", "seller", "seller", "registrar"]))
@@ -233,21 +273,23 @@ class TitleMachine(CountingMachine):
         sale = model.sale
         assert sale is not None
         now = self.chain.pending_timestamp
-        liens_ok = all(sale.sale_id in lien.consents for lien in model.liens.values())
         tax_ok = all(due >= now for _, due in model.unpaid.values())
         if not sale.accepted:
             error: str | None = "TitleSaleWrongState"
-        elif not liens_ok:
-            error = "TitleBlockedByLien"
         elif not tax_ok:
             error = "TitleBlockedByTax"
         else:
             error = None
         if error is None:
+            # the acceptance stood: the liens and answers are still those the buyer accepted
+            assert {lid: lien.consents.get(sale.sale_id) for lid, lien in model.liens.items()} == (
+                sale.accepted_state
+            )
             self.titles.approveSale(sale.sale_id, sender=self.registrar)
-            model.liens = {
-                lid: lien for lid, lien in model.liens.items() if not lien.consents[sale.sale_id]
-            }
+            # INVARIANT: the buyer receives exactly the liens it accepted as KeepLien
+            kept = sorted(lid for lid, discharge in sale.accepted_state.items() if not discharge)
+            assert sorted(int(i) for i in self.liens.activeLiensOf(pid)) == kept, (pid, kept)
+            model.liens = {lid: model.liens[lid] for lid in kept}
             model.owner, model.sale = sale.buyer, None
             model.titles.append((sale.buyer, sale.sale_id, SALE))
         else:
@@ -258,28 +300,52 @@ class TitleMachine(CountingMachine):
 
     # -------------------------------------------------------------- liens
 
-    @precondition(lambda self: any(len(m.liens) < MAX_LIENS for m in self.parcels.values()))
+    def _voided(self, pid: int) -> None:
+        """A change of the parcel's liens voids an accepted sale (model side)."""
+        sale = self.parcels[pid].sale
+        if sale is not None and sale.accepted:
+            sale.accepted, sale.accepted_state = False, {}
+
+    @precondition(lambda self: any(len(m.liens) < 2 * MAX_LIENS for m in self.parcels.values()))
     @rule(data=st.data(), holder=st.sampled_from(LENDERS), by_order=st.booleans())
     def add_lien(self, data: st.DataObject, holder: str, by_order: bool) -> None:
+        """A court-ordered lien is always recordable (own cap) and voids an accepted sale; a
+        voluntary one needs the owner's consent, refused while a sale is accepted."""
         pid = data.draw(
-            st.sampled_from(sorted(p for p, m in self.parcels.items() if len(m.liens) < MAX_LIENS))
+            st.sampled_from(
+                sorted(p for p, m in self.parcels.items() if len(m.liens) < 2 * MAX_LIENS)
+            )
         )
         model = self.parcels[pid]
         subject = self.parties[holder].subject
         evidence = keccak(text=f"loan:{pid}:{len(model.liens)}")
+        same_kind = sum(lien.by_order == by_order for lien in model.liens.values())
+        accepted = model.sale is not None and model.sale.accepted
         if by_order:
+            if same_kind >= MAX_LIENS:
+                with refused("LienTooManyOrderedLiens"):
+                    self.liens.recordLienByOrder(pid, subject, 100, evidence, sender=self.registrar)
+                return
             self.liens.recordLienByOrder(pid, subject, 100, evidence, sender=self.registrar)
+            self._voided(pid)
         else:
             self.liens.proposeLien(pid, subject, 100, evidence, sender=self._acct(holder))
-            self.liens.consentLien(self.liens.lienCount(), sender=self._acct(model.owner))
-        model.liens[self.liens.lienCount()] = LienModel(holder)
+            lien_id, owner = self.liens.lienCount(), self._acct(model.owner)
+            if accepted or same_kind >= MAX_LIENS:
+                with refused("LienSaleAccepted" if accepted else "LienTooManyLiens"):
+                    self.liens.consentLien(lien_id, sender=owner)
+                self.liens.withdrawLien(lien_id, sender=owner)  # the owner declines it
+                self._check_parcel(pid)
+                return
+            self.liens.consentLien(lien_id, sender=owner)
+        model.liens[self.liens.lienCount()] = LienModel(holder, by_order)
         self._check_parcel(pid)
 
     @precondition(lambda self: any(m.sale and m.liens for m in self.parcels.values()))
     @rule(data=st.data(), consent=st.sampled_from(["keep", "discharge", "discharge", "withdraw"]))
     def consent_to_sale(self, data: st.DataObject, consent: str) -> None:
-        """A lien holder consents to the open sale (keeping the lien or discharging it at
-        closing), or withdraws its consent again."""
+        """A lien holder answers the open sale (keeping the lien or discharging it at closing),
+        or withdraws its answer; refused once the buyer accepted (the answers bind)."""
         pid = data.draw(
             st.sampled_from(sorted(p for p, m in self.parcels.items() if m.sale and m.liens))
         )
@@ -288,6 +354,15 @@ class TitleMachine(CountingMachine):
         lien_id = data.draw(st.sampled_from(sorted(model.liens)))
         lien = model.liens[lien_id]
         sale_id, holder = model.sale.sale_id, self._acct(lien.holder)
+        if model.sale.accepted:
+            with refused("LienSaleAccepted"):
+                if consent == "withdraw":
+                    self.liens.withdrawSaleConsent(lien_id, sale_id, sender=holder)
+                else:
+                    self.liens.consentToSale(
+                        lien_id, sale_id, consent == "discharge", sender=holder
+                    )
+            return
         if consent == "withdraw":
             self.liens.withdrawSaleConsent(lien_id, sale_id, sender=holder)
             lien.consents.pop(sale_id, None)
@@ -299,6 +374,7 @@ class TitleMachine(CountingMachine):
     @precondition(lambda self: any(m.liens for m in self.parcels.values()))
     @rule(data=st.data(), by_court=st.booleans())
     def release_lien(self, data: st.DataObject, by_court: bool) -> None:
+        """A holder's or a court-ordered release: allowed, and voids an accepted sale."""
         pid = data.draw(st.sampled_from(sorted(p for p, m in self.parcels.items() if m.liens)))
         model = self.parcels[pid]
         lien_id = data.draw(st.sampled_from(sorted(model.liens)))
@@ -307,6 +383,7 @@ class TitleMachine(CountingMachine):
         else:
             self.liens.releaseLien(lien_id, sender=self._acct(model.liens[lien_id].holder))
         del model.liens[lien_id]
+        self._voided(pid)
         self._check_parcel(pid)
 
     # -------------------------------------------------------------- tax and token
@@ -458,6 +535,10 @@ class TitleMachine(CountingMachine):
         assert self.titles.ownerOf(pid) == owner.account.address
         assert sorted(self.liens.activeLiensOf(pid)) == sorted(model.liens)
         assert sorted(self.tax.openYearsOf(pid)) == sorted(model.unpaid), pid
+        if model.sale is not None:  # accepted (with its hash) or Proposed again, as modelled
+            stored = self.titles.saleOf(model.sale.sale_id)
+            assert stored.state == (SALE_ACCEPTED if model.sale.accepted else SALE_PROPOSED), pid
+            assert (bytes(stored.encumbranceHash) != b"\x00" * 32) == model.sale.accepted
         if full:
             self._check_titles(pid)
             now = self.chain.blocks.head.timestamp

@@ -9,7 +9,7 @@ import pytest
 from eth_account import Account
 from eth_utils import keccak
 
-from .helpers import DAY, YEAR, parcel_data
+from .helpers import DAY, YEAR, accept_sale, parcel_data
 
 NONE, DUE, OVERDUE, PAID, VOIDED = 0, 1, 2, 3, 4
 TAX = 12_000
@@ -171,11 +171,13 @@ def test_overdue_after_due_date(tax, parties, assessed, chain):
     assert tax.hasOverdue(assessed)
 
 
-def test_overdue_blocks_sale_until_paid(tax, token, titles, parties, assessed, chain, registrar):
+def test_overdue_blocks_sale_until_paid(
+    tax, token, titles, liens, parties, assessed, chain, registrar
+):
     alice, bob = parties["alice"], parties["bob"]
     titles.proposeSale(assessed, bob.subject, 1, keccak(text="deed"), sender=alice.account)
     sale = titles.openSaleOf(assessed)
-    titles.acceptSale(sale, sender=bob.account)
+    accept_sale(titles, liens, sale, bob.account)
     chain.pending_timestamp += 31 * DAY
     assert titles.saleReadiness(sale).taxClear is False
     with ape.reverts(titles.TitleBlockedByTax):
@@ -186,11 +188,11 @@ def test_overdue_blocks_sale_until_paid(tax, token, titles, parties, assessed, c
     assert titles.ownerOf(assessed) == bob.account.address
 
 
-def test_tax_not_yet_due_does_not_block_sale(titles, parties, assessed, registrar):
+def test_tax_not_yet_due_does_not_block_sale(titles, liens, parties, assessed, registrar):
     alice, bob = parties["alice"], parties["bob"]
     titles.proposeSale(assessed, bob.subject, 1, keccak(text="deed"), sender=alice.account)
     sale = titles.openSaleOf(assessed)
-    titles.acceptSale(sale, sender=bob.account)
+    accept_sale(titles, liens, sale, bob.account)
     titles.approveSale(sale, sender=registrar)
     assert titles.ownerOf(assessed) == bob.account.address
 

@@ -7,7 +7,7 @@ import ape
 import pytest
 from eth_utils import keccak
 
-from .helpers import parcel_data
+from .helpers import accept_sale, parcel_data
 
 ACTIVE, RETIRED = 1, 2
 PROPOSED, ACCEPTED, COMPLETED, CANCELLED, REJECTED = 1, 2, 3, 4, 5
@@ -20,7 +20,7 @@ DEED = keccak(text="deed")
 
 def test_register_mints_title_to_owner_controller(titles, registrar, parties):
     alice = parties["alice"]
-    data = parcel_data("REG-1", area=1234, land_use=7, uri="ipfs://x")
+    data = parcel_data("REG-1", area=1234, land_use=7)
     receipt = titles.register(alice.subject, data, sender=registrar)
 
     pid = data[0]
@@ -33,9 +33,10 @@ def test_register_mints_title_to_owner_controller(titles, registrar, parties):
         7,
         ACTIVE,
     )
-    assert titles.tokenURI(pid) == "ipfs://x"
+    assert titles.tokenURI(pid) == ""  # no base URI set
     [event] = titles.ParcelRegistered.from_receipt(receipt)
     assert event.parcelId == pid and event.owner == alice.subject
+    assert (event.dataHash, event.area, event.landUse) == (data[1], 1234, 7)
     assert event.operator == registrar.address
     [entry] = titles.chainOfTitle(pid)
     assert entry.owner == alice.subject and entry.cause == REGISTRATION
@@ -72,16 +73,14 @@ def test_register_batch_bounds(titles, registrar, parties):
 
 @pytest.mark.parametrize(("field", "value"), [("id", 0), ("hash", b"\x00" * 32), ("area", 0)])
 def test_register_rejects_invalid_data(titles, registrar, parties, field, value):
-    pid, data_hash, area, land_use, uri = parcel_data()
+    pid, data_hash, area, land_use = parcel_data()
     if field == "id":
         with ape.reverts(titles.TitleParcelExists):
             titles.register(
-                parties["alice"].subject, (0, data_hash, area, land_use, uri), sender=registrar
+                parties["alice"].subject, (0, data_hash, area, land_use), sender=registrar
             )
         return
-    data = (
-        (pid, value, area, land_use, uri) if field == "hash" else (pid, data_hash, 0, land_use, uri)
-    )
+    data = (pid, value, area, land_use) if field == "hash" else (pid, data_hash, 0, land_use)
     with ape.reverts(titles.TitleInvalidParcelData):
         titles.register(parties["alice"].subject, data, sender=registrar)
 
@@ -137,7 +136,7 @@ def test_full_sale_moves_title_and_records_history(titles, registrar, parties, s
     alice, bob = parties["alice"], parties["bob"]
     pid, sale = sale_ready
     assert titles.saleOf(sale).state == ACCEPTED
-    assert tuple(titles.saleReadiness(sale)) == (True, True, True, True)
+    assert tuple(titles.saleReadiness(sale)) == (True, True, True, True, True)
 
     receipt = titles.approveSale(sale, sender=registrar)
 
@@ -197,27 +196,33 @@ def test_propose_rejects_bad_sales(titles, parties, new_parcel):
         titles.proposeSale(pid, carol.subject, 1, DEED, sender=alice.account)
 
 
-def test_only_buyer_accepts_once(titles, parties, new_parcel, outsider):
+def test_only_buyer_accepts_once(titles, liens, parties, new_parcel, outsider):
     alice, bob, carol = parties["alice"], parties["bob"], parties["carol"]
     pid = new_parcel(alice)
     titles.proposeSale(pid, bob.subject, 1, DEED, sender=alice.account)
     sale = titles.openSaleOf(pid)
+    state = liens.saleEncumbranceHash(sale)
     for caller in (alice.account, carol.account, outsider):
         with ape.reverts(titles.TitleNotSaleParty):
-            titles.acceptSale(sale, sender=caller)
-    titles.acceptSale(sale, sender=bob.account)
+            titles.acceptSale(sale, state, sender=caller)
+    receipt = titles.acceptSale(sale, state, sender=bob.account)
+    [event] = titles.SaleAccepted.from_receipt(receipt)
+    assert (event.saleId, event.parcelId, event.operator) == (sale, pid, bob.account.address)
+    assert event.encumbranceHash == state == titles.saleOf(sale).encumbranceHash
     with ape.reverts(titles.TitleSaleWrongState):
-        titles.acceptSale(sale, sender=bob.account)
+        titles.acceptSale(sale, state, sender=bob.account)
 
 
-def test_approval_needs_acceptance_and_registrar(titles, registrar, parties, new_parcel, outsider):
+def test_approval_needs_acceptance_and_registrar(
+    titles, liens, registrar, parties, new_parcel, outsider
+):
     alice, bob = parties["alice"], parties["bob"]
     pid = new_parcel(alice)
     titles.proposeSale(pid, bob.subject, 1, DEED, sender=alice.account)
     sale = titles.openSaleOf(pid)
     with ape.reverts(titles.TitleSaleWrongState):
         titles.approveSale(sale, sender=registrar)
-    titles.acceptSale(sale, sender=bob.account)
+    accept_sale(titles, liens, sale, bob.account)
     for caller in (alice.account, bob.account, outsider):
         with ape.reverts(titles.AccessManagedUnauthorized):
             titles.approveSale(sale, sender=caller)
@@ -230,14 +235,14 @@ def test_approval_needs_acceptance_and_registrar(titles, registrar, parties, new
 @pytest.mark.parametrize("canceller", ["alice", "bob"])
 @pytest.mark.parametrize("accepted", [False, True])
 def test_either_party_cancels_before_approval(
-    titles, registrar, parties, new_parcel, canceller, accepted
+    titles, liens, registrar, parties, new_parcel, canceller, accepted
 ):
     alice, bob = parties["alice"], parties["bob"]
     pid = new_parcel(alice)
     titles.proposeSale(pid, bob.subject, 1, DEED, sender=alice.account)
     sale = titles.openSaleOf(pid)
     if accepted:
-        titles.acceptSale(sale, sender=bob.account)
+        accept_sale(titles, liens, sale, bob.account)
     receipt = titles.cancelSale(sale, sender=parties[canceller].account)
     [event] = titles.SaleCancelled.from_receipt(receipt)
     assert event.operator == parties[canceller].account.address
@@ -290,7 +295,7 @@ def test_suspended_party_blocks_approval(
 
 
 def test_retired_parcel_cannot_be_sold_and_new_owner_can_resell(
-    titles, registrar, parties, sale_ready
+    titles, liens, registrar, parties, sale_ready
 ):
     alice, bob, carol = parties["alice"], parties["bob"], parties["carol"]
     pid, sale = sale_ready
@@ -299,7 +304,7 @@ def test_retired_parcel_cannot_be_sold_and_new_owner_can_resell(
         titles.proposeSale(pid, carol.subject, 1, DEED, sender=alice.account)
     titles.proposeSale(pid, carol.subject, 1, DEED, sender=bob.account)
     resale = titles.openSaleOf(pid)
-    titles.acceptSale(resale, sender=carol.account)
+    accept_sale(titles, liens, resale, carol.account)
     titles.approveSale(resale, sender=registrar)
     assert [h.owner for h in titles.chainOfTitle(pid)] == [
         alice.subject,
@@ -329,7 +334,7 @@ def test_sync_holder_follows_controller_rotation(
 
 
 def test_rotated_controller_sells_before_sync(
-    titles, identities, registrar, parties, new_parcel, fresh_wallet
+    titles, liens, identities, registrar, parties, new_parcel, fresh_wallet
 ):
     alice, bob = parties["alice"], parties["bob"]
     pid = new_parcel(alice)
@@ -339,7 +344,7 @@ def test_rotated_controller_sells_before_sync(
         titles.proposeSale(pid, bob.subject, 1, DEED, sender=alice.account)
     titles.proposeSale(pid, bob.subject, 1, DEED, sender=fresh)
     sale = titles.openSaleOf(pid)
-    titles.acceptSale(sale, sender=bob.account)
+    accept_sale(titles, liens, sale, bob.account)
     titles.approveSale(sale, sender=registrar)
     assert titles.ownerOf(pid) == bob.account.address
 
@@ -367,7 +372,7 @@ def test_split_preserves_area_and_links(titles, registrar, parties, new_parcel):
     assert list(event.childIds) == child_ids and event.operator == registrar.address
     # history of the retired parent stays readable
     assert titles.chainOfTitle(parent)[0].owner == alice.subject
-    assert titles.tokenURI(parent).startswith("ipfs://")
+    assert titles.tokenURI(parent) == ""  # retired parcels still answer (no base URI set)
 
 
 def test_split_rules(titles, registrar, parties, new_parcel, outsider):
@@ -454,31 +459,105 @@ def test_guardian_pauses_admin_unpauses(titles, registrar, parties, sale_ready, 
     titles.approveSale(sale, sender=registrar)
 
 
-def test_modules_are_wired_and_admin_only(titles, suite, outsider, registrar):
+def test_modules_are_wired_and_admin_only(titles, suite, outsider, registrar, agency):
     assert titles.lienRegistry() == suite["LienRegistry"].address
     assert titles.taxModule() == suite["PropertyTax"].address
     assert titles.identityRegistry() == suite["IdentityRegistry"].address
     for caller in (outsider, registrar):
         with ape.reverts(titles.AccessManagedUnauthorized):
-            titles.setTaxModule(outsider, sender=caller)
-        with ape.reverts(titles.AccessManagedUnauthorized):
-            titles.setLienRegistry(outsider, sender=caller)
+            titles.setModules(outsider, outsider, sender=caller)
+    # the admin cannot re-set them either, not even to the same modules
+    with ape.reverts(titles.TitleModulesAlreadySet):
+        titles.setModules(suite["LienRegistry"], suite["PropertyTax"], sender=agency["deployer"])
 
 
-def test_unwired_registry_fails_closed(project, suite, agency, parties):
-    """A TitleRegistry without lien/tax modules refuses sales instead of skipping the checks."""
-    deployer = agency["deployer"]
+def _bare_suite(project, suite, deployer, treasury):
+    """A TitleRegistry with its own, not yet linked, lien registry and tax module."""
     bare = project.TitleRegistry.deploy(
         suite["CityAccessManager"], suite["IdentityRegistry"], sender=deployer
     )
+    liens = project.LienRegistry.deploy(
+        suite["CityAccessManager"], bare, suite["IdentityRegistry"], sender=deployer
+    )
+    tax = project.PropertyTax.deploy(
+        suite["CityAccessManager"], bare, suite["CityToken"], treasury, sender=deployer
+    )
+    return bare, liens, tax
+
+
+def test_set_modules_once_both_wired_to_this_registry(project, suite, agency, outsider):
+    deployer = agency["deployer"]
+    bare, liens, tax = _bare_suite(project, suite, deployer, agency["treasury"])
+    zero = "0x" + "00" * 20
+    for lien_module, tax_module in (
+        (zero, tax),  # zero address
+        (liens, outsider),  # no code
+        (suite["LienRegistry"], tax),  # another registry's lien module
+        (liens, suite["PropertyTax"]),  # another registry's tax module
+        (tax, liens),  # swapped
+    ):
+        with ape.reverts(bare.TitleInvalidModules):
+            bare.setModules(lien_module, tax_module, sender=deployer)
+    assert bare.lienRegistry() == zero and bare.taxModule() == zero
+    receipt = bare.setModules(liens, tax, sender=deployer)
+    [event] = bare.ModulesSet.from_receipt(receipt)
+    assert (event.operator, event.lienRegistry, event.taxModule) == (
+        deployer.address,
+        liens.address,
+        tax.address,
+    )
+    with ape.reverts(bare.TitleModulesAlreadySet):
+        bare.setModules(liens, tax, sender=deployer)
+
+
+def test_unwired_registry_fails_closed(project, suite, agency, parties):
+    """A TitleRegistry without lien/tax modules refuses sales instead of skipping the checks,
+    and no lien registry can void its sales."""
+    deployer = agency["deployer"]
+    bare, liens, _ = _bare_suite(project, suite, deployer, agency["treasury"])
     alice, bob = parties["alice"], parties["bob"]
     data = parcel_data()
     # deployer holds ADMIN: the new target's functions default to the admin role
     bare.register(alice.subject, data, sender=deployer)
     bare.proposeSale(data[0], bob.subject, 1, DEED, sender=alice.account)
-    bare.acceptSale(1, sender=bob.account)
     with ape.reverts(bare.TitleModulesNotSet):
-        bare.approveSale(1, sender=deployer)
+        bare.acceptSale(1, b"\x00" * 32, sender=bob.account)
+    other = parcel_data(area=1_000)
+    bare.register(alice.subject, other, sender=deployer)
+    with ape.reverts(bare.TitleModulesNotSet):
+        bare.split(other[0], [parcel_data(area=500), parcel_data(area=500)], sender=deployer)
+    with ape.reverts(bare.TitleOnlyLienRegistry):  # not even its own, unlinked one
+        liens.recordLienByOrder(data[0], parties["bank"].subject, 1, DEED, sender=deployer)
+
+
+def test_encumbrance_hook_only_from_the_lien_registry(titles, sale_ready, registrar, outsider):
+    pid, sale = sale_ready
+    for caller in (outsider, registrar):
+        with ape.reverts(titles.TitleOnlyLienRegistry):
+            titles.onEncumbranceChanged(pid, caller, sender=caller)
+    assert titles.saleOf(sale).state == ACCEPTED
+
+
+def test_token_uri_is_base_plus_hex_parcel_id(titles, registrar, parties, agency, outsider):
+    data = parcel_data("URI-1")
+    titles.register(parties["alice"].subject, data, sender=registrar)
+    assert titles.tokenURI(data[0]) == "" and titles.baseURI() == ""
+    for caller in (outsider, registrar):
+        with ape.reverts(titles.AccessManagedUnauthorized):
+            titles.setBaseURI("https://evil.example/", sender=caller)
+    base = "https://land.city.example/parcels/"
+    receipt = titles.setBaseURI(base, sender=agency["deployer"])
+    [event] = titles.BaseURISet.from_receipt(receipt)
+    assert (event.operator, event.baseURI) == (agency["deployer"].address, base)
+    assert titles.tokenURI(data[0]) == f"{base}0x{data[0]:064x}"
+    with ape.reverts(titles.TitleParcelNotActive):
+        titles.tokenURI(12345)
+    limit = titles.MAX_BASE_URI_LENGTH()
+    titles.setBaseURI("u" * limit, sender=agency["deployer"])
+    with ape.reverts(titles.TitleBaseURITooLong):
+        titles.setBaseURI("u" * (limit + 1), sender=agency["deployer"])
+    titles.setBaseURI("", sender=agency["deployer"])
+    assert titles.tokenURI(data[0]) == ""
 
 
 def test_gas_single_register_is_bounded(titles, registrar, parties):
