@@ -25,7 +25,7 @@ CEILINGS = {
     "submitMilestone": 100_000,
     "voteOnMilestone (1st vote)": 120_000,
     "voteOnMilestone (M-th, approves + pays)": 250_000,
-    "voteOnMilestone (M-th, rejects)": 120_000,
+    "voteOnMilestone (M-th, rejects)": 130_000,
     "payMilestone (deferred)": 140_000,
     "voteClawback (1st vote)": 110_000,
     "voteClawback (M-th, claws back)": 120_000,
