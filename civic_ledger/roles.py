@@ -82,12 +82,17 @@ ROLES: tuple[Role, ...] = (
         "Tax bureau (property tax)",
         "Assesses property tax per parcel per year.",
     ),
-    Role("FUND_MANAGER", 50, "Fund manager", "Creates and closes grant rounds."),
+    Role(
+        "FUND_MANAGER",
+        50,
+        "Fund manager",
+        "Creates and closes grant rounds; keeps the committee's register of interests.",
+    ),
     Role(
         "FUND_COMMITTEE",
         51,
         "Fund committee",
-        "Votes on awards, milestones and clawbacks (M-of-N).",
+        "Votes on awards, milestones and clawbacks (M-of-N) through the identity it controls.",
         grant_delay=DAY,
     ),
     Role(

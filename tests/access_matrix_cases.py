@@ -137,9 +137,14 @@ def build_world(
     return w
 
 
+COMMITTEE = ("committee_member_1", "committee_member_2", "committee_member_3")
+
+
 def _identities(w: World, agency: dict[str, Any]) -> None:
+    # committee members vote only through an Active identity of their own (GrantFund)
     w.c["IdentityRegistry"].registerBatch(
-        [(w.subject(cls), w.who(cls).address, kind) for cls, (_, kind, _) in IDENTITIES.items()],
+        [(w.subject(cls), w.who(cls).address, kind) for cls, (_, kind, _) in IDENTITIES.items()]
+        + [(subject_for(member), agency[member].address, PERSON) for member in COMMITTEE],
         sender=agency["identity_office"],
     )
 
@@ -290,7 +295,7 @@ def _fund(w: World, agency: dict[str, Any]) -> None:
     gf.unpause(sender=agency["deployer"])  # the guardian stops, the admin resumes
 
     rent_round = _round(w, agency, RENT, 60, 1_000 * UNIT)
-    gf.applyForRent(rent_round, h("lease"), 10 * UNIT, 6, sender=grantee)
+    gf.applyForRent(rent_round, h("rent proposal"), h("lease"), 10 * UNIT, 6, sender=grantee)
     app = w.ids["app_rent"] = int(gf.applicationCount())
     _votes(w, agency, gf.voteOnApplication, app, True)
     gf.award(app, sender=anyone)
@@ -386,6 +391,11 @@ def _unlinked_title_registry(w: World) -> None:
         manager, bare, w.c["CityToken"], w.who("treasury").address, sender=w.deployer
     )
     w.ids["unlinked"] = (bare.address, liens.address, tax.address)
+
+
+def _next_month(w: World) -> None:
+    w.chain.pending_timestamp += 30 * DAY
+    w.chain.mine()
 
 
 def _addr(contract: str) -> Callable[[World], str]:
@@ -570,13 +580,21 @@ CASES: dict[tuple[str, str], Case] = {
     ("GrantFund", "applyForGrant"): Case(
         lambda w: (w["round_apply"], h("new proposal"), [10 * UNIT], [w.now + 90 * DAY])
     ),
-    ("GrantFund", "applyForRent"): Case(lambda w: (w["round_apply_rent"], h("new lease"), UNIT, 6)),
+    ("GrantFund", "applyForRent"): Case(
+        lambda w: (w["round_apply_rent"], h("new proposal"), h("new lease"), UNIT, 6)
+    ),
     ("GrantFund", "voteOnApplication"): Case(lambda w: (w["app_pending"], True)),
     ("GrantFund", "award"): Case(lambda w: (w["app_approved"],)),
     ("GrantFund", "submitMilestone"): Case(lambda w: (w["app_grant"], 2, h("evidence-2"))),
     ("GrantFund", "voteOnMilestone"): Case(lambda w: (w["app_grant"], 1, True)),
     ("GrantFund", "payMilestone"): Case(lambda w: (w["app_grant"], 0)),
     ("GrantFund", "payRent"): Case(lambda w: (w["app_rent"],)),
+    # month 0 was checked in at the award: the case runs in month 1
+    ("GrantFund", "recordRentEligibility"): Case(lambda w: (w["app_rent"],), prepare=_next_month),
+    ("GrantFund", "declareConflict"): Case(lambda w: (w.subject("other_controller"),)),
+    ("GrantFund", "setConflict"): Case(
+        lambda w: (subject_for("committee_member_1"), w.subject("other_controller"), True)
+    ),
     ("GrantFund", "voteClawback"): Case(lambda w: (w["app_grant"], h("misuse"))),
     ("GrantFund", "pause"): Case(lambda w: ()),
     ("GrantFund", "unpause"): Case(lambda w: (), prepare=_pause("GrantFund")),

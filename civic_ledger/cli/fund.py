@@ -11,8 +11,14 @@ A round, start to finish:
 
     round-create -> fund -> apply -> vote (M members) -> award
       research/project: milestone-submit -> milestone-approve (M members: pays)
-      rent:             pay-rent (anyone, every month)
+      rent:             rent-checkin (anyone, every month the firm is eligible) -> pay-rent
     clawback (M members) -> close (after the decision deadline) -> status
+
+Rent is owed for a month only if the firm was eligible at a check-in during that month
+(`rent-checkin`, or `pay-rent`, which checks the current month in); `rent-due` shows what is
+payable, forfeitable and whether the current month is checked in. Committee members vote only
+through the person identity they control; `conflict-set` (fund manager) and `conflict-declare`
+(a member) keep the register of interests.
 """
 
 from __future__ import annotations
@@ -37,6 +43,7 @@ from civic_ledger.cli.common import (
     send,
 )
 from civic_ledger.clients import fund as fund_client
+from civic_ledger.clients import identity as id_client
 from civic_ledger.clients.titles import from_units
 from civic_ledger.documents import document_hash
 
@@ -44,6 +51,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 GRANT_FUND = "GrantFund"
 TOKEN = "CityToken"
+IDENTITY = "IdentityRegistry"
 
 
 # --------------------------------------------------------------------------------- plumbing
@@ -64,6 +72,12 @@ class _Context:
 
     def tokens(self, units: int) -> str:
         return from_units(units, self.decimals)
+
+    def subject(self, value: str, hint: str) -> bytes:
+        """An identity given as its 0x commitment or its controller's address."""
+        return parse_param(
+            lambda v: id_client.resolve_subject(self.suite[IDENTITY], v), value, hint
+        )
 
 
 def _now() -> int:
@@ -175,25 +189,41 @@ def fund_round(account_alias: str, manifest_file: Path | None, round_id: int, am
 )  # fmt: skip
 @click.option("--monthly", help="Rent rounds: tokens per month.")
 @click.option("--months", type=click.IntRange(1, 60), help="Rent rounds: number of months.")
+@click.option(
+    "--lease",
+    help="Rent rounds: the lease document subsidised (0x-hash, file or text); a lease backs one "
+    "rent subsidy at a time, across rounds.",
+)
 def apply(
     account_alias: str, manifest_file: Path | None, round_id: int, proposal: str,
-    milestones: tuple[str, ...], monthly: str | None, months: int | None,
+    milestones: tuple[str, ...], monthly: str | None, months: int | None, lease: str | None,
 ) -> None:  # fmt: skip
     """An enterprise applies to a round (signed by its controller)."""
     ctx = _Context(manifest_file, account_alias)
     # Every value is parsed before the chain is asked anything about the round.
     proposal_hash, now = parse_param(document_hash, proposal, "--proposal"), _now()
+    lease_hash = parse_param(document_hash, lease, "--lease") if lease is not None else None
     plan = [_milestone(m, now, ctx.decimals) for m in milestones]
     monthly_units = ctx.units(monthly, "--monthly") if monthly is not None else None
     kind = fund_client.RoundKind(int(ctx.fund.getRound(round_id).kind))
     if kind is fund_client.RoundKind.RENT:
-        if milestones or monthly_units is None or months is None:
-            raise click.UsageError("rent rounds take --monthly and --months (no --milestone)")
+        if milestones or monthly_units is None or months is None or lease_hash is None:
+            raise click.UsageError(
+                "rent rounds take --monthly, --months and --lease (no --milestone)"
+            )
+        holder, reserved = ctx.fund.leaseHolder(lease_hash)
+        if reserved:
+            raise click.BadParameter(
+                f"this lease already backs application {int(holder)} (a live rent application "
+                "or an active rent award)",
+                param_hint="--lease",
+            )
         app_id = fund_client.apply_for_rent(
-            ctx.fund, ctx.sender, round_id, proposal_hash, monthly_units, months, transact=send,
+            ctx.fund, ctx.sender, round_id, proposal_hash, lease_hash, monthly_units, months,
+            transact=send,
         )  # fmt: skip
     else:
-        if not milestones or monthly is not None or months is not None:
+        if not milestones or monthly is not None or months is not None or lease is not None:
             raise click.UsageError(f"{kind.name.lower()} rounds take --milestone AMOUNT@DUE")
         app_id = fund_client.apply_for_grant(
             ctx.fund, ctx.sender, round_id, proposal_hash, plan, transact=send
@@ -270,19 +300,71 @@ def milestone_pay(account_alias: str, manifest_file: Path | None, app_id: int, i
     console.print(f"paid {ctx.tokens(amount)}")
 
 
+def _rent_state(ctx: _Context, app_id: int) -> None:
+    """The current month's check-in and any payment waiting for the grantee's identity."""
+    due = fund_client.rent_due(ctx.fund, app_id)
+    term = int(ctx.fund.getApplication(app_id).months)
+    if due.waiting_months:
+        console.print(
+            f"[yellow]{due.waiting_months} checked-in month(s) waiting[/]: the enterprise's "
+            "identity is not active; they are paid once it is (nothing is forfeited)"
+        )
+    if term and due.current_month < term:
+        month = f"month {due.current_month + 1} (current, until {_when(due.next_due_at)})"
+        if due.current_checked_in:
+            console.print(f"{month}: checked in")
+        else:
+            console.print(
+                f"{month}: [yellow]not checked in[/] - run `rent-checkin {app_id}` while the "
+                "enterprise is eligible, or the month is forfeited when it ends"
+            )
+
+
+@command(fund, "rent-checkin")
+@click.argument("app_id", type=UINT256)
+def rent_checkin(account_alias: str, manifest_file: Path | None, app_id: int) -> None:
+    """Record that a rent grantee is eligible now, for the current month (anyone; also while
+    the fund is paused). Rent is owed only for months with such a check-in."""
+    ctx = _Context(manifest_file, account_alias)
+    month = fund_client.record_rent_eligibility(ctx.fund, ctx.sender, app_id, transact=send)
+    console.print(f"award {app_id}: month {month + 1} checked in")
+
+
 @command(fund, "pay-rent")
 @click.argument("app_id", type=UINT256)
 def pay_rent(account_alias: str, manifest_file: Path | None, app_id: int) -> None:
-    """Settle every due month of a rent award (anyone)."""
+    """Settle the rent months of an award that can be settled now (anyone): checked-in months
+    are paid, months that ended without a check-in are forfeited to the round."""
     ctx = _Context(manifest_file, account_alias)
     outcome = fund_client.pay_rent(ctx.fund, ctx.sender, app_id, transact=send)
-    first, last = outcome.first_month + 1, outcome.first_month + outcome.months
-    months = f"month {first}" if first == last else f"months {first}-{last}"
-    if outcome.paid:
-        console.print(f"{months}: paid {ctx.tokens(outcome.amount)} to {outcome.payee}")
-    else:
-        console.print(f"[yellow]{months}: skipped[/] - the grantee does not meet the policy; "
-                      f"{ctx.tokens(outcome.amount)} forfeited to the round")  # fmt: skip
+    runs = [(r, True) for r in outcome.paid] + [(r, False) for r in outcome.forfeited]
+    for run, paid in sorted(runs, key=lambda item: item[0].first_month):
+        if paid:
+            console.print(f"{run.label}: paid {ctx.tokens(run.amount)} to {outcome.payee}")
+        else:
+            console.print(f"[yellow]{run.label}: forfeited[/] - no eligibility check-in during "
+                          f"the month; {ctx.tokens(run.amount)} released to the round")  # fmt: skip
+    _rent_state(ctx, app_id)
+
+
+@command(fund, "rent-due", signs=False)
+@click.argument("app_id", type=UINT256)
+def rent_due(manifest_file: Path | None, app_id: int) -> None:
+    """What `pay-rent` would pay and forfeit now, and the current month's check-in."""
+    ctx = _Context(manifest_file)
+    status = fund_client.AwardStatus(int(ctx.fund.getAward(app_id).status))
+    if status is not fund_client.AwardStatus.ACTIVE or not int(
+        ctx.fund.getApplication(app_id).months
+    ):
+        raise click.ClickException(f"application {app_id} is not an active rent award")
+    due = fund_client.rent_due(ctx.fund, app_id)
+    console.print(f"payable now: {due.payable_months} month(s), {ctx.tokens(due.payable_amount)}")
+    console.print(
+        f"forfeitable now: {due.forfeitable_months} month(s), "
+        f"{ctx.tokens(due.forfeitable_amount)} (ended without an eligibility check-in)"
+    )
+    console.print("eligible now: " + ("yes" if due.eligible_now else "[yellow]no[/]"))
+    _rent_state(ctx, app_id)
 
 
 @command(fund, "clawback")
@@ -297,6 +379,36 @@ def clawback(account_alias: str, manifest_file: Path | None, app_id: int, reason
     console.print(_decision(f"clawback of award {app_id}", decision))
     if decision.decided:
         console.print(f"{ctx.tokens(decision.released)} released to the round")
+
+
+@command(fund, "conflict-set")
+@click.argument("member")
+@click.argument("subject")
+@click.option("--clear", is_flag=True, help="Remove the entry instead of recording it.")
+def conflict_set(
+    account_alias: str, manifest_file: Path | None, member: str, subject: str, clear: bool
+) -> None:
+    """Record in the register of interests that the committee member MEMBER (its identity, or
+    its wallet) may not vote on matters of SUBJECT (identity or controller) - fund manager."""
+    ctx = _Context(manifest_file, account_alias)
+    member_subject = ctx.subject(member, "MEMBER")
+    subject_id = ctx.subject(subject, "SUBJECT")
+    fund_client.set_conflict(
+        ctx.fund, ctx.sender, member_subject, subject_id, not clear, transact=send
+    )
+    state = "conflicted" if ctx.fund.isConflicted(member_subject, subject_id) else "not conflicted"
+    console.print(f"{member_subject.hex()[:8]}… / {subject_id.hex()[:8]}…: {state}")
+
+
+@command(fund, "conflict-declare")
+@click.argument("subject")
+def conflict_declare(account_alias: str, manifest_file: Path | None, subject: str) -> None:
+    """A committee member recuses itself from every matter of SUBJECT (identity or controller).
+    Only the fund manager can lift it again."""
+    ctx = _Context(manifest_file, account_alias)
+    subject_id = ctx.subject(subject, "SUBJECT")
+    fund_client.declare_conflict(ctx.fund, ctx.sender, subject_id, transact=send)
+    console.print(f"recused from matters of 0x{subject_id.hex()}")
 
 
 @command(fund, "close")

@@ -116,12 +116,52 @@ class Decision:
 
 
 @dataclass(frozen=True)
-class RentOutcome:
-    paid: bool  # False: the months were forfeited (grantee not meeting the policy)
+class RentRun:
+    """Consecutive rent months settled the same way in one `payRent` (0-based months)."""
+
     first_month: int
     months: int
     amount: int
+
+    @property
+    def label(self) -> str:
+        """1-based, as people count months: "month 3" or "months 1-4"."""
+        first, last = self.first_month + 1, self.first_month + self.months
+        return f"month {first}" if first == last else f"months {first}-{last}"
+
+
+@dataclass(frozen=True)
+class RentSettlement:
+    """What one `payRent` did: months paid (checked in), months forfeited (their windows ended
+    without an eligibility check-in), and the month it checked in, if any."""
+
+    paid: tuple[RentRun, ...]
+    forfeited: tuple[RentRun, ...]
     payee: str | None
+    checked_in: int | None  # 0-based month checked in by this call
+
+    @property
+    def paid_amount(self) -> int:
+        return sum(run.amount for run in self.paid)
+
+    @property
+    def forfeited_amount(self) -> int:
+        return sum(run.amount for run in self.forfeited)
+
+
+@dataclass(frozen=True)
+class RentDue:
+    """`GrantFund.rentDue`: what `payRent` would settle now and the current month's check-in."""
+
+    payable_months: int
+    payable_amount: int
+    forfeitable_months: int
+    forfeitable_amount: int
+    current_month: int  # 0-based; == the term's length once the term has ended
+    current_checked_in: bool
+    eligible_now: bool
+    waiting_months: int  # checked in, unpaid while the grantee's identity is not Active
+    next_due_at: int  # when the current month's window ends (0 after the term)
 
 
 @dataclass(frozen=True)
@@ -242,14 +282,17 @@ def apply_for_rent(
     sender: Any,
     round_id: int,
     proposal_hash: bytes,
+    lease_hash: bytes,
     monthly: int,
     months: int,
     transact: Transact = direct,
 ) -> int:
-    """A rent-subsidy application. Returns the application id."""
+    """A rent-subsidy application for the lease document `lease_hash` (a lease backs one live
+    rent application or active award at a time, across rounds). Returns the application id."""
     receipt = transact(
         f"applied to round {round_id} ({_plural(months, 'month')})", fund.applyForRent,
-        round_id, to_bytes32(proposal_hash), monthly, months, sender=sender,
+        round_id, to_bytes32(proposal_hash), to_bytes32(lease_hash), monthly, months,
+        sender=sender,
     )  # fmt: skip
     return int(_required_event(fund, "ApplicationSubmitted", receipt).appId)
 
@@ -320,17 +363,73 @@ def pay_milestone(
     return int(_required_event(fund, "MilestonePaid", receipt).amount)
 
 
-def pay_rent(fund: Any, sender: Any, app_id: int, transact: Transact = direct) -> RentOutcome:
-    """Settles every due month of a rent award (anyone may trigger it)."""
-    receipt = transact(f"settled due rent of award {app_id}", fund.payRent, app_id, sender=sender)
-    if paid := _event(fund, "RentPaid", receipt):
-        return RentOutcome(
-            True, int(paid.firstMonth), int(paid.monthCount), int(paid.amount), str(paid.payee)
-        )
-    skipped = _required_event(fund, "RentPaymentSkipped", receipt)
-    return RentOutcome(
-        False, int(skipped.firstMonth), int(skipped.monthCount), int(skipped.amount), None
+def record_rent_eligibility(
+    fund: Any, sender: Any, app_id: int, transact: Transact = direct
+) -> int:
+    """Checks the grantee's eligibility in for the current month of a rent award (anyone).
+    Returns the 0-based month."""
+    receipt = transact(
+        f"recorded the grantee's eligibility for award {app_id}", fund.recordRentEligibility,
+        app_id, sender=sender,
+    )  # fmt: skip
+    return int(_required_event(fund, "RentEligibilityRecorded", receipt).month)
+
+
+def _runs(events: Sequence[Any]) -> tuple[RentRun, ...]:
+    return tuple(RentRun(int(e.firstMonth), int(e.monthCount), int(e.amount)) for e in events)
+
+
+def pay_rent(fund: Any, sender: Any, app_id: int, transact: Transact = direct) -> RentSettlement:
+    """Settles the rent months of an award that can be settled now (anyone may trigger it):
+    checked-in months are paid, months that ended without a check-in are forfeited."""
+    receipt = transact(f"settled rent of award {app_id}", fund.payRent, app_id, sender=sender)
+    paid = fund.RentPaid.from_receipt(receipt)
+    checked = _event(fund, "RentEligibilityRecorded", receipt)
+    return RentSettlement(
+        paid=_runs(paid),
+        forfeited=_runs(fund.RentPaymentSkipped.from_receipt(receipt)),
+        payee=str(paid[0].payee) if paid else None,
+        checked_in=int(checked.month) if checked else None,
     )
+
+
+def rent_due(fund: Any, app_id: int) -> RentDue:
+    """What `payRent` would settle now, and the current month's check-in."""
+    d = fund.rentDue(app_id)
+    return RentDue(
+        payable_months=int(d.payableMonths),
+        payable_amount=int(d.payableAmount),
+        forfeitable_months=int(d.forfeitableMonths),
+        forfeitable_amount=int(d.forfeitableAmount),
+        current_month=int(d.currentMonth),
+        current_checked_in=bool(d.currentCheckedIn),
+        eligible_now=bool(d.eligibleNow),
+        waiting_months=int(d.waitingMonths),
+        next_due_at=int(d.nextDueAt),
+    )
+
+
+def set_conflict(
+    fund: Any, sender: Any, member_subject: bytes, subject: bytes, conflicted: bool,
+    transact: Transact = direct,
+) -> None:  # fmt: skip
+    """The fund manager records (or clears) a conflict of interest in the register."""
+    verb = "recorded" if conflicted else "cleared"
+    transact(
+        f"{verb} a conflict of interest {hex32(member_subject)[:10]}… / {hex32(subject)[:10]}…",
+        fund.setConflict, to_bytes32(member_subject), to_bytes32(subject), conflicted,
+        sender=sender,
+    )  # fmt: skip
+
+
+def declare_conflict(fund: Any, sender: Any, subject: bytes, transact: Transact = direct) -> bytes:
+    """A committee member recuses itself from every matter of `subject` (it cannot undo it).
+    Returns the member's own identity."""
+    receipt = transact(
+        f"recused itself from matters of {hex32(subject)[:10]}…", fund.declareConflict,
+        to_bytes32(subject), sender=sender,
+    )  # fmt: skip
+    return bytes(_required_event(fund, "ConflictDeclared", receipt).memberSubject)
 
 
 def clawback(

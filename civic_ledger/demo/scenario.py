@@ -85,6 +85,13 @@ class CityScenario:
             ("91110000MA01ABCD1X", self.labs, "enterprise", "Chain Labs Ltd"),
             ("91110000MA02EFGH2Y", self.forge, "enterprise", "Data Forge Co"),
         ]
+        # The fund committee votes through identities: conflicts of interest are judged by
+        # identity (and the fund's register of interests), never by wallet.
+        people += [
+            (f"11010119700101{i:04d}", self.cast[f"committee_member_{i}"], "person",
+             f"committee member {i}")
+            for i in (1, 2, 3)
+        ]  # fmt: skip
         registrations = [
             identity_client.Registration.new(official_id, account.address, kind)
             for official_id, account, kind, _ in people
@@ -347,11 +354,23 @@ class CityScenario:
             self.out.fund_in += amount
         n.check("fund balance equals deposits", token.balanceOf(gf) == self.out.fund_in)
 
+        lease = doc("lease 2026: Chain Labs, Zhongguancun Tower 7F")
         rent_app = n.act(
             self.labs,
-            "applies for 6 months x 50 CITY office rent",
+            "applies for 6 months x 50 CITY office rent on its lease",
             lambda: fund_client.apply_for_rent(
-                gf, self.labs, rent_round, doc("lease 2026"), 50 * UNIT, 6, transact=n.transact
+                gf,
+                self.labs,
+                rent_round,
+                doc("rent application 2026"),
+                lease,
+                50 * UNIT,
+                6,
+                transact=n.transact,
+            ),
+            lambda: (
+                gf.leaseHolder(lease)[1]
+                and "the lease is reserved: no other round may subsidise it meanwhile"
             ),
         )
         research_app = n.act(self.forge, "applies for a 2-milestone research grant (300 + 400)",
@@ -359,8 +378,20 @@ class CityScenario:
                 doc("proposal: privacy-preserving registry"),
                 [(300 * UNIT, now + 60 * DAY), (400 * UNIT, now + 120 * DAY)],
                 transact=n.transact))  # fmt: skip
-        for app_id, label in ((rent_app, "rent"), (research_app, "research")):
-            for member in committee[:2]:
+        n.act(
+            committee[0],
+            "declares an interest in Data Forge (a relative works there) and recuses itself",
+            lambda: fund_client.declare_conflict(
+                gf, committee[0], self.subjects["Data Forge Co"], transact=n.transact
+            ),
+            lambda: gf.isConflicted(self.subjects["committee member 1"],
+                                    self.subjects["Data Forge Co"]),
+        )  # fmt: skip
+        for app_id, label, voters in (
+            (rent_app, "rent", committee[:2]),
+            (research_app, "research", committee[1:]),
+        ):
+            for member in voters:
                 n.act(
                     member,
                     f"votes yes on the {label} application",
@@ -375,6 +406,12 @@ class CityScenario:
                     gf, self.cast["deployer"], app_id, transact=n.transact
                 ),
             )
+        n.say(
+            "Rent is owed for a month only if the firm was eligible at a check-in during that "
+            "month; the award itself checks the first month in."
+        )
+        n.check("month 1 of the rent award is checked in",
+                fund_client.rent_due(gf, rent_app).current_checked_in)  # fmt: skip
         before = token.balanceOf(self.labs)
         n.act(self.zhang, "triggers the first rent payment (anyone may)",
               lambda: fund_client.pay_rent(gf, self.zhang, rent_app, transact=n.transact),
@@ -389,7 +426,7 @@ class CityScenario:
             ),
         )
         before = token.balanceOf(self.forge)
-        for member in committee[:2]:
+        for member in committee[1:]:  # member 1 recused itself from Data Forge's matters
             n.act(
                 member,
                 "approves milestone 1",

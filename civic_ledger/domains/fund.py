@@ -4,8 +4,10 @@ to enterprises meeting a record-registry policy, decided M-of-N by the fund comm
 GrantFund needs the identity domain (IdentityRegistry, RecordRegistry) and the settlement token
 (property domain), so it deploys last. Only manager, guardian and admin functions are
 `restricted`; committee votes check FUND_COMMITTEE membership per vote inside the contract
-(M-of-N needs each member's own identity), and deposits, applications, awards and payouts are
-open to their callers under the contract's own rules.
+(M-of-N needs each member's own identity: a member votes through the Active person identity it
+controls, and never on matters of an identity the register of interests ties to it), and
+deposits, applications, awards, rent check-ins and payouts are open to their callers under the
+contract's own rules.
 """
 
 from __future__ import annotations
@@ -40,6 +42,9 @@ CONTRACTS = (
         restricted={
             "createRound(string,uint8,uint256,uint256,uint64,uint64,uint64)": "FUND_MANAGER",
             "closeRound(uint256)": "FUND_MANAGER",
+            # the register of interests (committee conflicts by identity); members may only add
+            # their own recusals (`declareConflict`, checked in the contract)
+            "setConflict(bytes32,bytes32,bool)": "FUND_MANAGER",
             "pause()": "GUARDIAN",
             "unpause()": "ADMIN",  # the guardian stops; only the admin (multisig) resumes
             "setCommittee(uint32,uint32)": "ADMIN",

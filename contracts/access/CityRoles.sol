@@ -22,9 +22,9 @@ library CityRoles {
     uint64 internal constant REGISTRAR = 40;
     /// @dev Tax bureau (property tax): Assesses property tax per parcel per year.
     uint64 internal constant TAX_ASSESSOR = 41;
-    /// @dev Fund manager: Creates and closes grant rounds.
+    /// @dev Fund manager: Creates and closes grant rounds; keeps the committee's register of interests.
     uint64 internal constant FUND_MANAGER = 50;
-    /// @dev Fund committee: Votes on awards, milestones and clawbacks (M-of-N).
+    /// @dev Fund committee: Votes on awards, milestones and clawbacks (M-of-N) through the identity it controls.
     uint64 internal constant FUND_COMMITTEE = 51;
     /// @dev Treasurer: Mints and burns the settlement token and funds grant rounds.
     uint64 internal constant TREASURER = 60;

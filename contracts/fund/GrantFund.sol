@@ -24,27 +24,54 @@ import {IGrantFund} from "./IGrantFund.sol";
 /// - Eligibility: the applicant (and, at every payout, the grantee) must be an Active Enterprise
 ///   identity meeting the round's policy; payouts go to the identity's CURRENT controller.
 /// - Committee: a voter must hold FUND_COMMITTEE now with no execution delay (checked on the
-///   authority per vote), may vote once per question, and may not vote on an application or
-///   award of the identity it controls. Votes count as cast: revoking a member later does not
-///   remove votes already cast. M (`threshold`) is at least 2: no single member decides.
+///   authority per vote) and control an Active registered identity (`subjectOf(voter)`; a bare
+///   wallet holding the role may not vote), may vote once per question, and may not vote on an
+///   application or award of its own identity nor of any identity declared conflicted with it
+///   in the register of interests. Conflicts are judged by identity, never by wallet, so moving
+///   an enterprise to another wallet changes nothing. The register: the fund manager records or
+///   clears conflicts (`setConflict`); a member may recuse itself (`declareConflict`) and cannot
+///   undo that itself. Votes count as cast: revoking a member later does not remove votes
+///   already cast. M (`threshold`) is at least 2: no single member decides.
+/// - Thresholds are snapshotted per question when its ballot opens and used for every decision
+///   on it: an application at its submission, a milestone ballot at each milestone submission,
+///   a clawback ballot at its first vote. Changing M (`setCommittee`) affects only ballots
+///   opened afterwards.
 /// - Applications: one per enterprise per round; decided by M yes (Approved) or M no (Rejected)
 ///   before the decision deadline; `award` (anyone) turns an Approved application into an award
 ///   before the deadline, if the round has the money. Undecided/unawarded ones lapse (Expired).
+/// - Leases: a rent application names its lease by content hash (`leaseHash`, non-zero). A
+///   lease backs at most ONE live rent application or active rent award at a time, across all
+///   rounds, so subsidised periods never overlap: reserved from application until the
+///   application is rejected or lapses (not awarded by the deadline, or its round closed), or
+///   the award ends (completed or clawed back). A second application with a reserved lease
+///   reverts (GrantFundLeaseInUse). A squatted lease is freed by the committee rejecting the
+///   squatting application.
 /// - Milestones (research/project): the grantee's current controller submits evidence by the due
 ///   date; M yes approve and pay at once (deferred if paused or the grantee is ineligible: anyone
 ///   calls `payMilestone` later); M no reject, and a rejected evidence hash can never be
 ///   resubmitted for that milestone (Allo #71). State is updated before any transfer and every
 ///   transferring function is `nonReentrant` (Allo #357).
-/// - Rent: month `i` is due at `awardedAt + i * MONTH`; `payRent` (anyone) settles every due month
-///   at once: paid if the grantee meets the policy now, otherwise FORFEITED (released to the
-///   round, event `RentPaymentSkipped`) — a subsidy is not owed for months of non-compliance.
+/// - Rent: month `i` of an award covers [awardedAt + i * MONTH, awardedAt + (i + 1) * MONTH).
+///   Rent for month `i` is owed only if the grantee was eligible (`isEligible`: an Active
+///   enterprise meeting the round's policy) at an eligibility check-in during that month.
+///   Anyone checks in (`recordRentEligibility`; refused when the grantee is not eligible now or
+///   the term has ended), also while the fund is paused; `award` checks month 0 in and
+///   `payRent` checks the current month in when the grantee is eligible. `payRent` (anyone)
+///   then settles months in order from `monthsSettled`: a checked-in month is PAID to the
+///   identity's active controller (if the identity is not Active now, e.g. suspended after a
+///   stolen key, the payment waits: nothing is forfeited and settlement stops there); a month
+///   whose window has ENDED without a check-in is FORFEITED (released to the round, event
+///   `RentPaymentSkipped`); the current month without a check-in stays pending. So no third
+///   party can make a firm forfeit a month in which it was eligible at a check-in, and no month
+///   is paid for which nobody observed eligibility. At most MAX_RENT_MONTHS months per call.
 /// - Clawback: M committee votes end an award; its unpaid remainder (including approved but
 ///   unpaid milestones) is released to the round. Paid amounts are untouched.
 /// - Close: after the decision deadline the fund manager closes a round: unspent (deposited and
 ///   not committed) goes to the treasury. Awards stay payable after close; money released later
 ///   (forfeits, clawbacks) goes to the treasury through `sweep` (anyone).
 /// - Pause (guardian) stops every outflow: milestone and rent payments, close and sweep.
-///   Deposits, applications, votes, awards and clawbacks continue (none moves tokens out).
+///   Deposits, applications, votes, awards, clawbacks and rent check-ins continue (none moves
+///   tokens out; check-ins keep months from being forfeited because of the pause).
 /// - Conservation: token.balanceOf(this) == totalDeposited − totalPaid − totalReturned (tokens
 ///   sent to the fund without `fundRound` are not accounted and stay locked).
 contract GrantFund is IGrantFund, AccessManaged, Pausable, ReentrancyGuard {
@@ -54,7 +81,7 @@ contract GrantFund is IGrantFund, AccessManaged, Pausable, ReentrancyGuard {
     uint64 public constant MONTH = 30 days;
     /// @notice Most milestones per grant (bounds the application loop).
     uint256 public constant MAX_MILESTONES = 12;
-    /// @notice Longest rent subsidy.
+    /// @notice Longest rent subsidy (its check-ins fit the 64-bit `Award.rentCheckIns`).
     uint16 public constant MAX_RENT_MONTHS = 60;
     /// @notice Largest declared committee; bounds every ballot's voter lists (each < threshold).
     uint32 public constant MAX_COMMITTEE_SIZE = 16;
@@ -90,6 +117,8 @@ contract GrantFund is IGrantFund, AccessManaged, Pausable, ReentrancyGuard {
     mapping(uint256 appId => Milestone[]) private _milestones;
     mapping(uint256 appId => mapping(uint256 index => mapping(bytes32 evidenceHash => bool))) private _rejectedEvidence;
     mapping(bytes32 ballotId => Ballot) private _ballots;
+    mapping(bytes32 leaseHash => uint256 appId) private _leaseHolders;
+    mapping(bytes32 memberSubject => mapping(bytes32 subject => bool)) private _conflicts;
 
     /// @param initialAuthority The city's AccessManager.
     /// @param cityToken The settlement token grants are paid in.
@@ -139,6 +168,13 @@ contract GrantFund is IGrantFund, AccessManaged, Pausable, ReentrancyGuard {
     /// @inheritdoc IGrantFund
     function unpause() external restricted {
         _unpause();
+    }
+
+    /// @inheritdoc IGrantFund
+    function setConflict(bytes32 memberSubject, bytes32 subject, bool conflicted) external restricted {
+        if (memberSubject == bytes32(0) || subject == bytes32(0)) revert GrantFundZeroHash();
+        _conflicts[memberSubject][subject] = conflicted;
+        emit ConflictSet(memberSubject, subject, _msgSender(), conflicted);
     }
 
     // =================================================================== rounds
@@ -203,15 +239,22 @@ contract GrantFund is IGrantFund, AccessManaged, Pausable, ReentrancyGuard {
     // =================================================================== applications and awards
 
     /// @inheritdoc IGrantFund
-    function applyForRent(uint256 roundId, bytes32 proposalHash, uint256 monthlyAmount, uint16 months)
-        external
-        returns (uint256 appId)
-    {
+    function applyForRent(
+        uint256 roundId,
+        bytes32 proposalHash,
+        bytes32 leaseHash,
+        uint256 monthlyAmount,
+        uint16 months
+    ) external returns (uint256 appId) {
         Round storage round = _round(roundId);
         if (round.kind != RoundKind.RentSubsidy) revert GrantFundWrongRoundKind(roundId, round.kind);
         if (monthlyAmount == 0) revert GrantFundZeroAmount();
         if (months == 0 || months > MAX_RENT_MONTHS) revert GrantFundInvalidRentTerm(months);
-        appId = _newApplication(roundId, round, proposalHash, monthlyAmount * months);
+        if (leaseHash == bytes32(0)) revert GrantFundZeroHash();
+        uint256 holder = _leaseHolders[leaseHash];
+        if (holder != 0 && _holdsLease(holder)) revert GrantFundLeaseInUse(leaseHash, holder);
+        appId = _newApplication(roundId, round, proposalHash, leaseHash, monthlyAmount * months);
+        _leaseHolders[leaseHash] = appId;
         Application storage app = _applications[appId];
         app.monthlyAmount = monthlyAmount;
         app.months = months;
@@ -235,7 +278,7 @@ contract GrantFund is IGrantFund, AccessManaged, Pausable, ReentrancyGuard {
             if (amounts[i] == 0 || dueDates[i] <= block.timestamp) revert GrantFundInvalidMilestone(i);
             total += amounts[i];
         }
-        appId = _newApplication(roundId, round, proposalHash, total);
+        appId = _newApplication(roundId, round, proposalHash, bytes32(0), total);
         for (uint256 i = 0; i < count; ++i) {
             _milestones[appId].push(
                 Milestone({
@@ -243,6 +286,7 @@ contract GrantFund is IGrantFund, AccessManaged, Pausable, ReentrancyGuard {
                     dueDate: dueDates[i],
                     status: MilestoneStatus.Pending,
                     submissions: 0,
+                    threshold: 0,
                     evidenceHash: bytes32(0)
                 })
             );
@@ -262,13 +306,22 @@ contract GrantFund is IGrantFund, AccessManaged, Pausable, ReentrancyGuard {
         Ballot storage ballot = _ballots[ballotId];
         (uint256 yes, uint256 no) = _castVote(ballotId, member, support);
         emit ApplicationVoted(appId, member, support, yes, no);
-        if (yes >= _threshold) {
+        uint32 needed = app.threshold;
+        if (yes >= needed) {
             app.status = ApplicationStatus.Approved;
             emit ApplicationApproved(appId, member, ballot.approvals);
-        } else if (no >= _threshold) {
+        } else if (no >= needed) {
             app.status = ApplicationStatus.Rejected;
             emit ApplicationRejected(appId, member, ballot.rejections);
         }
+    }
+
+    /// @inheritdoc IGrantFund
+    function declareConflict(bytes32 subject) external {
+        bytes32 memberSubject = _requireMember(_msgSender());
+        if (subject == bytes32(0)) revert GrantFundZeroHash();
+        _conflicts[memberSubject][subject] = true;
+        emit ConflictDeclared(memberSubject, subject, _msgSender());
     }
 
     /// @inheritdoc IGrantFund
@@ -289,6 +342,8 @@ contract GrantFund is IGrantFund, AccessManaged, Pausable, ReentrancyGuard {
         grant.status = AwardStatus.Active;
         grant.awardedAt = uint64(block.timestamp);
         emit AwardMade(appId, roundId, app.subject, _msgSender(), app.amount);
+        // Eligibility was just verified: it is observed for rent month 0.
+        if (app.months != 0) _checkIn(appId, grant, 0);
     }
 
     // =================================================================== milestones
@@ -312,6 +367,7 @@ contract GrantFund is IGrantFund, AccessManaged, Pausable, ReentrancyGuard {
 
         milestone.status = MilestoneStatus.Submitted;
         milestone.evidenceHash = evidenceHash;
+        milestone.threshold = _threshold; // this submission's ballot opens now
         uint32 submission = ++milestone.submissions;
         emit MilestoneSubmitted(appId, index, _msgSender(), evidenceHash, submission);
     }
@@ -328,7 +384,8 @@ contract GrantFund is IGrantFund, AccessManaged, Pausable, ReentrancyGuard {
         Ballot storage ballot = _ballots[ballotId];
         (uint256 yes, uint256 no) = _castVote(ballotId, member, approve);
         emit MilestoneVoted(appId, index, member, approve, yes, no);
-        if (yes >= _threshold) {
+        uint32 needed = milestone.threshold;
+        if (yes >= needed) {
             milestone.status = MilestoneStatus.Approved;
             emit MilestoneApproved(appId, index, member, ballot.approvals);
             // Payment follows the approval unless paused or the grantee lost eligibility; then
@@ -337,7 +394,7 @@ contract GrantFund is IGrantFund, AccessManaged, Pausable, ReentrancyGuard {
                 (bool payable_, address payee) = _payee(app);
                 if (payable_) _payMilestone(appId, index, app, grant, milestone, payee);
             }
-        } else if (no >= _threshold) {
+        } else if (no >= needed) {
             milestone.status = MilestoneStatus.Rejected;
             _rejectedEvidence[appId][index][milestone.evidenceHash] = true;
             emit MilestoneRejected(appId, index, member, milestone.evidenceHash, ballot.rejections);
@@ -359,28 +416,50 @@ contract GrantFund is IGrantFund, AccessManaged, Pausable, ReentrancyGuard {
     // =================================================================== rent
 
     /// @inheritdoc IGrantFund
-    function payRent(uint256 appId) external whenNotPaused nonReentrant {
-        (Application storage app, Award storage grant) = _activeAward(appId);
-        Round storage round = _rounds[app.roundId];
-        if (round.kind != RoundKind.RentSubsidy) revert GrantFundWrongAwardKind(appId, round.kind);
-        (uint16 count, uint256 amount, uint64 nextDueAt) = _rentDue(app, grant);
-        if (count == 0) revert GrantFundNothingDue(appId, nextDueAt);
+    function recordRentEligibility(uint256 appId) external {
+        (Application storage app, Award storage grant) = _activeRentAward(appId);
+        uint256 month = _currentMonth(grant);
+        if (month >= app.months) revert GrantFundNoCurrentRentMonth(appId);
+        if (_checkedIn(grant.rentCheckIns, month)) revert GrantFundRentAlreadyCheckedIn(appId, uint16(month));
+        uint256 policyId = _rounds[app.roundId].policyId;
+        if (!isEligible(app.subject, policyId)) revert GrantFundIneligible(app.subject, policyId);
+        _checkIn(appId, grant, month);
+    }
 
-        uint16 firstMonth = grant.monthsSettled;
-        grant.monthsSettled = firstMonth + count;
-        (bool payable_, address payee) = _payee(app);
-        if (payable_) {
-            grant.paid += amount;
-            round.paid += amount;
-            _totalPaid += amount;
-            emit RentPaid(appId, payee, _msgSender(), firstMonth, count, amount);
-        } else {
-            grant.released += amount;
-            round.committed -= amount;
-            emit RentPaymentSkipped(appId, _msgSender(), firstMonth, count, amount);
+    /// @inheritdoc IGrantFund
+    function payRent(uint256 appId) external whenNotPaused nonReentrant {
+        (Application storage app, Award storage grant) = _activeRentAward(appId);
+        Round storage round = _rounds[app.roundId];
+        uint256 current = _currentMonth(grant);
+        bool unobserved = current < app.months && !_checkedIn(grant.rentCheckIns, current);
+        if (unobserved && isEligible(app.subject, round.policyId)) _checkIn(appId, grant, current);
+        uint64 checkIns = grant.rentCheckIns;
+        address payee = _identity.activeControllerOf(app.subject);
+        uint256 first = grant.monthsSettled;
+        (uint256 end, uint256 paidMonths, uint256 forfeitedMonths) =
+            _settlement(first, app.months, current, checkIns, payee != address(0));
+        if (end == first) {
+            if (payee == address(0) && _checkedIn(checkIns, first)) {
+                revert GrantFundGranteeNotActive(appId, app.subject);
+            }
+            revert GrantFundNothingDue(appId, _nextDueAt(grant, app.months, current));
         }
+
+        grant.monthsSettled = uint16(end);
+        uint256 paid = app.monthlyAmount * paidMonths;
+        uint256 released = app.monthlyAmount * forfeitedMonths;
+        if (paid != 0) {
+            grant.paid += paid;
+            round.paid += paid;
+            _totalPaid += paid;
+        }
+        if (released != 0) {
+            grant.released += released;
+            round.committed -= released;
+        }
+        _emitRentSettled(appId, payee, app.monthlyAmount, first, end, checkIns);
         _completeIfSettled(appId, app, grant);
-        if (payable_) _token.safeTransfer(payee, amount);
+        if (paid != 0) _token.safeTransfer(payee, paid);
     }
 
     // =================================================================== clawback
@@ -391,9 +470,14 @@ contract GrantFund is IGrantFund, AccessManaged, Pausable, ReentrancyGuard {
         if (reasonHash == bytes32(0)) revert GrantFundZeroHash();
         address member = _requireVoter(app.subject);
         bytes32 ballotId = _clawbackBallot(appId);
+        uint32 needed = grant.clawbackThreshold;
+        if (needed == 0) {
+            needed = _threshold; // the first clawback vote opens the ballot
+            grant.clawbackThreshold = needed;
+        }
         (uint256 yes,) = _castVote(ballotId, member, true);
         emit ClawbackVoted(appId, member, reasonHash, yes);
-        if (yes >= _threshold) {
+        if (yes >= needed) {
             uint256 unpaid = app.amount - grant.paid - grant.released;
             grant.status = AwardStatus.ClawedBack;
             grant.released += unpaid;
@@ -528,11 +612,42 @@ contract GrantFund is IGrantFund, AccessManaged, Pausable, ReentrancyGuard {
     }
 
     /// @inheritdoc IGrantFund
-    function rentDue(uint256 appId) external view returns (uint16 months, uint256 amount, uint64 nextDueAt) {
+    function rentDue(uint256 appId) external view returns (RentDue memory due) {
         Application storage app = _application(appId);
         Award storage grant = _awards[appId];
-        if (grant.status != AwardStatus.Active || app.months == 0) return (0, 0, 0);
-        return _rentDue(app, grant);
+        uint16 months = app.months;
+        if (grant.status != AwardStatus.Active || months == 0) return due;
+        uint256 current = _currentMonth(grant);
+        uint64 checkIns = grant.rentCheckIns;
+        due.currentMonth = current < months ? uint16(current) : months;
+        due.currentCheckedIn = current < months && _checkedIn(checkIns, current);
+        due.eligibleNow = isEligible(app.subject, _rounds[app.roundId].policyId);
+        if (current < months && due.eligibleNow) checkIns |= uint64(1) << current; // as payRent would
+        bool payeeActive = _identity.activeControllerOf(app.subject) != address(0);
+        (uint256 end, uint256 paidMonths, uint256 forfeitedMonths) =
+            _settlement(grant.monthsSettled, months, current, checkIns, payeeActive);
+        due.payableMonths = uint16(paidMonths);
+        due.payableAmount = app.monthlyAmount * paidMonths;
+        due.forfeitableMonths = uint16(forfeitedMonths);
+        due.forfeitableAmount = app.monthlyAmount * forfeitedMonths;
+        if (!payeeActive) {
+            uint256 last = current < months ? current : months - 1;
+            for (uint256 i = end; i <= last; ++i) {
+                if (_checkedIn(checkIns, i)) ++due.waitingMonths;
+            }
+        }
+        due.nextDueAt = _nextDueAt(grant, months, current);
+    }
+
+    /// @inheritdoc IGrantFund
+    function leaseHolder(bytes32 leaseHash) external view returns (uint256 appId, bool reserved) {
+        appId = _leaseHolders[leaseHash];
+        reserved = appId != 0 && _holdsLease(appId);
+    }
+
+    /// @inheritdoc IGrantFund
+    function isConflicted(bytes32 memberSubject, bytes32 subject) public view returns (bool) {
+        return memberSubject == subject || _conflicts[memberSubject][subject];
     }
 
     /// @inheritdoc IGrantFund
@@ -604,10 +719,13 @@ contract GrantFund is IGrantFund, AccessManaged, Pausable, ReentrancyGuard {
         );
     }
 
-    function _newApplication(uint256 roundId, Round storage round, bytes32 proposalHash, uint256 amount)
-        private
-        returns (uint256 appId)
-    {
+    function _newApplication(
+        uint256 roundId,
+        Round storage round,
+        bytes32 proposalHash,
+        bytes32 leaseHash,
+        uint256 amount
+    ) private returns (uint256 appId) {
         if (round.closed) revert GrantFundRoundClosed(roundId);
         if (block.timestamp < round.opensAt || block.timestamp > round.closesAt) {
             revert GrantFundApplicationsNotOpen(roundId, round.opensAt, round.closesAt);
@@ -629,10 +747,12 @@ contract GrantFund is IGrantFund, AccessManaged, Pausable, ReentrancyGuard {
         app.roundId = roundId;
         app.subject = subject;
         app.proposalHash = proposalHash;
+        app.leaseHash = leaseHash;
         app.amount = amount;
         app.status = ApplicationStatus.Pending;
         app.submittedAt = uint64(block.timestamp);
-        emit ApplicationSubmitted(appId, roundId, subject, _msgSender(), proposalHash, amount);
+        app.threshold = _threshold; // the application's ballot opens now
+        emit ApplicationSubmitted(appId, roundId, subject, _msgSender(), proposalHash, amount, leaseHash);
     }
 
     /// @dev Pays an Approved milestone: every state change first, the transfer last.
@@ -679,16 +799,81 @@ contract GrantFund is IGrantFund, AccessManaged, Pausable, ReentrancyGuard {
         ok = payee != address(0) && isEligible(app.subject, _rounds[app.roundId].policyId);
     }
 
-    function _rentDue(Application storage app, Award storage grant)
+    /// @dev The 0-based rent month whose window contains now (>= the term once it has ended).
+    function _currentMonth(Award storage grant) private view returns (uint256) {
+        return (block.timestamp - grant.awardedAt) / MONTH;
+    }
+
+    /// @dev When the current month's window ends; 0 once the term has ended.
+    function _nextDueAt(Award storage grant, uint16 months, uint256 current) private view returns (uint64) {
+        return current < months ? grant.awardedAt + uint64(current + 1) * MONTH : 0;
+    }
+
+    function _checkedIn(uint64 checkIns, uint256 month) private pure returns (bool) {
+        return checkIns & (uint64(1) << month) != 0;
+    }
+
+    /// @dev Records the grantee's eligibility for rent month `month` (the caller checked it).
+    function _checkIn(uint256 appId, Award storage grant, uint256 month) private {
+        grant.rentCheckIns |= uint64(1) << month;
+        emit RentEligibilityRecorded(appId, uint16(month), _msgSender());
+    }
+
+    /// @dev Which months settle now, walking from `first` in order: a checked-in month is paid
+    /// (unless the payee is not active: then the walk stops), a month whose window ended without a
+    /// check-in is forfeited, the current month without a check-in stops the walk. Months
+    /// [first, end) settle; at most `months` (<= MAX_RENT_MONTHS) iterations.
+    function _settlement(uint256 first, uint16 months, uint256 current, uint64 checkIns, bool payeeActive)
         private
-        view
-        returns (uint16 count, uint256 amount, uint64 nextDueAt)
+        pure
+        returns (uint256 end, uint256 paidMonths, uint256 forfeitedMonths)
     {
-        uint256 elapsedMonths = (block.timestamp - grant.awardedAt) / MONTH + 1;
-        uint16 due = elapsedMonths >= app.months ? app.months : uint16(elapsedMonths);
-        count = due - grant.monthsSettled;
-        amount = app.monthlyAmount * count;
-        nextDueAt = due >= app.months ? 0 : grant.awardedAt + uint64(due) * MONTH;
+        for (end = first; end < months && end <= current; ++end) {
+            if (_checkedIn(checkIns, end)) {
+                if (!payeeActive) break;
+                ++paidMonths;
+            } else if (end < current) {
+                ++forfeitedMonths;
+            } else {
+                break;
+            }
+        }
+    }
+
+    /// @dev One RentPaid / RentPaymentSkipped event per run of consecutive paid / forfeited months
+    /// in [first, end) (a month is paid exactly when it is checked in, see {_settlement}).
+    function _emitRentSettled(
+        uint256 appId,
+        address payee,
+        uint256 monthlyAmount,
+        uint256 first,
+        uint256 end,
+        uint64 checkIns
+    ) private {
+        uint256 runStart = first;
+        for (uint256 i = first; i < end; ++i) {
+            bool paid = _checkedIn(checkIns, i);
+            if (i + 1 == end || _checkedIn(checkIns, i + 1) != paid) {
+                uint16 count = uint16(i + 1 - runStart);
+                if (paid) {
+                    emit RentPaid(appId, payee, _msgSender(), uint16(runStart), count, monthlyAmount * count);
+                } else {
+                    emit RentPaymentSkipped(appId, _msgSender(), uint16(runStart), count, monthlyAmount * count);
+                }
+                runStart = i + 1;
+            }
+        }
+    }
+
+    /// @dev True while `appId` reserves its lease: a live (undecided or approved, not lapsed)
+    /// application, or an active award.
+    function _holdsLease(uint256 appId) private view returns (bool) {
+        Application storage app = _applications[appId];
+        ApplicationStatus status = app.status;
+        if (status == ApplicationStatus.Awarded) return _awards[appId].status == AwardStatus.Active;
+        if (status != ApplicationStatus.Pending && status != ApplicationStatus.Approved) return false;
+        Round storage round = _rounds[app.roundId];
+        return !round.closed && block.timestamp <= round.decisionDeadline;
     }
 
     /// @dev Records `member`'s vote; reverts on a second vote on the same ballot. Both lists are
@@ -707,11 +892,20 @@ contract GrantFund is IGrantFund, AccessManaged, Pausable, ReentrancyGuard {
         return (approvals.length, rejections.length);
     }
 
-    /// @dev The caller, if it may vote on matters of `subject`.
+    /// @dev The caller, if it may vote on matters of `subject`: a member whose identity is neither
+    /// `subject` nor declared conflicted with it.
     function _requireVoter(bytes32 subject) private view returns (address member) {
         member = _msgSender();
+        if (isConflicted(_requireMember(member), subject)) revert GrantFundConflictOfInterest(member, subject);
+    }
+
+    /// @dev The Active identity controlled by committee member `member`.
+    function _requireMember(address member) private view returns (bytes32 memberSubject) {
         if (!isCommitteeMember(member)) revert GrantFundNotCommitteeMember(member);
-        if (_identity.subjectOf(member) == subject) revert GrantFundConflictOfInterest(member, subject);
+        memberSubject = _identity.subjectOf(member);
+        if (memberSubject == bytes32(0) || !_identity.isActive(memberSubject)) {
+            revert GrantFundMemberWithoutIdentity(member);
+        }
     }
 
     function _round(uint256 roundId) private view returns (Round storage round) {
@@ -733,6 +927,12 @@ contract GrantFund is IGrantFund, AccessManaged, Pausable, ReentrancyGuard {
         app = _application(appId);
         grant = _awards[appId];
         if (grant.status != AwardStatus.Active) revert GrantFundAwardNotActive(appId, grant.status);
+    }
+
+    function _activeRentAward(uint256 appId) private view returns (Application storage app, Award storage grant) {
+        (app, grant) = _activeAward(appId);
+        RoundKind kind = _rounds[app.roundId].kind;
+        if (kind != RoundKind.RentSubsidy) revert GrantFundWrongAwardKind(appId, kind);
     }
 
     function _milestone(uint256 appId, uint256 index) private view returns (Milestone storage) {

@@ -67,35 +67,65 @@ interface IGrantFund {
         uint256 returned;
     }
 
-    /// @notice An enterprise's application. `monthlyAmount`/`months` are set for rent rounds only.
+    /// @notice An enterprise's application. `leaseHash`, `monthlyAmount` and `months` are set for
+    /// rent rounds only. `threshold` is the committee threshold (M) in force when it was
+    /// submitted: the number of yes (or no) votes that decide it, whatever M becomes later.
     struct Application {
         uint256 roundId;
         bytes32 subject;
         bytes32 proposalHash;
+        bytes32 leaseHash;
         uint256 amount;
         uint256 monthlyAmount;
         uint16 months;
         ApplicationStatus status;
         uint64 submittedAt;
+        uint32 threshold;
     }
 
-    /// @notice The money state of an award. Rent month `i` (0-based) is due at
-    /// `awardedAt + i * MONTH`; `monthsSettled` counts months paid or skipped.
+    /// @notice The money state of an award. Rent month `i` (0-based) covers
+    /// [awardedAt + i * MONTH, awardedAt + (i + 1) * MONTH); `monthsSettled` counts months paid or
+    /// forfeited (in order); bit `i` of `rentCheckIns` is set when the grantee's eligibility was
+    /// recorded during month `i`. `clawbackThreshold` is the threshold (M) in force at the first
+    /// clawback vote (0 while nobody has voted to claw the award back).
     struct Award {
         AwardStatus status;
         uint64 awardedAt;
         uint16 monthsSettled;
+        uint64 rentCheckIns;
+        uint32 clawbackThreshold;
         uint256 paid;
         uint256 released;
     }
 
-    /// @notice One milestone of a research/project award.
+    /// @notice One milestone of a research/project award. `threshold` is the committee threshold
+    /// (M) in force when its current submission was made (each submission is its own ballot).
     struct Milestone {
         uint256 amount;
         uint64 dueDate;
         MilestoneStatus status;
         uint32 submissions;
+        uint32 threshold;
         bytes32 evidenceHash;
+    }
+
+    /// @notice What `payRent` would settle now, and the state of the current rent month.
+    /// @dev `payableMonths` / `forfeitableMonths`: months `payRent` would pay / forfeit now (in
+    /// order from `monthsSettled`, counting the check-in it would make for the current month when
+    /// the grantee is eligible now). `currentMonth`: the 0-based month whose window contains now,
+    /// or the term's length once its last month has ended. `waitingMonths`: checked-in months
+    /// that cannot be paid while the grantee's identity is not Active (nothing is forfeited
+    /// meanwhile). `nextDueAt`: when the current month's window ends (0 after the term).
+    struct RentDue {
+        uint16 payableMonths;
+        uint256 payableAmount;
+        uint16 forfeitableMonths;
+        uint256 forfeitableAmount;
+        uint16 currentMonth;
+        bool currentCheckedIn;
+        bool eligibleNow;
+        uint16 waitingMonths;
+        uint64 nextDueAt;
     }
 
     // ------------------------------------------------------------------ events
@@ -130,14 +160,16 @@ interface IGrantFund {
         uint256 indexed roundId, address indexed operator, address indexed treasury, uint256 amount
     );
 
-    /// @notice An enterprise applied.
+    /// @notice An enterprise applied; `leaseHash` names the subsidised lease (rent rounds; zero
+    /// for research/project rounds).
     event ApplicationSubmitted(
         uint256 indexed appId,
         uint256 indexed roundId,
         bytes32 indexed subject,
         address operator,
         bytes32 proposalHash,
-        uint256 amount
+        uint256 amount,
+        bytes32 leaseHash
     );
 
     /// @notice A committee member voted on an application.
@@ -193,7 +225,10 @@ interface IGrantFund {
         uint256 indexed appId, uint256 indexed index, address indexed payee, address operator, uint256 amount
     );
 
-    /// @notice Due rent months were paid to the grantee's current controller.
+    /// @notice The grantee was eligible at a check-in during rent month `month`: that month is owed.
+    event RentEligibilityRecorded(uint256 indexed appId, uint16 indexed month, address indexed operator);
+
+    /// @notice Checked-in rent months were paid to the grantee's current (active) controller.
     event RentPaid(
         uint256 indexed appId,
         address indexed payee,
@@ -203,10 +238,20 @@ interface IGrantFund {
         uint256 amount
     );
 
-    /// @notice Due rent months were forfeited because the grantee did not meet the round's policy.
+    /// @notice Rent months whose windows ended without an eligibility check-in were forfeited
+    /// (released to the round).
     event RentPaymentSkipped(
         uint256 indexed appId, address indexed operator, uint16 firstMonth, uint16 monthCount, uint256 amount
     );
+
+    /// @notice The fund manager recorded (`conflicted`) or cleared a conflict of interest between a
+    /// committee member's identity and another identity in the register of interests.
+    event ConflictSet(
+        bytes32 indexed memberSubject, bytes32 indexed subject, address indexed operator, bool conflicted
+    );
+
+    /// @notice A committee member recused itself from every matter of `subject`.
+    event ConflictDeclared(bytes32 indexed memberSubject, bytes32 indexed subject, address indexed operator);
 
     /// @notice A committee member voted to claw an award back.
     event ClawbackVoted(uint256 indexed appId, address indexed member, bytes32 reasonHash, uint256 approvals);
@@ -275,8 +320,13 @@ interface IGrantFund {
     error GrantFundNotCommitteeMember(address account);
     /// @notice This member already voted on this question.
     error GrantFundAlreadyVoted(address member);
-    /// @notice This member controls the enterprise concerned and may not vote on it.
+    /// @notice This member's identity is, or is declared conflicted with, the identity concerned.
     error GrantFundConflictOfInterest(address member, bytes32 subject);
+    /// @notice This committee member controls no Active identity: conflicts of interest are judged
+    /// by identity, so a member votes only through the Active identity it controls.
+    error GrantFundMemberWithoutIdentity(address member);
+    /// @notice This lease already backs a live rent application or an active rent award.
+    error GrantFundLeaseInUse(bytes32 leaseHash, uint256 appId);
     /// @notice The award is not active.
     error GrantFundAwardNotActive(uint256 appId, AwardStatus status);
     /// @notice Only the grantee's current controller, while the grantee is active, may submit its milestones.
@@ -291,8 +341,15 @@ interface IGrantFund {
     error GrantFundEvidenceRejected(uint256 appId, uint256 index, bytes32 evidenceHash);
     /// @notice The milestone's due date has passed: it can no longer be submitted.
     error GrantFundMilestoneOverdue(uint256 appId, uint256 index, uint64 dueDate);
-    /// @notice No rent month is due yet (the next one is due at nextDueAt).
+    /// @notice No rent month can be settled now (the current month's window ends at nextDueAt).
     error GrantFundNothingDue(uint256 appId, uint64 nextDueAt);
+    /// @notice The award's rent term has ended: there is no current month to check in.
+    error GrantFundNoCurrentRentMonth(uint256 appId);
+    /// @notice The grantee's eligibility is already recorded for this rent month.
+    error GrantFundRentAlreadyCheckedIn(uint256 appId, uint16 month);
+    /// @notice The next rent month to settle is owed, but the grantee's identity is not Active:
+    /// the payment waits until it is (nothing is forfeited).
+    error GrantFundGranteeNotActive(uint256 appId, bytes32 subject);
 
     // ------------------------------------------------------------------ admin (restricted)
 
@@ -307,6 +364,10 @@ interface IGrantFund {
 
     /// @notice Resumes outflows.
     function unpause() external;
+
+    /// @notice Records (or clears) in the register of interests that the committee member
+    /// controlling `memberSubject` may not vote on matters of `subject` (fund manager).
+    function setConflict(bytes32 memberSubject, bytes32 subject, bool conflicted) external;
 
     // ------------------------------------------------------------------ rounds
 
@@ -343,10 +404,16 @@ interface IGrantFund {
     // ------------------------------------------------------------------ applications and awards
 
     /// @notice Applies to a rent-subsidy round for `monthlyAmount` during `months` months.
+    /// @param leaseHash Content hash of the lease document subsidised; a lease backs at most one
+    /// live rent application or active rent award at a time, across all rounds.
     /// @return appId The new application's id.
-    function applyForRent(uint256 roundId, bytes32 proposalHash, uint256 monthlyAmount, uint16 months)
-        external
-        returns (uint256 appId);
+    function applyForRent(
+        uint256 roundId,
+        bytes32 proposalHash,
+        bytes32 leaseHash,
+        uint256 monthlyAmount,
+        uint16 months
+    ) external returns (uint256 appId);
 
     /// @notice Applies to a research/project round; milestone `i` pays `amounts[i]` and its evidence
     /// must be submitted by `dueDates[i]`. The requested amount is the sum of `amounts`.
@@ -360,6 +427,10 @@ interface IGrantFund {
 
     /// @notice A committee member's yes/no on an application, before the round's decision deadline.
     function voteOnApplication(uint256 appId, bool support) external;
+
+    /// @notice The calling committee member recuses itself from every matter of `subject` (it
+    /// cannot undo this; only the fund manager maintains the register).
+    function declareConflict(bytes32 subject) external;
 
     /// @notice Turns an approved application into an award (anyone), reserving its amount.
     function award(uint256 appId) external;
@@ -378,8 +449,14 @@ interface IGrantFund {
 
     // ------------------------------------------------------------------ rent
 
-    /// @notice Settles every due rent month of an award (anyone): paid to the grantee's current
-    /// controller, or forfeited to the round when the grantee does not meet the policy now.
+    /// @notice Records that the grantee is eligible now, for the current month of a rent award
+    /// (anyone; also while the fund is paused).
+    function recordRentEligibility(uint256 appId) external;
+
+    /// @notice Settles rent months in order (anyone), checking the current month in first when the
+    /// grantee is eligible: a checked-in month is paid to the grantee's active controller (the
+    /// payment waits while its identity is not Active), a month whose window ended without a
+    /// check-in is forfeited to the round, the current month without a check-in stays pending.
     function payRent(uint256 appId) external;
 
     // ------------------------------------------------------------------ clawback
@@ -402,7 +479,8 @@ interface IGrantFund {
     /// @notice Where unspent budgets go.
     function treasury() external view returns (address);
 
-    /// @notice Votes needed for every committee decision (M).
+    /// @notice Votes needed to decide the questions put to the committee from now on (M); each
+    /// question keeps the threshold in force when its ballot opened.
     function threshold() external view returns (uint32);
 
     /// @notice Declared committee size (N).
@@ -456,8 +534,16 @@ interface IGrantFund {
     /// @notice True when `evidenceHash` was rejected for that milestone.
     function isEvidenceRejected(uint256 appId, uint256 index, bytes32 evidenceHash) external view returns (bool);
 
-    /// @notice Rent months due now and not settled, their amount, and when the next unsettled month is due.
-    function rentDue(uint256 appId) external view returns (uint16 months, uint256 amount, uint64 nextDueAt);
+    /// @notice What `payRent` would pay and forfeit now, and the current month's check-in.
+    function rentDue(uint256 appId) external view returns (RentDue memory);
+
+    /// @notice The application that last reserved `leaseHash`, and whether it still holds it (a
+    /// live application or an active award).
+    function leaseHolder(bytes32 leaseHash) external view returns (uint256 appId, bool reserved);
+
+    /// @notice True when the member controlling `memberSubject` may not vote on matters of
+    /// `subject`: it is the same identity, or the register of interests says so.
+    function isConflicted(bytes32 memberSubject, bytes32 subject) external view returns (bool);
 
     /// @notice Members who voted yes / no on an application.
     function applicationVotes(uint256 appId) external view returns (address[] memory yes, address[] memory no);

@@ -22,10 +22,17 @@ from .fund_world import (
 
 @pytest.fixture(scope="session")
 def world(
-    suite: Any, agency: dict[str, Any], citizens: list[Any], outsider: Any, chain: Any
+    suite: Any,
+    agency: dict[str, Any],
+    citizens: list[Any],
+    outsider: Any,
+    chain: Any,
+    accounts: Any,
 ) -> FundWorld:
     """Three licensed enterprises (ent_a/b/c on citizens 0-2) meeting policy 501, one person
-    (citizen 3), and enterprise `ent_m` controlled by committee member 3 (conflict tests)."""
+    (citizen 3), the three committee members each controlling a person identity (member_1..3:
+    only members with an Active identity vote), and enterprise `ent_m`, on a side wallet of
+    its own, that member 3 is declared conflicted with in the fund's register of interests."""
     identities = suite["IdentityRegistry"]
     records = suite["RecordRegistry"]
     data_bureau = agency["data_bureau"]
@@ -52,19 +59,25 @@ def world(
     penalty = records.schemaCount()
     records.setPolicy(POLICY_ID, "grant eligible", [licence], [penalty], sender=data_bureau)
 
+    side_wallet = accounts.generate_test_account()
+    agency["deployer"].transfer(side_wallet, 10**20)
     controllers = {
         "ent_a": citizens[0],
         "ent_b": citizens[1],
         "ent_c": citizens[2],
-        "ent_m": agency["committee_member_3"],
+        "ent_m": side_wallet,
     }
     enterprises = {
         name: Enterprise(name, subject_for(name), account) for name, account in controllers.items()
     }
     person = Enterprise("person", subject_for("person"), citizens[3])
+    members = [
+        Enterprise(f"member_{i}", subject_for(f"member_{i}"), agency[f"committee_member_{i}"])
+        for i in (1, 2, 3)
+    ]
     identities.registerBatch(
         [(e.subject, e.account.address, ENTERPRISE) for e in enterprises.values()]
-        + [(person.subject, person.account.address, PERSON)],
+        + [(p.subject, p.account.address, PERSON) for p in (person, *members)],
         sender=agency["identity_office"],
     )
     records.issueBatch(
@@ -73,6 +86,9 @@ def world(
             for e in [*enterprises.values(), person]
         ],
         sender=agency["market_regulator"],
+    )
+    suite["GrantFund"].setConflict(
+        members[2].subject, enterprises["ent_m"].subject, True, sender=agency["fund_office"]
     )
     return FundWorld(
         gf=suite["GrantFund"],
@@ -84,6 +100,7 @@ def world(
         agency=agency,
         enterprises=enterprises,
         person=person,
+        members=members,
         licence_schema=licence,
         penalty_schema=penalty,
         outsider=outsider,

@@ -16,7 +16,7 @@ from civic_ledger.errors import decode_revert, project_registry, raw_revert_data
 
 PERSON = 1
 ENTERPRISE = 2
-SUSPENDED = 2  # IIdentityRegistry.Status
+ACTIVE, SUSPENDED = 1, 2  # IIdentityRegistry.Status
 DAY = 24 * 60 * 60
 MONTH = 30 * DAY
 YEAR = 365 * DAY
@@ -96,6 +96,7 @@ class FundWorld:
     agency: dict[str, Any]
     enterprises: dict[str, Enterprise]
     person: Enterprise
+    members: list[Enterprise]  # the committee members' person identities (member_1..3)
     licence_schema: int
     penalty_schema: int
     outsider: Any = None
@@ -180,6 +181,7 @@ class FundWorld:
     def apply_rent(self, round_id: int, who: str, monthly: int = 10 * UNIT, months: int = 6) -> int:
         self.gf.applyForRent(
             round_id,
+            h(f"rent proposal:{who}:{round_id}"),
             h(f"lease:{who}:{round_id}"),
             monthly,
             months,
@@ -220,6 +222,27 @@ class FundWorld:
     def make_eligible(self, who: str) -> None:
         """The tax bureau revokes the penalty again."""
         self.records.revoke(self.penalties.pop(who), "paid", sender=self.agency["tax_bureau"])
+
+    def license(self, subject: bytes, label: str) -> None:
+        """The market regulator licenses `subject`: with no penalty it meets policy 501."""
+        self.records.issue(
+            (self.licence_schema, subject, h(f"licence:{label}"), "", b"", 0, b"\x00" * 32),
+            sender=self.agency["market_regulator"],
+        )
+
+    def set_status(self, who: str, status: int) -> None:
+        """The identity office suspends (SUSPENDED) or reinstates (ACTIVE) an enterprise."""
+        self.identities.setStatus(
+            self.enterprises[who].subject, status, h(f"case:{who}:{status}"),
+            sender=self.agency["identity_office"],
+        )  # fmt: skip
+
+    def recover(self, subject: bytes, new_wallet: Any) -> None:
+        """The identity office hands `subject` to `new_wallet` (recovery, after its delay):
+        a controller change that does not depend on the controller-rotation API."""
+        self.identities.initiateRecovery(subject, new_wallet, sender=self.agency["identity_office"])
+        self.chain.pending_timestamp += int(self.identities.recoveryDelay())
+        self.identities.completeRecovery(subject, sender=self.agency["identity_office"])
 
     def balance(self, account: Any) -> int:
         return self.token.balanceOf(account)

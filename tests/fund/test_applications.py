@@ -1,5 +1,6 @@
 """Applications, committee votes and awards: eligibility when applying and at award, M-of-N
-decisions by distinct current members, conflicts of interest, budget limits."""
+decisions by distinct current members, conflicts of interest (tests/fund/test_conflicts.py has
+the register of interests), budget limits."""
 
 from __future__ import annotations
 
@@ -268,9 +269,11 @@ def test_member_with_execution_delay_cannot_vote_directly(
         world.gf.voteOnApplication(app_id, True, sender=m1)
 
 
-def test_member_cannot_vote_on_own_enterprise(world: FundWorld, project_round: int) -> None:
+def test_member_cannot_vote_on_an_enterprise_it_is_conflicted_with(
+    world: FundWorld, project_round: int
+) -> None:
     round_id = project_round
-    app_id = world.apply_grant(round_id, "ent_m")  # controlled by committee member 3
+    app_id = world.apply_grant(round_id, "ent_m")  # member 3 is conflicted (register of interests)
     m3 = world.committee[2]
     with reverts("GrantFundConflictOfInterest", member=m3.address):
         world.gf.voteOnApplication(app_id, True, sender=m3)

@@ -15,7 +15,7 @@ from eth_utils import keccak
 from civic_ledger.cli import fund as cli
 from civic_ledger.clients import fund as fund_client
 
-from .fund_world import DAY, MONTH, POLICY_ID, UNIT, FundWorld
+from .fund_world import DAY, MONTH, POLICY_ID, RENT, UNIT, FundWorld
 
 # test-account indices (config/roles.local.yaml; enterprises are the fund tests' citizens)
 FUND_OFFICE, TREASURER, GUARDIAN = "TEST::9", "TEST::8", "TEST::13"
@@ -87,8 +87,8 @@ def test_full_round_through_the_commands(run_cli: Any, world: FundWorld, tmp_pat
     # enterprises apply: rent for ent_a, research for ent_b (two milestones) and ent_c
     plan = tmp_path / "plan.pdf"
     plan.write_bytes(b"%PDF research plan")
-    out = run_cli("apply", str(rent_round), "--account", ENT_A, "--proposal", "lease 2027",
-                  "--monthly", "50", "--months", "6")  # fmt: skip
+    out = run_cli("apply", str(rent_round), "--account", ENT_A, "--proposal", "rent plan 2027",
+                  "--lease", "lease 2027", "--monthly", "50", "--months", "6")  # fmt: skip
     rent_app = gf.applicationCount()
     assert f"application {rent_app}" in out
     run_cli("apply", str(research_round), "--account", ENT_B, "--proposal", str(plan),
@@ -106,10 +106,17 @@ def test_full_round_through_the_commands(run_cli: Any, world: FundWorld, tmp_pat
         assert "approved" in run_cli("vote", str(app), "--account", MEMBERS[1], "--yes")
         assert "reserved" in run_cli("award", str(app), "--account", OUTSIDER)
 
-    # rent: month 1 is due at once; anyone triggers it
+    assert bytes(gf.getApplication(rent_app).leaseHash) == keccak(text="lease 2027")
+
+    # rent: month 1 was checked in at the award and is paid at once; anyone triggers it
     out = run_cli("pay-rent", str(rent_app), "--account", OUTSIDER)
-    assert "month 1: paid 50" in out
+    assert "month 1: paid 50" in out and "checked in" in out
     chain.pending_timestamp += MONTH
+    out = run_cli("rent-due", str(rent_app))
+    assert "payable now: 1 month(s), 50" in out and "month 2 (current" in out
+    assert "not checked in" in out
+    out = run_cli("rent-checkin", str(rent_app), "--account", OUTSIDER)
+    assert "month 2 checked in" in out
     assert "month 2: paid 50" in run_cli("pay-rent", str(rent_app), "--account", OUTSIDER)
 
     # research: ent_b delivers milestone 0, the committee approves, the payment follows
@@ -164,3 +171,40 @@ def test_refusals_are_one_readable_line(run_cli: Any, world: FundWorld) -> None:
     out = run_cli("milestone-submit", str(app_id), "0", "--account", ENT_A, "--evidence", "r",
                   ok=False)  # fmt: skip
     assert "award is not active" in out
+
+
+def test_register_of_interests_and_leases_through_the_commands(
+    run_cli: Any, world: FundWorld
+) -> None:
+    gf = world.gf
+    member_1 = "0x" + world.members[0].subject.hex()
+    ent_b = world.enterprises["ent_b"]
+    # the fund manager records a conflict (member given by its wallet, firm by its identity)
+    out = run_cli("conflict-set", world.committee[0].address, "0x" + ent_b.subject.hex(),
+                  "--account", FUND_OFFICE)  # fmt: skip
+    assert "conflicted" in out and "not conflicted" not in out
+    assert gf.isConflicted(world.members[0].subject, ent_b.subject)
+    out = run_cli("conflict-set", member_1, ent_b.account.address, "--clear",
+                  "--account", FUND_OFFICE)  # fmt: skip
+    assert "not conflicted" in out
+    # a member recuses itself; it cannot lift that itself
+    out = run_cli("conflict-declare", ent_b.account.address, "--account", MEMBERS[0])
+    assert "recused" in out
+    out = run_cli("conflict-set", member_1, ent_b.account.address, "--clear",
+                  "--account", MEMBERS[0], ok=False)  # fmt: skip
+    assert out.startswith("Error:") and "not authorised" in out
+    round_id = world.create_round()
+    app_id = world.apply_grant(round_id, "ent_b")
+    out = run_cli("vote", str(app_id), "--account", MEMBERS[0], "--yes", ok=False)
+    assert out.startswith("Error:") and "conflicted" in out
+
+    # one lease, one rent subsidy at a time
+    rent_round = world.create_round(kind=RENT)
+    run_cli("apply", str(rent_round), "--account", ENT_A, "--proposal", "p", "--lease",
+            "shared lease", "--monthly", "5", "--months", "2")  # fmt: skip
+    out = run_cli("apply", str(rent_round), "--account", ENT_B, "--proposal", "p", "--lease",
+                  "shared lease", "--monthly", "5", "--months", "2", ok=False)  # fmt: skip
+    assert "Error:" in out and "--lease" in out and "already backs" in out
+    out = run_cli("apply", str(rent_round), "--account", ENT_B, "--proposal", "p",
+                  "--monthly", "5", "--months", "2", ok=False)  # fmt: skip
+    assert "--lease" in out

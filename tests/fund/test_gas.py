@@ -13,7 +13,7 @@ from .fund_world import DAY, MONTH, POLICY_ID, UNIT, FundWorld, h
 CEILINGS = {
     "createRound": 200_000,
     "fundRound (first deposit)": 125_000,
-    "applyForRent": 330_000,
+    "applyForRent": 345_000,
     "applyForGrant (2 milestones)": 420_000,
     "voteOnApplication (1st vote)": 120_000,
     "voteOnApplication (M-th, approves)": 120_000,
@@ -21,10 +21,11 @@ CEILINGS = {
     "payRent (first month)": 210_000,
     "payRent (a later month)": 125_000,
     "payRent (skipped, ineligible)": 110_000,
+    "recordRentEligibility": 80_000,
     "submitMilestone": 100_000,
     "voteOnMilestone (1st vote)": 120_000,
     "voteOnMilestone (M-th, approves + pays)": 250_000,
-    "voteOnMilestone (M-th, rejects)": 120_000,
+    "voteOnMilestone (M-th, rejects)": 130_000,
     "payMilestone (deferred)": 140_000,
     "voteClawback (1st vote)": 110_000,
     "voteClawback (M-th, claws back)": 120_000,
@@ -64,11 +65,11 @@ def test_gas_per_step(world: FundWorld) -> None:
     record("fundRound (first deposit)")
     fund_client.fund_round(gf, token, world.treasurer, research, 1_000 * UNIT, transact=recording)
 
-    rent_a = fund_client.apply_for_rent(gf, ent_a, rent, h("lease a"), 50 * UNIT, 12,
-                                        transact=recording)  # fmt: skip
+    rent_a = fund_client.apply_for_rent(gf, ent_a, rent, h("rent a"), h("lease a"), 50 * UNIT,
+                                        12, transact=recording)  # fmt: skip
     record("applyForRent")
-    rent_c = fund_client.apply_for_rent(gf, ent_c, rent, h("lease c"), 50 * UNIT, 6,
-                                        transact=recording)  # fmt: skip
+    rent_c = fund_client.apply_for_rent(gf, ent_c, rent, h("rent c"), h("lease c"), 50 * UNIT,
+                                        6, transact=recording)  # fmt: skip
     plan = [(300 * UNIT, now + 90 * DAY), (200 * UNIT, now + 180 * DAY)]
     grant_b = fund_client.apply_for_grant(gf, ent_b, research, h("plan b"), plan,
                                           transact=recording)  # fmt: skip
@@ -84,10 +85,8 @@ def test_gas_per_step(world: FundWorld) -> None:
 
     fund_client.pay_rent(gf, world.outsider, rent_a, transact=recording)
     record("payRent (first month)")
+    fund_client.pay_rent(gf, world.outsider, rent_c)  # month 0: checked in at the award
     world.make_ineligible("ent_c")
-    outcome = fund_client.pay_rent(gf, world.outsider, rent_c, transact=recording)
-    assert not outcome.paid
-    record("payRent (skipped, ineligible)")
 
     fund_client.submit_milestone(gf, ent_b, grant_b, 0, h("draft"), transact=recording)
     record("submitMilestone")
@@ -111,16 +110,22 @@ def test_gas_per_step(world: FundWorld) -> None:
     fund_client.pay_milestone(gf, world.outsider, grant_b, 1, transact=recording)
     record("payMilestone (deferred)")
 
+    chain.pending_timestamp += MONTH
+    fund_client.pay_rent(gf, world.outsider, rent_a, transact=recording)  # checks month 1 in
+    record("payRent (a later month)")
+    chain.pending_timestamp += MONTH
+    fund_client.record_rent_eligibility(gf, world.outsider, rent_a, transact=recording)
+    record("recordRentEligibility")
+    outcome = fund_client.pay_rent(gf, world.outsider, rent_c, transact=recording)
+    assert outcome.forfeited and not outcome.paid  # month 1 ended without a check-in
+    record("payRent (skipped, ineligible)")
+
     fund_client.clawback(gf, m1, rent_c, h("lost licence"), transact=recording)
     record("voteClawback (1st vote)")
     decision = fund_client.clawback(gf, m2, rent_c, h("audit"), transact=recording)
     assert decision.decided == "clawed back"
     record("voteClawback (M-th, claws back)")
 
-    chain.pending_timestamp += MONTH
-    fund_client.pay_rent(gf, world.outsider, rent_a, transact=recording)
-    record("payRent (a later month)")
-    chain.pending_timestamp += 15 * DAY
     fund_client.close_round(gf, world.fund_manager, rent, transact=recording)
     record("closeRound (returns unspent)")
     chain.pending_timestamp += MONTH

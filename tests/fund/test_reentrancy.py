@@ -48,7 +48,7 @@ def test_hook_really_calls_back(hooked, world: FundWorld, agency: dict) -> None:
     admin = agency["deployer"]
     funded_round(fund, token, world, admin, RENT)
     ent = world.enterprises["ent_a"]
-    fund.applyForRent(1, h("lease"), 10 * UNIT, 3, sender=ent.account)
+    fund.applyForRent(1, h("proposal"), h("lease"), 10 * UNIT, 3, sender=ent.account)
     award(fund, world, 1)
     token.arm(fund, fund.totalPaid.encode_input(), sender=admin)
     fund.payRent(1, sender=admin)
@@ -62,9 +62,11 @@ def test_rent_payment_refuses_reentry(hooked, world: FundWorld, agency: dict) ->
     admin = agency["deployer"]
     funded_round(fund, token, world, admin, RENT)
     ent = world.enterprises["ent_a"]
-    fund.applyForRent(1, h("lease"), 10 * UNIT, 3, sender=ent.account)
+    fund.applyForRent(1, h("proposal"), h("lease"), 10 * UNIT, 3, sender=ent.account)
     award(fund, world, 1)
-    world.chain.pending_timestamp += 61 * 86400  # all three months due
+    for month in (1, 2):  # the grantee's eligibility is checked in every month
+        world.chain.pending_timestamp = fund.getAward(1).awardedAt + month * 30 * 86400 + 1
+        fund.recordRentEligibility(1, sender=admin)
     token.arm(fund, fund.payRent.encode_input(1), sender=admin)
     fund.payRent(1, sender=admin)
     assert token.reentered() and not token.reentrySucceeded()

@@ -1,5 +1,7 @@
-"""Rent subsidies: anyone triggers due months, each month is settled once, paid to the grantee's
-current controller or forfeited (skipped) when the grantee does not meet the policy."""
+"""Rent subsidies: anyone triggers settlement, each month is settled once, paid to the grantee's
+current controller when its eligibility was checked in during the month, forfeited (skipped)
+once the month ended without a check-in (tests/fund/test_rent_checkins.py has the rule in
+detail)."""
 
 from __future__ import annotations
 
@@ -35,7 +37,8 @@ def test_first_month_is_due_at_award_and_paid_to_the_grantee(
 ) -> None:
     _, app_id = rent
     ent = world.enterprises["ent_a"]
-    assert world.gf.rentDue(app_id)[:2] == (1, MONTHLY)
+    due = world.gf.rentDue(app_id)
+    assert (due.payableMonths, due.payableAmount) == (1, MONTHLY)
     before = world.balance(ent.account)
     receipt = world.gf.payRent(app_id, sender=outsider)  # anyone may trigger
     (event,) = world.gf.RentPaid.from_receipt(receipt)
@@ -66,11 +69,17 @@ def test_each_month_is_paid_once(world: FundWorld, rent: tuple[int, int], outsid
     assert world.gf.getAward(app_id).paid == 2 * MONTHLY
 
 
-def test_late_trigger_pays_every_due_month_at_once(world: FundWorld, rent: tuple[int, int]):
+def test_late_trigger_pays_every_checked_in_month_at_once(
+    world: FundWorld, rent: tuple[int, int], outsider: Any
+) -> None:
     _, app_id = rent
     awarded_at = world.gf.getAward(app_id).awardedAt
+    world.chain.pending_timestamp = awarded_at + MONTH + 5
+    world.gf.recordRentEligibility(app_id, sender=outsider)  # month 1 (month 0: at the award)
     world.chain.pending_timestamp = awarded_at + 2 * MONTH + 5
-    assert world.gf.rentDue(app_id)[:2] == (3, 3 * MONTHLY)
+    world.chain.mine()
+    due = world.gf.rentDue(app_id)  # month 2 counts: payRent checks it in (eligible now)
+    assert (due.payableMonths, due.payableAmount, due.forfeitableMonths) == (3, 3 * MONTHLY, 0)
     receipt = world.gf.payRent(app_id, sender=world.enterprises["ent_a"].account)
     (event,) = world.gf.RentPaid.from_receipt(receipt)
     assert (event.firstMonth, event.monthCount, event.amount) == (0, 3, 3 * MONTHLY)
@@ -79,9 +88,17 @@ def test_late_trigger_pays_every_due_month_at_once(world: FundWorld, rent: tuple
 def test_never_more_than_k_months(world: FundWorld, rent: tuple[int, int], outsider: Any) -> None:
     round_id, app_id = rent
     awarded_at = world.gf.getAward(app_id).awardedAt
+    for month in range(1, MONTHS + 5):  # check-ins every month, and after the term
+        world.chain.pending_timestamp = awarded_at + month * MONTH + 1
+        if month < MONTHS:
+            world.gf.recordRentEligibility(app_id, sender=outsider)
+        else:
+            with reverts("GrantFundNoCurrentRentMonth", appId=app_id):
+                world.gf.recordRentEligibility(app_id, sender=outsider)
     world.chain.pending_timestamp = awarded_at + 40 * MONTH
     receipt = world.gf.payRent(app_id, sender=outsider)
     assert world.gf.RentPaid.from_receipt(receipt)[0].amount == MONTHS * MONTHLY
+    assert world.gf.getAward(app_id).monthsSettled == MONTHS
     (completed,) = world.gf.AwardCompleted.from_receipt(receipt)
     assert completed.appId == app_id
     assert world.gf.getAward(app_id).status == AWARD_COMPLETED
@@ -98,6 +115,9 @@ def test_months_of_non_compliance_are_forfeited(world: FundWorld, rent: tuple[in
     world.gf.payRent(app_id, sender=outsider)  # month 0 paid
     world.make_ineligible("ent_a")
     world.chain.pending_timestamp = awarded_at + MONTH
+    with reverts("GrantFundNothingDue", nextDueAt=awarded_at + 2 * MONTH):
+        world.gf.payRent(app_id, sender=outsider)  # month 1 is still running: nothing forfeited
+    world.chain.pending_timestamp = awarded_at + 2 * MONTH  # month 1 ended without a check-in
     before_ent, before_fund = world.balance(ent.account), world.balance(world.gf)
     available = world.gf.availableOf(round_id)
     receipt = world.gf.payRent(app_id, sender=outsider)
@@ -115,9 +135,8 @@ def test_months_of_non_compliance_are_forfeited(world: FundWorld, rent: tuple[in
     award = world.gf.getAward(app_id)
     assert (award.monthsSettled, award.paid, award.released) == (2, MONTHLY, MONTHLY)
 
-    # back in good standing: later months are paid, the forfeited one is not
+    # back in good standing during month 2: it is paid, the forfeited month is not
     world.make_eligible("ent_a")
-    world.chain.pending_timestamp = awarded_at + 2 * MONTH
     receipt = world.gf.payRent(app_id, sender=outsider)
     (paid,) = world.gf.RentPaid.from_receipt(receipt)
     assert (paid.firstMonth, paid.amount) == (2, MONTHLY)
@@ -125,10 +144,12 @@ def test_months_of_non_compliance_are_forfeited(world: FundWorld, rent: tuple[in
     assert world.conserved()
 
 
-def test_rent_goes_to_the_current_controller(world: FundWorld, rent: tuple[int, int]) -> None:
+def test_rent_goes_to_the_current_controller(
+    world: FundWorld, rent: tuple[int, int], accounts: Any
+) -> None:
     _, app_id = rent
-    new_wallet = world.agency["court"]
-    world.identities.rotateController(new_wallet, sender=world.enterprises["ent_a"].account)
+    new_wallet = accounts.generate_test_account()
+    world.recover(world.enterprises["ent_a"].subject, new_wallet)  # e.g. a lost key replaced
     before = world.balance(new_wallet)
     world.gf.payRent(app_id, sender=world.committee[0])
     assert world.balance(new_wallet) - before == MONTHLY

@@ -1,8 +1,10 @@
 """Hypothesis stateful model of the grant fund.
 
 A Python model predicts, for every random action (create/fund/close/sweep rounds, apply, vote,
-award, submit/vote/pay milestones, pay rent, clawback votes, eligibility changes, pause, time),
-whether the contract must accept or refuse it and what it must pay. After every step:
+award, submit/vote/pay milestones, rent check-ins, pay rent, clawback votes, eligibility changes
+by adverse records and by identity suspension, the register of interests, threshold changes,
+pause, time), whether the contract must accept or refuse it and what it must pay. After every
+step:
 
 - token conservation: balanceOf(fund) == totalDeposited - totalPaid - totalReturned, and each
   total equals the sum of the money the model saw move;
@@ -11,11 +13,21 @@ whether the contract must accept or refuse it and what it must pay. After every 
 - every enterprise's balance equals what the model paid it: no payout to an ineligible grantee,
   to an unapproved milestone or for an unsettled month, and no double payment;
 - while paused, the fund's balance never goes down (pause stops every outflow);
+- no month is paid for a period of non-eligibility (issue #12): the model keeps every
+  enterprise's eligibility over time (adverse records, suspensions) and every accepted rent
+  check-in; every RentPaid month had a check-in inside its window at which the model says the
+  grantee was eligible, every forfeited (RentPaymentSkipped) month had none, and a month is
+  forfeited only after its window ended;
+- every decision uses the threshold snapshotted when its ballot opened (applications at
+  submission, milestones at each submission, clawbacks at the first vote), whatever the
+  threshold is now; a member never votes on an enterprise the register ties it to; a lease
+  backs one live rent application or active award at a time;
 - at the end of every example, cross-checked on chain without the model: every round's
   committed == the sum over its awards of (amount - released), its paid == the sum of its
   awards' paid, and the rounds' holdings (deposited - paid - returned) add up to the fund's
-  balance; every application's, award's and milestone's status (and rent months settled) match
-  the model.
+  balance; every application's, award's and milestone's status (and rent months settled, rent
+  check-ins, snapshotted thresholds) match the model, and every rent award's settled months are
+  exactly its paid and forfeited months.
 
 Budget (tests/stateful_budget.py): 15 examples x 12 steps in the default suite
 (CIVIC_STATEFUL_EXAMPLES / _STEPS override); the `slow` invariant sweep runs SWEEP_BUDGET (CI),
@@ -49,14 +61,28 @@ from stateful_budget import (
     sweep_budget,
 )
 
-from .fund_world import DAY, MONTH, RENT, RESEARCH, UNIT, YEAR, FundWorld, decoded_error, h
+from .fund_world import (
+    ACTIVE,
+    DAY,
+    MONTH,
+    RENT,
+    RESEARCH,
+    SUSPENDED,
+    UNIT,
+    YEAR,
+    FundWorld,
+    decoded_error,
+    h,
+)
 
-THRESHOLD = 2
+THRESHOLD = 2  # the deployed committee threshold (2 of 3); `set_threshold` moves it to 3 and back
+FOREVER = 2**63
 DEFAULT_BUDGET = (15, 12)
 SWEEP_BUDGET = (20, 20)  # CI: ~2 minutes on a 2-core runner (~0.3 s per step)
 ENTERPRISES = ("ent_a", "ent_b", "ent_c")
 EVIDENCE = ("e1", "e2", "e3")
 OPEN_MILESTONE = {"pending", "rejected"}
+LEASES = ("", "ent_a", "ent_b")  # whose lease a rent application names ("": the applicant's)
 OUTCOMES: Counter[str] = Counter()
 WALKED: Counter[str] = Counter()
 MODEL_STATE = (
@@ -64,6 +90,11 @@ MODEL_STATE = (
     "apps",
     "paused",
     "penalty",
+    "suspended",
+    "ineligible",
+    "conflicts",
+    "threshold",
+    "leases",
     "deposited",
     "paid",
     "returned",
@@ -103,6 +134,7 @@ class MMilestone:
     rejected: set[str] = field(default_factory=set)
     yes: set[int] = field(default_factory=set)
     no: set[int] = field(default_factory=set)
+    threshold: int = 0  # snapshotted at each submission
 
 
 @dataclass
@@ -114,6 +146,8 @@ class MApp:
     milestones: list[MMilestone]
     monthly: int = 0
     months: int = 0
+    lease: bytes | None = None
+    threshold: int = THRESHOLD  # snapshotted at submission
     status: str = "pending"  # pending, approved, rejected, awarded
     yes: set[int] = field(default_factory=set)
     no: set[int] = field(default_factory=set)
@@ -123,6 +157,13 @@ class MApp:
     paid: int = 0
     released: int = 0
     claw: set[int] = field(default_factory=set)
+    claw_threshold: int = 0  # snapshotted at the first clawback vote
+    checkins: dict[int, int] = field(default_factory=dict)  # rent month -> check-in time
+    paid_months: set[int] = field(default_factory=set)
+    forfeited_months: set[int] = field(default_factory=set)
+
+    def window(self, month: int) -> tuple[int, int]:
+        return self.awarded_at + month * MONTH, self.awarded_at + (month + 1) * MONTH
 
 
 APP_STATUS = {"pending": 1, "approved": 2, "rejected": 3, "awarded": 4}
@@ -145,6 +186,12 @@ class FundMachine(CountingMachine):
             self.apps: list[MApp] = []
             self.paused = False
             self.penalty: dict[str, tuple[bytes, int]] = {}  # ent -> (record id, expires at)
+            self.suspended: set[str] = set()  # enterprises whose identity is suspended
+            # ent -> periods [start, end) of non-eligibility (adverse records and suspensions)
+            self.ineligible: dict[str, list[list[int]]] = {e: [] for e in ENTERPRISES}
+            self.conflicts: set[tuple[int, str]] = set()  # (member, ent) in the register
+            self.threshold = THRESHOLD
+            self.leases: dict[bytes, MApp] = {}  # lease -> the application that last took it
             self.deposited = self.paid = self.returned = 0
             self.received = dict.fromkeys(ENTERPRISES, 0)
             w = self.w
@@ -198,8 +245,19 @@ class FundMachine(CountingMachine):
         return self.w.chain.pending_timestamp
 
     def eligible(self, ent: str, at: int) -> bool:
-        penalty = self.penalty.get(ent)
-        return penalty is None or at >= penalty[1]
+        """Active, licensed and with no live adverse record at time `at` (the whole history is
+        kept, so a past check-in can be judged too)."""
+        return not any(start <= at < end for start, end in self.ineligible[ent])
+
+    def active(self, ent: str) -> bool:
+        return ent not in self.suspended
+
+    def holds_lease(self, app: MApp) -> bool:
+        if app.status == "awarded":
+            return app.award == "active"
+        if app.status not in ("pending", "approved"):
+            return False
+        return not app.round.closed and self.now <= app.round.deadline
 
     def attempt(self, expect_ok: bool, method: Any, *args: Any, sender: Any) -> Any:
         """Send; the outcome must match the model's prediction; paused => no outflow."""
@@ -311,21 +369,24 @@ class FundMachine(CountingMachine):
     # ------------------------------------------------------------------ applications
 
     @precondition(lambda self: self.rounds)
-    @rule(index=st.integers(0, 9), size=st.sampled_from([1, 2]))
-    def apply(self, index: int, size: int) -> None:
+    @rule(index=st.integers(0, 9), size=st.sampled_from([1, 2]), lease=st.sampled_from(LEASES))
+    def apply(self, index: int, size: int, lease: str) -> None:
         pairs = [(r, e) for r in self.rounds for e in ENTERPRISES]
         applied = {(a.round.id, a.ent) for a in self.apps}
         r, ent = self.choose(pairs, index, lambda p: (p[0].id, p[1]) not in applied)
-        self.apply_as(r, ent, size)
+        self.apply_as(r, ent, size, lease)
 
-    def apply_as(self, r: MRound, ent: str, size: int) -> None:
+    def apply_as(self, r: MRound, ent: str, size: int, lease: str | None = None) -> None:
+        """`lease`: whose lease a rent application names (default: the applicant's own)."""
         applied = {(a.round.id, a.ent) for a in self.apps}
         now = self.now
         account = self.w.enterprises[ent].account
+        lease_hash = None
         if r.kind == RENT:
             monthly, months = 10 * UNIT, 2 + size
             amount, milestones = monthly * months, []
-            call = (self.gf.applyForRent, r.id, h(f"lease-{ent}"), monthly, months)
+            lease_hash = h(f"lease-{lease or ent}")
+            call = (self.gf.applyForRent, r.id, h(f"rent-{ent}"), lease_hash, monthly, months)
         else:
             amounts = [40 * UNIT] * size
             dues = [now + 20 * DAY * (i + 1) for i in range(size)]
@@ -333,29 +394,36 @@ class FundMachine(CountingMachine):
             milestones = [MMilestone(a, d) for a, d in zip(amounts, dues, strict=True)]
             call = (self.gf.applyForGrant, r.id, h(f"plan-{ent}"), amounts, dues)
         self.touch(r)
+        holder = self.leases.get(lease_hash) if lease_hash else None
         ok = (
             not r.closed
             and r.opens_at <= now <= r.closes_at
             and self.eligible(ent, now)
             and (r.id, ent) not in applied
             and amount <= r.budget
+            and not (holder and self.holds_lease(holder))
         )
         if self.attempt(ok, *call, sender=account):
             app_id = self.gf.applicationCount()
-            self.apps.append(MApp(app_id, r, ent, amount, milestones, monthly, months))
+            app = MApp(app_id, r, ent, amount, milestones, monthly, months, lease_hash)
+            app.threshold = self.threshold
+            self.apps.append(app)
+            if lease_hash:
+                self.leases[lease_hash] = app
 
     def _vote_application(self, app: MApp, member: int, support: bool) -> None:
         ok = (
             app.status == "pending"
             and self.now <= app.round.deadline
+            and (member, app.ent) not in self.conflicts
             and member not in app.yes | app.no
         )
         voter = self.w.committee[member]
         if self.attempt(ok, self.gf.voteOnApplication, app.id, support, sender=voter):
             (app.yes if support else app.no).add(member)
-            if len(app.yes) >= THRESHOLD:
+            if len(app.yes) >= app.threshold:
                 app.status = "approved"
-            elif len(app.no) >= THRESHOLD:
+            elif len(app.no) >= app.threshold:
                 app.status = "rejected"
 
     @precondition(lambda self: self.apps)
@@ -393,6 +461,8 @@ class FundMachine(CountingMachine):
         if self.attempt(ok, self.gf.award, app.id, sender=self.w.committee[2]):
             app.status, app.award, app.awarded_at = "awarded", "active", now
             r.committed += app.amount
+            if app.months:
+                app.checkins[0] = now  # eligibility verified at the award: month 0 checked in
 
     # ------------------------------------------------------------------ milestones
 
@@ -411,6 +481,7 @@ class FundMachine(CountingMachine):
         m = app.milestones[ms]
         ok = (
             app.award == "active"
+            and self.active(app.ent)
             and m.status in {"pending", "rejected"}
             and evidence not in m.rejected
             and self.now <= m.due
@@ -418,21 +489,27 @@ class FundMachine(CountingMachine):
         account = self.w.enterprises[app.ent].account
         if self.attempt(ok, self.gf.submitMilestone, app.id, ms, h(evidence), sender=account):
             m.status, m.evidence, m.yes, m.no = "submitted", evidence, set(), set()
+            m.threshold = self.threshold
 
     def _vote_milestone(self, app: MApp, ms: int, member: int, approve: bool) -> None:
         m = app.milestones[ms]
-        ok = app.award == "active" and m.status == "submitted" and member not in m.yes | m.no
+        ok = (
+            app.award == "active"
+            and m.status == "submitted"
+            and (member, app.ent) not in self.conflicts
+            and member not in m.yes | m.no
+        )
         now = self.now
         voter = self.w.committee[member]
         if self.attempt(ok, self.gf.voteOnMilestone, app.id, ms, approve, sender=voter):
             (m.yes if approve else m.no).add(member)
-            if len(m.yes) >= THRESHOLD:
+            if len(m.yes) >= m.threshold:
                 m.status = "approved"
                 if not self.paused and self.eligible(app.ent, now):
                     self._pay_milestone_in_model(app, m)
                 else:
                     self.note("model: milestone payment deferred")
-            elif len(m.no) >= THRESHOLD:
+            elif len(m.no) >= m.threshold:
                 m.status = "rejected"
                 assert m.evidence is not None
                 m.rejected.add(m.evidence)
@@ -481,32 +558,108 @@ class FundMachine(CountingMachine):
 
     # ------------------------------------------------------------------ rent
 
+    def current_month(self, app: MApp) -> int:
+        return (self.now - app.awarded_at) // MONTH
+
+    def check_in_of(self, app: MApp) -> None:
+        """Anyone records the grantee's eligibility for the current month (paused or not)."""
+        self.touch(app=app)
+        now, month = self.now, self.current_month(app)
+        ok = (
+            app.award == "active"
+            and month < app.months
+            and month not in app.checkins
+            and self.eligible(app.ent, now)
+        )
+        receipt = self.attempt(ok, self.gf.recordRentEligibility, app.id, sender=self.w.outsider)
+        if receipt:
+            (event,) = self.gf.RentEligibilityRecorded.from_receipt(receipt)
+            assert event.month == month
+            app.checkins[month] = now
+
     @precondition(lambda self: any(a.months and a.award for a in self.apps))
-    @rule(index=st.integers(0, 9))
-    def pay_rent(self, index: int) -> None:
+    @rule(index=st.integers(0, 9), check_in=st.sampled_from([False, False, True]))
+    def rent(self, index: int, check_in: bool) -> None:
+        """Anyone settles a rent award (payRent) or checks its grantee in."""
         rent_awards = [a for a in self.apps if a.months and a.award]
-        self.pay_rent_of(self.choose(rent_awards, index, lambda a: a.award == "active"))
+        app = self.choose(rent_awards, index, lambda a: a.award == "active")
+        if check_in:
+            self.check_in_of(app)
+        else:
+            self.pay_rent_of(app)
 
     def pay_rent_of(self, app: MApp) -> None:
+        """payRent: checks the current month in when the grantee is eligible, then settles in
+        order: checked-in months paid (waiting while the identity is not Active), months whose
+        window ended without a check-in forfeited, the current month without one pending."""
         self.touch(app=app)
-        now = self.now
-        due = min(app.months, (now - app.awarded_at) // MONTH + 1)
-        count = due - app.settled
-        ok = not self.paused and app.award == "active" and count > 0
-        if self.attempt(ok, self.gf.payRent, app.id, sender=self.w.outsider):
-            amount = count * app.monthly
-            app.settled = due
-            if self.eligible(app.ent, now):
-                self.note("model: rent paid")
-                app.paid += amount
-                app.round.paid += amount
-                self.paid += amount
-                self.received[app.ent] += amount
+        now, current = self.now, self.current_month(app)
+        checkins = dict(app.checkins)
+        if current < app.months and current not in checkins and self.eligible(app.ent, now):
+            checkins[current] = now
+        paid: list[int] = []
+        forfeited: list[int] = []
+        month = app.settled
+        while month < app.months and month <= current:
+            if month in checkins:
+                if not self.active(app.ent):
+                    break
+                paid.append(month)
+            elif month < current:
+                forfeited.append(month)
             else:
-                self.note("model: rent months forfeited")
-                app.released += amount
-                app.round.committed -= amount
-            self._complete_if_settled(app)
+                break
+            month += 1
+        ok = not self.paused and app.award == "active" and bool(paid or forfeited)
+        receipt = self.attempt(ok, self.gf.payRent, app.id, sender=self.w.outsider)
+        if not receipt:
+            return
+        app.checkins = checkins
+        on_chain_paid = [
+            m
+            for e in self.gf.RentPaid.from_receipt(receipt)
+            for m in range(e.firstMonth, e.firstMonth + e.monthCount)
+        ]
+        on_chain_skipped = [
+            m
+            for e in self.gf.RentPaymentSkipped.from_receipt(receipt)
+            for m in range(e.firstMonth, e.firstMonth + e.monthCount)
+        ]
+        assert sorted(on_chain_paid) == paid, f"award {app.id}: paid {on_chain_paid}, model {paid}"
+        assert sorted(on_chain_skipped) == forfeited, (
+            f"award {app.id}: forfeited {on_chain_skipped}, model {forfeited}"
+        )
+        for m in on_chain_paid:
+            self.check_paid_month(app, m, checkins)
+        for m in on_chain_skipped:
+            assert m not in checkins, f"award {app.id}: month {m} forfeited despite a check-in"
+            assert app.window(m)[1] <= now, f"award {app.id}: month {m} forfeited while running"
+        app.settled = month
+        app.paid_months.update(paid)
+        app.forfeited_months.update(forfeited)
+        amount, released = len(paid) * app.monthly, len(forfeited) * app.monthly
+        if paid:
+            self.note("model: rent paid")
+            app.paid += amount
+            app.round.paid += amount
+            self.paid += amount
+            self.received[app.ent] += amount
+        if forfeited:
+            self.note("model: rent months forfeited")
+            app.released += released
+            app.round.committed -= released
+        self._complete_if_settled(app)
+
+    def check_paid_month(self, app: MApp, month: int, checkins: dict[int, int]) -> None:
+        """No month is paid for a period of non-eligibility: a paid month had a check-in inside
+        its window at which the grantee was eligible (by the model's own history)."""
+        assert month in checkins, f"award {app.id}: month {month} paid without a check-in"
+        start, end = app.window(month)
+        at = checkins[month]
+        assert start <= at < end, f"award {app.id}: month {month} checked in at {at}, outside"
+        assert self.eligible(app.ent, at), (
+            f"award {app.id}: month {month} paid for a check-in while {app.ent} was ineligible"
+        )
 
     # ------------------------------------------------------------------ clawback
 
@@ -517,11 +670,16 @@ class FundMachine(CountingMachine):
 
     def vote_clawback_by(self, app: MApp, member: int) -> None:
         self.touch(app=app)
-        ok = app.award == "active" and member not in app.claw
+        ok = (
+            app.award == "active"
+            and (member, app.ent) not in self.conflicts
+            and member not in app.claw
+        )
         voter = self.w.committee[member]
         if self.attempt(ok, self.gf.voteClawback, app.id, h("reason"), sender=voter):
             app.claw.add(member)
-            if len(app.claw) >= THRESHOLD:
+            app.claw_threshold = app.claw_threshold or self.threshold
+            if len(app.claw) >= app.claw_threshold:
                 unpaid = app.amount - app.paid - app.released
                 app.released += unpaid
                 app.round.committed -= unpaid
@@ -529,14 +687,24 @@ class FundMachine(CountingMachine):
 
     # ------------------------------------------------------------------ environment
 
-    @rule(ent=st.sampled_from(ENTERPRISES))
+    @rule(ent=st.sampled_from(ENTERPRISES), by_identity=st.sampled_from([False, False, True]))
+    def eligibility(self, ent: str, by_identity: bool) -> None:
+        """An enterprise loses or regains its standing: by an adverse record, or by the identity
+        office suspending or reinstating it."""
+        if by_identity:
+            self.toggle_suspension(ent)
+        else:
+            self.toggle_eligibility(ent)
+
     def toggle_eligibility(self, ent: str) -> None:
+        """The tax bureau issues a penalty (ineligible for a year) or revokes the live one."""
         w = self.w
         now = self.now
         penalty = self.penalty.get(ent)
         if penalty is not None and now < penalty[1]:
             w.records.revoke(penalty[0], "settled", sender=w.agency["tax_bureau"])
             del self.penalty[ent]
+            self._end_period(ent, penalty[1], now)
         else:
             subject = w.enterprises[ent].subject
             w.records.issue(
@@ -545,6 +713,54 @@ class FundMachine(CountingMachine):
             )
             record_id = w.records.liveRecordsOf(subject, w.penalty_schema)[-1]
             self.penalty[ent] = (record_id, now + YEAR)
+            self.ineligible[ent].append([now, now + YEAR])
+
+    def _end_period(self, ent: str, planned_end: int, now: int) -> None:
+        for period in self.ineligible[ent]:
+            if period[1] == planned_end and period[0] <= now < period[1]:
+                period[1] = now
+                return
+        raise AssertionError(f"no open period of non-eligibility for {ent}")
+
+    def toggle_suspension(self, ent: str) -> None:
+        """The identity office suspends an enterprise (e.g. a reported stolen key) or
+        reinstates it: while suspended it is ineligible and its rent payments wait."""
+        w, now = self.w, self.now
+        subject = w.enterprises[ent].subject
+        office = w.agency["identity_office"]
+        if ent in self.suspended:
+            w.identities.setStatus(subject, ACTIVE, h(f"reinstated-{now}"), sender=office)
+            self.suspended.discard(ent)
+            self._end_period(ent, FOREVER, now)
+        else:
+            w.identities.setStatus(subject, SUSPENDED, h(f"suspended-{now}"), sender=office)
+            self.suspended.add(ent)
+            self.ineligible[ent].append([now, FOREVER])
+
+    @rule(member=st.integers(0, 2), ent=st.sampled_from(ENTERPRISES), threshold=st.booleans())
+    def committee(self, member: int, ent: str, threshold: bool) -> None:
+        """The admin moves the threshold (2 <-> 3 of 3), or the fund manager changes the
+        register of interests."""
+        if threshold:
+            self.set_threshold(5 - self.threshold)
+        else:
+            self.toggle_conflict(member, ent)
+
+    def toggle_conflict(self, member: int, ent: str) -> None:
+        """The fund manager records or clears a conflict in the register of interests."""
+        conflicted = (member, ent) not in self.conflicts
+        self.gf.setConflict(
+            self.w.members[member].subject,
+            self.w.enterprises[ent].subject,
+            conflicted,
+            sender=self.w.fund_manager,
+        )
+        (self.conflicts.add if conflicted else self.conflicts.discard)((member, ent))
+
+    def set_threshold(self, value: int) -> None:
+        """The admin changes M (of 3): only ballots opened afterwards use it."""
+        self.gf.setCommittee(value, 3, sender=self.w.agency["deployer"])
+        self.threshold = value
 
     @initialize(start_paused=st.sampled_from([False, False, True]))
     def maybe_start_paused(self, start_paused: bool) -> None:
@@ -552,7 +768,6 @@ class FundMachine(CountingMachine):
         if start_paused:
             self.toggle_pause()
 
-    @rule()
     def toggle_pause(self) -> None:
         """The guardian pauses; only the admin resumes (the guardian's unpause is refused)."""
         if self.paused:
@@ -562,8 +777,12 @@ class FundMachine(CountingMachine):
             self.attempt(True, self.gf.pause, sender=self.w.guardian)
         self.paused = not self.paused
 
-    @rule(days=st.sampled_from([1, 8, 31]))
-    def advance_time(self, days: int) -> None:
+    @rule(days=st.sampled_from([1, 8, 31]), pause=st.sampled_from([False, False, True]))
+    def environment(self, days: int, pause: bool) -> None:
+        """Time passes; sometimes the guardian pauses or the admin resumes first. (One rule:
+        hypothesis favours argument-less rules, and a bare pause toggle crowded out payouts.)"""
+        if pause:
+            self.toggle_pause()
         self.w.chain.pending_timestamp += days * DAY
 
     # ------------------------------------------------------------------ invariants
@@ -582,13 +801,26 @@ class FundMachine(CountingMachine):
         assert award.paid + award.released <= app.amount
         assert award.status == AWARD_STATUS[app.award], f"award {app.id}"
         assert award.monthsSettled == app.settled, f"award {app.id}"
+        assert award.rentCheckIns == sum(1 << m for m in app.checkins), f"award {app.id}"
+        assert award.clawbackThreshold == app.claw_threshold, f"award {app.id}"
+        if app.months:  # every settled month was paid (checked in) or forfeited (not)
+            assert app.paid_months | app.forfeited_months == set(range(app.settled))
+            assert not app.paid_months & app.forfeited_months
+            assert len(app.paid_months) * app.monthly == app.paid, f"award {app.id}"
+            for month in app.paid_months:
+                self.check_paid_month(app, month, app.checkins)
+            assert not app.forfeited_months & set(app.checkins), f"award {app.id}"
 
     def check_application(self, app: MApp) -> None:
-        """The stored application and milestone statuses are the model's."""
-        assert self.gf.getApplication(app.id).status == APP_STATUS[app.status], f"app {app.id}"
+        """The stored application and milestone statuses (and thresholds) are the model's."""
+        stored_app = self.gf.getApplication(app.id)
+        assert stored_app.status == APP_STATUS[app.status], f"app {app.id}"
+        assert stored_app.threshold == app.threshold, f"app {app.id}"
+        assert bytes(stored_app.leaseHash) == (app.lease or b"\x00" * 32), f"app {app.id}"
         for index, ms in enumerate(app.milestones):
             stored = self.gf.getMilestone(app.id, index)
             assert stored.status == MILESTONE_STATUS[ms.status], f"app {app.id} ms {index}"
+            assert stored.threshold == ms.threshold, f"app {app.id} ms {index}"
 
     def check_round_books(self) -> None:
         """Cross-checks on chain, independent of the model: a round commits exactly what its
@@ -719,8 +951,10 @@ def test_fund_invariant_sweep(world: FundWorld, capsys: Any, record_property: An
 
 def test_model_walks_every_money_path(world: FundWorld) -> None:
     """The same model and invariants on a fixed walk through every way money can (not) move:
-    rent paid and forfeited, milestone paid and deferred (ineligible, paused), refusals while
-    paused, clawback while paused, eligibility regained, close, clawback after close, sweep."""
+    rent paid, forfeited and waiting, check-ins while paused, milestone paid and deferred
+    (ineligible, paused), refusals while paused, a lease in use, a conflicted member, clawback
+    while paused, eligibility regained, close, clawback after close under its snapshotted
+    threshold, sweep."""
 
     class Walk(FundMachine):
         pass
@@ -746,18 +980,25 @@ def test_model_walks_every_money_path(world: FundWorld) -> None:
     def advance(days: int) -> None:
         world.chain.pending_timestamp += days * DAY
 
-    step(m.pay_rent_of, rent_a)  # month 0 paid
+    step(m.apply_as, rent, "ent_b", 1, "ent_a")  # refused: ent_a's lease backs rent_a
+    step(m.apply_as, rent, "ent_b", 1)  # its own lease: accepted
+    rent_b = m.apps[-1]
+    step(m.toggle_conflict, 0, "ent_b")
+    step(m._vote_application, rent_b, 0, True)  # refused: member 0 is conflicted with ent_b
+    step(m.pay_rent_of, rent_a)  # month 0 paid (checked in at the award)
     assert rent_a.paid == 10 * UNIT
-    step(m.pay_rent_of, rent_c)  # ent_c is out of standing: month 0 forfeited
-    assert (rent_c.paid, rent_c.released) == (0, 10 * UNIT)
+    step(m.pay_rent_of, rent_c)  # month 0 paid too: checked in at the award, still eligible then
+    assert (rent_c.paid, rent_c.released) == (10 * UNIT, 0)
     step(decide, grant_b, 0)  # approved and paid at once
     assert grant_b.milestones[0].status == "paid"
     step(decide, grant_c, 0)  # approved, payment deferred (ineligible)
     assert grant_c.milestones[0].status == "approved"
     step(m.pay_milestone_of, grant_c, 0)  # refused: still ineligible
     step(m.toggle_pause)
-    step(advance, 31)
+    step(advance, 31)  # month 1
     step(m.pay_rent_of, rent_a)  # refused: paused
+    step(m.check_in_of, rent_a)  # check-ins continue while paused
+    step(m.check_in_of, rent_c)  # refused: ent_c is out of standing
     step(m.submit, grant_b, 1, "e2")
     step(decide, grant_b, 1)  # approved, payment deferred (paused)
     assert grant_b.milestones[1].status == "approved"
@@ -768,16 +1009,26 @@ def test_model_walks_every_money_path(world: FundWorld) -> None:
     step(m.toggle_pause)
     step(m.pay_milestone_of, grant_b, 1)  # paid now: grant_b completed
     assert grant_b.award == "completed"
+    step(advance, 31)  # month 2
+    step(m.pay_rent_of, rent_c)  # month 1 ended without a check-in: forfeited; month 2 pending
+    assert (rent_c.paid, rent_c.released, rent_c.settled) == (10 * UNIT, 10 * UNIT, 2)
     step(m.toggle_eligibility, "ent_c")  # the penalty is revoked
-    step(m.pay_rent_of, rent_c)  # month 1 paid, month 0 stays forfeited
-    assert (rent_c.paid, rent_c.released) == (10 * UNIT, 10 * UNIT)
-    step(m.pay_rent_of, rent_a)  # month 1 paid
+    step(m.pay_rent_of, rent_c)  # month 2 checked in and paid: rent_c completed
+    assert (rent_c.paid, rent_c.award) == (20 * UNIT, "completed")
+    step(m.pay_rent_of, rent_a)  # months 1 (checked in while paused) and 2 paid
+    assert rent_a.paid == 30 * UNIT
+    step(advance, 31)  # month 3, rent_a's last
+    step(m.check_in_of, rent_a)
+    step(m.toggle_suspension, "ent_a")  # e.g. a reported stolen key
+    step(m.pay_rent_of, rent_a)  # refused: month 3 waits for the identity (not forfeited)
     step(m.close_round, research)  # everything unspent in research goes back
     step(m.close_round, rent)
     assert research.closed and rent.closed and m.returned > 0
     step(m.sweep_round, rent)  # refused: nothing released since close
-    step(m.vote_clawback_by, rent_a, 0)
-    step(m.vote_clawback_by, rent_a, 1)  # rent_a's two unpaid months released...
+    step(m.vote_clawback_by, rent_a, 0)  # the clawback ballot opens at threshold 2 ...
+    step(m.set_threshold, 3)
+    step(m.vote_clawback_by, rent_a, 1)  # ... and the 2nd vote decides it: month 3 released
+    assert (rent_a.award, rent_a.released) == ("clawed", 10 * UNIT)
     step(m.sweep_round, rent)  # ... and returned to the treasury
     assert rent.returned == rent.deposited - rent.committed
     for label in (
@@ -788,6 +1039,10 @@ def test_model_walks_every_money_path(world: FundWorld) -> None:
         "refused: EnforcedPause",
         "refused: GrantFundIneligible",
         "refused: GrantFundNothingToReturn",
+        "refused: GrantFundGranteeNotActive",
+        "refused: GrantFundLeaseInUse",
+        "refused: GrantFundConflictOfInterest",
+        "accepted: recordRentEligibility",
         "accepted: voteClawback",
         "accepted: closeRound",
         "accepted: sweep",

@@ -1800,6 +1800,20 @@ SPECS: dict[str, Spec] = {
                 "TEST::16",
                 names=("--months",),
             ),
+            C(
+                "1",
+                "--proposal",
+                "p",
+                "--lease",
+                "  ",
+                "--monthly",
+                "1",
+                "--months",
+                "2",
+                "--account",
+                "TEST::16",
+                names=("--lease", "empty"),
+            ),
         ),
     ),
     **{
@@ -1815,6 +1829,7 @@ SPECS: dict[str, Spec] = {
             ("milestone-approve", ("0",), MEMBER, "application"),
             ("milestone-pay", ("0",), MEMBER, "application"),
             ("pay-rent", (), MEMBER, "application"),
+            ("rent-checkin", (), MEMBER, "application"),
             ("clawback", ("--reason", "r"), MEMBER, "application"),
             ("close", (), FUND, "round"),
             ("sweep", (), FUND, "round"),
@@ -1823,6 +1838,29 @@ SPECS: dict[str, Spec] = {
     "fund pause": Spec((), GUARDIAN, cases=(C("--account", OWNER, names=("not authorised",)),)),
     "fund unpause": Spec((), GUARDIAN, cases=(C("--account", GUARDIAN, names=("authorised",)),)),
     "fund status": Spec(("1",), cases=(C("99999", names=("round",)),)),
+    "fund rent-due": Spec(("1",), cases=(C("99999", names=("application",)),)),
+    "fund conflict-set": Spec(
+        ("{subject}", "{subject}"),
+        FUND,
+        cases=(
+            C("0xzz", "{subject}", names=("MEMBER", "neither")),
+            C("{stranger}", "{subject}", names=("MEMBER", "controls no identity")),
+            C("{subject}", "ünïcode", names=("SUBJECT", "neither")),
+            C("{subject}", "0x" + "00" * 32, names=("zero hash",)),
+            C("{subject}", "{subject}", "--account", OWNER, names=("not authorised",)),
+        ),
+    ),
+    "fund conflict-declare": Spec(
+        ("{subject}",),
+        MEMBER,
+        cases=(
+            C("0x12", names=("SUBJECT", "neither")),
+            C("{stranger}", names=("SUBJECT", "controls no identity")),
+            C("{subject}", "--account", OWNER, names=("committee member",)),
+            # the hostile world's committee member controls no identity: it may not act
+            C("{subject}", names=("controls no Active identity",)),
+        ),
+    ),
 }
 
 
