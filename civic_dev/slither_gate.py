@@ -38,14 +38,12 @@ import yaml
 from rich.console import Console
 from rich.table import Table
 
+from civic_ledger.introspect import remappings
 from civic_ledger.paths import CONFIG_DIR, ROOT
 
 TRIAGE_FILE = CONFIG_DIR / "slither-triage.yaml"
 SOLC = ROOT / ".solcx" / "solc-v0.8.28"
-SOLC_REMAPS = (
-    "@openzeppelin/contracts=node_modules/@openzeppelin/contracts "
-    "@openzeppelin/contracts-upgradeable=node_modules/@openzeppelin/contracts-upgradeable"
-)
+SOLC_REMAPS = " ".join(remappings())
 SOLC_ARGS = "--optimize --evm-version london"
 # Production contracts and their interfaces; test mocks (contracts/mocks/) are not deployed.
 CONTRACT_DIRS = ("access", "identity", "property", "fund")

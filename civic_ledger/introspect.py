@@ -11,7 +11,15 @@ from typing import Any
 
 from civic_ledger.paths import ROOT
 
-REMAPPING = "@openzeppelin/contracts/=node_modules/@openzeppelin/contracts/"
+
+@lru_cache(maxsize=1)
+def remappings() -> tuple[str, ...]:
+    """The import remappings of ape-config.yaml (`solidity.import_remapping`): the one list
+    Ape, this module and the slither gate compile with."""
+    import yaml
+
+    config = yaml.safe_load((ROOT / "ape-config.yaml").read_text()) or {}
+    return tuple(config.get("solidity", {}).get("import_remapping", []))
 
 
 def _solc() -> str:
@@ -32,7 +40,7 @@ def project_ast() -> dict[str, Any]:
         "language": "Solidity",
         "sources": sources,
         "settings": {
-            "remappings": [REMAPPING],
+            "remappings": list(remappings()),
             "evmVersion": "london",
             "outputSelection": {"*": {"": ["ast"]}},
         },
