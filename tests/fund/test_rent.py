@@ -128,7 +128,9 @@ def test_months_of_non_compliance_are_forfeited(world: FundWorld, rent: tuple[in
 def test_rent_goes_to_the_current_controller(world: FundWorld, rent: tuple[int, int]) -> None:
     _, app_id = rent
     new_wallet = world.agency["court"]
-    world.identities.rotateController(new_wallet, sender=world.enterprises["ent_a"].account)
+    ent_a = world.enterprises["ent_a"]
+    world.identities.proposeController(new_wallet, sender=ent_a.account)
+    world.identities.acceptController(ent_a.subject, sender=new_wallet)
     before = world.balance(new_wallet)
     world.gf.payRent(app_id, sender=world.committee[0])
     assert world.balance(new_wallet) - before == MONTHLY
