@@ -444,10 +444,21 @@ class RegistryMachine(CountingMachine):
             record.stay_until = until
 
     @precondition(lambda self: any(r.stay_until for r in self.model))
-    @rule(data=st.data())
-    def lapse_stay(self, data) -> None:
-        """Anyone reports a lapsed stay (refused while it runs or when there is none)."""
-        record = self.pick(data, prefer=lambda r: r.stay_until and r.stay_until <= self.tx_time())
+    @rule(data=st.data(), wait=st.sampled_from([True, True, False]))
+    def lapse_stay(self, data, wait: bool) -> None:
+        """Anyone reports a lapsed stay (refused while it runs or when there is none). With
+        `wait`, first mine to the end of a running stay and check everything there, before
+        the report."""
+        running = [r for r in self.model if r.stay_until > self.head()]
+        if wait and running:
+            record = data.draw(st.sampled_from(running), label="stayed")
+            ape.chain.mine(timestamp=record.stay_until)
+            self.chain_matches_model()  # counts again at its stay's last second, unreported
+            self.touched.append(record)
+        else:
+            record = self.pick(
+                data, prefer=lambda r: r.stay_until and r.stay_until <= self.tx_time()
+            )
         if record is None:
             return
         self.touched.append(record)
@@ -501,8 +512,19 @@ class RegistryMachine(CountingMachine):
         if receipt is not None:
             self.status[subject] = status
 
+    @precondition(lambda self: any(r.stay_until > self.head() for r in self.model))
+    @rule(data=st.data())
+    def wait_for_a_stay_to_end(self, data) -> None:
+        """Mine exactly to the end of a running stay: at that second the record counts again
+        (the invariants check it before anyone can report the lapse)."""
+        running = [r for r in self.model if r.stay_until > self.head()]
+        record = data.draw(st.sampled_from(running), label="stayed")
+        self.outcomes["wait_for_a_stay_to_end"] += 1
+        ape.chain.mine(timestamp=record.stay_until)
+
     @rule(days=st.sampled_from([1, 2, 5, 11, 15]))
     def advance_time(self, days: int) -> None:
+        self.outcomes[f"advance_time {days}d"] += 1
         ape.chain.mine(timestamp=self.head() + days * DAY)
 
     # -- invariants ----------------------------------------------------------------------------
@@ -640,3 +662,50 @@ def test_revoking_a_record_pruned_from_a_full_live_set(
         m.chain_matches_model()
     finally:
         m.teardown()
+
+
+def test_lapsed_stays_count_with_and_without_a_report(
+    suite: Any, agency: dict[str, Any], citizens: list[Any], outsider: Any
+) -> None:
+    """Regression for the model (finding 3): disputed records stop counting during their stay
+    and count again once it ends - checked before anyone reports the lapse, after a report,
+    after an arbiter's longer stay and after the schema's stay changed."""
+    RegistryMachine.world = build_world(suite, agency, citizens, outsider)
+    m = RegistryMachine()
+    try:
+        m.issue("alice", "penalty", 0, False, None)
+        m.issue("alice", "penalty", 0, False, None)
+        first, second = m.model[-2:]
+        m.set_dispute_stay("penalty", 1)
+        m.dispute(_Pick(first), True, "leave open")
+        m.set_dispute_stay("penalty", 14)
+        m.dispute(_Pick(second), True, "leave open")
+        assert (first.stay_until, second.stay_until) != (0, 0)
+        m.chain_matches_model()
+        m.advance_time(2)  # first's 1-day stay lapsed, nobody reported it
+        m.chain_matches_model()
+        assert first.valid(m.head()) and not second.valid(m.head())
+        m.grant_stay(_Pick(second), 20)
+        m.chain_matches_model()
+        m.lapse_stay(_Pick(first), False)
+        assert first.stay_until == 0
+        m.chain_matches_model()
+        m.advance_time(15)
+        m.chain_matches_model()
+        m.advance_time(11)  # second's granted stay (20 days) lapsed too
+        m.chain_matches_model()
+        m.lapse_stay(_Pick(second), False)
+        m.chain_matches_model()
+        assert RegistryMachine.outcomes["lapse_stay -> ok"] >= 2
+    finally:
+        m.teardown()
+
+
+class _Pick:
+    """A stand-in for hypothesis' `data` that always draws `record` (focus first)."""
+
+    def __init__(self, record: RecordModel) -> None:
+        self.record = record
+
+    def draw(self, strategy: Any, label: str = "") -> Any:
+        return 1 if label == "focus" else self.record
