@@ -28,7 +28,8 @@ import {IIdentityRegistry} from "./IIdentityRegistry.sol";
 ///    wallet it does not hold (e.g. to squat the target of a pending recovery or a wallet the
 ///    office is about to register). The controller may cancel its proposal
 ///    (`cancelControllerProposal`); a new proposal replaces (and reports as cancelled) the
-///    previous one; a completed recovery clears a pending proposal.
+///    previous one; suspending or closing the identity and a completed recovery clear a
+///    pending proposal.
 /// 3. Recovery: the identity office initiates, anyone completes after `recoveryDelay()`; the
 ///    Active controller, a guardian or the office cancels. Initiating again replaces the
 ///    pending recovery, which is reported as cancelled (`RecoveryCancelled`).
@@ -189,7 +190,14 @@ contract IdentityRegistry is IIdentityRegistry, AccessManaged {
             revert IdentityInvalidStatusTransition(subject, current, newStatus);
         }
         identity.status = newStatus;
-        emit IdentityStatusChanged(subject, current, newStatus, reasonCode, _msgSender());
+        address operator = _msgSender();
+        emit IdentityStatusChanged(subject, current, newStatus, reasonCode, operator);
+        // A proposal made before a suspension (e.g. by a thief holding the key) does not survive it.
+        address proposed = _proposedControllers[subject];
+        if (proposed != address(0) && newStatus != Status.Active) {
+            delete _proposedControllers[subject];
+            emit ControllerProposalCancelled(subject, operator, proposed);
+        }
     }
 
     /// @notice Starts handing control of `subject` to `newController`; it takes effect after
@@ -294,9 +302,7 @@ contract IdentityRegistry is IIdentityRegistry, AccessManaged {
     /// @param subject The identity whose controller proposed the caller.
     function acceptController(bytes32 subject) external {
         address caller = _msgSender();
-        if (caller == address(0) || _proposedControllers[subject] != caller) {
-            revert IdentityNotProposedController(subject, caller);
-        }
+        if (_proposedControllers[subject] != caller) revert IdentityNotProposedController(subject, caller);
         Identity storage identity = _identities[subject];
         if (identity.status != Status.Active) revert IdentityNotActive(subject, identity.status);
         _requireFreeController(caller);

@@ -242,13 +242,19 @@ def test_rotation_rules(identity, office, alice, bob, citizens, outsider):
             identity.acceptController(alice.subject, sender=caller)
     with ape.reverts(identity.IdentityNotProposedController):
         identity.acceptController(bob.subject, sender=citizens[3])
-    # a suspended identity can neither propose nor be taken over
-    identity.setStatus(alice.subject, SUSPENDED, REASON, sender=office)
+    # a suspension (e.g. of a stolen key) clears the proposal; a suspended identity cannot
+    # propose, and after reinstatement the old proposal cannot be accepted
+    receipt = identity.setStatus(alice.subject, SUSPENDED, REASON, sender=office)
+    [cleared] = identity.ControllerProposalCancelled.from_receipt(receipt)
+    assert (cleared.operator, cleared.newController) == (office.address, citizens[3].address)
     with ape.reverts(identity.IdentityNotActive):
         identity.proposeController(outsider, sender=alice.account)
-    with ape.reverts(identity.IdentityNotActive):
+    with ape.reverts(identity.IdentityNotProposedController):
         identity.acceptController(alice.subject, sender=citizens[3])
     identity.setStatus(alice.subject, ACTIVE, REASON, sender=office)
+    with ape.reverts(identity.IdentityNotProposedController):
+        identity.acceptController(alice.subject, sender=citizens[3])
+    identity.proposeController(citizens[3], sender=alice.account)
     identity.acceptController(alice.subject, sender=citizens[3])
     assert identity.controllerOf(alice.subject) == citizens[3].address
 
