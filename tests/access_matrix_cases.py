@@ -35,6 +35,7 @@ MAX_UINT = 2**256 - 1
 ZERO32 = b"\x00" * 32
 PERSON, ENTERPRISE = 1, 2  # IIdentityRegistry.Kind
 SUSPENDED = 2  # IIdentityRegistry.Status
+ISSUED_IN_ERROR = 1  # RecordRegistry revocation reason code
 RENT, PROJECT = 0, 2  # IGrantFund.RoundKind
 FUND_POLICY = 901
 ASSESSED_YEAR = 2030
@@ -402,6 +403,22 @@ def _addr(contract: str) -> Callable[[World], str]:
     return lambda w: w.c[contract].address
 
 
+def _propose_outsider(w: World) -> None:
+    """acme's controller proposes the outsider's wallet (no identity) as its new controller."""
+    w.c["IdentityRegistry"].proposeController(w.who("outsider"), sender=w.who("subject_controller"))
+
+
+def _every_controller_proposes(w: World) -> None:
+    for cls in IDENTITIES:
+        w.c["IdentityRegistry"].proposeController(w.fresh(), sender=w.who(cls))
+
+
+def _past_the_stay(w: World) -> None:
+    """The disputed record's stay has ended (nobody reported it yet)."""
+    w.chain.pending_timestamp = int(w.c["RecordRegistry"].getRecord(w["rec_disputed"]).stayUntil)
+    w.chain.mine()
+
+
 def _request(w: World, schema: str = "tax_ok") -> tuple:
     return RecordRequest(w[schema], w.subject("subject_controller")).as_tuple()
 
@@ -476,23 +493,37 @@ CASES: dict[tuple[str, str], Case] = {
     ("IdentityRegistry", "setRecoveryDelay"): Case(lambda w: (DAY,)),
     ("IdentityRegistry", "completeRecovery"): Case(lambda w: (w.subject("subject_controller"),)),
     ("IdentityRegistry", "cancelRecovery"): Case(lambda w: (w.subject("subject_controller"),)),
-    ("IdentityRegistry", "rotateController"): Case(lambda w: (w.fresh(),)),
+    ("IdentityRegistry", "proposeController"): Case(lambda w: (w.fresh(),)),
+    ("IdentityRegistry", "acceptController"): Case(
+        lambda w: (w.subject("subject_controller"),), prepare=_propose_outsider
+    ),
+    ("IdentityRegistry", "cancelControllerProposal"): Case(
+        lambda w: (), prepare=_every_controller_proposes
+    ),
     ("IdentityRegistry", "setAuthority"): Case(lambda w: (w.c["CityAccessManager"].address,)),
     # ---------------------------------------------------------------- RecordRegistry
     ("RecordRegistry", "registerSchema"): Case(
         lambda w: ("am-new-schema", "uint8 x", TAX_RECORD_ISSUER, True, False, 0)
     ),
     ("RecordRegistry", "setSchemaActive"): Case(lambda w: (w["tax_ok"], False)),
+    ("RecordRegistry", "setDisputeStay"): Case(lambda w: (w["penalty"], 30 * DAY)),
     ("RecordRegistry", "setPolicy"): Case(
         lambda w: (902, "am policy", [w["licence"]], [w["penalty"]])
     ),
     ("RecordRegistry", "issue"): Case(lambda w: (_request(w),)),
     ("RecordRegistry", "issueBatch"): Case(lambda w: ([_request(w), _request(w)],)),
     ("RecordRegistry", "issueWithSignature"): Case(_signed_issue_args),
-    ("RecordRegistry", "revoke"): Case(lambda w: (w["rec_tax_ok"], "superseded by audit")),
-    ("RecordRegistry", "revokeBatch"): Case(lambda w: ([w["rec_tax_ok"]], "superseded by audit")),
+    ("RecordRegistry", "invalidateNonces"): Case(lambda w: (1,)),
+    ("RecordRegistry", "revoke"): Case(lambda w: (w["rec_tax_ok"], ISSUED_IN_ERROR, h("audit"))),
+    ("RecordRegistry", "revokeBatch"): Case(
+        lambda w: ([w["rec_tax_ok"]], ISSUED_IN_ERROR, h("audit"))
+    ),
     ("RecordRegistry", "dispute"): Case(lambda w: (w["rec_penalty"], h("dispute-evidence"))),
     ("RecordRegistry", "resolveDispute"): Case(lambda w: (w["rec_disputed"], True, h("ruling"))),
+    ("RecordRegistry", "grantStay"): Case(
+        lambda w: (w["rec_disputed"], w.now + 30 * DAY, h("stay order"))
+    ),
+    ("RecordRegistry", "lapseStay"): Case(lambda w: (w["rec_disputed"],), prepare=_past_the_stay),
     ("RecordRegistry", "setAuthority"): Case(lambda w: (w.c["CityAccessManager"].address,)),
     # ---------------------------------------------------------------- TitleRegistry
     ("TitleRegistry", "register"): Case(lambda w: (w.subject("subject_controller"), parcel("N1"))),

@@ -23,16 +23,16 @@ ZERO32 = b"\x00" * 32
 
 IDENTITY_BATCH = "registerBatch((bytes32,address,uint8)[])"
 PARCEL_BATCH = "registerBatch(bytes32[],(uint256,bytes32,uint128,uint32)[])"
-RECORD_BATCH = "issueBatch((uint64,bytes32,bytes32,string,bytes,uint64,bytes32)[])"
+RECORD_BATCH = "issueBatch((uint64,bytes32,bytes32,bytes,uint64,bytes32)[])"
 
 #: Contract -> functions the benchmark calls (checked against the compiled ABI).
 USED = {
     "IdentityRegistry": ("register(bytes32,address,uint8)", IDENTITY_BATCH),
     "RecordRegistry": (
         "registerSchema(string,string,uint64,bool,bool,uint64)",
-        "issue((uint64,bytes32,bytes32,string,bytes,uint64,bytes32))",
+        "issue((uint64,bytes32,bytes32,bytes,uint64,bytes32))",
         RECORD_BATCH,
-        "revoke(bytes32,string)",
+        "revoke(bytes32,uint16,bytes32)",
     ),
     "TitleRegistry": (
         "register(bytes32,(uint256,bytes32,uint128,uint32))",
@@ -47,9 +47,11 @@ USED = {
 SCHEMA_NAME = "bench-tax-compliance"
 SCHEMA_LAYOUT = "uint16 year,bool compliant"
 SCHEMA_ISSUER_ROLE = "TAX_RECORD_ISSUER"
-EVIDENCE_URI = "ipfs://bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi"
-#: The same content as an EAS schema: what our record stores besides issuer/expiry/schema.
-EAS_SCHEMA = "bytes32 subject,bytes32 evidenceHash,string evidenceURI,uint16 year,bool compliant"
+#: The same content as an EAS schema: what our record carries besides issuer/expiry/schema
+#: (no URI on either side: the chain holds hashes and typed fields only).
+EAS_SCHEMA = "bytes32 subject,bytes32 evidenceHash,uint16 year,bool compliant"
+#: RecordRegistry revocation reason code the benchmark revokes with (1 = issued in error).
+REVOKE_REASON = 1
 
 
 class SignatureMissing(RuntimeError):
@@ -85,13 +87,12 @@ def record_data(year: int = 2025, compliant: bool = True) -> bytes:
 
 def record_input(
     schema_id: int, subject_: bytes, label: str, expires_at: int
-) -> tuple[int, bytes, bytes, str, bytes, int, bytes]:
+) -> tuple[int, bytes, bytes, bytes, int, bytes]:
     """RecordRegistry.RecordInput for a tax-compliance record."""
     return (
         schema_id,
         subject_,
         keccak(text=f"evidence:{label}"),
-        EVIDENCE_URI,
         record_data(),
         expires_at,
         ZERO32,
@@ -101,8 +102,8 @@ def record_input(
 def eas_payload(subject_: bytes, label: str) -> bytes:
     """The same record as EAS attestation data (schema `EAS_SCHEMA`)."""
     return abi_encode(
-        ["bytes32", "bytes32", "string", "uint16", "bool"],
-        [subject_, keccak(text=f"evidence:{label}"), EVIDENCE_URI, 2025, True],
+        ["bytes32", "bytes32", "uint16", "bool"],
+        [subject_, keccak(text=f"evidence:{label}"), 2025, True],
     )
 
 
@@ -226,8 +227,12 @@ class City:
     def issued_ids(self, receipt: Any) -> list[bytes]:
         return [bytes(log.recordId) for log in self.records.RecordIssued.from_receipt(receipt)]
 
-    def revoke(self, record_id: bytes, reason: str = "bench: superseded by audit") -> Any:
-        return self.records.revoke(record_id, reason, sender=self.record_issuer)
+    def revoke(self, record_id: bytes, reason_hash: bytes = ZERO32) -> Any:
+        """Revoke with reason code 1 (issued in error) and `reason_hash`."""
+        return self.records.revoke(
+            record_id, REVOKE_REASON, reason_hash or keccak(text="bench: audit"),
+            sender=self.record_issuer,
+        )  # fmt: skip
 
     def register_parcel(self, owner: bytes, data: tuple) -> Any:
         return self.titles.register(owner, data, sender=self.agency["land_registry"])

@@ -216,18 +216,19 @@ class GasBench:
         return [
             self.row("record issue", "RecordRegistry.issue", issue_receipts,
                      "EAS.attest", attest_receipts, True,
-                     "same content: EAS data = abi.encode(subject, evidenceHash, evidenceURI, "
-                     "year, compliant), recipient = the subject's wallet, same expiry, revocable. "
-                     "EAS stores the encoded data; ours stores the record's fields with a hash of "
-                     "the URI and data, which go in the RecordIssued event (readers and the CLI "
-                     "take them from there and check the hash). Ours also checks the issuer's role "
-                     "(AccessManager) and the subject's status (IdentityRegistry) and keeps the "
-                     "per-(subject, schema) live set and validUntil summary that meetsPolicy reads "
-                     "in O(1)"),
+                     "same content: EAS data = abi.encode(subject, evidenceHash, year, "
+                     "compliant), recipient = the subject's wallet, same expiry, revocable; no URI "
+                     "on either side. EAS stores the encoded data; ours stores the record's fields "
+                     "(issuer, schema, subject, evidence hash, times) and logs the data in "
+                     "RecordIssued after checking it against the schema's typed layout. Ours also "
+                     "checks the issuer's role (AccessManager) and the subject's status "
+                     "(IdentityRegistry) and keeps the per-(subject, schema) live set and standing "
+                     "summary (validUntil, earliest dispute-stay end) that meetsPolicy reads in "
+                     "O(1)"),
             self.row("record revoke", "RecordRegistry.revoke", revoke_receipts,
                      "EAS.revoke", eas_revokes, True,
                      "ours also re-checks the issuer role, drops the record from the live set, "
-                     "recomputes validUntil and logs a reason"),
+                     "recomputes the standing summary and logs a reason code and document hash"),
             self.row(f"record issue, batch of {BATCH_RECORDS} (per record)",
                      "RecordRegistry.issueBatch", [batch_receipt],
                      f"EAS.multiAttest ({BATCH_RECORDS})", [multi], True,

@@ -77,7 +77,8 @@ def identity() -> None:
     """The identity register: persons, enterprises and agencies as salted commitments.
 
     The identity office registers (one at a time or from a CSV), suspends, reactivates, closes
-    and recovers identities; controllers rotate their own keys."""
+    and recovers identities; controllers hand their identity to a new wallet in two steps
+    (`rotate`, then `rotate-accept` signed by the new wallet)."""
 
 
 @command(identity, "commitment", signs=False)
@@ -195,10 +196,33 @@ def identity_batch_register(
     "--to", "new_controller", type=ADDRESS, required=True, help="The new controller wallet."
 )
 def identity_rotate(account_alias: str, manifest_file: Path | None, new_controller: str) -> None:
-    """Hand control of your own identity to another wallet (signed by the current controller;
-    the identity must be active)."""
+    """Propose handing control of your own identity to another wallet (signed by the current
+    controller; the identity must be active). Nothing moves until that wallet runs
+    `rotate-accept`; `rotate-cancel` withdraws the proposal."""
     suite, sender = Suite(manifest_file), load_account(account_alias)
-    id_client.rotate(suite[IDENTITY], new_controller, sender=sender, transact=send)
+    id_client.propose_controller(suite[IDENTITY], new_controller, sender=sender, transact=send)
+    subject = bytes(suite[IDENTITY].subjectOf(sender.address))
+    console.print(
+        f"the new wallet accepts with: ape run admin identity rotate-accept {_hex(subject)} "
+        f"--account <{new_controller}>"
+    )
+
+
+@command(identity, "rotate-accept")
+@click.argument("subject")
+def identity_rotate_accept(account_alias: str, manifest_file: Path | None, subject: str) -> None:
+    """Accept control of SUBJECT (signed by the wallet its controller proposed with `rotate`;
+    the identity must still be active and your wallet must control no identity)."""
+    suite, sender = Suite(manifest_file), load_account(account_alias)
+    s = _subject(suite, subject)
+    id_client.accept_controller(suite[IDENTITY], s, sender=sender, transact=send)
+
+
+@command(identity, "rotate-cancel")
+def identity_rotate_cancel(account_alias: str, manifest_file: Path | None) -> None:
+    """Withdraw your pending controller proposal (signed by the current controller)."""
+    suite, sender = Suite(manifest_file), load_account(account_alias)
+    id_client.cancel_controller_proposal(suite[IDENTITY], sender=sender, transact=send)
 
 
 @command(identity, "recover")
@@ -282,6 +306,8 @@ def identity_show(manifest_file: Path | None, subject: str) -> None:
                 f"to {view.recovery_to}, ready {rec_client.format_time(view.recovery_ready_at)}",
             )
         )
+    if view.proposed_controller:
+        rows.append(("proposed controller", f"{view.proposed_controller} (not yet accepted)"))
     count = len(rec_client.records_of(suite[RECORDS], s)) if RECORDS in suite else None
     rows.append(("records", "-" if count is None else str(count)))
     _print_rows(rows)
@@ -300,20 +326,8 @@ def records() -> None:
 
 
 def _check_layout(layout: str) -> None:
-    """A data layout whose field types are ABI types and whose names are distinct."""
-    from eth_abi.grammar import parse as parse_abi_type
-
-    names: set[str] = set()
-    for abi_type, name in rec_client.parse_layout(layout):
-        try:
-            parse_abi_type(abi_type).validate()
-        except Exception:
-            raise ValueError(
-                f"{abi_type!r} is not an ABI type (e.g. uint16, bool, string)"
-            ) from None
-        if name in names:
-            raise ValueError(f"field {name!r} appears twice")
-        names.add(name)
+    """A layout the registry accepts (static types, identifier names, distinct, <= 16)."""
+    rec_client.parse_layout(layout)
 
 
 def _resolve_schema(suite: Suite, value: str) -> int:
@@ -342,7 +356,6 @@ def _request(
     schema: str,
     subject: str,
     evidence: str | None,
-    uri: str,
     fields: tuple[str, ...],
     data_hex: str | None,
     expires: str | None,
@@ -357,6 +370,7 @@ def _request(
         raise click.UsageError("give either --field ... or --data, not both")
     if data_hex:
         data = parse_param(lambda v: bytes.fromhex(v.removeprefix("0x")), data_hex, "--data")
+        parse_param(lambda d: rec_client.check_data(info.field_layout, d), data, "--data")
     elif fields or info.field_layout:
         data = parse_param(
             lambda _: rec_client.encode_data(info.field_layout, _fields(fields)),
@@ -373,7 +387,6 @@ def _request(
         evidence_hash=parse_param(document_hash, evidence, "--evidence")
         if evidence
         else rec_client.ZERO32,
-        evidence_uri=uri,
         data=data,
         expires_at=parse_param(
             lambda v: _uint64(rec_client.parse_expiry(v, chain.pending_timestamp), "expiry"),
@@ -394,9 +407,9 @@ def issue_options(func: F) -> F:
         click.option(
             "--evidence",
             default=None,
-            help="Evidence: 0x-hash, file (hashed) or text (hashed). Required for adverse schemas.",
+            help="Evidence: 0x-hash, file (hashed) or text (hashed). Required for adverse "
+            "schemas. Only the hash goes on chain: the agency keeps the document.",
         ),
-        click.option("--uri", default="", help="Off-chain location of the evidence."),
         click.option(
             "--field",
             "fields",
@@ -418,7 +431,12 @@ def issue_options(func: F) -> F:
 
 @command(records, "schema-add")
 @click.option("--name", required=True, help="Unique schema name, e.g. tax-compliance.")
-@click.option("--layout", default="", help='Data layout, e.g. "uint16 year,bool compliant".')
+@click.option(
+    "--layout",
+    default="",
+    help='Data layout, e.g. "uint16 year,bool compliant": uintN, intN, bool, bytesN only '
+    "(no free text on chain), at most 16 fields.",
+)
 @click.option(
     "--issuer-role", required=True, help="Role whose members issue it, e.g. TAX_RECORD_ISSUER."
 )
@@ -449,9 +467,7 @@ def records_schema_add(
     )
     if layout:
         parse_param(_check_layout, layout, "--layout")
-    validity_seconds = parse_param(
-        lambda v: _uint64(rec_client.parse_duration(v), "validity"), validity, "--validity"
-    )
+    validity_seconds = parse_param(_validity, validity, "--validity")
     schema_id, _ = rec_client.register_schema(
         suite[RECORDS],
         name=name,
@@ -466,11 +482,45 @@ def records_schema_add(
     console.print(f"schema id {schema_id}")
 
 
+def _validity(text: str) -> int:
+    seconds = rec_client.parse_duration(text)
+    if seconds > rec_client.MAX_DEFAULT_VALIDITY:
+        raise ValueError(f"{text!r} is longer than 100 years (the registry's maximum)")
+    return seconds
+
+
+def _stay(text: str) -> int:
+    seconds = rec_client.parse_duration(text)
+    if seconds > rec_client.MAX_DISPUTE_STAY:
+        raise ValueError(f"{text!r} is longer than 90 days (the registry's maximum stay)")
+    return seconds
+
+
+@command(records, "stay-set")
+@click.argument("schema")
+@click.argument("duration")
+def records_stay_set(
+    account_alias: str, manifest_file: Path | None, schema: str, duration: str
+) -> None:
+    """Set how long a dispute suspends records of SCHEMA (name or id): DURATION such as 14d,
+    at most 90d; 0 = a dispute never suspends unless an arbiter grants a stay (records
+    administrator). Applies to disputes opened from now on."""
+    suite, sender = Suite(manifest_file), load_account(account_alias)
+    schema_id = parse_param(lambda v: _resolve_schema(suite, v), schema, "SCHEMA")
+    parse_param(lambda v: rec_client.get_schema(suite[RECORDS], int(v)), str(schema_id), "SCHEMA")
+    seconds = parse_param(_stay, duration, "DURATION")
+    rec_client.set_dispute_stay(suite[RECORDS], schema_id, seconds, sender=sender, transact=send)
+
+
 @command(records, "schemas", signs=False)
 def records_schemas(manifest_file: Path | None) -> None:
     """List every schema."""
     registry = Suite(manifest_file)[RECORDS]
-    table = Table("id", "name", "issuer role", "adverse", "revocable", "validity", "open", "layout")
+    table = Table()
+    for header in ("id", "name", "issuer role", "adverse", "revocable", "validity", "stay"):
+        table.add_column(header, no_wrap=header in ("id", "name"))
+    table.add_column("open")
+    table.add_column("layout", overflow="fold")
     for schema_id in range(1, int(registry.schemaCount()) + 1):
         s = rec_client.get_schema(registry, schema_id)
         table.add_row(
@@ -480,6 +530,7 @@ def records_schemas(manifest_file: Path | None) -> None:
             "yes" if s.adverse else "no",
             "yes" if s.revocable else "no",
             f"{s.default_validity // 86400}d" if s.default_validity else "forever",
+            f"{s.dispute_stay // 86400}d" if s.adverse else "-",
             "yes" if s.active else "closed",
             s.field_layout or "-",
         )
@@ -494,7 +545,6 @@ def records_issue(
     schema: str,
     subject: str,
     evidence: str | None,
-    uri: str,
     fields: tuple[str, ...],
     data_hex: str | None,
     expires: str | None,
@@ -502,7 +552,7 @@ def records_issue(
 ) -> None:
     """Issue a record about a subject (a member of the schema's issuer role)."""
     suite, sender = Suite(manifest_file), load_account(account_alias)
-    request = _request(suite, schema, subject, evidence, uri, fields, data_hex, expires, supersedes)
+    request = _request(suite, schema, subject, evidence, fields, data_hex, expires, supersedes)
     record_id, _ = rec_client.issue(suite[RECORDS], request, sender=sender, transact=send)
     console.print(f"record {_hex(record_id)}")
 
@@ -513,7 +563,7 @@ def records_issue(
     "--deadline",
     default="+1d",
     show_default=True,
-    help="Until when a relayer may submit it (+2h, 2027-01-31, unix time).",
+    help="Until when a relayer may submit it (+2h, 2027-01-31, unix time); at most 30 days ahead.",
 )
 @click.option(
     "--nonce", type=UINT256, default=None, help="Signer nonce (default: the current one)."
@@ -530,7 +580,6 @@ def records_sign_issue(
     schema: str,
     subject: str,
     evidence: str | None,
-    uri: str,
     fields: tuple[str, ...],
     data_hex: str | None,
     expires: str | None,
@@ -541,21 +590,22 @@ def records_sign_issue(
 ) -> None:
     """Sign a record off-line as an issuing agency (EIP-712); nothing is sent. Anyone can then
     submit the file with `issue-signed`. Requests signed in a row need consecutive nonces and
-    are consumed in that order."""
+    are consumed in that order; `cancel-signed` cancels them before they are relayed."""
     from ape import chain
 
     suite, signer = Suite(manifest_file), load_account(account_alias)
-    request = _request(suite, schema, subject, evidence, uri, fields, data_hex, expires, supersedes)
-    signed = rec_client.sign_issue(
-        suite[RECORDS],
-        request,
-        signer,
-        deadline=parse_param(
-            lambda v: _uint64(rec_client.parse_expiry(v, chain.pending_timestamp), "deadline"),
-            deadline,
-            "--deadline",
+    request = _request(suite, schema, subject, evidence, fields, data_hex, expires, supersedes)
+    until = parse_param(
+        lambda v: _uint64(rec_client.parse_expiry(v, chain.pending_timestamp), "deadline"),
+        deadline,
+        "--deadline",
+    )
+    signed = parse_param(
+        lambda _: rec_client.sign_issue(
+            suite[RECORDS], request, signer, deadline=until, nonce=nonce
         ),
-        nonce=nonce,
+        deadline,
+        "--deadline",
     )
     out.write_text(signed.to_json() + "\n")
     console.print(
@@ -594,13 +644,30 @@ MAX_POLICY_SCHEMAS = 8
 
 @command(records, "revoke")
 @click.argument("record_ids", nargs=-1, required=True)
-@click.option("--reason", required=True, help="Why (kept on chain in the revocation event).")
+@click.option(
+    "--code",
+    required=True,
+    help="Why: error (1, issued in error), remedied (2, also: paid) or other (5, needs --reason).",
+)
+@click.option(
+    "--reason",
+    default=None,
+    help="The reason document: 0x-hash, file or text (hashed; only the hash goes on chain).",
+)
 def records_revoke(
-    account_alias: str, manifest_file: Path | None, record_ids: tuple[str, ...], reason: str
+    account_alias: str,
+    manifest_file: Path | None,
+    record_ids: tuple[str, ...],
+    code: str,
+    reason: str | None,
 ) -> None:
     """Revoke one or more records (a member of the schema's issuer role). Several ids are
     revoked in one transaction (at most 50)."""
     suite, sender = Suite(manifest_file), load_account(account_alias)
+    reason_code = parse_param(rec_client.RevocationReason.parse, code, "--code")
+    reason_hash = parse_param(document_hash, reason, "--reason") if reason else rec_client.ZERO32
+    if reason_code == rec_client.RevocationReason.OTHER and not reason:
+        raise click.BadParameter("code other needs the reason document", param_hint="--reason")
     ids = [parse_param(rec_client.to_bytes32, r, "RECORD_IDS") for r in record_ids]
     if len(ids) > MAX_REVOKE_BATCH:
         raise click.BadParameter(
@@ -610,9 +677,39 @@ def records_revoke(
     if len(set(ids)) != len(ids):
         raise click.BadParameter("a record id is given twice", param_hint="RECORD_IDS")
     if len(ids) == 1:
-        rec_client.revoke(suite[RECORDS], ids[0], reason, sender=sender, transact=send)
+        rec_client.revoke(
+            suite[RECORDS], ids[0], reason_code, reason_hash, sender=sender, transact=send
+        )
     else:
-        rec_client.revoke_batch(suite[RECORDS], ids, reason, sender=sender, transact=send)
+        rec_client.revoke_batch(
+            suite[RECORDS], ids, reason_code, reason_hash, sender=sender, transact=send
+        )
+
+
+@command(records, "cancel-signed")
+@click.option(
+    "--through",
+    "through",
+    type=UINT256,
+    required=True,
+    help="Cancel every signed request of yours with a nonce up to this one (inclusive).",
+)
+def records_cancel_signed(account_alias: str, manifest_file: Path | None, through: int) -> None:
+    """Cancel your signed issuances (from `sign-issue`) before a relayer submits them: moves
+    your signer nonce past NONCE (at most 256 nonces at a time)."""
+    suite, sender = Suite(manifest_file), load_account(account_alias)
+    current = int(suite[RECORDS].nonces(sender.address))
+    if through < current:
+        raise click.BadParameter(
+            f"nonce {through} is already used or cancelled (your next nonce is {current})",
+            param_hint="--through",
+        )
+    if through + 1 - current > rec_client.MAX_NONCE_STEP:
+        raise click.BadParameter(
+            f"at most {rec_client.MAX_NONCE_STEP} nonces at a time (your next nonce is {current})",
+            param_hint="--through",
+        )
+    rec_client.invalidate_nonces(suite[RECORDS], through + 1, sender=sender, transact=send)
 
 
 @command(records, "dispute")
@@ -622,7 +719,8 @@ def records_dispute(
     account_alias: str, manifest_file: Path | None, record_id: str, evidence: str
 ) -> None:
     """Dispute an adverse record about you (signed by your identity's controller). It stops
-    counting against you until an arbiter decides."""
+    counting against you for the schema's dispute stay (e.g. 14 days) or until an arbiter
+    decides, if sooner; an arbiter may grant a longer stay."""
     suite, sender = Suite(manifest_file), load_account(account_alias)
     rec_client.dispute(
         suite[RECORDS],
@@ -652,6 +750,49 @@ def records_resolve(
         parse_param(rec_client.to_bytes32, record_id, "RECORD_ID"),
         upheld=upheld,
         ruling_hash=parse_param(document_hash, ruling, "--ruling"),
+        sender=sender,
+        transact=send,
+    )
+
+
+@command(records, "stay-grant")
+@click.argument("record_id")
+@click.option(
+    "--until", "until", required=True, help="+30d, 2027-12-31 or unix time; at most 90 days ahead."
+)
+@click.option("--reason", required=True, help="The stay order: 0x-hash, file or text (hashed).")
+def records_stay_grant(
+    account_alias: str, manifest_file: Path | None, record_id: str, until: str, reason: str
+) -> None:
+    """Suspend a disputed record until a later date than its running stay (arbiter)."""
+    from ape import chain
+
+    suite, sender = Suite(manifest_file), load_account(account_alias)
+    rid = parse_param(rec_client.to_bytes32, record_id, "RECORD_ID")
+    when = parse_param(
+        lambda v: _uint64(rec_client.parse_expiry(v, chain.pending_timestamp), "--until"),
+        until,
+        "--until",
+    )
+    rec_client.grant_stay(
+        suite[RECORDS],
+        rid,
+        when,
+        parse_param(document_hash, reason, "--reason"),
+        sender=sender,
+        transact=send,
+    )
+
+
+@command(records, "stay-lapse")
+@click.argument("record_id")
+def records_stay_lapse(account_alias: str, manifest_file: Path | None, record_id: str) -> None:
+    """Record that a disputed record's stay has lapsed (anyone; the record already counts
+    again, this refreshes the cached standing so policy checks stay cheap)."""
+    suite, sender = Suite(manifest_file), load_account(account_alias)
+    rec_client.lapse_stay(
+        suite[RECORDS],
+        parse_param(rec_client.to_bytes32, record_id, "RECORD_ID"),
         sender=sender,
         transact=send,
     )
@@ -706,10 +847,7 @@ def _record_rows(view: rec_client.RecordView) -> list[tuple[str, str]]:
         ("issuer", view.issuer),
         ("issued", rec_client.format_time(view.issued_at)),
         ("expires", rec_client.format_time(view.expires_at) if view.expires_at else "never"),
-        (
-            "evidence",
-            _hex(view.evidence_hash) + (f"  {view.evidence_uri}" if view.evidence_uri else ""),
-        ),
+        ("evidence", _hex(view.evidence_hash)),
     ]
     if view.fields:
         rows.append(("data", ", ".join(f"{k}={v}" for k, v in view.fields.items())))
@@ -717,6 +855,9 @@ def _record_rows(view: rec_client.RecordView) -> list[tuple[str, str]]:
         rows.append(("data", _hex(view.data)))
     if view.revoked_at:
         rows.append(("revoked", rec_client.format_time(view.revoked_at)))
+    if view.stay_until:
+        lapsed = " (lapsed)" if view.stay_until <= view.checked_at else ""
+        rows.append(("stayed until", rec_client.format_time(view.stay_until) + lapsed))
     if any(view.supersedes):
         rows.append(("supersedes", _hex(view.supersedes)))
     if any(view.superseded_by):

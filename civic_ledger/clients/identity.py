@@ -1,5 +1,6 @@
-"""Client helpers for the IdentityRegistry: register (one or a CSV batch), rotate and recover
-controller keys, change status, and read identities back as plain values.
+"""Client helpers for the IdentityRegistry: register (one or a CSV batch), rotate controller
+keys (the controller proposes, the new wallet accepts), recover them, change status, and read
+identities back as plain values.
 
 Official ids never leave this process except hashed with a salt (`civic_ledger.commitments`).
 Batch registration writes the (official id, salt, subject) table the identity office must keep
@@ -394,11 +395,33 @@ def register_batch(
     return receipts
 
 
-def rotate(identity: Any, new_controller: str, *, sender: Any, transact: Any = _plain) -> Any:
+def propose_controller(
+    identity: Any, new_controller: str, *, sender: Any, transact: Any = _plain
+) -> Any:
+    """The controller `sender` proposes `new_controller`; nothing moves until it accepts."""
     return transact(
-        f"control handed to {new_controller}",
-        identity.rotateController,
+        f"control proposed to {new_controller} (it must accept)",
+        identity.proposeController,
         new_controller,
+        sender=sender,
+    )
+
+
+def accept_controller(identity: Any, subject: bytes, *, sender: Any, transact: Any = _plain) -> Any:
+    """The proposed wallet `sender` accepts control of `subject`."""
+    return transact(
+        f"control of 0x{subject.hex()} accepted by {sender.address}",
+        identity.acceptController,
+        subject,
+        sender=sender,
+    )
+
+
+def cancel_controller_proposal(identity: Any, *, sender: Any, transact: Any = _plain) -> Any:
+    """The controller `sender` withdraws its pending proposal."""
+    return transact(
+        "controller proposal withdrawn",
+        identity.cancelControllerProposal,
         sender=sender,
     )
 
@@ -466,6 +489,7 @@ class IdentityView:
     registered_at: int
     recovery_to: str | None
     recovery_ready_at: int
+    proposed_controller: str | None = None
 
     @property
     def registered(self) -> bool:
@@ -475,6 +499,7 @@ class IdentityView:
 def show(identity: Any, subject: bytes) -> IdentityView:
     stored = identity.identityOf(subject)
     pending = identity.pendingRecovery(subject)
+    proposed = identity.proposedControllerOf(subject)
     ready_at = int(pending.readyAt)
     return IdentityView(
         subject=subject,
@@ -484,6 +509,7 @@ def show(identity: Any, subject: bytes) -> IdentityView:
         registered_at=int(stored.registeredAt),
         recovery_to=pending.newController if ready_at else None,
         recovery_ready_at=ready_at,
+        proposed_controller=None if proposed == ZERO_ADDRESS else proposed,
     )
 
 

@@ -1,5 +1,6 @@
 """Client helpers for the RecordRegistry (the credit platform): build record requests, encode
-record data from a schema's field layout, sign delegated issuance (EIP-712), and read records,
+record data from a schema's field layout (static types only, as the registry enforces), sign
+delegated issuance (EIP-712), revoke with a reason code, manage dispute stays, and read records,
 disputes and policies back as plain Python values.
 
 Every function takes the deployed contract instance (and, for transactions, the Ape account that
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum
@@ -26,12 +28,17 @@ from civic_ledger.roles import role as role_by_name
 DOMAIN_NAME = "CivicLedger RecordRegistry"
 DOMAIN_VERSION = "1"
 NEVER = 2**64 - 1
+MAX_FIELDS = 16  # RecordRegistry.MAX_FIELDS
+MAX_LAYOUT_LENGTH = 256  # RecordRegistry.MAX_STRING_LENGTH
+MAX_SIGNATURE_LIFETIME = 30 * 24 * 3600  # RecordRegistry.MAX_SIGNATURE_LIFETIME
+MAX_NONCE_STEP = 256  # RecordRegistry.MAX_NONCE_STEP
+MAX_DISPUTE_STAY = 90 * 24 * 3600  # RecordRegistry.MAX_DISPUTE_STAY
+MAX_DEFAULT_VALIDITY = 100 * 365 * 24 * 3600  # RecordRegistry.MAX_DEFAULT_VALIDITY
 
 ISSUE_RECORD_FIELDS: list[dict[str, str]] = [
     {"name": "schemaId", "type": "uint64"},
     {"name": "subject", "type": "bytes32"},
     {"name": "evidenceHash", "type": "bytes32"},
-    {"name": "evidenceURI", "type": "string"},
     {"name": "data", "type": "bytes"},
     {"name": "expiresAt", "type": "uint64"},
     {"name": "supersedes", "type": "bytes32"},
@@ -52,6 +59,46 @@ class DisputeStatus(IntEnum):
     WITHDRAWN = 4
 
 
+class RevocationReason(IntEnum):
+    """The revocation reason codes of RecordRegistry (its NatSpec rule 3). Issuers use
+    ISSUED_IN_ERROR, REMEDIED and OTHER (OTHER needs the reason document's hash); the registry
+    itself uses SUPERSEDED (hash = the replacing record's id) and OVERTURNED (hash = the
+    arbiter's ruling)."""
+
+    ISSUED_IN_ERROR = 1
+    REMEDIED = 2
+    SUPERSEDED = 3
+    OVERTURNED = 4
+    OTHER = 5
+
+    @property
+    def label(self) -> str:
+        return self.name.lower().replace("_", "-")
+
+    @classmethod
+    def parse(cls, text: str | int) -> RevocationReason:
+        """A code from its number or name ("error", "remedied", "paid", "other")."""
+        value = str(text).strip().lower().replace("_", "-")
+        aliases = {
+            "error": cls.ISSUED_IN_ERROR,
+            "issued-in-error": cls.ISSUED_IN_ERROR,
+            "remedied": cls.REMEDIED,
+            "paid": cls.REMEDIED,
+            "other": cls.OTHER,
+        }
+        if value in aliases:
+            return aliases[value]
+        if value.isdigit() and int(value) in ISSUER_REASONS:
+            return cls(int(value))
+        raise ValueError(
+            f"{text!r} is not a revocation reason an issuer may give: error (1), "
+            "remedied/paid (2) or other (5)"
+        )
+
+
+ISSUER_REASONS = {1, 2, 5}
+
+
 # ---------------------------------------------------------------------------------------------
 # Requests and data layouts
 # ---------------------------------------------------------------------------------------------
@@ -64,19 +111,16 @@ class RecordRequest:
     schema_id: int
     subject: bytes
     evidence_hash: bytes = ZERO32
-    evidence_uri: str = ""
     data: bytes = b""
     expires_at: int = 0
     supersedes: bytes = ZERO32
 
-    def as_tuple(self) -> tuple[int, bytes, bytes, str, bytes, int, bytes]:
-        """The ABI tuple `(schemaId, subject, evidenceHash, evidenceURI, data, expiresAt,
-        supersedes)`."""
+    def as_tuple(self) -> tuple[int, bytes, bytes, bytes, int, bytes]:
+        """The ABI tuple `(schemaId, subject, evidenceHash, data, expiresAt, supersedes)`."""
         return (
             self.schema_id,
             to_bytes32(self.subject),
             to_bytes32(self.evidence_hash),
-            self.evidence_uri,
             bytes(self.data),
             self.expires_at,
             to_bytes32(self.supersedes),
@@ -93,17 +137,56 @@ def to_bytes32(value: bytes | str | None) -> bytes:
     return raw
 
 
+_STATIC_TYPE = re.compile(r"(u?int)([1-9][0-9]{0,2})|bool|bytes([1-9][0-9]?)")
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _static_type_ok(abi_type: str) -> bool:
+    """uint8..uint256 / int8..int256 in steps of 8, bool, bytes1..bytes32 (what the registry
+    accepts: one 32-byte word per field, nothing free-text)."""
+    match = _STATIC_TYPE.fullmatch(abi_type)
+    if not match:
+        return False
+    if match.group(2):
+        bits = int(match.group(2))
+        return bits % 8 == 0 and 8 <= bits <= 256
+    if match.group(3):
+        return 1 <= int(match.group(3)) <= 32
+    return True
+
+
 def parse_layout(layout: str) -> list[tuple[str, str]]:
-    """`"uint16 year,bool compliant"` -> `[("uint16", "year"), ("bool", "compliant")]`."""
+    """`"uint16 year,bool compliant"` -> `[("uint16", "year"), ("bool", "compliant")]`, checked
+    as RecordRegistry.registerSchema checks it: static types only (uint8..uint256,
+    int8..int256, bool, bytes1..bytes32), identifier names, distinct, at most 16 fields;
+    fields separated by commas, spaces allowed around them. Raises ValueError naming the
+    problem."""
+    if len(layout.encode("utf-8")) > MAX_LAYOUT_LENGTH:
+        raise ValueError(f"a layout is at most {MAX_LAYOUT_LENGTH} bytes")
+    if not layout.strip(" "):
+        if layout:
+            raise ValueError("a layout holding only spaces is not empty: give none")
+        return []
     fields: list[tuple[str, str]] = []
     for part in layout.split(","):
-        part = part.strip()
-        if not part:
-            continue
-        pieces = part.split()
-        if len(pieces) != 2:
-            raise ValueError(f"layout field {part!r} is not '<type> <name>'")
-        fields.append((pieces[0], pieces[1]))
+        pieces = part.strip(" ").split(" ")
+        pieces = [p for p in pieces if p]
+        if len(pieces) != 2 or "\t" in part or "\n" in part:
+            raise ValueError(f"layout field {part.strip()!r} is not '<type> <name>'")
+        abi_type, name = pieces
+        if not _static_type_ok(abi_type):
+            raise ValueError(
+                f"{abi_type!r} is not a field type the registry accepts: uint8..uint256, "
+                "int8..int256 (multiples of 8), bool or bytes1..bytes32 (no string, bytes, "
+                "address or arrays: no free text on chain)"
+            )
+        if not _IDENTIFIER.fullmatch(name):
+            raise ValueError(f"field name {name!r} is not an identifier (letters, digits, _)")
+        if name in {n for _, n in fields}:
+            raise ValueError(f"field {name!r} appears twice")
+        fields.append((abi_type, name))
+    if len(fields) > MAX_FIELDS:
+        raise ValueError(f"a layout has at most {MAX_FIELDS} fields ({len(fields)} given)")
     return fields
 
 
@@ -111,10 +194,6 @@ def _convert(abi_type: str, value: Any) -> Any:
     if not isinstance(value, str):
         return value
     text = value.strip()
-    if abi_type.endswith("]"):
-        items = json.loads(text)
-        inner = abi_type[: abi_type.rindex("[")]
-        return [_convert(inner, item) for item in items]
     if abi_type.startswith(("uint", "int")):
         return int(text, 0)
     if abi_type == "bool":
@@ -124,10 +203,11 @@ def _convert(abi_type: str, value: Any) -> Any:
         if lowered in {"false", "no", "0"}:
             return False
         raise ValueError(f"{value!r} is not a boolean (true/false)")
-    if abi_type == "address":
-        return to_checksum_address(text)
     if abi_type.startswith("bytes"):
-        return bytes.fromhex(text.removeprefix("0x"))
+        raw = bytes.fromhex(text.removeprefix("0x"))
+        if len(raw) > int(abi_type[5:]):
+            raise ValueError(f"{value!r} is longer than {abi_type}")
+        return raw
     return text
 
 
@@ -144,6 +224,32 @@ def encode_data(layout: str, values: Mapping[str, Any]) -> bytes:
             f"unknown {unknown or 'none'}"
         )
     return abi_encode([t for t, _ in fields], [_convert(t, values[name]) for t, name in fields])
+
+
+def check_data(layout: str, data: bytes) -> None:
+    """Refuse (ValueError) data the registry would refuse for this layout: anything but one
+    32-byte word per field, each in range for its type (RecordDataMismatch on chain)."""
+    fields = parse_layout(layout)
+    if len(data) != 32 * len(fields):
+        raise ValueError(
+            f"record data is {len(data)} bytes; layout '{layout}' takes {32 * len(fields)} "
+            f"({len(fields)} field(s) of 32 bytes)"
+        )
+    for index, (abi_type, name) in enumerate(fields):
+        word = int.from_bytes(data[32 * index : 32 * index + 32], "big")
+        if abi_type == "bool":
+            ok = word <= 1
+        elif abi_type.startswith("uint"):
+            ok = word < 2 ** int(abi_type[4:])
+        elif abi_type.startswith("int"):
+            bits = int(abi_type[3:])
+            high = word >> (bits - 1)
+            ok = high in (0, (2 ** (257 - bits)) - 1)
+        else:
+            size = int(abi_type[5:])
+            ok = word % (2 ** (8 * (32 - size))) == 0
+        if not ok:
+            raise ValueError(f"record data field {index} ({abi_type} {name}) is out of range")
 
 
 def decode_data(layout: str, data: bytes) -> dict[str, Any]:
@@ -234,7 +340,6 @@ def issue_typed_data(
             "schemaId": request.schema_id,
             "subject": to_bytes32(request.subject),
             "evidenceHash": to_bytes32(request.evidence_hash),
-            "evidenceURI": request.evidence_uri,
             "data": bytes(request.data),
             "expiresAt": request.expires_at,
             "supersedes": to_bytes32(request.supersedes),
@@ -261,7 +366,6 @@ class SignedIssue:
                 "schemaId": r.schema_id,
                 "subject": "0x" + to_bytes32(r.subject).hex(),
                 "evidenceHash": "0x" + to_bytes32(r.evidence_hash).hex(),
-                "evidenceURI": r.evidence_uri,
                 "data": "0x" + bytes(r.data).hex(),
                 "expiresAt": r.expires_at,
                 "supersedes": "0x" + to_bytes32(r.supersedes).hex(),
@@ -280,7 +384,6 @@ class SignedIssue:
             schema_id=int(d["schemaId"]),
             subject=to_bytes32(d["subject"]),
             evidence_hash=to_bytes32(d["evidenceHash"]),
-            evidence_uri=d.get("evidenceURI", ""),
             data=bytes.fromhex(d.get("data", "0x").removeprefix("0x")),
             expires_at=int(d.get("expiresAt", 0)),
             supersedes=to_bytes32(d.get("supersedes")),
@@ -302,9 +405,23 @@ def sign_issue(
     deadline: int,
     nonce: int | None = None,
     chain_id: int | None = None,
+    now: int | None = None,
 ) -> SignedIssue:
     """Sign `request` off-line as `signer` (an Ape account). The nonce defaults to the
-    registry's current `nonces(signer)`: signatures are consumed in nonce order."""
+    registry's current `nonces(signer)`: signatures are consumed in nonce order. A deadline
+    more than MAX_SIGNATURE_LIFETIME (30 days) after `now` (default: the chain's pending block
+    time) is refused, as the registry would refuse it."""
+    if now is None:
+        from ape import chain
+
+        now = int(chain.pending_timestamp)
+    if deadline > now + MAX_SIGNATURE_LIFETIME:
+        raise ValueError(
+            f"deadline {format_time(deadline)} is more than 30 days ahead: the registry refuses "
+            "signatures valid that long (sign closer to the relay)"
+        )
+    if deadline < now:
+        raise ValueError(f"deadline {format_time(deadline)} has already passed")
     if nonce is None:
         nonce = int(registry.nonces(signer.address))
     if chain_id is None:
@@ -432,27 +549,96 @@ def relay_signed_issue(
 
 
 def revoke(
-    registry: Any, record_id: bytes, reason: str, *, sender: Any, transact: Any = _plain
+    registry: Any,
+    record_id: bytes,
+    reason: RevocationReason | int,
+    reason_hash: bytes = ZERO32,
+    *,
+    sender: Any,
+    transact: Any = _plain,
 ) -> Any:
-    """Revoke one record with a reason; returns the receipt."""
+    """Revoke one record with a reason code and the hash of the reason document."""
+    code = RevocationReason(int(reason))
     return transact(
-        f"record 0x{to_bytes32(record_id).hex()} revoked",
+        f"record 0x{to_bytes32(record_id).hex()} revoked ({code.label})",
         registry.revoke,
         to_bytes32(record_id),
-        reason,
+        int(code),
+        to_bytes32(reason_hash),
         sender=sender,
     )
 
 
 def revoke_batch(
-    registry: Any, record_ids: Sequence[bytes], reason: str, *, sender: Any, transact: Any = _plain
+    registry: Any,
+    record_ids: Sequence[bytes],
+    reason: RevocationReason | int,
+    reason_hash: bytes = ZERO32,
+    *,
+    sender: Any,
+    transact: Any = _plain,
 ) -> Any:
-    """Revoke several records with one reason; returns the receipt."""
+    """Revoke several records with one reason code and document hash."""
+    code = RevocationReason(int(reason))
     return transact(
-        f"{len(record_ids)} records revoked",
+        f"{len(record_ids)} records revoked ({code.label})",
         registry.revokeBatch,
         [to_bytes32(r) for r in record_ids],
-        reason,
+        int(code),
+        to_bytes32(reason_hash),
+        sender=sender,
+    )
+
+
+def invalidate_nonces(registry: Any, new_nonce: int, *, sender: Any, transact: Any = _plain) -> Any:
+    """Cancel `sender`'s signed issuances with a nonce below `new_nonce` (at most 256 ahead)."""
+    return transact(
+        f"signatures of {sender.address} below nonce {new_nonce} cancelled",
+        registry.invalidateNonces,
+        new_nonce,
+        sender=sender,
+    )
+
+
+def set_dispute_stay(
+    registry: Any, schema_id: int, seconds: int, *, sender: Any, transact: Any = _plain
+) -> Any:
+    """Set how long a dispute suspends records of a schema (records administrator)."""
+    return transact(
+        f"schema {schema_id}: disputes suspend for {seconds // 86400}d {seconds % 86400}s",
+        registry.setDisputeStay,
+        schema_id,
+        seconds,
+        sender=sender,
+    )
+
+
+def grant_stay(
+    registry: Any,
+    record_id: bytes,
+    until: int,
+    reason_hash: bytes,
+    *,
+    sender: Any,
+    transact: Any = _plain,
+) -> Any:
+    """Suspend a disputed record until `until` (arbiter)."""
+    return transact(
+        f"record 0x{to_bytes32(record_id).hex()} stayed until {format_time(until)}",
+        registry.grantStay,
+        to_bytes32(record_id),
+        until,
+        to_bytes32(reason_hash),
+        sender=sender,
+    )
+
+
+def lapse_stay(registry: Any, record_id: bytes, *, sender: Any, transact: Any = _plain) -> Any:
+    """Report a lapsed dispute stay (anyone; the record counts again without it)."""
+    return transact(
+        f"stay of record 0x{to_bytes32(record_id).hex()} lapsed",
+        registry.lapseStay,
+        to_bytes32(record_id),
         sender=sender,
     )
 
@@ -506,6 +692,7 @@ class SchemaView:
     adverse: bool
     active: bool
     default_validity: int
+    dispute_stay: int
 
 
 @dataclass(frozen=True)
@@ -528,23 +715,27 @@ class RecordView:
     issued_at: int
     expires_at: int
     revoked_at: int
+    stay_until: int
     evidence_hash: bytes
-    evidence_uri: str
     data: bytes
     supersedes: bytes
     superseded_by: bytes
     dispute: DisputeView
     valid: bool
+    checked_at: int = 0  # block time `valid` and `state` refer to
     fields: dict[str, Any] = field(default_factory=dict)
 
     @property
     def state(self) -> str:
-        """valid / revoked / disputed / expired."""
+        """revoked / expired / stayed (an open dispute suspends it) / disputed (open dispute,
+        stay over or none: it counts) / valid, at `checked_at`."""
         if self.revoked_at:
             return "revoked"
-        if self.dispute.status == DisputeStatus.OPEN:
-            return "disputed"
-        return "valid" if self.valid else "expired"
+        if self.expires_at and self.checked_at >= self.expires_at:
+            return "expired"
+        if self.stay_until > self.checked_at:
+            return "stayed"
+        return "disputed" if self.dispute.status == DisputeStatus.OPEN else "valid"
 
 
 def get_schema(registry: Any, schema_id: int) -> SchemaView:
@@ -560,6 +751,7 @@ def get_schema(registry: Any, schema_id: int) -> SchemaView:
         adverse=bool(s.adverse),
         active=bool(s.active),
         default_validity=int(s.defaultValidity),
+        dispute_stay=int(s.disputeStay),
     )
 
 
@@ -575,18 +767,11 @@ def resolve_schema(registry: Any, name_or_id: str | int) -> int:
 
 # RecordIssued(bytes32 indexed recordId, bytes32 indexed subject, uint64 schemaId, address issuer,
 #   bytes32 evidenceHash, uint64 expiresAt, bytes32 supersedes, address indexed operator,
-#   string evidenceURI, bytes data): the registry stores only a hash of the URI and data.
+#   bytes data): the data (typed, checked on chain against the schema) is logged, not stored.
 RECORD_ISSUED_TOPIC = keccak(
-    text="RecordIssued(bytes32,bytes32,uint64,address,bytes32,uint64,bytes32,address,string,bytes)"
+    text="RecordIssued(bytes32,bytes32,uint64,address,bytes32,uint64,bytes32,address,bytes)"
 )
-_RECORD_ISSUED_DATA = ["uint64", "address", "bytes32", "uint64", "bytes32", "string", "bytes"]
-
-
-def content_hash(evidence_uri: str, data: bytes) -> bytes:
-    """What `RecordRegistry` stores for an issuance's URI and data (zero when both are empty)."""
-    if not evidence_uri and not data:
-        return ZERO32
-    return keccak(abi_encode(["string", "bytes"], [evidence_uri, bytes(data)]))
+_RECORD_ISSUED_DATA = ["uint64", "address", "bytes32", "uint64", "bytes32", "bytes"]
 
 
 def _issued_logs(
@@ -607,29 +792,27 @@ def _issued_logs(
     return sorted(logs, key=lambda log: (log["blockNumber"], log["logIndex"]))
 
 
-def issued_content(registry: Any, record_id: bytes | str) -> tuple[str, bytes]:
-    """(evidence URI, data) of a record, read from its `RecordIssued` event and checked against
-    the content hash the registry stores."""
+def issued_data(registry: Any, record_id: bytes | str) -> bytes:
+    """The data of a record, read from its `RecordIssued` event (the registry checked it
+    against the schema's layout on issuance; it stores no copy)."""
     rid = to_bytes32(record_id)
     logs = _issued_logs(registry, record_id=rid)
     if not logs:
         raise LookupError(f"no RecordIssued event for record 0x{rid.hex()}")
     values = abi_decode(_RECORD_ISSUED_DATA, bytes(logs[-1]["data"]))
-    uri, data = str(values[5]), bytes(values[6])
-    stored = bytes(registry.getRecord(rid).contentHash)
-    if content_hash(uri, data) != stored:
-        raise ValueError(f"record 0x{rid.hex()}: logged URI/data do not match its content hash")
-    return uri, data
+    return bytes(values[5])
 
 
 def get_record(registry: Any, record_id: bytes | str) -> RecordView:
+    from ape import chain
+
     rid = to_bytes32(record_id)
     r = registry.getRecord(rid)
     if int(r.issuedAt) == 0:
         raise LookupError(f"record 0x{rid.hex()} does not exist")
     schema = get_schema(registry, int(r.schemaId))
     d = registry.getDispute(rid)
-    evidence_uri, data = issued_content(registry, rid)
+    data = issued_data(registry, rid)
     try:
         fields = decode_data(schema.field_layout, data)
     except Exception:  # data that does not match the layout is shown raw only
@@ -642,8 +825,8 @@ def get_record(registry: Any, record_id: bytes | str) -> RecordView:
         issued_at=int(r.issuedAt),
         expires_at=int(r.expiresAt),
         revoked_at=int(r.revokedAt),
+        stay_until=int(r.stayUntil),
         evidence_hash=bytes(r.evidenceHash),
-        evidence_uri=evidence_uri,
         data=data,
         supersedes=bytes(r.supersedes),
         superseded_by=bytes(r.supersededBy),
@@ -657,6 +840,7 @@ def get_record(registry: Any, record_id: bytes | str) -> RecordView:
             ruling_hash=bytes(d.rulingHash),
         ),
         valid=bool(registry.isValid(rid)),
+        checked_at=int(chain.blocks.head.timestamp),
         fields=fields,
     )
 

@@ -122,7 +122,7 @@ class CityScenario:
         n.section("2 · Agencies issue credit records; a penalty is disputed and overturned")
         self.licence, _ = n.act(admin, "registers schema 'business-licence' (market regulator)",
             lambda: record_client.register_schema(
-                rr, name="business-licence", field_layout="string licenceNo,uint16 sector",
+                rr, name="business-licence", field_layout="uint64 licenceNo,uint16 sector",
                 issuer_role="MARKET_RECORD_ISSUER", revocable=True, adverse=False,
                 default_validity=3 * YEAR, sender=admin, transact=n.transact))  # fmt: skip
         self.compliance, _ = n.act(admin, "registers schema 'tax-compliance' (tax bureau)",
@@ -132,7 +132,7 @@ class CityScenario:
                 default_validity=YEAR, sender=admin, transact=n.transact))  # fmt: skip
         self.penalty, _ = n.act(admin, "registers adverse schema 'tax-penalty' (tax bureau)",
             lambda: record_client.register_schema(
-                rr, name="tax-penalty", field_layout="uint256 amount,string article",
+                rr, name="tax-penalty", field_layout="uint256 amount,uint16 article",
                 issuer_role="TAX_RECORD_ISSUER", revocable=True, adverse=True,
                 default_validity=2 * YEAR, sender=admin, transact=n.transact))  # fmt: skip
         n.act(admin, f"defines policy {GRANT_POLICY} 'grant-eligible': licence + tax compliance, "
@@ -143,15 +143,14 @@ class CityScenario:
                 sender=admin, transact=n.transact),
             lambda: rr.getPolicy(GRANT_POLICY).exists)  # fmt: skip
 
-        firms = {"Chain Labs Ltd": "BJ-2021-0042", "Data Forge Co": "BJ-2022-0117"}
+        firms = {"Chain Labs Ltd": 2021_000_042, "Data Forge Co": 2022_000_117}
         licences = [
             record_client.RecordRequest(
                 schema_id=self.licence,
                 subject=self.subjects[name],
                 evidence_hash=doc(f"licence {number}"),
-                evidence_uri=f"https://records.city.example/licences/{number}",
                 data=record_client.encode_data(
-                    "string licenceNo,uint16 sector", {"licenceNo": number, "sector": 62}
+                    "uint64 licenceNo,uint16 sector", {"licenceNo": number, "sector": 62}
                 ),
             )
             for name, number in firms.items()
@@ -194,9 +193,8 @@ class CityScenario:
         forge = self.subjects["Data Forge Co"]
         penalty = record_client.RecordRequest(
             schema_id=self.penalty, subject=forge, evidence_hash=doc("audit finding 2026-17"),
-            evidence_uri="https://records.city.example/penalties/2026-17",
-            data=record_client.encode_data("uint256 amount,string article",
-                                           {"amount": 50_000, "article": "Art. 63"}))  # fmt: skip
+            data=record_client.encode_data("uint256 amount,uint16 article",
+                                           {"amount": 50_000, "article": 63}))  # fmt: skip
         penalty_id, _ = n.act(
             tax,
             "issues an adverse tax-penalty record against Data Forge",
@@ -207,7 +205,7 @@ class CityScenario:
             lambda: record_client.dispute(rr, penalty_id, doc("bank statements 2025"),
                                           sender=self.forge, transact=n.transact),
             lambda: not rr.isValid(penalty_id) and rr.meetsPolicy(forge, GRANT_POLICY)
-            and "disputed: the penalty does not count meanwhile")  # fmt: skip
+            and "disputed: the penalty does not count during the 14-day stay")  # fmt: skip
         n.act(
             arbiter,
             "overturns the penalty (the payment was on time)",

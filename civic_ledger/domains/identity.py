@@ -32,8 +32,10 @@ CONTRACTS = (
         restricted={
             "registerSchema(string,string,uint64,bool,bool,uint64)": "RECORDS_ADMIN",
             "setSchemaActive(uint64,bool)": "RECORDS_ADMIN",
+            "setDisputeStay(uint64,uint64)": "RECORDS_ADMIN",
             "setPolicy(uint256,string,uint64[],uint64[])": "RECORDS_ADMIN",
             "resolveDispute(bytes32,bool,bytes32)": "ARBITER",
+            "grantStay(bytes32,uint64,bytes32)": "ARBITER",
         },
     ),
 )

@@ -13,10 +13,28 @@ import {IIdentityRegistry} from "./IIdentityRegistry.sol";
 /// a kind and a status lifecycle (Active <-> Suspended -> Closed, Closed is final) that only the
 /// identity office changes, always with a reason code.
 ///
-/// Keys: the controller rotates its own key; a lost or stolen key is recovered by the identity
+/// Keys: the controller hands its identity to a new wallet in two steps (propose, the new
+/// wallet accepts); a lost or stolen key is recovered by the identity
 /// office in two steps separated by `recoveryDelay()`, during which the current controller (while
 /// the identity is Active), any guardian or the identity office can cancel. Suspending the
 /// identity first stops a thief holding the controller key from cancelling or rotating.
+///
+/// Rules, in one place:
+/// 1. One wallet controls at most one identity; an identity has exactly one controller.
+/// 2. Rotation takes two steps and the new wallet's consent: the controller of an Active
+///    identity proposes a wallet (`proposeController`), that wallet accepts
+///    (`acceptController`). At acceptance the identity must still be Active and the wallet
+///    still free. Until then nothing moves, so no controller can push an identity onto a
+///    wallet it does not hold (e.g. to squat the target of a pending recovery or a wallet the
+///    office is about to register). The controller may cancel its proposal
+///    (`cancelControllerProposal`); a new proposal replaces (and reports as cancelled) the
+///    previous one; suspending or closing the identity and a completed recovery clear a
+///    pending proposal.
+/// 3. Recovery: the identity office initiates, anyone completes after `recoveryDelay()`; the
+///    Active controller, a guardian or the office cancels. Initiating again replaces the
+///    pending recovery, which is reported as cancelled (`RecoveryCancelled`).
+/// 4. Status changes (Active <-> Suspended, either -> Closed; Closed is final) are the
+///    identity office's, always with a reason code.
 ///
 /// @dev Restricted functions (`restricted`, mapped by the deploy plan): `register`,
 /// `registerBatch`, `setStatus`, `initiateRecovery` -> IDENTITY_OFFICE; `setRecoveryDelay` ->
@@ -56,6 +74,7 @@ contract IdentityRegistry is IIdentityRegistry, AccessManaged {
     mapping(bytes32 subject => Identity) private _identities;
     mapping(address controller => bytes32 subject) private _subjects;
     mapping(bytes32 subject => PendingRecovery) private _recoveries;
+    mapping(bytes32 subject => address newController) private _proposedControllers;
     uint64 private _recoveryDelay;
     uint256 private _identityCount;
 
@@ -67,7 +86,8 @@ contract IdentityRegistry is IIdentityRegistry, AccessManaged {
     event IdentityStatusChanged(
         bytes32 indexed subject, Status from, Status to, bytes32 reasonCode, address indexed operator
     );
-    /// @notice The controller of `subject` handed control to `newController`.
+    /// @notice Control of `subject` passed to `newController`, which accepted the previous
+    /// controller's proposal (`operator` is the new controller).
     event ControllerRotated(
         bytes32 indexed subject, address previousController, address indexed newController, address indexed operator
     );
@@ -83,6 +103,12 @@ contract IdentityRegistry is IIdentityRegistry, AccessManaged {
     event RecoveryCancelled(bytes32 indexed subject, address newController, address indexed operator);
     /// @notice The admin changed the recovery delay.
     event RecoveryDelaySet(uint64 delay, address indexed operator);
+    /// @notice The controller `operator` of `subject` proposed handing control to
+    /// `newController`, which must accept (`acceptController`) before anything changes.
+    event ControllerProposed(bytes32 indexed subject, address indexed operator, address indexed newController);
+    /// @notice The proposal to hand control of `subject` to `newController` was withdrawn (by the
+    /// controller, replaced by a new proposal, or cleared by a completed recovery).
+    event ControllerProposalCancelled(bytes32 indexed subject, address indexed operator, address newController);
 
     /// @notice The subject commitment is zero.
     error IdentityZeroSubject();
@@ -114,6 +140,10 @@ contract IdentityRegistry is IIdentityRegistry, AccessManaged {
     error IdentityInvalidBatchSize(uint256 size, uint256 max);
     /// @notice The recovery delay must be between 1 hour and 30 days.
     error IdentityRecoveryDelayOutOfRange(uint64 delay);
+    /// @notice Only the wallet proposed by the identity's controller may accept control of it.
+    error IdentityNotProposedController(bytes32 subject, address account);
+    /// @notice The identity has no pending controller proposal.
+    error IdentityNoControllerProposal(bytes32 subject);
 
     /// @param initialAuthority The city's AccessManager.
     constructor(address initialAuthority) AccessManaged(initialAuthority) {
@@ -160,7 +190,14 @@ contract IdentityRegistry is IIdentityRegistry, AccessManaged {
             revert IdentityInvalidStatusTransition(subject, current, newStatus);
         }
         identity.status = newStatus;
-        emit IdentityStatusChanged(subject, current, newStatus, reasonCode, _msgSender());
+        address operator = _msgSender();
+        emit IdentityStatusChanged(subject, current, newStatus, reasonCode, operator);
+        // A proposal made before a suspension (e.g. by a thief holding the key) does not survive it.
+        address proposed = _proposedControllers[subject];
+        if (proposed != address(0) && newStatus != Status.Active) {
+            delete _proposedControllers[subject];
+            emit ControllerProposalCancelled(subject, operator, proposed);
+        }
     }
 
     /// @notice Starts handing control of `subject` to `newController`; it takes effect after
@@ -170,9 +207,13 @@ contract IdentityRegistry is IIdentityRegistry, AccessManaged {
         Identity storage identity = _requireKnown(subject);
         if (identity.status == Status.Closed) revert IdentityNotActive(subject, Status.Closed);
         _requireFreeController(newController);
+        address operator = _msgSender();
+        PendingRecovery storage pending = _recoveries[subject];
+        if (pending.readyAt != 0) emit RecoveryCancelled(subject, pending.newController, operator);
         uint64 readyAt = uint64(block.timestamp) + _recoveryDelay;
-        _recoveries[subject] = PendingRecovery({newController: newController, readyAt: readyAt});
-        emit RecoveryInitiated(subject, newController, readyAt, _msgSender());
+        pending.newController = newController;
+        pending.readyAt = readyAt;
+        emit RecoveryInitiated(subject, newController, readyAt, operator);
     }
 
     /// @notice Sets the delay between `initiateRecovery` and `completeRecovery`. Admin only.
@@ -200,11 +241,17 @@ contract IdentityRegistry is IIdentityRegistry, AccessManaged {
         _requireFreeController(pending.newController);
 
         address previous = identity.controller;
+        address operator = _msgSender();
         delete _recoveries[subject];
         delete _subjects[previous];
         _subjects[pending.newController] = subject;
         identity.controller = pending.newController;
-        emit RecoveryCompleted(subject, previous, pending.newController, _msgSender());
+        emit RecoveryCompleted(subject, previous, pending.newController, operator);
+        address proposed = _proposedControllers[subject];
+        if (proposed != address(0)) {
+            delete _proposedControllers[subject];
+            emit ControllerProposalCancelled(subject, operator, proposed);
+        }
     }
 
     /// @notice Cancels the pending recovery of `subject`. Allowed to the current controller while
@@ -224,20 +271,48 @@ contract IdentityRegistry is IIdentityRegistry, AccessManaged {
         emit RecoveryCancelled(subject, pending.newController, caller);
     }
 
-    /// @notice Hands control of the caller's identity to `newController` (a wallet controlling
-    /// no identity). The caller's identity must be Active.
-    function rotateController(address newController) external {
+    /// @notice Proposes handing control of the caller's identity to `newController` (a wallet
+    /// controlling no identity), which takes effect when that wallet calls `acceptController`.
+    /// The caller's identity must be Active. Replaces any pending proposal.
+    /// @param newController The wallet that will control the identity once it accepts.
+    function proposeController(address newController) external {
+        address caller = _msgSender();
+        bytes32 subject = _activeSubjectOf(caller);
+        _requireFreeController(newController);
+        address previous = _proposedControllers[subject];
+        if (previous != address(0)) emit ControllerProposalCancelled(subject, caller, previous);
+        _proposedControllers[subject] = newController;
+        emit ControllerProposed(subject, caller, newController);
+    }
+
+    /// @notice Withdraws the caller's pending controller proposal (any status: a withdrawal never
+    /// moves control).
+    function cancelControllerProposal() external {
         address caller = _msgSender();
         bytes32 subject = _subjects[caller];
         if (subject == bytes32(0)) revert IdentityNotController(caller);
+        address proposed = _proposedControllers[subject];
+        if (proposed == address(0)) revert IdentityNoControllerProposal(subject);
+        delete _proposedControllers[subject];
+        emit ControllerProposalCancelled(subject, caller, proposed);
+    }
+
+    /// @notice Accepts control of `subject`, proposed to the caller by its controller. The
+    /// identity must still be Active and the caller must still control no identity.
+    /// @param subject The identity whose controller proposed the caller.
+    function acceptController(bytes32 subject) external {
+        address caller = _msgSender();
+        if (_proposedControllers[subject] != caller) revert IdentityNotProposedController(subject, caller);
         Identity storage identity = _identities[subject];
         if (identity.status != Status.Active) revert IdentityNotActive(subject, identity.status);
-        _requireFreeController(newController);
+        _requireFreeController(caller);
 
-        delete _subjects[caller];
-        _subjects[newController] = subject;
-        identity.controller = newController;
-        emit ControllerRotated(subject, caller, newController, caller);
+        address previous = identity.controller;
+        delete _proposedControllers[subject];
+        delete _subjects[previous];
+        _subjects[caller] = subject;
+        identity.controller = caller;
+        emit ControllerRotated(subject, previous, caller, caller);
     }
 
     // ----------------------------------------------------------------------------------------
@@ -285,6 +360,11 @@ contract IdentityRegistry is IIdentityRegistry, AccessManaged {
         return _recoveries[subject];
     }
 
+    /// @notice The wallet the controller of `subject` proposed as its new controller (zero if none).
+    function proposedControllerOf(bytes32 subject) external view returns (address) {
+        return _proposedControllers[subject];
+    }
+
     /// @notice Seconds between `initiateRecovery` and the earliest `completeRecovery`.
     function recoveryDelay() external view returns (uint64) {
         return _recoveryDelay;
@@ -316,6 +396,14 @@ contract IdentityRegistry is IIdentityRegistry, AccessManaged {
             ++_identityCount;
         }
         emit IdentityRegistered(subject, controller, kind, _msgSender());
+    }
+
+    /// @dev The identity controlled by `account`, which must be Active.
+    function _activeSubjectOf(address account) private view returns (bytes32 subject) {
+        subject = _subjects[account];
+        if (subject == bytes32(0)) revert IdentityNotController(account);
+        Status status = _identities[subject].status;
+        if (status != Status.Active) revert IdentityNotActive(subject, status);
     }
 
     function _requireKnown(bytes32 subject) private view returns (Identity storage identity) {

@@ -82,7 +82,7 @@ def world(
     )
     records.issueBatch(
         [
-            (licence, e.subject, h(f"licence:{e.name}"), "", b"", 0, b"\x00" * 32)
+            (licence, e.subject, h(f"licence:{e.name}"), (7).to_bytes(32, "big"), 0, b"\x00" * 32)
             for e in [*enterprises.values(), person]
         ],
         sender=agency["market_regulator"],

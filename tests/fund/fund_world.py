@@ -212,7 +212,7 @@ class FundWorld:
         """The tax bureau issues an adverse record: the enterprise stops meeting the policy."""
         subject = self.enterprises[who].subject
         self.records.issue(
-            (self.penalty_schema, subject, h(f"penalty:{who}"), "", b"", 0, b"\x00" * 32),
+            (self.penalty_schema, subject, h(f"penalty:{who}"), bytes(32), 0, b"\x00" * 32),
             sender=self.agency["tax_bureau"],
         )
         record_id = self.records.liveRecordsOf(subject, self.penalty_schema)[-1]
@@ -221,7 +221,9 @@ class FundWorld:
 
     def make_eligible(self, who: str) -> None:
         """The tax bureau revokes the penalty again."""
-        self.records.revoke(self.penalties.pop(who), "paid", sender=self.agency["tax_bureau"])
+        self.records.revoke(
+            self.penalties.pop(who), 2, b"\x00" * 32, sender=self.agency["tax_bureau"]
+        )  # 2 = remedied
 
     def license(self, subject: bytes, label: str) -> None:
         """The market regulator licenses `subject`: with no penalty it meets policy 501."""

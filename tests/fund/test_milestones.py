@@ -83,7 +83,8 @@ def test_only_the_grantee_submits(world: FundWorld, grant: int, outsider: Any, w
 def test_grantee_is_the_current_controller(world: FundWorld, grant: int) -> None:
     old = world.enterprises["ent_a"].account
     spare = world.agency["court"]  # a wallet controlling no identity
-    world.identities.rotateController(spare, sender=old)
+    world.identities.proposeController(spare, sender=old)
+    world.identities.acceptController(world.enterprises["ent_a"].subject, sender=spare)
     with reverts("GrantFundNotGrantee", account=old.address):
         world.gf.submitMilestone(grant, 0, h("r"), sender=old)
     world.gf.submitMilestone(grant, 0, h("r"), sender=spare)

@@ -702,13 +702,13 @@ class FundMachine(CountingMachine):
         now = self.now
         penalty = self.penalty.get(ent)
         if penalty is not None and now < penalty[1]:
-            w.records.revoke(penalty[0], "settled", sender=w.agency["tax_bureau"])
+            w.records.revoke(penalty[0], 2, b"\x00" * 32, sender=w.agency["tax_bureau"])
             del self.penalty[ent]
             self._end_period(ent, penalty[1], now)
         else:
             subject = w.enterprises[ent].subject
             w.records.issue(
-                (w.penalty_schema, subject, h(f"penalty-{ent}-{now}"), "", b"", 0, b"\x00" * 32),
+                (w.penalty_schema, subject, h(f"penalty-{ent}-{now}"), bytes(32), 0, b"\x00" * 32),
                 sender=w.agency["tax_bureau"],
             )
             record_id = w.records.liveRecordsOf(subject, w.penalty_schema)[-1]

@@ -10,7 +10,17 @@ import pytest
 
 from civic_ledger.clients.records import RecordRequest, issued_record_ids
 
-from .helpers import ENTERPRISE, PERSON, YEAR, Party, Schemas, evidence, role_id, subject_for
+from .helpers import (
+    ENTERPRISE,
+    PERSON,
+    YEAR,
+    Party,
+    Schemas,
+    blank_data,
+    evidence,
+    role_id,
+    subject_for,
+)
 
 
 @pytest.fixture
@@ -101,7 +111,7 @@ def schemas(records: Any, data_bureau: Any) -> Schemas:
     return Schemas(
         tax_ok=add("tax-compliance", "uint16 year", "TAX_RECORD_ISSUER", True, False, YEAR),
         tax_penalty=add("tax-penalty", "uint256 amount", "TAX_RECORD_ISSUER", True, True, 3 * YEAR),
-        licence=add("business-licence", "string scope", "MARKET_RECORD_ISSUER", True, False, 0),
+        licence=add("business-licence", "uint64 licenceNo", "MARKET_RECORD_ISSUER", True, False, 0),
         judgment=add("court-judgment", "", "COURT_RECORD_ISSUER", False, True, 5 * YEAR),
     )
 
@@ -120,10 +130,12 @@ def issuer_of(schemas: Schemas, tax_bureau: Any, market: Any, court: Any) -> dic
 @pytest.fixture
 def issue(records: Any, issuer_of: dict[int, Any]) -> Callable[..., bytes]:
     """issue(schema, subject, **fields) -> record id, sent by the schema's issuing agency
-    (or `sender=`). Adverse records get an evidence hash by default."""
+    (or `sender=`). Records get an evidence hash and data matching their schema's layout
+    (zero words) by default."""
 
     def _issue(schema_id: int, subject: bytes, sender: Any = None, **fields: Any) -> bytes:
         fields.setdefault("evidence_hash", evidence(f"{schema_id}:{subject.hex()}"))
+        fields.setdefault("data", blank_data(records, schema_id))
         request = RecordRequest(schema_id=schema_id, subject=subject, **fields)
         receipt = records.issue(request.as_tuple(), sender=sender or issuer_of[schema_id])
         return issued_record_ids(records, receipt)[0]

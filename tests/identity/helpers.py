@@ -25,6 +25,16 @@ def evidence(label: str) -> bytes:
     return keccak(text=f"evidence:{label}")
 
 
+def blank_data(records: Any, schema_id: int) -> bytes:
+    """Valid data for any schema: one zero word per field of its layout."""
+    return b"\x00" * 32 * int(records.getSchema(schema_id).fieldCount)
+
+
+def word(value: int) -> bytes:
+    """One ABI word (a uintN field's data)."""
+    return value.to_bytes(32, "big")
+
+
 def role_id(name: str) -> int:
     return BY_NAME[name].id
 
@@ -42,7 +52,7 @@ class Party:
 class Schemas:
     """Ids of the standard test schemas."""
 
-    tax_ok: int  # tax bureau, non-adverse, revocable, 1 year default
-    tax_penalty: int  # tax bureau, adverse, revocable, 3 years
-    licence: int  # market regulator, non-adverse, revocable, never expires
-    judgment: int  # court, adverse, NOT revocable, 5 years
+    tax_ok: int  # tax bureau, non-adverse, revocable, 1 year default ("uint16 year")
+    tax_penalty: int  # tax bureau, adverse, revocable, 3 years ("uint256 amount")
+    licence: int  # market regulator, non-adverse, revocable, never expires ("uint64 licenceNo")
+    judgment: int  # court, adverse, NOT revocable, 5 years (no data)

@@ -125,11 +125,35 @@ def test_argument_parsing():
     assert rec_client.parse_expiry("", 5) == 0
     with pytest.raises(ValueError):
         rec_client.parse_expiry("next spring", 0)
-    layout = "uint16 year,bool compliant,string note"
-    data = rec_client.encode_data(layout, {"year": "2025", "compliant": "true", "note": "ok"})
-    assert rec_client.decode_data(layout, data) == {"year": 2025, "compliant": True, "note": "ok"}
+    layout = "uint16 year,bool compliant,bytes2 code,int8 delta"
+    values = {"year": "2025", "compliant": "true", "code": "0xbeef", "delta": "-3"}
+    data = rec_client.encode_data(layout, values)
+    assert rec_client.decode_data(layout, data) == {
+        "year": 2025,
+        "compliant": True,
+        "code": b"\xbe\xef",
+        "delta": -3,
+    }
+    rec_client.check_data(layout, data)
     with pytest.raises(ValueError, match="missing"):
         rec_client.encode_data(layout, {"year": "2025"})
+    with pytest.raises(ValueError, match="field type"):  # no free text on chain
+        rec_client.parse_layout("uint16 year,string note")
+    with pytest.raises(ValueError, match="out of range"):
+        rec_client.check_data("uint8 a", (256).to_bytes(32, "big"))
+    with pytest.raises(ValueError, match="out of range"):
+        rec_client.check_data("int8 a", (128).to_bytes(32, "big"))
+    with pytest.raises(ValueError, match="out of range"):
+        rec_client.check_data("bool a", (2).to_bytes(32, "big"))
+    with pytest.raises(ValueError, match="out of range"):
+        rec_client.check_data("bytes1 a", b"\x01\x02" + bytes(30))
+    with pytest.raises(ValueError, match="takes 32"):
+        rec_client.check_data("uint8 a", b"")
+    assert rec_client.RevocationReason.parse("paid") == rec_client.RevocationReason.REMEDIED
+    assert rec_client.RevocationReason.parse("1") == rec_client.RevocationReason.ISSUED_IN_ERROR
+    for code in ("3", "superseded", "4", "0", "9"):  # the registry's own codes are refused too
+        with pytest.raises(ValueError):
+            rec_client.RevocationReason.parse(code)
     assert document_hash("case 17") == keccak(text="case 17")
     assert document_hash("0x" + "cd" * 32) == b"\xcd" * 32
 
@@ -202,7 +226,6 @@ def test_agency_flow_through_clients(suite, agency, citizens, outsider, tmp_path
             fine_id,
             person.subject,
             document_hash("audit 9"),
-            "ipfs://audit-9",
             rec_client.encode_data("uint256 amount", {"amount": 500}),
         ),
         tax,
@@ -214,7 +237,7 @@ def test_agency_flow_through_clients(suite, agency, citizens, outsider, tmp_path
 
     controller = next(c for c in citizens if c.address == person.controller)
     rec_client.dispute(registry, fine, document_hash("receipt"), sender=controller)
-    assert rec_client.get_record(registry, fine).state == "disputed"
+    assert rec_client.get_record(registry, fine).state == "stayed"
     assert rec_client.check_policy(registry, identity, person.subject, 5).meets
     rec_client.resolve(
         registry, fine, upheld=False, ruling_hash=b"\x01" * 32, sender=agency["arbitration_office"]
@@ -223,7 +246,9 @@ def test_agency_flow_through_clients(suite, agency, citizens, outsider, tmp_path
     assert shown.state == "revoked" and shown.dispute.status == rec_client.DisputeStatus.OVERTURNED
     assert shown.fields == {"amount": 500} and shown.issuer == tax.address
 
-    rec_client.revoke(registry, good, "re-filed", sender=tax)
+    rec_client.revoke(
+        registry, good, rec_client.RevocationReason.ISSUED_IN_ERROR, b"\x02" * 32, sender=tax
+    )
     assert rec_client.check_policy(registry, identity, person.subject, 5).missing == [ok_id]
     assert rec_client.records_of(registry, person.subject) == [good, fine]
 
@@ -322,7 +347,16 @@ def test_cli_identity_commands(run_cli, suite, tmp_path):
         "CLEARED",
     )
     result = run_cli(cli.identity, "rotate", "--account", "TEST::15", "--to", "0x" + "77" * 20)
+    assert result.exit_code == 0 and "rotate-accept" in result.text, result.output
+    assert "0x" + "77" * 20 in run_cli(cli.identity, "show", first["subject"]).text.lower()
+    result = run_cli(cli.identity, "rotate-cancel", "--account", "TEST::15")
     assert result.exit_code == 0, result.output
+    new_wallet = "0x8626f6940E2eb28930eFb4CeF49B2d1F2C9C1199"  # TEST::19
+    result = run_cli(cli.identity, "rotate", "--account", "TEST::15", "--to", new_wallet)
+    assert result.exit_code == 0, result.output
+    result = run_cli(cli.identity, "rotate-accept", first["subject"], "--account", "TEST::19")
+    assert result.exit_code == 0, result.output
+    assert identity.controllerOf(first["subject"]) == new_wallet
     result = run_cli(
         cli.identity,
         "recover",
@@ -333,11 +367,11 @@ def test_cli_identity_commands(run_cli, suite, tmp_path):
         first["controller"],
     )
     assert result.exit_code == 0 and "ready at" in result.text
-    result = run_cli(cli.identity, "recover-complete", first["subject"], "--account", "TEST::19")
+    result = run_cli(cli.identity, "recover-complete", first["subject"], "--account", "TEST::16")
     assert result.exit_code == 1
     assert "recovery delay has not passed" in result.text  # IdentityRecoveryNotReady NatSpec
     ape.chain.pending_timestamp += 2 * DAY
-    result = run_cli(cli.identity, "recover-complete", first["subject"], "--account", "TEST::19")
+    result = run_cli(cli.identity, "recover-complete", first["subject"], "--account", "TEST::16")
     assert result.exit_code == 0, result.output
     assert identity.controllerOf(first["subject"]) == first["controller"]
 
@@ -449,8 +483,6 @@ def test_cli_records_commands(run_cli, suite, agency, register, citizens, tmp_pa
         "amount=500",
         "--evidence",
         "audit case 9",
-        "--uri",
-        "ipfs://audit-9",
         "--out",
         str(signed_file),
     )
@@ -464,7 +496,8 @@ def test_cli_records_commands(run_cli, suite, agency, register, citizens, tmp_pa
 
     # the subject disputes; the arbiter overturns
     ok("dispute", fine, "--account", "TEST::15", "--evidence", "bank receipt")
-    assert "disputed" in ok("show", fine)
+    shown = ok("show", fine)
+    assert "stayed" in shown and "stayed until" in shown
     ok("resolve", fine, "--account", "TEST::6", "--overturn", "--ruling", "ruling 2026/17")
     shown = ok("show", fine)
     assert "revoked" in shown and "overturned" in shown and "amount=500" in shown
@@ -472,9 +505,58 @@ def test_cli_records_commands(run_cli, suite, agency, register, citizens, tmp_pa
     assert "records 1-2 of 2" in listing
 
     # refusals: wrong issuer, readable
-    result = run_cli(cli.records, "revoke", good, "--account", "TEST::4", "--reason", "x")
+    result = run_cli(cli.records, "revoke", good, "--account", "TEST::4", "--code", "error")
     assert result.exit_code == 1 and "does not hold the schema's issuer role" in result.text
-    ok("revoke", good, "--account", "TEST::3", "--reason", "re-filed")
+    result = run_cli(cli.records, "revoke", good, "--account", "TEST::3", "--code", "other")
+    assert result.exit_code == 2 and "needs the reason document" in result.text
+    ok("revoke", good, "--account", "TEST::3", "--code", "error", "--reason", "re-filed")
     assert not registry.isValid(good)
     assert not registry.meetsPolicy(alice.subject, 7)
     assert identity.isActive(alice.subject)
+
+
+def test_cli_stays_and_signature_cancellation(run_cli, suite, agency, register, citizens, tmp_path):
+    registry = suite["RecordRegistry"]
+    alice = register("cli-stay", citizens[0])
+
+    def ok(*args: str) -> str:
+        result = run_cli(cli.records, *args)
+        assert result.exit_code == 0, result.output
+        return result.text
+
+    ok("schema-add", "--account", "TEST::2", "--name", "fine", "--layout", "uint32 amount",
+       "--issuer-role", "TAX_RECORD_ISSUER", "--adverse", "--validity", "1y")  # fmt: skip
+    ok("stay-set", "fine", "7d", "--account", "TEST::2")
+    assert "7d" in ok("schemas")
+    result = run_cli(cli.records, "stay-set", "fine", "91d", "--account", "TEST::2")
+    assert result.exit_code == 2 and "90 days" in result.text
+    subject = "0x" + alice.subject.hex()
+    out = ok("issue", "--account", "TEST::3", "--schema", "fine", "--subject", subject,
+             "--field", "amount=9", "--evidence", "audit")  # fmt: skip
+    fine = out.split("record ")[-1].split()[0]
+    ok("dispute", fine, "--account", "TEST::15", "--evidence", "bank receipt")
+    assert registry.getRecord(fine).stayUntil == ape.chain.blocks.head.timestamp + 7 * DAY
+    ok("stay-grant", fine, "--until", "+30d", "--reason", "stay order 5", "--account", "TEST::6")
+    ape.chain.pending_timestamp += 31 * DAY
+    ape.chain.mine()
+    assert registry.isValid(fine)
+    ok("stay-lapse", fine, "--account", "TEST::19")
+    assert "disputed" in ok("show", fine)
+
+    # the tax bureau signs two requests, then cancels both before anyone relays them
+    for nonce in ("0", "1"):
+        ok("sign-issue", "--account", "TEST::3", "--schema", "fine", "--subject", subject,
+           "--field", "amount=1", "--evidence", "x", "--nonce", nonce,
+           "--out", str(tmp_path / f"s{nonce}.json"))  # fmt: skip
+    result = run_cli(cli.records, "sign-issue", "--account", "TEST::3", "--schema", "fine",
+                     "--subject", subject, "--field", "amount=1", "--evidence", "x",
+                     "--deadline", "+31d", "--out", str(tmp_path / "far.json"))  # fmt: skip
+    assert result.exit_code == 2 and "30 days" in result.text
+    ok("cancel-signed", "--through", "1", "--account", "TEST::3")
+    assert registry.nonces(agency["tax_bureau"]) == 2
+    result = run_cli(
+        cli.records, "issue-signed", str(tmp_path / "s0.json"), "--account", "TEST::19"
+    )
+    assert result.exit_code == 1 and "signature" in result.text
+    result = run_cli(cli.records, "cancel-signed", "--through", "1", "--account", "TEST::3")
+    assert result.exit_code == 2 and "already used or cancelled" in result.text

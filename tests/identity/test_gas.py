@@ -4,7 +4,13 @@ so a regression fails. Run with `-s` to see the table.
 meetsPolicy is measured in its worst case: a policy of 8 required + 8 disqualifying schemas
 where every required record is present and no disqualifying one is (no early exit), so every
 summary slot is read; the figure is eth_estimateGas minus the 21,000 transaction base, i.e.
-what a calling contract pays (plus its own call overhead)."""
+what a calling contract pays (plus its own call overhead). The second figure adds lapsed
+dispute stays nobody reported (lapseStay): each disqualifying schema holds 8 disputed records
+whose stay has lapsed after they expired, so every schema falls back to the exact scan of its
+full live set and still finds nothing valid.
+
+Before the review fixes (evidence URI in the input and event, content hash stored, bytes32[]
+live set): issue 236,231 (32-byte data, 24-char URI), issueBatch 199,966 per record."""
 
 from __future__ import annotations
 
@@ -17,14 +23,19 @@ from .helpers import DAY, PERSON, YEAR, evidence, role_id, subject_for
 BOUNDS = {
     "register": 100_000,
     "registerBatch, per identity (100)": 55_000,
-    "issue (32-byte data, 24-char URI)": 340_000,
-    "issue (no URI, no data)": 260_000,
-    "issueWithSignature (same record)": 350_000,
+    "issue (32-byte data)": 190_000,
+    "issue (no data)": 160_000,
+    "issue, fresh subject (32-byte data)": 190_000,
+    "issueBatch, per record (50 fresh subjects, 32-byte data)": 160_000,
+    "issueWithSignature (same record)": 220_000,
     "revoke": 60_000,
-    "dispute": 100_000,
+    "dispute (with stay)": 110_000,
+    "grantStay": 60_000,
+    "lapseStay (refreshes a full live set)": 80_000,
     "resolve (upheld)": 125_000,
     "resolve (overturned: revokes)": 110_000,
     "meetsPolicy, worst case (8 + 8 schemas)": 80_000,
+    "meetsPolicy, 8 disqualifying x 8 lapsed stays": 360_000,
 }
 
 
@@ -58,20 +69,30 @@ def test_gas_figures(suite, agency, citizens, outsider):
     disqualifying = [schema(f"bad-{i}", True) for i in range(8)]
     records.setPolicy(1, "worst-case", required, disqualifying, sender=bureau)
 
-    def request(schema_id: int, label: str) -> RecordRequest:
+    def request(schema_id: int, label: str, subject: bytes = alice) -> RecordRequest:
         return RecordRequest(
-            schema_id=schema_id, subject=alice, evidence_hash=evidence(label),
-            evidence_uri="ipfs://bafy-evidence-0001", data=(12345).to_bytes(32, "big"),
+            schema_id=schema_id, subject=subject, evidence_hash=evidence(label),
+            data=(12345).to_bytes(32, "big"),
         )  # fmt: skip
 
     records.issue(request(required[0], "first").as_tuple(), sender=tax)
     receipt = records.issue(request(required[1], "second").as_tuple(), sender=tax)
-    gas["issue (32-byte data, 24-char URI)"] = receipt.gas_used
-    minimal = RecordRequest(schema_id=required[2], subject=alice)
+    gas["issue (32-byte data)"] = receipt.gas_used
+    bare = records.registerSchema("bare", "", role_id("TAX_RECORD_ISSUER"), True, False, YEAR,
+                                  sender=bureau)  # fmt: skip
+    minimal = RecordRequest(
+        schema_id=int(records.SchemaRegistered.from_receipt(bare)[0].schemaId), subject=alice
+    )
     receipt = records.issue(minimal.as_tuple(), sender=tax)
-    gas["issue (no URI, no data)"] = receipt.gas_used
-    for schema_id in required[3:]:
+    gas["issue (no data)"] = receipt.gas_used
+    for schema_id in required[2:]:
         records.issue(request(schema_id, "rest").as_tuple(), sender=tax)
+    fresh = [subject for subject, _, _ in entries]
+    receipt = records.issue(request(required[0], "fresh", fresh[99]).as_tuple(), sender=tax)
+    gas["issue, fresh subject (32-byte data)"] = receipt.gas_used
+    batch = [request(required[1], f"b{i}", fresh[i]).as_tuple() for i in range(50)]
+    receipt = records.issueBatch(batch, sender=tax)
+    gas["issueBatch, per record (50 fresh subjects, 32-byte data)"] = receipt.gas_used // 50
 
     signed = sign_issue(
         records,
@@ -86,7 +107,12 @@ def test_gas_figures(suite, agency, citizens, outsider):
     [penalty] = issued_record_ids(records, receipt)
 
     receipt = records.dispute(penalty, evidence("why"), sender=citizens[0])
-    gas["dispute"] = receipt.gas_used
+    gas["dispute (with stay)"] = receipt.gas_used
+    stay_until = records.getRecord(penalty).stayUntil
+    receipt = records.grantStay(
+        penalty, stay_until + DAY, evidence("order"), sender=agency["arbitration_office"]
+    )
+    gas["grantStay"] = receipt.gas_used
     receipt = records.resolveDispute(
         penalty, False, evidence("ruling"), sender=agency["arbitration_office"]
     )
@@ -99,12 +125,33 @@ def test_gas_figures(suite, agency, citizens, outsider):
         second, True, evidence("ruling"), sender=agency["arbitration_office"]
     )
     gas["resolve (upheld)"] = receipt.gas_used
-    receipt = records.revoke(second, "paid", sender=tax)
+    receipt = records.revoke(second, 2, evidence("receipt"), sender=tax)
     gas["revoke"] = receipt.gas_used
 
     assert records.meetsPolicy(alice, 1)  # all 8 required present, no disqualifying: full scan
     estimate = records.meetsPolicy.estimate_gas_cost(alice, 1, sender=outsider)
     gas["meetsPolicy, worst case (8 + 8 schemas)"] = estimate - 21_000
+
+    # 8 disqualifying schemas x 8 disputed records, each expiring (day 10) before its stay
+    # ends (day 14): past day 14 every summary holds a lapsed stay nobody reported.
+    start = ape.chain.pending_timestamp
+    for schema_id in disqualifying:
+        batch = [
+            RecordRequest(
+                schema_id=schema_id, subject=alice, evidence_hash=evidence(f"s{schema_id}:{i}"),
+                data=(1).to_bytes(32, "big"), expires_at=start + 10 * DAY,
+            ).as_tuple()
+            for i in range(8)
+        ]  # fmt: skip
+        live = issued_record_ids(records, records.issueBatch(batch, sender=tax))
+        for record_id in live:
+            records.dispute(record_id, evidence("why"), sender=citizens[0])
+    ape.chain.mine(timestamp=start + 15 * DAY)
+    assert records.meetsPolicy(alice, 1)
+    estimate = records.meetsPolicy.estimate_gas_cost(alice, 1, sender=outsider)
+    gas["meetsPolicy, 8 disqualifying x 8 lapsed stays"] = estimate - 21_000
+    receipt = records.lapseStay(live[0], sender=outsider)
+    gas["lapseStay (refreshes a full live set)"] = receipt.gas_used
 
     width = max(len(k) for k in gas)
     print("\nidentity-domain gas (EthTester, london):")

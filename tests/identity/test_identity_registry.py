@@ -202,33 +202,127 @@ def test_status_is_identity_office_only(identity, alice, agency, outsider):
 # --------------------------------------------------------------------------------------------
 
 
-def test_controller_rotates_own_key(identity, alice, citizens):
+def test_controller_rotates_own_key_in_two_steps(identity, alice, citizens):
     new = citizens[3]
-    receipt = identity.rotateController(new, sender=alice.account)
+    receipt = identity.proposeController(new, sender=alice.account)
+    [proposed] = identity.ControllerProposed.from_receipt(receipt)
+    assert (proposed.subject, proposed.operator, proposed.newController) == (
+        alice.subject,
+        alice.account.address,
+        new.address,
+    )
+    assert identity.proposedControllerOf(alice.subject) == new.address
+    assert identity.controllerOf(alice.subject) == alice.account.address  # nothing moved yet
 
+    receipt = identity.acceptController(alice.subject, sender=new)
     assert identity.controllerOf(alice.subject) == new.address
     assert identity.subjectOf(new) == alice.subject
     assert identity.subjectOf(alice.account) == ZERO32
+    assert identity.proposedControllerOf(alice.subject) == ZERO_ADDRESS
     [event] = identity.ControllerRotated.from_receipt(receipt)
     assert event.previousController == alice.account.address
     assert event.newController == new.address
-    assert event.operator == alice.account.address
+    assert event.operator == new.address
     # the old wallet lost control
     with ape.reverts(identity.IdentityNotController):
-        identity.rotateController(alice.account, sender=alice.account)
+        identity.proposeController(alice.account, sender=alice.account)
 
 
-def test_rotation_rules(identity, office, alice, bob, outsider):
+def test_rotation_rules(identity, office, alice, bob, citizens, outsider):
     with ape.reverts(identity.IdentityNotController):
-        identity.rotateController(outsider, sender=outsider)
+        identity.proposeController(outsider, sender=outsider)
     with ape.reverts(identity.IdentityControllerInUse):
-        identity.rotateController(bob.account, sender=alice.account)
+        identity.proposeController(bob.account, sender=alice.account)
     with ape.reverts(identity.IdentityZeroController):
-        identity.rotateController(ZERO_ADDRESS, sender=alice.account)
-    identity.setStatus(alice.subject, SUSPENDED, REASON, sender=office)
+        identity.proposeController(ZERO_ADDRESS, sender=alice.account)
+    # only the proposed wallet accepts, and only for the identity that proposed it
+    identity.proposeController(citizens[3], sender=alice.account)
+    for caller in (outsider, bob.account, alice.account, office):
+        with ape.reverts(identity.IdentityNotProposedController):
+            identity.acceptController(alice.subject, sender=caller)
+    with ape.reverts(identity.IdentityNotProposedController):
+        identity.acceptController(bob.subject, sender=citizens[3])
+    # a suspension (e.g. of a stolen key) clears the proposal; a suspended identity cannot
+    # propose, and after reinstatement the old proposal cannot be accepted
+    receipt = identity.setStatus(alice.subject, SUSPENDED, REASON, sender=office)
+    [cleared] = identity.ControllerProposalCancelled.from_receipt(receipt)
+    assert (cleared.operator, cleared.newController) == (office.address, citizens[3].address)
     with ape.reverts(identity.IdentityNotActive):
-        identity.rotateController(outsider, sender=alice.account)
-    assert identity.controllerOf(alice.subject) == alice.account.address
+        identity.proposeController(outsider, sender=alice.account)
+    with ape.reverts(identity.IdentityNotProposedController):
+        identity.acceptController(alice.subject, sender=citizens[3])
+    identity.setStatus(alice.subject, ACTIVE, REASON, sender=office)
+    with ape.reverts(identity.IdentityNotProposedController):
+        identity.acceptController(alice.subject, sender=citizens[3])
+    identity.proposeController(citizens[3], sender=alice.account)
+    identity.acceptController(alice.subject, sender=citizens[3])
+    assert identity.controllerOf(alice.subject) == citizens[3].address
+
+
+def test_rotation_proposal_is_replaced_and_cancelled(identity, alice, citizens, outsider):
+    identity.proposeController(citizens[3], sender=alice.account)
+    receipt = identity.proposeController(outsider, sender=alice.account)
+    [replaced] = identity.ControllerProposalCancelled.from_receipt(receipt)
+    assert (replaced.subject, replaced.operator, replaced.newController) == (
+        alice.subject,
+        alice.account.address,
+        citizens[3].address,
+    )
+    with ape.reverts(identity.IdentityNotProposedController):
+        identity.acceptController(alice.subject, sender=citizens[3])
+    receipt = identity.cancelControllerProposal(sender=alice.account)
+    [cancelled] = identity.ControllerProposalCancelled.from_receipt(receipt)
+    assert cancelled.newController == outsider.address
+    assert identity.proposedControllerOf(alice.subject) == ZERO_ADDRESS
+    with ape.reverts(identity.IdentityNotProposedController):
+        identity.acceptController(alice.subject, sender=outsider)
+    with ape.reverts(identity.IdentityNoControllerProposal):
+        identity.cancelControllerProposal(sender=alice.account)
+    with ape.reverts(identity.IdentityNotController):
+        identity.cancelControllerProposal(sender=outsider)
+
+
+def test_a_completed_recovery_clears_a_pending_rotation(
+    identity, office, alice, citizens, outsider
+):
+    identity.proposeController(outsider, sender=alice.account)
+    identity.initiateRecovery(alice.subject, citizens[3], sender=office)
+    ape.chain.pending_timestamp += identity.recoveryDelay()
+    receipt = identity.completeRecovery(alice.subject, sender=office)
+    [cleared] = identity.ControllerProposalCancelled.from_receipt(receipt)
+    assert (cleared.subject, cleared.newController) == (alice.subject, outsider.address)
+    with ape.reverts(identity.IdentityNotProposedController):
+        identity.acceptController(alice.subject, sender=outsider)
+    assert identity.controllerOf(alice.subject) == citizens[3].address
+
+
+def test_exploit_rotation_cannot_squat_a_pending_recovery_target(
+    identity, office, alice, bob, citizens
+):
+    """Finding 6: bob's controller pushes bob's identity onto the wallet alice's recovery is
+    about to hand control to. Without that wallet's acceptance nothing moves, and the
+    recovery completes."""
+    target = citizens[3]
+    identity.initiateRecovery(alice.subject, target, sender=office)
+    identity.proposeController(target, sender=bob.account)  # the squatting attempt
+    assert identity.subjectOf(target) == ZERO32
+    ape.chain.pending_timestamp += identity.recoveryDelay()
+    identity.completeRecovery(alice.subject, sender=office)
+    assert identity.controllerOf(alice.subject) == target.address
+    with ape.reverts(identity.IdentityControllerInUse):  # too late to accept for bob
+        identity.acceptController(bob.subject, sender=target)
+    assert identity.controllerOf(bob.subject) == bob.account.address
+
+
+def test_exploit_rotation_cannot_squat_a_wallet_about_to_be_registered(
+    identity, office, bob, citizens
+):
+    """Finding 6: a wallet the identity office is about to register stays free."""
+    wallet = citizens[3]
+    identity.proposeController(wallet, sender=bob.account)
+    carol = subject_for("carol")
+    identity.register(carol, wallet, PERSON, sender=office)
+    assert identity.controllerOf(carol) == wallet.address
 
 
 # --------------------------------------------------------------------------------------------
@@ -381,3 +475,17 @@ def test_recovery_delay_is_admin_only_and_bounded(identity, agency, office, alic
 def test_party_fixture_is_registered(identity, alice: Party, acme: Party):
     assert identity.kindOf(acme.subject) == ENTERPRISE
     assert identity.controllerOf(alice.subject) == alice.account.address
+
+
+def test_exploit_replacing_a_recovery_emits_its_cancellation(
+    identity, office, alice, citizens, outsider
+):
+    """Finding 12: a replaced pending recovery is reported as cancelled."""
+    identity.initiateRecovery(alice.subject, citizens[3], sender=office)
+    receipt = identity.initiateRecovery(alice.subject, outsider, sender=office)
+    cancelled = [log for log in receipt.events if log.event_name == "RecoveryCancelled"]
+    assert [(e.subject, e.newController, e.operator) for e in cancelled] == [
+        (alice.subject, citizens[3].address, office.address)
+    ]
+    [started] = identity.RecoveryInitiated.from_receipt(receipt)
+    assert started.newController == outsider.address

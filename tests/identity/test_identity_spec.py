@@ -15,18 +15,22 @@ from civic_ledger.roles import ADMIN_ROLE, BY_NAME
 # State-changing functions deliberately NOT `restricted`, with who may call them.
 SELF_CHECKED = {
     "IdentityRegistry": {
-        "rotateController(address)": "the identity's controller",
+        "proposeController(address)": "the identity's controller (Active)",
+        "cancelControllerProposal()": "the identity's controller",
+        "acceptController(bytes32)": "the wallet the controller proposed",
         "completeRecovery(bytes32)": "anyone, after the delay (office decided at initiation)",
         "cancelRecovery(bytes32)": "controller (Active), GUARDIAN or IDENTITY_OFFICE",
         "setAuthority(address)": "the current authority (OpenZeppelin AccessManaged)",
     },
     "RecordRegistry": {
-        "issue((uint64,bytes32,bytes32,string,bytes,uint64,bytes32))": "schema issuer role",
-        "issueBatch((uint64,bytes32,bytes32,string,bytes,uint64,bytes32)[])": "schema issuer role",
-        "issueWithSignature((uint64,bytes32,bytes32,string,bytes,uint64,bytes32),address,uint256,bytes)": "signer holds the schema issuer role",
-        "revoke(bytes32,string)": "schema issuer role",
-        "revokeBatch(bytes32[],string)": "schema issuer role",
+        "issue((uint64,bytes32,bytes32,bytes,uint64,bytes32))": "schema issuer role",
+        "issueBatch((uint64,bytes32,bytes32,bytes,uint64,bytes32)[])": "schema issuer role",
+        "issueWithSignature((uint64,bytes32,bytes32,bytes,uint64,bytes32),address,uint256,bytes)": "signer holds the schema issuer role",
+        "invalidateNonces(uint256)": "the signer, for its own nonce",
+        "revoke(bytes32,uint16,bytes32)": "schema issuer role",
+        "revokeBatch(bytes32[],uint16,bytes32)": "schema issuer role",
         "dispute(bytes32,bytes32)": "the subject's controller",
+        "lapseStay(bytes32)": "anyone, once the stay has ended",
         "setAuthority(address)": "the current authority (OpenZeppelin AccessManaged)",
     },
 }

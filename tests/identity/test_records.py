@@ -8,10 +8,11 @@ import ape
 from civic_ledger.clients import records as rec_client
 from civic_ledger.clients.records import RecordRequest, issued_record_ids
 
-from .helpers import DAY, SUSPENDED, YEAR, ZERO32, evidence, subject_for
+from .helpers import DAY, SUSPENDED, YEAR, ZERO32, blank_data, evidence, subject_for, word
 
 REASON = b"CASE-1".ljust(32, b"\x00")
 NEVER = 2**64 - 1
+ERROR, REMEDIED, SUPERSEDED, OVERTURNED, OTHER = 1, 2, 3, 4, 5  # RevocationReason
 
 
 def test_issue_stores_the_record_and_names_issuer_and_operator(records, schemas, alice, tax_bureau):
@@ -19,8 +20,7 @@ def test_issue_stores_the_record_and_names_issuer_and_operator(records, schemas,
         schema_id=schemas.tax_ok,
         subject=alice.subject,
         evidence_hash=evidence("return-2025"),
-        evidence_uri="ipfs://bafy/return-2025",
-        data=(2025).to_bytes(32, "big"),
+        data=word(2025),
     )
     receipt = records.issue(request.as_tuple(), sender=tax_bureau)
     [record_id] = issued_record_ids(records, receipt)
@@ -32,13 +32,11 @@ def test_issue_stores_the_record_and_names_issuer_and_operator(records, schemas,
     assert r.issuer == tax_bureau.address
     assert r.issuedAt == now
     assert r.expiresAt == now + YEAR  # the schema's default validity
-    assert r.revokedAt == 0
+    assert (r.revokedAt, r.stayUntil, r.dispute) == (0, 0, 0)
     assert r.evidenceHash == evidence("return-2025")
-    # URI and data are committed to by hash and logged in RecordIssued, not stored
-    uri, data = "ipfs://bafy/return-2025", (2025).to_bytes(32, "big")
-    assert bytes(r.contentHash) == rec_client.content_hash(uri, data)
-    assert bytes(r.contentHash) == bytes(records.contentHash(uri, data))
-    assert rec_client.issued_content(records, record_id) == (uri, data)
+    # the data (typed, checked against the layout) is logged in RecordIssued, not stored
+    assert rec_client.issued_data(records, record_id) == word(2025)
+    assert rec_client.get_record(records, record_id).fields == {"year": 2025}
     assert records.isValid(record_id)
     assert records.recordCount() == 1
     assert rec_client.records_of(records, alice.subject) == [record_id]
@@ -68,8 +66,9 @@ def test_schema_without_default_validity_never_expires(records, schemas, alice, 
 
 def test_only_the_schema_issuer_role_may_issue(records, schemas, alice, agency, outsider):
     request = RecordRequest(
-        schema_id=schemas.tax_penalty, subject=alice.subject, evidence_hash=evidence("x")
-    )
+        schema_id=schemas.tax_penalty, subject=alice.subject, evidence_hash=evidence("x"),
+        data=word(1),
+    )  # fmt: skip
     callers = [outsider, alice.account] + [
         agency[name]
         for name in (
@@ -95,7 +94,7 @@ def test_issuer_role_with_execution_delay_cannot_issue(
 ):
     delayed = citizens[3]
     manager.grantRole(20, delayed, 3600, sender=agency["deployer"])
-    request = RecordRequest(schema_id=schemas.tax_ok, subject=alice.subject)
+    request = RecordRequest(schema_id=schemas.tax_ok, subject=alice.subject, data=word(2025))
     with ape.reverts(records.RecordUnauthorizedIssuer):
         records.issue(request.as_tuple(), sender=delayed)
 
@@ -106,14 +105,17 @@ def test_second_member_of_the_issuer_role_may_issue_and_revoke(
     colleague = citizens[3]
     manager.grantRole(20, colleague, 0, sender=agency["deployer"])
     record_id = issue(schemas.tax_ok, alice.subject)
-    records.revoke(record_id, "filed in error", sender=colleague)
+    records.revoke(record_id, ERROR, ZERO32, sender=colleague)
     assert not records.isValid(record_id)
 
 
 def test_issue_input_rules(records, identity, office, schemas, alice, tax_bureau, court):
     def req(**kw):
         base = dict(
-            schema_id=schemas.tax_penalty, subject=alice.subject, evidence_hash=evidence("e")
+            schema_id=schemas.tax_penalty,
+            subject=alice.subject,
+            evidence_hash=evidence("e"),
+            data=word(100),
         )
         base.update(kw)
         return RecordRequest(**base).as_tuple()
@@ -129,36 +131,49 @@ def test_issue_input_rules(records, identity, office, schemas, alice, tax_bureau
         records.issue(req(expires_at=now - 10), sender=tax_bureau)
     with ape.reverts(records.RecordInvalidExpiry):  # adverse: at most the default validity
         records.issue(req(expires_at=now + 3 * YEAR + DAY), sender=tax_bureau)
-    with ape.reverts(records.RecordInputTooLong):
+    # the data must be exactly one word per layout field
+    with ape.reverts(records.RecordDataMismatch, schemaId=schemas.tax_penalty, fieldIndex=1):
         records.issue(req(data=b"\x01" * 1025), sender=tax_bureau)
-    with ape.reverts(records.RecordInputTooLong):
-        records.issue(req(evidence_uri="u" * 257), sender=tax_bureau)
+    with ape.reverts(records.RecordDataMismatch, fieldIndex=1):
+        records.issue(req(data=b""), sender=tax_bureau)
+    with ape.reverts(records.RecordDataMismatch, fieldIndex=1):
+        records.issue(req(data=word(1)[:31]), sender=tax_bureau)
+    with ape.reverts(records.RecordDataMismatch, schemaId=schemas.tax_ok, fieldIndex=0):
+        records.issue(req(schema_id=schemas.tax_ok, data=word(70_000)), sender=tax_bureau)
+    with ape.reverts(records.RecordDataMismatch, schemaId=schemas.judgment, fieldIndex=0):
+        records.issue(req(schema_id=schemas.judgment, data=word(1)), sender=court)
     # non-adverse records may carry no evidence and any future expiry
     records.issue(
-        req(schema_id=schemas.tax_ok, evidence_hash=ZERO32, expires_at=now + 10 * YEAR),
+        req(
+            schema_id=schemas.tax_ok,
+            evidence_hash=ZERO32,
+            data=word(65_535),
+            expires_at=now + 10 * YEAR,
+        ),
         sender=tax_bureau,
     )
     identity.setStatus(alice.subject, SUSPENDED, REASON, sender=office)
     with ape.reverts(records.RecordSubjectNotActive):
-        records.issue(req(schema_id=schemas.judgment), sender=court)
+        records.issue(req(schema_id=schemas.judgment, data=b""), sender=court)
 
 
 def test_revoke_by_the_issuer_role(records, schemas, alice, tax_bureau, issue):
     record_id = issue(schemas.tax_penalty, alice.subject)
-    receipt = records.revoke(record_id, "paid in full", sender=tax_bureau)
+    receipt = records.revoke(record_id, REMEDIED, evidence("receipt"), sender=tax_bureau)
     r = records.getRecord(record_id)
     assert r.revokedAt == ape.chain.blocks.head.timestamp
     assert not records.isValid(record_id)
     assert list(records.liveRecordsOf(alice.subject, schemas.tax_penalty)) == []
     assert records.validUntil(alice.subject, schemas.tax_penalty) == 0
     [event] = records.RecordRevoked.from_receipt(receipt)
-    assert (event.recordId, event.reason, event.operator) == (
+    assert (event.recordId, event.reasonCode, event.reasonHash, event.operator) == (
         record_id,
-        "paid in full",
+        REMEDIED,
+        evidence("receipt"),
         tax_bureau.address,
     )
     with ape.reverts(records.RecordAlreadyRevoked):
-        records.revoke(record_id, "again", sender=tax_bureau)
+        records.revoke(record_id, ERROR, ZERO32, sender=tax_bureau)
 
 
 def test_only_the_issuer_role_may_revoke(records, schemas, alice, agency, outsider, issue):
@@ -177,22 +192,31 @@ def test_only_the_issuer_role_may_revoke(records, schemas, alice, agency, outsid
     ]
     for caller in callers:
         with ape.reverts(records.RecordUnauthorizedIssuer, account=caller.address):
-            records.revoke(record_id, "nope", sender=caller)
+            records.revoke(record_id, ERROR, ZERO32, sender=caller)
         with ape.reverts(records.RecordUnauthorizedIssuer, account=caller.address):
-            records.revokeBatch([record_id], "nope", sender=caller)
+            records.revokeBatch([record_id], ERROR, ZERO32, sender=caller)
     assert records.isValid(record_id)
 
 
 def test_revoke_rules(records, schemas, alice, tax_bureau, court, issue):
     judgment = issue(schemas.judgment, alice.subject)
     with ape.reverts(records.RecordNotRevocable):
-        records.revoke(judgment, "changed my mind", sender=court)
+        records.revoke(judgment, ERROR, ZERO32, sender=court)
     with ape.reverts(records.RecordUnknown):
-        records.revoke(evidence("nope"), "x", sender=tax_bureau)
+        records.revoke(evidence("nope"), ERROR, ZERO32, sender=tax_bureau)
     record_id = issue(schemas.tax_ok, alice.subject)
-    with ape.reverts(records.RecordInputTooLong):
-        records.revoke(record_id, "r" * 257, sender=tax_bureau)
+    # reasons are codes: issuers give 1, 2 or 5 (3 and 4 are the registry's own)
+    for code in (0, SUPERSEDED, OVERTURNED, 6, 2**16 - 1):
+        with ape.reverts(records.RecordInvalidReasonCode, reasonCode=code):
+            records.revoke(record_id, code, evidence("r"), sender=tax_bureau)
+        with ape.reverts(records.RecordInvalidReasonCode, reasonCode=code):
+            records.revokeBatch([record_id], code, evidence("r"), sender=tax_bureau)
+    with ape.reverts(records.RecordMissingEvidence):  # "other" needs its document
+        records.revoke(record_id, OTHER, ZERO32, sender=tax_bureau)
     assert records.isValid(judgment) and records.isValid(record_id)
+    receipt = records.revoke(record_id, OTHER, evidence("memo"), sender=tax_bureau)
+    [event] = records.RecordRevoked.from_receipt(receipt)
+    assert (event.reasonCode, event.reasonHash) == (OTHER, evidence("memo"))
 
 
 def test_revoking_keeps_other_live_records_counting(records, schemas, alice, tax_bureau, issue):
@@ -200,10 +224,10 @@ def test_revoking_keeps_other_live_records_counting(records, schemas, alice, tax
     short = issue(schemas.tax_ok, alice.subject, expires_at=now + 10 * DAY)
     long = issue(schemas.tax_ok, alice.subject, expires_at=now + 100 * DAY)
     assert records.validUntil(alice.subject, schemas.tax_ok) == now + 100 * DAY
-    records.revoke(long, "error", sender=tax_bureau)
+    records.revoke(long, ERROR, ZERO32, sender=tax_bureau)
     assert records.validUntil(alice.subject, schemas.tax_ok) == now + 10 * DAY
     assert records.hasValidRecord(alice.subject, schemas.tax_ok)
-    records.revoke(short, "error", sender=tax_bureau)
+    records.revoke(short, ERROR, ZERO32, sender=tax_bureau)
     assert not records.hasValidRecord(alice.subject, schemas.tax_ok)
 
 
@@ -214,7 +238,9 @@ def test_revoking_keeps_other_live_records_counting(records, schemas, alice, tax
 
 def test_supersede_replaces_the_old_record(records, schemas, alice, tax_bureau, issue):
     old = issue(schemas.tax_ok, alice.subject)
-    request = RecordRequest(schema_id=schemas.tax_ok, subject=alice.subject, supersedes=old)
+    request = RecordRequest(
+        schema_id=schemas.tax_ok, subject=alice.subject, data=word(2026), supersedes=old
+    )
     receipt = records.issue(request.as_tuple(), sender=tax_bureau)
     [new] = issued_record_ids(records, receipt)
 
@@ -223,9 +249,10 @@ def test_supersede_replaces_the_old_record(records, schemas, alice, tax_bureau, 
     assert records.getRecord(new).supersedes == old
     assert list(records.liveRecordsOf(alice.subject, schemas.tax_ok)) == [new]
     [revoked] = records.RecordRevoked.from_receipt(receipt)
-    assert (revoked.recordId, revoked.reason, revoked.operator) == (
+    assert (revoked.recordId, revoked.reasonCode, revoked.reasonHash, revoked.operator) == (
         old,
-        "superseded",
+        SUPERSEDED,
+        new,  # the replacing record
         tax_bureau.address,
     )
 
@@ -237,7 +264,11 @@ def test_supersede_rules(records, schemas, alice, bob, tax_bureau, court, issue)
 
     def sup(schema, subject, target, sender=tax_bureau):
         request = RecordRequest(
-            schema_id=schema, subject=subject, supersedes=target, evidence_hash=evidence("s")
+            schema_id=schema,
+            subject=subject,
+            supersedes=target,
+            evidence_hash=evidence("s"),
+            data=blank_data(records, schema),
         )
         return records.issue(request.as_tuple(), sender=sender)
 
@@ -247,7 +278,7 @@ def test_supersede_rules(records, schemas, alice, bob, tax_bureau, court, issue)
         sup(schemas.tax_penalty, alice.subject, alice_ok)
     with ape.reverts(records.RecordUnknown):
         sup(schemas.tax_ok, alice.subject, evidence("ghost"))
-    records.revoke(penalty, "paid", sender=tax_bureau)
+    records.revoke(penalty, REMEDIED, ZERO32, sender=tax_bureau)
     with ape.reverts(records.RecordAlreadyRevoked):
         sup(schemas.tax_penalty, alice.subject, penalty)
     judgment = issue(schemas.judgment, alice.subject)
@@ -270,7 +301,7 @@ def test_issue_and_revoke_batches(records, schemas, alice, bob, tax_bureau):
     ids = issued_record_ids(records, receipt)
     assert len(set(ids)) == 3 and all(records.isValid(i) for i in ids)
     assert rec_client.records_of(records, alice.subject) == [ids[0], ids[2]]
-    receipt = records.revokeBatch(ids[:2], "bulk correction", sender=tax_bureau)
+    receipt = records.revokeBatch(ids[:2], ERROR, evidence("correction"), sender=tax_bureau)
     assert [e.recordId for e in records.RecordRevoked.from_receipt(receipt)] == ids[:2]
     assert [records.isValid(i) for i in ids] == [False, False, True]
 
@@ -279,23 +310,26 @@ def test_batches_are_bounded_and_atomic(records, schemas, alice, tax_bureau, iss
     with ape.reverts(records.RecordInvalidBatchSize):
         records.issueBatch([], sender=tax_bureau)
     with ape.reverts(records.RecordInvalidBatchSize):
-        records.revokeBatch([], "x", sender=tax_bureau)
-    too_many = [RecordRequest(schema_id=schemas.tax_ok, subject=alice.subject).as_tuple()] * 51
+        records.revokeBatch([], ERROR, ZERO32, sender=tax_bureau)
+    ok = RecordRequest(schema_id=schemas.tax_ok, subject=alice.subject, data=word(2025))
+    too_many = [ok.as_tuple()] * 51
     with ape.reverts(records.RecordInvalidBatchSize):
         records.issueBatch(too_many, sender=tax_bureau)
     with ape.reverts(records.RecordInvalidBatchSize):
-        records.revokeBatch([evidence(str(i)) for i in range(51)], "x", sender=tax_bureau)
+        records.revokeBatch([evidence(str(i)) for i in range(51)], ERROR, ZERO32, sender=tax_bureau)
     # one bad entry (unknown subject) reverts the whole batch
     mixed = [
-        RecordRequest(schema_id=schemas.tax_ok, subject=alice.subject).as_tuple(),
-        RecordRequest(schema_id=schemas.tax_ok, subject=subject_for("ghost")).as_tuple(),
+        ok.as_tuple(),
+        RecordRequest(
+            schema_id=schemas.tax_ok, subject=subject_for("ghost"), data=word(1)
+        ).as_tuple(),
     ]
     with ape.reverts(records.RecordSubjectNotActive):
         records.issueBatch(mixed, sender=tax_bureau)
     assert records.recordCount() == 0
     good = issue(schemas.tax_ok, alice.subject)
     with ape.reverts(records.RecordUnknown):
-        records.revokeBatch([good, evidence("ghost")], "x", sender=tax_bureau)
+        records.revokeBatch([good, evidence("ghost")], ERROR, ZERO32, sender=tax_bureau)
     assert records.isValid(good)
 
 
@@ -319,7 +353,7 @@ def test_live_set_is_capped_and_prunes_expired(records, schemas, alice, tax_bure
         issue(schemas.tax_ok, alice.subject)
     with ape.reverts(records.RecordTooManyLive):
         issue(schemas.tax_ok, alice.subject)
-    records.revoke(fresh, "duplicate", sender=tax_bureau)
+    records.revoke(fresh, ERROR, ZERO32, sender=tax_bureau)
     issue(schemas.tax_ok, alice.subject)
 
 
@@ -333,8 +367,66 @@ def test_records_of_lists_issue_order_from_events(records, schemas, alice, bob, 
     assert rec_client.records_of(records, bob.subject) == [bobs]
 
 
-def test_empty_uri_and_data_store_no_content_hash(records, schemas, alice, tax_bureau):
-    request = RecordRequest(schema_id=schemas.tax_ok, subject=alice.subject)
-    [record_id] = issued_record_ids(records, records.issue(request.as_tuple(), sender=tax_bureau))
-    assert bytes(records.getRecord(record_id).contentHash) == b"\x00" * 32
-    assert rec_client.issued_content(records, record_id) == ("", b"")
+def test_schema_without_layout_takes_empty_data(records, schemas, alice, court):
+    request = RecordRequest(
+        schema_id=schemas.judgment, subject=alice.subject, evidence_hash=evidence("j")
+    )
+    [record_id] = issued_record_ids(records, records.issue(request.as_tuple(), sender=court))
+    assert rec_client.issued_data(records, record_id) == b""
+
+
+# --------------------------------------------------------------------------------------------
+# no personal data on chain (review finding 10), pruning reported (finding 12)
+# --------------------------------------------------------------------------------------------
+
+PII = ("Zhang Wei", "110101199003074578", "+86 138 0013 8000")  # name, id number, phone
+
+
+def test_exploit_personal_data_cannot_reach_record_issued(
+    records, data_bureau, schemas, alice, tax_bureau
+):
+    """Finding 10: the review put a name, an ID number and a phone number into RecordIssued.
+    Record data must now decode against the schema's typed layout (checked on chain), free
+    text cannot be a field type, and no identity/records event carries a string."""
+    from eth_abi import encode as abi_encode
+
+    pii = abi_encode(["string", "string", "string"], list(PII))
+    request = RecordRequest(schema_id=schemas.tax_ok, subject=alice.subject, data=pii)
+    with ape.reverts() as info:
+        records.issue(request.as_tuple(), sender=tax_bureau)
+    assert type(info.value).__name__ == "RecordDataMismatch"
+    with ape.reverts() as info:
+        records.registerSchema(
+            "pii",
+            "string name,string idNumber,string phone",
+            20,
+            True,
+            False,
+            0,
+            sender=data_bureau,
+        )
+    assert type(info.value).__name__ == "RecordInvalidLayout"
+    for contract in (records,):
+        texts = {
+            e.name: [i.name for i in e.inputs if i.type == "string"]
+            for e in contract.contract_type.events
+            if e.name.startswith(("Record", "Dispute"))
+        }
+        assert not any(texts.values()), texts
+
+
+def test_exploit_pruned_expired_records_are_reported(records, schemas, alice, tax_bureau, issue):
+    """Finding 12: expired records dropped from a full live set are reported by an event."""
+    cap = records.MAX_LIVE_RECORDS()
+    now = ape.chain.pending_timestamp
+    short = [issue(schemas.tax_ok, alice.subject, expires_at=now + DAY) for _ in range(2)]
+    for _ in range(cap - len(short)):
+        issue(schemas.tax_ok, alice.subject)
+    ape.chain.pending_timestamp = now + DAY + 1
+    request = RecordRequest(schema_id=schemas.tax_ok, subject=alice.subject, data=word(2025))
+    receipt = records.issue(request.as_tuple(), sender=tax_bureau)
+    pruned = [log for log in receipt.events if log.event_name == "LiveRecordPruned"]
+    assert sorted(bytes(e.recordId) for e in pruned) == sorted(bytes(r) for r in short)
+    assert {(e.subject, e.schemaId, e.operator) for e in pruned} == {
+        (alice.subject, schemas.tax_ok, tax_bureau.address)
+    }

@@ -35,10 +35,16 @@ def test_register_schema_stores_everything(records, data_bureau):
         role_id("TAX_RECORD_ISSUER"),
     )
     assert (s.revocable, s.adverse, s.active, s.defaultValidity) == (True, False, True, YEAR)
+    # the layout is parsed once: one type code per field, (kind << 5) | (bytes - 1)
+    assert s.fieldCount == 2
+    assert bytes(s.fieldTypes)[:3] == bytes([(1 << 5) | 1, (3 << 5), 0])
+    assert s.disputeStay == records.DEFAULT_DISPUTE_STAY() == 14 * DAY
     assert records.schemaIdByName("vat-compliance") == schema_id
     assert records.schemaCount() == before + 1
     [event] = records.SchemaRegistered.from_receipt(receipt)
     assert event.operator == data_bureau.address
+    [stay] = records.DisputeStaySet.from_receipt(receipt)
+    assert (stay.schemaId, stay.operator, stay.stay) == (schema_id, data_bureau.address, 14 * DAY)
     second = records.registerSchema("other", "", 21, True, False, 0, sender=data_bureau)
     assert _schema_id(records, second) == before + 2
 
@@ -60,7 +66,101 @@ def test_schema_rules(records, data_bureau):
         records.registerSchema("public-issued", "", MAX_ROLE, True, False, 0, sender=data_bureau)
     with ape.reverts(records.RecordAdverseNeedsValidity):
         records.registerSchema("forever-penalty", "", 20, True, True, 0, sender=data_bureau)
-    assert records.schemaCount() == before + 1
+    with ape.reverts(records.RecordValidityTooLong):
+        records.registerSchema("too-long", "", 20, True, False, 100 * YEAR + 1, sender=data_bureau)
+    records.registerSchema("century", "", 20, True, True, 100 * YEAR, sender=data_bureau)
+    assert records.schemaCount() == before + 2
+
+
+GOOD_LAYOUTS = [
+    ("uint8 a", [(1 << 5) | 0]),
+    ("uint256 a,int8 b,int256 c", [(1 << 5) | 31, (2 << 5) | 0, (2 << 5) | 31]),
+    (" bool  ok , bytes1 b,bytes32 c ", [3 << 5, (4 << 5) | 0, (4 << 5) | 31]),
+    ("uint64 licenceNo,uint16 _sector2", [(1 << 5) | 7, (1 << 5) | 1]),
+    (",".join(f"uint8 f{i}" for i in range(16)), [1 << 5] * 16),
+]
+BAD_LAYOUTS = [
+    ("string name", 0),
+    ("bytes data", 0),
+    ("address wallet", 0),
+    ("uint16[] years", 6),
+    ("uint year", 0),
+    ("int x", 0),
+    ("uint7 x", 0),
+    ("uint264 x", 0),
+    ("uint016 x", 0),
+    ("int0 x", 0),
+    ("bytes0 x", 0),
+    ("bytes33 x", 0),
+    ("Uint8 x", 0),
+    ("uint8", 5),
+    ("uint8 ", 6),
+    ("uint8 9lives", 6),
+    ("uint8 a-b", 7),
+    ("uint8 a,", 8),
+    (",uint8 a", 0),
+    ("uint8 a,,uint8 b", 8),
+    ("uint8 a;uint8 b", 7),
+    ("uint8 a,uint16 a", 15),
+    ("uint8\ta", 5),
+    ("uint8 a b", 8),
+    (
+        ",".join(f"uint8 f{i}" for i in range(17)),
+        len(",".join(f"uint8 f{i}" for i in range(16))) + 7,
+    ),
+]
+
+
+def test_layouts_are_parsed_and_checked_on_chain(records, data_bureau):
+    """Finding 10: only static, typed fields; the layout is parsed once at registration."""
+    for i, (layout, codes) in enumerate(GOOD_LAYOUTS):
+        receipt = records.registerSchema(f"ok-{i}", layout, 20, True, False, 0, sender=data_bureau)
+        s = records.getSchema(_schema_id(records, receipt))
+        assert s.fieldCount == len(codes), layout
+        assert bytes(s.fieldTypes) == bytes(codes).ljust(32, b"\x00"), layout
+    for i, (layout, position) in enumerate(BAD_LAYOUTS):
+        with ape.reverts(records.RecordInvalidLayout, position=position):
+            records.registerSchema(f"bad-{i}", layout, 20, True, False, 0, sender=data_bureau)
+
+
+def test_layout_rules_match_the_client(records, data_bureau):
+    """The client refuses exactly the layouts the registry refuses (so the CLI says why
+    before sending anything)."""
+    import pytest
+
+    from civic_ledger.clients.records import parse_layout
+
+    for layout, codes in GOOD_LAYOUTS:
+        assert len(parse_layout(layout)) == len(codes)
+    for layout, _ in BAD_LAYOUTS:
+        with pytest.raises(ValueError):
+            parse_layout(layout)
+
+
+def test_dispute_stay_is_set_by_the_records_admin_and_bounded(
+    records, data_bureau, agency, outsider, schemas
+):
+    for caller in (
+        outsider,
+        agency["tax_bureau"],
+        agency["arbitration_office"],
+        agency["deployer"],
+    ):
+        with ape.reverts(records.AccessManagedUnauthorized, caller=caller.address):
+            records.setDisputeStay(schemas.tax_penalty, DAY, sender=caller)
+    with ape.reverts(records.RecordInvalidStay):
+        records.setDisputeStay(schemas.tax_penalty, 90 * DAY + 1, sender=data_bureau)
+    with ape.reverts(records.RecordUnknownSchema):
+        records.setDisputeStay(99, DAY, sender=data_bureau)
+    receipt = records.setDisputeStay(schemas.tax_penalty, 90 * DAY, sender=data_bureau)
+    [event] = records.DisputeStaySet.from_receipt(receipt)
+    assert (event.schemaId, event.operator, event.stay) == (
+        schemas.tax_penalty,
+        data_bureau.address,
+        90 * DAY,
+    )
+    records.setDisputeStay(schemas.tax_penalty, 0, sender=data_bureau)
+    assert records.getSchema(schemas.tax_penalty).disputeStay == 0
 
 
 def test_schema_admin_is_records_admin_only(records, agency, outsider, schemas):
@@ -164,7 +264,7 @@ def test_meets_policy_follows_records(
 
     penalty = issue(schemas.tax_penalty, alice.subject)
     assert not records.meetsPolicy(alice.subject, 1)
-    records.revoke(penalty, "paid", sender=tax_bureau)
+    records.revoke(penalty, 2, b"\x00" * 32, sender=tax_bureau)  # remedied
     assert records.meetsPolicy(alice.subject, 1)
 
     identity.setStatus(alice.subject, SUSPENDED, REASON, sender=office)
@@ -203,3 +303,11 @@ def test_required_record_of_another_subject_does_not_count(
     issue(schemas.tax_ok, bob.subject)
     assert records.meetsPolicy(bob.subject, 1)
     assert not records.meetsPolicy(alice.subject, 1)
+
+
+def test_exploit_default_validity_near_2_64_is_refused(records, data_bureau):
+    """Finding 12: a schema whose default validity is near 2**64 could never issue (the expiry
+    overflows): the default validity is bounded at registration."""
+    with ape.reverts() as info:
+        records.registerSchema("forever-ish", "", 20, True, False, 2**64 - 2, sender=data_bureau)
+    assert type(info.value).__name__ == "RecordValidityTooLong"

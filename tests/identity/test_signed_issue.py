@@ -25,7 +25,6 @@ def request_for(schemas, alice):
             schema_id=schemas.tax_penalty,
             subject=alice.subject,
             evidence_hash=evidence("audit"),
-            evidence_uri="https://tax.example/case/17",
             data=(1234).to_bytes(32, "big"),
         )
         base.update(kw)
@@ -61,7 +60,7 @@ def test_relayer_submits_agency_signature(records, tax_bureau, outsider, request
 
     r = records.getRecord(record_id)
     assert r.issuer == tax_bureau.address
-    assert rec_client.issued_content(records, record_id)[0] == "https://tax.example/case/17"
+    assert rec_client.issued_data(records, record_id) == (1234).to_bytes(32, "big")
     assert records.isValid(record_id)
     assert records.nonces(tax_bureau) == 1
     [event] = records.RecordIssued.from_receipt(receipt)
@@ -85,7 +84,9 @@ def test_signature_cannot_be_replayed(records, tax_bureau, outsider, request_for
 
 def test_signatures_are_consumed_in_nonce_order(records, tax_bureau, outsider, request_for):
     first = sign_issue(records, request_for(), tax_bureau, deadline=deadline(), nonce=0)
-    second = sign_issue(records, request_for(data=b""), tax_bureau, deadline=deadline(), nonce=1)
+    second = sign_issue(
+        records, request_for(data=(5).to_bytes(32, "big")), tax_bureau, deadline=deadline(), nonce=1
+    )
     with ape.reverts(records.RecordInvalidSignature):
         relay_signed_issue(records, second, sender=outsider)
     relay_signed_issue(records, first, sender=outsider)
@@ -105,7 +106,6 @@ def test_expired_signature_is_refused(records, tax_bureau, outsider, request_for
     [
         ("subject", evidence("someone-else")),
         ("evidence_hash", evidence("other")),
-        ("evidence_uri", "https://tax.example/case/18"),
         ("data", (9999).to_bytes(32, "big")),
         ("expires_at", 1),
     ],
@@ -140,4 +140,79 @@ def test_signer_needs_the_schema_issuer_role(records, agency, outsider, alice, r
         signed = sign_issue(records, request_for(), signer, deadline=deadline())
         with ape.reverts(records.RecordUnauthorizedIssuer, account=signer.address):
             relay_signed_issue(records, signed, sender=outsider)
+    assert records.recordCount() == 0
+
+
+# --------------------------------------------------------------------------------------------
+# cancelling signatures, bounded deadlines (review finding 9)
+# --------------------------------------------------------------------------------------------
+
+YEAR = 365 * DAY
+
+
+def _sign_raw(records, request, signer, *, nonce: int, deadline: int) -> SignedIssue:
+    """Sign without the client's checks (what a hostile or careless tool could produce)."""
+    typed = issue_typed_data(
+        request,
+        registry_address=records.address,
+        chain_id=ape.chain.chain_id,
+        nonce=nonce,
+        deadline=deadline,
+    )
+    signature = signer.sign_message(encode_typed_data(full_message=typed))
+    return SignedIssue(request, signer.address, nonce, deadline, bytes(signature.encode_rsv()))
+
+
+def test_exploit_signer_cancels_an_outstanding_signature(
+    records, tax_bureau, outsider, request_for
+):
+    """Finding 9: the agency signed a record, then learnt it was wrong: it moves its nonce
+    past the signature's, and no relayer can submit it any more."""
+    signed = sign_issue(records, request_for(), tax_bureau, deadline=deadline())
+    later = sign_issue(records, request_for(), tax_bureau, deadline=deadline(), nonce=1)
+    receipt = records.invalidateNonces(2, sender=tax_bureau)
+    [event] = records.NoncesInvalidated.from_receipt(receipt)
+    assert (event.signer, event.newNonce) == (tax_bureau.address, 2)
+    assert records.nonces(tax_bureau) == 2
+    for cancelled in (signed, later):
+        with ape.reverts(records.RecordInvalidSignature):
+            relay_signed_issue(records, cancelled, sender=outsider)
+    assert records.recordCount() == 0
+
+
+def test_client_refuses_to_sign_a_far_deadline(records, tax_bureau, request_for):
+    with pytest.raises(ValueError, match="30 days"):
+        sign_issue(records, request_for(), tax_bureau, deadline=deadline(30 * DAY + 60))
+    sign_issue(records, request_for(), tax_bureau, deadline=deadline(30 * DAY - 60))
+
+
+def test_nonce_invalidation_rules(records, tax_bureau, court, outsider, request_for):
+    with ape.reverts(records.RecordInvalidNonce):  # must move forward
+        records.invalidateNonces(0, sender=tax_bureau)
+    with ape.reverts(records.RecordInvalidNonce):  # at most 256 at a time
+        records.invalidateNonces(257, sender=tax_bureau)
+    records.invalidateNonces(256, sender=tax_bureau)
+    with ape.reverts(records.RecordInvalidNonce):
+        records.invalidateNonces(256, sender=tax_bureau)
+    assert records.nonces(court) == 0  # only the caller's own nonce moves
+    signed = sign_issue(records, request_for(), tax_bureau, deadline=deadline())
+    assert signed.nonce == 256
+    relay_signed_issue(records, signed, sender=outsider)
+
+
+def test_deadline_at_the_limit_is_accepted(records, tax_bureau, outsider, request_for):
+    signed = _sign_raw(
+        records, request_for(), tax_bureau, nonce=0, deadline=ape.chain.pending_timestamp + 30 * DAY
+    )
+    relay_signed_issue(records, signed, sender=outsider)
+
+
+def test_exploit_a_deadline_years_ahead_is_refused(records, tax_bureau, outsider, request_for):
+    """Finding 9: a signature valid for 10 years is a standing authorisation nobody can
+    revoke in practice: the registry refuses deadlines beyond MAX_SIGNATURE_LIFETIME."""
+    far = ape.chain.pending_timestamp + 10 * YEAR
+    signed = _sign_raw(records, request_for(), tax_bureau, nonce=0, deadline=far)
+    with ape.reverts() as info:
+        relay_signed_issue(records, signed, sender=outsider)
+    assert type(info.value).__name__ == "RecordSignatureDeadlineTooFar"
     assert records.recordCount() == 0

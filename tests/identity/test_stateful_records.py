@@ -5,6 +5,13 @@ record validity, dispute states, per-schema standing and every policy answer aga
 Time: eth_call reads the head block's timestamp, so the model evaluates validity at `head`.
 Durations and time jumps are whole days while transactions add only seconds, so no expiry ever
 falls between the head and the next transaction's timestamp — predictions are exact.
+
+Dispute stays (review finding 3): a dispute suspends an adverse record for its schema's stay
+(changed per example by `set_dispute_stay`, 0 = none), the arbiter grants longer stays, and
+`lapse_stay` (anyone reporting a lapse) is just one more rule that swarm testing sometimes
+disables: validity, standing and every policy answer must match the model at every step
+whether or not anyone reported a lapse. Revocations use the reason codes (1, 2, 5 for issuers;
+0 and 3 refused; 5 needs a document hash).
 Each example starts from a chain snapshot of the same world and is restored afterwards (and
 checks it starts from the same state as the first: record count, block height).
 Budget (tests/stateful_budget.py): 8 examples x up to 12 steps in the default suite (each read is
@@ -46,6 +53,9 @@ from .helpers import ACTIVE, CLOSED, DAY, SUSPENDED, ZERO32, evidence, role_id, 
 REASON = b"MODEL".ljust(32, b"\x00")
 NEVER = 2**64 - 1
 MAX_LIVE = 8
+DEFAULT_STAY = 14 * DAY
+MAX_STAY = 90 * DAY
+ISSUER_CODES = {1, 2, 5}
 
 
 @dataclass(frozen=True)
@@ -89,12 +99,16 @@ class RecordModel:
     expires_at: int  # 0 = never
     revoked: bool = False
     dispute: DisputeStatus = DisputeStatus.NONE
+    stay_until: int = 0  # end of the running dispute stay (0 = none / reported lapsed)
 
     def expired(self, now: int) -> bool:
         return self.expires_at != 0 and now >= self.expires_at
 
+    def stayed(self, now: int) -> bool:
+        return now < self.stay_until
+
     def valid(self, now: int) -> bool:
-        return not self.revoked and self.dispute != DisputeStatus.OPEN and not self.expired(now)
+        return not self.revoked and not self.stayed(now) and not self.expired(now)
 
 
 @dataclass
@@ -135,6 +149,7 @@ def build_world(suite: Any, agency: dict[str, Any], citizens: list[Any], outside
             sender=agency["data_bureau"],
         )
         schema_ids[s.key] = int(records.SchemaRegistered.from_receipt(receipt)[0].schemaId)
+        assert int(records.getSchema(schema_ids[s.key]).disputeStay) == DEFAULT_STAY
     for policy_id, (required, disqualifying) in POLICIES.items():
         records.setPolicy(
             policy_id,
@@ -157,6 +172,7 @@ class RegistryMachine(CountingMachine):
         self.model: list[RecordModel] = []
         self.live: dict[tuple[str, str], list[RecordModel]] = {}
         self.touched: list[RecordModel] = []
+        self.stays = {s.key: DEFAULT_STAY for s in SCHEMAS}  # schema -> dispute stay
         self.count_example()
 
     def start_state(self) -> tuple[int, int]:
@@ -273,30 +289,47 @@ class RegistryMachine(CountingMachine):
         self.model.append(record)
         self.touched.append(record)
 
-    @rule(data=st.data(), rightful=st.sampled_from([True, True, True, False]))
-    def revoke(self, data, rightful: bool) -> None:
+    @rule(
+        data=st.data(),
+        rightful=st.sampled_from([True, True, True, False]),
+        code=st.sampled_from([1, 2, 5, 5, 3, 0]),
+        with_hash=st.sampled_from([True, True, False]),
+    )
+    def revoke(self, data, rightful: bool, code: int, with_hash: bool) -> None:
         record = self.pick(data, prefer=lambda r: not r.revoked)
         if record is not None:
-            self.revoke_record(record, rightful)
+            self.revoke_record(record, rightful, code, with_hash)
 
-    def revoke_record(self, record: RecordModel, rightful: bool = True) -> None:
+    def revoke_record(
+        self, record: RecordModel, rightful: bool = True, code: int = 2, with_hash: bool = True
+    ) -> None:
         self.touched.append(record)
         schema = SCHEMA_BY_KEY[record.schema]
         wrong = "market_regulator" if schema.issuer_agency != "market_regulator" else "court"
         sender = self.world.agency[schema.issuer_agency if rightful else wrong]
+        reason_hash = evidence(f"reason-{code}") if with_hash else ZERO32
         error = None
-        if not rightful:
+        if code not in ISSUER_CODES:
+            error = "RecordInvalidReasonCode"
+        elif code == 5 and not with_hash:
+            error = "RecordMissingEvidence"
+        elif not rightful:
             error = "RecordUnauthorizedIssuer"
         elif not schema.revocable:
             error = "RecordNotRevocable"
         elif record.revoked:
             error = "RecordAlreadyRevoked"
         receipt = self.expect(
-            "revoke", error, lambda: self.records.revoke(record.record_id, "model", sender=sender)
+            "revoke",
+            error,
+            lambda: self.records.revoke(record.record_id, code, reason_hash, sender=sender),
         )
         if receipt is None:
             return
+        [revoked] = self.records.RecordRevoked.from_receipt(receipt)
+        assert (revoked.reasonCode, bytes(revoked.reasonHash)) == (code, reason_hash)
         record.revoked = True
+        record.stay_until = 0
         if record.dispute == DisputeStatus.OPEN:
             record.dispute = DisputeStatus.WITHDRAWN
         self._drop_live(record)
@@ -349,6 +382,10 @@ class RegistryMachine(CountingMachine):
         if receipt is None:
             return
         record.dispute = DisputeStatus.OPEN
+        stay = self.stays[record.schema]
+        record.stay_until = ape.chain.blocks.head.timestamp + stay if stay else 0
+        [disputed] = self.records.RecordDisputed.from_receipt(receipt)
+        assert disputed.stayUntil == record.stay_until
         if then != "leave open":
             self._resolve(record, then == "uphold")
 
@@ -371,12 +408,89 @@ class RegistryMachine(CountingMachine):
         )
         if receipt is None:
             return
+        record.stay_until = 0
         if upheld:
             record.dispute = DisputeStatus.UPHELD
         else:
             record.dispute = DisputeStatus.OVERTURNED
             record.revoked = True
             self._drop_live(record)
+
+    @precondition(lambda self: any(r.dispute == DisputeStatus.OPEN for r in self.model))
+    @rule(data=st.data(), days=st.sampled_from([1, 20, 60, 100]))
+    def grant_stay(self, data, days: int) -> None:
+        """The arbiter grants a (longer) stay; sometimes on a record without an open dispute,
+        a stay not longer than the running one, or beyond 90 days (refused)."""
+        record = self.pick(data, prefer=lambda r: r.dispute == DisputeStatus.OPEN)
+        if record is None:
+            return
+        self.touched.append(record)
+        until = self.head() + days * DAY
+        tx_time = self.tx_time()
+        error = None
+        if record.dispute != DisputeStatus.OPEN:
+            error = "RecordNoOpenDispute"
+        elif until <= tx_time or until <= record.stay_until or until > tx_time + MAX_STAY:
+            error = "RecordInvalidStay"
+        arbiter = self.world.agency["arbitration_office"]
+        receipt = self.expect(
+            "grant_stay",
+            error,
+            lambda: self.records.grantStay(
+                record.record_id, until, evidence("order"), sender=arbiter
+            ),
+        )
+        if receipt is not None:
+            record.stay_until = until
+
+    @precondition(lambda self: any(r.stay_until for r in self.model))
+    @rule(data=st.data(), wait=st.sampled_from([True, True, False]))
+    def lapse_stay(self, data, wait: bool) -> None:
+        """Anyone reports a lapsed stay (refused while it runs or when there is none). With
+        `wait`, first mine to the end of a running stay and check everything there, before
+        the report."""
+        running = [r for r in self.model if r.stay_until > self.head()]
+        if wait and running:
+            record = data.draw(st.sampled_from(running), label="stayed")
+            ape.chain.mine(timestamp=record.stay_until)
+            self.chain_matches_model()  # counts again at its stay's last second, unreported
+            self.touched.append(record)
+        else:
+            record = self.pick(
+                data, prefer=lambda r: r.stay_until and r.stay_until <= self.tx_time()
+            )
+        if record is None:
+            return
+        self.touched.append(record)
+        error = None
+        if record.stay_until == 0 or self.tx_time() < record.stay_until:
+            error = "RecordStayNotLapsed"
+        receipt = self.expect(
+            "lapse_stay",
+            error,
+            lambda: self.records.lapseStay(record.record_id, sender=self.world.outsider),
+        )
+        if receipt is not None:
+            [lapsed] = self.records.DisputeStayLapsed.from_receipt(receipt)
+            assert lapsed.stayUntil == record.stay_until
+            record.stay_until = 0
+
+    @rule(
+        key=st.sampled_from(["penalty", "judgment"]),
+        days=st.sampled_from([0, 1, 14, 30, 91]),
+    )
+    def set_dispute_stay(self, key: str, days: int) -> None:
+        """The records administrator changes a schema's stay (for later disputes)."""
+        error = "RecordInvalidStay" if days * DAY > MAX_STAY else None
+        receipt = self.expect(
+            "set_dispute_stay",
+            error,
+            lambda: self.records.setDisputeStay(
+                self.world.schema_ids[key], days * DAY, sender=self.world.agency["data_bureau"]
+            ),
+        )
+        if receipt is not None:
+            self.stays[key] = days * DAY
 
     @rule(
         subject=st.sampled_from(SUBJECTS),
@@ -398,8 +512,19 @@ class RegistryMachine(CountingMachine):
         if receipt is not None:
             self.status[subject] = status
 
-    @rule(days=st.sampled_from([1, 2, 5, 11]))
+    @precondition(lambda self: any(r.stay_until > self.head() for r in self.model))
+    @rule(data=st.data())
+    def wait_for_a_stay_to_end(self, data) -> None:
+        """Mine exactly to the end of a running stay: at that second the record counts again
+        (the invariants check it before anyone can report the lapse)."""
+        running = [r for r in self.model if r.stay_until > self.head()]
+        record = data.draw(st.sampled_from(running), label="stayed")
+        self.outcomes["wait_for_a_stay_to_end"] += 1
+        ape.chain.mine(timestamp=record.stay_until)
+
+    @rule(days=st.sampled_from([1, 2, 5, 11, 15]))
     def advance_time(self, days: int) -> None:
+        self.outcomes[f"advance_time {days}d"] += 1
         ape.chain.mine(timestamp=self.head() + days * DAY)
 
     # -- invariants ----------------------------------------------------------------------------
@@ -440,6 +565,7 @@ class RegistryMachine(CountingMachine):
         on_chain = self.records.getRecord(record.record_id)
         assert bool(on_chain.revokedAt) == record.revoked, record
         assert DisputeStatus(int(on_chain.dispute)) == record.dispute, record
+        assert int(on_chain.stayUntil) == record.stay_until, record
 
     def _check_pair(self, pair: tuple[str, str], now: int, has: dict) -> None:
         subject, key = pair
@@ -447,6 +573,8 @@ class RegistryMachine(CountingMachine):
         assert self.records.hasValidRecord(s, schema_id) == has[pair], pair
         on_chain = {bytes(x) for x in self.records.liveRecordsOf(s, schema_id)}
         live = self.live.get(pair, [])
+        counting = [r.expires_at or NEVER for r in live if not r.stayed(now)]
+        assert self.records.validUntil(s, schema_id) == max(counting, default=0), pair
         assert on_chain == {r.record_id for r in live}, pair
         assert all(not r.revoked for r in live)
         unexpired = {
@@ -534,3 +662,50 @@ def test_revoking_a_record_pruned_from_a_full_live_set(
         m.chain_matches_model()
     finally:
         m.teardown()
+
+
+def test_lapsed_stays_count_with_and_without_a_report(
+    suite: Any, agency: dict[str, Any], citizens: list[Any], outsider: Any
+) -> None:
+    """Regression for the model (finding 3): disputed records stop counting during their stay
+    and count again once it ends - checked before anyone reports the lapse, after a report,
+    after an arbiter's longer stay and after the schema's stay changed."""
+    RegistryMachine.world = build_world(suite, agency, citizens, outsider)
+    m = RegistryMachine()
+    try:
+        m.issue("alice", "penalty", 0, False, None)
+        m.issue("alice", "penalty", 0, False, None)
+        first, second = m.model[-2:]
+        m.set_dispute_stay("penalty", 1)
+        m.dispute(_Pick(first), True, "leave open")
+        m.set_dispute_stay("penalty", 14)
+        m.dispute(_Pick(second), True, "leave open")
+        assert (first.stay_until, second.stay_until) != (0, 0)
+        m.chain_matches_model()
+        m.advance_time(2)  # first's 1-day stay lapsed, nobody reported it
+        m.chain_matches_model()
+        assert first.valid(m.head()) and not second.valid(m.head())
+        m.grant_stay(_Pick(second), 20)
+        m.chain_matches_model()
+        m.lapse_stay(_Pick(first), False)
+        assert first.stay_until == 0
+        m.chain_matches_model()
+        m.advance_time(15)
+        m.chain_matches_model()
+        m.advance_time(11)  # second's granted stay (20 days) lapsed too
+        m.chain_matches_model()
+        m.lapse_stay(_Pick(second), False)
+        m.chain_matches_model()
+        assert RegistryMachine.outcomes["lapse_stay -> ok"] >= 2
+    finally:
+        m.teardown()
+
+
+class _Pick:
+    """A stand-in for hypothesis' `data` that always draws `record` (focus first)."""
+
+    def __init__(self, record: RecordModel) -> None:
+        self.record = record
+
+    def draw(self, strategy: Any, label: str = "") -> Any:
+        return 1 if label == "focus" else self.record

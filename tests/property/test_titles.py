@@ -322,7 +322,8 @@ def test_sync_holder_follows_controller_rotation(
     alice = parties["alice"]
     pid = new_parcel(alice)
     fresh = fresh_wallet()
-    identities.rotateController(fresh, sender=alice.account)
+    identities.proposeController(fresh, sender=alice.account)
+    identities.acceptController(alice.subject, sender=fresh)
     assert titles.ownerOf(pid) == alice.account.address  # stale until synced
 
     receipt = titles.syncHolder(pid, sender=outsider)
@@ -339,7 +340,8 @@ def test_rotated_controller_sells_before_sync(
     alice, bob = parties["alice"], parties["bob"]
     pid = new_parcel(alice)
     fresh = fresh_wallet()
-    identities.rotateController(fresh, sender=alice.account)
+    identities.proposeController(fresh, sender=alice.account)
+    identities.acceptController(alice.subject, sender=fresh)
     with ape.reverts(titles.TitleNotOwnerController):
         titles.proposeSale(pid, bob.subject, 1, DEED, sender=alice.account)
     titles.proposeSale(pid, bob.subject, 1, DEED, sender=fresh)
