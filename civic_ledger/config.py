@@ -18,6 +18,7 @@ from civic_ledger.roles import BY_NAME
 ADDRESS_RE = re.compile(r"^0x[0-9a-fA-F]{40}$")
 PRIVATE_KEY_RE = re.compile(r"(0[xX])?[0-9a-fA-F]{64}")
 MAX_EXECUTION_DELAY = 2**32 - 1  # AccessManager delays are uint32 seconds
+DEFAULT_UPGRADE_NOTICE = 7 * 24 * 60 * 60  # a week: the notice a city announces before an upgrade
 
 
 class RolesFileError(ValueError):
@@ -62,6 +63,9 @@ class RolesConfig:
     agencies: tuple[Agency, ...] = field(default_factory=tuple)
     # Per-role grant delays (seconds) overriding the catalogue defaults; None = catalogue.
     grant_delays: dict[str, int] = field(default_factory=dict)
+    # The city's announced notice period for upgrades (seconds): the UPGRADER's execution delay
+    # and every proxy's target admin delay. Production: 7 days (the default).
+    upgrade_notice: int = DEFAULT_UPGRADE_NOTICE
 
 
 def _fail(path: Path, node: yaml.Node | None, message: str) -> RolesFileError:
@@ -174,12 +178,11 @@ def load_roles_file(path: str | Path) -> RolesConfig:
     if root is None:
         raise RolesFileError(f"{path}:1: the roles file is empty")
     top = _mapping(path, root, "the roles file")
-    unknown = set(top) - {"admin", "treasury", "agencies", "grant_delays"}
+    known = ("admin", "treasury", "agencies", "grant_delays", "upgrade_notice")
+    unknown = set(top) - set(known)
     for key in sorted(unknown):
         raise _fail(
-            path,
-            top[key][0],
-            f"unknown top-level key '{key}' (expected admin, treasury, agencies, grant_delays)",
+            path, top[key][0], f"unknown top-level key '{key}' (expected {', '.join(known)})"
         )
     for required in ("admin", "treasury", "agencies"):
         if required not in top:
@@ -246,4 +249,8 @@ def load_roles_file(path: str | Path) -> RolesConfig:
                 path, node, f"grant_delays.{name}", 0, MAX_EXECUTION_DELAY
             )
 
-    return RolesConfig(path, admin, treasury, tuple(agencies), grant_delays)
+    notice = DEFAULT_UPGRADE_NOTICE
+    if "upgrade_notice" in top:
+        notice = _int(path, top["upgrade_notice"][1], "upgrade_notice", 1, MAX_EXECUTION_DELAY)
+
+    return RolesConfig(path, admin, treasury, tuple(agencies), grant_delays, notice)

@@ -81,19 +81,32 @@ def _param_type(param: dict[str, Any]) -> str:
     raise ValueError(identifier)
 
 
+#: Internal functions carrying `restricted` and the external entry point whose selector the
+#: AccessManager checks for them (OpenZeppelin's UUPS pattern with AccessManaged).
+RESTRICTED_ENTRY_POINTS = {"_authorizeUpgrade": "upgradeToAndCall"}
+
+
 def restricted_functions() -> dict[str, set[str]]:
-    """Contract name -> names of its functions using the `restricted` modifier (own and
-    inherited definitions are both reported under the defining contract)."""
-    found: dict[str, set[str]] = {}
+    """Contract name -> names of the external functions that reach AccessManaged's `restricted`
+    modifier: its own and every inherited definition (an internal restricted hook is reported
+    as its entry point, e.g. `_authorizeUpgrade` as `upgradeToAndCall`)."""
+    contracts: dict[int, dict[str, Any]] = {}
     for source in project_ast().values():
         for node in _walk(source["ast"]):
-            if node.get("nodeType") != "ContractDefinition":
+            if node.get("nodeType") == "ContractDefinition":
+                contracts[node["id"]] = node
+    own: dict[int, set[str]] = {}
+    for contract_id, node in contracts.items():
+        names = own.setdefault(contract_id, set())
+        for member in node.get("nodes", []):
+            if member.get("nodeType") != "FunctionDefinition":
                 continue
-            names = found.setdefault(node["name"], set())
-            for member in node.get("nodes", []):
-                if member.get("nodeType") != "FunctionDefinition":
-                    continue
-                modifiers = [m["modifierName"]["name"] for m in member.get("modifiers", [])]
-                if "restricted" in modifiers:
-                    names.add(member["name"])
+            modifiers = [m["modifierName"]["name"] for m in member.get("modifiers", [])]
+            if "restricted" in modifiers:
+                names.add(RESTRICTED_ENTRY_POINTS.get(member["name"], member["name"]))
+    found: dict[str, set[str]] = {}
+    for contract_id, node in contracts.items():
+        names = found.setdefault(node["name"], set())
+        for base in node.get("linearizedBaseContracts", [contract_id]):
+            names |= own.get(base, set())
     return found

@@ -34,6 +34,15 @@ class Role:
 
 ROLES: tuple[Role, ...] = (
     Role(
+        "UPGRADER",
+        5,
+        "Upgrader",
+        "Upgrades the city's contracts: held by the admin with the announced notice period as "
+        "execution delay, so every upgrade is scheduled, visible and cancellable first.",
+        grant_delay=DAY,
+        sensitive=True,
+    ),
+    Role(
         "IDENTITY_OFFICE",
         10,
         "Identity office",

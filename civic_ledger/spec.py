@@ -71,18 +71,39 @@ class Link:
         return values
 
 
+#: What every upgradeable contract (contracts/common/CityManaged.sol) restricts the same way:
+#: the guardian stops, the admin resumes, the UPGRADER (the admin, with the notice period as
+#: execution delay) upgrades.
+UPGRADEABLE_RESTRICTED: Mapping[str, str] = {
+    "pause()": "GUARDIAN",
+    "unpause()": "ADMIN",
+    "upgradeToAndCall(address,bytes)": "UPGRADER",
+}
+
+
 @dataclass(frozen=True)
 class ContractSpec:
     """One contract of the suite.
 
+    `args` are the constructor arguments of a plain contract, or the `initialize(...)`
+    arguments of an `upgradeable` one (deployed as an implementation behind a CityProxy).
+
     `restricted` maps a function signature (e.g. "register(bytes32,address,uint8)") to the role
     name allowed to call it (a name from `civic_ledger.roles`, or "ADMIN" / "PUBLIC"). Every
-    function guarded by AccessManaged's `restricted` modifier must appear here: the deploy plan
-    sets it on the manager, and a test checks the list against the ABI.
+    function guarded by AccessManaged's `restricted` modifier must appear here (upgradeable
+    contracts add `UPGRADEABLE_RESTRICTED`): the deploy plan sets it on the manager, and a test
+    checks the list against the AST.
     """
 
     name: str
     domain: str
-    constructor_args: Callable[[DeployContext], Sequence[Any]] = lambda ctx: ()
+    args: Callable[[DeployContext], Sequence[Any]] = lambda ctx: ()
     restricted: Mapping[str, str] = field(default_factory=dict)
     links: Sequence[Link] = ()
+    upgradeable: bool = False
+
+    @property
+    def all_restricted(self) -> dict[str, str]:
+        """Every restricted function of the contract -> its role name."""
+        common = UPGRADEABLE_RESTRICTED if self.upgradeable else {}
+        return {**common, **self.restricted}

@@ -409,7 +409,10 @@ def _propose_outsider(w: World) -> None:
 
 
 def _every_controller_proposes(w: World) -> None:
-    for cls in IDENTITIES:
+    """Every class controlling an identity (the parties and the committee members, who
+    control person identities) has a pending proposal to cancel."""
+    committee = ("committee_member_1", "committee_member_2", "committee_member_3")
+    for cls in (*IDENTITIES, *committee):
         w.c["IdentityRegistry"].proposeController(w.fresh(), sender=w.who(cls))
 
 
@@ -633,3 +636,57 @@ CASES: dict[tuple[str, str], Case] = {
     ("GrantFund", "setTreasury"): Case(lambda w: (w.who("treasury").address,)),
     ("GrantFund", "setAuthority"): Case(lambda w: (w.c["CityAccessManager"].address,)),
 }
+
+
+# ---------------------------------------------------------------- every upgradeable contract
+# The functions contracts/common/CityManaged.sol gives every upgradeable contract (and the
+# initializer each one has), one case per function for any such contract.
+
+
+class _SpecContext:
+    """The deploy plan's resolver context, answered from the world (for initializer args)."""
+
+    def __init__(self, w: World) -> None:
+        self.w = w
+
+    def address_of(self, contract: str) -> str:
+        return self.w.c[contract].address
+
+    @property
+    def treasury(self) -> str:
+        return self.w.who("treasury").address
+
+    @property
+    def admin(self) -> str:
+        return self.w.deployer.address
+
+
+def _initializer_args(contract: str) -> Callable[[World], tuple[Any, ...]]:
+    spec = next(s for s in all_contracts() if s.name == contract)
+    return lambda w: tuple(spec.args(_SpecContext(w)))
+
+
+def _new_implementation(contract: str) -> Callable[[World], None]:
+    def prepare(w: World) -> None:
+        from ape import project
+
+        implementation = getattr(project, contract).deploy(sender=w.deployer)
+        w.ids[f"implementation:{contract}"] = implementation.address
+
+    return prepare
+
+
+def upgradeable_case(contract: str, key: str) -> Case | None:
+    """The case of a CityManaged function of upgradeable `contract` (None for other keys)."""
+    if key == "initialize":
+        return Case(_initializer_args(contract))
+    if key == "pause":
+        return Case(lambda w: ())
+    if key == "unpause":
+        return Case(lambda w: (), prepare=_pause(contract))
+    if key == "upgradeToAndCall":
+        return Case(
+            lambda w: (w[f"implementation:{contract}"], b""),
+            prepare=_new_implementation(contract),
+        )
+    return None

@@ -37,7 +37,7 @@ from typing import Any
 
 import pytest
 import yaml
-from access_matrix_cases import CASES, World, build_world, parcel
+from access_matrix_cases import CASES, World, build_world, parcel, upgradeable_case
 from eth_utils import keccak
 
 from civic_ledger.domains import all_contracts
@@ -60,9 +60,19 @@ def deployed_contracts() -> list[str]:
     return [spec.name for spec in all_contracts()]
 
 
+UPGRADEABLE = {spec.name for spec in all_contracts() if spec.upgradeable}
+
+
+def matrix_entries(contract: str) -> dict[str, Any]:
+    """The YAML's entries for `contract`: the `upgradeable` block (what every CityManaged
+    contract shares) under the contract's own entries."""
+    common = MATRIX.get("upgradeable") or {} if contract in UPGRADEABLE else {}
+    return {**common, **(MATRIX["contracts"].get(contract) or {})}
+
+
 def restricted_signatures() -> dict[str, dict[str, str]]:
     """Contract -> {signature: role name} the deploy plan maps in the manager."""
-    return {spec.name: dict(spec.restricted) for spec in all_contracts()}
+    return {spec.name: dict(spec.all_restricted) for spec in all_contracts()}
 
 
 def state_changing(contract: str) -> dict[str, Any]:
@@ -84,7 +94,7 @@ def function_ids() -> list[tuple[str, str]]:
     ids: list[tuple[str, str]] = []
     for contract in deployed_contracts():
         keys = list(state_changing(contract))
-        keys += [k for k in MATRIX["contracts"].get(contract) or {} if k not in keys]
+        keys += [k for k in matrix_entries(contract) if k not in keys]
         ids += [(contract, key) for key in keys]
     return ids
 
@@ -174,7 +184,7 @@ def calldata(abi: Any, args: tuple[Any, ...]) -> bytes:
 
 def check_function(w: World, contract: str, key: str) -> tuple[list[Outcome], list[str]]:
     """Calls `contract.key` from every class; returns the outcomes and every violation."""
-    entry = (MATRIX["contracts"].get(contract) or {}).get(key)
+    entry = matrix_entries(contract).get(key)
     abis = state_changing(contract)
     assert key in abis, (
         f"{MATRIX_FILE.name} names {contract}.{key}, which is not a state-changing function of "
@@ -184,7 +194,9 @@ def check_function(w: World, contract: str, key: str) -> tuple[list[Outcome], li
         f"{contract}.{key} is a state-changing function of the ABI but has no entry in "
         f"{MATRIX_FILE.name}: decide who may call it"
     )
-    case = CASES.get((contract, key))
+    case = CASES.get((contract, key)) or (
+        upgradeable_case(contract, key) if contract in UPGRADEABLE else None
+    )
     assert case is not None, (
         f"{contract}.{key}: no case (valid arguments) in tests/access_matrix_cases.py"
     )

@@ -28,7 +28,8 @@ SPECS = (
     ContractSpec(
         name="CityToken",
         domain="test",
-        constructor_args=lambda ctx: (ctx.address_of("CityAccessManager"),),
+        upgradeable=True,
+        args=lambda ctx: (ctx.address_of("CityAccessManager"),),
         restricted={
             "mint(address,uint256)": "TREASURER",
             "burnFrom(address,uint256)": "TREASURER",

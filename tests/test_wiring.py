@@ -23,9 +23,9 @@ def test_spec_covers_exactly_the_restricted_functions(project):
     restricted = restricted_functions()
     for spec in all_contracts():
         abi = abi_signatures(getattr(project, spec.name))
-        for signature in spec.restricted:
+        for signature in spec.all_restricted:
             assert signature in abi, f"{spec.name}: mapped function {signature} is not in the ABI"
-        mapped_names = {abi[sig] for sig in spec.restricted}
+        mapped_names = {abi[sig] for sig in spec.all_restricted}
         modifier_names = restricted.get(spec.name, set())
         assert modifier_names <= mapped_names, (
             f"{spec.name}: restricted but unmapped (would be ADMIN-only): "
@@ -37,7 +37,7 @@ def test_deployed_manager_enforces_the_spec(suite):
     manager = suite["CityAccessManager"]
     for spec in all_contracts():
         target = suite[spec.name]
-        for signature, role in spec.restricted.items():
+        for signature, role in spec.all_restricted.items():
             selector = keccak(text=signature)[:4]
             assert manager.getTargetFunctionRole(target, selector) == role_id(role), (
                 f"{spec.name}.{signature}"

@@ -22,7 +22,10 @@ from civic_ledger.chain.client import Web3Client
 from civic_ledger.chain.manifest import Manifest, check_chain, first_contract_alive
 from civic_ledger.config import AccountRef, RolesConfig
 from civic_ledger.core.exceptions import ChainMismatch, DeployError, ManifestError
+from civic_ledger.deploy.layout import layout_of
+from civic_ledger.deploy.proxy import PROXY, implementation_of, initializer_calldata
 from civic_ledger.domains import all_contracts
+from civic_ledger.introspect import project_ast
 from civic_ledger.roles import ADMIN_ROLE, BY_NAME, PUBLIC_ROLE, ROLES
 from civic_ledger.spec import ContractSpec
 
@@ -192,26 +195,43 @@ class DeployPlan:
     def _code_hash(self, address: str) -> str:
         return "0x" + keccak(bytes(self.provider.get_code(address))).hex()
 
-    def _verify_deployed(self, name: str) -> bool:
+    def _verify_deployed(self, spec: ContractSpec) -> bool:
+        """Whether `spec` is deployed as the manifest says: code there, the recorded code, the
+        compiled code unchanged — and, behind a proxy, the recorded implementation."""
+        name = spec.name
         entry = self.manifest.contracts.get(name)
         if entry is None:
             return False
         address = entry["address"]
-        on_chain = self._code_hash(address)
         if not self.provider.get_code(address):
             raise DeployError(
                 f"manifest says {name} is at {address} but there is no code there: "
                 "wrong network, or the chain was reset (move the manifest away to deploy anew)"
             )
+        on_chain = self._code_hash(address)
         if on_chain != entry["code_hash"]:
             raise DeployError(
                 f"code at {address} does not match the code hash recorded for {name} "
                 f"({on_chain[:12]}… != {entry['code_hash'][:12]}…): refusing to continue"
             )
-        if self._bytecode_hash(name) != entry["bytecode_hash"]:
+        if not spec.upgradeable:
+            if self._bytecode_hash(name) != entry["bytecode_hash"]:
+                raise DeployError(
+                    f"{name} changed since it was deployed at {address} (compiled bytecode "
+                    "differs from the manifest). Deploy to a fresh network, or move the "
+                    "manifest away."
+                )
+            return True
+        current = implementation_of(self.provider.web3, address)
+        if current.lower() != str(entry.get("implementation", "")).lower():
             raise DeployError(
-                f"{name} changed since it was deployed at {address} (compiled bytecode differs "
-                "from the manifest). Deploy to a fresh network, or move the manifest away."
+                f"{name}'s proxy at {address} runs implementation {current}, but the manifest "
+                f"records {entry.get('implementation')}: an upgrade happened outside this plan"
+            )
+        if self._current_implementation(name)["bytecode_hash"] != self._bytecode_hash(name):
+            raise DeployError(
+                f"{name} changed since its implementation {current} was deployed (compiled "
+                f"bytecode differs): propose an upgrade with `ape run deploy --upgrade {name}`"
             )
         return True
 
@@ -229,42 +249,117 @@ class DeployPlan:
 
     def _deploy_steps(self) -> Iterator[Step]:
         for spec in self.specs:
+            if spec.upgradeable:
+                yield self._implementation_step(spec)
+            yield self._deployment_step(spec)
 
-            def build(spec: ContractSpec = spec) -> Any:
-                args = list(spec.constructor_args(self))
-                self.manifest.data.setdefault("constructor_args", {})[spec.name] = [
-                    str(a) for a in args
-                ]
+    def _deployment_step(self, spec: ContractSpec) -> Step:
+        """The contract itself: a plain deployment, or the CityProxy of an upgradeable one
+        (initialised in the same transaction with `initialize(args)`)."""
+
+        def build() -> Any:
+            args = list(spec.args(self))
+            self.manifest.data.setdefault("constructor_args", {})[spec.name] = [
+                str(a) for a in args
+            ]
+            if not spec.upgradeable:
                 return getattr(self.project, spec.name)(*args, sender=self.sender)
+            implementation = self._current_implementation(spec.name)["address"]
+            data = initializer_calldata(getattr(self.project, spec.name), args)
+            return getattr(self.project, PROXY)(implementation, data, sender=self.sender)
 
-            def after(receipt: Any, spec: ContractSpec = spec) -> dict[str, Any]:
-                address = receipt.contract_address
-                self.manifest.contracts[spec.name] = {
+        def after(receipt: Any) -> dict[str, Any]:
+            address = receipt.contract_address
+            artefact = PROXY if spec.upgradeable else spec.name
+            entry: dict[str, Any] = {
+                "address": address,
+                "tx_hash": receipt.txn_hash,
+                "block": receipt.block_number,
+                "code_hash": self._code_hash(address),
+                "bytecode_hash": self._bytecode_hash(artefact),
+                "domain": spec.domain,
+                "compiler": self._compiler_info(spec.name),
+            }
+            if spec.upgradeable:
+                entry["proxy"] = "ERC-1967 (UUPS)"
+                entry["implementation"] = self._current_implementation(spec.name)["address"]
+            self.manifest.contracts[spec.name] = entry
+            return {"address": address}
+
+        what = f"deploy {spec.name}" + (" behind its proxy" if spec.upgradeable else "")
+        return Step(
+            id=f"deploy:{spec.name}",
+            description=what,
+            is_done=lambda: self._verify_deployed(spec),
+            build=build,
+            after=after,
+            needs_admin=False,
+        )
+
+    def _implementation_step(self, spec: ContractSpec) -> Step:
+        """The implementation an upgradeable contract's proxy is first deployed with. Every
+        implementation ever deployed is listed in the manifest's `implementations`, with its
+        code hash, version and storage layout (what later upgrades are checked against)."""
+
+        def done() -> bool:
+            entry = self._implementation_entry(spec.name, self._bytecode_hash(spec.name))
+            if entry is None:
+                return spec.name in self.manifest.contracts  # deployed: upgrades change it
+            if self._code_hash(entry["address"]) != entry["code_hash"]:
+                raise DeployError(
+                    f"code at {entry['address']} does not match the code hash recorded for "
+                    f"the {spec.name} implementation: refusing to continue"
+                )
+            return True
+
+        def after(receipt: Any) -> dict[str, Any]:
+            address = receipt.contract_address
+            implementation = getattr(self.project, spec.name).at(address)
+            self.manifest.data.setdefault("implementations", {}).setdefault(spec.name, []).append(
+                {
                     "address": address,
                     "tx_hash": receipt.txn_hash,
                     "block": receipt.block_number,
                     "code_hash": self._code_hash(address),
                     "bytecode_hash": self._bytecode_hash(spec.name),
-                    "domain": spec.domain,
-                    "compiler": self._compiler_info(spec.name),
+                    "version": implementation.version(),
+                    "layout": layout_of(spec.name, project_ast()).to_json(),
                 }
-                return {"address": address}
-
-            yield Step(
-                id=f"deploy:{spec.name}",
-                description=f"deploy {spec.name}",
-                is_done=lambda spec=spec: self._verify_deployed(spec.name),
-                build=build,
-                after=after,
-                needs_admin=False,
             )
+            return {"address": address}
+
+        return Step(
+            id=f"implementation:{spec.name}",
+            description=f"deploy the {spec.name} implementation",
+            is_done=done,
+            build=lambda: getattr(self.project, spec.name)(sender=self.sender),
+            after=after,
+            needs_admin=False,
+        )
+
+    def _implementation_entry(self, name: str, bytecode_hash: str) -> dict[str, Any] | None:
+        for entry in self.manifest.data.get("implementations", {}).get(name, []):
+            if entry["bytecode_hash"] == bytecode_hash:
+                return entry
+        return None
+
+    def _current_implementation(self, name: str) -> dict[str, Any]:
+        """The implementation entry the proxy of `name` runs (or is about to be deployed with)."""
+        deployed = self.manifest.contracts.get(name, {}).get("implementation")
+        entries = self.manifest.data.get("implementations", {}).get(name, [])
+        for entry in entries:
+            if deployed is not None and entry["address"].lower() == deployed.lower():
+                return entry
+        if deployed is None and entries:
+            return entries[-1]
+        raise DeployError(f"the manifest lists no implementation for {name}")
 
     # -- permissions -------------------------------------------------------------------
 
     def _function_role_steps(self) -> Iterator[Step]:
         for spec in self.specs:
             by_role: dict[int, list[str]] = {}
-            for signature, role_name in spec.restricted.items():
+            for signature, role_name in spec.all_restricted.items():
                 by_role.setdefault(role_id(role_name), []).append(signature)
             for rid, signatures in sorted(by_role.items()):
                 selectors = [selector(sig) for sig in signatures]
@@ -344,6 +439,47 @@ class DeployPlan:
             "agencies": summary,
         }
 
+    def _upgrade_governance_steps(self) -> Iterator[Step]:
+        """Upgrades wait for the city's notice period: the admin holds UPGRADER with it as its
+        execution delay, and each proxy's target admin delay is the same period, so remapping
+        `upgradeToAndCall` (or changing the proxy's authority) cannot skip the notice either.
+        The AccessManager applies a new target admin delay after its `minSetback` (5 days)."""
+        upgradeable = [spec for spec in self.specs if spec.upgradeable]
+        if not upgradeable:
+            return
+        notice = self.roles.upgrade_notice
+        admin = self._final_admin()
+        rid = BY_NAME["UPGRADER"].id
+
+        def granted() -> bool:
+            since, current, pending, effect = self.manager.getAccess(rid, admin)
+            return since != 0 and (current == notice if effect == 0 else pending == notice)
+
+        yield Step(
+            id=f"grant:UPGRADER:{admin}",
+            description=f"grant UPGRADER to the admin {admin} with the {notice}s notice period "
+            "as execution delay",
+            is_done=granted,
+            call=lambda: self._encode("grantRole", rid, admin, notice),
+        )
+        for spec in upgradeable:
+            step_id = f"target-admin-delay:{spec.name}"
+
+            def done(spec: ContractSpec = spec, step_id: str = step_id) -> bool:
+                if self.manager.getTargetAdminDelay(self.address_of(spec.name)) == notice:
+                    return True
+                return self.manifest.steps.get(step_id, {}).get("delay") == notice  # setback
+
+            yield Step(
+                id=step_id,
+                description=f"{spec.name}: reconfiguring its permissions waits {notice}s",
+                is_done=done,
+                call=lambda spec=spec: self._encode(
+                    "setTargetAdminDelay", self.address_of(spec.name), notice
+                ),
+                after=lambda receipt: {"delay": notice},
+            )
+
     def _grant_delay_steps(self) -> Iterator[Step]:
         for r in ROLES:
             delay = self.roles.grant_delays.get(r.name, r.grant_delay)
@@ -419,6 +555,7 @@ class DeployPlan:
         "_function_role_steps",
         "_role_steps",
         "_grant_steps",
+        "_upgrade_governance_steps",
         "_grant_delay_steps",
         "_link_steps",
         "_handover_steps",

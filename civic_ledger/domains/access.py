@@ -6,6 +6,4 @@ from civic_ledger.spec import ContractSpec
 
 MANAGER = "CityAccessManager"
 
-CONTRACTS = (
-    ContractSpec(name=MANAGER, domain="access", constructor_args=lambda ctx: (ctx.admin,)),
-)
+CONTRACTS = (ContractSpec(name=MANAGER, domain="access", args=lambda ctx: (ctx.admin,)),)

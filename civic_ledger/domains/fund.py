@@ -30,7 +30,7 @@ CONTRACTS = (
     ContractSpec(
         name=GRANT_FUND,
         domain="fund",
-        constructor_args=lambda ctx: (
+        args=lambda ctx: (
             ctx.address_of(MANAGER),
             ctx.address_of(TOKEN),
             ctx.address_of(IDENTITY_REGISTRY),

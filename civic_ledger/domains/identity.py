@@ -13,7 +13,7 @@ CONTRACTS = (
     ContractSpec(
         name=IDENTITY_REGISTRY,
         domain="identity",
-        constructor_args=lambda ctx: (ctx.address_of(MANAGER),),
+        args=lambda ctx: (ctx.address_of(MANAGER),),
         restricted={
             "register(bytes32,address,uint8)": "IDENTITY_OFFICE",
             "registerBatch((bytes32,address,uint8)[])": "IDENTITY_OFFICE",
@@ -25,7 +25,7 @@ CONTRACTS = (
     ContractSpec(
         name=RECORD_REGISTRY,
         domain="identity",
-        constructor_args=lambda ctx: (
+        args=lambda ctx: (
             ctx.address_of(MANAGER),
             ctx.address_of(IDENTITY_REGISTRY),
         ),

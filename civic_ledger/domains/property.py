@@ -21,7 +21,8 @@ CONTRACTS = (
     ContractSpec(
         name=TOKEN,
         domain="property",
-        constructor_args=lambda ctx: (ctx.address_of(MANAGER),),
+        upgradeable=True,
+        args=lambda ctx: (ctx.address_of(MANAGER),),
         restricted={
             "mint(address,uint256)": "TREASURER",
             "burnFrom(address,uint256)": "TREASURER",
@@ -31,7 +32,7 @@ CONTRACTS = (
     ContractSpec(
         name=TITLES,
         domain="property",
-        constructor_args=lambda ctx: (ctx.address_of(MANAGER), ctx.address_of(IDENTITY)),
+        args=lambda ctx: (ctx.address_of(MANAGER), ctx.address_of(IDENTITY)),
         restricted={
             "register(bytes32,(uint256,bytes32,uint128,uint32))": "REGISTRAR",
             "registerBatch(bytes32[],(uint256,bytes32,uint128,uint32)[])": "REGISTRAR",
@@ -48,7 +49,7 @@ CONTRACTS = (
     ContractSpec(
         name=LIENS,
         domain="property",
-        constructor_args=lambda ctx: (
+        args=lambda ctx: (
             ctx.address_of(MANAGER),
             ctx.address_of(TITLES),
             ctx.address_of(IDENTITY),
@@ -61,7 +62,7 @@ CONTRACTS = (
     ContractSpec(
         name=TAX,
         domain="property",
-        constructor_args=lambda ctx: (
+        args=lambda ctx: (
             ctx.address_of(MANAGER),
             ctx.address_of(TITLES),
             ctx.address_of(TOKEN),

@@ -6,6 +6,8 @@ pragma solidity ^0.8.28;
 /// @notice AccessManager role ids of the city's agency functions.
 /// @dev 0 is AccessManager's ADMIN_ROLE and type(uint64).max its PUBLIC_ROLE.
 library CityRoles {
+    /// @dev Upgrader: Upgrades the city's contracts: held by the admin with the announced notice period as execution delay, so every upgrade is scheduled, visible and cancellable first.
+    uint64 internal constant UPGRADER = 5;
     /// @dev Identity office: Registers persons, enterprises and agencies; changes identity status; recovers keys.
     uint64 internal constant IDENTITY_OFFICE = 10;
     /// @dev Records administrator: Registers record schemas and standing policies.

@@ -1,45 +1,53 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.28;
 
-import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
-import {ERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/ERC20Permit.sol";
-import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManaged.sol";
+import {ERC20Upgradeable} from "@openzeppelin/contracts-upgradeable/token/ERC20/ERC20Upgradeable.sol";
+import {ERC20PermitUpgradeable} from
+    "@openzeppelin/contracts-upgradeable/token/ERC20/extensions/ERC20PermitUpgradeable.sol";
+import {CityManaged} from "../common/CityManaged.sol";
+import {ICityToken} from "./ICityToken.sol";
 
 /// @title CityToken
 /// @notice The city's settlement token (standing in for the digital yuan): property tax and
-/// grant payouts are settled in it. Only the treasurer role mints and burns.
-/// @dev `mint` and `burnFrom` are `restricted`: the manager maps them to TREASURER, whose
-/// members can be given an execution delay so every issuance is scheduled and cancellable.
-contract CityToken is ERC20, ERC20Permit, AccessManaged {
-    /// @notice Tokens were created by the treasury.
-    event CityTokenMinted(address indexed operator, address indexed to, uint256 amount);
-
-    /// @notice Tokens were destroyed by the treasury.
-    event CityTokenBurned(address indexed operator, address indexed from, uint256 amount);
-
+/// grant payouts are settled in it.
+/// @dev Rules, in one place:
+/// - Issuance: only the TREASURER mints and burns (`restricted`); the treasurer's members can
+///   be given an execution delay so that every issuance is scheduled and cancellable.
+/// - Transfers and permits are plain ERC-20 / EIP-2612 and are NOT stopped by `pause()`:
+///   holders' money stays movable (pausing stops issuance only).
+/// - Upgradeable behind a CityProxy (see CityManaged); its storage is OpenZeppelin's
+///   namespaced ERC-20, EIP-712 and nonce storage, so the permit domain and every balance
+///   survive upgrades.
+contract CityToken is CityManaged, ERC20Upgradeable, ERC20PermitUpgradeable, ICityToken {
+    /// @notice Sets the token's name, symbol, permit domain and authority (once, via the proxy).
     /// @param initialAuthority The city's AccessManager.
-    constructor(address initialAuthority)
-        ERC20("City Settlement Token", "CITY")
-        ERC20Permit("City Settlement Token")
-        AccessManaged(initialAuthority)
-    {}
-
-    /// @notice Creates `amount` tokens for `to`. Treasurer only.
-    function mint(address to, uint256 amount) external restricted {
-        _mint(to, amount);
-        emit CityTokenMinted(_msgSender(), to, amount);
+    function initialize(address initialAuthority) external initializer {
+        __CityManaged_init(initialAuthority);
+        __ERC20_init("City Settlement Token", "CITY");
+        __ERC20Permit_init("City Settlement Token");
     }
 
-    /// @notice Destroys `amount` of `from`'s tokens, spending the caller's allowance. Treasurer only.
-    function burnFrom(address from, uint256 amount) external restricted {
+    /// @inheritdoc ICityToken
+    function mint(address to, uint256 amount) external restricted whenNotPaused {
+        _mint(to, amount);
+        emit CityTokenMinted(to, _msgSender(), amount);
+    }
+
+    /// @inheritdoc ICityToken
+    function burnFrom(address from, uint256 amount) external restricted whenNotPaused {
         _spendAllowance(from, _msgSender(), amount);
         _burn(from, amount);
-        emit CityTokenBurned(_msgSender(), from, amount);
+        emit CityTokenBurned(from, _msgSender(), amount);
     }
 
-    /// @notice Destroys `amount` of the caller's own tokens. Treasurer only.
-    function burn(uint256 amount) external restricted {
+    /// @inheritdoc ICityToken
+    function burn(uint256 amount) external restricted whenNotPaused {
         _burn(_msgSender(), amount);
         emit CityTokenBurned(_msgSender(), _msgSender(), amount);
+    }
+
+    /// @notice "1.0.0": the first upgradeable release.
+    function version() external pure override returns (string memory) {
+        return "1.0.0";
     }
 }
