@@ -29,7 +29,7 @@ def test_role_ids_are_unique_and_not_reserved():
 
 def test_role_lookup_error_lists_known_roles():
     assert role("treasurer").id == 60
-    with pytest.raises(KeyError, match="known roles: IDENTITY_OFFICE"):
+    with pytest.raises(KeyError, match="known roles: UPGRADER, IDENTITY_OFFICE"):
         role("TAX_COLLECTOR")
 
 
