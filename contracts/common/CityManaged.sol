@@ -20,10 +20,14 @@ import {ICityManaged} from "./ICityManaged.sol";
 ///   where such a check needs an agency role, the role must be held with NO execution delay
 ///   (`_hasImmediateRole`): a delayed member must go through the manager's schedule instead.
 /// - Stopping: one story everywhere. The guardian `pause()`s, the admin `unpause()`s; the
-///   AccessManager's `setTargetClosed` also stops the contract. `whenOpen` (not paused and not
-///   closed) guards every state-changing function that is not `restricted` (restricted ones
-///   are stopped by the manager itself when closed, and carry `whenNotPaused` where the domain
-///   says pausing stops them). Views are never stopped.
+///   AccessManager's `setTargetClosed` (the admin, after the target's admin delay) closes the
+///   contract. A pause stops every state-changing function except those a contract's rules
+///   block names as continuing during a pause, each with its reason (e.g. disputes: due
+///   process; token transfers: holders' money). Closing stops every state-changing function
+///   except token transfers. Functions that check their callers themselves carry `whenOpen`
+///   (not paused, not closed), or `whenNotClosed` when they continue during a pause;
+///   `restricted` functions carry `whenNotPaused` (the manager itself refuses them when the
+///   target is closed). Views are never stopped.
 /// - Upgrades: UUPS behind an ERC-1967 proxy. `upgradeToAndCall` is `restricted` and mapped to
 ///   the UPGRADER role, whose execution delay is the city's announced notice period: every
 ///   upgrade is scheduled in the manager (visible on chain, cancellable by the guardian) before
@@ -71,6 +75,15 @@ abstract contract CityManaged is
     /// callers themselves instead of through `restricted`).
     modifier whenOpen() {
         if (!isOpen()) revert CityContractStopped(address(this));
+        _;
+    }
+
+    /// @dev Not closed by the AccessManager (for self-checked functions that continue during a
+    /// pause, as the contract's rules block says).
+    modifier whenNotClosed() {
+        if (IAccessManager(authority()).isTargetClosed(address(this))) {
+            revert CityContractStopped(address(this));
+        }
         _;
     }
 

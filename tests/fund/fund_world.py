@@ -228,7 +228,8 @@ class FundWorld:
     def license(self, subject: bytes, label: str) -> None:
         """The market regulator licenses `subject`: with no penalty it meets policy 501."""
         self.records.issue(
-            (self.licence_schema, subject, h(f"licence:{label}"), "", b"", 0, b"\x00" * 32),
+            (self.licence_schema, subject, h(f"licence:{label}"), (1).to_bytes(32, "big"), 0,
+             b"\x00" * 32),  # fmt: skip
             sender=self.agency["market_regulator"],
         )
 

@@ -20,7 +20,7 @@ CEILINGS = {
     "award": 150_000,
     "payRent (first month)": 210_000,
     "payRent (a later month)": 125_000,
-    "payRent (skipped, ineligible)": 110_000,
+    "payRent (skipped, ineligible)": 115_000,
     "recordRentEligibility": 80_000,
     "submitMilestone": 100_000,
     "voteOnMilestone (1st vote)": 120_000,
