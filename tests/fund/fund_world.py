@@ -228,8 +228,14 @@ class FundWorld:
     def license(self, subject: bytes, label: str) -> None:
         """The market regulator licenses `subject`: with no penalty it meets policy 501."""
         self.records.issue(
-            (self.licence_schema, subject, h(f"licence:{label}"), (1).to_bytes(32, "big"), 0,
-             b"\x00" * 32),  # fmt: skip
+            (
+                self.licence_schema,
+                subject,
+                h(f"licence:{label}"),
+                (1).to_bytes(32, "big"),
+                0,
+                b"\x00" * 32,
+            ),
             sender=self.agency["market_regulator"],
         )
 
