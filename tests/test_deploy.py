@@ -16,6 +16,7 @@ import pytest
 from civic_ledger.chain.manifest import Manifest
 from civic_ledger.config import AccountRef
 from civic_ledger.deploy import DeployError, DeployPlan, StepEvent, selector
+from civic_ledger.deploy.proxy import deploy_upgradeable
 from civic_ledger.domains import access
 from civic_ledger.roles import ADMIN_ROLE, BY_NAME, ROLES
 from civic_ledger.spec import ContractSpec
@@ -377,9 +378,10 @@ def test_modules_link_is_set_once_skipped_or_refused(
     assert ("link:TitleRegistry.setModules", "done") in [(e.step, e.status) for e in events]
 
     titles = suite["TitleRegistry"]
-    other = project.LienRegistry.deploy(
-        suite["CityAccessManager"], titles, suite["IdentityRegistry"], sender=deployer
-    )
+    other = deploy_upgradeable(
+        project, "LienRegistry", suite["CityAccessManager"], titles, suite["IdentityRegistry"],
+        sender=deployer,
+    )  # fmt: skip
     data = json.loads(manifest.read_text())
     data["contracts"]["LienRegistry"]["address"] = other.address
     manifest.write_text(json.dumps(data))
