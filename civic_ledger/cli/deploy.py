@@ -19,6 +19,7 @@ from civic_ledger.cli.common import (
 )
 from civic_ledger.config import load_roles_file
 from civic_ledger.deploy import DeployPlan, StepEvent
+from civic_ledger.deploy.upgrade import parse_upgrades
 from civic_ledger.paths import DEFAULT_ROLES_FILE
 
 STATUS_STYLE = {
@@ -28,6 +29,7 @@ STATUS_STYLE = {
     "dropped": "yellow",
     "resumed": "yellow",
     "reset": "yellow",
+    "waiting": "cyan",
 }
 
 
@@ -38,7 +40,12 @@ def print_event(event: StepEvent) -> None:
     console.print(f"[{style}]{event.status:>7}[/] {event.detail}[dim]{tx}{gas}[/]")
 
 
-def run_deploy(account_alias: str | None, roles_file: Path, manifest_file: Path | None) -> Path:
+def run_deploy(
+    account_alias: str | None,
+    roles_file: Path,
+    manifest_file: Path | None,
+    upgrades: tuple[str, ...] = (),
+) -> Path:
     """Run the deploy plan on the connected network; returns the manifest path."""
     from ape import accounts, networks, project
     from ape.logging import LogLevel, logger
@@ -76,6 +83,7 @@ def run_deploy(account_alias: str | None, roles_file: Path, manifest_file: Path 
         manifest_path=path,
         network_name=network_name(),
         report=report,
+        upgrades=parse_upgrades(upgrades),
     )
     manifest = plan.run()
     table = Table(title=f"civic-ledger on {manifest.network} (chain {manifest.chain_id})")
@@ -97,6 +105,8 @@ def run_deploy(account_alias: str | None, roles_file: Path, manifest_file: Path 
             + (f" ({', '.join(dropped)})" if dropped else "")
             + f", {run.get('sent', 0)} new transaction(s)"
         )
+    for event in plan.waiting:
+        console.print(f"[cyan]waiting[/] {event.detail}")
     gas = sum(e.gas_used or 0 for e in sent)
     adopted = sum(1 for e in sent if e.status == "adopted")
     console.print(
@@ -104,7 +114,9 @@ def run_deploy(account_alias: str | None, roles_file: Path, manifest_file: Path 
         + (f" + {adopted} adopted from the interrupted run" if adopted else "")
         + f", {gas:,} gas · manifest: [bold]{path}[/]"
         if sent
-        else f"nothing to do: everything already deployed and wired · manifest: [bold]{path}[/]"
+        else "nothing to do: everything already deployed and wired"
+        + (" (an upgrade waits for its notice period)" if plan.waiting else "")
+        + f" · manifest: [bold]{path}[/]"
     )
     return path
 
@@ -131,10 +143,23 @@ def run_deploy(account_alias: str | None, roles_file: Path, manifest_file: Path 
     default=None,
     help="Manifest path (default: deployments/<network>.json).",
 )
+@click.option(
+    "--upgrade",
+    "upgrades",
+    metavar="NAME[=ARTEFACT]",
+    multiple=True,
+    help="Upgrade deployed contract NAME to its code as compiled now (or to compiled ARTEFACT): "
+    "storage layout checked, new implementation deployed, upgrade scheduled for the notice "
+    "period; run the same command again after it to execute. Repeatable.",
+)
 @click.option("--print-manifest", is_flag=True, help="Print the manifest JSON at the end.")
 @handle_errors
 def cli(
-    account_alias: str | None, roles_file: Path, manifest_file: Path | None, print_manifest: bool
+    account_alias: str | None,
+    roles_file: Path,
+    manifest_file: Path | None,
+    upgrades: tuple[str, ...],
+    print_manifest: bool,
 ) -> None:
     """Deploy the suite to the selected network from a named Ape account, wire every
     restricted function to its agency role, grant the roles listed in the roles file, and write
@@ -143,6 +168,6 @@ def cli(
     Idempotent: a re-run verifies what the manifest records (code hashes) and sends only
     missing steps; a run interrupted midway resumes from the journaled transactions.
     """
-    path = run_deploy(account_alias, roles_file, manifest_file)
+    path = run_deploy(account_alias, roles_file, manifest_file, upgrades)
     if print_manifest:
         console.print_json(json.dumps(json.loads(path.read_text())))

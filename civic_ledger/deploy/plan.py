@@ -11,7 +11,7 @@ resolved from its receipt (adopted if mined, retried if it was dropped), never s
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,6 +24,7 @@ from civic_ledger.config import AccountRef, RolesConfig
 from civic_ledger.core.exceptions import ChainMismatch, DeployError, ManifestError
 from civic_ledger.deploy.layout import layout_of
 from civic_ledger.deploy.proxy import PROXY, implementation_of, initializer_calldata
+from civic_ledger.deploy.upgrade import upgrade_steps
 from civic_ledger.domains import all_contracts
 from civic_ledger.introspect import project_ast
 from civic_ledger.roles import ADMIN_ROLE, BY_NAME, PUBLIC_ROLE, ROLES
@@ -91,6 +92,7 @@ class DeployPlan:
         network_name: str,
         contracts: Iterable[ContractSpec] | None = None,
         report: Callable[[StepEvent], None] = lambda event: None,
+        upgrades: Mapping[str, str] | None = None,
     ) -> None:
         self.project = project
         self.provider = provider
@@ -100,6 +102,8 @@ class DeployPlan:
         self.network_name = network_name
         self.specs = list(contracts) if contracts is not None else all_contracts()
         self.report = report
+        self.upgrades = dict(upgrades or {})
+        self.waiting: list[StepEvent] = []  # steps that wait for time to pass (upgrades)
         self.manifest = self._open_manifest(manifest_path)
         self._instances: dict[str, Any] = {}
         self._run_record: dict[str, Any] = {"sent": 0, "adopted": [], "dropped": []}
@@ -188,7 +192,7 @@ class DeployPlan:
     def manager(self) -> Any:
         return self.instance(MANAGER)
 
-    def _bytecode_hash(self, name: str) -> str:
+    def bytecode_hash(self, name: str) -> str:
         container = getattr(self.project, name)
         return "0x" + keccak(hexstr=container.contract_type.deployment_bytecode.bytecode).hex()
 
@@ -215,7 +219,7 @@ class DeployPlan:
                 f"({on_chain[:12]}… != {entry['code_hash'][:12]}…): refusing to continue"
             )
         if not spec.upgradeable:
-            if self._bytecode_hash(name) != entry["bytecode_hash"]:
+            if self.bytecode_hash(name) != entry["bytecode_hash"]:
                 raise DeployError(
                     f"{name} changed since it was deployed at {address} (compiled bytecode "
                     "differs from the manifest). Deploy to a fresh network, or move the "
@@ -228,7 +232,9 @@ class DeployPlan:
                 f"{name}'s proxy at {address} runs implementation {current}, but the manifest "
                 f"records {entry.get('implementation')}: an upgrade happened outside this plan"
             )
-        if self._current_implementation(name)["bytecode_hash"] != self._bytecode_hash(name):
+        running = self.current_implementation(name)
+        artefact = running.get("artefact", name)
+        if running["bytecode_hash"] != self.bytecode_hash(artefact) and name not in self.upgrades:
             raise DeployError(
                 f"{name} changed since its implementation {current} was deployed (compiled "
                 f"bytecode differs): propose an upgrade with `ape run deploy --upgrade {name}`"
@@ -264,7 +270,7 @@ class DeployPlan:
             ]
             if not spec.upgradeable:
                 return getattr(self.project, spec.name)(*args, sender=self.sender)
-            implementation = self._current_implementation(spec.name)["address"]
+            implementation = self.current_implementation(spec.name)["address"]
             data = initializer_calldata(getattr(self.project, spec.name), args)
             return getattr(self.project, PROXY)(implementation, data, sender=self.sender)
 
@@ -276,13 +282,13 @@ class DeployPlan:
                 "tx_hash": receipt.txn_hash,
                 "block": receipt.block_number,
                 "code_hash": self._code_hash(address),
-                "bytecode_hash": self._bytecode_hash(artefact),
+                "bytecode_hash": self.bytecode_hash(artefact),
                 "domain": spec.domain,
                 "compiler": self._compiler_info(spec.name),
             }
             if spec.upgradeable:
                 entry["proxy"] = "ERC-1967 (UUPS)"
-                entry["implementation"] = self._current_implementation(spec.name)["address"]
+                entry["implementation"] = self.current_implementation(spec.name)["address"]
             self.manifest.contracts[spec.name] = entry
             return {"address": address}
 
@@ -302,9 +308,11 @@ class DeployPlan:
         code hash, version and storage layout (what later upgrades are checked against)."""
 
         def done() -> bool:
-            entry = self._implementation_entry(spec.name, self._bytecode_hash(spec.name))
+            if spec.name in self.manifest.contracts:
+                return True  # deployed: only `--upgrade` deploys further implementations
+            entry = self.implementation_entry(spec.name, self.bytecode_hash(spec.name))
             if entry is None:
-                return spec.name in self.manifest.contracts  # deployed: upgrades change it
+                return False
             if self._code_hash(entry["address"]) != entry["code_hash"]:
                 raise DeployError(
                     f"code at {entry['address']} does not match the code hash recorded for "
@@ -314,18 +322,7 @@ class DeployPlan:
 
         def after(receipt: Any) -> dict[str, Any]:
             address = receipt.contract_address
-            implementation = getattr(self.project, spec.name).at(address)
-            self.manifest.data.setdefault("implementations", {}).setdefault(spec.name, []).append(
-                {
-                    "address": address,
-                    "tx_hash": receipt.txn_hash,
-                    "block": receipt.block_number,
-                    "code_hash": self._code_hash(address),
-                    "bytecode_hash": self._bytecode_hash(spec.name),
-                    "version": implementation.version(),
-                    "layout": layout_of(spec.name, project_ast()).to_json(),
-                }
-            )
+            self.record_implementation(spec.name, spec.name, address, receipt)
             return {"address": address}
 
         return Step(
@@ -337,13 +334,30 @@ class DeployPlan:
             needs_admin=False,
         )
 
-    def _implementation_entry(self, name: str, bytecode_hash: str) -> dict[str, Any] | None:
+    def record_implementation(self, name: str, artefact: str, address: str, receipt: Any) -> None:
+        """List a freshly deployed implementation of `name` (compiled `artefact`) in the
+        manifest, with what later upgrades are checked against."""
+        implementation = getattr(self.project, artefact).at(address)
+        self.manifest.data.setdefault("implementations", {}).setdefault(name, []).append(
+            {
+                "address": address,
+                "artefact": artefact,
+                "tx_hash": receipt.txn_hash,
+                "block": receipt.block_number,
+                "code_hash": self._code_hash(address),
+                "bytecode_hash": self.bytecode_hash(artefact),
+                "version": implementation.version(),
+                "layout": layout_of(artefact, project_ast()).to_json(),
+            }
+        )
+
+    def implementation_entry(self, name: str, bytecode_hash: str) -> dict[str, Any] | None:
         for entry in self.manifest.data.get("implementations", {}).get(name, []):
             if entry["bytecode_hash"] == bytecode_hash:
                 return entry
         return None
 
-    def _current_implementation(self, name: str) -> dict[str, Any]:
+    def current_implementation(self, name: str) -> dict[str, Any]:
         """The implementation entry the proxy of `name` runs (or is about to be deployed with)."""
         deployed = self.manifest.contracts.get(name, {}).get("implementation")
         entries = self.manifest.data.get("implementations", {}).get(name, [])
@@ -547,6 +561,29 @@ class DeployPlan:
             ),
         )
 
+    def _upgrade_implementation_steps(self) -> Iterator[Step]:
+        yield from upgrade_steps(self, self.upgrades, "implementation")
+
+    def _upgrade_schedule_steps(self) -> Iterator[Step]:
+        yield from upgrade_steps(self, self.upgrades, "schedule")
+
+    def _upgrade_execute_steps(self) -> Iterator[Step]:
+        yield from upgrade_steps(self, self.upgrades, "execute")
+
+    # -- reporting and time, for the upgrade steps ----------------------------------------
+
+    def report_done(self, step_id: str, detail: str) -> None:
+        self.report(StepEvent(step_id, "done", detail))
+
+    def report_waiting(self, step_id: str, detail: str) -> None:
+        event = StepEvent(step_id, "waiting", detail)
+        self.waiting.append(event)
+        self.report(event)
+
+    def chain_time(self) -> int:
+        """The timestamp the next block will (at least) carry."""
+        return int(self.provider.web3.eth.get_block("latest")["timestamp"])
+
     def _encode(self, function: str, *args: Any) -> bytes:
         return bytes(getattr(self.manager, function).encode_input(*args))
 
@@ -559,6 +596,9 @@ class DeployPlan:
         "_grant_delay_steps",
         "_link_steps",
         "_handover_steps",
+        "_upgrade_implementation_steps",
+        "_upgrade_schedule_steps",
+        "_upgrade_execute_steps",
     )
 
     def steps(self) -> Iterator[Step]:
