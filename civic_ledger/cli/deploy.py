@@ -87,10 +87,12 @@ def run_deploy(
     )
     manifest = plan.run()
     table = Table(title=f"civic-ledger on {manifest.network} (chain {manifest.chain_id})")
-    for column in ("contract", "address", "block", "code hash"):
+    for column in ("contract", "address", "version", "implementation", "block"):
         table.add_column(column, no_wrap=True)
     for name, entry in manifest.contracts.items():
-        table.add_row(name, entry["address"], str(entry["block"]), entry["code_hash"][:18] + "…")
+        implementation = entry.get("implementation")
+        version = plan.instance(name).version() if implementation else "-"
+        table.add_row(name, entry["address"], version, implementation or "-", str(entry["block"]))
     console.print(table)
     if already_done:
         console.print(f"[dim]   done {len(already_done)} step(s) already on chain, verified[/]")
