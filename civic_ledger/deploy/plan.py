@@ -22,6 +22,7 @@ from civic_ledger.chain.client import Web3Client
 from civic_ledger.chain.manifest import Manifest, check_chain, first_contract_alive
 from civic_ledger.config import AccountRef, RolesConfig
 from civic_ledger.core.exceptions import ChainMismatch, DeployError, ManifestError
+from civic_ledger.deploy.artefacts import publish
 from civic_ledger.deploy.layout import layout_of
 from civic_ledger.deploy.proxy import PROXY, implementation_of, initializer_calldata
 from civic_ledger.deploy.upgrade import upgrade_steps
@@ -449,7 +450,7 @@ class DeployPlan:
                 )
         self.manifest.data["roles"] = {
             "treasury": self.treasury,
-            "admin": self._final_admin(),
+            "admin": self.final_admin(),
             "agencies": summary,
         }
 
@@ -462,7 +463,7 @@ class DeployPlan:
         if not upgradeable:
             return
         notice = self.roles.upgrade_notice
-        admin = self._final_admin()
+        admin = self.final_admin()
         rid = BY_NAME["UPGRADER"].id
 
         def granted() -> bool:
@@ -537,11 +538,11 @@ class DeployPlan:
                     ).as_transaction(*link.values(self), sender=self.sender),
                 )
 
-    def _final_admin(self) -> str:
+    def final_admin(self) -> str:
         return self.resolve(self.roles.admin)
 
     def _handover_steps(self) -> Iterator[Step]:
-        final_admin = self._final_admin()
+        final_admin = self.final_admin()
         if final_admin == self.sender.address:
             return
         yield Step(
@@ -627,6 +628,7 @@ class DeployPlan:
             self._run_record["error"] = type(exc).__name__  # the name only: messages vary
             self.manifest.save()
             raise
+        publish(self)  # ABI files and the role catalogue (unchanged when nothing changed)
         self._run_record["status"] = "complete"
         self._run_record["finished"] = _now()
         record = self._run_record
