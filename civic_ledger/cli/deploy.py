@@ -20,7 +20,7 @@ from civic_ledger.cli.common import (
 from civic_ledger.config import load_roles_file
 from civic_ledger.deploy import DeployPlan, StepEvent
 from civic_ledger.deploy.upgrade import parse_upgrades
-from civic_ledger.paths import DEFAULT_ROLES_FILE
+from civic_ledger.paths import DEFAULT_CATALOGUE, DEFAULT_ROLES_FILE
 
 STATUS_STYLE = {
     "done": "dim",
@@ -45,6 +45,8 @@ def run_deploy(
     roles_file: Path,
     manifest_file: Path | None,
     upgrades: tuple[str, ...] = (),
+    catalogue: Path | None = None,
+    catalogue_only: bool = False,
 ) -> Path:
     """Run the deploy plan on the connected network; returns the manifest path."""
     from ape import accounts, networks, project
@@ -84,6 +86,8 @@ def run_deploy(
         network_name=network_name(),
         report=report,
         upgrades=parse_upgrades(upgrades),
+        catalogue=catalogue,
+        catalogue_only=catalogue_only,
     )
     manifest = plan.run()
     table = Table(title=f"civic-ledger on {manifest.network} (chain {manifest.chain_id})")
@@ -154,6 +158,22 @@ def run_deploy(
     "storage layout checked, new implementation deployed, upgrade scheduled for the notice "
     "period; run the same command again after it to execute. Repeatable.",
 )
+@click.option(
+    "--catalogue",
+    "catalogue_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=DEFAULT_CATALOGUE,
+    show_default=True,
+    help="The city catalogue (record schemas and standing policies) to apply: what is missing "
+    "is created by the records administrator of the roles file; what differs stops the plan.",
+)
+@click.option("--no-catalogue", is_flag=True, help="Deploy without applying the catalogue.")
+@click.option(
+    "--catalogue-only",
+    is_flag=True,
+    help="Only apply the catalogue to the existing deployment (the records administrator runs "
+    "this with its own --account when the deployer cannot sign for it).",
+)
 @click.option("--print-manifest", is_flag=True, help="Print the manifest JSON at the end.")
 @handle_errors
 def cli(
@@ -161,6 +181,9 @@ def cli(
     roles_file: Path,
     manifest_file: Path | None,
     upgrades: tuple[str, ...],
+    catalogue_file: Path,
+    no_catalogue: bool,
+    catalogue_only: bool,
     print_manifest: bool,
 ) -> None:
     """Deploy the suite to the selected network from a named Ape account, wire every
@@ -170,6 +193,11 @@ def cli(
     Idempotent: a re-run verifies what the manifest records (code hashes) and sends only
     missing steps; a run interrupted midway resumes from the journaled transactions.
     """
-    path = run_deploy(account_alias, roles_file, manifest_file, upgrades)
+    catalogue = None if no_catalogue else catalogue_file
+    if catalogue_only and no_catalogue:
+        raise click.UsageError("--catalogue-only and --no-catalogue exclude each other")
+    if catalogue_only and not (manifest_file or default_manifest_path()).exists():
+        raise click.UsageError("--catalogue-only needs a deployment: run `ape run deploy` first")
+    path = run_deploy(account_alias, roles_file, manifest_file, upgrades, catalogue, catalogue_only)
     if print_manifest:
         console.print_json(json.dumps(json.loads(path.read_text())))

@@ -23,6 +23,7 @@ from civic_ledger.chain.manifest import Manifest, check_chain, first_contract_al
 from civic_ledger.config import AccountRef, RolesConfig
 from civic_ledger.core.exceptions import ChainMismatch, DeployError, ManifestError
 from civic_ledger.deploy.artefacts import publish
+from civic_ledger.deploy.catalogue import catalogue_steps, load_catalogue
 from civic_ledger.deploy.layout import layout_of
 from civic_ledger.deploy.proxy import PROXY, implementation_of, initializer_calldata
 from civic_ledger.deploy.upgrade import upgrade_steps
@@ -63,6 +64,7 @@ class Step:
     call: Callable[[], bytes] | None = None  # -> calldata on the manager
     after: Callable[[Any], dict[str, Any]] | None = None  # receipt -> extra manifest fields
     needs_admin: bool = True
+    signer: Any = None  # the account that signs a `build` step (default: the plan's sender)
 
 
 def role_id(name: str) -> int:
@@ -94,6 +96,8 @@ class DeployPlan:
         contracts: Iterable[ContractSpec] | None = None,
         report: Callable[[StepEvent], None] = lambda event: None,
         upgrades: Mapping[str, str] | None = None,
+        catalogue: Path | None = None,
+        catalogue_only: bool = False,
     ) -> None:
         self.project = project
         self.provider = provider
@@ -104,6 +108,10 @@ class DeployPlan:
         self.specs = list(contracts) if contracts is not None else all_contracts()
         self.report = report
         self.upgrades = dict(upgrades or {})
+        # Validated whole before anything is sent (CatalogueError names file:line).
+        self.catalogue = load_catalogue(catalogue) if catalogue is not None else None
+        # The records administrator applying the catalogue to an existing deployment.
+        self.phases = ("_catalogue_steps",) if catalogue_only else self.PHASES
         self.waiting: list[StepEvent] = []  # steps that wait for time to pass (upgrades)
         self.manifest = self._open_manifest(manifest_path)
         self._instances: dict[str, Any] = {}
@@ -562,6 +570,34 @@ class DeployPlan:
             ),
         )
 
+    def _catalogue_steps(self) -> Iterator[Step]:
+        if self.catalogue is not None and "RecordRegistry" in self.manifest.contracts:
+            yield from catalogue_steps(self, self.catalogue)
+
+    def records_admin(self) -> Any | None:
+        """An account of this machine holding RECORDS_ADMIN per the roles file (the sender
+        itself if it holds it; a test account on dev chains; an unlocked keystore), or None."""
+        rid = BY_NAME["RECORDS_ADMIN"].id
+        if (
+            "CityAccessManager" in self.manifest.contracts
+            and self.manager.hasRole(rid, self.sender.address)[0]
+        ):
+            return self.sender
+        for agency in self.roles.agencies:
+            if "RECORDS_ADMIN" not in agency.roles:
+                continue
+            ref = agency.account
+            if ref.test_account is not None and self.ephemeral:
+                return self.accounts.test_accounts[ref.test_account]
+            if ref.alias:
+                try:
+                    from civic_ledger.cli.common import load_account
+
+                    return load_account(ref.alias)
+                except Exception:  # not on this machine, or locked without a passphrase
+                    return None
+        return None
+
     def _upgrade_implementation_steps(self) -> Iterator[Step]:
         yield from upgrade_steps(self, self.upgrades, "implementation")
 
@@ -596,6 +632,7 @@ class DeployPlan:
         "_upgrade_governance_steps",
         "_grant_delay_steps",
         "_link_steps",
+        "_catalogue_steps",
         "_handover_steps",
         "_upgrade_implementation_steps",
         "_upgrade_schedule_steps",
@@ -605,7 +642,7 @@ class DeployPlan:
     def steps(self) -> Iterator[Step]:
         """Every step of the plan (phases are generated lazily: later phases read addresses
         that earlier phases deploy)."""
-        for phase in self.PHASES:
+        for phase in self.phases:
             yield from getattr(self, phase)()
 
     # -- execution ---------------------------------------------------------------------
@@ -621,7 +658,7 @@ class DeployPlan:
         self._run_record = self._begin_run()
         self.manifest.save()
         try:
-            for phase in self.PHASES:
+            for phase in self.phases:
                 self._run_phase(list(getattr(self, phase)()))
         except BaseException as exc:  # recorded, then re-raised (a SIGKILL leaves `running`)
             self._run_record["status"] = "failed"
@@ -716,14 +753,15 @@ class DeployPlan:
 
     def _send(self, steps: list[Step], txn: Any) -> None:
         """Sign, journal as pending, send, record. One transaction for `steps`."""
-        txn = self.sender.prepare_transaction(txn)
-        signed = self.sender.sign_transaction(txn)
+        signer = steps[0].signer or self.sender
+        txn = signer.prepare_transaction(txn)
+        signed = signer.sign_transaction(txn)
         if signed is None:
             raise DeployError(f"the transaction for '{steps[0].description}' was not signed")
         self.manifest.pending[steps[0].id] = {
             "tx_hash": "0x" + bytes(signed.txn_hash).hex(),
             "nonce": signed.nonce,
-            "sender": self.sender.address,
+            "sender": signer.address,
             "items": [step.id for step in steps],
         }
         self.manifest.save()
