@@ -19,6 +19,7 @@ from civic_ledger.cli.common import (
 )
 from civic_ledger.config import load_roles_file
 from civic_ledger.deploy import DeployPlan, StepEvent
+from civic_ledger.deploy.plan import EPHEMERAL_NETWORKS
 from civic_ledger.deploy.upgrade import parse_upgrades
 from civic_ledger.paths import DEFAULT_CATALOGUE, DEFAULT_ROLES_FILE
 
@@ -56,8 +57,8 @@ def run_deploy(
         logger.set_level(LogLevel.WARNING)  # our report already names every transaction
 
     if account_alias is None:
-        if network_name() != "local":
-            raise click.UsageError("--account is required on a non-local network")
+        if network_name() not in EPHEMERAL_NETWORKS:
+            raise click.UsageError("--account is required on a network other than a dev chain")
         account_alias = "TEST::0"
     sender = load_account(account_alias)
     roles = load_roles_file(roles_file)

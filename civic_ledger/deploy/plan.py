@@ -33,7 +33,9 @@ from civic_ledger.roles import ADMIN_ROLE, BY_NAME, PUBLIC_ROLE, ROLES
 from civic_ledger.spec import ContractSpec
 
 MANAGER = "CityAccessManager"
-EPHEMERAL_NETWORKS = {"local"}
+#: Development chains: test accounts allowed in the roles file, and a manifest whose contracts
+#: are gone (the chain was reset) is started afresh instead of refused.
+EPHEMERAL_NETWORKS = {"local", "city-local"}
 MAX_RUNS_KEPT = 20  # run records kept in the manifest's `runs` history
 
 
