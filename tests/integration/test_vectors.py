@@ -37,3 +37,13 @@ def test_ethers_implementation_agrees_with_every_vector(tmp_path: Path) -> None:
     done = subprocess.run([node, str(script), str(broken)], cwd=ROOT, capture_output=True,
                           text=True, timeout=120)  # fmt: skip
     assert done.returncode == 1 and "record data" in done.stderr
+
+
+def test_events_and_errors_reference_matches_the_contracts() -> None:
+    """docs/integration.md's generated sections are what the compiled ABIs say."""
+    from civic_dev.integration_doc import DOC, rendered
+
+    current = DOC.read_text(encoding="utf-8")
+    assert current == rendered(current), (
+        "docs/integration.md is out of date: python -m civic_dev.integration_doc --write"
+    )
