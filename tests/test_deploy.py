@@ -390,3 +390,34 @@ def test_modules_link_is_set_once_skipped_or_refused(
     with pytest.raises(DeployError, match=r"already wired to lienRegistry .* called only once"):
         plan([]).run()
     assert titles.lienRegistry() == suite["LienRegistry"].address
+
+
+def test_published_abis_and_role_catalogue(
+    deployed, project, networks, deployer, roles_config, manifest_path, accounts
+):
+    """What an outside integrator reads (issue #14): an ABI file per contract referenced from
+    the manifest, and every role with its id, functions and members; a re-run changes nothing."""
+    data = json.loads(manifest_path.read_text())
+    folder = manifest_path.parent
+    for name, entry in data["contracts"].items():
+        document = json.loads((folder / entry["abi"]).read_text())
+        assert document["contractName"] == name
+        assert {"abi", "userdoc", "devdoc"} <= set(document)
+    token_abi = json.loads((folder / data["contracts"]["CityToken"]["abi"]).read_text())
+    names = {item.get("name") for item in token_abi["abi"]}
+    assert {"mint", "transfer", "upgradeToAndCall", "CityTokenMinted"} <= names
+    assert "notice" in json.dumps(token_abi["userdoc"])
+    roles = {row["name"]: row for row in data["roles"]["catalogue"]}
+    treasurer = roles["TREASURER"]
+    assert treasurer["id"] == TREASURER
+    assert {"contract": "CityToken", "function": "mint(address,uint256)"} in treasurer["functions"]
+    finance = next(a for a in roles_config.agencies if a.name == "finance_bureau")
+    assert accounts[finance.account.test_account].address in treasurer["members"]
+    assert roles["UPGRADER"]["members"] == [deployer.address]
+    assert {"contract": "CityToken", "function": "upgradeToAndCall(address,bytes)"} in roles[
+        "UPGRADER"
+    ]["functions"]
+
+    files = {p: p.read_bytes() for p in folder.rglob("*.json")}
+    make_plan(project, networks, deployer, roles_config, manifest_path).run()
+    assert {p: p.read_bytes() for p in folder.rglob("*.json")} == files

@@ -15,8 +15,9 @@ naming the variable):
 - an enum may only gain values at the end (a stored uint8 keeps its meaning);
 - a contract may not declare state variables outside a namespace (they would land in slot 0+,
   where a proxy's first implementation may have put something else); constants are fine, and
-  so is UUPSUpgradeable's `__self` (`CODE_IMMUTABLES`), but no other immutable: its value
-  would be fixed per implementation instead of kept in the proxy's state.
+  so are immutables OpenZeppelin marks `@custom:oz-upgrades-unsafe-allow
+  state-variable-immutable` (UUPS's own address); other immutables are refused (their value
+  belongs to one implementation, not to the proxy's state).
 
 Struct and enum names are compared without the contract or interface that declares them, so
 moving a type into the contract's interface is not a change.
@@ -28,11 +29,6 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-
-#: Immutables that belong to the implementation's code by design, not to the proxy's state:
-#: OpenZeppelin's UUPSUpgradeable keeps its own address in `__self` to tell a delegatecall
-#: (through the proxy) from a direct call. Every other immutable is refused.
-CODE_IMMUTABLES = frozenset({("UUPSUpgradeable", "__self")})
 
 _NAMESPACE = re.compile(r"@custom:storage-location\s+erc7201:(\S+)")
 _QUALIFIED = re.compile(r"\b(struct|enum)\s+(?:[A-Za-z_][A-Za-z0-9_]*\.)?([A-Za-z_][A-Za-z0-9_]*)")
@@ -135,9 +131,9 @@ def layout_of(contract: str, ast_sources: Mapping[str, Any]) -> ContractLayout:
                 layout.namespaces[match.group(1)] = _members(item)
             elif kind == "VariableDeclaration" and item.get("stateVariable"):
                 if item.get("constant") or item.get("mutability") in ("constant", "immutable"):
-                    where = (base.get("name"), item["name"])
-                    if item.get("mutability") == "immutable" and where not in CODE_IMMUTABLES:
-                        layout.loose.append(f"{where[0]}.{where[1]} (immutable)")
+                    allowed = "oz-upgrades-unsafe-allow state-variable-immutable" in _doc(item)
+                    if item.get("mutability") == "immutable" and not allowed:
+                        layout.loose.append(f"{base.get('name')}.{item['name']} (immutable)")
                     continue
                 layout.loose.append(f"{base.get('name')}.{item['name']}")
 
