@@ -421,3 +421,25 @@ def test_published_abis_and_role_catalogue(
     files = {p: p.read_bytes() for p in folder.rglob("*.json")}
     make_plan(project, networks, deployer, roles_config, manifest_path).run()
     assert {p: p.read_bytes() for p in folder.rglob("*.json")} == files
+
+
+def test_deployed_proxies_keep_one_interface_in_apes_cache(suite, chain):
+    """The plan registers every contract in Ape's cache (for `ape console`); a proxy is
+    registered with its implementation's interface once: each error, event and function
+    appears once, so look-ups by name (`contract.SomeError`) keep working."""
+    from collections import Counter
+
+    from civic_ledger.domains import all_contracts
+
+    for spec in all_contracts():
+        if not spec.upgradeable:
+            continue
+        for contract_type in (suite[spec.name].contract_type,
+                              chain.contracts.get(suite[spec.name].address)):  # fmt: skip
+            seen = Counter(
+                (abi.type, abi.selector if hasattr(abi, "selector") else abi.name)
+                for abi in contract_type.abi
+                if abi.type in ("error", "event", "function")
+            )
+            twice = sorted(str(k) for k, n in seen.items() if n > 1)
+            assert not twice, f"{spec.name}: {twice[:5]}"

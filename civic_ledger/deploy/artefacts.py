@@ -81,12 +81,14 @@ def publish(plan: DeployPlan) -> None:
 def register_with_ape(plan: DeployPlan) -> None:
     """Record every contract in Ape's deployment cache, so `ape console --network ...` finds
     them (`project.TitleRegistry.deployments[-1]`, `chain.contracts.instance_at(...)`); a
-    proxy is registered with its implementation's interface."""
+    proxy is registered with its implementation's interface, as is: Ape's proxy detection would
+    append that interface to itself (every error, event and function twice, which breaks
+    look-ups by name such as `contract.SomeError`)."""
     from ape import chain
 
     for name in plan.manifest.contracts:
         try:
-            chain.contracts.cache_deployment(plan.instance(name))
+            chain.contracts.cache_deployment(plan.instance(name), detect_proxy=False)
         except Exception:  # a cache is a convenience: never fail a deployment over it
             continue
 

@@ -29,7 +29,7 @@ def test_argument_parsing(tmp_path: Path):
     assert title_client.parse_parcel("BJ-1") == title_client.parcel_id_of("BJ-1")
     doc = tmp_path / "deed.pdf"
     doc.write_bytes(b"%PDF deed")
-    assert document_hash(str(doc)) == keccak(b"%PDF deed")
+    assert document_hash(f"@{doc}") == keccak(b"%PDF deed")
     assert document_hash("case 17") == keccak(text="case 17")
     assert document_hash("0x" + "ab" * 32) == b"\xab" * 32
     assert title_client.to_units("1250.5") == 1250_5 * 10**17
