@@ -13,6 +13,7 @@ from pathlib import Path
 import ape
 import pytest
 
+from civic_ledger.chain.client import Web3Client
 from civic_ledger.chain.manifest import Manifest
 from civic_ledger.config import AccountRef
 from civic_ledger.deploy import DeployError, DeployPlan, StepEvent, selector
@@ -210,20 +211,19 @@ class Crash(Exception):
 def test_resume_after_crash_before_send(
     project, networks, deployer, roles_config, manifest_path, monkeypatch
 ):
-    """Crash after the deploy tx is journaled but before it reaches the chain."""
+    """Crash after the deploy tx is journaled but before it reaches the chain: the resume
+    broadcasts the journaled signed bytes (never a newly signed transaction)."""
     plan = make_plan(project, networks, deployer, roles_config, manifest_path)
-    real_send = networks.provider.send_transaction
+    real_send = Web3Client.send_raw
     calls = {"n": 0}
 
-    def crashing_send(txn):
+    def crashing_send(self, raw, **kwargs):
         calls["n"] += 1
         if calls["n"] == 5:
             raise Crash("killed before sending")
-        return real_send(txn)
+        return real_send(self, raw, **kwargs)
 
-    monkeypatch.setattr(
-        networks.provider.__class__, "send_transaction", lambda self, t: crashing_send(t)
-    )
+    monkeypatch.setattr(Web3Client, "send_raw", crashing_send)
     start_nonce = deployer.nonce
     with pytest.raises(Crash):
         plan.run()
@@ -235,7 +235,9 @@ def test_resume_after_crash_before_send(
     final = Manifest.load(manifest_path)
     assert final.pending == {}
     assert {e.step for e in sent(events)}.isdisjoint(journaled.steps)
-    # One transaction per batch across both runs; the lost one re-sent once, nothing twice.
+    [lost] = journaled.pending.values()
+    assert [e.status for e in events if e.tx_hash == lost["tx_hash"]] == ["adopted"]
+    # One transaction per batch across both runs; the lost one broadcast as journaled.
     assert deployer.nonce - start_nonce == len(transactions(final))
 
 
@@ -248,19 +250,16 @@ def test_resume_after_crash_after_send(
 ):
     """Crash after the tx was mined but before the manifest recorded it: it is adopted."""
     plan = make_plan(project, networks, deployer, roles_config, manifest_path)
-    real_send = networks.provider.send_transaction
+    real_send = Web3Client.send_raw
     calls = {"n": 0}
 
-    def send_then_crash(txn):
+    def send_then_crash(self, raw, **kwargs):
         calls["n"] += 1
-        receipt = real_send(txn)
+        real_send(self, raw, **kwargs)
         if calls["n"] == 1:
             raise Crash("killed after sending")
-        return receipt
 
-    monkeypatch.setattr(
-        networks.provider.__class__, "send_transaction", lambda self, t: send_then_crash(t)
-    )
+    monkeypatch.setattr(Web3Client, "send_raw", send_then_crash)
     start_nonce = deployer.nonce
     with pytest.raises(Crash):
         plan.run()

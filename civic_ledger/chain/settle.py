@@ -19,6 +19,7 @@ superseded (the old rule).
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -27,8 +28,9 @@ from civic_ledger.chain.client import ChainClient, Receipt
 from civic_ledger.chain.journal import Journal, SentBatch
 from civic_ledger.core.exceptions import StillPending
 
-#: Seconds to wait for a re-broadcast transaction before giving up with StillPending.
-SETTLE_TIMEOUT = 180.0
+#: Seconds to wait for a re-broadcast transaction before giving up with StillPending
+#: ($CIVIC_SETTLE_TIMEOUT overrides it).
+SETTLE_TIMEOUT = float(os.environ.get("CIVIC_SETTLE_TIMEOUT", "180"))
 #: A node may count a nonce a moment before it serves the receipt.
 RECEIPT_GRACE = 2.0
 

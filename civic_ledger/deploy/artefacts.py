@@ -75,22 +75,6 @@ def publish(plan: DeployPlan) -> None:
         write_if_changed(folder / f"{name}.json", document)
         entry["abi"] = f"{ABI_FOLDER}/{name}.json"
     manifest.data.setdefault("roles", {})["catalogue"] = role_catalogue(plan)
-    register_with_ape(plan)
-
-
-def register_with_ape(plan: DeployPlan) -> None:
-    """Record every contract in Ape's deployment cache, so `ape console --network ...` finds
-    them (`project.TitleRegistry.deployments[-1]`, `chain.contracts.instance_at(...)`); a
-    proxy is registered with its implementation's interface, as is: Ape's proxy detection would
-    append that interface to itself (every error, event and function twice, which breaks
-    look-ups by name such as `contract.SomeError`)."""
-    from ape import chain
-
-    for name in plan.manifest.contracts:
-        try:
-            chain.contracts.cache_deployment(plan.instance(name), detect_proxy=False)
-        except Exception:  # a cache is a convenience: never fail a deployment over it
-            continue
 
 
 def role_catalogue(plan: DeployPlan) -> list[dict[str, Any]]:

@@ -19,7 +19,9 @@ from typing import Any
 from eth_utils import keccak, to_checksum_address
 
 from civic_ledger.chain.client import Web3Client
+from civic_ledger.chain.journal import SentBatch
 from civic_ledger.chain.manifest import Manifest, check_chain, first_contract_alive
+from civic_ledger.chain.settle import settle
 from civic_ledger.config import AccountRef, RolesConfig
 from civic_ledger.core.exceptions import ChainMismatch, DeployError, ManifestError
 from civic_ledger.deploy.artefacts import publish
@@ -28,6 +30,7 @@ from civic_ledger.deploy.layout import layout_of
 from civic_ledger.deploy.proxy import PROXY, implementation_of, initializer_calldata
 from civic_ledger.deploy.upgrade import upgrade_steps
 from civic_ledger.domains import all_contracts
+from civic_ledger.errors import explain
 from civic_ledger.introspect import project_ast
 from civic_ledger.roles import ADMIN_ROLE, BY_NAME, PUBLIC_ROLE, ROLES
 from civic_ledger.spec import ContractSpec
@@ -115,6 +118,7 @@ class DeployPlan:
         # The records administrator applying the catalogue to an existing deployment.
         self.phases = ("_catalogue_steps",) if catalogue_only else self.PHASES
         self.waiting: list[StepEvent] = []  # steps that wait for time to pass (upgrades)
+        self.client = Web3Client(provider.web3)
         self.manifest = self._open_manifest(manifest_path)
         self._instances: dict[str, Any] = {}
         self._run_record: dict[str, Any] = {"sent": 0, "adopted": [], "dropped": []}
@@ -141,7 +145,7 @@ class DeployPlan:
     def _open_manifest(self, path: Path) -> Manifest:
         """The manifest at `path` if it describes the connected chain; a fresh one if there is
         none (or, on a dev chain, if it describes an earlier incarnation of it)."""
-        client = Web3Client(self.provider.web3)
+        client = self.client
         chain = client.chain_ref()
         fresh = Manifest.new(path, self.network_name, chain.chain_id, chain.genesis)
         if not path.exists():
@@ -754,21 +758,45 @@ class DeployPlan:
             self._send(batch, self.manager.multicall.as_transaction(calls, sender=self.sender))
 
     def _send(self, steps: list[Step], txn: Any) -> None:
-        """Sign, journal as pending, send, record. One transaction for `steps`."""
+        """Sign, journal as pending (the signed bytes included, manifest fsynced), broadcast
+        through the chain layer, wait for the receipt, record. One transaction for `steps`."""
         signer = steps[0].signer or self.sender
         txn = signer.prepare_transaction(txn)
         signed = signer.sign_transaction(txn)
         if signed is None:
             raise DeployError(f"the transaction for '{steps[0].description}' was not signed")
+        raw = bytes(signed.serialize_transaction())
+        tx_hash = "0x" + bytes(signed.txn_hash).hex()
         self.manifest.pending[steps[0].id] = {
-            "tx_hash": "0x" + bytes(signed.txn_hash).hex(),
+            "tx_hash": tx_hash,
             "nonce": signed.nonce,
             "sender": signer.address,
             "items": [step.id for step in steps],
+            "raw": "0x" + raw.hex(),
         }
         self.manifest.save()
-        receipt = self.provider.send_transaction(signed)
+        self.client.send_raw(raw)
+        [outcome] = settle(self.client, [_sent_batch(self.manifest.pending[steps[0].id])])
+        receipt = self.provider.get_receipt(tx_hash) if outcome.receipt is not None else None
+        if receipt is None or receipt.failed:
+            self.manifest.pending.pop(steps[0].id, None)
+            self.manifest.save()
+            raise DeployError(
+                f"the transaction for '{steps[0].description}' ({tx_hash}) "
+                + ("reverted" if receipt is not None else "was superseded (its nonce was used)")
+                + f": {self._replay_reason(txn)}"
+            )
         self._record(steps, receipt, status="sent")
+
+    def _replay_reason(self, txn: Any) -> str:
+        """Why a transaction reverted, replayed as a call against the current state."""
+        try:
+            self.provider.web3.eth.call(
+                {"from": txn.sender, "to": txn.receiver, "data": txn.data, "value": txn.value}
+            )
+        except Exception as exc:
+            return explain(exc)
+        return "state changed since; re-run to retry"
 
     def _record(self, steps: list[Step], receipt: Any, status: str) -> None:
         share = len(steps)
@@ -798,38 +826,30 @@ class DeployPlan:
         )
 
     def _resolve_pending(self, key: str) -> Any | None:
-        """A transaction journaled by an interrupted run: its receipt if it was mined
-        successfully; None (and the journal entry dropped) if it failed or was dropped."""
-        from web3.exceptions import TransactionNotFound
-
+        """A transaction journaled by an interrupted run, settled by the chain layer's one rule
+        (adopted if mined, re-broadcast as journaled while its nonce is open, dropped only when
+        another transaction took its nonce): its receipt if it was mined successfully; None (and
+        the journal entry dropped) if it failed or was superseded."""
         pending = self.manifest.pending[key]
-        web3 = self.provider.web3
-        tx_hash = pending["tx_hash"]
-        try:
-            web3.eth.get_transaction_receipt(tx_hash)
-        except TransactionNotFound:
-            nonce_used = web3.eth.get_transaction_count(pending["sender"]) > pending["nonce"]
-            try:
-                web3.eth.get_transaction(tx_hash)
-                known = True
-            except TransactionNotFound:
-                known = False
-            if nonce_used or not known:
-                self.manifest.pending.pop(key)
-                self.manifest.save()
-                return None
-            web3.eth.wait_for_transaction_receipt(tx_hash, timeout=120)
-        receipt = self.provider.get_receipt(tx_hash)
-        if receipt.failed:
+        [outcome] = settle(self.client, [_sent_batch(pending)])
+        if outcome.state != "mined":
             self.manifest.pending.pop(key)
             self.manifest.save()
             return None
-        return receipt
+        return self.provider.get_receipt(pending["tx_hash"])
 
     def _sender_is_admin(self) -> bool:
         if MANAGER not in self.manifest.contracts:
             return True
         return bool(self.manager.hasRole(ADMIN_ROLE, self.sender.address)[0])
+
+
+def _sent_batch(entry: dict[str, Any]) -> SentBatch:
+    """A manifest `pending` entry as the chain layer's journal entry."""
+    return SentBatch(
+        0, tuple(entry["items"]), entry["tx_hash"], entry.get("nonce"), entry.get("sender"),
+        entry.get("raw"),
+    )  # fmt: skip
 
 
 def _now() -> str:
