@@ -423,9 +423,10 @@ def test_published_abis_and_role_catalogue(
 
 
 def test_deployed_proxies_keep_one_interface_in_apes_cache(suite, chain):
-    """The plan registers every contract in Ape's cache (for `ape console`); a proxy is
-    registered with its implementation's interface once: each error, event and function
-    appears once, so look-ups by name (`contract.SomeError`) keep working."""
+    """A deployed proxy's instance, and what Ape's cache holds for its address, carry its
+    implementation's interface once: each error, event and function appears once, so look-ups
+    by name (`contract.SomeError`) keep working. (Registering a proxy through Ape's proxy
+    detection appended the interface to itself; ape_console_extras registers without it.)"""
     from collections import Counter
 
     from civic_ledger.domains import all_contracts
