@@ -28,6 +28,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 _NAMESPACE = re.compile(r"@custom:storage-location\s+erc7201:(\S+)")
+#: Immutables an audited base declares by design, which are part of the implementation's code and
+#: not of any state: UUPSUpgradeable's own address (its `onlyProxy` checks compare with it).
+CODE_IMMUTABLES = frozenset({"UUPSUpgradeable.__self"})
 _QUALIFIED = re.compile(r"\b(struct|enum)\s+(?:[A-Za-z_][A-Za-z0-9_]*\.)?([A-Za-z_][A-Za-z0-9_]*)")
 
 
@@ -128,8 +131,9 @@ def layout_of(contract: str, ast_sources: Mapping[str, Any]) -> ContractLayout:
                 layout.namespaces[match.group(1)] = _members(item)
             elif kind == "VariableDeclaration" and item.get("stateVariable"):
                 if item.get("constant") or item.get("mutability") in ("constant", "immutable"):
-                    if item.get("mutability") == "immutable":
-                        layout.loose.append(f"{base.get('name')}.{item['name']} (immutable)")
+                    qualified = f"{base.get('name')}.{item['name']}"
+                    if item.get("mutability") == "immutable" and qualified not in CODE_IMMUTABLES:
+                        layout.loose.append(f"{qualified} (immutable)")
                     continue
                 layout.loose.append(f"{base.get('name')}.{item['name']}")
 
