@@ -107,12 +107,15 @@ contract GrantFund is CityManaged, ReentrancyGuardUpgradeable, IGrantFund {
     uint256 internal constant MAX_APPLICATIONS_PER_ROUND = 1000;
 
     /// @custom:storage-location erc7201:civic.GrantFund
+    /// @dev Every field of the fund (the token and the registries were immutables before the
+    /// fund became upgradeable). `identity` shares its slot with the committee parameters, which
+    /// applications and submissions read with it.
     struct GrantFundStorage {
-        IERC20 token;
+        IIdentityRegistry identity;
         uint32 threshold;
         uint32 committeeSize;
-        IIdentityRegistry identity;
         IRecordRegistry records;
+        IERC20 token;
         address treasury;
         uint256 totalDeposited;
         uint256 totalPaid;
@@ -338,7 +341,8 @@ contract GrantFund is CityManaged, ReentrancyGuardUpgradeable, IGrantFund {
     function award(uint256 appId) external whenNotClosed {
         Application storage app = _applicationIn(appId, ApplicationStatus.Approved);
         uint256 roundId = app.roundId;
-        Round storage round = _openRound(roundId);
+        Round storage round = _roundOf(app);
+        if (round.closed) revert GrantFundRoundClosed(roundId);
         _requireDecisionOpen(roundId, round);
         _requireEligible(app.subject, round.policyId);
         uint256 available = _available(round);

@@ -14,6 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from civic_ledger.clients import fund as fund_client
+
 from .fund_world import DAY, MONTH, MS_APPROVED, PROJECT, RENT, UNIT, FundWorld, h, reverts
 
 STOPPED = "CityContractStopped"
@@ -150,10 +152,10 @@ def test_pause_stops_outflows_only(world: FundWorld) -> None:
     with reverts("EnforcedPause"):  # restricted outflow: the round's unspent budget
         gf.closeRound(s.round_main, sender=world.fund_manager)
     assert world.balance(gf) == before + 10 * UNIT  # the deposit came in; nothing went out
-    assert not gf.isOpen()
+    assert not gf.isOpen() and fund_client.stopped(gf, world.manager) == "paused"
 
     gf.unpause(sender=world.agency["deployer"])
-    assert gf.isOpen()
+    assert gf.isOpen() and fund_client.stopped(gf, world.manager) is None
     for name, call in self_checked(world, s):
         if name in OUTFLOWS:
             call()
@@ -168,7 +170,7 @@ def test_closing_the_target_stops_every_self_checked_function(world: FundWorld) 
     for _, call in self_checked(world, s):
         with reverts(STOPPED, target=gf.address):
             call()
-    assert not gf.isOpen()
+    assert not gf.isOpen() and fund_client.stopped(gf, world.manager) == "closed"
     for _, call in restricted(world, s):  # the manager refuses a closed target's functions
         with reverts("AccessManagedUnauthorized"):
             call()
@@ -189,7 +191,7 @@ def test_closing_overrides_the_pause_exceptions(world: FundWorld) -> None:
     s = stage(world)
     world.gf.pause(sender=world.guardian)
     set_closed(world, True)
-    for name, call in self_checked(world, s):
-        if name in ("fundRound", "recordRentEligibility", "voteOnApplication"):
-            with reverts(STOPPED):
-                call()
+    assert fund_client.stopped(world.gf, world.manager) == "paused and closed"
+    for _, call in self_checked(world, s):
+        with reverts(STOPPED, target=world.gf.address):
+            call()

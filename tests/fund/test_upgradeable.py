@@ -106,7 +106,7 @@ def test_layout_is_one_namespace_without_loose_variables() -> None:
     assert layout.loose == [], layout.loose  # no state variables outside, no immutables
     own = layout.namespaces[NAMESPACE]
     assert [m.name for m in own[:6]] == [
-        "token", "threshold", "committeeSize", "identity", "records", "treasury",
+        "identity", "threshold", "committeeSize", "records", "token", "treasury",
     ]  # fmt: skip
     assert {"Round", "Application", "Award", "Milestone", "Ballot"} <= set(layout.structs)
     assert "openzeppelin.storage.ReentrancyGuard" in layout.namespaces
