@@ -121,6 +121,15 @@ def restricted(world: FundWorld, s: Staged) -> list[tuple[str, Callable[[], Any]
     ]
 
 
+def refused(name: str, call: Callable[[], Any], error: str, **inputs: Any) -> None:
+    """`call` (function `name`) must revert with `error`; a failure names the function."""
+    try:
+        with reverts(error, **inputs):
+            call()
+    except AssertionError as exc:
+        raise AssertionError(f"{name}: {exc}") from None
+
+
 def set_closed(world: FundWorld, closed: bool) -> None:
     """The admin closes (or reopens) the fund in the AccessManager, through the schedule when
     the fund's target admin delay (the upgrade notice) is in force."""
@@ -143,8 +152,7 @@ def test_pause_stops_outflows_only(world: FundWorld) -> None:
     gf.pause(sender=world.guardian)
     for name, call in self_checked(world, s):
         if name in OUTFLOWS:
-            with reverts(STOPPED, target=gf.address):
-                call()
+            refused(name, call, STOPPED, target=gf.address)
         else:
             call()  # continues during a pause
     for _, call in restricted(world, s):
@@ -167,13 +175,11 @@ def test_closing_the_target_stops_every_self_checked_function(world: FundWorld) 
     gf = world.gf
     set_closed(world, True)
     assert not gf.paused()
-    for _, call in self_checked(world, s):
-        with reverts(STOPPED, target=gf.address):
-            call()
+    for name, call in self_checked(world, s):
+        refused(name, call, STOPPED, target=gf.address)
     assert not gf.isOpen() and fund_client.stopped(gf, world.manager) == "closed"
-    for _, call in restricted(world, s):  # the manager refuses a closed target's functions
-        with reverts("AccessManagedUnauthorized"):
-            call()
+    for name, call in restricted(world, s):  # the manager refuses a closed target's functions
+        refused(name, call, "AccessManagedUnauthorized")
     for name in ("pause", "unpause"):
         with reverts("AccessManagedUnauthorized"):
             getattr(gf, name)(
@@ -191,7 +197,6 @@ def test_closing_overrides_the_pause_exceptions(world: FundWorld) -> None:
     s = stage(world)
     world.gf.pause(sender=world.guardian)
     set_closed(world, True)
+    for name, call in self_checked(world, s):
+        refused(name, call, STOPPED, target=world.gf.address)
     assert fund_client.stopped(world.gf, world.manager) == "paused and closed"
-    for _, call in self_checked(world, s):
-        with reverts(STOPPED, target=world.gf.address):
-            call()
