@@ -630,8 +630,6 @@ CASES: dict[tuple[str, str], Case] = {
         lambda w: (subject_for("committee_member_1"), w.subject("other_controller"), True)
     ),
     ("GrantFund", "voteClawback"): Case(lambda w: (w["app_grant"], h("misuse"))),
-    ("GrantFund", "pause"): Case(lambda w: ()),
-    ("GrantFund", "unpause"): Case(lambda w: (), prepare=_pause("GrantFund")),
     ("GrantFund", "setCommittee"): Case(lambda w: (2, 3)),
     ("GrantFund", "setTreasury"): Case(lambda w: (w.who("treasury").address,)),
     ("GrantFund", "setAuthority"): Case(lambda w: (w.c["CityAccessManager"].address,)),

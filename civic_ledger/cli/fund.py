@@ -52,6 +52,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 GRANT_FUND = "GrantFund"
 TOKEN = "CityToken"
 IDENTITY = "IdentityRegistry"
+MANAGER = "CityAccessManager"
 
 
 # --------------------------------------------------------------------------------- plumbing
@@ -451,6 +452,7 @@ def status(manifest_file: Path | None, round_id: int) -> None:
     info = fund_client.status(ctx.fund, round_id)
     t = ctx.tokens
     state = "closed" if info.closed else "open"
+    stopped = fund_client.stopped(ctx.fund, ctx.suite[MANAGER])
     console.print(
         f"[bold]round {info.round_id}: {info.name}[/] · {info.kind.name.lower()} · "
         f"policy {info.policy_id} · {state}"
@@ -458,7 +460,7 @@ def status(manifest_file: Path | None, round_id: int) -> None:
     console.print(
         f"applications {_when(info.opens_at)} → {_when(info.closes_at)} · "
         f"decisions by {_when(info.decision_deadline)}"
-        + ("  [yellow](fund paused)[/]" if ctx.fund.paused() else "")
+        + (f"  [yellow](fund {stopped})[/]" if stopped else "")
     )
     money = Table("", "tokens", title="money", show_header=False)
     for label, value, note in (

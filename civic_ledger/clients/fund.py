@@ -464,6 +464,15 @@ def sweep(fund: Any, sender: Any, round_id: int, transact: Transact = direct) ->
 # ------------------------------------------------------------------ views
 
 
+def stopped(fund: Any, manager: Any) -> str | None:
+    """How the fund is stopped, if it is (CityManaged's pause story): "paused" (the guardian:
+    payouts, closes and sweeps wait; deposits, applications, votes, awards, clawbacks and rent
+    check-ins go on), "closed" (the AccessManager's `setTargetClosed`: every action is refused),
+    "paused and closed", or None when it is open."""
+    paused, closed = bool(fund.paused()), bool(manager.isTargetClosed(fund))
+    return " and ".join(word for word, on in (("paused", paused), ("closed", closed)) if on) or None
+
+
 def _award_line(fund: Any, app_id: int) -> AwardLine:
     app = fund.getApplication(app_id)
     status = ApplicationStatus(int(fund.applicationStatus(app_id)))

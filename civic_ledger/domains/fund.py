@@ -7,7 +7,8 @@ GrantFund needs the identity domain (IdentityRegistry, RecordRegistry) and the s
 (M-of-N needs each member's own identity: a member votes through the Active person identity it
 controls, and never on matters of an identity the register of interests ties to it), and
 deposits, applications, awards, rent check-ins and payouts are open to their callers under the
-contract's own rules.
+contract's own rules. `pause()` (GUARDIAN), `unpause()` (ADMIN) and `upgradeToAndCall`
+(UPGRADER) come with every upgradeable contract (`civic_ledger.spec.UPGRADEABLE_RESTRICTED`).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ CONTRACTS = (
     ContractSpec(
         name=GRANT_FUND,
         domain="fund",
+        upgradeable=True,  # CityManaged behind a CityProxy: initialize(args) instead of a constructor
         args=lambda ctx: (
             ctx.address_of(MANAGER),
             ctx.address_of(TOKEN),
@@ -45,8 +47,6 @@ CONTRACTS = (
             # the register of interests (committee conflicts by identity); members may only add
             # their own recusals (`declareConflict`, checked in the contract)
             "setConflict(bytes32,bytes32,bool)": "FUND_MANAGER",
-            "pause()": "GUARDIAN",
-            "unpause()": "ADMIN",  # the guardian stops; only the admin (multisig) resumes
             "setCommittee(uint32,uint32)": "ADMIN",
             "setTreasury(address)": "ADMIN",
         },

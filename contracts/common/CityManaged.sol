@@ -65,7 +65,7 @@ abstract contract CityManaged is
 
     /// @inheritdoc ICityManaged
     function isOpen() public view returns (bool) {
-        return !paused() && !IAccessManager(authority()).isTargetClosed(address(this));
+        return !paused() && !_isClosed();
     }
 
     /// @inheritdoc ICityManaged
@@ -74,17 +74,30 @@ abstract contract CityManaged is
     /// @dev Not paused and not closed by the AccessManager (for functions that check their
     /// callers themselves instead of through `restricted`).
     modifier whenOpen() {
-        if (!isOpen()) revert CityContractStopped(address(this));
+        _requireOpen();
         _;
     }
 
     /// @dev Not closed by the AccessManager (for self-checked functions that continue during a
     /// pause, as the contract's rules block says).
     modifier whenNotClosed() {
-        if (IAccessManager(authority()).isTargetClosed(address(this))) {
-            revert CityContractStopped(address(this));
-        }
+        _requireNotClosed();
         _;
+    }
+
+    /// @dev The check behind `whenOpen` (one copy in the bytecode, not one per function).
+    function _requireOpen() internal view {
+        if (!isOpen()) revert CityContractStopped(address(this));
+    }
+
+    /// @dev The check behind `whenNotClosed` (one copy in the bytecode, not one per function).
+    function _requireNotClosed() internal view {
+        if (_isClosed()) revert CityContractStopped(address(this));
+    }
+
+    /// @dev True when the AccessManager has closed this contract (`setTargetClosed`).
+    function _isClosed() private view returns (bool) {
+        return IAccessManager(authority()).isTargetClosed(address(this));
     }
 
     /// @dev True when `account` holds `roleId` with no execution delay.

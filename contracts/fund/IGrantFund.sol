@@ -109,6 +109,14 @@ interface IGrantFund {
         bytes32 evidenceHash;
     }
 
+    /// @notice Votes on one question (an application, one milestone submission, a clawback).
+    /// @dev Each list stays below the question's threshold until the decision, so it holds at
+    /// most MAX_COMMITTEE_SIZE addresses.
+    struct Ballot {
+        address[] approvals;
+        address[] rejections;
+    }
+
     /// @notice What `payRent` would settle now, and the state of the current rent month.
     /// @dev `payableMonths` / `forfeitableMonths`: months `payRent` would pay / forfeit now (in
     /// order from `monthsSettled`, counting the check-in it would make for the current month when
@@ -129,6 +137,8 @@ interface IGrantFund {
     }
 
     // ------------------------------------------------------------------ events
+    // Every event: the object's id(s) first (indexed), then `operator` (the account acting,
+    // indexed), then the data fields.
 
     /// @notice The committee's vote threshold (M) and declared size (N) were set.
     event CommitteeSet(address indexed operator, uint32 threshold, uint32 committeeSize);
@@ -164,17 +174,17 @@ interface IGrantFund {
     /// for research/project rounds).
     event ApplicationSubmitted(
         uint256 indexed appId,
-        uint256 indexed roundId,
+        address indexed operator,
         bytes32 indexed subject,
-        address operator,
+        uint256 roundId,
         bytes32 proposalHash,
         uint256 amount,
         bytes32 leaseHash
     );
 
-    /// @notice A committee member voted on an application.
+    /// @notice Committee member `operator` voted on an application.
     event ApplicationVoted(
-        uint256 indexed appId, address indexed member, bool support, uint256 approvals, uint256 rejections
+        uint256 indexed appId, address indexed operator, bool support, uint256 approvals, uint256 rejections
     );
 
     /// @notice The M-th yes vote approved an application; `approvers` are every member who said yes.
@@ -185,7 +195,7 @@ interface IGrantFund {
 
     /// @notice An approved application became an award, reserving `amount` of the round's budget.
     event AwardMade(
-        uint256 indexed appId, uint256 indexed roundId, bytes32 indexed subject, address operator, uint256 amount
+        uint256 indexed appId, address indexed operator, bytes32 indexed subject, uint256 roundId, uint256 amount
     );
 
     /// @notice Every unit of an award was paid or released.
@@ -196,11 +206,11 @@ interface IGrantFund {
         uint256 indexed appId, uint256 indexed index, address indexed operator, bytes32 evidenceHash, uint32 submission
     );
 
-    /// @notice A committee member voted on a milestone submission.
+    /// @notice Committee member `operator` voted on a milestone submission.
     event MilestoneVoted(
         uint256 indexed appId,
         uint256 indexed index,
-        address indexed member,
+        address indexed operator,
         bool approve,
         uint256 approvals,
         uint256 rejections
@@ -222,7 +232,7 @@ interface IGrantFund {
 
     /// @notice An approved milestone was paid to the grantee's current controller.
     event MilestonePaid(
-        uint256 indexed appId, uint256 indexed index, address indexed payee, address operator, uint256 amount
+        uint256 indexed appId, uint256 indexed index, address indexed operator, address payee, uint256 amount
     );
 
     /// @notice The grantee was eligible at a check-in during rent month `month`: that month is owed.
@@ -231,8 +241,8 @@ interface IGrantFund {
     /// @notice Checked-in rent months were paid to the grantee's current (active) controller.
     event RentPaid(
         uint256 indexed appId,
-        address indexed payee,
         address indexed operator,
+        address indexed payee,
         uint16 firstMonth,
         uint16 monthCount,
         uint256 amount
@@ -253,8 +263,8 @@ interface IGrantFund {
     /// @notice A committee member recused itself from every matter of `subject`.
     event ConflictDeclared(bytes32 indexed memberSubject, bytes32 indexed subject, address indexed operator);
 
-    /// @notice A committee member voted to claw an award back.
-    event ClawbackVoted(uint256 indexed appId, address indexed member, bytes32 reasonHash, uint256 approvals);
+    /// @notice Committee member `operator` voted to claw an award back.
+    event ClawbackVoted(uint256 indexed appId, address indexed operator, bytes32 reasonHash, uint256 approvals);
 
     /// @notice The M-th clawback vote ended an award; its unpaid remainder returned to the round.
     event AwardClawedBack(uint256 indexed appId, address indexed operator, uint256 released, address[] approvers);
@@ -358,12 +368,6 @@ interface IGrantFund {
 
     /// @notice Sets the wallet that receives unspent budgets of closed rounds.
     function setTreasury(address newTreasury) external;
-
-    /// @notice Stops every outflow (milestone and rent payments, returns to the treasury).
-    function pause() external;
-
-    /// @notice Resumes outflows.
-    function unpause() external;
 
     /// @notice Records (or clears) in the register of interests that the committee member
     /// controlling `memberSubject` may not vote on matters of `subject` (fund manager).

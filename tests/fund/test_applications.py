@@ -204,7 +204,7 @@ def test_m_yes_votes_approve_and_name_the_approvers(world: FundWorld, project_ro
     assert world.gf.applicationStatus(app_id) == APP_PENDING
     second = world.gf.voteOnApplication(app_id, True, sender=m2)
     (voted,) = world.gf.ApplicationVoted.from_receipt(second)
-    assert (voted.member, voted.support, voted.approvals, voted.rejections) == (
+    assert (voted.operator, voted.support, voted.approvals, voted.rejections) == (
         m2.address,
         True,
         2,

@@ -43,7 +43,7 @@ def test_m_votes_release_the_unpaid_remainder(world: FundWorld, grant: tuple[int
     available = world.gf.availableOf(round_id)
     first, second = claw(world, app_id)
     (vote,) = world.gf.ClawbackVoted.from_receipt(first)
-    assert (vote.member, bytes(vote.reasonHash), vote.approvals) == (
+    assert (vote.operator, bytes(vote.reasonHash), vote.approvals) == (
         world.committee[0].address,
         h("fraud finding"),
         1,

@@ -175,7 +175,7 @@ def test_pause_defers_payment_until_unpaused(world: FundWorld, grant: int, outsi
     world.approve_milestone(grant, 0)  # votes continue, money does not move
     assert world.gf.getMilestone(grant, 0).status == MS_APPROVED
     assert world.balance(world.gf) == before
-    with reverts("EnforcedPause"):
+    with reverts("CityContractStopped", target=world.gf.address):
         world.gf.payMilestone(grant, 0, sender=outsider)
     world.gf.unpause(sender=world.agency["deployer"])
     receipt = world.gf.payMilestone(grant, 0, sender=outsider)

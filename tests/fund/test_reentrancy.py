@@ -1,5 +1,6 @@
 """Allo #357: payouts update state before transferring and refuse re-entry. A GrantFund is
-deployed on a test token whose transfer hook calls back into the fund mid-payment."""
+deployed (implementation + CityProxy, as the deploy plan does) on a test token whose transfer
+hook calls back into the fund mid-payment: the guard's namespaced storage lives in the proxy."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from typing import Any
 
 import pytest
 from eth_utils import keccak
+
+from civic_ledger.deploy.proxy import deploy_upgradeable, implementation_of
 
 from .fund_world import MS_PAID, RENT, RESEARCH, UNIT, FundWorld, h
 
@@ -19,10 +22,18 @@ def hooked(project: Any, world: FundWorld, agency: dict) -> tuple[Any, Any]:
     unmapped, so they default to ADMIN: the deployer plays fund manager)."""
     admin = agency["deployer"]
     token = project.ReentrantTokenMock.deploy(sender=admin)
-    fund = project.GrantFund.deploy(
-        world.manager, token, world.identities, world.records, world.treasury, 2, 3, sender=admin
-    )
+    fund = deploy_upgradeable(
+        project, "GrantFund", world.manager, token, world.identities, world.records,
+        world.treasury, 2, 3, sender=admin,
+    )  # fmt: skip
     return fund, token
+
+
+def test_the_hooked_fund_runs_behind_a_proxy(hooked, chain: Any) -> None:
+    fund, token = hooked
+    implementation = implementation_of(chain.provider.web3, fund.address)
+    assert int(implementation, 16) != 0 and implementation != fund.address
+    assert fund.token() == token.address and fund.version() == "1.0.0"
 
 
 def funded_round(fund: Any, token: Any, world: FundWorld, admin: Any, kind: int) -> int:

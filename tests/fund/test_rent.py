@@ -158,7 +158,7 @@ def test_rent_goes_to_the_current_controller(
 def test_pause_stops_rent(world: FundWorld, rent: tuple[int, int], outsider: Any) -> None:
     _, app_id = rent
     world.gf.pause(sender=world.guardian)
-    with reverts("EnforcedPause"):
+    with reverts("CityContractStopped", target=world.gf.address):  # a self-checked outflow
         world.gf.payRent(app_id, sender=outsider)
     world.gf.unpause(sender=world.agency["deployer"])
     world.gf.payRent(app_id, sender=outsider)

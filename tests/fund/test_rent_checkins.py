@@ -203,7 +203,7 @@ def test_check_ins_continue_while_the_fund_is_paused(
     gf.pause(sender=world.guardian)
     world.chain.pending_timestamp = awarded_at + MONTH + DAY
     gf.recordRentEligibility(app_id, sender=outsider)
-    with reverts("EnforcedPause"):
+    with reverts("CityContractStopped", target=gf.address):
         gf.payRent(app_id, sender=outsider)
     world.chain.pending_timestamp = awarded_at + 3 * MONTH
     gf.unpause(sender=world.agency["deployer"])
