@@ -31,8 +31,11 @@ def ape_init_extras(networks, project, chain):
     contracts = {}
     for name, entry in manifest.contracts.items():
         instance = getattr(project, name).at(entry["address"])
+        # A proxy is registered with its implementation's interface as is: Ape's proxy
+        # detection would append that interface to itself (every error, event and function
+        # twice, which breaks look-ups by name such as `TitleRegistry.SomeError`).
         with contextlib.suppress(Exception):
-            chain.contracts.cache_deployment(instance)
+            chain.contracts.cache_deployment(instance, detect_proxy=False)
         contracts[name] = instance
     print(f"civic-ledger: {len(contracts)} contracts of {path.name} loaded: {', '.join(contracts)}")
     return {"city": SimpleNamespace(**contracts), **contracts}

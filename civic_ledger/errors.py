@@ -167,7 +167,9 @@ def render(name: str, arguments: Mapping[str, Any], doc: str | None = None) -> s
     return text
 
 
-_RAW_BYTES = re.compile(r"b(['\"])(.*?)\1", re.S)
+# A bytes literal in a message, escapes included (a payload holding both quote characters is
+# printed as b'..\'.."..': the closing quote is the first unescaped one).
+_RAW_BYTES = re.compile(r"b(['\"])((?:\\.|(?!\1).)*)\1", re.S)
 _HEX = re.compile(r"0x[0-9a-fA-F]{8,}")
 
 

@@ -17,6 +17,7 @@ from civic_ledger.chain.client import Web3Client
 from civic_ledger.chain.manifest import Manifest
 from civic_ledger.config import AccountRef
 from civic_ledger.deploy import DeployError, DeployPlan, StepEvent, selector
+from civic_ledger.deploy.proxy import initializer_calldata
 from civic_ledger.domains import access
 from civic_ledger.roles import ADMIN_ROLE, BY_NAME, ROLES
 from civic_ledger.spec import ContractSpec
@@ -376,10 +377,13 @@ def test_modules_link_is_set_once_skipped_or_refused(
     assert ("link:TitleRegistry.setModules", "done") in [(e.step, e.status) for e in events]
 
     titles = suite["TitleRegistry"]
-    other = project.LienRegistry.deploy(
-        suite["CityAccessManager"], titles, suite["IdentityRegistry"], sender=deployer
-    )
+    # another lien registry of this title registry: a second proxy on the recorded implementation
     data = json.loads(manifest.read_text())
+    implementation = data["contracts"]["LienRegistry"]["implementation"]
+    init = (suite["CityAccessManager"], titles, suite["IdentityRegistry"])
+    other = project.CityProxy.deploy(
+        implementation, initializer_calldata(project.LienRegistry, init), sender=deployer
+    )
     data["contracts"]["LienRegistry"]["address"] = other.address
     manifest.write_text(json.dumps(data))
     with pytest.raises(DeployError, match=r"already wired to lienRegistry .* called only once"):
@@ -416,3 +420,26 @@ def test_published_abis_and_role_catalogue(
     files = {p: p.read_bytes() for p in folder.rglob("*.json")}
     make_plan(project, networks, deployer, roles_config, manifest_path).run()
     assert {p: p.read_bytes() for p in folder.rglob("*.json")} == files
+
+
+def test_deployed_proxies_keep_one_interface_in_apes_cache(suite, chain):
+    """A deployed proxy's instance, and what Ape's cache holds for its address, carry its
+    implementation's interface once: each error, event and function appears once, so look-ups
+    by name (`contract.SomeError`) keep working. (Registering a proxy through Ape's proxy
+    detection appended the interface to itself; ape_console_extras registers without it.)"""
+    from collections import Counter
+
+    from civic_ledger.domains import all_contracts
+
+    for spec in all_contracts():
+        if not spec.upgradeable:
+            continue
+        for contract_type in (suite[spec.name].contract_type,
+                              chain.contracts.get(suite[spec.name].address)):  # fmt: skip
+            seen = Counter(
+                (abi.type, abi.selector if hasattr(abi, "selector") else abi.name)
+                for abi in contract_type.abi
+                if abi.type in ("error", "event", "function")
+            )
+            twice = sorted(str(k) for k, n in seen.items() if n > 1)
+            assert not twice, f"{spec.name}: {twice[:5]}"

@@ -9,7 +9,7 @@ from eth_abi import encode
 from eth_utils import keccak
 
 from civic_ledger.chain.manifest import Manifest, ManifestError, manifest_path
-from civic_ledger.errors import ErrorDef, decode_revert, explain, humanize, render
+from civic_ledger.errors import ErrorDef, decode_revert, explain, humanize, raw_revert_data, render
 
 
 def test_manifest_round_trip(tmp_path):
@@ -89,3 +89,11 @@ def test_unknown_selector_and_plain_messages():
     assert (
         explain(ValueError("roles.yaml:3: unknown role"), REGISTRY) == "roles.yaml:3: unknown role"
     )
+
+
+@pytest.mark.parametrize("payload", [b"plain", b"it's", b'say "x"', b"both ' and \" \\ here"])
+def test_raw_revert_data_from_a_bytes_literal_with_any_quotes(payload):
+    """eth-tester prints the revert payload as a bytes literal; one holding both quote
+    characters (e.g. an operation id hashed from a proxy's address) is escaped, not cut short."""
+    data = bytes.fromhex("60a299b0") + payload + bytes(range(8))
+    assert raw_revert_data(Exception(f"execution reverted: {data!r}")) == data

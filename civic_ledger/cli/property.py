@@ -283,8 +283,9 @@ def titles_approve(account_alias: str, manifest_file: Path | None, sale_id: int)
     """The registrar approves an accepted sale: the title moves to the buyer."""
     suite = _suite(manifest_file)
     title_client.approve(
-        suite["TitleRegistry"], load_account(account_alias), sale_id, transact=send
-    )
+        suite["TitleRegistry"], load_account(account_alias), sale_id, transact=send,
+        liens=suite["LienRegistry"],
+    )  # fmt: skip
 
 
 @command(titles, "cancel")
@@ -329,7 +330,7 @@ def titles_sale(manifest_file: Path | None, sale_id: int) -> None:
     if info.state in (title_client.SaleState.PROPOSED, title_client.SaleState.ACCEPTED):
         state = lien_client.encumbrance(suite["LienRegistry"], sale_id)
         _print_encumbrance(suite, state, "current liens and answers")
-        blockers = title_client.readiness(registry, sale_id).blockers
+        blockers = title_client.readiness(registry, sale_id, suite["LienRegistry"]).blockers
         console.print(
             "  [green]ready for approval[/]"
             if not blockers

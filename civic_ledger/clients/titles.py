@@ -172,10 +172,19 @@ class Readiness:
     liens_cleared: bool
     tax_clear: bool
     encumbrance_as_accepted: bool = False
+    titles_open: bool = True  # TitleRegistry.isOpen(): not paused, not closed
+    liens_open: bool = True  # LienRegistry.isOpen(): its discharges are part of the closing
 
     @property
     def blockers(self) -> list[str]:
         reasons = []
+        if not self.titles_open:
+            reasons.append("the title registry is paused or closed")
+        if not self.liens_open:
+            reasons.append(
+                "the lien registry is paused or closed (a sale closes together with the lien "
+                "discharges it triggers)"
+            )
         if not self.liens_cleared:
             reasons.append(
                 "a lienholder has not answered this sale (keep or discharge at closing), so "
@@ -248,9 +257,15 @@ def sale(titles: Any, sale_id: int) -> SaleInfo:
     )  # fmt: skip
 
 
-def readiness(titles: Any, sale_id: int) -> Readiness:
+def readiness(titles: Any, sale_id: int, liens: Any = None) -> Readiness:
+    """What would stop the registrar's approval of `sale_id` now (with `liens`, the lien
+    registry, also whether it is open: the closing discharges liens through it)."""
     r = titles.saleReadiness(sale_id)
-    return Readiness(bool(r[0]), bool(r[1]), bool(r[2]), bool(r[3]), bool(r[4]))
+    liens_open = True if liens is None else bool(liens.isOpen())
+    return Readiness(
+        bool(r[0]), bool(r[1]), bool(r[2]), bool(r[3]), bool(r[4]),
+        titles_open=bool(titles.isOpen()), liens_open=liens_open,
+    )  # fmt: skip
 
 
 # ------------------------------------------------------------------ transactions
@@ -351,9 +366,11 @@ def accept(
     return state
 
 
-def approve(titles: Any, sender: Any, sale_id: int, transact: Transact = direct) -> Any:
+def approve(
+    titles: Any, sender: Any, sale_id: int, transact: Transact = direct, liens: Any = None
+) -> Any:
     """The registrar approves; raises ValueError naming the blockers before sending."""
-    blockers = readiness(titles, sale_id).blockers
+    blockers = readiness(titles, sale_id, liens).blockers
     if blockers:
         raise ValueError(f"sale {sale_id} cannot be approved: " + "; ".join(blockers))
     return transact(f"approved sale {sale_id}", titles.approveSale, sale_id, sender=sender)

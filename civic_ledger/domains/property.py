@@ -1,7 +1,11 @@
 """Property domain: settlement token, land titles, liens and property tax.
 
+Every contract here is upgradeable (CityManaged behind a CityProxy): `args` are its
+`initialize(...)` arguments, and pause/unpause/upgradeToAndCall come from
+`UPGRADEABLE_RESTRICTED`.
+
 Deployment order matters: TitleRegistry needs the IdentityRegistry (identity domain, deployed
-earlier); LienRegistry and PropertyTax need TitleRegistry in their constructors, so TitleRegistry
+earlier); LienRegistry and PropertyTax need TitleRegistry in their initializers, so TitleRegistry
 learns their addresses through one admin link afterwards (`setModules`, set once: the plan skips
 it when already wired to these modules and refuses when wired to others).
 """
@@ -32,6 +36,7 @@ CONTRACTS = (
     ContractSpec(
         name=TITLES,
         domain="property",
+        upgradeable=True,
         args=lambda ctx: (ctx.address_of(MANAGER), ctx.address_of(IDENTITY)),
         restricted={
             "register(bytes32,(uint256,bytes32,uint128,uint32))": "REGISTRAR",
@@ -42,13 +47,12 @@ CONTRACTS = (
             "merge(uint256[],(uint256,bytes32,uint128,uint32))": "REGISTRAR",
             "setModules(address,address)": "ADMIN",
             "setBaseURI(string)": "ADMIN",
-            "pause()": "GUARDIAN",
-            "unpause()": "ADMIN",
         },
     ),
     ContractSpec(
         name=LIENS,
         domain="property",
+        upgradeable=True,
         args=lambda ctx: (
             ctx.address_of(MANAGER),
             ctx.address_of(TITLES),
@@ -62,6 +66,7 @@ CONTRACTS = (
     ContractSpec(
         name=TAX,
         domain="property",
+        upgradeable=True,
         args=lambda ctx: (
             ctx.address_of(MANAGER),
             ctx.address_of(TITLES),

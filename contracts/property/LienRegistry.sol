@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.28;
 
-import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManaged.sol";
+import {CityManaged} from "../common/CityManaged.sol";
+import {IdentityGate} from "../common/IdentityGate.sol";
 import {IIdentityRegistry} from "../identity/IIdentityRegistry.sol";
 import {ITitleRegistry} from "./ITitleRegistry.sol";
 import {ILienRegistry} from "./ILienRegistry.sol";
@@ -15,7 +16,8 @@ import {ILienRegistry} from "./ILienRegistry.sol";
 /// the registrar records court-ordered releases.
 /// @dev Rules, in one place:
 /// - Parties: every party acts through its identity's controller wallet, while that identity is
-///   Active (a suspended lender's key can neither release nor answer).
+///   Active (`IdentityGate.activeController`; a suspended lender's key can neither release nor
+///   answer). The holder of a court-ordered lien must be an Active identity too.
 /// - Liens: voluntary liens need the lender's proposal and the owner's consent (`consentLien`);
 ///   court-ordered liens are recorded by the registrar alone (`recordLienByOrder`). The holder
 ///   releases (`releaseLien`); the registrar records court-ordered releases (`orderRelease`).
@@ -41,227 +43,177 @@ import {ILienRegistry} from "./ILienRegistry.sol";
 /// - Closing: the title registry marks the sale Completed, then calls `onSaleClosed`, which
 ///   releases the liens answered DischargeAtClosing (the sale is no longer open: nothing is
 ///   voided). The liens left on the parcel are exactly those the buyer accepted as KeepLien.
-contract LienRegistry is AccessManaged, ILienRegistry {
-    /// @notice Lifecycle of a lien.
-    enum LienState {
-        None,
-        Proposed,
-        Active,
-        Released,
-        Withdrawn
-    }
-
-    /// @notice A lienholder's answer to a sale.
-    enum SaleConsent {
-        None,
-        KeepLien,
-        DischargeAtClosing
-    }
-
-    /// @notice A lien as stored.
-    struct Lien {
-        uint256 parcelId;
-        bytes32 holder;
-        uint256 amount;
-        bytes32 evidenceHash;
-        uint64 createdAt;
-        LienState state;
-        bool byOrder;
-    }
-
-    /// @notice What a buyer accepts (see `saleEncumbranceHash`): the parcel's unreleased liens,
-    /// sorted by id, and each holder's answer to the sale.
-    struct SaleEncumbrance {
-        uint256 saleId;
-        uint256 parcelId;
-        uint256[] lienIds;
-        bytes32[] holders;
-        uint256[] amounts;
-        SaleConsent[] consents;
-    }
-
+/// - Stopping (CityManaged's story): a pause (guardian) stops proposing, consenting to and
+///   releasing liens, court orders and court-ordered releases, answering sales and closing them
+///   (`onSaleClosed`: the title registry's approval then waits; a sale closes together with the
+///   discharges it triggers, never without them). One thing continues during a pause:
+///   `withdrawLien`, because it only ends a proposal that never took effect, and a lender must
+///   be able to take back its offer (otherwise the owner could consent to it the moment the
+///   pause ends). Closing the registry in the AccessManager stops it too.
+/// - Upgradeable behind a CityProxy (see CityManaged): all state lives in the ERC-7201
+///   namespace `civic.LienRegistry`; the title and identity registries are set once, in
+///   `initialize`.
+contract LienRegistry is CityManaged, ILienRegistry {
     /// @notice Most unreleased voluntary (owner-consented) liens one parcel can carry.
     uint256 public constant MAX_LIENS_PER_PARCEL = 8;
     /// @notice Most unreleased court-ordered liens one parcel can carry (voluntary liens never
     /// count against it).
     uint256 public constant MAX_ORDERED_LIENS_PER_PARCEL = 8;
 
-    ITitleRegistry private immutable _titles;
-    IIdentityRegistry private immutable _identities;
+    /// @custom:storage-location erc7201:civic.LienRegistry
+    struct LienRegistryStorage {
+        ITitleRegistry titles;
+        IIdentityRegistry identities;
+        uint256 lienCount;
+        mapping(uint256 lienId => Lien) liens;
+        mapping(uint256 parcelId => uint256[]) activeLiens;
+        mapping(uint256 lienId => mapping(uint256 saleId => SaleConsent)) saleConsents;
+    }
 
-    mapping(uint256 lienId => Lien) private _liens;
-    mapping(uint256 parcelId => uint256[]) private _activeLiens;
-    mapping(uint256 lienId => mapping(uint256 saleId => SaleConsent)) private _saleConsents;
-    uint256 private _lienCount;
+    // keccak256(abi.encode(uint256(keccak256("civic.LienRegistry")) - 1)) & ~bytes32(uint256(0xff))
+    bytes32 private constant LIEN_REGISTRY_STORAGE =
+        0xcfdd177c93649942a16cdf48832e2f585ddcd0b9af501350274efd6c60021600;
 
-    /// @notice Lender `holder` proposed lien `lienId` on `parcelId`; it needs the owner's consent.
-    event LienProposed(
-        uint256 indexed lienId,
-        uint256 indexed parcelId,
-        address indexed operator,
-        bytes32 holder,
-        uint256 amount,
-        bytes32 evidenceHash
-    );
-    /// @notice Lien `lienId` became effective (owner consent, or registrar order when `byOrder`).
-    event LienRecorded(
-        uint256 indexed lienId,
-        uint256 indexed parcelId,
-        address indexed operator,
-        bytes32 holder,
-        uint256 amount,
-        bool byOrder
-    );
-    /// @notice A proposed lien was withdrawn by the lender or declined by the owner.
-    event LienWithdrawn(uint256 indexed lienId, uint256 indexed parcelId, address indexed operator);
-    /// @notice Lien `lienId` was released: by its holder, by court order (`orderHash` set), or
-    /// discharged at the closing of sale `saleId`.
-    event LienReleased(
-        uint256 indexed lienId, uint256 indexed parcelId, address indexed operator, bytes32 orderHash, uint256 saleId
-    );
-    /// @notice The holder of `lienId` answered sale `saleId` (None = consent withdrawn).
-    event LienSaleConsentSet(
-        uint256 indexed lienId, uint256 indexed saleId, address indexed operator, SaleConsent consent
-    );
+    function _s() private pure returns (LienRegistryStorage storage $) {
+        assembly {
+            $.slot := LIEN_REGISTRY_STORAGE
+        }
+    }
 
-    /// @notice The lien is not in the state this step needs (state 1 proposed, 2 active, 3 released, 4 withdrawn).
-    error LienWrongState(uint256 lienId, LienState state);
-    /// @notice This account may not do this: the lender proposes, the owner consents, the holder releases and answers sales (each an active identity's controller).
-    error LienUnauthorized(uint256 lienId, address caller);
-    /// @notice The parcel is not registered, or was retired by a split or merge.
-    error LienParcelNotActive(uint256 parcelId);
-    /// @notice The identity is not registered or not active (suspended or closed).
-    error LienIdentityNotActive(bytes32 subject);
-    /// @notice A lien needs a non-zero amount and evidence hash, and a holder other than the owner.
-    error LienInvalid();
-    /// @notice The parcel already carries the maximum number of unreleased voluntary liens (8); court orders have their own cap.
-    error LienTooManyLiens(uint256 parcelId);
-    /// @notice The parcel already carries the maximum number of unreleased court-ordered liens (8).
-    error LienTooManyOrderedLiens(uint256 parcelId);
-    /// @notice The buyer accepted sale `saleId` of this parcel: answers to it and new voluntary liens are frozen until it closes (ask the registrar to reject the sale, or a party to cancel it).
-    error LienSaleAccepted(uint256 parcelId, uint256 saleId);
-    /// @notice The sale is not an open sale of the lien's parcel.
-    error LienSaleMismatch(uint256 lienId, uint256 saleId);
-    /// @notice Only the title registry may call this.
-    error LienOnlyTitleRegistry(address caller);
-
+    /// @notice Sets the authority and the registries (once, via the proxy).
     /// @param initialAuthority The city's AccessManager.
     /// @param titleRegistry_ The TitleRegistry whose parcels carry the liens.
     /// @param identityRegistry_ The IdentityRegistry parties are looked up in.
-    constructor(address initialAuthority, address titleRegistry_, address identityRegistry_)
-        AccessManaged(initialAuthority)
+    function initialize(address initialAuthority, address titleRegistry_, address identityRegistry_)
+        external
+        initializer
     {
-        _titles = ITitleRegistry(titleRegistry_);
-        _identities = IIdentityRegistry(identityRegistry_);
+        __CityManaged_init(initialAuthority);
+        LienRegistryStorage storage $ = _s();
+        $.titles = ITitleRegistry(titleRegistry_);
+        $.identities = IIdentityRegistry(identityRegistry_);
     }
 
-    /// @notice The lender (controller of identity `holder`) proposes a lien on `parcelId`.
-    /// @param amount Secured amount in settlement-token units.
-    /// @param evidenceHash Content hash of the loan/mortgage agreement.
-    /// @return lienId The new lien's id; effective once the owner calls `consentLien`.
+    /// @notice "1.0.0": the first upgradeable release.
+    function version() external pure override returns (string memory) {
+        return "1.0.0";
+    }
+
+    // ------------------------------------------------------------------ liens
+
+    /// @inheritdoc ILienRegistry
     function proposeLien(uint256 parcelId, bytes32 holder, uint256 amount, bytes32 evidenceHash)
         external
+        whenOpen
         returns (uint256 lienId)
     {
-        bytes32 owner = _requireParcelOwner(parcelId);
+        LienRegistryStorage storage $ = _s();
+        bytes32 owner = _requireParcelOwner($, parcelId);
         if (amount == 0 || evidenceHash == bytes32(0) || holder == owner) revert LienInvalid();
-        if (_activeController(holder) != _msgSender()) revert LienUnauthorized(0, _msgSender());
-        lienId = _newLien(parcelId, holder, amount, evidenceHash, LienState.Proposed, false);
+        if (IdentityGate.activeController($.identities, holder) != _msgSender()) {
+            revert LienUnauthorized(0, _msgSender());
+        }
+        lienId = _newLien($, parcelId, holder, amount, evidenceHash, LienState.Proposed, false);
         emit LienProposed(lienId, parcelId, _msgSender(), holder, amount, evidenceHash);
     }
 
-    /// @notice The parcel owner (controller of the owning identity) consents to proposed lien
-    /// `lienId`. Refused while the buyer has accepted a sale of the parcel.
-    function consentLien(uint256 lienId) external {
-        Lien storage lien = _liens[lienId];
+    /// @inheritdoc ILienRegistry
+    function consentLien(uint256 lienId) external whenOpen {
+        LienRegistryStorage storage $ = _s();
+        Lien storage lien = $.liens[lienId];
         if (lien.state != LienState.Proposed) revert LienWrongState(lienId, lien.state);
         uint256 parcelId = lien.parcelId;
-        bytes32 owner = _requireParcelOwner(parcelId);
-        if (_activeController(owner) != _msgSender()) revert LienUnauthorized(lienId, _msgSender());
-        uint256 accepted = _titles.acceptedSaleOf(parcelId);
+        bytes32 owner = _requireParcelOwner($, parcelId);
+        if (IdentityGate.activeController($.identities, owner) != _msgSender()) {
+            revert LienUnauthorized(lienId, _msgSender());
+        }
+        uint256 accepted = $.titles.acceptedSaleOf(parcelId);
         if (accepted != 0) revert LienSaleAccepted(parcelId, accepted);
-        _activate(lienId, lien);
+        _activate($, lienId, lien);
         emit LienRecorded(lienId, parcelId, _msgSender(), lien.holder, lien.amount, false);
     }
 
-    /// @notice The lender withdraws, or the owner declines, proposed lien `lienId`.
-    function withdrawLien(uint256 lienId) external {
-        Lien storage lien = _liens[lienId];
+    /// @inheritdoc ILienRegistry
+    /// @dev Continues during a pause (rules block): it only ends a proposal.
+    function withdrawLien(uint256 lienId) external whenNotClosed {
+        LienRegistryStorage storage $ = _s();
+        Lien storage lien = $.liens[lienId];
         if (lien.state != LienState.Proposed) revert LienWrongState(lienId, lien.state);
         address caller = _msgSender();
+        IIdentityRegistry identities = $.identities;
         if (
-            caller != _identities.activeControllerOf(lien.holder)
-                && caller != _identities.activeControllerOf(_titles.ownerIdentityOf(lien.parcelId))
+            caller != identities.activeControllerOf(lien.holder)
+                && caller != identities.activeControllerOf($.titles.ownerIdentityOf(lien.parcelId))
         ) revert LienUnauthorized(lienId, caller);
         lien.state = LienState.Withdrawn;
         emit LienWithdrawn(lienId, lien.parcelId, caller);
     }
 
-    /// @notice The registrar records a lien by court/registrar order, without the owner's consent.
-    /// Allowed while a sale of the parcel is accepted: it voids that acceptance. Registrar only.
-    /// @param orderHash Content hash of the order.
+    /// @inheritdoc ILienRegistry
     function recordLienByOrder(uint256 parcelId, bytes32 holder, uint256 amount, bytes32 orderHash)
         external
         restricted
+        whenNotPaused
         returns (uint256 lienId)
     {
-        bytes32 owner = _requireParcelOwner(parcelId);
+        LienRegistryStorage storage $ = _s();
+        bytes32 owner = _requireParcelOwner($, parcelId);
         if (amount == 0 || orderHash == bytes32(0) || holder == owner) revert LienInvalid();
-        _activeController(holder);
-        lienId = _newLien(parcelId, holder, amount, orderHash, LienState.Proposed, true);
-        Lien storage lien = _liens[lienId];
-        _activate(lienId, lien);
+        IdentityGate.activeController($.identities, holder);
+        lienId = _newLien($, parcelId, holder, amount, orderHash, LienState.Proposed, true);
+        Lien storage lien = $.liens[lienId];
+        _activate($, lienId, lien);
         emit LienRecorded(lienId, parcelId, _msgSender(), holder, amount, true);
-        _titles.onEncumbranceChanged(parcelId, _msgSender());
+        $.titles.onEncumbranceChanged(parcelId, _msgSender());
     }
 
-    /// @notice The holder releases active lien `lienId` (e.g. loan repaid). Voids an accepted
-    /// sale of the parcel (the buyer accepts the new state again).
-    function releaseLien(uint256 lienId) external {
-        Lien storage lien = _liens[lienId];
+    /// @inheritdoc ILienRegistry
+    function releaseLien(uint256 lienId) external whenOpen {
+        LienRegistryStorage storage $ = _s();
+        Lien storage lien = $.liens[lienId];
         if (lien.state != LienState.Active) revert LienWrongState(lienId, lien.state);
-        if (_identities.activeControllerOf(lien.holder) != _msgSender()) revert LienUnauthorized(lienId, _msgSender());
-        _release(lienId, lien);
+        if ($.identities.activeControllerOf(lien.holder) != _msgSender()) {
+            revert LienUnauthorized(lienId, _msgSender());
+        }
+        _release($, lienId, lien);
         emit LienReleased(lienId, lien.parcelId, _msgSender(), bytes32(0), 0);
-        _titles.onEncumbranceChanged(lien.parcelId, _msgSender());
+        $.titles.onEncumbranceChanged(lien.parcelId, _msgSender());
     }
 
-    /// @notice The registrar records a court-ordered release of active lien `lienId`. Voids an
-    /// accepted sale of the parcel. Registrar only.
-    /// @param orderHash Content hash of the court order.
-    function orderRelease(uint256 lienId, bytes32 orderHash) external restricted {
-        Lien storage lien = _liens[lienId];
+    /// @inheritdoc ILienRegistry
+    function orderRelease(uint256 lienId, bytes32 orderHash) external restricted whenNotPaused {
+        LienRegistryStorage storage $ = _s();
+        Lien storage lien = $.liens[lienId];
         if (lien.state != LienState.Active) revert LienWrongState(lienId, lien.state);
         if (orderHash == bytes32(0)) revert LienInvalid();
-        _release(lienId, lien);
+        _release($, lienId, lien);
         emit LienReleased(lienId, lien.parcelId, _msgSender(), orderHash, 0);
-        _titles.onEncumbranceChanged(lien.parcelId, _msgSender());
+        $.titles.onEncumbranceChanged(lien.parcelId, _msgSender());
     }
 
-    /// @notice The holder of active lien `lienId` answers proposed sale `saleId` of its parcel
-    /// (and may change its answer until the buyer accepts; then it binds).
-    /// @param dischargeAtClosing True: the lien is released when the sale closes (paid from the
-    /// proceeds). False: the lien stays on the parcel under the new owner.
-    function consentToSale(uint256 lienId, uint256 saleId, bool dischargeAtClosing) external {
+    // ------------------------------------------------------------------ sales
+
+    /// @inheritdoc ILienRegistry
+    function consentToSale(uint256 lienId, uint256 saleId, bool dischargeAtClosing) external whenOpen {
         _setSaleConsent(lienId, saleId, dischargeAtClosing ? SaleConsent.DischargeAtClosing : SaleConsent.KeepLien);
     }
 
-    /// @notice The holder of active lien `lienId` withdraws its answer to proposed sale `saleId`
-    /// (refused once the buyer accepted it).
-    function withdrawSaleConsent(uint256 lienId, uint256 saleId) external {
+    /// @inheritdoc ILienRegistry
+    function withdrawSaleConsent(uint256 lienId, uint256 saleId) external whenOpen {
         _setSaleConsent(lienId, saleId, SaleConsent.None);
     }
 
     /// @inheritdoc ILienRegistry
-    function onSaleClosed(uint256 parcelId, uint256 saleId) external {
-        if (_msgSender() != address(_titles)) revert LienOnlyTitleRegistry(_msgSender());
-        uint256[] storage active = _activeLiens[parcelId];
+    function onSaleClosed(uint256 parcelId, uint256 saleId) external whenOpen {
+        LienRegistryStorage storage $ = _s();
+        if (_msgSender() != address($.titles)) revert LienOnlyTitleRegistry(_msgSender());
+        uint256[] storage active = $.activeLiens[parcelId];
         // Walk backwards: `_release` swap-removes from `active`. At most 16 liens.
         for (uint256 i = active.length; i > 0; --i) {
             uint256 lienId = active[i - 1];
-            if (_saleConsents[lienId][saleId] == SaleConsent.DischargeAtClosing) {
-                Lien storage lien = _liens[lienId];
-                _release(lienId, lien);
+            if ($.saleConsents[lienId][saleId] == SaleConsent.DischargeAtClosing) {
+                Lien storage lien = $.liens[lienId];
+                _release($, lienId, lien);
                 emit LienReleased(lienId, parcelId, _msgSender(), bytes32(0), saleId);
             }
         }
@@ -271,40 +223,33 @@ contract LienRegistry is AccessManaged, ILienRegistry {
 
     /// @inheritdoc ILienRegistry
     function hasActiveLiens(uint256 parcelId) external view returns (bool) {
-        return _activeLiens[parcelId].length != 0;
+        return _s().activeLiens[parcelId].length != 0;
     }
 
     /// @inheritdoc ILienRegistry
     function saleCleared(uint256 parcelId, uint256 saleId) external view returns (bool) {
-        uint256[] storage active = _activeLiens[parcelId];
+        LienRegistryStorage storage $ = _s();
+        uint256[] storage active = $.activeLiens[parcelId];
         for (uint256 i = 0; i < active.length; ++i) {
-            if (_saleConsents[active[i]][saleId] == SaleConsent.None) return false;
+            if ($.saleConsents[active[i]][saleId] == SaleConsent.None) return false;
         }
         return true;
     }
 
-    /// @notice The hash a buyer passes to `TitleRegistry.acceptSale(saleId, hash)`: it commits to
-    /// the current unreleased liens on the sale's parcel and each holder's answer to the sale.
-    /// @dev Integrators recompute it as
-    /// `keccak256(abi.encode(saleId, parcelId, lienIds, holders, amounts, consents))` with
-    /// `saleId`, `parcelId` as uint256; `lienIds` (uint256[]) the ids of the parcel's unreleased
-    /// liens in ascending order; `holders` (bytes32[]), `amounts` (uint256[]) and `consents`
-    /// (uint8[]: 0 None, 1 KeepLien, 2 DischargeAtClosing) of those liens, in the same order
-    /// (all arrays empty when the parcel is unencumbered). `parcelId` is the sale's parcel (zero
-    /// for an unknown sale). `saleEncumbrance` returns the same inputs.
+    /// @inheritdoc ILienRegistry
     function saleEncumbranceHash(uint256 saleId) external view returns (bytes32 encumbranceHash) {
-        (, encumbranceHash,) = _encumbrance(_titles.saleParcelOf(saleId), saleId);
+        LienRegistryStorage storage $ = _s();
+        (, encumbranceHash,) = _encumbrance($, $.titles.saleParcelOf(saleId), saleId);
     }
 
-    /// @notice The encumbrance of sale `saleId` as a client shows it to the buyer: the parcel's
-    /// unreleased liens (sorted by id) with each answer, its hash (`saleEncumbranceHash`) and
-    /// whether every lien has answered (needed before the buyer can accept).
+    /// @inheritdoc ILienRegistry
     function saleEncumbrance(uint256 saleId)
         external
         view
         returns (SaleEncumbrance memory encumbrance, bytes32 encumbranceHash, bool answered)
     {
-        return _encumbrance(_titles.saleParcelOf(saleId), saleId);
+        LienRegistryStorage storage $ = _s();
+        return _encumbrance($, $.titles.saleParcelOf(saleId), saleId);
     }
 
     /// @inheritdoc ILienRegistry
@@ -313,37 +258,43 @@ contract LienRegistry is AccessManaged, ILienRegistry {
         view
         returns (bytes32 encumbranceHash, bool answered)
     {
-        (, encumbranceHash, answered) = _encumbrance(parcelId, saleId);
+        (, encumbranceHash, answered) = _encumbrance(_s(), parcelId, saleId);
     }
 
-    /// @notice Ids of the unreleased liens on `parcelId` (at most 16: 8 voluntary, 8 court-ordered).
+    /// @inheritdoc ILienRegistry
     function activeLiensOf(uint256 parcelId) external view returns (uint256[] memory) {
-        return _activeLiens[parcelId];
+        return _s().activeLiens[parcelId];
     }
 
-    /// @notice Lien `lienId` (state None when unknown).
+    /// @inheritdoc ILienRegistry
     function lienOf(uint256 lienId) external view returns (Lien memory) {
-        return _liens[lienId];
+        return _s().liens[lienId];
     }
 
-    /// @notice The answer of the holder of `lienId` to sale `saleId`.
+    /// @inheritdoc ILienRegistry
     function saleConsentOf(uint256 lienId, uint256 saleId) external view returns (SaleConsent) {
-        return _saleConsents[lienId][saleId];
+        return _s().saleConsents[lienId][saleId];
     }
 
-    /// @notice Number of liens ever proposed or recorded (ids are 1..lienCount).
+    /// @inheritdoc ILienRegistry
     function lienCount() external view returns (uint256) {
-        return _lienCount;
+        return _s().lienCount;
     }
 
     /// @inheritdoc ILienRegistry
     function titleRegistry() external view returns (address) {
-        return address(_titles);
+        return address(_s().titles);
+    }
+
+    /// @inheritdoc ILienRegistry
+    function identityRegistry() external view returns (address) {
+        return address(_s().identities);
     }
 
     // ------------------------------------------------------------------ internals
 
     function _newLien(
+        LienRegistryStorage storage $,
         uint256 parcelId,
         bytes32 holder,
         uint256 amount,
@@ -351,8 +302,8 @@ contract LienRegistry is AccessManaged, ILienRegistry {
         LienState state,
         bool byOrder
     ) private returns (uint256 lienId) {
-        lienId = ++_lienCount;
-        _liens[lienId] = Lien({
+        lienId = ++$.lienCount;
+        $.liens[lienId] = Lien({
             parcelId: parcelId,
             holder: holder,
             amount: amount,
@@ -365,13 +316,13 @@ contract LienRegistry is AccessManaged, ILienRegistry {
 
     /// @dev Voluntary and court-ordered liens are capped separately (8 each, so at most 16
     /// unreleased liens per parcel): counting the same kind walks at most 16 entries.
-    function _activate(uint256 lienId, Lien storage lien) private {
+    function _activate(LienRegistryStorage storage $, uint256 lienId, Lien storage lien) private {
         uint256 parcelId = lien.parcelId;
-        uint256[] storage active = _activeLiens[parcelId];
+        uint256[] storage active = $.activeLiens[parcelId];
         uint256 n = active.length;
         uint256 ordered = 0;
         for (uint256 i = 0; i < n; ++i) {
-            if (_liens[active[i]].byOrder) ++ordered;
+            if ($.liens[active[i]].byOrder) ++ordered;
         }
         if (lien.byOrder) {
             if (ordered >= MAX_ORDERED_LIENS_PER_PARCEL) revert LienTooManyOrderedLiens(parcelId);
@@ -379,12 +330,12 @@ contract LienRegistry is AccessManaged, ILienRegistry {
             revert LienTooManyLiens(parcelId);
         }
         lien.state = LienState.Active;
-        _activeLiens[parcelId].push(lienId);
+        $.activeLiens[parcelId].push(lienId);
     }
 
-    function _release(uint256 lienId, Lien storage lien) private {
+    function _release(LienRegistryStorage storage $, uint256 lienId, Lien storage lien) private {
         lien.state = LienState.Released;
-        uint256[] storage active = _activeLiens[lien.parcelId];
+        uint256[] storage active = $.activeLiens[lien.parcelId];
         uint256 n = active.length;
         for (uint256 i = 0; i < n; ++i) {
             if (active[i] == lienId) {
@@ -396,24 +347,27 @@ contract LienRegistry is AccessManaged, ILienRegistry {
     }
 
     function _setSaleConsent(uint256 lienId, uint256 saleId, SaleConsent consent) private {
-        Lien storage lien = _liens[lienId];
+        LienRegistryStorage storage $ = _s();
+        Lien storage lien = $.liens[lienId];
         if (lien.state != LienState.Active) revert LienWrongState(lienId, lien.state);
-        if (_identities.activeControllerOf(lien.holder) != _msgSender()) revert LienUnauthorized(lienId, _msgSender());
-        (uint256 parcelId, bool open, bool accepted) = _titles.saleStatusOf(saleId);
+        if ($.identities.activeControllerOf(lien.holder) != _msgSender()) {
+            revert LienUnauthorized(lienId, _msgSender());
+        }
+        (uint256 parcelId, bool open, bool accepted) = $.titles.saleStatusOf(saleId);
         if (parcelId != lien.parcelId || !open) revert LienSaleMismatch(lienId, saleId);
         if (accepted) revert LienSaleAccepted(parcelId, saleId);
-        _saleConsents[lienId][saleId] = consent;
+        $.saleConsents[lienId][saleId] = consent;
         emit LienSaleConsentSet(lienId, saleId, _msgSender(), consent);
     }
 
     /// @dev The encumbrance of sale `saleId` of `parcelId` (see `saleEncumbranceHash`); at most
     /// 16 liens: sorted by id with an insertion sort in memory.
-    function _encumbrance(uint256 parcelId, uint256 saleId)
+    function _encumbrance(LienRegistryStorage storage $, uint256 parcelId, uint256 saleId)
         private
         view
         returns (SaleEncumbrance memory e, bytes32 encumbranceHash, bool answered)
     {
-        uint256[] storage active = _activeLiens[parcelId];
+        uint256[] storage active = $.activeLiens[parcelId];
         uint256 n = active.length;
         e.saleId = saleId;
         e.parcelId = parcelId;
@@ -433,23 +387,19 @@ contract LienRegistry is AccessManaged, ILienRegistry {
         answered = true;
         for (uint256 i = 0; i < n; ++i) {
             uint256 id = e.lienIds[i];
-            Lien storage lien = _liens[id];
+            Lien storage lien = $.liens[id];
             e.holders[i] = lien.holder;
             e.amounts[i] = lien.amount;
-            SaleConsent consent = _saleConsents[id][saleId];
+            SaleConsent consent = $.saleConsents[id][saleId];
             e.consents[i] = consent;
             if (consent == SaleConsent.None) answered = false;
         }
         encumbranceHash = keccak256(abi.encode(saleId, parcelId, e.lienIds, e.holders, e.amounts, e.consents));
     }
 
-    function _requireParcelOwner(uint256 parcelId) private view returns (bytes32) {
-        if (!_titles.isActiveParcel(parcelId)) revert LienParcelNotActive(parcelId);
-        return _titles.ownerIdentityOf(parcelId);
-    }
-
-    function _activeController(bytes32 subject) private view returns (address controller) {
-        controller = _identities.activeControllerOf(subject);
-        if (controller == address(0)) revert LienIdentityNotActive(subject);
+    function _requireParcelOwner(LienRegistryStorage storage $, uint256 parcelId) private view returns (bytes32) {
+        ITitleRegistry titles = $.titles;
+        if (!titles.isActiveParcel(parcelId)) revert LienParcelNotActive(parcelId);
+        return titles.ownerIdentityOf(parcelId);
     }
 }

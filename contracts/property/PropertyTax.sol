@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.28;
 
-import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManaged.sol";
-import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
+import {ReentrancyGuardUpgradeable} from "@openzeppelin/contracts-upgradeable/utils/ReentrancyGuardUpgradeable.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {CityManaged} from "../common/CityManaged.sol";
 import {ITitleRegistry} from "./ITitleRegistry.sol";
 import {IPropertyTax} from "./IPropertyTax.sol";
 
@@ -14,134 +14,124 @@ import {IPropertyTax} from "./IPropertyTax.sol";
 /// per year; anyone (normally the owner) pays an assessment in the settlement token, straight to
 /// the city treasury, optionally with an EIP-2612 permit. An unpaid assessment past its due date
 /// is overdue and blocks sales of the parcel in the TitleRegistry. The `TaxPaid` event is the receipt.
-/// @dev A parcel carries at most `MAX_OPEN_PER_PARCEL` unpaid assessments; the earliest due date
-/// of those is cached so `hasOverdue` is O(1) and is recomputed with a loop bounded by that cap.
-contract PropertyTax is AccessManaged, ReentrancyGuard, IPropertyTax {
+/// @dev Rules, in one place:
+/// - Assessments: only the tax assessor assesses (one per parcel and year, amount and year
+///   non-zero, due date in the future) and voids unpaid ones (appeal, error), both `restricted`.
+///   A parcel carries at most `MAX_OPEN_PER_PARCEL` (32) unpaid assessments; the earliest due
+///   date of those is cached so `hasOverdue` is O(1) and is recomputed with a loop bounded by
+///   that cap.
+/// - Payments: anyone pays an assessment in full from its own tokens (allowance or permit),
+///   straight to the treasury; the assessment is marked paid before the token moves
+///   (checks-effects-interactions) and every paying function is `nonReentrant`.
+/// - Overdue: an unpaid assessment past its due date blocks sales of the parcel (TitleRegistry
+///   asks `hasOverdue`); any unpaid one blocks splits and merges (`hasUnpaid`). Nothing else
+///   follows from it on chain: no interest, no fee.
+/// - Stopping (CityManaged's story): a pause (guardian) stops assessing, voiding AND paying.
+///   Paying does not continue during a pause: it moves the payer's tokens through this
+///   contract to the treasury, and a pause is the stop for exactly such movements when
+///   something is wrong (a wrong treasury, a token or permit flaw); it costs the taxpayer no
+///   money, because nothing accrues on chain while an assessment is overdue (it only blocks a
+///   sale until it is paid after the pause). Closing the module in the AccessManager stops it too.
+/// - Upgradeable behind a CityProxy (see CityManaged): all state lives in the ERC-7201
+///   namespace `civic.PropertyTax` (plus OpenZeppelin's namespaced reentrancy guard); the title
+///   registry, token and treasury are set once, in `initialize`, and never change.
+contract PropertyTax is CityManaged, ReentrancyGuardUpgradeable, IPropertyTax {
     using SafeERC20 for IERC20;
-
-    /// @notice Stored lifecycle of an assessment (Overdue is derived: Open and past due).
-    enum AssessmentState {
-        None,
-        Open,
-        Paid,
-        Voided
-    }
-
-    /// @notice What `statusOf` reports.
-    enum TaxStatus {
-        None,
-        Due,
-        Overdue,
-        Paid,
-        Voided
-    }
-
-    /// @notice One year's assessment of one parcel.
-    struct Assessment {
-        uint256 amount;
-        uint64 dueDate;
-        uint64 settledAt;
-        AssessmentState state;
-    }
 
     /// @notice Most unpaid assessments a parcel may carry (bounds every loop here).
     uint256 public constant MAX_OPEN_PER_PARCEL = 32;
 
-    ITitleRegistry private immutable _titles;
-    IERC20 private immutable _token;
-    address private immutable _treasury;
+    /// @custom:storage-location erc7201:civic.PropertyTax
+    struct PropertyTaxStorage {
+        ITitleRegistry titles;
+        IERC20 token;
+        address treasury;
+        mapping(uint256 parcelId => mapping(uint16 year => Assessment)) assessments;
+        mapping(uint256 parcelId => uint16[]) openYears;
+        mapping(uint256 parcelId => uint64) earliestDue;
+    }
 
-    mapping(uint256 parcelId => mapping(uint16 year => Assessment)) private _assessments;
-    mapping(uint256 parcelId => uint16[]) private _openYears;
-    mapping(uint256 parcelId => uint64) private _earliestDue;
+    // keccak256(abi.encode(uint256(keccak256("civic.PropertyTax")) - 1)) & ~bytes32(uint256(0xff))
+    bytes32 private constant PROPERTY_TAX_STORAGE =
+        0xa06bede65cda720154e60ed1fdf392f9f61962cd5e0e834c287ba00a86dc1b00;
 
-    /// @notice The tax bureau assessed `parcelId` for `year`.
-    event TaxAssessed(
-        uint256 indexed parcelId, uint16 indexed year, address indexed operator, uint256 amount, uint64 dueDate
-    );
-    /// @notice Receipt: `operator` paid `amount` for `parcelId`'s `year` to `treasury`; `owner` is
-    /// the owning identity at payment time.
-    event TaxPaid(
-        uint256 indexed parcelId,
-        uint16 indexed year,
-        address indexed operator,
-        bytes32 owner,
-        uint256 amount,
-        address treasury
-    );
-    /// @notice The tax bureau voided an unpaid assessment (appeal, error); `reasonHash` points at the decision.
-    event TaxVoided(uint256 indexed parcelId, uint16 indexed year, address indexed operator, bytes32 reasonHash);
+    function _s() private pure returns (PropertyTaxStorage storage $) {
+        assembly {
+            $.slot := PROPERTY_TAX_STORAGE
+        }
+    }
 
-    /// @notice The parcel is not registered, or was retired by a split or merge.
-    error TaxParcelNotActive(uint256 parcelId);
-    /// @notice The parcel is already assessed for that year (void the assessment to correct it).
-    error TaxAlreadyAssessed(uint256 parcelId, uint16 year);
-    /// @notice Amount and year must be non-zero and the due date in the future.
-    error TaxInvalidAssessment();
-    /// @notice There is no unpaid assessment for that parcel and year (never assessed, paid or voided).
-    error TaxNotOpen(uint256 parcelId, uint16 year);
-    /// @notice The parcel already has the maximum number of unpaid assessments (32).
-    error TaxTooManyOpen(uint256 parcelId);
-    /// @notice A zero address was given for the token, title registry or treasury.
-    error TaxZeroAddress();
-
+    /// @notice Sets the authority, the title registry, the token and the treasury (once, via the
+    /// proxy).
     /// @param initialAuthority The city's AccessManager.
     /// @param titleRegistry_ The TitleRegistry of the assessed parcels.
     /// @param token_ The settlement token (CityToken).
     /// @param treasury_ The city treasury wallet receiving payments.
-    constructor(address initialAuthority, address titleRegistry_, address token_, address treasury_)
-        AccessManaged(initialAuthority)
+    function initialize(address initialAuthority, address titleRegistry_, address token_, address treasury_)
+        external
+        initializer
     {
         if (titleRegistry_ == address(0) || token_ == address(0) || treasury_ == address(0)) revert TaxZeroAddress();
-        _titles = ITitleRegistry(titleRegistry_);
-        _token = IERC20(token_);
-        _treasury = treasury_;
+        __CityManaged_init(initialAuthority);
+        __ReentrancyGuard_init();
+        PropertyTaxStorage storage $ = _s();
+        $.titles = ITitleRegistry(titleRegistry_);
+        $.token = IERC20(token_);
+        $.treasury = treasury_;
     }
 
-    /// @notice Assesses `parcelId` for `year`: `amount` due by `dueDate` (unix seconds). Tax assessor only.
-    function assess(uint256 parcelId, uint16 year, uint256 amount, uint64 dueDate) external restricted {
-        if (!_titles.isActiveParcel(parcelId)) revert TaxParcelNotActive(parcelId);
+    /// @notice "1.0.0": the first upgradeable release.
+    function version() external pure override returns (string memory) {
+        return "1.0.0";
+    }
+
+    /// @inheritdoc IPropertyTax
+    function assess(uint256 parcelId, uint16 year, uint256 amount, uint64 dueDate) external restricted whenNotPaused {
+        PropertyTaxStorage storage $ = _s();
+        if (!$.titles.isActiveParcel(parcelId)) revert TaxParcelNotActive(parcelId);
         if (year == 0 || amount == 0 || dueDate <= block.timestamp) revert TaxInvalidAssessment();
-        Assessment storage a = _assessments[parcelId][year];
+        Assessment storage a = $.assessments[parcelId][year];
         if (a.state != AssessmentState.None) revert TaxAlreadyAssessed(parcelId, year);
-        uint16[] storage open = _openYears[parcelId];
+        uint16[] storage open = $.openYears[parcelId];
         if (open.length >= MAX_OPEN_PER_PARCEL) revert TaxTooManyOpen(parcelId);
 
         a.amount = amount;
         a.dueDate = dueDate;
         a.state = AssessmentState.Open;
-        _openYears[parcelId].push(year);
-        uint64 earliest = _earliestDue[parcelId];
-        if (earliest == 0 || dueDate < earliest) _earliestDue[parcelId] = dueDate;
+        open.push(year);
+        uint64 earliest = $.earliestDue[parcelId];
+        if (earliest == 0 || dueDate < earliest) $.earliestDue[parcelId] = dueDate;
         emit TaxAssessed(parcelId, year, _msgSender(), amount, dueDate);
     }
 
-    /// @notice Pays `parcelId`'s `year` assessment in full from the caller's tokens (needs an
-    /// allowance for this contract) to the treasury. Anyone may pay for a parcel.
-    function pay(uint256 parcelId, uint16 year) external nonReentrant {
-        uint256 amount = _settle(parcelId, year);
-        _token.safeTransferFrom(_msgSender(), _treasury, amount);
+    /// @inheritdoc IPropertyTax
+    function pay(uint256 parcelId, uint16 year) external whenOpen nonReentrant {
+        PropertyTaxStorage storage $ = _s();
+        (uint256 amount, address treasury_) = _settle($, parcelId, year);
+        $.token.safeTransferFrom(_msgSender(), treasury_, amount);
     }
 
-    /// @notice `pay` with an EIP-2612 permit of the caller for this contract, in one transaction.
-    /// @dev A failing permit is ignored (it may have been front-run); the transfer then needs the allowance.
+    /// @inheritdoc IPropertyTax
     function payWithPermit(uint256 parcelId, uint16 year, uint256 deadline, uint8 v, bytes32 r, bytes32 s)
         external
+        whenOpen
         nonReentrant
     {
-        uint256 amount = _settle(parcelId, year);
-        try IERC20Permit(address(_token)).permit(_msgSender(), address(this), amount, deadline, v, r, s) {} catch {}
-        _token.safeTransferFrom(_msgSender(), _treasury, amount);
+        PropertyTaxStorage storage $ = _s();
+        (uint256 amount, address treasury_) = _settle($, parcelId, year);
+        IERC20 token_ = $.token;
+        try IERC20Permit(address(token_)).permit(_msgSender(), address(this), amount, deadline, v, r, s) {} catch {}
+        token_.safeTransferFrom(_msgSender(), treasury_, amount);
     }
 
-    /// @notice Voids an unpaid assessment (successful appeal, assessment error). Tax assessor only.
-    /// @param reasonHash Content hash of the decision.
-    function voidAssessment(uint256 parcelId, uint16 year, bytes32 reasonHash) external restricted {
-        Assessment storage a = _assessments[parcelId][year];
+    /// @inheritdoc IPropertyTax
+    function voidAssessment(uint256 parcelId, uint16 year, bytes32 reasonHash) external restricted whenNotPaused {
+        PropertyTaxStorage storage $ = _s();
+        Assessment storage a = $.assessments[parcelId][year];
         if (a.state != AssessmentState.Open) revert TaxNotOpen(parcelId, year);
         a.state = AssessmentState.Voided;
         a.settledAt = uint64(block.timestamp);
-        _close(parcelId, year);
+        _close($, parcelId, year);
         emit TaxVoided(parcelId, year, _msgSender(), reasonHash);
     }
 
@@ -149,18 +139,18 @@ contract PropertyTax is AccessManaged, ReentrancyGuard, IPropertyTax {
 
     /// @inheritdoc IPropertyTax
     function hasOverdue(uint256 parcelId) external view returns (bool) {
-        uint64 earliest = _earliestDue[parcelId];
+        uint64 earliest = _s().earliestDue[parcelId];
         return earliest != 0 && earliest < block.timestamp;
     }
 
     /// @inheritdoc IPropertyTax
     function hasUnpaid(uint256 parcelId) external view returns (bool) {
-        return _openYears[parcelId].length != 0;
+        return _s().openYears[parcelId].length != 0;
     }
 
-    /// @notice Status of `parcelId`'s `year` assessment (Overdue = unpaid and past due).
+    /// @inheritdoc IPropertyTax
     function statusOf(uint256 parcelId, uint16 year) external view returns (TaxStatus) {
-        Assessment storage a = _assessments[parcelId][year];
+        Assessment storage a = _s().assessments[parcelId][year];
         if (a.state == AssessmentState.Open) {
             return a.dueDate < block.timestamp ? TaxStatus.Overdue : TaxStatus.Due;
         }
@@ -169,67 +159,71 @@ contract PropertyTax is AccessManaged, ReentrancyGuard, IPropertyTax {
         return TaxStatus.None;
     }
 
-    /// @notice The stored assessment of `parcelId` for `year`.
+    /// @inheritdoc IPropertyTax
     function assessmentOf(uint256 parcelId, uint16 year) external view returns (Assessment memory) {
-        return _assessments[parcelId][year];
+        return _s().assessments[parcelId][year];
     }
 
-    /// @notice Years with an unpaid assessment of `parcelId` (at most MAX_OPEN_PER_PARCEL).
+    /// @inheritdoc IPropertyTax
     function openYearsOf(uint256 parcelId) external view returns (uint16[] memory) {
-        return _openYears[parcelId];
+        return _s().openYears[parcelId];
     }
 
-    /// @notice Earliest due date among `parcelId`'s unpaid assessments (zero if none).
+    /// @inheritdoc IPropertyTax
     function earliestDueOf(uint256 parcelId) external view returns (uint64) {
-        return _earliestDue[parcelId];
+        return _s().earliestDue[parcelId];
     }
 
-    /// @notice The settlement token taxes are paid in.
+    /// @inheritdoc IPropertyTax
     function token() external view returns (address) {
-        return address(_token);
+        return address(_s().token);
     }
 
-    /// @notice The treasury wallet receiving payments.
+    /// @inheritdoc IPropertyTax
     function treasury() external view returns (address) {
-        return _treasury;
+        return _s().treasury;
     }
 
-    /// @notice The title registry of the assessed parcels.
+    /// @inheritdoc IPropertyTax
     function titleRegistry() external view returns (address) {
-        return address(_titles);
+        return address(_s().titles);
     }
 
     // ------------------------------------------------------------------ internals
 
-    /// @dev Marks the assessment paid and logs it; the caller then moves `amount` to the treasury
+    /// @dev Marks the assessment paid and logs it; the caller then moves `amount` to `treasury_`
     /// (checks-effects-interactions: no state is written after the token calls).
-    function _settle(uint256 parcelId, uint16 year) private returns (uint256 amount) {
-        Assessment storage a = _assessments[parcelId][year];
+    function _settle(PropertyTaxStorage storage $, uint256 parcelId, uint16 year)
+        private
+        returns (uint256 amount, address treasury_)
+    {
+        Assessment storage a = $.assessments[parcelId][year];
         if (a.state != AssessmentState.Open) revert TaxNotOpen(parcelId, year);
         amount = a.amount;
+        treasury_ = $.treasury;
         a.state = AssessmentState.Paid;
         a.settledAt = uint64(block.timestamp);
-        _close(parcelId, year);
-        emit TaxPaid(parcelId, year, _msgSender(), _titles.ownerIdentityOf(parcelId), amount, _treasury);
+        _close($, parcelId, year);
+        emit TaxPaid(parcelId, year, _msgSender(), $.titles.ownerIdentityOf(parcelId), amount, treasury_);
     }
 
     /// @dev Removes `year` from the open list and recomputes the earliest due date (<= 32 items).
-    function _close(uint256 parcelId, uint16 year) private {
-        uint16[] storage open = _openYears[parcelId];
+    function _close(PropertyTaxStorage storage $, uint256 parcelId, uint16 year) private {
+        uint16[] storage open = $.openYears[parcelId];
         uint256 n = open.length;
         uint64 earliest = 0;
         for (uint256 i = 0; i < n;) {
             uint16 y = open[i];
             if (y == year) {
-                _openYears[parcelId][i] = open[n - 1];
-                _openYears[parcelId].pop();
+                open[i] = open[n - 1];
+                open.pop();
                 --n;
                 continue; // re-examine the element swapped into slot i
             }
-            uint64 due = _assessments[parcelId][y].dueDate;
+            uint64 due = $.assessments[parcelId][y].dueDate;
             if (earliest == 0 || due < earliest) earliest = due;
             ++i;
         }
-        _earliestDue[parcelId] = earliest;
+        $.earliestDue[parcelId] = earliest;
     }
 }

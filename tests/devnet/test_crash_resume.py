@@ -62,7 +62,7 @@ OWNERS = 12
 BATCH = 10
 WINDOW = 4
 PARCEL_REGISTERED = (
-    "0x" + keccak(text="ParcelRegistered(uint256,bytes32,address,bytes32,uint128,uint32)").hex()
+    "0x" + keccak(text="ParcelRegistered(uint256,address,bytes32,bytes32,uint128,uint32)").hex()
 )
 
 

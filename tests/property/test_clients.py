@@ -29,7 +29,7 @@ def test_argument_parsing(tmp_path: Path):
     assert title_client.parse_parcel("BJ-1") == title_client.parcel_id_of("BJ-1")
     doc = tmp_path / "deed.pdf"
     doc.write_bytes(b"%PDF deed")
-    assert document_hash(str(doc)) == keccak(b"%PDF deed")
+    assert document_hash(f"@{doc}") == keccak(b"%PDF deed")
     assert document_hash("case 17") == keccak(text="case 17")
     assert document_hash("0x" + "ab" * 32) == b"\xab" * 32
     assert title_client.to_units("1250.5") == 1250_5 * 10**17
@@ -45,7 +45,7 @@ def test_argument_parsing(tmp_path: Path):
 
 
 def test_full_sale_with_mortgage_and_tax_through_clients(
-    suite, parties, registrar, assessor, fund, chain, identities, treasury
+    suite, parties, registrar, assessor, fund, chain, identities, treasury, agency
 ):
     titles, liens, tax, token = (
         suite["TitleRegistry"], suite["LienRegistry"], suite["PropertyTax"], suite["CityToken"],
@@ -84,8 +84,15 @@ def test_full_sale_with_mortgage_and_tax_through_clients(
     assert accepted.hash == lien_client.encumbrance_hash(sale_id, pid, accepted.items)
     sale = title_client.sale(titles, sale_id)
     assert sale.encumbrance_hash == "0x" + accepted.hash.hex()
-    assert title_client.readiness(titles, sale_id).blockers == []
-    title_client.approve(titles, registrar, sale_id)
+    assert title_client.readiness(titles, sale_id, liens).blockers == []
+    # the lien registry paused: the registrar is told why before anything is sent
+    liens.pause(sender=agency["emergency_guardian"])
+    sent = registrar.nonce
+    with pytest.raises(ValueError, match="lien registry is paused or closed"):
+        title_client.approve(titles, registrar, sale_id, liens=liens)
+    assert registrar.nonce == sent
+    liens.unpause(sender=agency["deployer"])
+    title_client.approve(titles, registrar, sale_id, liens=liens)
 
     info = title_client.show(titles, pid)
     assert (info.owner, info.holder) == ("0x" + bob.subject.hex(), bob.account.address)

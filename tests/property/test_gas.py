@@ -10,22 +10,29 @@ from eth_utils import keccak
 from .helpers import DAY, accept_sale, parcel_data
 from .test_tax import _sign_permit
 
+# Every property contract runs behind a CityProxy (issue #20): each call pays the proxy's
+# DELEGATECALL and its cold implementation slot (~4.7k for each proxied contract a transaction
+# touches: the title registry's approval also enters the lien registry and the tax module), the
+# former immutables (identity/title registries, token, treasury) are storage reads (2,100 each
+# when cold), and self-checked functions ask the AccessManager whether the target is closed
+# (`whenOpen` / `whenNotClosed`, ~7k cold). The ceilings below were raised only where those
+# costs pushed an operation over (the previous ceiling in each comment).
 CEILINGS = {
     "register (single)": 260_000,
     "registerBatch x100 (per parcel)": 175_000,
     "proposeSale": 250_000,
     # + one new slot (the accepted encumbrance hash, 22,100) and the lien registry's hash
-    "acceptSale": 80_000,
-    "acceptSale (1 lien answered)": 95_000,
-    "approveSale (no liens)": 190_000,
+    "acceptSale": 100_000,  # was 80,000 (73.4k before the proxies, 93.2k after)
+    "acceptSale (1 lien answered)": 110_000,  # was 95,000 (83.4k -> 103.3k)
+    "approveSale (no liens)": 210_000,  # was 190,000 (167.0k -> 196.4k: three proxies)
     "approveSale (1 lien discharged)": 230_000,
-    "cancelSale": 60_000,
-    "proposeLien": 200_000,
-    "consentLien": 120_000,
+    "cancelSale": 65_000,  # was 60,000 (44.4k -> 59.2k)
+    "proposeLien": 210_000,  # was 200,000 (174.4k -> 199.0k)
+    "consentLien": 130_000,  # was 120,000 (98.6k -> 123.7k)
     "recordLienByOrder": 250_000,
-    "consentToSale": 90_000,
-    "releaseLien": 60_000,
-    "orderRelease": 60_000,
+    "consentToSale": 100_000,  # was 90,000 (66.8k -> 91.0k)
+    "releaseLien": 85_000,  # was 60,000 (48.7k -> 78.1k: also the title registry's hook)
+    "orderRelease": 80_000,  # was 60,000 (55.3k -> 74.8k: idem)
     "assess": 180_000,
     "pay (after approve)": 140_000,
     "payWithPermit": 170_000,

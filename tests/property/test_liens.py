@@ -79,7 +79,7 @@ def test_invalid_liens(liens, parties, new_parcel):
         liens.proposeLien(pid, alice.subject, 1, LOAN, sender=alice.account)
     with ape.reverts(liens.LienParcelNotActive):
         liens.proposeLien(999, bank.subject, 1, LOAN, sender=bank.account)
-    with ape.reverts(liens.LienIdentityNotActive):
+    with ape.reverts(liens.CityIdentityNotActive):
         liens.proposeLien(pid, keccak(text="ghost bank"), 1, LOAN, sender=bank.account)
 
 

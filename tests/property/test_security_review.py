@@ -14,6 +14,8 @@ import ape
 import pytest
 from eth_utils import keccak
 
+from civic_ledger.deploy.proxy import deploy_upgradeable
+
 from .helpers import accept_sale, parcel_data
 
 PROPOSED, ACCEPTED, COMPLETED = 1, 2, 3
@@ -131,9 +133,10 @@ def test_f5_admin_cannot_replace_a_set_module(
     pid = new_parcel(alice)
     liens.proposeLien(pid, bank.subject, 1, LOAN, sender=bank.account)
     liens.consentLien(liens.lienCount(), sender=alice.account)
-    empty = project.LienRegistry.deploy(
-        suite["CityAccessManager"], titles, suite["IdentityRegistry"], sender=admin
-    )
+    empty = deploy_upgradeable(
+        project, "LienRegistry", suite["CityAccessManager"], titles, suite["IdentityRegistry"],
+        sender=admin,
+    )  # fmt: skip
     with ape.reverts(titles.TitleModulesAlreadySet):
         titles.setModules(empty, suite["PropertyTax"], sender=admin)
     assert titles.lienRegistry() == liens.address, "the admin swapped the lien registry"
@@ -189,8 +192,11 @@ def test_f12_title_history_counter_is_uint32_in_the_same_slots(chain, titles, pa
     pid = new_parcel(parties["alice"], area=777, land_use=9)
     parcel = titles.parcelOf(pid)
     web3 = chain.provider.web3
-    # find the mapping's base slot by the stored data hash, then read the packed word after it
-    for base in range(64):
+    # find the mapping's base slot (a member of the civic.TitleRegistry namespace, ERC-7201) by
+    # the stored data hash, then read the packed word after it
+    namespace = (int.from_bytes(keccak(text="civic.TitleRegistry"), "big") - 1).to_bytes(32, "big")
+    root = int.from_bytes(keccak(namespace), "big") & ~0xFF
+    for base in range(root, root + 16):
         slot = int.from_bytes(keccak(pid.to_bytes(32, "big") + base.to_bytes(32, "big")), "big")
         if bytes(web3.eth.get_storage_at(titles.address, slot)) == bytes(parcel.dataHash):
             break

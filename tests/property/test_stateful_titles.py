@@ -21,7 +21,11 @@ Invariants:
 - liens and tax: active liens, `hasUnpaid` and `hasOverdue` of every touched parcel match the
   model; voided assessments stop blocking;
 - split and merge preserve total area (sum over active parcels on chain == area ever registered);
-- CityToken supply == minted - burned, and the treasury received exactly the tax paid.
+- CityToken supply == minted - burned, and the treasury received exactly the tax paid;
+- the pause story: while the guardian has paused a property contract, every self-checked
+  function of it the model could call (propose/accept a sale, sync a holder, propose/release a
+  lien, answer a sale, pay tax) is refused with CityContractStopped and changes nothing; the
+  admin resumes it.
 
 Reads are the expensive part on the embedded chain (~0.1 s each), so instead of per-step
 `@invariant`s each rule checks what it can change (the parcels it touched, holdings, token
@@ -59,6 +63,7 @@ ACTIVE, RETIRED = 1, 2
 SALE_PROPOSED, SALE_ACCEPTED = 1, 2  # TitleRegistry.SaleState
 NONE, KEEP, DISCHARGE = 0, 1, 2  # LienRegistry.SaleConsent
 REGISTRATION, SALE, SPLIT, MERGE = 0, 1, 2, 3  # TitleRegistry.TitleCause
+STOPPED = "CityContractStopped"  # ICityManaged: paused or closed
 
 
 @dataclass
@@ -113,6 +118,7 @@ class TitleMachine(CountingMachine):
         )
         self.parties: dict[str, Party] = c["parties"]
         self.registrar, self.assessor = c["registrar"], c["assessor"]
+        self.guardian, self.admin = c["guardian"], c["admin"]
         self.treasurer, self.treasury = c["treasurer"], c["treasury"]
         self.snapshot = self.chain.snapshot()
         # parcels registered before the machine starts (part of the snapshot)
@@ -426,6 +432,59 @@ class TitleMachine(CountingMachine):
         self._check_parcel(pid)
         self._check_token()
 
+    # -------------------------------------------------------------- the pause story
+
+    @precondition(lambda self: bool(self.parcels))
+    @rule(data=st.data(), which=st.sampled_from(["titles", "liens", "tax"]))
+    def while_paused(self, data: st.DataObject, which: str) -> None:
+        """The guardian pauses one property contract; its self-checked functions are refused
+        (CityContractStopped) and change nothing until the admin resumes it."""
+        pid = data.draw(st.sampled_from(sorted(self.parcels)))
+        model = self.parcels[pid]
+        owner = self._acct(model.owner)
+        contract = getattr(self, which)
+        contract.pause(sender=self.guardian)
+        try:
+            if which == "titles":
+                with refused(STOPPED):
+                    self.titles.syncHolder(pid, sender=owner)
+                if model.sale is None:
+                    buyer = next(o for o in OWNERS if o != model.owner)
+                    with refused(STOPPED):
+                        self.titles.proposeSale(
+                            pid, self.parties[buyer].subject, 1, keccak(text="deed"), sender=owner
+                        )
+                elif not model.sale.accepted:
+                    seen = self.liens.saleEncumbranceHash(model.sale.sale_id)
+                    with refused(STOPPED):
+                        self.titles.acceptSale(
+                            model.sale.sale_id, seen, sender=self._acct(model.sale.buyer)
+                        )
+            elif which == "liens":
+                lender = data.draw(st.sampled_from(LENDERS))
+                with refused(STOPPED):
+                    self.liens.proposeLien(
+                        pid, self.parties[lender].subject, 100, keccak(text="loan"),
+                        sender=self._acct(lender),
+                    )  # fmt: skip
+                for lien_id, lien in sorted(model.liens.items()):
+                    holder = self._acct(lien.holder)
+                    if model.sale is not None:
+                        with refused(STOPPED):
+                            self.liens.consentToSale(
+                                lien_id, model.sale.sale_id, True, sender=holder
+                            )
+                    with refused(STOPPED):
+                        self.liens.releaseLien(lien_id, sender=holder)
+            else:
+                for year in sorted(model.unpaid):
+                    with refused(STOPPED):
+                        self.tax.pay(pid, year, sender=owner)
+        finally:
+            contract.unpause(sender=self.admin)
+        assert contract.isOpen()
+        self._check_parcel(pid)
+
     @rule(amount=st.integers(1, 10**9), burn_share=st.integers(0, 100))
     def mint_and_burn(self, amount: int, burn_share: int) -> None:
         self._mint(self.treasurer, amount)
@@ -603,7 +662,7 @@ SWEEP_BUDGET = (10, 15)  # CI: ~2 minutes on a 2-core runner (~1 s per step)
 
 @pytest.fixture
 def title_world(
-    chain, titles, liens, tax, token, parties, registrar, assessor, treasurer, treasury
+    chain, titles, liens, tax, token, parties, registrar, assessor, treasurer, treasury, agency
 ) -> dict[str, Any]:
     """Four registered parcels (alice x2, bob, carol) and the machine's contracts and actors."""
     initial = []
@@ -624,6 +683,8 @@ def title_world(
         "assessor": assessor,
         "treasurer": treasurer,
         "treasury": treasury,
+        "guardian": agency["emergency_guardian"],
+        "admin": agency["deployer"],
     }
 
 

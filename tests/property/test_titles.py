@@ -7,6 +7,8 @@ import ape
 import pytest
 from eth_utils import keccak
 
+from civic_ledger.deploy.proxy import deploy_upgradeable
+
 from .helpers import accept_sale, parcel_data
 
 ACTIVE, RETIRED = 1, 2
@@ -93,10 +95,10 @@ def test_register_twice_and_unknown_or_suspended_owner(
     titles.register(alice.subject, data, sender=registrar)
     with ape.reverts(titles.TitleParcelExists):
         titles.register(alice.subject, data, sender=registrar)
-    with ape.reverts(titles.TitleIdentityNotActive):
+    with ape.reverts(titles.CityIdentityNotActive):
         titles.register(keccak(text="nobody"), parcel_data(), sender=registrar)
     identities.setStatus(alice.subject, 2, keccak(text="case-1"), sender=agency["identity_office"])
-    with ape.reverts(titles.TitleIdentityNotActive):
+    with ape.reverts(titles.CityIdentityNotActive):
         titles.register(alice.subject, parcel_data(), sender=registrar)
 
 
@@ -187,7 +189,7 @@ def test_propose_rejects_bad_sales(titles, parties, new_parcel):
         titles.proposeSale(pid, alice.subject, 1, DEED, sender=alice.account)
     with ape.reverts(titles.TitleInvalidSale):
         titles.proposeSale(pid, bob.subject, 1, b"\x00" * 32, sender=alice.account)
-    with ape.reverts(titles.TitleIdentityNotActive):
+    with ape.reverts(titles.CityIdentityNotActive):
         titles.proposeSale(pid, keccak(text="nobody"), 1, DEED, sender=alice.account)
     with ape.reverts(titles.TitleParcelNotActive):
         titles.proposeSale(12345, bob.subject, 1, DEED, sender=alice.account)
@@ -290,7 +292,7 @@ def test_suspended_party_blocks_approval(
         parties[who].subject, 2, keccak(text="fraud case"), sender=agency["identity_office"]
     )
     assert titles.saleReadiness(sale).identitiesActive is False
-    with ape.reverts(titles.TitleIdentityNotActive):
+    with ape.reverts(titles.CityIdentityNotActive):
         titles.approveSale(sale, sender=registrar)
 
 
@@ -475,14 +477,11 @@ def test_modules_are_wired_and_admin_only(titles, suite, outsider, registrar, ag
 
 def _bare_suite(project, suite, deployer, treasury):
     """A TitleRegistry with its own, not yet linked, lien registry and tax module."""
-    bare = project.TitleRegistry.deploy(
-        suite["CityAccessManager"], suite["IdentityRegistry"], sender=deployer
-    )
-    liens = project.LienRegistry.deploy(
-        suite["CityAccessManager"], bare, suite["IdentityRegistry"], sender=deployer
-    )
-    tax = project.PropertyTax.deploy(
-        suite["CityAccessManager"], bare, suite["CityToken"], treasury, sender=deployer
+    manager, identities = suite["CityAccessManager"], suite["IdentityRegistry"]
+    bare = deploy_upgradeable(project, "TitleRegistry", manager, identities, sender=deployer)
+    liens = deploy_upgradeable(project, "LienRegistry", manager, bare, identities, sender=deployer)
+    tax = deploy_upgradeable(
+        project, "PropertyTax", manager, bare, suite["CityToken"], treasury, sender=deployer
     )
     return bare, liens, tax
 

@@ -1,0 +1,281 @@
+"""The pause story of the property contracts (issue #12 finding 12; contracts/common/
+CityManaged.sol): the guardian pauses, the admin unpauses, and closing a contract in the
+AccessManager stops it as well. Functions that check their callers themselves stop with
+`CityContractStopped`; `restricted` ones with `EnforcedPause` while paused and are refused by the
+manager (`AccessManagedUnauthorized`) while closed. What continues during a pause is named in
+each contract's rules block, with its reason, and tested here; closing stops it too.
+
+Before the conversion LienRegistry and PropertyTax could not be paused at all, and every
+self-checked function (propose/accept a sale, propose/consent/release a lien, answer a sale,
+pay tax) ignored the manager's `closed` flag."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from eth_utils import keccak
+
+from civic_ledger.errors import decode_revert, project_registry, raw_revert_data
+
+from .helpers import DAY, accept_sale, parcel_data
+from .test_tax import _sign_permit
+
+STOPPED = "CityContractStopped"
+PAUSED = "EnforcedPause"
+UNAUTHORISED = "AccessManagedUnauthorized"
+PROPOSED, ACCEPTED, CANCELLED, REJECTED = 1, 2, 4, 5  # TitleRegistry.SaleState
+ACTIVE, RELEASED, WITHDRAWN = 2, 3, 4  # LienRegistry.LienState
+DEED = keccak(text="deed")
+LOAN = keccak(text="loan")
+ORDER = keccak(text="court order")
+
+
+def error_of(call: Callable[[], Any]) -> str | None:
+    """The name of the custom error `call()` reverts with; None when it goes through."""
+    try:
+        call()
+    except Exception as exc:  # Ape raises a ContractLogicError subclass per custom error
+        decoded = decode_revert(raw_revert_data(exc) or b"", project_registry())
+        return decoded[0].name if decoded else type(exc).__name__
+    return None
+
+
+def refused(expected: str, what: str, call: Callable[[], Any]) -> None:
+    got = error_of(call)
+    outcome = "went through" if got is None else f"was refused with {got}"
+    assert got == expected, f"{what} {outcome}, expected {expected}"
+
+
+def functions_of(contract: Any) -> set[str]:
+    return {m.name for m in contract.contract_type.abi if m.type == "function"}
+
+
+def can_pause(contract: Any, name: str) -> None:
+    missing = {"pause", "unpause", "isOpen"} - functions_of(contract)
+    assert not missing, f"{name} has no {sorted(missing)}: the guardian cannot stop it"
+
+
+def close(suite: Any, target: Any, admin: Any, chain: Any) -> None:
+    """The admin closes `target` in the AccessManager (scheduled first when the target's admin
+    delay, the upgrade notice, is already in effect)."""
+    manager = suite["CityAccessManager"]
+    delay = int(manager.getTargetAdminDelay(target))
+    if delay:
+        data = manager.setTargetClosed.encode_input(target, True)
+        manager.schedule(manager, data, 0, sender=admin)
+        chain.pending_timestamp += delay + 1
+        chain.mine()
+    manager.setTargetClosed(target, True, sender=admin)
+    assert manager.isTargetClosed(target)
+
+
+@pytest.fixture
+def guardian(agency: dict[str, Any]) -> Any:
+    return agency["emergency_guardian"]
+
+
+@pytest.fixture
+def admin(agency: dict[str, Any]) -> Any:
+    return agency["deployer"]
+
+
+@pytest.fixture
+def lien_world(titles, liens, parties, new_parcel):
+    """alice's parcel `pid` with bank's active lien `active`, bank2's proposed lien `proposed`
+    and a sale to bob that the active lien has not answered; alice's second parcel `clean`
+    with a sale bob accepted (no liens)."""
+    alice, bob, bank, bank2 = (parties[n] for n in ("alice", "bob", "bank", "bank2"))
+    pid = new_parcel(alice)
+    liens.proposeLien(pid, bank.subject, 5, LOAN, sender=bank.account)
+    active = int(liens.lienCount())
+    liens.consentLien(active, sender=alice.account)
+    liens.proposeLien(pid, bank2.subject, 5, LOAN, sender=bank2.account)
+    proposed = int(liens.lienCount())
+    titles.proposeSale(pid, bob.subject, 1, DEED, sender=alice.account)
+    sale = int(titles.openSaleOf(pid))
+    clean = new_parcel(alice)
+    titles.proposeSale(clean, bob.subject, 1, DEED, sender=alice.account)
+    accepted = int(titles.openSaleOf(clean))
+    accept_sale(titles, liens, accepted, bob.account)
+    return {"pid": pid, "active": active, "proposed": proposed, "sale": sale,
+            "clean": clean, "accepted": accepted}  # fmt: skip
+
+
+# ------------------------------------------------------------------ TitleRegistry
+
+
+def test_paused_title_registry_stops_its_self_checked_functions(
+    titles, liens, parties, new_parcel, sale_ready, registrar, guardian, admin
+):
+    alice, bob, bank = parties["alice"], parties["bob"], parties["bank"]
+    free = new_parcel(alice)
+    proposed_parcel = new_parcel(alice)
+    titles.proposeSale(proposed_parcel, bob.subject, 1, DEED, sender=alice.account)
+    proposed = int(titles.openSaleOf(proposed_parcel))
+    accepted_parcel, accepted = sale_ready
+
+    titles.pause(sender=guardian)
+    refused(STOPPED, "proposeSale while paused", lambda: titles.proposeSale(
+        free, bob.subject, 1, DEED, sender=alice.account))  # fmt: skip
+    refused(STOPPED, "acceptSale while paused", lambda: accept_sale(
+        titles, liens, proposed, bob.account))  # fmt: skip
+    refused(STOPPED, "syncHolder while paused", lambda: titles.syncHolder(free, sender=bob.account))
+    refused(PAUSED, "register while paused", lambda: titles.register(
+        alice.subject, parcel_data(), sender=registrar))  # fmt: skip
+    refused(PAUSED, "approveSale while paused", lambda: titles.approveSale(
+        accepted, sender=registrar))  # fmt: skip
+    refused(PAUSED, "setBaseURI while paused", lambda: titles.setBaseURI("x", sender=admin))
+
+    # Continue during a pause (rules block): a court order still voids the acceptance it
+    # changes, a party may still withdraw, the registrar may still refuse.
+    liens.recordLienByOrder(accepted_parcel, bank.subject, 7, ORDER, sender=registrar)
+    assert titles.saleOf(accepted).state == PROPOSED, "the court order did not void the acceptance"
+    titles.cancelSale(accepted, sender=bob.account)
+    assert titles.saleOf(accepted).state == CANCELLED
+    titles.rejectSale(proposed, keccak(text="deed defective"), sender=registrar)
+    assert titles.saleOf(proposed).state == REJECTED
+
+    titles.unpause(sender=admin)
+    assert titles.isOpen()
+    titles.proposeSale(free, bob.subject, 1, DEED, sender=alice.account)
+
+
+# ------------------------------------------------------------------ LienRegistry
+
+
+def test_paused_lien_registry_stops_its_self_checked_functions(
+    titles, liens, parties, new_parcel, lien_world, registrar, guardian, admin
+):
+    can_pause(liens, "LienRegistry")
+    alice, bank, bank2 = parties["alice"], parties["bank"], parties["bank2"]
+    w = lien_world
+    other = new_parcel(alice)
+
+    liens.pause(sender=guardian)
+    refused(STOPPED, "proposeLien while paused", lambda: liens.proposeLien(
+        other, bank.subject, 5, LOAN, sender=bank.account))  # fmt: skip
+    refused(STOPPED, "consentLien while paused", lambda: liens.consentLien(
+        w["proposed"], sender=alice.account))  # fmt: skip
+    refused(STOPPED, "releaseLien while paused", lambda: liens.releaseLien(
+        w["active"], sender=bank.account))  # fmt: skip
+    refused(STOPPED, "consentToSale while paused", lambda: liens.consentToSale(
+        w["active"], w["sale"], True, sender=bank.account))  # fmt: skip
+    refused(STOPPED, "withdrawSaleConsent while paused", lambda: liens.withdrawSaleConsent(
+        w["active"], w["sale"], sender=bank.account))  # fmt: skip
+    refused(PAUSED, "recordLienByOrder while paused", lambda: liens.recordLienByOrder(
+        other, bank.subject, 5, ORDER, sender=registrar))  # fmt: skip
+    refused(PAUSED, "orderRelease while paused", lambda: liens.orderRelease(
+        w["active"], ORDER, sender=registrar))  # fmt: skip
+    # A sale closes together with the lien releases it triggers: not while the liens are stopped.
+    refused(STOPPED, "approveSale while the lien registry is paused", lambda: titles.approveSale(
+        w["accepted"], sender=registrar))  # fmt: skip
+
+    # Continues during a pause (rules block): withdrawing a proposal that never took effect.
+    liens.withdrawLien(w["proposed"], sender=bank2.account)
+    assert liens.lienOf(w["proposed"]).state == WITHDRAWN
+
+    liens.unpause(sender=admin)
+    assert liens.isOpen()
+    liens.consentToSale(w["active"], w["sale"], True, sender=bank.account)
+    titles.approveSale(w["accepted"], sender=registrar)
+
+
+# ------------------------------------------------------------------ PropertyTax
+
+
+def test_paused_property_tax_stops_payments(
+    tax, token, parties, new_parcel, assessor, fund, chain, guardian, admin
+):
+    can_pause(tax, "PropertyTax")
+    alice = parties["alice"].account
+    pid = new_parcel(parties["alice"])
+    due = chain.pending_timestamp + 30 * DAY
+    tax.assess(pid, 2026, 100, due, sender=assessor)
+    tax.assess(pid, 2027, 100, due, sender=assessor)
+    fund(alice, 1_000)
+    token.approve(tax, 100, sender=alice)
+
+    tax.pause(sender=guardian)
+    refused(STOPPED, "pay while paused", lambda: tax.pay(pid, 2026, sender=alice))
+    deadline = chain.pending_timestamp + DAY
+    v, r, s = _sign_permit(token, chain, alice, tax.address, 100, deadline)
+    refused(STOPPED, "payWithPermit while paused", lambda: tax.payWithPermit(
+        pid, 2027, deadline, v, r, s, sender=alice))  # fmt: skip
+    refused(PAUSED, "assess while paused", lambda: tax.assess(
+        pid, 2028, 100, due, sender=assessor))  # fmt: skip
+    refused(PAUSED, "voidAssessment while paused", lambda: tax.voidAssessment(
+        pid, 2027, keccak(text="appeal"), sender=assessor))  # fmt: skip
+
+    tax.unpause(sender=admin)
+    assert tax.isOpen()
+    tax.pay(pid, 2026, sender=alice)
+    tax.payWithPermit(pid, 2027, deadline, v, r, s, sender=alice)
+    assert not tax.hasUnpaid(pid)
+
+
+# ------------------------------------------------------------------ closed by the manager
+
+
+def test_closed_title_registry_stops_every_state_change(
+    suite, titles, liens, parties, new_parcel, sale_ready, registrar, admin, chain
+):
+    alice, bob, bank = parties["alice"], parties["bob"], parties["bank"]
+    free = new_parcel(alice)
+    accepted_parcel, accepted = sale_ready
+    close(suite, titles, admin, chain)
+    refused(STOPPED, "proposeSale on a closed registry", lambda: titles.proposeSale(
+        free, bob.subject, 1, DEED, sender=alice.account))  # fmt: skip
+    refused(STOPPED, "cancelSale on a closed registry", lambda: titles.cancelSale(
+        accepted, sender=bob.account))  # fmt: skip
+    refused(STOPPED, "syncHolder on a closed registry", lambda: titles.syncHolder(
+        free, sender=bob.account))  # fmt: skip
+    # the lien registry's hook: a court order on a parcel of a closed register cannot land
+    refused(
+        STOPPED,
+        "a court-ordered lien on a closed registry's parcel",
+        lambda: liens.recordLienByOrder(accepted_parcel, bank.subject, 7, ORDER, sender=registrar),
+    )
+    refused(UNAUTHORISED, "approveSale on a closed registry", lambda: titles.approveSale(
+        accepted, sender=registrar))  # fmt: skip
+    assert titles.saleOf(accepted).state == ACCEPTED
+    assert not titles.isOpen()
+
+
+def test_closed_lien_registry_stops_every_state_change(
+    suite, titles, liens, parties, new_parcel, lien_world, registrar, admin, chain
+):
+    alice, bank, bank2 = parties["alice"], parties["bank"], parties["bank2"]
+    w = lien_world
+    other = new_parcel(alice)
+    close(suite, liens, admin, chain)
+    refused(STOPPED, "proposeLien on a closed lien registry", lambda: liens.proposeLien(
+        other, bank.subject, 5, LOAN, sender=bank.account))  # fmt: skip
+    refused(STOPPED, "consentLien on a closed lien registry", lambda: liens.consentLien(
+        w["proposed"], sender=alice.account))  # fmt: skip
+    refused(STOPPED, "withdrawLien on a closed lien registry", lambda: liens.withdrawLien(
+        w["proposed"], sender=bank2.account))  # fmt: skip
+    refused(STOPPED, "releaseLien on a closed lien registry", lambda: liens.releaseLien(
+        w["active"], sender=bank.account))  # fmt: skip
+    refused(STOPPED, "consentToSale on a closed lien registry", lambda: liens.consentToSale(
+        w["active"], w["sale"], True, sender=bank.account))  # fmt: skip
+    refused(
+        UNAUTHORISED,
+        "recordLienByOrder on a closed lien registry",
+        lambda: liens.recordLienByOrder(other, bank.subject, 5, ORDER, sender=registrar),
+    )
+    assert liens.lienOf(w["active"]).state == ACTIVE
+
+
+def test_closed_property_tax_stops_payments(
+    suite, tax, token, parties, new_parcel, assessor, fund, chain, admin
+):
+    alice = parties["alice"].account
+    pid = new_parcel(parties["alice"])
+    tax.assess(pid, 2026, 100, chain.pending_timestamp + 30 * DAY, sender=assessor)
+    fund(alice, 1_000)
+    token.approve(tax, 100, sender=alice)
+    close(suite, tax, admin, chain)
+    refused(STOPPED, "pay on a closed tax module", lambda: tax.pay(pid, 2026, sender=alice))
+    assert tax.hasUnpaid(pid) and token.balanceOf(alice) == 1_000
