@@ -13,6 +13,7 @@ from pathlib import Path
 
 import yaml
 
+from civic_ledger.core.yamlfile import ConfigFileError, compose, fail, integer, mapping, scalar
 from civic_ledger.roles import BY_NAME
 
 ADDRESS_RE = re.compile(r"^0x[0-9a-fA-F]{40}$")
@@ -21,7 +22,7 @@ MAX_EXECUTION_DELAY = 2**32 - 1  # AccessManager delays are uint32 seconds
 DEFAULT_UPGRADE_NOTICE = 7 * 24 * 60 * 60  # a week: the notice a city announces before an upgrade
 
 
-class RolesFileError(ValueError):
+class RolesFileError(ConfigFileError):
     """A roles file that cannot be used; the message names the file and line."""
 
 
@@ -69,40 +70,19 @@ class RolesConfig:
 
 
 def _fail(path: Path, node: yaml.Node | None, message: str) -> RolesFileError:
-    line = node.start_mark.line + 1 if node is not None else 1
-    text = " ".join(message.split())  # a quoted value may hold newlines: keep one line
-    return RolesFileError(f"{path}:{line}: {text}")
+    return fail(path, node, message, RolesFileError)  # type: ignore[return-value]
 
 
 def _mapping(path: Path, node: yaml.Node, what: str) -> dict[str, tuple[yaml.Node, yaml.Node]]:
-    if not isinstance(node, yaml.MappingNode):
-        raise _fail(path, node, f"{what} must be a mapping (key: value)")
-    result: dict[str, tuple[yaml.Node, yaml.Node]] = {}
-    for key_node, value_node in node.value:
-        key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
-        if not isinstance(key, str):
-            raise _fail(path, key_node, f"{what}: keys must be plain names")
-        if key in result:
-            raise _fail(path, key_node, f"{what}: duplicate key '{key}'")
-        result[key] = (key_node, value_node)
-    return result
+    return mapping(path, node, what, RolesFileError)
 
 
 def _scalar(path: Path, node: yaml.Node, what: str) -> str:
-    if not isinstance(node, yaml.ScalarNode):
-        raise _fail(path, node, f"{what} must be a single value")
-    return str(node.value)
+    return scalar(path, node, what, RolesFileError)
 
 
 def _int(path: Path, node: yaml.Node, what: str, low: int, high: int) -> int:
-    text = _scalar(path, node, what)
-    try:
-        value = int(text, 0)
-    except ValueError:
-        raise _fail(path, node, f"{what} must be a whole number, got '{text}'") from None
-    if not low <= value <= high:
-        raise _fail(path, node, f"{what} must be between {low} and {high}, got {value}")
-    return value
+    return integer(path, node, what, low, high, RolesFileError)
 
 
 def _account(path: Path, node: yaml.Node, what: str, allow_deployer: bool) -> AccountRef:
@@ -146,35 +126,7 @@ AGENCY_KEYS = {"address", "account", "test_account", "roles", "execution_delay"}
 def load_roles_file(path: str | Path) -> RolesConfig:
     """Parse and validate a roles file. Raises RolesFileError naming the line at fault."""
     path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise RolesFileError(f"{path}: cannot read roles file ({exc.strerror})") from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        raise RolesFileError(
-            f"{path}:{line}: not UTF-8 text (byte 0x{raw[exc.start]:02x})"
-        ) from None
-    try:
-        root = yaml.compose(text)
-    except yaml.reader.ReaderError as exc:  # a character YAML does not accept
-        line = text.count("\n", 0, max(exc.position, 0)) + 1
-        raise RolesFileError(
-            f"{path}:{line}: not valid YAML: character {exc.character!r} is not allowed"
-        ) from None
-    except yaml.YAMLError as exc:
-        # Point at where the broken construct starts (an unclosed quote or bracket) when YAML
-        # knows it, rather than where the parser gave up (often the end of the file).
-        mark = getattr(exc, "context_mark", None) or getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else 1
-        problem = getattr(exc, "problem", None) or str(exc)
-        context = getattr(exc, "context", None)
-        detail = " ".join((f"{problem} ({context})" if context else problem).split())
-        raise RolesFileError(f"{path}:{line}: not valid YAML: {detail}") from None
-    except RecursionError:
-        raise RolesFileError(f"{path}:1: not valid YAML: nested too deeply") from None
+    root = compose(path, RolesFileError, "roles file")
     if root is None:
         raise RolesFileError(f"{path}:1: the roles file is empty")
     top = _mapping(path, root, "the roles file")

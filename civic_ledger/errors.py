@@ -43,6 +43,17 @@ TEMPLATES: dict[str, str] = {
     "ReentrancyGuardReentrantCall": "reentrant call refused",
     "ERC721NonexistentToken": "title {tokenId} does not exist",
     "ECDSAInvalidSignature": "the signature is not valid",
+    "AccessManagedInvalidAuthority": "{authority} is not an AccessManager (no code there)",
+    "AccessManagerAlreadyScheduled": "operation {operationId} is already scheduled",
+    "AccessManagerBadConfirmation": "renouncing a role needs the caller's own address as "
+    "confirmation",
+    "AccessManagerInvalidInitialAdmin": "the AccessManager needs a non-zero initial admin",
+    "AccessManagerUnauthorizedCancel": "{msgsender} may not cancel the operation {caller} "
+    "scheduled on {target} ({selector}): only its scheduler, a guardian of the role or the admin",
+    "AccessManagerUnauthorizedConsume": "only the target contract consumes its scheduled "
+    "operations ({target})",
+    "InvalidShortString": "a short string stored on chain is malformed",
+    "StringTooLong": "the text is too long for a short string ({str})",
     "InvalidAccountNonce": "nonce {currentNonce} expected for {account}: the signature was "
     "already used or is out of order",
 }

@@ -8,3 +8,4 @@ ROOT = Path(__file__).resolve().parent.parent
 CONFIG_DIR = ROOT / "config"
 DEPLOYMENTS_DIR = ROOT / "deployments"
 DEFAULT_ROLES_FILE = CONFIG_DIR / "roles.local.yaml"
+DEFAULT_CATALOGUE = CONFIG_DIR / "catalogue.yaml"

@@ -22,6 +22,16 @@ from civic_ledger.paths import DEFAULT_ROLES_FILE
 CITIZEN_INDICES = range(15, 20)
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Commands run by the tests log their signed actions to a throwaway audit log, never to
+    the developer's own (~/.local/share/civic-ledger/audit.jsonl)."""
+    if "CIVIC_AUDIT_LOG" not in os.environ:
+        import tempfile
+
+        folder = Path(tempfile.mkdtemp(prefix="civic-audit-"))
+        os.environ["CIVIC_AUDIT_LOG"] = str(folder / "audit.jsonl")
+
+
 @pytest.fixture(scope="session")
 def roles_config() -> RolesConfig:
     return load_roles_file(DEFAULT_ROLES_FILE)

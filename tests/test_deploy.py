@@ -13,6 +13,7 @@ from pathlib import Path
 import ape
 import pytest
 
+from civic_ledger.chain.client import Web3Client
 from civic_ledger.chain.manifest import Manifest
 from civic_ledger.config import AccountRef
 from civic_ledger.deploy import DeployError, DeployPlan, StepEvent, selector
@@ -209,20 +210,19 @@ class Crash(Exception):
 def test_resume_after_crash_before_send(
     project, networks, deployer, roles_config, manifest_path, monkeypatch
 ):
-    """Crash after the deploy tx is journaled but before it reaches the chain."""
+    """Crash after the deploy tx is journaled but before it reaches the chain: the resume
+    broadcasts the journaled signed bytes (never a newly signed transaction)."""
     plan = make_plan(project, networks, deployer, roles_config, manifest_path)
-    real_send = networks.provider.send_transaction
+    real_send = Web3Client.send_raw
     calls = {"n": 0}
 
-    def crashing_send(txn):
+    def crashing_send(self, raw, **kwargs):
         calls["n"] += 1
         if calls["n"] == 5:
             raise Crash("killed before sending")
-        return real_send(txn)
+        return real_send(self, raw, **kwargs)
 
-    monkeypatch.setattr(
-        networks.provider.__class__, "send_transaction", lambda self, t: crashing_send(t)
-    )
+    monkeypatch.setattr(Web3Client, "send_raw", crashing_send)
     start_nonce = deployer.nonce
     with pytest.raises(Crash):
         plan.run()
@@ -234,7 +234,9 @@ def test_resume_after_crash_before_send(
     final = Manifest.load(manifest_path)
     assert final.pending == {}
     assert {e.step for e in sent(events)}.isdisjoint(journaled.steps)
-    # One transaction per batch across both runs; the lost one re-sent once, nothing twice.
+    [lost] = journaled.pending.values()
+    assert [e.status for e in events if e.tx_hash == lost["tx_hash"]] == ["adopted"]
+    # One transaction per batch across both runs; the lost one broadcast as journaled.
     assert deployer.nonce - start_nonce == len(transactions(final))
 
 
@@ -247,19 +249,16 @@ def test_resume_after_crash_after_send(
 ):
     """Crash after the tx was mined but before the manifest recorded it: it is adopted."""
     plan = make_plan(project, networks, deployer, roles_config, manifest_path)
-    real_send = networks.provider.send_transaction
+    real_send = Web3Client.send_raw
     calls = {"n": 0}
 
-    def send_then_crash(txn):
+    def send_then_crash(self, raw, **kwargs):
         calls["n"] += 1
-        receipt = real_send(txn)
+        real_send(self, raw, **kwargs)
         if calls["n"] == 1:
             raise Crash("killed after sending")
-        return receipt
 
-    monkeypatch.setattr(
-        networks.provider.__class__, "send_transaction", lambda self, t: send_then_crash(t)
-    )
+    monkeypatch.setattr(Web3Client, "send_raw", send_then_crash)
     start_nonce = deployer.nonce
     with pytest.raises(Crash):
         plan.run()
@@ -386,3 +385,34 @@ def test_modules_link_is_set_once_skipped_or_refused(
     with pytest.raises(DeployError, match=r"already wired to lienRegistry .* called only once"):
         plan([]).run()
     assert titles.lienRegistry() == suite["LienRegistry"].address
+
+
+def test_published_abis_and_role_catalogue(
+    deployed, project, networks, deployer, roles_config, manifest_path, accounts
+):
+    """What an outside integrator reads (issue #14): an ABI file per contract referenced from
+    the manifest, and every role with its id, functions and members; a re-run changes nothing."""
+    data = json.loads(manifest_path.read_text())
+    folder = manifest_path.parent
+    for name, entry in data["contracts"].items():
+        document = json.loads((folder / entry["abi"]).read_text())
+        assert document["contractName"] == name
+        assert {"abi", "userdoc", "devdoc"} <= set(document)
+    token_abi = json.loads((folder / data["contracts"]["CityToken"]["abi"]).read_text())
+    names = {item.get("name") for item in token_abi["abi"]}
+    assert {"mint", "transfer", "upgradeToAndCall", "CityTokenMinted"} <= names
+    assert "notice" in json.dumps(token_abi["userdoc"])
+    roles = {row["name"]: row for row in data["roles"]["catalogue"]}
+    treasurer = roles["TREASURER"]
+    assert treasurer["id"] == TREASURER
+    assert {"contract": "CityToken", "function": "mint(address,uint256)"} in treasurer["functions"]
+    finance = next(a for a in roles_config.agencies if a.name == "finance_bureau")
+    assert accounts[finance.account.test_account].address in treasurer["members"]
+    assert roles["UPGRADER"]["members"] == [deployer.address]
+    assert {"contract": "CityToken", "function": "upgradeToAndCall(address,bytes)"} in roles[
+        "UPGRADER"
+    ]["functions"]
+
+    files = {p: p.read_bytes() for p in folder.rglob("*.json")}
+    make_plan(project, networks, deployer, roles_config, manifest_path).run()
+    assert {p: p.read_bytes() for p in folder.rglob("*.json")} == files

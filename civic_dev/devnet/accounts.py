@@ -48,6 +48,7 @@ def devnet_roles_yaml(roles_file: Path = DEFAULT_ROLES_FILE) -> str | None:
         "  address: deployer",
         "treasury:",
         f"  account: {TREASURY_ALIAS}",
+        f"upgrade_notice: {config.upgrade_notice}",
         "agencies:",
     ]
     for agency in config.agencies:

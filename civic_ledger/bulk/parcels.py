@@ -12,9 +12,10 @@ only ever be registered once: the import is idempotent. A re-run skips every par
 chain with the same data; a parcel on chain with *different* data is reported as a bad row,
 never overwritten.
 
-The import journals every batch (see `civic_ledger.chain.journal`) before broadcasting it, so after
-an interruption a re-run first settles the batches whose outcome it does not know (by receipt),
-then sends only what is still missing on chain.
+The import runs on the one bulk runner (`civic_ledger.bulk.runner`): every batch is journaled
+(signed bytes included) before it is broadcast, so after an interruption a re-run first settles
+the batches whose outcome it does not know (adopted if mined, re-broadcast if their nonce is
+still open, never re-signed), then sends only what is still missing on chain.
 """
 
 from __future__ import annotations
@@ -22,26 +23,32 @@ from __future__ import annotations
 import csv
 import io
 import re
-import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from eth_utils import keccak
 
-from civic_ledger.chain.journal import Journal
+from civic_ledger.bulk.runner import (
+    DEFAULT_WINDOW,
+    BulkResult,
+    BulkRunner,
+    ChainCheck,
+    ProgressFn,
+    RowError,
+)
+from civic_ledger.bulk.runner import plan_batches as plan_rows
 from civic_ledger.csvfile import read_csv_text
 from civic_ledger.errors import explain
 
 COLUMNS = ("cadastral_code", "owner", "data_hash", "area_m2", "land_use")
 MAX_BATCH = 100  # TitleRegistry.MAX_BATCH
 DEFAULT_BATCH = 50
-DEFAULT_WINDOW = 8  # batches in flight before waiting for receipts
 MAX_CODE_LENGTH = 64
 CHECK_CHUNK = 500  # ids per `dataHashesOf` call
-PENDING_TIMEOUT = 180  # s to wait for a still-pending transaction of an interrupted run
 JOB = "titles-import"
+ImportResult = BulkResult  # the parcel import's result is the runner's
 
 _HEX32 = re.compile(r"0x[0-9a-fA-F]{64}")
 _CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]*")
@@ -73,19 +80,6 @@ class ParcelRow:
     def as_parcel_data(self) -> tuple[int, bytes, int, int]:
         """The `TitleRegistry.ParcelData` tuple."""
         return (self.parcel_id, self.data_hash, self.area, self.land_use)
-
-
-@dataclass(frozen=True)
-class RowError:
-    """A row that cannot be imported, with its line number in the CSV file."""
-
-    line: int
-    reason: str
-    code: str | None = None
-
-    def __str__(self) -> str:
-        where = f"line {self.line}" + (f" ({self.code})" if self.code else "")
-        return f"{where}: {self.reason}"
 
 
 class CsvFormatError(ValueError):
@@ -220,15 +214,6 @@ def read_parcels_csv(path: Path) -> tuple[list[ParcelRow], list[RowError]]:
 # ------------------------------------------------------------------ chain state
 
 
-@dataclass
-class ChainCheck:
-    """Rows split by what the chain already holds."""
-
-    todo: list[ParcelRow] = field(default_factory=list)
-    on_chain: list[ParcelRow] = field(default_factory=list)
-    errors: list[RowError] = field(default_factory=list)
-
-
 def check_against_chain(rows: Sequence[ParcelRow], titles: Any, identities: Any) -> ChainCheck:
     """Ask the chain which rows are already registered (same data: skip; different data: bad
     row) and whether every owner is an active identity (else: bad row)."""
@@ -267,57 +252,55 @@ def check_against_chain(rows: Sequence[ParcelRow], titles: Any, identities: Any)
 
 def plan_batches(rows: Sequence[ParcelRow], batch_size: int) -> list[list[ParcelRow]]:
     """Consecutive batches of at most `batch_size` rows (file order kept)."""
-    if not 1 <= batch_size <= MAX_BATCH:
-        raise ValueError(f"batch size must be between 1 and {MAX_BATCH}")
-    return [list(rows[i : i + batch_size]) for i in range(0, len(rows), batch_size)]
+    return plan_rows(rows, batch_size, MAX_BATCH)
 
 
 # ------------------------------------------------------------------ import
 
 
 @dataclass
-class ImportResult:
-    """What one run did."""
+class ParcelJob:
+    """The parcel import as a job of the one bulk runner (`civic_ledger.bulk.runner`)."""
 
-    rows: int = 0
-    imported: int = 0  # parcels sent fresh by this run (and mined)
-    already_on_chain: int = 0
-    recovered: int = 0  # parcels of batches from an interrupted run found applied
-    resumed: bool = False  # the journal's last run stopped before it finished
-    confirmed_before: int = 0  # parcels the journal already held as confirmed
-    unsettled_batches: int = 0  # batches of the interrupted run whose outcome was unknown
-    dropped: int = 0  # parcels of such batches found never mined (or reverted): re-checked
-    bad_rows: list[RowError] = field(default_factory=list)
-    failed_batches: list[tuple[int, str]] = field(default_factory=list)
-    transactions: int = 0
-    gas_used: int = 0
-    seconds: float = 0.0
+    titles: Any
+    identities: Any
+    name: str = JOB
+    max_batch: int = MAX_BATCH
 
     @property
-    def per_second(self) -> float:
-        return self.imported / self.seconds if self.seconds else 0.0
+    def address(self) -> str:
+        return str(self.titles.address)
 
-    @property
-    def ok(self) -> bool:
-        return not self.bad_rows and not self.failed_batches
+    def key(self, row: ParcelRow) -> str:
+        return row.code
 
+    def line(self, row: ParcelRow) -> int:
+        return row.line
 
-@dataclass
-class _InFlight:
-    number: int
-    rows: list[ParcelRow]
-    tx: str
+    def check(self, rows: Sequence[ParcelRow]) -> ChainCheck:
+        return check_against_chain(rows, self.titles, self.identities)
 
+    def calldata(self, rows: Sequence[ParcelRow]) -> bytes:
+        return bytes(
+            self.titles.registerBatch.encode_input(
+                [r.owner for r in rows], [r.as_parcel_data() for r in rows]
+            )
+        )
 
-ProgressFn = Callable[[int], None]
+    def failure_reason(self, rows: Sequence[ParcelRow], sender: Any) -> str:
+        """Replay the failed batch as a call to get a readable reason."""
+        try:
+            self.titles.registerBatch.call(
+                [r.owner for r in rows], [r.as_parcel_data() for r in rows], sender=sender
+            )
+        except Exception as exc:
+            return explain(exc)
+        return "reverted (state changed since; re-run to retry)"
 
 
 class ParcelImporter:
-    """Runs one import of `rows` into `titles`, signing with `sender`, journaled at `journal_path`.
-
-    `on_sent(batch_number)` / `on_confirmed(batch_number)` are test hooks (e.g. to simulate a
-    crash between broadcast and receipt).
-    """
+    """Runs one import of parcel rows into `titles`, signing with `sender`, journaled at
+    `journal_path` (see `BulkRunner` for the journal, settling and sending rules)."""
 
     def __init__(
         self,
@@ -333,27 +316,12 @@ class ParcelImporter:
         on_sent: Callable[[int], None] | None = None,
         on_confirmed: Callable[[int], None] | None = None,
     ) -> None:
-        self.titles = titles
-        self.identities = identities
-        self.sender = sender
-        self.batch_size = batch_size
-        self.window = max(1, window)
-        self.on_sent = on_sent
-        self.on_confirmed = on_confirmed
-        from ape import networks
-
-        self.provider = networks.provider
-        self.web3 = self.provider.web3
-        header = {
-            "job": JOB,
-            "chain_id": self.provider.chain_id,
-            "genesis": self.web3.eth.get_block(0)["hash"].hex(),
-            "contract": str(titles.address),
-            "source": source,
-        }
-        self.journal = Journal.open(journal_path, header, fresh=fresh)
-
-    # -------------------------------------------------------------- main entry
+        self.runner = BulkRunner(
+            ParcelJob(titles, identities), sender, journal_path, batch_size=batch_size,
+            window=window, fresh=fresh, source=source, on_sent=on_sent,
+            on_confirmed=on_confirmed,
+        )  # fmt: skip
+        self.journal = self.runner.journal
 
     def run(
         self,
@@ -363,161 +331,7 @@ class ParcelImporter:
         progress: ProgressFn | None = None,
         planned: Callable[[int], None] | None = None,
     ) -> ImportResult:
-        """Settle unresolved batches, check the chain, send what is missing.
-        `planned(n)` is told how many parcels will be sent; `progress(k)` after each batch."""
-        started = time.perf_counter()
-        result = ImportResult(rows=len(rows), bad_rows=list(bad_rows))
-        try:
-            self._settle_unresolved(result)
-            check = check_against_chain(rows, self.titles, self.identities)
-            result.already_on_chain = len(check.on_chain)
-            result.bad_rows.extend(check.errors)
-            result.bad_rows.sort(key=lambda e: e.line)
-            if planned:
-                planned(len(check.todo))
-            self._send_all(plan_batches(check.todo, self.batch_size), result, progress)
-            self.journal.record_event(
-                "finished",
-                imported=result.imported,
-                transactions=result.transactions,
-                already_on_chain=result.already_on_chain,
-                failed_batches=len(result.failed_batches),
-                bad_rows=len(result.bad_rows),
-            )
-        finally:
-            result.seconds = time.perf_counter() - started
-            self.journal.close()
-        return result
-
-    # -------------------------------------------------------------- steps
-
-    def _settle_unresolved(self, result: ImportResult) -> None:
-        """Resolve batches journaled as sent by an interrupted run, from their receipts, and
-        journal what this run resumes (a `resume` record)."""
-        result.resumed = self.journal.state.open_run
-        result.confirmed_before = len(self.journal.confirmed)
-        unresolved = self.journal.unresolved
-        result.unsettled_batches = len(unresolved)
-        recovered: list[int] = []
-        dropped: list[int] = []
-        for batch in unresolved:
-            receipt = self._receipt(batch.tx) if batch.tx else None
-            if receipt is None:
-                self.journal.record_failed(
-                    batch.batch, batch.tx, "not mined (dropped or never sent)"
-                )
-                dropped.append(batch.batch)
-                result.dropped += len(batch.keys)
-            elif receipt["status"] == 1:
-                self.journal.record_confirmed(
-                    batch.batch,
-                    tx=batch.tx,
-                    block=receipt["blockNumber"],
-                    gas_used=receipt["gasUsed"],
-                    note="recovered after interruption",
-                )
-                recovered.append(batch.batch)
-                result.recovered += len(batch.keys)
-            else:
-                self.journal.record_failed(batch.batch, batch.tx, "reverted")
-                dropped.append(batch.batch)
-                result.dropped += len(batch.keys)
-        if result.resumed:
-            self.journal.record_event(
-                "resume",
-                confirmed_before=result.confirmed_before,
-                recovered=result.recovered,
-                recovered_batches=recovered,
-                dropped=result.dropped,
-                dropped_batches=dropped,
-            )
-
-    def _send_all(
-        self, batches: list[list[ParcelRow]], result: ImportResult, progress: ProgressFn | None
-    ) -> None:
-        nonce = self.sender.nonce
-        in_flight: list[_InFlight] = []
-        for rows in batches:
-            in_flight.append(self._send(rows, nonce))
-            nonce += 1
-            result.transactions += 1
-            if len(in_flight) >= self.window:
-                self._confirm(in_flight.pop(0), result, progress)
-        while in_flight:
-            self._confirm(in_flight.pop(0), result, progress)
-
-    def _send(self, rows: list[ParcelRow], nonce: int) -> _InFlight:
-        txn = self.titles.registerBatch.as_transaction(
-            [r.owner for r in rows],
-            [r.as_parcel_data() for r in rows],
-            sender=self.sender,
-            nonce=nonce,
-        )
-        signed = self.sender.sign_transaction(txn)
-        if signed is None:
-            raise RuntimeError("the account refused to sign the batch transaction")
-        tx_hash = "0x" + bytes(signed.txn_hash).hex()
-        number = self.journal.new_batch_number()
-        self.journal.record_sent(number, [r.code for r in rows], tx_hash, nonce)
-        self.web3.eth.send_raw_transaction(bytes(signed.serialize_transaction()))
-        if self.on_sent:
-            self.on_sent(number)
-        return _InFlight(number, rows, tx_hash)
-
-    def _confirm(self, batch: _InFlight, result: ImportResult, progress: ProgressFn | None) -> None:
-        receipt = self.web3.eth.wait_for_transaction_receipt(batch.tx, timeout=300)
-        if receipt["status"] == 1:
-            self.journal.record_confirmed(
-                batch.number, tx=batch.tx, block=receipt["blockNumber"], gas_used=receipt["gasUsed"]
-            )
-            result.imported += len(batch.rows)
-            result.gas_used += receipt["gasUsed"]
-        else:
-            reason = self._revert_reason(batch)
-            self.journal.record_failed(batch.number, batch.tx, reason)
-            result.failed_batches.append(
-                (batch.number, f"lines {batch.rows[0].line}-{batch.rows[-1].line}: {reason}")
-            )
-        if self.on_confirmed:
-            self.on_confirmed(batch.number)
-        if progress:
-            progress(len(batch.rows))
-
-    def _receipt(self, tx: str) -> Any:
-        """The receipt of a journaled transaction. While the node still holds it as pending,
-        wait for it; None if the node does not know it (never broadcast, or lost with a node's
-        transaction pool): its parcels are then checked on chain and sent again. Connection
-        errors propagate: an unreachable node says nothing about the batch."""
-        from web3.exceptions import TimeExhausted, TransactionNotFound
-
-        try:
-            return self.web3.eth.get_transaction_receipt(tx)
-        except TransactionNotFound:
-            pass
-        try:
-            self.web3.eth.get_transaction(tx)
-        except TransactionNotFound:
-            return None
-        try:
-            return self.web3.eth.wait_for_transaction_receipt(tx, timeout=PENDING_TIMEOUT)
-        except TimeExhausted:
-            raise RuntimeError(
-                f"transaction {tx} of the interrupted run is still pending after "
-                f"{PENDING_TIMEOUT} s; re-run once it is mined or dropped (sending its parcels "
-                "again now could register them twice)"
-            ) from None
-
-    def _revert_reason(self, batch: _InFlight) -> str:
-        """Replay the failed batch as a call to get a readable reason."""
-        try:
-            self.titles.registerBatch.call(
-                [r.owner for r in batch.rows],
-                [r.as_parcel_data() for r in batch.rows],
-                sender=self.sender,
-            )
-        except Exception as exc:
-            return explain(exc)
-        return "reverted (state changed since; re-run to retry)"
+        return self.runner.run(rows, bad_rows=bad_rows, progress=progress, planned=planned)
 
 
 def default_journal_path(csv_path: Path, network: str) -> Path:

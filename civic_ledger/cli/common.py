@@ -278,15 +278,43 @@ def send(label: str, method: Any, *args: Any, sender: Any, **kwargs: Any) -> Any
     already fails; on networks with a fixed or "max" gas limit (the local chains), which would
     mine the failing transaction, it is dry-run first. Reverts propagate (and are rendered by
     `handle_errors`)."""
-    estimate = getattr(method, "estimate_gas_cost", None)
-    if estimate is not None and not _estimates_gas():
-        estimate(*args, sender=sender, **kwargs)
-    receipt = method(*args, sender=sender, **kwargs)
+    from civic_ledger.cli import audit
+
+    try:
+        estimate = getattr(method, "estimate_gas_cost", None)
+        if estimate is not None and not _estimates_gas():
+            estimate(*args, sender=sender, **kwargs)
+        receipt = method(*args, sender=sender, **kwargs)
+    except Exception as exc:
+        tx_hash = _sent_hash(exc)
+        audit.record(action=label, account=sender, tx_hash=_hex_or_none(tx_hash),
+                     outcome="refused" if tx_hash is None else "reverted",
+                     detail=one_line(explain(exc)))  # fmt: skip
+        raise
+    audit.record(action=label, account=sender, tx_hash=str(receipt.txn_hash),
+                 outcome="mined" if not receipt.failed else "reverted")  # fmt: skip
     console.print(
         f"[green]✔[/] {label}  [dim]by {_who(sender)} · tx {receipt.txn_hash[:12]}… · "
         f"gas {receipt.gas_used:,}[/]"
     )
     return receipt
+
+
+def _sent_hash(exc: Exception) -> Any:
+    """The hash of the transaction a failure belongs to, if it was signed and sent."""
+    txn = getattr(exc, "txn", None)
+    if txn is None or getattr(txn, "signature", None) is None:
+        return None
+    try:
+        return txn.txn_hash
+    except Exception:  # an unsigned transaction has no hash
+        return None
+
+
+def _hex_or_none(value: Any) -> str | None:
+    if value is None:
+        return None
+    return value if isinstance(value, str) else "0x" + bytes(value).hex()
 
 
 def _estimates_gas() -> bool:

@@ -19,7 +19,9 @@ from civic_ledger.cli.common import (
 )
 from civic_ledger.config import load_roles_file
 from civic_ledger.deploy import DeployPlan, StepEvent
-from civic_ledger.paths import DEFAULT_ROLES_FILE
+from civic_ledger.deploy.plan import EPHEMERAL_NETWORKS
+from civic_ledger.deploy.upgrade import parse_upgrades
+from civic_ledger.paths import DEFAULT_CATALOGUE, DEFAULT_ROLES_FILE
 
 STATUS_STYLE = {
     "done": "dim",
@@ -28,6 +30,7 @@ STATUS_STYLE = {
     "dropped": "yellow",
     "resumed": "yellow",
     "reset": "yellow",
+    "waiting": "cyan",
 }
 
 
@@ -38,7 +41,14 @@ def print_event(event: StepEvent) -> None:
     console.print(f"[{style}]{event.status:>7}[/] {event.detail}[dim]{tx}{gas}[/]")
 
 
-def run_deploy(account_alias: str | None, roles_file: Path, manifest_file: Path | None) -> Path:
+def run_deploy(
+    account_alias: str | None,
+    roles_file: Path,
+    manifest_file: Path | None,
+    upgrades: tuple[str, ...] = (),
+    catalogue: Path | None = None,
+    catalogue_only: bool = False,
+) -> Path:
     """Run the deploy plan on the connected network; returns the manifest path."""
     from ape import accounts, networks, project
     from ape.logging import LogLevel, logger
@@ -47,8 +57,8 @@ def run_deploy(account_alias: str | None, roles_file: Path, manifest_file: Path 
         logger.set_level(LogLevel.WARNING)  # our report already names every transaction
 
     if account_alias is None:
-        if network_name() != "local":
-            raise click.UsageError("--account is required on a non-local network")
+        if network_name() not in EPHEMERAL_NETWORKS:
+            raise click.UsageError("--account is required on a network other than a dev chain")
         account_alias = "TEST::0"
     sender = load_account(account_alias)
     roles = load_roles_file(roles_file)
@@ -76,13 +86,18 @@ def run_deploy(account_alias: str | None, roles_file: Path, manifest_file: Path 
         manifest_path=path,
         network_name=network_name(),
         report=report,
+        upgrades=parse_upgrades(upgrades),
+        catalogue=catalogue,
+        catalogue_only=catalogue_only,
     )
     manifest = plan.run()
     table = Table(title=f"civic-ledger on {manifest.network} (chain {manifest.chain_id})")
-    for column in ("contract", "address", "block", "code hash"):
+    for column in ("contract", "address", "version", "implementation", "block"):
         table.add_column(column, no_wrap=True)
     for name, entry in manifest.contracts.items():
-        table.add_row(name, entry["address"], str(entry["block"]), entry["code_hash"][:18] + "…")
+        implementation = entry.get("implementation")
+        version = plan.instance(name).version() if implementation else "-"
+        table.add_row(name, entry["address"], version, implementation or "-", str(entry["block"]))
     console.print(table)
     if already_done:
         console.print(f"[dim]   done {len(already_done)} step(s) already on chain, verified[/]")
@@ -97,6 +112,8 @@ def run_deploy(account_alias: str | None, roles_file: Path, manifest_file: Path 
             + (f" ({', '.join(dropped)})" if dropped else "")
             + f", {run.get('sent', 0)} new transaction(s)"
         )
+    for event in plan.waiting:
+        console.print(f"[cyan]waiting[/] {event.detail}")
     gas = sum(e.gas_used or 0 for e in sent)
     adopted = sum(1 for e in sent if e.status == "adopted")
     console.print(
@@ -104,7 +121,9 @@ def run_deploy(account_alias: str | None, roles_file: Path, manifest_file: Path 
         + (f" + {adopted} adopted from the interrupted run" if adopted else "")
         + f", {gas:,} gas · manifest: [bold]{path}[/]"
         if sent
-        else f"nothing to do: everything already deployed and wired · manifest: [bold]{path}[/]"
+        else "nothing to do: everything already deployed and wired"
+        + (" (an upgrade waits for its notice period)" if plan.waiting else "")
+        + f" · manifest: [bold]{path}[/]"
     )
     return path
 
@@ -131,10 +150,42 @@ def run_deploy(account_alias: str | None, roles_file: Path, manifest_file: Path 
     default=None,
     help="Manifest path (default: deployments/<network>.json).",
 )
+@click.option(
+    "--upgrade",
+    "upgrades",
+    metavar="NAME[=ARTEFACT]",
+    multiple=True,
+    help="Upgrade deployed contract NAME to its code as compiled now (or to compiled ARTEFACT): "
+    "storage layout checked, new implementation deployed, upgrade scheduled for the notice "
+    "period; run the same command again after it to execute. Repeatable.",
+)
+@click.option(
+    "--catalogue",
+    "catalogue_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=DEFAULT_CATALOGUE,
+    show_default=True,
+    help="The city catalogue (record schemas and standing policies) to apply: what is missing "
+    "is created by the records administrator of the roles file; what differs stops the plan.",
+)
+@click.option("--no-catalogue", is_flag=True, help="Deploy without applying the catalogue.")
+@click.option(
+    "--catalogue-only",
+    is_flag=True,
+    help="Only apply the catalogue to the existing deployment (the records administrator runs "
+    "this with its own --account when the deployer cannot sign for it).",
+)
 @click.option("--print-manifest", is_flag=True, help="Print the manifest JSON at the end.")
 @handle_errors
 def cli(
-    account_alias: str | None, roles_file: Path, manifest_file: Path | None, print_manifest: bool
+    account_alias: str | None,
+    roles_file: Path,
+    manifest_file: Path | None,
+    upgrades: tuple[str, ...],
+    catalogue_file: Path,
+    no_catalogue: bool,
+    catalogue_only: bool,
+    print_manifest: bool,
 ) -> None:
     """Deploy the suite to the selected network from a named Ape account, wire every
     restricted function to its agency role, grant the roles listed in the roles file, and write
@@ -143,6 +194,11 @@ def cli(
     Idempotent: a re-run verifies what the manifest records (code hashes) and sends only
     missing steps; a run interrupted midway resumes from the journaled transactions.
     """
-    path = run_deploy(account_alias, roles_file, manifest_file)
+    catalogue = None if no_catalogue else catalogue_file
+    if catalogue_only and no_catalogue:
+        raise click.UsageError("--catalogue-only and --no-catalogue exclude each other")
+    if catalogue_only and not (manifest_file or default_manifest_path()).exists():
+        raise click.UsageError("--catalogue-only needs a deployment: run `ape run deploy` first")
+    path = run_deploy(account_alias, roles_file, manifest_file, upgrades, catalogue, catalogue_only)
     if print_manifest:
         console.print_json(json.dumps(json.loads(path.read_text())))

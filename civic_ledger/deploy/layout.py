@@ -14,7 +14,10 @@ naming the variable):
   shift what follows it);
 - an enum may only gain values at the end (a stored uint8 keeps its meaning);
 - a contract may not declare state variables outside a namespace (they would land in slot 0+,
-  where a proxy's first implementation may have put something else); constants are fine.
+  where a proxy's first implementation may have put something else); constants are fine, and
+  so are immutables OpenZeppelin marks `@custom:oz-upgrades-unsafe-allow
+  state-variable-immutable` (UUPS's own address); other immutables are refused (their value
+  belongs to one implementation, not to the proxy's state).
 
 Struct and enum names are compared without the contract or interface that declares them, so
 moving a type into the contract's interface is not a change.
@@ -128,7 +131,8 @@ def layout_of(contract: str, ast_sources: Mapping[str, Any]) -> ContractLayout:
                 layout.namespaces[match.group(1)] = _members(item)
             elif kind == "VariableDeclaration" and item.get("stateVariable"):
                 if item.get("constant") or item.get("mutability") in ("constant", "immutable"):
-                    if item.get("mutability") == "immutable":
+                    allowed = "oz-upgrades-unsafe-allow state-variable-immutable" in _doc(item)
+                    if item.get("mutability") == "immutable" and not allowed:
                         layout.loose.append(f"{base.get('name')}.{item['name']} (immutable)")
                     continue
                 layout.loose.append(f"{base.get('name')}.{item['name']}")

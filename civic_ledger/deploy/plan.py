@@ -11,7 +11,7 @@ resolved from its receipt (adopted if mined, retried if it was dropped), never s
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,18 +19,26 @@ from typing import Any
 from eth_utils import keccak, to_checksum_address
 
 from civic_ledger.chain.client import Web3Client
+from civic_ledger.chain.journal import SentBatch
 from civic_ledger.chain.manifest import Manifest, check_chain, first_contract_alive
+from civic_ledger.chain.settle import settle
 from civic_ledger.config import AccountRef, RolesConfig
 from civic_ledger.core.exceptions import ChainMismatch, DeployError, ManifestError
+from civic_ledger.deploy.artefacts import publish
+from civic_ledger.deploy.catalogue import catalogue_steps, load_catalogue
 from civic_ledger.deploy.layout import layout_of
 from civic_ledger.deploy.proxy import PROXY, implementation_of, initializer_calldata
+from civic_ledger.deploy.upgrade import upgrade_steps
 from civic_ledger.domains import all_contracts
+from civic_ledger.errors import explain
 from civic_ledger.introspect import project_ast
 from civic_ledger.roles import ADMIN_ROLE, BY_NAME, PUBLIC_ROLE, ROLES
 from civic_ledger.spec import ContractSpec
 
 MANAGER = "CityAccessManager"
-EPHEMERAL_NETWORKS = {"local"}
+#: Development chains: test accounts allowed in the roles file, and a manifest whose contracts
+#: are gone (the chain was reset) is started afresh instead of refused.
+EPHEMERAL_NETWORKS = {"local", "city-local"}
 MAX_RUNS_KEPT = 20  # run records kept in the manifest's `runs` history
 
 
@@ -61,6 +69,7 @@ class Step:
     call: Callable[[], bytes] | None = None  # -> calldata on the manager
     after: Callable[[Any], dict[str, Any]] | None = None  # receipt -> extra manifest fields
     needs_admin: bool = True
+    signer: Any = None  # the account that signs a `build` step (default: the plan's sender)
 
 
 def role_id(name: str) -> int:
@@ -91,6 +100,9 @@ class DeployPlan:
         network_name: str,
         contracts: Iterable[ContractSpec] | None = None,
         report: Callable[[StepEvent], None] = lambda event: None,
+        upgrades: Mapping[str, str] | None = None,
+        catalogue: Path | None = None,
+        catalogue_only: bool = False,
     ) -> None:
         self.project = project
         self.provider = provider
@@ -100,6 +112,13 @@ class DeployPlan:
         self.network_name = network_name
         self.specs = list(contracts) if contracts is not None else all_contracts()
         self.report = report
+        self.upgrades = dict(upgrades or {})
+        # Validated whole before anything is sent (CatalogueError names file:line).
+        self.catalogue = load_catalogue(catalogue) if catalogue is not None else None
+        # The records administrator applying the catalogue to an existing deployment.
+        self.phases = ("_catalogue_steps",) if catalogue_only else self.PHASES
+        self.waiting: list[StepEvent] = []  # steps that wait for time to pass (upgrades)
+        self.client = Web3Client(provider.web3)
         self.manifest = self._open_manifest(manifest_path)
         self._instances: dict[str, Any] = {}
         self._run_record: dict[str, Any] = {"sent": 0, "adopted": [], "dropped": []}
@@ -126,7 +145,7 @@ class DeployPlan:
     def _open_manifest(self, path: Path) -> Manifest:
         """The manifest at `path` if it describes the connected chain; a fresh one if there is
         none (or, on a dev chain, if it describes an earlier incarnation of it)."""
-        client = Web3Client(self.provider.web3)
+        client = self.client
         chain = client.chain_ref()
         fresh = Manifest.new(path, self.network_name, chain.chain_id, chain.genesis)
         if not path.exists():
@@ -188,7 +207,7 @@ class DeployPlan:
     def manager(self) -> Any:
         return self.instance(MANAGER)
 
-    def _bytecode_hash(self, name: str) -> str:
+    def bytecode_hash(self, name: str) -> str:
         container = getattr(self.project, name)
         return "0x" + keccak(hexstr=container.contract_type.deployment_bytecode.bytecode).hex()
 
@@ -215,7 +234,7 @@ class DeployPlan:
                 f"({on_chain[:12]}… != {entry['code_hash'][:12]}…): refusing to continue"
             )
         if not spec.upgradeable:
-            if self._bytecode_hash(name) != entry["bytecode_hash"]:
+            if self.bytecode_hash(name) != entry["bytecode_hash"]:
                 raise DeployError(
                     f"{name} changed since it was deployed at {address} (compiled bytecode "
                     "differs from the manifest). Deploy to a fresh network, or move the "
@@ -228,7 +247,9 @@ class DeployPlan:
                 f"{name}'s proxy at {address} runs implementation {current}, but the manifest "
                 f"records {entry.get('implementation')}: an upgrade happened outside this plan"
             )
-        if self._current_implementation(name)["bytecode_hash"] != self._bytecode_hash(name):
+        running = self.current_implementation(name)
+        artefact = running.get("artefact", name)
+        if running["bytecode_hash"] != self.bytecode_hash(artefact) and name not in self.upgrades:
             raise DeployError(
                 f"{name} changed since its implementation {current} was deployed (compiled "
                 f"bytecode differs): propose an upgrade with `ape run deploy --upgrade {name}`"
@@ -264,7 +285,7 @@ class DeployPlan:
             ]
             if not spec.upgradeable:
                 return getattr(self.project, spec.name)(*args, sender=self.sender)
-            implementation = self._current_implementation(spec.name)["address"]
+            implementation = self.current_implementation(spec.name)["address"]
             data = initializer_calldata(getattr(self.project, spec.name), args)
             return getattr(self.project, PROXY)(implementation, data, sender=self.sender)
 
@@ -276,13 +297,13 @@ class DeployPlan:
                 "tx_hash": receipt.txn_hash,
                 "block": receipt.block_number,
                 "code_hash": self._code_hash(address),
-                "bytecode_hash": self._bytecode_hash(artefact),
+                "bytecode_hash": self.bytecode_hash(artefact),
                 "domain": spec.domain,
                 "compiler": self._compiler_info(spec.name),
             }
             if spec.upgradeable:
                 entry["proxy"] = "ERC-1967 (UUPS)"
-                entry["implementation"] = self._current_implementation(spec.name)["address"]
+                entry["implementation"] = self.current_implementation(spec.name)["address"]
             self.manifest.contracts[spec.name] = entry
             return {"address": address}
 
@@ -302,9 +323,11 @@ class DeployPlan:
         code hash, version and storage layout (what later upgrades are checked against)."""
 
         def done() -> bool:
-            entry = self._implementation_entry(spec.name, self._bytecode_hash(spec.name))
+            if spec.name in self.manifest.contracts:
+                return True  # deployed: only `--upgrade` deploys further implementations
+            entry = self.implementation_entry(spec.name, self.bytecode_hash(spec.name))
             if entry is None:
-                return spec.name in self.manifest.contracts  # deployed: upgrades change it
+                return False
             if self._code_hash(entry["address"]) != entry["code_hash"]:
                 raise DeployError(
                     f"code at {entry['address']} does not match the code hash recorded for "
@@ -314,18 +337,7 @@ class DeployPlan:
 
         def after(receipt: Any) -> dict[str, Any]:
             address = receipt.contract_address
-            implementation = getattr(self.project, spec.name).at(address)
-            self.manifest.data.setdefault("implementations", {}).setdefault(spec.name, []).append(
-                {
-                    "address": address,
-                    "tx_hash": receipt.txn_hash,
-                    "block": receipt.block_number,
-                    "code_hash": self._code_hash(address),
-                    "bytecode_hash": self._bytecode_hash(spec.name),
-                    "version": implementation.version(),
-                    "layout": layout_of(spec.name, project_ast()).to_json(),
-                }
-            )
+            self.record_implementation(spec.name, spec.name, address, receipt)
             return {"address": address}
 
         return Step(
@@ -337,13 +349,30 @@ class DeployPlan:
             needs_admin=False,
         )
 
-    def _implementation_entry(self, name: str, bytecode_hash: str) -> dict[str, Any] | None:
+    def record_implementation(self, name: str, artefact: str, address: str, receipt: Any) -> None:
+        """List a freshly deployed implementation of `name` (compiled `artefact`) in the
+        manifest, with what later upgrades are checked against."""
+        implementation = getattr(self.project, artefact).at(address)
+        self.manifest.data.setdefault("implementations", {}).setdefault(name, []).append(
+            {
+                "address": address,
+                "artefact": artefact,
+                "tx_hash": receipt.txn_hash,
+                "block": receipt.block_number,
+                "code_hash": self._code_hash(address),
+                "bytecode_hash": self.bytecode_hash(artefact),
+                "version": implementation.version(),
+                "layout": layout_of(artefact, project_ast()).to_json(),
+            }
+        )
+
+    def implementation_entry(self, name: str, bytecode_hash: str) -> dict[str, Any] | None:
         for entry in self.manifest.data.get("implementations", {}).get(name, []):
             if entry["bytecode_hash"] == bytecode_hash:
                 return entry
         return None
 
-    def _current_implementation(self, name: str) -> dict[str, Any]:
+    def current_implementation(self, name: str) -> dict[str, Any]:
         """The implementation entry the proxy of `name` runs (or is about to be deployed with)."""
         deployed = self.manifest.contracts.get(name, {}).get("implementation")
         entries = self.manifest.data.get("implementations", {}).get(name, [])
@@ -435,7 +464,7 @@ class DeployPlan:
                 )
         self.manifest.data["roles"] = {
             "treasury": self.treasury,
-            "admin": self._final_admin(),
+            "admin": self.final_admin(),
             "agencies": summary,
         }
 
@@ -448,7 +477,7 @@ class DeployPlan:
         if not upgradeable:
             return
         notice = self.roles.upgrade_notice
-        admin = self._final_admin()
+        admin = self.final_admin()
         rid = BY_NAME["UPGRADER"].id
 
         def granted() -> bool:
@@ -523,11 +552,11 @@ class DeployPlan:
                     ).as_transaction(*link.values(self), sender=self.sender),
                 )
 
-    def _final_admin(self) -> str:
+    def final_admin(self) -> str:
         return self.resolve(self.roles.admin)
 
     def _handover_steps(self) -> Iterator[Step]:
-        final_admin = self._final_admin()
+        final_admin = self.final_admin()
         if final_admin == self.sender.address:
             return
         yield Step(
@@ -547,6 +576,57 @@ class DeployPlan:
             ),
         )
 
+    def _catalogue_steps(self) -> Iterator[Step]:
+        if self.catalogue is not None and "RecordRegistry" in self.manifest.contracts:
+            yield from catalogue_steps(self, self.catalogue)
+
+    def records_admin(self) -> Any | None:
+        """An account of this machine holding RECORDS_ADMIN per the roles file (the sender
+        itself if it holds it; a test account on dev chains; an unlocked keystore), or None."""
+        rid = BY_NAME["RECORDS_ADMIN"].id
+        if (
+            "CityAccessManager" in self.manifest.contracts
+            and self.manager.hasRole(rid, self.sender.address)[0]
+        ):
+            return self.sender
+        for agency in self.roles.agencies:
+            if "RECORDS_ADMIN" not in agency.roles:
+                continue
+            ref = agency.account
+            if ref.test_account is not None and self.ephemeral:
+                return self.accounts.test_accounts[ref.test_account]
+            if ref.alias:
+                try:
+                    from civic_ledger.cli.common import load_account
+
+                    return load_account(ref.alias)
+                except Exception:  # not on this machine, or locked without a passphrase
+                    return None
+        return None
+
+    def _upgrade_implementation_steps(self) -> Iterator[Step]:
+        yield from upgrade_steps(self, self.upgrades, "implementation")
+
+    def _upgrade_schedule_steps(self) -> Iterator[Step]:
+        yield from upgrade_steps(self, self.upgrades, "schedule")
+
+    def _upgrade_execute_steps(self) -> Iterator[Step]:
+        yield from upgrade_steps(self, self.upgrades, "execute")
+
+    # -- reporting and time, for the upgrade steps ----------------------------------------
+
+    def report_done(self, step_id: str, detail: str) -> None:
+        self.report(StepEvent(step_id, "done", detail))
+
+    def report_waiting(self, step_id: str, detail: str) -> None:
+        event = StepEvent(step_id, "waiting", detail)
+        self.waiting.append(event)
+        self.report(event)
+
+    def chain_time(self) -> int:
+        """The timestamp the next block will (at least) carry."""
+        return int(self.provider.web3.eth.get_block("latest")["timestamp"])
+
     def _encode(self, function: str, *args: Any) -> bytes:
         return bytes(getattr(self.manager, function).encode_input(*args))
 
@@ -558,13 +638,17 @@ class DeployPlan:
         "_upgrade_governance_steps",
         "_grant_delay_steps",
         "_link_steps",
+        "_catalogue_steps",
         "_handover_steps",
+        "_upgrade_implementation_steps",
+        "_upgrade_schedule_steps",
+        "_upgrade_execute_steps",
     )
 
     def steps(self) -> Iterator[Step]:
         """Every step of the plan (phases are generated lazily: later phases read addresses
         that earlier phases deploy)."""
-        for phase in self.PHASES:
+        for phase in self.phases:
             yield from getattr(self, phase)()
 
     # -- execution ---------------------------------------------------------------------
@@ -580,13 +664,14 @@ class DeployPlan:
         self._run_record = self._begin_run()
         self.manifest.save()
         try:
-            for phase in self.PHASES:
+            for phase in self.phases:
                 self._run_phase(list(getattr(self, phase)()))
         except BaseException as exc:  # recorded, then re-raised (a SIGKILL leaves `running`)
             self._run_record["status"] = "failed"
             self._run_record["error"] = type(exc).__name__  # the name only: messages vary
             self.manifest.save()
             raise
+        publish(self)  # ABI files and the role catalogue (unchanged when nothing changed)
         self._run_record["status"] = "complete"
         self._run_record["finished"] = _now()
         record = self._run_record
@@ -673,20 +758,45 @@ class DeployPlan:
             self._send(batch, self.manager.multicall.as_transaction(calls, sender=self.sender))
 
     def _send(self, steps: list[Step], txn: Any) -> None:
-        """Sign, journal as pending, send, record. One transaction for `steps`."""
-        txn = self.sender.prepare_transaction(txn)
-        signed = self.sender.sign_transaction(txn)
+        """Sign, journal as pending (the signed bytes included, manifest fsynced), broadcast
+        through the chain layer, wait for the receipt, record. One transaction for `steps`."""
+        signer = steps[0].signer or self.sender
+        txn = signer.prepare_transaction(txn)
+        signed = signer.sign_transaction(txn)
         if signed is None:
             raise DeployError(f"the transaction for '{steps[0].description}' was not signed")
+        raw = bytes(signed.serialize_transaction())
+        tx_hash = "0x" + bytes(signed.txn_hash).hex()
         self.manifest.pending[steps[0].id] = {
-            "tx_hash": "0x" + bytes(signed.txn_hash).hex(),
+            "tx_hash": tx_hash,
             "nonce": signed.nonce,
-            "sender": self.sender.address,
+            "sender": signer.address,
             "items": [step.id for step in steps],
+            "raw": "0x" + raw.hex(),
         }
         self.manifest.save()
-        receipt = self.provider.send_transaction(signed)
+        self.client.send_raw(raw)
+        [outcome] = settle(self.client, [_sent_batch(self.manifest.pending[steps[0].id])])
+        receipt = self.provider.get_receipt(tx_hash) if outcome.receipt is not None else None
+        if receipt is None or receipt.failed:
+            self.manifest.pending.pop(steps[0].id, None)
+            self.manifest.save()
+            raise DeployError(
+                f"the transaction for '{steps[0].description}' ({tx_hash}) "
+                + ("reverted" if receipt is not None else "was superseded (its nonce was used)")
+                + f": {self._replay_reason(txn)}"
+            )
         self._record(steps, receipt, status="sent")
+
+    def _replay_reason(self, txn: Any) -> str:
+        """Why a transaction reverted, replayed as a call against the current state."""
+        try:
+            self.provider.web3.eth.call(
+                {"from": txn.sender, "to": txn.receiver, "data": txn.data, "value": txn.value}
+            )
+        except Exception as exc:
+            return explain(exc)
+        return "state changed since; re-run to retry"
 
     def _record(self, steps: list[Step], receipt: Any, status: str) -> None:
         share = len(steps)
@@ -716,38 +826,30 @@ class DeployPlan:
         )
 
     def _resolve_pending(self, key: str) -> Any | None:
-        """A transaction journaled by an interrupted run: its receipt if it was mined
-        successfully; None (and the journal entry dropped) if it failed or was dropped."""
-        from web3.exceptions import TransactionNotFound
-
+        """A transaction journaled by an interrupted run, settled by the chain layer's one rule
+        (adopted if mined, re-broadcast as journaled while its nonce is open, dropped only when
+        another transaction took its nonce): its receipt if it was mined successfully; None (and
+        the journal entry dropped) if it failed or was superseded."""
         pending = self.manifest.pending[key]
-        web3 = self.provider.web3
-        tx_hash = pending["tx_hash"]
-        try:
-            web3.eth.get_transaction_receipt(tx_hash)
-        except TransactionNotFound:
-            nonce_used = web3.eth.get_transaction_count(pending["sender"]) > pending["nonce"]
-            try:
-                web3.eth.get_transaction(tx_hash)
-                known = True
-            except TransactionNotFound:
-                known = False
-            if nonce_used or not known:
-                self.manifest.pending.pop(key)
-                self.manifest.save()
-                return None
-            web3.eth.wait_for_transaction_receipt(tx_hash, timeout=120)
-        receipt = self.provider.get_receipt(tx_hash)
-        if receipt.failed:
+        [outcome] = settle(self.client, [_sent_batch(pending)])
+        if outcome.state != "mined":
             self.manifest.pending.pop(key)
             self.manifest.save()
             return None
-        return receipt
+        return self.provider.get_receipt(pending["tx_hash"])
 
     def _sender_is_admin(self) -> bool:
         if MANAGER not in self.manifest.contracts:
             return True
         return bool(self.manager.hasRole(ADMIN_ROLE, self.sender.address)[0])
+
+
+def _sent_batch(entry: dict[str, Any]) -> SentBatch:
+    """A manifest `pending` entry as the chain layer's journal entry."""
+    return SentBatch(
+        0, tuple(entry["items"]), entry["tx_hash"], entry.get("nonce"), entry.get("sender"),
+        entry.get("raw"),
+    )  # fmt: skip
 
 
 def _now() -> str:

@@ -47,7 +47,7 @@ contract CityToken is CityManaged, ERC20Upgradeable, ERC20PermitUpgradeable, ICi
     }
 
     /// @notice "1.0.0": the first upgradeable release.
-    function version() external pure override returns (string memory) {
+    function version() external pure virtual override returns (string memory) {
         return "1.0.0";
     }
 }

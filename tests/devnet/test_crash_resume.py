@@ -476,3 +476,38 @@ def test_bulk_import_survives_a_killed_script_and_a_killed_node(chain: Chain) ->
     assert statuses == ["0x1"] * batches
     assert chain.nonce(REGISTRAR) - registrar_nonce == batches
     assert sum(registrations(chain, titles).values()) == 2 * PARCELS
+
+
+# ------------------------------------------------------------------ upgrade (issue #20)
+
+
+def test_upgrade_on_the_devnet_waits_for_the_notice_then_runs(chain: Chain) -> None:
+    """On the PoA chain, after the deploy above: `ape run deploy --upgrade` schedules, waits for
+    the notice period, executes on the next run; the proxy then runs the new version."""
+    upgrade = ("--upgrade", "CityToken=CityTokenV2")
+    first = ape(
+        chain, "upgrade-1", "deploy", "--network", chain.network, "--account", DEPLOYER_ALIAS,
+        "--roles", str(chain.net.roles_file), "--manifest", str(chain.manifest), *upgrade,
+    ).finish()  # fmt: skip
+    assert "waiting" in first and "scheduled" in first, first[-2000:]
+    [record] = read_manifest(chain.manifest)["upgrades"]
+    assert record["status"] == "scheduled"
+    token = read_manifest(chain.manifest)["contracts"]["CityToken"]["address"]
+
+    def version() -> str:
+        raw = chain.rpc.call("eth_call", {"to": token, "data": "0x54fd4d50"}, "latest")
+        return decode(["string"], bytes.fromhex(raw[2:]))[0]
+
+    assert version() == "1.0.0"
+    clique.wait_until(
+        lambda: int(chain.rpc.block("latest")["timestamp"], 16) >= record["ready_at"],
+        record["ready_at"] - time.time() + 60,
+        "the notice period to pass",
+    )
+    second = ape(
+        chain, "upgrade-2", "deploy", "--network", chain.network, "--account", DEPLOYER_ALIAS,
+        "--roles", str(chain.net.roles_file), "--manifest", str(chain.manifest), *upgrade,
+    ).finish()  # fmt: skip
+    assert version() == "2.0.0", second[-2000:]
+    [done] = read_manifest(chain.manifest)["upgrades"]
+    assert done["status"] == "executed" and done["executed_tx"]
