@@ -72,14 +72,14 @@ import {RecordLayouts} from "./RecordLayouts.sol";
 ///    domain in OpenZeppelin's namespaces), so records, disputes, policies and outstanding
 ///    signatures survive upgrades.
 ///
-/// Gas bound of `meetsPolicy`: one call to the identity registry, the policy's header and id
-/// slots (at most 3 + 2*ceil(8/4) slots) and one summary slot per schema (at most 16), plus the
-/// slot holding the identity registry's address. A disqualifying schema whose summary holds a
-/// lapsed stay adds at most 2 live-set slots and MAX_LIVE_RECORDS record slots (required
-/// schemas are never adverse, so never stayed): ~81k gas for the largest policy with every
-/// slot cold and no lapsed stay, and ~345k with all 8 disqualifying schemas holding 8 records
-/// each behind lapsed stays (both measured through the proxy in tests/identity/test_gas.py),
-/// independent of how many records the subject ever held.
+/// Gas bound of `meetsPolicy`: the slot holding the identity registry's address, one call to the
+/// identity registry (through its proxy), the policy's header and id slots (at most
+/// 3 + 2*ceil(8/4) slots) and one summary slot per schema (at most 16). A disqualifying schema
+/// whose summary holds a lapsed stay adds at most 2 live-set slots and MAX_LIVE_RECORDS record
+/// slots (required schemas are never adverse, so never stayed): ~89k gas for the largest policy
+/// with every slot cold and no lapsed stay, and ~352k with all 8 disqualifying schemas holding
+/// 8 records each behind lapsed stays (both measured through the proxies in
+/// tests/identity/test_gas.py), independent of how many records the subject ever held.
 ///
 /// @dev Restricted functions (mapped by the deploy plan): `registerSchema`, `setSchemaActive`,
 /// `setDisputeStay`, `setPolicy` -> RECORDS_ADMIN; `resolveDispute`, `grantStay` -> ARBITER;
