@@ -125,7 +125,6 @@ contract RecordRegistry is CityManaged, EIP712Upgradeable, NoncesUpgradeable, IR
     uint256 private constant _KIND_UINT = 1;
     uint256 private constant _KIND_INT = 2;
     uint256 private constant _KIND_BOOL = 3;
-    uint256 private constant _KIND_BYTES = 4;
 
     /// @notice Name of the EIP-712 domain signed issuances are signed for.
     string private constant _DOMAIN_NAME = "CivicLedger RecordRegistry";
