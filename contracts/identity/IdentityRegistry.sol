@@ -89,7 +89,7 @@ contract IdentityRegistry is CityManaged, IIdentityRegistry {
     }
 
     /// @notice "1.0.0": the first upgradeable release.
-    function version() external pure override returns (string memory) {
+    function version() external pure virtual override returns (string memory) {
         return "1.0.0";
     }
 
