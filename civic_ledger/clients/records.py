@@ -765,11 +765,11 @@ def resolve_schema(registry: Any, name_or_id: str | int) -> int:
     return schema_id
 
 
-# RecordIssued(bytes32 indexed recordId, bytes32 indexed subject, uint64 schemaId, address issuer,
-#   bytes32 evidenceHash, uint64 expiresAt, bytes32 supersedes, address indexed operator,
+# RecordIssued(bytes32 indexed recordId, bytes32 indexed subject, address indexed operator,
+#   uint64 schemaId, address issuer, bytes32 evidenceHash, uint64 expiresAt, bytes32 supersedes,
 #   bytes data): the data (typed, checked on chain against the schema) is logged, not stored.
 RECORD_ISSUED_TOPIC = keccak(
-    text="RecordIssued(bytes32,bytes32,uint64,address,bytes32,uint64,bytes32,address,bytes)"
+    text="RecordIssued(bytes32,bytes32,address,uint64,address,bytes32,uint64,bytes32,bytes)"
 )
 _RECORD_ISSUED_DATA = ["uint64", "address", "bytes32", "uint64", "bytes32", "bytes"]
 

@@ -1,5 +1,9 @@
 """Identity and credit records: who is who (IdentityRegistry) and what agencies certify about
-them (RecordRegistry, the credit platform other contracts ask `meetsPolicy`)."""
+them (RecordRegistry, the credit platform other contracts ask `meetsPolicy`).
+
+Both are upgradeable (CityManaged behind a CityProxy): `args` are their `initialize(...)`
+arguments, and CityManaged's pause / unpause / upgradeToAndCall are mapped by
+`UPGRADEABLE_RESTRICTED`."""
 
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ CONTRACTS = (
     ContractSpec(
         name=IDENTITY_REGISTRY,
         domain="identity",
+        upgradeable=True,
         args=lambda ctx: (ctx.address_of(MANAGER),),
         restricted={
             "register(bytes32,address,uint8)": "IDENTITY_OFFICE",
@@ -25,6 +30,7 @@ CONTRACTS = (
     ContractSpec(
         name=RECORD_REGISTRY,
         domain="identity",
+        upgradeable=True,
         args=lambda ctx: (
             ctx.address_of(MANAGER),
             ctx.address_of(IDENTITY_REGISTRY),

@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.28;
 
-import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManaged.sol";
-import {IAccessManager} from "@openzeppelin/contracts/access/manager/IAccessManager.sol";
 import {CityRoles} from "../access/CityRoles.sol";
+import {CityManaged} from "../common/CityManaged.sol";
 import {IIdentityRegistry} from "./IIdentityRegistry.sol";
 
 /// @title IdentityRegistry
@@ -35,153 +34,90 @@ import {IIdentityRegistry} from "./IIdentityRegistry.sol";
 ///    pending recovery, which is reported as cancelled (`RecoveryCancelled`).
 /// 4. Status changes (Active <-> Suspended, either -> Closed; Closed is final) are the
 ///    identity office's, always with a reason code.
+/// 5. Stopping (CityManaged's story): a pause by the guardian stops every state-changing
+///    function except `cancelRecovery`, which continues during a pause (a victim must always
+///    be able to stop a recovery of its identity; cancelling moves no control). Closing the
+///    registry in the AccessManager stops every state-changing function, `cancelRecovery`
+///    included (nothing can complete a recovery then either). Views always answer, so the
+///    contracts that read identities go on working.
+/// 6. Upgradeable behind a CityProxy (UUPS, UPGRADER role with the city's notice period); all
+///    state lives in the ERC-7201 namespace `civic.IdentityRegistry`.
 ///
 /// @dev Restricted functions (`restricted`, mapped by the deploy plan): `register`,
 /// `registerBatch`, `setStatus`, `initiateRecovery` -> IDENTITY_OFFICE; `setRecoveryDelay` ->
-/// ADMIN. `cancelRecovery` checks roles itself (several callers may cancel): the role must be
-/// held with no execution delay. When a restricted call is executed through the manager after a
-/// scheduled delay, `operator` in events is the manager; the scheduler is in its
+/// ADMIN; CityManaged's `pause` -> GUARDIAN, `unpause` -> ADMIN, `upgradeToAndCall` -> UPGRADER.
+/// `cancelRecovery` checks roles itself (several callers may cancel): the role must be held with
+/// no execution delay (`_hasImmediateRole`). When a restricted call is executed through the
+/// manager after a scheduled delay, `operator` in events is the manager; the scheduler is in its
 /// `OperationScheduled` event.
-contract IdentityRegistry is IIdentityRegistry, AccessManaged {
-    /// @notice One registration in a batch.
-    struct Registration {
-        bytes32 subject;
-        address controller;
-        Kind kind;
-    }
-
-    /// @notice Everything the registry stores about a subject (one storage slot).
-    struct Identity {
-        address controller;
-        Kind kind;
-        Status status;
-        uint64 registeredAt;
-    }
-
-    /// @notice A recovery started by the identity office.
-    struct PendingRecovery {
-        address newController;
-        uint64 readyAt;
-    }
-
+contract IdentityRegistry is CityManaged, IIdentityRegistry {
     /// @notice Most registrations accepted by one `registerBatch` call (keeps it under ~8M gas).
     uint256 public constant MAX_BATCH_SIZE = 100;
     /// @notice Shortest recovery delay the admin may set.
     uint64 public constant MIN_RECOVERY_DELAY = 1 hours;
     /// @notice Longest recovery delay the admin may set.
     uint64 public constant MAX_RECOVERY_DELAY = 30 days;
+    /// @notice Recovery delay set at initialisation.
+    uint64 public constant INITIAL_RECOVERY_DELAY = 2 days;
 
-    mapping(bytes32 subject => Identity) private _identities;
-    mapping(address controller => bytes32 subject) private _subjects;
-    mapping(bytes32 subject => PendingRecovery) private _recoveries;
-    mapping(bytes32 subject => address newController) private _proposedControllers;
-    uint64 private _recoveryDelay;
-    uint256 private _identityCount;
+    /// @custom:storage-location erc7201:civic.IdentityRegistry
+    struct IdentityRegistryStorage {
+        mapping(bytes32 subject => Identity) identities;
+        mapping(address controller => bytes32 subject) subjects;
+        mapping(bytes32 subject => PendingRecovery) recoveries;
+        mapping(bytes32 subject => address newController) proposedControllers;
+        uint64 recoveryDelay;
+        uint256 identityCount;
+    }
 
-    /// @notice `subject` was registered with `controller` as its wallet.
-    event IdentityRegistered(
-        bytes32 indexed subject, address indexed controller, Kind kind, address indexed operator
-    );
-    /// @notice The identity office moved `subject` from status `from` to `to`.
-    event IdentityStatusChanged(
-        bytes32 indexed subject, Status from, Status to, bytes32 reasonCode, address indexed operator
-    );
-    /// @notice Control of `subject` passed to `newController`, which accepted the previous
-    /// controller's proposal (`operator` is the new controller).
-    event ControllerRotated(
-        bytes32 indexed subject, address previousController, address indexed newController, address indexed operator
-    );
-    /// @notice The identity office started a recovery of `subject` to `newController`.
-    event RecoveryInitiated(
-        bytes32 indexed subject, address indexed newController, uint64 readyAt, address indexed operator
-    );
-    /// @notice A recovery of `subject` took effect.
-    event RecoveryCompleted(
-        bytes32 indexed subject, address previousController, address indexed newController, address indexed operator
-    );
-    /// @notice A pending recovery of `subject` was cancelled.
-    event RecoveryCancelled(bytes32 indexed subject, address newController, address indexed operator);
-    /// @notice The admin changed the recovery delay.
-    event RecoveryDelaySet(uint64 delay, address indexed operator);
-    /// @notice The controller `operator` of `subject` proposed handing control to
-    /// `newController`, which must accept (`acceptController`) before anything changes.
-    event ControllerProposed(bytes32 indexed subject, address indexed operator, address indexed newController);
-    /// @notice The proposal to hand control of `subject` to `newController` was withdrawn (by the
-    /// controller, replaced by a new proposal, or cleared by a completed recovery).
-    event ControllerProposalCancelled(bytes32 indexed subject, address indexed operator, address newController);
+    // keccak256(abi.encode(uint256(keccak256("civic.IdentityRegistry")) - 1)) & ~bytes32(uint256(0xff))
+    bytes32 private constant IDENTITY_REGISTRY_STORAGE =
+        0x716cfb16f0ef50fe55a1ce13fe3931a8733fb90eaedcec96f27807dac3a63e00;
 
-    /// @notice The subject commitment is zero.
-    error IdentityZeroSubject();
-    /// @notice The controller address is zero.
-    error IdentityZeroController();
-    /// @notice The kind must be person, enterprise or agency.
-    error IdentityInvalidKind(Kind kind);
-    /// @notice This subject is already registered.
-    error IdentityAlreadyRegistered(bytes32 subject);
-    /// @notice This wallet already controls another identity (one identity per wallet).
-    error IdentityControllerInUse(address controller);
-    /// @notice No identity is registered under this subject.
-    error IdentityUnknownSubject(bytes32 subject);
-    /// @notice This account controls no identity.
-    error IdentityNotController(address account);
-    /// @notice This status change is not allowed (active <-> suspended, either -> closed; closed is final).
-    error IdentityInvalidStatusTransition(bytes32 subject, Status from, Status to);
-    /// @notice A status change needs a non-zero reason code.
-    error IdentityMissingReason();
-    /// @notice The identity's status (1 active, 2 suspended, 3 closed) does not allow this action.
-    error IdentityNotActive(bytes32 subject, Status status);
-    /// @notice This identity has no pending recovery.
-    error IdentityNoPendingRecovery(bytes32 subject);
-    /// @notice The recovery delay has not passed yet; the recovery takes effect at readyAt (unix time).
-    error IdentityRecoveryNotReady(bytes32 subject, uint64 readyAt);
-    /// @notice Only the active identity's controller, a guardian or the identity office may cancel a recovery.
-    error IdentityUnauthorizedCancel(bytes32 subject, address account);
-    /// @notice A batch must hold between 1 and max registrations.
-    error IdentityInvalidBatchSize(uint256 size, uint256 max);
-    /// @notice The recovery delay must be between 1 hour and 30 days.
-    error IdentityRecoveryDelayOutOfRange(uint64 delay);
-    /// @notice Only the wallet proposed by the identity's controller may accept control of it.
-    error IdentityNotProposedController(bytes32 subject, address account);
-    /// @notice The identity has no pending controller proposal.
-    error IdentityNoControllerProposal(bytes32 subject);
+    function _s() private pure returns (IdentityRegistryStorage storage $) {
+        assembly {
+            $.slot := IDENTITY_REGISTRY_STORAGE
+        }
+    }
 
+    /// @notice Sets the authority and the initial recovery delay (once, via the proxy).
     /// @param initialAuthority The city's AccessManager.
-    constructor(address initialAuthority) AccessManaged(initialAuthority) {
-        _recoveryDelay = 2 days;
-        emit RecoveryDelaySet(2 days, _msgSender());
+    function initialize(address initialAuthority) external initializer {
+        __CityManaged_init(initialAuthority);
+        _s().recoveryDelay = INITIAL_RECOVERY_DELAY;
+        emit RecoveryDelaySet(_msgSender(), INITIAL_RECOVERY_DELAY);
+    }
+
+    /// @notice "1.0.0": the first upgradeable release.
+    function version() external pure virtual override returns (string memory) {
+        return "1.0.0";
     }
 
     // ----------------------------------------------------------------------------------------
     // Identity office
     // ----------------------------------------------------------------------------------------
 
-    /// @notice Registers `subject` (a salted commitment) as an Active identity of `kind`
-    /// controlled by `controller`. Identity office only.
-    /// @param subject keccak256(abi.encodePacked(salt, officialId)); never the id itself.
-    /// @param controller The wallet that will act for the subject; must control no other subject.
-    /// @param kind Person, Enterprise or Agency.
-    function register(bytes32 subject, address controller, Kind kind) external restricted {
-        _register(subject, controller, kind);
+    /// @inheritdoc IIdentityRegistry
+    function register(bytes32 subject, address controller, Kind kind) external restricted whenNotPaused {
+        _register(_s(), subject, controller, kind);
     }
 
-    /// @notice Registers up to MAX_BATCH_SIZE identities in one transaction; reverts as a whole
-    /// if any entry is invalid. Identity office only.
-    /// @param registrations The (subject, controller, kind) entries.
-    function registerBatch(Registration[] calldata registrations) external restricted {
+    /// @inheritdoc IIdentityRegistry
+    function registerBatch(Registration[] calldata registrations) external restricted whenNotPaused {
         uint256 size = registrations.length;
         if (size == 0 || size > MAX_BATCH_SIZE) revert IdentityInvalidBatchSize(size, MAX_BATCH_SIZE);
+        IdentityRegistryStorage storage $ = _s();
         for (uint256 i = 0; i < size; ++i) {
             Registration calldata entry = registrations[i];
-            _register(entry.subject, entry.controller, entry.kind);
+            _register($, entry.subject, entry.controller, entry.kind);
         }
     }
 
-    /// @notice Changes the status of `subject`: Active <-> Suspended, Active|Suspended -> Closed.
-    /// Closed is final. Identity office only.
-    /// @param reasonCode A non-zero code (e.g. a short ASCII label or the hash of a case file).
-    function setStatus(bytes32 subject, Status newStatus, bytes32 reasonCode) external restricted {
+    /// @inheritdoc IIdentityRegistry
+    function setStatus(bytes32 subject, Status newStatus, bytes32 reasonCode) external restricted whenNotPaused {
         if (reasonCode == bytes32(0)) revert IdentityMissingReason();
-        Identity storage identity = _requireKnown(subject);
+        IdentityRegistryStorage storage $ = _s();
+        Identity storage identity = _requireKnown($, subject);
         Status current = identity.status;
         if (
             current == Status.Closed || newStatus == current || newStatus == Status.None
@@ -191,128 +127,123 @@ contract IdentityRegistry is IIdentityRegistry, AccessManaged {
         }
         identity.status = newStatus;
         address operator = _msgSender();
-        emit IdentityStatusChanged(subject, current, newStatus, reasonCode, operator);
+        emit IdentityStatusChanged(subject, operator, current, newStatus, reasonCode);
         // A proposal made before a suspension (e.g. by a thief holding the key) does not survive it.
-        address proposed = _proposedControllers[subject];
+        address proposed = $.proposedControllers[subject];
         if (proposed != address(0) && newStatus != Status.Active) {
-            delete _proposedControllers[subject];
+            delete $.proposedControllers[subject];
             emit ControllerProposalCancelled(subject, operator, proposed);
         }
     }
 
-    /// @notice Starts handing control of `subject` to `newController`; it takes effect after
-    /// `recoveryDelay()` through `completeRecovery`. Replaces (and restarts) any pending
-    /// recovery. Identity office only.
-    function initiateRecovery(bytes32 subject, address newController) external restricted {
-        Identity storage identity = _requireKnown(subject);
+    /// @inheritdoc IIdentityRegistry
+    function initiateRecovery(bytes32 subject, address newController) external restricted whenNotPaused {
+        IdentityRegistryStorage storage $ = _s();
+        Identity storage identity = _requireKnown($, subject);
         if (identity.status == Status.Closed) revert IdentityNotActive(subject, Status.Closed);
-        _requireFreeController(newController);
+        _requireFreeController($, newController);
         address operator = _msgSender();
-        PendingRecovery storage pending = _recoveries[subject];
-        if (pending.readyAt != 0) emit RecoveryCancelled(subject, pending.newController, operator);
-        uint64 readyAt = uint64(block.timestamp) + _recoveryDelay;
+        PendingRecovery storage pending = $.recoveries[subject];
+        if (pending.readyAt != 0) emit RecoveryCancelled(subject, operator, pending.newController);
+        uint64 readyAt = uint64(block.timestamp) + $.recoveryDelay;
         pending.newController = newController;
         pending.readyAt = readyAt;
-        emit RecoveryInitiated(subject, newController, readyAt, operator);
+        emit RecoveryInitiated(subject, operator, newController, readyAt);
     }
 
-    /// @notice Sets the delay between `initiateRecovery` and `completeRecovery`. Admin only.
-    /// Applies to recoveries initiated afterwards.
-    function setRecoveryDelay(uint64 delay) external restricted {
+    /// @inheritdoc IIdentityRegistry
+    function setRecoveryDelay(uint64 delay) external restricted whenNotPaused {
         if (delay < MIN_RECOVERY_DELAY || delay > MAX_RECOVERY_DELAY) {
             revert IdentityRecoveryDelayOutOfRange(delay);
         }
-        _recoveryDelay = delay;
-        emit RecoveryDelaySet(delay, _msgSender());
+        _s().recoveryDelay = delay;
+        emit RecoveryDelaySet(_msgSender(), delay);
     }
 
     // ----------------------------------------------------------------------------------------
     // Anyone / controllers / guardians
     // ----------------------------------------------------------------------------------------
 
-    /// @notice Completes the pending recovery of `subject` once its delay has passed. Anyone may
-    /// call it (the decision was taken by the identity office at initiation).
-    function completeRecovery(bytes32 subject) external {
-        PendingRecovery memory pending = _recoveries[subject];
+    /// @inheritdoc IIdentityRegistry
+    function completeRecovery(bytes32 subject) external whenOpen {
+        IdentityRegistryStorage storage $ = _s();
+        PendingRecovery memory pending = $.recoveries[subject];
         if (pending.readyAt == 0) revert IdentityNoPendingRecovery(subject);
         if (block.timestamp < pending.readyAt) revert IdentityRecoveryNotReady(subject, pending.readyAt);
-        Identity storage identity = _identities[subject];
+        Identity storage identity = $.identities[subject];
         if (identity.status == Status.Closed) revert IdentityNotActive(subject, Status.Closed);
-        _requireFreeController(pending.newController);
+        _requireFreeController($, pending.newController);
 
         address previous = identity.controller;
         address operator = _msgSender();
-        delete _recoveries[subject];
-        delete _subjects[previous];
-        _subjects[pending.newController] = subject;
+        delete $.recoveries[subject];
+        delete $.subjects[previous];
+        $.subjects[pending.newController] = subject;
         identity.controller = pending.newController;
-        emit RecoveryCompleted(subject, previous, pending.newController, operator);
-        address proposed = _proposedControllers[subject];
+        emit RecoveryCompleted(subject, operator, pending.newController, previous);
+        address proposed = $.proposedControllers[subject];
         if (proposed != address(0)) {
-            delete _proposedControllers[subject];
+            delete $.proposedControllers[subject];
             emit ControllerProposalCancelled(subject, operator, proposed);
         }
     }
 
-    /// @notice Cancels the pending recovery of `subject`. Allowed to the current controller while
-    /// the identity is Active, and to members (without execution delay) of GUARDIAN or
-    /// IDENTITY_OFFICE.
-    function cancelRecovery(bytes32 subject) external {
-        PendingRecovery memory pending = _recoveries[subject];
+    /// @inheritdoc IIdentityRegistry
+    /// @dev Continues during a pause (rule 5); stopped only when the registry is closed.
+    function cancelRecovery(bytes32 subject) external whenNotClosed {
+        IdentityRegistryStorage storage $ = _s();
+        PendingRecovery memory pending = $.recoveries[subject];
         if (pending.readyAt == 0) revert IdentityNoPendingRecovery(subject);
         address caller = _msgSender();
-        Identity storage identity = _identities[subject];
+        Identity storage identity = $.identities[subject];
         bool isActiveController = caller == identity.controller && identity.status == Status.Active;
         if (!isActiveController && !_hasImmediateRole(CityRoles.GUARDIAN, caller)
             && !_hasImmediateRole(CityRoles.IDENTITY_OFFICE, caller)) {
             revert IdentityUnauthorizedCancel(subject, caller);
         }
-        delete _recoveries[subject];
-        emit RecoveryCancelled(subject, pending.newController, caller);
+        delete $.recoveries[subject];
+        emit RecoveryCancelled(subject, caller, pending.newController);
     }
 
-    /// @notice Proposes handing control of the caller's identity to `newController` (a wallet
-    /// controlling no identity), which takes effect when that wallet calls `acceptController`.
-    /// The caller's identity must be Active. Replaces any pending proposal.
-    /// @param newController The wallet that will control the identity once it accepts.
-    function proposeController(address newController) external {
+    /// @inheritdoc IIdentityRegistry
+    function proposeController(address newController) external whenOpen {
+        IdentityRegistryStorage storage $ = _s();
         address caller = _msgSender();
-        bytes32 subject = _activeSubjectOf(caller);
-        _requireFreeController(newController);
-        address previous = _proposedControllers[subject];
+        bytes32 subject = _activeSubjectOf($, caller);
+        _requireFreeController($, newController);
+        address previous = $.proposedControllers[subject];
         if (previous != address(0)) emit ControllerProposalCancelled(subject, caller, previous);
-        _proposedControllers[subject] = newController;
+        $.proposedControllers[subject] = newController;
         emit ControllerProposed(subject, caller, newController);
     }
 
-    /// @notice Withdraws the caller's pending controller proposal (any status: a withdrawal never
-    /// moves control).
-    function cancelControllerProposal() external {
+    /// @inheritdoc IIdentityRegistry
+    function cancelControllerProposal() external whenOpen {
+        IdentityRegistryStorage storage $ = _s();
         address caller = _msgSender();
-        bytes32 subject = _subjects[caller];
+        bytes32 subject = $.subjects[caller];
         if (subject == bytes32(0)) revert IdentityNotController(caller);
-        address proposed = _proposedControllers[subject];
+        address proposed = $.proposedControllers[subject];
         if (proposed == address(0)) revert IdentityNoControllerProposal(subject);
-        delete _proposedControllers[subject];
+        delete $.proposedControllers[subject];
         emit ControllerProposalCancelled(subject, caller, proposed);
     }
 
-    /// @notice Accepts control of `subject`, proposed to the caller by its controller. The
-    /// identity must still be Active and the caller must still control no identity.
-    /// @param subject The identity whose controller proposed the caller.
-    function acceptController(bytes32 subject) external {
+    /// @inheritdoc IIdentityRegistry
+    function acceptController(bytes32 subject) external whenOpen {
+        IdentityRegistryStorage storage $ = _s();
         address caller = _msgSender();
-        if (_proposedControllers[subject] != caller) revert IdentityNotProposedController(subject, caller);
-        Identity storage identity = _identities[subject];
+        if ($.proposedControllers[subject] != caller) revert IdentityNotProposedController(subject, caller);
+        Identity storage identity = $.identities[subject];
         if (identity.status != Status.Active) revert IdentityNotActive(subject, identity.status);
-        _requireFreeController(caller);
+        _requireFreeController($, caller);
 
         address previous = identity.controller;
-        delete _proposedControllers[subject];
-        delete _subjects[previous];
-        _subjects[caller] = subject;
+        delete $.proposedControllers[subject];
+        delete $.subjects[previous];
+        $.subjects[caller] = subject;
         identity.controller = caller;
-        emit ControllerRotated(subject, previous, caller, caller);
+        emit ControllerRotated(subject, caller, caller, previous);
     }
 
     // ----------------------------------------------------------------------------------------
@@ -321,104 +252,102 @@ contract IdentityRegistry is IIdentityRegistry, AccessManaged {
 
     /// @inheritdoc IIdentityRegistry
     function controllerOf(bytes32 subject) external view returns (address) {
-        return _identities[subject].controller;
+        return _s().identities[subject].controller;
     }
 
     /// @inheritdoc IIdentityRegistry
     function activeControllerOf(bytes32 subject) external view returns (address) {
-        Identity storage identity = _identities[subject];
+        Identity storage identity = _s().identities[subject];
         return identity.status == Status.Active ? identity.controller : address(0);
     }
 
     /// @inheritdoc IIdentityRegistry
     function subjectOf(address controller) external view returns (bytes32) {
-        return _subjects[controller];
+        return _s().subjects[controller];
     }
 
     /// @inheritdoc IIdentityRegistry
     function kindOf(bytes32 subject) external view returns (Kind) {
-        return _identities[subject].kind;
+        return _s().identities[subject].kind;
     }
 
     /// @inheritdoc IIdentityRegistry
     function statusOf(bytes32 subject) external view returns (Status) {
-        return _identities[subject].status;
+        return _s().identities[subject].status;
     }
 
     /// @inheritdoc IIdentityRegistry
     function isActive(bytes32 subject) external view returns (bool) {
-        return _identities[subject].status == Status.Active;
+        return _s().identities[subject].status == Status.Active;
     }
 
-    /// @notice Everything stored about `subject` (all zero if unregistered).
+    /// @inheritdoc IIdentityRegistry
     function identityOf(bytes32 subject) external view returns (Identity memory) {
-        return _identities[subject];
+        return _s().identities[subject];
     }
 
-    /// @notice The pending recovery of `subject` (readyAt == 0 when none).
+    /// @inheritdoc IIdentityRegistry
     function pendingRecovery(bytes32 subject) external view returns (PendingRecovery memory) {
-        return _recoveries[subject];
+        return _s().recoveries[subject];
     }
 
-    /// @notice The wallet the controller of `subject` proposed as its new controller (zero if none).
+    /// @inheritdoc IIdentityRegistry
     function proposedControllerOf(bytes32 subject) external view returns (address) {
-        return _proposedControllers[subject];
+        return _s().proposedControllers[subject];
     }
 
-    /// @notice Seconds between `initiateRecovery` and the earliest `completeRecovery`.
+    /// @inheritdoc IIdentityRegistry
     function recoveryDelay() external view returns (uint64) {
-        return _recoveryDelay;
+        return _s().recoveryDelay;
     }
 
-    /// @notice Number of identities ever registered.
+    /// @inheritdoc IIdentityRegistry
     function identityCount() external view returns (uint256) {
-        return _identityCount;
+        return _s().identityCount;
     }
 
     // ----------------------------------------------------------------------------------------
     // Internal
     // ----------------------------------------------------------------------------------------
 
-    function _register(bytes32 subject, address controller, Kind kind) private {
+    function _register(IdentityRegistryStorage storage $, bytes32 subject, address controller, Kind kind) private {
         if (subject == bytes32(0)) revert IdentityZeroSubject();
         if (kind == Kind.None || uint8(kind) > uint8(Kind.Agency)) revert IdentityInvalidKind(kind);
-        if (_identities[subject].status != Status.None) revert IdentityAlreadyRegistered(subject);
-        _requireFreeController(controller);
+        if ($.identities[subject].status != Status.None) revert IdentityAlreadyRegistered(subject);
+        _requireFreeController($, controller);
 
-        _identities[subject] = Identity({
+        $.identities[subject] = Identity({
             controller: controller,
             kind: kind,
             status: Status.Active,
             registeredAt: uint64(block.timestamp)
         });
-        _subjects[controller] = subject;
+        $.subjects[controller] = subject;
         unchecked {
-            ++_identityCount;
+            ++$.identityCount;
         }
-        emit IdentityRegistered(subject, controller, kind, _msgSender());
+        emit IdentityRegistered(subject, _msgSender(), controller, kind);
     }
 
     /// @dev The identity controlled by `account`, which must be Active.
-    function _activeSubjectOf(address account) private view returns (bytes32 subject) {
-        subject = _subjects[account];
+    function _activeSubjectOf(IdentityRegistryStorage storage $, address account) private view returns (bytes32 subject) {
+        subject = $.subjects[account];
         if (subject == bytes32(0)) revert IdentityNotController(account);
-        Status status = _identities[subject].status;
+        Status status = $.identities[subject].status;
         if (status != Status.Active) revert IdentityNotActive(subject, status);
     }
 
-    function _requireKnown(bytes32 subject) private view returns (Identity storage identity) {
-        identity = _identities[subject];
+    function _requireKnown(IdentityRegistryStorage storage $, bytes32 subject)
+        private
+        view
+        returns (Identity storage identity)
+    {
+        identity = $.identities[subject];
         if (identity.status == Status.None) revert IdentityUnknownSubject(subject);
     }
 
-    function _requireFreeController(address controller) private view {
+    function _requireFreeController(IdentityRegistryStorage storage $, address controller) private view {
         if (controller == address(0)) revert IdentityZeroController();
-        if (_subjects[controller] != bytes32(0)) revert IdentityControllerInUse(controller);
-    }
-
-    /// @dev True when `account` holds `roleId` with no execution delay.
-    function _hasImmediateRole(uint64 roleId, address account) private view returns (bool) {
-        (bool isMember, uint32 executionDelay) = IAccessManager(authority()).hasRole(roleId, account);
-        return isMember && executionDelay == 0;
+        if ($.subjects[controller] != bytes32(0)) revert IdentityControllerInUse(controller);
     }
 }

@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.28;
 
-import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManaged.sol";
-import {IAccessManager} from "@openzeppelin/contracts/access/manager/IAccessManager.sol";
-import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {EIP712Upgradeable} from "@openzeppelin/contracts-upgradeable/utils/cryptography/EIP712Upgradeable.sol";
+import {NoncesUpgradeable} from "@openzeppelin/contracts-upgradeable/utils/NoncesUpgradeable.sol";
+import {ERC1967Utils} from "@openzeppelin/contracts/proxy/ERC1967/ERC1967Utils.sol";
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
-import {Nonces} from "@openzeppelin/contracts/utils/Nonces.sol";
+import {CityManaged} from "../common/CityManaged.sol";
 import {IIdentityRegistry} from "./IIdentityRegistry.sol";
 import {IRecordRegistry} from "./IRecordRegistry.sol";
+import {RecordLayouts} from "./RecordLayouts.sol";
 
 /// @title RecordRegistry
 /// @notice The city's credit platform: agencies issue records about registered identities under
@@ -53,110 +54,40 @@ import {IRecordRegistry} from "./IRecordRegistry.sol";
 ///    slot read. Once a stay has lapsed and no write has refreshed the summary, the answer is
 ///    computed exactly by a bounded loop over the live records (at most MAX_LIVE_RECORDS record
 ///    slots plus 2 live-set slots).
-/// 7. Signed issuance (EIP-712, relayed by anyone): the signer's nonce orders its signatures;
-///    the signer cancels outstanding ones by moving its nonce forward (`invalidateNonces`, at
-///    most MAX_NONCE_STEP per call) and a deadline more than MAX_SIGNATURE_LIFETIME (30 days)
-///    ahead of the block time is refused.
+/// 7. Signed issuance (EIP-712 domain "CivicLedger RecordRegistry", version "1", the proxy's
+///    address; relayed by anyone): the signer's nonce orders its signatures; the signer cancels
+///    outstanding ones by moving its nonce forward (`invalidateNonces`, at most MAX_NONCE_STEP
+///    per call) and a deadline more than MAX_SIGNATURE_LIFETIME (30 days) ahead of the block
+///    time is refused.
+/// 8. Stopping (CityManaged's story): a pause by the guardian stops issuance, revocation,
+///    `invalidateNonces` and every restricted function (schemas, policies, stays, rulings),
+///    except two that continue during a pause, for due process: `dispute` (a record still
+///    counts during a pause, so its subject may still dispute it and have it stayed) and
+///    `lapseStay` (it only reports that a stay has ended, which holds whether reported or not).
+///    Closing the registry in the AccessManager stops every state-changing function, those two
+///    included. Views (`isValid`, `meetsPolicy`...) always answer, so the contracts that ask
+///    for standing go on working.
+/// 9. Upgradeable behind a CityProxy (UUPS, UPGRADER role with the city's notice period); all
+///    state lives in the ERC-7201 namespace `civic.RecordRegistry` (nonces and the EIP-712
+///    domain in OpenZeppelin's namespaces), so records, disputes, policies and outstanding
+///    signatures survive upgrades.
 ///
-/// Gas bound of `meetsPolicy`: one call to the identity registry, the policy's header and id
-/// slots (at most 3 + 2*ceil(8/4) slots) and one summary slot per schema (at most 16). A
-/// disqualifying schema whose summary holds a lapsed stay adds at most 2 live-set slots and
-/// MAX_LIVE_RECORDS record slots (required schemas are never adverse, so never stayed): ~74k gas
-/// for the largest policy with every slot cold and no lapsed stay, and ~340k with all 8
-/// disqualifying schemas holding 8 records each behind lapsed stays (both measured in
+/// Gas bound of `meetsPolicy`: the slot holding the identity registry's address, one call to the
+/// identity registry (through its proxy), the policy's header and id slots (at most
+/// 3 + 2*ceil(8/4) slots) and one summary slot per schema (at most 16). A disqualifying schema
+/// whose summary holds a lapsed stay adds at most 2 live-set slots and MAX_LIVE_RECORDS record
+/// slots (required schemas are never adverse, so never stayed): ~89k gas for the largest policy
+/// with every slot cold and no lapsed stay, and ~352k with all 8 disqualifying schemas holding
+/// 8 records each behind lapsed stays (both measured through the proxies in
 /// tests/identity/test_gas.py), independent of how many records the subject ever held.
 ///
 /// @dev Restricted functions (mapped by the deploy plan): `registerSchema`, `setSchemaActive`,
-/// `setDisputeStay`, `setPolicy` -> RECORDS_ADMIN; `resolveDispute`, `grantStay` -> ARBITER.
+/// `setDisputeStay`, `setPolicy` -> RECORDS_ADMIN; `resolveDispute`, `grantStay` -> ARBITER;
+/// CityManaged's `pause` -> GUARDIAN, `unpause` -> ADMIN, `upgradeToAndCall` -> UPGRADER.
 /// Issuance and revocation are per-schema: the caller (or, for signed issuance, the signer) must
-/// hold the schema's `issuerRole` in the AccessManager with no execution delay.
-contract RecordRegistry is IRecordRegistry, AccessManaged, EIP712, Nonces {
-    /// @notice Where a record's dispute stands.
-    enum DisputeStatus {
-        None,
-        Open,
-        Upheld,
-        Overturned,
-        Withdrawn
-    }
-
-    /// @notice A kind of record, registered by the records administrator. The first slot holds
-    /// everything issuance and disputes read, `fieldTypes` the layout's type codes.
-    struct Schema {
-        uint64 issuerRole;
-        uint64 defaultValidity;
-        /// Seconds an open dispute suspends a record of this schema (0 = no automatic stay).
-        uint64 disputeStay;
-        bool revocable;
-        bool adverse;
-        bool active;
-        /// Number of fields of `fieldLayout` (the data holds one 32-byte word per field).
-        uint8 fieldCount;
-        /// One type code per field, first field in the highest byte: (kind << 5) | (bytes - 1),
-        /// kind 1 uint, 2 int, 3 bool, 4 bytesN.
-        bytes32 fieldTypes;
-        string name;
-        string fieldLayout;
-    }
-
-    /// @notice What an issuer submits (directly, in a batch or signed).
-    struct RecordInput {
-        uint64 schemaId;
-        bytes32 subject;
-        bytes32 evidenceHash;
-        /// One ABI word per field of the schema's layout (`abi.encode` of the fields).
-        bytes data;
-        /// Unix time; 0 = the schema's default validity (never expires if that is 0 too).
-        uint64 expiresAt;
-        /// Id of a live record of the same subject and schema that this one replaces, or zero.
-        bytes32 supersedes;
-    }
-
-    /// @notice A stored record. The first slot is all `isValid` reads. The data is not stored:
-    /// it is in the `RecordIssued` event (typed and checked against the schema on issuance).
-    struct Record {
-        uint64 issuedAt;
-        uint64 expiresAt;
-        uint64 revokedAt;
-        /// End of the running dispute stay (0 = none): the record does not count before it.
-        uint64 stayUntil;
-        address issuer;
-        uint64 schemaId;
-        DisputeStatus dispute;
-        bytes32 subject;
-        bytes32 evidenceHash;
-        bytes32 supersedes;
-        bytes32 supersededBy;
-    }
-
-    /// @notice A dispute raised by a subject's controller.
-    struct Dispute {
-        address raisedBy;
-        uint64 openedAt;
-        address resolvedBy;
-        uint64 resolvedAt;
-        bytes32 evidenceHash;
-        bytes32 rulingHash;
-    }
-
-    /// @notice A standing policy: required schemas and disqualifying (adverse) schemas.
-    struct Policy {
-        bool exists;
-        uint64[] required;
-        uint64[] disqualifying;
-        string name;
-    }
-
-    /// @dev Per (subject, schema): the standing summary and the first two live record numbers,
-    /// in one slot (a subject's first record of a schema writes no other live-set slot).
-    struct Standing {
-        uint64 validUntil;
-        uint64 stayEnd;
-        uint8 liveCount;
-        uint48 live0;
-        uint48 live1;
-    }
-
+/// hold the schema's `issuerRole` in the AccessManager with no execution delay
+/// (`_hasImmediateRole`).
+contract RecordRegistry is CityManaged, EIP712Upgradeable, NoncesUpgradeable, IRecordRegistry {
     /// @notice Most records in one `issueBatch` / `revokeBatch`.
     uint256 public constant MAX_BATCH_SIZE = 50;
     /// @notice Most live (non-revoked) records per (subject, schema); expired ones are pruned
@@ -194,196 +125,79 @@ contract RecordRegistry is IRecordRegistry, AccessManaged, EIP712, Nonces {
     uint256 private constant _KIND_UINT = 1;
     uint256 private constant _KIND_INT = 2;
     uint256 private constant _KIND_BOOL = 3;
-    uint256 private constant _KIND_BYTES = 4;
 
-    IIdentityRegistry private immutable _identities;
+    /// @notice Name of the EIP-712 domain signed issuances are signed for.
+    string private constant _DOMAIN_NAME = "CivicLedger RecordRegistry";
+    /// @notice Version of the EIP-712 domain.
+    string private constant _DOMAIN_VERSION = "1";
 
-    mapping(uint64 schemaId => Schema) private _schemas;
-    mapping(bytes32 nameHash => uint64 schemaId) private _schemaIdsByName;
-    uint64 private _schemaCount;
+    /// @custom:storage-location erc7201:civic.RecordRegistry
+    struct RecordRegistryStorage {
+        // one slot: issuance reads the registry and bumps the record counter
+        IIdentityRegistry identities;
+        uint48 recordCount;
+        uint64 schemaCount;
+        mapping(uint64 schemaId => Schema) schemas;
+        mapping(bytes32 nameHash => uint64 schemaId) schemaIdsByName;
+        mapping(bytes32 recordId => Record) records;
+        mapping(bytes32 recordId => Dispute) disputes;
+        mapping(bytes32 subject => mapping(uint64 schemaId => Standing)) standing;
+        /// Live record numbers 3..8 of a (subject, schema) (the first two are in `standing`).
+        mapping(bytes32 subject => mapping(uint64 schemaId => uint48[6])) moreLive;
+        mapping(uint256 policyId => Policy) policies;
+    }
 
-    mapping(bytes32 recordId => Record) private _records;
-    mapping(bytes32 recordId => Dispute) private _disputes;
-    mapping(bytes32 subject => mapping(uint64 schemaId => Standing)) private _standing;
-    /// @dev Live record numbers 3..8 of a (subject, schema) (the first two are in `_standing`).
-    mapping(bytes32 subject => mapping(uint64 schemaId => uint48[6])) private _moreLive;
-    uint48 private _recordCount;
+    // keccak256(abi.encode(uint256(keccak256("civic.RecordRegistry")) - 1)) & ~bytes32(uint256(0xff))
+    bytes32 private constant RECORD_REGISTRY_STORAGE =
+        0x5676e59dc9309ef2e784479c9579e8df6d69b91357972f7f15ea46f7ca0fc400;
 
-    mapping(uint256 policyId => Policy) private _policies;
+    function _s() private pure returns (RecordRegistryStorage storage $) {
+        assembly {
+            $.slot := RECORD_REGISTRY_STORAGE
+        }
+    }
 
-    /// @notice The records administrator registered schema `schemaId`.
-    event SchemaRegistered(
-        uint64 indexed schemaId,
-        string name,
-        string fieldLayout,
-        uint64 issuerRole,
-        bool revocable,
-        bool adverse,
-        uint64 defaultValidity,
-        address indexed operator
-    );
-    /// @notice The records administrator opened or closed schema `schemaId` to new records.
-    event SchemaActiveSet(uint64 indexed schemaId, bool active, address indexed operator);
-    /// @notice The dispute stay of schema `schemaId` is now `stay` seconds (for disputes opened
-    /// from now on; a new schema starts with DEFAULT_DISPUTE_STAY).
-    event DisputeStaySet(uint64 indexed schemaId, address indexed operator, uint64 stay);
-    /// @notice The records administrator defined or replaced policy `policyId`.
-    event PolicySet(
-        uint256 indexed policyId, string name, uint64[] required, uint64[] disqualifying, address indexed operator
-    );
-    /// @notice `issuer` issued record `recordId` about `subject`; `operator` sent the transaction
-    /// (the relayer, for signed issuance). `data` (one word per field of the schema's layout,
-    /// checked on chain) is not stored: this event is where readers find it.
-    event RecordIssued(
-        bytes32 indexed recordId,
-        bytes32 indexed subject,
-        uint64 schemaId,
-        address issuer,
-        bytes32 evidenceHash,
-        uint64 expiresAt,
-        bytes32 supersedes,
-        address indexed operator,
-        bytes data
-    );
-    /// @notice Record `recordId` was revoked by `operator` with reason `reasonCode` (1 issued in
-    /// error, 2 remedied, 3 superseded: `reasonHash` is the new record's id, 4 overturned:
-    /// `reasonHash` is the ruling, 5 other) and `reasonHash`, the hash of the reason document.
-    event RecordRevoked(
-        bytes32 indexed recordId, bytes32 indexed subject, uint16 reasonCode, bytes32 reasonHash, address indexed operator
-    );
-    /// @notice The subject's controller `operator` disputed record `recordId`; it does not count
-    /// until `stayUntil` (0: the schema has no automatic stay).
-    event RecordDisputed(
-        bytes32 indexed recordId, bytes32 indexed subject, bytes32 evidenceHash, address indexed operator, uint64 stayUntil
-    );
-    /// @notice The dispute on `recordId` closed with `outcome` (Upheld / Overturned by the
-    /// arbiter, Withdrawn when the issuer revoked the record first).
-    event DisputeResolved(
-        bytes32 indexed recordId, bytes32 indexed subject, DisputeStatus outcome, bytes32 rulingHash, address indexed operator
-    );
-    /// @notice The arbiter `operator` suspended disputed record `recordId` until `until`, for the
-    /// reason in the document hashed `reasonHash`.
-    event DisputeStayGranted(
-        bytes32 indexed recordId, bytes32 indexed subject, address indexed operator, uint64 until, bytes32 reasonHash
-    );
-    /// @notice The stay of disputed record `recordId` ended at `stayUntil`: it counts again until
-    /// the arbiter decides (reported by `operator`; the record counted again from `stayUntil`).
-    event DisputeStayLapsed(
-        bytes32 indexed recordId, bytes32 indexed subject, address indexed operator, uint64 stayUntil
-    );
-    /// @notice Expired record `recordId` left the full live set of (`subject`, `schemaId`) to
-    /// make room for a new record (it stays readable and revocable).
-    event LiveRecordPruned(
-        bytes32 indexed recordId, bytes32 indexed subject, address indexed operator, uint64 schemaId, uint64 expiredAt
-    );
-    /// @notice `signer` cancelled its signatures with nonces below `newNonce`.
-    event NoncesInvalidated(address indexed signer, uint256 newNonce);
+    /// @dev Creates this implementation's layout parser (RecordLayouts), its first contract, which
+    /// `_layouts()` finds from the ERC-1967 implementation slot: the parser is part of the
+    /// implementation (replaced with it by an upgrade) but outside its code, which must stay
+    /// under the EIP-170 size limit. CityManaged's constructor disables initializers.
+    /// @custom:oz-upgrades-unsafe-allow constructor
+    constructor() {
+        assert(address(new RecordLayouts()) == address(_layoutsOf(address(this))));
+    }
 
-    /// @notice No schema with this id exists.
-    error RecordUnknownSchema(uint64 schemaId);
-    /// @notice This schema is closed to new records.
-    error RecordSchemaInactive(uint64 schemaId);
-    /// @notice A schema with this name already exists.
-    error RecordDuplicateSchemaName(uint64 schemaId);
-    /// @notice A schema name needs 1 to 256 bytes and a field layout at most 256 bytes.
-    error RecordInvalidSchemaText();
-    /// @notice The field layout is not "<type> <name>,..." with static types (uintN, intN, bool,
-    /// bytesN), distinct identifier names and at most 16 fields; `position` is the byte offset.
-    error RecordInvalidLayout(uint256 position);
-    /// @notice This role cannot issue records (ADMIN and PUBLIC are refused).
-    error RecordInvalidIssuerRole(uint64 roleId);
-    /// @notice Adverse schemas need a non-zero default validity (adverse records always expire).
-    error RecordAdverseNeedsValidity();
-    /// @notice The default validity exceeds the maximum (100 years).
-    error RecordValidityTooLong(uint64 validity, uint64 max);
-    /// @notice The account does not hold the schema's issuer role (or holds it with an execution delay).
-    error RecordUnauthorizedIssuer(address account, uint64 roleId);
-    /// @notice The subject is not a registered, active identity.
-    error RecordSubjectNotActive(bytes32 subject);
-    /// @notice The expiry is in the past or, for an adverse schema, beyond its default validity.
-    error RecordInvalidExpiry(uint64 expiresAt);
-    /// @notice Adverse records, disputes, stays and revocations with code 5 (other) need a
-    /// non-zero document hash.
-    error RecordMissingEvidence();
-    /// @notice The record data does not match the schema's layout: field `fieldIndex` is out of
-    /// range for its type, or (fieldIndex == number of fields) the data is not one word per field.
-    error RecordDataMismatch(uint64 schemaId, uint256 fieldIndex);
-    /// @notice A policy name is longer than 256 bytes.
-    error RecordInputTooLong();
-    /// @notice No record with this id exists.
-    error RecordUnknown(bytes32 recordId);
-    /// @notice The record is already revoked.
-    error RecordAlreadyRevoked(bytes32 recordId);
-    /// @notice The record's schema is not revocable by its issuer (only an arbiter can overturn it).
-    error RecordNotRevocable(bytes32 recordId);
-    /// @notice Issuers revoke with reason code 1 (issued in error), 2 (remedied) or 5 (other).
-    error RecordInvalidReasonCode(uint16 reasonCode);
-    /// @notice A record can only be superseded by a record of the same subject and schema.
-    error RecordSupersedeMismatch(bytes32 recordId);
-    /// @notice The record is under dispute: the arbiter decides first.
-    error RecordUnderDispute(bytes32 recordId);
-    /// @notice The subject already has 8 live records of this schema: supersede or revoke one first.
-    error RecordTooManyLive(bytes32 subject, uint64 schemaId);
-    /// @notice A batch must hold between 1 and max items.
-    error RecordInvalidBatchSize(uint256 size, uint256 max);
-    /// @notice Only adverse records can be disputed.
-    error RecordNotAdverse(bytes32 recordId);
-    /// @notice Only the current controller of the record's subject (active or not) may dispute it.
-    error RecordNotSubjectController(address account);
-    /// @notice The record has expired.
-    error RecordExpired(bytes32 recordId);
-    /// @notice The record was already disputed (one dispute per record; status 1 open, 2 upheld, 3 overturned, 4 withdrawn).
-    error RecordAlreadyDisputed(bytes32 recordId, DisputeStatus status);
-    /// @notice The record has no open dispute.
-    error RecordNoOpenDispute(bytes32 recordId);
-    /// @notice A stay must end in the future, later than the running one and at most 90 days
-    /// ahead; a schema's dispute stay is at most 90 days.
-    error RecordInvalidStay(uint64 stay);
-    /// @notice The record has no dispute stay that has lapsed (stayUntil 0: none; else it ends then).
-    error RecordStayNotLapsed(bytes32 recordId, uint64 stayUntil);
-    /// @notice The signed request expired at deadline (unix time): ask the agency to sign again.
-    error RecordSignatureExpired(uint256 deadline);
-    /// @notice The deadline lies more than 30 days ahead (latest: the furthest accepted now).
-    error RecordSignatureDeadlineTooFar(uint256 deadline, uint256 latest);
-    /// @notice The signature is not the signer's over this request and its current nonce.
-    error RecordInvalidSignature(address signer);
-    /// @notice The new nonce must be above the current one and at most 256 ahead.
-    error RecordInvalidNonce(uint256 current, uint256 newNonce);
-    /// @notice Policy id 0 is reserved.
-    error RecordInvalidPolicyId();
-    /// @notice No policy with this id is defined.
-    error RecordUnknownPolicy(uint256 policyId);
-    /// @notice A policy holds at most 8 required and 8 disqualifying schemas.
-    error RecordPolicyTooLarge();
-    /// @notice A schema appears twice in the policy.
-    error RecordPolicyDuplicateSchema(uint64 schemaId);
-    /// @notice Required schemas must be non-adverse and disqualifying schemas adverse.
-    error RecordPolicySchemaKind(uint64 schemaId);
-
+    /// @notice Sets the authority, the identity registry and the EIP-712 domain (once, via the
+    /// proxy).
     /// @param initialAuthority The city's AccessManager.
     /// @param identities The IdentityRegistry whose subjects records are about.
-    constructor(address initialAuthority, IIdentityRegistry identities)
-        AccessManaged(initialAuthority)
-        EIP712("CivicLedger RecordRegistry", "1")
-    {
-        _identities = identities;
+    function initialize(address initialAuthority, IIdentityRegistry identities) external initializer {
+        __CityManaged_init(initialAuthority);
+        __EIP712_init(_DOMAIN_NAME, _DOMAIN_VERSION);
+        __Nonces_init();
+        _s().identities = identities;
+    }
+
+    /// @notice "1.0.0": the first upgradeable release.
+    function version() external pure virtual override returns (string memory) {
+        return "1.0.0";
+    }
+
+    /// @dev The domain name as a constant (OpenZeppelin's documented override): signing and
+    /// verifying read no storage string.
+    function _EIP712Name() internal pure override returns (string memory) {
+        return _DOMAIN_NAME;
+    }
+
+    /// @dev The domain version as a constant (see `_EIP712Name`).
+    function _EIP712Version() internal pure override returns (string memory) {
+        return _DOMAIN_VERSION;
     }
 
     // ----------------------------------------------------------------------------------------
     // Records administrator
     // ----------------------------------------------------------------------------------------
 
-    /// @notice Registers a schema; returns its id (sequential from 1). Records admin only. Its
-    /// dispute stay starts at DEFAULT_DISPUTE_STAY (see `setDisputeStay`).
-    /// @param name Unique human-readable name (e.g. "tax-compliance").
-    /// @param fieldLayout Layout of the record data, e.g. "uint16 year,bool compliant": static
-    /// types only (uint8..uint256, int8..int256, bool, bytes1..bytes32), at most 16 fields.
-    /// @param issuerRole AccessManager role whose members issue and revoke these records.
-    /// @param revocable Whether issuers may revoke (arbiters can always overturn).
-    /// @param adverse Whether the record counts against its subject (disputable, disqualifying).
-    /// @param defaultValidity Seconds a record lasts when issued without expiry (0 = forever;
-    /// required > 0 for adverse schemas, where it is also the longest validity allowed; at most
-    /// MAX_DEFAULT_VALIDITY).
+    /// @inheritdoc IRecordRegistry
     function registerSchema(
         string calldata name,
         string calldata fieldLayout,
@@ -391,65 +205,61 @@ contract RecordRegistry is IRecordRegistry, AccessManaged, EIP712, Nonces {
         bool revocable,
         bool adverse,
         uint64 defaultValidity
-    ) external restricted returns (uint64 schemaId) {
+    ) external restricted whenNotPaused returns (uint64 schemaId) {
         if (bytes(name).length == 0 || bytes(name).length > MAX_STRING_LENGTH
             || bytes(fieldLayout).length > MAX_STRING_LENGTH) {
             revert RecordInvalidSchemaText();
         }
+        RecordRegistryStorage storage $ = _s();
         bytes32 nameHash = keccak256(bytes(name));
-        uint64 existing = _schemaIdsByName[nameHash];
-        if (existing != 0) revert RecordDuplicateSchemaName(existing);
+        {
+            uint64 existing = $.schemaIdsByName[nameHash];
+            if (existing != 0) revert RecordDuplicateSchemaName(existing);
+        }
         if (issuerRole == 0 || issuerRole == type(uint64).max) revert RecordInvalidIssuerRole(issuerRole);
         if (adverse && defaultValidity == 0) revert RecordAdverseNeedsValidity();
         if (defaultValidity > MAX_DEFAULT_VALIDITY) {
             revert RecordValidityTooLong(defaultValidity, MAX_DEFAULT_VALIDITY);
         }
-        schemaId = ++_schemaCount;
-        Schema storage schema = _schemas[schemaId];
-        (schema.fieldCount, schema.fieldTypes) = _parseLayout(bytes(fieldLayout));
-        schema.issuerRole = issuerRole;
-        schema.defaultValidity = defaultValidity;
-        schema.disputeStay = DEFAULT_DISPUTE_STAY;
-        schema.revocable = revocable;
-        schema.adverse = adverse;
-        schema.active = true;
-        schema.name = name;
-        schema.fieldLayout = fieldLayout;
-        _schemaIdsByName[nameHash] = schemaId;
-        emit SchemaRegistered(
-            schemaId, name, fieldLayout, issuerRole, revocable, adverse, defaultValidity, _msgSender()
-        );
+        {
+            schemaId = ++$.schemaCount;
+            Schema storage schema = $.schemas[schemaId];
+            (schema.fieldCount, schema.fieldTypes) = _layouts().parse(bytes(fieldLayout));
+            schema.issuerRole = issuerRole;
+            schema.defaultValidity = defaultValidity;
+            schema.disputeStay = DEFAULT_DISPUTE_STAY;
+            schema.revocable = revocable;
+            schema.adverse = adverse;
+            schema.active = true;
+            schema.name = name;
+            schema.fieldLayout = fieldLayout;
+            $.schemaIdsByName[nameHash] = schemaId;
+        }
+        emit SchemaRegistered(schemaId, _msgSender(), name, fieldLayout, issuerRole, revocable, adverse, defaultValidity);
         emit DisputeStaySet(schemaId, _msgSender(), DEFAULT_DISPUTE_STAY);
     }
 
-    /// @notice Opens or closes schema `schemaId` to new records; existing records are unaffected.
-    /// Records admin only.
-    function setSchemaActive(uint64 schemaId, bool active) external restricted {
+    /// @inheritdoc IRecordRegistry
+    function setSchemaActive(uint64 schemaId, bool active) external restricted whenNotPaused {
         _requireSchema(schemaId).active = active;
-        emit SchemaActiveSet(schemaId, active, _msgSender());
+        emit SchemaActiveSet(schemaId, _msgSender(), active);
     }
 
-    /// @notice Sets how long an open dispute suspends a record of schema `schemaId`, for disputes
-    /// opened from now on (0 = disputes never suspend unless the arbiter grants a stay). Records
-    /// admin only.
-    /// @param stay Seconds, at most MAX_DISPUTE_STAY.
-    function setDisputeStay(uint64 schemaId, uint64 stay) external restricted {
+    /// @inheritdoc IRecordRegistry
+    function setDisputeStay(uint64 schemaId, uint64 stay) external restricted whenNotPaused {
         if (stay > MAX_DISPUTE_STAY) revert RecordInvalidStay(stay);
         _requireSchema(schemaId).disputeStay = stay;
         emit DisputeStaySet(schemaId, _msgSender(), stay);
     }
 
-    /// @notice Defines or replaces standing policy `policyId`. Records admin only.
-    /// @param policyId Any non-zero id (chosen by the admin so other contracts can be configured
-    /// with it ahead of time).
-    /// @param required Non-adverse schemas of which the subject needs a valid record (<= 8).
-    /// @param disqualifying Adverse schemas of which the subject must have no valid record (<= 8).
+    /// @inheritdoc IRecordRegistry
     function setPolicy(
         uint256 policyId,
         string calldata name,
         uint64[] calldata required,
         uint64[] calldata disqualifying
-    ) external restricted {
+    ) external restricted whenNotPaused {
+        RecordRegistryStorage storage $ = _s();
         if (policyId == 0) revert RecordInvalidPolicyId();
         if (bytes(name).length > MAX_STRING_LENGTH) revert RecordInputTooLong();
         if (required.length > MAX_POLICY_SCHEMAS || disqualifying.length > MAX_POLICY_SCHEMAS) {
@@ -457,28 +267,26 @@ contract RecordRegistry is IRecordRegistry, AccessManaged, EIP712, Nonces {
         }
         _checkPolicySchemas(required, false);
         _checkPolicySchemas(disqualifying, true);
-        Policy storage policy = _policies[policyId];
+        Policy storage policy = $.policies[policyId];
         policy.exists = true;
         policy.required = required;
         policy.disqualifying = disqualifying;
         policy.name = name;
-        emit PolicySet(policyId, name, required, disqualifying, _msgSender());
+        emit PolicySet(policyId, _msgSender(), name, required, disqualifying);
     }
 
     // ----------------------------------------------------------------------------------------
     // Issuers
     // ----------------------------------------------------------------------------------------
 
-    /// @notice Issues a record about `input.subject` under `input.schemaId`. The caller must hold
-    /// the schema's issuer role; the subject must be an Active identity; the data must match
-    /// the schema's layout. Returns the record id.
-    function issue(RecordInput calldata input) external returns (bytes32 recordId) {
+    /// @inheritdoc IRecordRegistry
+    function issue(RecordInput calldata input) external whenOpen returns (bytes32 recordId) {
         address caller = _msgSender();
         return _issue(input, caller, caller);
     }
 
-    /// @notice Issues up to MAX_BATCH_SIZE records in one transaction (all or nothing).
-    function issueBatch(RecordInput[] calldata inputs) external returns (bytes32[] memory recordIds) {
+    /// @inheritdoc IRecordRegistry
+    function issueBatch(RecordInput[] calldata inputs) external whenOpen returns (bytes32[] memory recordIds) {
         uint256 size = inputs.length;
         if (size == 0 || size > MAX_BATCH_SIZE) revert RecordInvalidBatchSize(size, MAX_BATCH_SIZE);
         address caller = _msgSender();
@@ -488,17 +296,13 @@ contract RecordRegistry is IRecordRegistry, AccessManaged, EIP712, Nonces {
         }
     }
 
-    /// @notice Issues a record signed off-line by `signer` (EIP-712 `IssueRecord`, nonce =
-    /// `nonces(signer)`), relayed by anyone. `signer` may be an EOA or an ERC-1271 wallet and
-    /// must hold the schema's issuer role; it is recorded as the issuer, the caller as operator.
-    /// @param deadline Unix time after which the signature is refused; at most
-    /// MAX_SIGNATURE_LIFETIME ahead of the block time.
+    /// @inheritdoc IRecordRegistry
     function issueWithSignature(
         RecordInput calldata input,
         address signer,
         uint256 deadline,
         bytes calldata signature
-    ) external returns (bytes32 recordId) {
+    ) external whenOpen returns (bytes32 recordId) {
         if (block.timestamp > deadline) revert RecordSignatureExpired(deadline);
         uint256 latest = block.timestamp + MAX_SIGNATURE_LIFETIME;
         if (deadline > latest) revert RecordSignatureDeadlineTooFar(deadline, latest);
@@ -509,10 +313,8 @@ contract RecordRegistry is IRecordRegistry, AccessManaged, EIP712, Nonces {
         return _issue(input, signer, _msgSender());
     }
 
-    /// @notice Cancels the caller's outstanding signed issuances: moves its nonce to `newNonce`,
-    /// so every signature with a lower nonce can no longer be relayed.
-    /// @param newNonce Above the current nonce and at most MAX_NONCE_STEP ahead of it.
-    function invalidateNonces(uint256 newNonce) external {
+    /// @inheritdoc IRecordRegistry
+    function invalidateNonces(uint256 newNonce) external whenOpen {
         address signer = _msgSender();
         uint256 current = nonces(signer);
         if (newNonce <= current || newNonce - current > MAX_NONCE_STEP) {
@@ -524,18 +326,14 @@ contract RecordRegistry is IRecordRegistry, AccessManaged, EIP712, Nonces {
         emit NoncesInvalidated(signer, newNonce);
     }
 
-    /// @notice Revokes record `recordId`. The caller must hold the schema's issuer role and the
-    /// schema must be revocable. Revoking a disputed record closes the dispute as Withdrawn (the
-    /// issuer concedes).
-    /// @param reasonCode 1 issued in error, 2 remedied (e.g. paid), 5 other (see the document).
-    /// @param reasonHash Hash of the document stating the reason (required for code 5).
-    function revoke(bytes32 recordId, uint16 reasonCode, bytes32 reasonHash) external {
+    /// @inheritdoc IRecordRegistry
+    function revoke(bytes32 recordId, uint16 reasonCode, bytes32 reasonHash) external whenOpen {
         _checkReason(reasonCode, reasonHash);
         _revokeByIssuer(recordId, reasonCode, reasonHash, _msgSender());
     }
 
-    /// @notice Revokes up to MAX_BATCH_SIZE records with one reason (all or nothing).
-    function revokeBatch(bytes32[] calldata recordIds, uint16 reasonCode, bytes32 reasonHash) external {
+    /// @inheritdoc IRecordRegistry
+    function revokeBatch(bytes32[] calldata recordIds, uint16 reasonCode, bytes32 reasonHash) external whenOpen {
         uint256 size = recordIds.length;
         if (size == 0 || size > MAX_BATCH_SIZE) revert RecordInvalidBatchSize(size, MAX_BATCH_SIZE);
         _checkReason(reasonCode, reasonHash);
@@ -549,15 +347,14 @@ contract RecordRegistry is IRecordRegistry, AccessManaged, EIP712, Nonces {
     // Subjects and arbiters
     // ----------------------------------------------------------------------------------------
 
-    /// @notice Disputes adverse record `recordId`; only the subject's current controller, once
-    /// per record, while the record is live and unexpired. The record stops counting for the
-    /// schema's dispute stay (or until the arbiter decides, if sooner).
-    /// @param evidenceHash Hash of the subject's evidence (documents stay off chain).
-    function dispute(bytes32 recordId, bytes32 evidenceHash) external {
+    /// @inheritdoc IRecordRegistry
+    /// @dev Continues during a pause (rule 8); stopped only when the registry is closed.
+    function dispute(bytes32 recordId, bytes32 evidenceHash) external whenNotClosed {
+        RecordRegistryStorage storage $ = _s();
         Record storage record = _requireRecord(recordId);
         address caller = _msgSender();
         uint64 schemaId = record.schemaId;
-        Schema storage schema = _schemas[schemaId];
+        Schema storage schema = $.schemas[schemaId];
         if (!schema.adverse) revert RecordNotAdverse(recordId);
         if (record.revokedAt != 0) revert RecordAlreadyRevoked(recordId);
         if (record.expiresAt != 0 && block.timestamp >= record.expiresAt) revert RecordExpired(recordId);
@@ -565,7 +362,7 @@ contract RecordRegistry is IRecordRegistry, AccessManaged, EIP712, Nonces {
         bytes32 subject = record.subject;
         // Due process: a suspended or closed subject keeps the right to dispute (controllerOf, not
         // activeControllerOf); the record only stops counting during the stay.
-        if (caller != _identities.controllerOf(subject)) revert RecordNotSubjectController(caller);
+        if (caller != $.identities.controllerOf(subject)) revert RecordNotSubjectController(caller);
         if (evidenceHash == bytes32(0)) revert RecordMissingEvidence();
 
         record.dispute = DisputeStatus.Open;
@@ -575,20 +372,16 @@ contract RecordRegistry is IRecordRegistry, AccessManaged, EIP712, Nonces {
             stayUntil = uint64(block.timestamp) + stay;
             record.stayUntil = stayUntil;
         }
-        Dispute storage entry = _disputes[recordId];
+        Dispute storage entry = $.disputes[recordId];
         entry.raisedBy = caller;
         entry.openedAt = uint64(block.timestamp);
         entry.evidenceHash = evidenceHash;
         if (stay != 0) _refreshStanding(subject, schemaId);
-        emit RecordDisputed(recordId, subject, evidenceHash, caller, stayUntil);
+        emit RecordDisputed(recordId, subject, caller, evidenceHash, stayUntil);
     }
 
-    /// @notice Suspends disputed record `recordId` until `until` (a longer stay than the running
-    /// one, or a stay for a schema without automatic stay). Arbiter only.
-    /// @param until Unix time, later than now and than the running stay, at most
-    /// MAX_DISPUTE_STAY ahead (renewable).
-    /// @param reasonHash Hash of the order granting the stay.
-    function grantStay(bytes32 recordId, uint64 until, bytes32 reasonHash) external restricted {
+    /// @inheritdoc IRecordRegistry
+    function grantStay(bytes32 recordId, uint64 until, bytes32 reasonHash) external restricted whenNotPaused {
         Record storage record = _requireRecord(recordId);
         if (record.dispute != DisputeStatus.Open) revert RecordNoOpenDispute(recordId);
         if (reasonHash == bytes32(0)) revert RecordMissingEvidence();
@@ -601,10 +394,9 @@ contract RecordRegistry is IRecordRegistry, AccessManaged, EIP712, Nonces {
         emit DisputeStayGranted(recordId, subject, _msgSender(), until, reasonHash);
     }
 
-    /// @notice Reports that the stay of disputed record `recordId` has lapsed (the record already
-    /// counts again without this call) and refreshes the subject's cached standing, so
-    /// `meetsPolicy` reads one slot again. Anyone may call it once the stay has ended.
-    function lapseStay(bytes32 recordId) external {
+    /// @inheritdoc IRecordRegistry
+    /// @dev Continues during a pause (rule 8); stopped only when the registry is closed.
+    function lapseStay(bytes32 recordId) external whenNotClosed {
         Record storage record = _requireRecord(recordId);
         uint64 stayUntil = record.stayUntil;
         if (stayUntil == 0 || block.timestamp < stayUntil) revert RecordStayNotLapsed(recordId, stayUntil);
@@ -614,17 +406,15 @@ contract RecordRegistry is IRecordRegistry, AccessManaged, EIP712, Nonces {
         emit DisputeStayLapsed(recordId, subject, _msgSender(), stayUntil);
     }
 
-    /// @notice Decides the open dispute on `recordId`: upheld (the record counts again) or
-    /// overturned (the record is revoked with reason 4, overturned). Arbiter only. Works before
-    /// or after the stay lapsed.
-    /// @param rulingHash Hash of the written decision.
-    function resolveDispute(bytes32 recordId, bool upheld, bytes32 rulingHash) external restricted {
+    /// @inheritdoc IRecordRegistry
+    function resolveDispute(bytes32 recordId, bool upheld, bytes32 rulingHash) external restricted whenNotPaused {
+        RecordRegistryStorage storage $ = _s();
         Record storage record = _requireRecord(recordId);
         if (record.dispute != DisputeStatus.Open) revert RecordNoOpenDispute(recordId);
         address caller = _msgSender();
         DisputeStatus outcome = upheld ? DisputeStatus.Upheld : DisputeStatus.Overturned;
         record.dispute = outcome;
-        Dispute storage entry = _disputes[recordId];
+        Dispute storage entry = $.disputes[recordId];
         entry.resolvedBy = caller;
         entry.resolvedAt = uint64(block.timestamp);
         entry.rulingHash = rulingHash;
@@ -634,9 +424,9 @@ contract RecordRegistry is IRecordRegistry, AccessManaged, EIP712, Nonces {
                 record.stayUntil = 0;
                 _refreshStanding(subject, record.schemaId);
             }
-            emit DisputeResolved(recordId, subject, outcome, rulingHash, caller);
+            emit DisputeResolved(recordId, subject, caller, outcome, rulingHash);
         } else {
-            emit DisputeResolved(recordId, subject, outcome, rulingHash, caller);
+            emit DisputeResolved(recordId, subject, caller, outcome, rulingHash);
             _revoke(recordId, record, _OVERTURNED, rulingHash, caller);
         }
     }
@@ -647,7 +437,8 @@ contract RecordRegistry is IRecordRegistry, AccessManaged, EIP712, Nonces {
 
     /// @inheritdoc IRecordRegistry
     function isValid(bytes32 recordId) public view returns (bool) {
-        Record storage record = _records[recordId];
+        RecordRegistryStorage storage $ = _s();
+        Record storage record = $.records[recordId];
         return record.issuedAt != 0 && record.revokedAt == 0 && block.timestamp >= record.stayUntil
             && (record.expiresAt == 0 || block.timestamp < record.expiresAt);
     }
@@ -655,9 +446,10 @@ contract RecordRegistry is IRecordRegistry, AccessManaged, EIP712, Nonces {
     /// @inheritdoc IRecordRegistry
     /// @dev Reverts with RecordUnknownPolicy for an undefined policy (a configuration error).
     function meetsPolicy(bytes32 subject, uint256 policyId) external view returns (bool) {
-        Policy storage policy = _policies[policyId];
+        RecordRegistryStorage storage $ = _s();
+        Policy storage policy = $.policies[policyId];
         if (!policy.exists) revert RecordUnknownPolicy(policyId);
-        if (!_identities.isActive(subject)) return false;
+        if (!$.identities.isActive(subject)) return false;
         uint64[] storage required = policy.required;
         uint256 count = required.length;
         for (uint256 i = 0; i < count; ++i) {
@@ -673,19 +465,18 @@ contract RecordRegistry is IRecordRegistry, AccessManaged, EIP712, Nonces {
 
     /// @inheritdoc IRecordRegistry
     function policyExists(uint256 policyId) external view returns (bool) {
-        return _policies[policyId].exists;
+        return _s().policies[policyId].exists;
     }
 
-    /// @notice True when `subject` holds a valid record of `schemaId` (what policies check).
+    /// @inheritdoc IRecordRegistry
     function hasValidRecord(bytes32 subject, uint64 schemaId) external view returns (bool) {
         return _hasValidRecord(subject, schemaId);
     }
 
-    /// @notice Latest expiry among `subject`'s live records of `schemaId` that count now (not
-    /// revoked, not within a running dispute stay); 0 = none, 2**64-1 = never expires. A valid
-    /// record exists iff this is later than now.
+    /// @inheritdoc IRecordRegistry
     function validUntil(bytes32 subject, uint64 schemaId) external view returns (uint64) {
-        Standing storage standing = _standing[subject][schemaId];
+        RecordRegistryStorage storage $ = _s();
+        Standing storage standing = $.standing[subject][schemaId];
         uint64 stayEnd = standing.stayEnd;
         if (stayEnd != 0 && block.timestamp >= stayEnd) {
             (uint64 best,) = _scan(subject, schemaId, standing);
@@ -694,10 +485,10 @@ contract RecordRegistry is IRecordRegistry, AccessManaged, EIP712, Nonces {
         return standing.validUntil;
     }
 
-    /// @notice Ids of `subject`'s live (non-revoked, possibly expired or disputed) records of
-    /// `schemaId` (at most MAX_LIVE_RECORDS).
+    /// @inheritdoc IRecordRegistry
     function liveRecordsOf(bytes32 subject, uint64 schemaId) external view returns (bytes32[] memory ids) {
-        Standing storage standing = _standing[subject][schemaId];
+        RecordRegistryStorage storage $ = _s();
+        Standing storage standing = $.standing[subject][schemaId];
         uint256 count = standing.liveCount;
         ids = new bytes32[](count);
         for (uint256 i = 0; i < count; ++i) {
@@ -705,53 +496,52 @@ contract RecordRegistry is IRecordRegistry, AccessManaged, EIP712, Nonces {
         }
     }
 
-    /// @notice The stored record `recordId` (issuedAt == 0 when unknown).
+    /// @inheritdoc IRecordRegistry
     function getRecord(bytes32 recordId) external view returns (Record memory) {
-        return _records[recordId];
+        return _s().records[recordId];
     }
 
-    /// @notice The dispute of `recordId` (status is in `getRecord(recordId).dispute`).
+    /// @inheritdoc IRecordRegistry
     function getDispute(bytes32 recordId) external view returns (Dispute memory) {
-        return _disputes[recordId];
+        return _s().disputes[recordId];
     }
 
-    /// @notice Schema `schemaId` (issuerRole == 0 when unknown).
+    /// @inheritdoc IRecordRegistry
     function getSchema(uint64 schemaId) external view returns (Schema memory) {
-        return _schemas[schemaId];
+        return _s().schemas[schemaId];
     }
 
-    /// @notice Id of the schema called `name` (0 when none).
+    /// @inheritdoc IRecordRegistry
     function schemaIdByName(string calldata name) external view returns (uint64) {
-        return _schemaIdsByName[keccak256(bytes(name))];
+        return _s().schemaIdsByName[keccak256(bytes(name))];
     }
 
-    /// @notice Number of schemas registered (ids are 1..schemaCount).
+    /// @inheritdoc IRecordRegistry
     function schemaCount() external view returns (uint64) {
-        return _schemaCount;
+        return _s().schemaCount;
     }
 
-    /// @notice Policy `policyId` (exists == false when undefined).
+    /// @inheritdoc IRecordRegistry
     function getPolicy(uint256 policyId) external view returns (Policy memory) {
-        return _policies[policyId];
+        return _s().policies[policyId];
     }
 
-    /// @notice Number of records ever issued.
+    /// @inheritdoc IRecordRegistry
     function recordCount() external view returns (uint256) {
-        return _recordCount;
+        return _s().recordCount;
     }
 
-    /// @notice The identity registry records refer to.
+    /// @inheritdoc IRecordRegistry
     function identityRegistry() external view returns (IIdentityRegistry) {
-        return _identities;
+        return _s().identities;
     }
 
-    /// @notice The EIP-712 digest `signer` must sign to have `input` issued with `nonce` and
-    /// `deadline` (for off-line signing tools).
+    /// @inheritdoc IRecordRegistry
     function issueDigest(RecordInput calldata input, uint256 nonce, uint256 deadline) external view returns (bytes32) {
         return _hashTypedDataV4(_issueStructHash(input, nonce, deadline));
     }
 
-    /// @notice The EIP-712 domain separator of this registry.
+    /// @inheritdoc IRecordRegistry
     // solhint-disable-next-line func-name-mixedcase
     function DOMAIN_SEPARATOR() external view returns (bytes32) {
         return _domainSeparatorV4();
@@ -762,31 +552,33 @@ contract RecordRegistry is IRecordRegistry, AccessManaged, EIP712, Nonces {
     // ----------------------------------------------------------------------------------------
 
     function _issue(RecordInput calldata input, address issuer, address operator) private returns (bytes32 recordId) {
+        RecordRegistryStorage storage $ = _s();
         uint64 expiresAt = _checkIssuance(input, issuer);
-        uint48 number = ++_recordCount;
+        uint48 number = ++$.recordCount;
         recordId = _recordId(input.subject, input.schemaId, number);
         if (input.supersedes != bytes32(0)) _supersede(input, recordId, operator);
         _store(recordId, number, input, issuer, expiresAt, operator);
         emit RecordIssued(
             recordId,
             input.subject,
+            operator,
             input.schemaId,
             issuer,
             input.evidenceHash,
             expiresAt,
             input.supersedes,
-            operator,
             input.data
         );
     }
 
     /// @dev Every check of an issuance except supersession; returns the effective expiry.
     function _checkIssuance(RecordInput calldata input, address issuer) private view returns (uint64 expiresAt) {
+        RecordRegistryStorage storage $ = _s();
         uint64 schemaId = input.schemaId;
         Schema storage schema = _requireSchema(schemaId);
         if (!schema.active) revert RecordSchemaInactive(schemaId);
         if (!_hasImmediateRole(schema.issuerRole, issuer)) revert RecordUnauthorizedIssuer(issuer, schema.issuerRole);
-        if (!_identities.isActive(input.subject)) revert RecordSubjectNotActive(input.subject);
+        if (!$.identities.isActive(input.subject)) revert RecordSubjectNotActive(input.subject);
         _checkData(schemaId, schema, input.data);
         expiresAt = _checkedExpiry(schema, input.expiresAt);
         if (schema.adverse && input.evidenceHash == bytes32(0)) revert RecordMissingEvidence();
@@ -820,11 +612,12 @@ contract RecordRegistry is IRecordRegistry, AccessManaged, EIP712, Nonces {
 
     /// @dev Revokes the record `input.supersedes` in favour of `recordId` (code 3, superseded).
     function _supersede(RecordInput calldata input, bytes32 recordId, address operator) private {
+        RecordRegistryStorage storage $ = _s();
         bytes32 oldId = input.supersedes;
         Record storage old = _requireRecord(oldId);
         if (old.subject != input.subject || old.schemaId != input.schemaId) revert RecordSupersedeMismatch(oldId);
         if (old.revokedAt != 0) revert RecordAlreadyRevoked(oldId);
-        if (!_schemas[input.schemaId].revocable) revert RecordNotRevocable(oldId);
+        if (!$.schemas[input.schemaId].revocable) revert RecordNotRevocable(oldId);
         if (old.dispute == DisputeStatus.Open) revert RecordUnderDispute(oldId);
         old.supersededBy = recordId;
         _revoke(oldId, old, _SUPERSEDED, recordId, operator);
@@ -838,7 +631,8 @@ contract RecordRegistry is IRecordRegistry, AccessManaged, EIP712, Nonces {
         uint64 expiresAt,
         address operator
     ) private {
-        Record storage record = _records[recordId];
+        RecordRegistryStorage storage $ = _s();
+        Record storage record = $.records[recordId];
         record.issuedAt = uint64(block.timestamp);
         record.expiresAt = expiresAt;
         record.issuer = issuer;
@@ -868,17 +662,18 @@ contract RecordRegistry is IRecordRegistry, AccessManaged, EIP712, Nonces {
     }
 
     function _revokeByIssuer(bytes32 recordId, uint16 reasonCode, bytes32 reasonHash, address caller) private {
+        RecordRegistryStorage storage $ = _s();
         Record storage record = _requireRecord(recordId);
-        Schema storage schema = _schemas[record.schemaId];
+        Schema storage schema = $.schemas[record.schemaId];
         if (!_hasImmediateRole(schema.issuerRole, caller)) revert RecordUnauthorizedIssuer(caller, schema.issuerRole);
         if (!schema.revocable) revert RecordNotRevocable(recordId);
         if (record.revokedAt != 0) revert RecordAlreadyRevoked(recordId);
         if (record.dispute == DisputeStatus.Open) {
             record.dispute = DisputeStatus.Withdrawn;
-            Dispute storage entry = _disputes[recordId];
+            Dispute storage entry = $.disputes[recordId];
             entry.resolvedBy = caller;
             entry.resolvedAt = uint64(block.timestamp);
-            emit DisputeResolved(recordId, record.subject, DisputeStatus.Withdrawn, bytes32(0), caller);
+            emit DisputeResolved(recordId, record.subject, caller, DisputeStatus.Withdrawn, bytes32(0));
         }
         _revoke(recordId, record, reasonCode, reasonHash, caller);
     }
@@ -898,7 +693,7 @@ contract RecordRegistry is IRecordRegistry, AccessManaged, EIP712, Nonces {
         uint64 schemaId = record.schemaId;
         _removeLive(subject, schemaId, recordId);
         _refreshStanding(subject, schemaId);
-        emit RecordRevoked(recordId, subject, reasonCode, reasonHash, operator);
+        emit RecordRevoked(recordId, subject, operator, reasonCode, reasonHash);
     }
 
     // ----------------------------------------------------------------------------------------
@@ -915,17 +710,19 @@ contract RecordRegistry is IRecordRegistry, AccessManaged, EIP712, Nonces {
         view
         returns (uint48)
     {
+        RecordRegistryStorage storage $ = _s();
         if (i == 0) return standing.live0;
         if (i == 1) return standing.live1;
-        return _moreLive[subject][schemaId][i - 2];
+        return $.moreLive[subject][schemaId][i - 2];
     }
 
     function _setLiveNumber(bytes32 subject, uint64 schemaId, Standing storage standing, uint256 i, uint48 number)
         private
     {
+        RecordRegistryStorage storage $ = _s();
         if (i == 0) standing.live0 = number;
         else if (i == 1) standing.live1 = number;
-        else _moreLive[subject][schemaId][i - 2] = number;
+        else $.moreLive[subject][schemaId][i - 2] = number;
     }
 
     function _liveId(bytes32 subject, uint64 schemaId, Standing storage standing, uint256 i)
@@ -953,13 +750,14 @@ contract RecordRegistry is IRecordRegistry, AccessManaged, EIP712, Nonces {
     function _addLive(bytes32 subject, uint64 schemaId, uint48 number, uint64 effectiveExpiry, address operator)
         private
     {
-        Standing storage standing = _standing[subject][schemaId];
+        RecordRegistryStorage storage $ = _s();
+        Standing storage standing = $.standing[subject][schemaId];
         uint256 count = standing.liveCount;
         if (count >= MAX_LIVE_RECORDS) {
             uint256 i = 0;
             while (i < count) {
                 bytes32 id = _liveId(subject, schemaId, standing, i);
-                uint64 expiresAt = _records[id].expiresAt;
+                uint64 expiresAt = $.records[id].expiresAt;
                 if (expiresAt != 0 && block.timestamp >= expiresAt) {
                     count = _removeLiveAt(subject, schemaId, standing, i, count);
                     emit LiveRecordPruned(id, subject, operator, schemaId, expiresAt);
@@ -981,7 +779,8 @@ contract RecordRegistry is IRecordRegistry, AccessManaged, EIP712, Nonces {
 
     /// @dev Drops `recordId` from its live set (a no-op if it was pruned). Bounded by MAX_LIVE_RECORDS.
     function _removeLive(bytes32 subject, uint64 schemaId, bytes32 recordId) private {
-        Standing storage standing = _standing[subject][schemaId];
+        RecordRegistryStorage storage $ = _s();
+        Standing storage standing = $.standing[subject][schemaId];
         uint256 count = standing.liveCount;
         for (uint256 i = 0; i < count; ++i) {
             if (_liveId(subject, schemaId, standing, i) == recordId) {
@@ -993,7 +792,8 @@ contract RecordRegistry is IRecordRegistry, AccessManaged, EIP712, Nonces {
 
     /// @dev Recomputes the summary at the block time. Bounded by MAX_LIVE_RECORDS.
     function _refreshStanding(bytes32 subject, uint64 schemaId) private {
-        Standing storage standing = _standing[subject][schemaId];
+        RecordRegistryStorage storage $ = _s();
+        Standing storage standing = $.standing[subject][schemaId];
         (uint64 best, uint64 nextStayEnd) = _scan(subject, schemaId, standing);
         standing.validUntil = best;
         standing.stayEnd = nextStayEnd;
@@ -1006,9 +806,10 @@ contract RecordRegistry is IRecordRegistry, AccessManaged, EIP712, Nonces {
         view
         returns (uint64 best, uint64 nextStayEnd)
     {
+        RecordRegistryStorage storage $ = _s();
         uint256 count = standing.liveCount;
         for (uint256 i = 0; i < count; ++i) {
-            Record storage record = _records[_liveId(subject, schemaId, standing, i)];
+            Record storage record = $.records[_liveId(subject, schemaId, standing, i)];
             uint64 stayUntil = record.stayUntil;
             if (stayUntil > block.timestamp) {
                 if (nextStayEnd == 0 || stayUntil < nextStayEnd) nextStayEnd = stayUntil;
@@ -1021,7 +822,8 @@ contract RecordRegistry is IRecordRegistry, AccessManaged, EIP712, Nonces {
 
     /// @dev One summary slot unless a stay has lapsed since the last write (then an exact scan).
     function _hasValidRecord(bytes32 subject, uint64 schemaId) private view returns (bool) {
-        Standing storage standing = _standing[subject][schemaId];
+        RecordRegistryStorage storage $ = _s();
+        Standing storage standing = $.standing[subject][schemaId];
         if (standing.validUntil > block.timestamp) return true;
         uint64 stayEnd = standing.stayEnd;
         if (stayEnd == 0 || block.timestamp < stayEnd) return false;
@@ -1030,75 +832,19 @@ contract RecordRegistry is IRecordRegistry, AccessManaged, EIP712, Nonces {
     }
 
     // ----------------------------------------------------------------------------------------
-    // Internal: layouts, signatures, policies
+    // Internal: the layout parser, signatures, policies
     // ----------------------------------------------------------------------------------------
 
-    /// @dev Parses "<type> <name>,..." (spaces around tokens allowed) into a field count and one
-    /// type code per field (rule 2); reverts RecordInvalidLayout at the first bad byte.
-    function _parseLayout(bytes calldata layout) private pure returns (uint8 count, bytes32 codes) {
-        uint256 length = layout.length;
-        if (length == 0) return (0, bytes32(0));
-        bytes32[MAX_FIELDS] memory names;
-        uint256 i = 0;
-        while (true) {
-            i = _skipSpaces(layout, i);
-            uint256 start = i;
-            while (i < length && (_isDigit(layout[i]) || (layout[i] >= "a" && layout[i] <= "z"))) ++i;
-            uint256 code = _typeCode(layout[start:i]);
-            if (code == 0) revert RecordInvalidLayout(start);
-            if (i >= length || layout[i] != " ") revert RecordInvalidLayout(i);
-            i = _skipSpaces(layout, i);
-            start = i;
-            if (i >= length || !_isIdentifierStart(layout[i])) revert RecordInvalidLayout(i);
-            while (i < length && (_isIdentifierStart(layout[i]) || _isDigit(layout[i]))) ++i;
-            bytes32 name = keccak256(layout[start:i]);
-            if (count == MAX_FIELDS) revert RecordInvalidLayout(start);
-            for (uint256 j = 0; j < count; ++j) {
-                if (names[j] == name) revert RecordInvalidLayout(start);
-            }
-            names[count] = name;
-            codes |= bytes32(code << (248 - 8 * uint256(count)));
-            ++count;
-            i = _skipSpaces(layout, i);
-            if (i == length) break;
-            if (layout[i] != ",") revert RecordInvalidLayout(i);
-            ++i;
-        }
+    /// @dev The layout parser of the implementation running (see the constructor).
+    function _layouts() private view returns (RecordLayouts) {
+        return _layoutsOf(ERC1967Utils.getImplementation());
     }
 
-    /// @dev (kind << 5) | (bytes - 1) for uint8..uint256, int8..int256, bool, bytes1..bytes32;
-    /// 0 for anything else (string, bytes, address, arrays, bare uint/int...).
-    function _typeCode(bytes calldata t) private pure returns (uint256) {
-        uint256 length = t.length;
-        if (length == 4 && bytes4(t) == "bool") return (_KIND_BOOL << 5);
-        uint256 kind;
-        uint256 prefix;
-        if (length > 4 && bytes4(t[:4]) == "uint") (kind, prefix) = (_KIND_UINT, 4);
-        else if (length > 3 && bytes3(t[:3]) == "int") (kind, prefix) = (_KIND_INT, 3);
-        else if (length > 5 && bytes5(t[:5]) == "bytes") (kind, prefix) = (_KIND_BYTES, 5);
-        else return 0;
-        bytes calldata digits = t[prefix:];
-        if (digits.length > 3 || digits[0] == "0") return 0;
-        uint256 size = 0;
-        for (uint256 i = 0; i < digits.length; ++i) {
-            if (!_isDigit(digits[i])) return 0;
-            size = size * 10 + (uint8(digits[i]) - 48);
-        }
-        if (kind == _KIND_BYTES) return size >= 1 && size <= 32 ? (kind << 5) | (size - 1) : 0;
-        return size % 8 == 0 && size >= 8 && size <= 256 ? (kind << 5) | (size / 8 - 1) : 0;
-    }
-
-    function _skipSpaces(bytes calldata layout, uint256 i) private pure returns (uint256) {
-        while (i < layout.length && layout[i] == " ") ++i;
-        return i;
-    }
-
-    function _isDigit(bytes1 c) private pure returns (bool) {
-        return c >= "0" && c <= "9";
-    }
-
-    function _isIdentifierStart(bytes1 c) private pure returns (bool) {
-        return (c >= "a" && c <= "z") || (c >= "A" && c <= "Z") || c == "_";
+    /// @dev The first contract `implementation` created: keccak256(rlp([implementation, 1])).
+    function _layoutsOf(address implementation) private pure returns (RecordLayouts) {
+        return RecordLayouts(
+            address(uint160(uint256(keccak256(abi.encodePacked(bytes2(0xd694), implementation, bytes1(0x01))))))
+        );
     }
 
     function _issueStructHash(RecordInput calldata input, uint256 nonce, uint256 deadline)
@@ -1133,18 +879,14 @@ contract RecordRegistry is IRecordRegistry, AccessManaged, EIP712, Nonces {
     }
 
     function _requireSchema(uint64 schemaId) private view returns (Schema storage schema) {
-        schema = _schemas[schemaId];
+        RecordRegistryStorage storage $ = _s();
+        schema = $.schemas[schemaId];
         if (schema.issuerRole == 0) revert RecordUnknownSchema(schemaId);
     }
 
     function _requireRecord(bytes32 recordId) private view returns (Record storage record) {
-        record = _records[recordId];
+        RecordRegistryStorage storage $ = _s();
+        record = $.records[recordId];
         if (record.issuedAt == 0) revert RecordUnknown(recordId);
-    }
-
-    /// @dev True when `account` holds `roleId` with no execution delay.
-    function _hasImmediateRole(uint64 roleId, address account) private view returns (bool) {
-        (bool isMember, uint32 executionDelay) = IAccessManager(authority()).hasRole(roleId, account);
-        return isMember && executionDelay == 0;
     }
 }

@@ -91,7 +91,7 @@ def test_full_round_through_the_commands(run_cli: Any, world: FundWorld, tmp_pat
                   "--lease", "lease 2027", "--monthly", "50", "--months", "6")  # fmt: skip
     rent_app = gf.applicationCount()
     assert f"application {rent_app}" in out
-    run_cli("apply", str(research_round), "--account", ENT_B, "--proposal", str(plan),
+    run_cli("apply", str(research_round), "--account", ENT_B, "--proposal", f"@{plan}",
             "--milestone", "300@90d", "--milestone", "200@120d")  # fmt: skip
     grant_b = gf.applicationCount()
     assert bytes(gf.getApplication(grant_b).proposalHash) == keccak(b"%PDF research plan")

@@ -21,18 +21,21 @@ from .fund_world import DAY, MONTH, POLICY_ID, UNIT, FundWorld, h
 #   2.1k per field a transaction reads (the identity shares its slot with the thresholds);
 # - the pause flag in its own namespaced slot (before: packed with the authority): `pause`
 #   writes a zero slot (+19k; `unpause` clears it), `closeRound` and `sweep` read it cold (+2.1k).
+# - IdentityRegistry and RecordRegistry are upgradeable too: every call the fund makes to them
+#   pays their proxy (~4.7k cold) and meetsPolicy reads the identity registry's address from
+#   storage (+2.1k): steps asking meetsPolicy cost ~13-14k more, the others reading an identity ~5k.
 CEILINGS = {
     "createRound": 208_000,
     "fundRound (first deposit)": 140_000,
-    "applyForRent": 361_000,
+    "applyForRent": 372_000,
     "applyForGrant (2 milestones)": 430_000,
     "voteOnApplication (1st vote)": 132_000,
     "voteOnApplication (M-th, approves)": 132_000,
     "award": 168_000,
     "payRent (first month)": 228_000,
-    "payRent (a later month)": 146_000,
-    "payRent (skipped, ineligible)": 134_000,
-    "recordRentEligibility": 98_000,
+    "payRent (a later month)": 160_000,
+    "payRent (skipped, ineligible)": 146_000,
+    "recordRentEligibility": 102_000,
     "submitMilestone": 114_000,
     "voteOnMilestone (1st vote)": 132_000,
     "voteOnMilestone (M-th, approves + pays)": 269_000,

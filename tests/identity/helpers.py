@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+import ape
 from eth_utils import keccak
 
+from civic_ledger.errors import decode_revert, project_registry, raw_revert_data
 from civic_ledger.roles import BY_NAME
 
 PERSON, ENTERPRISE, AGENCY = 1, 2, 3
@@ -56,3 +60,30 @@ class Schemas:
     tax_penalty: int  # tax bureau, adverse, revocable, 3 years ("uint256 amount")
     licence: int  # market regulator, non-adverse, revocable, never expires ("uint64 licenceNo")
     judgment: int  # court, adverse, NOT revocable, 5 years (no data)
+
+
+@contextmanager
+def reverts(error: str, **inputs: Any) -> Iterator[Any]:
+    """Expect a revert with custom error `error` (by name) and, optionally, these arguments
+    (stricter than `ape.reverts(contract.Error)`, and usable for errors an older ABI lacks)."""
+    with ape.reverts() as info:
+        yield info
+    actual, arguments = decoded_error(info.value)
+    assert actual == error, f"expected {error}, got {actual}: {info.value}"
+    for name, expected in inputs.items():
+        value = arguments[name]
+        if isinstance(expected, str) and isinstance(value, str):
+            value, expected = value.lower(), expected.lower()
+        assert value == expected, f"{error}.{name} = {value!r}, expected {expected!r}"
+
+
+def decoded_error(exc: Any) -> tuple[str, dict[str, Any]]:
+    """(error name, arguments) of a revert, decoded against the project's ABIs when Ape left
+    it undecoded."""
+    if isinstance(getattr(exc, "inputs", None), dict):
+        return type(exc).__name__, exc.inputs
+    data = raw_revert_data(exc)
+    if data is not None and (decoded := decode_revert(data, project_registry())):
+        definition, arguments = decoded
+        return definition.name, arguments
+    return type(exc).__name__, {}

@@ -1,20 +1,34 @@
-"""The identity domain's deploy spec matches the contracts: every restricted function is mapped
-to its role on the manager, and every state-changing function is either restricted or one of
-the documented per-record / self-service entry points (so a new function forces a decision)."""
+"""The identity domain's deploy spec matches the contracts: every restricted function (its own and
+CityManaged's pause / unpause / upgradeToAndCall) is mapped to its role on the manager, and every
+state-changing function is either restricted or one of the documented per-record / self-service
+entry points (so a new function forces a decision). Both contracts are upgradeable: their
+storage is one ERC-7201 namespace each, with nothing outside it."""
 
 from __future__ import annotations
 
 from typing import Any
 
+import ape
 import pytest
+from ape import project
 from eth_utils import keccak
 
+from civic_ledger.deploy.layout import layout_of
+from civic_ledger.deploy.proxy import implementation_of
 from civic_ledger.domains import identity as domain
+from civic_ledger.introspect import project_ast
+from civic_ledger.paths import ROOT
 from civic_ledger.roles import ADMIN_ROLE, BY_NAME
 
+from .helpers import reverts
+
+ZERO_ADDRESS = "0x" + "0" * 40
+
 # State-changing functions deliberately NOT `restricted`, with who may call them.
+INITIALIZE = "the proxy's constructor, once (an implementation's initializers are disabled)"
 SELF_CHECKED = {
     "IdentityRegistry": {
+        "initialize(address)": INITIALIZE,
         "proposeController(address)": "the identity's controller (Active)",
         "cancelControllerProposal()": "the identity's controller",
         "acceptController(bytes32)": "the wallet the controller proposed",
@@ -23,6 +37,7 @@ SELF_CHECKED = {
         "setAuthority(address)": "the current authority (OpenZeppelin AccessManaged)",
     },
     "RecordRegistry": {
+        "initialize(address,address)": INITIALIZE,
         "issue((uint64,bytes32,bytes32,bytes,uint64,bytes32))": "schema issuer role",
         "issueBatch((uint64,bytes32,bytes32,bytes,uint64,bytes32)[])": "schema issuer role",
         "issueWithSignature((uint64,bytes32,bytes32,bytes,uint64,bytes32),address,uint256,bytes)": "signer holds the schema issuer role",
@@ -54,7 +69,7 @@ def _mutating_signatures(contract: Any) -> set[str]:
 def test_every_mutating_function_is_accounted_for(suite, spec):
     contract = suite[spec.name]
     mutating = _mutating_signatures(contract)
-    declared = set(spec.restricted) | set(SELF_CHECKED[spec.name])
+    declared = set(spec.all_restricted) | set(SELF_CHECKED[spec.name])
     assert mutating == declared
 
 
@@ -62,7 +77,7 @@ def test_every_mutating_function_is_accounted_for(suite, spec):
 def test_manager_maps_restricted_functions_to_their_roles(suite, spec):
     manager = suite["CityAccessManager"]
     target = suite[spec.name].address
-    for signature, role_name in spec.restricted.items():
+    for signature, role_name in spec.all_restricted.items():
         expected = ADMIN_ROLE if role_name == "ADMIN" else BY_NAME[role_name].id
         assert manager.getTargetFunctionRole(target, keccak(text=signature)[:4]) == expected, (
             signature
@@ -73,3 +88,68 @@ def test_record_registry_is_wired_to_the_identity_registry(suite):
     assert suite["RecordRegistry"].identityRegistry() == suite["IdentityRegistry"].address
     for name in ("IdentityRegistry", "RecordRegistry"):
         assert suite[name].authority() == suite["CityAccessManager"].address
+
+
+NAMESPACES = {
+    "IdentityRegistry": "civic.IdentityRegistry",
+    "RecordRegistry": "civic.RecordRegistry",
+}
+
+
+def erc7201_slot(namespace: str) -> int:
+    """keccak256(abi.encode(uint256(keccak256(id)) - 1)) & ~bytes32(uint256(0xff))"""
+    inner = int.from_bytes(keccak(text=namespace), "big") - 1
+    return int.from_bytes(keccak(inner.to_bytes(32, "big")), "big") & ~0xFF
+
+
+@pytest.mark.parametrize("spec", domain.CONTRACTS, ids=lambda s: s.name)
+def test_state_is_one_erc7201_namespace(spec):
+    """All state in the contract's namespace (no loose variables, no immutables), at the slot
+    ERC-7201 gives its id; the deploy plan records this layout with every implementation."""
+    layout = layout_of(spec.name, project_ast())
+    namespace = NAMESPACES[spec.name]
+    assert layout.loose == []
+    own = [n for n in layout.namespaces if n.startswith("civic.")]
+    assert own == [namespace] and layout.namespaces[namespace]  # + OpenZeppelin's namespaces
+    source = (ROOT / "contracts" / "identity" / f"{spec.name}.sol").read_text()
+    assert f"erc7201:{namespace}" in source
+    assert f"0x{erc7201_slot(namespace):064x}" in source
+
+
+@pytest.mark.parametrize("spec", domain.CONTRACTS, ids=lambda s: s.name)
+def test_upgradeable_behind_a_proxy(suite, spec, deployer):
+    """The suite's address is a CityProxy; its implementation refuses to be initialised."""
+    contract = suite[spec.name]
+    assert spec.upgradeable and contract.version() == "1.0.0"
+    implementation = implementation_of(ape.chain.provider.web3, contract.address)
+    assert implementation not in (contract.address, ZERO_ADDRESS)
+    bare = getattr(project, spec.name).at(implementation)
+    args = spec.args(_SuiteContext(suite))
+    with reverts("InvalidInitialization"):
+        bare.initialize(*args, sender=deployer)
+    with reverts("InvalidInitialization"):
+        contract.initialize(*args, sender=deployer)
+
+
+class _SuiteContext:
+    """The spec's argument resolver context, answered from the deployed suite."""
+
+    def __init__(self, suite: Any) -> None:
+        self.suite = suite
+
+    def address_of(self, name: str) -> str:
+        return self.suite[name].address
+
+
+EIP170 = 24_576  # most bytes of runtime code a contract may have (EIP-170)
+
+
+@pytest.mark.parametrize("name", ["IdentityRegistry", "RecordRegistry", "RecordLayouts"])
+def test_runtime_code_fits_eip170(name, capsys):
+    """Every implementation deploys: RecordRegistry keeps its layout parser in RecordLayouts
+    (created by each implementation) because CityManaged's UUPS, pause and AccessManager code
+    would otherwise take it past the limit. Prints what is left for later upgrades."""
+    code = bytes(getattr(project, name).contract_type.get_runtime_bytecode() or b"")
+    with capsys.disabled():
+        print(f"\n{name}: {len(code):,} bytes of runtime code, {EIP170 - len(code):,} left")
+    assert 0 < len(code) <= EIP170

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import ape
 
-from .helpers import CLOSED, DAY, SUSPENDED, YEAR, role_id
+from .helpers import CLOSED, DAY, SUSPENDED, YEAR, reverts, role_id
 
 REASON = b"AUDIT".ljust(32, b"\x00")
 MAX_ROLE = 2**64 - 1
@@ -121,6 +121,38 @@ def test_layouts_are_parsed_and_checked_on_chain(records, data_bureau):
     for i, (layout, position) in enumerate(BAD_LAYOUTS):
         with ape.reverts(records.RecordInvalidLayout, position=position):
             records.registerSchema(f"bad-{i}", layout, 20, True, False, 0, sender=data_bureau)
+
+
+def _layouts_of(implementation: str) -> str:
+    """The first contract `implementation` created (CREATE, nonce 1): its RecordLayouts."""
+    from eth_utils import keccak, to_checksum_address
+
+    return to_checksum_address(
+        keccak(b"\xd6\x94" + bytes.fromhex(implementation[2:]) + b"\x01")[12:]
+    )
+
+
+def test_each_implementation_parses_with_its_own_layout_parser(records, deployer):
+    """The parser is RecordLayouts (outside RecordRegistry's code, for EIP-170), created by every
+    implementation in its constructor and found from the proxy's ERC-1967 slot: it parses
+    exactly what registerSchema stores, and a new implementation brings its own."""
+    from ape import project
+
+    from civic_ledger.deploy.proxy import implementation_of
+
+    web3 = ape.chain.provider.web3
+    parser = project.RecordLayouts.at(_layouts_of(implementation_of(web3, records.address)))
+    assert parser.MAX_FIELDS() == records.MAX_FIELDS()
+    for layout, codes in GOOD_LAYOUTS:
+        count, types = parser.parse(layout.encode())
+        assert (count, bytes(types)) == (len(codes), bytes(codes).ljust(32, b"\x00")), layout
+    for layout, position in BAD_LAYOUTS:
+        with reverts("RecordInvalidLayout", position=position):
+            parser.parse(layout.encode())
+    implementation = project.RecordRegistry.deploy(sender=deployer)
+    assert web3.eth.get_code(_layouts_of(implementation.address)) == web3.eth.get_code(
+        parser.address
+    )
 
 
 def test_layout_rules_match_the_client(records, data_bureau):

@@ -172,7 +172,7 @@ def test_exploit_signer_cancels_an_outstanding_signature(
     later = sign_issue(records, request_for(), tax_bureau, deadline=deadline(), nonce=1)
     receipt = records.invalidateNonces(2, sender=tax_bureau)
     [event] = records.NoncesInvalidated.from_receipt(receipt)
-    assert (event.signer, event.newNonce) == (tax_bureau.address, 2)
+    assert (event.operator, event.newNonce) == (tax_bureau.address, 2)
     assert records.nonces(tax_bureau) == 2
     for cancelled in (signed, later):
         with ape.reverts(records.RecordInvalidSignature):

@@ -12,6 +12,11 @@ Dispute stays (review finding 3): a dispute suspends an adverse record for its s
 disables: validity, standing and every policy answer must match the model at every step
 whether or not anyone reported a lapse. Revocations use the reason codes (1, 2, 5 for issuers;
 0 and 3 refused; 5 needs a document hash).
+The pause story (issue #12 finding 12): the guardian pauses and the admin resumes the registry
+(`pause_or_resume`). While it is paused, issuance and revocation are refused
+(CityContractStopped) and so are the arbiter's and the records administrator's functions
+(EnforcedPause), while disputes and lapse reports go on (due process) and every view answers
+as the model says; no record appears or is revoked during a pause.
 Each example starts from a chain snapshot of the same world and is restored afterwards (and
 checks it starts from the same state as the first: record count, block height).
 Budget (tests/stateful_budget.py): 8 examples x up to 12 steps in the default suite (each read is
@@ -173,6 +178,8 @@ class RegistryMachine(CountingMachine):
         self.live: dict[tuple[str, str], list[RecordModel]] = {}
         self.touched: list[RecordModel] = []
         self.stays = {s.key: DEFAULT_STAY for s in SCHEMAS}  # schema -> dispute stay
+        self.paused = False
+        self.start_count = int(self.world.records.recordCount())
         self.count_example()
 
     def start_state(self) -> tuple[int, int]:
@@ -251,7 +258,9 @@ class RegistryMachine(CountingMachine):
         if len(after_supersede) >= MAX_LIVE:
             pruned = [r for r in after_supersede if not r.expired(now)]
         error = None
-        if self.status[subject] != ACTIVE:
+        if self.paused:
+            error = "CityContractStopped"
+        elif self.status[subject] != ACTIVE:
             error = "RecordSubjectNotActive"
         elif target is not None and target.revoked:
             error = "RecordAlreadyRevoked"
@@ -309,7 +318,9 @@ class RegistryMachine(CountingMachine):
         sender = self.world.agency[schema.issuer_agency if rightful else wrong]
         reason_hash = evidence(f"reason-{code}") if with_hash else ZERO32
         error = None
-        if code not in ISSUER_CODES:
+        if self.paused:
+            error = "CityContractStopped"
+        elif code not in ISSUER_CODES:
             error = "RecordInvalidReasonCode"
         elif code == 5 and not with_hash:
             error = "RecordMissingEvidence"
@@ -400,6 +411,8 @@ class RegistryMachine(CountingMachine):
 
     def _resolve(self, record: RecordModel, upheld: bool) -> None:
         error = None if record.dispute == DisputeStatus.OPEN else "RecordNoOpenDispute"
+        if self.paused:
+            error = "EnforcedPause"
         arbiter = self.world.agency["arbitration_office"]
         receipt = self.expect(
             "resolve",
@@ -428,7 +441,9 @@ class RegistryMachine(CountingMachine):
         until = self.head() + days * DAY
         tx_time = self.tx_time()
         error = None
-        if record.dispute != DisputeStatus.OPEN:
+        if self.paused:
+            error = "EnforcedPause"
+        elif record.dispute != DisputeStatus.OPEN:
             error = "RecordNoOpenDispute"
         elif until <= tx_time or until <= record.stay_until or until > tx_time + MAX_STAY:
             error = "RecordInvalidStay"
@@ -482,6 +497,8 @@ class RegistryMachine(CountingMachine):
     def set_dispute_stay(self, key: str, days: int) -> None:
         """The records administrator changes a schema's stay (for later disputes)."""
         error = "RecordInvalidStay" if days * DAY > MAX_STAY else None
+        if self.paused:
+            error = "EnforcedPause"
         receipt = self.expect(
             "set_dispute_stay",
             error,
@@ -522,6 +539,21 @@ class RegistryMachine(CountingMachine):
         self.outcomes["wait_for_a_stay_to_end"] += 1
         ape.chain.mine(timestamp=record.stay_until)
 
+    @rule()
+    def pause_or_resume(self) -> None:
+        """The guardian pauses the registry; the admin resumes it."""
+        if self.paused:
+            self.expect(
+                "unpause", None, lambda: self.records.unpause(sender=self.world.agency["deployer"])
+            )
+        else:
+            self.expect(
+                "pause",
+                None,
+                lambda: self.records.pause(sender=self.world.agency["emergency_guardian"]),
+            )
+        self.paused = not self.paused
+
     @rule(days=st.sampled_from([1, 2, 5, 11, 15]))
     def advance_time(self, days: int) -> None:
         self.outcomes[f"advance_time {days}d"] += 1
@@ -530,6 +562,14 @@ class RegistryMachine(CountingMachine):
     # -- invariants ----------------------------------------------------------------------------
     # After every step: validity of every record, every policy answer for every subject, and the
     # stored state / standing / live set of whatever the step touched. At teardown: everything.
+
+    @invariant()
+    def pause_matches_model(self) -> None:
+        """Paused exactly when the model says; while paused, nothing was issued (the record
+        count is the model's)."""
+        assert self.records.paused() == self.paused
+        assert self.records.isOpen() == (not self.paused)
+        assert int(self.records.recordCount()) - self.start_count == len(self.model)
 
     @invariant()
     def chain_matches_model(self) -> None:
