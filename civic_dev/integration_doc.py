@@ -17,7 +17,7 @@ from typing import Any
 
 from eth_utils import keccak
 
-from civic_ledger.paths import ROOT
+from civic_ledger.core.paths import ROOT
 
 DOC = ROOT / "docs" / "integration.md"
 CONTRACTS = (
@@ -63,7 +63,7 @@ def _doc(contract: dict[str, Any], kind: str, signature: str) -> str:
             text = entry[key]
             break
     if not text and kind == "errors":
-        from civic_ledger.errors import TEMPLATES
+        from civic_ledger.core.revert import TEMPLATES
 
         text = TEMPLATES.get(signature.split("(")[0], "")
     return " ".join(text.split()).replace("|", "\\|")

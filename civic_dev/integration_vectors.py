@@ -18,11 +18,11 @@ from eth_abi import encode
 from eth_account.messages import encode_typed_data
 from eth_utils import keccak, to_checksum_address
 
-from civic_ledger.clients.liens import EncumbranceItem, SaleConsent, encumbrance_hash
-from civic_ledger.clients.records import RecordRequest, encode_data, issue_typed_data
-from civic_ledger.commitments import commitment, normalize_official_id
-from civic_ledger.documents import document_hash
-from civic_ledger.paths import ROOT
+from civic_ledger.core.commitments import commitment, normalize_official_id
+from civic_ledger.core.documents import document_hash
+from civic_ledger.core.paths import ROOT
+from civic_ledger.identity.records import RecordRequest, encode_data, issue_typed_data
+from civic_ledger.property.liens import EncumbranceItem, SaleConsent, encumbrance_hash
 
 VECTORS_FILE = ROOT / "docs" / "integration-vectors.json"
 REGISTRY = "0x9fE46736679d2D9a65F0992F2272dE9f3c7fa6e0"

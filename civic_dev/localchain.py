@@ -31,7 +31,7 @@ from typing import Any
 from civic_dev.bench.anvil import MNEMONIC, anvil_binary
 from civic_ledger.chain.client import HttpClient
 from civic_ledger.core.exceptions import CivicError, RpcError
-from civic_ledger.paths import ROOT
+from civic_ledger.core.paths import ROOT
 
 NETWORK = "city-local"
 APE_NETWORK = f"ethereum:{NETWORK}:node"
@@ -182,7 +182,7 @@ def _field(path: Path, key: str) -> str:
 
 def _manifests() -> list[Path]:
     """Deployment manifests written for a chain with this chain's id (any file name)."""
-    from civic_ledger.paths import DEPLOYMENTS_DIR
+    from civic_ledger.core.paths import DEPLOYMENTS_DIR
 
     return [
         p for p in sorted(DEPLOYMENTS_DIR.glob("*.json")) if _field(p, "chain_id") == str(CHAIN_ID)

@@ -38,8 +38,8 @@ import yaml
 from rich.console import Console
 from rich.table import Table
 
-from civic_ledger.introspect import remappings
-from civic_ledger.paths import CONFIG_DIR, ROOT
+from civic_ledger.core.introspect import remappings
+from civic_ledger.core.paths import CONFIG_DIR, ROOT
 
 TRIAGE_FILE = CONFIG_DIR / "slither-triage.yaml"
 SOLC = ROOT / ".solcx" / "solc-v0.8.28"

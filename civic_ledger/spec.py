@@ -2,7 +2,7 @@
 constructor arguments, which agency role may call each restricted function, and which
 one-time links (setter calls) wire contracts together.
 
-Each domain declares its contracts in `civic_ledger/domains/<domain>.py` as `CONTRACTS`; the
+Each domain declares its contracts in `civic_ledger/<domain>/spec.py` as `CONTRACTS`; the
 deploy plan (`civic_ledger.deploy`) walks them in order, idempotently.
 """
 
@@ -89,7 +89,7 @@ class ContractSpec:
     arguments of an `upgradeable` one (deployed as an implementation behind a CityProxy).
 
     `restricted` maps a function signature (e.g. "register(bytes32,address,uint8)") to the role
-    name allowed to call it (a name from `civic_ledger.roles`, or "ADMIN" / "PUBLIC"). Every
+    name allowed to call it (a name from `civic_ledger.access.roles`, or "ADMIN" / "PUBLIC"). Every
     function guarded by AccessManaged's `restricted` modifier must appear here (upgradeable
     contracts add `UPGRADEABLE_RESTRICTED`): the deploy plan sets it on the manager, and a test
     checks the list against the AST.
@@ -107,3 +107,17 @@ class ContractSpec:
         """Every restricted function of the contract -> its role name."""
         common = UPGRADEABLE_RESTRICTED if self.upgradeable else {}
         return {**common, **self.restricted}
+
+
+DOMAINS = ("access", "identity", "property", "fund")
+
+
+def all_contracts() -> list[ContractSpec]:
+    """Every contract of the suite in deployment order (dependencies first): each domain's
+    `civic_ledger.<domain>.spec.CONTRACTS`."""
+    import importlib
+
+    specs: list[ContractSpec] = []
+    for domain in DOMAINS:
+        specs.extend(importlib.import_module(f"civic_ledger.{domain}.spec").CONTRACTS)
+    return specs

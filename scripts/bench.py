@@ -15,7 +15,7 @@ from civic_dev.bench.remote import GETH_WINDOW, ManifestError, RemoteOptions, ru
 from civic_dev.bench.report import print_result, write_devnet_markdown, write_markdown
 from civic_dev.bench.runner import BenchOptions, run_bench
 from civic_ledger.core.exceptions import CivicError as RpcError
-from civic_ledger.paths import ROOT
+from civic_ledger.core.paths import ROOT
 
 DEFAULT_OUT = ROOT / "docs" / "benchmarks.md"
 console = Console(highlight=False) if sys.stdout.isatty() else Console(highlight=False, width=140)

@@ -34,7 +34,7 @@ from civic_dev.devnet.config import (
 )
 from civic_dev.devnet.local import LocalDevnet, load_config
 from civic_dev.devnet.render import status_table
-from civic_ledger.paths import DEPLOYMENTS_DIR, ROOT
+from civic_ledger.core.paths import DEPLOYMENTS_DIR, ROOT
 
 # Piped output (CI logs, `| tee`) gets a wide console rather than rich's 80 columns.
 console = Console() if sys.stdout.isatty() else Console(width=120)

@@ -23,11 +23,11 @@ from typing import Any
 
 from eth_utils import keccak
 
-from civic_ledger.clients.records import RecordRequest, issued_record_ids, sign_issue
-from civic_ledger.clients.tax import sign_permit
+from civic_ledger.access.roles import ADMIN_ROLE, BY_NAME
 from civic_ledger.deploy.proxy import deploy_upgradeable
-from civic_ledger.domains import all_contracts
-from civic_ledger.roles import ADMIN_ROLE, BY_NAME
+from civic_ledger.identity.records import RecordRequest, issued_record_ids, sign_issue
+from civic_ledger.property.tax import sign_permit
+from civic_ledger.spec import all_contracts
 
 DAY = 24 * 60 * 60
 YEAR = 365 * DAY

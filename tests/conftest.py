@@ -15,9 +15,9 @@ import ape
 import pytest
 
 from civic_ledger.cli.common import Suite
-from civic_ledger.config import RolesConfig, load_roles_file
+from civic_ledger.core.config import RolesConfig, load_roles_file
+from civic_ledger.core.paths import DEFAULT_ROLES_FILE
 from civic_ledger.deploy import DeployPlan
-from civic_ledger.paths import DEFAULT_ROLES_FILE
 
 CITIZEN_INDICES = range(15, 20)
 

@@ -28,7 +28,7 @@ import ape
 from hypothesis import HealthCheck, settings
 from hypothesis.stateful import RuleBasedStateMachine
 
-from civic_ledger.errors import decode_revert, project_registry, raw_revert_data
+from civic_ledger.core.revert import decode_revert, project_registry, raw_revert_data
 
 EXAMPLES_ENV, STEPS_ENV = "CIVIC_STATEFUL_EXAMPLES", "CIVIC_STATEFUL_STEPS"
 SWEEP_EXAMPLES_ENV, SWEEP_STEPS_ENV = "CIVIC_SWEEP_EXAMPLES", "CIVIC_SWEEP_STEPS"

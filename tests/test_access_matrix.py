@@ -4,7 +4,7 @@ from every caller class, against the intended matrix in config/access-matrix.yam
 Method
 ------
 * The functions come from the compiled ABIs (every non-view, non-pure function of every
-  contract the deploy plan deploys, `civic_ledger.domains.all_contracts()`), so a new function
+  contract the deploy plan deploys, `civic_ledger.spec.all_contracts()`), so a new function
   cannot escape: one with no entry in the YAML fails its test, and so does a YAML entry naming
   a function that no longer exists (or a contract that is not deployed).
 * The caller classes are the YAML's `classes`: one per agency of config/roles.local.yaml (the
@@ -17,7 +17,7 @@ Method
   `unpause`; Ape reverts them after the test) and then simulates the same call with `eth_call`
   from every class, so one prepared state serves all callers without being consumed.
 * Intended callers must succeed (not revert). Every other class must revert with an access-type
-  error (decoded with civic_ledger.errors): exactly `AccessManagedUnauthorized` for functions
+  error (decoded with civic_ledger.core.revert): exactly `AccessManagedUnauthorized` for functions
   the deploy plan maps to a role, otherwise one of the YAML's `access_errors` (or the function's
   own `denied_with`). A denial for an unrelated validation reason therefore fails the test, so
   it cannot pass for the wrong reason.
@@ -40,9 +40,9 @@ import yaml
 from access_matrix_cases import CASES, World, build_world, parcel, upgradeable_case
 from eth_utils import keccak
 
-from civic_ledger.domains import all_contracts
-from civic_ledger.errors import decode_revert, explain, project_registry, raw_revert_data
-from civic_ledger.roles import BY_NAME, ROLES
+from civic_ledger.access.roles import BY_NAME, ROLES
+from civic_ledger.core.revert import decode_revert, explain, project_registry, raw_revert_data
+from civic_ledger.spec import all_contracts
 
 MATRIX_FILE = Path(__file__).resolve().parent.parent / "config" / "access-matrix.yaml"
 ANYONE = "anyone"

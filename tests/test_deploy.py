@@ -13,13 +13,13 @@ from pathlib import Path
 import ape
 import pytest
 
+from civic_ledger.access import spec as access
+from civic_ledger.access.roles import ADMIN_ROLE, BY_NAME, ROLES
 from civic_ledger.chain.client import Web3Client
 from civic_ledger.chain.manifest import Manifest
-from civic_ledger.config import AccountRef
+from civic_ledger.core.config import AccountRef
 from civic_ledger.deploy import DeployError, DeployPlan, StepEvent, selector
 from civic_ledger.deploy.proxy import initializer_calldata
-from civic_ledger.domains import access
-from civic_ledger.roles import ADMIN_ROLE, BY_NAME, ROLES
 from civic_ledger.spec import ContractSpec
 
 TREASURER = BY_NAME["TREASURER"].id
@@ -429,7 +429,7 @@ def test_deployed_proxies_keep_one_interface_in_apes_cache(suite, chain):
     detection appended the interface to itself; ape_console_extras registers without it.)"""
     from collections import Counter
 
-    from civic_ledger.domains import all_contracts
+    from civic_ledger.spec import all_contracts
 
     for spec in all_contracts():
         if not spec.upgradeable:

@@ -9,7 +9,14 @@ from eth_abi import encode
 from eth_utils import keccak
 
 from civic_ledger.chain.manifest import Manifest, ManifestError, manifest_path
-from civic_ledger.errors import ErrorDef, decode_revert, explain, humanize, raw_revert_data, render
+from civic_ledger.core.revert import (
+    ErrorDef,
+    decode_revert,
+    explain,
+    humanize,
+    raw_revert_data,
+    render,
+)
 
 
 def test_manifest_round_trip(tmp_path):

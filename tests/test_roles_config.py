@@ -9,14 +9,21 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from civic_ledger.config import RolesFileError, load_roles_file
-from civic_ledger.paths import DEFAULT_ROLES_FILE
-from civic_ledger.roles import ADMIN_ROLE, PUBLIC_ROLE, ROLES, SOLIDITY_PATH, render_solidity, role
+from civic_ledger.access.roles import (
+    ADMIN_ROLE,
+    PUBLIC_ROLE,
+    ROLES,
+    SOLIDITY_PATH,
+    render_solidity,
+    role,
+)
+from civic_ledger.core.config import RolesFileError, load_roles_file
+from civic_ledger.core.paths import DEFAULT_ROLES_FILE
 
 
 def test_generated_solidity_matches_python_catalogue():
     assert SOLIDITY_PATH.read_text() == render_solidity(), (
-        "contracts/access/CityRoles.sol is stale: run `python -m civic_ledger.roles`"
+        "contracts/access/CityRoles.sol is stale: run `python -m civic_ledger.access.roles`"
     )
 
 

@@ -21,7 +21,7 @@ from civic_dev.slither_gate import (
     main,
     parse_triage,
 )
-from civic_ledger.paths import ROOT
+from civic_ledger.core.paths import ROOT
 
 
 def _result(

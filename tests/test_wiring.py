@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from eth_utils import keccak
 
+from civic_ledger.core.introspect import restricted_functions
 from civic_ledger.deploy import role_id
-from civic_ledger.domains import all_contracts
-from civic_ledger.introspect import restricted_functions
+from civic_ledger.spec import all_contracts
 
 
 def abi_signatures(contract) -> dict[str, str]:

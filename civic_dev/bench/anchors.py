@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from civic_ledger.paths import ROOT
+from civic_ledger.core.paths import ROOT
 
 COMPILE_SCRIPT = ROOT / "tools" / "anchors" / "compile.js"
 CACHE_DIR = ROOT / ".cache" / "anchors"

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import requests
 
-from civic_ledger.paths import ROOT
+from civic_ledger.core.paths import ROOT
 
 ANVIL_BIN = ROOT / "node_modules" / "@foundry-rs" / "anvil-linux-amd64" / "bin" / "anvil"
 MNEMONIC = "test test test test test test test test test test test junk"

@@ -15,7 +15,7 @@ from typing import Any
 from eth_abi import encode as abi_encode
 from eth_utils import keccak, to_checksum_address
 
-from civic_ledger.roles import BY_NAME
+from civic_ledger.access.roles import BY_NAME
 
 PERSON = 1  # IIdentityRegistry.Kind.Person
 YEAR = 365 * 24 * 3600

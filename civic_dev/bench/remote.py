@@ -25,6 +25,7 @@ from eth_abi import decode as abi_decode
 from civic_dev.bench import city
 from civic_dev.bench.runner import BENCH_CACHE, BenchOptions, BenchResult, _package_versions
 from civic_dev.bench.throughput import BulkImport, ImportTarget
+from civic_ledger.access.roles import BY_NAME
 from civic_ledger.chain.client import ChainRef, HttpClient
 from civic_ledger.chain.fees import MAX_FEE_FLOOR
 from civic_ledger.chain.journal import Journal
@@ -32,7 +33,6 @@ from civic_ledger.chain.manifest import Manifest, check_chain
 from civic_ledger.chain.sender import Sender, TxRequest
 from civic_ledger.chain.signer import KeySigner as Signer
 from civic_ledger.core.exceptions import ManifestError
-from civic_ledger.roles import BY_NAME
 
 #: geth keeps 16 executable transactions per account guaranteed (txpool.accountslots); more
 #: only while the pool is below its global limit. 16 batches are still ~8 full blocks ahead.

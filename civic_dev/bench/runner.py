@@ -21,8 +21,8 @@ from civic_dev.bench.gas import GasBench, GasRow
 from civic_dev.bench.throughput import BulkImport, ImportTarget, ThroughputRow
 from civic_ledger.chain.client import HttpClient
 from civic_ledger.chain.signer import KeySigner
-from civic_ledger.config import load_roles_file
-from civic_ledger.paths import DEFAULT_ROLES_FILE, ROOT
+from civic_ledger.core.config import load_roles_file
+from civic_ledger.core.paths import DEFAULT_ROLES_FILE, ROOT
 
 BENCH_CACHE = ROOT / ".cache" / "bench"
 PARTY_INDICES = (15, 16, 17, 18)  # citizens' test accounts: seller, buyer, plain ERC-721 pair

@@ -39,8 +39,8 @@ from civic_ledger.bulk.runner import (
     RowError,
 )
 from civic_ledger.bulk.runner import plan_batches as plan_rows
-from civic_ledger.csvfile import read_csv_text
-from civic_ledger.errors import explain
+from civic_ledger.core.csvfile import read_csv_text
+from civic_ledger.core.revert import explain
 
 COLUMNS = ("cadastral_code", "owner", "data_hash", "area_m2", "land_use")
 MAX_BATCH = 100  # TitleRegistry.MAX_BATCH
@@ -336,6 +336,6 @@ class ParcelImporter:
 
 def default_journal_path(csv_path: Path, network: str) -> Path:
     """`<repo>/.journal/titles-import-<network>-<csv stem>.jsonl`."""
-    from civic_ledger.paths import ROOT
+    from civic_ledger.core.paths import ROOT
 
     return ROOT / ".journal" / f"{JOB}-{network}-{csv_path.stem}.jsonl"

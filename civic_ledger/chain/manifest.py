@@ -170,7 +170,7 @@ def open_manifest(path: Path, chain: ChainRef, code_at: Any | None = None) -> Ma
 
 def manifest_path(network_name: str, folder: Path | None = None) -> Path:
     """`deployments/<network>.json` (the network part of Ape's `ecosystem:network:provider`)."""
-    from civic_ledger.paths import DEPLOYMENTS_DIR
+    from civic_ledger.core.paths import DEPLOYMENTS_DIR
 
     return (folder or DEPLOYMENTS_DIR) / f"{network_name}.json"
 

@@ -16,7 +16,7 @@ import click
 from ape.cli import ConnectedProviderCommand, network_option
 from rich.console import Console
 
-from civic_ledger.errors import explain
+from civic_ledger.core.revert import explain
 
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
@@ -82,7 +82,7 @@ def parse_amount(amount: str, decimals: int, hint: str = "--amount") -> int:
     infinities, negatives, too many decimals, more than 2**256 - 1 units)."""
     from decimal import Decimal, InvalidOperation
 
-    from civic_ledger.clients.titles import to_units
+    from civic_ledger.property.titles import to_units
 
     text = str(amount).strip()
     if not text.isascii():

@@ -12,11 +12,11 @@ from ape.cli import ConnectedProviderCommand, network_option
 from civic_ledger.chain.manifest import Manifest
 from civic_ledger.cli.common import Suite, console, handle_errors, load_account, network_name
 from civic_ledger.cli.deploy import run_deploy
-from civic_ledger.config import load_roles_file
+from civic_ledger.core.config import load_roles_file
+from civic_ledger.core.paths import DEFAULT_ROLES_FILE
 from civic_ledger.demo.cast import assemble
 from civic_ledger.demo.narrator import Narrator, VerificationFailed
 from civic_ledger.demo.scenario import CityScenario
-from civic_ledger.paths import DEFAULT_ROLES_FILE
 
 
 @click.command(cls=ConnectedProviderCommand, short_help="Run the end-to-end city demo")

@@ -17,11 +17,11 @@ from civic_ledger.cli.common import (
     load_account,
     network_name,
 )
-from civic_ledger.config import load_roles_file
+from civic_ledger.core.config import load_roles_file
+from civic_ledger.core.paths import DEFAULT_CATALOGUE, DEFAULT_ROLES_FILE
 from civic_ledger.deploy import DeployPlan, StepEvent
 from civic_ledger.deploy.plan import EPHEMERAL_NETWORKS
 from civic_ledger.deploy.upgrade import parse_upgrades
-from civic_ledger.paths import DEFAULT_CATALOGUE, DEFAULT_ROLES_FILE
 
 STATUS_STYLE = {
     "done": "dim",

@@ -42,10 +42,10 @@ from civic_ledger.cli.common import (
     parse_param,
     send,
 )
-from civic_ledger.clients import fund as fund_client
-from civic_ledger.clients import identity as id_client
-from civic_ledger.clients.titles import from_units
-from civic_ledger.documents import document_hash
+from civic_ledger.core.documents import document_hash
+from civic_ledger.fund import client as fund_client
+from civic_ledger.identity import client as id_client
+from civic_ledger.property.titles import from_units
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 import click
 from rich.table import Table
 
+from civic_ledger.access.roles import role as role_by_name
 from civic_ledger.cli.common import (
     ADDRESS,
     UINT64_MAX,
@@ -30,12 +31,11 @@ from civic_ledger.cli.common import (
     send,
     uint,
 )
-from civic_ledger.clients import identity as id_client
-from civic_ledger.clients import records as rec_client
-from civic_ledger.commitments import commitment, normalize_official_id, parse_salt
-from civic_ledger.documents import document_hash
-from civic_ledger.errors import role_label
-from civic_ledger.roles import role as role_by_name
+from civic_ledger.core.commitments import commitment, normalize_official_id, parse_salt
+from civic_ledger.core.documents import document_hash
+from civic_ledger.core.revert import role_label
+from civic_ledger.identity import client as id_client
+from civic_ledger.identity import records as rec_client
 
 F = TypeVar("F", bound=Callable[..., Any])
 

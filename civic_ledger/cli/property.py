@@ -42,16 +42,16 @@ from civic_ledger.cli.common import (
     send,
     uint,
 )
-from civic_ledger.clients import liens as lien_client
-from civic_ledger.clients import tax as tax_client
-from civic_ledger.clients import titles as title_client
-from civic_ledger.clients.titles import (
+from civic_ledger.core.documents import document_hash
+from civic_ledger.property import liens as lien_client
+from civic_ledger.property import tax as tax_client
+from civic_ledger.property import titles as title_client
+from civic_ledger.property.titles import (
     ParcelStatus,
     from_units,
     parse_parcel,
     resolve_subject,
 )
-from civic_ledger.documents import document_hash
 
 F = TypeVar("F", bound=Callable[..., Any])
 

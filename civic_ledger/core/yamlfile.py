@@ -1,7 +1,7 @@
 """Configuration YAML read from the node tree (not plain `safe_load`), so every error names
 the file and line: `config/catalogue.yaml:12: schema 'tax-penalty': unknown role 'X'`.
 
-Used by the roles file (`civic_ledger.config`) and the city catalogue
+Used by the roles file (`civic_ledger.core.config`) and the city catalogue
 (`civic_ledger.deploy.catalogue`).
 """
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from civic_ledger.cli.common import load_account
-from civic_ledger.config import AccountRef, RolesConfig
+from civic_ledger.core.config import AccountRef, RolesConfig
 
 RESIDENT_TEST_ACCOUNTS = range(15, 20)
 GAS_ALLOWANCE = 10**18  # native currency given to generated residents on non-dev chains

@@ -9,14 +9,14 @@ from typing import Any
 from eth_utils import keccak
 from rich.table import Table
 
-from civic_ledger.clients import fund as fund_client
-from civic_ledger.clients import identity as identity_client
-from civic_ledger.clients import liens as lien_client
-from civic_ledger.clients import records as record_client
-from civic_ledger.clients import tax as tax_client
-from civic_ledger.clients import titles as title_client
 from civic_ledger.demo.cast import Cast
 from civic_ledger.demo.narrator import Narrator
+from civic_ledger.fund import client as fund_client
+from civic_ledger.identity import client as identity_client
+from civic_ledger.identity import records as record_client
+from civic_ledger.property import liens as lien_client
+from civic_ledger.property import tax as tax_client
+from civic_ledger.property import titles as title_client
 
 UNIT = 10**18
 DAY = 24 * 60 * 60

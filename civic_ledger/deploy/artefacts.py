@@ -18,7 +18,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from civic_ledger.roles import ADMIN_ROLE, PUBLIC_ROLE, ROLES
+from civic_ledger.access.roles import ADMIN_ROLE, PUBLIC_ROLE, ROLES
 
 if TYPE_CHECKING:
     from civic_ledger.deploy.plan import DeployPlan

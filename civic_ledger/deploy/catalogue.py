@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from civic_ledger.access.roles import ADMIN_ROLE, BY_NAME, PUBLIC_ROLE
 from civic_ledger.core.exceptions import DeployError
 from civic_ledger.core.yamlfile import (
     ConfigFileError,
@@ -42,7 +43,6 @@ from civic_ledger.core.yamlfile import (
     scalar,
     string_list,
 )
-from civic_ledger.roles import ADMIN_ROLE, BY_NAME, PUBLIC_ROLE
 
 if TYPE_CHECKING:
     from civic_ledger.deploy.plan import DeployPlan, Step
@@ -86,7 +86,7 @@ class Catalogue:
 
 def load_catalogue(path: Path) -> Catalogue:
     """Parse and validate the whole file (CatalogueError naming file:line on the first fault)."""
-    from civic_ledger.clients.records import parse_duration, parse_layout
+    from civic_ledger.identity.records import parse_duration, parse_layout
 
     root = compose(path, CatalogueError, "catalogue")
     catalogue = Catalogue(path)

@@ -18,22 +18,21 @@ from typing import Any
 
 from eth_utils import keccak, to_checksum_address
 
+from civic_ledger.access.roles import ADMIN_ROLE, BY_NAME, PUBLIC_ROLE, ROLES
 from civic_ledger.chain.client import Web3Client
 from civic_ledger.chain.journal import SentBatch
 from civic_ledger.chain.manifest import Manifest, check_chain, first_contract_alive
 from civic_ledger.chain.settle import settle
-from civic_ledger.config import AccountRef, RolesConfig
+from civic_ledger.core.config import AccountRef, RolesConfig
 from civic_ledger.core.exceptions import ChainMismatch, DeployError, ManifestError
+from civic_ledger.core.introspect import project_ast
+from civic_ledger.core.revert import explain
 from civic_ledger.deploy.artefacts import publish
 from civic_ledger.deploy.catalogue import catalogue_steps, load_catalogue
 from civic_ledger.deploy.layout import layout_of
 from civic_ledger.deploy.proxy import PROXY, implementation_of, initializer_calldata
 from civic_ledger.deploy.upgrade import upgrade_steps
-from civic_ledger.domains import all_contracts
-from civic_ledger.errors import explain
-from civic_ledger.introspect import project_ast
-from civic_ledger.roles import ADMIN_ROLE, BY_NAME, PUBLIC_ROLE, ROLES
-from civic_ledger.spec import ContractSpec
+from civic_ledger.spec import ContractSpec, all_contracts
 
 MANAGER = "CityAccessManager"
 #: Development chains: test accounts allowed in the roles file, and a manifest whose contracts

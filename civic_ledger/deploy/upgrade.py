@@ -28,9 +28,9 @@ from typing import TYPE_CHECKING, Any
 from eth_utils import keccak
 
 from civic_ledger.core.exceptions import DeployError
+from civic_ledger.core.introspect import project_ast
 from civic_ledger.deploy.layout import ContractLayout, check_upgrade, layout_of
 from civic_ledger.deploy.proxy import implementation_of
-from civic_ledger.introspect import project_ast
 
 if TYPE_CHECKING:
     from civic_ledger.deploy.plan import DeployPlan, Step

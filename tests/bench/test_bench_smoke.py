@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from civic_ledger.paths import ROOT
+from civic_ledger.core.paths import ROOT
 
 pytestmark = pytest.mark.slow
 

@@ -16,7 +16,7 @@ from civic_dev.bench.throughput import PER_PERSON, BulkImport, ImportTarget
 from civic_ledger.chain.client import HttpClient as Rpc
 from civic_ledger.chain.journal import Journal
 from civic_ledger.chain.signer import KeySigner as Signer
-from civic_ledger.clients.records import records_of
+from civic_ledger.identity.records import records_of
 
 pytestmark = pytest.mark.slow
 

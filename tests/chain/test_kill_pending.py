@@ -34,7 +34,7 @@ from civic_dev.bench.anvil import AnvilSettings, running_anvil
 from civic_dev.bench.runner import deploy_city
 from civic_ledger.bulk.sample import register_sample_owners, sample_owners, write_sample_csv
 from civic_ledger.chain.client import HttpClient
-from civic_ledger.clients.records import records_of
+from civic_ledger.identity.records import records_of
 
 pytestmark = pytest.mark.slow
 DRIVER = Path(__file__).with_name("kill_driver.py")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from eth_utils import keccak
 
-from civic_ledger.documents import document_hash
+from civic_ledger.core.documents import document_hash
 
 
 def test_the_four_forms(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

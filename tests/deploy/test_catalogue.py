@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from civic_ledger.clients import records as rec_client
 from civic_ledger.core.exceptions import DeployError
+from civic_ledger.core.paths import DEFAULT_CATALOGUE
 from civic_ledger.deploy import DeployPlan, StepEvent
 from civic_ledger.deploy.catalogue import CatalogueError, load_catalogue
-from civic_ledger.paths import DEFAULT_CATALOGUE
+from civic_ledger.identity import records as rec_client
 
 
 def plan_for(project, networks, deployer, roles, path: Path, catalogue: Path) -> DeployPlan:
@@ -44,7 +44,7 @@ def test_fresh_deployment_can_issue_at_once(
         assert registry.policyExists(policy.policy_id)
 
     # The tax bureau issues a compliance record right away.
-    from civic_ledger.clients import identity as id_client
+    from civic_ledger.identity import client as id_client
 
     person = id_client.Registration.new("CATALOGUE-FIRM-1", accounts[18].address, "enterprise")
     id_client.register(plan.instance("IdentityRegistry"), person, sender=agency["identity_office"])

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
+from civic_ledger.core.paths import ROOT
 from civic_ledger.deploy.layout import ContractLayout, check_upgrade, layout_of
-from civic_ledger.paths import ROOT
 
 V1 = """
 pragma solidity ^0.8.28;

@@ -11,10 +11,10 @@ from typing import Any
 import ape
 import pytest
 
+from civic_ledger.access import spec as access
 from civic_ledger.core.exceptions import DeployError
 from civic_ledger.deploy import DeployPlan, StepEvent
 from civic_ledger.deploy.proxy import implementation_of
-from civic_ledger.domains import access
 from civic_ledger.spec import ContractSpec
 
 SPECS = (

@@ -46,7 +46,7 @@ from civic_ledger.bulk.parcels import read_parcels_csv
 from civic_ledger.bulk.sample import sample_owners, write_sample_csv
 from civic_ledger.chain.client import HttpClient
 from civic_ledger.chain.journal import Journal
-from civic_ledger.domains import all_contracts
+from civic_ledger.spec import all_contracts
 
 from .conftest import free_port_bases, require_geth
 

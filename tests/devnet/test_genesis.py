@@ -29,8 +29,8 @@ from civic_dev.devnet.keys import derive_key, write_ape_account
 from civic_dev.devnet.local import LocalDevnet, load_config
 from civic_dev.devnet.nodes import geth_command, geth_config
 from civic_dev.devnet.toml import dumps
-from civic_ledger.config import load_roles_file
-from civic_ledger.paths import DEFAULT_ROLES_FILE
+from civic_ledger.core.config import load_roles_file
+from civic_ledger.core.paths import DEFAULT_ROLES_FILE
 
 SIGNERS = [derive_key("unit", "signer", i).address for i in range(4)]
 

@@ -12,7 +12,7 @@ from typing import Any
 import ape
 from eth_utils import keccak
 
-from civic_ledger.errors import decode_revert, project_registry, raw_revert_data
+from civic_ledger.core.revert import decode_revert, project_registry, raw_revert_data
 
 PERSON = 1
 ENTERPRISE = 2

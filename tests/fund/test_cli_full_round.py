@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from eth_utils import keccak
 
 from civic_ledger.cli import fund as cli
-from civic_ledger.clients import fund as fund_client
+from civic_ledger.fund import client as fund_client
 
 from .fund_world import DAY, MONTH, POLICY_ID, RENT, UNIT, FundWorld
 

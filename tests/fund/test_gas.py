@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from civic_ledger.clients import fund as fund_client
+from civic_ledger.fund import client as fund_client
 
 from .fund_world import DAY, MONTH, POLICY_ID, UNIT, FundWorld, h
 

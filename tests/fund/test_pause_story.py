@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from civic_ledger.clients import fund as fund_client
+from civic_ledger.fund import client as fund_client
 
 from .fund_world import DAY, MONTH, MS_APPROVED, PROJECT, RENT, UNIT, FundWorld, h, reverts
 

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from eth_utils import keccak
 
-from civic_ledger.domains import fund as fund_domain
-from civic_ledger.roles import ADMIN_ROLE, BY_NAME
+from civic_ledger.access.roles import ADMIN_ROLE, BY_NAME
+from civic_ledger.fund import spec as fund_domain
 
 from .fund_world import (
     DAY,

@@ -9,10 +9,10 @@ from typing import Any
 
 from eth_utils import keccak
 
+from civic_ledger.core.introspect import project_ast
+from civic_ledger.core.paths import ROOT
 from civic_ledger.deploy.layout import layout_of
 from civic_ledger.deploy.proxy import implementation_of
-from civic_ledger.introspect import project_ast
-from civic_ledger.paths import ROOT
 
 from .fund_world import FundWorld, reverts
 

@@ -19,8 +19,8 @@ from hypothesis import strategies as st
 from civic_ledger.bulk.parcels import COLUMNS, CsvFormatError, read_parcels_csv
 from civic_ledger.cli import identity as id_cli
 from civic_ledger.cli import property as prop_cli
-from civic_ledger.clients import identity as id_client
-from civic_ledger.commitments import make_salt
+from civic_ledger.core.commitments import make_salt
+from civic_ledger.identity import client as id_client
 
 from .harness import EXAMPLES, Refuser, count, invoke
 
@@ -329,7 +329,7 @@ def suite_controller(suite: Any) -> str:
     candidate = accounts.test_accounts[18]
     identity = suite["IdentityRegistry"]
     if bytes(identity.subjectOf(candidate.address)) == b"\x00" * 32:
-        from civic_ledger.clients.identity import Registration, register
+        from civic_ledger.identity.client import Registration, register
 
         register(
             identity,

@@ -25,10 +25,10 @@ from typing import Any
 import click
 import pytest
 
-from civic_ledger.clients import identity as id_client
-from civic_ledger.clients import records as rec_client
-from civic_ledger.clients import titles as title_client
-from civic_ledger.commitments import make_salt
+from civic_ledger.core.commitments import make_salt
+from civic_ledger.identity import client as id_client
+from civic_ledger.identity import records as rec_client
+from civic_ledger.property import titles as title_client
 
 from .harness import Refuser, invoke
 

@@ -13,8 +13,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from civic_ledger.config import RolesFileError, load_roles_file
-from civic_ledger.paths import DEFAULT_ROLES_FILE
+from civic_ledger.core.config import RolesFileError, load_roles_file
+from civic_ledger.core.paths import DEFAULT_ROLES_FILE
 
 from .harness import EXAMPLES, Refuser, count
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from civic_ledger.clients.records import RecordRequest, issued_record_ids
+from civic_ledger.identity.records import RecordRequest, issued_record_ids
 
 from .helpers import (
     ENTERPRISE,

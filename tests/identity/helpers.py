@@ -10,8 +10,8 @@ from typing import Any
 import ape
 from eth_utils import keccak
 
-from civic_ledger.errors import decode_revert, project_registry, raw_revert_data
-from civic_ledger.roles import BY_NAME
+from civic_ledger.access.roles import BY_NAME
+from civic_ledger.core.revert import decode_revert, project_registry, raw_revert_data
 
 PERSON, ENTERPRISE, AGENCY = 1, 2, 3
 ACTIVE, SUSPENDED, CLOSED = 1, 2, 3

@@ -19,16 +19,16 @@ from eth_abi.packed import encode_packed
 from eth_utils import keccak
 
 from civic_ledger.cli import identity as cli
-from civic_ledger.clients import identity as id_client
-from civic_ledger.clients import records as rec_client
-from civic_ledger.commitments import (
+from civic_ledger.core.commitments import (
     commitment,
     make_salt,
     new_subject,
     normalize_official_id,
     parse_salt,
 )
-from civic_ledger.documents import document_hash
+from civic_ledger.core.documents import document_hash
+from civic_ledger.identity import client as id_client
+from civic_ledger.identity import records as rec_client
 
 from .helpers import DAY, YEAR
 

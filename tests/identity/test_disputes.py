@@ -6,7 +6,7 @@ from __future__ import annotations
 import ape
 import pytest
 
-from civic_ledger.clients.records import DisputeStatus, RecordRequest
+from civic_ledger.identity.records import DisputeStatus, RecordRequest
 
 from .helpers import CLOSED, DAY, SUSPENDED, ZERO32, evidence
 

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import ape
 
-from civic_ledger.clients.records import RecordRequest, issued_record_ids, sign_issue
+from civic_ledger.identity.records import RecordRequest, issued_record_ids, sign_issue
 
 from .helpers import DAY, PERSON, YEAR, evidence, role_id, subject_for
 

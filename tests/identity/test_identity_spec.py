@@ -13,12 +13,12 @@ import pytest
 from ape import project
 from eth_utils import keccak
 
+from civic_ledger.access.roles import ADMIN_ROLE, BY_NAME
+from civic_ledger.core.introspect import project_ast
+from civic_ledger.core.paths import ROOT
 from civic_ledger.deploy.layout import layout_of
 from civic_ledger.deploy.proxy import implementation_of
-from civic_ledger.domains import identity as domain
-from civic_ledger.introspect import project_ast
-from civic_ledger.paths import ROOT
-from civic_ledger.roles import ADMIN_ROLE, BY_NAME
+from civic_ledger.identity import spec as domain
 
 from .helpers import reverts
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import ape
 import pytest
 
-from civic_ledger.clients.records import RecordRequest, sign_issue
+from civic_ledger.identity.records import RecordRequest, sign_issue
 
 from .helpers import DAY, PERSON, evidence, reverts, subject_for, word
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import ape
 
-from civic_ledger.clients import records as rec_client
-from civic_ledger.clients.records import RecordRequest, issued_record_ids
+from civic_ledger.identity import records as rec_client
+from civic_ledger.identity.records import RecordRequest, issued_record_ids
 
 from .helpers import DAY, SUSPENDED, YEAR, ZERO32, blank_data, evidence, subject_for, word
 

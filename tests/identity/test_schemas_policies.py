@@ -160,7 +160,7 @@ def test_layout_rules_match_the_client(records, data_bureau):
     before sending anything)."""
     import pytest
 
-    from civic_ledger.clients.records import parse_layout
+    from civic_ledger.identity.records import parse_layout
 
     for layout, codes in GOOD_LAYOUTS:
         assert len(parse_layout(layout)) == len(codes)

@@ -6,8 +6,8 @@ import ape
 import pytest
 from eth_account.messages import encode_typed_data
 
-from civic_ledger.clients import records as rec_client
-from civic_ledger.clients.records import (
+from civic_ledger.identity import records as rec_client
+from civic_ledger.identity.records import (
     RecordRequest,
     SignedIssue,
     issue_typed_data,

@@ -51,7 +51,7 @@ from stateful_budget import (
     sweep_budget,
 )
 
-from civic_ledger.clients.records import DisputeStatus, RecordRequest, issued_record_ids
+from civic_ledger.identity.records import DisputeStatus, RecordRequest, issued_record_ids
 
 from .helpers import ACTIVE, CLOSED, DAY, SUSPENDED, ZERO32, evidence, role_id, subject_for
 

@@ -13,10 +13,10 @@ from click.testing import CliRunner
 from eth_utils import keccak
 
 from civic_ledger.cli import property as cli
-from civic_ledger.clients import liens as lien_client
-from civic_ledger.clients import tax as tax_client
-from civic_ledger.clients import titles as title_client
-from civic_ledger.documents import document_hash
+from civic_ledger.core.documents import document_hash
+from civic_ledger.property import liens as lien_client
+from civic_ledger.property import tax as tax_client
+from civic_ledger.property import titles as title_client
 
 from .helpers import DAY
 

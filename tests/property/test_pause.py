@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from eth_utils import keccak
 
-from civic_ledger.errors import decode_revert, project_registry, raw_revert_data
+from civic_ledger.core.revert import decode_revert, project_registry, raw_revert_data
 
 from .helpers import DAY, accept_sale, parcel_data
 from .test_tax import _sign_permit

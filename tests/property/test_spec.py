@@ -6,8 +6,8 @@ from typing import Any
 
 from eth_utils import keccak
 
-from civic_ledger.domains import property as property_domain
-from civic_ledger.roles import BY_NAME
+from civic_ledger.access.roles import BY_NAME
+from civic_ledger.property import spec as property_domain
 
 # Functions anyone may call: their rules are per-record (owner/buyer/holder controllers) or
 # they are the disabled ERC-20/721 entry points; `initialize` runs once, from the proxy's

@@ -12,12 +12,12 @@ import ape
 import pytest
 from eth_utils import keccak
 
+from civic_ledger.access.roles import BY_NAME
+from civic_ledger.core.introspect import project_ast
+from civic_ledger.core.paths import ROOT
+from civic_ledger.core.revert import decode_revert, project_registry, raw_revert_data
 from civic_ledger.deploy.layout import layout_of
 from civic_ledger.deploy.proxy import deploy_upgradeable, implementation_of
-from civic_ledger.errors import decode_revert, project_registry, raw_revert_data
-from civic_ledger.introspect import project_ast
-from civic_ledger.paths import ROOT
-from civic_ledger.roles import BY_NAME
 
 # The session's suite is deployed before this module's chain snapshot (the layout tests need no
 # chain; were the suite first deployed inside the module, its revert would remove it).

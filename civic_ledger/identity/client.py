@@ -2,7 +2,7 @@
 keys (the controller proposes, the new wallet accepts), recover them, change status, and read
 identities back as plain values.
 
-Official ids never leave this process except hashed with a salt (`civic_ledger.commitments`).
+Official ids never leave this process except hashed with a salt (`civic_ledger.core.commitments`).
 Batch registration writes the (official id, salt, subject) table the identity office must keep
 off chain: without it nobody, the office included, can link a subject to a person again.
 """
@@ -20,8 +20,8 @@ from typing import Any
 
 from eth_utils import is_address, is_checksum_address, to_checksum_address
 
-from civic_ledger.commitments import commitment, make_salt, normalize_official_id, parse_salt
-from civic_ledger.csvfile import read_csv_text
+from civic_ledger.core.commitments import commitment, make_salt, normalize_official_id, parse_salt
+from civic_ledger.core.csvfile import read_csv_text
 
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 MAX_BATCH_SIZE = 100  # IdentityRegistry.MAX_BATCH_SIZE

@@ -339,7 +339,7 @@ def accept(
     `titles sale`); without it, the state read now. Refuses before sending when the liens or
     answers changed since that review, or a lienholder has not answered yet. Returns the
     `Encumbrance` accepted; the chain refuses the acceptance if it changes before it is mined."""
-    from civic_ledger.clients import liens as lien_client
+    from civic_ledger.property import liens as lien_client
 
     if SaleState(int(titles.saleOf(sale_id).state)) is SaleState.NONE:
         raise ValueError(f"sale {sale_id} does not exist")

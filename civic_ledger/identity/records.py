@@ -23,7 +23,7 @@ from eth_abi import encode as abi_encode
 from eth_account.messages import encode_typed_data
 from eth_utils import keccak, to_checksum_address
 
-from civic_ledger.roles import role as role_by_name
+from civic_ledger.access.roles import role as role_by_name
 
 DOMAIN_NAME = "CivicLedger RecordRegistry"
 DOMAIN_VERSION = "1"

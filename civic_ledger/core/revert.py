@@ -19,7 +19,7 @@ from typing import Any
 from eth_abi import decode as abi_decode
 from eth_utils import keccak, to_checksum_address
 
-from civic_ledger.roles import ADMIN_ROLE, BY_ID, PUBLIC_ROLE
+from civic_ledger.access.roles import ADMIN_ROLE, BY_ID, PUBLIC_ROLE
 
 TEMPLATES: dict[str, str] = {
     "AccessManagedUnauthorized": "{caller} is not authorised to call this function: its agency "

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import yaml
 
+from civic_ledger.access.roles import BY_NAME
 from civic_ledger.core.yamlfile import ConfigFileError, compose, fail, integer, mapping, scalar
-from civic_ledger.roles import BY_NAME
 
 ADDRESS_RE = re.compile(r"^0x[0-9a-fA-F]{40}$")
 PRIVATE_KEY_RE = re.compile(r"(0[xX])?[0-9a-fA-F]{64}")

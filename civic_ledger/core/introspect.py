@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
 
-from civic_ledger.paths import ROOT
+from civic_ledger.core.paths import ROOT
 
 
 @lru_cache(maxsize=1)

@@ -1,0 +1,1 @@
+"""The access domain: its contracts' specs and clients."""

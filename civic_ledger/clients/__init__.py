@@ -1,1 +1,0 @@
-"""Pure helpers behind the admin commands: contract instances + signer in, results out."""

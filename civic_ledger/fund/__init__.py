@@ -1,0 +1,1 @@
+"""The fund domain: its contracts' specs and clients."""

@@ -1,0 +1,1 @@
+"""The identity domain: its contracts' specs and clients."""

@@ -1,0 +1,1 @@
+"""The property domain: its contracts' specs and clients."""
