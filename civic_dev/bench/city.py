@@ -16,10 +16,10 @@ from eth_abi import encode as abi_encode
 from eth_utils import keccak, to_checksum_address
 
 from civic_ledger.access.roles import BY_NAME
+from civic_ledger.core.encoding import ZERO32
 
 PERSON = 1  # IIdentityRegistry.Kind.Person
 YEAR = 365 * 24 * 3600
-ZERO32 = b"\x00" * 32
 
 IDENTITY_BATCH = "registerBatch((bytes32,address,uint8)[])"
 PARCEL_BATCH = "registerBatch(bytes32[],(uint256,bytes32,uint128,uint32)[])"

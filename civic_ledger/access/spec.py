@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
+from civic_ledger.core.names import MANAGER
 from civic_ledger.spec import ContractSpec
-
-MANAGER = "CityAccessManager"
 
 CONTRACTS = (ContractSpec(name=MANAGER, domain="access", args=lambda ctx: (ctx.admin,)),)

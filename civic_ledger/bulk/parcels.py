@@ -28,8 +28,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from eth_utils import keccak
-
 from civic_ledger.bulk.runner import (
     DEFAULT_WINDOW,
     BulkResult,
@@ -40,6 +38,7 @@ from civic_ledger.bulk.runner import (
 )
 from civic_ledger.bulk.runner import plan_batches as plan_rows
 from civic_ledger.core.csvfile import read_csv_text
+from civic_ledger.core.encoding import HEX32, ZERO32, parcel_id_of
 from civic_ledger.core.revert import explain
 
 COLUMNS = ("cadastral_code", "owner", "data_hash", "area_m2", "land_use")
@@ -50,16 +49,9 @@ CHECK_CHUNK = 500  # ids per `dataHashesOf` call
 JOB = "titles-import"
 ImportResult = BulkResult  # the parcel import's result is the runner's
 
-_HEX32 = re.compile(r"0x[0-9a-fA-F]{64}")
 _CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]*")
 _DIGITS = re.compile(r"[0-9]+")
-ZERO32 = b"\x00" * 32
 SHOWN_VALUE = 40  # characters of a bad value quoted in an error
-
-
-def parcel_id_of(code: str) -> int:
-    """The parcel id of a cadastral code: uint256(keccak256(utf8(code)))."""
-    return int.from_bytes(keccak(text=code), "big")
 
 
 @dataclass(frozen=True)
@@ -97,7 +89,7 @@ def _shown(value: str) -> str:
 
 
 def _hex32(value: str, what: str) -> bytes:
-    if not _HEX32.fullmatch(value):
+    if not HEX32.fullmatch(value):
         raise ValueError(f"{what} must be 0x followed by 64 hex digits, got {_shown(value)}")
     raw = bytes.fromhex(value[2:])
     if raw == ZERO32:

@@ -23,7 +23,6 @@ through the person identity they control; `conflict-set` (fund manager) and `con
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -43,16 +42,13 @@ from civic_ledger.cli.common import (
     send,
 )
 from civic_ledger.core.documents import document_hash
+from civic_ledger.core.encoding import format_time
+from civic_ledger.core.names import GRANT_FUND, IDENTITY_REGISTRY, MANAGER, TOKEN
 from civic_ledger.fund import client as fund_client
 from civic_ledger.identity import client as id_client
 from civic_ledger.property.titles import from_units
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-GRANT_FUND = "GrantFund"
-TOKEN = "CityToken"
-IDENTITY = "IdentityRegistry"
-MANAGER = "CityAccessManager"
 
 
 # --------------------------------------------------------------------------------- plumbing
@@ -77,7 +73,7 @@ class _Context:
     def subject(self, value: str, hint: str) -> bytes:
         """An identity given as its 0x commitment or its controller's address."""
         return parse_param(
-            lambda v: id_client.resolve_subject(self.suite[IDENTITY], v), value, hint
+            lambda v: id_client.resolve_subject(self.suite[IDENTITY_REGISTRY], v), value, hint
         )
 
 
@@ -85,10 +81,6 @@ def _now() -> int:
     from ape import chain
 
     return int(chain.blocks.head.timestamp)
-
-
-def _when(ts: int) -> str:
-    return dt.datetime.fromtimestamp(ts, dt.UTC).strftime("%Y-%m-%d %H:%M UTC") if ts else "-"
 
 
 def _time(value: str, now: int, hint: str) -> int:
@@ -311,7 +303,7 @@ def _rent_state(ctx: _Context, app_id: int) -> None:
             "identity is not active; they are paid once it is (nothing is forfeited)"
         )
     if term and due.current_month < term:
-        month = f"month {due.current_month + 1} (current, until {_when(due.next_due_at)})"
+        month = f"month {due.current_month + 1} (current, until {format_time(due.next_due_at, seconds=False)})"
         if due.current_checked_in:
             console.print(f"{month}: checked in")
         else:
@@ -458,8 +450,8 @@ def status(manifest_file: Path | None, round_id: int) -> None:
         f"policy {info.policy_id} · {state}"
     )
     console.print(
-        f"applications {_when(info.opens_at)} → {_when(info.closes_at)} · "
-        f"decisions by {_when(info.decision_deadline)}"
+        f"applications {format_time(info.opens_at, seconds=False)} → {format_time(info.closes_at, seconds=False)} · "
+        f"decisions by {format_time(info.decision_deadline, seconds=False)}"
         + (f"  [yellow](fund {stopped})[/]" if stopped else "")
     )
     money = Table("", "tokens", title="money", show_header=False)

@@ -33,14 +33,13 @@ from civic_ledger.cli.common import (
 )
 from civic_ledger.core.commitments import commitment, normalize_official_id, parse_salt
 from civic_ledger.core.documents import document_hash
+from civic_ledger.core.encoding import ZERO32, format_time, to_bytes32
+from civic_ledger.core.names import IDENTITY_REGISTRY, RECORD_REGISTRY
 from civic_ledger.core.revert import role_label
 from civic_ledger.identity import client as id_client
 from civic_ledger.identity import records as rec_client
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-IDENTITY = "IdentityRegistry"
-RECORDS = "RecordRegistry"
 
 
 # --------------------------------------------------------------------------------- plumbing
@@ -57,7 +56,9 @@ def _hex(value: bytes) -> str:
 
 
 def _subject(suite: Suite, value: str, hint: str = "SUBJECT") -> bytes:
-    return parse_param(lambda v: id_client.resolve_subject(suite[IDENTITY], v), value, hint)
+    return parse_param(
+        lambda v: id_client.resolve_subject(suite[IDENTITY_REGISTRY], v), value, hint
+    )
 
 
 def _print_rows(rows: list[tuple[str, str]]) -> None:
@@ -92,7 +93,7 @@ def identity_commitment(manifest_file: Path | None, official_id: str, salt: str)
         parse_param(normalize_official_id, official_id, "--official-id"),
     )
     console.print(f"subject {_hex(subject)}")
-    view = id_client.show(Suite(manifest_file)[IDENTITY], subject)
+    view = id_client.show(Suite(manifest_file)[IDENTITY_REGISTRY], subject)
     console.print("registered" if view.registered else "not registered")
 
 
@@ -134,7 +135,7 @@ def identity_register(
         official_id,
         "--official-id/--controller/--salt",
     )
-    id_client.register(suite[IDENTITY], registration, sender=sender, transact=send)
+    id_client.register(suite[IDENTITY_REGISTRY], registration, sender=sender, transact=send)
     id_client.write_salts_csv(salts_out, [registration])
     console.print(f"subject {_hex(registration.subject)}  (salt recorded in {salts_out})")
 
@@ -169,7 +170,7 @@ def identity_batch_register(
     # that already acts for another identity would otherwise revert a later batch after the
     # earlier ones were applied.
     todo = parse_param(
-        lambda rows: id_client.check_against_chain(suite[IDENTITY], rows, source=csv_file),
+        lambda rows: id_client.check_against_chain(suite[IDENTITY_REGISTRY], rows, source=csv_file),
         registrations,
         "CSV_FILE",
     )
@@ -182,7 +183,7 @@ def identity_batch_register(
     # Record salts first: a crash after sending must never lose the link to the persons.
     id_client.write_salts_csv(salts_out, todo)
     receipts = id_client.register_batch(
-        suite[IDENTITY], todo, sender=sender, batch_size=batch_size, transact=send
+        suite[IDENTITY_REGISTRY], todo, sender=sender, batch_size=batch_size, transact=send
     )
     gas = sum(r.gas_used for r in receipts)
     console.print(
@@ -200,8 +201,10 @@ def identity_rotate(account_alias: str, manifest_file: Path | None, new_controll
     controller; the identity must be active). Nothing moves until that wallet runs
     `rotate-accept`; `rotate-cancel` withdraws the proposal."""
     suite, sender = Suite(manifest_file), load_account(account_alias)
-    id_client.propose_controller(suite[IDENTITY], new_controller, sender=sender, transact=send)
-    subject = bytes(suite[IDENTITY].subjectOf(sender.address))
+    id_client.propose_controller(
+        suite[IDENTITY_REGISTRY], new_controller, sender=sender, transact=send
+    )
+    subject = bytes(suite[IDENTITY_REGISTRY].subjectOf(sender.address))
     console.print(
         f"the new wallet accepts with: ape run admin identity rotate-accept {_hex(subject)} "
         f"--account <{new_controller}>"
@@ -215,14 +218,14 @@ def identity_rotate_accept(account_alias: str, manifest_file: Path | None, subje
     the identity must still be active and your wallet must control no identity)."""
     suite, sender = Suite(manifest_file), load_account(account_alias)
     s = _subject(suite, subject)
-    id_client.accept_controller(suite[IDENTITY], s, sender=sender, transact=send)
+    id_client.accept_controller(suite[IDENTITY_REGISTRY], s, sender=sender, transact=send)
 
 
 @command(identity, "rotate-cancel")
 def identity_rotate_cancel(account_alias: str, manifest_file: Path | None) -> None:
     """Withdraw your pending controller proposal (signed by the current controller)."""
     suite, sender = Suite(manifest_file), load_account(account_alias)
-    id_client.cancel_controller_proposal(suite[IDENTITY], sender=sender, transact=send)
+    id_client.cancel_controller_proposal(suite[IDENTITY_REGISTRY], sender=sender, transact=send)
 
 
 @command(identity, "recover")
@@ -238,9 +241,11 @@ def identity_recover(
     active), a guardian or the office can `recover-cancel`. Suspend a stolen identity first."""
     suite, sender = Suite(manifest_file), load_account(account_alias)
     s = _subject(suite, subject)
-    id_client.initiate_recovery(suite[IDENTITY], s, new_controller, sender=sender, transact=send)
-    view = id_client.show(suite[IDENTITY], s)
-    console.print(f"ready at {rec_client.format_time(view.recovery_ready_at)}")
+    id_client.initiate_recovery(
+        suite[IDENTITY_REGISTRY], s, new_controller, sender=sender, transact=send
+    )
+    view = id_client.show(suite[IDENTITY_REGISTRY], s)
+    console.print(f"ready at {format_time(view.recovery_ready_at)}")
 
 
 @command(identity, "recover-complete")
@@ -249,7 +254,7 @@ def identity_recover_complete(account_alias: str, manifest_file: Path | None, su
     """Complete a recovery whose delay has passed (anyone may send it)."""
     suite, sender = Suite(manifest_file), load_account(account_alias)
     s = _subject(suite, subject)
-    id_client.complete_recovery(suite[IDENTITY], s, sender=sender, transact=send)
+    id_client.complete_recovery(suite[IDENTITY_REGISTRY], s, sender=sender, transact=send)
 
 
 @command(identity, "recover-cancel")
@@ -258,7 +263,7 @@ def identity_recover_cancel(account_alias: str, manifest_file: Path | None, subj
     """Cancel a pending recovery (the active identity's controller, a guardian or the office)."""
     suite, sender = Suite(manifest_file), load_account(account_alias)
     s = _subject(suite, subject)
-    id_client.cancel_recovery(suite[IDENTITY], s, sender=sender, transact=send)
+    id_client.cancel_recovery(suite[IDENTITY_REGISTRY], s, sender=sender, transact=send)
 
 
 @command(identity, "set-status")
@@ -279,7 +284,12 @@ def identity_set_status(
     s = _subject(suite, subject)
     code = parse_param(id_client.encode_reason, reason, "--reason")
     id_client.set_status(
-        suite[IDENTITY], s, id_client.Status.parse(status), code, sender=sender, transact=send
+        suite[IDENTITY_REGISTRY],
+        s,
+        id_client.Status.parse(status),
+        code,
+        sender=sender,
+        transact=send,
     )
 
 
@@ -289,7 +299,7 @@ def identity_show(manifest_file: Path | None, subject: str) -> None:
     """Show SUBJECT (commitment or controller address): controller, kind, status, recovery."""
     suite = Suite(manifest_file)
     s = _subject(suite, subject)
-    view = id_client.show(suite[IDENTITY], s)
+    view = id_client.show(suite[IDENTITY_REGISTRY], s)
     if not view.registered:
         raise click.ClickException(f"{_hex(s)} is not registered")
     rows = [
@@ -297,18 +307,20 @@ def identity_show(manifest_file: Path | None, subject: str) -> None:
         ("controller", view.controller),
         ("kind", view.kind.name.lower()),
         ("status", view.status.name.lower()),
-        ("registered", rec_client.format_time(view.registered_at)),
+        ("registered", format_time(view.registered_at)),
     ]
     if view.recovery_to:
         rows.append(
             (
                 "pending recovery",
-                f"to {view.recovery_to}, ready {rec_client.format_time(view.recovery_ready_at)}",
+                f"to {view.recovery_to}, ready {format_time(view.recovery_ready_at)}",
             )
         )
     if view.proposed_controller:
         rows.append(("proposed controller", f"{view.proposed_controller} (not yet accepted)"))
-    count = len(rec_client.records_of(suite[RECORDS], s)) if RECORDS in suite else None
+    count = (
+        len(rec_client.records_of(suite[RECORD_REGISTRY], s)) if RECORD_REGISTRY in suite else None
+    )
     rows.append(("records", "-" if count is None else str(count)))
     _print_rows(rows)
 
@@ -334,7 +346,7 @@ def _resolve_schema(suite: Suite, value: str) -> int:
     value = value.strip()
     if value.isascii() and value.isdigit():
         _uint64(int(value), "schema id")
-    return rec_client.resolve_schema(suite[RECORDS], value)
+    return rec_client.resolve_schema(suite[RECORD_REGISTRY], value)
 
 
 def _schema(suite: Suite, value: str) -> int:
@@ -361,7 +373,7 @@ def _request(
     expires: str | None,
     supersedes: str | None,
 ) -> rec_client.RecordRequest:
-    registry = suite[RECORDS]
+    registry = suite[RECORD_REGISTRY]
     schema_id = _schema(suite, schema)
     info = parse_param(
         lambda v: rec_client.get_schema(registry, int(v)), str(schema_id), "--schema"
@@ -384,18 +396,14 @@ def _request(
     return rec_client.RecordRequest(
         schema_id=schema_id,
         subject=_subject(suite, subject, "--subject"),
-        evidence_hash=parse_param(document_hash, evidence, "--evidence")
-        if evidence
-        else rec_client.ZERO32,
+        evidence_hash=parse_param(document_hash, evidence, "--evidence") if evidence else ZERO32,
         data=data,
         expires_at=parse_param(
             lambda v: _uint64(rec_client.parse_expiry(v, chain.pending_timestamp), "expiry"),
             expires or "",
             "--expires",
         ),
-        supersedes=parse_param(rec_client.to_bytes32, supersedes, "--supersedes")
-        if supersedes
-        else rec_client.ZERO32,
+        supersedes=parse_param(to_bytes32, supersedes, "--supersedes") if supersedes else ZERO32,
     )
 
 
@@ -469,7 +477,7 @@ def records_schema_add(
         parse_param(_check_layout, layout, "--layout")
     validity_seconds = parse_param(_validity, validity, "--validity")
     schema_id, _ = rec_client.register_schema(
-        suite[RECORDS],
+        suite[RECORD_REGISTRY],
         name=name,
         field_layout=layout,
         issuer_role=role_id,
@@ -507,15 +515,19 @@ def records_stay_set(
     administrator). Applies to disputes opened from now on."""
     suite, sender = Suite(manifest_file), load_account(account_alias)
     schema_id = parse_param(lambda v: _resolve_schema(suite, v), schema, "SCHEMA")
-    parse_param(lambda v: rec_client.get_schema(suite[RECORDS], int(v)), str(schema_id), "SCHEMA")
+    parse_param(
+        lambda v: rec_client.get_schema(suite[RECORD_REGISTRY], int(v)), str(schema_id), "SCHEMA"
+    )
     seconds = parse_param(_stay, duration, "DURATION")
-    rec_client.set_dispute_stay(suite[RECORDS], schema_id, seconds, sender=sender, transact=send)
+    rec_client.set_dispute_stay(
+        suite[RECORD_REGISTRY], schema_id, seconds, sender=sender, transact=send
+    )
 
 
 @command(records, "schemas", signs=False)
 def records_schemas(manifest_file: Path | None) -> None:
     """List every schema."""
-    registry = Suite(manifest_file)[RECORDS]
+    registry = Suite(manifest_file)[RECORD_REGISTRY]
     table = Table()
     for header in ("id", "name", "issuer role", "adverse", "revocable", "validity", "stay"):
         table.add_column(header, no_wrap=header in ("id", "name"))
@@ -553,7 +565,7 @@ def records_issue(
     """Issue a record about a subject (a member of the schema's issuer role)."""
     suite, sender = Suite(manifest_file), load_account(account_alias)
     request = _request(suite, schema, subject, evidence, fields, data_hex, expires, supersedes)
-    record_id, _ = rec_client.issue(suite[RECORDS], request, sender=sender, transact=send)
+    record_id, _ = rec_client.issue(suite[RECORD_REGISTRY], request, sender=sender, transact=send)
     console.print(f"record {_hex(record_id)}")
 
 
@@ -602,7 +614,7 @@ def records_sign_issue(
     )
     signed = parse_param(
         lambda _: rec_client.sign_issue(
-            suite[RECORDS], request, signer, deadline=until, nonce=nonce
+            suite[RECORD_REGISTRY], request, signer, deadline=until, nonce=nonce
         ),
         deadline,
         "--deadline",
@@ -610,7 +622,7 @@ def records_sign_issue(
     out.write_text(signed.to_json() + "\n")
     console.print(
         f"signed by {signed.signer} (nonce {signed.nonce}, valid until "
-        f"{rec_client.format_time(signed.deadline)}) -> {out}"
+        f"{format_time(signed.deadline)}) -> {out}"
     )
 
 
@@ -622,7 +634,7 @@ def records_issue_signed(account_alias: str, manifest_file: Path | None, signed_
     suite, sender = Suite(manifest_file), load_account(account_alias)
     signed = parse_param(_read_signed, signed_file, "SIGNED_FILE")
     record_id, _ = rec_client.relay_signed_issue(
-        suite[RECORDS], signed, sender=sender, transact=send
+        suite[RECORD_REGISTRY], signed, sender=sender, transact=send
     )
     console.print(f"record {_hex(record_id)} (issuer {signed.signer})")
 
@@ -665,10 +677,10 @@ def records_revoke(
     revoked in one transaction (at most 50)."""
     suite, sender = Suite(manifest_file), load_account(account_alias)
     reason_code = parse_param(rec_client.RevocationReason.parse, code, "--code")
-    reason_hash = parse_param(document_hash, reason, "--reason") if reason else rec_client.ZERO32
+    reason_hash = parse_param(document_hash, reason, "--reason") if reason else ZERO32
     if reason_code == rec_client.RevocationReason.OTHER and not reason:
         raise click.BadParameter("code other needs the reason document", param_hint="--reason")
-    ids = [parse_param(rec_client.to_bytes32, r, "RECORD_IDS") for r in record_ids]
+    ids = [parse_param(to_bytes32, r, "RECORD_IDS") for r in record_ids]
     if len(ids) > MAX_REVOKE_BATCH:
         raise click.BadParameter(
             f"{len(ids)} record ids; at most {MAX_REVOKE_BATCH} per transaction",
@@ -678,11 +690,11 @@ def records_revoke(
         raise click.BadParameter("a record id is given twice", param_hint="RECORD_IDS")
     if len(ids) == 1:
         rec_client.revoke(
-            suite[RECORDS], ids[0], reason_code, reason_hash, sender=sender, transact=send
+            suite[RECORD_REGISTRY], ids[0], reason_code, reason_hash, sender=sender, transact=send
         )
     else:
         rec_client.revoke_batch(
-            suite[RECORDS], ids, reason_code, reason_hash, sender=sender, transact=send
+            suite[RECORD_REGISTRY], ids, reason_code, reason_hash, sender=sender, transact=send
         )
 
 
@@ -698,7 +710,7 @@ def records_cancel_signed(account_alias: str, manifest_file: Path | None, throug
     """Cancel your signed issuances (from `sign-issue`) before a relayer submits them: moves
     your signer nonce past NONCE (at most 256 nonces at a time)."""
     suite, sender = Suite(manifest_file), load_account(account_alias)
-    current = int(suite[RECORDS].nonces(sender.address))
+    current = int(suite[RECORD_REGISTRY].nonces(sender.address))
     if through < current:
         raise click.BadParameter(
             f"nonce {through} is already used or cancelled (your next nonce is {current})",
@@ -709,7 +721,7 @@ def records_cancel_signed(account_alias: str, manifest_file: Path | None, throug
             f"at most {rec_client.MAX_NONCE_STEP} nonces at a time (your next nonce is {current})",
             param_hint="--through",
         )
-    rec_client.invalidate_nonces(suite[RECORDS], through + 1, sender=sender, transact=send)
+    rec_client.invalidate_nonces(suite[RECORD_REGISTRY], through + 1, sender=sender, transact=send)
 
 
 @command(records, "dispute")
@@ -723,8 +735,8 @@ def records_dispute(
     decides, if sooner; an arbiter may grant a longer stay."""
     suite, sender = Suite(manifest_file), load_account(account_alias)
     rec_client.dispute(
-        suite[RECORDS],
-        parse_param(rec_client.to_bytes32, record_id, "RECORD_ID"),
+        suite[RECORD_REGISTRY],
+        parse_param(to_bytes32, record_id, "RECORD_ID"),
         parse_param(document_hash, evidence, "--evidence"),
         sender=sender,
         transact=send,
@@ -746,8 +758,8 @@ def records_resolve(
     """Decide the open dispute on a record (arbiter)."""
     suite, sender = Suite(manifest_file), load_account(account_alias)
     rec_client.resolve(
-        suite[RECORDS],
-        parse_param(rec_client.to_bytes32, record_id, "RECORD_ID"),
+        suite[RECORD_REGISTRY],
+        parse_param(to_bytes32, record_id, "RECORD_ID"),
         upheld=upheld,
         ruling_hash=parse_param(document_hash, ruling, "--ruling"),
         sender=sender,
@@ -768,14 +780,14 @@ def records_stay_grant(
     from ape import chain
 
     suite, sender = Suite(manifest_file), load_account(account_alias)
-    rid = parse_param(rec_client.to_bytes32, record_id, "RECORD_ID")
+    rid = parse_param(to_bytes32, record_id, "RECORD_ID")
     when = parse_param(
         lambda v: _uint64(rec_client.parse_expiry(v, chain.pending_timestamp), "--until"),
         until,
         "--until",
     )
     rec_client.grant_stay(
-        suite[RECORDS],
+        suite[RECORD_REGISTRY],
         rid,
         when,
         parse_param(document_hash, reason, "--reason"),
@@ -791,8 +803,8 @@ def records_stay_lapse(account_alias: str, manifest_file: Path | None, record_id
     again, this refreshes the cached standing so policy checks stay cheap)."""
     suite, sender = Suite(manifest_file), load_account(account_alias)
     rec_client.lapse_stay(
-        suite[RECORDS],
-        parse_param(rec_client.to_bytes32, record_id, "RECORD_ID"),
+        suite[RECORD_REGISTRY],
+        parse_param(to_bytes32, record_id, "RECORD_ID"),
         sender=sender,
         transact=send,
     )
@@ -824,7 +836,7 @@ def records_policy_set(
         if len(set(ids[hint])) != len(ids[hint]):
             raise click.BadParameter("a schema is given twice", param_hint=hint)
     rec_client.set_policy(
-        suite[RECORDS],
+        suite[RECORD_REGISTRY],
         policy_id=policy_id,
         name=name,
         required=ids["--require"],
@@ -845,8 +857,8 @@ def _record_rows(view: rec_client.RecordView) -> list[tuple[str, str]]:
         ),
         ("subject", _hex(view.subject)),
         ("issuer", view.issuer),
-        ("issued", rec_client.format_time(view.issued_at)),
-        ("expires", rec_client.format_time(view.expires_at) if view.expires_at else "never"),
+        ("issued", format_time(view.issued_at)),
+        ("expires", format_time(view.expires_at) if view.expires_at else "never"),
         ("evidence", _hex(view.evidence_hash)),
     ]
     if view.fields:
@@ -854,10 +866,10 @@ def _record_rows(view: rec_client.RecordView) -> list[tuple[str, str]]:
     elif view.data:
         rows.append(("data", _hex(view.data)))
     if view.revoked_at:
-        rows.append(("revoked", rec_client.format_time(view.revoked_at)))
+        rows.append(("revoked", format_time(view.revoked_at)))
     if view.stay_until:
         lapsed = " (lapsed)" if view.stay_until <= view.checked_at else ""
-        rows.append(("stayed until", rec_client.format_time(view.stay_until) + lapsed))
+        rows.append(("stayed until", format_time(view.stay_until) + lapsed))
     if any(view.supersedes):
         rows.append(("supersedes", _hex(view.supersedes)))
     if any(view.superseded_by):
@@ -868,14 +880,14 @@ def _record_rows(view: rec_client.RecordView) -> list[tuple[str, str]]:
             (
                 "dispute",
                 f"{d.status.name.lower()} (raised by {d.raised_by} "
-                f"{rec_client.format_time(d.opened_at)}, evidence {_hex(d.evidence_hash)})",
+                f"{format_time(d.opened_at)}, evidence {_hex(d.evidence_hash)})",
             )
         )
         if d.resolved_at:
             rows.append(
                 (
                     "decided",
-                    f"by {d.resolved_by} {rec_client.format_time(d.resolved_at)}"
+                    f"by {d.resolved_by} {format_time(d.resolved_at)}"
                     + (f", ruling {_hex(d.ruling_hash)}" if any(d.ruling_hash) else ""),
                 )
             )
@@ -890,7 +902,7 @@ def records_show(manifest_file: Path | None, target: str, offset: int, limit: in
     """Show a record (TARGET = record id), or list a subject's records (TARGET = subject
     commitment or controller address), page by page."""
     suite = Suite(manifest_file)
-    registry = suite[RECORDS]
+    registry = suite[RECORD_REGISTRY]
     value = target.strip()
     is_id = (
         len(value) == 66
@@ -903,7 +915,7 @@ def records_show(manifest_file: Path | None, target: str, offset: int, limit: in
     s = _subject(suite, value, "TARGET")
     every = rec_client.records_of(registry, s)
     total = len(every)
-    if not total and not id_client.show(suite[IDENTITY], s).registered:
+    if not total and not id_client.show(suite[IDENTITY_REGISTRY], s).registered:
         raise click.BadParameter(
             f"{value} is neither a record nor a registered identity", param_hint="TARGET"
         )
@@ -923,8 +935,8 @@ def records_show(manifest_file: Path | None, target: str, offset: int, limit: in
             _hex(record_id)[:18] + "…",
             v.schema.name,
             v.state,
-            rec_client.format_time(v.issued_at)[:10],
-            rec_client.format_time(v.expires_at)[:10] if v.expires_at else "never",
+            format_time(v.issued_at)[:10],
+            format_time(v.expires_at)[:10] if v.expires_at else "never",
             v.issuer,
         )
     console.print(table)
@@ -941,11 +953,13 @@ def records_check_policy(
     suite = Suite(manifest_file)
     s = _subject(suite, subject)
     check = parse_param(
-        lambda p: rec_client.check_policy(suite[RECORDS], suite[IDENTITY], s, int(p)),
+        lambda p: rec_client.check_policy(
+            suite[RECORD_REGISTRY], suite[IDENTITY_REGISTRY], s, int(p)
+        ),
         str(policy_id),
         "POLICY_ID",
     )
-    registry = suite[RECORDS]
+    registry = suite[RECORD_REGISTRY]
 
     def name(schema_id: int) -> str:
         return f"{schema_id} {rec_client.get_schema(registry, schema_id).name}"

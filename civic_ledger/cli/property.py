@@ -8,7 +8,6 @@ their controller's address; documents (deeds, orders, surveys) by 0x-hash, file 
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -43,6 +42,7 @@ from civic_ledger.cli.common import (
     uint,
 )
 from civic_ledger.core.documents import document_hash
+from civic_ledger.core.encoding import format_time, to_bytes32
 from civic_ledger.property import liens as lien_client
 from civic_ledger.property import tax as tax_client
 from civic_ledger.property import titles as title_client
@@ -111,10 +111,6 @@ def _due(value: str) -> int:
     return due
 
 
-def _when(ts: int) -> str:
-    return dt.datetime.fromtimestamp(ts, dt.UTC).strftime("%Y-%m-%d %H:%M UTC") if ts else "-"
-
-
 def _decimals(suite: Suite) -> int:
     return int(suite["CityToken"].decimals())
 
@@ -164,7 +160,7 @@ def titles_show(manifest_file: Path | None, parcel: str) -> None:
         ("land use", str(info.land_use)),
         ("data hash", info.data_hash),
         ("token uri", info.token_uri or "-"),
-        ("registered", _when(info.registered_at)),
+        ("registered", format_time(info.registered_at, seconds=False)),
         ("open sale", str(info.open_sale or "-")),
         ("parents", ", ".join(map(str, info.parents)) or "-"),
         ("children", ", ".join(map(str, info.children)) or "-"),
@@ -190,7 +186,7 @@ def titles_history(manifest_file: Path | None, parcel: str) -> None:
     table = Table("#", "owner identity", "since", "how", "sale")
     for index, entry in enumerate(title_client.history(registry, parcel_id)):
         table.add_row(
-            str(index), entry.owner, _when(entry.since), entry.cause.name.lower(),
+            str(index), entry.owner, format_time(entry.since, seconds=False), entry.cause.name.lower(),
             str(entry.sale_id or "-"),
         )  # fmt: skip
     console.print(table)
@@ -233,7 +229,7 @@ def titles_accept(
     expected = (
         None
         if encumbrance_hash is None
-        else parse_param(title_client.to_bytes32, encumbrance_hash.strip(), "--encumbrance")
+        else parse_param(to_bytes32, encumbrance_hash.strip(), "--encumbrance")
     )
     suite = _suite(manifest_file)
     registry, lien_registry = suite["TitleRegistry"], suite["LienRegistry"]
@@ -697,7 +693,7 @@ def liens_list(manifest_file: Path | None, parcel: str) -> None:
     for lien in lien_client.active_on(suite["LienRegistry"], _known_parcel(suite, parcel)):
         table.add_row(
             str(lien.lien_id), lien.holder, from_units(lien.amount, decimals),
-            _when(lien.created_at), "yes" if lien.by_order else "no",
+            format_time(lien.created_at, seconds=False), "yes" if lien.by_order else "no",
         )  # fmt: skip
     console.print(table)
 
@@ -778,8 +774,8 @@ def tax_status(manifest_file: Path | None, parcel: str, years: tuple[int, ...]) 
     table = Table("year", "amount", "due", "status", "settled")
     for a in tax_client.status(module, parcel_id, list(years)):
         table.add_row(
-            str(a.year), from_units(a.amount, decimals), _when(a.due_date), a.status.name.lower(),
-            _when(a.settled_at),
+            str(a.year), from_units(a.amount, decimals), format_time(a.due_date, seconds=False), a.status.name.lower(),
+            format_time(a.settled_at, seconds=False),
         )  # fmt: skip
     console.print(table)
     console.print(

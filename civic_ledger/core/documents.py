@@ -18,7 +18,8 @@ from pathlib import Path
 
 from eth_utils import keccak
 
-_HEX32 = re.compile(r"^0x[0-9a-fA-F]{64}$")
+from civic_ledger.core.encoding import HEX32
+
 _HEXISH = re.compile(r"^0[xX][0-9a-fA-F]*$")
 MAX_FILE_BYTES = 64 * 1024 * 1024
 
@@ -29,7 +30,7 @@ def document_hash(value: str) -> bytes:
     text = value.strip()
     if not text:
         raise ValueError("empty document reference")
-    if _HEX32.match(text):
+    if HEX32.match(text):
         return bytes.fromhex(text[2:])
     if text.startswith("text:"):
         return keccak(text=text[len("text:") :])

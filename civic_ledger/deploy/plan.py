@@ -26,6 +26,7 @@ from civic_ledger.chain.settle import settle
 from civic_ledger.core.config import AccountRef, RolesConfig
 from civic_ledger.core.exceptions import ChainMismatch, DeployError, ManifestError
 from civic_ledger.core.introspect import project_ast
+from civic_ledger.core.names import MANAGER
 from civic_ledger.core.revert import explain
 from civic_ledger.deploy.artefacts import publish
 from civic_ledger.deploy.catalogue import catalogue_steps, load_catalogue
@@ -34,7 +35,6 @@ from civic_ledger.deploy.proxy import PROXY, implementation_of, initializer_call
 from civic_ledger.deploy.upgrade import upgrade_steps
 from civic_ledger.spec import ContractSpec, all_contracts
 
-MANAGER = "CityAccessManager"
 #: Development chains: test accounts allowed in the roles file, and a manifest whose contracts
 #: are gone (the chain was reset) is started afresh instead of refused.
 EPHEMERAL_NETWORKS = {"local", "city-local"}

@@ -8,7 +8,8 @@ from typing import Any
 
 from eth_utils import keccak, to_checksum_address
 
-PROXY = "CityProxy"
+from civic_ledger.core.names import PROXY
+
 #: ERC-1967: bytes32(uint256(keccak256("eip1967.proxy.implementation")) - 1)
 IMPLEMENTATION_SLOT = int.from_bytes(keccak(text="eip1967.proxy.implementation"), "big") - 1
 

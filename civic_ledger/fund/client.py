@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any
 
-from civic_ledger.property.titles import Transact, direct, hex32, to_bytes32, to_units
+from civic_ledger.core.encoding import to_bytes32
+from civic_ledger.property.titles import Transact, direct, hex32, to_units
 
 
 class RoundKind(IntEnum):

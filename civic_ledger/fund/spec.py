@@ -13,13 +13,8 @@ contract's own rules. `pause()` (GUARDIAN), `unpause()` (ADMIN) and `upgradeToAn
 
 from __future__ import annotations
 
+from civic_ledger.core.names import GRANT_FUND, IDENTITY_REGISTRY, MANAGER, RECORD_REGISTRY, TOKEN
 from civic_ledger.spec import ContractSpec
-
-MANAGER = "CityAccessManager"
-TOKEN = "CityToken"
-IDENTITY_REGISTRY = "IdentityRegistry"
-RECORD_REGISTRY = "RecordRegistry"
-GRANT_FUND = "GrantFund"
 
 # Committee decisions need THRESHOLD of COMMITTEE_SIZE members. config/roles.local.yaml grants
 # FUND_COMMITTEE to three members; on a real network the admin adjusts both with

@@ -24,10 +24,10 @@ from eth_account.messages import encode_typed_data
 from eth_utils import keccak, to_checksum_address
 
 from civic_ledger.access.roles import role as role_by_name
+from civic_ledger.core.encoding import ZERO32, format_time, to_bytes32
 
 DOMAIN_NAME = "CivicLedger RecordRegistry"
 DOMAIN_VERSION = "1"
-NEVER = 2**64 - 1
 MAX_FIELDS = 16  # RecordRegistry.MAX_FIELDS
 MAX_LAYOUT_LENGTH = 256  # RecordRegistry.MAX_STRING_LENGTH
 MAX_SIGNATURE_LIFETIME = 30 * 24 * 3600  # RecordRegistry.MAX_SIGNATURE_LIFETIME
@@ -45,8 +45,6 @@ ISSUE_RECORD_FIELDS: list[dict[str, str]] = [
     {"name": "nonce", "type": "uint256"},
     {"name": "deadline", "type": "uint256"},
 ]
-
-ZERO32 = b"\x00" * 32
 
 
 class DisputeStatus(IntEnum):
@@ -125,16 +123,6 @@ class RecordRequest:
             self.expires_at,
             to_bytes32(self.supersedes),
         )
-
-
-def to_bytes32(value: bytes | str | None) -> bytes:
-    """bytes32 from raw bytes or a 0x-hex string (None/"" -> zero)."""
-    if value is None or value == "":
-        return ZERO32
-    raw = bytes.fromhex(value.removeprefix("0x")) if isinstance(value, str) else bytes(value)
-    if len(raw) != 32:
-        raise ValueError(f"expected 32 bytes, got {len(raw)}")
-    return raw
 
 
 _STATIC_TYPE = re.compile(r"(u?int)([1-9][0-9]{0,2})|bool|bytes([1-9][0-9]?)")
@@ -300,16 +288,6 @@ def parse_expiry(text: str | None, now: int) -> int:
     return int(moment.timestamp())
 
 
-def format_time(timestamp: int) -> str:
-    """UTC rendering for tables ("-" for 0, "never" for the max uint64)."""
-    if timestamp == 0:
-        return "-"
-    if timestamp >= NEVER:
-        return "never"
-    moment = dt.datetime.fromtimestamp(timestamp, dt.UTC)
-    return moment.strftime("%Y-%m-%d %H:%M:%S UTC")
-
-
 # ---------------------------------------------------------------------------------------------
 # Delegated issuance (EIP-712)
 # ---------------------------------------------------------------------------------------------
@@ -386,7 +364,7 @@ class SignedIssue:
             evidence_hash=to_bytes32(d["evidenceHash"]),
             data=bytes.fromhex(d.get("data", "0x").removeprefix("0x")),
             expires_at=int(d.get("expiresAt", 0)),
-            supersedes=to_bytes32(d.get("supersedes")),
+            supersedes=to_bytes32(d.get("supersedes"), empty_is_zero=True),
         )
         return cls(
             request=request,

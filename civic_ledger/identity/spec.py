@@ -7,11 +7,8 @@ arguments, and CityManaged's pause / unpause / upgradeToAndCall are mapped by
 
 from __future__ import annotations
 
+from civic_ledger.core.names import IDENTITY_REGISTRY, MANAGER, RECORD_REGISTRY
 from civic_ledger.spec import ContractSpec
-
-MANAGER = "CityAccessManager"
-IDENTITY_REGISTRY = "IdentityRegistry"
-RECORD_REGISTRY = "RecordRegistry"
 
 CONTRACTS = (
     ContractSpec(

@@ -12,7 +12,8 @@ from typing import Any
 from eth_abi import encode as abi_encode
 from eth_utils import keccak
 
-from civic_ledger.property.titles import Transact, direct, hex32, short_id, to_bytes32
+from civic_ledger.core.encoding import to_bytes32
+from civic_ledger.property.titles import Transact, direct, hex32, short_id
 
 
 class LienState(IntEnum):

@@ -12,14 +12,15 @@ it when already wired to these modules and refuses when wired to others).
 
 from __future__ import annotations
 
+from civic_ledger.core.names import (
+    IDENTITY_REGISTRY,
+    LIEN_REGISTRY,
+    MANAGER,
+    PROPERTY_TAX,
+    TITLE_REGISTRY,
+    TOKEN,
+)
 from civic_ledger.spec import ContractSpec, Link
-
-MANAGER = "CityAccessManager"
-IDENTITY = "IdentityRegistry"
-TOKEN = "CityToken"
-TITLES = "TitleRegistry"
-LIENS = "LienRegistry"
-TAX = "PropertyTax"
 
 CONTRACTS = (
     ContractSpec(
@@ -34,10 +35,10 @@ CONTRACTS = (
         },
     ),
     ContractSpec(
-        name=TITLES,
+        name=TITLE_REGISTRY,
         domain="property",
         upgradeable=True,
-        args=lambda ctx: (ctx.address_of(MANAGER), ctx.address_of(IDENTITY)),
+        args=lambda ctx: (ctx.address_of(MANAGER), ctx.address_of(IDENTITY_REGISTRY)),
         restricted={
             "register(bytes32,(uint256,bytes32,uint128,uint32))": "REGISTRAR",
             "registerBatch(bytes32[],(uint256,bytes32,uint128,uint32)[])": "REGISTRAR",
@@ -50,13 +51,13 @@ CONTRACTS = (
         },
     ),
     ContractSpec(
-        name=LIENS,
+        name=LIEN_REGISTRY,
         domain="property",
         upgradeable=True,
         args=lambda ctx: (
             ctx.address_of(MANAGER),
-            ctx.address_of(TITLES),
-            ctx.address_of(IDENTITY),
+            ctx.address_of(TITLE_REGISTRY),
+            ctx.address_of(IDENTITY_REGISTRY),
         ),
         restricted={
             "recordLienByOrder(uint256,bytes32,uint256,bytes32)": "REGISTRAR",
@@ -64,12 +65,12 @@ CONTRACTS = (
         },
     ),
     ContractSpec(
-        name=TAX,
+        name=PROPERTY_TAX,
         domain="property",
         upgradeable=True,
         args=lambda ctx: (
             ctx.address_of(MANAGER),
-            ctx.address_of(TITLES),
+            ctx.address_of(TITLE_REGISTRY),
             ctx.address_of(TOKEN),
             ctx.treasury,
         ),
@@ -79,10 +80,10 @@ CONTRACTS = (
         },
         links=(
             Link(
-                TITLES,
+                TITLE_REGISTRY,
                 getter=("lienRegistry", "taxModule"),
                 setter="setModules",
-                value=lambda ctx: (ctx.address_of(LIENS), ctx.address_of(TAX)),
+                value=lambda ctx: (ctx.address_of(LIEN_REGISTRY), ctx.address_of(PROPERTY_TAX)),
                 set_once=True,
             ),
         ),

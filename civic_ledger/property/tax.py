@@ -10,7 +10,8 @@ from typing import Any
 
 from eth_account import Account
 
-from civic_ledger.property.titles import Transact, direct, short_id, to_bytes32
+from civic_ledger.core.encoding import to_bytes32
+from civic_ledger.property.titles import Transact, direct, short_id
 
 PERMIT_TTL = 3600
 

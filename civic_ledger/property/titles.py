@@ -18,8 +18,8 @@ from typing import Any
 
 from eth_utils import is_address, keccak, to_checksum_address
 
-ZERO32 = b"\x00" * 32
-_HEX32 = re.compile(r"^0x[0-9a-fA-F]{64}$")
+from civic_ledger.core.encoding import HEX32, ZERO32, parcel_id_of, to_bytes32
+
 _DIGITS = re.compile(r"^[0-9]+$")
 
 Transact = Callable[..., Any]
@@ -55,38 +55,21 @@ class SaleState(IntEnum):
 # ------------------------------------------------------------------ argument parsing
 
 
-def parcel_id_of(code: str) -> int:
-    """The parcel id of a cadastral code (same rule as the bulk import)."""
-    return int.from_bytes(keccak(text=code), "big")
-
-
 def parse_parcel(value: str) -> int:
     """A parcel given as a decimal id, a 0x-hex id, or a cadastral code."""
     value = value.strip()
     if _DIGITS.match(value):
         return int(value)
-    if _HEX32.match(value):
+    if HEX32.match(value):
         return int(value, 16)
     if not value:
         raise ValueError("empty parcel reference")
     return parcel_id_of(value)
 
 
-def to_bytes32(value: bytes | str) -> bytes:
-    """bytes32 from raw bytes or 0x-hex (exactly 32 bytes)."""
-    if isinstance(value, str):
-        if not _HEX32.match(value):
-            raise ValueError(f"expected 0x followed by 64 hex digits, got {value!r}")
-        return bytes.fromhex(value[2:])
-    raw = bytes(value)
-    if len(raw) != 32:
-        raise ValueError(f"expected 32 bytes, got {len(raw)}")
-    return raw
-
-
 def resolve_subject(identities: Any, value: str) -> bytes:
     """An identity given as its bytes32 commitment, or as the address of its controller."""
-    if _HEX32.match(value):
+    if HEX32.match(value):
         return bytes.fromhex(value[2:])
     if is_address(value):
         subject = bytes(identities.subjectOf(to_checksum_address(value)))

@@ -14,6 +14,7 @@ from eth_utils import keccak
 
 from civic_ledger.cli import property as cli
 from civic_ledger.core.documents import document_hash
+from civic_ledger.core.encoding import parcel_id_of, to_bytes32
 from civic_ledger.property import liens as lien_client
 from civic_ledger.property import tax as tax_client
 from civic_ledger.property import titles as title_client
@@ -26,7 +27,7 @@ TOKEN = 10**18
 def test_argument_parsing(tmp_path: Path):
     assert title_client.parse_parcel("42") == 42
     assert title_client.parse_parcel("0x" + "00" * 31 + "2a") == 42
-    assert title_client.parse_parcel("BJ-1") == title_client.parcel_id_of("BJ-1")
+    assert title_client.parse_parcel("BJ-1") == parcel_id_of("BJ-1")
     doc = tmp_path / "deed.pdf"
     doc.write_bytes(b"%PDF deed")
     assert document_hash(f"@{doc}") == keccak(b"%PDF deed")
@@ -37,7 +38,7 @@ def test_argument_parsing(tmp_path: Path):
     with pytest.raises(ValueError):
         title_client.to_units("0.0000000000000000001")
     with pytest.raises(ValueError):
-        title_client.to_bytes32("0x1234")
+        to_bytes32("0x1234")
     assert tax_client.parse_due("2027-03-31") == 1806537599  # 2027-03-31T23:59:59Z
     assert tax_client.parse_due("1700000000") == 1700000000
     with pytest.raises(ValueError):
@@ -165,7 +166,7 @@ def test_cli_register_show_and_readable_refusal(run_cli, parties, suite):
         "--code", "CLI-1", "--document", "survey CLI-1", "--area", "250",
     )  # fmt: skip
     assert result.exit_code == 0, result.output
-    pid = title_client.parcel_id_of("CLI-1")
+    pid = parcel_id_of("CLI-1")
     assert suite["TitleRegistry"].ownerIdentityOf(pid) == alice.subject
 
     shown = run_cli(cli.titles, "show", "CLI-1")
