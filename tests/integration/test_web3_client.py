@@ -192,10 +192,11 @@ def test_outside_client_runs_the_whole_scenario(deployment: tuple[str, Path]) ->
     arbiter = holder(client, "ARBITER")
     registrar = holder(client, "REGISTRAR")
 
-    # Two identities, each with a fresh wallet the client funds for gas.
+    # Two identities (and a bank, the lienholder), each with a fresh wallet funded for gas.
     seller_wallet: LocalAccount = Account.create()
     buyer_wallet: LocalAccount = Account.create()
-    for wallet in (seller_wallet, buyer_wallet):
+    bank_wallet: LocalAccount = Account.create()
+    for wallet in (seller_wallet, buyer_wallet, bank_wallet):
         client.send_value(test_account(19), wallet.address, 10**18)
     seller_salt, buyer_salt = secrets.token_bytes(32), secrets.token_bytes(32)
     full_width = VECTORS["commitments"][1]["officialId"]  # typed on a Chinese keyboard
@@ -206,6 +207,8 @@ def test_outside_client_runs_the_whole_scenario(deployment: tuple[str, Path]) ->
         client.register_identity(office, seller, seller_wallet.address, c.KIND_ENTERPRISE) == seller
     )
     assert client.register_identity(office, buyer, buyer_wallet.address, c.KIND_PERSON) == buyer
+    bank = c.subject_commitment(secrets.token_bytes(32), "91110000BANK00001Q")
+    client.register_identity(office, bank, bank_wallet.address, c.KIND_ENTERPRISE)
     identity = client.identity(seller)
     assert identity["controller"] == seller_wallet.address
     assert (identity["kind"], identity["status"]) == (c.KIND_ENTERPRISE, c.STATUS_ACTIVE)
@@ -250,17 +253,47 @@ def test_outside_client_runs_the_whole_scenario(deployment: tuple[str, Path]) ->
     assert client.dispute(record)["rulingHash"] == ruling
     assert not client.call("RecordRegistry", "isValid", record)
 
-    # A parcel, the seller proposes, the buyer accepts the encumbrance, the registrar approves.
+    # Signed issuance: the tax bureau signs offline, the enterprise relays. The client's EIP-712
+    # digest is the registry's own.
+    compliance = client.record_input(
+        "tax-compliance", seller, {"year": 2026, "compliant": True}, c.document_hash("TC-2026-1")
+    )
+    deadline = client.w3.eth.get_block("latest")["timestamp"] + 3600
+    message = client.issue_message(compliance, tax_bureau.address, deadline)
+    digest = c.issue_digest(c.issue_domain(client.w3.eth.chain_id, registry), message)
+    assert digest == client.call(
+        "RecordRegistry", "issueDigest", compliance, message["nonce"], deadline
+    )
+    signature = client.sign_issue(tax_bureau, compliance, deadline)
+    relayed = client.relay_issue(seller_wallet, compliance, tax_bureau.address, deadline, signature)
+    assert client.record(relayed)["issuer"] == tax_bureau.address
+    assert client.call("RecordRegistry", "isValid", relayed)
+    with pytest.raises(c.CivicRevert) as refused:  # the nonce moved on: no replay
+        client.relay_issue(seller_wallet, compliance, tax_bureau.address, deadline, signature)
+    assert refused.value.name == "RecordInvalidSignature"
+
+    # A parcel with a mortgage; the seller proposes, the bank answers (discharge at closing),
+    # the buyer accepts the encumbrance it was shown, the registrar approves.
     code = f"DX-0101-{secrets.randbelow(10**6):06d}"
     parcel = client.register_parcel(registrar, seller, code, c.document_hash(b"survey"), 420, 11)
     assert parcel == c.parcel_id(code)
     assert client.owner_of(parcel) == seller
+    mortgage = 500_000 * 10**18
+    lien_id = client.propose_lien(bank_wallet, parcel, bank, mortgage, c.document_hash(b"loan"))
+    assert client.consent_lien(seller_wallet, lien_id)["lienId"] == lien_id
     deed = c.document_hash(b"deed of sale " + code.encode())
     sale_id = client.propose_sale(seller_wallet, parcel, buyer, 3_000_000 * 10**18, deed)
     assert client.call("TitleRegistry", "openSaleOf", parcel) == sale_id
+    assert client.sale_encumbrance(sale_id)[3] is False  # the bank has not answered yet
+    with pytest.raises(c.CivicRevert) as refused:
+        client.accept_sale(buyer_wallet, sale_id, client.sale_encumbrance(sale_id)[2])
+    assert refused.value.name == "TitleLiensUnanswered"
+    answer = client.answer_sale(bank_wallet, lien_id, sale_id, True)
+    assert answer["consent"] == c.CONSENT_DISCHARGE
     shown_parcel, liens, encumbrance, answered = client.sale_encumbrance(sale_id)
-    assert (shown_parcel, liens, answered) == (parcel, [], True)
-    assert encumbrance == c.sale_encumbrance_hash(sale_id, parcel, [])
+    assert (shown_parcel, answered) == (parcel, True)
+    assert liens == [c.LienAnswer(lien_id, bank, mortgage, c.CONSENT_DISCHARGE)]
+    assert encumbrance == c.sale_encumbrance_hash(sale_id, parcel, liens)
 
     with pytest.raises(c.CivicRevert) as refused:  # a stale or invented hash is refused
         client.accept_sale(buyer_wallet, sale_id, c.document_hash("something else"))
@@ -281,6 +314,9 @@ def test_outside_client_runs_the_whole_scenario(deployment: tuple[str, Path]) ->
     assert client.call("TitleRegistry", "openSaleOf", parcel) == 0
     history = list(client.history("TitleRegistry", "SaleApproved", {"saleId": sale_id}))
     assert [(e["parcelId"], e["buyer"]) for e in history] == [(parcel, buyer)]
+    released = list(client.history("LienRegistry", "LienReleased", {"lienId": lien_id}))
+    assert [e["saleId"] for e in released] == [sale_id]  # discharged at closing
+    assert client.call("LienRegistry", "activeLiensOf", parcel) == []
 
 
 @pytest.mark.slow

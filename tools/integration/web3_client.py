@@ -461,6 +461,21 @@ class CivicLedgerClient:
             raise ClientError(f"no schema named {name!r}")
         return schema_id, self.call("RecordRegistry", "getSchema", schema_id)
 
+    def record_input(
+        self,
+        schema_name: str,
+        subject: bytes,
+        values: Mapping[str, Any],
+        evidence_hash: bytes,
+        expires_at: int = 0,
+        supersedes: bytes = ZERO32,
+    ) -> tuple[int, bytes, bytes, bytes, int, bytes]:
+        """The RecordInput tuple for a record of the named schema, its data encoded from the
+        schema's on-chain layout (expires_at 0: the schema's default validity)."""
+        schema_id, schema = self.schema(schema_name)
+        data = record_data(schema["fieldLayout"], values)
+        return (schema_id, subject, evidence_hash, data, expires_at, supersedes)
+
     def issue_record(
         self,
         issuer: LocalAccount,
@@ -471,12 +486,53 @@ class CivicLedgerClient:
         expires_at: int = 0,
         supersedes: bytes = ZERO32,
     ) -> bytes:
-        """Issue a record of the named schema, its data encoded from the schema's on-chain
-        layout. Returns the record id from RecordIssued."""
-        schema_id, schema = self.schema(schema_name)
-        data = record_data(schema["fieldLayout"], values)
-        record_input = (schema_id, subject, evidence_hash, data, expires_at, supersedes)
-        receipt = self.transact(issuer, "RecordRegistry", "issue", record_input)
+        """The issuer (holder of the schema's issuer role) issues a record; returns the record
+        id from RecordIssued."""
+        record = self.record_input(
+            schema_name, subject, values, evidence_hash, expires_at, supersedes
+        )
+        receipt = self.transact(issuer, "RecordRegistry", "issue", record)
+        return bytes(self._one(receipt, "RecordRegistry", "RecordIssued")["recordId"])
+
+    def issue_message(
+        self, record: Sequence[Any], signer: str, deadline: int, nonce: int | None = None
+    ) -> dict[str, Any]:
+        """The EIP-712 IssueRecord message for `record` (a RecordInput tuple), with the
+        signer's current nonce unless one is given."""
+        if nonce is None:
+            nonce = self.call("RecordRegistry", "nonces", signer)
+        schema_id, subject, evidence_hash, data, expires_at, supersedes = record
+        return {
+            "schemaId": schema_id,
+            "subject": subject,
+            "evidenceHash": evidence_hash,
+            "data": data,
+            "expiresAt": expires_at,
+            "supersedes": supersedes,
+            "nonce": nonce,
+            "deadline": deadline,
+        }
+
+    def sign_issue(self, signer: LocalAccount, record: Sequence[Any], deadline: int) -> bytes:
+        """Offline half of signed issuance: the agency signs; anyone may relay the signature."""
+        domain = issue_domain(self.deployment.chain_id, self.contract("RecordRegistry").address)
+        message = self.issue_message(record, signer.address, deadline)
+        signed = signer.sign_typed_data(domain, {"IssueRecord": ISSUE_RECORD_TYPE}, message)
+        return bytes(signed.signature)
+
+    def relay_issue(
+        self,
+        relayer: LocalAccount,
+        record: Sequence[Any],
+        signer: str,
+        deadline: int,
+        signature: bytes,
+    ) -> bytes:
+        """Relay a signed issuance (the record's issuer is the signer); returns the record id."""
+        receipt = self.transact(
+            relayer, "RecordRegistry", "issueWithSignature", tuple(record), signer, deadline,
+            signature,
+        )  # fmt: skip
         return bytes(self._one(receipt, "RecordRegistry", "RecordIssued")["recordId"])
 
     def dispute_record(
@@ -543,6 +599,29 @@ class CivicLedgerClient:
         if computed != bytes(on_chain_hash):
             raise ClientError(f"sale {sale_id}: encumbrance hash differs from the registry's")
         return int(parcel), liens, computed, bool(answered)
+
+    def propose_lien(
+        self, lender: LocalAccount, parcel: int, holder: bytes, amount: int, evidence_hash: bytes
+    ) -> int:
+        """The lender's controller proposes a lien on a parcel; returns LienProposed's id."""
+        receipt = self.transact(
+            lender, "LienRegistry", "proposeLien", parcel, holder, amount, evidence_hash
+        )
+        return int(self._one(receipt, "LienRegistry", "LienProposed")["lienId"])
+
+    def consent_lien(self, owner: LocalAccount, lien_id: int) -> dict[str, Any]:
+        """The owner's controller consents: the lien becomes effective (LienRecorded's args)."""
+        receipt = self.transact(owner, "LienRegistry", "consentLien", lien_id)
+        return self._one(receipt, "LienRegistry", "LienRecorded")
+
+    def answer_sale(
+        self, lender: LocalAccount, lien_id: int, sale_id: int, discharge_at_closing: bool
+    ) -> dict[str, Any]:
+        """The lienholder answers a sale: keep the lien, or discharge it at closing."""
+        receipt = self.transact(
+            lender, "LienRegistry", "consentToSale", lien_id, sale_id, discharge_at_closing
+        )
+        return self._one(receipt, "LienRegistry", "LienSaleConsentSet")
 
     def accept_sale(
         self, buyer: LocalAccount, sale_id: int, encumbrance_hash: bytes
