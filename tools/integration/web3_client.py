@@ -242,9 +242,8 @@ class Deployment:
         abis = {}
         for name, entry in contracts.items():
             if "abi" in entry:  # relative to the manifest's folder
-                abis[name] = json.loads((path.parent / entry["abi"]).read_text(encoding="utf-8"))[
-                    "abi"
-                ]
+                published = json.loads((path.parent / entry["abi"]).read_text(encoding="utf-8"))
+                abis[name] = published["abi"]
         return cls(
             path=path,
             network=document.get("network", path.stem),
@@ -273,8 +272,8 @@ def check_chain(w3: Web3, deployment: Deployment) -> None:
     genesis = w3.eth.get_block(0)["hash"].to_0x_hex().lower()
     if genesis != deployment.genesis_hash:
         raise ChainMismatch(
-            f"chain {chain_id} has genesis {genesis}, the manifest was written for {deployment.genesis_hash}: "
-            "another chain with the same id (a reset dev chain?)"
+            f"chain {chain_id} has genesis {genesis}, the manifest was written for "
+            f"{deployment.genesis_hash}: another chain with the same id (a reset dev chain?)"
         )
 
 
@@ -333,7 +332,7 @@ class CivicLedgerClient:
 
     def call(self, contract: str, function: str, *args: Any) -> Any:
         """A view call; a struct result comes back as a dict keyed by the ABI's field names."""
-        fn = self.contract(contract).get_function_by_name(function)(*args)
+        fn = self.contract(contract).functions[function](*args)  # overloads resolved by args
         try:
             result = fn.call()
         except ContractCustomError as error:
@@ -344,7 +343,7 @@ class CivicLedgerClient:
         return result
 
     def _revert(self, contract: str, error: ContractCustomError) -> ClientError:
-        data = error.data if isinstance(error.data, str) else str(error.args[-1])
+        data = str(error.data)  # 0x-hex: 4-byte selector, then the ABI-encoded arguments
         raw = bytes.fromhex(data.removeprefix("0x"))
         known = self._errors.get(raw[:4])
         if known is None:
@@ -359,7 +358,7 @@ class CivicLedgerClient:
 
     def transact(self, sender: LocalAccount, contract: str, function: str, *args: Any) -> Any:
         """Sign locally, send, wait for the receipt; return it (raises on a revert)."""
-        fn = self.contract(contract).get_function_by_name(function)(*args)
+        fn = self.contract(contract).functions[function](*args)  # overloads resolved by args
         try:
             tx = fn.build_transaction(
                 {
