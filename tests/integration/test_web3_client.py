@@ -1,0 +1,341 @@
+"""Issue #14's acceptance test: an outside integrator's client (tools/integration/web3_client.py,
+web3 + eth-account + eth-abi only, programmed from docs/integration.md) drives a complete
+scenario against a deployment made the operator's way (`ape run chain up`, `ape run deploy`),
+reading nothing but the deployment files.
+
+The harness (this file) may use the project: it starts the chain, deploys, and hands the client
+the private keys of the role holders (Ape's test mnemonic). The client never imports it."""
+
+from __future__ import annotations
+
+import ast
+import importlib.util
+import json
+import os
+import secrets
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+from eth_account import Account
+from eth_account.signers.local import LocalAccount
+
+from civic_dev.bench.anvil import MNEMONIC
+
+ROOT = Path(__file__).resolve().parents[2]
+CLIENT_FILE = ROOT / "tools" / "integration" / "web3_client.py"
+VECTORS = json.loads((ROOT / "docs" / "integration-vectors.json").read_text(encoding="utf-8"))
+ALLOWED_IMPORTS = {"web3", "eth_account", "eth_abi"}
+
+
+def load_client() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("civic_web3_client", CLIENT_FILE)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses resolve their module by name
+    spec.loader.exec_module(module)
+    return module
+
+
+client_module = load_client()
+
+
+# --------------------------------------------------------------------------- no chain needed
+
+
+def test_client_imports_only_the_standard_library_web3_eth_account_and_eth_abi() -> None:
+    tree = ast.parse(CLIENT_FILE.read_text(encoding="utf-8"))
+    roots: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            roots.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            assert node.level == 0, "relative import in the reference client"
+            assert node.module is not None
+            roots.add(node.module.split(".")[0])
+        elif isinstance(node, ast.Call) and getattr(node.func, "id", None) == "__import__":
+            pytest.fail("dynamic import in the reference client")
+    third_party = {name for name in roots if name not in sys.stdlib_module_names}
+    assert third_party == ALLOWED_IMPORTS
+    assert "civic_ledger" not in roots and "civic_dev" not in roots and "ape" not in roots
+
+
+def test_client_reproduces_every_integration_vector() -> None:
+    """The spec is language-neutral: docs/integration.md's rules, coded in Python without the
+    project's package, give the published vectors (the ethers.js script is the other check)."""
+    c = client_module
+    for v in VECTORS["commitments"]:
+        assert c.normalise_official_id(v["officialId"]) == v["normalised"]
+        salt = bytes.fromhex(v["salt"][2:])
+        assert "0x" + c.subject_commitment(salt, v["officialId"]).hex() == v["subject"]
+    for v in VECTORS["documentHashes"]:
+        document = bytes.fromhex(v["bytes"][2:]) if "bytes" in v else v["text"]
+        assert "0x" + c.document_hash(document).hex() == v["hash"]
+    for v in VECTORS["parcelIds"]:
+        assert c.parcel_id(v["cadastralCode"]) == int(v["parcelId"])
+        assert hex(c.parcel_id(v["cadastralCode"])) == v["parcelIdHex"]
+    for v in VECTORS["recordData"]:
+        data = c.record_data(v["layout"], v["values"])
+        assert "0x" + data.hex() == v["data"], v["layout"]
+        decoded = c.decode_record_data(v["layout"], data)
+        assert set(decoded) == set(v["values"])
+    for v in VECTORS["recordIds"]:
+        subject = bytes.fromhex(v["subject"][2:])
+        rid = c.record_id(v["registry"], v["recordNumber"], subject, v["schemaId"])
+        assert "0x" + rid.hex() == v["recordId"]
+    for v in VECTORS["saleEncumbrances"]:
+        liens = [
+            c.LienAnswer(
+                lien["lienId"],
+                bytes.fromhex(lien["holder"][2:]),
+                int(lien["amount"]),
+                lien["consent"],
+            )
+            for lien in v["liens"]
+        ]
+        digest = c.sale_encumbrance_hash(v["saleId"], int(v["parcelId"]), liens)
+        assert "0x" + digest.hex() == v["encumbranceHash"], v["description"]
+    for v in VECTORS["issueDigests"]:
+        assert v["types"]["IssueRecord"] == c.ISSUE_RECORD_TYPE
+        assert "0x" + c.issue_digest(v["domain"], v["message"]).hex() == v["digest"]
+
+
+def test_vector_check_can_fail() -> None:
+    """One altered field gives another encoding: the comparisons above are not vacuous."""
+    c = client_module
+    v = VECTORS["recordData"][1]
+    altered = {**v["values"], "sector": v["values"]["sector"] + 1}
+    assert "0x" + c.record_data(v["layout"], altered).hex() != v["data"]
+    v = VECTORS["commitments"][0]
+    salt = bytes.fromhex(v["salt"][2:])
+    assert "0x" + c.subject_commitment(salt, v["officialId"] + "1").hex() != v["subject"]
+    with pytest.raises(c.ClientError):
+        c.record_data("string name", {"name": "x"})  # dynamic types are not record fields
+
+
+# --------------------------------------------------------------------------- against a chain
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_account(index: int) -> LocalAccount:
+    """Harness only: the key of Ape's test account N (the local chain's role holders)."""
+    Account.enable_unaudited_hdwallet_features()
+    return Account.from_mnemonic(MNEMONIC, account_path=f"m/44'/60'/0'/0/{index}")
+
+
+test_account.__test__ = False  # type: ignore[attr-defined]  # not a test, despite the name
+
+
+@pytest.fixture(scope="module")
+def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """A persistent local chain on a free port and a deployment on it, made by the operator's
+    commands; yields (RPC URL, manifest path). The manifest and ABIs live in a tmp folder."""
+    folder = tmp_path_factory.mktemp("web3-client")
+    port = free_port()
+    env = dict(os.environ)
+    env.update(
+        CIVIC_CHAIN_PORT=str(port), CIVIC_CHAIN_DIR=str(folder / "chain"), COLUMNS="200",
+        APE_DATA_FOLDER=str(ROOT / ".ape-data"),
+    )  # fmt: skip
+    ape = str(Path(sys.executable).with_name("ape"))
+    manifest = folder / "deployments" / "city-local.json"
+
+    def run(*args: str) -> str:
+        done = subprocess.run(
+            [ape, "run", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600,
+            stdin=subprocess.DEVNULL,
+        )  # fmt: skip
+        output = done.stdout + done.stderr
+        assert done.returncode == 0, output[-3000:]
+        return output
+
+    try:
+        run("chain", "up")
+        run("deploy", "--network", f"ethereum:city-local:http://127.0.0.1:{port}",
+            "--manifest", str(manifest))  # fmt: skip
+        yield f"http://127.0.0.1:{port}", manifest
+    finally:
+        subprocess.run(
+            [ape, "run", "chain", "down", "--clean"], cwd=ROOT, env=env, capture_output=True,
+            timeout=120, stdin=subprocess.DEVNULL,
+        )  # fmt: skip
+
+
+def holder(client: Any, role: str) -> LocalAccount:
+    """The key of the (single) member of `role` named by the manifest's roles catalogue."""
+    members = client.deployment.role_members(role)
+    assert len(members) == 1, (role, members)
+    for index in range(20):
+        account = test_account(index)
+        if account.address == members[0]:
+            return account
+    raise AssertionError(f"{role} is held by {members[0]}, not a test account")
+
+
+@pytest.mark.slow
+def test_outside_client_runs_the_whole_scenario(deployment: tuple[str, Path]) -> None:
+    url, manifest = deployment
+    c = client_module
+    client = c.CivicLedgerClient.connect(url, manifest)
+    office = holder(client, "IDENTITY_OFFICE")
+    tax_bureau = holder(client, "TAX_RECORD_ISSUER")
+    arbiter = holder(client, "ARBITER")
+    registrar = holder(client, "REGISTRAR")
+
+    # Two identities (and a bank, the lienholder), each with a fresh wallet funded for gas.
+    seller_wallet: LocalAccount = Account.create()
+    buyer_wallet: LocalAccount = Account.create()
+    bank_wallet: LocalAccount = Account.create()
+    for wallet in (seller_wallet, buyer_wallet, bank_wallet):
+        client.send_value(test_account(19), wallet.address, 10**18)
+    seller_salt, buyer_salt = secrets.token_bytes(32), secrets.token_bytes(32)
+    full_width = VECTORS["commitments"][1]["officialId"]  # typed on a Chinese keyboard
+    seller = c.subject_commitment(seller_salt, f" {full_width.lower()} ")
+    buyer = c.subject_commitment(buyer_salt, "110105199001011234")
+    assert seller == c.subject_commitment(seller_salt, "91110108MA01ABCD2X")  # NFKC + trim + upper
+    assert (
+        client.register_identity(office, seller, seller_wallet.address, c.KIND_ENTERPRISE) == seller
+    )
+    assert client.register_identity(office, buyer, buyer_wallet.address, c.KIND_PERSON) == buyer
+    bank = c.subject_commitment(secrets.token_bytes(32), "91110000BANK00001Q")
+    client.register_identity(office, bank, bank_wallet.address, c.KIND_ENTERPRISE)
+    identity = client.identity(seller)
+    assert identity["controller"] == seller_wallet.address
+    assert (identity["kind"], identity["status"]) == (c.KIND_ENTERPRISE, c.STATUS_ACTIVE)
+    assert client.call("IdentityRegistry", "activeControllerOf", buyer) == buyer_wallet.address
+
+    # An adverse record under the catalogue schema tax-penalty; the subject disputes it, the
+    # arbiter overturns it.
+    values = {"amount": 12_500 * 10**18, "article": 63}
+    evidence = c.document_hash("CASE-2026-114")
+    record_count_before = client.call("RecordRegistry", "recordCount")
+    record = client.issue_record(tax_bureau, "tax-penalty", seller, values, evidence)
+    schema_id, schema = client.schema("tax-penalty")
+    assert schema["adverse"] and schema["fieldLayout"] == "uint256 amount,uint16 article"
+    registry = client.contract("RecordRegistry").address
+    assert record == c.record_id(registry, record_count_before + 1, seller, schema_id)
+    issued = [
+        e for e in client.history("RecordRegistry", "RecordIssued") if e["recordId"] == record
+    ]
+    assert len(issued) == 1 and issued[0]["issuer"] == tax_bureau.address
+    assert issued[0]["data"] == c.record_data(schema["fieldLayout"], values)
+    assert c.decode_record_data(schema["fieldLayout"], issued[0]["data"]) == values
+    assert client.call("RecordRegistry", "isValid", record)
+
+    with pytest.raises(c.CivicRevert) as refused:  # only the subject's controller may dispute
+        client.dispute_record(buyer_wallet, record, c.document_hash("not mine"))
+    assert refused.value.name == "RecordNotSubjectController"
+    assert refused.value.args_ == (buyer_wallet.address,)
+
+    objection = c.document_hash(b"%PDF-1.7 objection of the enterprise")
+    disputed = client.dispute_record(seller_wallet, record, objection)
+    assert (disputed["recordId"], disputed["subject"]) == (record, seller)
+    assert disputed["operator"] == seller_wallet.address and disputed["evidenceHash"] == objection
+    assert disputed["stayUntil"] > 0  # tax-penalty has a 14-day dispute stay
+    assert client.record(record)["dispute"] == c.DISPUTE_OPEN
+    assert not client.call("RecordRegistry", "isValid", record)  # stayed
+
+    ruling = c.document_hash("RULING-2026-7")
+    resolved = client.resolve_dispute(arbiter, record, False, ruling)
+    assert resolved["outcome"] == c.DISPUTE_OVERTURNED and resolved["operator"] == arbiter.address
+    final = client.record(record)
+    assert final["dispute"] == c.DISPUTE_OVERTURNED and final["revokedAt"] > 0
+    assert client.dispute(record)["rulingHash"] == ruling
+    assert not client.call("RecordRegistry", "isValid", record)
+
+    # Signed issuance: the tax bureau signs offline, the enterprise relays. The client's EIP-712
+    # digest is the registry's own.
+    compliance = client.record_input(
+        "tax-compliance", seller, {"year": 2026, "compliant": True}, c.document_hash("TC-2026-1")
+    )
+    deadline = client.w3.eth.get_block("latest")["timestamp"] + 3600
+    message = client.issue_message(compliance, tax_bureau.address, deadline)
+    digest = c.issue_digest(c.issue_domain(client.w3.eth.chain_id, registry), message)
+    assert digest == client.call(
+        "RecordRegistry", "issueDigest", compliance, message["nonce"], deadline
+    )
+    signature = client.sign_issue(tax_bureau, compliance, deadline)
+    relayed = client.relay_issue(seller_wallet, compliance, tax_bureau.address, deadline, signature)
+    assert client.record(relayed)["issuer"] == tax_bureau.address
+    assert client.call("RecordRegistry", "isValid", relayed)
+    with pytest.raises(c.CivicRevert) as refused:  # the nonce moved on: no replay
+        client.relay_issue(seller_wallet, compliance, tax_bureau.address, deadline, signature)
+    assert refused.value.name == "RecordInvalidSignature"
+
+    # A parcel with a mortgage; the seller proposes, the bank answers (discharge at closing),
+    # the buyer accepts the encumbrance it was shown, the registrar approves.
+    code = f"DX-0101-{secrets.randbelow(10**6):06d}"
+    parcel = client.register_parcel(registrar, seller, code, c.document_hash(b"survey"), 420, 11)
+    assert parcel == c.parcel_id(code)
+    assert client.owner_of(parcel) == seller
+    mortgage = 500_000 * 10**18
+    lien_id = client.propose_lien(bank_wallet, parcel, bank, mortgage, c.document_hash(b"loan"))
+    assert client.consent_lien(seller_wallet, lien_id)["lienId"] == lien_id
+    deed = c.document_hash(b"deed of sale " + code.encode())
+    sale_id = client.propose_sale(seller_wallet, parcel, buyer, 3_000_000 * 10**18, deed)
+    assert client.call("TitleRegistry", "openSaleOf", parcel) == sale_id
+    assert client.sale_encumbrance(sale_id)[3] is False  # the bank has not answered yet
+    with pytest.raises(c.CivicRevert) as refused:
+        client.accept_sale(buyer_wallet, sale_id, client.sale_encumbrance(sale_id)[2])
+    assert refused.value.name == "TitleLiensUnanswered"
+    answer = client.answer_sale(bank_wallet, lien_id, sale_id, True)
+    assert answer["consent"] == c.CONSENT_DISCHARGE
+    shown_parcel, liens, encumbrance, answered = client.sale_encumbrance(sale_id)
+    assert (shown_parcel, answered) == (parcel, True)
+    assert liens == [c.LienAnswer(lien_id, bank, mortgage, c.CONSENT_DISCHARGE)]
+    assert encumbrance == c.sale_encumbrance_hash(sale_id, parcel, liens)
+
+    with pytest.raises(c.CivicRevert) as refused:  # a stale or invented hash is refused
+        client.accept_sale(buyer_wallet, sale_id, c.document_hash("something else"))
+    assert refused.value.name == "TitleEncumbranceChanged"
+
+    accepted = client.accept_sale(buyer_wallet, sale_id, encumbrance)
+    assert (
+        accepted["encumbranceHash"] == encumbrance and accepted["operator"] == buyer_wallet.address
+    )
+    approved = client.approve_sale(registrar, sale_id)
+    assert (approved["saleId"], approved["parcelId"]) == (sale_id, parcel)
+    assert (approved["seller"], approved["buyer"]) == (seller, buyer)
+
+    sale = client.sale(sale_id)
+    assert sale["state"] == c.SALE_COMPLETED and sale["encumbranceHash"] == encumbrance
+    assert client.owner_of(parcel) == buyer
+    assert client.call("TitleRegistry", "ownerOf", parcel) == buyer_wallet.address  # title token
+    assert client.call("TitleRegistry", "openSaleOf", parcel) == 0
+    history = list(client.history("TitleRegistry", "SaleApproved", {"saleId": sale_id}))
+    assert [(e["parcelId"], e["buyer"]) for e in history] == [(parcel, buyer)]
+    released = list(client.history("LienRegistry", "LienReleased", {"lienId": lien_id}))
+    assert [e["saleId"] for e in released] == [sale_id]  # discharged at closing
+    assert client.call("LienRegistry", "activeLiensOf", parcel) == []
+
+
+@pytest.mark.slow
+def test_client_refuses_a_manifest_of_another_chain(
+    deployment: tuple[str, Path], tmp_path: Path
+) -> None:
+    url, manifest = deployment
+    c = client_module
+    c.CivicLedgerClient.connect(url, manifest)  # the real one is accepted
+    document = json.loads(manifest.read_text(encoding="utf-8"))
+    abi_folder = manifest.parent / "abi"
+    (tmp_path / "abi").symlink_to(abi_folder, target_is_directory=True)
+
+    other_genesis = tmp_path / "reset-chain.json"  # same chain id, another genesis
+    other_genesis.write_text(json.dumps({**document, "genesis_hash": "0x" + "ab" * 32}))
+    with pytest.raises(c.ChainMismatch, match="genesis"):
+        c.CivicLedgerClient.connect(url, other_genesis)
+
+    other_id = tmp_path / "devnet.json"  # another chain altogether
+    other_id.write_text(json.dumps({**document, "chain_id": 7341}))
+    with pytest.raises(c.ChainMismatch, match="chain 7340"):
+        c.CivicLedgerClient.connect(url, other_id)
