@@ -20,7 +20,7 @@ from civic_ledger.cli.common import (
 from civic_ledger.core.config import load_roles_file
 from civic_ledger.core.paths import DEFAULT_CATALOGUE, DEFAULT_ROLES_FILE
 from civic_ledger.deploy import DeployPlan, StepEvent
-from civic_ledger.deploy.plan import EPHEMERAL_NETWORKS
+from civic_ledger.deploy.accounts import EPHEMERAL_NETWORKS
 from civic_ledger.deploy.upgrade import parse_upgrades
 
 STATUS_STYLE = {

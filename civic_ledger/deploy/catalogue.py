@@ -43,9 +43,10 @@ from civic_ledger.core.yamlfile import (
     scalar,
     string_list,
 )
+from civic_ledger.deploy.steps import Step, standalone_step
 
 if TYPE_CHECKING:
-    from civic_ledger.deploy.plan import DeployPlan, Step
+    from civic_ledger.deploy.plan import DeployPlan
 
 MAX_UINT64 = 2**64 - 1
 SCHEMA_KEYS = {"issuer", "layout", "validity", "adverse", "revocable", "dispute_stay"}
@@ -245,8 +246,6 @@ def load_catalogue(path: Path) -> Catalogue:
 def catalogue_steps(plan: DeployPlan, catalogue: Catalogue) -> Iterator[Step]:
     """Steps creating what the catalogue declares and the chain lacks (signed by the records
     administrator); a declared item that exists differently refuses the plan."""
-    from civic_ledger.deploy.plan import Step
-
     if not catalogue.schemas and not catalogue.policies:
         return
     registry = plan.instance("RecordRegistry")
@@ -274,14 +273,8 @@ def catalogue_steps(plan: DeployPlan, catalogue: Catalogue) -> Iterator[Step]:
                 sender=signer,
             )
 
-        yield Step(
-            id=f"catalogue:schema:{entry.name}",
-            description=f"register schema '{entry.name}' ({catalogue.path.name}:{entry.line})",
-            is_done=done,
-            build=build,
-            needs_admin=False,
-            signer=signer,
-        )
+        what = f"register schema '{entry.name}' ({catalogue.path.name}:{entry.line})"
+        yield standalone_step(f"catalogue:schema:{entry.name}", what, done, build, signer=signer)
         if entry.dispute_stay is not None:
             yield _stay_step(catalogue, registry, signer, entry)
     for policy in catalogue.policies:
@@ -306,20 +299,12 @@ def catalogue_steps(plan: DeployPlan, catalogue: Catalogue) -> Iterator[Step]:
                 sender=signer,
             )
 
-        yield Step(
-            id=f"catalogue:policy:{policy.policy_id}",
-            description=f"define policy "
-            f"{policy.policy_id} '{policy.name}' ({catalogue.path.name}:{policy.line})",
-            is_done=policy_done,
-            build=policy_build,
-            needs_admin=False,
-            signer=signer,
-        )
+        what = f"define policy {policy.policy_id} '{policy.name}' ({catalogue.path.name}:{policy.line})"
+        step_id = f"catalogue:policy:{policy.policy_id}"
+        yield standalone_step(step_id, what, policy_done, policy_build, signer=signer)
 
 
 def _stay_step(catalogue: Catalogue, registry: Any, signer: Any, entry: SchemaEntry) -> Step:
-    from civic_ledger.deploy.plan import Step
-
     def done() -> bool:
         schema_id = int(registry.schemaIdByName(entry.name))
         return (
@@ -331,14 +316,8 @@ def _stay_step(catalogue: Catalogue, registry: Any, signer: Any, entry: SchemaEn
         schema_id = int(registry.schemaIdByName(entry.name))
         return registry.setDisputeStay.as_transaction(schema_id, entry.dispute_stay, sender=signer)
 
-    return Step(
-        id=f"catalogue:stay:{entry.name}",
-        description=f"schema '{entry.name}': a dispute suspends it for {entry.dispute_stay}s",
-        is_done=done,
-        build=build,
-        needs_admin=False,
-        signer=signer,
-    )
+    what = f"schema '{entry.name}': a dispute suspends it for {entry.dispute_stay}s"
+    return standalone_step(f"catalogue:stay:{entry.name}", what, done, build, signer=signer)
 
 
 def _need(signer: Any, path: Path, what: str) -> None:
