@@ -94,10 +94,7 @@ def load_catalogue(path: Path) -> Catalogue:
     if root is None:
         return catalogue
     top = mapping(path, root, "the catalogue", CatalogueError)
-    for key in sorted(set(top) - {"schemas", "policies"}):
-        raise fail(
-            path, top[key][0], f"unknown key '{key}' (expected schemas, policies)", CatalogueError
-        )
+    _refuse_unknown(path, top, ("schemas", "policies"), "")
 
     def duration(node: Any, what: str) -> int:
         text = scalar(path, node, what, CatalogueError)
@@ -118,13 +115,7 @@ def load_catalogue(path: Path) -> Catalogue:
             if not name or len(name.encode()) > 256:
                 raise fail(path, key_node, f"{what}: a name has 1 to 256 bytes", CatalogueError)
             fields = mapping(path, node, what, CatalogueError)
-            for key in sorted(set(fields) - SCHEMA_KEYS):
-                raise fail(
-                    path,
-                    fields[key][0],
-                    f"{what}: unknown key '{key}' (expected {', '.join(sorted(SCHEMA_KEYS))})",
-                    CatalogueError,
-                )
+            _refuse_unknown(path, fields, sorted(SCHEMA_KEYS), what)
             for key in ("issuer", "adverse", "revocable"):
                 if key not in fields:
                     raise fail(path, key_node, f"{what}: missing '{key}'", CatalogueError)
@@ -182,13 +173,7 @@ def load_catalogue(path: Path) -> Catalogue:
             policy_id = integer(path, key_node, "policy id", 1, 2**256 - 1, CatalogueError)
             what = f"policy {policy_id}"
             fields = mapping(path, node, what, CatalogueError)
-            for extra in sorted(set(fields) - POLICY_KEYS):
-                raise fail(
-                    path,
-                    fields[extra][0],
-                    f"{what}: unknown key '{extra}' (expected {', '.join(sorted(POLICY_KEYS))})",
-                    CatalogueError,
-                )
+            _refuse_unknown(path, fields, sorted(POLICY_KEYS), what)
             lists: dict[str, tuple[str, ...]] = {}
             for part in ("required", "disqualifying"):
                 items = (
@@ -238,6 +223,16 @@ def load_catalogue(path: Path) -> Catalogue:
                 )
             )
     return catalogue
+
+
+def _refuse_unknown(
+    path: Path, fields: dict[str, Any], known: list[str] | tuple[str, ...], what: str
+) -> None:
+    """CatalogueError naming the first unknown key of `fields` (`what`: whose keys they are)."""
+    for key in sorted(set(fields) - set(known)):
+        prefix = f"{what}: " if what else ""
+        message = f"{prefix}unknown key '{key}' (expected {', '.join(known)})"
+        raise fail(path, fields[key][0], message, CatalogueError)
 
 
 # -------------------------------------------------------------------------------- the steps

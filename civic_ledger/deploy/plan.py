@@ -104,6 +104,20 @@ class DeployPlan:
         )
         self._instances: dict[str, Any] = {}
 
+    @classmethod
+    def connected(
+        cls, *, sender: Any, roles: RolesConfig, manifest_path: Path, **options: Any
+    ) -> DeployPlan:
+        """The plan on the network Ape is connected to, with Ape's project, provider and
+        accounts; `options` are the constructor's other keywords."""
+        from ape import accounts, networks, project
+
+        provider = networks.provider
+        return cls(
+            project=project, provider=provider, accounts=accounts, sender=sender, roles=roles,
+            manifest_path=manifest_path, network_name=provider.network.name, **options,
+        )  # fmt: skip
+
     # -- context offered to ContractSpec resolvers --------------------------------------
 
     def address_of(self, contract: str) -> str:
