@@ -17,6 +17,7 @@ from typing import Any
 
 from eth_utils import keccak
 
+from civic_dev.generated import write_or_check
 from civic_ledger.core.paths import ROOT
 
 DOC = ROOT / "docs" / "integration.md"
@@ -125,17 +126,8 @@ def rendered(text: str) -> str:
 
 
 def main(argv: list[str]) -> int:
-    current = DOC.read_text(encoding="utf-8")
-    wanted = rendered(current)
-    if "--write" in argv:
-        DOC.write_text(wanted, encoding="utf-8")
-        print(f"wrote the generated sections of {DOC}")
-        return 0
-    if current != wanted:
-        print(f"{DOC} is out of date: python -m civic_dev.integration_doc --write")
-        return 1
-    print(f"{DOC}: generated sections up to date")
-    return 0
+    wanted = rendered(DOC.read_text(encoding="utf-8"))
+    return write_or_check(DOC, wanted, argv, "civic_dev.integration_doc", "generated sections")
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ from eth_abi import encode
 from eth_account.messages import encode_typed_data
 from eth_utils import keccak, to_checksum_address
 
+from civic_dev.generated import write_or_check
 from civic_ledger.core.commitments import commitment, normalize_official_id
 from civic_ledger.core.documents import document_hash
 from civic_ledger.core.paths import ROOT
@@ -184,16 +185,7 @@ def render() -> str:
 
 
 def main(argv: list[str]) -> int:
-    if "--write" in argv:
-        VECTORS_FILE.write_text(render(), encoding="utf-8")
-        print(f"wrote {VECTORS_FILE}")
-        return 0
-    current = VECTORS_FILE.read_text(encoding="utf-8") if VECTORS_FILE.exists() else ""
-    if current != render():
-        print(f"{VECTORS_FILE} is out of date: python -m civic_dev.integration_vectors --write")
-        return 1
-    print(f"{VECTORS_FILE}: up to date")
-    return 0
+    return write_or_check(VECTORS_FILE, render(), argv, "civic_dev.integration_vectors")
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 from rich.console import Console
@@ -28,6 +29,12 @@ def _progress() -> Progress:
     )  # fmt: skip
 
 
+def _int_option(flag: str, minimum: int, default: int | None, help: str, *names: str) -> Any:
+    """A whole-number option of at least `minimum`; its default is shown when it has one."""
+    return click.option(flag, *names, type=click.IntRange(min=minimum), default=default,
+                        show_default=default is not None, help=help)  # fmt: skip
+
+
 def _command(options: BenchOptions, out: Path | None) -> str:
     defaults = BenchOptions()
     parts = ["ape run bench", f"--throughput {options.throughput}"]
@@ -45,39 +52,23 @@ def _command(options: BenchOptions, out: Path | None) -> str:
 
 
 @click.command(short_help="Gas vs EAS/ERC-3643/ERC-721 and bulk throughput -> docs/benchmarks.md")
-@click.option(
+@_int_option(
     "--throughput",
+    0,
+    10_000,
+    "Parcels and records to bulk-import (0: skip the throughput part).",
     "count",
-    type=click.IntRange(min=0),
-    default=10_000,
-    show_default=True,
-    help="Parcels and records to bulk-import (0: skip the throughput part).",
 )
-@click.option(
-    "--samples",
-    type=click.IntRange(min=1),
-    default=3,
-    show_default=True,
-    help="Operations averaged per gas figure.",
+@_int_option("--samples", 1, 3, "Operations averaged per gas figure.")
+@_int_option(
+    "--block-time", 1, None, "anvil block time, seconds [default: 1; with --rpc: the chain's]."
 )
-@click.option(
-    "--block-time",
-    type=click.IntRange(min=1),
-    default=None,
-    help="anvil block time, seconds [default: 1; with --rpc: the chain's].",
-)
-@click.option(
-    "--gas-limit",
-    type=click.IntRange(min=1_000_000),
-    default=30_000_000,
-    show_default=True,
-    help="anvil block gas limit.",
-)
-@click.option(
+@_int_option("--gas-limit", 1_000_000, 30_000_000, "anvil block gas limit.")
+@_int_option(
     "--window",
-    type=click.IntRange(min=1),
-    default=None,
-    help=f"Most unmined transactions per sender [default: 64; with --rpc: {GETH_WINDOW}].",
+    1,
+    None,
+    f"Most unmined transactions per sender [default: 64; with --rpc: {GETH_WINDOW}].",
 )
 @click.option("--gas/--no-gas", default=True, help="Measure the side-by-side gas table.")
 @click.option(

@@ -12,48 +12,23 @@ from pathlib import Path
 
 import ape
 import pytest
+from deploy.token_suite import SPECS
 
-from civic_ledger.access import spec as access
 from civic_ledger.access.roles import ADMIN_ROLE, BY_NAME, ROLES
 from civic_ledger.chain.client import Web3Client
 from civic_ledger.chain.manifest import Manifest
 from civic_ledger.core.config import AccountRef
 from civic_ledger.deploy import DeployError, DeployPlan, StepEvent, selector
 from civic_ledger.deploy.proxy import initializer_calldata
-from civic_ledger.spec import ContractSpec
 
 TREASURER = BY_NAME["TREASURER"].id
 GUARDIAN = BY_NAME["GUARDIAN"].id
 
-SPECS = (
-    *access.CONTRACTS,
-    ContractSpec(
-        name="CityToken",
-        domain="test",
-        upgradeable=True,
-        args=lambda ctx: (ctx.address_of("CityAccessManager"),),
-        restricted={
-            "mint(address,uint256)": "TREASURER",
-            "burnFrom(address,uint256)": "TREASURER",
-            "burn(uint256)": "TREASURER",
-        },
-    ),
-)
-
 
 def make_plan(project, networks, sender, roles, path: Path, events: list[StepEvent] | None = None):
-    from ape import accounts as accounts_manager
-
-    return DeployPlan(
-        project=project,
-        provider=networks.provider,
-        accounts=accounts_manager,
-        sender=sender,
-        roles=roles,
-        manifest_path=path,
-        network_name=networks.provider.network.name,
-        contracts=SPECS,
-        report=(events.append if events is not None else lambda e: None),
+    report = events.append if events is not None else lambda e: None
+    return DeployPlan.connected(
+        sender=sender, roles=roles, manifest_path=path, contracts=SPECS, report=report
     )
 
 
@@ -353,22 +328,13 @@ def test_modules_link_is_set_once_skipped_or_refused(
     """TitleRegistry.setModules is set once: a re-run of the full plan finds it done (nothing
     sent); a manifest naming another lien registry is refused with a sentence before anything
     could replace the wired module (the chain would refuse too: TitleModulesAlreadySet)."""
-    from ape import accounts as accounts_manager
-
     manifest = tmp_path / "deployments" / "local.json"
     manifest.parent.mkdir()
     manifest.write_text(suite.manifest.path.read_text())
 
     def plan(events: list[StepEvent]) -> DeployPlan:
-        return DeployPlan(
-            project=project,
-            provider=networks.provider,
-            accounts=accounts_manager,
-            sender=deployer,
-            roles=roles_config,
-            manifest_path=manifest,
-            network_name=networks.provider.network.name,
-            report=events.append,
+        return DeployPlan.connected(
+            sender=deployer, roles=roles_config, manifest_path=manifest, report=events.append
         )
 
     events: list[StepEvent] = []

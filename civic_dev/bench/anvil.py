@@ -23,6 +23,8 @@ CHAIN_ID = 1337  # what Ape assumes for ethereum:local:<url> (it signs with this
 
 @dataclass(frozen=True)
 class AnvilSettings:
+    """How the private anvil runs: block time (s), block gas limit, hardfork, test accounts."""
+
     block_time: int = 1
     gas_limit: int = 30_000_000
     hardfork: str = "london"
@@ -31,6 +33,8 @@ class AnvilSettings:
 
 @dataclass(frozen=True)
 class AnvilNode:
+    """A running anvil: its RPC url, process id, settings and `anvil --version`."""
+
     url: str
     pid: int
     settings: AnvilSettings

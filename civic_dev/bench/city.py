@@ -170,6 +170,11 @@ def _canonical(param: Any) -> str:
 # ------------------------------------------------------------------------- single operations
 
 
+def _contract(name: str) -> Any:
+    """A read-only property: the deployed contract `name` of the object's `contracts`."""
+    return property(lambda self: self.contracts[name], doc=name)
+
+
 @dataclass
 class City:
     """Our deployed suite plus the agency wallets that act in the benchmark."""
@@ -177,21 +182,10 @@ class City:
     contracts: dict[str, Any]
     agency: dict[str, Any]
 
-    @property
-    def identities(self) -> Any:
-        return self.contracts["IdentityRegistry"]
-
-    @property
-    def records(self) -> Any:
-        return self.contracts["RecordRegistry"]
-
-    @property
-    def titles(self) -> Any:
-        return self.contracts["TitleRegistry"]
-
-    @property
-    def liens(self) -> Any:
-        return self.contracts["LienRegistry"]
+    identities = _contract("IdentityRegistry")
+    records = _contract("RecordRegistry")
+    titles = _contract("TitleRegistry")
+    liens = _contract("LienRegistry")
 
     def register_identity(self, subject_: bytes, wallet: str) -> Any:
         return self.identities.register(

@@ -17,14 +17,13 @@ from eth_utils import keccak, to_checksum_address
 
 from civic_dev.bench import anchors, city
 from civic_dev.bench.city import City
+from civic_dev.bench.throughput import MAX_IDENTITY_BATCH, MAX_RECORD_BATCH
 
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 COUNTRY_CN = 156  # ISO 3166-1 numeric, as ERC-3643 stores it
 TARGET_RATIO = 0.7
 TX_BASE = 21_000
 NEW_SLOT = 22_100  # cold SSTORE zero -> non-zero (EIP-2929)
-BATCH_RECORDS = 50  # RecordRegistry.MAX_BATCH_SIZE
-BATCH_IDENTITIES = 100  # IdentityRegistry.MAX_BATCH_SIZE
 
 
 @dataclass(frozen=True)
@@ -179,7 +178,7 @@ class GasBench:
         issuer = our.record_issuer
         n = self.samples
         expires = self.now + 300 * 24 * 3600
-        people = self._people(1 + n + BATCH_RECORDS)
+        people = self._people(1 + n + MAX_RECORD_BATCH)
         warm, singles, batch = people[0], people[1 : 1 + n], people[1 + n :]
 
         our.issue(city.record_input(schema_id, warm[0], "warm", expires))
@@ -229,11 +228,11 @@ class GasBench:
                      "EAS.revoke", eas_revokes, True,
                      "ours also re-checks the issuer role, drops the record from the live set, "
                      "recomputes the standing summary and logs a reason code and document hash"),
-            self.row(f"record issue, batch of {BATCH_RECORDS} (per record)",
+            self.row(f"record issue, batch of {MAX_RECORD_BATCH} (per record)",
                      "RecordRegistry.issueBatch", [batch_receipt],
-                     f"EAS.multiAttest ({BATCH_RECORDS})", [multi], True,
+                     f"EAS.multiAttest ({MAX_RECORD_BATCH})", [multi], True,
                      "the bulk path: one transaction, fresh subjects on both sides",
-                     per=BATCH_RECORDS),
+                     per=MAX_RECORD_BATCH),
         ]  # fmt: skip
 
     # --------------------------------------------------------------------- identity vs ERC-3643
@@ -241,7 +240,7 @@ class GasBench:
     def identity_vs_erc3643(self) -> list[GasRow]:
         self.progress("identities vs ERC-3643")
         n = self.samples
-        people = self._fresh(1 + n + BATCH_IDENTITIES)
+        people = self._fresh(1 + n + MAX_IDENTITY_BATCH)
         warm, singles, batch = people[0], people[1 : 1 + n], people[1 + n :]
         self.our.register_identity(*warm)
         ours_single = [self.our.register_identity(s, w) for s, w in singles]
@@ -281,12 +280,12 @@ class GasBench:
                      "list). T-REX writes one packed slot (identity contract + country) in "
                      "IdentityRegistryStorage; ours writes the identity slot, a reverse "
                      "wallet->subject index (one wallet, one subject) and a counter"),
-            self.row(f"identity registration, batch of {BATCH_IDENTITIES} (per identity)",
+            self.row(f"identity registration, batch of {MAX_IDENTITY_BATCH} (per identity)",
                      "IdentityRegistry.registerBatch", [ours_batch],
-                     f"T-REX batchRegisterIdentity ({BATCH_IDENTITIES})", [trex_batch], True,
+                     f"T-REX batchRegisterIdentity ({MAX_IDENTITY_BATCH})", [trex_batch], True,
                      "T-REX's batch loops over registerIdentity (agent check and storage call "
                      "per identity); ours checks the role once per batch",
-                     per=BATCH_IDENTITIES),
+                     per=MAX_IDENTITY_BATCH),
             self.row("onboarding a person, end to end", "IdentityRegistry.register", ours_single,
                      "ONCHAINID IdentityProxy deploy + registerIdentity", onboarding, True,
                      "what it takes to make a person known to the registry: ERC-3643 needs an "

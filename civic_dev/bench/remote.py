@@ -206,11 +206,7 @@ def run_remote(
         target, options.throughput, journal_dir=options.journal_dir, run_id=options.run_id,
         window=options.window, progress=progress,
     )  # fmt: skip
-    if progress is not None:
-        with progress:
-            result.throughput_rows = importer.run()
-    else:
-        result.throughput_rows = importer.run()
+    result.throughput_rows = importer.run()
     result.chain["base_fee_end"] = int(rpc.block("latest").get("baseFeePerGas", "0x0"), 16)
     result.chain["max_fees"] = importer.max_fees
     result.chain["fee_waits"] = importer.fee_waits

@@ -168,6 +168,22 @@ def _gas_markdown(rows: list[GasRow], samples: int) -> list[str]:
     return lines
 
 
+def _throughput_table(rows: list[ThroughputRow]) -> list[str]:
+    """The throughput table (anvil and devnet sections alike), one line a kind."""
+    lines = [
+        "| Kind | Items | Txs x batch | Gas / item | Seconds | Blocks | s / block | Items/s | Limit items/s | Ratio | Target |",
+        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|",
+    ]
+    for row in rows:
+        resumed = f" (+{row.resumed:,} resumed)" if row.resumed else ""
+        lines.append(
+            f"| {row.kind} | {row.items:,}{resumed} | {row.txs} x ≤{row.batch_size} | "
+            f"{row.gas_per_item:,.0f} | {row.seconds:.1f} | {row.blocks} | {row.block_interval:.2f} | "
+            f"{row.items_per_second:,.1f} | {row.limit:,.1f} | {row.ratio:.0%} | {_tp_verdict(row)} |"
+        )
+    return lines
+
+
 def _throughput_markdown(rows: list[ThroughputRow], result: BenchResult) -> list[str]:
     block_time = result.chain.get("block_time", "?")
     gas_limit = result.chain.get("block_gas_limit", 0)
@@ -197,16 +213,8 @@ def _throughput_markdown(rows: list[ThroughputRow], result: BenchResult) -> list
         "machine (see the load average above): the limit still assumes the configured block "
         "time, so that lost time counts against the ratio.",
         "",
-        "| Kind | Items | Txs x batch | Gas / item | Seconds | Blocks | s / block | Items/s | Limit items/s | Ratio | Target |",
-        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|",
+        *_throughput_table(rows),
     ]
-    for row in rows:
-        resumed = f" (+{row.resumed:,} resumed)" if row.resumed else ""
-        lines.append(
-            f"| {row.kind} | {row.items:,}{resumed} | {row.txs} x ≤{row.batch_size} | "
-            f"{row.gas_per_item:,.0f} | {row.seconds:.1f} | {row.blocks} | {row.block_interval:.2f} | "
-            f"{row.items_per_second:,.1f} | {row.limit:,.1f} | {row.ratio:.0%} | {_tp_verdict(row)} |"
-        )
     lines += [
         "",
         "Resumable: every batch is journaled (`.cache/bench/journals/`, one file per chain, "
@@ -292,16 +300,8 @@ def devnet_markdown(result: BenchResult, command: str) -> str:
         f"at the start, {m.get('load_end', 0):.1f} at the end; the four geth nodes, the client "
         "and other jobs share it.",
         "",
-        "| Kind | Items | Txs x batch | Gas / item | Seconds | Blocks | s / block | Items/s | Limit items/s | Ratio | Target |",
-        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|",
+        *_throughput_table(rows),
     ]
-    for row in rows:
-        resumed = f" (+{row.resumed:,} resumed)" if row.resumed else ""
-        lines.append(
-            f"| {row.kind} | {row.items:,}{resumed} | {row.txs} x ≤{row.batch_size} | "
-            f"{row.gas_per_item:,.0f} | {row.seconds:.1f} | {row.blocks} | {row.block_interval:.2f} | "
-            f"{row.items_per_second:,.1f} | {row.limit:,.1f} | {row.ratio:.0%} | {_tp_verdict(row)} |"
-        )
     slow = [r for r in rows if r.is_target and r.block_interval > 1.05 * r.block_time]
     lines += [
         "",

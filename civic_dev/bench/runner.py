@@ -4,11 +4,12 @@ imports on the same chain; returns everything the report needs."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import platform
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,9 +19,8 @@ from civic_dev.bench import anchors
 from civic_dev.bench.anvil import AnvilNode, AnvilSettings, running_anvil
 from civic_dev.bench.city import City, check_signatures
 from civic_dev.bench.gas import GasBench, GasRow
-from civic_dev.bench.throughput import BulkImport, ImportTarget, ThroughputRow
+from civic_dev.bench.throughput import BulkImport, ThroughputRow, city_target
 from civic_ledger.chain.client import HttpClient
-from civic_ledger.chain.signer import KeySigner
 from civic_ledger.core.config import load_roles_file
 from civic_ledger.core.paths import DEFAULT_ROLES_FILE, ROOT
 
@@ -30,6 +30,9 @@ PARTY_INDICES = (15, 16, 17, 18)  # citizens' test accounts: seller, buyer, plai
 
 @dataclass(frozen=True)
 class BenchOptions:
+    """What `ape run bench` measures (its options; journals of the bulk imports under
+    `journal_dir`)."""
+
     throughput: int = 10_000
     samples: int = 3
     block_time: int = 1
@@ -62,7 +65,7 @@ def _quiet_ape() -> None:
 def deploy_city(node: AnvilNode) -> tuple[City, Any]:
     """Deploy + wire the whole suite through the deploy plan (what `ape run deploy` runs);
     returns our City and the deployer account."""
-    from ape import accounts, networks, project
+    from ape import accounts, project
 
     from civic_ledger.deploy import DeployPlan
 
@@ -70,15 +73,7 @@ def deploy_city(node: AnvilNode) -> tuple[City, Any]:
     deployer = accounts.test_accounts[0]
     manifest = BENCH_CACHE / f"deploy-{node.url.rsplit(':', 1)[1]}.json"
     manifest.unlink(missing_ok=True)
-    plan = DeployPlan(
-        project=project,
-        provider=networks.provider,
-        accounts=accounts,
-        sender=deployer,
-        roles=roles,
-        manifest_path=manifest,
-        network_name=networks.provider.network.name,
-    )
+    plan = DeployPlan.connected(sender=deployer, roles=roles, manifest_path=manifest)
     plan.run()
     contracts = {
         name: getattr(project, name).at(entry["address"])
@@ -87,6 +82,20 @@ def deploy_city(node: AnvilNode) -> tuple[City, Any]:
     agency = {a.name: accounts.test_accounts[a.account.test_account] for a in roles.agencies}
     manifest.unlink(missing_ok=True)
     return City(contracts, agency), deployer
+
+
+@contextlib.contextmanager
+def city_on_anvil(block_time: int = 1) -> Iterator[tuple[AnvilNode, HttpClient, City, int]]:
+    """Our suite deployed by the deploy plan on a private anvil (mining each transaction at
+    once), the bench schema registered, Ape connected to it: (node, rpc, city, schema id)."""
+    from ape import networks
+
+    with running_anvil(AnvilSettings(block_time=block_time)) as node:
+        rpc = HttpClient(node.url)
+        rpc.call("evm_setAutomine", True)
+        with networks.parse_network_choice(f"ethereum:local:{node.url}"):
+            our, _ = deploy_city(node)
+            yield node, rpc, our, our.register_schema()
 
 
 def _package_versions() -> dict[str, str]:
@@ -147,19 +156,7 @@ def run_bench(
             schema_id = our.register_schema()
             rpc.call("evm_setIntervalMining", options.block_time)
         if options.throughput > 0:
-            agency = our.agency
-            target = ImportTarget(
-                url=node.url,
-                identity_registry=our.identities.address,
-                title_registry=our.titles.address,
-                record_registry=our.records.address,
-                schema_id=schema_id,
-                identity_office=KeySigner.from_key(agency["identity_office"].private_key),
-                registrar=KeySigner.from_key(agency["land_registry"].private_key),
-                record_issuer=KeySigner.from_key(agency["tax_bureau"].private_key),
-                block_time=options.block_time,
-                block_gas_limit=options.gas_limit,
-            )
+            target = city_target(our, node.url, schema_id, options.block_time, options.gas_limit)
             say(
                 f"bulk import: {options.throughput:,} parcels and records on {options.block_time}s blocks"
             )
@@ -170,11 +167,7 @@ def run_bench(
                 target, options.throughput, journal_dir=journal_dir,
                 run_id=options.run_id, window=options.window, progress=progress,
             )  # fmt: skip
-            if progress is not None:
-                with progress:
-                    result.throughput_rows = importer.run()
-            else:
-                result.throughput_rows = importer.run()
+            result.throughput_rows = importer.run()
             shutil.rmtree(journal_dir, ignore_errors=True)
     result.seconds = time.monotonic() - t0
     result.machine["load_end"] = os.getloadavg()[0]

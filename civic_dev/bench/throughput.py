@@ -14,6 +14,7 @@ For each kind the import
 
 from __future__ import annotations
 
+import contextlib
 import math
 import time
 from collections.abc import Callable, Iterator
@@ -51,6 +52,26 @@ class ImportTarget:
     record_issuer: Signer
     block_time: float
     block_gas_limit: int | None = None  # default: the latest block's
+
+
+def city_target(
+    our: city.City, url: str, schema_id: int, block_time: float, block_gas_limit: int | None = None
+) -> ImportTarget:
+    """The target of our suite deployed on `url` (`civic_dev.bench.runner.deploy_city`), sent
+    from its agencies' test accounts: identity office, land registry, tax bureau."""
+    agency = our.agency
+    return ImportTarget(
+        url=url,
+        identity_registry=our.identities.address,
+        title_registry=our.titles.address,
+        record_registry=our.records.address,
+        schema_id=schema_id,
+        identity_office=Signer.from_key(agency["identity_office"].private_key),
+        registrar=Signer.from_key(agency["land_registry"].private_key),
+        record_issuer=Signer.from_key(agency["tax_bureau"].private_key),
+        block_time=block_time,
+        block_gas_limit=block_gas_limit,
+    )
 
 
 @dataclass(frozen=True)
@@ -193,7 +214,9 @@ class BulkImport:
     # ----------------------------------------------------------------------- running
 
     def run(self) -> list[ThroughputRow]:
-        return [self.run_kind(kind) for kind in self.kinds()]
+        """Import every kind, inside the progress display when there is one."""
+        with self.progress if self.progress is not None else contextlib.nullcontext():
+            return [self.run_kind(kind) for kind in self.kinds()]
 
     def _journal(self, kind: ImportKind) -> Journal:
         header = {

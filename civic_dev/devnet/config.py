@@ -9,6 +9,7 @@ import os
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -101,6 +102,12 @@ def geth_binary() -> Path | None:
     return Path(found) if found else None
 
 
+def file_in(folder: str, name: str) -> Any:
+    """A read-only property: the path `name` inside the folder (a Path) held by the object's
+    attribute `folder`."""
+    return property(lambda self: getattr(self, folder) / name, doc=f"{folder} / {name!r}")
+
+
 @dataclass(frozen=True)
 class DevnetConfig:
     """Shape of one local devnet. Node i uses ports base + i; `root` holds all its state."""
@@ -128,10 +135,5 @@ class DevnetConfig:
     def http_url(self, index: int) -> str:
         return f"http://127.0.0.1:{self.http_port + index}"
 
-    @property
-    def genesis_path(self) -> Path:
-        return self.root / "genesis.json"
-
-    @property
-    def manifest_path(self) -> Path:
-        return self.root / "devnet.json"
+    genesis_path = file_in("root", "genesis.json")
+    manifest_path = file_in("root", "devnet.json")

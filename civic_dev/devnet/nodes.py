@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from civic_dev.devnet import toml
-from civic_dev.devnet.config import DevnetConfig, DevnetError
+from civic_dev.devnet.config import DevnetConfig, DevnetError, file_in
 from civic_dev.devnet.keys import DEVNET_SCRYPT_N, Key, write_geth_keystore, write_private
 
 HTTP_APIS = "eth,net,web3,clique,admin,txpool,miner"
@@ -46,21 +46,10 @@ class NodeSpec:
     def enode(self) -> str:
         return self.node_key.enode("127.0.0.1", self.p2p_port)
 
-    @property
-    def pid_file(self) -> Path:
-        return self.datadir / "geth.pid"
-
-    @property
-    def log_file(self) -> Path:
-        return self.datadir / "geth.log"
-
-    @property
-    def config_file(self) -> Path:
-        return self.datadir / "config.toml"
-
-    @property
-    def password_file(self) -> Path:
-        return self.datadir / "password.txt"
+    pid_file = file_in("datadir", "geth.pid")
+    log_file = file_in("datadir", "geth.log")
+    config_file = file_in("datadir", "config.toml")
+    password_file = file_in("datadir", "password.txt")
 
     @property
     def initialized(self) -> bool:

@@ -155,32 +155,16 @@ def geth_flags(node: KitNode) -> list[str]:
 
 def geth_unit(node: KitNode) -> str:
     flags = " \\\n    ".join(geth_flags(node))
-    return f"""# civic-ledger Clique signer {node.name}: /etc/systemd/system/civic-geth.service
-[Unit]
-Description=civic-ledger Clique signer {node.name} (geth {GETH_VERSION})
-Wants=network-online.target
-After=network-online.target
-
-[Service]
-User=civic-ledger
-Group=civic-ledger
-ExecStart=/usr/local/bin/geth \\
+    return _unit(
+        f"civic-ledger Clique signer {node.name}",
+        "civic-geth",
+        f"geth {GETH_VERSION}",
+        f"""ExecStart=/usr/local/bin/geth \\
     {flags}
 # geth writes its state to disk on SIGTERM; give it time.
-KillSignal=SIGTERM
-TimeoutStopSec=180
-Restart=on-failure
-RestartSec=5
-LimitNOFILE=65536
-NoNewPrivileges=true
-ProtectSystem=strict
-ProtectHome=true
-PrivateTmp=true
-ReadWritePaths={GETH_DATA}
-
-[Install]
-WantedBy=multi-user.target
-"""
+""",
+        GETH_DATA,
+    )
 
 
 def besu_node_config(spec: KitSpec, node: KitNode) -> str:
@@ -203,18 +187,30 @@ def besu_node_config(spec: KitSpec, node: KitNode) -> str:
 
 
 def besu_unit(node: KitNode) -> str:
-    return f"""# civic-ledger QBFT validator {node.name}: /etc/systemd/system/civic-besu.service
+    return _unit(
+        f"civic-ledger QBFT validator {node.name}",
+        "civic-besu",
+        "Hyperledger Besu",
+        f"""Environment=BESU_OPTS=-Xmx4g
+ExecStart=/opt/besu/bin/besu --config-file={BESU_ETC}/config.toml
+""",
+        BESU_DATA,
+    )
+
+
+def _unit(what: str, service: str, software: str, start: str, data_dir: str) -> str:
+    """A node's systemd unit: `start` (its ExecStart lines) between what every node shares —
+    the civic-ledger user, a graceful stop, restarts and the sandbox around `data_dir`."""
+    return f"""# {what}: /etc/systemd/system/{service}.service
 [Unit]
-Description=civic-ledger QBFT validator {node.name} (Hyperledger Besu)
+Description={what} ({software})
 Wants=network-online.target
 After=network-online.target
 
 [Service]
 User=civic-ledger
 Group=civic-ledger
-Environment=BESU_OPTS=-Xmx4g
-ExecStart=/opt/besu/bin/besu --config-file={BESU_ETC}/config.toml
-KillSignal=SIGTERM
+{start}KillSignal=SIGTERM
 TimeoutStopSec=180
 Restart=on-failure
 RestartSec=5
@@ -223,7 +219,7 @@ NoNewPrivileges=true
 ProtectSystem=strict
 ProtectHome=true
 PrivateTmp=true
-ReadWritePaths={BESU_DATA}
+ReadWritePaths={data_dir}
 
 [Install]
 WantedBy=multi-user.target

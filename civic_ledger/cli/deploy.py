@@ -20,7 +20,7 @@ from civic_ledger.cli.common import (
 from civic_ledger.core.config import load_roles_file
 from civic_ledger.core.paths import DEFAULT_CATALOGUE, DEFAULT_ROLES_FILE
 from civic_ledger.deploy import DeployPlan, StepEvent
-from civic_ledger.deploy.plan import EPHEMERAL_NETWORKS
+from civic_ledger.deploy.accounts import EPHEMERAL_NETWORKS
 from civic_ledger.deploy.upgrade import parse_upgrades
 
 STATUS_STYLE = {
@@ -50,7 +50,6 @@ def run_deploy(
     catalogue_only: bool = False,
 ) -> Path:
     """Run the deploy plan on the connected network; returns the manifest path."""
-    from ape import accounts, networks, project
     from ape.logging import LogLevel, logger
 
     if logger.level == LogLevel.INFO:
@@ -77,19 +76,10 @@ def run_deploy(
             resumed.append(event)
         print_event(event)
 
-    plan = DeployPlan(
-        project=project,
-        provider=networks.provider,
-        accounts=accounts,
-        sender=sender,
-        roles=roles,
-        manifest_path=path,
-        network_name=network_name(),
-        report=report,
-        upgrades=parse_upgrades(upgrades),
-        catalogue=catalogue,
-        catalogue_only=catalogue_only,
-    )
+    plan = DeployPlan.connected(
+        sender=sender, roles=roles, manifest_path=path, report=report,
+        upgrades=parse_upgrades(upgrades), catalogue=catalogue, catalogue_only=catalogue_only,
+    )  # fmt: skip
     manifest = plan.run()
     table = Table(title=f"civic-ledger on {manifest.network} (chain {manifest.chain_id})")
     for column in ("contract", "address", "version", "implementation", "block"):

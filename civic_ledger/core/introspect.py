@@ -60,14 +60,15 @@ def project_ast() -> dict[str, Any]:
     return output["sources"]
 
 
-def _walk(node: Any) -> Iterator[dict[str, Any]]:
+def walk_ast(node: Any) -> Iterator[dict[str, Any]]:
+    """Every JSON object in a solc AST (or any nested dicts and lists), depth first."""
     if isinstance(node, dict):
         yield node
         for value in node.values():
-            yield from _walk(value)
+            yield from walk_ast(value)
     elif isinstance(node, list):
         for item in node:
-            yield from _walk(item)
+            yield from walk_ast(item)
 
 
 def _param_type(param: dict[str, Any]) -> str:
@@ -92,7 +93,7 @@ def restricted_functions() -> dict[str, set[str]]:
     as its entry point, e.g. `_authorizeUpgrade` as `upgradeToAndCall`)."""
     contracts: dict[int, dict[str, Any]] = {}
     for source in project_ast().values():
-        for node in _walk(source["ast"]):
+        for node in walk_ast(source["ast"]):
             if node.get("nodeType") == "ContractDefinition":
                 contracts[node["id"]] = node
     own: dict[int, set[str]] = {}

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from civic_ledger.access.roles import ADMIN_ROLE, PUBLIC_ROLE, ROLES
+from civic_ledger.deploy.steps import role_id
 
 if TYPE_CHECKING:
     from civic_ledger.deploy.plan import DeployPlan
@@ -85,13 +86,13 @@ def role_catalogue(plan: DeployPlan) -> list[dict[str, Any]]:
         if spec.name not in plan.manifest.contracts:
             continue
         for signature, role_name in sorted(spec.all_restricted.items()):
-            rid = _role_id(role_name)
+            rid = role_id(role_name)
             functions.setdefault(rid, []).append({"contract": spec.name, "function": signature})
     members: dict[int, set[str]] = {ADMIN_ROLE: {plan.final_admin()}}
     for agency in plan.roles.agencies:
         address = plan.resolve(agency.account)
         for role_name in agency.roles:
-            members.setdefault(_role_id(role_name), set()).add(address)
+            members.setdefault(role_id(role_name), set()).add(address)
     upgrader = next((r for r in ROLES if r.name == "UPGRADER"), None)
     if upgrader is not None and any(s.upgradeable for s in plan.specs):
         members.setdefault(upgrader.id, set()).add(plan.final_admin())
@@ -113,9 +114,3 @@ def role_catalogue(plan: DeployPlan) -> list[dict[str, Any]]:
         rows.append({"name": "PUBLIC", "id": PUBLIC_ROLE, "label": "Anyone",
                      "functions": functions[PUBLIC_ROLE], "members": []})  # fmt: skip
     return rows
-
-
-def _role_id(name: str) -> int:
-    from civic_ledger.deploy.plan import role_id
-
-    return role_id(name)

@@ -43,9 +43,10 @@ from civic_ledger.core.yamlfile import (
     scalar,
     string_list,
 )
+from civic_ledger.deploy.steps import Step, standalone_step
 
 if TYPE_CHECKING:
-    from civic_ledger.deploy.plan import DeployPlan, Step
+    from civic_ledger.deploy.plan import DeployPlan
 
 MAX_UINT64 = 2**64 - 1
 SCHEMA_KEYS = {"issuer", "layout", "validity", "adverse", "revocable", "dispute_stay"}
@@ -93,10 +94,7 @@ def load_catalogue(path: Path) -> Catalogue:
     if root is None:
         return catalogue
     top = mapping(path, root, "the catalogue", CatalogueError)
-    for key in sorted(set(top) - {"schemas", "policies"}):
-        raise fail(
-            path, top[key][0], f"unknown key '{key}' (expected schemas, policies)", CatalogueError
-        )
+    _refuse_unknown(path, top, ("schemas", "policies"), "")
 
     def duration(node: Any, what: str) -> int:
         text = scalar(path, node, what, CatalogueError)
@@ -117,13 +115,7 @@ def load_catalogue(path: Path) -> Catalogue:
             if not name or len(name.encode()) > 256:
                 raise fail(path, key_node, f"{what}: a name has 1 to 256 bytes", CatalogueError)
             fields = mapping(path, node, what, CatalogueError)
-            for key in sorted(set(fields) - SCHEMA_KEYS):
-                raise fail(
-                    path,
-                    fields[key][0],
-                    f"{what}: unknown key '{key}' (expected {', '.join(sorted(SCHEMA_KEYS))})",
-                    CatalogueError,
-                )
+            _refuse_unknown(path, fields, sorted(SCHEMA_KEYS), what)
             for key in ("issuer", "adverse", "revocable"):
                 if key not in fields:
                     raise fail(path, key_node, f"{what}: missing '{key}'", CatalogueError)
@@ -181,13 +173,7 @@ def load_catalogue(path: Path) -> Catalogue:
             policy_id = integer(path, key_node, "policy id", 1, 2**256 - 1, CatalogueError)
             what = f"policy {policy_id}"
             fields = mapping(path, node, what, CatalogueError)
-            for extra in sorted(set(fields) - POLICY_KEYS):
-                raise fail(
-                    path,
-                    fields[extra][0],
-                    f"{what}: unknown key '{extra}' (expected {', '.join(sorted(POLICY_KEYS))})",
-                    CatalogueError,
-                )
+            _refuse_unknown(path, fields, sorted(POLICY_KEYS), what)
             lists: dict[str, tuple[str, ...]] = {}
             for part in ("required", "disqualifying"):
                 items = (
@@ -239,14 +225,22 @@ def load_catalogue(path: Path) -> Catalogue:
     return catalogue
 
 
+def _refuse_unknown(
+    path: Path, fields: dict[str, Any], known: list[str] | tuple[str, ...], what: str
+) -> None:
+    """CatalogueError naming the first unknown key of `fields` (`what`: whose keys they are)."""
+    for key in sorted(set(fields) - set(known)):
+        prefix = f"{what}: " if what else ""
+        message = f"{prefix}unknown key '{key}' (expected {', '.join(known)})"
+        raise fail(path, fields[key][0], message, CatalogueError)
+
+
 # -------------------------------------------------------------------------------- the steps
 
 
 def catalogue_steps(plan: DeployPlan, catalogue: Catalogue) -> Iterator[Step]:
     """Steps creating what the catalogue declares and the chain lacks (signed by the records
     administrator); a declared item that exists differently refuses the plan."""
-    from civic_ledger.deploy.plan import Step
-
     if not catalogue.schemas and not catalogue.policies:
         return
     registry = plan.instance("RecordRegistry")
@@ -274,14 +268,8 @@ def catalogue_steps(plan: DeployPlan, catalogue: Catalogue) -> Iterator[Step]:
                 sender=signer,
             )
 
-        yield Step(
-            id=f"catalogue:schema:{entry.name}",
-            description=f"register schema '{entry.name}' ({catalogue.path.name}:{entry.line})",
-            is_done=done,
-            build=build,
-            needs_admin=False,
-            signer=signer,
-        )
+        what = f"register schema '{entry.name}' ({catalogue.path.name}:{entry.line})"
+        yield standalone_step(f"catalogue:schema:{entry.name}", what, done, build, signer=signer)
         if entry.dispute_stay is not None:
             yield _stay_step(catalogue, registry, signer, entry)
     for policy in catalogue.policies:
@@ -306,20 +294,12 @@ def catalogue_steps(plan: DeployPlan, catalogue: Catalogue) -> Iterator[Step]:
                 sender=signer,
             )
 
-        yield Step(
-            id=f"catalogue:policy:{policy.policy_id}",
-            description=f"define policy "
-            f"{policy.policy_id} '{policy.name}' ({catalogue.path.name}:{policy.line})",
-            is_done=policy_done,
-            build=policy_build,
-            needs_admin=False,
-            signer=signer,
-        )
+        what = f"define policy {policy.policy_id} '{policy.name}' ({catalogue.path.name}:{policy.line})"
+        step_id = f"catalogue:policy:{policy.policy_id}"
+        yield standalone_step(step_id, what, policy_done, policy_build, signer=signer)
 
 
 def _stay_step(catalogue: Catalogue, registry: Any, signer: Any, entry: SchemaEntry) -> Step:
-    from civic_ledger.deploy.plan import Step
-
     def done() -> bool:
         schema_id = int(registry.schemaIdByName(entry.name))
         return (
@@ -331,14 +311,8 @@ def _stay_step(catalogue: Catalogue, registry: Any, signer: Any, entry: SchemaEn
         schema_id = int(registry.schemaIdByName(entry.name))
         return registry.setDisputeStay.as_transaction(schema_id, entry.dispute_stay, sender=signer)
 
-    return Step(
-        id=f"catalogue:stay:{entry.name}",
-        description=f"schema '{entry.name}': a dispute suspends it for {entry.dispute_stay}s",
-        is_done=done,
-        build=build,
-        needs_admin=False,
-        signer=signer,
-    )
+    what = f"schema '{entry.name}': a dispute suspends it for {entry.dispute_stay}s"
+    return standalone_step(f"catalogue:stay:{entry.name}", what, done, build, signer=signer)
 
 
 def _need(signer: Any, path: Path, what: str) -> None:

@@ -26,9 +26,11 @@ moving a type into the contract's interface is not a change.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from civic_ledger.core.introspect import walk_ast
 
 _NAMESPACE = re.compile(r"@custom:storage-location\s+erc7201:(\S+)")
 _QUALIFIED = re.compile(r"\b(struct|enum)\s+(?:[A-Za-z_][A-Za-z0-9_]*\.)?([A-Za-z_][A-Za-z0-9_]*)")
@@ -84,16 +86,6 @@ def canonical(type_string: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-def _walk(node: Any) -> Iterator[dict[str, Any]]:
-    if isinstance(node, dict):
-        yield node
-        for value in node.values():
-            yield from _walk(value)
-    elif isinstance(node, list):
-        for value in node:
-            yield from _walk(value)
-
-
 def _doc(node: dict[str, Any]) -> str:
     doc = node.get("documentation")
     if isinstance(doc, dict):
@@ -103,7 +95,9 @@ def _doc(node: dict[str, Any]) -> str:
 
 def layout_of(contract: str, ast_sources: Mapping[str, Any]) -> ContractLayout:
     """The storage layout of `contract` (by name) from a standard-JSON `sources` AST."""
-    nodes = {n["id"]: n for s in ast_sources.values() for n in _walk(s.get("ast", {})) if "id" in n}
+    nodes = {
+        n["id"]: n for s in ast_sources.values() for n in walk_ast(s.get("ast", {})) if "id" in n
+    }
     target = next(
         (
             n

@@ -31,9 +31,10 @@ from civic_ledger.core.exceptions import DeployError
 from civic_ledger.core.introspect import project_ast
 from civic_ledger.deploy.layout import ContractLayout, check_upgrade, layout_of
 from civic_ledger.deploy.proxy import implementation_of
+from civic_ledger.deploy.steps import Step, standalone_step
 
 if TYPE_CHECKING:
-    from civic_ledger.deploy.plan import DeployPlan, Step
+    from civic_ledger.deploy.plan import DeployPlan
 
 
 def parse_upgrades(values: tuple[str, ...] | list[str]) -> dict[str, str]:
@@ -68,8 +69,6 @@ def upgrade_steps(plan: DeployPlan, upgrades: Mapping[str, str], stage: str) -> 
 
 
 def _steps_for(plan: DeployPlan, name: str, artefact: str, stage: str) -> Iterator[Step]:
-    from civic_ledger.deploy.plan import Step
-
     new_hash = plan.bytecode_hash(artefact)
     current = plan.current_implementation(name)
     pending = _pending_upgrade(plan, name)
@@ -92,13 +91,12 @@ def _steps_for(plan: DeployPlan, name: str, artefact: str, stage: str) -> Iterat
         plan.record_implementation(name, artefact, address, receipt)
         return {"address": address}
 
-    yield Step(
-        id=f"upgrade:{name}:implementation:{target_hash[2:10]}",
-        description=f"deploy the new {name} implementation ({artefact})",
-        is_done=lambda: plan.implementation_entry(name, target_hash) is not None,
-        build=lambda: getattr(plan.project, artefact)(sender=plan.sender),
-        after=record_implementation,
-        needs_admin=False,
+    yield standalone_step(
+        f"upgrade:{name}:implementation:{target_hash[2:10]}",
+        f"deploy the new {name} implementation ({artefact})",
+        lambda: plan.implementation_entry(name, target_hash) is not None,
+        lambda: getattr(plan.project, artefact)(sender=plan.sender),
+        record_implementation,
     )
 
 
@@ -130,8 +128,6 @@ def _pending_upgrade(plan: DeployPlan, name: str) -> dict[str, Any] | None:
 
 
 def _schedule_step(plan: DeployPlan, name: str, target_hash: str) -> Step:
-    from civic_ledger.deploy.plan import Step
-
     def new_implementation() -> str:
         entry = plan.implementation_entry(name, target_hash)
         assert entry is not None, "the implementation step runs first"
@@ -177,19 +173,11 @@ def _schedule_step(plan: DeployPlan, name: str, target_hash: str) -> Step:
         )
         return {"operation_id": "0x" + bytes(operation).hex(), "ready_at": ready_at}
 
-    return Step(
-        id=f"upgrade:{name}:schedule:{target_hash[2:10]}",
-        description=f"schedule the upgrade of {name} (notice period: UPGRADER's execution delay)",
-        is_done=done,
-        build=build,
-        after=after,
-        needs_admin=False,
-    )
+    what = f"schedule the upgrade of {name} (notice period: UPGRADER's execution delay)"
+    return standalone_step(f"upgrade:{name}:schedule:{target_hash[2:10]}", what, done, build, after)
 
 
 def _execute_step(plan: DeployPlan, name: str, target_hash: str) -> Step:
-    from civic_ledger.deploy.plan import Step
-
     def ready() -> bool:
         pending = _pending_upgrade(plan, name)
         proxy = plan.address_of(name)
@@ -230,14 +218,8 @@ def _execute_step(plan: DeployPlan, name: str, target_hash: str) -> Step:
         _mark_executed(plan, name, pending, tx_hash=receipt.txn_hash)
         return {"implementation": pending["to"]}
 
-    return Step(
-        id=f"upgrade:{name}:execute:{target_hash[2:10]}",
-        description=f"execute the scheduled upgrade of {name}",
-        is_done=ready,
-        build=build,
-        after=after,
-        needs_admin=False,
-    )
+    what = f"execute the scheduled upgrade of {name}"
+    return standalone_step(f"upgrade:{name}:execute:{target_hash[2:10]}", what, ready, build, after)
 
 
 def _mark_executed(

@@ -10,12 +10,9 @@ from typing import Any
 import pytest
 
 from civic_dev.bench import city
-from civic_dev.bench.anvil import AnvilSettings, running_anvil
-from civic_dev.bench.runner import deploy_city
-from civic_dev.bench.throughput import PER_PERSON, BulkImport, ImportTarget
-from civic_ledger.chain.client import HttpClient as Rpc
+from civic_dev.bench.runner import city_on_anvil
+from civic_dev.bench.throughput import PER_PERSON, BulkImport, city_target
 from civic_ledger.chain.journal import Journal
-from civic_ledger.chain.signer import KeySigner as Signer
 from civic_ledger.identity.records import records_of
 
 pytestmark = pytest.mark.slow
@@ -26,27 +23,9 @@ COUNT = 130  # parcels and records; 26 owners
 @pytest.fixture(scope="module")
 def chain() -> Any:
     """Our suite on a private anvil (1 s blocks), with Ape connected to it."""
-    from ape import networks
-
-    with running_anvil(AnvilSettings(block_time=1)) as node:
-        rpc = Rpc(node.url)
-        rpc.call("evm_setAutomine", True)
-        with networks.parse_network_choice(f"ethereum:local:{node.url}"):
-            our, _ = deploy_city(node)
-            schema_id = our.register_schema()
-            rpc.call("evm_setIntervalMining", 1)
-            target = ImportTarget(
-                url=node.url,
-                identity_registry=our.identities.address,
-                title_registry=our.titles.address,
-                record_registry=our.records.address,
-                schema_id=schema_id,
-                identity_office=Signer.from_key(our.agency["identity_office"].private_key),
-                registrar=Signer.from_key(our.agency["land_registry"].private_key),
-                record_issuer=Signer.from_key(our.agency["tax_bureau"].private_key),
-                block_time=1,
-            )
-            yield our, target, rpc
+    with city_on_anvil() as (node, rpc, our, schema_id):
+        rpc.call("evm_setIntervalMining", 1)
+        yield our, city_target(our, node.url, schema_id, block_time=1), rpc
 
 
 def _sent_per_batch(journal_dir: Path) -> dict[tuple[str, int], int]:

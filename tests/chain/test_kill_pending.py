@@ -30,8 +30,7 @@ from typing import Any
 
 import pytest
 
-from civic_dev.bench.anvil import AnvilSettings, running_anvil
-from civic_dev.bench.runner import deploy_city
+from civic_dev.bench.runner import city_on_anvil
 from civic_ledger.bulk.sample import register_sample_owners, sample_owners, write_sample_csv
 from civic_ledger.chain.client import HttpClient
 from civic_ledger.identity.records import records_of
@@ -43,15 +42,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture(scope="module")
 def node() -> Any:
-    from ape import networks
-
-    with running_anvil(AnvilSettings(block_time=1)) as anvil:
-        rpc = HttpClient(anvil.url)
-        rpc.call("evm_setAutomine", True)
-        with networks.parse_network_choice(f"ethereum:local:{anvil.url}"):
-            city, _ = deploy_city(anvil)
-            schema_id = city.register_schema()
-            yield anvil, rpc, city, schema_id
+    with city_on_anvil() as deployed:
+        yield deployed
 
 
 def journal_lines(path: Path) -> list[dict[str, Any]]:

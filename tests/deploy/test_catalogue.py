@@ -16,13 +16,9 @@ from civic_ledger.identity import records as rec_client
 
 
 def plan_for(project, networks, deployer, roles, path: Path, catalogue: Path) -> DeployPlan:
-    from ape import accounts
-
-    return DeployPlan(
-        project=project, provider=networks.provider, accounts=accounts, sender=deployer,
-        roles=roles, manifest_path=path, network_name=networks.provider.network.name,
-        report=lambda e: None, catalogue=catalogue,
-    )  # fmt: skip
+    return DeployPlan.connected(
+        sender=deployer, roles=roles, manifest_path=path, catalogue=catalogue
+    )
 
 
 def test_fresh_deployment_can_issue_at_once(
@@ -116,7 +112,6 @@ def test_the_records_administrator_applies_the_catalogue_later(
 ):
     """Deployed without the catalogue; the records administrator applies it with its own
     account (`ape run deploy --catalogue-only --account ...`); the deployer sends nothing."""
-    from ape import accounts
 
     path = tmp_path / "local.json"
     plan_for(project, networks, deployer, roles_config, path, None).run()
@@ -124,11 +119,9 @@ def test_the_records_administrator_applies_the_catalogue_later(
         "RecordRegistry"
     )
     nonce = deployer.nonce
-    DeployPlan(
-        project=project, provider=networks.provider, accounts=accounts,
+    DeployPlan.connected(
         sender=agency["data_bureau"], roles=roles_config, manifest_path=path,
-        network_name=networks.provider.network.name, catalogue=DEFAULT_CATALOGUE,
-        catalogue_only=True,
+        catalogue=DEFAULT_CATALOGUE, catalogue_only=True,
     ).run()  # fmt: skip
     registry = project.RecordRegistry.at(registry_address)
     assert registry.schemaIdByName("court-judgment") and registry.policyExists(2)

@@ -11,36 +11,18 @@ from typing import Any
 import ape
 import pytest
 
-from civic_ledger.access import spec as access
 from civic_ledger.core.exceptions import DeployError
 from civic_ledger.deploy import DeployPlan, StepEvent
 from civic_ledger.deploy.proxy import implementation_of
-from civic_ledger.spec import ContractSpec
 
-SPECS = (
-    *access.CONTRACTS,
-    ContractSpec(
-        name="CityToken",
-        domain="test",
-        upgradeable=True,
-        args=lambda ctx: (ctx.address_of("CityAccessManager"),),
-        restricted={
-            "mint(address,uint256)": "TREASURER",
-            "burnFrom(address,uint256)": "TREASURER",
-            "burn(uint256)": "TREASURER",
-        },
-    ),
-)
+from .token_suite import SPECS
 
 
 def run_plan(project, networks, deployer, roles, path: Path, **upgrades: str) -> tuple:
-    from ape import accounts
-
     events: list[StepEvent] = []
-    plan = DeployPlan(
-        project=project, provider=networks.provider, accounts=accounts, sender=deployer,
-        roles=roles, manifest_path=path, network_name=networks.provider.network.name,
-        contracts=SPECS, report=events.append, upgrades=upgrades,
+    plan = DeployPlan.connected(
+        sender=deployer, roles=roles, manifest_path=path, contracts=SPECS,
+        report=events.append, upgrades=upgrades,
     )  # fmt: skip
     plan.run()
     return plan, events

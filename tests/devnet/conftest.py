@@ -47,20 +47,19 @@ def free_port_bases(nodes: int) -> tuple[int, int, int]:
     raise RuntimeError("no free local ports for the test devnet")
 
 
+def devnet_config(root: Path, nodes: int, seed: str) -> DevnetConfig:
+    """A test devnet of `nodes` signers under `root`: 1 s blocks, free ports, `seed`'s keys."""
+    http, p2p, auth = free_port_bases(nodes)
+    return DevnetConfig(
+        root=root, nodes=nodes, period=1, http_port=http, p2p_port=p2p, authrpc_port=auth,
+        seed=seed, evm_version=project_evm_version(),
+    )  # fmt: skip
+
+
 @pytest.fixture(scope="module")
 def devnet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalDevnet]:
     geth = require_geth()
-    http, p2p, auth = free_port_bases(4)
-    cfg = DevnetConfig(
-        root=tmp_path_factory.mktemp("devnet"),
-        nodes=4,
-        period=1,
-        http_port=http,
-        p2p_port=p2p,
-        authrpc_port=auth,
-        seed=FAULT_SEED,
-        evm_version=project_evm_version(),
-    )
+    cfg = devnet_config(tmp_path_factory.mktemp("devnet"), 4, FAULT_SEED)
     net = LocalDevnet(cfg, geth)
     try:
         report = net.up(PASSPHRASE, timeout=90)

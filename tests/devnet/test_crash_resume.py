@@ -39,7 +39,6 @@ from eth_utils import keccak
 
 from civic_dev.devnet import clique
 from civic_dev.devnet.accounts import DEPLOYER_ALIAS, alias_for
-from civic_dev.devnet.config import DevnetConfig, project_evm_version
 from civic_dev.devnet.local import LocalDevnet
 from civic_dev.devnet.nodes import NodeSpec, running_pid
 from civic_ledger.bulk.parcels import read_parcels_csv
@@ -48,7 +47,7 @@ from civic_ledger.chain.client import HttpClient
 from civic_ledger.chain.journal import Journal
 from civic_ledger.spec import all_contracts
 
-from .conftest import free_port_bases, require_geth
+from .conftest import devnet_config, require_geth
 
 pytestmark = [pytest.mark.slow, pytest.mark.devnet]
 
@@ -131,18 +130,8 @@ def chain(
     tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
 ) -> Iterator[Chain]:
     geth = require_geth()
-    http, p2p, auth = free_port_bases(1)
     root = tmp_path_factory.mktemp("crash-devnet")
-    cfg = DevnetConfig(
-        root=root / "devnet",
-        nodes=1,
-        period=1,
-        http_port=http,
-        p2p_port=p2p,
-        authrpc_port=auth,
-        seed=SEED,
-        evm_version=project_evm_version(),
-    )
+    cfg = devnet_config(root / "devnet", 1, SEED)
     net = LocalDevnet(cfg, geth)
     net.prepare(PASSPHRASE)
     config = net.nodes[0].config_file
