@@ -15,7 +15,9 @@ from typing import Any, TypeVar
 import click
 from ape.cli import ConnectedProviderCommand, network_option
 from rich.console import Console
+from rich.table import Table
 
+from civic_ledger.core.names import IDENTITY_REGISTRY, TITLE_REGISTRY, TOKEN
 from civic_ledger.core.revert import explain
 
 console = Console(highlight=False)
@@ -270,6 +272,77 @@ class Suite:
 
     def __contains__(self, name: str) -> bool:
         return name in self.manifest.contracts
+
+
+# ----------------------------------------------------------------------- shared arguments
+# What several command groups take: documents, identities, parcels and token amounts, each
+# turned into the value the contracts keep, or refused with click's one-line error.
+
+DOCUMENT_FORMS = (
+    "@PATH hashes the file, text:TEXT hashes the text, 0x + 64 hex digits is the hash as is"
+)
+
+
+def parse_document(value: str, hint: str) -> bytes:
+    """The bytes32 of a document argument (the rules of `civic_ledger.core.documents`)."""
+    from civic_ledger.core.documents import document_hash
+
+    return parse_param(document_hash, value, hint)
+
+
+def identity_subject(suite: Suite, value: str, hint: str = "SUBJECT") -> bytes:
+    """An identity given as its 0x commitment or its controller's address."""
+    from civic_ledger.identity.client import resolve_subject
+
+    return parse_param(lambda v: resolve_subject(suite[IDENTITY_REGISTRY], v), value, hint)
+
+
+def owner_subject(suite: Suite, value: str, hint: str) -> bytes:
+    """An identity argument of the land registry (owner, buyer, lienholder), worded as the
+    title registry words it."""
+    from civic_ledger.property.titles import resolve_subject
+
+    return parse_param(lambda v: resolve_subject(suite[IDENTITY_REGISTRY], v.strip()), value, hint)
+
+
+def parcel_arg(value: str, hint: str = "PARCEL") -> int:
+    """A parcel given as decimal id, 0x-hex id or cadastral code; its id must fit a uint256."""
+    from civic_ledger.property.titles import parse_parcel
+
+    parcel_id = parse_param(parse_parcel, value, hint)
+    if parcel_id > UINT256_MAX:
+        raise click.BadParameter(f"parcel id {value} does not fit in 256 bits", param_hint=hint)
+    return parcel_id
+
+
+def known_parcel(suite: Suite, value: str, hint: str = "PARCEL") -> int:
+    """A parcel argument that must name a registered parcel (active or retired)."""
+    from civic_ledger.property.titles import ParcelStatus
+
+    parcel_id = parcel_arg(value, hint)
+    if ParcelStatus(int(suite[TITLE_REGISTRY].parcelOf(parcel_id).status)) is ParcelStatus.NONE:
+        raise click.BadParameter(f"parcel {value!r} is not registered", param_hint=hint)
+    return parcel_id
+
+
+def token_decimals(suite: Suite) -> int:
+    """Decimals of the settlement token (amounts are given and shown in whole tokens)."""
+    return int(suite[TOKEN].decimals())
+
+
+def token_amount(suite: Suite, value: str, hint: str = "--amount") -> int:
+    """Whole settlement tokens ("1200.50") -> base units."""
+    return parse_amount(value, token_decimals(suite), hint)
+
+
+def print_rows(rows: list[tuple[str, str]]) -> None:
+    """Label/value pairs as a borderless two-column table, labels dimmed."""
+    table = Table(show_header=False, box=None, pad_edge=False)
+    table.add_column(style="dim")
+    table.add_column()
+    for key, value in rows:
+        table.add_row(key, value)
+    console.print(table)
 
 
 def send(label: str, method: Any, *args: Any, sender: Any, **kwargs: Any) -> Any:
