@@ -20,6 +20,7 @@ from civic_ledger.chain.manifest import Manifest
 from civic_ledger.core.config import AccountRef
 from civic_ledger.deploy import DeployError, DeployPlan, StepEvent, selector
 from civic_ledger.deploy.proxy import initializer_calldata
+from civic_ledger.deploy.session import connected_plan
 from civic_ledger.spec import ContractSpec
 
 TREASURER = BY_NAME["TREASURER"].id
@@ -42,18 +43,9 @@ SPECS = (
 
 
 def make_plan(project, networks, sender, roles, path: Path, events: list[StepEvent] | None = None):
-    from ape import accounts as accounts_manager
-
-    return DeployPlan(
-        project=project,
-        provider=networks.provider,
-        accounts=accounts_manager,
-        sender=sender,
-        roles=roles,
-        manifest_path=path,
-        network_name=networks.provider.network.name,
-        contracts=SPECS,
-        report=(events.append if events is not None else lambda e: None),
+    report = events.append if events is not None else lambda e: None
+    return connected_plan(
+        sender=sender, roles=roles, manifest_path=path, contracts=SPECS, report=report
     )
 
 
@@ -324,18 +316,11 @@ def test_manifest_for_another_chain_is_refused(
     assert events[0].status == "reset"
     from civic_ledger.chain.manifest import ManifestError
 
-    plan_kwargs = dict(
-        project=project,
-        provider=networks.provider,
-        accounts=None,
-        sender=deployer,
-        roles=roles_config,
-        manifest_path=manifest_path,
-        network_name="city-devnet",
-        contracts=SPECS,
-    )
     with pytest.raises(ManifestError, match="belongs to chain 424242"):
-        DeployPlan(**plan_kwargs)
+        connected_plan(
+            sender=deployer, roles=roles_config, manifest_path=manifest_path, accounts=None,
+            network_name="city-devnet", contracts=SPECS,
+        )  # fmt: skip
 
 
 def test_tampered_code_hash_is_detected(project, networks, deployer, roles_config, manifest_path):
@@ -353,22 +338,13 @@ def test_modules_link_is_set_once_skipped_or_refused(
     """TitleRegistry.setModules is set once: a re-run of the full plan finds it done (nothing
     sent); a manifest naming another lien registry is refused with a sentence before anything
     could replace the wired module (the chain would refuse too: TitleModulesAlreadySet)."""
-    from ape import accounts as accounts_manager
-
     manifest = tmp_path / "deployments" / "local.json"
     manifest.parent.mkdir()
     manifest.write_text(suite.manifest.path.read_text())
 
     def plan(events: list[StepEvent]) -> DeployPlan:
-        return DeployPlan(
-            project=project,
-            provider=networks.provider,
-            accounts=accounts_manager,
-            sender=deployer,
-            roles=roles_config,
-            manifest_path=manifest,
-            network_name=networks.provider.network.name,
-            report=events.append,
+        return connected_plan(
+            sender=deployer, roles=roles_config, manifest_path=manifest, report=events.append
         )
 
     events: list[StepEvent] = []

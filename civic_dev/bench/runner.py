@@ -62,23 +62,15 @@ def _quiet_ape() -> None:
 def deploy_city(node: AnvilNode) -> tuple[City, Any]:
     """Deploy + wire the whole suite through the deploy plan (what `ape run deploy` runs);
     returns our City and the deployer account."""
-    from ape import accounts, networks, project
+    from ape import accounts, project
 
-    from civic_ledger.deploy import DeployPlan
+    from civic_ledger.deploy.session import connected_plan
 
     roles = load_roles_file(DEFAULT_ROLES_FILE)
     deployer = accounts.test_accounts[0]
     manifest = BENCH_CACHE / f"deploy-{node.url.rsplit(':', 1)[1]}.json"
     manifest.unlink(missing_ok=True)
-    plan = DeployPlan(
-        project=project,
-        provider=networks.provider,
-        accounts=accounts,
-        sender=deployer,
-        roles=roles,
-        manifest_path=manifest,
-        network_name=networks.provider.network.name,
-    )
+    plan = connected_plan(sender=deployer, roles=roles, manifest_path=manifest)
     plan.run()
     contracts = {
         name: getattr(project, name).at(entry["address"])

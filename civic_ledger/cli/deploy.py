@@ -16,11 +16,14 @@ from civic_ledger.cli.common import (
     handle_errors,
     load_account,
     network_name,
+    path_option,
+    roles_option,
 )
 from civic_ledger.core.config import load_roles_file
-from civic_ledger.core.paths import DEFAULT_CATALOGUE, DEFAULT_ROLES_FILE
-from civic_ledger.deploy import DeployPlan, StepEvent
+from civic_ledger.core.paths import DEFAULT_CATALOGUE
+from civic_ledger.deploy import StepEvent
 from civic_ledger.deploy.plan import EPHEMERAL_NETWORKS
+from civic_ledger.deploy.session import connected_plan
 from civic_ledger.deploy.upgrade import parse_upgrades
 
 STATUS_STYLE = {
@@ -50,7 +53,6 @@ def run_deploy(
     catalogue_only: bool = False,
 ) -> Path:
     """Run the deploy plan on the connected network; returns the manifest path."""
-    from ape import accounts, networks, project
     from ape.logging import LogLevel, logger
 
     if logger.level == LogLevel.INFO:
@@ -77,19 +79,10 @@ def run_deploy(
             resumed.append(event)
         print_event(event)
 
-    plan = DeployPlan(
-        project=project,
-        provider=networks.provider,
-        accounts=accounts,
-        sender=sender,
-        roles=roles,
-        manifest_path=path,
-        network_name=network_name(),
-        report=report,
-        upgrades=parse_upgrades(upgrades),
-        catalogue=catalogue,
-        catalogue_only=catalogue_only,
-    )
+    plan = connected_plan(
+        sender=sender, roles=roles, manifest_path=path, network_name=network_name(), report=report,
+        upgrades=parse_upgrades(upgrades), catalogue=catalogue, catalogue_only=catalogue_only,
+    )  # fmt: skip
     manifest = plan.run()
     table = Table(title=f"civic-ledger on {manifest.network} (chain {manifest.chain_id})")
     for column in ("contract", "address", "version", "implementation", "block"):
@@ -135,21 +128,11 @@ def run_deploy(
     help_text="Ape account that deploys and holds ADMIN_ROLE until "
     "handover (default on local chains: TEST::0).",
 )
-@click.option(
-    "--roles",
-    "roles_file",
-    type=click.Path(path_type=Path),
-    default=DEFAULT_ROLES_FILE,
-    show_default=True,
-    help="YAML file mapping agencies to wallets and roles.",
-)
-@click.option(
-    "--manifest",
-    "manifest_file",
-    type=click.Path(path_type=Path),
-    default=None,
+@roles_option("YAML file mapping agencies to wallets and roles.")
+@path_option(
+    "--manifest", "manifest_file", file_only=False, default=None,
     help="Manifest path (default: deployments/<network>.json).",
-)
+)  # fmt: skip
 @click.option(
     "--upgrade",
     "upgrades",
@@ -159,10 +142,9 @@ def run_deploy(
     "storage layout checked, new implementation deployed, upgrade scheduled for the notice "
     "period; run the same command again after it to execute. Repeatable.",
 )
-@click.option(
+@path_option(
     "--catalogue",
     "catalogue_file",
-    type=click.Path(path_type=Path, dir_okay=False),
     default=DEFAULT_CATALOGUE,
     show_default=True,
     help="The city catalogue (record schemas and standing policies) to apply: what is missing "

@@ -8,7 +8,9 @@ Official ids are hashed with a salt before anything is sent: they never reach th
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -17,12 +19,14 @@ from civic_ledger.cli.common import (
     Suite,
     command,
     console,
+    csv_file_argument,
     err_console,
     identity_subject,
-    load_account,
     parse_param,
+    path_option,
     print_rows,
     send,
+    suite_and_signer,
 )
 from civic_ledger.core.commitments import commitment, normalize_official_id, parse_salt
 from civic_ledger.core.encoding import format_time, hex32
@@ -70,9 +74,8 @@ def identity_commitment(manifest_file: Path | None, official_id: str, salt: str)
     help="Wallet address that will act for the subject.",
 )
 @click.option("--salt", default=None, help="Reuse this salt (default: a fresh random one).")
-@click.option(
+@path_option(
     "--salts-out",
-    type=click.Path(path_type=Path, dir_okay=False),
     required=True,
     help="CSV the (official id, salt, subject) row is appended to (created mode 0600). "
     "Keep it in the office's records system: it is the only link back to the person.",
@@ -87,7 +90,7 @@ def identity_register(
     salts_out: Path,
 ) -> None:
     """Register one identity (identity office). Prints its subject commitment."""
-    suite, sender = Suite(manifest_file), load_account(account_alias)
+    suite, sender = suite_and_signer(manifest_file, account_alias)
     registration = parse_param(
         lambda _: id_client.Registration.new(official_id, controller, kind, salt),
         official_id,
@@ -99,10 +102,9 @@ def identity_register(
 
 
 @command(identity, "batch-register")
-@click.argument("csv_file", type=click.Path(path_type=Path, exists=True, dir_okay=False))
-@click.option(
+@csv_file_argument()
+@path_option(
     "--salts-out",
-    type=click.Path(path_type=Path, dir_okay=False),
     required=True,
     help="CSV the (official id, salt, subject) rows are appended to (created mode 0600).",
 )
@@ -122,7 +124,7 @@ def identity_batch_register(
     agency). The whole file is checked before anything is sent. Rows whose subject is already
     registered (same official id and salt) are skipped, so re-running a file with its salts
     resumes an interrupted import."""
-    suite, sender = Suite(manifest_file), load_account(account_alias)
+    suite, sender = suite_and_signer(manifest_file, account_alias)
     registrations = parse_param(id_client.read_registrations_csv, csv_file, "CSV_FILE")
     # Every row is checked against the chain before the first batch is sent: a controller
     # that already acts for another identity would otherwise revert a later batch after the
@@ -158,7 +160,7 @@ def identity_rotate(account_alias: str, manifest_file: Path | None, new_controll
     """Propose handing control of your own identity to another wallet (signed by the current
     controller; the identity must be active). Nothing moves until that wallet runs
     `rotate-accept`; `rotate-cancel` withdraws the proposal."""
-    suite, sender = Suite(manifest_file), load_account(account_alias)
+    suite, sender = suite_and_signer(manifest_file, account_alias)
     id_client.propose_controller(
         suite[IDENTITY_REGISTRY], new_controller, sender=sender, transact=send
     )
@@ -169,20 +171,30 @@ def identity_rotate(account_alias: str, manifest_file: Path | None, new_controll
     )
 
 
-@command(identity, "rotate-accept")
-@click.argument("subject")
-def identity_rotate_accept(account_alias: str, manifest_file: Path | None, subject: str) -> None:
+def _subject_command(name: str, action: Callable[..., Any], doc: str) -> None:
+    """Add `identity NAME SUBJECT`: `action` on SUBJECT, signed by --account, and nothing else."""
+
+    def run(account_alias: str, manifest_file: Path | None, subject: str) -> None:
+        suite, sender = suite_and_signer(manifest_file, account_alias)
+        s = identity_subject(suite, subject)
+        action(suite[IDENTITY_REGISTRY], s, sender=sender, transact=send)
+
+    run.__doc__ = doc
+    command(identity, name)(click.argument("subject")(run))
+
+
+_subject_command(
+    "rotate-accept",
+    id_client.accept_controller,
     """Accept control of SUBJECT (signed by the wallet its controller proposed with `rotate`;
-    the identity must still be active and your wallet must control no identity)."""
-    suite, sender = Suite(manifest_file), load_account(account_alias)
-    s = identity_subject(suite, subject)
-    id_client.accept_controller(suite[IDENTITY_REGISTRY], s, sender=sender, transact=send)
+    the identity must still be active and your wallet must control no identity).""",
+)
 
 
 @command(identity, "rotate-cancel")
 def identity_rotate_cancel(account_alias: str, manifest_file: Path | None) -> None:
     """Withdraw your pending controller proposal (signed by the current controller)."""
-    suite, sender = Suite(manifest_file), load_account(account_alias)
+    suite, sender = suite_and_signer(manifest_file, account_alias)
     id_client.cancel_controller_proposal(suite[IDENTITY_REGISTRY], sender=sender, transact=send)
 
 
@@ -197,7 +209,7 @@ def identity_recover(
     """Start recovering SUBJECT to a new wallet (identity office). It takes effect after the
     recovery delay with `recover-complete`; until then the controller (if the identity is
     active), a guardian or the office can `recover-cancel`. Suspend a stolen identity first."""
-    suite, sender = Suite(manifest_file), load_account(account_alias)
+    suite, sender = suite_and_signer(manifest_file, account_alias)
     s = identity_subject(suite, subject)
     id_client.initiate_recovery(
         suite[IDENTITY_REGISTRY], s, new_controller, sender=sender, transact=send
@@ -206,22 +218,16 @@ def identity_recover(
     console.print(f"ready at {format_time(view.recovery_ready_at)}")
 
 
-@command(identity, "recover-complete")
-@click.argument("subject")
-def identity_recover_complete(account_alias: str, manifest_file: Path | None, subject: str) -> None:
-    """Complete a recovery whose delay has passed (anyone may send it)."""
-    suite, sender = Suite(manifest_file), load_account(account_alias)
-    s = identity_subject(suite, subject)
-    id_client.complete_recovery(suite[IDENTITY_REGISTRY], s, sender=sender, transact=send)
-
-
-@command(identity, "recover-cancel")
-@click.argument("subject")
-def identity_recover_cancel(account_alias: str, manifest_file: Path | None, subject: str) -> None:
-    """Cancel a pending recovery (the active identity's controller, a guardian or the office)."""
-    suite, sender = Suite(manifest_file), load_account(account_alias)
-    s = identity_subject(suite, subject)
-    id_client.cancel_recovery(suite[IDENTITY_REGISTRY], s, sender=sender, transact=send)
+_subject_command(
+    "recover-complete",
+    id_client.complete_recovery,
+    """Complete a recovery whose delay has passed (anyone may send it).""",
+)
+_subject_command(
+    "recover-cancel",
+    id_client.cancel_recovery,
+    """Cancel a pending recovery (the active identity's controller, a guardian or the office).""",
+)
 
 
 @command(identity, "set-status")
@@ -238,7 +244,7 @@ def identity_set_status(
     account_alias: str, manifest_file: Path | None, subject: str, status: str, reason: str
 ) -> None:
     """Suspend, reactivate or close SUBJECT (identity office). Closed is final."""
-    suite, sender = Suite(manifest_file), load_account(account_alias)
+    suite, sender = suite_and_signer(manifest_file, account_alias)
     s = identity_subject(suite, subject)
     code = parse_param(id_client.encode_reason, reason, "--reason")
     id_client.set_status(

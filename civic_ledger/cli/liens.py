@@ -25,6 +25,7 @@ from civic_ledger.cli.common import (
     owner_subject,
     parse_document,
     send,
+    suite_and_signer,
     token_amount,
     token_decimals,
 )
@@ -52,7 +53,7 @@ def liens_add(
     evidence: str, by_order: bool,
 ) -> None:  # fmt: skip
     """Propose a lien as the lender (the owner then consents), or record one by order (registrar)."""
-    suite, sender = Suite(manifest_file), load_account(account_alias)
+    suite, sender = suite_and_signer(manifest_file, account_alias)
     parcel_id = known_parcel(suite, parcel)
     subject = owner_subject(suite, holder, "--holder")
     units = token_amount(suite, amount)
@@ -72,12 +73,9 @@ def liens_add(
 @command(liens, "consent")
 @click.argument("lien_id", type=UINT256)
 @click.option(
-    "--sale",
-    "sale_id",
-    type=UINT256,
-    default=None,
+    "--sale", "sale_id", type=UINT256, default=None,
     help="As lienholder: consent to this sale instead.",
-)
+)  # fmt: skip
 @click.option(
     "--keep",
     is_flag=True,
@@ -88,7 +86,7 @@ def liens_consent(
 ) -> None:
     """The owner consents to a proposed lien; with --sale, the lienholder answers a proposed
     sale (binding once the buyer accepts)."""
-    suite, sender = Suite(manifest_file), load_account(account_alias)
+    suite, sender = suite_and_signer(manifest_file, account_alias)
     if sale_id is None:
         lien_client.consent(suite[LIEN_REGISTRY], sender, lien_id, transact=send)
     else:
@@ -104,7 +102,7 @@ def liens_release(
     account_alias: str, manifest_file: Path | None, lien_id: int, order: str | None
 ) -> None:
     """The holder releases its lien; with --order the registrar records a court-ordered release."""
-    suite, sender = Suite(manifest_file), load_account(account_alias)
+    suite, sender = suite_and_signer(manifest_file, account_alias)
     if order is None:
         lien_client.release(suite[LIEN_REGISTRY], sender, lien_id, transact=send)
     else:

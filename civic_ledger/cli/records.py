@@ -20,16 +20,18 @@ from rich.table import Table
 
 from civic_ledger.cli.common import (
     DOCUMENT_FORMS,
+    EXISTING_FILE,
     UINT256,
     Suite,
     command,
     console,
     identity_subject,
-    load_account,
     parse_document,
     parse_param,
+    path_option,
     print_rows,
     send,
+    suite_and_signer,
     uint,
 )
 from civic_ledger.core.encoding import HEX32, ZERO32, format_time, hex32, to_bytes32
@@ -154,11 +156,9 @@ def record_options(func: F) -> F:
 @click.option("--revocable/--not-revocable", default=True, show_default=True)
 @click.option("--adverse", is_flag=True, help="Counts against the subject (disputable).")
 @click.option(
-    "--validity",
-    default="0",
-    show_default=True,
+    "--validity", default="0", show_default=True,
     help="Default (and, for adverse schemas, maximum) validity: 0 (forever), 30d, 3y...",
-)
+)  # fmt: skip
 def records_schema_add(
     account_alias: str,
     manifest_file: Path | None,
@@ -170,22 +170,16 @@ def records_schema_add(
     validity: str,
 ) -> None:
     """Register a record schema (records administrator)."""
-    suite, sender = Suite(manifest_file), load_account(account_alias)
+    suite, sender = suite_and_signer(manifest_file, account_alias)
     role_id = parse_param(record_input.role_ref, issuer_role.strip(), "--issuer-role")
     if layout:
         parse_param(rec_client.parse_layout, layout, "--layout")
     validity_seconds = parse_param(record_input.validity, validity, "--validity")
     schema_id, _ = rec_client.register_schema(
-        suite[RECORD_REGISTRY],
-        name=name,
-        field_layout=layout,
-        issuer_role=role_id,
-        revocable=revocable,
-        adverse=adverse,
-        default_validity=validity_seconds,
-        sender=sender,
-        transact=send,
-    )
+        suite[RECORD_REGISTRY], name=name, field_layout=layout, issuer_role=role_id,
+        revocable=revocable, adverse=adverse, default_validity=validity_seconds,
+        sender=sender, transact=send,
+    )  # fmt: skip
     console.print(f"schema id {schema_id}")
 
 
@@ -198,7 +192,7 @@ def records_stay_set(
     """Set how long a dispute suspends records of SCHEMA (name or id): DURATION such as 14d,
     at most 90d; 0 = a dispute never suspends unless an arbiter grants a stay (records
     administrator). Applies to disputes opened from now on."""
-    suite, sender = Suite(manifest_file), load_account(account_alias)
+    suite, sender = suite_and_signer(manifest_file, account_alias)
     schema_id = _schema(suite, schema, "SCHEMA").schema_id
     seconds = parse_param(record_input.dispute_stay, duration, "DURATION")
     rec_client.set_dispute_stay(
@@ -223,7 +217,7 @@ def records_schemas(manifest_file: Path | None) -> None:
 @record_options
 def records_issue(account_alias: str, manifest_file: Path | None, record: dict[str, Any]) -> None:
     """Issue a record about a subject (a member of the schema's issuer role)."""
-    suite, sender = Suite(manifest_file), load_account(account_alias)
+    suite, sender = suite_and_signer(manifest_file, account_alias)
     request = _request(suite, record)
     record_id, _ = rec_client.issue(suite[RECORD_REGISTRY], request, sender=sender, transact=send)
     console.print(f"record {hex32(record_id)}")
@@ -240,12 +234,7 @@ def records_issue(account_alias: str, manifest_file: Path | None, record: dict[s
 @click.option(
     "--nonce", type=UINT256, default=None, help="Signer nonce (default: the current one)."
 )
-@click.option(
-    "--out",
-    type=click.Path(path_type=Path, dir_okay=False),
-    required=True,
-    help="Where to write the signed request (JSON) for a relayer.",
-)
+@path_option("--out", required=True, help="Where to write the signed request (JSON) for a relayer.")
 def records_sign_issue(
     account_alias: str,
     manifest_file: Path | None,
@@ -257,7 +246,7 @@ def records_sign_issue(
     """Sign a record off-line as an issuing agency (EIP-712); nothing is sent. Anyone can then
     submit the file with `issue-signed`. Requests signed in a row need consecutive nonces and
     are consumed in that order; `cancel-signed` cancels them before they are relayed."""
-    suite, signer = Suite(manifest_file), load_account(account_alias)
+    suite, signer = suite_and_signer(manifest_file, account_alias)
     request = _request(suite, record)
     until = _moment(deadline, "deadline", "--deadline")
     signed = parse_param(
@@ -275,11 +264,11 @@ def records_sign_issue(
 
 
 @command(records, "issue-signed")
-@click.argument("signed_file", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.argument("signed_file", type=EXISTING_FILE)
 def records_issue_signed(account_alias: str, manifest_file: Path | None, signed_file: Path) -> None:
     """Submit a record an agency signed with `sign-issue` (any account may relay it; the
     agency is recorded as issuer, the relayer as operator)."""
-    suite, sender = Suite(manifest_file), load_account(account_alias)
+    suite, sender = suite_and_signer(manifest_file, account_alias)
     signed = parse_param(record_input.read_signed, signed_file, "SIGNED_FILE")
     record_id, _ = rec_client.relay_signed_issue(
         suite[RECORD_REGISTRY], signed, sender=sender, transact=send
@@ -308,7 +297,7 @@ def records_revoke(
 ) -> None:
     """Revoke one or more records (a member of the schema's issuer role). Several ids are
     revoked in one transaction (at most 50)."""
-    suite, sender = Suite(manifest_file), load_account(account_alias)
+    suite, sender = suite_and_signer(manifest_file, account_alias)
     reason_code = parse_param(rec_client.RevocationReason.parse, code, "--code")
     reason_hash = parse_document(reason, "--reason") if reason else ZERO32
     if reason_code == rec_client.RevocationReason.OTHER and not reason:
@@ -337,7 +326,7 @@ def records_revoke(
 def records_cancel_signed(account_alias: str, manifest_file: Path | None, through: int) -> None:
     """Cancel your signed issuances (from `sign-issue`) before a relayer submits them: moves
     your signer nonce past NONCE (at most 256 nonces at a time)."""
-    suite, sender = Suite(manifest_file), load_account(account_alias)
+    suite, sender = suite_and_signer(manifest_file, account_alias)
     current = int(suite[RECORD_REGISTRY].nonces(sender.address))
     new_nonce = parse_param(lambda v: record_input.nonce_target(current, v), through, "--through")
     rec_client.invalidate_nonces(suite[RECORD_REGISTRY], new_nonce, sender=sender, transact=send)
@@ -352,7 +341,7 @@ def records_dispute(
     """Dispute an adverse record about you (signed by your identity's controller). It stops
     counting against you for the schema's dispute stay (e.g. 14 days) or until an arbiter
     decides, if sooner; an arbiter may grant a longer stay."""
-    suite, sender = Suite(manifest_file), load_account(account_alias)
+    suite, sender = suite_and_signer(manifest_file, account_alias)
     registry, rid = suite[RECORD_REGISTRY], parse_param(to_bytes32, record_id, "RECORD_ID")
     evidence_hash = parse_document(evidence, "--evidence")
     rec_client.dispute(registry, rid, evidence_hash, sender=sender, transact=send)
@@ -371,7 +360,7 @@ def records_resolve(
     account_alias: str, manifest_file: Path | None, record_id: str, upheld: bool, ruling: str
 ) -> None:
     """Decide the open dispute on a record (arbiter)."""
-    suite, sender = Suite(manifest_file), load_account(account_alias)
+    suite, sender = suite_and_signer(manifest_file, account_alias)
     registry, rid = suite[RECORD_REGISTRY], parse_param(to_bytes32, record_id, "RECORD_ID")
     ruling_hash = parse_document(ruling, "--ruling")
     rec_client.resolve(
@@ -389,7 +378,7 @@ def records_stay_grant(
     account_alias: str, manifest_file: Path | None, record_id: str, until: str, reason: str
 ) -> None:
     """Suspend a disputed record until a later date than its running stay (arbiter)."""
-    suite, sender = Suite(manifest_file), load_account(account_alias)
+    suite, sender = suite_and_signer(manifest_file, account_alias)
     rid = parse_param(to_bytes32, record_id, "RECORD_ID")
     when = _moment(until, "--until", "--until")
     registry, order = suite[RECORD_REGISTRY], parse_document(reason, "--reason")
@@ -401,7 +390,7 @@ def records_stay_grant(
 def records_stay_lapse(account_alias: str, manifest_file: Path | None, record_id: str) -> None:
     """Record that a disputed record's stay has lapsed (anyone; the record already counts
     again, this refreshes the cached standing so policy checks stay cheap)."""
-    suite, sender = Suite(manifest_file), load_account(account_alias)
+    suite, sender = suite_and_signer(manifest_file, account_alias)
     registry, rid = suite[RECORD_REGISTRY], parse_param(to_bytes32, record_id, "RECORD_ID")
     rec_client.lapse_stay(registry, rid, sender=sender, transact=send)
 
@@ -422,7 +411,7 @@ def records_policy_set(
     disqualifying: tuple[str, ...],
 ) -> None:
     """Define or replace standing policy POLICY_ID (records administrator)."""
-    suite, sender = Suite(manifest_file), load_account(account_alias)
+    suite, sender = suite_and_signer(manifest_file, account_alias)
     registry = suite[RECORD_REGISTRY]
     ids = {
         hint: parse_param(

@@ -9,7 +9,9 @@ the text) or 0x + 64 hex digits (the hash as is).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 from rich.table import Table
@@ -32,6 +34,8 @@ from civic_ledger.core.names import PROPERTY_TAX, TOKEN
 from civic_ledger.property import tax as tax_client
 from civic_ledger.property.titles import from_units
 
+F = TypeVar("F", bound=Callable[..., Any])
+
 
 def _due(value: str) -> int:
     try:
@@ -48,9 +52,24 @@ def tax() -> None:
     """Property tax: assess, pay, status."""
 
 
-@command(tax, "assess")
-@click.argument("parcel")
-@click.option("--year", type=click.IntRange(1, 65535), required=True)
+YEAR = click.IntRange(1, 65535)
+
+
+def _assessment_command(name: str) -> Callable[[F], F]:
+    """A signed `tax NAME PARCEL --year YEAR` command: one assessment of one parcel."""
+
+    def wrap(func: F) -> F:
+        func = click.option("--year", type=YEAR, required=True)(func)
+        return command(tax, name)(click.argument("parcel")(func))
+
+    return wrap
+
+
+def _signer_and_parcel(suite: Suite, account_alias: str, parcel: str) -> tuple[Any, int]:
+    return load_account(account_alias), known_parcel(suite, parcel)
+
+
+@_assessment_command("assess")
 @click.option("--amount", required=True, help="Tax in tokens.")
 @click.option("--due", required=True, help="Due date: YYYY-MM-DD (end of day UTC) or unix seconds.")
 def tax_assess(
@@ -58,16 +77,12 @@ def tax_assess(
 ) -> None:
     """Assess a parcel for a year (tax bureau)."""
     suite = Suite(manifest_file)
-    sender, parcel_id = load_account(account_alias), known_parcel(suite, parcel)
-    tax_client.assess(
-        suite[PROPERTY_TAX], sender, parcel_id, year, token_amount(suite, amount), _due(due),
-        transact=send,
-    )  # fmt: skip
+    sender, parcel_id = _signer_and_parcel(suite, account_alias, parcel)
+    module, units = suite[PROPERTY_TAX], token_amount(suite, amount)
+    tax_client.assess(module, sender, parcel_id, year, units, _due(due), transact=send)
 
 
-@command(tax, "pay")
-@click.argument("parcel")
-@click.option("--year", type=click.IntRange(1, 65535), required=True)
+@_assessment_command("pay")
 @click.option(
     "--permit", is_flag=True, help="Sign an EIP-2612 permit instead of a separate approval."
 )
@@ -76,36 +91,27 @@ def tax_pay(
 ) -> None:
     """Pay an assessment in settlement tokens (goes to the treasury)."""
     suite = Suite(manifest_file)
-    sender, parcel_id = load_account(account_alias), known_parcel(suite, parcel)
-    tax_client.pay(
-        suite[PROPERTY_TAX], suite[TOKEN], sender, parcel_id, year, permit=permit,
-        transact=send,
-    )  # fmt: skip
+    sender, parcel_id = _signer_and_parcel(suite, account_alias, parcel)
+    module, token = suite[PROPERTY_TAX], suite[TOKEN]
+    tax_client.pay(module, token, sender, parcel_id, year, permit=permit, transact=send)
 
 
-@command(tax, "void")
-@click.argument("parcel")
-@click.option("--year", type=click.IntRange(1, 65535), required=True)
+@_assessment_command("void")
 @click.option("--reason", required=True, help=f"Decision ({DOCUMENT_FORMS}).")
 def tax_void(
     account_alias: str, manifest_file: Path | None, parcel: str, year: int, reason: str
 ) -> None:
     """Void an unpaid assessment (tax bureau)."""
     suite = Suite(manifest_file)
-    sender, parcel_id = load_account(account_alias), known_parcel(suite, parcel)
-    tax_client.void(
-        suite[PROPERTY_TAX], sender, parcel_id, year, parse_document(reason, "--reason"), transact=send,
-    )  # fmt: skip
+    sender, parcel_id = _signer_and_parcel(suite, account_alias, parcel)
+    module, decision = suite[PROPERTY_TAX], parse_document(reason, "--reason")
+    tax_client.void(module, sender, parcel_id, year, decision, transact=send)
 
 
 @command(tax, "status", signs=False)
 @click.argument("parcel")
 @click.option(
-    "--year",
-    "years",
-    type=click.IntRange(1, 65535),
-    multiple=True,
-    help="Years to show (default: all unpaid).",
+    "--year", "years", type=YEAR, multiple=True, help="Years to show (default: all unpaid)."
 )
 def tax_status(manifest_file: Path | None, parcel: str, years: tuple[int, ...]) -> None:
     """Assessments of a parcel and whether any is overdue."""

@@ -31,6 +31,7 @@ from civic_ledger.cli.common import (
     Suite,
     command,
     console,
+    csv_file_argument,
     err_console,
     handle_errors,
     known_parcel,
@@ -40,7 +41,9 @@ from civic_ledger.cli.common import (
     owner_subject,
     parse_document,
     parse_param,
+    path_option,
     send,
+    suite_and_signer,
     token_amount,
     token_decimals,
     uint,
@@ -85,7 +88,7 @@ def titles_register(
 ) -> None:  # fmt: skip
     """Register one parcel (registrar). The survey document is addressed by its hash: no URI
     goes on chain (`tokenURI` is the admin's base URI + the parcel id)."""
-    suite, sender = Suite(manifest_file), load_account(account_alias)
+    suite, sender = suite_and_signer(manifest_file, account_alias)
     subject = owner_subject(suite, owner, "--owner")
     code, doc_hash = _code(code), parse_document(document, "--document")
     parcel_id = title_client.register(
@@ -135,7 +138,7 @@ def titles_propose(
     account_alias: str, manifest_file: Path | None, parcel: str, buyer: str, price: str, deed: str
 ) -> None:
     """The owner offers a parcel to a buyer."""
-    suite, sender = Suite(manifest_file), load_account(account_alias)
+    suite, sender = suite_and_signer(manifest_file, account_alias)
     parcel_id, buyer_subject = known_parcel(suite, parcel), owner_subject(suite, buyer, "--buyer")
     units, deed_hash = token_amount(suite, price, "--price"), parse_document(deed, "--deed")
     sale_id = title_client.propose(
@@ -336,7 +339,7 @@ def titles_sync(account_alias: str, manifest_file: Path | None, parcel: str) -> 
 
 
 @command(titles, "import")
-@click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@csv_file_argument()
 @click.option("--batch-size", type=click.IntRange(1, 100), default=50, show_default=True)
 @click.option(
     "--window",
@@ -345,10 +348,9 @@ def titles_sync(account_alias: str, manifest_file: Path | None, parcel: str) -> 
     show_default=True,
     help="Batches in flight before waiting for receipts.",
 )
-@click.option(
+@path_option(
     "--journal",
     "journal_file",
-    type=click.Path(path_type=Path, dir_okay=False),
     default=None,
     help="Journal file (default: .journal/titles-import-<network>-<csv>.jsonl).",
 )
@@ -450,12 +452,7 @@ def _print_bad_rows(errors: list[Any], limit: int = 50) -> None:
 @click.option("--bad-rows", type=click.IntRange(0, 1_000), default=0, show_default=True)
 @click.option("--seed", type=int, default=7, show_default=True)
 @click.option("--prefix", default="BJ", show_default=True, help="Cadastral code prefix.")
-@click.option(
-    "--out",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=Path("parcels.csv"),
-    show_default=True,
-)
+@path_option("--out", default=Path("parcels.csv"), show_default=True, help=None)
 @click.option(
     "--register-owners",
     is_flag=True,
