@@ -1,7 +1,8 @@
-"""What an agency types to describe a record, checked before anything is sent: NAME=VALUE
-fields, schema references, validity and dispute-stay durations, uint64 bounds and the signed
-requests `sign-issue` writes. Each function raises ValueError with one sentence naming the
-problem (the CLI adds which option it was)."""
+"""What an agency types about records, checked before anything is sent: issuer roles, schema
+references, record data (NAME=VALUE fields or raw hex against the schema's layout), validity
+and dispute-stay durations, points in time, record ids, signer nonces and the signed requests
+`sign-issue` writes. Each function raises ValueError with one sentence naming the problem (the
+CLI adds which option it was)."""
 
 from __future__ import annotations
 
