@@ -1,6 +1,7 @@
 """`ape run admin <group> <command>`: agency administration, one group per domain.
 
-Groups live in civic_ledger/cli/<domain>.py; run `ape run admin --help` for the list."""
+Each group lives in its own module, civic_ledger/cli/<group>.py (identity, records, titles, liens,
+tax, fund); run `ape run admin --help` for the list."""
 
 from __future__ import annotations
 
@@ -10,10 +11,10 @@ import click
 
 GROUPS = {
     "identity": ("civic_ledger.cli.identity", "identity"),
-    "records": ("civic_ledger.cli.identity", "records"),
-    "titles": ("civic_ledger.cli.property", "titles"),
-    "liens": ("civic_ledger.cli.property", "liens"),
-    "tax": ("civic_ledger.cli.property", "tax"),
+    "records": ("civic_ledger.cli.records", "records"),
+    "titles": ("civic_ledger.cli.titles", "titles"),
+    "liens": ("civic_ledger.cli.liens", "liens"),
+    "tax": ("civic_ledger.cli.tax", "tax"),
     "fund": ("civic_ledger.cli.fund", "fund"),
 }
 

@@ -15,6 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from civic_dev.bench.remote import GETH_WINDOW, ManifestError, RemoteOptions, run_remote
 from civic_dev.bench.report import print_result, write_devnet_markdown, write_markdown
 from civic_dev.bench.runner import BenchOptions, run_bench
+from civic_ledger.cli.common import path_option
 from civic_ledger.core.exceptions import CivicError as RpcError
 from civic_ledger.core.paths import ROOT
 
@@ -77,22 +78,19 @@ def _command(options: BenchOptions, out: Path | None) -> str:
     show_default=True,
     help="Names the imported data set (same id + same chain = resume).",
 )
-@click.option(
-    "--out",
-    type=click.Path(path_type=Path),
-    default=DEFAULT_OUT,
-    show_default=True,
+@path_option(
+    "--out", file_only=False, default=DEFAULT_OUT, show_default=True,
     help="Markdown report to write.",
-)
+)  # fmt: skip
 @click.option("--no-write", is_flag=True, help="Print the tables only.")
 @click.option(
     "--rpc",
     default=None,
     help="Throughput only, on this running chain (e.g. http://127.0.0.1:8645) instead of anvil.",
 )
-@click.option(
+@path_option(
     "--manifest",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    exists=True,
     default=None,
     help="With --rpc: deploy manifest of the suite on that chain.",
 )

@@ -299,18 +299,11 @@ def test_manifest_for_another_chain_is_refused(
     assert events[0].status == "reset"
     from civic_ledger.chain.manifest import ManifestError
 
-    plan_kwargs = dict(
-        project=project,
-        provider=networks.provider,
-        accounts=None,
-        sender=deployer,
-        roles=roles_config,
-        manifest_path=manifest_path,
-        network_name="city-devnet",
-        contracts=SPECS,
-    )
     with pytest.raises(ManifestError, match="belongs to chain 424242"):
-        DeployPlan(**plan_kwargs)
+        DeployPlan.connected(
+            sender=deployer, roles=roles_config, manifest_path=manifest_path, accounts=None,
+            network_name="city-devnet", contracts=SPECS,
+        )  # fmt: skip
 
 
 def test_tampered_code_hash_is_detected(project, networks, deployer, roles_config, manifest_path):

@@ -15,7 +15,9 @@ from typing import Any, TypeVar
 import click
 from ape.cli import ConnectedProviderCommand, network_option
 from rich.console import Console
+from rich.table import Table
 
+from civic_ledger.core.names import IDENTITY_REGISTRY, TITLE_REGISTRY, TOKEN
 from civic_ledger.core.revert import explain
 
 console = Console(highlight=False)
@@ -131,6 +133,33 @@ def account_option(required: bool = True, help_text: str | None = None) -> Calla
     )
 
 
+EXISTING_FILE = click.Path(path_type=Path, exists=True, dir_okay=False)
+
+
+def csv_file_argument() -> Callable[[F], F]:
+    """`CSV_FILE`: an existing CSV file to read rows from."""
+    return click.argument("csv_file", type=EXISTING_FILE)
+
+
+def path_option(
+    *decls: str, help: str | None, file_only: bool = True, **kwargs: Any
+) -> Callable[[F], F]:
+    """An option naming a path, handed to the command as a `Path`: with `file_only` never a
+    directory; `exists=True` requires it to exist; other keywords go to `click.option`."""
+    kind = click.Path(path_type=Path, dir_okay=not file_only, exists=kwargs.pop("exists", False))
+    return click.option(*decls, type=kind, help=help, **kwargs)
+
+
+def roles_option(help_text: str) -> Callable[[F], F]:
+    """`--roles FILE`: which wallets act for which agency, with which roles."""
+    from civic_ledger.core.paths import DEFAULT_ROLES_FILE
+
+    return path_option(
+        "--roles", "roles_file", file_only=False, default=DEFAULT_ROLES_FILE, show_default=True,
+        help=help_text,
+    )  # fmt: skip
+
+
 def prepare_connection() -> None:
     """Make the connected provider able to read this chain's blocks: Clique PoA headers need
     web3's ExtraDataToPOAMiddleware, which Ape 0.8.51 fails to add with web3 7 (a no-op on
@@ -211,6 +240,12 @@ def _interactive() -> bool:
         return False
 
 
+def suite_and_signer(manifest_file: Path | None, account_alias: str) -> tuple[Suite, Any]:
+    """The deployed suite and the signing account of a command (a manifest that does not fit
+    the chain is reported before an account that cannot sign)."""
+    return Suite(manifest_file), load_account(account_alias)
+
+
 def network_name() -> str:
     """The network part of Ape's `ecosystem:network:provider` for the connected provider."""
     from ape import networks
@@ -270,6 +305,67 @@ class Suite:
 
     def __contains__(self, name: str) -> bool:
         return name in self.manifest.contracts
+
+
+# ------------------------------- shared arguments: documents, identities, parcels, token amounts
+
+DOCUMENT_FORMS = (
+    "@PATH hashes the file, text:TEXT hashes the text, 0x + 64 hex digits is the hash as is"
+)
+
+
+def parse_document(value: str, hint: str) -> bytes:
+    """The bytes32 of a document argument (the rules of `civic_ledger.core.documents`)."""
+    from civic_ledger.core.documents import document_hash
+
+    return parse_param(document_hash, value, hint)
+
+
+def identity_subject(suite: Suite, value: str, hint: str = "SUBJECT") -> bytes:
+    """An identity given as its 0x commitment or its controller's address."""
+    from civic_ledger.identity.client import resolve_subject
+
+    return parse_param(lambda v: resolve_subject(suite[IDENTITY_REGISTRY], v), value, hint)
+
+
+def owner_subject(suite: Suite, value: str, hint: str) -> bytes:
+    """An identity of the land registry (owner, buyer, lienholder), in the title registry's words."""
+    from civic_ledger.property.titles import resolve_subject
+
+    return parse_param(lambda v: resolve_subject(suite[IDENTITY_REGISTRY], v.strip()), value, hint)
+
+
+def known_parcel(suite: Suite, value: str, hint: str = "PARCEL") -> int:
+    """A registered parcel (active or retired), given as decimal id, 0x-hex id or cadastral
+    code."""
+    from civic_ledger.property.titles import ParcelStatus, parse_parcel
+
+    parcel_id = parse_param(parse_parcel, value, hint)
+    if parcel_id > UINT256_MAX:
+        raise click.BadParameter(f"parcel id {value} does not fit in 256 bits", param_hint=hint)
+    if ParcelStatus(int(suite[TITLE_REGISTRY].parcelOf(parcel_id).status)) is ParcelStatus.NONE:
+        raise click.BadParameter(f"parcel {value!r} is not registered", param_hint=hint)
+    return parcel_id
+
+
+def token_decimals(suite: Suite) -> int:
+    """Decimals of the settlement token (amounts are given and shown in whole tokens)."""
+    return int(suite[TOKEN].decimals())
+
+
+def token_amount(suite: Suite, value: str, hint: str = "--amount") -> int:
+    """Whole settlement tokens ("1200.50") -> base units."""
+    return parse_amount(value, token_decimals(suite), hint)
+
+
+def print_rows(rows: list[tuple[str, str]]) -> None:
+    """Label/value pairs as a borderless two-column table, labels dimmed."""
+    table = Table(show_header=False, box=None, pad_edge=False)
+    table.add_column(style="dim")
+    table.add_column()
+    for key, value in rows:
+        table.add_row(key, value)
+    console.print(table)
 
 
 def send(label: str, method: Any, *args: Any, sender: Any, **kwargs: Any) -> Any:
@@ -383,14 +479,10 @@ def handle_errors(func: F) -> F:
 
 def manifest_option(func: F) -> F:
     """`--manifest PATH` (or $CIVIC_MANIFEST): which deployment the command acts on."""
-    return click.option(
-        "--manifest",
-        "manifest_file",
-        type=click.Path(path_type=Path, dir_okay=False),
-        envvar="CIVIC_MANIFEST",
-        default=None,
+    return path_option(
+        "--manifest", "manifest_file", envvar="CIVIC_MANIFEST", default=None,
         help="Deployment manifest (default: deployments/<network>.json).",
-    )(func)
+    )(func)  # fmt: skip
 
 
 def command(group: click.Group, name: str, *, signs: bool = True) -> Callable[[F], F]:

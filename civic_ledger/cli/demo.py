@@ -10,10 +10,17 @@ import click
 from ape.cli import ConnectedProviderCommand, network_option
 
 from civic_ledger.chain.manifest import Manifest
-from civic_ledger.cli.common import Suite, console, handle_errors, load_account, network_name
+from civic_ledger.cli.common import (
+    Suite,
+    account_option,
+    console,
+    handle_errors,
+    load_account,
+    network_name,
+    roles_option,
+)
 from civic_ledger.cli.deploy import run_deploy
 from civic_ledger.core.config import load_roles_file
-from civic_ledger.core.paths import DEFAULT_ROLES_FILE
 from civic_ledger.demo.cast import assemble
 from civic_ledger.demo.narrator import Narrator, VerificationFailed
 from civic_ledger.demo.scenario import CityScenario
@@ -21,21 +28,8 @@ from civic_ledger.demo.scenario import CityScenario
 
 @click.command(cls=ConnectedProviderCommand, short_help="Run the end-to-end city demo")
 @network_option()
-@click.option(
-    "--account",
-    "account_alias",
-    default=None,
-    metavar="ALIAS",
-    help="Deploying account (default on local chains: TEST::0).",
-)
-@click.option(
-    "--roles",
-    "roles_file",
-    type=click.Path(path_type=Path),
-    default=DEFAULT_ROLES_FILE,
-    show_default=True,
-    help="Agencies -> wallets and roles (every agency must be able to sign).",
-)
+@account_option(required=False, help_text="Deploying account (default on local chains: TEST::0).")
+@roles_option("Agencies -> wallets and roles (every agency must be able to sign).")
 @handle_errors
 def cli(account_alias: str | None, roles_file: Path) -> None:
     """Deploy the city's contracts from scratch, then play a city scenario: residents and firms

@@ -16,9 +16,11 @@ from civic_ledger.cli.common import (
     handle_errors,
     load_account,
     network_name,
+    path_option,
+    roles_option,
 )
 from civic_ledger.core.config import load_roles_file
-from civic_ledger.core.paths import DEFAULT_CATALOGUE, DEFAULT_ROLES_FILE
+from civic_ledger.core.paths import DEFAULT_CATALOGUE
 from civic_ledger.deploy import DeployPlan, StepEvent
 from civic_ledger.deploy.accounts import EPHEMERAL_NETWORKS
 from civic_ledger.deploy.upgrade import parse_upgrades
@@ -125,21 +127,11 @@ def run_deploy(
     help_text="Ape account that deploys and holds ADMIN_ROLE until "
     "handover (default on local chains: TEST::0).",
 )
-@click.option(
-    "--roles",
-    "roles_file",
-    type=click.Path(path_type=Path),
-    default=DEFAULT_ROLES_FILE,
-    show_default=True,
-    help="YAML file mapping agencies to wallets and roles.",
-)
-@click.option(
-    "--manifest",
-    "manifest_file",
-    type=click.Path(path_type=Path),
-    default=None,
+@roles_option("YAML file mapping agencies to wallets and roles.")
+@path_option(
+    "--manifest", "manifest_file", file_only=False, default=None,
     help="Manifest path (default: deployments/<network>.json).",
-)
+)  # fmt: skip
 @click.option(
     "--upgrade",
     "upgrades",
@@ -149,10 +141,9 @@ def run_deploy(
     "storage layout checked, new implementation deployed, upgrade scheduled for the notice "
     "period; run the same command again after it to execute. Repeatable.",
 )
-@click.option(
+@path_option(
     "--catalogue",
     "catalogue_file",
-    type=click.Path(path_type=Path, dir_okay=False),
     default=DEFAULT_CATALOGUE,
     show_default=True,
     help="The city catalogue (record schemas and standing policies) to apply: what is missing "

@@ -4,8 +4,8 @@ the guardian running a grant round.
 Every command that sends a transaction signs with `--account` (an Ape account alias, or TEST::N
 on a local chain) and reads contract addresses from the deployment manifest of `--network` (or
 `--manifest`). Amounts are in whole tokens ("2500.50"); times are unix seconds, durations from
-now ("14d", "12h") or ISO dates; proposals, evidence and reasons are 0x-hashes, files (hashed)
-or text (hashed): documents stay off chain.
+now ("14d", "12h") or ISO dates; proposals, evidence and reasons are documents: @PATH hashes the
+file, text:TEXT hashes the text, 0x + 64 hex digits is the hash as is (documents stay off chain).
 
 A round, start to finish:
 
@@ -31,21 +31,21 @@ import click
 from rich.table import Table
 
 from civic_ledger.cli.common import (
+    DOCUMENT_FORMS,
     UINT64_MAX,
     UINT256,
     Suite,
     command,
     console,
+    identity_subject,
     load_account,
     parse_amount,
-    parse_param,
+    parse_document,
     send,
 )
-from civic_ledger.core.documents import document_hash
 from civic_ledger.core.encoding import format_time
-from civic_ledger.core.names import GRANT_FUND, IDENTITY_REGISTRY, MANAGER, TOKEN
+from civic_ledger.core.names import GRANT_FUND, MANAGER, TOKEN
 from civic_ledger.fund import client as fund_client
-from civic_ledger.identity import client as id_client
 from civic_ledger.property.titles import from_units
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -70,11 +70,9 @@ class _Context:
     def tokens(self, units: int) -> str:
         return from_units(units, self.decimals)
 
-    def subject(self, value: str, hint: str) -> bytes:
-        """An identity given as its 0x commitment or its controller's address."""
-        return parse_param(
-            lambda v: id_client.resolve_subject(self.suite[IDENTITY_REGISTRY], v), value, hint
-        )
+    def act(self, action: Callable[..., Any], *args: Any) -> Any:
+        """`action(fund, signer, *args)`, each transaction sent (and reported) by `send`."""
+        return action(self.fund, self.sender, *args, transact=send)
 
 
 def _now() -> int:
@@ -109,6 +107,17 @@ def _decision(kind: str, decision: fund_client.Decision) -> str:
     return f"{kind}: {tally} - {decision.decided}" if decision.decided else f"{kind}: {tally}"
 
 
+def _on(name: str, *numbers: str, signs: bool = True) -> Callable[[F], F]:
+    """`fund NAME` taking the uint256 arguments `numbers` (round_id, app_id, index) first."""
+
+    def wrap(func: F) -> F:
+        for number in reversed(numbers):
+            func = click.argument(number, type=UINT256)(func)
+        return command(fund, name, signs=signs)(func)
+
+    return wrap
+
+
 # --------------------------------------------------------------------------------- commands
 
 
@@ -134,16 +143,15 @@ def round_create(
 ) -> None:  # fmt: skip
     """Open a grant round (fund manager)."""
     ctx, now = _Context(manifest_file, account_alias), _now()
-    round_id = fund_client.create_round(
-        ctx.fund, ctx.sender, name, fund_client.parse_kind(kind), policy_id,
+    round_id = ctx.act(
+        fund_client.create_round, name, fund_client.parse_kind(kind), policy_id,
         ctx.units(budget, "--budget"), _time(opens, now, "--opens"), _time(closes, now, "--closes"),
-        _time(decide_by, now, "--decide-by"), transact=send,
+        _time(decide_by, now, "--decide-by"),
     )  # fmt: skip
     console.print(f"round {round_id}")
 
 
-@command(fund, "fund")
-@click.argument("round_id", type=UINT256)
+@_on("fund", "round_id")
 @click.option("--amount", required=True, help="Tokens to deposit.")
 def fund_round(account_alias: str, manifest_file: Path | None, round_id: int, amount: str) -> None:
     """Deposit tokens into a round (treasurer, or anyone): approves the fund if needed."""
@@ -173,9 +181,8 @@ def fund_round(account_alias: str, manifest_file: Path | None, round_id: int, am
     console.print(f"round {round_id}: {ctx.tokens(ctx.fund.availableOf(round_id))} available")
 
 
-@command(fund, "apply")
-@click.argument("round_id", type=UINT256)
-@click.option("--proposal", required=True, help="Proposal document: 0x-hash, file or text.")
+@_on("apply", "round_id")
+@click.option("--proposal", required=True, help=f"Proposal document ({DOCUMENT_FORMS}).")
 @click.option(
     "--milestone", "milestones", multiple=True, metavar="AMOUNT@DUE",
     help="Research/project rounds, repeatable: tokens @ due time (e.g. 50000@90d).",
@@ -184,7 +191,7 @@ def fund_round(account_alias: str, manifest_file: Path | None, round_id: int, am
 @click.option("--months", type=click.IntRange(1, 60), help="Rent rounds: number of months.")
 @click.option(
     "--lease",
-    help="Rent rounds: the lease document subsidised (0x-hash, file or text); a lease backs one "
+    help=f"Rent rounds: the lease document subsidised ({DOCUMENT_FORMS}); a lease backs one "
     "rent subsidy at a time, across rounds.",
 )
 def apply(
@@ -194,8 +201,8 @@ def apply(
     """An enterprise applies to a round (signed by its controller)."""
     ctx = _Context(manifest_file, account_alias)
     # Every value is parsed before the chain is asked anything about the round.
-    proposal_hash, now = parse_param(document_hash, proposal, "--proposal"), _now()
-    lease_hash = parse_param(document_hash, lease, "--lease") if lease is not None else None
+    proposal_hash, now = parse_document(proposal, "--proposal"), _now()
+    lease_hash = parse_document(lease, "--lease") if lease is not None else None
     plan = [_milestone(m, now, ctx.decimals) for m in milestones]
     monthly_units = ctx.units(monthly, "--monthly") if monthly is not None else None
     kind = fund_client.RoundKind(int(ctx.fund.getRound(round_id).kind))
@@ -211,70 +218,53 @@ def apply(
                 "or an active rent award)",
                 param_hint="--lease",
             )
-        app_id = fund_client.apply_for_rent(
-            ctx.fund, ctx.sender, round_id, proposal_hash, lease_hash, monthly_units, months,
-            transact=send,
-        )  # fmt: skip
+        app_id = ctx.act(
+            fund_client.apply_for_rent, round_id, proposal_hash, lease_hash, monthly_units, months
+        )
     else:
         if not milestones or monthly is not None or months is not None or lease is not None:
             raise click.UsageError(f"{kind.name.lower()} rounds take --milestone AMOUNT@DUE")
-        app_id = fund_client.apply_for_grant(
-            ctx.fund, ctx.sender, round_id, proposal_hash, plan, transact=send
-        )
+        app_id = ctx.act(fund_client.apply_for_grant, round_id, proposal_hash, plan)
     console.print(f"application {app_id}")
 
 
-@command(fund, "vote")
-@click.argument("app_id", type=UINT256)
+@_on("vote", "app_id")
 @click.option("--yes/--no", "support", required=True, help="Approve or reject.")
 def vote(account_alias: str, manifest_file: Path | None, app_id: int, support: bool) -> None:
     """A committee member votes on an application (M yes approve, M no reject)."""
     ctx = _Context(manifest_file, account_alias)
-    decision = fund_client.vote(ctx.fund, ctx.sender, app_id, support, transact=send)
+    decision = ctx.act(fund_client.vote, app_id, support)
     console.print(_decision(f"application {app_id}", decision))
 
 
-@command(fund, "award")
-@click.argument("app_id", type=UINT256)
+@_on("award", "app_id")
 def award(account_alias: str, manifest_file: Path | None, app_id: int) -> None:
     """Turn an approved application into an award (anyone; reserves the round's budget)."""
     ctx = _Context(manifest_file, account_alias)
-    amount = fund_client.award(ctx.fund, ctx.sender, app_id, transact=send)
+    amount = ctx.act(fund_client.award, app_id)
     console.print(f"award {app_id}: {ctx.tokens(amount)} reserved")
 
 
-@command(fund, "milestone-submit")
-@click.argument("app_id", type=UINT256)
-@click.argument("index", type=UINT256)
-@click.option("--evidence", required=True, help="Deliverable: 0x-hash, file or text.")
+@_on("milestone-submit", "app_id", "index")
+@click.option("--evidence", required=True, help=f"Deliverable ({DOCUMENT_FORMS}).")
 def milestone_submit(
     account_alias: str, manifest_file: Path | None, app_id: int, index: int, evidence: str
 ) -> None:
     """The grantee submits evidence for milestone INDEX (0-based) of award APP_ID."""
     ctx = _Context(manifest_file, account_alias)
-    submission = fund_client.submit_milestone(
-        ctx.fund,
-        ctx.sender,
-        app_id,
-        index,
-        parse_param(document_hash, evidence, "--evidence"),
-        transact=send,
-    )
+    deliverable = parse_document(evidence, "--evidence")
+    submission = ctx.act(fund_client.submit_milestone, app_id, index, deliverable)
     console.print(f"milestone {index} of award {app_id}: submission {submission}")
 
 
-@command(fund, "milestone-approve")
-@click.argument("app_id", type=UINT256)
-@click.argument("index", type=UINT256)
+@_on("milestone-approve", "app_id", "index")
 @click.option("--reject", is_flag=True, help="Vote to reject the submission instead.")
 def milestone_approve(
     account_alias: str, manifest_file: Path | None, app_id: int, index: int, reject: bool
 ) -> None:
     """A committee member votes on a milestone submission; the M-th yes pays it."""
     ctx = _Context(manifest_file, account_alias)
-    decision = fund_client.vote_milestone(
-        ctx.fund, ctx.sender, app_id, index, not reject, transact=send
-    )
+    decision = ctx.act(fund_client.vote_milestone, app_id, index, not reject)
     console.print(_decision(f"milestone {index} of award {app_id}", decision))
     if decision.paid:
         console.print(f"paid {ctx.tokens(decision.paid)} to the grantee")
@@ -283,13 +273,11 @@ def milestone_approve(
                       f"run `milestone-pay {app_id} {index}` later")  # fmt: skip
 
 
-@command(fund, "milestone-pay")
-@click.argument("app_id", type=UINT256)
-@click.argument("index", type=UINT256)
+@_on("milestone-pay", "app_id", "index")
 def milestone_pay(account_alias: str, manifest_file: Path | None, app_id: int, index: int) -> None:
     """Pay an approved milestone whose payment was deferred (anyone)."""
     ctx = _Context(manifest_file, account_alias)
-    amount = fund_client.pay_milestone(ctx.fund, ctx.sender, app_id, index, transact=send)
+    amount = ctx.act(fund_client.pay_milestone, app_id, index)
     console.print(f"paid {ctx.tokens(amount)}")
 
 
@@ -313,23 +301,21 @@ def _rent_state(ctx: _Context, app_id: int) -> None:
             )
 
 
-@command(fund, "rent-checkin")
-@click.argument("app_id", type=UINT256)
+@_on("rent-checkin", "app_id")
 def rent_checkin(account_alias: str, manifest_file: Path | None, app_id: int) -> None:
     """Record that a rent grantee is eligible now, for the current month (anyone; also while
     the fund is paused). Rent is owed only for months with such a check-in."""
     ctx = _Context(manifest_file, account_alias)
-    month = fund_client.record_rent_eligibility(ctx.fund, ctx.sender, app_id, transact=send)
+    month = ctx.act(fund_client.record_rent_eligibility, app_id)
     console.print(f"award {app_id}: month {month + 1} checked in")
 
 
-@command(fund, "pay-rent")
-@click.argument("app_id", type=UINT256)
+@_on("pay-rent", "app_id")
 def pay_rent(account_alias: str, manifest_file: Path | None, app_id: int) -> None:
     """Settle the rent months of an award that can be settled now (anyone): checked-in months
     are paid, months that ended without a check-in are forfeited to the round."""
     ctx = _Context(manifest_file, account_alias)
-    outcome = fund_client.pay_rent(ctx.fund, ctx.sender, app_id, transact=send)
+    outcome = ctx.act(fund_client.pay_rent, app_id)
     runs = [(r, True) for r in outcome.paid] + [(r, False) for r in outcome.forfeited]
     for run, paid in sorted(runs, key=lambda item: item[0].first_month):
         if paid:
@@ -340,8 +326,7 @@ def pay_rent(account_alias: str, manifest_file: Path | None, app_id: int) -> Non
     _rent_state(ctx, app_id)
 
 
-@command(fund, "rent-due", signs=False)
-@click.argument("app_id", type=UINT256)
+@_on("rent-due", "app_id", signs=False)
 def rent_due(manifest_file: Path | None, app_id: int) -> None:
     """What `pay-rent` would pay and forfeit now, and the current month's check-in."""
     ctx = _Context(manifest_file)
@@ -360,15 +345,12 @@ def rent_due(manifest_file: Path | None, app_id: int) -> None:
     _rent_state(ctx, app_id)
 
 
-@command(fund, "clawback")
-@click.argument("app_id", type=UINT256)
-@click.option("--reason", required=True, help="Finding behind the clawback: 0x-hash, file, text.")
+@_on("clawback", "app_id")
+@click.option("--reason", required=True, help=f"Finding behind the clawback ({DOCUMENT_FORMS}).")
 def clawback(account_alias: str, manifest_file: Path | None, app_id: int, reason: str) -> None:
     """A committee member votes to claw an award back; the M-th vote releases its unpaid rest."""
     ctx = _Context(manifest_file, account_alias)
-    decision = fund_client.clawback(
-        ctx.fund, ctx.sender, app_id, parse_param(document_hash, reason, "--reason"), transact=send
-    )
+    decision = ctx.act(fund_client.clawback, app_id, parse_document(reason, "--reason"))
     console.print(_decision(f"clawback of award {app_id}", decision))
     if decision.decided:
         console.print(f"{ctx.tokens(decision.released)} released to the round")
@@ -384,11 +366,9 @@ def conflict_set(
     """Record in the register of interests that the committee member MEMBER (its identity, or
     its wallet) may not vote on matters of SUBJECT (identity or controller) - fund manager."""
     ctx = _Context(manifest_file, account_alias)
-    member_subject = ctx.subject(member, "MEMBER")
-    subject_id = ctx.subject(subject, "SUBJECT")
-    fund_client.set_conflict(
-        ctx.fund, ctx.sender, member_subject, subject_id, not clear, transact=send
-    )
+    member_subject = identity_subject(ctx.suite, member, "MEMBER")
+    subject_id = identity_subject(ctx.suite, subject, "SUBJECT")
+    ctx.act(fund_client.set_conflict, member_subject, subject_id, not clear)
     state = "conflicted" if ctx.fund.isConflicted(member_subject, subject_id) else "not conflicted"
     console.print(f"{member_subject.hex()[:8]}… / {subject_id.hex()[:8]}…: {state}")
 
@@ -399,26 +379,24 @@ def conflict_declare(account_alias: str, manifest_file: Path | None, subject: st
     """A committee member recuses itself from every matter of SUBJECT (identity or controller).
     Only the fund manager can lift it again."""
     ctx = _Context(manifest_file, account_alias)
-    subject_id = ctx.subject(subject, "SUBJECT")
-    fund_client.declare_conflict(ctx.fund, ctx.sender, subject_id, transact=send)
+    subject_id = identity_subject(ctx.suite, subject, "SUBJECT")
+    ctx.act(fund_client.declare_conflict, subject_id)
     console.print(f"recused from matters of 0x{subject_id.hex()}")
 
 
-@command(fund, "close")
-@click.argument("round_id", type=UINT256)
+@_on("close", "round_id")
 def close(account_alias: str, manifest_file: Path | None, round_id: int) -> None:
     """Close a round after its decision deadline; unspent budget returns to the treasury."""
     ctx = _Context(manifest_file, account_alias)
-    returned = fund_client.close_round(ctx.fund, ctx.sender, round_id, transact=send)
+    returned = ctx.act(fund_client.close_round, round_id)
     console.print(f"round {round_id} closed: {ctx.tokens(returned)} returned to the treasury")
 
 
-@command(fund, "sweep")
-@click.argument("round_id", type=UINT256)
+@_on("sweep", "round_id")
 def sweep(account_alias: str, manifest_file: Path | None, round_id: int) -> None:
     """Return money released in a closed round (clawbacks, forfeits) to the treasury (anyone)."""
     ctx = _Context(manifest_file, account_alias)
-    returned = fund_client.sweep(ctx.fund, ctx.sender, round_id, transact=send)
+    returned = ctx.act(fund_client.sweep, round_id)
     console.print(f"{ctx.tokens(returned)} returned to the treasury")
 
 
@@ -436,8 +414,7 @@ def unpause(account_alias: str, manifest_file: Path | None) -> None:
     send("unpaused the grant fund", ctx.fund.unpause, sender=ctx.sender)
 
 
-@command(fund, "status", signs=False)
-@click.argument("round_id", type=UINT256)
+@_on("status", "round_id", signs=False)
 def status(manifest_file: Path | None, round_id: int) -> None:
     """A readable table of a round's money and of every application in it."""
     ctx = _Context(manifest_file)

@@ -33,6 +33,11 @@ def to_bytes32(value: bytes | str | None, *, empty_is_zero: bool = False) -> byt
     return raw
 
 
+def hex32(value: bytes) -> str:
+    """Raw bytes (a bytes32 value) as 0x + lower-case hex."""
+    return "0x" + bytes(value).hex()
+
+
 def parcel_id_of(code: str) -> int:
     """The parcel id of a cadastral code: uint256(keccak256(utf8(code)))."""
     return int.from_bytes(keccak(text=code), "big")

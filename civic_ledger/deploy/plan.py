@@ -108,15 +108,20 @@ class DeployPlan:
     def connected(
         cls, *, sender: Any, roles: RolesConfig, manifest_path: Path, **options: Any
     ) -> DeployPlan:
-        """The plan on the network Ape is connected to, with Ape's project, provider and
-        accounts; `options` are the constructor's other keywords."""
+        """The plan on the network Ape is connected to, with Ape's project, provider, accounts
+        and network name; `options` are the constructor's other keywords (a session value given
+        there, e.g. `network_name`, overrides the session's)."""
         from ape import accounts, networks, project
 
-        provider = networks.provider
+        session = {
+            "project": project,
+            "provider": networks.provider,
+            "accounts": accounts,
+            "network_name": networks.provider.network.name,
+        }
         return cls(
-            project=project, provider=provider, accounts=accounts, sender=sender, roles=roles,
-            manifest_path=manifest_path, network_name=provider.network.name, **options,
-        )  # fmt: skip
+            sender=sender, roles=roles, manifest_path=manifest_path, **{**session, **options}
+        )
 
     # -- context offered to ContractSpec resolvers --------------------------------------
 

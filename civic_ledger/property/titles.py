@@ -4,7 +4,7 @@ encumbrance it was shown), splits and merges.
 
 Every function takes the deployed contract instance(s) and, for transactions, the Ape account
 that signs; transactions go through `transact` (default: a plain call; the CLI passes its
-printing `send`). The click commands in `civic_ledger.cli.property` are a thin layer on top.
+printing `send`). The click commands in `civic_ledger.cli.titles` are a thin layer on top.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Any
 
 from eth_utils import is_address, keccak, to_checksum_address
 
-from civic_ledger.core.encoding import HEX32, ZERO32, parcel_id_of, to_bytes32
+from civic_ledger.core.encoding import HEX32, ZERO32, hex32, parcel_id_of, to_bytes32
 
 _DIGITS = re.compile(r"^[0-9]+$")
 
@@ -102,10 +102,6 @@ def short_id(parcel_id: int) -> str:
         return str(parcel_id)
     text = f"{parcel_id:064x}"
     return f"0x{text[:6]}…{text[-4:]}"
-
-
-def hex32(value: bytes) -> str:
-    return "0x" + bytes(value).hex()
 
 
 # ------------------------------------------------------------------ views

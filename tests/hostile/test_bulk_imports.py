@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from civic_ledger.bulk.parcels import COLUMNS, CsvFormatError, read_parcels_csv
 from civic_ledger.cli import identity as id_cli
-from civic_ledger.cli import property as prop_cli
+from civic_ledger.cli import titles as titles_cli
 from civic_ledger.core.commitments import make_salt
 from civic_ledger.identity import client as id_client
 
@@ -158,7 +158,7 @@ def test_malformed_parcel_import_sends_nothing(
     path.write_bytes(body)
     titles = suite["TitleRegistry"]
     line = refuse(
-        prop_cli.titles.commands["import"],
+        titles_cli.titles.commands["import"],
         [str(path), "--account", "TEST::7", "--journal", str(folder / "j.jsonl")],
         names=("parcels.csv",),
         kind="bulk-parcels-import",
@@ -173,7 +173,7 @@ def test_duplicate_parcels_against_chain(owner: str, refuse: Refuser, tmp_path: 
     path = tmp_path / "p.csv"
     rows = good_parcel_rows(owner, 3, prefix="HYDUP")
     path.write_text(",".join(COLUMNS) + "\n" + "\n".join(",".join(r) for r in rows) + "\n")
-    command = prop_cli.titles.commands["import"]
+    command = titles_cli.titles.commands["import"]
     manifest = ["--manifest", str(refuse.manifest), "--journal", str(tmp_path / "j.jsonl")]
     first = invoke(command, [str(path), "--account", "TEST::7", *manifest])
     assert first.exit_code == 0, first.output

@@ -18,7 +18,8 @@ from click.testing import CliRunner
 from eth_abi.packed import encode_packed
 from eth_utils import keccak
 
-from civic_ledger.cli import identity as cli
+from civic_ledger.cli import identity as identity_cli
+from civic_ledger.cli import records as records_cli
 from civic_ledger.core.commitments import (
     commitment,
     make_salt,
@@ -280,7 +281,7 @@ def test_cli_identity_commands(run_cli, suite, tmp_path):
     identity = suite["IdentityRegistry"]
     salts = tmp_path / "salts.csv"
     result = run_cli(
-        cli.identity,
+        identity_cli.identity,
         "batch-register",
         str(EXAMPLE_CSV),
         "--account",
@@ -298,7 +299,7 @@ def test_cli_identity_commands(run_cli, suite, tmp_path):
 
     # re-running with the salts file skips what is already registered
     result = run_cli(
-        cli.identity,
+        identity_cli.identity,
         "batch-register",
         str(salts),
         "--account",
@@ -309,11 +310,11 @@ def test_cli_identity_commands(run_cli, suite, tmp_path):
     assert result.exit_code == 0 and "nothing to register" in result.text
 
     first = saved[0]
-    result = run_cli(cli.identity, "show", first["controller"])
+    result = run_cli(identity_cli.identity, "show", first["controller"])
     assert first["subject"] in result.text and "active" in result.text
 
     result = run_cli(
-        cli.identity,
+        identity_cli.identity,
         "set-status",
         first["subject"],
         "suspended",
@@ -326,7 +327,7 @@ def test_cli_identity_commands(run_cli, suite, tmp_path):
     assert identity.statusOf(first["subject"]) == id_client.Status.SUSPENDED
 
     result = run_cli(
-        cli.identity,
+        identity_cli.identity,
         "commitment",
         "--official-id",
         first["official_id"].lower(),
@@ -337,7 +338,7 @@ def test_cli_identity_commands(run_cli, suite, tmp_path):
 
     # rotate as the controller (test account 15), then recover as the office
     result = run_cli(
-        cli.identity,
+        identity_cli.identity,
         "set-status",
         first["subject"],
         "active",
@@ -346,19 +347,23 @@ def test_cli_identity_commands(run_cli, suite, tmp_path):
         "--reason",
         "CLEARED",
     )
-    result = run_cli(cli.identity, "rotate", "--account", "TEST::15", "--to", "0x" + "77" * 20)
+    result = run_cli(
+        identity_cli.identity, "rotate", "--account", "TEST::15", "--to", "0x" + "77" * 20
+    )
     assert result.exit_code == 0 and "rotate-accept" in result.text, result.output
-    assert "0x" + "77" * 20 in run_cli(cli.identity, "show", first["subject"]).text.lower()
-    result = run_cli(cli.identity, "rotate-cancel", "--account", "TEST::15")
+    assert "0x" + "77" * 20 in run_cli(identity_cli.identity, "show", first["subject"]).text.lower()
+    result = run_cli(identity_cli.identity, "rotate-cancel", "--account", "TEST::15")
     assert result.exit_code == 0, result.output
     new_wallet = "0x8626f6940E2eb28930eFb4CeF49B2d1F2C9C1199"  # TEST::19
-    result = run_cli(cli.identity, "rotate", "--account", "TEST::15", "--to", new_wallet)
+    result = run_cli(identity_cli.identity, "rotate", "--account", "TEST::15", "--to", new_wallet)
     assert result.exit_code == 0, result.output
-    result = run_cli(cli.identity, "rotate-accept", first["subject"], "--account", "TEST::19")
+    result = run_cli(
+        identity_cli.identity, "rotate-accept", first["subject"], "--account", "TEST::19"
+    )
     assert result.exit_code == 0, result.output
     assert identity.controllerOf(first["subject"]) == new_wallet
     result = run_cli(
-        cli.identity,
+        identity_cli.identity,
         "recover",
         first["subject"],
         "--account",
@@ -367,18 +372,22 @@ def test_cli_identity_commands(run_cli, suite, tmp_path):
         first["controller"],
     )
     assert result.exit_code == 0 and "ready at" in result.text
-    result = run_cli(cli.identity, "recover-complete", first["subject"], "--account", "TEST::16")
+    result = run_cli(
+        identity_cli.identity, "recover-complete", first["subject"], "--account", "TEST::16"
+    )
     assert result.exit_code == 1
     assert "recovery delay has not passed" in result.text  # IdentityRecoveryNotReady NatSpec
     ape.chain.pending_timestamp += 2 * DAY
-    result = run_cli(cli.identity, "recover-complete", first["subject"], "--account", "TEST::16")
+    result = run_cli(
+        identity_cli.identity, "recover-complete", first["subject"], "--account", "TEST::16"
+    )
     assert result.exit_code == 0, result.output
     assert identity.controllerOf(first["subject"]) == first["controller"]
 
 
 def test_cli_refusals_are_readable(run_cli, tmp_path):
     result = run_cli(
-        cli.identity,
+        identity_cli.identity,
         "register",
         "--account",
         "TEST::19",
@@ -392,7 +401,7 @@ def test_cli_refusals_are_readable(run_cli, tmp_path):
     assert result.exit_code == 1
     assert "not authorised" in result.text and "Traceback" not in result.text
     result = run_cli(
-        cli.identity,
+        identity_cli.identity,
         "set-status",
         "0x" + "ab" * 32,
         "closed",
@@ -409,7 +418,7 @@ def test_cli_records_commands(run_cli, suite, agency, register, citizens, tmp_pa
     alice = register("cli-alice", citizens[0])
 
     def ok(*args: str) -> str:
-        result = run_cli(cli.records, *args)
+        result = run_cli(records_cli.records, *args)
         assert result.exit_code == 0, result.output
         return result.text
 
@@ -491,7 +500,7 @@ def test_cli_records_commands(run_cli, suite, agency, register, citizens, tmp_pa
     fine = out.split("record ")[-1].split()[0]
     assert registry.getRecord(fine).issuer == agency["tax_bureau"].address
 
-    result = run_cli(cli.records, "check-policy", subject, "7", "--exit-code")
+    result = run_cli(records_cli.records, "check-policy", subject, "7", "--exit-code")
     assert result.exit_code == 2 and "disqualified by a valid record of" in result.text
 
     # the subject disputes; the arbiter overturns
@@ -505,9 +514,9 @@ def test_cli_records_commands(run_cli, suite, agency, register, citizens, tmp_pa
     assert "records 1-2 of 2" in listing
 
     # refusals: wrong issuer, readable
-    result = run_cli(cli.records, "revoke", good, "--account", "TEST::4", "--code", "error")
+    result = run_cli(records_cli.records, "revoke", good, "--account", "TEST::4", "--code", "error")
     assert result.exit_code == 1 and "does not hold the schema's issuer role" in result.text
-    result = run_cli(cli.records, "revoke", good, "--account", "TEST::3", "--code", "other")
+    result = run_cli(records_cli.records, "revoke", good, "--account", "TEST::3", "--code", "other")
     assert result.exit_code == 2 and "needs the reason document" in result.text
     ok("revoke", good, "--account", "TEST::3", "--code", "error", "--reason", "re-filed")
     assert not registry.isValid(good)
@@ -520,7 +529,7 @@ def test_cli_stays_and_signature_cancellation(run_cli, suite, agency, register, 
     alice = register("cli-stay", citizens[0])
 
     def ok(*args: str) -> str:
-        result = run_cli(cli.records, *args)
+        result = run_cli(records_cli.records, *args)
         assert result.exit_code == 0, result.output
         return result.text
 
@@ -528,7 +537,7 @@ def test_cli_stays_and_signature_cancellation(run_cli, suite, agency, register, 
        "--issuer-role", "TAX_RECORD_ISSUER", "--adverse", "--validity", "1y")  # fmt: skip
     ok("stay-set", "fine", "7d", "--account", "TEST::2")
     assert "7d" in ok("schemas")
-    result = run_cli(cli.records, "stay-set", "fine", "91d", "--account", "TEST::2")
+    result = run_cli(records_cli.records, "stay-set", "fine", "91d", "--account", "TEST::2")
     assert result.exit_code == 2 and "90 days" in result.text
     subject = "0x" + alice.subject.hex()
     out = ok("issue", "--account", "TEST::3", "--schema", "fine", "--subject", subject,
@@ -548,15 +557,15 @@ def test_cli_stays_and_signature_cancellation(run_cli, suite, agency, register, 
         ok("sign-issue", "--account", "TEST::3", "--schema", "fine", "--subject", subject,
            "--field", "amount=1", "--evidence", "x", "--nonce", nonce,
            "--out", str(tmp_path / f"s{nonce}.json"))  # fmt: skip
-    result = run_cli(cli.records, "sign-issue", "--account", "TEST::3", "--schema", "fine",
+    result = run_cli(records_cli.records, "sign-issue", "--account", "TEST::3", "--schema", "fine",
                      "--subject", subject, "--field", "amount=1", "--evidence", "x",
                      "--deadline", "+31d", "--out", str(tmp_path / "far.json"))  # fmt: skip
     assert result.exit_code == 2 and "30 days" in result.text
     ok("cancel-signed", "--through", "1", "--account", "TEST::3")
     assert registry.nonces(agency["tax_bureau"]) == 2
     result = run_cli(
-        cli.records, "issue-signed", str(tmp_path / "s0.json"), "--account", "TEST::19"
+        records_cli.records, "issue-signed", str(tmp_path / "s0.json"), "--account", "TEST::19"
     )
     assert result.exit_code == 1 and "signature" in result.text
-    result = run_cli(cli.records, "cancel-signed", "--through", "1", "--account", "TEST::3")
+    result = run_cli(records_cli.records, "cancel-signed", "--through", "1", "--account", "TEST::3")
     assert result.exit_code == 2 and "already used or cancelled" in result.text

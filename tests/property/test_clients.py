@@ -12,7 +12,8 @@ from ape import accounts as ape_accounts
 from click.testing import CliRunner
 from eth_utils import keccak
 
-from civic_ledger.cli import property as cli
+from civic_ledger.cli import tax as tax_cli
+from civic_ledger.cli import titles as titles_cli
 from civic_ledger.core.documents import document_hash
 from civic_ledger.core.encoding import parcel_id_of, to_bytes32
 from civic_ledger.property import liens as lien_client
@@ -160,7 +161,7 @@ def run_cli(suite: Any) -> Any:
 def test_cli_register_show_and_readable_refusal(run_cli, parties, suite):
     alice = parties["alice"]
     result = run_cli(
-        cli.titles,
+        titles_cli.titles,
         "register",
         "--account", "TEST::7", "--owner", alice.account.address,
         "--code", "CLI-1", "--document", "survey CLI-1", "--area", "250",
@@ -169,12 +170,12 @@ def test_cli_register_show_and_readable_refusal(run_cli, parties, suite):
     pid = parcel_id_of("CLI-1")
     assert suite["TitleRegistry"].ownerIdentityOf(pid) == alice.subject
 
-    shown = run_cli(cli.titles, "show", "CLI-1")
+    shown = run_cli(titles_cli.titles, "show", "CLI-1")
     assert shown.exit_code == 0 and "250 m²" in shown.output and "active" in shown.output
 
     # an outsider cannot register: one readable line, exit code 1
     refused = run_cli(
-        cli.titles,
+        titles_cli.titles,
         "register",
         "--account", "TEST::19", "--owner", alice.account.address,
         "--code", "CLI-2", "--document", "x", "--area", "1",
@@ -196,7 +197,7 @@ def test_cli_accept_shows_the_encumbrance_and_takes_the_reviewed_hash(
     lien_client.consent(liens, alice.account, lien)
     sale_id = title_client.propose(titles, alice.account, pid, bob.subject, 1, keccak(text="d"))
     lien_client.consent_to_sale(liens, bank.account, lien, sale_id, discharge=False)
-    shown = run_cli(cli.titles, "sale", str(sale_id))
+    shown = run_cli(titles_cli.titles, "sale", str(sale_id))
     text = " ".join(shown.output.split())
     reviewed = "0x" + bytes(liens.saleEncumbranceHash(sale_id)).hex()
     assert shown.exit_code == 0 and reviewed in text and "stays with the land" in text
@@ -205,13 +206,13 @@ def test_cli_accept_shows_the_encumbrance_and_takes_the_reviewed_hash(
         f"TEST::{[a.address for a in ape_accounts.test_accounts].index(bob.account.address)}"
     )
     stale = run_cli(
-        cli.titles, "accept", str(sale_id), "--account", bob_alias, "--encumbrance", reviewed
+        titles_cli.titles, "accept", str(sale_id), "--account", bob_alias, "--encumbrance", reviewed
     )
     assert stale.exit_code == 1 and "changed since you reviewed" in " ".join(stale.output.split())
     assert title_client.sale(titles, sale_id).state is title_client.SaleState.PROPOSED
     current = "0x" + bytes(liens.saleEncumbranceHash(sale_id)).hex()
     done = run_cli(
-        cli.titles, "accept", str(sale_id), "--account", bob_alias, "--encumbrance", current
+        titles_cli.titles, "accept", str(sale_id), "--account", bob_alias, "--encumbrance", current
     )
     text = " ".join(done.output.split())
     assert done.exit_code == 0, done.output
@@ -228,17 +229,17 @@ def test_cli_import_and_tax_status(run_cli, suite, agency, tmp_path):
     write_sample_csv(csv_path, 12, owners, bad_rows=1, prefix="CLI")
     journal = tmp_path / "j.jsonl"
     args = ["import", str(csv_path), "--account", "TEST::7", "--batch-size", "5"]
-    refused = run_cli(cli.titles, *args, "--journal", str(journal))
+    refused = run_cli(titles_cli.titles, *args, "--journal", str(journal))
     assert refused.exit_code != 0  # a file with a bad row is refused before any transaction
     assert "line 8" in " ".join(refused.output.split())
     assert not suite["TitleRegistry"].isActiveParcel(1)
-    result = run_cli(cli.titles, *args, "--journal", str(journal), "--skip-bad-rows")
+    result = run_cli(titles_cli.titles, *args, "--journal", str(journal), "--skip-bad-rows")
     assert result.exit_code == 1  # a bad row is reported, the good ones are imported
     text = " ".join(result.output.split())  # rich wraps at the terminal width
     assert "imported 12" in text and "line 8 (BAD-HASH-0)" in text
-    again = run_cli(cli.titles, *args, "--journal", str(journal), "--skip-bad-rows")
+    again = run_cli(titles_cli.titles, *args, "--journal", str(journal), "--skip-bad-rows")
     text = " ".join(again.output.split())
     assert "imported 0" in text and "already on chain 12" in text
 
-    status = run_cli(cli.tax, "status", "CLI-DC-0000000")
+    status = run_cli(tax_cli.tax, "status", "CLI-DC-0000000")
     assert status.exit_code == 0 and "nothing overdue" in status.output

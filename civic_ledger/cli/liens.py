@@ -1,0 +1,138 @@
+"""`ape run admin liens ...`: lenders, owners and the registrar at work on liens.
+
+Every command signs with `--account` (an Ape account alias, or TEST::N on a local chain) and
+reads contract addresses from the deployment manifest of `--network` (or `--manifest`).
+Parcels are given by cadastral code or numeric id; identities by their bytes32 commitment or
+their controller's address; documents (loan agreements, court orders) as @PATH (hashes the file), text:TEXT (hashes
+the text) or 0x + 64 hex digits (the hash as is).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from rich.table import Table
+
+from civic_ledger.cli.common import (
+    DOCUMENT_FORMS,
+    UINT256,
+    Suite,
+    command,
+    console,
+    known_parcel,
+    load_account,
+    owner_subject,
+    parse_document,
+    send,
+    suite_and_signer,
+    token_amount,
+    token_decimals,
+)
+from civic_ledger.core.encoding import format_time
+from civic_ledger.core.names import LIEN_REGISTRY
+from civic_ledger.property import liens as lien_client
+from civic_ledger.property.titles import from_units
+
+
+@click.group()
+def liens() -> None:
+    """Liens on parcels: add, consent, release, consent to sales."""
+
+
+@command(liens, "add")
+@click.argument("parcel")
+@click.option("--holder", required=True, help="Lender identity (bytes32 or controller address).")
+@click.option("--amount", required=True, help="Secured amount in tokens.")
+@click.option("--evidence", required=True, help=f"Loan agreement or order ({DOCUMENT_FORMS}).")
+@click.option(
+    "--by-order", is_flag=True, help="Registrar records the lien by court order (no owner consent)."
+)
+def liens_add(
+    account_alias: str, manifest_file: Path | None, parcel: str, holder: str, amount: str,
+    evidence: str, by_order: bool,
+) -> None:  # fmt: skip
+    """Propose a lien as the lender (the owner then consents), or record one by order (registrar)."""
+    suite, sender = suite_and_signer(manifest_file, account_alias)
+    parcel_id = known_parcel(suite, parcel)
+    subject = owner_subject(suite, holder, "--holder")
+    units = token_amount(suite, amount)
+    fn = lien_client.record_by_order if by_order else lien_client.propose
+    lien_id = fn(
+        suite[LIEN_REGISTRY],
+        sender,
+        parcel_id,
+        subject,
+        units,
+        parse_document(evidence, "--evidence"),
+        transact=send,
+    )
+    console.print(f"lien id {lien_id}" + ("" if by_order else " (awaiting the owner's consent)"))
+
+
+@command(liens, "consent")
+@click.argument("lien_id", type=UINT256)
+@click.option(
+    "--sale", "sale_id", type=UINT256, default=None,
+    help="As lienholder: consent to this sale instead.",
+)  # fmt: skip
+@click.option(
+    "--keep",
+    is_flag=True,
+    help="With --sale: the lien stays on the parcel (default: discharged at closing).",
+)
+def liens_consent(
+    account_alias: str, manifest_file: Path | None, lien_id: int, sale_id: int | None, keep: bool
+) -> None:
+    """The owner consents to a proposed lien; with --sale, the lienholder answers a proposed
+    sale (binding once the buyer accepts)."""
+    suite, sender = suite_and_signer(manifest_file, account_alias)
+    if sale_id is None:
+        lien_client.consent(suite[LIEN_REGISTRY], sender, lien_id, transact=send)
+    else:
+        lien_client.consent_to_sale(
+            suite[LIEN_REGISTRY], sender, lien_id, sale_id, not keep, transact=send
+        )
+
+
+@command(liens, "release")
+@click.argument("lien_id", type=UINT256)
+@click.option("--order", default=None, help=f"Registrar: court order ({DOCUMENT_FORMS}).")
+def liens_release(
+    account_alias: str, manifest_file: Path | None, lien_id: int, order: str | None
+) -> None:
+    """The holder releases its lien; with --order the registrar records a court-ordered release."""
+    suite, sender = suite_and_signer(manifest_file, account_alias)
+    if order is None:
+        lien_client.release(suite[LIEN_REGISTRY], sender, lien_id, transact=send)
+    else:
+        lien_client.order_release(
+            suite[LIEN_REGISTRY],
+            sender,
+            lien_id,
+            parse_document(order, "--order"),
+            transact=send,
+        )
+
+
+@command(liens, "withdraw")
+@click.argument("lien_id", type=UINT256)
+def liens_withdraw(account_alias: str, manifest_file: Path | None, lien_id: int) -> None:
+    """The lender withdraws (or the owner declines) a proposed lien."""
+    suite = Suite(manifest_file)
+    lien_client.withdraw(suite[LIEN_REGISTRY], load_account(account_alias), lien_id, transact=send)
+
+
+@command(liens, "list", signs=False)
+@click.argument("parcel")
+def liens_list(manifest_file: Path | None, parcel: str) -> None:
+    """Unreleased liens on a parcel."""
+    suite = Suite(manifest_file)
+    decimals = token_decimals(suite)
+    table = Table("lien", "holder", "amount", "since", "by order")
+    for lien in lien_client.active_on(suite[LIEN_REGISTRY], known_parcel(suite, parcel)):
+        table.add_row(
+            str(lien.lien_id), lien.holder, from_units(lien.amount, decimals),
+            format_time(lien.created_at, seconds=False), "yes" if lien.by_order else "no",
+        )  # fmt: skip
+    console.print(table)

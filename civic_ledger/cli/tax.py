@@ -1,0 +1,131 @@
+"""`ape run admin tax ...`: the tax bureau and owners at work on property tax.
+
+Every command signs with `--account` (an Ape account alias, or TEST::N on a local chain) and
+reads contract addresses from the deployment manifest of `--network` (or `--manifest`).
+Parcels are given by cadastral code or numeric id; identities by their bytes32 commitment or
+their controller's address; documents (decisions) as @PATH (hashes the file), text:TEXT (hashes
+the text) or 0x + 64 hex digits (the hash as is).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from rich.table import Table
+
+from civic_ledger.cli.common import (
+    DOCUMENT_FORMS,
+    UINT64_MAX,
+    Suite,
+    command,
+    console,
+    known_parcel,
+    load_account,
+    parse_document,
+    send,
+    token_amount,
+    token_decimals,
+)
+from civic_ledger.core.encoding import format_time
+from civic_ledger.core.names import PROPERTY_TAX, TOKEN
+from civic_ledger.property import tax as tax_client
+from civic_ledger.property.titles import from_units
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _due(value: str) -> int:
+    try:
+        due = tax_client.parse_due(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--due") from None
+    if due > UINT64_MAX:
+        raise click.BadParameter(f"due date {value!r} is too far in the future", param_hint="--due")
+    return due
+
+
+@click.group()
+def tax() -> None:
+    """Property tax: assess, pay, status."""
+
+
+YEAR = click.IntRange(1, 65535)
+
+
+def _assessment_command(name: str) -> Callable[[F], F]:
+    """A signed `tax NAME PARCEL --year YEAR` command: one assessment of one parcel."""
+
+    def wrap(func: F) -> F:
+        func = click.option("--year", type=YEAR, required=True)(func)
+        return command(tax, name)(click.argument("parcel")(func))
+
+    return wrap
+
+
+def _signer_and_parcel(suite: Suite, account_alias: str, parcel: str) -> tuple[Any, int]:
+    return load_account(account_alias), known_parcel(suite, parcel)
+
+
+@_assessment_command("assess")
+@click.option("--amount", required=True, help="Tax in tokens.")
+@click.option("--due", required=True, help="Due date: YYYY-MM-DD (end of day UTC) or unix seconds.")
+def tax_assess(
+    account_alias: str, manifest_file: Path | None, parcel: str, year: int, amount: str, due: str
+) -> None:
+    """Assess a parcel for a year (tax bureau)."""
+    suite = Suite(manifest_file)
+    sender, parcel_id = _signer_and_parcel(suite, account_alias, parcel)
+    module, units = suite[PROPERTY_TAX], token_amount(suite, amount)
+    tax_client.assess(module, sender, parcel_id, year, units, _due(due), transact=send)
+
+
+@_assessment_command("pay")
+@click.option(
+    "--permit", is_flag=True, help="Sign an EIP-2612 permit instead of a separate approval."
+)
+def tax_pay(
+    account_alias: str, manifest_file: Path | None, parcel: str, year: int, permit: bool
+) -> None:
+    """Pay an assessment in settlement tokens (goes to the treasury)."""
+    suite = Suite(manifest_file)
+    sender, parcel_id = _signer_and_parcel(suite, account_alias, parcel)
+    module, token = suite[PROPERTY_TAX], suite[TOKEN]
+    tax_client.pay(module, token, sender, parcel_id, year, permit=permit, transact=send)
+
+
+@_assessment_command("void")
+@click.option("--reason", required=True, help=f"Decision ({DOCUMENT_FORMS}).")
+def tax_void(
+    account_alias: str, manifest_file: Path | None, parcel: str, year: int, reason: str
+) -> None:
+    """Void an unpaid assessment (tax bureau)."""
+    suite = Suite(manifest_file)
+    sender, parcel_id = _signer_and_parcel(suite, account_alias, parcel)
+    module, decision = suite[PROPERTY_TAX], parse_document(reason, "--reason")
+    tax_client.void(module, sender, parcel_id, year, decision, transact=send)
+
+
+@command(tax, "status", signs=False)
+@click.argument("parcel")
+@click.option(
+    "--year", "years", type=YEAR, multiple=True, help="Years to show (default: all unpaid)."
+)
+def tax_status(manifest_file: Path | None, parcel: str, years: tuple[int, ...]) -> None:
+    """Assessments of a parcel and whether any is overdue."""
+    suite = Suite(manifest_file)
+    decimals = token_decimals(suite)
+    module = suite[PROPERTY_TAX]
+    parcel_id = known_parcel(suite, parcel)
+    table = Table("year", "amount", "due", "status", "settled")
+    for a in tax_client.status(module, parcel_id, list(years)):
+        table.add_row(
+            str(a.year), from_units(a.amount, decimals), format_time(a.due_date, seconds=False), a.status.name.lower(),
+            format_time(a.settled_at, seconds=False),
+        )  # fmt: skip
+    console.print(table)
+    console.print(
+        "[red]overdue: sales are blocked[/]" if module.hasOverdue(parcel_id) else "nothing overdue"
+    )

@@ -1,0 +1,488 @@
+"""`ape run admin titles ...`: the land registry at work: register, import, sell, split and
+merge parcels.
+
+Every command signs with `--account` (an Ape account alias, or TEST::N on a local chain) and
+reads contract addresses from the deployment manifest of `--network` (or `--manifest`).
+Parcels are given by cadastral code or numeric id; identities by their bytes32 commitment or
+their controller's address; documents (surveys, deeds, decisions) as @PATH (hashes the file), text:TEXT (hashes
+the text) or 0x + 64 hex digits (the hash as is).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+from ape.cli import ConnectedProviderCommand, network_option
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+
+from civic_ledger.cli.common import (
+    DOCUMENT_FORMS,
+    UINT256,
+    Suite,
+    command,
+    console,
+    csv_file_argument,
+    err_console,
+    handle_errors,
+    known_parcel,
+    load_account,
+    manifest_option,
+    network_name,
+    owner_subject,
+    parse_document,
+    parse_param,
+    path_option,
+    send,
+    suite_and_signer,
+    token_amount,
+    token_decimals,
+    uint,
+)
+from civic_ledger.core.encoding import format_time, hex32, to_bytes32
+from civic_ledger.core.names import IDENTITY_REGISTRY, LIEN_REGISTRY, PROPERTY_TAX, TITLE_REGISTRY
+from civic_ledger.property import liens as lien_client
+from civic_ledger.property import tax as tax_client
+from civic_ledger.property import titles as title_client
+from civic_ledger.property.titles import from_units
+from civic_ledger.property.views import (
+    encumbrance_summary,
+    import_report,
+    parcel_rows,
+    split_children,
+)
+
+
+def _code(value: str, hint: str = "--code") -> str:
+    from civic_ledger.bulk.parcels import check_code
+
+    try:
+        return check_code(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint=hint) from None
+
+
+@click.group()
+def titles() -> None:
+    """Land titles: register, import, inspect, sell, split and merge parcels."""
+
+
+@command(titles, "register")
+@click.option("--owner", required=True, help="Owner identity (bytes32 or controller address).")
+@click.option("--code", required=True, help="Cadastral code (the parcel id is its keccak256).")
+@click.option("--document", required=True, help=f"Survey document ({DOCUMENT_FORMS}).")
+@click.option("--area", type=uint(128, low=1), required=True, help="Area in m².")
+@click.option("--land-use", type=uint(32), default=1, show_default=True)
+def titles_register(
+    account_alias: str, manifest_file: Path | None, owner: str, code: str, document: str,
+    area: int, land_use: int,
+) -> None:  # fmt: skip
+    """Register one parcel (registrar). The survey document is addressed by its hash: no URI
+    goes on chain (`tokenURI` is the admin's base URI + the parcel id)."""
+    suite, sender = suite_and_signer(manifest_file, account_alias)
+    subject = owner_subject(suite, owner, "--owner")
+    code, doc_hash = _code(code), parse_document(document, "--document")
+    parcel_id = title_client.register(
+        suite[TITLE_REGISTRY], sender, subject, code, doc_hash, area, land_use, transact=send,
+    )  # fmt: skip
+    console.print(f"parcel id {parcel_id} (0x{parcel_id:064x})")
+
+
+@command(titles, "show", signs=False)
+@click.argument("parcel")
+def titles_show(manifest_file: Path | None, parcel: str) -> None:
+    """Show a parcel: owner, holder, data, open sale, liens, unpaid tax."""
+    suite = Suite(manifest_file)
+    info = title_client.show(suite[TITLE_REGISTRY], known_parcel(suite, parcel))
+    liens = lien_client.active_on(suite[LIEN_REGISTRY], info.parcel_id)
+    unpaid = tax_client.status(suite[PROPERTY_TAX], info.parcel_id)
+    table = Table(show_header=False, box=None)
+    for key, value in parcel_rows(info, liens, unpaid):
+        table.add_row(f"[bold]{key}[/]", value)
+    console.print(table)
+
+
+@command(titles, "history", signs=False)
+@click.argument("parcel")
+def titles_history(manifest_file: Path | None, parcel: str) -> None:
+    """Chain of titles of a parcel, and the parcels it was split or merged from."""
+    suite = Suite(manifest_file)
+    registry = suite[TITLE_REGISTRY]
+    parcel_id = known_parcel(suite, parcel)
+    table = Table("#", "owner identity", "since", "how", "sale")
+    for index, entry in enumerate(title_client.history(registry, parcel_id)):
+        table.add_row(
+            str(index), entry.owner, format_time(entry.since, seconds=False), entry.cause.name.lower(),
+            str(entry.sale_id or "-"),
+        )  # fmt: skip
+    console.print(table)
+    for depth, ancestor in title_client.lineage(registry, parcel_id):
+        console.print(f"{'  ' * depth}↳ from parcel {ancestor}")
+
+
+@command(titles, "propose")
+@click.argument("parcel")
+@click.option("--buyer", required=True, help="Buyer identity (bytes32 or controller address).")
+@click.option("--price", required=True, help="Agreed price in tokens (e.g. 1250000.00).")
+@click.option("--deed", required=True, help=f"Signed deed ({DOCUMENT_FORMS}).")
+def titles_propose(
+    account_alias: str, manifest_file: Path | None, parcel: str, buyer: str, price: str, deed: str
+) -> None:
+    """The owner offers a parcel to a buyer."""
+    suite, sender = suite_and_signer(manifest_file, account_alias)
+    parcel_id, buyer_subject = known_parcel(suite, parcel), owner_subject(suite, buyer, "--buyer")
+    units, deed_hash = token_amount(suite, price, "--price"), parse_document(deed, "--deed")
+    sale_id = title_client.propose(
+        suite[TITLE_REGISTRY], sender, parcel_id, buyer_subject, units, deed_hash, transact=send,
+    )  # fmt: skip
+    console.print(f"sale id {sale_id}")
+
+
+@command(titles, "accept")
+@click.argument("sale_id", type=UINT256)
+@click.option(
+    "--encumbrance",
+    "encumbrance_hash",
+    default=None,
+    metavar="0xHASH",
+    help="The encumbrance hash you reviewed (`titles sale` shows it); refused if the liens or "
+    "their answers changed since. Default: the state read now (shown before sending).",
+)
+def titles_accept(
+    account_alias: str, manifest_file: Path | None, sale_id: int, encumbrance_hash: str | None
+) -> None:
+    """The buyer accepts a proposed sale with the liens and answers shown."""
+    expected = (
+        None
+        if encumbrance_hash is None
+        else parse_param(to_bytes32, encumbrance_hash.strip(), "--encumbrance")
+    )
+    suite = Suite(manifest_file)
+    registry, lien_registry = suite[TITLE_REGISTRY], suite[LIEN_REGISTRY]
+    sender = load_account(account_alias)
+    title_client.sale(registry, sale_id)  # "sale N does not exist" before anything else
+    state = lien_client.encumbrance(lien_registry, sale_id)
+    reviewed = expected is None or expected == state.hash
+    _print_encumbrance(
+        suite,
+        state,
+        "you are accepting" if reviewed else "current state (not the one you reviewed)",
+    )
+    title_client.accept(
+        registry, lien_registry, sender, sale_id,
+        encumbrance_hash=state.hash if expected is None else expected, transact=send,
+    )  # fmt: skip
+    console.print(f"accepted: {encumbrance_summary(state)}")
+
+
+def _print_encumbrance(suite: Suite, state: lien_client.Encumbrance, title: str) -> None:
+    """The liens of the sale's parcel and each holder's answer, with the encumbrance hash."""
+    decimals = token_decimals(suite)
+    console.print(f"  {title}: encumbrance {hex32(state.hash)}")
+    if not state.items:
+        console.print("  no liens on the parcel")
+        return
+    table = Table("lien", "holder", "amount", "answer to this sale", box=None)
+    for item in state.items:
+        table.add_row(
+            f"#{item.lien_id}", hex32(item.holder),
+            from_units(item.amount, decimals), item.answer,
+        )  # fmt: skip
+    console.print(table)
+
+
+@command(titles, "approve")
+@click.argument("sale_id", type=UINT256)
+def titles_approve(account_alias: str, manifest_file: Path | None, sale_id: int) -> None:
+    """The registrar approves an accepted sale: the title moves to the buyer."""
+    suite = Suite(manifest_file)
+    title_client.approve(
+        suite[TITLE_REGISTRY], load_account(account_alias), sale_id, transact=send,
+        liens=suite[LIEN_REGISTRY],
+    )  # fmt: skip
+
+
+@command(titles, "cancel")
+@click.argument("sale_id", type=UINT256)
+def titles_cancel(account_alias: str, manifest_file: Path | None, sale_id: int) -> None:
+    """Seller or buyer withdraws from a sale before approval."""
+    suite = Suite(manifest_file)
+    title_client.cancel(suite[TITLE_REGISTRY], load_account(account_alias), sale_id, transact=send)
+
+
+@command(titles, "reject")
+@click.argument("sale_id", type=UINT256)
+@click.option("--reason", required=True, help=f"Written decision ({DOCUMENT_FORMS}).")
+def titles_reject(
+    account_alias: str, manifest_file: Path | None, sale_id: int, reason: str
+) -> None:
+    """The registrar refuses a sale."""
+    suite = Suite(manifest_file)
+    title_client.reject(
+        suite[TITLE_REGISTRY],
+        load_account(account_alias),
+        sale_id,
+        parse_document(reason, "--reason"),
+        transact=send,
+    )
+
+
+@command(titles, "sale", signs=False)
+@click.argument("sale_id", type=UINT256)
+def titles_sale(manifest_file: Path | None, sale_id: int) -> None:
+    """Show a sale and what (if anything) blocks its approval."""
+    suite = Suite(manifest_file)
+    registry = suite[TITLE_REGISTRY]
+    info = title_client.sale(registry, sale_id)
+    console.print(
+        f"sale {info.sale_id}: parcel {info.parcel_id} · {info.state.name.lower()}\n"
+        f"  seller {info.seller}\n  buyer  {info.buyer}\n"
+        f"  price {from_units(info.price, token_decimals(suite))} · deed {info.deed_hash}"
+    )
+    if info.state is title_client.SaleState.ACCEPTED:
+        console.print(f"  accepted encumbrance {info.encumbrance_hash}")
+    if info.state in (title_client.SaleState.PROPOSED, title_client.SaleState.ACCEPTED):
+        state = lien_client.encumbrance(suite[LIEN_REGISTRY], sale_id)
+        _print_encumbrance(suite, state, "current liens and answers")
+        blockers = title_client.readiness(registry, sale_id, suite[LIEN_REGISTRY]).blockers
+        console.print(
+            "  [green]ready for approval[/]"
+            if not blockers
+            else "  [yellow]blocked:[/] " + "; ".join(blockers)
+        )
+
+
+@command(titles, "split")
+@click.argument("parcel")
+@click.option(
+    "--child",
+    "children",
+    multiple=True,
+    required=True,
+    metavar="CODE=AREA",
+    help="A new parcel and its area in m² (repeat; areas must add up).",
+)
+@click.option("--survey", required=True, help=f"Subdivision survey ({DOCUMENT_FORMS}).")
+@click.option(
+    "--land-use", type=uint(32), default=None, help="Land use of the children (default: parent's)."
+)
+def titles_split(
+    account_alias: str, manifest_file: Path | None, parcel: str, children: tuple[str, ...],
+    survey: str, land_use: int | None,
+) -> None:  # fmt: skip
+    """Split a parcel (registrar)."""
+    parsed = parse_param(split_children, children, "--child")
+    suite = Suite(manifest_file)
+    sender, parent = load_account(account_alias), known_parcel(suite, parcel)
+    ids = title_client.split(
+        suite[TITLE_REGISTRY], sender, parent, parsed,
+        parse_document(survey, "--survey"), land_use, transact=send,
+    )  # fmt: skip
+    for (code, _), pid in zip(parsed, ids, strict=True):
+        console.print(f"  {code}: parcel {pid}")
+
+
+@command(titles, "merge")
+@click.argument("parcels", nargs=-1, required=True)
+@click.option("--code", required=True, help="Cadastral code of the merged parcel.")
+@click.option("--survey", required=True, help=f"Survey attesting adjacency ({DOCUMENT_FORMS}).")
+@click.option("--land-use", type=uint(32), default=None)
+def titles_merge(
+    account_alias: str, manifest_file: Path | None, parcels: tuple[str, ...], code: str,
+    survey: str, land_use: int | None,
+) -> None:  # fmt: skip
+    """Merge adjacent parcels of one owner (registrar)."""
+    suite = Suite(manifest_file)
+    sender, ids = load_account(account_alias), [known_parcel(suite, p, "PARCELS") for p in parcels]
+    if len(set(ids)) != len(ids):
+        raise click.BadParameter("a parcel is given twice", param_hint="PARCELS")
+    merged = title_client.merge(
+        suite[TITLE_REGISTRY], sender, ids, _code(code), parse_document(survey, "--survey"), land_use,
+        transact=send,
+    )  # fmt: skip
+    console.print(f"merged parcel id {merged}")
+
+
+@command(titles, "set-base-uri")
+@click.argument("base_uri")
+def titles_set_base_uri(account_alias: str, manifest_file: Path | None, base_uri: str) -> None:
+    """Set the base of every title's token URI (admin): tokenURI = BASE_URI + parcel id in
+    0x-hex; an empty BASE_URI makes every token URI empty."""
+    base_uri = parse_param(title_client.check_base_uri, base_uri, "BASE_URI")
+    suite = Suite(manifest_file)
+    title_client.set_base_uri(
+        suite[TITLE_REGISTRY], load_account(account_alias), base_uri, transact=send
+    )
+    console.print(
+        f"token URIs: {base_uri}0x<parcel id, 64 hex digits>" if base_uri else "token URIs: empty"
+    )
+
+
+@command(titles, "sync")
+@click.argument("parcel")
+def titles_sync(account_alias: str, manifest_file: Path | None, parcel: str) -> None:
+    """Move a title token to its owner identity's current controller wallet."""
+    suite = Suite(manifest_file)
+    sender = load_account(account_alias)
+    title_client.sync_holder(
+        suite[TITLE_REGISTRY], sender, known_parcel(suite, parcel), transact=send
+    )
+
+
+@command(titles, "import")
+@csv_file_argument()
+@click.option("--batch-size", type=click.IntRange(1, 100), default=50, show_default=True)
+@click.option(
+    "--window",
+    type=click.IntRange(1, 64),
+    default=8,
+    show_default=True,
+    help="Batches in flight before waiting for receipts.",
+)
+@path_option(
+    "--journal",
+    "journal_file",
+    default=None,
+    help="Journal file (default: .journal/titles-import-<network>-<csv>.jsonl).",
+)
+@click.option(
+    "--fresh", is_flag=True, help="Set an existing journal of another chain/contract aside."
+)
+@click.option(
+    "--check", "check_only", is_flag=True, help="Validate and compare with the chain; send nothing."
+)
+@click.option(
+    "--skip-bad-rows",
+    is_flag=True,
+    help="Import the good rows even if some are bad (default: a file with any bad row is "
+    "refused before anything is sent).",
+)
+def titles_import(
+    account_alias: str, manifest_file: Path | None, csv_file: Path, batch_size: int, window: int,
+    journal_file: Path | None, fresh: bool, check_only: bool, skip_bad_rows: bool,
+) -> None:  # fmt: skip
+    """Register the parcels of a CSV in batches; resumable, idempotent (registrar).
+
+    The whole file is validated first, and compared with the chain (a parcel already there
+    with other data, an owner that is not an active identity): unless --skip-bad-rows is
+    given, any bad row refuses the file before a single transaction is sent."""
+    from ape.logging import LogLevel, logger
+
+    from civic_ledger.bulk import parcels as bulk
+
+    if logger.level <= LogLevel.INFO:
+        logger.set_level(LogLevel.WARNING)  # one line per batch would drown the progress bar
+    suite = Suite(manifest_file)
+    sender = None if check_only else load_account(account_alias)
+    rows, bad = bulk.read_parcels_csv(csv_file)
+    if not rows and not bad:
+        raise click.ClickException(f"{csv_file}: no parcel rows (only a header)")
+    console.print(f"{csv_file}: {len(rows):,} valid rows, {len(bad):,} malformed")
+    check = bulk.check_against_chain(rows, suite[TITLE_REGISTRY], suite[IDENTITY_REGISTRY])
+    problems = sorted([*bad, *check.errors], key=lambda e: e.line)
+    if check_only:
+        console.print(
+            f"to register: {len(check.todo):,} · already on chain: {len(check.on_chain):,}"
+        )
+        _print_bad_rows(problems)
+        return
+    if problems and not skip_bad_rows:
+        _print_bad_rows(problems)
+        raise click.ClickException(
+            f"{csv_file}: {len(problems):,} bad row(s), nothing sent; first: {problems[0]} "
+            "(fix the file, or pass --skip-bad-rows to import the good rows only)"
+        )
+    todo = check.todo
+    if todo:  # permission, pause: a refusal by the contract stops the import before a send
+        first = todo[:batch_size]
+        suite[TITLE_REGISTRY].registerBatch.call(
+            [r.owner for r in first], [r.as_parcel_data() for r in first], sender=sender
+        )
+    journal = journal_file or bulk.default_journal_path(csv_file, network_name())
+    importer = bulk.ParcelImporter(
+        suite[TITLE_REGISTRY], suite[IDENTITY_REGISTRY], sender, journal,
+        batch_size=batch_size, window=window, fresh=fresh, source=str(csv_file.resolve()),
+    )  # fmt: skip
+    columns = (
+        TextColumn("[bold]importing"), BarColumn(), MofNCompleteColumn(),
+        TimeElapsedColumn(), TimeRemainingColumn(),
+    )  # fmt: skip
+    with Progress(*columns, console=console) as progress:
+        task = progress.add_task("parcels", total=None)
+        result = importer.run(
+            rows,
+            bad_rows=bad,
+            planned=lambda n: progress.update(task, total=n),
+            progress=lambda n: progress.advance(task, n),
+        )
+    for line in import_report(result):
+        console.print(line)
+    console.print(f"journal: {journal}")
+    for number, reason in result.failed_batches:
+        err_console.print(f"[red]batch {number} failed[/]: {reason}")
+    _print_bad_rows(result.bad_rows)
+    if not result.ok:
+        raise click.exceptions.Exit(1)
+
+
+def _print_bad_rows(errors: list[Any], limit: int = 50) -> None:
+    if not errors:
+        return
+    err_console.print(f"[yellow]{len(errors):,} bad row(s)[/] (not imported):")
+    for error in errors[:limit]:
+        err_console.print(f"  {error}")
+    if len(errors) > limit:
+        err_console.print(f"  … and {len(errors) - limit:,} more")
+
+
+@titles.command("sample-csv", cls=ConnectedProviderCommand)
+@network_option()
+@manifest_option
+@click.option("--count", type=click.IntRange(1, 1_000_000), default=1000, show_default=True)
+@click.option("--owners", type=click.IntRange(1, 10_000), default=50, show_default=True)
+@click.option("--bad-rows", type=click.IntRange(0, 1_000), default=0, show_default=True)
+@click.option("--seed", type=int, default=7, show_default=True)
+@click.option("--prefix", default="BJ", show_default=True, help="Cadastral code prefix.")
+@path_option("--out", default=Path("parcels.csv"), show_default=True, help=None)
+@click.option(
+    "--register-owners",
+    is_flag=True,
+    help="Register the sample owners (identity office --account).",
+)
+@click.option(
+    "--account", "account_alias", default=None, metavar="ALIAS", help="Identity office account."
+)
+@handle_errors
+def titles_sample_csv(
+    manifest_file: Path | None, count: int, owners: int, bad_rows: int, seed: int, prefix: str,
+    out: Path, register_owners: bool, account_alias: str | None,
+) -> None:  # fmt: skip
+    """Write a sample parcel CSV (development data) and optionally register its owners."""
+    from civic_ledger.bulk import sample
+
+    _code(prefix, "--prefix")
+    people = sample.sample_owners(owners)
+    bad = sample.write_sample_csv(out, count, people, seed=seed, bad_rows=bad_rows, prefix=prefix)
+    sample.write_owners_csv(sample.owners_path_for(out), people)
+    console.print(
+        f"wrote {count + len(bad):,} rows to {out}" + (f" (bad rows on lines {bad})" if bad else "")
+    )
+    if register_owners:
+        if account_alias is None:
+            raise click.UsageError("--register-owners needs --account (the identity office)")
+        suite = Suite(manifest_file)
+        added = sample.register_sample_owners(
+            suite[IDENTITY_REGISTRY], people, load_account(account_alias)
+        )
+        console.print(
+            f"registered {added} sample owner identities ({owners - added} already known)"
+        )
