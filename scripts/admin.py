@@ -15,6 +15,7 @@ GROUPS = {
     "liens": ("civic_ledger.cli.property", "liens"),
     "tax": ("civic_ledger.cli.property", "tax"),
     "fund": ("civic_ledger.cli.fund", "fund"),
+    "access": ("civic_ledger.cli.access", "access"),
 }
 
 
