@@ -78,20 +78,28 @@ def test_the_guardian_cancels_from_the_command_line(
 ):
     plan, path = deployed
     web3 = networks.provider.web3
-    # Scheduled by hand (not by the deploy plan): listed all the same.
+    # Two upgrades scheduled by hand (not by the deploy plan): listed all the same.
     token = plan.instance("CityToken")
-    fresh = project.CityTokenV2.deploy(sender=deployer)
-    data = bytes(token.upgradeToAndCall.encode_input(fresh, b""))
-    plan.manager.schedule(token, data, 0, sender=deployer)
+    fresh = [project.CityTokenV2.deploy(sender=deployer) for _ in range(2)]
+    for implementation in fresh:
+        data = bytes(token.upgradeToAndCall.encode_input(implementation, b""))
+        plan.manager.schedule(token, data, 0, sender=deployer)
     [status] = upgrade_status(web3, plan.manifest.contracts)
-    assert [u.new_implementation for u in status.pending] == [fresh.address]
+    assert [u.new_implementation for u in status.pending] == [f.address for f in fresh]
 
-    refused = run_cli(path, "cancel-upgrade", "CityToken", "--account", "TEST::16")  # no role
-    assert refused.exit_code == 1 and "may not cancel the operation" in refused.text, refused.output
     guardian = roles_config_account(roles_config, "emergency_guardian")
+    which = run_cli(path, "cancel-upgrade", "CityToken", "--account", guardian)
+    assert which.exit_code == 1 and "2 upgrades of CityToken are scheduled" in which.text
+    first = ("cancel-upgrade", "CityToken", "--to", fresh[0].address)
+    refused = run_cli(path, *first, "--account", "TEST::16")  # no role
+    assert refused.exit_code == 1 and "may not cancel the operation" in refused.text, refused.output
+    done = run_cli(path, *first, "--account", guardian)
+    assert done.exit_code == 0, done.output
+    assert f"cancelled the upgrade of CityToken to 2.0.0 ({fresh[0].address})" in done.text
+    [status] = upgrade_status(web3, plan.manifest.contracts)
+    assert [u.new_implementation for u in status.pending] == [fresh[1].address]
     done = run_cli(path, "cancel-upgrade", "CityToken", "--account", guardian)
     assert done.exit_code == 0, done.output
-    assert "cancelled the upgrade of CityToken to 2.0.0" in done.text
     assert upgrade_status(web3, plan.manifest.contracts)[0].pending == ()
     assert "no upgrade is scheduled" in run_cli(path, "pending").text
     nothing = run_cli(path, "cancel-upgrade", "CityToken", "--account", guardian)
