@@ -16,6 +16,7 @@ GROUPS = {
     "liens": ("civic_ledger.cli.liens", "liens"),
     "tax": ("civic_ledger.cli.tax", "tax"),
     "fund": ("civic_ledger.cli.fund", "fund"),
+    "access": ("civic_ledger.cli.access", "access"),
 }
 
 

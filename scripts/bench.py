@@ -71,7 +71,17 @@ def _command(options: BenchOptions, out: Path | None) -> str:
     None,
     f"Most unmined transactions per sender [default: 64; with --rpc: {GETH_WINDOW}].",
 )
-@click.option("--gas/--no-gas", default=True, help="Measure the side-by-side gas table.")
+@click.option(
+    "--gas/--no-gas",
+    default=True,
+    help="Measure the side-by-side gas table and the proxy overhead.",
+)
+@click.option(
+    "--proxy-only",
+    is_flag=True,
+    help="Only the proxy-overhead table (hot operations through the proxies and directly): "
+    "rewrites that section of the report and leaves the others alone.",
+)
 @click.option(
     "--run-id",
     default="bulk",
@@ -100,7 +110,7 @@ def _command(options: BenchOptions, out: Path | None) -> str:
     help="With --rpc: sign as the devnet's agency accounts (keys from the devnet seed).",
 )
 def cli(count: int, samples: int, block_time: int | None, gas_limit: int, window: int | None,
-        gas: bool, run_id: str, out: Path, no_write: bool, rpc: str | None,
+        gas: bool, proxy_only: bool, run_id: str, out: Path, no_write: bool, rpc: str | None,
         manifest: Path | None, devnet: bool) -> None:  # fmt: skip
     """Start a private anvil (London, fixed block time and gas limit, free port), deploy the
     suite with the deploy plan, deploy EAS, ERC-3643 (T-REX + ONCHAINID) and a plain ERC-721
@@ -117,9 +127,12 @@ def cli(count: int, samples: int, block_time: int | None, gas_limit: int, window
         return
     if manifest is not None or devnet:
         raise click.UsageError("--manifest and --devnet go with --rpc")
+    if proxy_only:
+        _proxy_only(samples, gas_limit, out, no_write)
+        return
     options = BenchOptions(
         throughput=count, samples=samples, block_time=block_time or 1, gas_limit=gas_limit,
-        window=window or 64, gas=gas, run_id=run_id,
+        window=window or 64, gas=gas, proxy=gas, run_id=run_id,
     )  # fmt: skip
     result = run_bench(
         options, progress_factory=_progress, say=lambda m: console.print(f"[dim]· {m}[/]")
@@ -128,6 +141,23 @@ def cli(count: int, samples: int, block_time: int | None, gas_limit: int, window
     if not no_write:
         path = write_markdown(result, _command(options, out), out)
         console.print(f"wrote [bold]{path}[/]")
+
+
+def _proxy_only(samples: int, gas_limit: int, out: Path, no_write: bool) -> None:
+    from civic_dev.bench import proxy
+
+    options = BenchOptions(throughput=0, samples=samples, gas_limit=gas_limit, gas=False)
+    result = run_bench(options, say=lambda m: console.print(f"[dim]· {m}[/]"))
+    print_result(result, console)
+    if not no_write:
+        measured = (
+            f"Measured {result.started:%Y-%m-%d %H:%M} UTC by `ape run bench --proxy-only` on a "
+            "private anvil of its own (same settings as above), not in the run described at the "
+            "top."
+        )
+        section = proxy.markdown(result.proxy_rows, samples, measured)
+        path = proxy.write_section(out, "\n".join(section))
+        console.print(f"wrote the proxy-overhead section of [bold]{path}[/]")
 
 
 def _remote(rpc: str, manifest: Path | None, devnet: bool, count: int, block_time: int | None,

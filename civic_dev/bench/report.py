@@ -7,6 +7,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from civic_dev.bench import proxy
 from civic_dev.bench.gas import TARGET_RATIO, GasRow
 from civic_dev.bench.runner import BenchResult
 from civic_dev.bench.throughput import PER_PERSON, ThroughputRow
@@ -75,6 +76,9 @@ def print_result(result: BenchResult, console: Console) -> None:
         console.print(gas_table(result.gas_rows))
     if result.throughput_rows:
         console.print(throughput_table(result.throughput_rows))
+    for row in result.proxy_rows:
+        console.print(f"proxy overhead, {row.operation}: {row.proxied:,.0f} through the proxies, "
+                      f"{row.direct:,.0f} directly, +{row.added:,.0f} ({row.share:.1%})")  # fmt: skip
     console.print(f"[dim]{result.seconds:.0f} s in all · chain: {_chain_line(result)}[/]")
 
 
@@ -119,6 +123,8 @@ def markdown(result: BenchResult, command: str) -> str:
     ]
     if result.gas_rows:
         lines += _gas_markdown(result.gas_rows, o.samples)
+    if result.proxy_rows:
+        lines += proxy.markdown(result.proxy_rows, o.samples)
     if result.throughput_rows:
         lines += _throughput_markdown(result.throughput_rows, result)
     return "\n".join(lines).rstrip() + "\n"

@@ -19,6 +19,7 @@ from civic_dev.bench import anchors
 from civic_dev.bench.anvil import AnvilNode, AnvilSettings, running_anvil
 from civic_dev.bench.city import City, check_signatures
 from civic_dev.bench.gas import GasBench, GasRow
+from civic_dev.bench.proxy import ProxyBench, ProxyRow
 from civic_dev.bench.throughput import BulkImport, ThroughputRow, city_target
 from civic_ledger.chain.client import HttpClient
 from civic_ledger.core.config import load_roles_file
@@ -39,6 +40,7 @@ class BenchOptions:
     gas_limit: int = 30_000_000
     window: int = 64
     gas: bool = True
+    proxy: bool = True  # the proxy-overhead table
     run_id: str = "bulk"
     journal_dir: Path = BENCH_CACHE / "journals"
 
@@ -53,6 +55,7 @@ class BenchResult:
     versions: dict[str, str] = field(default_factory=dict)
     gas_rows: list[GasRow] = field(default_factory=list)
     throughput_rows: list[ThroughputRow] = field(default_factory=list)
+    proxy_rows: list[ProxyRow] = field(default_factory=list)
 
 
 def _quiet_ape() -> None:
@@ -147,12 +150,15 @@ def run_bench(
             say(f"anvil {node.url}: deploying the suite with the deploy plan")
             our, deployer = deploy_city(node)
             check_signatures(our.contracts)
+            parties = [accounts.test_accounts[i] for i in PARTY_INDICES]
             if options.gas:
-                parties = [accounts.test_accounts[i] for i in PARTY_INDICES]
                 bench = GasBench(
                     our, deployer, parties, compiled, samples=options.samples, progress=say
                 )
                 result.gas_rows = bench.run()
+            if options.proxy:
+                say("proxy overhead: hot operations through the proxies and directly")
+                result.proxy_rows = ProxyBench(our, rpc, parties, options.samples).run()
             schema_id = our.register_schema()
             rpc.call("evm_setIntervalMining", options.block_time)
         if options.throughput > 0:

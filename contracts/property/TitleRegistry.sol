@@ -113,7 +113,7 @@ contract TitleRegistry is CityManaged, ERC721Upgradeable, ITitleRegistry {
     }
 
     /// @notice "1.0.0": the first upgradeable release.
-    function version() external pure override returns (string memory) {
+    function version() external pure virtual override returns (string memory) {
         return "1.0.0";
     }
 
