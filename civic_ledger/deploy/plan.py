@@ -219,8 +219,16 @@ class DeployPlan:
         self.report(event)
 
     def chain_time(self) -> int:
-        """The timestamp the next block will (at least) carry."""
-        return int(self.provider.web3.eth.get_block("latest")["timestamp"])
+        """The timestamp the next block will (at least) carry: the pending block's where the
+        node reports one (a chain that mines on demand, like anvil, stamps it with the wall
+        clock while its latest block may be hours old), never less than the latest block's."""
+        eth = self.provider.web3.eth
+        latest = int(eth.get_block("latest")["timestamp"])
+        try:
+            pending = int(eth.get_block("pending")["timestamp"])
+        except Exception:  # a node without a pending block: the latest block's time
+            pending = latest
+        return max(latest, pending)
 
     # -- running ---------------------------------------------------------------------------
 
