@@ -37,7 +37,7 @@ from civic_ledger.bulk.runner import (
     RowError,
 )
 from civic_ledger.bulk.runner import plan_batches as plan_rows
-from civic_ledger.core.csvfile import read_csv_text
+from civic_ledger.core.csvfile import check_header, read_csv_text
 from civic_ledger.core.encoding import HEX32, ZERO32, parcel_id_of
 from civic_ledger.core.revert import explain
 
@@ -142,25 +142,6 @@ def _decode(path: Path) -> str:
     return read_csv_text(path, CsvFormatError)
 
 
-def _check_header(path: Path, fieldnames: Sequence[str] | None) -> list[str]:
-    header = [(h or "").strip() for h in fieldnames or []]
-    if not header:
-        raise CsvFormatError(f"{path}: empty file; expected a header: {','.join(COLUMNS)}")
-    missing = [c for c in COLUMNS if c not in header]
-    if missing:
-        hint = ""
-        if len(header) == 1 and any(d in header[0] for d in ";\t|"):
-            hint = " (columns must be separated by commas)"
-        raise CsvFormatError(
-            f"{path}:1: header lacks column(s) {', '.join(missing)}{hint}; "
-            f"expected: {','.join(COLUMNS)}"
-        )
-    repeated = sorted({h for h in header if h and header.count(h) > 1})
-    if repeated:
-        raise CsvFormatError(f"{path}:1: header repeats column(s) {', '.join(repeated)}")
-    return header
-
-
 def read_parcels_csv(path: Path) -> tuple[list[ParcelRow], list[RowError]]:
     """Parse and validate `path`. Returns the valid rows and the bad ones (with line numbers);
     a second row with an already-seen cadastral code is bad. A file that cannot be read as a
@@ -171,7 +152,7 @@ def read_parcels_csv(path: Path) -> tuple[list[ParcelRow], list[RowError]]:
     first_seen: dict[str, int] = {}
     reader = csv.DictReader(io.StringIO(_decode(path), newline=""))
     try:
-        reader.fieldnames = _check_header(path, reader.fieldnames)
+        reader.fieldnames = check_header(path, reader.fieldnames, COLUMNS, CsvFormatError)
         for record in reader:
             line_start = reader.line_num  # last physical line of the record (1-based)
             if not any((v or "").strip() for v in record.values() if isinstance(v, str)):
