@@ -17,11 +17,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+# The `name as name` imports re-export what moved out of this module: the CLI, the demo and
+# the tests import it from here.
 from civic_ledger.core.encoding import to_bytes32
 from civic_ledger.core.times import UNIT_SECONDS, end_of_day, iso_timestamp
 from civic_ledger.core.transact import Transact, direct, first_event, required_event
-
-# The round's state moved to `civic_ledger.fund.views`; the CLI and the demo read it from here.
 from civic_ledger.fund.views import ApplicationStatus as ApplicationStatus
 from civic_ledger.fund.views import AwardLine as AwardLine
 from civic_ledger.fund.views import AwardStatus as AwardStatus

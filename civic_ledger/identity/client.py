@@ -15,11 +15,10 @@ from typing import Any
 
 from eth_utils import is_address, to_checksum_address
 
+# The `name as name` imports re-export what moved out of this module: the CLI, the demo and
+# the tests import it from here.
 from civic_ledger.core.encoding import ZERO32
 from civic_ledger.core.transact import Transact, direct, events
-
-# Moved to `civic_ledger.identity.enums` and `civic_ledger.identity.registrations`; the CLI,
-# the demo and the tests read them from here.
 from civic_ledger.identity.enums import Kind as Kind
 from civic_ledger.identity.enums import Status as Status
 from civic_ledger.identity.registrations import CSV_COLUMNS as CSV_COLUMNS
