@@ -16,23 +16,16 @@ from civic_ledger.core.encoding import to_bytes32
 from civic_ledger.core.transact import Transact, direct, required_event
 from civic_ledger.property.titles import existing, hex32, short_id
 
-
-class LienState(IntEnum):
-    NONE = 0
-    PROPOSED = 1
-    ACTIVE = 2
-    RELEASED = 3
-    WITHDRAWN = 4
-
-
-class SaleConsent(IntEnum):
-    NONE = 0
-    KEEP_LIEN = 1
-    DISCHARGE_AT_CLOSING = 2
+# Mirrors of ILienRegistry's enums, in declaration order.
+LienState = IntEnum("LienState", "NONE PROPOSED ACTIVE RELEASED WITHDRAWN", start=0)
+SaleConsent = IntEnum("SaleConsent", "NONE KEEP_LIEN DISCHARGE_AT_CLOSING", start=0)
 
 
 @dataclass(frozen=True)
 class LienInfo:
+    """A lien as `LienRegistry.lienOf` reports it; `by_order` when the registrar recorded it
+    by order (no consent of the owner)."""
+
     lien_id: int
     parcel_id: int
     holder: str
@@ -186,6 +179,7 @@ def consent(liens: Any, sender: Any, lien_id: int, *, transact: Transact = direc
 
 
 def withdraw(liens: Any, sender: Any, lien_id: int, *, transact: Transact = direct) -> Any:
+    """The lender withdraws, or the owner declines, a proposed lien."""
     return transact(f"withdrew lien proposal {lien_id}", liens.withdrawLien, lien_id, sender=sender)
 
 

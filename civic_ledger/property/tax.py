@@ -18,16 +18,14 @@ from civic_ledger.property.titles import short_id
 PERMIT_TTL = 3600
 
 
-class TaxStatus(IntEnum):
-    NONE = 0
-    DUE = 1
-    OVERDUE = 2
-    PAID = 3
-    VOIDED = 4
+# Mirror of IPropertyTax.TaxStatus, in declaration order.
+TaxStatus = IntEnum("TaxStatus", "NONE DUE OVERDUE PAID VOIDED", start=0)
 
 
 @dataclass(frozen=True)
 class AssessmentInfo:
+    """One year's assessment of a parcel and its status now (`PropertyTax.statusOf`)."""
+
     parcel_id: int
     year: int
     amount: int

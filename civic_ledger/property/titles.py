@@ -25,26 +25,10 @@ _DIGITS = re.compile(r"^[0-9]+$")
 _State = TypeVar("_State", bound=IntEnum)
 
 
-class ParcelStatus(IntEnum):
-    NONE = 0
-    ACTIVE = 1
-    RETIRED = 2
-
-
-class TitleCause(IntEnum):
-    REGISTRATION = 0
-    SALE = 1
-    SPLIT = 2
-    MERGE = 3
-
-
-class SaleState(IntEnum):
-    NONE = 0
-    PROPOSED = 1
-    ACCEPTED = 2
-    COMPLETED = 3
-    CANCELLED = 4
-    REJECTED = 5
+# Mirrors of ITitleRegistry's enums, in declaration order.
+ParcelStatus = IntEnum("ParcelStatus", "NONE ACTIVE RETIRED", start=0)
+TitleCause = IntEnum("TitleCause", "REGISTRATION SALE SPLIT MERGE", start=0)
+SaleState = IntEnum("SaleState", "NONE PROPOSED ACCEPTED COMPLETED CANCELLED REJECTED", start=0)
 
 
 # ------------------------------------------------------------------ argument parsing
@@ -327,12 +311,14 @@ def approve(
 
 
 def cancel(titles: Any, sender: Any, sale_id: int, *, transact: Transact = direct) -> Any:
+    """Seller or buyer withdraws from a sale before the registrar approves it."""
     return transact(f"cancelled sale {sale_id}", titles.cancelSale, sale_id, sender=sender)
 
 
 def reject(
     titles: Any, sender: Any, sale_id: int, reason_hash: bytes, *, transact: Transact = direct
 ) -> Any:
+    """The registrar refuses a sale; `reason_hash` is the content hash of the decision."""
     reason = to_bytes32(reason_hash)
     return transact(f"rejected sale {sale_id}", titles.rejectSale, sale_id, reason, sender=sender)
 
