@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any
 
+from civic_ledger.core.structs import from_struct
 from civic_ledger.property.titles import hex32
 
 RoundKind = IntEnum("RoundKind", "RENT RESEARCH PROJECT", start=0)
@@ -81,18 +82,7 @@ class RoundStatus:
 
 def rent_due(fund: Any, app_id: int) -> RentDue:
     """What `payRent` would settle now, and the current month's check-in."""
-    d = fund.rentDue(app_id)
-    return RentDue(
-        payable_months=int(d.payableMonths),
-        payable_amount=int(d.payableAmount),
-        forfeitable_months=int(d.forfeitableMonths),
-        forfeitable_amount=int(d.forfeitableAmount),
-        current_month=int(d.currentMonth),
-        current_checked_in=bool(d.currentCheckedIn),
-        eligible_now=bool(d.eligibleNow),
-        waiting_months=int(d.waitingMonths),
-        next_due_at=int(d.nextDueAt),
-    )
+    return from_struct(RentDue, fund.rentDue(app_id))
 
 
 def stopped(fund: Any, manager: Any) -> str | None:
@@ -140,22 +130,7 @@ def status(fund: Any, round_id: int) -> RoundStatus:
     """A round's money and every application in it."""
     r = fund.getRound(round_id)
     lines = tuple(_award_line(fund, int(app_id)) for app_id in fund.applicationsOf(round_id))
-    return RoundStatus(
-        round_id=round_id,
-        name=str(r.name),
-        kind=RoundKind(int(r.kind)),
-        policy_id=int(r.policyId),
-        closed=bool(r.closed),
-        opens_at=int(r.opensAt),
-        closes_at=int(r.closesAt),
-        decision_deadline=int(r.decisionDeadline),
-        budget=int(r.budget),
-        deposited=int(r.deposited),
-        committed=int(r.committed),
-        paid=int(r.paid),
-        returned=int(r.returned),
-        lines=lines,
-    )
+    return from_struct(RoundStatus, r, round_id=round_id, lines=lines)
 
 
 def milestones(fund: Any, app_id: int) -> list[tuple[int, int, int, MilestoneStatus, str, int]]:

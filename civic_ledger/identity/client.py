@@ -18,6 +18,7 @@ from eth_utils import is_address, to_checksum_address
 # The `name as name` imports re-export what moved out of this module: the CLI, the demo and
 # the tests import it from here.
 from civic_ledger.core.encoding import ZERO32
+from civic_ledger.core.structs import from_struct
 from civic_ledger.core.transact import Transact, direct, events
 from civic_ledger.identity.enums import Kind as Kind
 from civic_ledger.identity.enums import Status as Status
@@ -207,16 +208,10 @@ def show(identity: Any, subject: bytes) -> IdentityView:
     pending = identity.pendingRecovery(subject)
     proposed = identity.proposedControllerOf(subject)
     ready_at = int(pending.readyAt)
-    return IdentityView(
-        subject=subject,
-        controller=stored.controller,
-        kind=Kind(int(stored.kind)),
-        status=Status(int(stored.status)),
-        registered_at=int(stored.registeredAt),
-        recovery_to=pending.newController if ready_at else None,
-        recovery_ready_at=ready_at,
-        proposed_controller=None if proposed == ZERO_ADDRESS else proposed,
-    )
+    return from_struct(
+        IdentityView, stored, subject=subject, recovery_to=pending.newController if ready_at else None,
+        recovery_ready_at=ready_at, proposed_controller=None if proposed == ZERO_ADDRESS else proposed,
+    )  # fmt: skip
 
 
 def registered_subjects(receipts: Iterable[Any], identity: Any) -> list[bytes]:

@@ -11,6 +11,7 @@ from eth_abi import decode as abi_decode
 from eth_utils import keccak
 
 from civic_ledger.core.encoding import to_bytes32
+from civic_ledger.core.structs import from_struct
 from civic_ledger.identity.enums import DisputeStatus
 from civic_ledger.identity.layouts import decode_data
 
@@ -75,17 +76,7 @@ def get_schema(registry: Any, schema_id: int) -> SchemaView:
     s = registry.getSchema(schema_id)
     if int(s.issuerRole) == 0:
         raise LookupError(f"schema {schema_id} does not exist")
-    return SchemaView(
-        schema_id=schema_id,
-        name=s.name,
-        field_layout=s.fieldLayout,
-        issuer_role=int(s.issuerRole),
-        revocable=bool(s.revocable),
-        adverse=bool(s.adverse),
-        active=bool(s.active),
-        default_validity=int(s.defaultValidity),
-        dispute_stay=int(s.disputeStay),
-    )
+    return from_struct(SchemaView, s, schema_id=schema_id)
 
 
 def resolve_schema(registry: Any, name_or_id: str | int) -> int:
@@ -150,32 +141,12 @@ def get_record(registry: Any, record_id: bytes | str) -> RecordView:
         fields = decode_data(schema.field_layout, data)
     except Exception:  # data that does not match the layout is shown raw only
         fields = {}
-    return RecordView(
-        record_id=rid,
-        schema=schema,
-        subject=bytes(r.subject),
-        issuer=r.issuer,
-        issued_at=int(r.issuedAt),
-        expires_at=int(r.expiresAt),
-        revoked_at=int(r.revokedAt),
-        stay_until=int(r.stayUntil),
-        evidence_hash=bytes(r.evidenceHash),
-        data=data,
-        supersedes=bytes(r.supersedes),
-        superseded_by=bytes(r.supersededBy),
-        dispute=DisputeView(
-            status=DisputeStatus(int(r.dispute)),
-            raised_by=d.raisedBy,
-            opened_at=int(d.openedAt),
-            evidence_hash=bytes(d.evidenceHash),
-            resolved_by=d.resolvedBy,
-            resolved_at=int(d.resolvedAt),
-            ruling_hash=bytes(d.rulingHash),
-        ),
-        valid=bool(registry.isValid(rid)),
-        checked_at=int(chain.blocks.head.timestamp),
+    return from_struct(
+        RecordView, r, record_id=rid, schema=schema, data=data,
+        dispute=from_struct(DisputeView, d, status=DisputeStatus(int(r.dispute))),
+        valid=bool(registry.isValid(rid)), checked_at=int(chain.blocks.head.timestamp),
         fields=fields,
-    )
+    )  # fmt: skip
 
 
 def records_of(registry: Any, subject: bytes) -> list[bytes]:
