@@ -23,17 +23,15 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from civic_ledger.bulk.runner import (
-    DEFAULT_WINDOW,
     BulkResult,
     BulkRunner,
     ChainCheck,
-    ProgressFn,
     RowError,
 )
 from civic_ledger.bulk.runner import plan_batches as plan_rows
@@ -271,40 +269,16 @@ class ParcelJob:
         return "reverted (state changed since; re-run to retry)"
 
 
-class ParcelImporter:
+class ParcelImporter(BulkRunner):
     """Runs one import of parcel rows into `titles`, signing with `sender`, journaled at
-    `journal_path` (see `BulkRunner` for the journal, settling and sending rules)."""
+    `journal_path`: the bulk runner on a `ParcelJob` (see `BulkRunner` for its options and the
+    journal, settling and sending rules; `batch_size` defaults to DEFAULT_BATCH here)."""
 
     def __init__(
-        self,
-        titles: Any,
-        identities: Any,
-        sender: Any,
-        journal_path: Path,
-        *,
-        batch_size: int = DEFAULT_BATCH,
-        window: int = DEFAULT_WINDOW,
-        fresh: bool = False,
-        source: str = "",
-        on_sent: Callable[[int], None] | None = None,
-        on_confirmed: Callable[[int], None] | None = None,
+        self, titles: Any, identities: Any, sender: Any, journal_path: Path, **options: Any
     ) -> None:
-        self.runner = BulkRunner(
-            ParcelJob(titles, identities), sender, journal_path, batch_size=batch_size,
-            window=window, fresh=fresh, source=source, on_sent=on_sent,
-            on_confirmed=on_confirmed,
-        )  # fmt: skip
-        self.journal = self.runner.journal
-
-    def run(
-        self,
-        rows: Sequence[ParcelRow],
-        *,
-        bad_rows: Iterable[RowError] = (),
-        progress: ProgressFn | None = None,
-        planned: Callable[[int], None] | None = None,
-    ) -> ImportResult:
-        return self.runner.run(rows, bad_rows=bad_rows, progress=progress, planned=planned)
+        options.setdefault("batch_size", DEFAULT_BATCH)
+        super().__init__(ParcelJob(titles, identities), sender, journal_path, **options)
 
 
 def default_journal_path(csv_path: Path, network: str) -> Path:

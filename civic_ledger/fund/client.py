@@ -119,10 +119,12 @@ class RentSettlement:
 
     @property
     def paid_amount(self) -> int:
+        """Tokens paid to the grantee by this call."""
         return sum(run.amount for run in self.paid)
 
     @property
     def forfeited_amount(self) -> int:
+        """Tokens of forfeited months, released back to the round by this call."""
         return sum(run.amount for run in self.forfeited)
 
 

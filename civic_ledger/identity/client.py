@@ -155,23 +155,32 @@ def initiate_recovery(
     transact: Transact = direct,
 ) -> Any:  # fmt: skip
     """The identity office starts moving `subject` to `new_controller` (after the delay)."""
-    label = f"recovery of 0x{subject.hex()} to {new_controller} started"
-    return transact(label, identity.initiateRecovery, subject, new_controller, sender=sender)
+    return _recovery(
+        identity.initiateRecovery, subject, f"to {new_controller} started", sender, transact,
+        new_controller,
+    )  # fmt: skip
 
 
 def complete_recovery(
     identity: Any, subject: bytes, *, sender: Any, transact: Transact = direct
 ) -> Any:
     """Anyone completes a recovery whose delay has passed."""
-    label = f"recovery of 0x{subject.hex()} completed"
-    return transact(label, identity.completeRecovery, subject, sender=sender)
+    return _recovery(identity.completeRecovery, subject, "completed", sender, transact)
 
 
 def cancel_recovery(
     identity: Any, subject: bytes, *, sender: Any, transact: Transact = direct
 ) -> Any:
-    label = f"recovery of 0x{subject.hex()} cancelled"
-    return transact(label, identity.cancelRecovery, subject, sender=sender)
+    """The controller (while Active), a guardian or the identity office cancels a recovery."""
+    return _recovery(identity.cancelRecovery, subject, "cancelled", sender, transact)
+
+
+def _recovery(
+    method: Any, subject: bytes, outcome: str, sender: Any, transact: Transact, *args: Any
+) -> Any:
+    """Send `method(subject, *args)`, described as "recovery of 0x<subject> <outcome>"."""
+    label = f"recovery of 0x{subject.hex()} {outcome}"
+    return transact(label, method, subject, *args, sender=sender)
 
 
 def set_status(

@@ -163,7 +163,9 @@ class PolicyCheck:
     name: str
     subject_active: bool
     required: dict[int, bool]
+    """Each required schema id -> whether the subject holds a valid record of it."""
     disqualifying: dict[int, bool]
+    """Each disqualifying schema id -> whether the subject holds a valid record of it."""
     meets: bool
 
     @property

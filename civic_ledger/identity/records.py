@@ -137,8 +137,12 @@ def invalidate_nonces(
     registry: Any, new_nonce: int, *, sender: Any, transact: Transact = direct
 ) -> Any:
     """Cancel `sender`'s signed issuances with a nonce below `new_nonce` (at most 256 ahead)."""
-    label = f"signatures of {sender.address} below nonce {new_nonce} cancelled"
-    return transact(label, registry.invalidateNonces, new_nonce, sender=sender)
+    return transact(
+        f"signatures of {sender.address} below nonce {new_nonce} cancelled",
+        registry.invalidateNonces,
+        new_nonce,
+        sender=sender,
+    )
 
 
 def _revocation(

@@ -192,8 +192,13 @@ def order_release(
     liens: Any, sender: Any, lien_id: int, order_hash: bytes, *, transact: Transact = direct
 ) -> Any:
     """The registrar records a court-ordered release."""
-    label = f"released lien {lien_id} by court order"
-    return transact(label, liens.orderRelease, lien_id, to_bytes32(order_hash), sender=sender)
+    return transact(
+        f"released lien {lien_id} by court order",
+        liens.orderRelease,
+        lien_id,
+        to_bytes32(order_hash),
+        sender=sender,
+    )
 
 
 def consent_to_sale(

@@ -270,6 +270,11 @@ def propose(
     return int(required_event(titles, "SaleProposed", receipt).saleId)
 
 
+def cancel(titles: Any, sender: Any, sale_id: int, *, transact: Transact = direct) -> Any:
+    """Seller or buyer withdraws from a sale before the registrar approves it."""
+    return transact(f"cancelled sale {sale_id}", titles.cancelSale, sale_id, sender=sender)
+
+
 def accept(
     titles: Any, liens: Any, sender: Any, sale_id: int,
     encumbrance_hash: bytes | str | None = None, *, transact: Transact = direct,
@@ -308,11 +313,6 @@ def approve(
     if blockers:
         raise ValueError(f"sale {sale_id} cannot be approved: " + "; ".join(blockers))
     return transact(f"approved sale {sale_id}", titles.approveSale, sale_id, sender=sender)
-
-
-def cancel(titles: Any, sender: Any, sale_id: int, *, transact: Transact = direct) -> Any:
-    """Seller or buyer withdraws from a sale before the registrar approves it."""
-    return transact(f"cancelled sale {sale_id}", titles.cancelSale, sale_id, sender=sender)
 
 
 def reject(
