@@ -23,21 +23,19 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from civic_ledger.bulk.runner import (
-    DEFAULT_WINDOW,
     BulkResult,
     BulkRunner,
     ChainCheck,
-    ProgressFn,
     RowError,
 )
 from civic_ledger.bulk.runner import plan_batches as plan_rows
-from civic_ledger.core.csvfile import read_csv_text
+from civic_ledger.core.csvfile import check_header, read_csv_text
 from civic_ledger.core.encoding import HEX32, ZERO32, parcel_id_of
 from civic_ledger.core.revert import explain
 
@@ -142,25 +140,6 @@ def _decode(path: Path) -> str:
     return read_csv_text(path, CsvFormatError)
 
 
-def _check_header(path: Path, fieldnames: Sequence[str] | None) -> list[str]:
-    header = [(h or "").strip() for h in fieldnames or []]
-    if not header:
-        raise CsvFormatError(f"{path}: empty file; expected a header: {','.join(COLUMNS)}")
-    missing = [c for c in COLUMNS if c not in header]
-    if missing:
-        hint = ""
-        if len(header) == 1 and any(d in header[0] for d in ";\t|"):
-            hint = " (columns must be separated by commas)"
-        raise CsvFormatError(
-            f"{path}:1: header lacks column(s) {', '.join(missing)}{hint}; "
-            f"expected: {','.join(COLUMNS)}"
-        )
-    repeated = sorted({h for h in header if h and header.count(h) > 1})
-    if repeated:
-        raise CsvFormatError(f"{path}:1: header repeats column(s) {', '.join(repeated)}")
-    return header
-
-
 def read_parcels_csv(path: Path) -> tuple[list[ParcelRow], list[RowError]]:
     """Parse and validate `path`. Returns the valid rows and the bad ones (with line numbers);
     a second row with an already-seen cadastral code is bad. A file that cannot be read as a
@@ -171,7 +150,7 @@ def read_parcels_csv(path: Path) -> tuple[list[ParcelRow], list[RowError]]:
     first_seen: dict[str, int] = {}
     reader = csv.DictReader(io.StringIO(_decode(path), newline=""))
     try:
-        reader.fieldnames = _check_header(path, reader.fieldnames)
+        reader.fieldnames = check_header(path, reader.fieldnames, COLUMNS, CsvFormatError)
         for record in reader:
             line_start = reader.line_num  # last physical line of the record (1-based)
             if not any((v or "").strip() for v in record.values() if isinstance(v, str)):
@@ -290,40 +269,16 @@ class ParcelJob:
         return "reverted (state changed since; re-run to retry)"
 
 
-class ParcelImporter:
+class ParcelImporter(BulkRunner):
     """Runs one import of parcel rows into `titles`, signing with `sender`, journaled at
-    `journal_path` (see `BulkRunner` for the journal, settling and sending rules)."""
+    `journal_path`: the bulk runner on a `ParcelJob` (see `BulkRunner` for its options and the
+    journal, settling and sending rules; `batch_size` defaults to DEFAULT_BATCH here)."""
 
     def __init__(
-        self,
-        titles: Any,
-        identities: Any,
-        sender: Any,
-        journal_path: Path,
-        *,
-        batch_size: int = DEFAULT_BATCH,
-        window: int = DEFAULT_WINDOW,
-        fresh: bool = False,
-        source: str = "",
-        on_sent: Callable[[int], None] | None = None,
-        on_confirmed: Callable[[int], None] | None = None,
+        self, titles: Any, identities: Any, sender: Any, journal_path: Path, **options: Any
     ) -> None:
-        self.runner = BulkRunner(
-            ParcelJob(titles, identities), sender, journal_path, batch_size=batch_size,
-            window=window, fresh=fresh, source=source, on_sent=on_sent,
-            on_confirmed=on_confirmed,
-        )  # fmt: skip
-        self.journal = self.runner.journal
-
-    def run(
-        self,
-        rows: Sequence[ParcelRow],
-        *,
-        bad_rows: Iterable[RowError] = (),
-        progress: ProgressFn | None = None,
-        planned: Callable[[int], None] | None = None,
-    ) -> ImportResult:
-        return self.runner.run(rows, bad_rows=bad_rows, progress=progress, planned=planned)
+        options.setdefault("batch_size", DEFAULT_BATCH)
+        super().__init__(ParcelJob(titles, identities), sender, journal_path, **options)
 
 
 def default_journal_path(csv_path: Path, network: str) -> Path:

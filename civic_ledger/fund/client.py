@@ -1,11 +1,12 @@
-"""Client helpers for the GrantFund: parse round/milestone arguments, run every step of a round
-(create, fund, apply, vote, award, milestones, rent, clawback, close) and read a round's money.
+"""Client helpers for the GrantFund: parse round/milestone arguments and run every step of a
+round (create, fund, apply, vote, award, milestones, rent, clawback, close); a round's money is
+read by `civic_ledger.fund.views` (re-exported here).
 
 Every function takes the deployed contract instance(s) and, for transactions, the Ape account
-that signs; transactions go through `transact` (default: a plain call; the CLI passes its
-printing `send`). Results are read from the events of the receipt (ids, decisions, amounts), so
-they are right even when other agencies transact at the same time. The click commands in
-`civic_ledger.cli.fund` are a thin layer on top.
+that signs as `sender` and the `transact` keyword (`civic_ledger.core.transact`: default a
+plain call; the CLI passes its printing `send`). Results are read from the events of the
+receipt (ids, decisions, amounts), so they are right even when other agencies transact at the
+same time. The click commands in `civic_ledger.cli.fund` are a thin layer on top.
 """
 
 from __future__ import annotations
@@ -13,49 +14,30 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
-from enum import IntEnum
+from dataclasses import dataclass, replace
 from typing import Any
 
+# The `name as name` imports re-export what moved out of this module: the CLI, the demo and
+# the tests import it from here.
 from civic_ledger.core.encoding import to_bytes32
-from civic_ledger.property.titles import Transact, direct, hex32, to_units
-
-
-class RoundKind(IntEnum):
-    RENT = 0
-    RESEARCH = 1
-    PROJECT = 2
-
-
-class ApplicationStatus(IntEnum):
-    NONE = 0
-    PENDING = 1
-    APPROVED = 2
-    REJECTED = 3
-    AWARDED = 4
-    EXPIRED = 5
-
-
-class AwardStatus(IntEnum):
-    NONE = 0
-    ACTIVE = 1
-    COMPLETED = 2
-    CLAWED_BACK = 3
-
-
-class MilestoneStatus(IntEnum):
-    NONE = 0
-    PENDING = 1
-    SUBMITTED = 2
-    REJECTED = 3
-    APPROVED = 4
-    PAID = 5
-
+from civic_ledger.core.times import UNIT_SECONDS, end_of_day, iso_timestamp
+from civic_ledger.core.transact import Transact, direct, first_event, required_event
+from civic_ledger.fund.views import ApplicationStatus as ApplicationStatus
+from civic_ledger.fund.views import AwardLine as AwardLine
+from civic_ledger.fund.views import AwardStatus as AwardStatus
+from civic_ledger.fund.views import MilestoneStatus as MilestoneStatus
+from civic_ledger.fund.views import RentDue as RentDue
+from civic_ledger.fund.views import RoundKind as RoundKind
+from civic_ledger.fund.views import RoundStatus as RoundStatus
+from civic_ledger.fund.views import milestones as milestones
+from civic_ledger.fund.views import rent_due as rent_due
+from civic_ledger.fund.views import status as status
+from civic_ledger.fund.views import stopped as stopped
+from civic_ledger.property.titles import hex32, to_units
 
 KIND_NAMES = {"rent": RoundKind.RENT, "research": RoundKind.RESEARCH, "project": RoundKind.PROJECT}
 
 _DURATION = re.compile(r"^\+?(\d+)([smhdw])$")
-_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 
 
 # ------------------------------------------------------------------ argument parsing
@@ -75,23 +57,17 @@ def parse_when(value: str, now: int) -> int:
     if value.isdigit():
         return int(value)
     if match := _DURATION.match(value):
-        return now + int(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+        return now + int(match.group(1)) * UNIT_SECONDS[match.group(2)]
     try:
-        day = dt.date.fromisoformat(value)
+        return end_of_day(dt.date.fromisoformat(value))
     except ValueError:
         pass
-    else:
-        end = dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=dt.UTC)
-        return int(end.timestamp())
     try:
-        moment = dt.datetime.fromisoformat(value)
+        return iso_timestamp(value)
     except ValueError:
         raise ValueError(
             f"time {value!r}: expected unix seconds, a duration like 14d/12h, or an ISO date"
         ) from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)
-    return int(moment.timestamp())
 
 
 def parse_milestone(value: str, now: int, decimals: int = 18) -> tuple[int, int]:
@@ -143,71 +119,13 @@ class RentSettlement:
 
     @property
     def paid_amount(self) -> int:
+        """Tokens paid to the grantee by this call."""
         return sum(run.amount for run in self.paid)
 
     @property
     def forfeited_amount(self) -> int:
+        """Tokens of forfeited months, released back to the round by this call."""
         return sum(run.amount for run in self.forfeited)
-
-
-@dataclass(frozen=True)
-class RentDue:
-    """`GrantFund.rentDue`: what `payRent` would settle now and the current month's check-in."""
-
-    payable_months: int
-    payable_amount: int
-    forfeitable_months: int
-    forfeitable_amount: int
-    current_month: int  # 0-based; == the term's length once the term has ended
-    current_checked_in: bool
-    eligible_now: bool
-    waiting_months: int  # checked in, unpaid while the grantee's identity is not Active
-    next_due_at: int  # when the current month's window ends (0 after the term)
-
-
-@dataclass(frozen=True)
-class AwardLine:
-    app_id: int
-    subject: str
-    status: str
-    amount: int
-    paid: int
-    released: int
-    progress: str  # "2/3 milestones" (paid) or "4/12 months" (settled: paid or forfeited)
-
-    @property
-    def owed(self) -> int:
-        return self.amount - self.paid - self.released if self.status == "awarded" else 0
-
-
-@dataclass(frozen=True)
-class RoundStatus:
-    round_id: int
-    name: str
-    kind: RoundKind
-    policy_id: int
-    closed: bool
-    opens_at: int
-    closes_at: int
-    decision_deadline: int
-    budget: int
-    deposited: int
-    committed: int
-    paid: int
-    returned: int
-    lines: tuple[AwardLine, ...]
-
-    @property
-    def owed(self) -> int:
-        return self.committed - self.paid
-
-    @property
-    def available(self) -> int:
-        return self.deposited - self.committed - self.returned
-
-    @property
-    def held(self) -> int:
-        return self.deposited - self.paid - self.returned
 
 
 # ------------------------------------------------------------------ transactions
@@ -217,57 +135,45 @@ def _plural(count: int, noun: str) -> str:
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
-def _event(contract: Any, name: str, receipt: Any) -> Any | None:
-    events = getattr(contract, name).from_receipt(receipt)
-    return events[0] if events else None
-
-
-def _required_event(contract: Any, name: str, receipt: Any) -> Any:
-    event = _event(contract, name, receipt)
-    if event is None:
-        raise RuntimeError(f"transaction {receipt.txn_hash} emitted no {name} event")
-    return event
+def _decision(fund: Any, receipt: Any, voted: str, approved: str, rejected: str) -> Decision:
+    """The tallies of the `voted` event, and which decision (if any) the vote completed."""
+    tally = required_event(fund, voted, receipt)
+    decided = None
+    if first_event(fund, approved, receipt):
+        decided = "approved"
+    elif first_event(fund, rejected, receipt):
+        decided = "rejected"
+    return Decision(int(tally.approvals), int(tally.rejections), decided)
 
 
 def create_round(
-    fund: Any,
-    sender: Any,
-    name: str,
-    kind: RoundKind,
-    policy_id: int,
-    budget: int,
-    opens_at: int,
-    closes_at: int,
-    decision_deadline: int,
-    transact: Transact = direct,
-) -> int:
+    fund: Any, sender: Any, name: str, kind: RoundKind, policy_id: int, budget: int,
+    opens_at: int, closes_at: int, decision_deadline: int, *, transact: Transact = direct,
+) -> int:  # fmt: skip
     """Opens a round (fund manager). Returns its id."""
     receipt = transact(
         f"created {kind.name.lower()} round {name!r}", fund.createRound,
         name, int(kind), policy_id, budget, opens_at, closes_at, decision_deadline,
         sender=sender,
     )  # fmt: skip
-    return int(_required_event(fund, "RoundCreated", receipt).roundId)
+    return int(required_event(fund, "RoundCreated", receipt).roundId)
 
 
 def fund_round(
-    fund: Any, token: Any, sender: Any, round_id: int, amount: int, transact: Transact = direct
-) -> None:
-    """Deposits `amount` into a round, approving the fund first when the allowance is short."""
+    fund: Any, token: Any, sender: Any, round_id: int, amount: int, *, transact: Transact = direct
+) -> Any:
+    """Deposits `amount` into a round, approving the fund first when the allowance is short.
+    Returns the deposit's receipt."""
     if token.allowance(sender, fund) < amount:
         transact("approved the fund to pull the deposit", token.approve, fund, amount,
                  sender=sender)  # fmt: skip
-    transact(f"funded round {round_id}", fund.fundRound, round_id, amount, sender=sender)
+    return transact(f"funded round {round_id}", fund.fundRound, round_id, amount, sender=sender)
 
 
 def apply_for_grant(
-    fund: Any,
-    sender: Any,
-    round_id: int,
-    proposal_hash: bytes,
-    milestones: Sequence[tuple[int, int]],
-    transact: Transact = direct,
-) -> int:
+    fund: Any, sender: Any, round_id: int, proposal_hash: bytes,
+    milestones: Sequence[tuple[int, int]], *, transact: Transact = direct,
+) -> int:  # fmt: skip
     """A research/project application with (amount, due) milestones. Returns the application id."""
     receipt = transact(
         f"applied to round {round_id} ({_plural(len(milestones), 'milestone')})",
@@ -275,19 +181,13 @@ def apply_for_grant(
         round_id, to_bytes32(proposal_hash), [a for a, _ in milestones],
         [d for _, d in milestones], sender=sender,
     )  # fmt: skip
-    return int(_required_event(fund, "ApplicationSubmitted", receipt).appId)
+    return int(required_event(fund, "ApplicationSubmitted", receipt).appId)
 
 
 def apply_for_rent(
-    fund: Any,
-    sender: Any,
-    round_id: int,
-    proposal_hash: bytes,
-    lease_hash: bytes,
-    monthly: int,
-    months: int,
-    transact: Transact = direct,
-) -> int:
+    fund: Any, sender: Any, round_id: int, proposal_hash: bytes, lease_hash: bytes,
+    monthly: int, months: int, *, transact: Transact = direct,
+) -> int:  # fmt: skip
     """A rent-subsidy application for the lease document `lease_hash` (a lease backs one live
     rent application or active award at a time, across rounds). Returns the application id."""
     receipt = transact(
@@ -295,77 +195,66 @@ def apply_for_rent(
         round_id, to_bytes32(proposal_hash), to_bytes32(lease_hash), monthly, months,
         sender=sender,
     )  # fmt: skip
-    return int(_required_event(fund, "ApplicationSubmitted", receipt).appId)
+    return int(required_event(fund, "ApplicationSubmitted", receipt).appId)
 
 
 def vote(
-    fund: Any, sender: Any, app_id: int, support: bool, transact: Transact = direct
+    fund: Any, sender: Any, app_id: int, support: bool, *, transact: Transact = direct
 ) -> Decision:
     """A committee member's vote on an application."""
     receipt = transact(
         f"voted {'yes' if support else 'no'} on application {app_id}", fund.voteOnApplication,
         app_id, support, sender=sender,
     )  # fmt: skip
-    tally = _required_event(fund, "ApplicationVoted", receipt)
-    decided = None
-    if _event(fund, "ApplicationApproved", receipt):
-        decided = "approved"
-    elif _event(fund, "ApplicationRejected", receipt):
-        decided = "rejected"
-    return Decision(int(tally.approvals), int(tally.rejections), decided)
+    return _decision(
+        fund, receipt, "ApplicationVoted", "ApplicationApproved", "ApplicationRejected"
+    )
 
 
-def award(fund: Any, sender: Any, app_id: int, transact: Transact = direct) -> int:
+def award(fund: Any, sender: Any, app_id: int, *, transact: Transact = direct) -> int:
     """Turns an approved application into an award. Returns the amount reserved."""
     receipt = transact(f"awarded application {app_id}", fund.award, app_id, sender=sender)
-    return int(_required_event(fund, "AwardMade", receipt).amount)
+    return int(required_event(fund, "AwardMade", receipt).amount)
 
 
 def submit_milestone(
     fund: Any, sender: Any, app_id: int, index: int, evidence_hash: bytes,
-    transact: Transact = direct,
+    *, transact: Transact = direct,
 ) -> int:  # fmt: skip
     """The grantee submits evidence for a milestone. Returns the submission number."""
     receipt = transact(
         f"submitted milestone {index} of award {app_id}", fund.submitMilestone,
         app_id, index, to_bytes32(evidence_hash), sender=sender,
     )  # fmt: skip
-    return int(_required_event(fund, "MilestoneSubmitted", receipt).submission)
+    return int(required_event(fund, "MilestoneSubmitted", receipt).submission)
 
 
 def vote_milestone(
-    fund: Any, sender: Any, app_id: int, index: int, approve: bool, transact: Transact = direct
+    fund: Any, sender: Any, app_id: int, index: int, approve: bool, *, transact: Transact = direct
 ) -> Decision:
     """A committee member's vote on a milestone submission (the M-th yes pays it if it can)."""
     receipt = transact(
         f"voted {'yes' if approve else 'no'} on milestone {index} of award {app_id}",
         fund.voteOnMilestone, app_id, index, approve, sender=sender,
     )  # fmt: skip
-    tally = _required_event(fund, "MilestoneVoted", receipt)
-    decided = None
-    if _event(fund, "MilestoneApproved", receipt):
-        decided = "approved"
-    elif _event(fund, "MilestoneRejected", receipt):
-        decided = "rejected"
-    paid = _event(fund, "MilestonePaid", receipt)
-    return Decision(
-        int(tally.approvals), int(tally.rejections), decided, paid=int(paid.amount) if paid else 0
-    )
+    decision = _decision(fund, receipt, "MilestoneVoted", "MilestoneApproved", "MilestoneRejected")
+    paid = first_event(fund, "MilestonePaid", receipt)
+    return replace(decision, paid=int(paid.amount)) if paid else decision
 
 
 def pay_milestone(
-    fund: Any, sender: Any, app_id: int, index: int, transact: Transact = direct
+    fund: Any, sender: Any, app_id: int, index: int, *, transact: Transact = direct
 ) -> int:
     """Pays an approved milestone whose payment was deferred. Returns the amount."""
     receipt = transact(
         f"paid milestone {index} of award {app_id}", fund.payMilestone, app_id, index,
         sender=sender,
     )  # fmt: skip
-    return int(_required_event(fund, "MilestonePaid", receipt).amount)
+    return int(required_event(fund, "MilestonePaid", receipt).amount)
 
 
 def record_rent_eligibility(
-    fund: Any, sender: Any, app_id: int, transact: Transact = direct
+    fund: Any, sender: Any, app_id: int, *, transact: Transact = direct
 ) -> int:
     """Checks the grantee's eligibility in for the current month of a rent award (anyone).
     Returns the 0-based month."""
@@ -373,19 +262,19 @@ def record_rent_eligibility(
         f"recorded the grantee's eligibility for award {app_id}", fund.recordRentEligibility,
         app_id, sender=sender,
     )  # fmt: skip
-    return int(_required_event(fund, "RentEligibilityRecorded", receipt).month)
+    return int(required_event(fund, "RentEligibilityRecorded", receipt).month)
 
 
 def _runs(events: Sequence[Any]) -> tuple[RentRun, ...]:
     return tuple(RentRun(int(e.firstMonth), int(e.monthCount), int(e.amount)) for e in events)
 
 
-def pay_rent(fund: Any, sender: Any, app_id: int, transact: Transact = direct) -> RentSettlement:
+def pay_rent(fund: Any, sender: Any, app_id: int, *, transact: Transact = direct) -> RentSettlement:
     """Settles the rent months of an award that can be settled now (anyone may trigger it):
     checked-in months are paid, months that ended without a check-in are forfeited."""
     receipt = transact(f"settled rent of award {app_id}", fund.payRent, app_id, sender=sender)
     paid = fund.RentPaid.from_receipt(receipt)
-    checked = _event(fund, "RentEligibilityRecorded", receipt)
+    checked = first_event(fund, "RentEligibilityRecorded", receipt)
     return RentSettlement(
         paid=_runs(paid),
         forfeited=_runs(fund.RentPaymentSkipped.from_receipt(receipt)),
@@ -394,147 +283,53 @@ def pay_rent(fund: Any, sender: Any, app_id: int, transact: Transact = direct) -
     )
 
 
-def rent_due(fund: Any, app_id: int) -> RentDue:
-    """What `payRent` would settle now, and the current month's check-in."""
-    d = fund.rentDue(app_id)
-    return RentDue(
-        payable_months=int(d.payableMonths),
-        payable_amount=int(d.payableAmount),
-        forfeitable_months=int(d.forfeitableMonths),
-        forfeitable_amount=int(d.forfeitableAmount),
-        current_month=int(d.currentMonth),
-        current_checked_in=bool(d.currentCheckedIn),
-        eligible_now=bool(d.eligibleNow),
-        waiting_months=int(d.waitingMonths),
-        next_due_at=int(d.nextDueAt),
-    )
-
-
 def set_conflict(
     fund: Any, sender: Any, member_subject: bytes, subject: bytes, conflicted: bool,
-    transact: Transact = direct,
-) -> None:  # fmt: skip
-    """The fund manager records (or clears) a conflict of interest in the register."""
+    *, transact: Transact = direct,
+) -> Any:  # fmt: skip
+    """The fund manager records (or clears) a conflict of interest in the register. Returns
+    the receipt."""
     verb = "recorded" if conflicted else "cleared"
-    transact(
+    return transact(
         f"{verb} a conflict of interest {hex32(member_subject)[:10]}… / {hex32(subject)[:10]}…",
         fund.setConflict, to_bytes32(member_subject), to_bytes32(subject), conflicted,
         sender=sender,
     )  # fmt: skip
 
 
-def declare_conflict(fund: Any, sender: Any, subject: bytes, transact: Transact = direct) -> bytes:
+def declare_conflict(
+    fund: Any, sender: Any, subject: bytes, *, transact: Transact = direct
+) -> bytes:
     """A committee member recuses itself from every matter of `subject` (it cannot undo it).
     Returns the member's own identity."""
     receipt = transact(
         f"recused itself from matters of {hex32(subject)[:10]}…", fund.declareConflict,
         to_bytes32(subject), sender=sender,
     )  # fmt: skip
-    return bytes(_required_event(fund, "ConflictDeclared", receipt).memberSubject)
+    return bytes(required_event(fund, "ConflictDeclared", receipt).memberSubject)
 
 
 def clawback(
-    fund: Any, sender: Any, app_id: int, reason_hash: bytes, transact: Transact = direct
+    fund: Any, sender: Any, app_id: int, reason_hash: bytes, *, transact: Transact = direct
 ) -> Decision:
     """A committee member's vote to claw an award back (the M-th vote releases the unpaid rest)."""
-    receipt = transact(
-        f"voted to claw back award {app_id}", fund.voteClawback, app_id, to_bytes32(reason_hash),
-        sender=sender,
-    )  # fmt: skip
-    tally = _required_event(fund, "ClawbackVoted", receipt)
-    done = _event(fund, "AwardClawedBack", receipt)
-    return Decision(
-        int(tally.approvals), 0, "clawed back" if done else None,
-        released=int(done.released) if done else 0,
-    )  # fmt: skip
+    reason = to_bytes32(reason_hash)
+    label = f"voted to claw back award {app_id}"
+    receipt = transact(label, fund.voteClawback, app_id, reason, sender=sender)
+    tally = required_event(fund, "ClawbackVoted", receipt)
+    done = first_event(fund, "AwardClawedBack", receipt)
+    released = int(done.released) if done else 0
+    return Decision(int(tally.approvals), 0, "clawed back" if done else None, released=released)
 
 
-def close_round(fund: Any, sender: Any, round_id: int, transact: Transact = direct) -> int:
+def close_round(fund: Any, sender: Any, round_id: int, *, transact: Transact = direct) -> int:
     """Closes a round (fund manager). Returns what went back to the treasury."""
     receipt = transact(f"closed round {round_id}", fund.closeRound, round_id, sender=sender)
-    returned = _event(fund, "FundsReturned", receipt)
+    returned = first_event(fund, "FundsReturned", receipt)
     return int(returned.amount) if returned else 0
 
 
-def sweep(fund: Any, sender: Any, round_id: int, transact: Transact = direct) -> int:
+def sweep(fund: Any, sender: Any, round_id: int, *, transact: Transact = direct) -> int:
     """Returns money released in a closed round since it closed. Returns the amount."""
     receipt = transact(f"swept round {round_id}", fund.sweep, round_id, sender=sender)
-    return int(_required_event(fund, "FundsReturned", receipt).amount)
-
-
-# ------------------------------------------------------------------ views
-
-
-def stopped(fund: Any, manager: Any) -> str | None:
-    """How the fund is stopped, if it is (CityManaged's pause story): "paused" (the guardian:
-    payouts, closes and sweeps wait; deposits, applications, votes, awards, clawbacks and rent
-    check-ins go on), "closed" (the AccessManager's `setTargetClosed`: every action is refused),
-    "paused and closed", or None when it is open."""
-    paused, closed = bool(fund.paused()), bool(manager.isTargetClosed(fund))
-    return " and ".join(word for word, on in (("paused", paused), ("closed", closed)) if on) or None
-
-
-def _award_line(fund: Any, app_id: int) -> AwardLine:
-    app = fund.getApplication(app_id)
-    status = ApplicationStatus(int(fund.applicationStatus(app_id)))
-    award_info = fund.getAward(app_id)
-    award_status = AwardStatus(int(award_info.status))
-    if award_status is AwardStatus.NONE:
-        label = status.name.lower()
-    elif award_status is AwardStatus.ACTIVE:
-        label = "awarded"
-    else:
-        label = award_status.name.lower().replace("_", " ")
-    if int(app.months):
-        progress = f"{int(award_info.monthsSettled)}/{int(app.months)} months"
-    else:
-        count = int(fund.milestoneCount(app_id))
-        paid = sum(
-            1
-            for i in range(count)
-            if MilestoneStatus(int(fund.getMilestone(app_id, i).status)) is MilestoneStatus.PAID
-        )
-        progress = f"{paid}/{count} milestones"
-    return AwardLine(
-        app_id=app_id,
-        subject=hex32(app.subject),
-        status=label,
-        amount=int(app.amount),
-        paid=int(award_info.paid),
-        released=int(award_info.released),
-        progress=progress,
-    )
-
-
-def status(fund: Any, round_id: int) -> RoundStatus:
-    """A round's money and every application in it."""
-    r = fund.getRound(round_id)
-    lines = tuple(_award_line(fund, int(app_id)) for app_id in fund.applicationsOf(round_id))
-    return RoundStatus(
-        round_id=round_id,
-        name=str(r.name),
-        kind=RoundKind(int(r.kind)),
-        policy_id=int(r.policyId),
-        closed=bool(r.closed),
-        opens_at=int(r.opensAt),
-        closes_at=int(r.closesAt),
-        decision_deadline=int(r.decisionDeadline),
-        budget=int(r.budget),
-        deposited=int(r.deposited),
-        committed=int(r.committed),
-        paid=int(r.paid),
-        returned=int(r.returned),
-        lines=lines,
-    )
-
-
-def milestones(fund: Any, app_id: int) -> list[tuple[int, int, int, MilestoneStatus, str, int]]:
-    """(index, amount, due, status, evidence hash, submissions) of an award's milestones."""
-    out = []
-    for i in range(int(fund.milestoneCount(app_id))):
-        m = fund.getMilestone(app_id, i)
-        out.append(
-            (i, int(m.amount), int(m.dueDate), MilestoneStatus(int(m.status)),
-             hex32(m.evidenceHash), int(m.submissions))
-        )  # fmt: skip
-    return out
+    return int(required_event(fund, "FundsReturned", receipt).amount)

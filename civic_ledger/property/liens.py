@@ -13,25 +13,19 @@ from eth_abi import encode as abi_encode
 from eth_utils import keccak
 
 from civic_ledger.core.encoding import to_bytes32
-from civic_ledger.property.titles import Transact, direct, hex32, short_id
+from civic_ledger.core.transact import Transact, direct, required_event
+from civic_ledger.property.titles import existing, hex32, short_id
 
-
-class LienState(IntEnum):
-    NONE = 0
-    PROPOSED = 1
-    ACTIVE = 2
-    RELEASED = 3
-    WITHDRAWN = 4
-
-
-class SaleConsent(IntEnum):
-    NONE = 0
-    KEEP_LIEN = 1
-    DISCHARGE_AT_CLOSING = 2
+# Mirrors of ILienRegistry's enums, in declaration order.
+LienState = IntEnum("LienState", "NONE PROPOSED ACTIVE RELEASED WITHDRAWN", start=0)
+SaleConsent = IntEnum("SaleConsent", "NONE KEEP_LIEN DISCHARGE_AT_CLOSING", start=0)
 
 
 @dataclass(frozen=True)
 class LienInfo:
+    """A lien as `LienRegistry.lienOf` reports it; `by_order` when the registrar recorded it
+    by order (no consent of the owner)."""
+
     lien_id: int
     parcel_id: int
     holder: str
@@ -44,9 +38,7 @@ class LienInfo:
 
 def show(liens: Any, lien_id: int) -> LienInfo:
     lien = liens.lienOf(lien_id)
-    state = LienState(int(lien.state))
-    if state is LienState.NONE:
-        raise ValueError(f"lien {lien_id} does not exist")
+    state = existing(LienState, lien.state, f"lien {lien_id} does not exist")
     return LienInfo(
         lien_id, int(lien.parcelId), hex32(lien.holder), int(lien.amount),
         hex32(lien.evidenceHash), int(lien.createdAt), state, bool(lien.byOrder),
@@ -147,73 +139,57 @@ def encumbrance(liens: Any, sale_id: int) -> Encumbrance:
     return state
 
 
-def _lien_id(liens: Any, event: str, receipt: Any) -> int:
-    events = getattr(liens, event).from_receipt(receipt)
-    if not events:
-        raise RuntimeError(f"transaction {receipt.txn_hash} emitted no {event} event")
-    return int(events[0].lienId)
+def _add_lien(
+    liens: Any, method: str, event: str, label: str, sender: Any, parcel_id: int,
+    holder: bytes, amount: int, document_hash: bytes, transact: Transact,
+) -> int:  # fmt: skip
+    receipt = transact(
+        label, getattr(liens, method), parcel_id, to_bytes32(holder), amount,
+        to_bytes32(document_hash), sender=sender,
+    )  # fmt: skip
+    return int(required_event(liens, event, receipt).lienId)
 
 
 def propose(
-    liens: Any,
-    sender: Any,
-    parcel_id: int,
-    holder: bytes,
-    amount: int,
-    evidence_hash: bytes,
-    transact: Transact = direct,
-) -> int:
+    liens: Any, sender: Any, parcel_id: int, holder: bytes, amount: int, evidence_hash: bytes,
+    *, transact: Transact = direct,
+) -> int:  # fmt: skip
     """The lender (controller of `holder`) proposes a lien. Returns the lien id."""
-    receipt = transact(
-        f"proposed lien on parcel {short_id(parcel_id)}",
-        liens.proposeLien,
-        parcel_id,
-        to_bytes32(holder),
-        amount,
-        to_bytes32(evidence_hash),
-        sender=sender,
-    )
-    return _lien_id(liens, "LienProposed", receipt)
+    return _add_lien(
+        liens, "proposeLien", "LienProposed", f"proposed lien on parcel {short_id(parcel_id)}",
+        sender, parcel_id, holder, amount, evidence_hash, transact,
+    )  # fmt: skip
 
 
 def record_by_order(
-    liens: Any,
-    sender: Any,
-    parcel_id: int,
-    holder: bytes,
-    amount: int,
-    order_hash: bytes,
-    transact: Transact = direct,
-) -> int:
+    liens: Any, sender: Any, parcel_id: int, holder: bytes, amount: int, order_hash: bytes,
+    *, transact: Transact = direct,
+) -> int:  # fmt: skip
     """The registrar records a lien by order. Returns the lien id."""
-    receipt = transact(
+    return _add_lien(
+        liens, "recordLienByOrder", "LienRecorded",
         f"recorded lien on parcel {short_id(parcel_id)} by order",
-        liens.recordLienByOrder,
-        parcel_id,
-        to_bytes32(holder),
-        amount,
-        to_bytes32(order_hash),
-        sender=sender,
-    )
-    return _lien_id(liens, "LienRecorded", receipt)
+        sender, parcel_id, holder, amount, order_hash, transact,
+    )  # fmt: skip
 
 
-def consent(liens: Any, sender: Any, lien_id: int, transact: Transact = direct) -> Any:
+def consent(liens: Any, sender: Any, lien_id: int, *, transact: Transact = direct) -> Any:
     """The parcel owner consents to a proposed lien."""
     return transact(f"consented to lien {lien_id}", liens.consentLien, lien_id, sender=sender)
 
 
-def withdraw(liens: Any, sender: Any, lien_id: int, transact: Transact = direct) -> Any:
+def withdraw(liens: Any, sender: Any, lien_id: int, *, transact: Transact = direct) -> Any:
+    """The lender withdraws, or the owner declines, a proposed lien."""
     return transact(f"withdrew lien proposal {lien_id}", liens.withdrawLien, lien_id, sender=sender)
 
 
-def release(liens: Any, sender: Any, lien_id: int, transact: Transact = direct) -> Any:
+def release(liens: Any, sender: Any, lien_id: int, *, transact: Transact = direct) -> Any:
     """The holder releases its lien."""
     return transact(f"released lien {lien_id}", liens.releaseLien, lien_id, sender=sender)
 
 
 def order_release(
-    liens: Any, sender: Any, lien_id: int, order_hash: bytes, transact: Transact = direct
+    liens: Any, sender: Any, lien_id: int, order_hash: bytes, *, transact: Transact = direct
 ) -> Any:
     """The registrar records a court-ordered release."""
     return transact(
@@ -226,21 +202,11 @@ def order_release(
 
 
 def consent_to_sale(
-    liens: Any,
-    sender: Any,
-    lien_id: int,
-    sale_id: int,
-    discharge: bool = True,
-    transact: Transact = direct,
-) -> Any:
+    liens: Any, sender: Any, lien_id: int, sale_id: int, discharge: bool = True,
+    *, transact: Transact = direct,
+) -> Any:  # fmt: skip
     """The holder answers a proposed sale; `discharge` releases the lien when the sale closes
     (binding once the buyer accepts: the chain then refuses changes)."""
     how = "discharge at closing" if discharge else "lien stays with the land"
-    return transact(
-        f"lien {lien_id} consented to sale {sale_id} ({how})",
-        liens.consentToSale,
-        lien_id,
-        sale_id,
-        discharge,
-        sender=sender,
-    )
+    label = f"lien {lien_id} consented to sale {sale_id} ({how})"
+    return transact(label, liens.consentToSale, lien_id, sale_id, discharge, sender=sender)

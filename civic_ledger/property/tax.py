@@ -11,21 +11,21 @@ from typing import Any
 from eth_account import Account
 
 from civic_ledger.core.encoding import to_bytes32
-from civic_ledger.property.titles import Transact, direct, short_id
+from civic_ledger.core.times import end_of_day
+from civic_ledger.core.transact import Transact, direct
+from civic_ledger.property.titles import short_id
 
 PERMIT_TTL = 3600
 
 
-class TaxStatus(IntEnum):
-    NONE = 0
-    DUE = 1
-    OVERDUE = 2
-    PAID = 3
-    VOIDED = 4
+# Mirror of IPropertyTax.TaxStatus, in declaration order.
+TaxStatus = IntEnum("TaxStatus", "NONE DUE OVERDUE PAID VOIDED", start=0)
 
 
 @dataclass(frozen=True)
 class AssessmentInfo:
+    """One year's assessment of a parcel and its status now (`PropertyTax.statusOf`)."""
+
     parcel_id: int
     year: int
     amount: int
@@ -43,8 +43,7 @@ def parse_due(value: str) -> int:
         day = dt.date.fromisoformat(value)
     except ValueError:
         raise ValueError(f"due date {value!r}: expected YYYY-MM-DD or unix seconds") from None
-    end = dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=dt.UTC)
-    return int(end.timestamp())
+    return end_of_day(day)
 
 
 def assessment(tax: Any, parcel_id: int, year: int) -> AssessmentInfo:
@@ -62,53 +61,26 @@ def status(tax: Any, parcel_id: int, years: list[int] | None = None) -> list[Ass
 
 
 def assess(
-    tax: Any,
-    sender: Any,
-    parcel_id: int,
-    year: int,
-    amount: int,
-    due_date: int,
-    transact: Transact = direct,
-) -> Any:
-    return transact(
-        f"assessed parcel {short_id(parcel_id)} for {year}",
-        tax.assess,
-        parcel_id,
-        year,
-        amount,
-        due_date,
-        sender=sender,
-    )
+    tax: Any, sender: Any, parcel_id: int, year: int, amount: int, due_date: int,
+    *, transact: Transact = direct,
+) -> Any:  # fmt: skip
+    label = f"assessed parcel {short_id(parcel_id)} for {year}"
+    return transact(label, tax.assess, parcel_id, year, amount, due_date, sender=sender)
 
 
 def void(
-    tax: Any,
-    sender: Any,
-    parcel_id: int,
-    year: int,
-    reason_hash: bytes,
-    transact: Transact = direct,
-) -> Any:
-    return transact(
-        f"voided {year} assessment of parcel {short_id(parcel_id)}",
-        tax.voidAssessment,
-        parcel_id,
-        year,
-        to_bytes32(reason_hash),
-        sender=sender,
-    )
+    tax: Any, sender: Any, parcel_id: int, year: int, reason_hash: bytes,
+    *, transact: Transact = direct,
+) -> Any:  # fmt: skip
+    label = f"voided {year} assessment of parcel {short_id(parcel_id)}"
+    reason = to_bytes32(reason_hash)
+    return transact(label, tax.voidAssessment, parcel_id, year, reason, sender=sender)
 
 
 def pay(
-    tax: Any,
-    token: Any,
-    sender: Any,
-    parcel_id: int,
-    year: int,
-    *,
-    permit: bool = False,
-    transact: Transact = direct,
-) -> Any:
+    tax: Any, token: Any, sender: Any, parcel_id: int, year: int,
+    *, permit: bool = False, transact: Transact = direct,
+) -> Any:  # fmt: skip
     """Pays the assessment from `sender`'s tokens. With `permit`, signs an EIP-2612 permit
     (one transaction; needs the account's key, e.g. a test or unlocked keystore account);
     otherwise approves the exact amount first when the allowance is short."""
@@ -119,17 +91,10 @@ def pay(
         deadline = int(time.time()) + PERMIT_TTL
         chain_now = _chain_time()
         deadline = max(deadline, chain_now + PERMIT_TTL)
-        v, r, s = sign_permit(token, sender, str(tax.address), amount, deadline)
+        signature = sign_permit(token, sender, str(tax.address), amount, deadline)
+        label = f"paid {year} tax of parcel {short_id(parcel_id)} (permit)"
         return transact(
-            f"paid {year} tax of parcel {short_id(parcel_id)} (permit)",
-            tax.payWithPermit,
-            parcel_id,
-            year,
-            deadline,
-            v,
-            r,
-            s,
-            sender=sender,
+            label, tax.payWithPermit, parcel_id, year, deadline, *signature, sender=sender
         )
     if int(token.allowance(sender.address, tax.address)) < amount:
         transact("approved the tax payment", token.approve, tax.address, amount, sender=sender)

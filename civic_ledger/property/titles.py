@@ -10,46 +10,25 @@ printing `send`). The click commands in `civic_ledger.cli.titles` are a thin lay
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from enum import IntEnum
-from typing import Any
+from typing import Any, TypeVar
 
 from eth_utils import is_address, keccak, to_checksum_address
 
 from civic_ledger.core.encoding import HEX32, ZERO32, hex32, parcel_id_of, to_bytes32
+from civic_ledger.core.transact import Transact, direct, required_event
 
 _DIGITS = re.compile(r"^[0-9]+$")
-
-Transact = Callable[..., Any]
-
-
-def direct(label: str, method: Any, *args: Any, sender: Any, **kwargs: Any) -> Any:
-    """Default `transact`: just send the transaction."""
-    return method(*args, sender=sender, **kwargs)
+_State = TypeVar("_State", bound=IntEnum)
 
 
-class ParcelStatus(IntEnum):
-    NONE = 0
-    ACTIVE = 1
-    RETIRED = 2
-
-
-class TitleCause(IntEnum):
-    REGISTRATION = 0
-    SALE = 1
-    SPLIT = 2
-    MERGE = 3
-
-
-class SaleState(IntEnum):
-    NONE = 0
-    PROPOSED = 1
-    ACCEPTED = 2
-    COMPLETED = 3
-    CANCELLED = 4
-    REJECTED = 5
+# Mirrors of ITitleRegistry's enums, in declaration order.
+ParcelStatus = IntEnum("ParcelStatus", "NONE ACTIVE RETIRED", start=0)
+TitleCause = IntEnum("TitleCause", "REGISTRATION SALE SPLIT MERGE", start=0)
+SaleState = IntEnum("SaleState", "NONE PROPOSED ACCEPTED COMPLETED CANCELLED REJECTED", start=0)
 
 
 # ------------------------------------------------------------------ argument parsing
@@ -102,6 +81,15 @@ def short_id(parcel_id: int) -> str:
         return str(parcel_id)
     text = f"{parcel_id:064x}"
     return f"0x{text[:6]}…{text[-4:]}"
+
+
+def existing(state_type: type[_State], value: Any, missing: str) -> _State:
+    """`value` as a `state_type`; raises ValueError(`missing`) for its NONE (0): the registry
+    answers an unknown id with an empty struct."""
+    state = state_type(int(value))
+    if state == 0:
+        raise ValueError(missing)
+    return state
 
 
 # ------------------------------------------------------------------ views
@@ -185,9 +173,7 @@ class Readiness:
 def show(titles: Any, parcel_id: int) -> ParcelInfo:
     """Everything the registry holds about `parcel_id` (raises ValueError when unknown)."""
     parcel = titles.parcelOf(parcel_id)
-    status = ParcelStatus(int(parcel.status))
-    if status is ParcelStatus.NONE:
-        raise ValueError(f"parcel {parcel_id} is not registered")
+    status = existing(ParcelStatus, parcel.status, f"parcel {parcel_id} is not registered")
     return ParcelInfo(
         parcel_id=parcel_id,
         status=status,
@@ -227,9 +213,7 @@ def lineage(titles: Any, parcel_id: int, max_depth: int = 16) -> list[tuple[int,
 
 def sale(titles: Any, sale_id: int) -> SaleInfo:
     s = titles.saleOf(sale_id)
-    state = SaleState(int(s.state))
-    if state is SaleState.NONE:
-        raise ValueError(f"sale {sale_id} does not exist")
+    state = existing(SaleState, s.state, f"sale {sale_id} does not exist")
     return SaleInfo(
         sale_id, int(s.parcelId), hex32(s.seller), hex32(s.buyer), int(s.price),
         hex32(s.deedHash), int(s.proposedAt), state, hex32(s.encumbranceHash),
@@ -250,13 +234,6 @@ def readiness(titles: Any, sale_id: int, liens: Any = None) -> Readiness:
 # ------------------------------------------------------------------ transactions
 
 
-def _event(contract: Any, name: str, receipt: Any) -> Any:
-    events = getattr(contract, name).from_receipt(receipt)
-    if not events:
-        raise RuntimeError(f"transaction {receipt.txn_hash} emitted no {name} event")
-    return events[0]
-
-
 def parcel_data(
     code: str, data_hash: bytes, area: int, land_use: int
 ) -> tuple[int, bytes, int, int]:
@@ -268,15 +245,9 @@ def parcel_data(
 
 
 def register(
-    titles: Any,
-    sender: Any,
-    owner: bytes,
-    code: str,
-    data_hash: bytes,
-    area: int,
-    land_use: int,
-    transact: Transact = direct,
-) -> int:
+    titles: Any, sender: Any, owner: bytes, code: str, data_hash: bytes, area: int,
+    land_use: int, *, transact: Transact = direct,
+) -> int:  # fmt: skip
     """Registers one parcel (registrar). Returns its id."""
     data = parcel_data(code, data_hash, area, land_use)
     transact(f"registered parcel {code}", titles.register, to_bytes32(owner), data, sender=sender)
@@ -284,35 +255,26 @@ def register(
 
 
 def propose(
-    titles: Any,
-    sender: Any,
-    parcel_id: int,
-    buyer: bytes,
-    price: int,
-    deed_hash: bytes,
-    transact: Transact = direct,
-) -> int:
+    titles: Any, sender: Any, parcel_id: int, buyer: bytes, price: int, deed_hash: bytes,
+    *, transact: Transact = direct,
+) -> int:  # fmt: skip
     """The owner proposes a sale. Returns the sale id."""
     receipt = transact(
-        f"proposed sale of parcel {short_id(parcel_id)}",
-        titles.proposeSale,
-        parcel_id,
-        to_bytes32(buyer),
-        price,
-        to_bytes32(deed_hash),
-        sender=sender,
-    )
-    return int(_event(titles, "SaleProposed", receipt).saleId)
+        f"proposed sale of parcel {short_id(parcel_id)}", titles.proposeSale,
+        parcel_id, to_bytes32(buyer), price, to_bytes32(deed_hash), sender=sender,
+    )  # fmt: skip
+    return int(required_event(titles, "SaleProposed", receipt).saleId)
+
+
+def cancel(titles: Any, sender: Any, sale_id: int, *, transact: Transact = direct) -> Any:
+    """Seller or buyer withdraws from a sale before the registrar approves it."""
+    return transact(f"cancelled sale {sale_id}", titles.cancelSale, sale_id, sender=sender)
 
 
 def accept(
-    titles: Any,
-    liens: Any,
-    sender: Any,
-    sale_id: int,
-    encumbrance_hash: bytes | str | None = None,
-    transact: Transact = direct,
-) -> Any:
+    titles: Any, liens: Any, sender: Any, sale_id: int,
+    encumbrance_hash: bytes | str | None = None, *, transact: Transact = direct,
+) -> Any:  # fmt: skip
     """The buyer accepts sale `sale_id` with its encumbrance (the parcel's liens and each
     holder's answer). `encumbrance_hash`: the state the buyer reviewed (e.g. shown by
     `titles sale`); without it, the state read now. Refuses before sending when the liens or
@@ -320,8 +282,7 @@ def accept(
     `Encumbrance` accepted; the chain refuses the acceptance if it changes before it is mined."""
     from civic_ledger.property import liens as lien_client
 
-    if SaleState(int(titles.saleOf(sale_id).state)) is SaleState.NONE:
-        raise ValueError(f"sale {sale_id} does not exist")
+    sale(titles, sale_id)  # "sale N does not exist" before anything else
     state = lien_client.encumbrance(liens, sale_id)
     if encumbrance_hash is not None and to_bytes32(encumbrance_hash) != state.hash:
         raise ValueError(
@@ -335,18 +296,13 @@ def accept(
             f"the buyer cannot accept yet: lien {waiting} on the parcel has not answered sale "
             f"{sale_id} (keep, or discharge at closing)"
         )
-    transact(
-        f"accepted sale {sale_id} (encumbrance {hex32(state.hash)[:10]}…)",
-        titles.acceptSale,
-        sale_id,
-        state.hash,
-        sender=sender,
-    )
+    label = f"accepted sale {sale_id} (encumbrance {hex32(state.hash)[:10]}…)"
+    transact(label, titles.acceptSale, sale_id, state.hash, sender=sender)
     return state
 
 
 def approve(
-    titles: Any, sender: Any, sale_id: int, transact: Transact = direct, liens: Any = None
+    titles: Any, sender: Any, sale_id: int, *, transact: Transact = direct, liens: Any = None
 ) -> Any:
     """The registrar approves; raises ValueError naming the blockers before sending."""
     blockers = readiness(titles, sale_id, liens).blockers
@@ -355,31 +311,18 @@ def approve(
     return transact(f"approved sale {sale_id}", titles.approveSale, sale_id, sender=sender)
 
 
-def cancel(titles: Any, sender: Any, sale_id: int, transact: Transact = direct) -> Any:
-    return transact(f"cancelled sale {sale_id}", titles.cancelSale, sale_id, sender=sender)
-
-
 def reject(
-    titles: Any, sender: Any, sale_id: int, reason_hash: bytes, transact: Transact = direct
+    titles: Any, sender: Any, sale_id: int, reason_hash: bytes, *, transact: Transact = direct
 ) -> Any:
-    return transact(
-        f"rejected sale {sale_id}",
-        titles.rejectSale,
-        sale_id,
-        to_bytes32(reason_hash),
-        sender=sender,
-    )
+    """The registrar refuses a sale; `reason_hash` is the content hash of the decision."""
+    reason = to_bytes32(reason_hash)
+    return transact(f"rejected sale {sale_id}", titles.rejectSale, sale_id, reason, sender=sender)
 
 
 def split(
-    titles: Any,
-    sender: Any,
-    parent_id: int,
-    children: Sequence[tuple[str, int]],
-    survey_hash: bytes,
-    land_use: int | None = None,
-    transact: Transact = direct,
-) -> list[int]:
+    titles: Any, sender: Any, parent_id: int, children: Sequence[tuple[str, int]],
+    survey_hash: bytes, land_use: int | None = None, *, transact: Transact = direct,
+) -> list[int]:  # fmt: skip
     """Splits `parent_id` into (cadastral code, area) children. Each child's data hash is
     keccak256(survey hash, code): one survey document covers the whole subdivision."""
     parent = titles.parcelOf(parent_id)
@@ -388,41 +331,26 @@ def split(
     if total != int(parent.area):
         raise ValueError(f"child areas add up to {total} m², the parent has {int(parent.area)} m²")
     data = [parcel_data(code, _child_hash(survey_hash, code), area, use) for code, area in children]
-    transact(
-        f"split parcel {short_id(parent_id)} into {len(data)}",
-        titles.split,
-        parent_id,
-        data,
-        sender=sender,
-    )
+    label = f"split parcel {short_id(parent_id)} into {len(data)}"
+    transact(label, titles.split, parent_id, data, sender=sender)
     return [d[0] for d in data]
 
 
 def merge(
-    titles: Any,
-    sender: Any,
-    parent_ids: Sequence[int],
-    code: str,
-    survey_hash: bytes,
-    land_use: int | None = None,
-    transact: Transact = direct,
-) -> int:
+    titles: Any, sender: Any, parent_ids: Sequence[int], code: str, survey_hash: bytes,
+    land_use: int | None = None, *, transact: Transact = direct,
+) -> int:  # fmt: skip
     """Merges `parent_ids` into a new parcel `code` (area = sum of the parents')."""
     parents = [titles.parcelOf(p) for p in parent_ids]
     area = sum(int(p.area) for p in parents)
     use = int(parents[0].landUse) if land_use is None else land_use
     data = parcel_data(code, _child_hash(survey_hash, code), area, use)
-    transact(
-        f"merged {len(parent_ids)} parcels into {code}",
-        titles.merge,
-        list(parent_ids),
-        data,
-        sender=sender,
-    )
+    label = f"merged {len(parent_ids)} parcels into {code}"
+    transact(label, titles.merge, list(parent_ids), data, sender=sender)
     return data[0]
 
 
-def set_base_uri(titles: Any, sender: Any, base_uri: str, transact: Transact = direct) -> Any:
+def set_base_uri(titles: Any, sender: Any, base_uri: str, *, transact: Transact = direct) -> Any:
     """The admin sets the base of every token URI (base + parcel id in 0x-hex)."""
     check_base_uri(base_uri)
     return transact("set the title base URI", titles.setBaseURI, base_uri, sender=sender)
@@ -441,13 +369,9 @@ def check_base_uri(base_uri: str) -> str:
     return base_uri
 
 
-def sync_holder(titles: Any, sender: Any, parcel_id: int, transact: Transact = direct) -> Any:
-    return transact(
-        f"synced holder of parcel {short_id(parcel_id)}",
-        titles.syncHolder,
-        parcel_id,
-        sender=sender,
-    )
+def sync_holder(titles: Any, sender: Any, parcel_id: int, *, transact: Transact = direct) -> Any:
+    label = f"synced holder of parcel {short_id(parcel_id)}"
+    return transact(label, titles.syncHolder, parcel_id, sender=sender)
 
 
 def _child_hash(survey_hash: bytes, code: str) -> bytes:

@@ -6,8 +6,9 @@ from typing import Any
 
 import ape
 import pytest
-from eth_account import Account
 from eth_utils import keccak
+
+from civic_ledger.property.tax import sign_permit
 
 from .helpers import DAY, YEAR, accept_sale, parcel_data
 
@@ -17,35 +18,6 @@ TAX = 12_000
 
 def _due_in(chain: Any, seconds: int) -> int:
     return chain.pending_timestamp + seconds
-
-
-def _sign_permit(token: Any, chain: Any, owner: Any, spender: str, value: int, deadline: int):
-    signed = Account.sign_typed_data(
-        owner.private_key,
-        domain_data={
-            "name": token.name(),
-            "version": "1",
-            "chainId": chain.chain_id,
-            "verifyingContract": token.address,
-        },
-        message_types={
-            "Permit": [
-                {"name": "owner", "type": "address"},
-                {"name": "spender", "type": "address"},
-                {"name": "value", "type": "uint256"},
-                {"name": "nonce", "type": "uint256"},
-                {"name": "deadline", "type": "uint256"},
-            ]
-        },
-        message_data={
-            "owner": owner.address,
-            "spender": spender,
-            "value": value,
-            "nonce": token.nonces(owner.address),
-            "deadline": deadline,
-        },
-    )
-    return signed.v, signed.r.to_bytes(32, "big"), signed.s.to_bytes(32, "big")
 
 
 @pytest.fixture
@@ -144,7 +116,7 @@ def test_pay_needs_allowance_and_balance(tax, token, parties, assessed, fund):
 def test_pay_with_permit(tax, token, parties, assessed, chain, treasury):
     alice = parties["alice"].account
     deadline = chain.pending_timestamp + DAY
-    v, r, s = _sign_permit(token, chain, alice, tax.address, TAX, deadline)
+    v, r, s = sign_permit(token, alice, tax.address, TAX, deadline)
     before = token.balanceOf(treasury)
     tax.payWithPermit(assessed, 2026, deadline, v, r, s, sender=alice)
     assert token.balanceOf(treasury) == before + TAX
@@ -155,7 +127,7 @@ def test_pay_with_permit(tax, token, parties, assessed, chain, treasury):
 def test_pay_with_bad_permit_falls_back_to_allowance(tax, token, parties, assessed, chain):
     alice, bob = parties["alice"].account, parties["bob"].account
     deadline = chain.pending_timestamp + DAY
-    v, r, s = _sign_permit(token, chain, bob, tax.address, TAX, deadline)  # wrong signer
+    v, r, s = sign_permit(token, bob, tax.address, TAX, deadline)  # wrong signer
     with ape.reverts(token.ERC20InsufficientAllowance):
         tax.payWithPermit(assessed, 2026, deadline, v, r, s, sender=alice)
     token.approve(tax, TAX, sender=alice)

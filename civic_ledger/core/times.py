@@ -1,0 +1,33 @@
+"""Points in time and durations as people type them: the pieces every domain's parser shares
+(`format_time` in `civic_ledger.core.encoding` writes them back)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+#: Seconds per duration unit: s, m, h, d, w, and y (a year is 365 days).
+UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400, "y": 365 * 86400}
+
+
+def parse_duration(text: str) -> int:
+    """Seconds from "90", "12h", "30d", "2w", "3y" (a year is 365 days); "0" means none."""
+    value = text.strip().lower()
+    if value.isdigit():
+        return int(value)
+    number, unit = value[:-1], value[-1:]
+    if unit not in UNIT_SECONDS or not number.isdigit():
+        raise ValueError(f"{text!r} is not a duration (e.g. 3600, 12h, 30d, 2w, 3y)")
+    return int(number) * UNIT_SECONDS[unit]
+
+
+def end_of_day(day: dt.date) -> int:
+    """Unix time of the last second of `day` (23:59:59 UTC): a date given as a deadline."""
+    return int(dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=dt.UTC).timestamp())
+
+
+def iso_timestamp(value: str) -> int:
+    """Unix time of an ISO date-time, UTC unless it says otherwise (ValueError if not one)."""
+    moment = dt.datetime.fromisoformat(value)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return int(moment.timestamp())
