@@ -109,6 +109,14 @@ class ContractSpec:
         return {**common, **self.restricted}
 
 
+def addresses(
+    *names: str, then: Callable[[DeployContext], Sequence[Any]] = lambda ctx: ()
+) -> Callable[[DeployContext], tuple[Any, ...]]:
+    """`args` made of the deployed addresses of the contracts `names`, in order, followed by
+    `then(ctx)` (e.g. the treasury or numeric settings)."""
+    return lambda ctx: (*(ctx.address_of(name) for name in names), *then(ctx))
+
+
 DOMAINS = ("access", "identity", "property", "fund")
 
 

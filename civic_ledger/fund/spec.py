@@ -14,7 +14,7 @@ contract's own rules. `pause()` (GUARDIAN), `unpause()` (ADMIN) and `upgradeToAn
 from __future__ import annotations
 
 from civic_ledger.core.names import GRANT_FUND, IDENTITY_REGISTRY, MANAGER, RECORD_REGISTRY, TOKEN
-from civic_ledger.spec import ContractSpec
+from civic_ledger.spec import ContractSpec, addresses
 
 # Committee decisions need THRESHOLD of COMMITTEE_SIZE members. config/roles.local.yaml grants
 # FUND_COMMITTEE to three members; on a real network the admin adjusts both with
@@ -27,14 +27,12 @@ CONTRACTS = (
         name=GRANT_FUND,
         domain="fund",
         upgradeable=True,  # CityManaged behind a CityProxy: initialize(args) instead of a constructor
-        args=lambda ctx: (
-            ctx.address_of(MANAGER),
-            ctx.address_of(TOKEN),
-            ctx.address_of(IDENTITY_REGISTRY),
-            ctx.address_of(RECORD_REGISTRY),
-            ctx.treasury,
-            THRESHOLD,
-            COMMITTEE_SIZE,
+        args=addresses(
+            MANAGER,
+            TOKEN,
+            IDENTITY_REGISTRY,
+            RECORD_REGISTRY,
+            then=lambda ctx: (ctx.treasury, THRESHOLD, COMMITTEE_SIZE),
         ),
         restricted={
             "createRound(string,uint8,uint256,uint256,uint64,uint64,uint64)": "FUND_MANAGER",

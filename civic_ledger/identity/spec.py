@@ -7,15 +7,17 @@ arguments, and CityManaged's pause / unpause / upgradeToAndCall are mapped by
 
 from __future__ import annotations
 
+from functools import partial
+
 from civic_ledger.core.names import IDENTITY_REGISTRY, MANAGER, RECORD_REGISTRY
-from civic_ledger.spec import ContractSpec
+from civic_ledger.spec import ContractSpec, addresses
+
+upgradeable = partial(ContractSpec, domain="identity", upgradeable=True)
 
 CONTRACTS = (
-    ContractSpec(
+    upgradeable(
         name=IDENTITY_REGISTRY,
-        domain="identity",
-        upgradeable=True,
-        args=lambda ctx: (ctx.address_of(MANAGER),),
+        args=addresses(MANAGER),
         restricted={
             "register(bytes32,address,uint8)": "IDENTITY_OFFICE",
             "registerBatch((bytes32,address,uint8)[])": "IDENTITY_OFFICE",
@@ -24,14 +26,9 @@ CONTRACTS = (
             "setRecoveryDelay(uint64)": "ADMIN",
         },
     ),
-    ContractSpec(
+    upgradeable(
         name=RECORD_REGISTRY,
-        domain="identity",
-        upgradeable=True,
-        args=lambda ctx: (
-            ctx.address_of(MANAGER),
-            ctx.address_of(IDENTITY_REGISTRY),
-        ),
+        args=addresses(MANAGER, IDENTITY_REGISTRY),
         restricted={
             "registerSchema(string,string,uint64,bool,bool,uint64)": "RECORDS_ADMIN",
             "setSchemaActive(uint64,bool)": "RECORDS_ADMIN",

@@ -12,6 +12,8 @@ it when already wired to these modules and refuses when wired to others).
 
 from __future__ import annotations
 
+from functools import partial
+
 from civic_ledger.core.names import (
     IDENTITY_REGISTRY,
     LIEN_REGISTRY,
@@ -20,25 +22,23 @@ from civic_ledger.core.names import (
     TITLE_REGISTRY,
     TOKEN,
 )
-from civic_ledger.spec import ContractSpec, Link
+from civic_ledger.spec import ContractSpec, Link, addresses
+
+upgradeable = partial(ContractSpec, domain="property", upgradeable=True)
 
 CONTRACTS = (
-    ContractSpec(
+    upgradeable(
         name=TOKEN,
-        domain="property",
-        upgradeable=True,
-        args=lambda ctx: (ctx.address_of(MANAGER),),
+        args=addresses(MANAGER),
         restricted={
             "mint(address,uint256)": "TREASURER",
             "burnFrom(address,uint256)": "TREASURER",
             "burn(uint256)": "TREASURER",
         },
     ),
-    ContractSpec(
+    upgradeable(
         name=TITLE_REGISTRY,
-        domain="property",
-        upgradeable=True,
-        args=lambda ctx: (ctx.address_of(MANAGER), ctx.address_of(IDENTITY_REGISTRY)),
+        args=addresses(MANAGER, IDENTITY_REGISTRY),
         restricted={
             "register(bytes32,(uint256,bytes32,uint128,uint32))": "REGISTRAR",
             "registerBatch(bytes32[],(uint256,bytes32,uint128,uint32)[])": "REGISTRAR",
@@ -50,30 +50,17 @@ CONTRACTS = (
             "setBaseURI(string)": "ADMIN",
         },
     ),
-    ContractSpec(
+    upgradeable(
         name=LIEN_REGISTRY,
-        domain="property",
-        upgradeable=True,
-        args=lambda ctx: (
-            ctx.address_of(MANAGER),
-            ctx.address_of(TITLE_REGISTRY),
-            ctx.address_of(IDENTITY_REGISTRY),
-        ),
+        args=addresses(MANAGER, TITLE_REGISTRY, IDENTITY_REGISTRY),
         restricted={
             "recordLienByOrder(uint256,bytes32,uint256,bytes32)": "REGISTRAR",
             "orderRelease(uint256,bytes32)": "REGISTRAR",
         },
     ),
-    ContractSpec(
+    upgradeable(
         name=PROPERTY_TAX,
-        domain="property",
-        upgradeable=True,
-        args=lambda ctx: (
-            ctx.address_of(MANAGER),
-            ctx.address_of(TITLE_REGISTRY),
-            ctx.address_of(TOKEN),
-            ctx.treasury,
-        ),
+        args=addresses(MANAGER, TITLE_REGISTRY, TOKEN, then=lambda ctx: (ctx.treasury,)),
         restricted={
             "assess(uint256,uint16,uint256,uint64)": "TAX_ASSESSOR",
             "voidAssessment(uint256,uint16,bytes32)": "TAX_ASSESSOR",
