@@ -227,30 +227,13 @@ def _matches(path: Path, chain_id: int, genesis: str, client: HttpClient) -> tup
 
 
 def fund(address: str, wei: int) -> Any:
-    """Send `wei` from the test mnemonic's first account (a plain transfer, through the chain
-    layer's sender) to `address`; returns the receipt."""
+    """Send `wei` from the test mnemonic's first account to `address`; returns the outcome."""
     from eth_account import Account
 
-    from civic_ledger.chain.fees import PRIORITY_FEE
-    from civic_ledger.chain.journal import Journal
-    from civic_ledger.chain.sender import Sender, TxRequest
-    from civic_ledger.chain.signer import KeySigner
+    from civic_dev.funding import send_gas_money
 
     if not status().running:
         raise ChainError("the local chain is not running: `ape run chain up` first")
     Account.enable_unaudited_hdwallet_features()
     key = Account.from_mnemonic(MNEMONIC, account_path="m/44'/60'/0'/0/0").key.hex()
-    signer = KeySigner.from_key(key)
-    client = HttpClient(URL)
-    journal = Journal.open(FOLDER / "fund.jsonl", {"job": "chain-fund", "chain_id": CHAIN_ID})
-    try:
-        fee = 2 * client.base_fee() + PRIORITY_FEE
-        sender = Sender(client, signer, journal, chain_id=CHAIN_ID, max_fee=fee, timeout=60)
-        batch = journal.new_batch_number()
-        [outcome] = sender.run([TxRequest(batch, (address,), address, b"", 21_000, wei)])
-    finally:
-        journal.close()
-        client.close()
-    if not outcome.ok:
-        raise ChainError(f"the transfer to {address} failed ({outcome.signed.tx_hash})")
-    return outcome
+    return send_gas_money(URL, key, CHAIN_ID, address, wei, FOLDER / "fund.jsonl", "chain-fund")

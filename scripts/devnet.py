@@ -4,6 +4,7 @@
     ape run devnet status
     ape run devnet propose-signer 0xADDR | drop-signer 0xADDR
     ape run devnet accounts | bench [--txs 2000]
+    ape run devnet fund 0xADDR 10      # gas money for a third-party wallet
     ape run devnet down [--clean]
 
 Agency accounts land in Ape's data folder as keystores (passphrase: $CIVIC_PASSPHRASE, dev
@@ -182,6 +183,32 @@ def accounts() -> None:
     outcome = net.write_ape_accounts(_ape_data_folder(), passphrase())
     for alias, key in net.agencies.items():
         console.print(f"{alias:32} {key.address}  {outcome[alias]}")
+
+
+@cli.command()
+@click.argument("address")
+@click.argument("amount")
+def fund(address: str, amount: str) -> None:
+    """Send AMOUNT ether (gas money) to ADDRESS from the devnet deployer's funded account."""
+    from eth_utils import to_checksum_address
+
+    from civic_dev.devnet.accounts import DEPLOYER_ALIAS
+    from civic_dev.funding import send_gas_money
+    from civic_ledger.cli.common import parse_amount
+
+    try:
+        if not is_address(address):
+            raise ValueError(f"ADDRESS {address!r} is not an Ethereum address")
+        wei = parse_amount(amount, 18, hint="AMOUNT")
+        net = _devnet()
+        key = net.agencies[DEPLOYER_ALIAS]
+        outcome = send_gas_money(
+            net.nodes[0].url, key.hex, net.cfg.chain_id, to_checksum_address(address), wei,
+            net.cfg.root / "fund.jsonl", "devnet-fund",
+        )  # fmt: skip
+    except Exception as exc:
+        _fail(exc)
+    console.print(f"[green]✔[/] sent {amount} ETH to {address} · tx {outcome.signed.tx_hash}")
 
 
 @cli.command()
