@@ -25,7 +25,14 @@ from eth_utils import keccak
 
 from civic_ledger.access.roles import ADMIN_ROLE, BY_NAME
 from civic_ledger.deploy.proxy import deploy_upgradeable
-from civic_ledger.identity.records import RecordRequest, issued_record_ids, sign_issue
+from civic_ledger.fund.client import RoundKind
+from civic_ledger.identity.client import Kind, Status
+from civic_ledger.identity.records import (
+    RecordRequest,
+    RevocationReason,
+    issued_record_ids,
+    sign_issue,
+)
 from civic_ledger.property.tax import sign_permit
 from civic_ledger.spec import all_contracts
 
@@ -33,11 +40,6 @@ DAY = 24 * 60 * 60
 YEAR = 365 * DAY
 UNIT = 10**18
 MAX_UINT = 2**256 - 1
-ZERO32 = b"\x00" * 32
-PERSON, ENTERPRISE = 1, 2  # IIdentityRegistry.Kind
-SUSPENDED = 2  # IIdentityRegistry.Status
-ISSUED_IN_ERROR = 1  # RecordRegistry revocation reason code
-RENT, PROJECT = 0, 2  # IGrantFund.RoundKind
 FUND_POLICY = 901
 ASSESSED_YEAR = 2030
 # Execution delay given to the tax bureau in the schedule/execute/cancel cases of the manager.
@@ -52,10 +54,10 @@ GUARDIAN = BY_NAME["GUARDIAN"].id
 
 # The identities of the world: class -> (name, kind, licensed for the fund policy).
 IDENTITIES = {
-    "subject_controller": ("acme", ENTERPRISE, True),
-    "other_controller": ("dave", ENTERPRISE, True),
-    "buyer": ("bob", PERSON, False),
-    "lien_holder": ("bank", ENTERPRISE, False),
+    "subject_controller": ("acme", Kind.ENTERPRISE, True),
+    "other_controller": ("dave", Kind.ENTERPRISE, True),
+    "buyer": ("bob", Kind.PERSON, False),
+    "lien_holder": ("bank", Kind.ENTERPRISE, False),
 }
 
 
@@ -108,11 +110,12 @@ def build_world(
     agency: dict[str, Any],
     outsider: Any,
     accounts: Any,
-    deployer: Any,
     chain: Any,
     agency_names: list[str],
 ) -> World:
-    """Sends the setup transactions on the session's deployed suite (deploys nothing)."""
+    """Sends the setup transactions on the session's deployed suite (deploys nothing); the
+    admin (`deployer`) is the agency table's."""
+    deployer = agency["deployer"]
     c = {spec.name: suite[spec.name] for spec in all_contracts()}
     classes: dict[str, Any] = {name: agency[name] for name in agency_names}
     classes["admin"] = agency["deployer"]
@@ -146,7 +149,7 @@ def _identities(w: World, agency: dict[str, Any]) -> None:
     # committee members vote only through an Active identity of their own (GrantFund)
     w.c["IdentityRegistry"].registerBatch(
         [(w.subject(cls), w.who(cls).address, kind) for cls, (_, kind, _) in IDENTITIES.items()]
-        + [(subject_for(member), agency[member].address, PERSON) for member in COMMITTEE],
+        + [(subject_for(member), agency[member].address, Kind.PERSON) for member in COMMITTEE],
         sender=agency["identity_office"],
     )
 
@@ -271,20 +274,20 @@ def _votes(w: World, agency: dict[str, Any], vote: Callable[..., Any], *args: An
 def _fund(w: World, agency: dict[str, Any]) -> None:
     gf, anyone = w.c["GrantFund"], w.deployer
     # Short rounds: past their decision deadline once the world's clock moves 3 days on.
-    w.ids["round_to_close"] = _round(w, agency, PROJECT, 1, 100 * UNIT)
-    w.ids["round_to_sweep"] = _round(w, agency, PROJECT, 1, 1_000 * UNIT)
+    w.ids["round_to_close"] = _round(w, agency, RoundKind.PROJECT, 1, 100 * UNIT)
+    w.ids["round_to_sweep"] = _round(w, agency, RoundKind.PROJECT, 1, 1_000 * UNIT)
     app = _apply(w, w["round_to_sweep"], "subject_controller", [100 * UNIT])
     _votes(w, agency, gf.voteOnApplication, app, True)
     gf.award(app, sender=anyone)
     w.ids["app_swept"] = app
 
     # Long rounds (applications open 30 days, decisions 60).
-    main = w.ids["round_main"] = _round(w, agency, PROJECT, 60, 5_000 * UNIT)
+    main = w.ids["round_main"] = _round(w, agency, RoundKind.PROJECT, 60, 5_000 * UNIT)
     w.ids["app_pending"] = _apply(w, main, "subject_controller", [100 * UNIT])
     w.ids["app_approved"] = _apply(w, main, "other_controller", [100 * UNIT])
     _votes(w, agency, gf.voteOnApplication, w["app_approved"], True)
 
-    grant_round = _round(w, agency, PROJECT, 60, 1_000 * UNIT)
+    grant_round = _round(w, agency, RoundKind.PROJECT, 60, 1_000 * UNIT)
     app = w.ids["app_grant"] = _apply(w, grant_round, "subject_controller", [100 * UNIT] * 3)
     _votes(w, agency, gf.voteOnApplication, app, True)
     gf.award(app, sender=anyone)
@@ -296,15 +299,15 @@ def _fund(w: World, agency: dict[str, Any]) -> None:
     _votes(w, agency, gf.voteOnMilestone, app, 0, True)
     gf.unpause(sender=agency["deployer"])  # the guardian stops, the admin resumes
 
-    rent_round = _round(w, agency, RENT, 60, 1_000 * UNIT)
+    rent_round = _round(w, agency, RoundKind.RENT, 60, 1_000 * UNIT)
     gf.applyForRent(rent_round, h("rent proposal"), h("lease"), 10 * UNIT, 6, sender=grantee)
     app = w.ids["app_rent"] = int(gf.applicationCount())
     _votes(w, agency, gf.voteOnApplication, app, True)
     gf.award(app, sender=anyone)
 
     # Untouched open rounds for the application cases.
-    w.ids["round_apply"] = _round(w, agency, PROJECT, 60, 0)
-    w.ids["round_apply_rent"] = _round(w, agency, RENT, 60, 0)
+    w.ids["round_apply"] = _round(w, agency, RoundKind.PROJECT, 60, 0)
+    w.ids["round_apply_rent"] = _round(w, agency, RoundKind.RENT, 60, 0)
 
 
 def _fund_after_deadline(w: World, agency: dict[str, Any]) -> None:
@@ -480,17 +483,17 @@ CASES: dict[tuple[str, str], Case] = {
     ("CityToken", "permit"): Case(_permit_args),
     ("CityToken", "setAuthority"): Case(lambda w: (w.c["CityAccessManager"].address,)),
     # ---------------------------------------------------------------- IdentityRegistry
-    ("IdentityRegistry", "register"): Case(lambda w: (subject_for("new"), w.fresh(), PERSON)),
+    ("IdentityRegistry", "register"): Case(lambda w: (subject_for("new"), w.fresh(), Kind.PERSON)),
     ("IdentityRegistry", "registerBatch"): Case(
         lambda w: (
             [
-                (subject_for("new-1"), w.fresh(), PERSON),
-                (subject_for("new-2"), w.fresh(), ENTERPRISE),
+                (subject_for("new-1"), w.fresh(), Kind.PERSON),
+                (subject_for("new-2"), w.fresh(), Kind.ENTERPRISE),
             ],
         )
     ),
     ("IdentityRegistry", "setStatus"): Case(
-        lambda w: (w.subject("subject_controller"), SUSPENDED, h("reason"))
+        lambda w: (w.subject("subject_controller"), Status.SUSPENDED, h("reason"))
     ),
     ("IdentityRegistry", "initiateRecovery"): Case(
         lambda w: (w.subject("subject_controller"), w.fresh())
@@ -519,9 +522,11 @@ CASES: dict[tuple[str, str], Case] = {
     ("RecordRegistry", "issueBatch"): Case(lambda w: ([_request(w), _request(w)],)),
     ("RecordRegistry", "issueWithSignature"): Case(_signed_issue_args),
     ("RecordRegistry", "invalidateNonces"): Case(lambda w: (1,)),
-    ("RecordRegistry", "revoke"): Case(lambda w: (w["rec_tax_ok"], ISSUED_IN_ERROR, h("audit"))),
+    ("RecordRegistry", "revoke"): Case(
+        lambda w: (w["rec_tax_ok"], RevocationReason.ISSUED_IN_ERROR, h("audit"))
+    ),
     ("RecordRegistry", "revokeBatch"): Case(
-        lambda w: ([w["rec_tax_ok"]], ISSUED_IN_ERROR, h("audit"))
+        lambda w: ([w["rec_tax_ok"]], RevocationReason.ISSUED_IN_ERROR, h("audit"))
     ),
     ("RecordRegistry", "dispute"): Case(lambda w: (w["rec_penalty"], h("dispute-evidence"))),
     ("RecordRegistry", "resolveDispute"): Case(lambda w: (w["rec_disputed"], True, h("ruling"))),
@@ -600,7 +605,7 @@ CASES: dict[tuple[str, str], Case] = {
     ("GrantFund", "createRound"): Case(
         lambda w: (
             "am new round",
-            PROJECT,
+            RoundKind.PROJECT,
             FUND_POLICY,
             1_000 * UNIT,
             w.now,

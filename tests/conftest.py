@@ -21,6 +21,10 @@ from civic_ledger.deploy import DeployPlan
 
 CITIZEN_INDICES = range(15, 20)
 
+# tests/shared_fixtures.py: the contracts and agencies every domain uses. (Not "fixtures":
+# pytest registers its own `_pytest.fixtures` under that name and would skip ours.)
+pytest_plugins = ["shared_fixtures"]
+
 
 def pytest_configure(config: pytest.Config) -> None:
     """Commands run by the tests log their signed actions to a throwaway audit log, never to

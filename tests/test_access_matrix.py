@@ -277,17 +277,8 @@ def matrix_summary(request: pytest.FixtureRequest) -> Tally:
 
 
 @pytest.fixture(scope="module")
-def world(
-    suite: Any,
-    agency: dict[str, Any],
-    outsider: Any,
-    accounts: Any,
-    deployer: Any,
-    chain: Any,
-) -> World:
-    return build_world(
-        suite, agency, outsider, accounts, deployer, chain, MATRIX["classes"]["agencies"]
-    )
+def world(suite: Any, agency: dict[str, Any], outsider: Any, accounts: Any, chain: Any) -> World:
+    return build_world(suite, agency, outsider, accounts, chain, MATRIX["classes"]["agencies"])
 
 
 # ------------------------------------------------------------------------------ tests

@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
+from civic_ledger.identity.client import Kind
+
 from .fund_world import (
-    ENTERPRISE,
     MARKET_RECORD_ISSUER,
-    PERSON,
     POLICY_ID,
     TAX_RECORD_ISSUER,
     YEAR,
@@ -76,8 +76,8 @@ def world(
         for i in (1, 2, 3)
     ]
     identities.registerBatch(
-        [(e.subject, e.account.address, ENTERPRISE) for e in enterprises.values()]
-        + [(p.subject, p.account.address, PERSON) for p in (person, *members)],
+        [(e.subject, e.account.address, Kind.ENTERPRISE) for e in enterprises.values()]
+        + [(p.subject, p.account.address, Kind.PERSON) for p in (person, *members)],
         sender=agency["identity_office"],
     )
     records.issueBatch(
@@ -90,18 +90,4 @@ def world(
     suite["GrantFund"].setConflict(
         members[2].subject, enterprises["ent_m"].subject, True, sender=agency["fund_office"]
     )
-    return FundWorld(
-        gf=suite["GrantFund"],
-        token=suite["CityToken"],
-        identities=identities,
-        records=records,
-        manager=suite["CityAccessManager"],
-        chain=chain,
-        agency=agency,
-        enterprises=enterprises,
-        person=person,
-        members=members,
-        licence_schema=licence,
-        penalty_schema=penalty,
-        outsider=outsider,
-    )
+    return FundWorld(suite, chain, agency, enterprises, person, members, licence, penalty, outsider)

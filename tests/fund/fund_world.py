@@ -1,69 +1,29 @@
-"""Grant-fund test world: constants mirroring the contract's enums, eligible enterprises
-(identity + licence record + standing policy), rounds created and funded, and shortcuts for
-committee decisions. Imported by the tests and by `conftest.py` (which builds it)."""
+"""Grant-fund test world: eligible enterprises (identity + licence record + standing policy),
+rounds created and funded, and shortcuts for committee decisions. Imported by the tests and
+by `conftest.py` (which builds it). The contracts' enums are the clients' (fund.client)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import ape
 from eth_utils import keccak
 
-from civic_ledger.core.revert import decode_revert, project_registry, raw_revert_data
+from civic_ledger.access.roles import BY_NAME
+from civic_ledger.core import names
+from civic_ledger.core.encoding import ZERO32
+from civic_ledger.fund.client import RoundKind
+from civic_ledger.identity.records import RevocationReason
 
-PERSON = 1
-ENTERPRISE = 2
-ACTIVE, SUSPENDED = 1, 2  # IIdentityRegistry.Status
 DAY = 24 * 60 * 60
 MONTH = 30 * DAY
 YEAR = 365 * DAY
 
-RENT, RESEARCH, PROJECT = 0, 1, 2  # IGrantFund.RoundKind
-# IGrantFund.ApplicationStatus
-APP_PENDING, APP_APPROVED, APP_REJECTED, APP_AWARDED, APP_EXPIRED = 1, 2, 3, 4, 5
-# IGrantFund.AwardStatus
-AWARD_ACTIVE, AWARD_COMPLETED, AWARD_CLAWED_BACK = 1, 2, 3
-# IGrantFund.MilestoneStatus
-MS_PENDING, MS_SUBMITTED, MS_REJECTED, MS_APPROVED, MS_PAID = 1, 2, 3, 4, 5
-
 POLICY_ID = 501
-MARKET_RECORD_ISSUER = 21
-TAX_RECORD_ISSUER = 20
+MARKET_RECORD_ISSUER = BY_NAME["MARKET_RECORD_ISSUER"].id
+TAX_RECORD_ISSUER = BY_NAME["TAX_RECORD_ISSUER"].id
 UNIT = 10**18
-
-
-@contextmanager
-def reverts(error: str, **inputs: Any) -> Iterator[Any]:
-    """Expect a revert with custom error `error` (by name) and, optionally, these arguments.
-
-    Stricter than `ape.reverts(contract.Error)`, which lets any non-custom revert pass."""
-    with ape.reverts() as info:
-        yield info
-    actual, arguments = decoded_error(info.value)
-    assert actual == error, f"expected {error}, got {actual}: {info.value}"
-    for name, expected in inputs.items():
-        assert name in arguments, f"{error} has no argument {name!r} ({arguments})"
-        value = arguments[name]
-        if isinstance(expected, bytes):
-            value = bytes(value)
-        elif isinstance(expected, str) and isinstance(value, str):
-            value, expected = value.lower(), expected.lower()
-        assert value == expected, f"{error}.{name} = {value!r}, expected {expected!r}"
-
-
-def decoded_error(exc: Any) -> tuple[str, dict[str, Any]]:
-    """(error name, arguments) of a revert. Ape sometimes leaves a custom error undecoded (a
-    plain ContractLogicError carrying the raw bytes): decode those against the project's ABIs."""
-    if isinstance(getattr(exc, "inputs", None), dict):
-        return type(exc).__name__, exc.inputs
-    data = raw_revert_data(exc)
-    if data is not None and (decoded := decode_revert(data, project_registry())):
-        definition, arguments = decoded
-        return definition.name, arguments
-    return type(exc).__name__, {}
 
 
 def subject_for(label: str) -> bytes:
@@ -83,15 +43,21 @@ class Enterprise:
     account: Any
 
 
+def _contract(name: str) -> property:
+    """A FundWorld attribute: the suite's contract `name`."""
+    return property(lambda world: world.suite[name])
+
+
+def _agency(name: str) -> property:
+    """A FundWorld attribute: the account of agency `name`."""
+    return property(lambda world: world.agency[name])
+
+
 @dataclass
 class FundWorld:
     """The deployed contracts, the agencies and eligibility levers one test needs."""
 
-    gf: Any
-    token: Any
-    identities: Any
-    records: Any
-    manager: Any
+    suite: Any
     chain: Any
     agency: dict[str, Any]
     enterprises: dict[str, Enterprise]
@@ -102,21 +68,15 @@ class FundWorld:
     outsider: Any = None
     penalties: dict[str, bytes] = field(default_factory=dict)
 
-    @property
-    def fund_manager(self) -> Any:
-        return self.agency["fund_office"]
-
-    @property
-    def treasurer(self) -> Any:
-        return self.agency["finance_bureau"]
-
-    @property
-    def treasury(self) -> Any:
-        return self.agency["treasury"]
-
-    @property
-    def guardian(self) -> Any:
-        return self.agency["emergency_guardian"]
+    gf = _contract(names.GRANT_FUND)
+    token = _contract(names.TOKEN)
+    identities = _contract(names.IDENTITY_REGISTRY)
+    records = _contract(names.RECORD_REGISTRY)
+    manager = _contract(names.MANAGER)
+    fund_manager = _agency("fund_office")
+    treasurer = _agency("finance_bureau")
+    treasury = _agency("treasury")
+    guardian = _agency("emergency_guardian")
 
     @property
     def committee(self) -> list[Any]:
@@ -128,7 +88,7 @@ class FundWorld:
 
     def create_round(
         self,
-        kind: int = PROJECT,
+        kind: int = RoundKind.PROJECT,
         budget: int = 1_000 * UNIT,
         fund: int | None = None,
         window: int = 7 * DAY,
@@ -212,7 +172,7 @@ class FundWorld:
         """The tax bureau issues an adverse record: the enterprise stops meeting the policy."""
         subject = self.enterprises[who].subject
         self.records.issue(
-            (self.penalty_schema, subject, h(f"penalty:{who}"), bytes(32), 0, b"\x00" * 32),
+            (self.penalty_schema, subject, h(f"penalty:{who}"), ZERO32, 0, ZERO32),
             sender=self.agency["tax_bureau"],
         )
         record_id = self.records.liveRecordsOf(subject, self.penalty_schema)[-1]
@@ -222,8 +182,11 @@ class FundWorld:
     def make_eligible(self, who: str) -> None:
         """The tax bureau revokes the penalty again."""
         self.records.revoke(
-            self.penalties.pop(who), 2, b"\x00" * 32, sender=self.agency["tax_bureau"]
-        )  # 2 = remedied
+            self.penalties.pop(who),
+            RevocationReason.REMEDIED,
+            ZERO32,
+            sender=self.agency["tax_bureau"],
+        )
 
     def license(self, subject: bytes, label: str) -> None:
         """The market regulator licenses `subject`: with no penalty it meets policy 501."""
@@ -234,7 +197,7 @@ class FundWorld:
                 h(f"licence:{label}"),
                 (1).to_bytes(32, "big"),
                 0,
-                b"\x00" * 32,
+                ZERO32,
             ),
             sender=self.agency["market_regulator"],
         )

@@ -7,40 +7,28 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from reverts import reverts
 
-from .fund_world import (
-    APP_APPROVED,
-    APP_AWARDED,
-    APP_EXPIRED,
-    APP_PENDING,
-    APP_REJECTED,
-    AWARD_ACTIVE,
-    DAY,
-    MS_PENDING,
-    PROJECT,
-    RENT,
-    RESEARCH,
-    SUSPENDED,
-    UNIT,
-    FundWorld,
-    h,
-    reverts,
-)
+from civic_ledger.access.roles import BY_NAME
+from civic_ledger.fund.client import ApplicationStatus, AwardStatus, MilestoneStatus, RoundKind
+from civic_ledger.identity.client import Status
 
-FUND_COMMITTEE = 51
+from .fund_world import DAY, UNIT, FundWorld, h
+
+FUND_COMMITTEE = BY_NAME["FUND_COMMITTEE"].id
 
 
 @pytest.fixture(scope="module")
 def project_round(world: FundWorld) -> int:
     """A project round of 1000, fully funded, open for a week, decided within two."""
-    return world.create_round(kind=PROJECT, budget=1_000 * UNIT)
+    return world.create_round(kind=RoundKind.PROJECT, budget=1_000 * UNIT)
 
 
 # ---------------------------------------------------------------- applying
 
 
 def test_grant_application_is_recorded(world: FundWorld) -> None:
-    round_id = world.create_round(kind=RESEARCH)
+    round_id = world.create_round(kind=RoundKind.RESEARCH)
     ent = world.enterprises["ent_a"]
     due = [world.now + 30 * DAY, world.now + 90 * DAY]
     receipt = world.gf.applyForGrant(
@@ -53,17 +41,21 @@ def test_grant_application_is_recorded(world: FundWorld) -> None:
         ent.subject,
         h("plan"),
     )
-    assert (app.amount, app.status, app.months) == (100 * UNIT, APP_PENDING, 0)
+    assert (app.amount, app.status, app.months) == (100 * UNIT, ApplicationStatus.PENDING, 0)
     assert world.gf.milestoneCount(app_id) == 2
     first = world.gf.getMilestone(app_id, 0)
-    assert (first.amount, first.dueDate, first.status) == (40 * UNIT, due[0], MS_PENDING)
+    assert (first.amount, first.dueDate, first.status) == (
+        40 * UNIT,
+        due[0],
+        MilestoneStatus.PENDING,
+    )
     assert list(world.gf.applicationsOf(round_id)) == [app_id]
     (event,) = world.gf.ApplicationSubmitted.from_receipt(receipt)
     assert event.operator == ent.account.address and bytes(event.subject) == ent.subject
 
 
 def test_rent_application_is_recorded(world: FundWorld) -> None:
-    round_id = world.create_round(kind=RENT)
+    round_id = world.create_round(kind=RoundKind.RENT)
     app_id = world.apply_rent(round_id, "ent_b", monthly=12 * UNIT, months=5)
     app = world.gf.getApplication(app_id)
     assert (app.amount, app.monthlyAmount, app.months) == (60 * UNIT, 12 * UNIT, 5)
@@ -95,7 +87,10 @@ def test_suspended_enterprise_cannot_apply(
 ) -> None:
     round_id = project_round
     world.identities.setStatus(
-        world.enterprises["ent_b"].subject, SUSPENDED, h("audit"), sender=agency["identity_office"]
+        world.enterprises["ent_b"].subject,
+        Status.SUSPENDED,
+        h("audit"),
+        sender=agency["identity_office"],
     )
     with reverts("GrantFundIneligible"):
         world.apply_grant(round_id, "ent_b")
@@ -114,7 +109,7 @@ def test_applications_only_inside_the_window(world: FundWorld) -> None:
     start = world.now
     world.gf.createRound(
         "later",
-        PROJECT,
+        RoundKind.PROJECT,
         501,
         100 * UNIT,
         start + DAY,
@@ -133,11 +128,11 @@ def test_applications_only_inside_the_window(world: FundWorld) -> None:
 
 
 def test_application_form_must_match_round_kind(world: FundWorld) -> None:
-    rent_round = world.create_round(kind=RENT)
-    grant_round = world.create_round(kind=PROJECT)
-    with reverts("GrantFundWrongRoundKind", roundId=rent_round, kind=RENT):
+    rent_round = world.create_round(kind=RoundKind.RENT)
+    grant_round = world.create_round(kind=RoundKind.PROJECT)
+    with reverts("GrantFundWrongRoundKind", roundId=rent_round, kind=RoundKind.RENT):
         world.apply_grant(rent_round, "ent_a")
-    with reverts("GrantFundWrongRoundKind", roundId=grant_round, kind=PROJECT):
+    with reverts("GrantFundWrongRoundKind", roundId=grant_round, kind=RoundKind.PROJECT):
         world.apply_rent(grant_round, "ent_a")
 
 
@@ -176,7 +171,7 @@ def test_bad_milestone_plans_are_refused(world: FundWorld, amounts, due, error) 
     ],
 )
 def test_bad_rent_terms_are_refused(world: FundWorld, monthly: int, months: int, error: str):
-    round_id = world.create_round(kind=RENT, budget=1_000 * UNIT)
+    round_id = world.create_round(kind=RoundKind.RENT, budget=1_000 * UNIT)
     with reverts(error):
         world.apply_rent(round_id, "ent_a", monthly=monthly, months=months)
 
@@ -201,7 +196,7 @@ def test_m_yes_votes_approve_and_name_the_approvers(world: FundWorld, project_ro
     m1, m2, _ = world.committee
     first = world.gf.voteOnApplication(app_id, True, sender=m1)
     assert not world.gf.ApplicationApproved.from_receipt(first)
-    assert world.gf.applicationStatus(app_id) == APP_PENDING
+    assert world.gf.applicationStatus(app_id) == ApplicationStatus.PENDING
     second = world.gf.voteOnApplication(app_id, True, sender=m2)
     (voted,) = world.gf.ApplicationVoted.from_receipt(second)
     assert (voted.operator, voted.support, voted.approvals, voted.rejections) == (
@@ -213,7 +208,7 @@ def test_m_yes_votes_approve_and_name_the_approvers(world: FundWorld, project_ro
     (approved,) = world.gf.ApplicationApproved.from_receipt(second)
     assert approved.operator == m2.address
     assert list(approved.approvers) == [m1.address, m2.address]
-    assert world.gf.applicationStatus(app_id) == APP_APPROVED
+    assert world.gf.applicationStatus(app_id) == ApplicationStatus.APPROVED
     yes, no = world.gf.applicationVotes(app_id)
     assert list(yes) == [m1.address, m2.address] and list(no) == []
 
@@ -226,8 +221,10 @@ def test_m_no_votes_reject(world: FundWorld, project_round: int) -> None:
     receipt = world.gf.voteOnApplication(app_id, False, sender=m3)
     (rejected,) = world.gf.ApplicationRejected.from_receipt(receipt)
     assert list(rejected.rejecters) == [m2.address, m3.address]
-    assert world.gf.applicationStatus(app_id) == APP_REJECTED
-    with reverts("GrantFundWrongApplicationStatus", appId=app_id, status=APP_REJECTED):
+    assert world.gf.applicationStatus(app_id) == ApplicationStatus.REJECTED
+    with reverts(
+        "GrantFundWrongApplicationStatus", appId=app_id, status=ApplicationStatus.REJECTED
+    ):
         world.gf.award(app_id, sender=m1)
 
 
@@ -286,7 +283,7 @@ def test_votes_close_at_the_decision_deadline(world: FundWorld) -> None:
     world.chain.pending_timestamp += 11 * DAY
     with reverts("GrantFundDecisionClosed", roundId=round_id):
         world.gf.voteOnApplication(app_id, True, sender=world.committee[1])
-    assert world.gf.applicationStatus(app_id) == APP_EXPIRED
+    assert world.gf.applicationStatus(app_id) == ApplicationStatus.EXPIRED
 
 
 def test_unknown_application(world: FundWorld) -> None:
@@ -300,17 +297,17 @@ def test_unknown_application(world: FundWorld) -> None:
 def test_award_reserves_budget(world: FundWorld, outsider: Any) -> None:
     round_id = world.create_round(budget=1_000 * UNIT)
     app_id = world.apply_grant(round_id, "ent_a", amounts=(100 * UNIT, 200 * UNIT))
-    with reverts("GrantFundWrongApplicationStatus", status=APP_PENDING):
+    with reverts("GrantFundWrongApplicationStatus", status=ApplicationStatus.PENDING):
         world.gf.award(app_id, sender=outsider)
     world.approve(app_id)
     receipt = world.gf.award(app_id, sender=outsider)
     (event,) = world.gf.AwardMade.from_receipt(receipt)
     assert (event.appId, event.amount, event.operator) == (app_id, 300 * UNIT, outsider.address)
-    assert world.gf.applicationStatus(app_id) == APP_AWARDED
-    assert world.gf.getAward(app_id).status == AWARD_ACTIVE
+    assert world.gf.applicationStatus(app_id) == ApplicationStatus.AWARDED
+    assert world.gf.getAward(app_id).status == AwardStatus.ACTIVE
     assert world.gf.availableOf(round_id) == 700 * UNIT
     assert world.gf.owedOf(round_id) == 300 * UNIT
-    with reverts("GrantFundWrongApplicationStatus", status=APP_AWARDED):
+    with reverts("GrantFundWrongApplicationStatus", status=ApplicationStatus.AWARDED):
         world.gf.award(app_id, sender=outsider)
 
 
@@ -343,4 +340,4 @@ def test_approved_application_lapses_after_the_deadline(world: FundWorld) -> Non
     world.chain.pending_timestamp += 11 * DAY
     with reverts("GrantFundDecisionClosed"):
         world.gf.award(app_id, sender=world.committee[0])
-    assert world.gf.applicationStatus(app_id) == APP_EXPIRED
+    assert world.gf.applicationStatus(app_id) == ApplicationStatus.EXPIRED

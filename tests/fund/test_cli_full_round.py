@@ -14,8 +14,9 @@ from eth_utils import keccak
 
 from civic_ledger.cli import fund as cli
 from civic_ledger.fund import client as fund_client
+from civic_ledger.fund.client import RoundKind
 
-from .fund_world import DAY, MONTH, POLICY_ID, RENT, UNIT, FundWorld
+from .fund_world import DAY, MONTH, POLICY_ID, UNIT, FundWorld
 
 # test-account indices (config/roles.local.yaml; enterprises are the fund tests' citizens)
 FUND_OFFICE, TREASURER, GUARDIAN = "TEST::9", "TEST::8", "TEST::13"
@@ -199,7 +200,7 @@ def test_register_of_interests_and_leases_through_the_commands(
     assert out.startswith("Error:") and "conflicted" in out
 
     # one lease, one rent subsidy at a time
-    rent_round = world.create_round(kind=RENT)
+    rent_round = world.create_round(kind=RoundKind.RENT)
     run_cli("apply", str(rent_round), "--account", ENT_A, "--proposal", "p", "--lease",
             "shared lease", "--monthly", "5", "--months", "2")  # fmt: skip
     out = run_cli("apply", str(rent_round), "--account", ENT_B, "--proposal", "p", "--lease",

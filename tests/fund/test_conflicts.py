@@ -10,20 +10,15 @@ from __future__ import annotations
 from typing import Any
 
 from eth_utils import keccak
+from reverts import reverts
 
-from .fund_world import (
-    APP_APPROVED,
-    DAY,
-    ENTERPRISE,
-    PROJECT,
-    SUSPENDED,
-    FundWorld,
-    h,
-    reverts,
-    subject_for,
-)
+from civic_ledger.access.roles import BY_NAME
+from civic_ledger.fund.client import ApplicationStatus, RoundKind
+from civic_ledger.identity.client import Kind, Status
 
-FUND_COMMITTEE = 51
+from .fund_world import DAY, FundWorld, h, subject_for
+
+FUND_COMMITTEE = BY_NAME["FUND_COMMITTEE"].id
 
 
 def _fresh(world: FundWorld, accounts: Any) -> Any:
@@ -35,7 +30,9 @@ def _fresh(world: FundWorld, accounts: Any) -> Any:
 def _enterprise(world: FundWorld, label: str, wallet: Any) -> bytes:
     """A licensed (eligible) enterprise controlled by `wallet`."""
     subject = subject_for(label)
-    world.identities.register(subject, wallet, ENTERPRISE, sender=world.agency["identity_office"])
+    world.identities.register(
+        subject, wallet, Kind.ENTERPRISE, sender=world.agency["identity_office"]
+    )
     world.license(subject, label)
     return subject
 
@@ -58,14 +55,14 @@ def test_member_who_moved_its_enterprise_to_a_side_wallet_cannot_vote_on_it(
     world.manager.grantRole(FUND_COMMITTEE, member, 0, sender=admin)
     world.chain.pending_timestamp += DAY + 1  # FUND_COMMITTEE's grant delay
     subject = _enterprise(world, "member-owned firm", member)
-    round_id = world.create_round(kind=PROJECT)
+    round_id = world.create_round(kind=RoundKind.PROJECT)
     own = _apply(world, round_id, member, "own")
     with reverts("GrantFundConflictOfInterest", member=member.address, subject=subject):
         gf.voteOnApplication(own, True, sender=member)  # its own identity: refused as before
 
     world.recover(subject, side)  # E now answers to the side wallet; the member's is bare
     assert bytes(world.identities.subjectOf(member)) == b"\x00" * 32
-    next_round = world.create_round(kind=PROJECT)
+    next_round = world.create_round(kind=RoundKind.PROJECT)
     app_id = _apply(world, next_round, side, "moved")
     with reverts("GrantFundMemberWithoutIdentity", member=member.address):
         gf.voteOnApplication(app_id, True, sender=member)
@@ -93,7 +90,7 @@ def test_declared_conflict_follows_the_identity_to_any_wallet(
     )
     assert gf.isConflicted(member_3, subject)
 
-    round_id = world.create_round(kind=PROJECT)
+    round_id = world.create_round(kind=RoundKind.PROJECT)
     app_id = _apply(world, round_id, side, "spouse")
     with reverts("GrantFundConflictOfInterest", member=m3.address, subject=subject):
         gf.voteOnApplication(app_id, True, sender=m3)
@@ -102,7 +99,7 @@ def test_declared_conflict_follows_the_identity_to_any_wallet(
         gf.voteOnApplication(app_id, False, sender=m3)
     gf.voteOnApplication(app_id, True, sender=m1)
     gf.voteOnApplication(app_id, True, sender=m2)
-    assert gf.applicationStatus(app_id) == APP_APPROVED
+    assert gf.applicationStatus(app_id) == ApplicationStatus.APPROVED
     gf.award(app_id, sender=m1)
     gf.submitMilestone(app_id, 0, h("report"), sender=other_side)
     with reverts("GrantFundConflictOfInterest", member=m3.address):
@@ -122,7 +119,7 @@ def test_a_member_recuses_itself_and_cannot_undo_it(world: FundWorld) -> None:
         ent_b,
         m1.address,
     )
-    round_id = world.create_round(kind=PROJECT)
+    round_id = world.create_round(kind=RoundKind.PROJECT)
     app_id = world.apply_grant(round_id, "ent_b")
     with reverts("GrantFundConflictOfInterest", member=m1.address, subject=ent_b):
         gf.voteOnApplication(app_id, True, sender=m1)
@@ -137,7 +134,7 @@ def test_only_members_with_an_active_identity_vote(world: FundWorld, accounts: A
     bare = _fresh(world, accounts)
     world.manager.grantRole(FUND_COMMITTEE, bare, 0, sender=admin)
     world.chain.pending_timestamp += DAY + 1
-    round_id = world.create_round(kind=PROJECT)
+    round_id = world.create_round(kind=RoundKind.PROJECT)
     app_id = world.apply_grant(round_id, "ent_a")
     with reverts("GrantFundMemberWithoutIdentity", member=bare.address):
         gf.voteOnApplication(app_id, True, sender=bare)
@@ -146,7 +143,10 @@ def test_only_members_with_an_active_identity_vote(world: FundWorld, accounts: A
 
     m2 = world.committee[1]
     world.identities.setStatus(
-        world.members[1].subject, SUSPENDED, h("inquiry"), sender=world.agency["identity_office"]
+        world.members[1].subject,
+        Status.SUSPENDED,
+        h("inquiry"),
+        sender=world.agency["identity_office"],
     )
     with reverts("GrantFundMemberWithoutIdentity", member=m2.address):
         gf.voteOnApplication(app_id, True, sender=m2)

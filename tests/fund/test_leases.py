@@ -7,16 +7,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from .fund_world import (
-    APP_PENDING,
-    DAY,
-    MONTH,
-    RENT,
-    UNIT,
-    FundWorld,
-    h,
-    reverts,
-)
+from reverts import reverts
+
+from civic_ledger.fund.client import ApplicationStatus, RoundKind
+
+from .fund_world import DAY, MONTH, UNIT, FundWorld, h
 
 LEASE = h("lease: Zhongguancun Tower, floor 7, units 701-703")
 ZERO32 = b"\x00" * 32
@@ -40,8 +35,8 @@ def test_one_lease_cannot_be_subsidised_by_two_rounds_at_once(
     """The exploit: two enterprises (or one, in two rounds) apply with the same lease. Only the
     first reserves it; once its award has completed, a new round may subsidise it again."""
     gf = world.gf
-    first_round = world.create_round(kind=RENT, budget=500 * UNIT)
-    second_round = world.create_round(kind=RENT, budget=500 * UNIT)
+    first_round = world.create_round(kind=RoundKind.RENT, budget=500 * UNIT)
+    second_round = world.create_round(kind=RoundKind.RENT, budget=500 * UNIT)
     first = _apply(world, first_round, "ent_a")
     assert bytes(gf.getApplication(first).leaseHash) == LEASE
     with reverts("GrantFundLeaseInUse", leaseHash=LEASE, appId=first):
@@ -59,14 +54,14 @@ def test_one_lease_cannot_be_subsidised_by_two_rounds_at_once(
     assert gf.getAward(first).paid == 20 * UNIT
     assert tuple(gf.leaseHolder(LEASE)) == (first, False)
 
-    third_round = world.create_round(kind=RENT, budget=500 * UNIT)
+    third_round = world.create_round(kind=RoundKind.RENT, budget=500 * UNIT)
     again = _apply(world, third_round, "ent_b")
-    assert gf.applicationStatus(again) == APP_PENDING
+    assert gf.applicationStatus(again) == ApplicationStatus.PENDING
     assert tuple(gf.leaseHolder(LEASE)) == (again, True)
 
 
 def test_application_event_logs_the_lease(world: FundWorld) -> None:
-    round_id = world.create_round(kind=RENT)
+    round_id = world.create_round(kind=RoundKind.RENT)
     account = world.enterprises["ent_c"].account
     receipt = world.gf.applyForRent(round_id, h("p"), LEASE, UNIT, 3, sender=account)
     (event,) = world.gf.ApplicationSubmitted.from_receipt(receipt)
@@ -74,13 +69,13 @@ def test_application_event_logs_the_lease(world: FundWorld) -> None:
 
 
 def test_lease_hash_is_required(world: FundWorld) -> None:
-    round_id = world.create_round(kind=RENT)
+    round_id = world.create_round(kind=RoundKind.RENT)
     with reverts("GrantFundZeroHash"):
         _apply(world, round_id, "ent_a", lease=ZERO32)
 
 
 def test_a_rejected_application_frees_the_lease(world: FundWorld) -> None:
-    round_id = world.create_round(kind=RENT)
+    round_id = world.create_round(kind=RoundKind.RENT)
     app_id = _apply(world, round_id, "ent_a")
     for member in world.committee[:2]:
         world.gf.voteOnApplication(app_id, False, sender=member)
@@ -89,18 +84,18 @@ def test_a_rejected_application_frees_the_lease(world: FundWorld) -> None:
 
 
 def test_a_lapsed_application_frees_the_lease(world: FundWorld) -> None:
-    round_id = world.create_round(kind=RENT, window=2 * DAY, decision=3 * DAY)
+    round_id = world.create_round(kind=RoundKind.RENT, window=2 * DAY, decision=3 * DAY)
     app_id = _apply(world, round_id, "ent_a")
     world.approve(app_id)  # approved but never awarded
     world.chain.pending_timestamp += 4 * DAY
-    other_round = world.create_round(kind=RENT)
+    other_round = world.create_round(kind=RoundKind.RENT)
     _apply(world, other_round, "ent_b")
 
 
 def test_a_clawed_back_award_frees_the_lease(world: FundWorld) -> None:
-    round_id = world.create_round(kind=RENT)
+    round_id = world.create_round(kind=RoundKind.RENT)
     app_id = world.awarded(_apply(world, round_id, "ent_a", months=6))
-    other_round = world.create_round(kind=RENT)
+    other_round = world.create_round(kind=RoundKind.RENT)
     with reverts("GrantFundLeaseInUse"):
         _apply(world, other_round, "ent_b")
     for member in world.committee[:2]:
@@ -109,7 +104,7 @@ def test_a_clawed_back_award_frees_the_lease(world: FundWorld) -> None:
 
 
 def test_distinct_leases_do_not_interfere(world: FundWorld) -> None:
-    round_id = world.create_round(kind=RENT)
+    round_id = world.create_round(kind=RoundKind.RENT)
     _apply(world, round_id, "ent_a", lease=h("lease a"))
     _apply(world, round_id, "ent_b", lease=h("lease b"))
     assert tuple(world.gf.leaseHolder(h("never used"))) == (0, False)

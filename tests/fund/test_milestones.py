@@ -7,28 +7,17 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from reverts import reverts
 
-from .fund_world import (
-    AWARD_ACTIVE,
-    AWARD_COMPLETED,
-    MS_APPROVED,
-    MS_PAID,
-    MS_PENDING,
-    MS_REJECTED,
-    MS_SUBMITTED,
-    RENT,
-    RESEARCH,
-    UNIT,
-    FundWorld,
-    h,
-    reverts,
-)
+from civic_ledger.fund.client import AwardStatus, MilestoneStatus, RoundKind
+
+from .fund_world import UNIT, FundWorld, h
 
 
 @pytest.fixture(scope="module")
 def grant(world: FundWorld) -> int:
     """An active research award to ent_a: milestones of 100 (due in 60 days) and 200 (120 days)."""
-    round_id = world.create_round(kind=RESEARCH, budget=1_000 * UNIT)
+    round_id = world.create_round(kind=RoundKind.RESEARCH, budget=1_000 * UNIT)
     return world.awarded(world.apply_grant(round_id, "ent_a", amounts=(100 * UNIT, 200 * UNIT)))
 
 
@@ -48,7 +37,9 @@ def test_grantee_submits_and_m_of_n_approval_pays(world: FundWorld, grant: int) 
         1,
     )
     milestone = world.gf.getMilestone(grant, 0)
-    assert milestone.status == MS_SUBMITTED and bytes(milestone.evidenceHash) == h("report-1")
+    assert milestone.status == MilestoneStatus.SUBMITTED and bytes(milestone.evidenceHash) == h(
+        "report-1"
+    )
 
     before = world.balance(ent.account)
     first, second = world.approve_milestone(grant, 0)
@@ -62,7 +53,7 @@ def test_grantee_submits_and_m_of_n_approval_pays(world: FundWorld, grant: int) 
         world.committee[1].address,
     )
     assert world.balance(ent.account) - before == 100 * UNIT
-    assert world.gf.getMilestone(grant, 0).status == MS_PAID
+    assert world.gf.getMilestone(grant, 0).status == MilestoneStatus.PAID
     assert world.gf.getAward(grant).paid == 100 * UNIT
     assert world.conserved()
 
@@ -77,7 +68,7 @@ def test_only_the_grantee_submits(world: FundWorld, grant: int, outsider: Any, w
     }[who]
     with reverts("GrantFundNotGrantee", account=caller.address):
         world.gf.submitMilestone(grant, 0, h("fake"), sender=caller)
-    assert world.gf.getMilestone(grant, 0).status == MS_PENDING
+    assert world.gf.getMilestone(grant, 0).status == MilestoneStatus.PENDING
 
 
 def test_grantee_is_the_current_controller(world: FundWorld, grant: int) -> None:
@@ -102,7 +93,7 @@ def test_suspended_grantee_cannot_submit(world: FundWorld, grant: int) -> None:
         world.gf.submitMilestone(grant, 0, h("r"), sender=ent.account)
     world.identities.setStatus(ent.subject, 1, h("reinstated"), sender=office)
     world.gf.submitMilestone(grant, 0, h("r"), sender=ent.account)
-    assert world.gf.getMilestone(grant, 0).status != MS_PENDING
+    assert world.gf.getMilestone(grant, 0).status != MilestoneStatus.PENDING
 
 
 def test_rejected_evidence_cannot_be_resubmitted_unchanged(world: FundWorld, grant: int):
@@ -113,7 +104,7 @@ def test_rejected_evidence_cannot_be_resubmitted_unchanged(world: FundWorld, gra
     (rejected,) = world.gf.MilestoneRejected.from_receipt(receipt)
     assert bytes(rejected.evidenceHash) == h("draft")
     assert list(rejected.rejecters) == [m1.address, m2.address]
-    assert world.gf.getMilestone(grant, 0).status == MS_REJECTED
+    assert world.gf.getMilestone(grant, 0).status == MilestoneStatus.REJECTED
     assert world.gf.isEvidenceRejected(grant, 0, h("draft"))
 
     with reverts("GrantFundEvidenceRejected", evidenceHash=h("draft")):
@@ -122,7 +113,7 @@ def test_rejected_evidence_cannot_be_resubmitted_unchanged(world: FundWorld, gra
     # a fresh ballot: the members who rejected the draft vote again on the new evidence
     world.gf.voteOnMilestone(grant, 0, True, sender=m1)
     world.gf.voteOnMilestone(grant, 0, True, sender=m3)
-    assert world.gf.getMilestone(grant, 0).status == MS_PAID
+    assert world.gf.getMilestone(grant, 0).status == MilestoneStatus.PAID
     assert world.gf.getMilestone(grant, 0).submissions == 2
 
     # and an earlier rejected hash stays refused forever, not only the last one
@@ -136,15 +127,15 @@ def test_rejected_evidence_cannot_be_resubmitted_unchanged(world: FundWorld, gra
 
 def test_submitted_or_paid_milestones_cannot_be_resubmitted(world: FundWorld, grant: int):
     submit(world, grant, 0, "r1")
-    with reverts("GrantFundWrongMilestoneStatus", status=MS_SUBMITTED):
+    with reverts("GrantFundWrongMilestoneStatus", status=MilestoneStatus.SUBMITTED):
         submit(world, grant, 0, "r2")
     world.approve_milestone(grant, 0)
-    with reverts("GrantFundWrongMilestoneStatus", status=MS_PAID):
+    with reverts("GrantFundWrongMilestoneStatus", status=MilestoneStatus.PAID):
         submit(world, grant, 0, "r3")
 
 
 def test_milestone_votes(world: FundWorld, grant: int, outsider: Any) -> None:
-    with reverts("GrantFundWrongMilestoneStatus", status=MS_PENDING):
+    with reverts("GrantFundWrongMilestoneStatus", status=MilestoneStatus.PENDING):
         world.gf.voteOnMilestone(grant, 0, True, sender=world.committee[0])
     submit(world, grant, 0, "r")
     with reverts("GrantFundNotCommitteeMember"):
@@ -173,7 +164,7 @@ def test_pause_defers_payment_until_unpaused(world: FundWorld, grant: int, outsi
     world.gf.pause(sender=world.guardian)
     before = world.balance(world.gf)
     world.approve_milestone(grant, 0)  # votes continue, money does not move
-    assert world.gf.getMilestone(grant, 0).status == MS_APPROVED
+    assert world.gf.getMilestone(grant, 0).status == MilestoneStatus.APPROVED
     assert world.balance(world.gf) == before
     with reverts("CityContractStopped", target=world.gf.address):
         world.gf.payMilestone(grant, 0, sender=outsider)
@@ -181,7 +172,7 @@ def test_pause_defers_payment_until_unpaused(world: FundWorld, grant: int, outsi
     receipt = world.gf.payMilestone(grant, 0, sender=outsider)
     (paid,) = world.gf.MilestonePaid.from_receipt(receipt)
     assert paid.operator == outsider.address and paid.amount == 100 * UNIT
-    with reverts("GrantFundWrongMilestoneStatus", status=MS_PAID):
+    with reverts("GrantFundWrongMilestoneStatus", status=MilestoneStatus.PAID):
         world.gf.payMilestone(grant, 0, sender=outsider)  # no double payment
 
 
@@ -191,7 +182,7 @@ def test_ineligible_grantee_is_not_paid(world: FundWorld, grant: int, outsider: 
     world.make_ineligible("ent_a")
     before = world.balance(ent.account)
     world.approve_milestone(grant, 0)
-    assert world.gf.getMilestone(grant, 0).status == MS_APPROVED
+    assert world.gf.getMilestone(grant, 0).status == MilestoneStatus.APPROVED
     with reverts("GrantFundIneligible", subject=ent.subject):
         world.gf.payMilestone(grant, 0, sender=outsider)
     assert world.balance(ent.account) == before
@@ -201,37 +192,37 @@ def test_ineligible_grantee_is_not_paid(world: FundWorld, grant: int, outsider: 
 
 
 def test_unapproved_milestones_are_never_paid(world: FundWorld, grant: int, outsider: Any):
-    with reverts("GrantFundWrongMilestoneStatus", status=MS_PENDING):
+    with reverts("GrantFundWrongMilestoneStatus", status=MilestoneStatus.PENDING):
         world.gf.payMilestone(grant, 0, sender=outsider)
     submit(world, grant, 0, "r")
     world.gf.voteOnMilestone(grant, 0, True, sender=world.committee[0])  # 1 of 2
-    with reverts("GrantFundWrongMilestoneStatus", status=MS_SUBMITTED):
+    with reverts("GrantFundWrongMilestoneStatus", status=MilestoneStatus.SUBMITTED):
         world.gf.payMilestone(grant, 0, sender=outsider)
 
 
 def test_award_completes_when_every_milestone_is_paid(world: FundWorld, grant: int) -> None:
     submit(world, grant, 1, "second first")  # milestones may be delivered in any order
     world.approve_milestone(grant, 1)
-    assert world.gf.getAward(grant).status == AWARD_ACTIVE
+    assert world.gf.getAward(grant).status == AwardStatus.ACTIVE
     submit(world, grant, 0, "first")
     receipts = world.approve_milestone(grant, 0)
     (completed,) = world.gf.AwardCompleted.from_receipt(receipts[-1])
     assert completed.appId == grant
     award = world.gf.getAward(grant)
-    assert (award.status, award.paid) == (AWARD_COMPLETED, 300 * UNIT)
-    with reverts("GrantFundAwardNotActive", status=AWARD_COMPLETED):
+    assert (award.status, award.paid) == (AwardStatus.COMPLETED, 300 * UNIT)
+    with reverts("GrantFundAwardNotActive", status=AwardStatus.COMPLETED):
         submit(world, grant, 0, "again")
 
 
 def test_rent_awards_have_no_milestones(world: FundWorld) -> None:
-    round_id = world.create_round(kind=RENT)
+    round_id = world.create_round(kind=RoundKind.RENT)
     app_id = world.awarded(world.apply_rent(round_id, "ent_a"))
     with reverts("GrantFundUnknownMilestone"):
         submit(world, app_id, 0, "r")
 
 
 def test_unawarded_applications_take_no_milestones(world: FundWorld) -> None:
-    round_id = world.create_round(kind=RESEARCH)
+    round_id = world.create_round(kind=RoundKind.RESEARCH)
     app_id = world.apply_grant(round_id, "ent_a")
     with reverts("GrantFundAwardNotActive"):
         submit(world, app_id, 0, "r")

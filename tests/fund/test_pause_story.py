@@ -14,9 +14,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from civic_ledger.fund import client as fund_client
+from reverts import reverts
 
-from .fund_world import DAY, MONTH, MS_APPROVED, PROJECT, RENT, UNIT, FundWorld, h, reverts
+from civic_ledger.fund import client as fund_client
+from civic_ledger.fund.client import MilestoneStatus, RoundKind
+
+from .fund_world import DAY, MONTH, UNIT, FundWorld, h
 
 STOPPED = "CityContractStopped"
 # The functions that move tokens out of the fund (refused while paused).
@@ -53,10 +56,10 @@ def stage(world: FundWorld) -> Staged:
     gf.pause(sender=world.guardian)
     world.approve_milestone(grant, 0)  # approved while paused: payment deferred
     gf.unpause(sender=world.agency["deployer"])
-    assert gf.getMilestone(grant, 0).status == MS_APPROVED
-    rent_round = world.create_round(kind=RENT, **long)
+    assert gf.getMilestone(grant, 0).status == MilestoneStatus.APPROVED
+    rent_round = world.create_round(kind=RoundKind.RENT, **long)
     rent = world.awarded(world.apply_rent(rent_round, "ent_b", months=6))
-    apply_round = world.create_round(kind=PROJECT, fund=0, **long)
+    apply_round = world.create_round(kind=RoundKind.PROJECT, fund=0, **long)
 
     world.chain.pending_timestamp += 2 * DAY  # past the short round's decision deadline
     gf.closeRound(swept, sender=world.fund_manager)
@@ -107,7 +110,7 @@ def restricted(world: FundWorld, s: Staged) -> list[tuple[str, Callable[[], Any]
     """The fund's restricted functions that continue during a pause (none moves tokens out)."""
     gf, admin, now = world.gf, world.agency["deployer"], world.now
     member_1 = world.members[0].subject
-    round_args = ("paused round", PROJECT, 501, UNIT, now, now + DAY, now + 2 * DAY)
+    round_args = ("paused round", RoundKind.PROJECT, 501, UNIT, now, now + DAY, now + 2 * DAY)
     return [
         ("createRound", lambda: gf.createRound(*round_args, sender=world.fund_manager)),
         (

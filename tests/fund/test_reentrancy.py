@@ -10,8 +10,9 @@ import pytest
 from eth_utils import keccak
 
 from civic_ledger.deploy.proxy import deploy_upgradeable, implementation_of
+from civic_ledger.fund.client import MilestoneStatus, RoundKind
 
-from .fund_world import MS_PAID, RENT, RESEARCH, UNIT, FundWorld, h
+from .fund_world import UNIT, FundWorld, h
 
 REENTRANT_CALL = keccak(text="ReentrancyGuardReentrantCall()")[:4]
 
@@ -53,14 +54,20 @@ def award(fund: Any, world: FundWorld, app_id: int) -> None:
     fund.award(app_id, sender=world.committee[0])
 
 
+def rent_awarded(fund: Any, token: Any, world: FundWorld, admin: Any) -> Any:
+    """ent_a's rent application 1 (3 months of 10) in a funded rent round, awarded: ent_a."""
+    funded_round(fund, token, world, admin, RoundKind.RENT)
+    ent = world.enterprises["ent_a"]
+    fund.applyForRent(1, h("proposal"), h("lease"), 10 * UNIT, 3, sender=ent.account)
+    award(fund, world, 1)
+    return ent
+
+
 def test_hook_really_calls_back(hooked, world: FundWorld, agency: dict) -> None:
     """Control: a harmless re-entrant view call succeeds, so the refusals below are the guard's."""
     fund, token = hooked
     admin = agency["deployer"]
-    funded_round(fund, token, world, admin, RENT)
-    ent = world.enterprises["ent_a"]
-    fund.applyForRent(1, h("proposal"), h("lease"), 10 * UNIT, 3, sender=ent.account)
-    award(fund, world, 1)
+    rent_awarded(fund, token, world, admin)
     token.arm(fund, fund.totalPaid.encode_input(), sender=admin)
     fund.payRent(1, sender=admin)
     assert token.reentered() and token.reentrySucceeded()
@@ -71,10 +78,7 @@ def test_hook_really_calls_back(hooked, world: FundWorld, agency: dict) -> None:
 def test_rent_payment_refuses_reentry(hooked, world: FundWorld, agency: dict) -> None:
     fund, token = hooked
     admin = agency["deployer"]
-    funded_round(fund, token, world, admin, RENT)
-    ent = world.enterprises["ent_a"]
-    fund.applyForRent(1, h("proposal"), h("lease"), 10 * UNIT, 3, sender=ent.account)
-    award(fund, world, 1)
+    ent = rent_awarded(fund, token, world, admin)
     for month in (1, 2):  # the grantee's eligibility is checked in every month
         world.chain.pending_timestamp = fund.getAward(1).awardedAt + month * 30 * 86400 + 1
         fund.recordRentEligibility(1, sender=admin)
@@ -90,7 +94,7 @@ def test_rent_payment_refuses_reentry(hooked, world: FundWorld, agency: dict) ->
 def test_milestone_payment_refuses_reentry(hooked, world: FundWorld, agency: dict) -> None:
     fund, token = hooked
     admin = agency["deployer"]
-    funded_round(fund, token, world, admin, RESEARCH)
+    funded_round(fund, token, world, admin, RoundKind.RESEARCH)
     ent = world.enterprises["ent_a"]
     now = world.now
     fund.applyForGrant(
@@ -103,5 +107,5 @@ def test_milestone_payment_refuses_reentry(hooked, world: FundWorld, agency: dic
         fund.voteOnMilestone(1, 0, True, sender=member)
     assert token.reentered() and not token.reentrySucceeded()
     assert bytes(token.reentryResult())[:4] == REENTRANT_CALL
-    assert fund.getMilestone(1, 0).status == MS_PAID
+    assert fund.getMilestone(1, 0).status == MilestoneStatus.PAID
     assert token.balanceOf(ent.account) == 100 * UNIT  # paid once

@@ -8,17 +8,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from reverts import reverts
 
-from .fund_world import (
-    AWARD_ACTIVE,
-    AWARD_COMPLETED,
-    MONTH,
-    PROJECT,
-    RENT,
-    UNIT,
-    FundWorld,
-    reverts,
-)
+from civic_ledger.fund.client import AwardStatus, RoundKind
+
+from .fund_world import MONTH, UNIT, FundWorld
 
 MONTHLY = 10 * UNIT
 MONTHS = 6
@@ -27,7 +21,7 @@ MONTHS = 6
 @pytest.fixture(scope="module")
 def rent(world: FundWorld) -> tuple[int, int]:
     """(round, award): ent_a gets 10/month for 6 months, out of a 1000 rent round."""
-    round_id = world.create_round(kind=RENT, budget=1_000 * UNIT)
+    round_id = world.create_round(kind=RoundKind.RENT, budget=1_000 * UNIT)
     app_id = world.awarded(world.apply_rent(round_id, "ent_a", monthly=MONTHLY, months=MONTHS))
     return round_id, app_id
 
@@ -101,8 +95,8 @@ def test_never_more_than_k_months(world: FundWorld, rent: tuple[int, int], outsi
     assert world.gf.getAward(app_id).monthsSettled == MONTHS
     (completed,) = world.gf.AwardCompleted.from_receipt(receipt)
     assert completed.appId == app_id
-    assert world.gf.getAward(app_id).status == AWARD_COMPLETED
-    with reverts("GrantFundAwardNotActive", status=AWARD_COMPLETED):
+    assert world.gf.getAward(app_id).status == AwardStatus.COMPLETED
+    with reverts("GrantFundAwardNotActive", status=AwardStatus.COMPLETED):
         world.gf.payRent(app_id, sender=outsider)
     assert world.gf.owedOf(round_id) == 0
     assert world.conserved()
@@ -162,15 +156,15 @@ def test_pause_stops_rent(world: FundWorld, rent: tuple[int, int], outsider: Any
         world.gf.payRent(app_id, sender=outsider)
     world.gf.unpause(sender=world.agency["deployer"])
     world.gf.payRent(app_id, sender=outsider)
-    assert world.gf.getAward(app_id).status == AWARD_ACTIVE
+    assert world.gf.getAward(app_id).status == AwardStatus.ACTIVE
 
 
 def test_pay_rent_needs_a_rent_award(world: FundWorld, outsider: Any) -> None:
-    grant_round = world.create_round(kind=PROJECT)
+    grant_round = world.create_round(kind=RoundKind.PROJECT)
     grant = world.awarded(world.apply_grant(grant_round, "ent_b"))
-    with reverts("GrantFundWrongAwardKind", appId=grant, kind=PROJECT):
+    with reverts("GrantFundWrongAwardKind", appId=grant, kind=RoundKind.PROJECT):
         world.gf.payRent(grant, sender=outsider)
-    rent_round = world.create_round(kind=RENT)
+    rent_round = world.create_round(kind=RoundKind.RENT)
     pending = world.apply_rent(rent_round, "ent_c")
     with reverts("GrantFundAwardNotActive", appId=pending, status=0):
         world.gf.payRent(pending, sender=outsider)

@@ -13,18 +13,12 @@ from typing import Any
 
 import pytest
 from ape.exceptions import ContractLogicError
+from reverts import reverts
 
-from .fund_world import (
-    ACTIVE,
-    AWARD_COMPLETED,
-    DAY,
-    MONTH,
-    RENT,
-    SUSPENDED,
-    UNIT,
-    FundWorld,
-    reverts,
-)
+from civic_ledger.fund.client import AwardStatus, RoundKind
+from civic_ledger.identity.client import Status
+
+from .fund_world import DAY, MONTH, UNIT, FundWorld
 
 MONTHLY = 10 * UNIT
 MONTHS = 6
@@ -33,7 +27,7 @@ MONTHS = 6
 @pytest.fixture
 def rent(world: FundWorld) -> tuple[int, int, int]:
     """(round, award, awardedAt): ent_a gets 10/month for 6 months."""
-    round_id = world.create_round(kind=RENT, budget=1_000 * UNIT)
+    round_id = world.create_round(kind=RoundKind.RENT, budget=1_000 * UNIT)
     app_id = world.awarded(world.apply_rent(round_id, "ent_a", monthly=MONTHLY, months=MONTHS))
     return round_id, app_id, int(world.gf.getAward(app_id).awardedAt)
 
@@ -64,14 +58,14 @@ def _try_pay_rent(world: FundWorld, app_id: int, sender: Any) -> Any:
 
 def _disqualify(world: FundWorld, how: str) -> None:
     if how == "identity suspended":
-        world.set_status("ent_a", SUSPENDED)
+        world.set_status("ent_a", Status.SUSPENDED)
     else:
         world.make_ineligible("ent_a")
 
 
 def _requalify(world: FundWorld, how: str) -> None:
     if how == "identity suspended":
-        world.set_status("ent_a", ACTIVE)
+        world.set_status("ent_a", Status.ACTIVE)
     else:
         world.make_eligible("ent_a")
 
@@ -234,7 +228,7 @@ def test_rent_due_shows_payable_forfeitable_and_the_current_month(
     due = gf.rentDue(app_id)  # payRent would check month 2 in and pay it
     assert (due.payableMonths, due.forfeitableMonths, due.eligibleNow) == (2, 1, True)
 
-    world.set_status("ent_a", SUSPENDED)
+    world.set_status("ent_a", Status.SUSPENDED)
     world.chain.mine()
     due = gf.rentDue(app_id)  # month 0 waits for the identity; nothing settles before it
     assert (due.payableMonths, due.forfeitableMonths, due.waitingMonths) == (0, 0, 1)
@@ -257,5 +251,5 @@ def test_whole_term_settles_and_completes(
         (0, 3),
         (4, 2),
     ]
-    assert gf.getAward(app_id).status == AWARD_COMPLETED
+    assert gf.getAward(app_id).status == AwardStatus.COMPLETED
     assert world.conserved()

@@ -9,18 +9,13 @@ from typing import Any
 
 import pytest
 from eth_utils import keccak
+from reverts import reverts
 
 from civic_ledger.access.roles import ADMIN_ROLE, BY_NAME
 from civic_ledger.fund import spec as fund_domain
+from civic_ledger.fund.client import RoundKind
 
-from .fund_world import (
-    DAY,
-    PROJECT,
-    RENT,
-    UNIT,
-    FundWorld,
-    reverts,
-)
+from .fund_world import DAY, UNIT, FundWorld
 
 
 def test_deploy_wiring(world: FundWorld, suite: Any) -> None:
@@ -61,14 +56,16 @@ def test_only_fund_manager_creates_rounds(world: FundWorld, agency: dict, outsid
     caller = outsider if who == "outsider" else agency[who]
     now = world.now
     with reverts("AccessManagedUnauthorized", caller=caller.address):
-        world.gf.createRound("r", PROJECT, 501, UNIT, now, now + DAY, now + 2 * DAY, sender=caller)
+        world.gf.createRound(
+            "r", RoundKind.PROJECT, 501, UNIT, now, now + DAY, now + 2 * DAY, sender=caller
+        )
 
 
 def test_create_round_records_everything(world: FundWorld) -> None:
     now = world.now
     receipt = world.gf.createRound(
         "Rent 2027",
-        RENT,
+        RoundKind.RENT,
         501,
         500 * UNIT,
         now,
@@ -78,7 +75,7 @@ def test_create_round_records_everything(world: FundWorld) -> None:
     )
     round_id = world.gf.roundCount()
     r = world.gf.getRound(round_id)
-    assert (r.name, r.kind, r.policyId, r.budget) == ("Rent 2027", RENT, 501, 500 * UNIT)
+    assert (r.name, r.kind, r.policyId, r.budget) == ("Rent 2027", RoundKind.RENT, 501, 500 * UNIT)
     assert (r.opensAt, r.closesAt, r.decisionDeadline) == (now, now + 7 * DAY, now + 10 * DAY)
     assert (r.deposited, r.committed, r.paid, r.returned, r.closed) == (0, 0, 0, 0, False)
     (event,) = world.gf.RoundCreated.from_receipt(receipt)
@@ -97,7 +94,7 @@ def test_create_round_rejects_bad_schedules(
     with reverts("GrantFundInvalidSchedule"):
         world.gf.createRound(
             "r",
-            PROJECT,
+            RoundKind.PROJECT,
             501,
             UNIT,
             now + opens,
@@ -111,7 +108,7 @@ def test_create_round_needs_an_existing_policy(world: FundWorld) -> None:
     now = world.now
     with reverts("GrantFundUnknownPolicy", policyId=777):
         world.gf.createRound(
-            "r", PROJECT, 777, UNIT, now, now + DAY, now + DAY, sender=world.fund_manager
+            "r", RoundKind.PROJECT, 777, UNIT, now, now + DAY, now + DAY, sender=world.fund_manager
         )
 
 
@@ -119,7 +116,7 @@ def test_create_round_rejects_zero_budget(world: FundWorld) -> None:
     now = world.now
     with reverts("GrantFundZeroAmount"):
         world.gf.createRound(
-            "r", PROJECT, 501, 0, now, now + DAY, now + DAY, sender=world.fund_manager
+            "r", RoundKind.PROJECT, 501, 0, now, now + DAY, now + DAY, sender=world.fund_manager
         )
 
 

@@ -52,6 +52,7 @@ from hypothesis.stateful import (
     rule,
     run_state_machine_as_test,
 )
+from reverts import decoded_error
 from stateful_budget import (
     Budget,
     CountingMachine,
@@ -61,19 +62,10 @@ from stateful_budget import (
     sweep_budget,
 )
 
-from .fund_world import (
-    ACTIVE,
-    DAY,
-    MONTH,
-    RENT,
-    RESEARCH,
-    SUSPENDED,
-    UNIT,
-    YEAR,
-    FundWorld,
-    decoded_error,
-    h,
-)
+from civic_ledger.fund.client import ApplicationStatus, AwardStatus, MilestoneStatus, RoundKind
+from civic_ledger.identity.client import Status
+
+from .fund_world import DAY, MONTH, UNIT, YEAR, FundWorld, h
 
 THRESHOLD = 2  # the deployed committee threshold (2 of 3); `set_threshold` moves it to 3 and back
 FOREVER = 2**63
@@ -166,9 +158,20 @@ class MApp:
         return self.awarded_at + month * MONTH, self.awarded_at + (month + 1) * MONTH
 
 
-APP_STATUS = {"pending": 1, "approved": 2, "rejected": 3, "awarded": 4}
-MILESTONE_STATUS = {"pending": 1, "submitted": 2, "rejected": 3, "approved": 4, "paid": 5}
-AWARD_STATUS = {None: 0, "active": 1, "completed": 2, "clawed": 3}
+# the model's status names -> the contract's
+APP_STATUS = {
+    "pending": ApplicationStatus.PENDING,
+    "approved": ApplicationStatus.APPROVED,
+    "rejected": ApplicationStatus.REJECTED,
+    "awarded": ApplicationStatus.AWARDED,
+}
+MILESTONE_STATUS = {s.name.lower(): s for s in MilestoneStatus if s != MilestoneStatus.NONE}
+AWARD_STATUS = {
+    None: AwardStatus.NONE,
+    "active": AwardStatus.ACTIVE,
+    "completed": AwardStatus.COMPLETED,
+    "clawed": AwardStatus.CLAWED_BACK,
+}
 
 
 class FundMachine(CountingMachine):
@@ -312,7 +315,7 @@ class FundMachine(CountingMachine):
     @rule(rent=st.booleans(), budget=st.sampled_from([50, 120, 400]))
     def create_round(self, rent: bool, budget: int) -> None:
         now = self.now
-        kind = RENT if rent else RESEARCH
+        kind = RoundKind.RENT if rent else RoundKind.RESEARCH
         self.gf.createRound(
             "model",
             kind,
@@ -382,7 +385,7 @@ class FundMachine(CountingMachine):
         now = self.now
         account = self.w.enterprises[ent].account
         lease_hash = None
-        if r.kind == RENT:
+        if r.kind == RoundKind.RENT:
             monthly, months = 10 * UNIT, 2 + size
             amount, milestones = monthly * months, []
             lease_hash = h(f"lease-{lease or ent}")
@@ -729,11 +732,11 @@ class FundMachine(CountingMachine):
         subject = w.enterprises[ent].subject
         office = w.agency["identity_office"]
         if ent in self.suspended:
-            w.identities.setStatus(subject, ACTIVE, h(f"reinstated-{now}"), sender=office)
+            w.identities.setStatus(subject, Status.ACTIVE, h(f"reinstated-{now}"), sender=office)
             self.suspended.discard(ent)
             self._end_period(ent, FOREVER, now)
         else:
-            w.identities.setStatus(subject, SUSPENDED, h(f"suspended-{now}"), sender=office)
+            w.identities.setStatus(subject, Status.SUSPENDED, h(f"suspended-{now}"), sender=office)
             self.suspended.add(ent)
             self.ineligible[ent].append([now, FOREVER])
 
@@ -949,6 +952,16 @@ def test_fund_invariant_sweep(world: FundWorld, capsys: Any, record_property: An
     assert counter.examples > 0 and counter.steps > 0
 
 
+def fixed_machine(name: str, world: FundWorld) -> FundMachine:
+    """A machine class `name` on `world` run by hand (no hypothesis, no snapshot base), in its
+    starting state, with the walk counter cleared."""
+    machine_class = type(name, (FundMachine,), {"world": world, "base": None})
+    WALKED.clear()
+    m = machine_class()
+    build_starting_state(m)
+    return m
+
+
 def test_model_walks_every_money_path(world: FundWorld) -> None:
     """The same model and invariants on a fixed walk through every way money can (not) move:
     rent paid, forfeited and waiting, check-ins while paused, milestone paid and deferred
@@ -956,14 +969,7 @@ def test_model_walks_every_money_path(world: FundWorld) -> None:
     while paused, eligibility regained, close, clawback after close under its snapshotted
     threshold, sweep."""
 
-    class Walk(FundMachine):
-        pass
-
-    Walk.world = world
-    Walk.base = None
-    WALKED.clear()
-    m = Walk()
-    build_starting_state(m)
+    m = fixed_machine("Walk", world)
     rent, research = m.rounds
     rent_a, grant_b, rent_c, grant_c = m.apps
     committee = range(3)
@@ -1058,14 +1064,7 @@ def test_only_the_admin_resumes_a_paused_fund(world: FundWorld) -> None:
     (AccessManagedUnauthorized). Replays it: pause, the guardian's unpause is refused, the
     admin's resumes, and the books still hold."""
 
-    class Replay(FundMachine):
-        pass
-
-    Replay.world = world
-    Replay.base = None
-    WALKED.clear()
-    m = Replay()
-    build_starting_state(m)
+    m = fixed_machine("Replay", world)
     try:
         m.maybe_start_paused(True)  # the guardian pauses
         m.books_hold()

@@ -8,13 +8,14 @@ import re
 from typing import Any
 
 from eth_utils import keccak
+from reverts import reverts
 
 from civic_ledger.core.introspect import project_ast
 from civic_ledger.core.paths import ROOT
 from civic_ledger.deploy.layout import layout_of
 from civic_ledger.deploy.proxy import implementation_of
 
-from .fund_world import FundWorld, reverts
+from .fund_world import FundWorld
 
 SOURCE = ROOT / "contracts" / "fund" / "GrantFund.sol"
 NAMESPACE = "civic.GrantFund"

@@ -29,22 +29,21 @@ GOOD = DEFAULT_ROLES_FILE.read_text()
 LOCATED = re.compile(r"^(?P<path>.+):(?P<line>\d+): \S")
 
 # Targeted defects: (replacement of a line of the good file, or a whole text) -> words expected.
+HEAD = "admin: {address: deployer}\ntreasury: {test_account: 14}\n"  # a valid start
+AGENCIES = HEAD + "agencies:\n"
+
 TARGETED: list[tuple[str, tuple[str, ...]]] = [
-    ("admin: {address: deployer}\ntreasury: {test_account: 14}\nagencies:\n"
-     "  a: {test_account: 1, roles: [TAX_COLLECTOR]}\n", (":4:", "unknown role 'TAX_COLLECTOR'")),
-    ("admin: {address: deployer}\ntreasury: {test_account: 14}\nagencies:\n"
-     "  a: {test_account: 1, roles: [REGISTRAR]}\n  a: {test_account: 2, roles: [ARBITER]}\n",
-     (":5:", "duplicate key 'a'")),
+    (AGENCIES + "  a: {test_account: 1, roles: [TAX_COLLECTOR]}\n",
+     (":4:", "unknown role 'TAX_COLLECTOR'")),
+    (AGENCIES + "  a: {test_account: 1, roles: [REGISTRAR]}\n"
+     "  a: {test_account: 2, roles: [ARBITER]}\n", (":5:", "duplicate key 'a'")),
     ("admin: {address: 0x1234}\ntreasury: {test_account: 14}\nagencies: {}\n",
      (":1:", "not a 0x-prefixed 20-byte address")),
     ("admin: {address: deployer}\ntreasury: {test_account: fourteen}\nagencies: {}\n",
      (":2:", "whole number")),
-    ("admin: {address: deployer}\ntreasury: {test_account: 14}\nagencies:\n"
-     "  a: {test_account: 1, roles: REGISTRAR}\n", (":4:", "non-empty list")),
-    ("admin: {address: deployer}\ntreasury: {test_account: 14}\nagencies:\n"
-     "  a: {test_account: 1, roles: [REGISTRAR, registrar]}\n", (":4:", "listed twice")),
-    ("admin: {address: deployer}\ntreasury: {test_account: 14}\nagencies:\n"
-     "  a: {test_account: 1, roles: [REGISTRAR], execution_delay: 99999999999}\n",
+    (AGENCIES + "  a: {test_account: 1, roles: REGISTRAR}\n", (":4:", "non-empty list")),
+    (AGENCIES + "  a: {test_account: 1, roles: [REGISTRAR, registrar]}\n", (":4:", "listed twice")),
+    (AGENCIES + "  a: {test_account: 1, roles: [REGISTRAR], execution_delay: 99999999999}\n",
      (":4:", "execution_delay")),
     ("admin: {address: deployer\ntreasury: {test_account: 14}\n", (":1:", "not valid YAML")),
     ("admin: [\n", ("roles.yaml:", "not valid YAML")),
@@ -53,16 +52,13 @@ TARGETED: list[tuple[str, tuple[str, ...]]] = [
     ("admin: {address: deployer}\x00\n", (":1:", "not allowed")),
     ("- just\n- a list\n", (":1:", "must be a mapping")),
     ("", (":1:", "empty")),
-    ("admin: {address: deployer}\ntreasury: {test_account: 14}\nagencies: {}\nextra: 1\n",
-     (":4:", "unknown top-level key 'extra'")),
-    ("admin: {address: deployer}\ntreasury: {test_account: 14}\n",
-     (":1:", "missing top-level key 'agencies'")),
+    (HEAD + "agencies: {}\nextra: 1\n", (":4:", "unknown top-level key 'extra'")),
+    (HEAD, (":1:", "missing top-level key 'agencies'")),
     ("admin: {address: deployer, account: x}\ntreasury: {test_account: 14}\nagencies: {}\n",
      (":1:", "exactly one of")),
-    ("admin: {address: deployer}\ntreasury: {test_account: 14}\nagencies:\n"
-     "  a: {test_account: 1, roles: [\"TAX\\nX\"]}\n", (":4:", "unknown role")),
-    ("admin: {address: deployer}\ntreasury: {test_account: 14}\nagencies:\n"
-     "  a: {test_account: 1, roles: [REGISTRAR], colour: red}\n", (":4:", "unknown key 'colour'")),
+    (AGENCIES + "  a: {test_account: 1, roles: [\"TAX\\nX\"]}\n", (":4:", "unknown role")),
+    (AGENCIES + "  a: {test_account: 1, roles: [REGISTRAR], colour: red}\n",
+     (":4:", "unknown key 'colour'")),
     ("admin: &x {address: deployer}\ntreasury: *x\nagencies:\n  a: *x\n",
      (":4:", "missing 'roles'")),
     ("[" * 5000 + "]" * 5000, (":1:", "")),

@@ -1,5 +1,6 @@
-"""Identity-domain fixtures on top of the shared `suite` / `agency` / `citizens` fixtures:
-registered identities, a standard set of record schemas, and a record factory."""
+"""Identity-domain fixtures on top of the shared ones (tests/conftest.py and
+tests/shared_fixtures.py): registered identities, a standard set of record schemas, and a
+record factory."""
 
 from __future__ import annotations
 
@@ -8,11 +9,10 @@ from typing import Any
 
 import pytest
 
+from civic_ledger.identity.client import Kind
 from civic_ledger.identity.records import RecordRequest, issued_record_ids
 
 from .helpers import (
-    ENTERPRISE,
-    PERSON,
     YEAR,
     Party,
     Schemas,
@@ -24,60 +24,10 @@ from .helpers import (
 
 
 @pytest.fixture
-def identity(suite: Any) -> Any:
-    return suite["IdentityRegistry"]
-
-
-@pytest.fixture
-def records(suite: Any) -> Any:
-    return suite["RecordRegistry"]
-
-
-@pytest.fixture
-def manager(suite: Any) -> Any:
-    return suite["CityAccessManager"]
-
-
-@pytest.fixture
-def office(agency: dict[str, Any]) -> Any:
-    return agency["identity_office"]
-
-
-@pytest.fixture
-def data_bureau(agency: dict[str, Any]) -> Any:
-    return agency["data_bureau"]
-
-
-@pytest.fixture
-def tax_bureau(agency: dict[str, Any]) -> Any:
-    return agency["tax_bureau"]
-
-
-@pytest.fixture
-def market(agency: dict[str, Any]) -> Any:
-    return agency["market_regulator"]
-
-
-@pytest.fixture
-def court(agency: dict[str, Any]) -> Any:
-    return agency["court"]
-
-
-@pytest.fixture
-def arbiter(agency: dict[str, Any]) -> Any:
-    return agency["arbitration_office"]
-
-
-@pytest.fixture
-def guardian(agency: dict[str, Any]) -> Any:
-    return agency["emergency_guardian"]
-
-
-@pytest.fixture
 def register(identity: Any, office: Any) -> Callable[..., Party]:
     """register(name, account, kind=PERSON) -> Party (registered by the identity office)."""
 
-    def _register(name: str, account: Any, kind: int = PERSON) -> Party:
+    def _register(name: str, account: Any, kind: int = Kind.PERSON) -> Party:
         subject = subject_for(name)
         identity.register(subject, account, kind, sender=office)
         return Party(name, subject, account)
@@ -97,7 +47,7 @@ def bob(register: Callable[..., Party], citizens: list[Any]) -> Party:
 
 @pytest.fixture
 def acme(register: Callable[..., Party], citizens: list[Any]) -> Party:
-    return register("acme", citizens[2], ENTERPRISE)
+    return register("acme", citizens[2], Kind.ENTERPRISE)
 
 
 @pytest.fixture

@@ -313,16 +313,12 @@ def test_cli_identity_commands(run_cli, suite, tmp_path):
     result = run_cli(identity_cli.identity, "show", first["controller"])
     assert first["subject"] in result.text and "active" in result.text
 
-    result = run_cli(
-        identity_cli.identity,
-        "set-status",
-        first["subject"],
-        "suspended",
-        "--account",
-        "TEST::1",
-        "--reason",
-        "FRAUD-INQUIRY-17",
-    )
+    def set_status(status: str, reason: str) -> Any:
+        """The identity office (test account 1) sets the first identity's status."""
+        args = (first["subject"], status, "--account", "TEST::1", "--reason", reason)
+        return run_cli(identity_cli.identity, "set-status", *args)
+
+    result = set_status("suspended", "FRAUD-INQUIRY-17")
     assert result.exit_code == 0, result.output
     assert identity.statusOf(first["subject"]) == id_client.Status.SUSPENDED
 
@@ -337,16 +333,7 @@ def test_cli_identity_commands(run_cli, suite, tmp_path):
     assert first["subject"] in result.text and "registered" in result.text
 
     # rotate as the controller (test account 15), then recover as the office
-    result = run_cli(
-        identity_cli.identity,
-        "set-status",
-        first["subject"],
-        "active",
-        "--account",
-        "TEST::1",
-        "--reason",
-        "CLEARED",
-    )
+    result = set_status("active", "CLEARED")
     result = run_cli(
         identity_cli.identity, "rotate", "--account", "TEST::15", "--to", "0x" + "77" * 20
     )

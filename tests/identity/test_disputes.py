@@ -6,12 +6,13 @@ from __future__ import annotations
 import ape
 import pytest
 
-from civic_ledger.identity.records import DisputeStatus, RecordRequest
+from civic_ledger.core.encoding import ZERO32
+from civic_ledger.identity.client import Status
+from civic_ledger.identity.records import DisputeStatus, RecordRequest, RevocationReason
 
-from .helpers import CLOSED, DAY, SUSPENDED, ZERO32, evidence
+from .helpers import DAY, callers, evidence
 
 REASON = b"CASE".ljust(32, b"\x00")
-ERROR, REMEDIED, OVERTURNED_CODE = 1, 2, 4  # RevocationReason
 OPEN, UPHELD, OVERTURNED, WITHDRAWN = (
     DisputeStatus.OPEN,
     DisputeStatus.UPHELD,
@@ -93,7 +94,7 @@ def test_overturned_record_is_revoked(
     [revoked] = records.RecordRevoked.from_receipt(receipt)
     assert (resolved.outcome, resolved.operator) == (OVERTURNED, arbiter.address)
     assert (revoked.reasonCode, revoked.reasonHash, revoked.operator) == (
-        OVERTURNED_CODE,
+        RevocationReason.OVERTURNED,
         evidence("ruling"),
         arbiter.address,
     )
@@ -106,7 +107,9 @@ def test_issuer_revoking_a_disputed_record_withdraws_the_dispute(
 ):
     penalty = issue(schemas.tax_penalty, alice.subject)
     records.dispute(penalty, evidence("proof"), sender=alice.account)
-    receipt = records.revoke(penalty, ERROR, evidence("concession"), sender=tax_bureau)
+    receipt = records.revoke(
+        penalty, RevocationReason.ISSUED_IN_ERROR, evidence("concession"), sender=tax_bureau
+    )
     assert records.getRecord(penalty).dispute == WITHDRAWN
     [resolved] = records.DisputeResolved.from_receipt(receipt)
     assert (resolved.outcome, resolved.operator) == (WITHDRAWN, tax_bureau.address)
@@ -142,7 +145,7 @@ def test_dispute_rules(records, schemas, alice, bob, tax_bureau, issue):
     with ape.reverts(records.RecordAlreadyDisputed):
         records.dispute(penalty, evidence("e2"), sender=alice.account)
     paid = issue(schemas.tax_penalty, alice.subject)
-    records.revoke(paid, REMEDIED, ZERO32, sender=tax_bureau)
+    records.revoke(paid, RevocationReason.REMEDIED, ZERO32, sender=tax_bureau)
     with ape.reverts(records.RecordAlreadyRevoked):
         records.dispute(paid, evidence("e"), sender=alice.account)
 
@@ -159,10 +162,8 @@ def test_only_the_subjects_controller_may_dispute(
     records, schemas, alice, bob, agency, outsider, issue
 ):
     penalty = issue(schemas.tax_penalty, alice.subject)
-    callers = [bob.account, outsider] + [
-        agency[name] for name in ("tax_bureau", "identity_office", "arbitration_office")
-    ]
-    for caller in callers:
+    others = (bob.account, outsider)
+    for caller in callers(agency, "tax_bureau identity_office arbitration_office", *others):
         with ape.reverts(records.RecordNotSubjectController, account=caller.address):
             records.dispute(penalty, evidence("e"), sender=caller)
     assert records.isValid(penalty)
@@ -179,7 +180,7 @@ def test_rotated_controller_disputes_old_wallet_cannot(
     records.dispute(penalty, evidence("e"), sender=citizens[3])
 
 
-@pytest.mark.parametrize("status", [SUSPENDED, CLOSED])
+@pytest.mark.parametrize("status", [Status.SUSPENDED, Status.CLOSED])
 def test_inactive_subject_keeps_the_right_to_dispute(
     records, identity, office, schemas, alice, issue, status
 ):
@@ -192,18 +193,8 @@ def test_inactive_subject_keeps_the_right_to_dispute(
 def test_resolve_is_arbiter_only(records, schemas, alice, agency, outsider, issue):
     penalty = issue(schemas.tax_penalty, alice.subject)
     records.dispute(penalty, evidence("e"), sender=alice.account)
-    callers = [outsider, alice.account] + [
-        agency[name]
-        for name in (
-            "tax_bureau",
-            "data_bureau",
-            "court",
-            "identity_office",
-            "emergency_guardian",
-            "deployer",
-        )
-    ]
-    for caller in callers:
+    not_arbiters = "tax_bureau data_bureau court identity_office emergency_guardian deployer"
+    for caller in callers(agency, not_arbiters, outsider, alice.account):
         for upheld in (True, False):
             with ape.reverts(records.AccessManagedUnauthorized, caller=caller.address):
                 records.resolveDispute(penalty, upheld, ZERO32, sender=caller)
@@ -371,7 +362,7 @@ def test_upholding_or_withdrawing_ends_the_stay(
     records.resolveDispute(upheld, True, evidence("ruling"), sender=arbiter)
     assert records.getRecord(upheld).stayUntil == 0
     assert records.isValid(upheld) and not records.meetsPolicy(alice.subject, no_penalty_policy)
-    records.revoke(withdrawn, ERROR, ZERO32, sender=tax_bureau)
+    records.revoke(withdrawn, RevocationReason.ISSUED_IN_ERROR, ZERO32, sender=tax_bureau)
     assert records.getRecord(withdrawn).stayUntil == 0
     assert records.getRecord(withdrawn).dispute == WITHDRAWN
 

@@ -30,9 +30,10 @@ from __future__ import annotations
 
 import ape
 
+from civic_ledger.identity.client import Kind
 from civic_ledger.identity.records import RecordRequest, issued_record_ids, sign_issue
 
-from .helpers import DAY, PERSON, YEAR, evidence, role_id, subject_for
+from .helpers import DAY, YEAR, evidence, role_id, subject_for
 
 BOUNDS = {
     "register": 108_000,
@@ -60,10 +61,12 @@ def test_gas_figures(suite, agency, citizens, outsider):
 
     # steady state: counters already non-zero (the very first registration / issue pays ~17k
     # more to initialise them)
-    entries = [(subject_for(f"gas-{i}"), f"0x{0xBA7C4000 + i:040x}", PERSON) for i in range(100)]
+    entries = [
+        (subject_for(f"gas-{i}"), f"0x{0xBA7C4000 + i:040x}", Kind.PERSON) for i in range(100)
+    ]
     receipt = identity.registerBatch(entries, sender=office)
     gas["registerBatch, per identity (100)"] = receipt.gas_used // len(entries)
-    receipt = identity.register(subject_for("gas-alice"), citizens[0], PERSON, sender=office)
+    receipt = identity.register(subject_for("gas-alice"), citizens[0], Kind.PERSON, sender=office)
     gas["register"] = receipt.gas_used
     alice = subject_for("gas-alice")
 

@@ -9,18 +9,10 @@ import ape
 import pytest
 from eth_utils import to_checksum_address
 
-from .helpers import (
-    ACTIVE,
-    AGENCY,
-    CLOSED,
-    DAY,
-    ENTERPRISE,
-    PERSON,
-    SUSPENDED,
-    ZERO32,
-    Party,
-    subject_for,
-)
+from civic_ledger.core.encoding import ZERO32
+from civic_ledger.identity.client import Kind, Status
+
+from .helpers import DAY, Party, callers, subject_for
 
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 REASON = b"FRAUD-INQUIRY".ljust(32, b"\x00")
@@ -34,12 +26,12 @@ REASON = b"FRAUD-INQUIRY".ljust(32, b"\x00")
 def test_register_stores_identity_and_names_the_office(identity, office, citizens):
     subject = subject_for("dora")
     before = identity.identityCount()
-    receipt = identity.register(subject, citizens[3], PERSON, sender=office)
+    receipt = identity.register(subject, citizens[3], Kind.PERSON, sender=office)
 
     assert identity.controllerOf(subject) == citizens[3].address
     assert identity.subjectOf(citizens[3]) == subject
-    assert identity.kindOf(subject) == PERSON
-    assert identity.statusOf(subject) == ACTIVE
+    assert identity.kindOf(subject) == Kind.PERSON
+    assert identity.statusOf(subject) == Status.ACTIVE
     assert identity.isActive(subject)
     assert identity.identityCount() == before + 1
     stored = identity.identityOf(subject)
@@ -47,7 +39,7 @@ def test_register_stores_identity_and_names_the_office(identity, office, citizen
     [event] = identity.IdentityRegistered.from_receipt(receipt)
     assert event.subject == subject
     assert event.controller == citizens[3].address
-    assert event.kind == PERSON
+    assert event.kind == Kind.PERSON
     assert event.operator == office.address
 
 
@@ -61,34 +53,27 @@ def test_unknown_subject_reads_as_empty(identity, outsider):
 
 
 def test_register_is_identity_office_only(identity, agency, outsider, citizens):
-    callers = [
-        outsider,
-        citizens[0],
-        agency["tax_bureau"],
-        agency["data_bureau"],
-        agency["emergency_guardian"],
-        agency["deployer"],
-    ]
-    for caller in callers:
+    not_office = "tax_bureau data_bureau emergency_guardian deployer"
+    for caller in callers(agency, not_office, outsider, citizens[0]):
         with ape.reverts(identity.AccessManagedUnauthorized, caller=caller.address):
-            identity.register(subject_for("x"), citizens[0], PERSON, sender=caller)
+            identity.register(subject_for("x"), citizens[0], Kind.PERSON, sender=caller)
         with ape.reverts(identity.AccessManagedUnauthorized, caller=caller.address):
-            identity.registerBatch([(subject_for("y"), citizens[1], PERSON)], sender=caller)
+            identity.registerBatch([(subject_for("y"), citizens[1], Kind.PERSON)], sender=caller)
     assert identity.identityCount() == 0
 
 
 def test_register_rejects_bad_input(identity, office, citizens, alice):
     before = identity.identityCount()
     with ape.reverts(identity.IdentityZeroSubject):
-        identity.register(ZERO32, citizens[3], PERSON, sender=office)
+        identity.register(ZERO32, citizens[3], Kind.PERSON, sender=office)
     with ape.reverts(identity.IdentityZeroController):
-        identity.register(subject_for("z"), ZERO_ADDRESS, PERSON, sender=office)
+        identity.register(subject_for("z"), ZERO_ADDRESS, Kind.PERSON, sender=office)
     with ape.reverts(identity.IdentityInvalidKind):
         identity.register(subject_for("z"), citizens[3], 0, sender=office)
     with ape.reverts(identity.IdentityAlreadyRegistered):
-        identity.register(alice.subject, citizens[3], PERSON, sender=office)
+        identity.register(alice.subject, citizens[3], Kind.PERSON, sender=office)
     with ape.reverts(identity.IdentityControllerInUse):
-        identity.register(subject_for("z"), alice.account, PERSON, sender=office)
+        identity.register(subject_for("z"), alice.account, Kind.PERSON, sender=office)
     assert identity.identityCount() == before
 
 
@@ -107,7 +92,11 @@ def fresh_wallet(i: int) -> str:
 
 def test_register_batch_registers_every_entry(identity, office):
     entries = [
-        (subject_for(f"batch-{i}"), fresh_wallet(i), (PERSON, ENTERPRISE, AGENCY)[i % 3])
+        (
+            subject_for(f"batch-{i}"),
+            fresh_wallet(i),
+            (Kind.PERSON, Kind.ENTERPRISE, Kind.AGENCY)[i % 3],
+        )
         for i in range(4)
     ]
     before = identity.identityCount()
@@ -126,8 +115,8 @@ def test_register_batch_registers_every_entry(identity, office):
 
 def test_register_batch_is_all_or_nothing(identity, office):
     entries = [
-        (subject_for("ok-1"), fresh_wallet(1), PERSON),
-        (subject_for("ok-2"), fresh_wallet(1), PERSON),  # same controller twice
+        (subject_for("ok-1"), fresh_wallet(1), Kind.PERSON),
+        (subject_for("ok-2"), fresh_wallet(1), Kind.PERSON),  # same controller twice
     ]
     before = identity.identityCount()
     with ape.reverts(identity.IdentityControllerInUse):
@@ -140,7 +129,7 @@ def test_register_batch_size_limits(identity, office):
     with ape.reverts(identity.IdentityInvalidBatchSize):
         identity.registerBatch([], sender=office)
     limit = identity.MAX_BATCH_SIZE()
-    too_many = [(subject_for(f"n{i}"), fresh_wallet(i), PERSON) for i in range(limit + 1)]
+    too_many = [(subject_for(f"n{i}"), fresh_wallet(i), Kind.PERSON) for i in range(limit + 1)]
     with ape.reverts(identity.IdentityInvalidBatchSize):
         identity.registerBatch(too_many, sender=office)
 
@@ -151,28 +140,28 @@ def test_register_batch_size_limits(identity, office):
 
 
 ALLOWED = {
-    (ACTIVE, SUSPENDED),
-    (ACTIVE, CLOSED),
-    (SUSPENDED, ACTIVE),
-    (SUSPENDED, CLOSED),
+    (Status.ACTIVE, Status.SUSPENDED),
+    (Status.ACTIVE, Status.CLOSED),
+    (Status.SUSPENDED, Status.ACTIVE),
+    (Status.SUSPENDED, Status.CLOSED),
 }
 
 
 def _bring_to(identity: Any, office: Any, subject: bytes, status: int) -> None:
-    if status == SUSPENDED:
-        identity.setStatus(subject, SUSPENDED, REASON, sender=office)
-    elif status == CLOSED:
-        identity.setStatus(subject, CLOSED, REASON, sender=office)
+    if status == Status.SUSPENDED:
+        identity.setStatus(subject, Status.SUSPENDED, REASON, sender=office)
+    elif status == Status.CLOSED:
+        identity.setStatus(subject, Status.CLOSED, REASON, sender=office)
 
 
-@pytest.mark.parametrize("start", [ACTIVE, SUSPENDED, CLOSED])
-@pytest.mark.parametrize("target", [0, ACTIVE, SUSPENDED, CLOSED])
+@pytest.mark.parametrize("start", [Status.ACTIVE, Status.SUSPENDED, Status.CLOSED])
+@pytest.mark.parametrize("target", [0, Status.ACTIVE, Status.SUSPENDED, Status.CLOSED])
 def test_status_transitions(identity, office, alice, start, target):
     _bring_to(identity, office, alice.subject, start)
     if (start, target) in ALLOWED:
         receipt = identity.setStatus(alice.subject, target, REASON, sender=office)
         assert identity.statusOf(alice.subject) == target
-        assert identity.isActive(alice.subject) == (target == ACTIVE)
+        assert identity.isActive(alice.subject) == (target == Status.ACTIVE)
         [event] = identity.IdentityStatusChanged.from_receipt(receipt)
         assert (event.subject, event.to, event.reasonCode) == (alice.subject, target, REASON)
         assert getattr(event, "from") == start
@@ -185,15 +174,15 @@ def test_status_transitions(identity, office, alice, start, target):
 
 def test_status_needs_reason_and_known_subject(identity, office, alice):
     with ape.reverts(identity.IdentityMissingReason):
-        identity.setStatus(alice.subject, SUSPENDED, ZERO32, sender=office)
+        identity.setStatus(alice.subject, Status.SUSPENDED, ZERO32, sender=office)
     with ape.reverts(identity.IdentityUnknownSubject):
-        identity.setStatus(subject_for("ghost"), SUSPENDED, REASON, sender=office)
+        identity.setStatus(subject_for("ghost"), Status.SUSPENDED, REASON, sender=office)
 
 
 def test_status_is_identity_office_only(identity, alice, agency, outsider):
     for caller in (outsider, alice.account, agency["arbitration_office"], agency["deployer"]):
         with ape.reverts(identity.AccessManagedUnauthorized):
-            identity.setStatus(alice.subject, SUSPENDED, REASON, sender=caller)
+            identity.setStatus(alice.subject, Status.SUSPENDED, REASON, sender=caller)
     assert identity.isActive(alice.subject)
 
 
@@ -244,14 +233,14 @@ def test_rotation_rules(identity, office, alice, bob, citizens, outsider):
         identity.acceptController(bob.subject, sender=citizens[3])
     # a suspension (e.g. of a stolen key) clears the proposal; a suspended identity cannot
     # propose, and after reinstatement the old proposal cannot be accepted
-    receipt = identity.setStatus(alice.subject, SUSPENDED, REASON, sender=office)
+    receipt = identity.setStatus(alice.subject, Status.SUSPENDED, REASON, sender=office)
     [cleared] = identity.ControllerProposalCancelled.from_receipt(receipt)
     assert (cleared.operator, cleared.newController) == (office.address, citizens[3].address)
     with ape.reverts(identity.IdentityNotActive):
         identity.proposeController(outsider, sender=alice.account)
     with ape.reverts(identity.IdentityNotProposedController):
         identity.acceptController(alice.subject, sender=citizens[3])
-    identity.setStatus(alice.subject, ACTIVE, REASON, sender=office)
+    identity.setStatus(alice.subject, Status.ACTIVE, REASON, sender=office)
     with ape.reverts(identity.IdentityNotProposedController):
         identity.acceptController(alice.subject, sender=citizens[3])
     identity.proposeController(citizens[3], sender=alice.account)
@@ -321,7 +310,7 @@ def test_exploit_rotation_cannot_squat_a_wallet_about_to_be_registered(
     wallet = citizens[3]
     identity.proposeController(wallet, sender=bob.account)
     carol = subject_for("carol")
-    identity.register(carol, wallet, PERSON, sender=office)
+    identity.register(carol, wallet, Kind.PERSON, sender=office)
     assert identity.controllerOf(carol) == wallet.address
 
 
@@ -371,13 +360,13 @@ def test_recovery_of_a_suspended_identity_and_reactivation(identity, office, ali
     """The stolen-key flow: suspend (the thief can no longer cancel or rotate), recover,
     reactivate."""
     thief_wallet = alice.account
-    identity.setStatus(alice.subject, SUSPENDED, REASON, sender=office)
+    identity.setStatus(alice.subject, Status.SUSPENDED, REASON, sender=office)
     identity.initiateRecovery(alice.subject, citizens[3], sender=office)
     with ape.reverts(identity.IdentityUnauthorizedCancel):
         identity.cancelRecovery(alice.subject, sender=thief_wallet)
     ape.chain.pending_timestamp += identity.recoveryDelay()
     identity.completeRecovery(alice.subject, sender=citizens[3])
-    identity.setStatus(alice.subject, ACTIVE, REASON, sender=office)
+    identity.setStatus(alice.subject, Status.ACTIVE, REASON, sender=office)
     assert identity.controllerOf(alice.subject) == citizens[3].address
     assert identity.isActive(alice.subject)
 
@@ -392,7 +381,7 @@ def test_recovery_initiation_rules(identity, office, alice, bob, citizens, agenc
         identity.initiateRecovery(alice.subject, bob.account, sender=office)
     with ape.reverts(identity.IdentityZeroController):
         identity.initiateRecovery(alice.subject, ZERO_ADDRESS, sender=office)
-    identity.setStatus(alice.subject, CLOSED, REASON, sender=office)
+    identity.setStatus(alice.subject, Status.CLOSED, REASON, sender=office)
     with ape.reverts(identity.IdentityNotActive):
         identity.initiateRecovery(alice.subject, citizens[3], sender=office)
 
@@ -446,7 +435,7 @@ def test_completion_fails_if_the_new_wallet_was_taken(identity, office, alice, c
 
 def test_completion_fails_once_closed(identity, office, alice, citizens):
     identity.initiateRecovery(alice.subject, citizens[3], sender=office)
-    identity.setStatus(alice.subject, CLOSED, REASON, sender=office)
+    identity.setStatus(alice.subject, Status.CLOSED, REASON, sender=office)
     ape.chain.pending_timestamp += identity.recoveryDelay()
     with ape.reverts(identity.IdentityNotActive):
         identity.completeRecovery(alice.subject, sender=office)
@@ -473,7 +462,7 @@ def test_recovery_delay_is_admin_only_and_bounded(identity, agency, office, alic
 
 
 def test_party_fixture_is_registered(identity, alice: Party, acme: Party):
-    assert identity.kindOf(acme.subject) == ENTERPRISE
+    assert identity.kindOf(acme.subject) == Kind.ENTERPRISE
     assert identity.controllerOf(alice.subject) == alice.account.address
 
 

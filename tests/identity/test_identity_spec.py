@@ -12,6 +12,7 @@ import ape
 import pytest
 from ape import project
 from eth_utils import keccak
+from reverts import reverts
 
 from civic_ledger.access.roles import ADMIN_ROLE, BY_NAME
 from civic_ledger.core.introspect import project_ast
@@ -19,8 +20,6 @@ from civic_ledger.core.paths import ROOT
 from civic_ledger.deploy.layout import layout_of
 from civic_ledger.deploy.proxy import implementation_of
 from civic_ledger.identity import spec as domain
-
-from .helpers import reverts
 
 ZERO_ADDRESS = "0x" + "0" * 40
 

@@ -9,15 +9,12 @@ from __future__ import annotations
 
 import ape
 import pytest
+from reverts import reverts
 
+from civic_ledger.identity.client import Kind
 from civic_ledger.identity.records import RecordRequest, sign_issue
 
-from .helpers import DAY, PERSON, evidence, reverts, subject_for, word
-
-
-@pytest.fixture
-def admin(agency):
-    return agency["deployer"]
+from .helpers import DAY, evidence, subject_for, word
 
 
 @pytest.fixture
@@ -86,7 +83,7 @@ def test_closing_the_identity_registry_stops_it(
         identity.cancelRecovery(bob.subject, sender=guardian)
     # restricted functions: the manager refuses calls to a closed target
     with reverts("AccessManagedUnauthorized", caller=office.address):
-        identity.register(subject_for("closed"), _fresh(), PERSON, sender=office)
+        identity.register(subject_for("closed"), _fresh(), Kind.PERSON, sender=office)
     # views answer (other contracts keep reading identities)
     assert identity.activeControllerOf(alice.subject) == alice.account.address
     assert not identity.isOpen()
@@ -107,7 +104,7 @@ def test_pausing_the_identity_registry_stops_it_except_cancel_recovery(
         with reverts("CityContractStopped", target=identity.address):
             call()
     with reverts("EnforcedPause"):
-        identity.register(subject_for("paused"), _fresh(), PERSON, sender=office)
+        identity.register(subject_for("paused"), _fresh(), Kind.PERSON, sender=office)
     with reverts("EnforcedPause"):
         identity.setStatus(alice.subject, 2, b"X".ljust(32, b"\x00"), sender=office)
     assert identity.activeControllerOf(bob.subject) == bob.account.address

@@ -5,14 +5,19 @@ from __future__ import annotations
 
 import ape
 
+from civic_ledger.core.encoding import NEVER, ZERO32
 from civic_ledger.identity import records as rec_client
-from civic_ledger.identity.records import RecordRequest, issued_record_ids
+from civic_ledger.identity.client import Status
+from civic_ledger.identity.records import RecordRequest, RevocationReason, issued_record_ids
 
-from .helpers import DAY, SUSPENDED, YEAR, ZERO32, blank_data, evidence, subject_for, word
+from .helpers import DAY, YEAR, blank_data, callers, evidence, role_id, subject_for, word
 
 REASON = b"CASE-1".ljust(32, b"\x00")
-NEVER = 2**64 - 1
-ERROR, REMEDIED, SUPERSEDED, OVERTURNED, OTHER = 1, 2, 3, 4, 5  # RevocationReason
+# every agency but the tax bureau, which issues the tax schemas
+NOT_TAX_ISSUERS = (
+    "market_regulator court data_bureau identity_office arbitration_office emergency_guardian"
+    " deployer"
+)
 
 
 def test_issue_stores_the_record_and_names_issuer_and_operator(records, schemas, alice, tax_bureau):
@@ -69,19 +74,7 @@ def test_only_the_schema_issuer_role_may_issue(records, schemas, alice, agency, 
         schema_id=schemas.tax_penalty, subject=alice.subject, evidence_hash=evidence("x"),
         data=word(1),
     )  # fmt: skip
-    callers = [outsider, alice.account] + [
-        agency[name]
-        for name in (
-            "market_regulator",
-            "court",
-            "data_bureau",
-            "identity_office",
-            "arbitration_office",
-            "emergency_guardian",
-            "deployer",
-        )
-    ]
-    for caller in callers:
+    for caller in callers(agency, NOT_TAX_ISSUERS, outsider, alice.account):
         with ape.reverts(records.RecordUnauthorizedIssuer, account=caller.address):
             records.issue(request.as_tuple(), sender=caller)
         with ape.reverts(records.RecordUnauthorizedIssuer, account=caller.address):
@@ -93,7 +86,7 @@ def test_issuer_role_with_execution_delay_cannot_issue(
     records, manager, schemas, alice, agency, citizens
 ):
     delayed = citizens[3]
-    manager.grantRole(20, delayed, 3600, sender=agency["deployer"])
+    manager.grantRole(role_id("TAX_RECORD_ISSUER"), delayed, 3600, sender=agency["deployer"])
     request = RecordRequest(schema_id=schemas.tax_ok, subject=alice.subject, data=word(2025))
     with ape.reverts(records.RecordUnauthorizedIssuer):
         records.issue(request.as_tuple(), sender=delayed)
@@ -105,7 +98,7 @@ def test_second_member_of_the_issuer_role_may_issue_and_revoke(
     colleague = citizens[3]
     manager.grantRole(20, colleague, 0, sender=agency["deployer"])
     record_id = issue(schemas.tax_ok, alice.subject)
-    records.revoke(record_id, ERROR, ZERO32, sender=colleague)
+    records.revoke(record_id, RevocationReason.ISSUED_IN_ERROR, ZERO32, sender=colleague)
     assert not records.isValid(record_id)
 
 
@@ -152,14 +145,16 @@ def test_issue_input_rules(records, identity, office, schemas, alice, tax_bureau
         ),
         sender=tax_bureau,
     )
-    identity.setStatus(alice.subject, SUSPENDED, REASON, sender=office)
+    identity.setStatus(alice.subject, Status.SUSPENDED, REASON, sender=office)
     with ape.reverts(records.RecordSubjectNotActive):
         records.issue(req(schema_id=schemas.judgment, data=b""), sender=court)
 
 
 def test_revoke_by_the_issuer_role(records, schemas, alice, tax_bureau, issue):
     record_id = issue(schemas.tax_penalty, alice.subject)
-    receipt = records.revoke(record_id, REMEDIED, evidence("receipt"), sender=tax_bureau)
+    receipt = records.revoke(
+        record_id, RevocationReason.REMEDIED, evidence("receipt"), sender=tax_bureau
+    )
     r = records.getRecord(record_id)
     assert r.revokedAt == ape.chain.blocks.head.timestamp
     assert not records.isValid(record_id)
@@ -168,55 +163,47 @@ def test_revoke_by_the_issuer_role(records, schemas, alice, tax_bureau, issue):
     [event] = records.RecordRevoked.from_receipt(receipt)
     assert (event.recordId, event.reasonCode, event.reasonHash, event.operator) == (
         record_id,
-        REMEDIED,
+        RevocationReason.REMEDIED,
         evidence("receipt"),
         tax_bureau.address,
     )
     with ape.reverts(records.RecordAlreadyRevoked):
-        records.revoke(record_id, ERROR, ZERO32, sender=tax_bureau)
+        records.revoke(record_id, RevocationReason.ISSUED_IN_ERROR, ZERO32, sender=tax_bureau)
 
 
 def test_only_the_issuer_role_may_revoke(records, schemas, alice, agency, outsider, issue):
     record_id = issue(schemas.tax_penalty, alice.subject)
-    callers = [outsider, alice.account] + [
-        agency[name]
-        for name in (
-            "market_regulator",
-            "court",
-            "data_bureau",
-            "identity_office",
-            "arbitration_office",
-            "emergency_guardian",
-            "deployer",
-        )
-    ]
-    for caller in callers:
+    for caller in callers(agency, NOT_TAX_ISSUERS, outsider, alice.account):
         with ape.reverts(records.RecordUnauthorizedIssuer, account=caller.address):
-            records.revoke(record_id, ERROR, ZERO32, sender=caller)
+            records.revoke(record_id, RevocationReason.ISSUED_IN_ERROR, ZERO32, sender=caller)
         with ape.reverts(records.RecordUnauthorizedIssuer, account=caller.address):
-            records.revokeBatch([record_id], ERROR, ZERO32, sender=caller)
+            records.revokeBatch(
+                [record_id], RevocationReason.ISSUED_IN_ERROR, ZERO32, sender=caller
+            )
     assert records.isValid(record_id)
 
 
 def test_revoke_rules(records, schemas, alice, tax_bureau, court, issue):
     judgment = issue(schemas.judgment, alice.subject)
     with ape.reverts(records.RecordNotRevocable):
-        records.revoke(judgment, ERROR, ZERO32, sender=court)
+        records.revoke(judgment, RevocationReason.ISSUED_IN_ERROR, ZERO32, sender=court)
     with ape.reverts(records.RecordUnknown):
-        records.revoke(evidence("nope"), ERROR, ZERO32, sender=tax_bureau)
+        records.revoke(
+            evidence("nope"), RevocationReason.ISSUED_IN_ERROR, ZERO32, sender=tax_bureau
+        )
     record_id = issue(schemas.tax_ok, alice.subject)
     # reasons are codes: issuers give 1, 2 or 5 (3 and 4 are the registry's own)
-    for code in (0, SUPERSEDED, OVERTURNED, 6, 2**16 - 1):
+    for code in (0, RevocationReason.SUPERSEDED, RevocationReason.OVERTURNED, 6, 2**16 - 1):
         with ape.reverts(records.RecordInvalidReasonCode, reasonCode=code):
             records.revoke(record_id, code, evidence("r"), sender=tax_bureau)
         with ape.reverts(records.RecordInvalidReasonCode, reasonCode=code):
             records.revokeBatch([record_id], code, evidence("r"), sender=tax_bureau)
     with ape.reverts(records.RecordMissingEvidence):  # "other" needs its document
-        records.revoke(record_id, OTHER, ZERO32, sender=tax_bureau)
+        records.revoke(record_id, RevocationReason.OTHER, ZERO32, sender=tax_bureau)
     assert records.isValid(judgment) and records.isValid(record_id)
-    receipt = records.revoke(record_id, OTHER, evidence("memo"), sender=tax_bureau)
+    receipt = records.revoke(record_id, RevocationReason.OTHER, evidence("memo"), sender=tax_bureau)
     [event] = records.RecordRevoked.from_receipt(receipt)
-    assert (event.reasonCode, event.reasonHash) == (OTHER, evidence("memo"))
+    assert (event.reasonCode, event.reasonHash) == (RevocationReason.OTHER, evidence("memo"))
 
 
 def test_revoking_keeps_other_live_records_counting(records, schemas, alice, tax_bureau, issue):
@@ -224,10 +211,10 @@ def test_revoking_keeps_other_live_records_counting(records, schemas, alice, tax
     short = issue(schemas.tax_ok, alice.subject, expires_at=now + 10 * DAY)
     long = issue(schemas.tax_ok, alice.subject, expires_at=now + 100 * DAY)
     assert records.validUntil(alice.subject, schemas.tax_ok) == now + 100 * DAY
-    records.revoke(long, ERROR, ZERO32, sender=tax_bureau)
+    records.revoke(long, RevocationReason.ISSUED_IN_ERROR, ZERO32, sender=tax_bureau)
     assert records.validUntil(alice.subject, schemas.tax_ok) == now + 10 * DAY
     assert records.hasValidRecord(alice.subject, schemas.tax_ok)
-    records.revoke(short, ERROR, ZERO32, sender=tax_bureau)
+    records.revoke(short, RevocationReason.ISSUED_IN_ERROR, ZERO32, sender=tax_bureau)
     assert not records.hasValidRecord(alice.subject, schemas.tax_ok)
 
 
@@ -251,7 +238,7 @@ def test_supersede_replaces_the_old_record(records, schemas, alice, tax_bureau, 
     [revoked] = records.RecordRevoked.from_receipt(receipt)
     assert (revoked.recordId, revoked.reasonCode, revoked.reasonHash, revoked.operator) == (
         old,
-        SUPERSEDED,
+        RevocationReason.SUPERSEDED,
         new,  # the replacing record
         tax_bureau.address,
     )
@@ -278,7 +265,7 @@ def test_supersede_rules(records, schemas, alice, bob, tax_bureau, court, issue)
         sup(schemas.tax_penalty, alice.subject, alice_ok)
     with ape.reverts(records.RecordUnknown):
         sup(schemas.tax_ok, alice.subject, evidence("ghost"))
-    records.revoke(penalty, REMEDIED, ZERO32, sender=tax_bureau)
+    records.revoke(penalty, RevocationReason.REMEDIED, ZERO32, sender=tax_bureau)
     with ape.reverts(records.RecordAlreadyRevoked):
         sup(schemas.tax_penalty, alice.subject, penalty)
     judgment = issue(schemas.judgment, alice.subject)
@@ -301,7 +288,9 @@ def test_issue_and_revoke_batches(records, schemas, alice, bob, tax_bureau):
     ids = issued_record_ids(records, receipt)
     assert len(set(ids)) == 3 and all(records.isValid(i) for i in ids)
     assert rec_client.records_of(records, alice.subject) == [ids[0], ids[2]]
-    receipt = records.revokeBatch(ids[:2], ERROR, evidence("correction"), sender=tax_bureau)
+    receipt = records.revokeBatch(
+        ids[:2], RevocationReason.ISSUED_IN_ERROR, evidence("correction"), sender=tax_bureau
+    )
     assert [e.recordId for e in records.RecordRevoked.from_receipt(receipt)] == ids[:2]
     assert [records.isValid(i) for i in ids] == [False, False, True]
 
@@ -310,13 +299,18 @@ def test_batches_are_bounded_and_atomic(records, schemas, alice, tax_bureau, iss
     with ape.reverts(records.RecordInvalidBatchSize):
         records.issueBatch([], sender=tax_bureau)
     with ape.reverts(records.RecordInvalidBatchSize):
-        records.revokeBatch([], ERROR, ZERO32, sender=tax_bureau)
+        records.revokeBatch([], RevocationReason.ISSUED_IN_ERROR, ZERO32, sender=tax_bureau)
     ok = RecordRequest(schema_id=schemas.tax_ok, subject=alice.subject, data=word(2025))
     too_many = [ok.as_tuple()] * 51
     with ape.reverts(records.RecordInvalidBatchSize):
         records.issueBatch(too_many, sender=tax_bureau)
     with ape.reverts(records.RecordInvalidBatchSize):
-        records.revokeBatch([evidence(str(i)) for i in range(51)], ERROR, ZERO32, sender=tax_bureau)
+        records.revokeBatch(
+            [evidence(str(i)) for i in range(51)],
+            RevocationReason.ISSUED_IN_ERROR,
+            ZERO32,
+            sender=tax_bureau,
+        )
     # one bad entry (unknown subject) reverts the whole batch
     mixed = [
         ok.as_tuple(),
@@ -329,7 +323,9 @@ def test_batches_are_bounded_and_atomic(records, schemas, alice, tax_bureau, iss
     assert records.recordCount() == 0
     good = issue(schemas.tax_ok, alice.subject)
     with ape.reverts(records.RecordUnknown):
-        records.revokeBatch([good, evidence("ghost")], ERROR, ZERO32, sender=tax_bureau)
+        records.revokeBatch(
+            [good, evidence("ghost")], RevocationReason.ISSUED_IN_ERROR, ZERO32, sender=tax_bureau
+        )
     assert records.isValid(good)
 
 
@@ -353,7 +349,7 @@ def test_live_set_is_capped_and_prunes_expired(records, schemas, alice, tax_bure
         issue(schemas.tax_ok, alice.subject)
     with ape.reverts(records.RecordTooManyLive):
         issue(schemas.tax_ok, alice.subject)
-    records.revoke(fresh, ERROR, ZERO32, sender=tax_bureau)
+    records.revoke(fresh, RevocationReason.ISSUED_IN_ERROR, ZERO32, sender=tax_bureau)
     issue(schemas.tax_ok, alice.subject)
 
 

@@ -4,8 +4,11 @@ answers — including every unauthorised caller."""
 from __future__ import annotations
 
 import ape
+from reverts import reverts
 
-from .helpers import CLOSED, DAY, SUSPENDED, YEAR, reverts, role_id
+from civic_ledger.identity.client import Status
+
+from .helpers import DAY, YEAR, callers, role_id
 
 REASON = b"AUDIT".ljust(32, b"\x00")
 MAX_ROLE = 2**64 - 1
@@ -196,16 +199,12 @@ def test_dispute_stay_is_set_by_the_records_admin_and_bounded(
 
 
 def test_schema_admin_is_records_admin_only(records, agency, outsider, schemas):
-    callers = [
-        outsider,
-        agency["tax_bureau"],
-        agency["identity_office"],
-        agency["arbitration_office"],
-        agency["deployer"],
-    ]
-    for caller in callers:
+    not_records_admin = "tax_bureau identity_office arbitration_office deployer"
+    for caller in callers(agency, not_records_admin, outsider):
         with ape.reverts(records.AccessManagedUnauthorized, caller=caller.address):
-            records.registerSchema("sneaky", "", 20, True, False, 0, sender=caller)
+            records.registerSchema(
+                "sneaky", "", role_id("TAX_RECORD_ISSUER"), True, False, 0, sender=caller
+            )
         with ape.reverts(records.AccessManagedUnauthorized, caller=caller.address):
             records.setSchemaActive(schemas.tax_ok, False, sender=caller)
         with ape.reverts(records.AccessManagedUnauthorized, caller=caller.address):
@@ -299,7 +298,7 @@ def test_meets_policy_follows_records(
     records.revoke(penalty, 2, b"\x00" * 32, sender=tax_bureau)  # remedied
     assert records.meetsPolicy(alice.subject, 1)
 
-    identity.setStatus(alice.subject, SUSPENDED, REASON, sender=office)
+    identity.setStatus(alice.subject, Status.SUSPENDED, REASON, sender=office)
     assert not records.meetsPolicy(alice.subject, 1)
     identity.setStatus(alice.subject, 1, REASON, sender=office)
     assert records.meetsPolicy(alice.subject, 1)
@@ -314,7 +313,7 @@ def test_meets_policy_follows_records(
 def test_empty_policy_means_active_identity(records, identity, data_bureau, office, alice):
     records.setPolicy(3, "any-active", [], [], sender=data_bureau)
     assert records.meetsPolicy(alice.subject, 3)
-    identity.setStatus(alice.subject, CLOSED, REASON, sender=office)
+    identity.setStatus(alice.subject, Status.CLOSED, REASON, sender=office)
     assert not records.meetsPolicy(alice.subject, 3)
 
 

@@ -51,12 +51,13 @@ from stateful_budget import (
     sweep_budget,
 )
 
+from civic_ledger.core.encoding import NEVER, ZERO32
+from civic_ledger.identity.client import Status
 from civic_ledger.identity.records import DisputeStatus, RecordRequest, issued_record_ids
 
-from .helpers import ACTIVE, CLOSED, DAY, SUSPENDED, ZERO32, evidence, role_id, subject_for
+from .helpers import DAY, evidence, role_id, subject_for
 
 REASON = b"MODEL".ljust(32, b"\x00")
-NEVER = 2**64 - 1
 MAX_LIVE = 8
 DEFAULT_STAY = 14 * DAY
 MAX_STAY = 90 * DAY
@@ -89,10 +90,10 @@ POLICIES = {
 
 SUBJECTS = ("alice", "bob")
 STATUS_TRANSITIONS = {
-    (ACTIVE, SUSPENDED),
-    (ACTIVE, CLOSED),
-    (SUSPENDED, ACTIVE),
-    (SUSPENDED, CLOSED),
+    (Status.ACTIVE, Status.SUSPENDED),
+    (Status.ACTIVE, Status.CLOSED),
+    (Status.SUSPENDED, Status.ACTIVE),
+    (Status.SUSPENDED, Status.CLOSED),
 }
 
 
@@ -173,7 +174,7 @@ class RegistryMachine(CountingMachine):
     def __init__(self) -> None:
         super().__init__()
         self.snapshot = ape.chain.snapshot()
-        self.status = dict.fromkeys(SUBJECTS, ACTIVE)
+        self.status = dict.fromkeys(SUBJECTS, Status.ACTIVE)
         self.model: list[RecordModel] = []
         self.live: dict[tuple[str, str], list[RecordModel]] = {}
         self.touched: list[RecordModel] = []
@@ -260,7 +261,7 @@ class RegistryMachine(CountingMachine):
         error = None
         if self.paused:
             error = "CityContractStopped"
-        elif self.status[subject] != ACTIVE:
+        elif self.status[subject] != Status.ACTIVE:
             error = "RecordSubjectNotActive"
         elif target is not None and target.revoked:
             error = "RecordAlreadyRevoked"
@@ -511,7 +512,9 @@ class RegistryMachine(CountingMachine):
 
     @rule(
         subject=st.sampled_from(SUBJECTS),
-        status=st.sampled_from([ACTIVE, SUSPENDED, ACTIVE, SUSPENDED, CLOSED]),
+        status=st.sampled_from(
+            [Status.ACTIVE, Status.SUSPENDED, Status.ACTIVE, Status.SUSPENDED, Status.CLOSED]
+        ),
     )
     def set_status(self, subject: str, status: int) -> None:
         current = self.status[subject]
@@ -581,7 +584,7 @@ class RegistryMachine(CountingMachine):
             s = self.world.subjects[subject]
             for policy_id, (required, disqualifying) in POLICIES.items():
                 expected = (
-                    self.status[subject] == ACTIVE
+                    self.status[subject] == Status.ACTIVE
                     and all(has[(subject, k)] for k in required)
                     and not any(has[(subject, k)] for k in disqualifying)
                 )

@@ -1,5 +1,5 @@
-"""Property-domain fixtures on top of the shared `suite`/`agency`/`citizens` fixtures:
-registered identities (parties), a parcel factory, token funding."""
+"""Property-domain fixtures on top of the shared ones (tests/conftest.py and
+tests/shared_fixtures.py): registered identities (parties), a parcel factory, token funding."""
 
 from __future__ import annotations
 
@@ -9,60 +9,16 @@ from typing import Any
 import pytest
 from eth_utils import keccak
 
-from .helpers import ENTERPRISE, PERSON, Party, accept_sale, parcel_data, subject_for
+from civic_ledger.identity.client import Kind
 
-
-@pytest.fixture
-def titles(suite: Any) -> Any:
-    return suite["TitleRegistry"]
-
-
-@pytest.fixture
-def liens(suite: Any) -> Any:
-    return suite["LienRegistry"]
-
-
-@pytest.fixture
-def tax(suite: Any) -> Any:
-    return suite["PropertyTax"]
-
-
-@pytest.fixture
-def token(suite: Any) -> Any:
-    return suite["CityToken"]
-
-
-@pytest.fixture
-def identities(suite: Any) -> Any:
-    return suite["IdentityRegistry"]
-
-
-@pytest.fixture
-def registrar(agency: dict[str, Any]) -> Any:
-    return agency["land_registry"]
-
-
-@pytest.fixture
-def assessor(agency: dict[str, Any]) -> Any:
-    return agency["tax_bureau"]
-
-
-@pytest.fixture
-def treasurer(agency: dict[str, Any]) -> Any:
-    return agency["finance_bureau"]
-
-
-@pytest.fixture
-def treasury(agency: dict[str, Any]) -> Any:
-    return agency["treasury"]
-
+from .helpers import Party, accept_sale, parcel_data, subject_for
 
 PARTY_KINDS = {
-    "alice": PERSON,
-    "bob": PERSON,
-    "bank": ENTERPRISE,
-    "bank2": ENTERPRISE,
-    "carol": PERSON,
+    "alice": Kind.PERSON,
+    "bob": Kind.PERSON,
+    "bank": Kind.ENTERPRISE,
+    "bank2": Kind.ENTERPRISE,
+    "carol": Kind.PERSON,
 }
 
 

@@ -8,8 +8,6 @@ from typing import Any
 
 from eth_utils import keccak
 
-PERSON = 1
-ENTERPRISE = 2
 DAY = 24 * 60 * 60
 YEAR = 365 * DAY
 

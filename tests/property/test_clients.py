@@ -160,12 +160,16 @@ def run_cli(suite: Any) -> Any:
 
 def test_cli_register_show_and_readable_refusal(run_cli, parties, suite):
     alice = parties["alice"]
-    result = run_cli(
-        titles_cli.titles,
-        "register",
-        "--account", "TEST::7", "--owner", alice.account.address,
-        "--code", "CLI-1", "--document", "survey CLI-1", "--area", "250",
-    )  # fmt: skip
+
+    def register(account: str, code: str, document: str, area: str) -> Any:
+        """`titles register` of a parcel owned by alice, signed by `account`."""
+        owner = ("--owner", alice.account.address)
+        return run_cli(
+            titles_cli.titles, "register", "--account", account, *owner,
+            "--code", code, "--document", document, "--area", area,
+        )  # fmt: skip
+
+    result = register("TEST::7", "CLI-1", "survey CLI-1", "250")
     assert result.exit_code == 0, result.output
     pid = parcel_id_of("CLI-1")
     assert suite["TitleRegistry"].ownerIdentityOf(pid) == alice.subject
@@ -174,12 +178,7 @@ def test_cli_register_show_and_readable_refusal(run_cli, parties, suite):
     assert shown.exit_code == 0 and "250 m²" in shown.output and "active" in shown.output
 
     # an outsider cannot register: one readable line, exit code 1
-    refused = run_cli(
-        titles_cli.titles,
-        "register",
-        "--account", "TEST::19", "--owner", alice.account.address,
-        "--code", "CLI-2", "--document", "x", "--area", "1",
-    )  # fmt: skip
+    refused = register("TEST::19", "CLI-2", "x", "1")
     assert refused.exit_code == 1
     assert "not authorised" in refused.output
     assert "Traceback" not in refused.output

@@ -7,8 +7,9 @@ from typing import Any
 
 from eth_utils import keccak
 
+from civic_ledger.property.tax import sign_permit
+
 from .helpers import DAY, accept_sale, parcel_data
-from .test_tax import _sign_permit
 
 # Every property contract runs behind a CityProxy (issue #20): each call pays the proxy's
 # DELEGATECALL and its cold implementation slot (~4.7k for each proxied contract a transaction
@@ -100,7 +101,7 @@ def test_gas_table(suite, parties, registrar, assessor, fund, chain):
     token.approve(tax, 10**18, sender=alice.account)
     record("pay (after approve)", tax.pay(taxed, 2026, sender=alice.account))
     deadline = chain.pending_timestamp + DAY
-    v, r, s = _sign_permit(token, chain, alice.account, tax.address, 10**18, deadline)
+    v, r, s = sign_permit(token, alice.account, tax.address, 10**18, deadline)
     record("payWithPermit", tax.payWithPermit(taxed, 2027, deadline, v, r, s, sender=alice.account))
 
     halves = [parcel_data(area=batch[2][2] // 2), parcel_data(area=batch[2][2] - batch[2][2] // 2)]

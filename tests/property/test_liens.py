@@ -6,11 +6,11 @@ import ape
 import pytest
 from eth_utils import keccak
 
+from civic_ledger.property.liens import LienState, SaleConsent
+from civic_ledger.property.titles import SaleState
+
 from .helpers import accept_sale, parcel_data
 
-PROPOSED, ACTIVE, RELEASED, WITHDRAWN = 1, 2, 3, 4
-SALE_PROPOSED = 1  # TitleRegistry.SaleState.Proposed
-NONE, KEEP, DISCHARGE = 0, 1, 2
 LOAN = keccak(text="loan agreement")
 ORDER = keccak(text="court order 17")
 
@@ -33,7 +33,7 @@ def test_lender_proposes_owner_consents(liens, parties, new_parcel):
     [proposed] = liens.LienProposed.from_receipt(receipt)
     lien_id = proposed.lienId
     assert proposed.operator == bank.account.address
-    assert liens.lienOf(lien_id).state == PROPOSED
+    assert liens.lienOf(lien_id).state == LienState.PROPOSED
     assert not liens.hasActiveLiens(pid)
 
     receipt = liens.consentLien(lien_id, sender=alice.account)
@@ -45,7 +45,7 @@ def test_lender_proposes_owner_consents(liens, parties, new_parcel):
         bank.subject,
         300_000,
         LOAN,
-        ACTIVE,
+        LienState.ACTIVE,
     )
     assert list(liens.activeLiensOf(pid)) == [lien_id]
 
@@ -92,7 +92,7 @@ def test_proposal_withdrawn_by_lender_or_declined_by_owner(liens, parties, new_p
     with ape.reverts(liens.LienUnauthorized):
         liens.withdrawLien(lien_id, sender=parties["bob"].account)
     liens.withdrawLien(lien_id, sender=parties[who].account)
-    assert liens.lienOf(lien_id).state == WITHDRAWN
+    assert liens.lienOf(lien_id).state == LienState.WITHDRAWN
     with ape.reverts(liens.LienWrongState):
         liens.consentLien(lien_id, sender=alice.account)
 
@@ -106,7 +106,7 @@ def test_registrar_records_by_order(liens, parties, new_parcel, registrar, outsi
     receipt = liens.recordLienByOrder(pid, bank.subject, 5, ORDER, sender=registrar)
     [event] = liens.LienRecorded.from_receipt(receipt)
     assert (event.byOrder, event.operator) == (True, registrar.address)
-    assert liens.lienOf(event.lienId).state == ACTIVE
+    assert liens.lienOf(event.lienId).state == LienState.ACTIVE
     assert liens.hasActiveLiens(pid)
 
 
@@ -122,7 +122,7 @@ def test_holder_releases(liens, parties, mortgaged, outsider):
         b"\x00" * 32,
         0,
     )
-    assert liens.lienOf(lien_id).state == RELEASED
+    assert liens.lienOf(lien_id).state == LienState.RELEASED
     assert not liens.hasActiveLiens(pid)
     with ape.reverts(liens.LienWrongState):
         liens.releaseLien(lien_id, sender=parties["bank"].account)
@@ -168,11 +168,11 @@ def test_discharge_at_closing_releases_lien(titles, liens, parties, mortgaged, r
     pid, lien_id = mortgaged
     sale = _proposed_sale(titles, parties, pid)
     liens.consentToSale(lien_id, sale, True, sender=parties["bank"].account)
-    assert liens.saleConsentOf(lien_id, sale) == DISCHARGE
+    assert liens.saleConsentOf(lien_id, sale) == SaleConsent.DISCHARGE_AT_CLOSING
     accept_sale(titles, liens, sale, parties["bob"].account)
     receipt = titles.approveSale(sale, sender=registrar)
     assert titles.ownerOf(pid) == parties["bob"].account.address
-    assert liens.lienOf(lien_id).state == RELEASED
+    assert liens.lienOf(lien_id).state == LienState.RELEASED
     assert not liens.hasActiveLiens(pid)
     [released] = liens.LienReleased.from_receipt(receipt)
     assert (released.lienId, released.saleId) == (lien_id, sale)
@@ -186,7 +186,7 @@ def test_lien_kept_runs_with_the_land(titles, liens, parties, mortgaged, registr
     accept_sale(titles, liens, sale, parties["bob"].account)
     titles.approveSale(sale, sender=registrar)
     assert titles.ownerIdentityOf(pid) == parties["bob"].subject
-    assert liens.lienOf(lien_id).state == ACTIVE
+    assert liens.lienOf(lien_id).state == LienState.ACTIVE
     # the answer was for that sale only: a resale needs a fresh one before acceptance
     resale = _proposed_sale(titles, parties, pid, buyer="carol", seller="bob")
     with ape.reverts(titles.TitleLiensUnanswered):
@@ -220,9 +220,9 @@ def test_sale_consent_rules(titles, liens, parties, mortgaged, new_parcel, regis
     # before acceptance the holder may change or withdraw its answer
     liens.consentToSale(lien_id, sale, True, sender=bank)
     liens.consentToSale(lien_id, sale, False, sender=bank)
-    assert liens.saleConsentOf(lien_id, sale) == KEEP
+    assert liens.saleConsentOf(lien_id, sale) == SaleConsent.KEEP_LIEN
     liens.withdrawSaleConsent(lien_id, sale, sender=bank)
-    assert liens.saleConsentOf(lien_id, sale) == NONE
+    assert liens.saleConsentOf(lien_id, sale) == SaleConsent.NONE
     assert titles.saleReadiness(sale).liensCleared is False
     # once accepted, the answer binds: no change, no withdrawal
     liens.consentToSale(lien_id, sale, True, sender=bank)
@@ -234,7 +234,7 @@ def test_sale_consent_rules(titles, liens, parties, mortgaged, new_parcel, regis
     ):
         with ape.reverts(liens.LienSaleAccepted, parcelId=pid, saleId=sale):
             change()
-    assert liens.saleConsentOf(lien_id, sale) == DISCHARGE
+    assert liens.saleConsentOf(lien_id, sale) == SaleConsent.DISCHARGE_AT_CLOSING
     titles.cancelSale(sale, sender=parties["bob"].account)
     with ape.reverts(liens.LienSaleMismatch):  # a closed sale cannot be consented to
         liens.consentToSale(lien_id, sale, True, sender=parties["bank"].account)
@@ -273,7 +273,7 @@ def test_lien_change_after_acceptance_voids_it(titles, liens, parties, mortgaged
         actor.address,
         accepted,
     )
-    assert titles.saleOf(sale).state == SALE_PROPOSED
+    assert titles.saleOf(sale).state == SaleState.PROPOSED
     assert titles.saleOf(sale).encumbranceHash == b"\x00" * 32
     assert titles.saleReadiness(sale).encumbranceAsAccepted is False
     with ape.reverts(titles.TitleSaleWrongState):
@@ -294,7 +294,7 @@ def test_lien_change_without_accepted_sale_voids_nothing(
     sale = _proposed_sale(titles, parties, pid)
     receipt = liens.releaseLien(lien_id, sender=parties["bank"].account)
     assert not titles.SaleAcceptanceVoided.from_receipt(receipt)
-    assert titles.saleOf(sale).state == SALE_PROPOSED
+    assert titles.saleOf(sale).state == SaleState.PROPOSED
     receipt = liens.recordLienByOrder(pid, parties["bank2"].subject, 5, ORDER, sender=registrar)
     assert not titles.SaleAcceptanceVoided.from_receipt(receipt)
 
@@ -360,13 +360,17 @@ def test_sale_encumbrance_view_and_hash_formula(titles, liens, parties, new_parc
     assert list(ids) == [second, third, fourth]
     assert [bytes(h) for h in holders] == [bank.subject, bank2.subject, bank.subject]
     assert list(amounts) == [22, 33, 44]
-    assert list(consents) == [NONE, KEEP, DISCHARGE]
+    assert list(consents) == [
+        SaleConsent.NONE,
+        SaleConsent.KEEP_LIEN,
+        SaleConsent.DISCHARGE_AT_CLOSING,
+    ]
     assert answered is False
     expected = keccak(
         encode(
             ["uint256", "uint256", "uint256[]", "bytes32[]", "uint256[]", "uint8[]"],
             [sale, pid, [second, third, fourth], [bank.subject, bank2.subject, bank.subject],
-             [22, 33, 44], [NONE, KEEP, DISCHARGE]],
+             [22, 33, 44], [SaleConsent.NONE, SaleConsent.KEEP_LIEN, SaleConsent.DISCHARGE_AT_CLOSING]],
         )
     )  # fmt: skip
     assert digest == expected == liens.saleEncumbranceHash(sale)
@@ -405,10 +409,10 @@ def test_suspended_holder_cannot_act_on_its_liens(
         liens.consentToSale(lien_id, sale, True, sender=bank.account)
     with ape.reverts(liens.LienUnauthorized):
         liens.withdrawSaleConsent(lien_id, sale, sender=bank.account)
-    assert liens.lienOf(lien_id).state == ACTIVE
+    assert liens.lienOf(lien_id).state == LienState.ACTIVE
     identities.setStatus(bank.subject, 1, keccak(text="key rotated"), sender=office)
     liens.releaseLien(lien_id, sender=bank.account)
-    assert liens.lienOf(lien_id).state == RELEASED
+    assert liens.lienOf(lien_id).state == LienState.RELEASED
 
 
 def test_suspended_party_cannot_withdraw_a_proposed_lien(
@@ -425,4 +429,4 @@ def test_suspended_party_cannot_withdraw_a_proposed_lien(
             liens.withdrawLien(lien_id, sender=party.account)
         identities.setStatus(party.subject, 1, keccak(text="reinstated"), sender=office)
     liens.withdrawLien(lien_id, sender=alice.account)
-    assert liens.lienOf(lien_id).state == WITHDRAWN
+    assert liens.lienOf(lien_id).state == LienState.WITHDRAWN

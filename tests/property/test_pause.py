@@ -18,15 +18,15 @@ import pytest
 from eth_utils import keccak
 
 from civic_ledger.core.revert import decode_revert, project_registry, raw_revert_data
+from civic_ledger.property.liens import LienState
+from civic_ledger.property.tax import sign_permit
+from civic_ledger.property.titles import SaleState
 
 from .helpers import DAY, accept_sale, parcel_data
-from .test_tax import _sign_permit
 
 STOPPED = "CityContractStopped"
 PAUSED = "EnforcedPause"
 UNAUTHORISED = "AccessManagedUnauthorized"
-PROPOSED, ACCEPTED, CANCELLED, REJECTED = 1, 2, 4, 5  # TitleRegistry.SaleState
-ACTIVE, RELEASED, WITHDRAWN = 2, 3, 4  # LienRegistry.LienState
 DEED = keccak(text="deed")
 LOAN = keccak(text="loan")
 ORDER = keccak(text="court order")
@@ -69,16 +69,6 @@ def close(suite: Any, target: Any, admin: Any, chain: Any) -> None:
         chain.mine()
     manager.setTargetClosed(target, True, sender=admin)
     assert manager.isTargetClosed(target)
-
-
-@pytest.fixture
-def guardian(agency: dict[str, Any]) -> Any:
-    return agency["emergency_guardian"]
-
-
-@pytest.fixture
-def admin(agency: dict[str, Any]) -> Any:
-    return agency["deployer"]
 
 
 @pytest.fixture
@@ -131,11 +121,13 @@ def test_paused_title_registry_stops_its_self_checked_functions(
     # Continue during a pause (rules block): a court order still voids the acceptance it
     # changes, a party may still withdraw, the registrar may still refuse.
     liens.recordLienByOrder(accepted_parcel, bank.subject, 7, ORDER, sender=registrar)
-    assert titles.saleOf(accepted).state == PROPOSED, "the court order did not void the acceptance"
+    assert titles.saleOf(accepted).state == SaleState.PROPOSED, (
+        "the court order did not void the acceptance"
+    )
     titles.cancelSale(accepted, sender=bob.account)
-    assert titles.saleOf(accepted).state == CANCELLED
+    assert titles.saleOf(accepted).state == SaleState.CANCELLED
     titles.rejectSale(proposed, keccak(text="deed defective"), sender=registrar)
-    assert titles.saleOf(proposed).state == REJECTED
+    assert titles.saleOf(proposed).state == SaleState.REJECTED
 
     titles.unpause(sender=admin)
     assert titles.isOpen()
@@ -145,27 +137,42 @@ def test_paused_title_registry_stops_its_self_checked_functions(
 # ------------------------------------------------------------------ LienRegistry
 
 
+def lien_calls(
+    liens: Any, w: dict[str, int], parties: dict[str, Any], other: int, registrar: Any
+) -> dict[str, Callable[[], Any]]:
+    """The lien registry's state changes on `lien_world`, each by the party entitled to it
+    (`other`: a parcel of alice without liens)."""
+    alice, bank, bank2 = parties["alice"], parties["bank"], parties["bank2"]
+    return {
+        "proposeLien": lambda: liens.proposeLien(other, bank.subject, 5, LOAN, sender=bank.account),
+        "consentLien": lambda: liens.consentLien(w["proposed"], sender=alice.account),
+        "withdrawLien": lambda: liens.withdrawLien(w["proposed"], sender=bank2.account),
+        "releaseLien": lambda: liens.releaseLien(w["active"], sender=bank.account),
+        "consentToSale": lambda: liens.consentToSale(
+            w["active"], w["sale"], True, sender=bank.account
+        ),
+        "withdrawSaleConsent": lambda: liens.withdrawSaleConsent(
+            w["active"], w["sale"], sender=bank.account
+        ),
+        "recordLienByOrder": lambda: liens.recordLienByOrder(
+            other, bank.subject, 5, ORDER, sender=registrar
+        ),
+    }
+
+
 def test_paused_lien_registry_stops_its_self_checked_functions(
     titles, liens, parties, new_parcel, lien_world, registrar, guardian, admin
 ):
     can_pause(liens, "LienRegistry")
-    alice, bank, bank2 = parties["alice"], parties["bank"], parties["bank2"]
+    bank, bank2 = parties["bank"], parties["bank2"]
     w = lien_world
-    other = new_parcel(alice)
+    calls = lien_calls(liens, lien_world, parties, new_parcel(parties["alice"]), registrar)
 
     liens.pause(sender=guardian)
-    refused(STOPPED, "proposeLien while paused", lambda: liens.proposeLien(
-        other, bank.subject, 5, LOAN, sender=bank.account))  # fmt: skip
-    refused(STOPPED, "consentLien while paused", lambda: liens.consentLien(
-        w["proposed"], sender=alice.account))  # fmt: skip
-    refused(STOPPED, "releaseLien while paused", lambda: liens.releaseLien(
-        w["active"], sender=bank.account))  # fmt: skip
-    refused(STOPPED, "consentToSale while paused", lambda: liens.consentToSale(
-        w["active"], w["sale"], True, sender=bank.account))  # fmt: skip
-    refused(STOPPED, "withdrawSaleConsent while paused", lambda: liens.withdrawSaleConsent(
-        w["active"], w["sale"], sender=bank.account))  # fmt: skip
-    refused(PAUSED, "recordLienByOrder while paused", lambda: liens.recordLienByOrder(
-        other, bank.subject, 5, ORDER, sender=registrar))  # fmt: skip
+    for name in ("proposeLien", "consentLien", "releaseLien", "consentToSale"):
+        refused(STOPPED, f"{name} while paused", calls[name])
+    refused(STOPPED, "withdrawSaleConsent while paused", calls["withdrawSaleConsent"])
+    refused(PAUSED, "recordLienByOrder while paused", calls["recordLienByOrder"])
     refused(PAUSED, "orderRelease while paused", lambda: liens.orderRelease(
         w["active"], ORDER, sender=registrar))  # fmt: skip
     # A sale closes together with the lien releases it triggers: not while the liens are stopped.
@@ -174,7 +181,7 @@ def test_paused_lien_registry_stops_its_self_checked_functions(
 
     # Continues during a pause (rules block): withdrawing a proposal that never took effect.
     liens.withdrawLien(w["proposed"], sender=bank2.account)
-    assert liens.lienOf(w["proposed"]).state == WITHDRAWN
+    assert liens.lienOf(w["proposed"]).state == LienState.WITHDRAWN
 
     liens.unpause(sender=admin)
     assert liens.isOpen()
@@ -200,7 +207,7 @@ def test_paused_property_tax_stops_payments(
     tax.pause(sender=guardian)
     refused(STOPPED, "pay while paused", lambda: tax.pay(pid, 2026, sender=alice))
     deadline = chain.pending_timestamp + DAY
-    v, r, s = _sign_permit(token, chain, alice, tax.address, 100, deadline)
+    v, r, s = sign_permit(token, alice, tax.address, 100, deadline)
     refused(STOPPED, "payWithPermit while paused", lambda: tax.payWithPermit(
         pid, 2027, deadline, v, r, s, sender=alice))  # fmt: skip
     refused(PAUSED, "assess while paused", lambda: tax.assess(
@@ -239,33 +246,19 @@ def test_closed_title_registry_stops_every_state_change(
     )
     refused(UNAUTHORISED, "approveSale on a closed registry", lambda: titles.approveSale(
         accepted, sender=registrar))  # fmt: skip
-    assert titles.saleOf(accepted).state == ACCEPTED
+    assert titles.saleOf(accepted).state == SaleState.ACCEPTED
     assert not titles.isOpen()
 
 
 def test_closed_lien_registry_stops_every_state_change(
     suite, titles, liens, parties, new_parcel, lien_world, registrar, admin, chain
 ):
-    alice, bank, bank2 = parties["alice"], parties["bank"], parties["bank2"]
-    w = lien_world
-    other = new_parcel(alice)
+    calls = lien_calls(liens, lien_world, parties, new_parcel(parties["alice"]), registrar)
     close(suite, liens, admin, chain)
-    refused(STOPPED, "proposeLien on a closed lien registry", lambda: liens.proposeLien(
-        other, bank.subject, 5, LOAN, sender=bank.account))  # fmt: skip
-    refused(STOPPED, "consentLien on a closed lien registry", lambda: liens.consentLien(
-        w["proposed"], sender=alice.account))  # fmt: skip
-    refused(STOPPED, "withdrawLien on a closed lien registry", lambda: liens.withdrawLien(
-        w["proposed"], sender=bank2.account))  # fmt: skip
-    refused(STOPPED, "releaseLien on a closed lien registry", lambda: liens.releaseLien(
-        w["active"], sender=bank.account))  # fmt: skip
-    refused(STOPPED, "consentToSale on a closed lien registry", lambda: liens.consentToSale(
-        w["active"], w["sale"], True, sender=bank.account))  # fmt: skip
-    refused(
-        UNAUTHORISED,
-        "recordLienByOrder on a closed lien registry",
-        lambda: liens.recordLienByOrder(other, bank.subject, 5, ORDER, sender=registrar),
-    )
-    assert liens.lienOf(w["active"]).state == ACTIVE
+    for name in ("proposeLien", "consentLien", "withdrawLien", "releaseLien", "consentToSale"):
+        refused(STOPPED, f"{name} on a closed lien registry", calls[name])
+    refused(UNAUTHORISED, "recordLienByOrder on a closed lien registry", calls["recordLienByOrder"])
+    assert liens.lienOf(lien_world["active"]).state == LienState.ACTIVE
 
 
 def test_closed_property_tax_stops_payments(

@@ -15,10 +15,10 @@ import pytest
 from eth_utils import keccak
 
 from civic_ledger.deploy.proxy import deploy_upgradeable
+from civic_ledger.property.titles import SaleState
 
 from .helpers import accept_sale, parcel_data
 
-PROPOSED, ACCEPTED, COMPLETED = 1, 2, 3
 LOAN = keccak(text="loan agreement")
 ORDER = keccak(text="court order")
 DEED = keccak(text="deed")
@@ -89,7 +89,7 @@ def test_f1c_answer_changed_between_read_and_accept_refuses_the_acceptance(
     now = liens.saleEncumbranceHash(sale)
     with ape.reverts(titles.TitleEncumbranceChanged, expected=seen, actual=now):
         titles.acceptSale(sale, seen, sender=bob)
-    assert titles.saleOf(sale).state == PROPOSED
+    assert titles.saleOf(sale).state == SaleState.PROPOSED
     with ape.reverts(titles.TitleSaleWrongState):
         titles.approveSale(sale, sender=registrar)
     assert titles.ownerIdentityOf(pid) == parties["alice"].subject, (
@@ -105,7 +105,9 @@ def test_f1d_court_ordered_lien_voids_acceptance_until_reaccepted(
     accept_sale(titles, liens, sale, bob.account)
     receipt = liens.recordLienByOrder(pid, bank2.subject, 7, ORDER, sender=registrar)
     ordered = liens.lienCount()
-    assert titles.saleOf(sale).state == PROPOSED, "the acceptance survived a new court-ordered lien"
+    assert titles.saleOf(sale).state == SaleState.PROPOSED, (
+        "the acceptance survived a new court-ordered lien"
+    )
     [voided] = titles.SaleAcceptanceVoided.from_receipt(receipt)
     assert (voided.saleId, voided.parcelId, voided.operator) == (sale, pid, registrar.address)
     # the new holder answers "keep": approval still needs the buyer to accept the new state

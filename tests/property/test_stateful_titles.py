@@ -54,15 +54,14 @@ from stateful_budget import (
     sweep_budget,
 )
 
+from civic_ledger.property.liens import SaleConsent
+from civic_ledger.property.titles import ParcelStatus, SaleState, TitleCause
+
 from .helpers import DAY, Party, parcel_data
 
 OWNERS = ("alice", "bob", "carol")
 LENDERS = ("bank", "bank2")
 MAX_LIENS = 8  # LienRegistry.MAX_LIENS_PER_PARCEL (voluntary) and MAX_ORDERED_LIENS_PER_PARCEL
-ACTIVE, RETIRED = 1, 2
-SALE_PROPOSED, SALE_ACCEPTED = 1, 2  # TitleRegistry.SaleState
-NONE, KEEP, DISCHARGE = 0, 1, 2  # LienRegistry.SaleConsent
-REGISTRATION, SALE, SPLIT, MERGE = 0, 1, 2, 3  # TitleRegistry.TitleCause
 STOPPED = "CityContractStopped"  # ICityManaged: paused or closed
 
 
@@ -123,7 +122,7 @@ class TitleMachine(CountingMachine):
         self.snapshot = self.chain.snapshot()
         # parcels registered before the machine starts (part of the snapshot)
         self.parcels: dict[int, ParcelModel] = {
-            pid: ParcelModel(owner, area, titles=[(owner, 0, REGISTRATION)])
+            pid: ParcelModel(owner, area, titles=[(owner, 0, TitleCause.REGISTRATION)])
             for pid, owner, area in c["initial"]
         }
         self.lineage: dict[int, LineageModel] = {
@@ -191,7 +190,7 @@ class TitleMachine(CountingMachine):
     def register(self, owner: str, area: int) -> None:
         data = self._data(area)
         self.titles.register(self.parties[owner].subject, data, sender=self.registrar)
-        self._new_parcel(data[0], owner, area, REGISTRATION)
+        self._new_parcel(data[0], owner, area, TitleCause.REGISTRATION)
         self.registered_area += area
         self._check_parcel(data[0])
         self._check_holdings()
@@ -234,13 +233,13 @@ class TitleMachine(CountingMachine):
             sale.sale_id
         )
         expected = [
-            (lid, (DISCHARGE if lien.consents[sale.sale_id] else KEEP)
-             if sale.sale_id in lien.consents else NONE)
+            (lid, (SaleConsent.DISCHARGE_AT_CLOSING if lien.consents[sale.sale_id] else SaleConsent.KEEP_LIEN)
+             if sale.sale_id in lien.consents else SaleConsent.NONE)
             for lid, lien in sorted(model.liens.items())
         ]  # fmt: skip
         assert (sale_id, parcel) == (sale.sale_id, pid)
         assert list(zip((int(i) for i in ids), (int(c) for c in consents), strict=True)) == expected
-        assert answered == all(c != NONE for _, c in expected)
+        assert answered == all(c != SaleConsent.NONE for _, c in expected)
         buyer = self._acct(sale.buyer)
         if stale:  # the state moved on after the buyer read it
             with refused("TitleEncumbranceChanged"):
@@ -297,7 +296,7 @@ class TitleMachine(CountingMachine):
             assert sorted(int(i) for i in self.liens.activeLiensOf(pid)) == kept, (pid, kept)
             model.liens = {lid: model.liens[lid] for lid in kept}
             model.owner, model.sale = sale.buyer, None
-            model.titles.append((sale.buyer, sale.sale_id, SALE))
+            model.titles.append((sale.buyer, sale.sale_id, TitleCause.SALE))
         else:
             with refused(error):
                 self.titles.approveSale(sale.sale_id, sender=self.registrar)
@@ -405,13 +404,17 @@ class TitleMachine(CountingMachine):
         self.tax.assess(pid, year, amount, due, sender=self.assessor)
         self.parcels[pid].unpaid[year] = (amount, due)
 
+    def _draw_unpaid(self, data: st.DataObject) -> tuple[int, ParcelModel, int]:
+        """(parcel id, its model, year) of an open assessment."""
+        pid = data.draw(st.sampled_from(sorted(p for p, m in self.parcels.items() if m.unpaid)))
+        model = self.parcels[pid]
+        return pid, model, data.draw(st.sampled_from(sorted(model.unpaid)))
+
     @precondition(lambda self: any(m.unpaid for m in self.parcels.values()))
     @rule(data=st.data())
     def void(self, data: st.DataObject) -> None:
         """The assessor voids an open assessment: it no longer blocks anything."""
-        pid = data.draw(st.sampled_from(sorted(p for p, m in self.parcels.items() if m.unpaid)))
-        model = self.parcels[pid]
-        year = data.draw(st.sampled_from(sorted(model.unpaid)))
+        pid, model, year = self._draw_unpaid(data)
         self.tax.voidAssessment(pid, year, keccak(text="void"), sender=self.assessor)
         del model.unpaid[year]
         self._check_parcel(pid)
@@ -419,9 +422,7 @@ class TitleMachine(CountingMachine):
     @precondition(lambda self: any(m.unpaid for m in self.parcels.values()))
     @rule(data=st.data())
     def pay(self, data: st.DataObject) -> None:
-        pid = data.draw(st.sampled_from(sorted(p for p, m in self.parcels.items() if m.unpaid)))
-        model = self.parcels[pid]
-        year = data.draw(st.sampled_from(sorted(model.unpaid)))
+        pid, model, year = self._draw_unpaid(data)
         amount, _ = model.unpaid[year]
         payer = self._acct(model.owner)
         self._mint(payer, amount)
@@ -516,7 +517,7 @@ class TitleMachine(CountingMachine):
         self.titles.split(pid, children, sender=self.registrar)
         self.retired.add(pid)
         for child in children:
-            self._new_parcel(child[0], model.owner, child[2], SPLIT, parents=[pid])
+            self._new_parcel(child[0], model.owner, child[2], TitleCause.SPLIT, parents=[pid])
             self._check_parcel(child[0])
         self._check_holdings()
 
@@ -539,7 +540,7 @@ class TitleMachine(CountingMachine):
         for p in chosen:
             del self.parcels[p]
             self.retired.add(p)
-        self._new_parcel(merged[0], owner, area, MERGE, parents=chosen)
+        self._new_parcel(merged[0], owner, area, TitleCause.MERGE, parents=chosen)
         self._check_parcel(merged[0])
         self._check_holdings()
 
@@ -596,7 +597,9 @@ class TitleMachine(CountingMachine):
         assert sorted(self.tax.openYearsOf(pid)) == sorted(model.unpaid), pid
         if model.sale is not None:  # accepted (with its hash) or Proposed again, as modelled
             stored = self.titles.saleOf(model.sale.sale_id)
-            assert stored.state == (SALE_ACCEPTED if model.sale.accepted else SALE_PROPOSED), pid
+            assert stored.state == (
+                SaleState.ACCEPTED if model.sale.accepted else SaleState.PROPOSED
+            ), pid
             assert (bytes(stored.encumbranceHash) != b"\x00" * 32) == model.sale.accepted
         if full:
             self._check_titles(pid)
@@ -621,11 +624,11 @@ class TitleMachine(CountingMachine):
         for pid in self.parcels:
             self._check_parcel(pid, full=True)
             parcel = self.titles.parcelOf(pid)
-            assert parcel.status == ACTIVE
+            assert parcel.status == ParcelStatus.ACTIVE
             on_chain_area += parcel.area
         assert on_chain_area == self.registered_area  # split/merge preserve total area
         for pid in self.retired:
-            assert self.titles.parcelOf(pid).status == RETIRED
+            assert self.titles.parcelOf(pid).status == ParcelStatus.RETIRED
             with refused("ERC721NonexistentToken"):  # a retired parcel has no holder
                 self.titles.ownerOf(pid)
             self._check_titles(pid)

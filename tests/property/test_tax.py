@@ -8,11 +8,10 @@ import ape
 import pytest
 from eth_utils import keccak
 
-from civic_ledger.property.tax import sign_permit
+from civic_ledger.property.tax import TaxStatus, sign_permit
 
 from .helpers import DAY, YEAR, accept_sale, parcel_data
 
-NONE, DUE, OVERDUE, PAID, VOIDED = 0, 1, 2, 3, 4
 TAX = 12_000
 
 
@@ -35,7 +34,7 @@ def test_assess_records_and_emits(tax, assessor, parties, new_parcel, chain):
     receipt = tax.assess(pid, 2026, TAX, due, sender=assessor)
     a = tax.assessmentOf(pid, 2026)
     assert (a.amount, a.dueDate, a.state) == (TAX, due, 1)
-    assert tax.statusOf(pid, 2026) == DUE
+    assert tax.statusOf(pid, 2026) == TaxStatus.DUE
     assert tax.hasUnpaid(pid) and not tax.hasOverdue(pid)
     [event] = tax.TaxAssessed.from_receipt(receipt)
     assert (event.parcelId, event.year, event.operator, event.amount) == (
@@ -77,7 +76,7 @@ def test_pay_sends_tokens_to_treasury_and_emits_receipt(tax, token, parties, ass
     assert token.balanceOf(treasury) == before_treasury + TAX
     assert token.balanceOf(alice.account) == before_alice - TAX
     assert token.balanceOf(tax) == 0
-    assert tax.statusOf(assessed, 2026) == PAID
+    assert tax.statusOf(assessed, 2026) == TaxStatus.PAID
     assert not tax.hasUnpaid(assessed)
     [event] = tax.TaxPaid.from_receipt(receipt)
     assert (
@@ -108,7 +107,7 @@ def test_pay_needs_allowance_and_balance(tax, token, parties, assessed, fund):
         tax.pay(assessed, 2026, sender=bob.account)
     fund(bob.account, TAX)  # a third party (e.g. a buyer at closing) may pay
     tax.pay(assessed, 2026, sender=bob.account)
-    assert tax.statusOf(assessed, 2026) == PAID
+    assert tax.statusOf(assessed, 2026) == TaxStatus.PAID
     with ape.reverts(tax.TaxNotOpen):
         tax.pay(assessed, 2027, sender=bob.account)
 
@@ -120,7 +119,7 @@ def test_pay_with_permit(tax, token, parties, assessed, chain, treasury):
     before = token.balanceOf(treasury)
     tax.payWithPermit(assessed, 2026, deadline, v, r, s, sender=alice)
     assert token.balanceOf(treasury) == before + TAX
-    assert tax.statusOf(assessed, 2026) == PAID
+    assert tax.statusOf(assessed, 2026) == TaxStatus.PAID
     assert token.nonces(alice) == 1
 
 
@@ -132,14 +131,14 @@ def test_pay_with_bad_permit_falls_back_to_allowance(tax, token, parties, assess
         tax.payWithPermit(assessed, 2026, deadline, v, r, s, sender=alice)
     token.approve(tax, TAX, sender=alice)
     tax.payWithPermit(assessed, 2026, deadline, v, r, s, sender=alice)
-    assert tax.statusOf(assessed, 2026) == PAID
+    assert tax.statusOf(assessed, 2026) == TaxStatus.PAID
 
 
 def test_overdue_after_due_date(tax, parties, assessed, chain):
-    assert tax.statusOf(assessed, 2026) == DUE
+    assert tax.statusOf(assessed, 2026) == TaxStatus.DUE
     chain.pending_timestamp += 31 * DAY
     chain.mine()
-    assert tax.statusOf(assessed, 2026) == OVERDUE
+    assert tax.statusOf(assessed, 2026) == TaxStatus.OVERDUE
     assert tax.hasOverdue(assessed)
 
 
@@ -195,7 +194,7 @@ def test_void_assessment(tax, assessor, parties, assessed, chain, outsider):
     receipt = tax.voidAssessment(assessed, 2026, keccak(text="appeal"), sender=assessor)
     [event] = tax.TaxVoided.from_receipt(receipt)
     assert (event.operator, event.reasonHash) == (assessor.address, keccak(text="appeal"))
-    assert tax.statusOf(assessed, 2026) == VOIDED
+    assert tax.statusOf(assessed, 2026) == TaxStatus.VOIDED
     chain.pending_timestamp += 60 * DAY
     chain.mine()
     assert not tax.hasOverdue(assessed)
@@ -216,7 +215,7 @@ def test_unpaid_tax_blocks_split_and_merge(
     tax.pay(assessed, 2026, sender=alice.account)
     titles.merge([other, assessed], parcel_data(area=1005), sender=registrar)
     # assessments stay with the retired parcel: history readable, no new ones accepted
-    assert tax.statusOf(assessed, 2026) == PAID
+    assert tax.statusOf(assessed, 2026) == TaxStatus.PAID
 
 
 def test_retired_parcel_cannot_be_assessed(

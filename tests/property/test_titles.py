@@ -8,12 +8,10 @@ import pytest
 from eth_utils import keccak
 
 from civic_ledger.deploy.proxy import deploy_upgradeable
+from civic_ledger.property.titles import ParcelStatus, SaleState, TitleCause
 
 from .helpers import accept_sale, parcel_data
 
-ACTIVE, RETIRED = 1, 2
-PROPOSED, ACCEPTED, COMPLETED, CANCELLED, REJECTED = 1, 2, 3, 4, 5
-REGISTRATION, SALE, SPLIT, MERGE = 0, 1, 2, 3
 DEED = keccak(text="deed")
 
 
@@ -33,7 +31,7 @@ def test_register_mints_title_to_owner_controller(titles, registrar, parties):
         data[1],
         1234,
         7,
-        ACTIVE,
+        ParcelStatus.ACTIVE,
     )
     assert titles.tokenURI(pid) == ""  # no base URI set
     [event] = titles.ParcelRegistered.from_receipt(receipt)
@@ -41,7 +39,7 @@ def test_register_mints_title_to_owner_controller(titles, registrar, parties):
     assert (event.dataHash, event.area, event.landUse) == (data[1], 1234, 7)
     assert event.operator == registrar.address
     [entry] = titles.chainOfTitle(pid)
-    assert entry.owner == alice.subject and entry.cause == REGISTRATION
+    assert entry.owner == alice.subject and entry.cause == TitleCause.REGISTRATION
 
 
 def test_register_batch_registers_all_or_nothing(titles, registrar, parties):
@@ -137,7 +135,7 @@ def test_plain_transfers_and_approvals_revert(titles, parties, new_parcel):
 def test_full_sale_moves_title_and_records_history(titles, registrar, parties, sale_ready):
     alice, bob = parties["alice"], parties["bob"]
     pid, sale = sale_ready
-    assert titles.saleOf(sale).state == ACCEPTED
+    assert titles.saleOf(sale).state == SaleState.ACCEPTED
     assert tuple(titles.saleReadiness(sale)) == (True, True, True, True, True)
 
     receipt = titles.approveSale(sale, sender=registrar)
@@ -145,14 +143,14 @@ def test_full_sale_moves_title_and_records_history(titles, registrar, parties, s
     assert titles.ownerOf(pid) == bob.account.address
     assert titles.ownerIdentityOf(pid) == bob.subject
     assert titles.balanceOf(alice.account) == 0
-    assert titles.saleOf(sale).state == COMPLETED
+    assert titles.saleOf(sale).state == SaleState.COMPLETED
     assert titles.openSaleOf(pid) == 0
     [event] = titles.SaleApproved.from_receipt(receipt)
     assert (event.saleId, event.parcelId, event.operator) == (sale, pid, registrar.address)
     assert (event.seller, event.buyer) == (alice.subject, bob.subject)
     history = titles.chainOfTitle(pid)
     assert [h.owner for h in history] == [alice.subject, bob.subject]
-    assert [h.cause for h in history] == [REGISTRATION, SALE]
+    assert [h.cause for h in history] == [TitleCause.REGISTRATION, TitleCause.SALE]
     assert history[1].saleId == sale
 
 
@@ -168,7 +166,7 @@ def test_propose_records_sale_and_emits(titles, parties, new_parcel):
         bob.subject,
         42,
         DEED,
-        PROPOSED,
+        SaleState.PROPOSED,
     )
     assert event.operator == alice.account.address
     assert titles.openSaleOf(pid) == event.saleId
@@ -248,7 +246,7 @@ def test_either_party_cancels_before_approval(
     receipt = titles.cancelSale(sale, sender=parties[canceller].account)
     [event] = titles.SaleCancelled.from_receipt(receipt)
     assert event.operator == parties[canceller].account.address
-    assert titles.saleOf(sale).state == CANCELLED
+    assert titles.saleOf(sale).state == SaleState.CANCELLED
     assert titles.openSaleOf(pid) == 0
     with ape.reverts(titles.TitleSaleWrongState):
         titles.approveSale(sale, sender=registrar)
@@ -277,7 +275,7 @@ def test_registrar_rejects_with_reason(titles, registrar, parties, sale_ready, o
     receipt = titles.rejectSale(sale, keccak(text="defective deed"), sender=registrar)
     [event] = titles.SaleRejected.from_receipt(receipt)
     assert event.reasonHash == keccak(text="defective deed")
-    assert titles.saleOf(sale).state == REJECTED
+    assert titles.saleOf(sale).state == SaleState.REJECTED
     assert titles.ownerOf(pid) == parties["alice"].account.address
     with ape.reverts(titles.TitleSaleWrongState):
         titles.approveSale(sale, sender=registrar)
@@ -362,7 +360,7 @@ def test_split_preserves_area_and_links(titles, registrar, parties, new_parcel):
     children = [parcel_data(area=a) for a in (600, 300, 100)]
     receipt = titles.split(parent, children, sender=registrar)
 
-    assert titles.parcelOf(parent).status == RETIRED
+    assert titles.parcelOf(parent).status == ParcelStatus.RETIRED
     with ape.reverts():
         titles.ownerOf(parent)
     child_ids = [c[0] for c in children]
@@ -370,7 +368,7 @@ def test_split_preserves_area_and_links(titles, registrar, parties, new_parcel):
     for cid in child_ids:
         assert list(titles.parentsOf(cid)) == [parent]
         assert titles.ownerOf(cid) == alice.account.address
-        assert titles.chainOfTitle(cid)[0].cause == SPLIT
+        assert titles.chainOfTitle(cid)[0].cause == TitleCause.SPLIT
     assert sum(titles.parcelOf(c).area for c in child_ids) == 1_000
     [event] = titles.ParcelSplit.from_receipt(receipt)
     assert list(event.childIds) == child_ids and event.operator == registrar.address
@@ -409,7 +407,7 @@ def test_merge_preserves_area_and_links(titles, registrar, parties, new_parcel):
     assert titles.parcelOf(mid).area == 600
     assert list(titles.parentsOf(mid)) == [a, b, c]
     for p in (a, b, c):
-        assert titles.parcelOf(p).status == RETIRED
+        assert titles.parcelOf(p).status == ParcelStatus.RETIRED
         assert list(titles.childrenOf(p)) == [mid]
     assert titles.ownerOf(mid) == alice.account.address
     assert titles.balanceOf(alice.account) == 1
@@ -536,7 +534,7 @@ def test_encumbrance_hook_only_from_the_lien_registry(titles, sale_ready, regist
     for caller in (outsider, registrar):
         with ape.reverts(titles.TitleOnlyLienRegistry):
             titles.onEncumbranceChanged(pid, caller, sender=caller)
-    assert titles.saleOf(sale).state == ACCEPTED
+    assert titles.saleOf(sale).state == SaleState.ACCEPTED
 
 
 def test_token_uri_is_base_plus_hex_parcel_id(titles, registrar, parties, agency, outsider):
@@ -576,4 +574,4 @@ def test_suspended_party_cannot_cancel(titles, parties, sale_ready, identities, 
         titles.cancelSale(sale, sender=parties[who].account)
     identities.setStatus(parties[who].subject, 1, keccak(text="reinstated"), sender=office)
     titles.cancelSale(sale, sender=parties[who].account)
-    assert titles.saleOf(sale).state == CANCELLED
+    assert titles.saleOf(sale).state == SaleState.CANCELLED

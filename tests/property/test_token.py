@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import ape
 
+from civic_ledger.property.tax import sign_permit
+
 from .helpers import DAY
-from .test_tax import _sign_permit
 
 
 def test_treasurer_mints_and_burns(token, treasurer, parties):
@@ -52,7 +53,7 @@ def test_permit_sets_allowance(token, treasurer, parties, chain):
     alice, bob = parties["alice"].account, parties["bob"].account
     token.mint(alice, 100, sender=treasurer)
     deadline = chain.pending_timestamp + DAY
-    v, r, s = _sign_permit(token, chain, alice, bob.address, 60, deadline)
+    v, r, s = sign_permit(token, alice, bob.address, 60, deadline)
     token.permit(alice, bob, 60, deadline, v, r, s, sender=bob)
     assert token.allowance(alice, bob) == 60
     with ape.reverts(token.ERC2612InvalidSigner):  # replay: nonce moved on

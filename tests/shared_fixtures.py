@@ -1,0 +1,59 @@
+"""Fixtures every domain's tests share, registered by the root conftest (`pytest_plugins`): the
+session suite's contracts and the agencies' accounts, under the names the tests use."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from civic_ledger.core import names
+
+# fixture name -> contract name in the session suite
+CONTRACTS = {
+    "manager": names.MANAGER,
+    "identity": names.IDENTITY_REGISTRY,
+    "identities": names.IDENTITY_REGISTRY,
+    "records": names.RECORD_REGISTRY,
+    "token": names.TOKEN,
+    "titles": names.TITLE_REGISTRY,
+    "liens": names.LIEN_REGISTRY,
+    "tax": names.PROPERTY_TAX,
+}
+
+# fixture name -> agency (config/roles.local.yaml, plus `treasury` and `deployer`)
+AGENCIES = {
+    "admin": "deployer",
+    "office": "identity_office",
+    "data_bureau": "data_bureau",
+    "tax_bureau": "tax_bureau",
+    "assessor": "tax_bureau",
+    "market": "market_regulator",
+    "court": "court",
+    "arbiter": "arbitration_office",
+    "guardian": "emergency_guardian",
+    "registrar": "land_registry",
+    "treasurer": "finance_bureau",
+    "treasury": "treasury",
+}
+
+
+def _contract(contract: str) -> Callable[[Any], Any]:
+    def fixture(suite: Any) -> Any:
+        return suite[contract]
+
+    return fixture
+
+
+def _agency(name: str) -> Callable[[dict[str, Any]], Any]:
+    def fixture(agency: dict[str, Any]) -> Any:
+        return agency[name]
+
+    return fixture
+
+
+for _name, _contract_name in CONTRACTS.items():
+    globals()[_name] = pytest.fixture(name=_name)(_contract(_contract_name))
+for _name, _agency_name in AGENCIES.items():
+    globals()[_name] = pytest.fixture(name=_name)(_agency(_agency_name))
