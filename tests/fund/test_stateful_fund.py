@@ -52,7 +52,7 @@ from hypothesis.stateful import (
     rule,
     run_state_machine_as_test,
 )
-from reverts import decoded_error
+from reverts import decoded_error, reverts
 from stateful_budget import (
     Budget,
     CountingMachine,
@@ -62,6 +62,7 @@ from stateful_budget import (
     sweep_budget,
 )
 
+from civic_ledger.core.encoding import ZERO32
 from civic_ledger.fund.client import ApplicationStatus, AwardStatus, MilestoneStatus, RoundKind
 from civic_ledger.identity.client import Status
 
@@ -710,10 +711,14 @@ class FundMachine(CountingMachine):
             self._end_period(ent, penalty[1], now)
         else:
             subject = w.enterprises[ent].subject
-            w.records.issue(
-                (w.penalty_schema, subject, h(f"penalty-{ent}-{now}"), bytes(32), 0, b"\x00" * 32),
-                sender=w.agency["tax_bureau"],
-            )
+            request = (w.penalty_schema, subject, h(f"penalty-{ent}-{now}"), bytes(32), 0, ZERO32)
+            if ent in self.suspended:
+                # Records are issued about active identities only: the refusal is the rule
+                # (the suspension already makes the enterprise ineligible).
+                with reverts("RecordSubjectNotActive"):
+                    w.records.issue(request, sender=w.agency["tax_bureau"])
+                return
+            w.records.issue(request, sender=w.agency["tax_bureau"])
             record_id = w.records.liveRecordsOf(subject, w.penalty_schema)[-1]
             self.penalty[ent] = (record_id, now + YEAR)
             self.ineligible[ent].append([now, now + YEAR])

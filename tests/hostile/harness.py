@@ -123,7 +123,11 @@ class Refuser:
         manifest: Path | bool | None = True,
         env: dict[str, str] | None = None,
         state: Callable[[], Any] | None = None,
+        given: Sequence[str] = (),
     ) -> str:
+        """Run `command` with `args`: it must refuse with one error line, change nothing on
+        chain and name every `names`. `given` is input the command read from elsewhere (a
+        file's contents) that the error may quote back, like its arguments."""
         count(kind)
         full = list(args)
         if manifest is True:
@@ -140,6 +144,6 @@ class Refuser:
         assert outcome.exit_code != 0, f"accepted hostile input:\n{shown}"
         assert before == after, f"chain changed on a refused command:\n{shown}"
         try:
-            return assert_one_line_error(outcome.stderr, names, full)
+            return assert_one_line_error(outcome.stderr, names, [*full, *given])
         except AssertionError as exc:
             raise AssertionError(f"{exc}\n--- {shown}") from None
