@@ -38,6 +38,7 @@ import yaml
 from rich.console import Console
 from rich.table import Table
 
+from civic_ledger.core.exceptions import CivicError
 from civic_ledger.core.introspect import remappings
 from civic_ledger.core.paths import CONFIG_DIR, ROOT
 
@@ -56,7 +57,7 @@ _SOURCE_REF = re.compile(r"\s*\(\s*[^()\s]+\.sol#[0-9]+(?:-[0-9]+)?\s*\)")
 _WS = re.compile(r"\s+")
 
 
-class GateError(RuntimeError):
+class GateError(CivicError):
     """Slither or the triage file could not be used (exit code 2)."""
 
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from civic_ledger.core.exceptions import CivicError
 from civic_ledger.core.paths import ROOT
 
 COMPILE_SCRIPT = ROOT / "tools" / "anchors" / "compile.js"
@@ -34,7 +35,7 @@ TREX_PKG = "@tokenysolutions/t-rex"
 ONCHAINID_PKG = "@onchain-id/solidity"
 
 
-class AnchorError(RuntimeError):
+class AnchorError(CivicError):
     """An anchor could not be compiled or deployed; the message says why."""
 
 

@@ -17,6 +17,7 @@ from eth_utils import keccak, to_checksum_address
 
 from civic_ledger.access.roles import BY_NAME
 from civic_ledger.core.encoding import ZERO32
+from civic_ledger.core.exceptions import CivicError
 
 PERSON = 1  # IIdentityRegistry.Kind.Person
 YEAR = 365 * 24 * 3600
@@ -54,7 +55,7 @@ EAS_SCHEMA = "bytes32 subject,bytes32 evidenceHash,uint16 year,bool compliant"
 REVOKE_REASON = 1
 
 
-class SignatureMissing(RuntimeError):
+class SignatureMissing(CivicError):
     """A function the benchmark calls is not in the compiled contract any more."""
 
 

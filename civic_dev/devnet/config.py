@@ -13,6 +13,8 @@ from typing import Any
 
 import yaml
 
+from civic_ledger.core.exceptions import CivicError
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 #: go-ethereum release that the devnet runs: the last one that seals Clique blocks.
@@ -57,7 +59,7 @@ FORK_ORDER: tuple[str, ...] = (
 )
 
 
-class DevnetError(RuntimeError):
+class DevnetError(CivicError):
     """A devnet operation failed in a way the operator has to act on."""
 
 

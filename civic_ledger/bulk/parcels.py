@@ -37,6 +37,7 @@ from civic_ledger.bulk.runner import (
 from civic_ledger.bulk.runner import plan_batches as plan_rows
 from civic_ledger.core.csvfile import check_header, read_csv_text
 from civic_ledger.core.encoding import HEX32, ZERO32, parcel_id_of
+from civic_ledger.core.exceptions import InputError
 from civic_ledger.core.revert import explain
 
 COLUMNS = ("cadastral_code", "owner", "data_hash", "area_m2", "land_use")
@@ -72,7 +73,7 @@ class ParcelRow:
         return (self.parcel_id, self.data_hash, self.area, self.land_use)
 
 
-class CsvFormatError(ValueError):
+class CsvFormatError(InputError):
     """The file as a whole cannot be read (missing header columns, not a CSV)."""
 
 

@@ -12,8 +12,10 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from civic_ledger.core.exceptions import CivicError
 
-class VerificationFailed(AssertionError):
+
+class VerificationFailed(CivicError, AssertionError):
     """A step's on-chain effect could not be read back."""
 
 
