@@ -108,9 +108,7 @@ contract LienRegistry is CityManaged, ILienRegistry {
         returns (uint256 lienId)
     {
         LienRegistryStorage storage $ = _s();
-        bytes32 owner = _requireParcelOwner($, parcelId);
-        if (amount == 0 || evidenceHash == bytes32(0) || holder == owner) revert LienInvalid();
-        if (IdentityGate.activeController($.identities, holder) != _msgSender()) {
+        if (_checkNewLien($, parcelId, holder, amount, evidenceHash) != _msgSender()) {
             revert LienUnauthorized(0, _msgSender());
         }
         lienId = _newLien($, parcelId, holder, amount, evidenceHash, LienState.Proposed, false);
@@ -157,9 +155,7 @@ contract LienRegistry is CityManaged, ILienRegistry {
         returns (uint256 lienId)
     {
         LienRegistryStorage storage $ = _s();
-        bytes32 owner = _requireParcelOwner($, parcelId);
-        if (amount == 0 || orderHash == bytes32(0) || holder == owner) revert LienInvalid();
-        IdentityGate.activeController($.identities, holder);
+        _checkNewLien($, parcelId, holder, amount, orderHash);
         lienId = _newLien($, parcelId, holder, amount, orderHash, LienState.Proposed, true);
         Lien storage lien = $.liens[lienId];
         _activate($, lienId, lien);
@@ -395,6 +391,21 @@ contract LienRegistry is CityManaged, ILienRegistry {
             if (consent == SaleConsent.None) answered = false;
         }
         encumbranceHash = keccak256(abi.encode(saleId, parcelId, e.lienIds, e.holders, e.amounts, e.consents));
+    }
+
+    /// @dev The checks every new lien passes, proposed or ordered: `parcelId` is active, the
+    /// amount and the document hash are non-zero, the holder is not the parcel's owner and is an
+    /// Active identity (CityIdentityNotActive otherwise). Returns the holder's active controller.
+    function _checkNewLien(
+        LienRegistryStorage storage $,
+        uint256 parcelId,
+        bytes32 holder,
+        uint256 amount,
+        bytes32 documentHash
+    ) private view returns (address holderController) {
+        bytes32 owner = _requireParcelOwner($, parcelId);
+        if (amount == 0 || documentHash == bytes32(0) || holder == owner) revert LienInvalid();
+        return IdentityGate.activeController($.identities, holder);
     }
 
     function _requireParcelOwner(LienRegistryStorage storage $, uint256 parcelId) private view returns (bytes32) {
