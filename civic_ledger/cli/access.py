@@ -76,7 +76,7 @@ def cancel_upgrade(
 ) -> None:
     """Cancel a scheduled upgrade of CONTRACT (the guardian, the admin or whoever scheduled it):
     it can no longer run; nothing else changes."""
-    suite = Suite(manifest_file)
+    suite, sender = Suite(manifest_file), load_account(account_alias)
     contracts, _ = _status(suite)
     names = [c.contract for c in contracts]
     if contract not in names:
@@ -97,5 +97,5 @@ def cancel_upgrade(
         f"cancelled the upgrade of {contract} to {upgrade.new_version} "
         f"({upgrade.new_implementation})",
         suite[MANAGER].cancel, upgrade.caller, upgrade.proxy, upgrade.data,
-        sender=load_account(account_alias),
+        sender=sender,
     )  # fmt: skip

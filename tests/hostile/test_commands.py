@@ -906,6 +906,18 @@ SPECS: dict[str, Spec] = {
     "fund clawback": unknown_id_spec(("1",), {"--reason": "r"}, MEMBER, "application"),
     "fund close": unknown_id_spec(("1",), {}, FUND, "round"),
     "fund sweep": unknown_id_spec(("1",), {}, FUND, "round"),
+    "access pending": Spec(),
+    "access cancel-upgrade": Spec(
+        ("TitleRegistry",),
+        account=GUARDIAN,
+        cases=(
+            case("NoSuchContract", error=("NoSuchContract", "not an upgradeable contract")),
+            case("CityAccessManager", error="not an upgradeable contract"),
+            case(error=("no upgrade of TitleRegistry", "scheduled")),
+            case(change={"--to": "0x" + "12" * 20}, error="no upgrade of TitleRegistry"),
+            case(change={"--to": "0xnope"}, error="--to"),
+        ),
+    ),
     "fund pause": Spec(account=GUARDIAN, cases=(case(change=AS_OWNER, error="not authorised"),)),
     "fund unpause": Spec(account=GUARDIAN, cases=(case(error="authorised"),)),
     "fund status": unknown_id_spec(("1",), {}, None, "round"),
