@@ -68,22 +68,17 @@ def populate(suite: Any, agency: dict[str, Any], wallets: dict[str, Any], now: i
         records, policy_id=POLICY, name="upgrade grants", required=[licence_schema],
         disqualifying=[penalty_schema], sender=data_bureau,
     )  # fmt: skip
-    licence, _ = rec_client.issue(
-        records,
-        rec_client.RecordRequest(
-            licence_schema, subjects["acme"], document_hash("licence:acme"),
-            rec_client.encode_data("uint32 licence", {"licence": 4242}),
-        ),
-        sender=agency["market_regulator"],
-    )  # fmt: skip
-    penalty, _ = rec_client.issue(
-        records,
-        rec_client.RecordRequest(
-            penalty_schema, subjects["alice"], document_hash("penalty:alice"),
-            rec_client.encode_data("uint256 amount", {"amount": 300}),
-        ),
-        sender=agency["tax_bureau"],
-    )  # fmt: skip
+
+    def issue(schema: int, subject: str, evidence: str, field: str, value: int, by: Any) -> bytes:
+        data = rec_client.encode_data(field, {field.split()[1]: value})
+        request = rec_client.RecordRequest(schema, subjects[subject], document_hash(evidence), data)
+        record, _ = rec_client.issue(records, request, sender=by)
+        return record
+
+    licence = issue(licence_schema, "acme", "licence:acme", "uint32 licence", 4242,
+                    agency["market_regulator"])  # fmt: skip
+    penalty = issue(penalty_schema, "alice", "penalty:alice", "uint256 amount", 300,
+                    agency["tax_bureau"])  # fmt: skip
     rec_client.dispute(records, penalty, document_hash("receipt:alice"), sender=wallets["alice"])
 
     registrar = agency["land_registry"]

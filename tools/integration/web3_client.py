@@ -414,6 +414,12 @@ class CivicLedgerClient:
                 continue
         return found
 
+    def _act(
+        self, account: LocalAccount, contract: str, function: str, event: str, *args: Any
+    ) -> dict[str, Any]:
+        """Send `contract.function(*args)` signed by `account`; the one `event` it emitted."""
+        return self._one(self.transact(account, contract, function, *args), contract, event)
+
     def _one(self, receipt: Any, contract: str, event: str) -> dict[str, Any]:
         found = self.events(receipt, contract, event)
         if len(found) != 1:
@@ -538,17 +544,18 @@ class CivicLedgerClient:
         self, controller: LocalAccount, record: bytes, evidence_hash: bytes
     ) -> dict[str, Any]:
         """The subject's controller disputes an adverse record; returns RecordDisputed's args."""
-        receipt = self.transact(controller, "RecordRegistry", "dispute", record, evidence_hash)
-        return self._one(receipt, "RecordRegistry", "RecordDisputed")
+        return self._act(
+            controller, "RecordRegistry", "dispute", "RecordDisputed", record, evidence_hash
+        )
 
     def resolve_dispute(
         self, arbiter: LocalAccount, record: bytes, upheld: bool, ruling_hash: bytes
     ) -> dict[str, Any]:
         """The arbiter upholds or overturns (revokes) a disputed record; DisputeResolved's args."""
-        receipt = self.transact(
-            arbiter, "RecordRegistry", "resolveDispute", record, upheld, ruling_hash
-        )
-        return self._one(receipt, "RecordRegistry", "DisputeResolved")
+        return self._act(
+            arbiter, "RecordRegistry", "resolveDispute", "DisputeResolved",
+            record, upheld, ruling_hash,
+        )  # fmt: skip
 
     def record(self, record: bytes) -> dict[str, Any]:
         return self.call("RecordRegistry", "getRecord", record)
@@ -610,27 +617,26 @@ class CivicLedgerClient:
 
     def consent_lien(self, owner: LocalAccount, lien_id: int) -> dict[str, Any]:
         """The owner's controller consents: the lien becomes effective (LienRecorded's args)."""
-        receipt = self.transact(owner, "LienRegistry", "consentLien", lien_id)
-        return self._one(receipt, "LienRegistry", "LienRecorded")
+        return self._act(owner, "LienRegistry", "consentLien", "LienRecorded", lien_id)
 
     def answer_sale(
         self, lender: LocalAccount, lien_id: int, sale_id: int, discharge_at_closing: bool
     ) -> dict[str, Any]:
         """The lienholder answers a sale: keep the lien, or discharge it at closing."""
-        receipt = self.transact(
-            lender, "LienRegistry", "consentToSale", lien_id, sale_id, discharge_at_closing
-        )
-        return self._one(receipt, "LienRegistry", "LienSaleConsentSet")
+        return self._act(
+            lender, "LienRegistry", "consentToSale", "LienSaleConsentSet",
+            lien_id, sale_id, discharge_at_closing,
+        )  # fmt: skip
 
     def accept_sale(
         self, buyer: LocalAccount, sale_id: int, encumbrance_hash: bytes
     ) -> dict[str, Any]:
-        receipt = self.transact(buyer, "TitleRegistry", "acceptSale", sale_id, encumbrance_hash)
-        return self._one(receipt, "TitleRegistry", "SaleAccepted")
+        return self._act(
+            buyer, "TitleRegistry", "acceptSale", "SaleAccepted", sale_id, encumbrance_hash
+        )
 
     def approve_sale(self, registrar: LocalAccount, sale_id: int) -> dict[str, Any]:
-        receipt = self.transact(registrar, "TitleRegistry", "approveSale", sale_id)
-        return self._one(receipt, "TitleRegistry", "SaleApproved")
+        return self._act(registrar, "TitleRegistry", "approveSale", "SaleApproved", sale_id)
 
     def sale(self, sale_id: int) -> dict[str, Any]:
         return self.call("TitleRegistry", "saleOf", sale_id)
