@@ -5,44 +5,20 @@ running chain is never touched."""
 
 from __future__ import annotations
 
-import os
 import re
-import socket
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from local_chain_runner import LocalChainRun
 
-ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def test_chain_up_deploy_administer_restart_down(tmp_path: Path) -> None:
-    port = free_port()
-    env = dict(os.environ)
-    env.update(
-        CIVIC_CHAIN_PORT=str(port), CIVIC_CHAIN_DIR=str(tmp_path / "chain"), COLUMNS="200",
-        APE_DATA_FOLDER=str(ROOT / ".ape-data"),
-    )  # fmt: skip
-    ape = str(Path(sys.executable).with_name("ape"))
-    network = f"ethereum:city-local:http://127.0.0.1:{port}"
+    chain = LocalChainRun(tmp_path)
+    network = chain.network
     manifest = tmp_path / "city-local.json"
-
-    def run(*args: str, ok: bool = True) -> str:
-        done = subprocess.run(
-            [ape, "run", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600,
-            stdin=subprocess.DEVNULL,
-        )  # fmt: skip
-        output = done.stdout + done.stderr
-        assert (done.returncode == 0) == ok, output[-3000:]
-        return output
+    run = chain.run
 
     try:
         assert "up http://127.0.0.1:" in run("chain", "up")

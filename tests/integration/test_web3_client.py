@@ -11,10 +11,7 @@ from __future__ import annotations
 import ast
 import importlib.util
 import json
-import os
 import secrets
-import socket
-import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,6 +21,7 @@ from typing import Any
 import pytest
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
+from local_chain_runner import LocalChainRun
 
 from civic_dev.bench.anvil import MNEMONIC
 
@@ -121,12 +119,6 @@ def test_vector_check_can_fail() -> None:
 # --------------------------------------------------------------------------- against a chain
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def test_account(index: int) -> LocalAccount:
     """Harness only: the key of Ape's test account N (the local chain's role holders)."""
     Account.enable_unaudited_hdwallet_features()
@@ -141,34 +133,14 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, 
     """A persistent local chain on a free port and a deployment on it, made by the operator's
     commands; yields (RPC URL, manifest path). The manifest and ABIs live in a tmp folder."""
     folder = tmp_path_factory.mktemp("web3-client")
-    port = free_port()
-    env = dict(os.environ)
-    env.update(
-        CIVIC_CHAIN_PORT=str(port), CIVIC_CHAIN_DIR=str(folder / "chain"), COLUMNS="200",
-        APE_DATA_FOLDER=str(ROOT / ".ape-data"),
-    )  # fmt: skip
-    ape = str(Path(sys.executable).with_name("ape"))
+    chain = LocalChainRun(folder)
     manifest = folder / "deployments" / "city-local.json"
-
-    def run(*args: str) -> str:
-        done = subprocess.run(
-            [ape, "run", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600,
-            stdin=subprocess.DEVNULL,
-        )  # fmt: skip
-        output = done.stdout + done.stderr
-        assert done.returncode == 0, output[-3000:]
-        return output
-
     try:
-        run("chain", "up")
-        run("deploy", "--network", f"ethereum:city-local:http://127.0.0.1:{port}",
-            "--manifest", str(manifest))  # fmt: skip
-        yield f"http://127.0.0.1:{port}", manifest
+        chain.run("chain", "up")
+        chain.run("deploy", "--network", chain.network, "--manifest", str(manifest))
+        yield chain.url, manifest
     finally:
-        subprocess.run(
-            [ape, "run", "chain", "down", "--clean"], cwd=ROOT, env=env, capture_output=True,
-            timeout=120, stdin=subprocess.DEVNULL,
-        )  # fmt: skip
+        chain.run("chain", "down", "--clean", ok=None, timeout=120)
 
 
 def holder(client: Any, role: str) -> LocalAccount:
