@@ -291,6 +291,19 @@ class Web3Client(ChainClient):
             raise RpcError(method, " ".join(str(exc).split()) or type(exc).__name__) from None
 
 
+def next_block_time(web3: Any) -> int:
+    """The timestamp the next block will (at least) carry: the pending block's where the node
+    reports one (a chain that mines on demand, like anvil, stamps it with the wall clock while
+    its latest block may be hours old), never less than the latest block's. What a delayed
+    operation's "ready" is judged against."""
+    latest = int(web3.eth.get_block("latest")["timestamp"])
+    try:
+        pending = int(web3.eth.get_block("pending")["timestamp"])
+    except Exception:  # a node without a pending block: the latest block's time
+        pending = latest
+    return max(latest, pending)
+
+
 def _or_none(getter: Any, tx_hash: str) -> Any:
     from web3.exceptions import TransactionNotFound
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 from rich.table import Table
 
+from civic_ledger.chain.client import next_block_time
 from civic_ledger.cli.common import ADDRESS, Suite, command, console, load_account, send
 from civic_ledger.core.encoding import format_time
 from civic_ledger.core.exceptions import DeployError
@@ -29,7 +30,7 @@ def _status(suite: Suite) -> tuple[list[ContractVersion], int]:
     from ape import networks
 
     web3 = networks.provider.web3
-    now = int(web3.eth.get_block("latest")["timestamp"])
+    now = next_block_time(web3)
     return upgrade_status(web3, suite.manifest.contracts), now
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from eth_utils import keccak
 
-from civic_ledger.chain.client import Web3Client
+from civic_ledger.chain.client import Web3Client, next_block_time
 from civic_ledger.chain.manifest import Manifest
 from civic_ledger.core.config import AccountRef, RolesConfig
 from civic_ledger.core.exceptions import DeployError
@@ -219,16 +219,8 @@ class DeployPlan:
         self.report(event)
 
     def chain_time(self) -> int:
-        """The timestamp the next block will (at least) carry: the pending block's where the
-        node reports one (a chain that mines on demand, like anvil, stamps it with the wall
-        clock while its latest block may be hours old), never less than the latest block's."""
-        eth = self.provider.web3.eth
-        latest = int(eth.get_block("latest")["timestamp"])
-        try:
-            pending = int(eth.get_block("pending")["timestamp"])
-        except Exception:  # a node without a pending block: the latest block's time
-            pending = latest
-        return max(latest, pending)
+        """The timestamp the next block will (at least) carry (see `next_block_time`)."""
+        return next_block_time(self.provider.web3)
 
     # -- running ---------------------------------------------------------------------------
 
