@@ -51,6 +51,18 @@ def test_bench_runs_and_reports(tmp_path: Path) -> None:
         ratios = re.findall(RATIO, gas_rows[operation])
         assert ratios and float(ratios[0]) > 0, gas_rows[operation]
 
+    # a floor stated in a note is a lower bound of what that row measured
+    ours_gas = {
+        int(m.group(1)): int(m.group(2).replace(",", ""))
+        for m in re.finditer(r"^\| (\d+) \| [^|]+ \| `[^`]+` \| ([\d,]+) \|", text, re.M)
+    }
+    floors = {
+        int(m.group(1)): int(m.group(2).replace(",", ""))
+        for m in re.finditer(r"^(\d+)\. .*cost at least ([\d,]+) gas", text, re.M)
+    }
+    for number, floor in floors.items():
+        assert 0 < floor <= ours_gas[number], (number, floor, ours_gas[number])
+
     for kind in ("identities", "parcels", "records"):
         row = re.search(rf"^\| {kind} \| ([\d,]+) \|.*\| (\d+)% \|", text, re.M)
         assert row, f"no throughput row for {kind}"
