@@ -14,14 +14,43 @@ from typing import Any, TypeVar
 
 import click
 from ape.cli import ConnectedProviderCommand, network_option
-from rich.console import Console
+from rich.console import Console, ConsoleDimensions
 from rich.table import Table
 
 from civic_ledger.core.names import IDENTITY_REGISTRY, TITLE_REGISTRY, TOKEN
 from civic_ledger.core.revert import explain
 
-console = Console(highlight=False)
-err_console = Console(stderr=True, highlight=False)
+PIPE_WIDTH = 4096  # off a terminal, lines and tables are never cut or wrapped before this
+
+
+class OutputConsole(Console):
+    """A rich console that never cuts what it writes to a pipe or a file: in a terminal it
+    wraps at the terminal's width, elsewhere ids, hashes and table cells are printed whole
+    (a piped table is not squeezed into 80 columns)."""
+
+    @property
+    def size(self) -> ConsoleDimensions:
+        dimensions = super().size
+        if self.is_terminal:
+            return dimensions
+        return ConsoleDimensions(PIPE_WIDTH, dimensions.height)
+
+    @size.setter
+    def size(self, new_size: tuple[int, int]) -> None:
+        Console.size.fset(self, new_size)  # type: ignore[attr-defined]
+
+    def rule(self, title: Any = "", **kwargs: Any) -> None:
+        """A horizontal rule: the terminal's width, or 80 columns in a pipe or a file."""
+        if self.is_terminal:
+            super().rule(title, **kwargs)
+        else:
+            from rich.rule import Rule
+
+            self.print(Rule(title, **kwargs), width=80)
+
+
+console = OutputConsole(highlight=False)
+err_console = OutputConsole(stderr=True, highlight=False)
 
 F = TypeVar("F", bound=Callable[..., Any])
 

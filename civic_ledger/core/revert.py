@@ -28,7 +28,9 @@ TEMPLATES: dict[str, str] = {
     "which this action requires",
     "AccessManagedRequiredDelay": "{caller} has an execution delay of {delay}s on this function: "
     "schedule the call through the AccessManager and execute it once the delay has passed",
-    "AccessManagerNotScheduled": "operation {operationId} was not scheduled (or was cancelled)",
+    "AccessManagerNotScheduled": "operation {operationId} was not scheduled (or was cancelled): "
+    "a signer whose role carries an execution delay schedules the call first (`ape run admin "
+    "access schedule`) and executes it after the delay (`ape run admin access execute`)",
     "AccessManagerNotReady": "operation {operationId} is scheduled but its delay has not passed",
     "AccessManagerExpired": "operation {operationId} expired: schedule it again",
     "AccessManagerLockedRole": "role {roleId} is locked and cannot be granted or changed",

@@ -16,14 +16,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from eth_abi import decode, encode
+from eth_abi import decode
 from eth_utils import keccak, to_checksum_address
 
+from civic_ledger.access.operations import call, scheduled_operations
 from civic_ledger.core.exceptions import DeployError
 from civic_ledger.core.names import MANAGER
 from civic_ledger.deploy.proxy import implementation_of
 
-OPERATION_SCHEDULED = keccak(text="OperationScheduled(bytes32,uint32,uint48,address,address,bytes)")
 UPGRADE_TO_AND_CALL = keccak(text="upgradeToAndCall(address,bytes)")[:4]
 
 
@@ -57,22 +57,13 @@ class ContractVersion:
     pending: tuple[PendingUpgrade, ...]
 
 
-def _call(web3: Any, to: str, signature: str, types: list[str], args: list[Any]) -> bytes:
-    data = keccak(text=signature)[:4] + encode(types, args)
-    return bytes(web3.eth.call({"to": to_checksum_address(to), "data": "0x" + data.hex()}))
-
-
 def version_of(web3: Any, address: str) -> str:
     """`version()` of a contract (or "?" when it has none)."""
     try:
-        [text] = decode(["string"], _call(web3, address, "version()", [], []))
+        [text] = decode(["string"], call(web3, address, "version()", [], []))
     except Exception:  # no such function, or not a contract: shown as unknown, not fatal
         return "?"
     return str(text)
-
-
-def _uint(web3: Any, to: str, signature: str, types: list[str], args: list[Any]) -> int:
-    return int(decode(["uint256"], _call(web3, to, signature, types, args))[0])
 
 
 def pending_upgrades(
@@ -81,40 +72,25 @@ def pending_upgrades(
     """Upgrades of `proxies` ({contract name: proxy address}) scheduled in `manager` and still
     able to run, oldest first."""
     by_address = {to_checksum_address(a): name for name, a in proxies.items()}
-    logs = web3.eth.get_logs(
-        {
-            "address": to_checksum_address(manager),
-            "fromBlock": from_block,
-            "toBlock": "latest",
-            "topics": ["0x" + OPERATION_SCHEDULED.hex()],
-        }
-    )
-    expiration = _uint(web3, manager, "expiration()", [], [])
-    latest: dict[bytes, tuple[Any, ...]] = {}  # operation id -> its last scheduling
-    for log in logs:
-        operation = bytes(log["topics"][1])
-        _, caller, target, data = decode(["uint48", "address", "address", "bytes"], log["data"])
-        target = to_checksum_address(target)
-        if target in by_address and bytes(data[:4]) == UPGRADE_TO_AND_CALL:
-            latest[operation] = (to_checksum_address(caller), target, bytes(data))
+    operations = scheduled_operations(
+        web3, manager, from_block,
+        keep=lambda target, data: target in by_address and data[:4] == UPGRADE_TO_AND_CALL,
+    )  # fmt: skip
     pending = []
-    for operation, (caller, target, data) in latest.items():
-        ready_at = _uint(web3, manager, "getSchedule(bytes32)", ["bytes32"], [operation])
-        if ready_at == 0:
-            continue  # executed, cancelled or expired
-        new_implementation, _ = decode(["address", "bytes"], data[4:])
+    for op in operations:
+        new_implementation, _ = decode(["address", "bytes"], op.data[4:])
         new_implementation = to_checksum_address(new_implementation)
         pending.append(
             PendingUpgrade(
-                contract=by_address[target],
-                proxy=target,
+                contract=by_address[op.target],
+                proxy=op.target,
                 new_implementation=new_implementation,
                 new_version=version_of(web3, new_implementation),
-                operation_id=operation,
-                caller=caller,
-                data=data,
-                ready_at=ready_at,
-                expires_at=ready_at + expiration,
+                operation_id=op.operation_id,
+                caller=op.caller,
+                data=op.data,
+                ready_at=op.ready_at,
+                expires_at=op.expires_at,
             )
         )
     return sorted(pending, key=lambda p: (p.ready_at, p.contract))

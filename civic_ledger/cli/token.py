@@ -1,0 +1,84 @@
+"""`ape run admin token ...`: the settlement token (CityToken) for the treasurer and payers.
+
+    ape run admin token balance ADDRESS                       # balance and supply, in tokens
+    ape run admin token mint ADDRESS AMOUNT --account TREASURER
+    ape run admin token transfer ADDRESS AMOUNT --account A
+
+Amounts are whole tokens ("1200.50"); they are shown with the token's symbol."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from civic_ledger.cli.common import (
+    ADDRESS,
+    Suite,
+    command,
+    console,
+    load_account,
+    print_rows,
+    send,
+    token_amount,
+    token_decimals,
+)
+from civic_ledger.core.names import TOKEN
+from civic_ledger.property.titles import from_units
+
+
+@click.group()
+def token() -> None:
+    """The settlement token: balances, minting (the treasurer) and transfers."""
+
+
+def tokens(suite: Suite, units: int) -> str:
+    """Base units as whole tokens with the symbol: "800.5 CITY"."""
+    return f"{from_units(units, token_decimals(suite))} {suite[TOKEN].symbol()}"
+
+
+def _balance_row(suite: Suite, address: str) -> tuple[str, str]:
+    return (f"balance of {address}", tokens(suite, int(suite[TOKEN].balanceOf(address))))
+
+
+@command(token, "balance", signs=False)
+@click.argument("address", type=ADDRESS)
+def balance(manifest_file: Path | None, address: str) -> None:
+    """ADDRESS's balance and the total supply, in whole tokens."""
+    suite = Suite(manifest_file)
+    print_rows([_balance_row(suite, address),
+                ("total supply", tokens(suite, int(suite[TOKEN].totalSupply())))])  # fmt: skip
+
+
+def _move(suite: Suite, sender: Any, verb: str, method: Any, to: str, amount: str) -> None:
+    units = token_amount(suite, amount, "AMOUNT")
+    if units == 0:
+        raise click.BadParameter("the amount must be more than 0", param_hint="AMOUNT")
+    send(f"{verb} {tokens(suite, units)} to {to}", method, to, units, sender=sender)
+    print_rows([_balance_row(suite, to)])
+
+
+@command(token, "mint")
+@click.argument("to", type=ADDRESS)
+@click.argument("amount")
+def mint(manifest_file: Path | None, account_alias: str, to: str, amount: str) -> None:
+    """Mint AMOUNT new tokens to TO (the TREASURER role signs)."""
+    suite, sender = Suite(manifest_file), load_account(account_alias)
+    _move(suite, sender, "minted", suite[TOKEN].mint, to, amount)
+
+
+@command(token, "transfer")
+@click.argument("to", type=ADDRESS)
+@click.argument("amount")
+def transfer(manifest_file: Path | None, account_alias: str, to: str, amount: str) -> None:
+    """Transfer AMOUNT of the signer's tokens to TO (refused before sending when the balance is
+    short)."""
+    suite, sender = Suite(manifest_file), load_account(account_alias)
+    units = token_amount(suite, amount, "AMOUNT")
+    held = int(suite[TOKEN].balanceOf(sender.address))
+    if units > held:
+        raise click.ClickException(f"{sender.address} holds {tokens(suite, held)}, less than "
+                                   f"{tokens(suite, units)}")  # fmt: skip
+    _move(suite, sender, "transferred", suite[TOKEN].transfer, to, amount)
+    console.print(f"{sender.address} now holds {tokens(suite, held - units)}")
