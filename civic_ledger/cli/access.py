@@ -14,7 +14,8 @@ import click
 from rich.table import Table
 
 from civic_ledger.chain.client import next_block_time
-from civic_ledger.cli.common import ADDRESS, Suite, command, console, load_account, send
+from civic_ledger.cli.common import ADDRESS, Suite, command, load_account
+from civic_ledger.cli.output import console, send
 from civic_ledger.core.encoding import format_time
 from civic_ledger.core.exceptions import DeployError
 from civic_ledger.core.names import MANAGER

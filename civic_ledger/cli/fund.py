@@ -36,13 +36,12 @@ from civic_ledger.cli.common import (
     UINT256,
     Suite,
     command,
-    console,
     identity_subject,
     load_account,
     parse_amount,
     parse_document,
-    send,
 )
+from civic_ledger.cli.output import console, send
 from civic_ledger.core.encoding import format_time
 from civic_ledger.core.names import GRANT_FUND, MANAGER, TOKEN
 from civic_ledger.fund import client as fund_client

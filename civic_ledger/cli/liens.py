@@ -19,16 +19,15 @@ from civic_ledger.cli.common import (
     UINT256,
     Suite,
     command,
-    console,
     known_parcel,
     load_account,
     owner_subject,
     parse_document,
-    send,
     suite_and_signer,
     token_amount,
     token_decimals,
 )
+from civic_ledger.cli.output import console, send
 from civic_ledger.core.encoding import format_time
 from civic_ledger.core.names import LIEN_REGISTRY
 from civic_ledger.property import liens as lien_client

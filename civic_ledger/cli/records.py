@@ -24,16 +24,14 @@ from civic_ledger.cli.common import (
     UINT256,
     Suite,
     command,
-    console,
     identity_subject,
     parse_document,
     parse_param,
     path_option,
-    print_rows,
-    send,
     suite_and_signer,
     uint,
 )
+from civic_ledger.cli.output import console, print_rows, send
 from civic_ledger.core.encoding import HEX32, ZERO32, format_time, hex32, to_bytes32
 from civic_ledger.core.names import IDENTITY_REGISTRY, RECORD_REGISTRY
 from civic_ledger.identity import client as id_client

@@ -21,14 +21,13 @@ from civic_ledger.cli.common import (
     UINT64_MAX,
     Suite,
     command,
-    console,
     known_parcel,
     load_account,
     parse_document,
-    send,
     token_amount,
     token_decimals,
 )
+from civic_ledger.cli.output import console, send
 from civic_ledger.core.encoding import format_time
 from civic_ledger.core.names import PROPERTY_TAX, TOKEN
 from civic_ledger.property import tax as tax_client

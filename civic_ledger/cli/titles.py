@@ -30,9 +30,7 @@ from civic_ledger.cli.common import (
     UINT256,
     Suite,
     command,
-    console,
     csv_file_argument,
-    err_console,
     handle_errors,
     known_parcel,
     load_account,
@@ -42,12 +40,12 @@ from civic_ledger.cli.common import (
     parse_document,
     parse_param,
     path_option,
-    send,
     suite_and_signer,
     token_amount,
     token_decimals,
     uint,
 )
+from civic_ledger.cli.output import console, err_console, send
 from civic_ledger.core.encoding import format_time, hex32, to_bytes32
 from civic_ledger.core.names import IDENTITY_REGISTRY, LIEN_REGISTRY, PROPERTY_TAX, TITLE_REGISTRY
 from civic_ledger.property import liens as lien_client
