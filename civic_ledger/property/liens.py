@@ -1,6 +1,7 @@
 """Client helpers for the LienRegistry: add (lender proposal or registrar order), consent,
 release (holder or court order), answer a sale, read liens back, and read (and recompute) the
-encumbrance a buyer accepts."""
+encumbrance a buyer accepts. Transactions take the keywords `sender` and `transact`
+(`civic_ledger.core.transact`)."""
 
 from __future__ import annotations
 

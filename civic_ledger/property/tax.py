@@ -1,4 +1,5 @@
-"""Client helpers for PropertyTax: assess, pay (allowance or EIP-2612 permit), status."""
+"""Client helpers for PropertyTax: assess, pay (allowance or EIP-2612 permit), status.
+Transactions take the keywords `sender` and `transact` (`civic_ledger.core.transact`)."""
 
 from __future__ import annotations
 

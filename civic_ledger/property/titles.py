@@ -2,9 +2,10 @@
 parcel and its chain of titles, and drive the sale workflow (the buyer accepts the exact
 encumbrance it was shown), splits and merges.
 
-Every function takes the deployed contract instance(s) and, for transactions, the Ape account
-that signs; transactions go through `transact` (default: a plain call; the CLI passes its
-printing `send`). The click commands in `civic_ledger.cli.titles` are a thin layer on top.
+Every function takes the deployed contract instance(s); a transaction also takes the keywords
+`sender` (the Ape account that signs) and `transact` (`civic_ledger.core.transact`: default a
+plain call; the CLI passes its printing `send`). The click commands in `civic_ledger.cli.titles`
+are a thin layer on top.
 """
 
 from __future__ import annotations
