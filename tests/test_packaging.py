@@ -85,3 +85,31 @@ def test_development_tools_are_not_runtime_dependencies():
         assert dist not in closure, f"{dist} would be installed on every agency machine"
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())
     assert project["tool"]["setuptools"]["packages"]["find"]["include"] == ["civic_ledger*"]
+
+
+def _product_modules_imported(path: Path) -> set[str]:
+    """The `civic_ledger...` modules `path` imports (absolute imports, lazy ones included)."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found.update(f"{node.module}.{a.name}" for a in node.names)
+    return {name for name in found if name.startswith("civic_ledger.")}
+
+
+def test_nothing_below_the_cli_imports_it():
+    """The layers of docs/architecture.md: the deploy plan, the demo, the bulk runner, the
+    clients, the chain and core never reach up into the click commands (account loading lives
+    in `chain/accounts.py`, output in `cli/output.py`)."""
+    cli = ROOT / "civic_ledger" / "cli"
+    upward = {}
+    for path in (ROOT / "civic_ledger").rglob("*.py"):
+        if cli in path.parents:
+            continue
+        found = sorted(
+            m for m in _product_modules_imported(path) if m.startswith("civic_ledger.cli")
+        )
+        if found:
+            upward[str(path.relative_to(ROOT))] = found
+    assert not upward, f"modules below the CLI import it: {upward}"

@@ -34,3 +34,12 @@ def ensure_poa_middleware(provider: Any | None = None) -> bool:
         return False
     web3.middleware_onion.inject(ExtraDataToPOAMiddleware, layer=0)
     return True
+
+
+def prepare_connection() -> None:
+    """Make Ape's connected provider able to read this chain's blocks (a no-op without a
+    connection, on chains with plain headers, and on repeated calls)."""
+    from ape import networks
+
+    if networks.active_provider is not None and networks.provider.is_connected:
+        ensure_poa_middleware(networks.provider)

@@ -39,11 +39,10 @@ from civic_ledger.cli.common import (
     UINT64_MAX,
     Suite,
     command,
-    console,
     load_account,
     parse_param,
-    send,
 )
+from civic_ledger.cli.output import console, send
 from civic_ledger.core.encoding import format_time
 from civic_ledger.core.exceptions import DeployError
 from civic_ledger.core.names import MANAGER

@@ -1,11 +1,10 @@
-"""What every command shares: account selection, network handling, the deployed suite,
-sending transactions with a readable report, and turning failures into one-line errors."""
+"""What every command shares apart from output (`civic_ledger.cli.output`): parameter types,
+options and arguments (accounts, manifest, documents, identities, parcels, token amounts), the
+deployed suite, the `command` decorator, and `handle_errors`, which turns any failure into one
+`Error:` line."""
 
 from __future__ import annotations
 
-import os
-import re
-import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import wraps
@@ -14,48 +13,14 @@ from typing import Any, TypeVar
 
 import click
 from ape.cli import ConnectedProviderCommand, network_option
-from rich.console import Console, ConsoleDimensions
-from rich.table import Table
 
+from civic_ledger.chain import accounts as chain_accounts
+from civic_ledger.chain.poa import prepare_connection
+from civic_ledger.cli.output import one_line
 from civic_ledger.core.names import IDENTITY_REGISTRY, TITLE_REGISTRY, TOKEN
 from civic_ledger.core.revert import explain
 
-PIPE_WIDTH = 4096  # off a terminal, lines and tables are never cut or wrapped before this
-
-
-class OutputConsole(Console):
-    """A rich console that never cuts what it writes to a pipe or a file: in a terminal it
-    wraps at the terminal's width, elsewhere ids, hashes and table cells are printed whole
-    (a piped table is not squeezed into 80 columns)."""
-
-    @property
-    def size(self) -> ConsoleDimensions:
-        dimensions = super().size
-        if self.is_terminal:
-            return dimensions
-        return ConsoleDimensions(PIPE_WIDTH, dimensions.height)
-
-    @size.setter
-    def size(self, new_size: tuple[int, int]) -> None:
-        Console.size.fset(self, new_size)  # type: ignore[attr-defined]
-
-    def rule(self, title: Any = "", **kwargs: Any) -> None:
-        """A horizontal rule: the terminal's width, or 80 columns in a pipe or a file."""
-        if self.is_terminal:
-            super().rule(title, **kwargs)
-        else:
-            from rich.rule import Rule
-
-            self.print(Rule(title, **kwargs), width=80)
-
-
-console = OutputConsole(highlight=False)
-err_console = OutputConsole(stderr=True, highlight=False)
-
 F = TypeVar("F", bound=Callable[..., Any])
-
-PASSPHRASE_ENV = "CIVIC_PASSPHRASE"
-_PRIVATE_KEY = re.compile(r"(0[xX])?[0-9a-fA-F]{64}")  # what a pasted secp256k1 key looks like
 
 # ----------------------------------------------------------------------- parameter types
 # Bounded by the Solidity type the value ends up in, so an out-of-range number is refused by
@@ -189,84 +154,15 @@ def roles_option(help_text: str) -> Callable[[F], F]:
     )  # fmt: skip
 
 
-def prepare_connection() -> None:
-    """Make the connected provider able to read this chain's blocks: Clique PoA headers need
-    web3's ExtraDataToPOAMiddleware, which Ape 0.8.51 fails to add with web3 7 (a no-op on
-    chains with plain headers and on repeated calls)."""
-    from ape import networks
-
-    if networks.active_provider is not None and networks.provider.is_connected:
-        from civic_ledger.chain.poa import ensure_poa_middleware
-
-        ensure_poa_middleware(networks.provider)
-
-
 def load_account(alias: str) -> Any:
-    """Load a signer by alias, unlocking keystores non-interactively when a passphrase is given
-    in $APE_ACCOUNTS_<alias>_PASSPHRASE or $CIVIC_PASSPHRASE."""
-    from ape import accounts
-
-    prepare_connection()
-
-    if not alias.strip():
-        raise click.BadParameter("the account alias is empty", param_hint="--account")
-    if _PRIVATE_KEY.fullmatch(alias.strip()):
-        # Never echo it back (an error message ends up in terminals, CI logs and tickets).
-        raise click.BadParameter(
-            "expects an account alias, not a private key (the value given is not shown): "
-            "import the key once with `ape accounts import ALIAS` and pass that ALIAS",
-            param_hint="--account",
-        )
-    if alias.upper().startswith("TEST::"):
-        index_text = alias.split("::", 1)[1]
-        if not index_text.isdigit():
-            raise click.BadParameter(f"'{alias}': expected TEST::<number>", param_hint="--account")
-        index = int(index_text)
-        if index >= len(accounts.test_accounts):
-            raise click.BadParameter(
-                f"there are {len(accounts.test_accounts)} test accounts; {index} does not exist",
-                param_hint="--account",
-            )
-        return accounts.test_accounts[index]
+    """The signing account of `--account ALIAS` (`civic_ledger.chain.accounts.load_account`);
+    a wrong alias is a bad `--account` value."""
     try:
-        account = accounts.load(alias)
-    except Exception:
-        known = ", ".join(a.alias for a in accounts if getattr(a, "alias", None)) or "none"
-        raise click.BadParameter(
-            f"no Ape account named '{alias}' (known: {known}); "
-            "import one with `ape accounts import ALIAS`",
-            param_hint="--account",
-        ) from None
-    passphrase = os.environ.get(f"APE_ACCOUNTS_{alias}_PASSPHRASE") or os.environ.get(
-        PASSPHRASE_ENV
-    )
-    if not passphrase and _locked_keystore(account) and not _interactive():
-        # Ape would prompt for the passphrase (and to confirm every signature) on stdin: with
-        # no terminal that is an EOF abort mid-command, or a hang on a pipe. Refuse up front.
-        raise click.ClickException(
-            f"account '{alias}' is locked and there is no terminal to ask for its passphrase: "
-            f"set ${PASSPHRASE_ENV} (or $APE_ACCOUNTS_{alias}_PASSPHRASE), or run in a terminal"
-        )
-    if passphrase and hasattr(account, "set_autosign"):
-        try:
-            account.set_autosign(True, passphrase=passphrase)
-        except Exception as exc:
-            raise click.ClickException(
-                f"cannot unlock account '{alias}': {explain(exc)} (check the passphrase)"
-            ) from None
-    return account
-
-
-def _locked_keystore(account: Any) -> bool:
-    """An encrypted keystore account that would have to prompt before it can sign."""
-    return hasattr(account, "set_autosign") and bool(getattr(account, "locked", False))
-
-
-def _interactive() -> bool:
-    try:
-        return sys.stdin is not None and sys.stdin.isatty()
-    except (AttributeError, ValueError):  # closed or replaced stdin
-        return False
+        return chain_accounts.load_account(alias)
+    except chain_accounts.InvalidAccount as exc:
+        raise click.BadParameter(str(exc), param_hint="--account") from None
+    except chain_accounts.AccountError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 def suite_and_signer(manifest_file: Path | None, account_alias: str) -> tuple[Suite, Any]:
@@ -385,100 +281,6 @@ def token_decimals(suite: Suite) -> int:
 def token_amount(suite: Suite, value: str, hint: str = "--amount") -> int:
     """Whole settlement tokens ("1200.50") -> base units."""
     return parse_amount(value, token_decimals(suite), hint)
-
-
-def print_rows(rows: list[tuple[str, str]]) -> None:
-    """Label/value pairs as a borderless two-column table, labels dimmed."""
-    table = Table(show_header=False, box=None, pad_edge=False)
-    table.add_column(style="dim")
-    table.add_column()
-    for key, value in rows:
-        table.add_row(key, value)
-    console.print(table)
-
-
-def send(label: str, method: Any, *args: Any, sender: Any, **kwargs: Any) -> Any:
-    """Send one transaction and print actor, transaction and gas. A refusal by the contract
-    sends nothing (no nonce used, no fee paid): where Ape estimates gas ("auto") that estimate
-    already fails; on networks with a fixed or "max" gas limit (the local chains), which would
-    mine the failing transaction, it is dry-run first. Reverts propagate (and are rendered by
-    `handle_errors`)."""
-    from civic_ledger.cli import audit
-
-    try:
-        estimate = getattr(method, "estimate_gas_cost", None)
-        if estimate is not None and not _estimates_gas():
-            estimate(*args, sender=sender, **kwargs)
-        receipt = method(*args, sender=sender, **kwargs)
-    except Exception as exc:
-        tx_hash = _sent_hash(exc)
-        audit.record(action=label, account=sender, tx_hash=_hex_or_none(tx_hash),
-                     outcome="refused" if tx_hash is None else "reverted",
-                     detail=one_line(explain(exc)))  # fmt: skip
-        raise
-    audit.record(action=label, account=sender, tx_hash=str(receipt.txn_hash),
-                 outcome="mined" if not receipt.failed else "reverted")  # fmt: skip
-    console.print(
-        f"[green]✔[/] {label}  [dim]by {_who(sender)} · tx {receipt.txn_hash[:12]}… · "
-        f"gas {receipt.gas_used:,}[/]"
-    )
-    return receipt
-
-
-def _sent_hash(exc: Exception) -> Any:
-    """The hash of the transaction a failure belongs to, if it was signed and sent."""
-    txn = getattr(exc, "txn", None)
-    if txn is None or getattr(txn, "signature", None) is None:
-        return None
-    try:
-        return txn.txn_hash
-    except Exception:  # an unsigned transaction has no hash
-        return None
-
-
-def _hex_or_none(value: Any) -> str | None:
-    if value is None:
-        return None
-    return value if isinstance(value, str) else "0x" + bytes(value).hex()
-
-
-def _estimates_gas() -> bool:
-    """Whether Ape estimates each transaction's gas on the connected network."""
-    from ape import networks
-
-    return networks.provider.network.config.gas_limit == "auto"
-
-
-def _who(account: Any) -> str:
-    alias = getattr(account, "alias", None)
-    return f"{alias} ({account.address})" if alias else account.address
-
-
-_ENCODE_ERROR = re.compile(
-    r"Value `(?P<value>[^`]*)` of type \S+ cannot be encoded by \w+: (?P<why>[^.]*)", re.S
-)
-_BOUNDS = re.compile(r"bounded between \[(?P<low>-?\d+), (?P<high>-?\d+)\]")
-MAX_MESSAGE = 400
-
-
-def one_line(message: str) -> str:
-    """A failure message as one readable line: whitespace (newlines included) collapsed, ABI
-    encoder range errors rephrased, absurdly long messages cut."""
-    text = " ".join(str(message).split())
-    if match := _ENCODE_ERROR.search(text):
-        value, why = match.group("value"), match.group("why").strip()
-        if len(value) > 40:
-            value = value[:20] + "…" + value[-8:] if not value.endswith("...") else value[:24] + "…"
-        bounds = _BOUNDS.search(text)
-        limit = (
-            f" (allowed: {bounds.group('low')} to {bounds.group('high')})"
-            if bounds and len(bounds.group("high")) <= 24
-            else ""
-        )
-        text = f"value {value} is out of range: {why.lower()}{limit}"
-    if len(text) > MAX_MESSAGE:
-        text = text[: MAX_MESSAGE - 1] + "…"
-    return text
 
 
 @contextmanager

@@ -13,13 +13,13 @@ from civic_ledger.chain.manifest import Manifest
 from civic_ledger.cli.common import (
     Suite,
     account_option,
-    console,
     handle_errors,
     load_account,
     network_name,
     roles_option,
 )
 from civic_ledger.cli.deploy import run_deploy
+from civic_ledger.cli.output import console
 from civic_ledger.core.config import load_roles_file
 from civic_ledger.demo.cast import assemble
 from civic_ledger.demo.narrator import Narrator, VerificationFailed

@@ -11,7 +11,6 @@ from rich.table import Table
 
 from civic_ledger.cli.common import (
     account_option,
-    console,
     default_manifest_path,
     handle_errors,
     load_account,
@@ -19,6 +18,7 @@ from civic_ledger.cli.common import (
     path_option,
     roles_option,
 )
+from civic_ledger.cli.output import console
 from civic_ledger.core.config import load_roles_file
 from civic_ledger.core.paths import DEFAULT_CATALOGUE
 from civic_ledger.deploy import DeployPlan, StepEvent

@@ -36,13 +36,12 @@ from civic_ledger.cli.common import (
     UINT256,
     Suite,
     command,
-    console,
     identity_subject,
     load_account,
     parse_amount,
     parse_document,
-    send,
 )
+from civic_ledger.cli.output import console, send
 from civic_ledger.core.encoding import format_time
 from civic_ledger.core.names import GRANT_FUND, MANAGER, TOKEN
 from civic_ledger.fund import client as fund_client
@@ -71,8 +70,8 @@ class _Context:
         return from_units(units, self.decimals)
 
     def act(self, action: Callable[..., Any], *args: Any) -> Any:
-        """`action(fund, signer, *args)`, each transaction sent (and reported) by `send`."""
-        return action(self.fund, self.sender, *args, transact=send)
+        """`action(fund, *args, sender=signer)`, each transaction sent (and reported) by `send`."""
+        return action(self.fund, *args, sender=self.sender, transact=send)
 
 
 def _now() -> int:
@@ -177,7 +176,7 @@ def fund_round(account_alias: str, manifest_file: Path | None, round_id: int, am
             f"{ctx.sender.address} holds {ctx.tokens(balance)} tokens, less than the deposit",
             param_hint="--amount",
         )
-    fund_client.fund_round(ctx.fund, ctx.token, ctx.sender, round_id, units, transact=send)
+    fund_client.fund_round(ctx.fund, ctx.token, round_id, units, sender=ctx.sender, transact=send)
     console.print(f"round {round_id}: {ctx.tokens(ctx.fund.availableOf(round_id))} available")
 
 

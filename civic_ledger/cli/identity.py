@@ -18,16 +18,13 @@ from civic_ledger.cli.common import (
     ADDRESS,
     Suite,
     command,
-    console,
     csv_file_argument,
-    err_console,
     identity_subject,
     parse_param,
     path_option,
-    print_rows,
-    send,
     suite_and_signer,
 )
+from civic_ledger.cli.output import console, err_console, print_rows, send
 from civic_ledger.core.commitments import commitment, normalize_official_id, parse_salt
 from civic_ledger.core.encoding import format_time, hex32
 from civic_ledger.core.names import IDENTITY_REGISTRY, RECORD_REGISTRY

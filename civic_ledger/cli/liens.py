@@ -19,16 +19,15 @@ from civic_ledger.cli.common import (
     UINT256,
     Suite,
     command,
-    console,
     known_parcel,
     load_account,
     owner_subject,
     parse_document,
-    send,
     suite_and_signer,
     token_amount,
     token_decimals,
 )
+from civic_ledger.cli.output import console, send
 from civic_ledger.core.encoding import format_time
 from civic_ledger.core.names import LIEN_REGISTRY
 from civic_ledger.property import liens as lien_client
@@ -60,11 +59,11 @@ def liens_add(
     fn = lien_client.record_by_order if by_order else lien_client.propose
     lien_id = fn(
         suite[LIEN_REGISTRY],
-        sender,
         parcel_id,
         subject,
         units,
         parse_document(evidence, "--evidence"),
+        sender=sender,
         transact=send,
     )
     console.print(f"lien id {lien_id}" + ("" if by_order else " (awaiting the owner's consent)"))
@@ -88,10 +87,10 @@ def liens_consent(
     sale (binding once the buyer accepts)."""
     suite, sender = suite_and_signer(manifest_file, account_alias)
     if sale_id is None:
-        lien_client.consent(suite[LIEN_REGISTRY], sender, lien_id, transact=send)
+        lien_client.consent(suite[LIEN_REGISTRY], lien_id, sender=sender, transact=send)
     else:
         lien_client.consent_to_sale(
-            suite[LIEN_REGISTRY], sender, lien_id, sale_id, not keep, transact=send
+            suite[LIEN_REGISTRY], lien_id, sale_id, not keep, sender=sender, transact=send
         )
 
 
@@ -104,13 +103,13 @@ def liens_release(
     """The holder releases its lien; with --order the registrar records a court-ordered release."""
     suite, sender = suite_and_signer(manifest_file, account_alias)
     if order is None:
-        lien_client.release(suite[LIEN_REGISTRY], sender, lien_id, transact=send)
+        lien_client.release(suite[LIEN_REGISTRY], lien_id, sender=sender, transact=send)
     else:
         lien_client.order_release(
             suite[LIEN_REGISTRY],
-            sender,
             lien_id,
             parse_document(order, "--order"),
+            sender=sender,
             transact=send,
         )
 
@@ -120,7 +119,9 @@ def liens_release(
 def liens_withdraw(account_alias: str, manifest_file: Path | None, lien_id: int) -> None:
     """The lender withdraws (or the owner declines) a proposed lien."""
     suite = Suite(manifest_file)
-    lien_client.withdraw(suite[LIEN_REGISTRY], load_account(account_alias), lien_id, transact=send)
+    lien_client.withdraw(
+        suite[LIEN_REGISTRY], lien_id, sender=load_account(account_alias), transact=send
+    )
 
 
 @command(liens, "list", signs=False)

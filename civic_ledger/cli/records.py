@@ -24,16 +24,14 @@ from civic_ledger.cli.common import (
     UINT256,
     Suite,
     command,
-    console,
     identity_subject,
     parse_document,
     parse_param,
     path_option,
-    print_rows,
-    send,
     suite_and_signer,
     uint,
 )
+from civic_ledger.cli.output import console, print_rows, send
 from civic_ledger.core.encoding import HEX32, ZERO32, format_time, hex32, to_bytes32
 from civic_ledger.core.names import IDENTITY_REGISTRY, RECORD_REGISTRY
 from civic_ledger.identity import client as id_client
@@ -175,7 +173,7 @@ def records_schema_add(
     if layout:
         parse_param(rec_client.parse_layout, layout, "--layout")
     validity_seconds = parse_param(record_input.validity, validity, "--validity")
-    schema_id, _ = rec_client.register_schema(
+    schema_id = rec_client.register_schema(
         suite[RECORD_REGISTRY], name=name, field_layout=layout, issuer_role=role_id,
         revocable=revocable, adverse=adverse, default_validity=validity_seconds,
         sender=sender, transact=send,
@@ -219,7 +217,7 @@ def records_issue(account_alias: str, manifest_file: Path | None, record: dict[s
     """Issue a record about a subject (a member of the schema's issuer role)."""
     suite, sender = suite_and_signer(manifest_file, account_alias)
     request = _request(suite, record)
-    record_id, _ = rec_client.issue(suite[RECORD_REGISTRY], request, sender=sender, transact=send)
+    record_id = rec_client.issue(suite[RECORD_REGISTRY], request, sender=sender, transact=send)
     console.print(f"record {hex32(record_id)}")
 
 
@@ -270,7 +268,7 @@ def records_issue_signed(account_alias: str, manifest_file: Path | None, signed_
     agency is recorded as issuer, the relayer as operator)."""
     suite, sender = suite_and_signer(manifest_file, account_alias)
     signed = parse_param(record_input.read_signed, signed_file, "SIGNED_FILE")
-    record_id, _ = rec_client.relay_signed_issue(
+    record_id = rec_client.relay_signed_issue(
         suite[RECORD_REGISTRY], signed, sender=sender, transact=send
     )
     console.print(f"record {hex32(record_id)} (issuer {signed.signer})")

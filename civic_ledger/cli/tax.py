@@ -21,14 +21,13 @@ from civic_ledger.cli.common import (
     UINT64_MAX,
     Suite,
     command,
-    console,
     known_parcel,
     load_account,
     parse_document,
-    send,
     token_amount,
     token_decimals,
 )
+from civic_ledger.cli.output import console, send
 from civic_ledger.core.encoding import format_time
 from civic_ledger.core.names import PROPERTY_TAX, TOKEN
 from civic_ledger.property import tax as tax_client
@@ -79,7 +78,7 @@ def tax_assess(
     suite = Suite(manifest_file)
     sender, parcel_id = _signer_and_parcel(suite, account_alias, parcel)
     module, units = suite[PROPERTY_TAX], token_amount(suite, amount)
-    tax_client.assess(module, sender, parcel_id, year, units, _due(due), transact=send)
+    tax_client.assess(module, parcel_id, year, units, _due(due), sender=sender, transact=send)
 
 
 @_assessment_command("pay")
@@ -93,7 +92,7 @@ def tax_pay(
     suite = Suite(manifest_file)
     sender, parcel_id = _signer_and_parcel(suite, account_alias, parcel)
     module, token = suite[PROPERTY_TAX], suite[TOKEN]
-    tax_client.pay(module, token, sender, parcel_id, year, permit=permit, transact=send)
+    tax_client.pay(module, token, parcel_id, year, sender=sender, permit=permit, transact=send)
 
 
 @_assessment_command("void")
@@ -105,7 +104,7 @@ def tax_void(
     suite = Suite(manifest_file)
     sender, parcel_id = _signer_and_parcel(suite, account_alias, parcel)
     module, decision = suite[PROPERTY_TAX], parse_document(reason, "--reason")
-    tax_client.void(module, sender, parcel_id, year, decision, transact=send)
+    tax_client.void(module, parcel_id, year, decision, sender=sender, transact=send)
 
 
 @command(tax, "status", signs=False)

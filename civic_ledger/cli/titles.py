@@ -30,9 +30,7 @@ from civic_ledger.cli.common import (
     UINT256,
     Suite,
     command,
-    console,
     csv_file_argument,
-    err_console,
     handle_errors,
     known_parcel,
     load_account,
@@ -42,12 +40,12 @@ from civic_ledger.cli.common import (
     parse_document,
     parse_param,
     path_option,
-    send,
     suite_and_signer,
     token_amount,
     token_decimals,
     uint,
 )
+from civic_ledger.cli.output import console, err_console, send
 from civic_ledger.core.encoding import format_time, hex32, to_bytes32
 from civic_ledger.core.names import IDENTITY_REGISTRY, LIEN_REGISTRY, PROPERTY_TAX, TITLE_REGISTRY
 from civic_ledger.property import liens as lien_client
@@ -92,7 +90,8 @@ def titles_register(
     subject = owner_subject(suite, owner, "--owner")
     code, doc_hash = _code(code), parse_document(document, "--document")
     parcel_id = title_client.register(
-        suite[TITLE_REGISTRY], sender, subject, code, doc_hash, area, land_use, transact=send,
+        suite[TITLE_REGISTRY], subject, code, doc_hash, area, land_use,
+        sender=sender, transact=send,
     )  # fmt: skip
     console.print(f"parcel id {parcel_id} (0x{parcel_id:064x})")
 
@@ -142,7 +141,8 @@ def titles_propose(
     parcel_id, buyer_subject = known_parcel(suite, parcel), owner_subject(suite, buyer, "--buyer")
     units, deed_hash = token_amount(suite, price, "--price"), parse_document(deed, "--deed")
     sale_id = title_client.propose(
-        suite[TITLE_REGISTRY], sender, parcel_id, buyer_subject, units, deed_hash, transact=send,
+        suite[TITLE_REGISTRY], parcel_id, buyer_subject, units, deed_hash,
+        sender=sender, transact=send,
     )  # fmt: skip
     console.print(f"sale id {sale_id}")
 
@@ -178,7 +178,7 @@ def titles_accept(
         "you are accepting" if reviewed else "current state (not the one you reviewed)",
     )
     title_client.accept(
-        registry, lien_registry, sender, sale_id,
+        registry, lien_registry, sale_id, sender=sender,
         encumbrance_hash=state.hash if expected is None else expected, transact=send,
     )  # fmt: skip
     console.print(f"accepted: {encumbrance_summary(state)}")
@@ -206,7 +206,7 @@ def titles_approve(account_alias: str, manifest_file: Path | None, sale_id: int)
     """The registrar approves an accepted sale: the title moves to the buyer."""
     suite = Suite(manifest_file)
     title_client.approve(
-        suite[TITLE_REGISTRY], load_account(account_alias), sale_id, transact=send,
+        suite[TITLE_REGISTRY], sale_id, sender=load_account(account_alias), transact=send,
         liens=suite[LIEN_REGISTRY],
     )  # fmt: skip
 
@@ -216,7 +216,9 @@ def titles_approve(account_alias: str, manifest_file: Path | None, sale_id: int)
 def titles_cancel(account_alias: str, manifest_file: Path | None, sale_id: int) -> None:
     """Seller or buyer withdraws from a sale before approval."""
     suite = Suite(manifest_file)
-    title_client.cancel(suite[TITLE_REGISTRY], load_account(account_alias), sale_id, transact=send)
+    title_client.cancel(
+        suite[TITLE_REGISTRY], sale_id, sender=load_account(account_alias), transact=send
+    )
 
 
 @command(titles, "reject")
@@ -229,9 +231,9 @@ def titles_reject(
     suite = Suite(manifest_file)
     title_client.reject(
         suite[TITLE_REGISTRY],
-        load_account(account_alias),
         sale_id,
         parse_document(reason, "--reason"),
+        sender=load_account(account_alias),
         transact=send,
     )
 
@@ -284,8 +286,8 @@ def titles_split(
     suite = Suite(manifest_file)
     sender, parent = load_account(account_alias), known_parcel(suite, parcel)
     ids = title_client.split(
-        suite[TITLE_REGISTRY], sender, parent, parsed,
-        parse_document(survey, "--survey"), land_use, transact=send,
+        suite[TITLE_REGISTRY], parent, parsed,
+        parse_document(survey, "--survey"), land_use, sender=sender, transact=send,
     )  # fmt: skip
     for (code, _), pid in zip(parsed, ids, strict=True):
         console.print(f"  {code}: parcel {pid}")
@@ -306,8 +308,8 @@ def titles_merge(
     if len(set(ids)) != len(ids):
         raise click.BadParameter("a parcel is given twice", param_hint="PARCELS")
     merged = title_client.merge(
-        suite[TITLE_REGISTRY], sender, ids, _code(code), parse_document(survey, "--survey"), land_use,
-        transact=send,
+        suite[TITLE_REGISTRY], ids, _code(code), parse_document(survey, "--survey"), land_use,
+        sender=sender, transact=send,
     )  # fmt: skip
     console.print(f"merged parcel id {merged}")
 
@@ -320,7 +322,7 @@ def titles_set_base_uri(account_alias: str, manifest_file: Path | None, base_uri
     base_uri = parse_param(title_client.check_base_uri, base_uri, "BASE_URI")
     suite = Suite(manifest_file)
     title_client.set_base_uri(
-        suite[TITLE_REGISTRY], load_account(account_alias), base_uri, transact=send
+        suite[TITLE_REGISTRY], base_uri, sender=load_account(account_alias), transact=send
     )
     console.print(
         f"token URIs: {base_uri}0x<parcel id, 64 hex digits>" if base_uri else "token URIs: empty"
@@ -334,7 +336,7 @@ def titles_sync(account_alias: str, manifest_file: Path | None, parcel: str) -> 
     suite = Suite(manifest_file)
     sender = load_account(account_alias)
     title_client.sync_holder(
-        suite[TITLE_REGISTRY], sender, known_parcel(suite, parcel), transact=send
+        suite[TITLE_REGISTRY], known_parcel(suite, parcel), sender=sender, transact=send
     )
 
 

@@ -17,13 +17,11 @@ from civic_ledger.cli.common import (
     ADDRESS,
     Suite,
     command,
-    console,
     load_account,
-    print_rows,
-    send,
     token_amount,
     token_decimals,
 )
+from civic_ledger.cli.output import console, print_rows, send
 from civic_ledger.core.names import TOKEN
 from civic_ledger.property.titles import from_units
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from civic_ledger.cli.common import load_account
+from civic_ledger.chain.accounts import load_account
 from civic_ledger.core.config import AccountRef, RolesConfig
 
 RESIDENT_TEST_ACCOUNTS = range(15, 20)

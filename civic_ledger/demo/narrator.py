@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from civic_ledger.core.exceptions import CivicError
+from civic_ledger.core.transact import Recording
 
 
 class VerificationFailed(CivicError, AssertionError):
@@ -35,14 +36,9 @@ class Narrator:
     names: dict[str, str] = field(default_factory=dict)  # address -> who
     records: list[StepRecord] = field(default_factory=list)
     chapter: str = ""
-    _captured: list[Any] = field(default_factory=list)
-
-    def transact(self, label: str, method: Any, *args: Any, sender: Any, **kwargs: Any) -> Any:
-        """A `transact` hook for the client modules: sends and remembers the receipt so the
-        current step is charged its gas."""
-        receipt = method(*args, sender=sender, **kwargs)
-        self._captured.append(receipt)
-        return receipt
+    # the `transact` of every client call of the scenario: keeps the receipts so the current
+    # step is charged its gas
+    transact: Recording = field(default_factory=Recording)
 
     def name(self, account: Any, who: str) -> None:
         self.names[account.address] = who
@@ -65,12 +61,10 @@ class Narrator:
         verify: Callable[[], bool | str] | None = None,
     ) -> Any:
         """Run `send()`, then `verify()`. Gas is charged from the receipts sent through
-        `transact` or returned by `send()` (a receipt, or a tuple holding one)."""
-        self._captured = []
+        `transact`, else the receipt `send()` returned."""
+        self.transact.take()
         result = send()
-        receipts = list(self._captured) or [
-            r for r in (result if isinstance(result, tuple) else (result,)) if _is_receipt(r)
-        ]
+        receipts = self.transact.take() or ([result] if _is_receipt(result) else [])
         gas = sum(int(r.gas_used) for r in receipts)
         tx_hash = receipts[-1].txn_hash if receipts else None
         self.records.append(

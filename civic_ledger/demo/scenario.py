@@ -120,17 +120,17 @@ class CityScenario:
             self.cast["arbitration_office"],
         )  # fmt: skip
         n.section("2 · Agencies issue credit records; a penalty is disputed and overturned")
-        self.licence, _ = n.act(admin, "registers schema 'business-licence' (market regulator)",
+        self.licence = n.act(admin, "registers schema 'business-licence' (market regulator)",
             lambda: record_client.register_schema(
                 rr, name="business-licence", field_layout="uint64 licenceNo,uint16 sector",
                 issuer_role="MARKET_RECORD_ISSUER", revocable=True, adverse=False,
                 default_validity=3 * YEAR, sender=admin, transact=n.transact))  # fmt: skip
-        self.compliance, _ = n.act(admin, "registers schema 'tax-compliance' (tax bureau)",
+        self.compliance = n.act(admin, "registers schema 'tax-compliance' (tax bureau)",
             lambda: record_client.register_schema(
                 rr, name="tax-compliance", field_layout="uint16 year,bool compliant",
                 issuer_role="TAX_RECORD_ISSUER", revocable=True, adverse=False,
                 default_validity=YEAR, sender=admin, transact=n.transact))  # fmt: skip
-        self.penalty, _ = n.act(admin, "registers adverse schema 'tax-penalty' (tax bureau)",
+        self.penalty = n.act(admin, "registers adverse schema 'tax-penalty' (tax bureau)",
             lambda: record_client.register_schema(
                 rr, name="tax-penalty", field_layout="uint256 amount,uint16 article",
                 issuer_role="TAX_RECORD_ISSUER", revocable=True, adverse=True,
@@ -157,7 +157,7 @@ class CityScenario:
         ]
         ids = n.act(market, "issues business licences to both firms (batch)",
             lambda: record_client.issue_batch(rr, licences, sender=market, transact=n.transact),
-            lambda: True)[0]  # fmt: skip
+            lambda: True)  # fmt: skip
         n.check("both licences are valid", all(rr.isValid(i) for i in ids))
 
         compliance = record_client.RecordRequest(
@@ -171,7 +171,7 @@ class CityScenario:
             "The tax bureau signs Chain Labs' compliance record off-line (EIP-712); the firm "
             "relays it and pays the gas."
         )
-        comp_id, _ = n.act(self.labs, "relays the tax bureau's signed compliance record",
+        comp_id = n.act(self.labs, "relays the tax bureau's signed compliance record",
             lambda: record_client.relay_signed_issue(rr, signed, sender=self.labs,
                                                      transact=n.transact),
         )  # fmt: skip
@@ -195,7 +195,7 @@ class CityScenario:
             schema_id=self.penalty, subject=forge, evidence_hash=doc("audit finding 2026-17"),
             data=record_client.encode_data("uint256 amount,uint16 article",
                                            {"amount": 50_000, "article": 63}))  # fmt: skip
-        penalty_id, _ = n.act(
+        penalty_id = n.act(
             tax,
             "issues an adverse tax-penalty record against Data Forge",
             lambda: record_client.issue(rr, penalty, sender=tax, transact=n.transact),
@@ -241,24 +241,24 @@ class CityScenario:
         for code, area in (("BJ-DC-0001", 120), ("BJ-DC-0002", 95)):
             pid = n.act(registrar, f"registers parcel {code} ({area} m²) to Li Wei",
                 lambda code=code, area=area: title_client.register(
-                    titles, registrar, li, code, doc(f"survey {code}"), area, 1,
+                    titles, li, code, doc(f"survey {code}"), area, 1, sender=registrar,
                     transact=n.transact),
             )  # fmt: skip
             parcels.append(pid)
         pid = parcels[0]
         n.check("Li Wei's wallet holds title BJ-DC-0001", titles.ownerOf(pid) == self.li.address)
         mortgage = n.act(bank_account, "proposes, as lender, a 500 CITY mortgage on BJ-DC-0001",
-            lambda: lien_client.propose(liens, bank_account, pid, bank, 500 * UNIT,
-                                        doc("loan agreement 7"), transact=n.transact))  # fmt: skip
+            lambda: lien_client.propose(liens, pid, bank, 500 * UNIT, doc("loan agreement 7"),
+                                        sender=bank_account, transact=n.transact))  # fmt: skip
         n.act(
             self.li,
             "consents to the mortgage",
-            lambda: lien_client.consent(liens, self.li, mortgage, transact=n.transact),
+            lambda: lien_client.consent(liens, mortgage, sender=self.li, transact=n.transact),
             lambda: lien_client.show(liens, mortgage).state is lien_client.LienState.ACTIVE,
         )
         n.act(assessor, "assesses 2026 property tax: 36 CITY, due in 30 days",
-              lambda: tax_client.assess(tax, assessor, pid, 2026, 36 * UNIT,
-                                        self.now + 30 * DAY, transact=n.transact))  # fmt: skip
+              lambda: tax_client.assess(tax, pid, 2026, 36 * UNIT, self.now + 30 * DAY,
+                                        sender=assessor, transact=n.transact))  # fmt: skip
         n.act(
             treasurer,
             "issues 100 CITY to Li Wei (settlement token)",
@@ -268,7 +268,7 @@ class CityScenario:
         treasury = self.s.manifest.data["roles"]["treasury"]
         before = token.balanceOf(treasury)
         n.act(self.li, "pays the tax with a signed permit (one transaction)",
-              lambda: tax_client.pay(tax, token, self.li, pid, 2026, permit=True,
+              lambda: tax_client.pay(tax, token, pid, 2026, sender=self.li, permit=True,
                                      transact=n.transact),
               lambda: token.balanceOf(treasury) - before == 36 * UNIT
               and "36 CITY reached the treasury")  # fmt: skip
@@ -277,11 +277,11 @@ class CityScenario:
             "proposes to sell BJ-DC-0001 to Zhang Min for 2,500 CITY",
             lambda: title_client.propose(
                 titles,
-                self.li,
                 pid,
                 zhang,
                 2500 * UNIT,
                 doc("deed of sale 88"),
+                sender=self.li,
                 transact=n.transact,
             ),
         )
@@ -295,13 +295,15 @@ class CityScenario:
             bank_account,
             "answers the sale: the mortgage is discharged at closing",
             lambda: lien_client.consent_to_sale(
-                liens, bank_account, mortgage, sale_id, discharge=True, transact=n.transact
+                liens, mortgage, sale_id, sender=bank_account, discharge=True, transact=n.transact
             ),
         )
         accepted = n.act(
             self.zhang,
             "accepts the sale with the liens shown: mortgage discharged at closing",
-            lambda: title_client.accept(titles, liens, self.zhang, sale_id, transact=n.transact),
+            lambda: title_client.accept(
+                titles, liens, sale_id, sender=self.zhang, transact=n.transact
+            ),
             lambda: title_client.sale(titles, sale_id).state is title_client.SaleState.ACCEPTED,
         )
         n.check(
@@ -315,7 +317,7 @@ class CityScenario:
             ),
         )
         n.act(registrar, "approves the sale: the title moves",
-              lambda: title_client.approve(titles, registrar, sale_id, transact=n.transact),
+              lambda: title_client.approve(titles, sale_id, sender=registrar, transact=n.transact),
               lambda: titles.ownerOf(pid) == self.zhang.address
               and lien_client.show(liens, mortgage).state is lien_client.LienState.RELEASED
               and "Zhang Min owns it; mortgage released")  # fmt: skip
@@ -336,18 +338,18 @@ class CityScenario:
         n.section("4 · Grant fund: rent and research subsidies, decided 2-of-3")
         now = self.now
         rent_round = n.act(manager, "opens a rent-subsidy round (budget 600 CITY)",
-            lambda: fund_client.create_round(gf, manager, "2026 rent subsidy",
+            lambda: fund_client.create_round(gf, "2026 rent subsidy",
                 fund_client.RoundKind.RENT, GRANT_POLICY, 600 * UNIT, now,
-                now + 14 * DAY, now + 28 * DAY, transact=n.transact))  # fmt: skip
+                now + 14 * DAY, now + 28 * DAY, sender=manager, transact=n.transact))  # fmt: skip
         research_round = n.act(manager, "opens a research round (budget 1,000 CITY)",
-            lambda: fund_client.create_round(gf, manager, "2026 research",
+            lambda: fund_client.create_round(gf, "2026 research",
                 fund_client.RoundKind.RESEARCH, GRANT_POLICY, 1_000 * UNIT, now,
-                now + 14 * DAY, now + 28 * DAY, transact=n.transact))  # fmt: skip
+                now + 14 * DAY, now + 28 * DAY, sender=manager, transact=n.transact))  # fmt: skip
         for round_id, amount in ((rent_round, 600 * UNIT), (research_round, 1_000 * UNIT)):
             n.act(treasurer, f"mints and deposits {amount // UNIT:,} CITY into round {round_id}",
                 lambda round_id=round_id, amount=amount: (
                     n.transact("mint", token.mint, treasurer, amount, sender=treasurer),
-                    fund_client.fund_round(gf, token, treasurer, round_id, amount,
+                    fund_client.fund_round(gf, token, round_id, amount, sender=treasurer,
                                            transact=n.transact)))  # fmt: skip
             self.out.fund_in += amount
         n.check("fund balance equals deposits", token.balanceOf(gf) == self.out.fund_in)
@@ -358,12 +360,12 @@ class CityScenario:
             "applies for 6 months x 50 CITY office rent on its lease",
             lambda: fund_client.apply_for_rent(
                 gf,
-                self.labs,
                 rent_round,
                 doc("rent application 2026"),
                 lease,
                 50 * UNIT,
                 6,
+                sender=self.labs,
                 transact=n.transact,
             ),
             lambda: (
@@ -372,15 +374,15 @@ class CityScenario:
             ),
         )
         research_app = n.act(self.forge, "applies for a 2-milestone research grant (300 + 400)",
-            lambda: fund_client.apply_for_grant(gf, self.forge, research_round,
+            lambda: fund_client.apply_for_grant(gf, research_round,
                 doc("proposal: privacy-preserving registry"),
-                [(300 * UNIT, now + 60 * DAY), (400 * UNIT, now + 120 * DAY)],
+                [(300 * UNIT, now + 60 * DAY), (400 * UNIT, now + 120 * DAY)], sender=self.forge,
                 transact=n.transact))  # fmt: skip
         n.act(
             committee[0],
             "declares an interest in Data Forge (a relative works there) and recuses itself",
             lambda: fund_client.declare_conflict(
-                gf, committee[0], self.subjects["Data Forge Co"], transact=n.transact
+                gf, self.subjects["Data Forge Co"], sender=committee[0], transact=n.transact
             ),
             lambda: gf.isConflicted(self.subjects["committee member 1"],
                                     self.subjects["Data Forge Co"]),
@@ -394,14 +396,14 @@ class CityScenario:
                     member,
                     f"votes yes on the {label} application",
                     lambda app_id=app_id, member=member: fund_client.vote(
-                        gf, member, app_id, True, transact=n.transact
+                        gf, app_id, True, sender=member, transact=n.transact
                     ),
                 )
             n.act(
                 self.cast["deployer"],
                 f"awards the {label} grant (threshold reached)",
                 lambda app_id=app_id: fund_client.award(
-                    gf, self.cast["deployer"], app_id, transact=n.transact
+                    gf, app_id, sender=self.cast["deployer"], transact=n.transact
                 ),
             )
         n.say(
@@ -412,7 +414,7 @@ class CityScenario:
                 fund_client.rent_due(gf, rent_app).current_checked_in)  # fmt: skip
         before = token.balanceOf(self.labs)
         n.act(self.zhang, "triggers the first rent payment (anyone may)",
-              lambda: fund_client.pay_rent(gf, self.zhang, rent_app, transact=n.transact),
+              lambda: fund_client.pay_rent(gf, rent_app, sender=self.zhang, transact=n.transact),
               lambda: token.balanceOf(self.labs) - before == 50 * UNIT
               and "50 CITY paid to Chain Labs")  # fmt: skip
         self.out.fund_out += 50 * UNIT
@@ -420,7 +422,12 @@ class CityScenario:
             self.forge,
             "submits milestone 1 evidence",
             lambda: fund_client.submit_milestone(
-                gf, self.forge, research_app, 0, doc("milestone 1 report"), transact=n.transact
+                gf,
+                research_app,
+                0,
+                doc("milestone 1 report"),
+                sender=self.forge,
+                transact=n.transact,
             ),
         )
         before = token.balanceOf(self.forge)
@@ -429,7 +436,7 @@ class CityScenario:
                 member,
                 "approves milestone 1",
                 lambda member=member: fund_client.vote_milestone(
-                    gf, member, research_app, 0, True, transact=n.transact
+                    gf, research_app, 0, True, sender=member, transact=n.transact
                 ),
             )
         if _milestone_unpaid(gf, research_app, 0):  # approval may already have paid it
@@ -437,7 +444,7 @@ class CityScenario:
                 self.forge,
                 "collects the approved milestone payment",
                 lambda: fund_client.pay_milestone(
-                    gf, self.forge, research_app, 0, transact=n.transact
+                    gf, research_app, 0, sender=self.forge, transact=n.transact
                 ),
             )
         n.check(
@@ -447,8 +454,9 @@ class CityScenario:
         self.out.fund_out += 300 * UNIT
         for member in committee[1:]:
             n.act(member, "votes to claw back the rest of the rent award (firm moved out)",
-                  lambda member=member: fund_client.clawback(gf, member, rent_app,
-                      doc("site inspection: office vacated"), transact=n.transact))  # fmt: skip
+                  lambda member=member: fund_client.clawback(gf, rent_app,
+                      doc("site inspection: office vacated"), sender=member,
+                      transact=n.transact))  # fmt: skip
         status = fund_client.status(gf, rent_round)
         n.check(
             f"rent award clawed back: {status.owed // UNIT} CITY still owed in the round",

@@ -85,7 +85,7 @@ class PlanAccounts:
                 return self.accounts.test_accounts[ref.test_account]
             if ref.alias:
                 try:
-                    from civic_ledger.cli.common import load_account
+                    from civic_ledger.chain.accounts import load_account
 
                     return load_account(ref.alias)
                 except Exception:  # not on this machine, or locked without a passphrase

@@ -147,8 +147,8 @@ def _decision(fund: Any, receipt: Any, voted: str, approved: str, rejected: str)
 
 
 def create_round(
-    fund: Any, sender: Any, name: str, kind: RoundKind, policy_id: int, budget: int,
-    opens_at: int, closes_at: int, decision_deadline: int, *, transact: Transact = direct,
+    fund: Any, name: str, kind: RoundKind, policy_id: int, budget: int, opens_at: int,
+    closes_at: int, decision_deadline: int, *, sender: Any, transact: Transact = direct,
 ) -> int:  # fmt: skip
     """Opens a round (fund manager). Returns its id."""
     receipt = transact(
@@ -160,7 +160,7 @@ def create_round(
 
 
 def fund_round(
-    fund: Any, token: Any, sender: Any, round_id: int, amount: int, *, transact: Transact = direct
+    fund: Any, token: Any, round_id: int, amount: int, *, sender: Any, transact: Transact = direct
 ) -> Any:
     """Deposits `amount` into a round, approving the fund first when the allowance is short.
     Returns the deposit's receipt."""
@@ -171,8 +171,8 @@ def fund_round(
 
 
 def apply_for_grant(
-    fund: Any, sender: Any, round_id: int, proposal_hash: bytes,
-    milestones: Sequence[tuple[int, int]], *, transact: Transact = direct,
+    fund: Any, round_id: int, proposal_hash: bytes, milestones: Sequence[tuple[int, int]],
+    *, sender: Any, transact: Transact = direct,
 ) -> int:  # fmt: skip
     """A research/project application with (amount, due) milestones. Returns the application id."""
     receipt = transact(
@@ -185,8 +185,8 @@ def apply_for_grant(
 
 
 def apply_for_rent(
-    fund: Any, sender: Any, round_id: int, proposal_hash: bytes, lease_hash: bytes,
-    monthly: int, months: int, *, transact: Transact = direct,
+    fund: Any, round_id: int, proposal_hash: bytes, lease_hash: bytes, monthly: int,
+    months: int, *, sender: Any, transact: Transact = direct,
 ) -> int:  # fmt: skip
     """A rent-subsidy application for the lease document `lease_hash` (a lease backs one live
     rent application or active award at a time, across rounds). Returns the application id."""
@@ -199,7 +199,7 @@ def apply_for_rent(
 
 
 def vote(
-    fund: Any, sender: Any, app_id: int, support: bool, *, transact: Transact = direct
+    fund: Any, app_id: int, support: bool, *, sender: Any, transact: Transact = direct
 ) -> Decision:
     """A committee member's vote on an application."""
     receipt = transact(
@@ -211,15 +211,15 @@ def vote(
     )
 
 
-def award(fund: Any, sender: Any, app_id: int, *, transact: Transact = direct) -> int:
+def award(fund: Any, app_id: int, *, sender: Any, transact: Transact = direct) -> int:
     """Turns an approved application into an award. Returns the amount reserved."""
     receipt = transact(f"awarded application {app_id}", fund.award, app_id, sender=sender)
     return int(required_event(fund, "AwardMade", receipt).amount)
 
 
 def submit_milestone(
-    fund: Any, sender: Any, app_id: int, index: int, evidence_hash: bytes,
-    *, transact: Transact = direct,
+    fund: Any, app_id: int, index: int, evidence_hash: bytes, *, sender: Any,
+    transact: Transact = direct,
 ) -> int:  # fmt: skip
     """The grantee submits evidence for a milestone. Returns the submission number."""
     receipt = transact(
@@ -230,7 +230,7 @@ def submit_milestone(
 
 
 def vote_milestone(
-    fund: Any, sender: Any, app_id: int, index: int, approve: bool, *, transact: Transact = direct
+    fund: Any, app_id: int, index: int, approve: bool, *, sender: Any, transact: Transact = direct
 ) -> Decision:
     """A committee member's vote on a milestone submission (the M-th yes pays it if it can)."""
     receipt = transact(
@@ -243,7 +243,7 @@ def vote_milestone(
 
 
 def pay_milestone(
-    fund: Any, sender: Any, app_id: int, index: int, *, transact: Transact = direct
+    fund: Any, app_id: int, index: int, *, sender: Any, transact: Transact = direct
 ) -> int:
     """Pays an approved milestone whose payment was deferred. Returns the amount."""
     receipt = transact(
@@ -254,7 +254,7 @@ def pay_milestone(
 
 
 def record_rent_eligibility(
-    fund: Any, sender: Any, app_id: int, *, transact: Transact = direct
+    fund: Any, app_id: int, *, sender: Any, transact: Transact = direct
 ) -> int:
     """Checks the grantee's eligibility in for the current month of a rent award (anyone).
     Returns the 0-based month."""
@@ -269,7 +269,7 @@ def _runs(events: Sequence[Any]) -> tuple[RentRun, ...]:
     return tuple(RentRun(int(e.firstMonth), int(e.monthCount), int(e.amount)) for e in events)
 
 
-def pay_rent(fund: Any, sender: Any, app_id: int, *, transact: Transact = direct) -> RentSettlement:
+def pay_rent(fund: Any, app_id: int, *, sender: Any, transact: Transact = direct) -> RentSettlement:
     """Settles the rent months of an award that can be settled now (anyone may trigger it):
     checked-in months are paid, months that ended without a check-in are forfeited."""
     receipt = transact(f"settled rent of award {app_id}", fund.payRent, app_id, sender=sender)
@@ -284,8 +284,8 @@ def pay_rent(fund: Any, sender: Any, app_id: int, *, transact: Transact = direct
 
 
 def set_conflict(
-    fund: Any, sender: Any, member_subject: bytes, subject: bytes, conflicted: bool,
-    *, transact: Transact = direct,
+    fund: Any, member_subject: bytes, subject: bytes, conflicted: bool,
+    *, sender: Any, transact: Transact = direct,
 ) -> Any:  # fmt: skip
     """The fund manager records (or clears) a conflict of interest in the register. Returns
     the receipt."""
@@ -298,7 +298,7 @@ def set_conflict(
 
 
 def declare_conflict(
-    fund: Any, sender: Any, subject: bytes, *, transact: Transact = direct
+    fund: Any, subject: bytes, *, sender: Any, transact: Transact = direct
 ) -> bytes:
     """A committee member recuses itself from every matter of `subject` (it cannot undo it).
     Returns the member's own identity."""
@@ -310,7 +310,7 @@ def declare_conflict(
 
 
 def clawback(
-    fund: Any, sender: Any, app_id: int, reason_hash: bytes, *, transact: Transact = direct
+    fund: Any, app_id: int, reason_hash: bytes, *, sender: Any, transact: Transact = direct
 ) -> Decision:
     """A committee member's vote to claw an award back (the M-th vote releases the unpaid rest)."""
     reason = to_bytes32(reason_hash)
@@ -322,14 +322,14 @@ def clawback(
     return Decision(int(tally.approvals), 0, "clawed back" if done else None, released=released)
 
 
-def close_round(fund: Any, sender: Any, round_id: int, *, transact: Transact = direct) -> int:
+def close_round(fund: Any, round_id: int, *, sender: Any, transact: Transact = direct) -> int:
     """Closes a round (fund manager). Returns what went back to the treasury."""
     receipt = transact(f"closed round {round_id}", fund.closeRound, round_id, sender=sender)
     returned = first_event(fund, "FundsReturned", receipt)
     return int(returned.amount) if returned else 0
 
 
-def sweep(fund: Any, sender: Any, round_id: int, *, transact: Transact = direct) -> int:
+def sweep(fund: Any, round_id: int, *, sender: Any, transact: Transact = direct) -> int:
     """Returns money released in a closed round since it closed. Returns the amount."""
     receipt = transact(f"swept round {round_id}", fund.sweep, round_id, sender=sender)
     return int(required_event(fund, "FundsReturned", receipt).amount)

@@ -7,7 +7,8 @@ CLI, the demo and the tests read it: the request (`requests`), data layouts (`la
 signed issuance (`signing`), the registries' enums (`enums`) and the reads (`record_views`).
 
 Transactions take the signing account as `sender` and the `transact` keyword
-(`civic_ledger.core.transact`); they return the receipt, or (what they created, receipt).
+(`civic_ledger.core.transact`); they return what they created (a schema id, record ids), else
+the receipt.
 """
 
 from __future__ import annotations
@@ -64,14 +65,14 @@ MAX_DEFAULT_VALIDITY = 100 * 365 * 24 * 3600  # RecordRegistry.MAX_DEFAULT_VALID
 def register_schema(
     registry: Any, *, name: str, field_layout: str, issuer_role: int | str, revocable: bool,
     adverse: bool, default_validity: int, sender: Any, transact: Transact = direct,
-) -> tuple[int, Any]:  # fmt: skip
-    """Register a schema; returns (schema id, receipt). `issuer_role` is an id or a role name."""
+) -> int:  # fmt: skip
+    """Register a schema; returns its id. `issuer_role` is an id or a role name."""
     role_id = issuer_role if isinstance(issuer_role, int) else role_by_name(issuer_role).id
     receipt = transact(
         f"schema {name!r} registered", registry.registerSchema,
         name, field_layout, role_id, revocable, adverse, default_validity, sender=sender,
     )  # fmt: skip
-    return int(required_event(registry, "SchemaRegistered", receipt).schemaId), receipt
+    return int(required_event(registry, "SchemaRegistered", receipt).schemaId)
 
 
 def set_policy(
@@ -105,32 +106,33 @@ def issued_record_ids(registry: Any, receipt: Any) -> list[bytes]:
 
 def issue(
     registry: Any, request: RecordRequest, *, sender: Any, transact: Transact = direct
-) -> tuple[bytes, Any]:
-    """Issue one record; returns (record id, receipt)."""
+) -> bytes:
+    """Issue one record; returns its id."""
     receipt = transact("record issued", registry.issue, request.as_tuple(), sender=sender)
-    return issued_record_ids(registry, receipt)[0], receipt
+    return issued_record_ids(registry, receipt)[0]
 
 
 def issue_batch(
     registry: Any, requests: Sequence[RecordRequest], *, sender: Any, transact: Transact = direct
-) -> tuple[list[bytes], Any]:
-    """Issue several records in one transaction (at most MAX_BATCH_SIZE)."""
+) -> list[bytes]:
+    """Issue several records in one transaction (at most MAX_BATCH_SIZE); returns their ids,
+    in order."""
     label = f"{len(requests)} records issued"
     batch = [r.as_tuple() for r in requests]
     receipt = transact(label, registry.issueBatch, batch, sender=sender)
-    return issued_record_ids(registry, receipt), receipt
+    return issued_record_ids(registry, receipt)
 
 
 def relay_signed_issue(
     registry: Any, signed: SignedIssue, *, sender: Any, transact: Transact = direct
-) -> tuple[bytes, Any]:
-    """Submit an agency's signed issuance as relayer `sender`; returns (record id, receipt)."""
+) -> bytes:
+    """Submit an agency's signed issuance as relayer `sender`; returns the record id."""
     receipt = transact(
         f"record signed by {signed.signer} relayed", registry.issueWithSignature,
         signed.request.as_tuple(), signed.signer, signed.deadline, signed.signature,
         sender=sender,
     )  # fmt: skip
-    return issued_record_ids(registry, receipt)[0], receipt
+    return issued_record_ids(registry, receipt)[0]
 
 
 def invalidate_nonces(

@@ -1,6 +1,7 @@
 """Client helpers for the LienRegistry: add (lender proposal or registrar order), consent,
 release (holder or court order), answer a sale, read liens back, and read (and recompute) the
-encumbrance a buyer accepts."""
+encumbrance a buyer accepts. Transactions take the keywords `sender` and `transact`
+(`civic_ledger.core.transact`)."""
 
 from __future__ import annotations
 
@@ -151,8 +152,8 @@ def _add_lien(
 
 
 def propose(
-    liens: Any, sender: Any, parcel_id: int, holder: bytes, amount: int, evidence_hash: bytes,
-    *, transact: Transact = direct,
+    liens: Any, parcel_id: int, holder: bytes, amount: int, evidence_hash: bytes,
+    *, sender: Any, transact: Transact = direct,
 ) -> int:  # fmt: skip
     """The lender (controller of `holder`) proposes a lien. Returns the lien id."""
     return _add_lien(
@@ -162,8 +163,8 @@ def propose(
 
 
 def record_by_order(
-    liens: Any, sender: Any, parcel_id: int, holder: bytes, amount: int, order_hash: bytes,
-    *, transact: Transact = direct,
+    liens: Any, parcel_id: int, holder: bytes, amount: int, order_hash: bytes,
+    *, sender: Any, transact: Transact = direct,
 ) -> int:  # fmt: skip
     """The registrar records a lien by order. Returns the lien id."""
     return _add_lien(
@@ -173,23 +174,23 @@ def record_by_order(
     )  # fmt: skip
 
 
-def consent(liens: Any, sender: Any, lien_id: int, *, transact: Transact = direct) -> Any:
+def consent(liens: Any, lien_id: int, *, sender: Any, transact: Transact = direct) -> Any:
     """The parcel owner consents to a proposed lien."""
     return transact(f"consented to lien {lien_id}", liens.consentLien, lien_id, sender=sender)
 
 
-def withdraw(liens: Any, sender: Any, lien_id: int, *, transact: Transact = direct) -> Any:
+def withdraw(liens: Any, lien_id: int, *, sender: Any, transact: Transact = direct) -> Any:
     """The lender withdraws, or the owner declines, a proposed lien."""
     return transact(f"withdrew lien proposal {lien_id}", liens.withdrawLien, lien_id, sender=sender)
 
 
-def release(liens: Any, sender: Any, lien_id: int, *, transact: Transact = direct) -> Any:
+def release(liens: Any, lien_id: int, *, sender: Any, transact: Transact = direct) -> Any:
     """The holder releases its lien."""
     return transact(f"released lien {lien_id}", liens.releaseLien, lien_id, sender=sender)
 
 
 def order_release(
-    liens: Any, sender: Any, lien_id: int, order_hash: bytes, *, transact: Transact = direct
+    liens: Any, lien_id: int, order_hash: bytes, *, sender: Any, transact: Transact = direct
 ) -> Any:
     """The registrar records a court-ordered release."""
     return transact(
@@ -202,8 +203,8 @@ def order_release(
 
 
 def consent_to_sale(
-    liens: Any, sender: Any, lien_id: int, sale_id: int, discharge: bool = True,
-    *, transact: Transact = direct,
+    liens: Any, lien_id: int, sale_id: int, discharge: bool = True,
+    *, sender: Any, transact: Transact = direct,
 ) -> Any:  # fmt: skip
     """The holder answers a proposed sale; `discharge` releases the lien when the sale closes
     (binding once the buyer accepts: the chain then refuses changes)."""

@@ -1,4 +1,5 @@
-"""Client helpers for PropertyTax: assess, pay (allowance or EIP-2612 permit), status."""
+"""Client helpers for PropertyTax: assess, pay (allowance or EIP-2612 permit), status.
+Transactions take the keywords `sender` and `transact` (`civic_ledger.core.transact`)."""
 
 from __future__ import annotations
 
@@ -61,16 +62,16 @@ def status(tax: Any, parcel_id: int, years: list[int] | None = None) -> list[Ass
 
 
 def assess(
-    tax: Any, sender: Any, parcel_id: int, year: int, amount: int, due_date: int,
-    *, transact: Transact = direct,
+    tax: Any, parcel_id: int, year: int, amount: int, due_date: int,
+    *, sender: Any, transact: Transact = direct,
 ) -> Any:  # fmt: skip
     label = f"assessed parcel {short_id(parcel_id)} for {year}"
     return transact(label, tax.assess, parcel_id, year, amount, due_date, sender=sender)
 
 
 def void(
-    tax: Any, sender: Any, parcel_id: int, year: int, reason_hash: bytes,
-    *, transact: Transact = direct,
+    tax: Any, parcel_id: int, year: int, reason_hash: bytes,
+    *, sender: Any, transact: Transact = direct,
 ) -> Any:  # fmt: skip
     label = f"voided {year} assessment of parcel {short_id(parcel_id)}"
     reason = to_bytes32(reason_hash)
@@ -78,8 +79,8 @@ def void(
 
 
 def pay(
-    tax: Any, token: Any, sender: Any, parcel_id: int, year: int,
-    *, permit: bool = False, transact: Transact = direct,
+    tax: Any, token: Any, parcel_id: int, year: int,
+    *, permit: bool = False, sender: Any, transact: Transact = direct,
 ) -> Any:  # fmt: skip
     """Pays the assessment from `sender`'s tokens. With `permit`, signs an EIP-2612 permit
     (one transaction; needs the account's key, e.g. a test or unlocked keystore account);

@@ -2,9 +2,10 @@
 parcel and its chain of titles, and drive the sale workflow (the buyer accepts the exact
 encumbrance it was shown), splits and merges.
 
-Every function takes the deployed contract instance(s) and, for transactions, the Ape account
-that signs; transactions go through `transact` (default: a plain call; the CLI passes its
-printing `send`). The click commands in `civic_ledger.cli.titles` are a thin layer on top.
+Every function takes the deployed contract instance(s); a transaction also takes the keywords
+`sender` (the Ape account that signs) and `transact` (`civic_ledger.core.transact`: default a
+plain call; the CLI passes its printing `send`). The click commands in `civic_ledger.cli.titles`
+are a thin layer on top.
 """
 
 from __future__ import annotations
@@ -245,8 +246,8 @@ def parcel_data(
 
 
 def register(
-    titles: Any, sender: Any, owner: bytes, code: str, data_hash: bytes, area: int,
-    land_use: int, *, transact: Transact = direct,
+    titles: Any, owner: bytes, code: str, data_hash: bytes, area: int, land_use: int,
+    *, sender: Any, transact: Transact = direct,
 ) -> int:  # fmt: skip
     """Registers one parcel (registrar). Returns its id."""
     data = parcel_data(code, data_hash, area, land_use)
@@ -255,8 +256,8 @@ def register(
 
 
 def propose(
-    titles: Any, sender: Any, parcel_id: int, buyer: bytes, price: int, deed_hash: bytes,
-    *, transact: Transact = direct,
+    titles: Any, parcel_id: int, buyer: bytes, price: int, deed_hash: bytes,
+    *, sender: Any, transact: Transact = direct,
 ) -> int:  # fmt: skip
     """The owner proposes a sale. Returns the sale id."""
     receipt = transact(
@@ -266,14 +267,14 @@ def propose(
     return int(required_event(titles, "SaleProposed", receipt).saleId)
 
 
-def cancel(titles: Any, sender: Any, sale_id: int, *, transact: Transact = direct) -> Any:
+def cancel(titles: Any, sale_id: int, *, sender: Any, transact: Transact = direct) -> Any:
     """Seller or buyer withdraws from a sale before the registrar approves it."""
     return transact(f"cancelled sale {sale_id}", titles.cancelSale, sale_id, sender=sender)
 
 
 def accept(
-    titles: Any, liens: Any, sender: Any, sale_id: int,
-    encumbrance_hash: bytes | str | None = None, *, transact: Transact = direct,
+    titles: Any, liens: Any, sale_id: int, encumbrance_hash: bytes | str | None = None,
+    *, sender: Any, transact: Transact = direct,
 ) -> Any:  # fmt: skip
     """The buyer accepts sale `sale_id` with its encumbrance (the parcel's liens and each
     holder's answer). `encumbrance_hash`: the state the buyer reviewed (e.g. shown by
@@ -302,7 +303,7 @@ def accept(
 
 
 def approve(
-    titles: Any, sender: Any, sale_id: int, *, transact: Transact = direct, liens: Any = None
+    titles: Any, sale_id: int, *, liens: Any = None, sender: Any, transact: Transact = direct
 ) -> Any:
     """The registrar approves; raises ValueError naming the blockers before sending."""
     blockers = readiness(titles, sale_id, liens).blockers
@@ -312,7 +313,7 @@ def approve(
 
 
 def reject(
-    titles: Any, sender: Any, sale_id: int, reason_hash: bytes, *, transact: Transact = direct
+    titles: Any, sale_id: int, reason_hash: bytes, *, sender: Any, transact: Transact = direct
 ) -> Any:
     """The registrar refuses a sale; `reason_hash` is the content hash of the decision."""
     reason = to_bytes32(reason_hash)
@@ -320,8 +321,8 @@ def reject(
 
 
 def split(
-    titles: Any, sender: Any, parent_id: int, children: Sequence[tuple[str, int]],
-    survey_hash: bytes, land_use: int | None = None, *, transact: Transact = direct,
+    titles: Any, parent_id: int, children: Sequence[tuple[str, int]], survey_hash: bytes,
+    land_use: int | None = None, *, sender: Any, transact: Transact = direct,
 ) -> list[int]:  # fmt: skip
     """Splits `parent_id` into (cadastral code, area) children. Each child's data hash is
     keccak256(survey hash, code): one survey document covers the whole subdivision."""
@@ -337,8 +338,8 @@ def split(
 
 
 def merge(
-    titles: Any, sender: Any, parent_ids: Sequence[int], code: str, survey_hash: bytes,
-    land_use: int | None = None, *, transact: Transact = direct,
+    titles: Any, parent_ids: Sequence[int], code: str, survey_hash: bytes,
+    land_use: int | None = None, *, sender: Any, transact: Transact = direct,
 ) -> int:  # fmt: skip
     """Merges `parent_ids` into a new parcel `code` (area = sum of the parents')."""
     parents = [titles.parcelOf(p) for p in parent_ids]
@@ -350,7 +351,7 @@ def merge(
     return data[0]
 
 
-def set_base_uri(titles: Any, sender: Any, base_uri: str, *, transact: Transact = direct) -> Any:
+def set_base_uri(titles: Any, base_uri: str, *, sender: Any, transact: Transact = direct) -> Any:
     """The admin sets the base of every token URI (base + parcel id in 0x-hex)."""
     check_base_uri(base_uri)
     return transact("set the title base URI", titles.setBaseURI, base_uri, sender=sender)
@@ -369,7 +370,7 @@ def check_base_uri(base_uri: str) -> str:
     return base_uri
 
 
-def sync_holder(titles: Any, sender: Any, parcel_id: int, *, transact: Transact = direct) -> Any:
+def sync_holder(titles: Any, parcel_id: int, *, sender: Any, transact: Transact = direct) -> Any:
     label = f"synced holder of parcel {short_id(parcel_id)}"
     return transact(label, titles.syncHolder, parcel_id, sender=sender)
 

@@ -13,7 +13,7 @@ import pytest
 from ape.exceptions import ContractLogicError
 
 from civic_ledger.cli import audit
-from civic_ledger.cli.common import send
+from civic_ledger.cli.output import send
 
 
 @pytest.fixture

@@ -54,12 +54,12 @@ def populate(suite: Any, agency: dict[str, Any], wallets: dict[str, Any], now: i
     subjects = {name: r.subject for name, r in zip(kinds, registrations, strict=True)}
 
     data_bureau = agency["data_bureau"]
-    licence_schema, _ = rec_client.register_schema(
+    licence_schema = rec_client.register_schema(
         records, name="upgrade-licence", field_layout="uint32 licence",
         issuer_role="MARKET_RECORD_ISSUER", revocable=True, adverse=False, default_validity=0,
         sender=data_bureau,
     )  # fmt: skip
-    penalty_schema, _ = rec_client.register_schema(
+    penalty_schema = rec_client.register_schema(
         records, name="upgrade-penalty", field_layout="uint256 amount",
         issuer_role="TAX_RECORD_ISSUER", revocable=True, adverse=True, default_validity=YEAR,
         sender=data_bureau,
@@ -72,7 +72,7 @@ def populate(suite: Any, agency: dict[str, Any], wallets: dict[str, Any], now: i
     def issue(schema: int, subject: str, evidence: str, field: str, value: int, by: Any) -> bytes:
         data = rec_client.encode_data(field, {field.split()[1]: value})
         request = rec_client.RecordRequest(schema, subjects[subject], document_hash(evidence), data)
-        record, _ = rec_client.issue(records, request, sender=by)
+        record = rec_client.issue(records, request, sender=by)
         return record
 
     licence = issue(licence_schema, "acme", "licence:acme", "uint32 licence", 4242,
@@ -84,35 +84,46 @@ def populate(suite: Any, agency: dict[str, Any], wallets: dict[str, Any], now: i
     registrar = agency["land_registry"]
     parcels = [
         title_client.register(
-            titles, registrar, subjects["alice"], code, document_hash(f"survey:{code}"), 900, 1
+            titles,
+            subjects["alice"],
+            code,
+            document_hash(f"survey:{code}"),
+            900,
+            1,
+            sender=registrar,
         )
         for code in ("UPG-PARCEL-1", "UPG-PARCEL-2")
     ]
     lien = lien_client.propose(
-        liens, wallets["bank"], parcels[0], subjects["bank"], 250_000, document_hash("loan")
+        liens, parcels[0], subjects["bank"], 250_000, document_hash("loan"), sender=wallets["bank"]
     )
-    lien_client.consent(liens, wallets["alice"], lien)
-    tax_client.assess(tax, agency["tax_bureau"], parcels[0], TAX_YEAR, 1_200, now + YEAR)
+    lien_client.consent(liens, lien, sender=wallets["alice"])
+    tax_client.assess(tax, parcels[0], TAX_YEAR, 1_200, now + YEAR, sender=agency["tax_bureau"])
     sales = [
         title_client.propose(
-            titles, wallets["alice"], parcel, subjects["bob"], 500_000, document_hash(f"deed:{i}")
+            titles,
+            parcel,
+            subjects["bob"],
+            500_000,
+            document_hash(f"deed:{i}"),
+            sender=wallets["alice"],
         )
         for i, parcel in enumerate(parcels)
     ]
-    lien_client.consent_to_sale(liens, wallets["bank"], lien, sales[0], discharge=True)
+    lien_client.consent_to_sale(liens, lien, sales[0], sender=wallets["bank"], discharge=True)
     for sale in sales:
-        title_client.accept(titles, liens, wallets["bob"], sale)
+        title_client.accept(titles, liens, sale, sender=wallets["bob"])
 
     round_id = fund_client.create_round(
-        fund, agency["fund_office"], "upgrade round", fund_client.RoundKind.PROJECT, POLICY,
-        1_000 * UNIT, now, now + 7 * DAY, now + 14 * DAY,
+        fund, "upgrade round", fund_client.RoundKind.PROJECT, POLICY,
+        1_000 * UNIT, now, now + 7 * DAY, now + 14 * DAY, sender=agency["fund_office"],
     )  # fmt: skip
     treasurer = agency["finance_bureau"]
     token.mint(treasurer, 1_000 * UNIT, sender=treasurer)
-    fund_client.fund_round(fund, token, treasurer, round_id, 1_000 * UNIT)
+    fund_client.fund_round(fund, token, round_id, 1_000 * UNIT, sender=treasurer)
     application = fund_client.apply_for_grant(
-        fund, wallets["acme"], round_id, document_hash("proposal:acme"),
-        [(100 * UNIT, now + 60 * DAY), (200 * UNIT, now + 120 * DAY)],
+        fund, round_id, document_hash("proposal:acme"),
+        [(100 * UNIT, now + 60 * DAY), (200 * UNIT, now + 120 * DAY)], sender=wallets["acme"],
     )  # fmt: skip
     return World(
         subjects=subjects,

@@ -131,7 +131,7 @@ def test_populated_suite_survives_a_title_registry_upgrade(
     with ape.reverts(v2.AccessManagedUnauthorized):
         v2.approveSale(world.sale, sender=city["wallets"]["alice"])
     liens = suite["LienRegistry"]
-    title_client.approve(v2, registrar, world.sale, liens=liens)
+    title_client.approve(v2, world.sale, sender=registrar, liens=liens)
     assert bytes(v2.ownerIdentityOf(world.parcel)) == bob
     assert v2.ownerOf(world.parcel) == city["wallets"]["bob"].address
     assert liens.activeLiensOf(world.parcel) == []

@@ -4,8 +4,7 @@ shows up as a failure."""
 
 from __future__ import annotations
 
-from typing import Any
-
+from civic_ledger.core.transact import Recording
 from civic_ledger.fund import client as fund_client
 
 from .fund_world import DAY, MONTH, POLICY_ID, UNIT, FundWorld, h
@@ -54,98 +53,99 @@ def test_gas_per_step(world: FundWorld) -> None:
     m1, m2, m3 = world.committee
     ent_a, ent_b, ent_c = (world.enterprises[n].account for n in ("ent_a", "ent_b", "ent_c"))
     gas: dict[str, int] = {}
-    last: dict[str, Any] = {}
-
-    def recording(label: str, method: Any, *args: Any, sender: Any, **kwargs: Any) -> Any:
-        receipt = method(*args, sender=sender, **kwargs)
-        last["receipt"] = receipt
-        return receipt
+    recording = Recording()
 
     def record(name: str) -> None:
-        gas[name] = int(last["receipt"].gas_used)
+        gas[name] = int(recording.last.gas_used)
 
     now = world.now
     rent = fund_client.create_round(
-        gf, world.fund_manager, "Rent relief", fund_client.RoundKind.RENT, POLICY_ID,
-        1_000 * UNIT, now, now + 7 * DAY, now + 14 * DAY, transact=recording,
+        gf, "Rent relief", fund_client.RoundKind.RENT, POLICY_ID, 1_000 * UNIT, now,
+        now + 7 * DAY, now + 14 * DAY, sender=world.fund_manager, transact=recording,
     )  # fmt: skip
     record("createRound")
     research = fund_client.create_round(
-        gf, world.fund_manager, "Research", fund_client.RoundKind.RESEARCH, POLICY_ID,
-        1_000 * UNIT, now, now + 7 * DAY, now + 14 * DAY, transact=recording,
+        gf, "Research", fund_client.RoundKind.RESEARCH, POLICY_ID, 1_000 * UNIT, now,
+        now + 7 * DAY, now + 14 * DAY, sender=world.fund_manager, transact=recording,
     )  # fmt: skip
     token.mint(world.treasurer, 2_000 * UNIT, sender=world.treasurer)
-    fund_client.fund_round(gf, token, world.treasurer, rent, 1_000 * UNIT, transact=recording)
+    fund_client.fund_round(
+        gf, token, rent, 1_000 * UNIT, sender=world.treasurer, transact=recording
+    )
     record("fundRound (first deposit)")
-    fund_client.fund_round(gf, token, world.treasurer, research, 1_000 * UNIT, transact=recording)
+    fund_client.fund_round(
+        gf, token, research, 1_000 * UNIT, sender=world.treasurer, transact=recording
+    )
 
-    rent_a = fund_client.apply_for_rent(gf, ent_a, rent, h("rent a"), h("lease a"), 50 * UNIT,
-                                        12, transact=recording)  # fmt: skip
+    rent_a = fund_client.apply_for_rent(gf, rent, h("rent a"), h("lease a"), 50 * UNIT,
+                                        12, sender=ent_a, transact=recording)  # fmt: skip
     record("applyForRent")
-    rent_c = fund_client.apply_for_rent(gf, ent_c, rent, h("rent c"), h("lease c"), 50 * UNIT,
-                                        6, transact=recording)  # fmt: skip
+    rent_c = fund_client.apply_for_rent(gf, rent, h("rent c"), h("lease c"), 50 * UNIT,
+                                        6, sender=ent_c, transact=recording)  # fmt: skip
     plan = [(300 * UNIT, now + 90 * DAY), (200 * UNIT, now + 180 * DAY)]
-    grant_b = fund_client.apply_for_grant(gf, ent_b, research, h("plan b"), plan,
+    grant_b = fund_client.apply_for_grant(gf, research, h("plan b"), plan, sender=ent_b,
                                           transact=recording)  # fmt: skip
     record("applyForGrant (2 milestones)")
 
     for app in (rent_a, rent_c, grant_b):
-        fund_client.vote(gf, m1, app, True, transact=recording)
+        fund_client.vote(gf, app, True, sender=m1, transact=recording)
         record("voteOnApplication (1st vote)")
-        fund_client.vote(gf, m2, app, True, transact=recording)
+        fund_client.vote(gf, app, True, sender=m2, transact=recording)
         record("voteOnApplication (M-th, approves)")
-        fund_client.award(gf, m3, app, transact=recording)
+        fund_client.award(gf, app, sender=m3, transact=recording)
         record("award")
 
-    fund_client.pay_rent(gf, world.outsider, rent_a, transact=recording)
+    fund_client.pay_rent(gf, rent_a, sender=world.outsider, transact=recording)
     record("payRent (first month)")
-    fund_client.pay_rent(gf, world.outsider, rent_c)  # month 0: checked in at the award
+    fund_client.pay_rent(gf, rent_c, sender=world.outsider)  # month 0: checked in at the award
     world.make_ineligible("ent_c")
 
-    fund_client.submit_milestone(gf, ent_b, grant_b, 0, h("draft"), transact=recording)
+    fund_client.submit_milestone(gf, grant_b, 0, h("draft"), sender=ent_b, transact=recording)
     record("submitMilestone")
-    fund_client.vote_milestone(gf, m1, grant_b, 0, False, transact=recording)
-    decision = fund_client.vote_milestone(gf, m2, grant_b, 0, False, transact=recording)
+    fund_client.vote_milestone(gf, grant_b, 0, False, sender=m1, transact=recording)
+    decision = fund_client.vote_milestone(gf, grant_b, 0, False, sender=m2, transact=recording)
     assert decision.decided == "rejected"
     record("voteOnMilestone (M-th, rejects)")
-    fund_client.submit_milestone(gf, ent_b, grant_b, 0, h("final"), transact=recording)
-    fund_client.vote_milestone(gf, m1, grant_b, 0, True, transact=recording)
+    fund_client.submit_milestone(gf, grant_b, 0, h("final"), sender=ent_b, transact=recording)
+    fund_client.vote_milestone(gf, grant_b, 0, True, sender=m1, transact=recording)
     record("voteOnMilestone (1st vote)")
-    decision = fund_client.vote_milestone(gf, m3, grant_b, 0, True, transact=recording)
+    decision = fund_client.vote_milestone(gf, grant_b, 0, True, sender=m3, transact=recording)
     assert decision.paid == 300 * UNIT
     record("voteOnMilestone (M-th, approves + pays)")
 
-    fund_client.submit_milestone(gf, ent_b, grant_b, 1, h("part 2"), transact=recording)
+    fund_client.submit_milestone(gf, grant_b, 1, h("part 2"), sender=ent_b, transact=recording)
     recording("pause", gf.pause, sender=world.guardian)
     record("pause")
-    fund_client.vote_milestone(gf, m1, grant_b, 1, True, transact=recording)
-    fund_client.vote_milestone(gf, m2, grant_b, 1, True, transact=recording)  # deferred: paused
+    fund_client.vote_milestone(gf, grant_b, 1, True, sender=m1, transact=recording)
+    fund_client.vote_milestone(
+        gf, grant_b, 1, True, sender=m2, transact=recording
+    )  # deferred: paused
     gf.unpause(sender=world.agency["deployer"])
-    fund_client.pay_milestone(gf, world.outsider, grant_b, 1, transact=recording)
+    fund_client.pay_milestone(gf, grant_b, 1, sender=world.outsider, transact=recording)
     record("payMilestone (deferred)")
 
     chain.pending_timestamp += MONTH
-    fund_client.pay_rent(gf, world.outsider, rent_a, transact=recording)  # checks month 1 in
+    fund_client.pay_rent(gf, rent_a, sender=world.outsider, transact=recording)  # checks month 1 in
     record("payRent (a later month)")
     chain.pending_timestamp += MONTH
-    fund_client.record_rent_eligibility(gf, world.outsider, rent_a, transact=recording)
+    fund_client.record_rent_eligibility(gf, rent_a, sender=world.outsider, transact=recording)
     record("recordRentEligibility")
-    outcome = fund_client.pay_rent(gf, world.outsider, rent_c, transact=recording)
+    outcome = fund_client.pay_rent(gf, rent_c, sender=world.outsider, transact=recording)
     assert outcome.forfeited and not outcome.paid  # month 1 ended without a check-in
     record("payRent (skipped, ineligible)")
 
-    fund_client.clawback(gf, m1, rent_c, h("lost licence"), transact=recording)
+    fund_client.clawback(gf, rent_c, h("lost licence"), sender=m1, transact=recording)
     record("voteClawback (1st vote)")
-    decision = fund_client.clawback(gf, m2, rent_c, h("audit"), transact=recording)
+    decision = fund_client.clawback(gf, rent_c, h("audit"), sender=m2, transact=recording)
     assert decision.decided == "clawed back"
     record("voteClawback (M-th, claws back)")
 
-    fund_client.close_round(gf, world.fund_manager, rent, transact=recording)
+    fund_client.close_round(gf, rent, sender=world.fund_manager, transact=recording)
     record("closeRound (returns unspent)")
     chain.pending_timestamp += MONTH
-    fund_client.clawback(gf, m1, rent_a, h("relocated"), transact=recording)
-    fund_client.clawback(gf, m2, rent_a, h("relocated"), transact=recording)
-    fund_client.sweep(gf, world.outsider, rent, transact=recording)
+    fund_client.clawback(gf, rent_a, h("relocated"), sender=m1, transact=recording)
+    fund_client.clawback(gf, rent_a, h("relocated"), sender=m2, transact=recording)
+    fund_client.sweep(gf, rent, sender=world.outsider, transact=recording)
     record("sweep")
     assert world.conserved()
 

@@ -346,7 +346,7 @@ def test_identity_import_failing_midway_resumes_idempotently(
     """A chain failure on batch 2 of 3 (after batch 1 is mined): the salts of every row were
     written first, so re-running on the salts file registers exactly the rest; the original
     CSV (fresh salts) is refused, and a third run has nothing to do."""
-    from civic_ledger.cli import common
+    from civic_ledger.cli import output
 
     identity = suite["IdentityRegistry"]
     path, salts = tmp_path / "ids.csv", tmp_path / "salts.csv"
@@ -356,7 +356,7 @@ def test_identity_import_failing_midway_resumes_idempotently(
     args = ["--account", "TEST::1", "--batch-size", "2", "--manifest", str(refuse.manifest)]
 
     calls = {"n": 0}
-    real_send = common.send
+    real_send = output.send
 
     def flaky_send(label: str, method: Any, *a: Any, **kw: Any) -> Any:
         calls["n"] += 1

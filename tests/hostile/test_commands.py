@@ -109,12 +109,12 @@ def world(suite: Any, agency: dict[str, Any], accounts: Any, tmp_path_factory: A
     subject = registration.subject
     title_client.register(
         suite["TitleRegistry"],
-        agency["land_registry"],
         subject,
         "HX-1",
         b"\x11" * 32,
         500,
         1,
+        sender=agency["land_registry"],
         transact=title_client.direct,
     )
     sale, sale_liened = _sales(suite, agency, accounts, subject)
@@ -137,7 +137,7 @@ def world(suite: Any, agency: dict[str, Any], accounts: Any, tmp_path_factory: A
         disqualifying=[],
         sender=agency["data_bureau"],
     )
-    record, _ = rec_client.issue(
+    record = rec_client.issue(
         registry,
         rec_client.RecordRequest(
             schema_id, subject, data=rec_client.encode_data("uint16 year", {"year": 2025})
@@ -176,13 +176,15 @@ def _sales(suite: Any, agency: dict[str, Any], accounts: Any, seller: bytes) -> 
     sales = []
     for code in ("HX-SALE", "HX-SALE-LIEN"):
         pid = title_client.register(
-            titles, agency["land_registry"], seller, code, b"\x44" * 32, 100, 1
+            titles, seller, code, b"\x44" * 32, 100, 1, sender=agency["land_registry"]
         )
         if code == "HX-SALE-LIEN":
             suite["LienRegistry"].recordLienByOrder(
                 pid, buyer, 1, b"\x55" * 32, sender=agency["land_registry"]
             )
-        sales.append(title_client.propose(titles, seller_wallet, pid, buyer, 1, b"\x66" * 32))
+        sales.append(
+            title_client.propose(titles, pid, buyer, 1, b"\x66" * 32, sender=seller_wallet)
+        )
     return sales[0], sales[1]
 
 

@@ -184,7 +184,7 @@ def test_agency_flow_through_clients(suite, agency, citizens, outsider, tmp_path
     with pytest.raises(ValueError, match="controls no identity"):
         id_client.resolve_subject(identity, outsider.address)
 
-    ok_id, _ = rec_client.register_schema(
+    ok_id = rec_client.register_schema(
         registry,
         name="tax-ok",
         field_layout="uint16 year",
@@ -194,7 +194,7 @@ def test_agency_flow_through_clients(suite, agency, citizens, outsider, tmp_path
         default_validity=YEAR,
         sender=bureau,
     )
-    fine_id, _ = rec_client.register_schema(
+    fine_id = rec_client.register_schema(
         registry,
         name="tax-fine",
         field_layout="uint256 amount",
@@ -214,7 +214,7 @@ def test_agency_flow_through_clients(suite, agency, citizens, outsider, tmp_path
         sender=bureau,
     )
 
-    good, _ = rec_client.issue(
+    good = rec_client.issue(
         registry,
         rec_client.RecordRequest(
             ok_id, person.subject, data=rec_client.encode_data("uint16 year", {"year": 2025})
@@ -232,7 +232,7 @@ def test_agency_flow_through_clients(suite, agency, citizens, outsider, tmp_path
         tax,
         deadline=ape.chain.pending_timestamp + DAY,
     )
-    fine, _ = rec_client.relay_signed_issue(registry, signed, sender=outsider)
+    fine = rec_client.relay_signed_issue(registry, signed, sender=outsider)
     check = rec_client.check_policy(registry, identity, person.subject, 5)
     assert not check.meets and check.disqualified_by == [fine_id] and check.missing == []
 

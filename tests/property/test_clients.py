@@ -57,31 +57,35 @@ def test_full_sale_with_mortgage_and_tax_through_clients(
     # by controller address, as an agency clerk would type it
     owner = title_client.resolve_subject(identities, alice.account.address)
     assert owner == alice.subject
-    pid = title_client.register(titles, registrar, owner, "BJ-DC-9", keccak(text="survey"), 120, 1)
-    mortgage = lien_client.propose(
-        liens, bank.account, pid, bank.subject, 500 * TOKEN, keccak(text="loan")
+    pid = title_client.register(
+        titles, owner, "BJ-DC-9", keccak(text="survey"), 120, 1, sender=registrar
     )
-    lien_client.consent(liens, alice.account, mortgage)
-    tax_client.assess(tax, assessor, pid, 2026, 36 * TOKEN, chain.pending_timestamp + 30 * DAY)
+    mortgage = lien_client.propose(
+        liens, pid, bank.subject, 500 * TOKEN, keccak(text="loan"), sender=bank.account
+    )
+    lien_client.consent(liens, mortgage, sender=alice.account)
+    tax_client.assess(
+        tax, pid, 2026, 36 * TOKEN, chain.pending_timestamp + 30 * DAY, sender=assessor
+    )
     fund(alice.account, 100 * TOKEN)
-    tax_client.pay(tax, token, alice.account, pid, 2026, permit=True)
+    tax_client.pay(tax, token, pid, 2026, sender=alice.account, permit=True)
     assert [a.status for a in tax_client.status(tax, pid, [2026])] == [tax_client.TaxStatus.PAID]
 
     sale_id = title_client.propose(
-        titles, alice.account, pid, bob.subject, 2500 * TOKEN, keccak(text="deed")
+        titles, pid, bob.subject, 2500 * TOKEN, keccak(text="deed"), sender=alice.account
     )
     # the buyer cannot accept while the lender has not answered: refused before sending
     with pytest.raises(ValueError, match="cannot accept yet: lien #"):
-        title_client.accept(titles, liens, bob.account, sale_id)
+        title_client.accept(titles, liens, sale_id, sender=bob.account)
     with pytest.raises(ValueError, match="lienholder has not answered"):
-        title_client.approve(titles, registrar, sale_id)
+        title_client.approve(titles, sale_id, sender=registrar)
     seen = lien_client.encumbrance(liens, sale_id)
     assert seen.unanswered == [mortgage] and seen.hash == liens.saleEncumbranceHash(sale_id)
-    lien_client.consent_to_sale(liens, bank.account, mortgage, sale_id, discharge=True)
+    lien_client.consent_to_sale(liens, mortgage, sale_id, sender=bank.account, discharge=True)
     # a buyer who reviewed the state before the answer must review again
     with pytest.raises(ValueError, match="changed since you reviewed"):
-        title_client.accept(titles, liens, bob.account, sale_id, encumbrance_hash=seen.hash)
-    accepted = title_client.accept(titles, liens, bob.account, sale_id)
+        title_client.accept(titles, liens, sale_id, sender=bob.account, encumbrance_hash=seen.hash)
+    accepted = title_client.accept(titles, liens, sale_id, sender=bob.account)
     assert accepted.discharged == [mortgage] and accepted.kept == []
     assert accepted.hash == lien_client.encumbrance_hash(sale_id, pid, accepted.items)
     sale = title_client.sale(titles, sale_id)
@@ -91,10 +95,10 @@ def test_full_sale_with_mortgage_and_tax_through_clients(
     liens.pause(sender=agency["emergency_guardian"])
     sent = registrar.nonce
     with pytest.raises(ValueError, match="lien registry is paused or closed"):
-        title_client.approve(titles, registrar, sale_id, liens=liens)
+        title_client.approve(titles, sale_id, sender=registrar, liens=liens)
     assert registrar.nonce == sent
     liens.unpause(sender=agency["deployer"])
-    title_client.approve(titles, registrar, sale_id, liens=liens)
+    title_client.approve(titles, sale_id, sender=registrar, liens=liens)
 
     info = title_client.show(titles, pid)
     assert (info.owner, info.holder) == ("0x" + bob.subject.hex(), bob.account.address)
@@ -104,9 +108,9 @@ def test_full_sale_with_mortgage_and_tax_through_clients(
     ]
     assert lien_client.show(liens, mortgage).state is lien_client.LienState.RELEASED
     new_mortgage = lien_client.propose(
-        liens, bank2.account, pid, bank2.subject, 2000 * TOKEN, keccak(text="loan 2")
+        liens, pid, bank2.subject, 2000 * TOKEN, keccak(text="loan 2"), sender=bank2.account
     )
-    lien_client.consent(liens, bob.account, new_mortgage)
+    lien_client.consent(liens, new_mortgage, sender=bob.account)
     assert [lien.lien_id for lien in lien_client.active_on(liens, pid)] == [new_mortgage]
     assert token.balanceOf(treasury) >= 36 * TOKEN
 
@@ -115,21 +119,21 @@ def test_split_merge_and_lineage_through_clients(suite, parties, registrar):
     titles = suite["TitleRegistry"]
     alice = parties["alice"]
     parent = title_client.register(
-        titles, registrar, alice.subject, "L-1", keccak(text="s"), 900, 3
+        titles, alice.subject, "L-1", keccak(text="s"), 900, 3, sender=registrar
     )
     with pytest.raises(ValueError, match="add up"):
         title_client.split(
-            titles, registrar, parent, [("L-1a", 500), ("L-1b", 300)], keccak(text="plan")
+            titles, parent, [("L-1a", 500), ("L-1b", 300)], keccak(text="plan"), sender=registrar
         )
     a, b, c = title_client.split(
         titles,
-        registrar,
         parent,
         [("L-1a", 500), ("L-1b", 300), ("L-1c", 100)],
         keccak(text="plan"),
+        sender=registrar,
     )
     assert title_client.show(titles, a).land_use == 3
-    merged = title_client.merge(titles, registrar, [b, c], "L-1bc", keccak(text="survey 2"))
+    merged = title_client.merge(titles, [b, c], "L-1bc", keccak(text="survey 2"), sender=registrar)
     assert title_client.show(titles, merged).area == 400
     assert title_client.lineage(titles, merged) == [(1, b), (1, c), (2, parent), (2, parent)]
     assert title_client.show(titles, parent).status is title_client.ParcelStatus.RETIRED
@@ -191,16 +195,24 @@ def test_cli_accept_shows_the_encumbrance_and_takes_the_reviewed_hash(
     state the buyer reviewed (`titles sale` prints it) and is refused once it changed."""
     titles, liens = suite["TitleRegistry"], suite["LienRegistry"]
     alice, bob, bank = parties["alice"], parties["bob"], parties["bank"]
-    pid = title_client.register(titles, registrar, alice.subject, "CLI-ACC", keccak(text="s"), 9, 1)
-    lien = lien_client.propose(liens, bank.account, pid, bank.subject, 7 * TOKEN, keccak(text="l"))
-    lien_client.consent(liens, alice.account, lien)
-    sale_id = title_client.propose(titles, alice.account, pid, bob.subject, 1, keccak(text="d"))
-    lien_client.consent_to_sale(liens, bank.account, lien, sale_id, discharge=False)
+    pid = title_client.register(
+        titles, alice.subject, "CLI-ACC", keccak(text="s"), 9, 1, sender=registrar
+    )
+    lien = lien_client.propose(
+        liens, pid, bank.subject, 7 * TOKEN, keccak(text="l"), sender=bank.account
+    )
+    lien_client.consent(liens, lien, sender=alice.account)
+    sale_id = title_client.propose(
+        titles, pid, bob.subject, 1, keccak(text="d"), sender=alice.account
+    )
+    lien_client.consent_to_sale(liens, lien, sale_id, sender=bank.account, discharge=False)
     shown = run_cli(titles_cli.titles, "sale", str(sale_id))
     text = " ".join(shown.output.split())
     reviewed = "0x" + bytes(liens.saleEncumbranceHash(sale_id)).hex()
     assert shown.exit_code == 0 and reviewed in text and "stays with the land" in text
-    lien_client.consent_to_sale(liens, bank.account, lien, sale_id, discharge=True)  # moves on
+    lien_client.consent_to_sale(
+        liens, lien, sale_id, sender=bank.account, discharge=True
+    )  # moves on
     bob_alias = (
         f"TEST::{[a.address for a in ape_accounts.test_accounts].index(bob.account.address)}"
     )
