@@ -118,7 +118,7 @@ def run_import(
     if logger.level <= LogLevel.INFO:
         logger.set_level(LogLevel.WARNING)  # one line per batch would drown the progress bar
     if not rows and not bad:
-        raise click.ClickException(f"{csv_file}: no {noun} rows (only a header)")
+        raise click.ClickException(f"{csv_file}: no rows to import (only a header)")
     console.print(f"{csv_file}: {len(rows):,} valid rows, {len(bad):,} malformed")
     journal = options.journal_file or journal_path_for(job.name, csv_file, network_name())
     done = confirmed_keys(journal, job)
