@@ -354,20 +354,13 @@ def suite_controller(suite: Any) -> str:
     return candidate.address
 
 
-class Killed(Exception):
-    """Stands in for a killed process."""
-
-
 def test_identity_import_killed_midway_resumes_without_duplicates(
-    refuse: Refuser, suite: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    refuse: Refuser, suite: Any, tmp_path: Path, kill_imports: Any
 ) -> None:
     """Killed after its second batch was broadcast (receipts not yet seen): the salts of every
     row were written first, so re-running the ORIGINAL file settles the batches in flight from
     the journal and registers exactly the rest; with another salts table the file is refused
     (fresh salts would register the persons twice); a third run sends nothing."""
-    from civic_ledger.bulk import runner as bulk_runner
-    from civic_ledger.cli import imports
-
     identity = suite["IdentityRegistry"]
     path, salts, journal = tmp_path / "ids.csv", tmp_path / "salts.csv", tmp_path / "j.jsonl"
     rows = _id_rows(6, "MIDWAY")
@@ -376,19 +369,11 @@ def test_identity_import_killed_midway_resumes_without_duplicates(
     args = ["--account", "TEST::1", "--batch-size", "2", "--manifest", str(refuse.manifest),
             "--journal", str(journal), "--salts-out", str(salts)]  # fmt: skip
 
-    class KilledRunner(bulk_runner.BulkRunner):
-        def __init__(self, *a: Any, **kw: Any) -> None:
-            def kill(batch: int) -> None:
-                if batch == 1:
-                    raise Killed("killed after broadcasting batch 1")
-
-            super().__init__(*a, on_sent=kill, **kw)
-
-    monkeypatch.setattr(imports, "BulkRunner", KilledRunner)
+    kill_imports(1)
     count("bulk-identity-midway")
     killed = invoke(command, [str(path), *args])
     assert killed.exit_code == 1 and killed.stderr.count("Error:") == 1, killed.output
-    monkeypatch.setattr(imports, "BulkRunner", bulk_runner.BulkRunner)
+    kill_imports(None)
 
     with salts.open() as handle:
         saved = list(csv.DictReader(handle))

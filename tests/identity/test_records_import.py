@@ -16,8 +16,6 @@ from click.testing import CliRunner
 from eth_utils import keccak
 
 from civic_ledger.bulk import records as bulk
-from civic_ledger.bulk import runner as bulk_runner
-from civic_ledger.cli import imports
 from civic_ledger.cli import records as records_cli
 from civic_ledger.identity import client as id_client
 from civic_ledger.identity import records as rec_client
@@ -27,10 +25,6 @@ from .helpers import YEAR
 
 HEADER = "schema,subject,evidence,expires,year,compliant,amount\n"
 NOW = 1_900_000_000
-
-
-class Killed(Exception):
-    """Stands in for a killed process."""
 
 
 # ------------------------------------------------------------------ the CSV format (off-line)
@@ -215,24 +209,16 @@ def test_skip_bad_rows_then_fixed_rejects_then_reruns_send_nothing(
 
 
 def test_killed_import_resumes_without_issuing_twice(
-    suite: Any, world: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    suite: Any, world: dict[str, Any], tmp_path: Path, kill_imports: Any
 ) -> None:
     path = _csv(tmp_path / "recs.csv", world, 8)
     journal = tmp_path / "j.jsonl"
     args = [str(path), "--journal", str(journal), "--batch-size", "2"]
 
-    class KilledRunner(bulk_runner.BulkRunner):
-        def __init__(self, *a: Any, **kw: Any) -> None:
-            def kill(batch: int) -> None:
-                if batch == 2:
-                    raise Killed("killed after broadcasting batch 2")
-
-            super().__init__(*a, on_sent=kill, **kw)
-
-    monkeypatch.setattr(imports, "BulkRunner", KilledRunner)
+    kill_imports(2)
     killed = _invoke(suite, *args)
     assert killed.exit_code == 1 and "killed" in killed.text, killed.text
-    monkeypatch.setattr(imports, "BulkRunner", bulk_runner.BulkRunner)
+    kill_imports(None)
     assert _issued(world) < 8
 
     resumed = _invoke(suite, *args)
