@@ -139,7 +139,7 @@ def run_import(
         _print_bad_rows(problems, rejects)
         raise click.ClickException(
             f"{csv_file}: {len(problems):,} bad row(s), nothing sent; first: {problems[0]} "
-            "(fix the file, or pass --skip-bad-rows to import the good rows only)"
+            f"(all in {rejects}; fix them, or pass --skip-bad-rows to import the good rows only)"
         )
     if check.todo:  # permission, pause: a refusal by the contract stops before a send
         job.preflight(check.todo[: options.batch_size], sender)
