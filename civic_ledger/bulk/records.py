@@ -54,13 +54,14 @@ from civic_ledger.core.documents import document_hash
 from civic_ledger.core.encoding import HEX32, ZERO32, to_bytes32
 from civic_ledger.core.exceptions import InputError
 from civic_ledger.identity.layouts import check_data, encode_data, parse_layout
+from civic_ledger.identity.record_input import UINT64_MAX, moment
 from civic_ledger.identity.record_views import (
     SchemaView,
     get_schema,
     issued_records,
     resolve_schema,
 )
-from civic_ledger.identity.requests import RecordRequest, parse_expiry
+from civic_ledger.identity.requests import RecordRequest
 
 JOB = "records-import"
 MAX_BATCH = 50  # RecordRegistry.MAX_BATCH_SIZE
@@ -68,7 +69,6 @@ DEFAULT_BATCH = 50
 REQUIRED = ("schema", "subject")
 OPTIONAL = ("evidence", "expires", "supersedes", "data")
 IGNORED = ("line", "reason")  # a rejects file's own columns
-UINT64_MAX = 2**64 - 1
 
 
 class RecordsFileError(InputError):
@@ -147,9 +147,7 @@ def _data(schema: SchemaView, row: dict[str, str], fields: Sequence[str]) -> byt
 
 
 def _expiry(schema: SchemaView, text: str, now: int) -> int:
-    expires = parse_expiry(text, now)
-    if expires > UINT64_MAX:
-        raise ValueError(f"expires {text!r} is out of range")
+    expires = moment(text, now, "expires") if text else 0
     if expires and expires <= now:
         raise ValueError(f"expires {text!r} is not in the future")
     latest = now + schema.default_validity if schema.default_validity else 0
