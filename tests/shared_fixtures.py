@@ -57,3 +57,32 @@ for _name, _contract_name in CONTRACTS.items():
     globals()[_name] = pytest.fixture(name=_name)(_contract(_contract_name))
 for _name, _agency_name in AGENCIES.items():
     globals()[_name] = pytest.fixture(name=_name)(_agency(_agency_name))
+
+
+class Killed(Exception):
+    """Stands in for a killed process."""
+
+
+@pytest.fixture
+def kill_imports(monkeypatch: pytest.MonkeyPatch) -> Callable[[int | None], None]:
+    """`kill_imports(n)`: the import commands' runner dies right after broadcasting batch `n`
+    (before its receipt), like a killed process; `kill_imports(None)` restores it."""
+    from civic_ledger.bulk import runner
+    from civic_ledger.cli import imports
+
+    def arm(batch: int | None) -> None:
+        if batch is None:
+            monkeypatch.setattr(imports, "BulkRunner", runner.BulkRunner)
+            return
+
+        class KilledRunner(runner.BulkRunner):
+            def __init__(self, *args: Any, **kwargs: Any) -> None:
+                def kill(sent: int) -> None:
+                    if sent == batch:
+                        raise Killed(f"killed after broadcasting batch {sent}")
+
+                super().__init__(*args, on_sent=kill, **kwargs)
+
+        monkeypatch.setattr(imports, "BulkRunner", KilledRunner)
+
+    return arm

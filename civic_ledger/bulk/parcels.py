@@ -33,12 +33,13 @@ from civic_ledger.bulk.runner import (
     BulkRunner,
     ChainCheck,
     RowError,
+    journal_path_for,
+    replay_reason,
 )
 from civic_ledger.bulk.runner import plan_batches as plan_rows
 from civic_ledger.core.csvfile import check_header, read_csv_text
 from civic_ledger.core.encoding import HEX32, ZERO32, parcel_id_of
 from civic_ledger.core.exceptions import InputError
-from civic_ledger.core.revert import explain
 
 COLUMNS = ("cadastral_code", "owner", "data_hash", "area_m2", "land_use")
 MAX_BATCH = 100  # TitleRegistry.MAX_BATCH
@@ -259,15 +260,13 @@ class ParcelJob:
             )
         )
 
+    def preflight(self, rows: Sequence[ParcelRow], sender: Any) -> None:
+        self.titles.registerBatch.call(
+            [r.owner for r in rows], [r.as_parcel_data() for r in rows], sender=sender
+        )
+
     def failure_reason(self, rows: Sequence[ParcelRow], sender: Any) -> str:
-        """Replay the failed batch as a call to get a readable reason."""
-        try:
-            self.titles.registerBatch.call(
-                [r.owner for r in rows], [r.as_parcel_data() for r in rows], sender=sender
-            )
-        except Exception as exc:
-            return explain(exc)
-        return "reverted (state changed since; re-run to retry)"
+        return replay_reason(self, rows, sender)
 
 
 class ParcelImporter(BulkRunner):
@@ -284,6 +283,4 @@ class ParcelImporter(BulkRunner):
 
 def default_journal_path(csv_path: Path, network: str) -> Path:
     """`<repo>/.journal/titles-import-<network>-<csv stem>.jsonl`."""
-    from civic_ledger.core.paths import ROOT
-
-    return ROOT / ".journal" / f"{JOB}-{network}-{csv_path.stem}.jsonl"
+    return journal_path_for(JOB, csv_path, network)

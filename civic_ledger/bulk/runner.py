@@ -9,8 +9,9 @@ call — run by `BulkRunner`, which owns everything else the same way for all of
 2. settling an interrupted run (`civic_ledger.chain.settle`): batches mined are adopted, batches
    whose nonce is still open are re-broadcast as journaled (never re-signed), batches
    superseded or reverted are re-checked;
-3. the chain check: items already on chain are skipped, items the chain would refuse are bad
-   rows — all before the first transaction;
+3. the chain check: items whose key the journal holds as confirmed, and items already on
+   chain, are skipped; items the chain would refuse are bad rows — all before the first
+   transaction;
 4. sending: one pipelined sender, each batch's signed bytes journaled before broadcast;
 5. the result: what was imported, recovered, skipped, refused, with figures and a progress
    callback per batch.
@@ -74,6 +75,10 @@ class BulkJob(Protocol):
 
     def calldata(self, items: Sequence[Any]) -> bytes: ...
 
+    def preflight(self, items: Sequence[Any], sender: Any) -> None:
+        """Dry-run one batch as `sender` (a call): raise what the contract would refuse."""
+        ...
+
     def failure_reason(self, items: Sequence[Any], sender: Any) -> str: ...
 
 
@@ -102,6 +107,17 @@ class BulkResult:
     @property
     def ok(self) -> bool:
         return not self.bad_rows and not self.failed_batches
+
+
+def replay_reason(job: BulkJob, items: Sequence[Any], sender: Any) -> str:
+    """Why a batch failed: its `preflight` replayed as a call, the refusal explained."""
+    from civic_ledger.core.revert import explain
+
+    try:
+        job.preflight(items, sender)
+    except Exception as exc:
+        return explain(exc)
+    return "reverted (state changed since; re-run to retry)"
 
 
 def plan_batches(items: Sequence[Any], batch_size: int, max_batch: int) -> list[list[Any]]:
@@ -166,8 +182,11 @@ class BulkRunner:
         result = BulkResult(rows=len(items), bad_rows=list(bad_rows))
         try:
             self._settle(result)
-            check = self.job.check(items)
-            result.already_on_chain = len(check.on_chain)
+            done = self.journal.confirmed  # items this journal saw mined: done, not re-checked
+            check = self.job.check([i for i in items if self.job.key(i) not in done])
+            result.already_on_chain = len(check.on_chain) + sum(
+                1 for i in items if self.job.key(i) in done
+            )
             result.bad_rows.extend(check.errors)
             result.bad_rows.sort(key=lambda e: e.line)
             if planned:
@@ -257,3 +276,22 @@ class BulkRunner:
             priority_fee=PRIORITY_FEE, window=self.window, on_sent=sent, on_settled=settled,
         )  # fmt: skip
         sender.run(requests())
+
+
+def journal_path_for(job: str, csv_path: Path, network: str) -> Path:
+    """A bulk job's default journal: `<repo>/.journal/<job>-<network>-<csv stem>.jsonl`."""
+    from civic_ledger.core.paths import ROOT
+
+    return ROOT / ".journal" / f"{job}-{network}-{csv_path.stem}.jsonl"
+
+
+def confirmed_keys(journal_path: Path, job: BulkJob) -> set[str]:
+    """The keys an existing journal of `job` (same job name and contract) holds as confirmed;
+    none for a missing journal or one of another job (read only: nothing is written)."""
+    if not journal_path.is_file():
+        return set()
+    header = Journal(journal_path).state
+    same = header.header is not None and all(
+        header.header.get(k) == v for k, v in (("job", job.name), ("contract", str(job.address)))
+    )
+    return set(header.confirmed) if same else set()

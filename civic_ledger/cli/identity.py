@@ -14,17 +14,20 @@ from typing import Any
 
 import click
 
+from civic_ledger.bulk import identities as bulk
 from civic_ledger.cli.common import (
     ADDRESS,
     Suite,
     command,
     csv_file_argument,
     identity_subject,
+    load_account,
     parse_param,
     path_option,
     suite_and_signer,
 )
-from civic_ledger.cli.output import console, err_console, print_rows, send
+from civic_ledger.cli.imports import ImportOptions, import_options, run_import
+from civic_ledger.cli.output import console, print_rows, send
 from civic_ledger.core.commitments import commitment, normalize_official_id, parse_salt
 from civic_ledger.core.encoding import format_time, hex32
 from civic_ledger.core.names import IDENTITY_REGISTRY, RECORD_REGISTRY
@@ -103,50 +106,33 @@ def identity_register(
 @path_option(
     "--salts-out",
     required=True,
-    help="CSV the (official id, salt, subject) rows are appended to (created mode 0600).",
+    help="CSV the (official id, salt, subject) rows are appended to (created mode 0600), "
+    "before anything is sent. Rows without a salt reuse the salt it holds for their official "
+    "id, so re-running the same file never registers a person twice.",
 )
-@click.option(
-    "--batch-size",
-    type=click.IntRange(1, id_client.MAX_BATCH_SIZE),
-    default=id_client.MAX_BATCH_SIZE,
-    show_default=True,
-    help="Identities per transaction.",
-)
+@import_options(bulk.JOB, max_batch=bulk.MAX_BATCH, default_batch=bulk.MAX_BATCH)
 def identity_batch_register(
-    account_alias: str, manifest_file: Path | None, csv_file: Path, salts_out: Path, batch_size: int
-) -> None:
-    """Register every row of CSV_FILE (identity office).
+    account_alias: str, manifest_file: Path | None, csv_file: Path, salts_out: Path,
+    options: ImportOptions,
+) -> None:  # fmt: skip
+    """Register every row of CSV_FILE in batches; resumable, idempotent (identity office).
 
-    Columns: official_id,kind,controller[,salt] (header required; kind is person, enterprise or
-    agency). The whole file is checked before anything is sent. Rows whose subject is already
-    registered (same official id and salt) are skipped, so re-running a file with its salts
-    resumes an interrupted import."""
-    suite, sender = suite_and_signer(manifest_file, account_alias)
-    registrations = parse_param(id_client.read_registrations_csv, csv_file, "CSV_FILE")
-    # Every row is checked against the chain before the first batch is sent: a controller
-    # that already acts for another identity would otherwise revert a later batch after the
-    # earlier ones were applied.
-    todo = parse_param(
-        lambda rows: id_client.check_against_chain(suite[IDENTITY_REGISTRY], rows, source=csv_file),
-        registrations,
-        "CSV_FILE",
-    )
-    skipped = len(registrations) - len(todo)
-    if skipped:
-        err_console.print(f"[yellow]{skipped} row(s) already registered: skipped[/]")
-    if not todo:
-        console.print("nothing to register")
-        return
-    # Record salts first: a crash after sending must never lose the link to the persons.
-    id_client.write_salts_csv(salts_out, todo)
-    receipts = id_client.register_batch(
-        suite[IDENTITY_REGISTRY], todo, sender=sender, batch_size=batch_size, transact=send
-    )
-    gas = sum(r.gas_used for r in receipts)
-    console.print(
-        f"registered {len(todo)} identities in {len(receipts)} transaction(s), "
-        f"{gas // len(todo):,} gas per identity; salts appended to {salts_out}"
-    )
+    Columns: official_id,kind,controller[,salt] (header required; kind is person, enterprise
+    or agency; other columns are ignored). Only subject commitments go on chain. The whole
+    file is validated and compared with the chain first (a controller already acting for an
+    identity is a bad row): unless --skip-bad-rows is given, any bad row refuses the file
+    before anything is sent. Bad rows are written to the rejects file with their line and
+    reason. Registered subjects are skipped, so re-running the file (or the salts file)
+    resumes an interrupted import; batches left in flight are settled from the journal."""
+    suite = Suite(manifest_file)
+    sender = None if options.check_only else load_account(account_alias)
+    rows, bad = bulk.read_identities_csv(csv_file, salts_out)
+    run_import(
+        bulk.IdentityJob(suite[IDENTITY_REGISTRY]), rows, bad, csv_file=csv_file, sender=sender,
+        options=options, noun="identities",
+        # Salts first: a crash after sending must never lose the link to the persons.
+        before_send=lambda todo: id_client.write_salts_csv(salts_out, todo),
+    )  # fmt: skip
 
 
 @command(identity, "rotate")

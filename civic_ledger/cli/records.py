@@ -18,19 +18,23 @@ from typing import Any, TypeVar
 import click
 from rich.table import Table
 
+from civic_ledger.bulk import records as bulk
 from civic_ledger.cli.common import (
     DOCUMENT_FORMS,
     EXISTING_FILE,
     UINT256,
     Suite,
     command,
+    csv_file_argument,
     identity_subject,
+    load_account,
     parse_document,
     parse_param,
     path_option,
     suite_and_signer,
     uint,
 )
+from civic_ledger.cli.imports import ImportOptions, import_options, run_import
 from civic_ledger.cli.output import console, print_rows, send
 from civic_ledger.core.encoding import HEX32, ZERO32, format_time, hex32, to_bytes32
 from civic_ledger.core.names import IDENTITY_REGISTRY, RECORD_REGISTRY
@@ -219,6 +223,41 @@ def records_issue(account_alias: str, manifest_file: Path | None, record: dict[s
     request = _request(suite, record)
     record_id = rec_client.issue(suite[RECORD_REGISTRY], request, sender=sender, transact=send)
     console.print(f"record {hex32(record_id)}")
+
+
+@command(records, "import")
+@csv_file_argument()
+@import_options(bulk.JOB, max_batch=bulk.MAX_BATCH, default_batch=bulk.DEFAULT_BATCH)
+def records_import(
+    account_alias: str, manifest_file: Path | None, csv_file: Path, options: ImportOptions
+) -> None:
+    """Issue the records of CSV_FILE in batches; resumable, idempotent (issuing agency).
+
+    \b
+    Columns (header required):
+      schema      schema name or id
+      subject     subject commitment (0x + 64 hex digits)
+      evidence    0x hash, text:TEXT or @PATH (relative to the CSV); adverse schemas need it
+      expires     +30d, 2027-12-31, ISO date-time or unix time (empty: schema validity)
+      supersedes  id of the record this one replaces (optional)
+      <field>     one column per field of the schema's layout, named like the field
+      data        raw 0x-hex record data instead of the field columns (optional)
+
+    The whole file is validated and compared with the chain first: unless --skip-bad-rows is
+    given, any bad row refuses the file before anything is sent. Bad rows are written to the
+    rejects file with their line and reason. A record the journal saw mined, or that --account
+    already issued (same schema, subject, evidence, data, supersedes), is not issued again,
+    so re-running the file after a kill or a success sends only what is missing."""
+    from ape import chain
+
+    suite = Suite(manifest_file)
+    sender = load_account(account_alias)  # also for --check: what did this issuer issue?
+    registry = suite[RECORD_REGISTRY]
+    rows, bad = bulk.read_records_csv(
+        csv_file, bulk.schema_lookup(registry), chain.pending_timestamp
+    )
+    job = bulk.RecordJob(registry, suite[IDENTITY_REGISTRY], str(sender.address))
+    run_import(job, rows, bad, csv_file=csv_file, sender=sender, options=options, noun="records")
 
 
 @command(records, "sign-issue")

@@ -11,18 +11,9 @@ the text) or 0x + 64 hex digits (the hash as is).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import click
 from ape.cli import ConnectedProviderCommand, network_option
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
 from rich.table import Table
 
 from civic_ledger.cli.common import (
@@ -35,7 +26,6 @@ from civic_ledger.cli.common import (
     known_parcel,
     load_account,
     manifest_option,
-    network_name,
     owner_subject,
     parse_document,
     parse_param,
@@ -45,7 +35,8 @@ from civic_ledger.cli.common import (
     token_decimals,
     uint,
 )
-from civic_ledger.cli.output import console, err_console, send
+from civic_ledger.cli.imports import ImportOptions, import_options, run_import
+from civic_ledger.cli.output import console, send
 from civic_ledger.core.encoding import format_time, hex32, to_bytes32
 from civic_ledger.core.names import IDENTITY_REGISTRY, LIEN_REGISTRY, PROPERTY_TAX, TITLE_REGISTRY
 from civic_ledger.property import liens as lien_client
@@ -54,7 +45,6 @@ from civic_ledger.property import titles as title_client
 from civic_ledger.property.titles import from_units
 from civic_ledger.property.views import (
     encumbrance_summary,
-    import_report,
     parcel_rows,
     split_children,
 )
@@ -342,108 +332,25 @@ def titles_sync(account_alias: str, manifest_file: Path | None, parcel: str) -> 
 
 @command(titles, "import")
 @csv_file_argument()
-@click.option("--batch-size", type=click.IntRange(1, 100), default=50, show_default=True)
-@click.option(
-    "--window",
-    type=click.IntRange(1, 64),
-    default=8,
-    show_default=True,
-    help="Batches in flight before waiting for receipts.",
-)
-@path_option(
-    "--journal",
-    "journal_file",
-    default=None,
-    help="Journal file (default: .journal/titles-import-<network>-<csv>.jsonl).",
-)
-@click.option(
-    "--fresh", is_flag=True, help="Set an existing journal of another chain/contract aside."
-)
-@click.option(
-    "--check", "check_only", is_flag=True, help="Validate and compare with the chain; send nothing."
-)
-@click.option(
-    "--skip-bad-rows",
-    is_flag=True,
-    help="Import the good rows even if some are bad (default: a file with any bad row is "
-    "refused before anything is sent).",
-)
+@import_options("titles-import", max_batch=100, default_batch=50)
 def titles_import(
-    account_alias: str, manifest_file: Path | None, csv_file: Path, batch_size: int, window: int,
-    journal_file: Path | None, fresh: bool, check_only: bool, skip_bad_rows: bool,
-) -> None:  # fmt: skip
+    account_alias: str, manifest_file: Path | None, csv_file: Path, options: ImportOptions
+) -> None:
     """Register the parcels of a CSV in batches; resumable, idempotent (registrar).
 
-    The whole file is validated first, and compared with the chain (a parcel already there
-    with other data, an owner that is not an active identity): unless --skip-bad-rows is
-    given, any bad row refuses the file before a single transaction is sent."""
-    from ape.logging import LogLevel, logger
-
+    Columns: cadastral_code,owner,data_hash,area_m2,land_use (header required; other columns
+    are ignored). The whole file is validated first, and compared with the chain (a parcel
+    already there with other data, an owner that is not an active identity): unless
+    --skip-bad-rows is given, any bad row refuses the file before a single transaction is
+    sent. Bad rows are written to the rejects file with their line and reason: fix them there
+    and import that file."""
     from civic_ledger.bulk import parcels as bulk
 
-    if logger.level <= LogLevel.INFO:
-        logger.set_level(LogLevel.WARNING)  # one line per batch would drown the progress bar
     suite = Suite(manifest_file)
-    sender = None if check_only else load_account(account_alias)
+    sender = None if options.check_only else load_account(account_alias)
     rows, bad = bulk.read_parcels_csv(csv_file)
-    if not rows and not bad:
-        raise click.ClickException(f"{csv_file}: no parcel rows (only a header)")
-    console.print(f"{csv_file}: {len(rows):,} valid rows, {len(bad):,} malformed")
-    check = bulk.check_against_chain(rows, suite[TITLE_REGISTRY], suite[IDENTITY_REGISTRY])
-    problems = sorted([*bad, *check.errors], key=lambda e: e.line)
-    if check_only:
-        console.print(
-            f"to register: {len(check.todo):,} · already on chain: {len(check.on_chain):,}"
-        )
-        _print_bad_rows(problems)
-        return
-    if problems and not skip_bad_rows:
-        _print_bad_rows(problems)
-        raise click.ClickException(
-            f"{csv_file}: {len(problems):,} bad row(s), nothing sent; first: {problems[0]} "
-            "(fix the file, or pass --skip-bad-rows to import the good rows only)"
-        )
-    todo = check.todo
-    if todo:  # permission, pause: a refusal by the contract stops the import before a send
-        first = todo[:batch_size]
-        suite[TITLE_REGISTRY].registerBatch.call(
-            [r.owner for r in first], [r.as_parcel_data() for r in first], sender=sender
-        )
-    journal = journal_file or bulk.default_journal_path(csv_file, network_name())
-    importer = bulk.ParcelImporter(
-        suite[TITLE_REGISTRY], suite[IDENTITY_REGISTRY], sender, journal,
-        batch_size=batch_size, window=window, fresh=fresh, source=str(csv_file.resolve()),
-    )  # fmt: skip
-    columns = (
-        TextColumn("[bold]importing"), BarColumn(), MofNCompleteColumn(),
-        TimeElapsedColumn(), TimeRemainingColumn(),
-    )  # fmt: skip
-    with Progress(*columns, console=console) as progress:
-        task = progress.add_task("parcels", total=None)
-        result = importer.run(
-            rows,
-            bad_rows=bad,
-            planned=lambda n: progress.update(task, total=n),
-            progress=lambda n: progress.advance(task, n),
-        )
-    for line in import_report(result):
-        console.print(line)
-    console.print(f"journal: {journal}")
-    for number, reason in result.failed_batches:
-        err_console.print(f"[red]batch {number} failed[/]: {reason}")
-    _print_bad_rows(result.bad_rows)
-    if not result.ok:
-        raise click.exceptions.Exit(1)
-
-
-def _print_bad_rows(errors: list[Any], limit: int = 50) -> None:
-    if not errors:
-        return
-    err_console.print(f"[yellow]{len(errors):,} bad row(s)[/] (not imported):")
-    for error in errors[:limit]:
-        err_console.print(f"  {error}")
-    if len(errors) > limit:
-        err_console.print(f"  … and {len(errors) - limit:,} more")
+    job = bulk.ParcelJob(suite[TITLE_REGISTRY], suite[IDENTITY_REGISTRY])
+    run_import(job, rows, bad, csv_file=csv_file, sender=sender, options=options, noun="parcels")
 
 
 @titles.command("sample-csv", cls=ConnectedProviderCommand)

@@ -26,8 +26,6 @@ from civic_ledger.identity.registrations import CSV_COLUMNS as CSV_COLUMNS
 from civic_ledger.identity.registrations import SALTS_COLUMNS as SALTS_COLUMNS
 from civic_ledger.identity.registrations import Registration as Registration
 from civic_ledger.identity.registrations import RegistrationsFileError as RegistrationsFileError
-from civic_ledger.identity.registrations import check_against_chain as check_against_chain
-from civic_ledger.identity.registrations import read_registrations_csv as read_registrations_csv
 from civic_ledger.identity.registrations import write_salts_csv as write_salts_csv
 
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"

@@ -127,6 +127,37 @@ def issued_data(registry: Any, record_id: bytes | str) -> bytes:
     return bytes(values[5])
 
 
+@dataclass(frozen=True)
+class IssuedRecord:
+    """A record as its `RecordIssued` event tells it (what was issued, not its state now)."""
+
+    record_id: bytes
+    schema_id: int
+    issuer: str
+    evidence_hash: bytes
+    expires_at: int
+    supersedes: bytes
+    data: bytes
+
+
+def issued_records(registry: Any, subject: bytes) -> list[IssuedRecord]:
+    """Every record ever issued about `subject`, oldest first, from its `RecordIssued` events
+    (one `eth_getLogs` call)."""
+    from eth_utils import to_checksum_address
+
+    issued = []
+    for log in _issued_logs(registry, subject=to_bytes32(subject)):
+        schema_id, issuer, evidence, expires, supersedes, data = abi_decode(
+            _RECORD_ISSUED_DATA, bytes(log["data"])
+        )
+        record = IssuedRecord(
+            bytes(log["topics"][1]), int(schema_id), to_checksum_address(issuer),
+            bytes(evidence), int(expires), bytes(supersedes), bytes(data),
+        )  # fmt: skip
+        issued.append(record)
+    return issued
+
+
 def get_record(registry: Any, record_id: bytes | str) -> RecordView:
     from ape import chain
 

@@ -56,21 +56,3 @@ def split_children(children: Sequence[str]) -> list[tuple[str, int]]:
             raise ValueError(f"child {code!r} given twice")
         parsed.append((code, int(area)))
     return parsed
-
-
-def import_report(result: Any) -> list[str]:
-    """The outcome of a bulk parcel import (a `BulkResult`), one line each."""
-    lines = [
-        f"[green]imported {result.imported:,}[/] parcels in {result.transactions} transactions "
-        f"({result.seconds:.1f} s, {result.per_second:.0f} parcels/s, gas {result.gas_used:,}); "
-        f"already on chain {result.already_on_chain:,}"
-        + (f"; recovered from the last run {result.recovered:,}" if result.recovered else "")
-    ]
-    if result.resumed:
-        lines.append(
-            f"resumed an interrupted import: {result.confirmed_before:,} parcel(s) confirmed "
-            f"before, {result.recovered:,} recovered from {result.unsettled_batches} batch(es) "
-            f"in flight, {result.dropped:,} of never-mined batches re-checked; "
-            f"sent fresh {result.imported:,}"
-        )
-    return lines

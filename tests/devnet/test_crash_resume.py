@@ -379,7 +379,7 @@ def data_hashes(chain: Chain, titles: str, ids: list[int]) -> list[bytes]:
 
 def resume_line(output: str) -> dict[str, int]:
     match = re.search(
-        r"resumed an interrupted import: ([\d,]+) parcel\(s\) confirmed before, ([\d,]+) "
+        r"resumed an interrupted import: ([\d,]+) parcels confirmed before, ([\d,]+) "
         r"recovered from (\d+) batch\(es\) in flight, ([\d,]+) of never-mined batches "
         r"re-checked; sent fresh ([\d,]+)",
         output,

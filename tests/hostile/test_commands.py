@@ -201,6 +201,14 @@ def _files(tmp: Path, w: World) -> dict[str, Path]:
         "parcels_conflict": "cadastral_code,owner,data_hash,area_m2,land_use\n"
         f"HX-1,{w.subject},0x{'33' * 32},10,1\n",
         "parcels_header_only": "cadastral_code,owner,data_hash,area_m2,land_use\n",
+        "ids_header_only": "official_id,kind,controller\n",
+        "records_ok": f"schema,subject,year\n{w.schema},{w.subject},2031\n",
+        "records_bad": f"schema,subject,year\n{w.schema},{w.subject},70000\n",
+        "records_stray": f"schema,subject,year,month\n{w.schema},{w.subject},2031,1\n",
+        "records_no_subject": f"schema,subject,year\n{w.schema},{w.unknown_subject},2031\n",
+        "records_no_schema": f"schema,subject,year\nnope,{w.subject},2031\n",
+        "records_header_only": "schema,subject,year\n",
+        "records_far": f"schema,subject,expires,year\n{w.schema},{w.subject},{'9' * 30},2031\n",
         "signed_junk": "{not json",
         "signed_list": "[1, 2, 3]",
         "signed_partial": json.dumps({"schemaId": 1}),
@@ -359,16 +367,24 @@ SPECS: dict[str, Spec] = {
     ),
     "identity batch-register": Spec(
         ("{ids_ok}",),
-        {"--salts-out": "{tmp}/b.csv"},
+        {"--salts-out": "{tmp}/b.csv", "--journal": "{tmp}/jb.jsonl"},
         OFFICE,
         cases=(
-            case("{ids_bad}", error=("ids_bad.csv:2", "kind")),
-            case("{ids_dup_chain}", error=("ids_dup_chain.csv:2", "already controls")),
+            case("{ids_bad}", error=("ids_bad.csv", "line 2", "kind", "nothing sent")),
+            case(
+                "{ids_dup_chain}",
+                error=("ids_dup_chain.csv", "line 2", "already controls", "nothing sent"),
+            ),
             case("{binary}", error=("binary.csv:1", "UTF-8")),
             case("{parcels_ok}", error="missing column"),
+            case("{ids_header_only}", error=("ids_header_only.csv", "no rows to import")),
             case("{tmp}/missing.csv", error="CSV_FILE"),
             case(change={"--batch-size": "0"}, error="--batch-size"),
             case(change={"--batch-size": "101"}, error="--batch-size"),
+            case(change={"--window": "0"}, error="--window"),
+            case(change={"--journal": "{tmp}"}, error="--journal"),
+            case(change={"--rejects": "{tmp}"}, error="--rejects"),
+            case(change=AS_OWNER, error="not authorised"),
         ),
     ),
     "identity rotate": Spec(
@@ -477,6 +493,34 @@ SPECS: dict[str, Spec] = {
         ),
     ),
     "records schemas": Spec(),
+    "records import": Spec(
+        ("{records_ok}",),
+        {"--journal": "{tmp}/jr.jsonl"},
+        TAX,
+        cases=(
+            case("{records_bad}", error=("records_bad.csv", "line 2", "year", "nothing sent")),
+            case(
+                "{records_stray}",
+                error=("records_stray.csv", "line 2", "month", "not in schema", "nothing sent"),
+            ),
+            case(
+                "{records_no_subject}",
+                error=("records_no_subject.csv", "line 2", "not an active identity"),
+            ),
+            case("{records_no_schema}", error=("records_no_schema.csv", "no schema named")),
+            case("{records_far}", error=("records_far.csv", "line 2", "out of range")),
+            case("{records_header_only}", error=("records_header_only.csv", "no rows to import")),
+            case("{binary}", error=("binary.csv:1", "UTF-8")),
+            case("{ids_ok}", error=("ids_ok.csv:1", "schema")),
+            case("{tmp}/missing.csv", error="CSV_FILE"),
+            case(change={"--batch-size": "0"}, error="--batch-size"),
+            case(change={"--batch-size": "51"}, error="--batch-size"),
+            case(change={"--window": "0"}, error="--window"),
+            case(change={"--journal": "{tmp}"}, error="--journal"),
+            case(change={"--rejects": "{tmp}"}, error="--rejects"),
+            case(change=AS_OWNER, error="issuer role"),
+        ),
+    ),
     "records issue": Spec(
         options={"--schema": "hx-schema", "--subject": "{subject}", "--field": "year=2025"},
         account=TAX,
@@ -752,7 +796,7 @@ SPECS: dict[str, Spec] = {
             case(
                 "{parcels_header_only}",
                 change={"--journal": "{tmp}/j3.jsonl"},
-                error="no parcel rows",
+                error="no rows to import",
             ),
             case(
                 "{binary}", change={"--journal": "{tmp}/j4.jsonl"}, error=("binary.csv:1", "UTF-8")

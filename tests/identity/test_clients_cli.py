@@ -18,6 +18,7 @@ from click.testing import CliRunner
 from eth_abi.packed import encode_packed
 from eth_utils import keccak
 
+from civic_ledger.bulk.identities import read_identities_csv
 from civic_ledger.cli import identity as identity_cli
 from civic_ledger.cli import records as records_cli
 from civic_ledger.core.commitments import (
@@ -64,8 +65,14 @@ def test_salts_and_normalisation():
         normalize_official_id("   ")
 
 
+def _registrations(path: Path, salts: Path | None = None) -> list[id_client.Registration]:
+    rows, bad = read_identities_csv(path, salts)
+    assert not bad, bad
+    return rows
+
+
 def test_example_csv_parses(tmp_path: Path):
-    rows = id_client.read_registrations_csv(EXAMPLE_CSV)
+    rows = _registrations(EXAMPLE_CSV)
     assert len(rows) >= 10
     assert {r.kind for r in rows} == set(id_client.Kind) - {id_client.Kind.NONE}
     assert len({r.subject for r in rows}) == len(rows)
@@ -78,32 +85,46 @@ def test_example_csv_parses(tmp_path: Path):
         r.subject.hex() for r in rows
     ]
     # a file with the salts column re-derives the same subjects (resumable import)
-    again = id_client.read_registrations_csv(out)
+    again = _registrations(out)
     assert [r.subject for r in again] == [r.subject for r in rows]
+    # ... and so does the original file given the salts table of the first run
+    assert [r.subject for r in _registrations(EXAMPLE_CSV, out)] == [r.subject for r in rows]
+    assert [r.subject for r in _registrations(EXAMPLE_CSV)] != [r.subject for r in rows]
+
+
+CONTROLLER_1, CONTROLLER_2 = "0x" + "11" * 20, "0x" + "22" * 20
 
 
 @pytest.mark.parametrize(
-    "body,message",
+    "body,line,message",
     [
-        ("official_id,kind\nX,person\n", "missing column"),
-        ("official_id,kind,controller\n", "no rows"),
-        ("official_id,kind,controller\nX,robot,0x" + "11" * 20 + "\n", ":2: unknown kind"),
-        ("official_id,kind,controller\nX,person,not-an-address\n", ":2: controller"),
+        (f"official_id,kind,controller\nX,robot,{CONTROLLER_1}\n", 2, "unknown kind"),
+        ("official_id,kind,controller\nX,person,not-an-address\n", 2, "controller"),
         (
-            "official_id,kind,controller\nX,person,0x" + "11" * 20 + "\nx,person,0x" + "22" * 20,
-            ":3: official id repeated",
+            f"official_id,kind,controller\nX,person,{CONTROLLER_1}\nx,person,{CONTROLLER_2}",
+            3,
+            "official id repeated",
         ),
         (
-            "official_id,kind,controller\nX,person,0x" + "11" * 20 + "\nY,person,0x" + "11" * 20,
-            ":3: controller",
+            f"official_id,kind,controller\nX,person,{CONTROLLER_1}\nY,person,{CONTROLLER_1}",
+            3,
+            "controller",
         ),
     ],
 )
-def test_csv_errors_name_the_line(tmp_path: Path, body: str, message: str):
+def test_csv_errors_name_the_line(tmp_path: Path, body: str, line: int, message: str):
     path = tmp_path / "bad.csv"
     path.write_text(body)
-    with pytest.raises(ValueError, match=message):
-        id_client.read_registrations_csv(path)
+    rows, bad = read_identities_csv(path)
+    assert [e.line for e in bad] == [line] and message in bad[0].reason
+    assert all(r.line != line for r in rows)
+
+
+def test_csv_without_the_columns_is_refused_as_a_whole(tmp_path: Path):
+    path = tmp_path / "bad.csv"
+    path.write_text("official_id,kind\nX,person\n")
+    with pytest.raises(id_client.RegistrationsFileError, match=r"bad\.csv:1: missing column"):
+        read_identities_csv(path)
 
 
 def test_argument_parsing():
@@ -168,7 +189,7 @@ def test_agency_flow_through_clients(suite, agency, citizens, outsider, tmp_path
     identity, registry = suite["IdentityRegistry"], suite["RecordRegistry"]
     office, bureau, tax = agency["identity_office"], agency["data_bureau"], agency["tax_bureau"]
 
-    rows = id_client.read_registrations_csv(EXAMPLE_CSV)
+    rows = _registrations(EXAMPLE_CSV)
     receipts = id_client.register_batch(identity, rows, sender=office, batch_size=4)
     assert len(receipts) == 3
     assert id_client.registered_subjects(receipts, identity) == [r.subject for r in rows]
@@ -280,34 +301,29 @@ def run_cli(suite):
 def test_cli_identity_commands(run_cli, suite, tmp_path):
     identity = suite["IdentityRegistry"]
     salts = tmp_path / "salts.csv"
+    journal = ["--journal", str(tmp_path / "ids.jsonl")]
     result = run_cli(
-        identity_cli.identity,
-        "batch-register",
-        str(EXAMPLE_CSV),
-        "--account",
-        "TEST::1",
-        "--salts-out",
-        str(salts),
-        "--batch-size",
-        "5",
-    )
+        identity_cli.identity, "batch-register", str(EXAMPLE_CSV), "--account", "TEST::1",
+        "--salts-out", str(salts), "--batch-size", "5", *journal,
+    )  # fmt: skip
     assert result.exit_code == 0, result.output
-    assert "registered 11 identities in 3 transaction(s)" in result.text
+    assert "imported 11 identities in 3 transactions" in result.text
     with salts.open() as handle:
         saved = list(csv.DictReader(handle))
     assert all(identity.isActive(row["subject"]) for row in saved)
 
-    # re-running with the salts file skips what is already registered
+    # re-running the original file reuses the salts of the first run: nothing is sent
+    again = run_cli(
+        identity_cli.identity, "batch-register", str(EXAMPLE_CSV), "--account", "TEST::1",
+        "--salts-out", str(salts), *journal,
+    )  # fmt: skip
+    assert again.exit_code == 0 and "imported 0 identities in 0 transactions" in again.text
+    # ... and so does the salts file itself (another journal: the chain says what is done)
     result = run_cli(
-        identity_cli.identity,
-        "batch-register",
-        str(salts),
-        "--account",
-        "TEST::1",
-        "--salts-out",
-        str(tmp_path / "more.csv"),
-    )
-    assert result.exit_code == 0 and "nothing to register" in result.text
+        identity_cli.identity, "batch-register", str(salts), "--account", "TEST::1",
+        "--salts-out", str(tmp_path / "more.csv"), "--journal", str(tmp_path / "salts.jsonl"),
+    )  # fmt: skip
+    assert result.exit_code == 0 and "already on chain 11" in result.text
 
     first = saved[0]
     result = run_cli(identity_cli.identity, "show", first["controller"])

@@ -3,6 +3,7 @@ agency would (argument parsing, readable refusals), plus the CLI itself through 
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 from typing import Any
 
@@ -244,6 +245,10 @@ def test_cli_import_and_tax_status(run_cli, suite, agency, tmp_path):
     assert refused.exit_code != 0  # a file with a bad row is refused before any transaction
     assert "line 8" in " ".join(refused.output.split())
     assert not suite["TitleRegistry"].isActiveParcel(1)
+    with (tmp_path / "p.rejects.csv").open() as handle:  # the bad row, to fix and re-import
+        rejected = list(csv.DictReader(handle))
+    assert [(r["line"], r["cadastral_code"]) for r in rejected] == [("8", "BAD-HASH-0")]
+    assert "data_hash" in rejected[0]["reason"]
     result = run_cli(titles_cli.titles, *args, "--journal", str(journal), "--skip-bad-rows")
     assert result.exit_code == 1  # a bad row is reported, the good ones are imported
     text = " ".join(result.output.split())  # rich wraps at the terminal width
