@@ -336,7 +336,7 @@ def schedule_command(
         raise click.BadParameter(f"{contract!r} is not a contract of this deployment "
                                  f"({', '.join(suite.manifest.contracts)})", param_hint="CONTRACT")  # fmt: skip
     target = suite[contract]
-    data = parse_param(lambda f: encode_call(target, f, args), function, "FUNCTION")
+    data = parse_param(lambda f: encode_call(target, f, args), function, "FUNCTION/ARGS")
     from ape import networks
 
     manager = suite[MANAGER]
@@ -408,7 +408,12 @@ def encode_call(contract: Any, function: str, args: tuple[str, ...]) -> bytes:
     types = [str(i.canonical_type) for i in abis[0].inputs]
     if len(args) != len(types):
         raise ValueError(f"{signature} takes {len(types)} argument(s), {len(args)} given")
-    values = [abi_value(t, a) for t, a in zip(types, args, strict=True)]
+    values = []
+    for position, (abi_type, text) in enumerate(zip(types, args, strict=True), 1):
+        try:
+            values.append(abi_value(abi_type, text))
+        except ValueError as exc:
+            raise ValueError(f"argument {position} ({abi_type}): {exc}") from None
     return keccak(text=signature)[:4] + encode(types, values)
 
 
@@ -417,7 +422,10 @@ def abi_value(abi_type: str, text: str) -> Any:
     from eth_utils import is_address, to_checksum_address
 
     if abi_type.startswith(("uint", "int")):
-        return int(text, 0)
+        try:
+            return int(text, 0)
+        except ValueError:
+            raise ValueError(f"{text!r} is not a whole number") from None
     if abi_type == "bool":
         if text.lower() not in {"true", "false"}:
             raise ValueError(f"{text!r} is not true or false")
@@ -427,7 +435,10 @@ def abi_value(abi_type: str, text: str) -> Any:
             raise ValueError(f"{text!r} is not an address")
         return to_checksum_address(text)
     if abi_type.startswith("bytes"):
-        return bytes.fromhex(text.removeprefix("0x"))
+        try:
+            return bytes.fromhex(text.removeprefix("0x"))
+        except ValueError:
+            raise ValueError(f"{text!r} is not 0x-hex bytes") from None
     if abi_type == "string":
         return text
     raise ValueError(f"arguments of type {abi_type} cannot be given on the command line")

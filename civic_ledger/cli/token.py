@@ -1,10 +1,11 @@
 """`ape run admin token ...`: the settlement token (CityToken) for the treasurer and payers.
 
     ape run admin token balance ADDRESS                       # balance and supply, in tokens
-    ape run admin token mint ADDRESS AMOUNT --account TREASURER
-    ape run admin token transfer ADDRESS AMOUNT --account A
+    ape run admin token mint ADDRESS --amount 1200.50 --account TREASURER
+    ape run admin token transfer ADDRESS --amount 80 --account A
 
-Amounts are whole tokens ("1200.50"); they are shown with the token's symbol."""
+Amounts are whole tokens ("1200.50"), given with --amount as everywhere else; they are shown
+with the token's symbol."""
 
 from __future__ import annotations
 
@@ -50,30 +51,30 @@ def balance(manifest_file: Path | None, address: str) -> None:
 
 
 def _move(suite: Suite, sender: Any, verb: str, method: Any, to: str, amount: str) -> None:
-    units = token_amount(suite, amount, "AMOUNT")
+    units = token_amount(suite, amount)
     if units == 0:
-        raise click.BadParameter("the amount must be more than 0", param_hint="AMOUNT")
+        raise click.BadParameter("the amount must be more than 0", param_hint="--amount")
     send(f"{verb} {tokens(suite, units)} to {to}", method, to, units, sender=sender)
     print_rows([_balance_row(suite, to)])
 
 
 @command(token, "mint")
 @click.argument("to", type=ADDRESS)
-@click.argument("amount")
+@click.option("--amount", required=True, help="Whole tokens, e.g. 1200.50.")
 def mint(manifest_file: Path | None, account_alias: str, to: str, amount: str) -> None:
-    """Mint AMOUNT new tokens to TO (the TREASURER role signs)."""
+    """Mint --amount new tokens to TO (the TREASURER role signs)."""
     suite, sender = Suite(manifest_file), load_account(account_alias)
     _move(suite, sender, "minted", suite[TOKEN].mint, to, amount)
 
 
 @command(token, "transfer")
 @click.argument("to", type=ADDRESS)
-@click.argument("amount")
+@click.option("--amount", required=True, help="Whole tokens, e.g. 1200.50.")
 def transfer(manifest_file: Path | None, account_alias: str, to: str, amount: str) -> None:
-    """Transfer AMOUNT of the signer's tokens to TO (refused before sending when the balance is
+    """Transfer --amount of the signer's tokens to TO (refused before sending when the balance is
     short)."""
     suite, sender = Suite(manifest_file), load_account(account_alias)
-    units = token_amount(suite, amount, "AMOUNT")
+    units = token_amount(suite, amount)
     held = int(suite[TOKEN].balanceOf(sender.address))
     if units > held:
         raise click.ClickException(f"{sender.address} holds {tokens(suite, held)}, less than "

@@ -82,7 +82,7 @@ def test_a_delayed_member_schedules_then_executes(suite, run, accounts, chain):
     as_clerk = ("--account", "TEST::16")
 
     # a direct mint is refused for a delayed member: it must be scheduled
-    refused = run(token_cli.token, "mint", payee.address, "5", *as_clerk, ok=False)
+    refused = run(token_cli.token, "mint", payee.address, "--amount", "5", *as_clerk, ok=False)
     assert "was not scheduled" in refused and "access schedule" in refused
     scheduled = run(access_cli.access, "schedule", "CityToken", "mint(address,uint256)",
                     payee.address, str(5 * 10**18), *as_clerk)  # fmt: skip
@@ -131,21 +131,23 @@ def test_treasurer_mints_and_a_holder_transfers(suite, run, accounts, agency):
     treasurer = agency["finance_bureau"]
     holder, payee = accounts[16], accounts[17]
     symbol = suite["CityToken"].symbol()
-    minted = run(token_cli.token, "mint", holder.address, "1200.5", "--account",
+    minted = run(token_cli.token, "mint", holder.address, "--amount", "1200.5", "--account",
                  alias(accounts, treasurer))  # fmt: skip
     assert f"minted 1200.5 {symbol} to {holder.address}" in minted
     shown = run(token_cli.token, "balance", holder.address)
     assert f"balance of {holder.address} 1200.5 {symbol}" in shown and "total supply" in shown
 
     before = nonces(accounts)
-    short = run(token_cli.token, "transfer", payee.address, "5000", "--account", "TEST::16",
+    short = run(token_cli.token, "transfer", payee.address, "--amount", "5000", "--account", "TEST::16",
                 ok=False)  # fmt: skip
     assert f"holds 1200.5 {symbol}, less than 5000 {symbol}" in short
-    for amount, why in (("0", "more than 0"), ("-1", "AMOUNT"), ("1e400", "too large")):
-        refused = run(token_cli.token, "transfer", payee.address, amount, "--account",
+    for amount, why in (("0", "more than 0"), ("-1", "negative"), ("1e400", "too large")):
+        refused = run(token_cli.token, "transfer", payee.address, "--amount", amount, "--account",
                       "TEST::16", ok=False, code=2)  # fmt: skip
         assert why in refused, refused
     assert nonces(accounts) == before
-    sent = run(token_cli.token, "transfer", payee.address, "200.5", "--account", "TEST::16")
+    sent = run(
+        token_cli.token, "transfer", payee.address, "--amount", "200.5", "--account", "TEST::16"
+    )
     assert f"now holds 1000 {symbol}" in sent
     assert suite["CityToken"].balanceOf(payee) == 200 * 10**18 + 5 * 10**17

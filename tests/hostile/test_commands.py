@@ -964,6 +964,96 @@ SPECS: dict[str, Spec] = {
             case(change={"--to": "0xnope"}, error="--to"),
         ),
     ),
+    "access roles": Spec(),
+    "access members": Spec(
+        ("TREASURER",),
+        cases=(
+            case("NOPE", error=("ROLE", "unknown role")),
+            case(HUGER, error=("ROLE", "64 bits")),
+            case("", error=("ROLE", "unknown role")),
+        ),
+    ),
+    "access grant": Spec(
+        ("TREASURER", "{stranger}"),
+        account=ADMIN_ACCOUNT,
+        cases=(
+            case("NOPE", "{stranger}", error="unknown role"),
+            case("TREASURER", "0xnope", error="ACCOUNT"),
+            case("PUBLIC", "{stranger}", error="PUBLIC"),
+            case(change=AS_OWNER, error="may not grant TREASURER"),
+            case(change={"--execution-delay": "-1"}, error="--execution-delay"),
+            case(change={"--execution-delay": HUGE}, error="--execution-delay"),
+        ),
+    ),
+    "access revoke": Spec(
+        ("TREASURER", "{stranger}"),
+        account=ADMIN_ACCOUNT,
+        cases=(
+            case(error="does not hold TREASURER"),
+            case("NOPE", "{stranger}", error="unknown role"),
+            case("TREASURER", "0x12", error="ACCOUNT"),
+        ),
+    ),
+    "access schedule": Spec(
+        ("CityToken", "mint(address,uint256)", "{stranger}", "1"),
+        account=TREASURER,
+        cases=(
+            case(error="no delay applies"),
+            case(
+                "Nope",
+                "mint(address,uint256)",
+                "{stranger}",
+                "1",
+                error="not a contract of this deployment",
+            ),
+            case("CityToken", "mint(address)", "{stranger}", error="not a function of CityToken"),
+            case("CityToken", "mint(address,uint256)", "{stranger}", error="takes 2 argument"),
+            case("CityToken", "mint(address,uint256)", "0xnope", "1", error="not an address"),
+            case(
+                "CityToken",
+                "mint(address,uint256)",
+                "{stranger}",
+                "ünï",
+                error=("argument 2", "not a whole number"),
+            ),
+        ),
+    ),
+    "access execute": Spec(
+        ("0x" + "ab" * 32,),
+        account=ADMIN_ACCOUNT,
+        cases=(case(error="not an operation waiting"), case("junk", error="not an operation")),
+    ),
+    "access cancel": Spec(
+        ("0x" + "ab" * 32,),
+        account=GUARDIAN,
+        cases=(case(error="not an operation waiting"), case("", error="not an operation")),
+    ),
+    # ---------------------------------------------------------------- token
+    "token balance": Spec(
+        ("{stranger}",),
+        cases=(case("0xnope", error="ADDRESS"), case(HUGE, error="ADDRESS")),
+    ),
+    "token mint": Spec(
+        ("{stranger}",),
+        {"--amount": "5"},
+        account=TREASURER,
+        cases=(
+            *amount_cases("--amount"),
+            case(change={"--amount": "0"}, error=("--amount", "more than 0")),
+            case("0xnope", error="TO"),
+            case(change=AS_OWNER, error="not authorised"),
+        ),
+    ),
+    "token transfer": Spec(
+        ("{stranger}",),
+        {"--amount": "5"},
+        account=OWNER,
+        cases=(
+            *amount_cases("--amount"),
+            case(change={"--amount": "10000000000"}, error="less than"),
+            case("0xnope", error="TO"),
+        ),
+    ),
     "fund pause": Spec(account=GUARDIAN, cases=(case(change=AS_OWNER, error="not authorised"),)),
     "fund unpause": Spec(account=GUARDIAN, cases=(case(error="authorised"),)),
     "fund status": unknown_id_spec(("1",), {}, None, "round"),
