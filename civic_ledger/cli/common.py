@@ -278,6 +278,21 @@ def token_decimals(suite: Suite) -> int:
     return int(suite[TOKEN].decimals())
 
 
+def token_text(suite: Suite, units: int) -> str:
+    """Base units as whole tokens with the token's symbol ("800.5 CITY"): how every command
+    shows an amount (--json documents carry the base units)."""
+    from civic_ledger.property.titles import from_units
+
+    if "symbol" not in suite.__dict__.setdefault("_token_meta", {}):
+        token = suite[TOKEN]
+        suite.__dict__["_token_meta"] = {
+            "symbol": token.symbol(),
+            "decimals": int(token.decimals()),
+        }
+    meta = suite.__dict__["_token_meta"]
+    return f"{from_units(units, meta['decimals'])} {meta['symbol']}"
+
+
 def token_amount(suite: Suite, value: str, hint: str = "--amount") -> int:
     """Whole settlement tokens ("1200.50") -> base units."""
     return parse_amount(value, token_decimals(suite), hint)
@@ -317,14 +332,68 @@ def manifest_option(func: F) -> F:
 
 
 def command(group: click.Group, name: str, *, signs: bool = True) -> Callable[[F], F]:
-    """A connected, error-handled subcommand of `group` with --network/--manifest(/--account)."""
+    """A connected, error-handled subcommand of `group` with --network/--manifest/--json (and
+    --account/--yes when it signs). Exit codes: 0 done, 1 refused or a failed check, 2 usage."""
 
     def wrap(func: F) -> F:
-        func = handle_errors(func)
+        func = reporting(group, name)(func)
+        func = json_option(func)
         func = manifest_option(func)
         if signs:
             func = account_option()(func)
+            func = yes_option(func)
         func = network_option()(func)
         return group.command(name, cls=ConnectedProviderCommand)(func)  # type: ignore[return-value]
 
     return wrap
+
+
+def json_option(func: F) -> F:
+    """`--json`: one JSON document on stdout (everything else on stderr)."""
+    return click.option(
+        "--json", "json_output", is_flag=True,
+        help="Write one JSON document to stdout (human output goes to stderr).",
+    )(func)  # fmt: skip
+
+
+def yes_option(func: F) -> F:
+    """`--yes`: sign without the confirmation asked when a terminal is attached."""
+    return click.option(
+        "--yes", "-y", "assume_yes", is_flag=True,
+        help="Sign without asking for confirmation (asked only when a terminal is attached).",
+    )(func)  # fmt: skip
+
+
+def reporting(group: click.Group, name: str) -> Callable[[F], F]:
+    """The command `name` of `group` with readable errors, in the output mode its --json/--yes
+    flags ask for; with --json, the document (also on failure: `ok: false`, `error`,
+    `exit_code`) ends stdout. (`command` applies it; a command declared by hand uses it with
+    `json_option` and `yes_option`.)"""
+    return lambda func: _reporting_command(f"{group.name} {name}", func)
+
+
+def _reporting_command(name: str, func: F) -> F:
+    from civic_ledger.cli import output
+
+    @wraps(func)
+    def wrapper(*args: Any, json_output: bool = False, assume_yes: bool = False,
+                **kwargs: Any) -> Any:  # fmt: skip
+        with output.reporting(name, json_output, assume_yes) as report:
+            try:
+                with readable_errors():
+                    result = func(*args, **kwargs)
+            except click.ClickException as exc:
+                if report is not None:
+                    output.emit(report.document(exc.format_message(), exc.exit_code))
+                raise
+            except click.exceptions.Exit as exc:
+                if report is not None:
+                    code = exc.exit_code
+                    failed = "the check failed" if code else None
+                    output.emit(report.document(failed, code) if failed else report.document())
+                raise
+            if report is not None:
+                output.emit(report.document())
+            return result
+
+    return wrapper  # type: ignore[return-value]

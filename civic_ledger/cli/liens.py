@@ -26,12 +26,12 @@ from civic_ledger.cli.common import (
     suite_and_signer,
     token_amount,
     token_decimals,
+    token_text,
 )
-from civic_ledger.cli.output import console, send
+from civic_ledger.cli.output import console, put, send
 from civic_ledger.core.encoding import format_time
 from civic_ledger.core.names import LIEN_REGISTRY
 from civic_ledger.property import liens as lien_client
-from civic_ledger.property.titles import from_units
 
 
 @click.group()
@@ -130,10 +130,13 @@ def liens_list(manifest_file: Path | None, parcel: str) -> None:
     """Unreleased liens on a parcel."""
     suite = Suite(manifest_file)
     decimals = token_decimals(suite)
-    table = Table("lien", "holder", "amount", "since", "by order")
-    for lien in lien_client.active_on(suite[LIEN_REGISTRY], known_parcel(suite, parcel)):
+    table = Table("lien", "holder", "amount", "since", "by order", title=f"liens on {parcel}")
+    parcel_id = known_parcel(suite, parcel)
+    active = lien_client.active_on(suite[LIEN_REGISTRY], parcel_id)
+    for lien in active:
         table.add_row(
-            str(lien.lien_id), lien.holder, from_units(lien.amount, decimals),
+            str(lien.lien_id), lien.holder, token_text(suite, lien.amount),
             format_time(lien.created_at, seconds=False), "yes" if lien.by_order else "no",
         )  # fmt: skip
     console.print(table)
+    put(parcel=parcel, parcel_id=parcel_id, decimals=decimals, liens=active)

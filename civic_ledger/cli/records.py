@@ -35,7 +35,7 @@ from civic_ledger.cli.common import (
     uint,
 )
 from civic_ledger.cli.imports import ImportOptions, import_options, run_import
-from civic_ledger.cli.output import console, print_rows, send
+from civic_ledger.cli.output import console, print_rows, put, send
 from civic_ledger.core.encoding import HEX32, ZERO32, format_time, hex32, to_bytes32
 from civic_ledger.core.names import IDENTITY_REGISTRY, RECORD_REGISTRY
 from civic_ledger.identity import client as id_client
@@ -492,11 +492,9 @@ def records_show(manifest_file: Path | None, target: str, offset: int, limit: in
 @command(records, "check-policy", signs=False)
 @click.argument("subject")
 @click.argument("policy_id", type=uint(256, low=1))
-@click.option("--exit-code", is_flag=True, help="Exit with status 2 when the policy is not met.")
-def records_check_policy(
-    manifest_file: Path | None, subject: str, policy_id: int, exit_code: bool
-) -> None:
-    """Check SUBJECT against standing policy POLICY_ID, with the reason for the answer."""
+def records_check_policy(manifest_file: Path | None, subject: str, policy_id: int) -> None:
+    """Check SUBJECT against standing policy POLICY_ID, with the reason for the answer; exits
+    1 when the policy is not met (0 when it is), so a script can act on the answer."""
     suite = Suite(manifest_file)
     s = identity_subject(suite, subject)
     check = parse_param(
@@ -513,7 +511,9 @@ def records_check_policy(
 
     verdict = "[green]meets[/]" if check.meets else "[red]does not meet[/]"
     console.print(f"{hex32(s)} {verdict} policy {policy_id} ({check.name})")
-    for reason in policy_reasons(check, name):
+    reasons = list(policy_reasons(check, name))
+    for reason in reasons:
         console.print(f"  {reason}")
-    if exit_code and not check.meets:
-        raise SystemExit(2)
+    put(subject=s, policy_id=policy_id, policy=check.name, meets=check.meets, reasons=reasons)
+    if not check.meets:
+        raise click.exceptions.Exit(1)

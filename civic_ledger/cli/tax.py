@@ -26,12 +26,12 @@ from civic_ledger.cli.common import (
     parse_document,
     token_amount,
     token_decimals,
+    token_text,
 )
-from civic_ledger.cli.output import console, send
+from civic_ledger.cli.output import console, put, send
 from civic_ledger.core.encoding import format_time
 from civic_ledger.core.names import PROPERTY_TAX, TOKEN
 from civic_ledger.property import tax as tax_client
-from civic_ledger.property.titles import from_units
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -118,13 +118,15 @@ def tax_status(manifest_file: Path | None, parcel: str, years: tuple[int, ...]) 
     decimals = token_decimals(suite)
     module = suite[PROPERTY_TAX]
     parcel_id = known_parcel(suite, parcel)
-    table = Table("year", "amount", "due", "status", "settled")
-    for a in tax_client.status(module, parcel_id, list(years)):
+    table = Table("year", "amount", "due", "status", "settled", title=f"tax of {parcel}")
+    assessments = tax_client.status(module, parcel_id, list(years))
+    for a in assessments:
         table.add_row(
-            str(a.year), from_units(a.amount, decimals), format_time(a.due_date, seconds=False), a.status.name.lower(),
-            format_time(a.settled_at, seconds=False),
+            str(a.year), token_text(suite, a.amount), format_time(a.due_date, seconds=False),
+            a.status.name.lower(), format_time(a.settled_at, seconds=False),
         )  # fmt: skip
     console.print(table)
-    console.print(
-        "[red]overdue: sales are blocked[/]" if module.hasOverdue(parcel_id) else "nothing overdue"
-    )
+    overdue = bool(module.hasOverdue(parcel_id))
+    console.print("[red]overdue: sales are blocked[/]" if overdue else "nothing overdue")
+    put(parcel=parcel, parcel_id=parcel_id, overdue=overdue, decimals=decimals,
+        assessments=assessments)  # fmt: skip

@@ -22,7 +22,7 @@ from civic_ledger.cli.common import (
     Suite,
     command,
     csv_file_argument,
-    handle_errors,
+    json_option,
     known_parcel,
     load_account,
     manifest_option,
@@ -30,10 +30,12 @@ from civic_ledger.cli.common import (
     parse_document,
     parse_param,
     path_option,
+    reporting,
     suite_and_signer,
     token_amount,
     token_decimals,
     uint,
+    yes_option,
 )
 from civic_ledger.cli.imports import ImportOptions, import_options, run_import
 from civic_ledger.cli.output import console, send
@@ -370,7 +372,9 @@ def titles_import(
 @click.option(
     "--account", "account_alias", default=None, metavar="ALIAS", help="Identity office account."
 )
-@handle_errors
+@yes_option
+@json_option
+@reporting(titles, "sample-csv")
 def titles_sample_csv(
     manifest_file: Path | None, count: int, owners: int, bad_rows: int, seed: int, prefix: str,
     out: Path, register_owners: bool, account_alias: str | None,

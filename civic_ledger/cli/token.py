@@ -20,11 +20,10 @@ from civic_ledger.cli.common import (
     command,
     load_account,
     token_amount,
-    token_decimals,
+    token_text,
 )
-from civic_ledger.cli.output import console, print_rows, send
+from civic_ledger.cli.output import console, print_rows, put, send
 from civic_ledger.core.names import TOKEN
-from civic_ledger.property.titles import from_units
 
 
 @click.group()
@@ -32,13 +31,8 @@ def token() -> None:
     """The settlement token: balances, minting (the treasurer) and transfers."""
 
 
-def tokens(suite: Suite, units: int) -> str:
-    """Base units as whole tokens with the symbol: "800.5 CITY"."""
-    return f"{from_units(units, token_decimals(suite))} {suite[TOKEN].symbol()}"
-
-
 def _balance_row(suite: Suite, address: str) -> tuple[str, str]:
-    return (f"balance of {address}", tokens(suite, int(suite[TOKEN].balanceOf(address))))
+    return (f"balance of {address}", token_text(suite, int(suite[TOKEN].balanceOf(address))))
 
 
 @command(token, "balance", signs=False)
@@ -46,15 +40,18 @@ def _balance_row(suite: Suite, address: str) -> tuple[str, str]:
 def balance(manifest_file: Path | None, address: str) -> None:
     """ADDRESS's balance and the total supply, in whole tokens."""
     suite = Suite(manifest_file)
+    held, supply = int(suite[TOKEN].balanceOf(address)), int(suite[TOKEN].totalSupply())
+    put(address=address, balance=held, total_supply=supply, symbol=suite[TOKEN].symbol(),
+        decimals=int(suite[TOKEN].decimals()))  # fmt: skip
     print_rows([_balance_row(suite, address),
-                ("total supply", tokens(suite, int(suite[TOKEN].totalSupply())))])  # fmt: skip
+                ("total supply", token_text(suite, int(suite[TOKEN].totalSupply())))])  # fmt: skip
 
 
 def _move(suite: Suite, sender: Any, verb: str, method: Any, to: str, amount: str) -> None:
     units = token_amount(suite, amount)
     if units == 0:
         raise click.BadParameter("the amount must be more than 0", param_hint="--amount")
-    send(f"{verb} {tokens(suite, units)} to {to}", method, to, units, sender=sender)
+    send(f"{verb} {token_text(suite, units)} to {to}", method, to, units, sender=sender)
     print_rows([_balance_row(suite, to)])
 
 
@@ -77,7 +74,7 @@ def transfer(manifest_file: Path | None, account_alias: str, to: str, amount: st
     units = token_amount(suite, amount)
     held = int(suite[TOKEN].balanceOf(sender.address))
     if units > held:
-        raise click.ClickException(f"{sender.address} holds {tokens(suite, held)}, less than "
-                                   f"{tokens(suite, units)}")  # fmt: skip
+        raise click.ClickException(f"{sender.address} holds {token_text(suite, held)}, less than "
+                                   f"{token_text(suite, units)}")  # fmt: skip
     _move(suite, sender, "transferred", suite[TOKEN].transfer, to, amount)
-    console.print(f"{sender.address} now holds {tokens(suite, held - units)}")
+    console.print(f"{sender.address} now holds {token_text(suite, held - units)}")
