@@ -1,35 +1,7 @@
-"""`ape run admin <group> <command>`: agency administration, one group per domain.
+"""`ape run admin <group> <command>`: agency administration, one group per domain (the same
+commands as the `ape civic` plugin; see civic_ledger/cli/admin.py). Run `ape run admin --help`
+for the list."""
 
-Each group lives in its own module, civic_ledger/cli/<group>.py (identity, records, titles, liens,
-tax, fund, token, access); run `ape run admin --help` for the list."""
+from civic_ledger.cli.admin import GROUPS, cli
 
-from __future__ import annotations
-
-import importlib
-
-import click
-
-GROUPS = {
-    "identity": ("civic_ledger.cli.identity", "identity"),
-    "records": ("civic_ledger.cli.records", "records"),
-    "titles": ("civic_ledger.cli.titles", "titles"),
-    "liens": ("civic_ledger.cli.liens", "liens"),
-    "tax": ("civic_ledger.cli.tax", "tax"),
-    "fund": ("civic_ledger.cli.fund", "fund"),
-    "token": ("civic_ledger.cli.token", "token"),
-    "access": ("civic_ledger.cli.access", "access"),
-}
-
-
-@click.group()
-def cli() -> None:
-    """Administer the city ledger as an agency: every command signs with the Ape account given
-    by --account and selects the chain with --network (default: the embedded test chain)."""
-
-
-for _name, (_module, _attr) in GROUPS.items():
-    try:
-        _group = getattr(importlib.import_module(_module), _attr)
-    except (ModuleNotFoundError, AttributeError):
-        continue  # that domain's commands are not installed in this checkout
-    cli.add_command(_group, _name)
+__all__ = ["GROUPS", "cli"]

@@ -113,3 +113,28 @@ def test_nothing_below_the_cli_imports_it():
         if found:
             upward[str(path.relative_to(ROOT))] = found
     assert not upward, f"modules below the CLI import it: {upward}"
+
+
+def test_admin_commands_are_an_ape_plugin():
+    """`ape civic ...` reaches the same groups as `ape run admin ...` (issue #15): the package's
+    entry point is registered, and Ape lists every group under it."""
+    import subprocess
+
+    from civic_ledger.cli.admin import GROUPS
+
+    [entry] = [
+        e for e in metadata.entry_points(group="ape_cli_subcommands") if e.name == "ape_civic"
+    ]
+    assert entry.value == "civic_ledger.cli.admin:cli"
+    ape = Path(sys.executable).with_name("ape")
+    listed = subprocess.run(
+        [str(ape), "civic", "--help"], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
+    assert listed.returncode == 0, listed.stderr
+    for group in GROUPS:
+        assert re.search(rf"^\s+{group}\s", listed.stdout, re.M), (group, listed.stdout)
+    command = subprocess.run(
+        [str(ape), "civic", "token", "balance", "--help"], cwd=ROOT, capture_output=True,
+        text=True, timeout=300,
+    )  # fmt: skip
+    assert command.returncode == 0 and "--json" in command.stdout, command.stderr
