@@ -27,7 +27,7 @@ from civic_ledger.cli.common import (
     suite_and_signer,
 )
 from civic_ledger.cli.imports import ImportOptions, import_options, run_import
-from civic_ledger.cli.output import console, print_rows, send
+from civic_ledger.cli.output import console, print_rows, put, send
 from civic_ledger.core.commitments import commitment, normalize_official_id, parse_salt
 from civic_ledger.core.encoding import format_time, hex32
 from civic_ledger.core.names import IDENTITY_REGISTRY, RECORD_REGISTRY
@@ -270,3 +270,4 @@ def identity_show(manifest_file: Path | None, subject: str) -> None:
     )
     rows.append(("records", "-" if count is None else str(count)))
     print_rows(rows)
+    put(subject=s, identity=view, records=count)

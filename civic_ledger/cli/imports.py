@@ -31,7 +31,7 @@ from civic_ledger.bulk.runner import (
     journal_path_for,
 )
 from civic_ledger.cli.common import network_name, path_option
-from civic_ledger.cli.output import console, err_console
+from civic_ledger.cli.output import console, err_console, put
 
 F = TypeVar("F", bound=Callable[..., Any])
 SHOWN_BAD_ROWS = 50
@@ -129,9 +129,13 @@ def run_import(
     rejects = options.rejects_file or default_rejects_path(csv_file)
     if problems:
         write_rejects(csv_file, problems, rejects)
+    put(file=str(csv_file), valid_rows=len(rows), journal=str(journal),
+        bad_rows=[{"line": e.line, "reason": e.reason} for e in problems],
+        rejects=str(rejects) if problems else None)  # fmt: skip
     if options.check_only:
         already = len(check.on_chain) + len(rows) - len(unseen)
         console.print(f"to send: {len(check.todo):,} · already on chain: {already:,}")
+        put(to_send=len(check.todo), already_on_chain=already)
         _print_bad_rows(problems, rejects)
         if problems:
             raise click.exceptions.Exit(1)
@@ -147,6 +151,10 @@ def run_import(
         if before_send:
             before_send(list(check.todo))
     result = _run(job, rows, bad, sender, journal, csv_file, options)
+    put(imported=result.imported, already_on_chain=result.already_on_chain,
+        recovered=result.recovered, resumed=result.resumed, transactions=result.transactions,
+        gas_used=result.gas_used, failed_batches=result.failed_batches,
+        bad_rows=[{"line": e.line, "reason": e.reason} for e in (*problems, *result.bad_rows)])  # fmt: skip
     for line in import_report(result, noun):
         console.print(line)
     console.print(f"journal: {journal}")
