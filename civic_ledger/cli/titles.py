@@ -38,7 +38,7 @@ from civic_ledger.cli.common import (
     yes_option,
 )
 from civic_ledger.cli.imports import ImportOptions, import_options, run_import
-from civic_ledger.cli.output import console, send
+from civic_ledger.cli.output import console, put, send
 from civic_ledger.core.encoding import format_time, hex32, to_bytes32
 from civic_ledger.core.names import IDENTITY_REGISTRY, LIEN_REGISTRY, PROPERTY_TAX, TITLE_REGISTRY
 from civic_ledger.property import liens as lien_client
@@ -100,6 +100,7 @@ def titles_show(manifest_file: Path | None, parcel: str) -> None:
     for key, value in parcel_rows(info, liens, unpaid):
         table.add_row(f"[bold]{key}[/]", value)
     console.print(table)
+    put(cadastral_code=parcel, parcel=info, liens=liens, tax=unpaid)
 
 
 @command(titles, "history", signs=False)
@@ -110,7 +111,10 @@ def titles_history(manifest_file: Path | None, parcel: str) -> None:
     registry = suite[TITLE_REGISTRY]
     parcel_id = known_parcel(suite, parcel)
     table = Table("#", "owner identity", "since", "how", "sale")
-    for index, entry in enumerate(title_client.history(registry, parcel_id)):
+    entries = title_client.history(registry, parcel_id)
+    put(cadastral_code=parcel, parcel_id=parcel_id, history=entries,
+        lineage=title_client.lineage(registry, parcel_id))  # fmt: skip
+    for index, entry in enumerate(entries):
         table.add_row(
             str(index), entry.owner, format_time(entry.since, seconds=False), entry.cause.name.lower(),
             str(entry.sale_id or "-"),
