@@ -62,20 +62,18 @@ def _gas(receipts: Sequence[Any]) -> int:
     return sum(int(r.gas_used) for r in receipts)
 
 
-def storage_writes(receipt: Any) -> tuple[int, int] | None:
-    """(slots written from zero, slots changed from non-zero) by one transaction, from the
-    node's prestateTracer in diff mode; None if the node cannot trace it."""
+def _trace(receipt: Any, diff: bool) -> dict[str, Any]:
     from ape import networks
 
-    try:
-        trace = networks.provider.make_request(
-            "debug_traceTransaction",
-            [receipt.txn_hash, {"tracer": "prestateTracer", "tracerConfig": {"diffMode": True}}],
-        )
-    except Exception:
-        return None
-    pre, post = trace.get("pre") or {}, trace.get("post") or {}
-    new = updated = 0
+    config = {"tracer": "prestateTracer", "tracerConfig": {"diffMode": diff}}
+    return networks.provider.make_request("debug_traceTransaction", [receipt.txn_hash, config])
+
+
+def _slot_changes(diff: dict[str, Any]) -> tuple[int, int, int]:
+    """(slots written from zero, changed from non-zero to non-zero, cleared to zero) in a
+    prestateTracer diff (diff mode omits a cleared slot from `post`)."""
+    pre, post = diff.get("pre") or {}, diff.get("post") or {}
+    new = updated = cleared = 0
     for address in set(pre) | set(post):
         before = (pre.get(address) or {}).get("storage") or {}
         after = (post.get(address) or {}).get("storage") or {}
@@ -83,9 +81,21 @@ def storage_writes(receipt: Any) -> tuple[int, int] | None:
             old, value = int(before.get(slot, "0x0"), 16), int(after.get(slot, "0x0"), 16)
             if old == 0 and value != 0:
                 new += 1
-            elif old != value or slot not in after:
-                updated += 1  # changed, or cleared to zero (diff mode omits it from `post`)
-    return new, updated
+            elif old != 0 and (slot not in after or value == 0):
+                cleared += 1
+            elif old != value:
+                updated += 1
+    return new, updated, cleared
+
+
+def storage_writes(receipt: Any) -> tuple[int, int] | None:
+    """(slots written from zero, slots changed from non-zero) by one transaction, from the
+    node's prestateTracer in diff mode; None if the node cannot trace it."""
+    try:
+        new, updated, cleared = _slot_changes(_trace(receipt, diff=True))
+    except Exception:
+        return None
+    return new, updated + cleared
 
 
 def _calldata_gas(data: bytes) -> int:
@@ -102,13 +112,7 @@ def state_floor(receipt: Any) -> tuple[int, str] | None:
 
     provider = networks.provider
     try:
-        touched = provider.make_request(
-            "debug_traceTransaction", [receipt.txn_hash, {"tracer": "prestateTracer"}]
-        )
-        diff = provider.make_request(
-            "debug_traceTransaction",
-            [receipt.txn_hash, {"tracer": "prestateTracer", "tracerConfig": {"diffMode": True}}],
-        )
+        touched, diff = _trace(receipt, diff=False), _trace(receipt, diff=True)
         tx = provider.web3.eth.get_transaction(receipt.txn_hash)
         coinbase = provider.web3.eth.get_block(tx["blockNumber"])["miner"]
         logs = provider.web3.eth.get_transaction_receipt(receipt.txn_hash)["logs"]
@@ -117,19 +121,7 @@ def state_floor(receipt: Any) -> tuple[int, str] | None:
     warm = {str(a).lower() for a in (tx["from"], tx["to"], coinbase)}
     accounts = [a for a in touched if a.lower() not in warm]
     slots = sum(len((touched[a] or {}).get("storage") or {}) for a in touched)
-    new = updated = cleared = 0
-    pre, post = diff.get("pre") or {}, diff.get("post") or {}
-    for address in set(pre) | set(post):
-        before = (pre.get(address) or {}).get("storage") or {}
-        after = (post.get(address) or {}).get("storage") or {}
-        for slot in set(before) | set(after):
-            old, value = int(before.get(slot, "0x0"), 16), int(after.get(slot, "0x0"), 16)
-            if old == 0 and value != 0:
-                new += 1
-            elif old != 0 and (slot not in after or value == 0):
-                cleared += 1
-            elif old != value:
-                updated += 1
+    new, updated, cleared = _slot_changes(diff)
     gross = (
         TX_BASE + _calldata_gas(bytes(tx["input"])) + COLD_ACCOUNT * len(accounts)
         + COLD_SLOT * slots + (NEW_SLOT - COLD_SLOT) * new
