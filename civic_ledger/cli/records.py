@@ -11,7 +11,6 @@ evidence, reasons and rulings as documents: @PATH hashes the file, text:TEXT has
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -36,6 +35,7 @@ from civic_ledger.cli.common import (
 )
 from civic_ledger.cli.imports import ImportOptions, import_options, run_import
 from civic_ledger.cli.output import console, print_rows, put, send
+from civic_ledger.cli.record_options import existing_schema, moment, record_options, record_request
 from civic_ledger.core.encoding import HEX32, ZERO32, format_time, hex32, to_bytes32
 from civic_ledger.core.names import IDENTITY_REGISTRY, RECORD_REGISTRY
 from civic_ledger.identity import client as id_client
@@ -63,85 +63,6 @@ def records() -> None:
     The records administrator adds schemas and policies; issuing agencies issue (directly, in
     batches or by signing off-line) and revoke; subjects dispute adverse records; arbiters
     resolve disputes; anyone can show records and check a subject against a policy."""
-
-
-RECORD_OPTIONS = ("schema", "subject", "evidence", "fields", "data_hex", "expires", "supersedes")
-
-
-def _moment(value: str, what: str, hint: str) -> int:
-    """A point in time (+30d, 2027-12-31, ISO date-time or unix time) the registry can hold."""
-    from ape import chain
-
-    return parse_param(lambda v: record_input.moment(v, chain.pending_timestamp, what), value, hint)
-
-
-def _schema(suite: Suite, value: str, hint: str) -> rec_client.SchemaView:
-    """A schema given by name or id, which must exist."""
-    registry = suite[RECORD_REGISTRY]
-    schema_id = parse_param(lambda v: record_input.schema_ref(registry, v), value, hint)
-    return parse_param(lambda v: rec_client.get_schema(registry, int(v)), str(schema_id), hint)
-
-
-def _data(layout: str, fields: tuple[str, ...], data_hex: str | None) -> bytes:
-    """The record data: NAME=VALUE fields encoded by the schema's layout, or raw 0x-hex."""
-    if fields and data_hex:
-        raise click.UsageError("give either --field ... or --data, not both")
-    hint = (
-        "--data" if data_hex else "--field" if fields else "--field (the schema has a data layout)"
-    )
-    return parse_param(lambda _: record_input.record_data(layout, fields, data_hex), layout, hint)
-
-
-def _request(suite: Suite, record: dict[str, Any]) -> rec_client.RecordRequest:
-    """The record described by the RECORD_OPTIONS of `issue` and `sign-issue`."""
-    info = _schema(suite, record["schema"], "--schema")
-    data = _data(info.field_layout, record["fields"], record["data_hex"])
-    evidence, supersedes = record["evidence"], record["supersedes"]
-    return rec_client.RecordRequest(
-        schema_id=info.schema_id,
-        subject=identity_subject(suite, record["subject"], "--subject"),
-        evidence_hash=parse_document(evidence, "--evidence") if evidence else ZERO32,
-        data=data,
-        expires_at=_moment(record["expires"] or "", "expiry", "--expires"),
-        supersedes=parse_param(to_bytes32, supersedes, "--supersedes") if supersedes else ZERO32,
-    )
-
-
-def record_options(func: F) -> F:
-    """The options describing one record (shared by `issue` and `sign-issue`); the command
-    receives them as one `record` mapping (keys: RECORD_OPTIONS)."""
-
-    @wraps(func)
-    def collect(*args: Any, **kwargs: Any) -> Any:
-        record = {name: kwargs.pop(name) for name in RECORD_OPTIONS}
-        return func(*args, record=record, **kwargs)
-
-    options = [
-        click.option("--schema", required=True, help="Schema name or id."),
-        click.option("--subject", required=True, help="Subject commitment or controller address."),
-        click.option(
-            "--evidence",
-            default=None,
-            help=f"Evidence ({DOCUMENT_FORMS}). Required for adverse schemas. Only the hash "
-            "goes on chain: the agency keeps the document.",
-        ),
-        click.option(
-            "--field",
-            "fields",
-            multiple=True,
-            help="Record data as NAME=VALUE, one per field of the schema's layout.",
-        ),
-        click.option("--data", "data_hex", default=None, help="Raw record data (0x-hex) instead."),
-        click.option(
-            "--expires",
-            default=None,
-            help="+30d, 2027-12-31, ISO date-time or unix time (default: schema validity).",
-        ),
-        click.option("--supersedes", default=None, help="Id of the record this one replaces."),
-    ]
-    for option in reversed(options):
-        collect = option(collect)
-    return collect  # type: ignore[return-value]
 
 
 @command(records, "schema-add")
@@ -195,7 +116,7 @@ def records_stay_set(
     at most 90d; 0 = a dispute never suspends unless an arbiter grants a stay (records
     administrator). Applies to disputes opened from now on."""
     suite, sender = suite_and_signer(manifest_file, account_alias)
-    schema_id = _schema(suite, schema, "SCHEMA").schema_id
+    schema_id = existing_schema(suite, schema, "SCHEMA").schema_id
     seconds = parse_param(record_input.dispute_stay, duration, "DURATION")
     rec_client.set_dispute_stay(
         suite[RECORD_REGISTRY], schema_id, seconds, sender=sender, transact=send
@@ -220,7 +141,7 @@ def records_schemas(manifest_file: Path | None) -> None:
 def records_issue(account_alias: str, manifest_file: Path | None, record: dict[str, Any]) -> None:
     """Issue a record about a subject (a member of the schema's issuer role)."""
     suite, sender = suite_and_signer(manifest_file, account_alias)
-    request = _request(suite, record)
+    request = record_request(suite, record)
     record_id = rec_client.issue(suite[RECORD_REGISTRY], request, sender=sender, transact=send)
     console.print(f"record {hex32(record_id)}")
 
@@ -284,8 +205,8 @@ def records_sign_issue(
     submit the file with `issue-signed`. Requests signed in a row need consecutive nonces and
     are consumed in that order; `cancel-signed` cancels them before they are relayed."""
     suite, signer = suite_and_signer(manifest_file, account_alias)
-    request = _request(suite, record)
-    until = _moment(deadline, "deadline", "--deadline")
+    request = record_request(suite, record)
+    until = moment(deadline, "deadline", "--deadline")
     signed = parse_param(
         lambda _: rec_client.sign_issue(
             suite[RECORD_REGISTRY], request, signer, deadline=until, nonce=nonce
@@ -417,7 +338,7 @@ def records_stay_grant(
     """Suspend a disputed record until a later date than its running stay (arbiter)."""
     suite, sender = suite_and_signer(manifest_file, account_alias)
     rid = parse_param(to_bytes32, record_id, "RECORD_ID")
-    when = _moment(until, "--until", "--until")
+    when = moment(until, "--until", "--until")
     registry, order = suite[RECORD_REGISTRY], parse_document(reason, "--reason")
     rec_client.grant_stay(registry, rid, when, order, sender=sender, transact=send)
 
