@@ -1,7 +1,7 @@
 """`ape run admin <group> <command>`: agency administration, one group per domain.
 
 Each group lives in its own module, civic_ledger/cli/<group>.py (identity, records, titles, liens,
-tax, fund, token, access); run `ape run admin --help` for the list."""
+tax, fund, token, access, safe); run `ape run admin --help` for the list."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ GROUPS = {
     "fund": ("civic_ledger.cli.fund", "fund"),
     "token": ("civic_ledger.cli.token", "token"),
     "access": ("civic_ledger.cli.access", "access"),
+    "safe": ("civic_ledger.cli.safe", "safe"),
 }
 
 
