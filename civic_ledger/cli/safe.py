@@ -125,7 +125,7 @@ def _operation(
 
 
 @command(safe, "propose", signs=False)
-@click.argument("operation", type=click.Choice(OPERATIONS))
+@click.argument("operation", metavar="OPERATION", type=click.Choice(OPERATIONS))
 @click.argument("args", nargs=-1)
 @click.option("--execution-delay", type=click.IntRange(0, UINT32_MAX), default=0, show_default=True,
               help="grant-role: seconds every restricted call of the member must wait.")  # fmt: skip
@@ -208,10 +208,11 @@ def status(
     it) and how many signatures are still missing."""
     suite = Suite(manifest_file)
     proposal = _read_proposal(proposal_file)
+    signatures = _signatures(_signature_files(proposal_file, signature_files))
     _, state = _safe(suite)
     check_current(proposal, state)
     signed: dict[str, Path] = {}
-    for path, sig in _signatures(_signature_files(proposal_file, signature_files)):
+    for path, sig in signatures:
         ok = sig.safe_tx_hash == proposal.hash and sig.signer() == sig.owner
         if ok and sig.owner in state.owners:
             signed.setdefault(sig.owner, path)
@@ -236,9 +237,9 @@ def execute(
     the signature files beside it). Any account may send it: the signatures authorise it."""
     suite, sender = Suite(manifest_file), load_account(account_alias)
     proposal = _read_proposal(proposal_file)
+    given = _signatures(_signature_files(proposal_file, signature_files))
     instance, state = _safe(suite)
-    signatures = collect(proposal, state, _signatures(_signature_files(proposal_file,
-                                                                       signature_files)))  # fmt: skip
+    signatures = collect(proposal, state, given)
     tx = proposal.tx
     on_chain = bytes(instance.getTransactionHash(
         tx.to, tx.value, tx.data, tx.operation, tx.safe_tx_gas, tx.base_gas, tx.gas_price,
