@@ -212,18 +212,24 @@ def status(
     _, state = _safe(suite)
     check_current(proposal, state)
     signed: dict[str, Path] = {}
+    ignored: list[tuple[str, str]] = []
     for path, sig in signatures:
-        ok = sig.safe_tx_hash == proposal.hash and sig.signer() == sig.owner
-        if ok and sig.owner in state.owners:
+        if sig.safe_tx_hash != proposal.hash:
+            ignored.append((str(path), "ignored: signs another proposal"))
+        elif sig.signer() != sig.owner:
+            ignored.append((str(path), f"ignored: not signed by {sig.owner} (forged?)"))
+        elif sig.owner not in state.owners:
+            ignored.append((str(path), f"ignored: {sig.owner} is not an owner"))
+        else:
             signed.setdefault(sig.owner, path)
     missing = max(0, state.threshold - len(signed))
     print_rows([("call", proposal.description), ("calls", _what(suite, proposal)),
                 ("nonce", str(proposal.tx.nonce)), ("safe tx hash", "0x" + proposal.hash.hex()),
                 *((owner, f"signed ({signed[owner]})" if owner in signed else "not signed")
                   for owner in state.owners),
-                ("missing", f"{missing} of {state.threshold}")])  # fmt: skip
+                *ignored, ("missing", f"{missing} of {state.threshold}")])  # fmt: skip
     put(signed=sorted(signed), missing=missing, threshold=state.threshold,
-        safe_tx_hash=proposal.hash)  # fmt: skip
+        ignored=[path for path, _ in ignored], safe_tx_hash=proposal.hash)  # fmt: skip
 
 
 @command(safe, "execute")

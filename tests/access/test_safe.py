@@ -123,6 +123,8 @@ def test_grant_role_through_the_safe(city: Suite, run: Any, accounts: Any, tmp_p
     forged.write_text(stranger.to_json().replace(stranger.owner, accounts[17].address))
     run("execute", str(proposal), str(first), str(forged), "--account", STRANGER, ok=False,
         names=("forged",))  # fmt: skip
+    shown = run("status", str(proposal), str(first), str(forged), str(stranger_file))
+    assert "missing 1 of 2" in shown and "forged?" in shown and "is not an owner" in shown
     assert not manager.hasRole(TREASURER, clerk.address)[0]
 
     run("sign", str(proposal), "--account", OWNERS[2])
@@ -183,3 +185,27 @@ def test_packing_orders_by_owner() -> None:
     low = OwnerSignature(1, "0x" + "11" * 20, 0, b"\0" * 32, "0x" + "01" * 20, b"\x01" * 65)
     high = OwnerSignature(1, "0x" + "11" * 20, 0, b"\0" * 32, "0x" + "ff" * 20, b"\x02" * 65)
     assert pack([high, low]) == b"\x01" * 65 + b"\x02" * 65
+
+
+def _opcodes(code: bytes) -> set[int]:
+    """The opcodes of `code`, walked instruction by instruction (push data skipped)."""
+    seen, i = set(), 0
+    while i < len(code):
+        op = code[i]
+        seen.add(op)
+        i += 1 + (op - 0x5F if 0x60 <= op <= 0x7F else 0)
+    return seen
+
+
+def test_the_npm_artefacts_run_on_london(city: Suite) -> None:
+    """Safe 1.4.1 was built with solc 0.7.6 for its default target (Istanbul): no PUSH0 (0x5f)
+    or later opcodes; the plan deployed those bytes unchanged."""
+    build_info = artefacts.PACKAGE / "build" / "artifacts" / "build-info"
+    for info in build_info.glob("*.json"):
+        data = json.loads(info.read_text())
+        assert data["solcVersion"].startswith(("0.7.", "0.6.")), data["solcVersion"]
+        assert data["input"]["settings"].get("evmVersion") in (None, "istanbul", "berlin", "london")
+    entry = city.manifest.data["safe"]
+    runtime = bytes.fromhex(artefacts.artefact(artefacts.SINGLETON)["deployedBytecode"][2:])
+    assert bytes(ape.chain.provider.get_code(entry["singleton"]["address"])) == runtime
+    assert 0x5F not in _opcodes(runtime)
