@@ -30,17 +30,34 @@ OWNERS = ("TEST::16", "TEST::17", "TEST::18")
 STRANGER = "TEST::19"
 
 
-@pytest.fixture(scope="module")
-def city(project: Any, networks: Any, accounts: Any, tmp_path_factory: Any) -> Suite:
-    """A second suite, deployed with config/roles.safe.yaml: a 2-of-3 Safe is the admin."""
-    manifest = tmp_path_factory.mktemp("safe-deployment") / "local.json"
-    plan = DeployPlan(
+def _plan(project: Any, networks: Any, accounts: Any, manifest: Path) -> DeployPlan:
+    return DeployPlan(
         project=project, provider=networks.provider, accounts=ape.accounts, sender=accounts[0],
         roles=load_roles_file(CONFIG_DIR / "roles.safe.yaml"), manifest_path=manifest,
         network_name=networks.provider.network.name,
     )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def city(project: Any, networks: Any, accounts: Any, tmp_path_factory: Any) -> Suite:
+    """A second suite, deployed with config/roles.safe.yaml: a 2-of-3 Safe is the admin."""
+    manifest = tmp_path_factory.mktemp("safe-deployment") / "local.json"
+    plan = _plan(project, networks, accounts, manifest)
     plan.run()
     return Suite.from_manifest(plan.manifest)
+
+
+def test_a_rerun_sends_nothing(city: Suite, project: Any, networks: Any, accounts: Any) -> None:
+    """The Safe steps are checked on chain like every other: all done, nothing sent (the
+    deployer, no longer admin, could not send the admin steps anyway)."""
+    before = chain_fingerprint()
+    events: list[Any] = []
+    plan = _plan(project, networks, accounts, Path(city.manifest.path))
+    plan.report = events.append
+    plan.run()
+    assert chain_fingerprint() == before
+    done = {e.step for e in events if e.status == "done"}
+    assert {"safe:singleton", "safe:factory", "safe:fallback_handler", "safe:proxy"} <= done
 
 
 @pytest.fixture
