@@ -20,7 +20,14 @@ from eth_keys import keys
 from eth_utils import to_checksum_address
 
 from civic_ledger.core.exceptions import CivicError
-from civic_ledger.safe.transaction import Proposal, _address, _hex, _json_document, _uint, signable
+from civic_ledger.safe.transaction import (
+    Proposal,
+    as_address,
+    as_bytes,
+    as_uint,
+    json_document,
+    signable,
+)
 
 SIGNATURE_FORMAT = "civic-ledger/safe-signature/1"
 
@@ -50,15 +57,15 @@ class OwnerSignature:
 
     @classmethod
     def read(cls, path: Path) -> OwnerSignature:
-        doc = _json_document(path, SIGNATURE_FORMAT, "a Safe signature")
+        doc = json_document(path, SIGNATURE_FORMAT, "a Safe signature")
         try:
             signature = cls(
-                chain_id=_uint(doc["chain_id"], "chain_id"),
-                safe=_address(doc["safe"], "safe"),
-                nonce=_uint(doc["nonce"], "nonce"),
-                safe_tx_hash=_hex(doc["safe_tx_hash"], "safe_tx_hash"),
-                owner=_address(doc["owner"], "owner"),
-                signature=_hex(doc["signature"], "signature"),
+                chain_id=as_uint(doc["chain_id"], "chain_id"),
+                safe=as_address(doc["safe"], "safe"),
+                nonce=as_uint(doc["nonce"], "nonce"),
+                safe_tx_hash=as_bytes(doc["safe_tx_hash"], "safe_tx_hash"),
+                owner=as_address(doc["owner"], "owner"),
+                signature=as_bytes(doc["signature"], "signature"),
             )
         except KeyError as exc:
             raise SafeRefused(f"{path}: not a Safe signature (missing {exc})") from None

@@ -131,30 +131,30 @@ class Proposal:
     def read(cls, path: Path) -> Proposal:
         """A proposal file, validated whole: a damaged or edited file (its hash no longer
         matching its fields) is refused."""
-        doc = _json_document(path, PROPOSAL_FORMAT, "a Safe proposal")
+        doc = json_document(path, PROPOSAL_FORMAT, "a Safe proposal")
         try:
             fields = doc["tx"]
             if not isinstance(fields, dict):
                 raise TypeError("tx is not an object")
             tx = SafeTx(
-                to=_address(fields["to"], "tx.to"),
-                value=_uint(fields["value"], "tx.value"),
-                data=_hex(fields["data"], "tx.data"),
-                nonce=_uint(fields["nonce"], "tx.nonce"),
-                operation=_uint(fields["operation"], "tx.operation", 1),
-                safe_tx_gas=_uint(fields["safe_tx_gas"], "tx.safe_tx_gas"),
-                base_gas=_uint(fields["base_gas"], "tx.base_gas"),
-                gas_price=_uint(fields["gas_price"], "tx.gas_price"),
-                gas_token=_address(fields["gas_token"], "tx.gas_token"),
-                refund_receiver=_address(fields["refund_receiver"], "tx.refund_receiver"),
+                to=as_address(fields["to"], "tx.to"),
+                value=as_uint(fields["value"], "tx.value"),
+                data=as_bytes(fields["data"], "tx.data"),
+                nonce=as_uint(fields["nonce"], "tx.nonce"),
+                operation=as_uint(fields["operation"], "tx.operation", 1),
+                safe_tx_gas=as_uint(fields["safe_tx_gas"], "tx.safe_tx_gas"),
+                base_gas=as_uint(fields["base_gas"], "tx.base_gas"),
+                gas_price=as_uint(fields["gas_price"], "tx.gas_price"),
+                gas_token=as_address(fields["gas_token"], "tx.gas_token"),
+                refund_receiver=as_address(fields["refund_receiver"], "tx.refund_receiver"),
             )
             proposal = cls(
-                chain_id=_uint(doc["chain_id"], "chain_id"),
-                safe=_address(doc["safe"], "safe"),
+                chain_id=as_uint(doc["chain_id"], "chain_id"),
+                safe=as_address(doc["safe"], "safe"),
                 tx=tx,
                 description=str(doc["description"]),
             )
-            recorded = _hex(doc["safe_tx_hash"], "safe_tx_hash")
+            recorded = as_bytes(doc["safe_tx_hash"], "safe_tx_hash")
         except (KeyError, TypeError) as exc:
             raise InputError(
                 f"{path}: not a Safe proposal (missing or wrong field: {exc})"
@@ -165,7 +165,7 @@ class Proposal:
         return proposal
 
 
-def _json_document(path: Path, form: str, what: str) -> dict[str, Any]:
+def json_document(path: Path, form: str, what: str) -> dict[str, Any]:
     try:
         doc = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError) as exc:
@@ -175,19 +175,19 @@ def _json_document(path: Path, form: str, what: str) -> dict[str, Any]:
     return doc
 
 
-def _uint(value: Any, what: str, high: int = 2**256 - 1) -> int:
+def as_uint(value: Any, what: str, high: int = 2**256 - 1) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= high:
         raise InputError(f"{what} is not a whole number from 0 to {high}")
     return value
 
 
-def _address(value: Any, what: str) -> str:
+def as_address(value: Any, what: str) -> str:
     if not isinstance(value, str) or not is_address(value):
         raise InputError(f"{what} is not an address")
     return to_checksum_address(value)
 
 
-def _hex(value: Any, what: str) -> bytes:
+def as_bytes(value: Any, what: str) -> bytes:
     try:
         if not isinstance(value, str) or not value.startswith("0x"):
             raise ValueError
