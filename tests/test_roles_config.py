@@ -17,8 +17,8 @@ from civic_ledger.access.roles import (
     render_solidity,
     role,
 )
-from civic_ledger.core.config import RolesFileError, load_roles_file
-from civic_ledger.core.paths import DEFAULT_ROLES_FILE
+from civic_ledger.core.config import RolesFileError, SafeAdmin, load_roles_file
+from civic_ledger.core.paths import CONFIG_DIR, DEFAULT_ROLES_FILE
 
 
 def test_generated_solidity_matches_python_catalogue():
@@ -130,3 +130,55 @@ def test_arbitrary_text_never_crashes_the_parser(tmp_path_factory, text):
         load_roles_file(path)
     except RolesFileError as exc:
         assert str(exc).startswith(f"{path}:")
+
+
+SAFE = """\
+admin:
+  safe:
+    owners: [tax_bureau, {test_account: 16}, {address: "0x00000000000000000000000000000000000000cc"}]
+    threshold: 2
+treasury: {address: "0x00000000000000000000000000000000000000aa"}
+agencies:
+  tax_bureau: {address: "0x00000000000000000000000000000000000000bb", roles: [TAX_ASSESSOR]}
+"""
+
+
+def test_safe_admin(tmp_path):
+    config = load_roles_file(write(tmp_path, SAFE))
+    assert isinstance(config.admin, SafeAdmin)
+    assert config.admin.threshold == 2
+    bureau, test_account, address = config.admin.owners
+    assert bureau.address == "0x00000000000000000000000000000000000000bb"  # the agency's wallet
+    assert test_account.test_account == 16
+    assert address.address == "0x00000000000000000000000000000000000000cc"
+
+
+def test_shipped_safe_roles_file_parses():
+    config = load_roles_file(CONFIG_DIR / "roles.safe.yaml")
+    assert isinstance(config.admin, SafeAdmin)
+    assert (config.admin.threshold, len(config.admin.owners)) == (2, 3)
+    local = load_roles_file(DEFAULT_ROLES_FILE)
+    # Otherwise the local file: the same agencies, wallets and roles.
+    assert [(a.name, a.account.test_account, a.roles) for a in config.agencies] == [
+        (a.name, a.account.test_account, a.roles) for a in local.agencies
+    ]
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (("threshold: 2", "threshold: 4"), "between 1 and 3"),
+        (("threshold: 2", "threshold: 0"), "between 1 and 3"),
+        (("    threshold: 2\n", ""), "missing 'threshold'"),
+        (("tax_bureau, {", "nobody, {"), "'nobody' is not an agency"),
+        (("{test_account: 16}", "tax_bureau"), "listed twice"),
+        (("{test_account: 16}", "{address: deployer}"), "cannot be 'deployer'"),
+        (("owners: [tax_bureau,", "owners: [\n    ] #"), "non-empty list"),
+        (("    threshold: 2\n", "    threshold: 2\n    delay: 5\n"), "unknown key 'delay'"),
+        (("  safe:\n", "  address: deployer\n  safe:\n"), "either safe or one of"),
+    ],
+)
+def test_bad_safe_admin(tmp_path, change, message):
+    with pytest.raises(RolesFileError, match=message) as info:
+        load_roles_file(write(tmp_path, SAFE.replace(*change)))
+    assert str(info.value).startswith(f"{tmp_path / 'roles.yaml'}:")

@@ -21,6 +21,7 @@ GROUPS = {
     "fund": ("civic_ledger.cli.fund", "fund"),
     "token": ("civic_ledger.cli.token", "token"),
     "access": ("civic_ledger.cli.access", "access"),
+    "safe": ("civic_ledger.cli.safe", "safe"),
 }
 
 

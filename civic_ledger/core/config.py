@@ -48,6 +48,19 @@ class AccountRef:
 
 
 @dataclass(frozen=True)
+class SafeAdmin:
+    """The city's admin as a Safe multisig the deploy plan deploys: its owners' wallets and
+    how many of them must sign an admin operation."""
+
+    owners: tuple[AccountRef, ...]
+    threshold: int
+    line: int = 0
+
+    def describe(self) -> str:
+        return f"a {self.threshold}-of-{len(self.owners)} Safe"
+
+
+@dataclass(frozen=True)
 class Agency:
     name: str
     account: AccountRef
@@ -59,7 +72,7 @@ class Agency:
 @dataclass(frozen=True)
 class RolesConfig:
     path: Path
-    admin: AccountRef
+    admin: AccountRef | SafeAdmin
     treasury: AccountRef
     agencies: tuple[Agency, ...] = field(default_factory=tuple)
     # Per-role grant delays (seconds) overriding the catalogue defaults; None = catalogue.
@@ -120,6 +133,42 @@ def _account(path: Path, node: yaml.Node, what: str, allow_deployer: bool) -> Ac
     return AccountRef(address=text, line=line)
 
 
+MAX_SAFE_OWNERS = 20
+
+
+def _safe_admin(path: Path, node: yaml.Node, agencies: tuple[Agency, ...]) -> SafeAdmin:
+    """`admin: {safe: {owners: [...], threshold: M}}`: each owner an agency name (its wallet)
+    or an account mapping (address / account / test_account)."""
+    fields = _mapping(path, node, "admin.safe")
+    for key in sorted(set(fields) - {"owners", "threshold"}):
+        raise _fail(path, fields[key][0], f"admin.safe: unknown key '{key}' (expected owners, "
+                    "threshold)")  # fmt: skip
+    for required in ("owners", "threshold"):
+        if required not in fields:
+            raise _fail(path, node, f"admin.safe: missing '{required}'")
+    owners_node = fields["owners"][1]
+    if not isinstance(owners_node, yaml.SequenceNode) or not owners_node.value:
+        raise _fail(path, owners_node, "admin.safe.owners must be a non-empty list")
+    if len(owners_node.value) > MAX_SAFE_OWNERS:
+        raise _fail(path, owners_node, f"admin.safe.owners: at most {MAX_SAFE_OWNERS} owners")
+    by_name = {agency.name: agency for agency in agencies}
+    owners: list[AccountRef] = []
+    for position, item in enumerate(owners_node.value, 1):
+        what = f"admin.safe owner {position}"
+        if isinstance(item, yaml.ScalarNode):
+            name = _scalar(path, item, what)
+            if name not in by_name:
+                raise _fail(path, item, f"{what}: '{name}' is not an agency of this file "
+                            "(give an agency name or an address / account / test_account)")  # fmt: skip
+            owners.append(by_name[name].account)
+        else:
+            owners.append(_account(path, item, what, allow_deployer=False))
+        if any(o.describe() == owners[-1].describe() for o in owners[:-1]):
+            raise _fail(path, item, f"{what}: {owners[-1].describe()} is listed twice")
+    threshold = _int(path, fields["threshold"][1], "admin.safe.threshold", 1, len(owners))
+    return SafeAdmin(tuple(owners), threshold, node.start_mark.line + 1)
+
+
 AGENCY_KEYS = {"address", "account", "test_account", "roles", "execution_delay"}
 
 
@@ -140,7 +189,7 @@ def load_roles_file(path: str | Path) -> RolesConfig:
         if required not in top:
             raise _fail(path, root, f"missing top-level key '{required}'")
 
-    admin = _account(path, top["admin"][1], "admin", allow_deployer=True)
+    admin_node = top["admin"][1]
     treasury = _account(path, top["treasury"][1], "treasury", allow_deployer=True)
 
     agencies: list[Agency] = []
@@ -205,4 +254,13 @@ def load_roles_file(path: str | Path) -> RolesConfig:
     if "upgrade_notice" in top:
         notice = _int(path, top["upgrade_notice"][1], "upgrade_notice", 1, MAX_EXECUTION_DELAY)
 
+    admin: AccountRef | SafeAdmin
+    admin_fields = _mapping(path, admin_node, "admin")
+    if "safe" in admin_fields:
+        if len(admin_fields) != 1:
+            raise _fail(path, admin_node, "admin: give either safe or one of address / account "
+                        "/ test_account")  # fmt: skip
+        admin = _safe_admin(path, admin_fields["safe"][1], tuple(agencies))
+    else:
+        admin = _account(path, admin_node, "admin", allow_deployer=True)
     return RolesConfig(path, admin, treasury, tuple(agencies), grant_delays, notice)

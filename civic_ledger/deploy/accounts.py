@@ -64,6 +64,9 @@ class PlanAccounts:
         return self.resolve(self.roles.treasury)
 
     def final_admin(self) -> str:
+        """The roles file's admin account (a Safe admin is resolved by the plan)."""
+        if not isinstance(self.roles.admin, AccountRef):
+            raise DeployError("the admin is a Safe: its address comes from the deploy plan")
         return self.resolve(self.roles.admin)
 
     def sender_is_admin(self, manager: Any | None) -> bool:

@@ -17,7 +17,7 @@ from eth_utils import keccak
 
 from civic_ledger.chain.client import Web3Client, next_block_time
 from civic_ledger.chain.manifest import Manifest
-from civic_ledger.core.config import AccountRef, RolesConfig
+from civic_ledger.core.config import AccountRef, RolesConfig, SafeAdmin
 from civic_ledger.core.exceptions import DeployError
 from civic_ledger.core.introspect import project_ast
 from civic_ledger.core.names import MANAGER
@@ -26,6 +26,7 @@ from civic_ledger.deploy.artefacts import publish
 from civic_ledger.deploy.catalogue import catalogue_steps, load_catalogue
 from civic_ledger.deploy.executor import Executor, open_plan_manifest
 from civic_ledger.deploy.layout import layout_of
+from civic_ledger.deploy.safe import safe_address, safe_steps
 from civic_ledger.deploy.steps import Step, StepEvent, deploy_steps
 from civic_ledger.deploy.upgrade import upgrade_steps
 from civic_ledger.deploy.wiring import (
@@ -57,6 +58,7 @@ class DeployPlan:
 
     PHASES: tuple[Phase, ...] = (
         deploy_steps,
+        safe_steps,
         function_role_steps,
         role_steps,
         grant_steps,
@@ -146,6 +148,10 @@ class DeployPlan:
         return self.signers.resolve(ref)
 
     def final_admin(self) -> str:
+        """Who ends up holding ADMIN_ROLE: the roles file's account, or the Safe the plan
+        deployed for it."""
+        if isinstance(self.roles.admin, SafeAdmin):
+            return safe_address(self)
         return self.signers.final_admin()
 
     def records_admin(self) -> Any | None:

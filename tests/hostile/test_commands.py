@@ -214,6 +214,7 @@ def _files(tmp: Path, w: World) -> dict[str, Path]:
         "signed_partial": json.dumps({"schemaId": 1}),
         "binary": "",
     }
+    files |= _safe_files(w)
     paths = {}
     for name, text in files.items():
         path = tmp / f"{name}.csv"
@@ -221,6 +222,25 @@ def _files(tmp: Path, w: World) -> dict[str, Path]:
         paths[name] = path
     paths["binary"].write_bytes(b"\xff\xfe\x00garbage\x80\n")
     return paths
+
+
+def _safe_files(w: World) -> dict[str, str]:
+    """A Safe proposal for this chain (to a Safe the session suite does not have: its admin is
+    the deployer), one owner's signature of it, and the proposal edited after hashing."""
+    from ape import accounts, chain
+
+    from civic_ledger.safe.signatures import sign
+    from civic_ledger.safe.transaction import Proposal, SafeTx
+
+    tx = SafeTx(to=w.stranger, value=0, data=b"\x12\x34", nonce=0)
+    proposal = Proposal(int(chain.chain_id), "0x" + "5a" * 20, tx, "hostile proposal")
+    edited = json.loads(proposal.to_json())
+    edited["tx"]["nonce"] = 1
+    return {
+        "safe_proposal": proposal.to_json(),
+        "safe_signature": sign(proposal, accounts.test_accounts[16]).to_json(),
+        "safe_edited": json.dumps(edited),
+    }
 
 
 # ------------------------------------------------------------------------------ case tables
@@ -1027,6 +1047,61 @@ SPECS: dict[str, Spec] = {
         ("0x" + "ab" * 32,),
         account=GUARDIAN,
         cases=(case(error="not an operation waiting"), case("", error="not an operation")),
+    ),
+    # ---------------------------------------------------------------- safe
+    "safe propose": Spec(
+        ("grant-role", "TREASURER", "{stranger}"),
+        {"--out": "{tmp}/never-written.json"},
+        cases=(
+            case(error="not a Safe"),  # the session suite's admin is the deployer
+            case("grant-role", "NOPE", "{stranger}", error="ROLE"),
+            case("grant-role", "", "{stranger}", error="ROLE"),
+            case("grant-role", "PUBLIC", "{stranger}", error=("ROLE", "PUBLIC")),
+            case("revoke-role", HUGE, "{stranger}", error=("ROLE", "64 bits")),
+            case("grant-role", "TREASURER", "0xnope", error="ADDRESS"),
+            case("grant-role", "TREASURER", error=("ARGS", "ROLE ADDRESS")),
+            case("unpause", "Nope", error=("CONTRACT", "not a contract")),
+            case("unpause", "CityAccessManager", error=("CONTRACT", "cannot be paused")),
+            case("unpause", error=("ARGS", "CONTRACT")),
+            case("call", "TitleRegistry", "nope(uint256)", "1", error="FUNCTION/ARGS"),
+            case("call", "TitleRegistry", error="ARGS"),
+            case("explode", error="OPERATION"),
+            case("💥", error="OPERATION"),
+            case(change={"--out": "{tmp}"}, error="--out"),
+        ),
+    ),
+    "safe sign": Spec(
+        ("{safe_proposal}",),
+        account="TEST::16",
+        cases=(
+            case(error="not a Safe"),
+            case("{safe_edited}", error=("PROPOSAL", "does not match")),
+            case("{signed_junk}", error=("PROPOSAL", "not a Safe proposal")),
+            case("{binary}", error=("PROPOSAL", "not a Safe proposal")),
+            case("{safe_signature}", error=("PROPOSAL", "not a Safe proposal")),
+            case("{tmp}/nope.json", error="PROPOSAL"),
+        ),
+    ),
+    "safe status": Spec(
+        ("{safe_proposal}",),
+        cases=(
+            case(error="not a Safe"),
+            case("{safe_proposal}", "{binary}", error=("SIGFILES", "not a Safe signature")),
+            case("{safe_proposal}", "{safe_proposal}", error=("SIGFILES", "not a Safe signature")),
+            case("{safe_edited}", error=("PROPOSAL", "does not match")),
+            case("{tmp}/nope.json", error="PROPOSAL"),
+        ),
+    ),
+    "safe execute": Spec(
+        ("{safe_proposal}", "{safe_signature}"),
+        account="TEST::19",
+        cases=(
+            case(error="not a Safe"),
+            case("{safe_proposal}", "{signed_junk}", error=("SIGFILES", "not a Safe signature")),
+            case("{safe_signature}", error=("PROPOSAL", "not a Safe proposal")),
+            case("{safe_edited}", "{safe_signature}", error=("PROPOSAL", "does not match")),
+            case("{safe_proposal}", "{tmp}/nope.json", error="SIGFILES"),
+        ),
     ),
     # ---------------------------------------------------------------- token
     "token balance": Spec(
