@@ -13,7 +13,7 @@ it. After every step:
 - every anchored receipt verifies against its root on chain, and the same receipt with any
   field changed does not.
 
-Budget (tests/stateful_budget.py): 8 examples x 12 steps in the default suite; the `slow`
+Budget (tests/stateful_budget.py): 10 examples x 15 steps in the default suite; the `slow`
 sweep runs SWEEP_BUDGET. Every example starts from a snapshot of the same state (checked: block
 height and the exchange's counters) and restores it.
 """
@@ -21,6 +21,7 @@ height and the exchange's counters) and restores it.
 from __future__ import annotations
 
 import tempfile
+from collections import Counter
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -46,11 +47,13 @@ from civic_ledger.data.receipts import LeafStore, Receipt, ReceiptError
 
 from .conftest import DAY, OWNER_ROLE, PURPOSE, RECIPIENT_ROLE, THIRD_ROLE, data_request, h
 
-DEFAULT_BUDGET = (8, 12)
+OUTCOMES: Counter[str] = Counter()
+DEFAULT_BUDGET = (10, 15)
 SWEEP_BUDGET = (15, 20)
 # (sharing, personal) of the world's resources
 RESOURCES = ((Sharing.OPEN, False), (Sharing.CONDITIONAL, True), (Sharing.OPEN, True))
 PURPOSES = (PURPOSE, PURPOSE + 1)
+TAMPER = ("none", "none", "none", "resource", "purpose")  # a consent replayed for other terms
 
 
 @dataclass
@@ -132,8 +135,10 @@ class DataMachine(CountingMachine):
         except ContractLogicError as exc:
             name, arguments = decoded_error(exc)
             assert not expect_ok, f"model expected success, contract refused: {name} {arguments}"
+            OUTCOMES[f"refused: {name}"] += 1
             return None
         assert expect_ok, f"model expected a refusal, contract accepted {method} {args}"
+        OUTCOMES[f"accepted: {method.abis[0].name}"] += 1
         return receipt
 
     def basis_live(self, basis: MConsent | MExemption | None) -> bool:
@@ -171,12 +176,15 @@ class DataMachine(CountingMachine):
     # ------------------------------------------------------------------ consents, exemptions
 
     @rule(
-        index=st.integers(0, 2),
+        index=st.integers(1, 2),
         purpose=st.sampled_from(PURPOSES),
-        third=st.booleans(),
+        third=st.sampled_from([False, False, False, True]),
         days=st.integers(1, 10),
     )
     def give_consent(self, index: int, purpose: int, third: bool, days: int) -> None:
+        self.sign(index, purpose, third, days)
+
+    def sign(self, index: int, purpose: int, third: bool, days: int) -> MConsent:
         consent = Consent(
             self.w.person.subject,
             self.w.resources[index],
@@ -187,19 +195,34 @@ class DataMachine(CountingMachine):
         )
         signature = client.sign_consent(self.ex, consent, self.w.person.controller)
         self.consents.append(MConsent(consent, signature))
+        return self.consents[-1]
+
+    @rule(index=st.integers(1, 2), purpose=st.sampled_from(PURPOSES), days=st.integers(1, 10))
+    def consent_and_request(self, index: int, purpose: int, days: int) -> None:
+        """The subject consents, and the agency requests on those terms at once."""
+        self.use_consent(self.sign(index, purpose, False, days), "none")
 
     @precondition(lambda self: self.consents)
-    @rule(pick=st.integers(0, 99), index=st.integers(0, 2), purpose=st.sampled_from(PURPOSES))
-    def request_with_consent(self, pick: int, index: int, purpose: int) -> None:
-        c = self.consents[pick % len(self.consents)]
+    @rule(pick=st.integers(0, 99), tamper=st.sampled_from(TAMPER))
+    def request_with_consent(self, pick: int, tamper: str) -> None:
+        """A request under one of the consents: on its own terms, or replayed for another
+        resource or purpose."""
+        self.use_consent(self.consents[pick % len(self.consents)], tamper)
+
+    def use_consent(self, c: MConsent, tamper: str) -> None:
+        index = self.w.resources.index(c.consent.resource_id)
+        purpose = c.consent.purpose
+        if tamper == "resource":
+            index = (index + 1) % len(RESOURCES)
+        elif tamper == "purpose":
+            purpose = PURPOSES[(PURPOSES.index(purpose) + 1) % len(PURPOSES)]
         rid = self.w.resources[index]
         personal = RESOURCES[index][1]
         request = data_request(rid, self.w.person.subject, purpose=purpose, duration=5 * DAY)
         ok = (
             personal
-            and c.consent.resource_id == rid
+            and tamper == "none"
             and c.consent.recipient_role == RECIPIENT_ROLE
-            and c.consent.purpose == purpose
             and not c.revoked
             and self.now < c.consent.expires_at
         )
@@ -216,6 +239,14 @@ class DataMachine(CountingMachine):
 
     @rule(index=st.integers(0, 2), purpose=st.sampled_from(PURPOSES), days=st.integers(1, 10))
     def record_exemption(self, index: int, purpose: int, days: int) -> None:
+        self.exempt(index, purpose, days)
+
+    @rule(index=st.integers(1, 2), purpose=st.sampled_from(PURPOSES), days=st.integers(1, 10))
+    def exemption_and_request(self, index: int, purpose: int, days: int) -> None:
+        """The agency's officer records an exemption, and the agency requests under it."""
+        self.ask(index, purpose, self.exempt(index, purpose, days), subject=True)
+
+    def exempt(self, index: int, purpose: int, days: int) -> MExemption:
         expires = self.now + days * DAY
         spec = client.ExemptionInput(
             self.w.person.subject,
@@ -230,16 +261,25 @@ class DataMachine(CountingMachine):
         )
         exemption_id = int(self.ex.ExemptionRecorded.from_receipt(receipt)[0].exemptionId)
         self.exemptions.append(MExemption(exemption_id, self.w.resources[index], purpose, expires))
+        return self.exemptions[-1]
 
     @rule(index=st.integers(0, 2), pick=st.integers(0, 99), purpose=st.sampled_from(PURPOSES))
     def request_plain(self, index: int, pick: int, purpose: int) -> None:
-        """A request with no basis, or naming one of the exemptions (which may not fit)."""
+        """A request with no basis, or naming one of the exemptions (on its terms when `pick`
+        is odd, else on this rule's random resource and purpose)."""
+        e = self.exemptions[pick % len(self.exemptions)] if self.exemptions and pick % 4 else None
+        if e is not None and pick % 2:
+            index, purpose = self.w.resources.index(e.resource), e.purpose
+        self.ask(index, purpose, e, subject=bool(pick % 3))
+
+    def ask(self, index: int, purpose: int, e: MExemption | None, *, subject: bool) -> None:
+        """Request resource `index` for `purpose` under exemption `e` (or none), naming the
+        subject when `subject` (always, for personal data)."""
         rid = self.w.resources[index]
         personal = RESOURCES[index][1]
-        e = self.exemptions[pick % len(self.exemptions)] if self.exemptions and pick % 2 else None
-        subject = self.w.person.subject if personal or pick % 3 else b"\x00" * 32
+        subject_id = self.w.person.subject if personal or subject else b"\x00" * 32
         request = data_request(
-            rid, subject, purpose=purpose, duration=5 * DAY, exemption_id=e.id if e else 0
+            rid, subject_id, purpose=purpose, duration=5 * DAY, exemption_id=e.id if e else 0
         )
         if personal:
             ok = (
@@ -394,7 +434,9 @@ def run_data_machine(world: World, budget: Budget, **settings: Any) -> SweepCoun
 
     Machine.world = world
     counter = Machine.counter = SweepCounter("data/DataExchange", budget)
+    OUTCOMES.clear()
     run_state_machine_as_test(Machine, settings=budget.settings(**settings))
+    print("stateful outcomes:", dict(sorted(OUTCOMES.items())))
     return counter
 
 
