@@ -281,7 +281,7 @@ contract DataExchange is CityManaged, EIP712Upgradeable, IDataExchange {
     function revokeConsent(Consent calldata consent) external whenNotClosed {
         DataExchangeStorage storage $ = _s();
         address controller = IdentityGate.activeController($.identities, consent.subject);
-        if (_msgSender() != controller) revert DataUnauthorizedAgency(_msgSender(), 0);
+        if (_msgSender() != controller) revert DataNotSubjectController(_msgSender(), consent.subject);
         bytes32 consentId = consentDigest(consent);
         if ($.consentRevokedAt[consentId] != 0) revert DataConsentNotLive(consentId);
         $.consentRevokedAt[consentId] = uint64(block.timestamp);
@@ -331,7 +331,7 @@ contract DataExchange is CityManaged, EIP712Upgradeable, IDataExchange {
         Exemption storage exemption = _requireExemption(exemptionId);
         bytes32 subject = exemption.subject;
         if (_msgSender() != IdentityGate.activeController(_s().identities, subject)) {
-            revert DataUnauthorizedAgency(_msgSender(), 0);
+            revert DataNotSubjectController(_msgSender(), subject);
         }
         if (exemption.status != ExemptionStatus.Active) revert DataExemptionWrongStatus(exemptionId, exemption.status);
         exemption.status = ExemptionStatus.Disputed;

@@ -258,6 +258,8 @@ interface IDataExchange {
     error DataInvalidAgencyRole(uint64 role);
     /// @notice `account` does not hold agency role `role` (with no execution delay).
     error DataUnauthorizedAgency(address account, uint64 role);
+    /// @notice `account` is not the active controller of identity `subject`.
+    error DataNotSubjectController(address account, bytes32 subject);
     /// @notice A required hash is zero, a period out of range, or a purpose zero.
     error DataInvalidInput();
     /// @notice No resource with this id.

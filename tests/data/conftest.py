@@ -4,8 +4,12 @@ agencies of config/roles.local.yaml in their data roles, a registered person and
 Agencies (config/roles.local.yaml):
 - land_registry: REGISTRAR + DATA_STEWARD + DATA_RECEIPTS -> owns resources under REGISTRAR
 - tax_bureau: TAX_ASSESSOR + DATA_REQUESTER + DATA_EXEMPTION_OFFICER -> requests as TAX_ASSESSOR
-- market_regulator: MARKET_RECORD_ISSUER + DATA_STEWARD + DATA_REQUESTER -> a third agency
-- court: COURT_RECORD_ISSUER + DATA_EXEMPTION_OFFICER -> another agency's exemption officer
+
+The exploits need a second agency holding the same function roles: the fixtures `third`
+(market_regulator, given DATA_STEWARD + DATA_REQUESTER) and `court_officer` (court, given
+DATA_EXEMPTION_OFFICER) grant them in the test's own snapshot and wait out the grant delay
+(the roles file keeps one holder per data function, so the access matrix's denials stay pure
+AccessManagedUnauthorized).
 """
 
 from __future__ import annotations
@@ -64,16 +68,33 @@ def requester(agency: dict[str, Any]) -> Any:
     return agency["tax_bureau"]
 
 
+def _grant_roles(manager: Any, admin: Any, chain: Any, account: Any, *names_: str) -> Any:
+    delay = 0
+    for name in names_:
+        role = BY_NAME[name]
+        manager.grantRole(role.id, account, 0, sender=admin)
+        delay = max(delay, role.grant_delay)
+    if delay:
+        chain.pending_timestamp += delay + 1
+        chain.mine()
+    return account
+
+
 @pytest.fixture
-def third(agency: dict[str, Any]) -> Any:
+def third(agency: dict[str, Any], manager: Any, chain: Any) -> Any:
     """Steward and requester of a third agency (market regulator)."""
-    return agency["market_regulator"]
+    account = agency["market_regulator"]
+    return _grant_roles(
+        manager, agency["deployer"], chain, account, "DATA_STEWARD", "DATA_REQUESTER"
+    )
 
 
 @pytest.fixture
-def court_officer(agency: dict[str, Any]) -> Any:
+def court_officer(agency: dict[str, Any], manager: Any, chain: Any) -> Any:
     """Exemption officer of another agency (the court)."""
-    return agency["court"]
+    return _grant_roles(
+        manager, agency["deployer"], chain, agency["court"], "DATA_EXEMPTION_OFFICER"
+    )
 
 
 @pytest.fixture

@@ -218,7 +218,7 @@ def test_consent_signed_by_someone_else_refused(
 def test_only_the_subject_revokes_consent(exchange, make_resource, person, consent_for, requester):
     rid = make_resource(personal=True)
     consent, _ = consent_for(person, rid)
-    with reverts("DataUnauthorizedAgency"):
+    with reverts("DataNotSubjectController"):
         exchange.revokeConsent(consent.as_tuple(), sender=requester)
 
 
@@ -278,7 +278,7 @@ def test_only_the_subject_disputes_once(
 ):
     rid = make_resource(personal=True)
     exemption = _exemption(exchange, rid, person, chain, requester)
-    with reverts("DataUnauthorizedAgency"):
+    with reverts("DataNotSubjectController"):
         exchange.disputeExemption(exemption, h("x"), sender=outsider)
     client.dispute_exemption(exchange, exemption, h("x"), sender=person.controller)
     with reverts("DataExemptionWrongStatus"):
