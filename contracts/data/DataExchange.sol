@@ -208,7 +208,7 @@ contract DataExchange is CityManaged, EIP712Upgradeable, IDataExchange {
     function request(RequestInput calldata input) external restricted whenNotPaused returns (uint64 requestId) {
         Resource storage resource = _checkRequest(input);
         Basis basis = Basis.None;
-        bytes32 basisId;
+        bytes32 basisId = bytes32(0);
         uint64 basisExpiresAt = type(uint64).max;
         if (resource.personal) {
             if (input.exemptionId == 0) revert DataInvalidBasis(input.resourceId);
