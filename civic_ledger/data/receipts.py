@@ -301,10 +301,15 @@ def anchor_pending(
 
 
 def verify(exchange: Any, store: LeafStore, receipt: Receipt) -> bool:
-    """True when `receipt` is in a batch of `store` whose root the chain has anchored and the
-    contract accepts its proof (`verifyReceipt`)."""
+    """True when `receipt` is in a batch of `store` whose root the chain has anchored, the
+    contract accepts its proof (`verifyReceipt`), and the anchoring agency is a party of the
+    grant (its owner or its recipient): a batch vouches only for its own agency's deliveries."""
     root = store.root_of(receipt)
     if root is None:
         return False
     proof = store.batch(root).proof(leaf(receipt))
-    return bool(exchange.verifyReceipt(root, receipt.as_tuple(), proof))
+    if not exchange.verifyReceipt(root, receipt.as_tuple(), proof):
+        return False
+    request = exchange.requestOf(receipt.grant_id)
+    parties = {int(request.recipientRole), int(exchange.resourceOf(request.resourceId).ownerRole)}
+    return int(exchange.batchOf(root).agencyRole) in parties

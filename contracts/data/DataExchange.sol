@@ -56,7 +56,9 @@ import {IDataExchange} from "./IDataExchange.sol";
 ///    hash, delivery time), a leaf keccak256(keccak256(abi.encode(...))) as OpenZeppelin's
 ///    StandardMerkleTree (double hashing rules out second-preimage attacks with inner nodes).
 ///    `anchorReceipts` stores the root once (one slot: agency, time, leaf count); `verifyReceipt`
-///    checks one receipt against an anchored root with MerkleProof (< 30k gas).
+///    checks one receipt against an anchored root with MerkleProof (< 30k gas). Inclusion is all
+///    it proves: `batchOf(root).agencyRole` names the agency vouching for the batch, which a
+///    verifier compares with the grant's owner and recipient (civic_ledger.data.receipts.verify).
 /// 8. Deletion: the owner's steward, or the subject's controller for a consent-based grant
 ///    (an exemption-based grant is contested by disputing the exemption), asks the recipient to
 ///    delete; the request ends the grant and is due after the resource's deletion period. The

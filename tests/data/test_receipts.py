@@ -127,3 +127,24 @@ def test_duplicate_delivery_refused(tmp_path):
         store.add(_receipt(1, 0))
     with pytest.raises(client.InputError, match="payload"):
         Receipt(1, ZERO, ZERO, 1)
+
+
+def test_a_batch_vouches_only_for_its_agencys_grants(
+    exchange, make_resource, requester, agency, manager, chain, tmp_path
+):
+    """A third agency anchors receipts of a grant between two others: the proof checks
+    (inclusion) but the receipt does not verify as a delivery under that grant."""
+    from .conftest import THIRD_ROLE, _grant_roles
+
+    rid = make_resource()
+    grant = client.request_data(exchange, data_request(rid), sender=requester)
+    rogue = _grant_roles(
+        manager, agency["deployer"], chain, agency["market_regulator"], "DATA_RECEIPTS"
+    )
+    store = LeafStore(tmp_path)
+    forged = _receipt(grant, 0)
+    receipts.record_delivery(exchange, store, forged)
+    [root] = receipts.anchor_pending(exchange, store, THIRD_ROLE, sender=rogue)
+    proof = store.batch(root).proof(forged.leaf)
+    assert exchange.verifyReceipt(root, forged.as_tuple(), proof)
+    assert not receipts.verify(exchange, store, forged)
