@@ -337,19 +337,45 @@ def test_deletion_callers(exchange, make_resource, requester, steward, third, pe
         exchange.confirmDeletion(grant, h("x"), sender=third)
 
 
-def test_subject_rights_continue_during_pause(
-    exchange, make_resource, requester, person, consent_for, guardian
+def _close(manager: Any, admin: Any, target: Any, chain: Any) -> None:
+    """The admin closes `target` (through the target's admin delay when it has one)."""
+    delay = int(manager.getTargetAdminDelay(target))
+    if delay == 0:
+        manager.setTargetClosed(target, True, sender=admin)
+        return
+    call = manager.setTargetClosed.encode_input(target, True)
+    manager.schedule(manager, call, 0, sender=admin)
+    chain.mine(timestamp=chain.pending_timestamp + delay + 1)
+    manager.execute(manager, call, sender=admin)
+
+
+@pytest.mark.parametrize("stop", ["pause", "close"])
+def test_subject_rights_continue_during_pause_not_when_closed(
+    exchange, make_resource, requester, person, consent_for, guardian, admin, manager, chain, stop
 ):
     rid = make_resource(personal=True)
     consent, signature = consent_for(person, rid)
     grant = client.request_with_consent(
         exchange, data_request(rid, person.subject), consent, signature, sender=requester
     )
-    exchange.pause(sender=guardian)
-    with reverts("EnforcedPause"):
-        exchange.request(data_request(rid, person.subject).as_tuple(), sender=requester)
-    client.revoke_consent(exchange, consent, sender=person.controller)
-    client.request_deletion(exchange, grant, h("x"), sender=person.controller)
+    exemption = _exemption(exchange, rid, person, chain, requester)
+    if stop == "pause":
+        exchange.pause(sender=guardian)
+        with reverts("EnforcedPause"):
+            exchange.request(data_request(rid, person.subject).as_tuple(), sender=requester)
+        client.revoke_consent(exchange, consent, sender=person.controller)
+        client.dispute_exemption(exchange, exemption, h("appeal"), sender=person.controller)
+        client.request_deletion(exchange, grant, h("x"), sender=person.controller)
+        return
+    _close(manager, admin, exchange, chain)
+    for call in (
+        lambda: exchange.revokeConsent(consent.as_tuple(), sender=person.controller),
+        lambda: exchange.disputeExemption(exemption, h("appeal"), sender=person.controller),
+        lambda: exchange.requestDeletion(grant, h("x"), sender=person.controller),
+    ):
+        with reverts("CityContractStopped"):
+            call()
+    assert exchange.isGrantLive(grant)  # views answer
 
 
 def test_bad_client_input_names_the_problem(exchange):
