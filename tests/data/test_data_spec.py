@@ -10,6 +10,7 @@ from eth_utils import keccak
 from reverts import reverts
 
 from civic_ledger.data.client import DOMAIN_NAME, DOMAIN_VERSION
+from civic_ledger.deploy.proxy import implementation_of
 
 SOURCE = Path(__file__).resolve().parents[2] / "contracts" / "data" / "DataExchange.sol"
 
@@ -23,10 +24,16 @@ def test_storage_slot_is_erc7201():
     assert namespace == "civic.DataExchange" and int(slot, 16) == expected
 
 
-def test_initialised_once_behind_the_proxy(exchange, suite, outsider):
+def test_initialised_once_behind_the_proxy(exchange, suite, outsider, project, chain):
     assert exchange.version() == "1.0.0"
+    assert exchange.authority() == suite["CityAccessManager"].address
     with reverts("InvalidInitialization"):
         exchange.initialize(suite["CityAccessManager"], suite["IdentityRegistry"], sender=outsider)
+    implementation = implementation_of(chain.provider.web3, exchange.address)
+    assert implementation not in (exchange.address, "0x" + "0" * 40)
+    bare = project.DataExchange.at(implementation)
+    with reverts("InvalidInitialization"):  # the implementation can never be taken over
+        bare.initialize(outsider, suite["IdentityRegistry"], sender=outsider)
 
 
 def test_eip712_domain_matches_the_client(exchange):
