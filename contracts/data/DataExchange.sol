@@ -298,7 +298,10 @@ contract DataExchange is CityManaged, EIP712Upgradeable, IDataExchange {
         returns (uint64 exemptionId)
     {
         _requireAgency(input.recipientRole, _msgSender());
-        _requireResource(input.resourceId);
+        Resource storage resource = _requireResource(input.resourceId);
+        // an exemption is an adverse record about its subject: only where it can be a basis
+        if (!resource.personal) revert DataInvalidBasis(input.resourceId);
+        if (resource.retired) revert DataResourceRetired(input.resourceId);
         if (
             input.subject == bytes32(0) || input.purpose == 0 || input.legalBasisHash == bytes32(0)
                 || input.expiresAt <= block.timestamp || input.expiresAt > block.timestamp + MAX_BASIS_LIFETIME

@@ -70,7 +70,8 @@ interface IDataExchange {
         bytes32 descriptionHash;
     }
 
-    /// @notice One version of a resource.
+    /// @notice One version of a resource: its field schema, and its content's hash (zero for
+    /// a dataset that keeps changing, e.g. a live register, described by its schema only).
     struct Version {
         bytes32 contentHash;
         bytes32 schemaHash;
@@ -348,7 +349,8 @@ interface IDataExchange {
     function revokeConsent(Consent calldata consent) external;
 
     /// @notice Records a legal-basis exemption for the caller's agency (`input.recipientRole`,
-    /// which the caller must hold). Exemption officer.
+    /// which the caller must hold), on a personal-data resource that is not retired. Exemption
+    /// officer.
     /// @return exemptionId The exemption's id (1, 2, ...).
     function recordExemption(ExemptionInput calldata input) external returns (uint64 exemptionId);
 

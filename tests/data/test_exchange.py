@@ -260,6 +260,19 @@ def test_exemption_officer_of_another_agency_refused(
         _exemption(exchange, rid, person, chain, court_officer)
 
 
+def test_no_exemption_where_it_cannot_be_a_basis(
+    exchange, make_resource, person, chain, requester, steward
+):
+    """An exemption is an adverse record about its subject: none on non-personal data (it
+    could never be used) nor on a retired resource."""
+    with reverts("DataInvalidBasis"):
+        _exemption(exchange, make_resource(personal=False), person, chain, requester)
+    retired = make_resource(personal=True)
+    client.retire_resource(exchange, retired, h("gone"), sender=steward)
+    with reverts("DataResourceRetired"):
+        _exemption(exchange, retired, person, chain, requester)
+
+
 def test_exemption_for_another_recipient_cannot_be_borrowed(
     exchange, make_resource, person, chain, court_officer, requester, agency
 ):

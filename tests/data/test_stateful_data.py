@@ -246,7 +246,8 @@ class DataMachine(CountingMachine):
         """The agency's officer records an exemption, and the agency requests under it."""
         self.ask(index, purpose, self.exempt(index, purpose, days), subject=True)
 
-    def exempt(self, index: int, purpose: int, days: int) -> MExemption:
+    def exempt(self, index: int, purpose: int, days: int) -> MExemption | None:
+        """Record an exemption (refused on non-personal data: it could never be a basis)."""
         expires = self.now + days * DAY
         spec = client.ExemptionInput(
             self.w.person.subject,
@@ -257,8 +258,10 @@ class DataMachine(CountingMachine):
             h("statute"),
         )
         receipt = self.attempt(
-            True, self.ex.recordExemption, spec.as_tuple(), sender=self.w.requester
+            RESOURCES[index][1], self.ex.recordExemption, spec.as_tuple(), sender=self.w.requester
         )
+        if receipt is None:
+            return None
         exemption_id = int(self.ex.ExemptionRecorded.from_receipt(receipt)[0].exemptionId)
         self.exemptions.append(MExemption(exemption_id, self.w.resources[index], purpose, expires))
         return self.exemptions[-1]
