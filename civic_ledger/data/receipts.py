@@ -11,8 +11,8 @@ chain as a Merkle root (`DataExchange.anchorReceipts`: one slot per batch, whate
   directory the caller passes). A batch is written before its root is sent, so a crash between
   the two leaves a batch marked unanchored, never an anchored root without its leaves.
 - `record_delivery` refuses a delivery unless the chain says the grant is live now;
-  `anchor_pending` anchors what was recorded; `receipts_about` lists a subject's receipts and
-  `verify` checks one against the chain.
+  `anchor_pending` anchors what was recorded; `verify` checks one receipt against the chain
+  and `receipts_about` lists a subject's receipts, each verified.
 
 No personal data: a receipt holds a grant id, a subject commitment (or zero), a payload hash
 and a time.
@@ -305,9 +305,26 @@ def verify(exchange: Any, store: LeafStore, receipt: Receipt) -> bool:
     contract accepts its proof (`verifyReceipt`), and the anchoring agency is a party of the
     grant (its owner or its recipient): a batch vouches only for its own agency's deliveries."""
     root = store.root_of(receipt)
-    if root is None:
-        return False
-    proof = store.batch(root).proof(leaf(receipt))
+    return root is not None and _verify_in(exchange, store.batch(root), root, receipt)
+
+
+def receipts_about(exchange: Any, store: LeafStore, subject: bytes) -> list[tuple[Receipt, bool]]:
+    """Every receipt of `store` about `subject`, in delivery order, each with whether it
+    verifies against the chain now (False for one not yet anchored). One tree per batch."""
+    trees: dict[bytes, MerkleTree] = {}
+    result = []
+    for stored in store.receipts_about(subject):
+        root = stored.root
+        if root is None or not stored.anchored:
+            result.append((stored.receipt, False))
+            continue
+        tree = trees.get(root) or trees.setdefault(root, store.batch(root))
+        result.append((stored.receipt, _verify_in(exchange, tree, root, stored.receipt)))
+    return result
+
+
+def _verify_in(exchange: Any, tree: MerkleTree, root: bytes, receipt: Receipt) -> bool:
+    proof = tree.proof(leaf(receipt))
     if not exchange.verifyReceipt(root, receipt.as_tuple(), proof):
         return False
     request = exchange.requestOf(receipt.grant_id)

@@ -56,9 +56,13 @@ def test_anchor_verify_list_and_forgeries(exchange, make_resource, requester, st
     assert (batch.agencyRole, batch.leafCount) == (OWNER_ROLE, 4)
     assert all(receipts.verify(exchange, store, r) for r in delivered)
 
+    about = [r for r in delivered if r.subject == subject]
     mine = store.receipts_about(subject)
-    assert [s.receipt for s in mine] == [r for r in delivered if r.subject == subject]
-    assert all(s.anchored and receipts.verify(exchange, store, s.receipt) for s in mine)
+    assert [s.receipt for s in mine] == about and all(s.anchored for s in mine)
+    assert receipts.receipts_about(exchange, store, subject) == [(r, True) for r in about]
+    late = _receipt(grant, 99, subject)  # delivered, not yet anchored: listed, not verified
+    receipts.record_delivery(exchange, store, late)
+    assert receipts.receipts_about(exchange, store, subject)[-1] == (late, False)
 
     # forgeries: a changed field with the genuine proof, a proof against an unanchored root
     genuine = delivered[0]
