@@ -23,7 +23,7 @@ from civic_ledger.core.paths import ROOT
 DOC = ROOT / "docs" / "integration.md"
 CONTRACTS = (
     "CityAccessManager", "IdentityRegistry", "RecordRegistry", "CityToken", "TitleRegistry",
-    "LienRegistry", "PropertyTax", "GrantFund",
+    "LienRegistry", "PropertyTax", "GrantFund", "DataExchange",
 )  # fmt: skip
 # Events and errors of the libraries every contract inherits are listed once, under the first
 # contract that has them (OpenZeppelin's are in its documentation).

@@ -47,7 +47,7 @@ SOLC = ROOT / ".solcx" / "solc-v0.8.28"
 SOLC_REMAPS = " ".join(remappings())
 SOLC_ARGS = "--optimize --evm-version london"
 # Production contracts and their interfaces; test mocks (contracts/mocks/) are not deployed.
-CONTRACT_DIRS = ("access", "common", "identity", "property", "fund")
+CONTRACT_DIRS = ("access", "common", "identity", "property", "fund", "data")
 
 IMPACTS = ("High", "Medium", "Low", "Informational", "Optimization")
 BLOCKING = frozenset({"High", "Medium"})

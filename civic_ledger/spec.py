@@ -117,7 +117,7 @@ def addresses(
     return lambda ctx: (*(ctx.address_of(name) for name in names), *then(ctx))
 
 
-DOMAINS = ("access", "identity", "property", "fund")
+DOMAINS = ("access", "identity", "property", "fund", "data")
 
 
 def all_contracts() -> list[ContractSpec]:

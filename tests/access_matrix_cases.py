@@ -24,6 +24,14 @@ from typing import Any
 from eth_utils import keccak
 
 from civic_ledger.access.roles import ADMIN_ROLE, BY_NAME
+from civic_ledger.data.client import (
+    Consent,
+    DataRequest,
+    ExemptionInput,
+    ResourceInput,
+    Sharing,
+    sign_consent,
+)
 from civic_ledger.deploy.proxy import deploy_upgradeable
 from civic_ledger.fund.client import RoundKind
 from civic_ledger.identity.client import Kind, Status
@@ -51,6 +59,7 @@ MARKET_RECORD_ISSUER = BY_NAME["MARKET_RECORD_ISSUER"].id
 ARBITER = BY_NAME["ARBITER"].id
 REGISTRAR = BY_NAME["REGISTRAR"].id
 GUARDIAN = BY_NAME["GUARDIAN"].id
+DATA_PURPOSE = 3
 
 # The identities of the world: class -> (name, kind, licensed for the fund policy).
 IDENTITIES = {
@@ -129,6 +138,7 @@ def build_world(
 
     _identities(w, agency)
     _records(w, agency)
+    _data(w, agency)
     _property(w, agency)
     _tokens(w, agency)
     _fund(w, agency)
@@ -187,6 +197,82 @@ def _records(w: World, agency: dict[str, Any]) -> None:
         records, receipt
     )
     records.dispute(w["rec_disputed"], h("appeal"), sender=w.who("subject_controller"))
+
+
+def _data_request(w: World, resource: str, subject: bool = False, exemption: int = 0) -> tuple:
+    """A DataExchange.RequestInput tuple of the tax bureau (TAX_ASSESSOR) for `resource`."""
+    who = w.subject("subject_controller") if subject else b"\x00" * 32
+    return DataRequest(
+        w[resource], TAX_ASSESSOR, DATA_PURPOSE, 30 * DAY, h("basis"), h("fields"), who, exemption
+    ).as_tuple()
+
+
+def _consent(w: World, resource: str, salt: str) -> tuple[tuple, bytes]:
+    """acme's controller consents to the tax bureau receiving `resource` about acme."""
+    consent = Consent(
+        w.subject("subject_controller"),
+        w[resource],
+        TAX_ASSESSOR,
+        DATA_PURPOSE,
+        w.now + 60 * DAY,
+        h(f"salt:{salt}"),
+    )
+    signature = sign_consent(w.c["DataExchange"], consent, w.who("subject_controller"))
+    return consent.as_tuple(), signature
+
+
+def _exemption_input(w: World, resource: str) -> tuple:
+    return ExemptionInput(
+        w.subject("subject_controller"),
+        w[resource],
+        TAX_ASSESSOR,
+        DATA_PURPOSE,
+        w.now + 60 * DAY,
+        h("statute"),
+    ).as_tuple()
+
+
+def _data(w: World, agency: dict[str, Any]) -> None:
+    """DataExchange: resources of the land registry (owner role REGISTRAR), requests of the tax
+    bureau (recipient role TAX_ASSESSOR) about acme: a pending one, live grants (one under
+    acme's consent), a deletion asked, exemptions active and disputed, an anchored batch."""
+    ex, steward, bureau = w.c["DataExchange"], agency["land_registry"], agency["tax_bureau"]
+
+    def resource(key: str, sharing: Sharing, personal: bool) -> None:
+        spec = ResourceInput(
+            REGISTRAR, sharing, personal, 7 * DAY, h("mandate"), h(key), h(f"{key}:v1"), h("schema")
+        )
+        ex.registerResource(spec.as_tuple(), sender=steward)
+        w.ids[key] = int(ex.counts()[0])
+
+    def request(*args: Any, consent: tuple[tuple, bytes] | None = None) -> int:
+        if consent is None:
+            ex.request(*args, sender=bureau)
+        else:
+            ex.requestWithConsent(*args, *consent, sender=bureau)
+        return int(ex.counts()[1])
+
+    resource("data_open", Sharing.OPEN, False)
+    resource("data_cond", Sharing.CONDITIONAL, True)
+    resource("data_personal", Sharing.OPEN, True)
+    w.ids["data_grant"] = request(_data_request(w, "data_open"))
+    w.ids["data_pending"] = request(
+        _data_request(w, "data_cond", True), consent=_consent(w, "data_cond", "pending")
+    )
+    w.ids["data_consent_grant"] = request(
+        _data_request(w, "data_personal", True), consent=_consent(w, "data_personal", "grant")
+    )
+    deleted = request(
+        _data_request(w, "data_personal", True), consent=_consent(w, "data_personal", "deleted")
+    )
+    ex.requestDeletion(deleted, h("erase"), sender=steward)
+    w.ids["data_deleted"] = deleted
+    w.ids["data_fresh_consent"] = _consent(w, "data_personal", "fresh")
+    ex.recordExemption(_exemption_input(w, "data_personal"), sender=bureau)
+    w.ids["data_exemption"] = int(ex.counts()[2])
+    ex.recordExemption(_exemption_input(w, "data_personal"), sender=bureau)
+    w.ids["data_disputed"] = int(ex.counts()[2])
+    ex.disputeExemption(w["data_disputed"], h("appeal"), sender=w.who("subject_controller"))
 
 
 def _property(w: World, agency: dict[str, Any]) -> None:
@@ -638,6 +724,32 @@ CASES: dict[tuple[str, str], Case] = {
     ("GrantFund", "setCommittee"): Case(lambda w: (2, 3)),
     ("GrantFund", "setTreasury"): Case(lambda w: (w.who("treasury").address,)),
     ("GrantFund", "setAuthority"): Case(lambda w: (w.c["CityAccessManager"].address,)),
+    # ---------------------------------------------------------------- DataExchange
+    ("DataExchange", "registerResource"): Case(
+        lambda w: (
+            ResourceInput(
+                REGISTRAR, Sharing.OPEN, False, DAY, h("m"), h("new"), h("c"), h("s")
+            ).as_tuple(),
+        )
+    ),
+    ("DataExchange", "addVersion"): Case(lambda w: (w["data_open"], h("v2"), h("schema2"))),
+    ("DataExchange", "retireResource"): Case(lambda w: (w["data_open"], h("retired"))),
+    ("DataExchange", "request"): Case(lambda w: (_data_request(w, "data_open"),)),
+    ("DataExchange", "requestWithConsent"): Case(
+        lambda w: (_data_request(w, "data_personal", True), *w["data_fresh_consent"])
+    ),
+    ("DataExchange", "decide"): Case(lambda w: (w["data_pending"], True, 0)),
+    ("DataExchange", "revokeGrant"): Case(lambda w: (w["data_grant"], 1)),
+    ("DataExchange", "revokeConsent"): Case(lambda w: (w["data_fresh_consent"][0],)),
+    ("DataExchange", "recordExemption"): Case(lambda w: (_exemption_input(w, "data_personal"),)),
+    ("DataExchange", "disputeExemption"): Case(lambda w: (w["data_exemption"], h("appeal"))),
+    ("DataExchange", "resolveExemptionDispute"): Case(
+        lambda w: (w["data_disputed"], True, h("ruling"))
+    ),
+    ("DataExchange", "anchorReceipts"): Case(lambda w: (REGISTRAR, h("receipts root"), 100)),
+    ("DataExchange", "requestDeletion"): Case(lambda w: (w["data_consent_grant"], h("erase"))),
+    ("DataExchange", "confirmDeletion"): Case(lambda w: (w["data_deleted"], h("erased"))),
+    ("DataExchange", "setAuthority"): Case(lambda w: (w.c["CityAccessManager"].address,)),
 }
 
 

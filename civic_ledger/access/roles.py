@@ -113,6 +113,37 @@ ROLES: tuple[Role, ...] = (
         sensitive=True,
     ),
     Role(
+        "DATA_STEWARD",
+        80,
+        "Data steward",
+        "Registers, versions and retires the data resources of its agency (the owner role it also "
+        "holds); approves or denies requests for them, revokes their grants, asks for deletion.",
+        grant_delay=DAY,
+        sensitive=True,
+    ),
+    Role(
+        "DATA_REQUESTER",
+        81,
+        "Data requester",
+        "Requests other agencies' data resources for its agency (the recipient role it also "
+        "holds) and confirms deletions asked of it.",
+    ),
+    Role(
+        "DATA_EXEMPTION_OFFICER",
+        82,
+        "Data exemption officer",
+        "Records legal-basis exemptions (personal data without consent) for its agency's "
+        "requests; every exemption is disputable by its subject.",
+        grant_delay=DAY,
+        sensitive=True,
+    ),
+    Role(
+        "DATA_RECEIPTS",
+        83,
+        "Data receipts",
+        "Anchors its agency's batches of access receipts as Merkle roots.",
+    ),
+    Role(
         "GUARDIAN",
         70,
         "Guardian",

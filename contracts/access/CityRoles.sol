@@ -30,6 +30,14 @@ library CityRoles {
     uint64 internal constant FUND_COMMITTEE = 51;
     /// @dev Treasurer: Mints and burns the settlement token and funds grant rounds.
     uint64 internal constant TREASURER = 60;
+    /// @dev Data steward: Registers, versions and retires the data resources of its agency (the owner role it also holds); approves or denies requests for them, revokes their grants, asks for deletion.
+    uint64 internal constant DATA_STEWARD = 80;
+    /// @dev Data requester: Requests other agencies' data resources for its agency (the recipient role it also holds) and confirms deletions asked of it.
+    uint64 internal constant DATA_REQUESTER = 81;
+    /// @dev Data exemption officer: Records legal-basis exemptions (personal data without consent) for its agency's requests; every exemption is disputable by its subject.
+    uint64 internal constant DATA_EXEMPTION_OFFICER = 82;
+    /// @dev Data receipts: Anchors its agency's batches of access receipts as Merkle roots.
+    uint64 internal constant DATA_RECEIPTS = 83;
     /// @dev Guardian: Pauses contracts in an emergency and cancels scheduled operations.
     uint64 internal constant GUARDIAN = 70;
 }

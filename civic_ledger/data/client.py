@@ -1,0 +1,274 @@
+"""The DataExchange client: resources, requests and grants, consents, exemptions, deletions.
+
+Every transaction function follows the clients' calling convention (docs/architecture.md,
+`civic_ledger.core.transact`): `fn(exchange, ..., *, sender, transact=direct)`, returning the id
+the call created, else the receipt. Consents are signed off-line by the subject's controller
+(`sign_consent`, EIP-712) and relayed by the requesting agency (`request_with_consent`).
+What callers submit is in `civic_ledger.data.inputs`, enumerations in `enums`, struct views in
+`views` (all re-exported here); receipt batches in `civic_ledger.data.receipts`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from civic_ledger.core.exceptions import InputError
+from civic_ledger.core.transact import Transact, direct, required_event
+from civic_ledger.data.enums import Basis, ExemptionStatus, RequestStatus, Sharing
+from civic_ledger.data.inputs import (
+    DOMAIN_NAME,
+    DOMAIN_VERSION,
+    UINT16,
+    Consent,
+    DataRequest,
+    ExemptionInput,
+    ResourceInput,
+    checked_hash,
+    in_range,
+    sign_consent,
+)
+from civic_ledger.data.views import GrantView, ResourceView, grant, resource
+
+__all__ = [
+    "DOMAIN_NAME",
+    "DOMAIN_VERSION",
+    "Basis",
+    "Consent",
+    "DataRequest",
+    "ExemptionInput",
+    "ExemptionStatus",
+    "GrantView",
+    "InputError",
+    "RequestStatus",
+    "ResourceInput",
+    "ResourceView",
+    "Sharing",
+    "add_version",
+    "confirm_deletion",
+    "decide",
+    "dispute_exemption",
+    "grant",
+    "record_exemption",
+    "register_resource",
+    "request_data",
+    "request_deletion",
+    "request_with_consent",
+    "resolve_exemption_dispute",
+    "resource",
+    "retire_resource",
+    "revoke_consent",
+    "revoke_grant",
+    "sign_consent",
+]
+
+
+# ------------------------------------------------------------------------------ resources
+
+
+def register_resource(
+    exchange: Any, resource: ResourceInput, *, sender: Any, transact: Transact = direct
+) -> int:
+    """Register a resource of the steward's agency; returns its id."""
+    label = f"register data resource of role {resource.owner_role}"
+    receipt = transact(label, exchange.registerResource, resource.as_tuple(), sender=sender)
+    return int(required_event(exchange, "ResourceRegistered", receipt).resourceId)
+
+
+def add_version(
+    exchange: Any,
+    resource_id: int,
+    content_hash: bytes,
+    schema_hash: bytes,
+    *,
+    sender: Any,
+    transact: Transact = direct,
+) -> int:
+    """Add the next version of a resource; returns its number."""
+    args = (
+        checked_hash(content_hash, "content hash", required=False),
+        checked_hash(schema_hash, "schema hash"),
+    )
+    receipt = transact(
+        f"add version to data resource {resource_id}",
+        exchange.addVersion,
+        resource_id,
+        *args,
+        sender=sender,
+    )
+    return int(required_event(exchange, "ResourceVersionAdded", receipt).version)
+
+
+def retire_resource(
+    exchange: Any, resource_id: int, reason_hash: bytes, *, sender: Any, transact: Transact = direct
+) -> Any:
+    """Retire a resource (its grants stop being live)."""
+    reason = checked_hash(reason_hash, "reason hash", required=False)
+    return transact(
+        f"retire data resource {resource_id}",
+        exchange.retireResource,
+        resource_id,
+        reason,
+        sender=sender,
+    )
+
+
+# ------------------------------------------------------------------------------ requests
+
+
+def request_data(
+    exchange: Any, request: DataRequest, *, sender: Any, transact: Transact = direct
+) -> int:
+    """Request a resource (granted at once when open); returns the request (grant) id."""
+    label = f"request data resource {request.resource_id} for role {request.recipient_role}"
+    receipt = transact(label, exchange.request, request.as_tuple(), sender=sender)
+    return int(required_event(exchange, "DataRequested", receipt).requestId)
+
+
+def request_with_consent(
+    exchange: Any,
+    request: DataRequest,
+    consent: Consent,
+    signature: bytes,
+    *,
+    sender: Any,
+    transact: Transact = direct,
+) -> int:
+    """Request personal data with the subject's signed consent; returns the request id."""
+    label = f"request data resource {request.resource_id} with the subject's consent"
+    receipt = transact(
+        label,
+        exchange.requestWithConsent,
+        request.as_tuple(),
+        consent.as_tuple(),
+        bytes(signature),
+        sender=sender,
+    )
+    return int(required_event(exchange, "DataRequested", receipt).requestId)
+
+
+def decide(
+    exchange: Any,
+    request_id: int,
+    approve: bool,
+    reason_code: int = 0,
+    *,
+    sender: Any,
+    transact: Transact = direct,
+) -> bool:
+    """Approve or deny (reason code required) a pending request; returns `approve`."""
+    if not approve and not 0 < reason_code <= UINT16:
+        raise InputError("a denial needs a reason code (1..65535)")
+    verb = "approve" if approve else "deny"
+    transact(
+        f"{verb} data request {request_id}",
+        exchange.decide,
+        request_id,
+        approve,
+        reason_code,
+        sender=sender,
+    )
+    return approve
+
+
+def revoke_grant(
+    exchange: Any, grant_id: int, reason_code: int, *, sender: Any, transact: Transact = direct
+) -> Any:
+    """End a grant before its expiry (owner's steward)."""
+    in_range(reason_code, 1, UINT16, "reason code")
+    return transact(
+        f"revoke data grant {grant_id}", exchange.revokeGrant, grant_id, reason_code, sender=sender
+    )
+
+
+# ------------------------------------------------------------------------------ subjects
+
+
+def revoke_consent(
+    exchange: Any, consent: Consent, *, sender: Any, transact: Transact = direct
+) -> bytes:
+    """The subject's controller revokes a consent; returns its id (the EIP-712 digest)."""
+    receipt = transact("revoke consent", exchange.revokeConsent, consent.as_tuple(), sender=sender)
+    return bytes(required_event(exchange, "ConsentRevoked", receipt).consentId)
+
+
+def record_exemption(
+    exchange: Any, exemption: ExemptionInput, *, sender: Any, transact: Transact = direct
+) -> int:
+    """Record a legal-basis exemption for the officer's agency; returns its id."""
+    label = f"record exemption on data resource {exemption.resource_id}"
+    receipt = transact(label, exchange.recordExemption, exemption.as_tuple(), sender=sender)
+    return int(required_event(exchange, "ExemptionRecorded", receipt).exemptionId)
+
+
+def dispute_exemption(
+    exchange: Any,
+    exemption_id: int,
+    evidence_hash: bytes,
+    *,
+    sender: Any,
+    transact: Transact = direct,
+) -> Any:
+    """The subject's controller disputes an exemption."""
+    evidence = checked_hash(evidence_hash, "evidence hash", required=False)
+    return transact(
+        f"dispute exemption {exemption_id}",
+        exchange.disputeExemption,
+        exemption_id,
+        evidence,
+        sender=sender,
+    )
+
+
+def resolve_exemption_dispute(
+    exchange: Any,
+    exemption_id: int,
+    uphold: bool,
+    ruling_hash: bytes,
+    *,
+    sender: Any,
+    transact: Transact = direct,
+) -> ExemptionStatus:
+    """The arbiter upholds or overturns a disputed exemption; returns the outcome."""
+    ruling = checked_hash(ruling_hash, "ruling hash")
+    transact(
+        f"rule on exemption {exemption_id}",
+        exchange.resolveExemptionDispute,
+        exemption_id,
+        uphold,
+        ruling,
+        sender=sender,
+    )
+    return ExemptionStatus.UPHELD if uphold else ExemptionStatus.OVERTURNED
+
+
+# ------------------------------------------------------------------------------ deletion
+
+
+def request_deletion(
+    exchange: Any, grant_id: int, reason_hash: bytes, *, sender: Any, transact: Transact = direct
+) -> int:
+    """Ask the recipient to delete what it received under a grant; returns the due time."""
+    reason = checked_hash(reason_hash, "reason hash", required=False)
+    receipt = transact(
+        f"request deletion under grant {grant_id}",
+        exchange.requestDeletion,
+        grant_id,
+        reason,
+        sender=sender,
+    )
+    return int(required_event(exchange, "DeletionRequested", receipt).dueAt)
+
+
+def confirm_deletion(
+    exchange: Any, grant_id: int, evidence_hash: bytes, *, sender: Any, transact: Transact = direct
+) -> bool:
+    """The recipient confirms a deletion; returns whether the confirmation came late."""
+    evidence = checked_hash(evidence_hash, "evidence hash", required=False)
+    receipt = transact(
+        f"confirm deletion under grant {grant_id}",
+        exchange.confirmDeletion,
+        grant_id,
+        evidence,
+        sender=sender,
+    )
+    return bool(required_event(exchange, "DeletionConfirmed", receipt).overdue)

@@ -1,0 +1,197 @@
+"""What DataExchange's callers submit, checked as the contract checks it: resources, requests,
+exemptions and the subject's consent (its EIP-712 message and signature). A bad field raises
+InputError naming it, before anything is sent."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from eth_account.messages import encode_typed_data
+from eth_utils import to_checksum_address
+
+from civic_ledger.core.encoding import ZERO32, to_bytes32
+from civic_ledger.core.exceptions import InputError
+from civic_ledger.data.enums import Sharing
+
+DOMAIN_NAME = "CivicLedger DataExchange"
+DOMAIN_VERSION = "1"
+DAY = 24 * 60 * 60
+MAX_GRANT_DURATION = 365 * DAY  # DataExchange.MAX_GRANT_DURATION
+MAX_BASIS_LIFETIME = 365 * DAY  # DataExchange.MAX_BASIS_LIFETIME
+MAX_DELETION_PERIOD = 90 * DAY  # DataExchange.MAX_DELETION_PERIOD
+UINT16 = 2**16 - 1
+UINT64 = 2**64 - 1
+
+
+def agency_role(value: int, what: str) -> int:
+    """`value` as an agency role id (ADMIN 0 and PUBLIC 2**64-1 identify no agency)."""
+    if not 0 < value < UINT64:
+        raise InputError(f"{what} {value} is not an agency role (ADMIN and PUBLIC are not)")
+    return value
+
+
+def in_range(value: int, low: int, high: int, what: str) -> int:
+    """`value` when low <= value <= high; else InputError naming `what`."""
+    if not low <= value <= high:
+        raise InputError(f"{what} {value} is out of range ({low}..{high})")
+    return value
+
+
+def checked_hash(value: bytes | str | None, what: str, *, required: bool = True) -> bytes:
+    """A bytes32 hash (raw or 0x-hex); zero only when not `required`."""
+    try:
+        raw = to_bytes32(value, empty_is_zero=True)
+    except ValueError as exc:
+        raise InputError(f"{what}: {exc}") from None
+    if required and raw == ZERO32:
+        raise InputError(f"{what} is required (a document hash, not zero)")
+    return raw
+
+
+@dataclass(frozen=True)
+class ResourceInput:
+    """IDataExchange.ResourceInput, checked as the contract checks it."""
+
+    owner_role: int
+    sharing: Sharing
+    personal: bool
+    deletion_period: int
+    mandate_hash: bytes
+    description_hash: bytes
+    content_hash: bytes
+    schema_hash: bytes
+
+    def as_tuple(self) -> tuple[Any, ...]:
+        return (
+            agency_role(self.owner_role, "owner role"),
+            int(Sharing(self.sharing)),
+            bool(self.personal),
+            in_range(self.deletion_period, 1, MAX_DELETION_PERIOD, "deletion period (seconds)"),
+            checked_hash(self.mandate_hash, "mandate hash"),
+            checked_hash(self.description_hash, "description hash"),
+            checked_hash(self.content_hash, "content hash", required=False),
+            checked_hash(self.schema_hash, "schema hash"),
+        )
+
+
+@dataclass(frozen=True)
+class DataRequest:
+    """IDataExchange.RequestInput. `subject` is zero for a request about no one."""
+
+    resource_id: int
+    recipient_role: int
+    purpose: int
+    duration: int
+    legal_basis_hash: bytes
+    fields_hash: bytes
+    subject: bytes = ZERO32
+    exemption_id: int = 0
+
+    def as_tuple(self) -> tuple[Any, ...]:
+        return (
+            in_range(self.resource_id, 1, UINT64, "resource id"),
+            agency_role(self.recipient_role, "recipient role"),
+            checked_hash(self.subject, "subject", required=False),
+            in_range(self.purpose, 1, UINT16, "purpose code"),
+            in_range(self.duration, 1, MAX_GRANT_DURATION, "duration (seconds)"),
+            checked_hash(self.legal_basis_hash, "legal-basis hash", required=False),
+            checked_hash(self.fields_hash, "fields hash", required=False),
+            in_range(self.exemption_id, 0, UINT64, "exemption id"),
+        )
+
+
+@dataclass(frozen=True)
+class Consent:
+    """IDataExchange.Consent: what the subject's controller signs."""
+
+    subject: bytes
+    resource_id: int
+    recipient_role: int
+    purpose: int
+    expires_at: int
+    salt: bytes = ZERO32
+
+    def as_tuple(self) -> tuple[Any, ...]:
+        return (
+            checked_hash(self.subject, "subject"),
+            in_range(self.resource_id, 1, UINT64, "resource id"),
+            agency_role(self.recipient_role, "recipient role"),
+            in_range(self.purpose, 1, UINT16, "purpose code"),
+            in_range(self.expires_at, 1, UINT64, "expiry"),
+            checked_hash(self.salt, "salt", required=False),
+        )
+
+    def typed_data(self, *, exchange_address: str, chain_id: int) -> dict[str, Any]:
+        """The full EIP-712 message (domain "CivicLedger DataExchange", version "1")."""
+        subject, resource_id, recipient_role, purpose, expires_at, salt = self.as_tuple()
+        return {
+            "types": {
+                "EIP712Domain": [
+                    {"name": "name", "type": "string"},
+                    {"name": "version", "type": "string"},
+                    {"name": "chainId", "type": "uint256"},
+                    {"name": "verifyingContract", "type": "address"},
+                ],
+                "Consent": [
+                    {"name": "subject", "type": "bytes32"},
+                    {"name": "resourceId", "type": "uint64"},
+                    {"name": "recipientRole", "type": "uint64"},
+                    {"name": "purpose", "type": "uint16"},
+                    {"name": "expiresAt", "type": "uint64"},
+                    {"name": "salt", "type": "bytes32"},
+                ],
+            },
+            "primaryType": "Consent",
+            "domain": {
+                "name": DOMAIN_NAME,
+                "version": DOMAIN_VERSION,
+                "chainId": chain_id,
+                "verifyingContract": to_checksum_address(exchange_address),
+            },
+            "message": {
+                "subject": subject,
+                "resourceId": resource_id,
+                "recipientRole": recipient_role,
+                "purpose": purpose,
+                "expiresAt": expires_at,
+                "salt": salt,
+            },
+        }
+
+
+@dataclass(frozen=True)
+class ExemptionInput:
+    """IDataExchange.ExemptionInput."""
+
+    subject: bytes
+    resource_id: int
+    recipient_role: int
+    purpose: int
+    expires_at: int
+    legal_basis_hash: bytes
+
+    def as_tuple(self) -> tuple[Any, ...]:
+        return (
+            checked_hash(self.subject, "subject"),
+            in_range(self.resource_id, 1, UINT64, "resource id"),
+            agency_role(self.recipient_role, "recipient role"),
+            in_range(self.purpose, 1, UINT16, "purpose code"),
+            in_range(self.expires_at, 1, UINT64, "expiry"),
+            checked_hash(self.legal_basis_hash, "legal-basis hash"),
+        )
+
+
+def sign_consent(
+    exchange: Any, consent: Consent, signer: Any, *, chain_id: int | None = None
+) -> bytes:
+    """The subject's controller `signer` (an Ape account) signs `consent` off-line."""
+    if chain_id is None:
+        chain_id = int(exchange.provider.chain_id)
+    message = encode_typed_data(
+        full_message=consent.typed_data(exchange_address=exchange.address, chain_id=chain_id)
+    )
+    signature = signer.sign_message(message)
+    if signature is None:
+        raise InputError(f"account {signer.address} cannot sign EIP-712 messages")
+    return bytes(signature.encode_rsv())
