@@ -20,6 +20,17 @@ interface IRecordRegistry {
         Withdrawn
     }
 
+    /// @notice What `verifyCertificate` found: Unknown (no such record, its schema is not a
+    /// certificate, or the document presented is not the one the record certifies), Valid,
+    /// Revoked, Expired, or Disputed (the subject's dispute is open: the arbiter decides).
+    enum CertificateStatus {
+        Unknown,
+        Valid,
+        Revoked,
+        Expired,
+        Disputed
+    }
+
     /// @notice A kind of record, registered by the records administrator. The first slot holds
     /// everything issuance and disputes read, `fieldTypes` the layout's type codes.
     struct Schema {
@@ -119,6 +130,10 @@ interface IRecordRegistry {
     /// @notice The dispute stay of schema `schemaId` is now `stay` seconds (for disputes opened
     /// from now on; a new schema starts with DEFAULT_DISPUTE_STAY).
     event DisputeStaySet(uint64 indexed schemaId, address indexed operator, uint64 stay);
+
+    /// @notice `operator` (the records administrator) marked schema `schemaId` a certificate
+    /// schema (or unmarked it): its records verify with `verifyCertificate`.
+    event CertificateSchemaSet(uint64 indexed schemaId, address indexed operator, bool certificate);
 
     /// @notice `operator` (the records administrator) defined or replaced policy `policyId`.
     event PolicySet(
@@ -299,6 +314,11 @@ interface IRecordRegistry {
     /// @param stay Seconds, at most MAX_DISPUTE_STAY.
     function setDisputeStay(uint64 schemaId, uint64 stay) external;
 
+    /// @notice Marks schema `schemaId` a certificate schema (licences, registrations,
+    /// qualifications) or unmarks it: only records of a marked schema verify with
+    /// `verifyCertificate`. Records admin only.
+    function setCertificate(uint64 schemaId, bool certificate) external;
+
     /// @notice Defines or replaces standing policy `policyId`. Records admin only.
     /// @param policyId Any non-zero id (chosen by the admin so other contracts can be configured
     /// with it ahead of time).
@@ -390,6 +410,23 @@ interface IRecordRegistry {
     /// disqualifying schema whose cached standing holds a dispute stay that has lapsed since the
     /// last write adds an exact scan of at most 8 live records (see RecordRegistry).
     function meetsPolicy(bytes32 subject, uint256 policyId) external view returns (bool);
+
+    /// @notice Verifies a presented certificate in one call: record `recordId` and the hash of
+    /// the document presented (the record's `evidenceHash`, the hash of the printed certificate
+    /// the issuer recorded). Revoked before Expired before Disputed before Valid.
+    /// @return status Unknown (no record, its schema is not a certificate, no evidence hash, or
+    /// `documentHash` differs: then every other value is zero, nothing is revealed), Valid,
+    /// Revoked, Expired or Disputed (an open dispute, stayed or not).
+    /// @return reasonCode When Revoked: the revocation reason (1 issued in error, 2 remedied,
+    /// 3 superseded, 4 overturned, 5 other; 0 = revoked while its schema was not a certificate,
+    /// see the RecordRevoked event).
+    /// @return issuer The issuing account.
+    /// @return schemaId The record's schema.
+    /// @return expiresAt Unix time the record expires (0 = never).
+    function verifyCertificate(bytes32 recordId, bytes32 documentHash)
+        external
+        view
+        returns (CertificateStatus status, uint16 reasonCode, address issuer, uint64 schemaId, uint64 expiresAt);
 
     /// @notice True when standing policy `policyId` has been defined.
     function policyExists(uint256 policyId) external view returns (bool);

@@ -12,7 +12,8 @@ import {IRecordRegistry} from "./IRecordRegistry.sol";
 /// @dev Stateless and pure. Every RecordRegistry implementation creates its own RecordLayouts in
 /// its constructor and calls it from `registerSchema` (the parser is part of that implementation
 /// and is replaced with it by an upgrade); it is a contract of its own only to keep
-/// RecordRegistry's code under the EIP-170 size limit. Errors are RecordRegistry's
+/// RecordRegistry's code under the EIP-170 size limit; `check` (the data's ranges at issuance)
+/// is here for the same reason. Errors are RecordRegistry's
 /// (`RecordInvalidLayout(position)`, the byte offset of the first bad byte).
 contract RecordLayouts {
     /// @notice Most fields in a layout (RecordRegistry.MAX_FIELDS: record data is at most 16 words).
@@ -29,6 +30,33 @@ contract RecordLayouts {
     /// @return codes One type code per field, first field in the highest byte.
     function parse(bytes calldata layout) external pure returns (uint8 count, bytes32 codes) {
         return _parseLayout(layout);
+    }
+
+    /// @notice Checks record data against a schema's type codes: one 32-byte word per field
+    /// (the caller checked the length), each in range for its type (uintN < 2**N, intN
+    /// sign-extended, bool 0 or 1, bytesN with its unused low bytes zero).
+    /// @return bad The index of the first field out of range, type(uint256).max when none is.
+    function check(bytes32 codes, bytes calldata data) external pure returns (uint256 bad) {
+        uint256 count = data.length / 32;
+        for (uint256 i = 0; i < count; ++i) {
+            uint256 word = uint256(bytes32(data[i * 32:i * 32 + 32]));
+            uint256 code = uint8(codes[i]);
+            uint256 kind = code >> 5;
+            uint256 bits = ((code & 31) + 1) * 8;
+            bool ok;
+            if (kind == _KIND_UINT) {
+                ok = bits == 256 || word >> bits == 0;
+            } else if (kind == _KIND_INT) {
+                uint256 high = word >> (bits - 1);
+                ok = bits == 256 || high == 0 || high == type(uint256).max >> (bits - 1);
+            } else if (kind == _KIND_BOOL) {
+                ok = word <= 1;
+            } else {
+                ok = bits == 256 || word << bits == 0;
+            }
+            if (!ok) return i;
+        }
+        return type(uint256).max;
     }
 
     function _parseLayout(bytes calldata layout) private pure returns (uint8 count, bytes32 codes) {

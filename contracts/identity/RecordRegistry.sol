@@ -71,6 +71,13 @@ import {RecordLayouts} from "./RecordLayouts.sol";
 ///    state lives in the ERC-7201 namespace `civic.RecordRegistry` (nonces and the EIP-712
 ///    domain in OpenZeppelin's namespaces), so records, disputes, policies and outstanding
 ///    signatures survive upgrades.
+/// 10. Certificates: the records administrator marks a schema a certificate schema
+///    (`setCertificate`, licences, registrations, qualifications). `verifyCertificate(recordId,
+///    documentHash)` answers in one call for whoever holds the printed certificate: the
+///    document's hash must equal the record's non-zero `evidenceHash` (else Unknown, revealing
+///    nothing), then Revoked (with its reason code) before Expired before Disputed (open
+///    dispute) before Valid. The reason code is stored only for records of certificate schemas
+///    (one more slot on their revocation; other revocations read the flag only).
 ///
 /// Gas bound of `meetsPolicy`: the slot holding the identity registry's address, one call to the
 /// identity registry (through its proxy), the policy's header and id slots (at most
@@ -82,7 +89,7 @@ import {RecordLayouts} from "./RecordLayouts.sol";
 /// tests/identity/test_gas.py), independent of how many records the subject ever held.
 ///
 /// @dev Restricted functions (mapped by the deploy plan): `registerSchema`, `setSchemaActive`,
-/// `setDisputeStay`, `setPolicy` -> RECORDS_ADMIN; `resolveDispute`, `grantStay` -> ARBITER;
+/// `setDisputeStay`, `setCertificate`, `setPolicy` -> RECORDS_ADMIN; `resolveDispute`, `grantStay` -> ARBITER;
 /// CityManaged's `pause` -> GUARDIAN, `unpause` -> ADMIN, `upgradeToAndCall` -> UPGRADER.
 /// Issuance and revocation are per-schema: the caller (or, for signed issuance, the signer) must
 /// hold the schema's `issuerRole` in the AccessManager with no execution delay
@@ -122,9 +129,6 @@ contract RecordRegistry is CityManaged, EIP712Upgradeable, NoncesUpgradeable, IR
     uint16 private constant _OVERTURNED = 4;
     uint16 private constant _OTHER = 5;
     uint64 private constant _NEVER = type(uint64).max;
-    uint256 private constant _KIND_UINT = 1;
-    uint256 private constant _KIND_INT = 2;
-    uint256 private constant _KIND_BOOL = 3;
 
     /// @notice Name of the EIP-712 domain signed issuances are signed for.
     string private constant _DOMAIN_NAME = "CivicLedger RecordRegistry";
@@ -145,6 +149,10 @@ contract RecordRegistry is CityManaged, EIP712Upgradeable, NoncesUpgradeable, IR
         /// Live record numbers 3..8 of a (subject, schema) (the first two are in `standing`).
         mapping(bytes32 subject => mapping(uint64 schemaId => uint48[6])) moreLive;
         mapping(uint256 policyId => Policy) policies;
+        /// Schemas marked as certificates (`setCertificate`).
+        mapping(uint64 schemaId => bool) certificates;
+        /// Revocation reason of a record revoked while its schema was a certificate (rule 10).
+        mapping(bytes32 recordId => uint16) revocationReasons;
     }
 
     // keccak256(abi.encode(uint256(keccak256("civic.RecordRegistry")) - 1)) & ~bytes32(uint256(0xff))
@@ -250,6 +258,13 @@ contract RecordRegistry is CityManaged, EIP712Upgradeable, NoncesUpgradeable, IR
         if (stay > MAX_DISPUTE_STAY) revert RecordInvalidStay(stay);
         _requireSchema(schemaId).disputeStay = stay;
         emit DisputeStaySet(schemaId, _msgSender(), stay);
+    }
+
+    /// @inheritdoc IRecordRegistry
+    function setCertificate(uint64 schemaId, bool certificate) external restricted whenNotPaused {
+        _requireSchema(schemaId);
+        _s().certificates[schemaId] = certificate;
+        emit CertificateSchemaSet(schemaId, _msgSender(), certificate);
     }
 
     /// @inheritdoc IRecordRegistry
@@ -464,6 +479,30 @@ contract RecordRegistry is CityManaged, EIP712Upgradeable, NoncesUpgradeable, IR
     }
 
     /// @inheritdoc IRecordRegistry
+    function verifyCertificate(bytes32 recordId, bytes32 documentHash)
+        external
+        view
+        returns (CertificateStatus status, uint16 reasonCode, address issuer, uint64 schemaId, uint64 expiresAt)
+    {
+        RecordRegistryStorage storage $ = _s();
+        Record storage record = $.records[recordId];
+        bytes32 evidenceHash = record.evidenceHash;
+        // Unknown (all zero) unless the presented document is the certified one (rule 10)
+        if (evidenceHash == documentHash && evidenceHash != bytes32(0) && $.certificates[record.schemaId]) {
+            (issuer, schemaId, expiresAt) = (record.issuer, record.schemaId, record.expiresAt);
+            if (record.revokedAt != 0) {
+                (status, reasonCode) = (CertificateStatus.Revoked, $.revocationReasons[recordId]);
+            } else if (expiresAt != 0 && block.timestamp >= expiresAt) {
+                status = CertificateStatus.Expired;
+            } else if (record.dispute == DisputeStatus.Open) {
+                status = CertificateStatus.Disputed;
+            } else {
+                status = CertificateStatus.Valid;
+            }
+        }
+    }
+
+    /// @inheritdoc IRecordRegistry
     function policyExists(uint256 policyId) external view returns (bool) {
         return _s().policies[policyId].exists;
     }
@@ -475,14 +514,7 @@ contract RecordRegistry is CityManaged, EIP712Upgradeable, NoncesUpgradeable, IR
 
     /// @inheritdoc IRecordRegistry
     function validUntil(bytes32 subject, uint64 schemaId) external view returns (uint64) {
-        RecordRegistryStorage storage $ = _s();
-        Standing storage standing = $.standing[subject][schemaId];
-        uint64 stayEnd = standing.stayEnd;
-        if (stayEnd != 0 && block.timestamp >= stayEnd) {
-            (uint64 best,) = _scan(subject, schemaId, standing);
-            return best;
-        }
-        return standing.validUntil;
+        return _validUntil(subject, schemaId);
     }
 
     /// @inheritdoc IRecordRegistry
@@ -584,30 +616,15 @@ contract RecordRegistry is CityManaged, EIP712Upgradeable, NoncesUpgradeable, IR
         if (schema.adverse && input.evidenceHash == bytes32(0)) revert RecordMissingEvidence();
     }
 
-    /// @dev The data is one word per layout field, each in range for its type (rule 2).
+    /// @dev The data is one word per layout field, each in range for its type (rule 2): the
+    /// length here, the ranges by the layout parser (RecordLayouts.check, outside this code for
+    /// EIP-170).
     function _checkData(uint64 schemaId, Schema storage schema, bytes calldata data) private view {
         uint256 count = schema.fieldCount;
         if (data.length != count * 32) revert RecordDataMismatch(schemaId, count);
         if (count == 0) return;
-        bytes32 codes = schema.fieldTypes;
-        for (uint256 i = 0; i < count; ++i) {
-            uint256 word = uint256(bytes32(data[i * 32:i * 32 + 32]));
-            uint256 code = uint8(codes[i]);
-            uint256 kind = code >> 5;
-            uint256 bits = ((code & 31) + 1) * 8;
-            bool ok;
-            if (kind == _KIND_UINT) {
-                ok = bits == 256 || word >> bits == 0;
-            } else if (kind == _KIND_INT) {
-                uint256 high = word >> (bits - 1);
-                ok = bits == 256 || high == 0 || high == type(uint256).max >> (bits - 1);
-            } else if (kind == _KIND_BOOL) {
-                ok = word <= 1;
-            } else {
-                ok = bits == 256 || word << bits == 0;
-            }
-            if (!ok) revert RecordDataMismatch(schemaId, i);
-        }
+        uint256 bad = _layouts().check(schema.fieldTypes, data);
+        if (bad != type(uint256).max) revert RecordDataMismatch(schemaId, bad);
     }
 
     /// @dev Revokes the record `input.supersedes` in favour of `recordId` (code 3, superseded).
@@ -691,6 +708,8 @@ contract RecordRegistry is CityManaged, EIP712Upgradeable, NoncesUpgradeable, IR
         if (record.stayUntil != 0) record.stayUntil = 0;
         bytes32 subject = record.subject;
         uint64 schemaId = record.schemaId;
+        RecordRegistryStorage storage $ = _s();
+        if ($.certificates[schemaId]) $.revocationReasons[recordId] = reasonCode;
         _removeLive(subject, schemaId, recordId);
         _refreshStanding(subject, schemaId);
         emit RecordRevoked(recordId, subject, operator, reasonCode, reasonHash);
@@ -822,13 +841,19 @@ contract RecordRegistry is CityManaged, EIP712Upgradeable, NoncesUpgradeable, IR
 
     /// @dev One summary slot unless a stay has lapsed since the last write (then an exact scan).
     function _hasValidRecord(bytes32 subject, uint64 schemaId) private view returns (bool) {
+        return _validUntil(subject, schemaId) > block.timestamp;
+    }
+
+    /// @dev The summary's validUntil, or an exact scan when a stay has lapsed since the last write.
+    function _validUntil(bytes32 subject, uint64 schemaId) private view returns (uint64 best) {
         RecordRegistryStorage storage $ = _s();
         Standing storage standing = $.standing[subject][schemaId];
-        if (standing.validUntil > block.timestamp) return true;
         uint64 stayEnd = standing.stayEnd;
-        if (stayEnd == 0 || block.timestamp < stayEnd) return false;
-        (uint64 best,) = _scan(subject, schemaId, standing);
-        return best > block.timestamp;
+        if (stayEnd != 0 && block.timestamp >= stayEnd) {
+            (best,) = _scan(subject, schemaId, standing);
+        } else {
+            best = standing.validUntil;
+        }
     }
 
     // ----------------------------------------------------------------------------------------
