@@ -601,6 +601,7 @@ CASES: dict[tuple[str, str], Case] = {
     ),
     ("RecordRegistry", "setSchemaActive"): Case(lambda w: (w["tax_ok"], False)),
     ("RecordRegistry", "setDisputeStay"): Case(lambda w: (w["penalty"], 30 * DAY)),
+    ("RecordRegistry", "setCertificate"): Case(lambda w: (w["licence"], True)),
     ("RecordRegistry", "setPolicy"): Case(
         lambda w: (902, "am policy", [w["licence"]], [w["penalty"]])
     ),

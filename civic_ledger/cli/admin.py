@@ -15,6 +15,7 @@ import click
 GROUPS = {
     "identity": ("civic_ledger.cli.identity", "identity"),
     "records": ("civic_ledger.cli.records", "records"),
+    "certificates": ("civic_ledger.cli.certificates", "certificates"),
     "titles": ("civic_ledger.cli.titles", "titles"),
     "liens": ("civic_ledger.cli.liens", "liens"),
     "tax": ("civic_ledger.cli.tax", "tax"),

@@ -87,3 +87,13 @@ class RevocationReason(IntEnum):
 
 
 ISSUER_REASONS = {1, 2, 5}
+
+
+class CertificateStatus(IntEnum):
+    """Mirror of IRecordRegistry.CertificateStatus (what `verifyCertificate` answers)."""
+
+    UNKNOWN = 0
+    VALID = 1
+    REVOKED = 2
+    EXPIRED = 3
+    DISPUTED = 4

@@ -33,6 +33,7 @@ CONTRACTS = (
             "registerSchema(string,string,uint64,bool,bool,uint64)": "RECORDS_ADMIN",
             "setSchemaActive(uint64,bool)": "RECORDS_ADMIN",
             "setDisputeStay(uint64,uint64)": "RECORDS_ADMIN",
+            "setCertificate(uint64,bool)": "RECORDS_ADMIN",
             "setPolicy(uint256,string,uint64[],uint64[])": "RECORDS_ADMIN",
             "resolveDispute(bytes32,bool,bytes32)": "ARBITER",
             "grantStay(bytes32,uint64,bytes32)": "ARBITER",
