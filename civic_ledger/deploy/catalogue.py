@@ -9,6 +9,7 @@ deployment starts with, so a fresh deployment can issue records at once.
         adverse: false
         revocable: true
         dispute_stay: 14d                 # optional (adverse schemas): how long a dispute suspends
+        certificate: true                 # optional: a certificate schema (verifyCertificate)
     policies:
       1:                                  # policy id (other contracts are configured with it)
         name: grant-eligible enterprise
@@ -49,7 +50,15 @@ if TYPE_CHECKING:
     from civic_ledger.deploy.plan import DeployPlan
 
 MAX_UINT64 = 2**64 - 1
-SCHEMA_KEYS = {"issuer", "layout", "validity", "adverse", "revocable", "dispute_stay"}
+SCHEMA_KEYS = {
+    "issuer",
+    "layout",
+    "validity",
+    "adverse",
+    "revocable",
+    "dispute_stay",
+    "certificate",
+}
 POLICY_KEYS = {"name", "required", "disqualifying"}
 
 
@@ -67,6 +76,7 @@ class SchemaEntry:
     revocable: bool
     dispute_stay: int | None
     line: int
+    certificate: bool | None = None  # None: not declared (left as it is on chain)
 
 
 @dataclass(frozen=True)
@@ -151,6 +161,11 @@ def load_catalogue(path: Path) -> Catalogue:
             stay = None
             if "dispute_stay" in fields:
                 stay = duration(fields["dispute_stay"][1], f"{what}.dispute_stay")
+            certificate = None
+            if "certificate" in fields:
+                certificate = boolean(
+                    path, fields["certificate"][1], f"{what}.certificate", CatalogueError
+                )
             catalogue.schemas.append(
                 SchemaEntry(
                     name=name,
@@ -163,6 +178,7 @@ def load_catalogue(path: Path) -> Catalogue:
                     ),
                     dispute_stay=stay,
                     line=key_node.start_mark.line + 1,
+                    certificate=certificate,
                 )
             )
             names.add(name)
@@ -272,6 +288,8 @@ def catalogue_steps(plan: DeployPlan, catalogue: Catalogue) -> Iterator[Step]:
         yield standalone_step(f"catalogue:schema:{entry.name}", what, done, build, signer=signer)
         if entry.dispute_stay is not None:
             yield _stay_step(catalogue, registry, signer, entry)
+        if entry.certificate is not None:
+            yield _certificate_step(catalogue, registry, signer, entry)
     for policy in catalogue.policies:
 
         def policy_done(policy: PolicyEntry = policy) -> bool:
@@ -313,6 +331,28 @@ def _stay_step(catalogue: Catalogue, registry: Any, signer: Any, entry: SchemaEn
 
     what = f"schema '{entry.name}': a dispute suspends it for {entry.dispute_stay}s"
     return standalone_step(f"catalogue:stay:{entry.name}", what, done, build, signer=signer)
+
+
+def _certificate_step(catalogue: Catalogue, registry: Any, signer: Any, entry: SchemaEntry) -> Step:
+    from ape import networks
+
+    from civic_ledger.identity.certificates import is_certificate
+
+    def done() -> bool:
+        schema_id = int(registry.schemaIdByName(entry.name))
+        web3 = networks.provider.web3
+        return (
+            schema_id != 0
+            and is_certificate(web3, registry.address, schema_id) == entry.certificate
+        )
+
+    def build() -> Any:
+        _need(signer, catalogue.path, f"schema '{entry.name}' certificate flag")
+        schema_id = int(registry.schemaIdByName(entry.name))
+        return registry.setCertificate.as_transaction(schema_id, entry.certificate, sender=signer)
+
+    what = f"schema '{entry.name}': {'a' if entry.certificate else 'not a'} certificate schema"
+    return standalone_step(f"catalogue:certificate:{entry.name}", what, done, build, signer=signer)
 
 
 def _need(signer: Any, path: Path, what: str) -> None:

@@ -13,6 +13,7 @@ from civic_ledger.core.paths import DEFAULT_CATALOGUE
 from civic_ledger.deploy import DeployPlan, StepEvent
 from civic_ledger.deploy.catalogue import CatalogueError, load_catalogue
 from civic_ledger.identity import records as rec_client
+from civic_ledger.identity.certificates import is_certificate
 
 
 def plan_for(project, networks, deployer, roles, path: Path, catalogue: Path) -> DeployPlan:
@@ -36,6 +37,10 @@ def test_fresh_deployment_can_issue_at_once(
         assert (schema.fieldLayout, bool(schema.adverse)) == (entry.layout, entry.adverse)
         if entry.dispute_stay is not None:
             assert int(schema.disputeStay) == entry.dispute_stay
+        if entry.certificate is not None:
+            web3 = networks.provider.web3
+            assert is_certificate(web3, registry.address, schema_id) == entry.certificate
+    assert any(e.certificate for e in catalogue.schemas)  # business-licence
     for policy in catalogue.policies:
         assert registry.policyExists(policy.policy_id)
 
