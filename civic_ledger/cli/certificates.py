@@ -112,7 +112,12 @@ def certificates_qr(manifest_file: Path | None, record_id: str, document: str, o
     """Write the QR code of certificate RECORD_ID's verification payload as an SVG image."""
     text, _ = _payload(manifest_file, record_id, document)
     symbol = certs.qr_code(text)
-    parse_param(lambda path: certs.write_svg(symbol, Path(path)), str(out), "--out")
+    try:
+        certs.write_svg(symbol, out)
+    except OSError as exc:
+        raise click.BadParameter(
+            f"cannot write {out}: {exc.strerror}", param_hint="--out"
+        ) from None
     console.print(f"QR code (version {symbol.version}, {symbol.mode}) of {text} -> {out}")
     put(payload=text, out=str(out), version=symbol.version)
 

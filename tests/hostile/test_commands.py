@@ -22,10 +22,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import ape
 import click
 import pytest
 
 from civic_ledger.core.commitments import make_salt
+from civic_ledger.core.documents import document_hash
+from civic_ledger.identity import certificates as certs
 from civic_ledger.identity import client as id_client
 from civic_ledger.identity import records as rec_client
 from civic_ledger.property import titles as title_client
@@ -92,6 +95,9 @@ class World:
     record: str  # a record id about `subject`
     tmp: Path
     files: dict[str, Path] = field(default_factory=dict)
+    cert_record: str = ""  # a record of `schema` (marked a certificate) certifying text:hx-licence
+    payload: str = ""  # its verification payload
+    chain: str = ""  # the test chain's id
 
     def fill(self, args: list[str]) -> list[str]:
         values = {k: v for k, v in vars(self).items() if isinstance(v, str)}
@@ -144,6 +150,15 @@ def world(suite: Any, agency: dict[str, Any], accounts: Any, tmp_path_factory: A
         ),
         sender=agency["tax_bureau"],
     )
+    certs.set_certificate(registry, schema_id, True, sender=agency["data_bureau"])
+    cert_record = rec_client.issue(
+        registry,
+        rec_client.RecordRequest(
+            schema_id, subject, evidence_hash=document_hash("text:hx-licence"),
+            data=rec_client.encode_data("uint16 year", {"year": 2026}),
+        ),
+        sender=agency["tax_bureau"],
+    )  # fmt: skip
     tmp = tmp_path_factory.mktemp("hostile-world")
     w = World(
         subject="0x" + subject.hex(),
@@ -158,6 +173,14 @@ def world(suite: Any, agency: dict[str, Any], accounts: Any, tmp_path_factory: A
         tmp=tmp,
     )
     w.files = _files(tmp, w)
+    w.cert_record = "0x" + bytes(cert_record).hex()
+    w.chain = str(ape.chain.chain_id)
+    w.payload = certs.payload_for(
+        int(ape.chain.chain_id),
+        registry.address,
+        bytes(cert_record),
+        document_hash("text:hx-licence"),
+    )
     return w
 
 
@@ -710,6 +733,56 @@ SPECS: dict[str, Spec] = {
             case("{subject}", "999", error=("POLICY_ID", "not defined")),
             case("{subject}", "0", error="POLICY_ID"),
             case("{unknown_subject}", "999", error="not defined"),
+        ),
+    ),
+    # ---------------------------------------------------------------- certificates
+    "certificates mark": Spec(
+        ("{schema}",),
+        account=BUREAU,
+        cases=(
+            case("nope", error=("SCHEMA", "no schema named")),
+            case("999", error=("SCHEMA", "does not exist")),
+            case(HUGE, error=("SCHEMA", "out of range")),
+            case("\u202e\u0000", error="SCHEMA"),
+            case(change={"--account": TAX}, error="not authorised"),
+        ),
+    ),
+    "certificates verify": Spec(
+        ("{payload}",),
+        cases=(
+            case("", error=("PAYLOAD", "not a certificate payload")),
+            case("https://example.org/licence", error=("PAYLOAD", "not a certificate payload")),
+            case("CIVIC:2:1:" + "A" * 40 + ":" + "B" * 64 + ":" + "C" * 64, error="version 2"),
+            case("CIVIC:1:0:" + "A" * 40 + ":" + "B" * 64 + ":" + "C" * 64, error="out of range"),
+            case("CIVIC:1:1:" + "A" * 40 + ":" + "B" * 64 + ":" + "C" * 64, error="chain 1"),
+            case(
+                "CIVIC:1:{chain}:" + "A" * 40 + ":" + "B" * 64 + ":" + "C" * 64,
+                error=("PAYLOAD", "forged or foreign"),
+            ),
+            case("\u202e\u0000" * 50, error="PAYLOAD"),
+            case("A" * 100_000, error=("PAYLOAD", "100000 characters")),
+        ),
+    ),
+    "certificates payload": Spec(
+        ("{cert_record}",),
+        {"--document": "text:hx-licence"},
+        cases=(
+            case("0x12", error="RECORD_ID"),
+            case("0x" + "11" * 32, error=("RECORD_ID", "does not verify")),
+            case("{record}", error=("RECORD_ID", "does not verify")),
+            case(change={"--document": "text:forged"}, error="does not verify"),
+            case(change={"--document": "0xnope"}, error="--document"),
+            case(change={"--document": "@{tmp}/missing.pdf"}, error="--document"),
+        ),
+    ),
+    "certificates qr": Spec(
+        ("{cert_record}",),
+        {"--document": "text:hx-licence", "--out": "{tmp}/licence.svg"},
+        cases=(
+            case("0x" + "11" * 32, error=("RECORD_ID", "does not verify")),
+            case(change={"--document": "text:forged"}, error="does not verify"),
+            case(change={"--out": "{tmp}"}, error="--out"),
+            case(change={"--out": "{tmp}/no/such/dir/x.svg"}, error="--out"),
         ),
     ),
     # ---------------------------------------------------------------- titles

@@ -204,3 +204,10 @@ def test_a_payload_for_another_chain_or_registry_is_refused():
         certs.check_payload(VECTOR, 1337, VECTOR.registry)
     with pytest.raises(PayloadError, match="forged or foreign"):
         certs.check_payload(VECTOR, 7341, "0x" + "11" * 20)
+
+
+def test_the_integration_doc_carries_the_test_vector():
+    from civic_ledger.core.paths import ROOT
+
+    doc = (ROOT / "docs" / "integration.md").read_text(encoding="utf-8")
+    assert VECTOR_TEXT in doc and "### Certificate verification payload" in doc

@@ -24,7 +24,13 @@ identity; issue 168,469 -> 184,373; issueBatch 130,283 -> 131,591 per record;
 issueWithSignature 201,338 -> 217,522; revoke 49,171 -> 59,913; dispute 97,121 -> 117,113;
 grantStay 55,643 -> 62,969; lapseStay 69,430 -> 82,683; resolve 103,256 -> 110,650 (upheld),
 101,699 -> 109,170 (overturned); meetsPolicy 73,904 -> 88,542 (worst case), 337,383 -> 352,021
-(lapsed stays)."""
+(lapsed stays).
+
+Certificates (issue #16; RecordRegistry at the EIP-170 limit): the data's range check moved to
+RecordLayouts (an external call: issue 184,373 -> 188,596, issueBatch 131,591 -> 133,289 per
+record, issueWithSignature 217,522 -> 221,744) and every revocation reads the certificate flag
+(revoke 59,913 -> 62,256); revoking a certificate also stores its reason code (one new slot).
+verifyCertificate is what eth_estimateGas says minus the 21,000 base, like meetsPolicy."""
 
 from __future__ import annotations
 
@@ -44,6 +50,9 @@ BOUNDS = {
     "issueBatch, per record (50 fresh subjects, 32-byte data)": 162_000,
     "issueWithSignature (same record)": 237_000,
     "revoke": 71_000,
+    "revoke (certificate: keeps the reason code)": 95_000,
+    "verifyCertificate (valid)": 35_000,
+    "verifyCertificate (revoked)": 35_000,
     "dispute (with stay)": 130_000,
     "grantStay": 68_000,
     "lapseStay (refreshes a full live set)": 94_000,
@@ -144,6 +153,21 @@ def test_gas_figures(suite, agency, citizens, outsider):
     gas["resolve (upheld)"] = receipt.gas_used
     receipt = records.revoke(second, 2, evidence("receipt"), sender=tax)
     gas["revoke"] = receipt.gas_used
+
+    # certificates: a licence-like schema marked as one, a record about a fresh subject
+    records.setCertificate(required[2], True, sender=bureau)
+    receipt = records.issue(request(required[2], "certificate", fresh[98]).as_tuple(), sender=tax)
+    [certificate] = issued_record_ids(records, receipt)
+    estimate = records.verifyCertificate.estimate_gas_cost(
+        certificate, evidence("certificate"), sender=outsider
+    )
+    gas["verifyCertificate (valid)"] = estimate - 21_000
+    receipt = records.revoke(certificate, 2, evidence("receipt"), sender=tax)
+    gas["revoke (certificate: keeps the reason code)"] = receipt.gas_used
+    estimate = records.verifyCertificate.estimate_gas_cost(
+        certificate, evidence("certificate"), sender=outsider
+    )
+    gas["verifyCertificate (revoked)"] = estimate - 21_000
 
     assert records.meetsPolicy(alice, 1)  # all 8 required present, no disqualifying: full scan
     estimate = records.meetsPolicy.estimate_gas_cost(alice, 1, sender=outsider)
