@@ -27,7 +27,7 @@ them with the records administrator's account from the roles file when this mach
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -318,19 +318,12 @@ def catalogue_steps(plan: DeployPlan, catalogue: Catalogue) -> Iterator[Step]:
 
 
 def _stay_step(catalogue: Catalogue, registry: Any, signer: Any, entry: SchemaEntry) -> Step:
-    def done() -> bool:
-        schema_id = int(registry.schemaIdByName(entry.name))
-        return (
-            schema_id != 0 and int(registry.getSchema(schema_id).disputeStay) == entry.dispute_stay
-        )
-
-    def build() -> Any:
-        _need(signer, catalogue.path, f"schema '{entry.name}' dispute stay")
-        schema_id = int(registry.schemaIdByName(entry.name))
-        return registry.setDisputeStay.as_transaction(schema_id, entry.dispute_stay, sender=signer)
-
-    what = f"schema '{entry.name}': a dispute suspends it for {entry.dispute_stay}s"
-    return standalone_step(f"catalogue:stay:{entry.name}", what, done, build, signer=signer)
+    return _setting_step(
+        catalogue, registry, signer, entry,
+        key="stay", setting="dispute stay", setter="setDisputeStay", value=entry.dispute_stay,
+        current=lambda schema_id: int(registry.getSchema(schema_id).disputeStay),
+        what=f"a dispute suspends it for {entry.dispute_stay}s",
+    )  # fmt: skip
 
 
 def _certificate_step(catalogue: Catalogue, registry: Any, signer: Any, entry: SchemaEntry) -> Step:
@@ -338,21 +331,34 @@ def _certificate_step(catalogue: Catalogue, registry: Any, signer: Any, entry: S
 
     from civic_ledger.identity.certificates import is_certificate
 
+    return _setting_step(
+        catalogue, registry, signer, entry,
+        key="certificate", setting="certificate flag", setter="setCertificate",
+        value=entry.certificate,
+        current=lambda schema_id: is_certificate(
+            networks.provider.web3, registry.address, schema_id
+        ),
+        what=f"{'a' if entry.certificate else 'not a'} certificate schema",
+    )  # fmt: skip
+
+
+def _setting_step(
+    catalogue: Catalogue, registry: Any, signer: Any, entry: SchemaEntry, *, key: str,
+    setting: str, setter: str, value: Any, current: Callable[[int], Any], what: str,
+) -> Step:  # fmt: skip
+    """The step setting one per-schema value (`setter(schemaId, value)`) when `current` differs."""
+
     def done() -> bool:
         schema_id = int(registry.schemaIdByName(entry.name))
-        web3 = networks.provider.web3
-        return (
-            schema_id != 0
-            and is_certificate(web3, registry.address, schema_id) == entry.certificate
-        )
+        return schema_id != 0 and current(schema_id) == value
 
     def build() -> Any:
-        _need(signer, catalogue.path, f"schema '{entry.name}' certificate flag")
+        _need(signer, catalogue.path, f"schema '{entry.name}' {setting}")
         schema_id = int(registry.schemaIdByName(entry.name))
-        return registry.setCertificate.as_transaction(schema_id, entry.certificate, sender=signer)
+        return getattr(registry, setter).as_transaction(schema_id, value, sender=signer)
 
-    what = f"schema '{entry.name}': {'a' if entry.certificate else 'not a'} certificate schema"
-    return standalone_step(f"catalogue:certificate:{entry.name}", what, done, build, signer=signer)
+    step_what = f"schema '{entry.name}': {what}"
+    return standalone_step(f"catalogue:{key}:{entry.name}", step_what, done, build, signer=signer)
 
 
 def _need(signer: Any, path: Path, what: str) -> None:

@@ -59,3 +59,26 @@ class Schemas:
     tax_penalty: int  # tax bureau, adverse, revocable, 3 years ("uint256 amount")
     licence: int  # market regulator, non-adverse, revocable, never expires ("uint64 licenceNo")
     judgment: int  # court, adverse, NOT revocable, 5 years (no data)
+
+
+def cli_runner(suite: Any) -> Any:
+    """run(group, name, *args): a command of `group` run in process against the session suite's
+    manifest (without --network: the test chain); `.text` is its output on one line (rich wraps
+    at 80 columns off a terminal)."""
+    import click
+    from click.testing import CliRunner
+
+    runner = CliRunner()
+    manifest = str(suite.manifest.path)
+
+    def run(group: click.Group, name: str, *args: str) -> Any:
+        command = group.commands[name]
+        plain = click.Command(
+            name, callback=command.callback,
+            params=[p for p in command.params if p.name != "network"],
+        )  # fmt: skip
+        result = runner.invoke(plain, [*args, "--manifest", manifest], catch_exceptions=False)
+        result.text = " ".join(result.output.split())
+        return result
+
+    return run

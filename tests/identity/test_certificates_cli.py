@@ -7,37 +7,23 @@ import xml.etree.ElementTree as ET
 from typing import Any
 
 import ape
-import click
 import pytest
 import segno
-from click.testing import CliRunner
 
 from civic_ledger.cli.certificates import certificates
 from civic_ledger.core.documents import document_hash
 from civic_ledger.identity import certificates as certs
 from civic_ledger.identity.records import RecordRequest, encode_data, issued_record_ids
 
-from .helpers import role_id
+from .helpers import cli_runner, role_id
 
 LICENCE = "text:licence 110105, Acme Ltd, issued 2026-11-29"
 
 
 @pytest.fixture
 def run(suite: Any) -> Any:
-    runner = CliRunner()
-    manifest = str(suite.manifest.path)
-
-    def invoke(name: str, *args: str) -> Any:
-        command = certificates.commands[name]
-        plain = click.Command(
-            name, callback=command.callback,
-            params=[p for p in command.params if p.name != "network"],
-        )  # fmt: skip
-        result = runner.invoke(plain, [*args, "--manifest", manifest], catch_exceptions=False)
-        result.text = " ".join(result.output.split())
-        return result
-
-    return invoke
+    run_cli = cli_runner(suite)
+    return lambda name, *args: run_cli(certificates, name, *args)
 
 
 @pytest.fixture(scope="module")

@@ -12,9 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import ape
-import click
 import pytest
-from click.testing import CliRunner
 from eth_abi.packed import encode_packed
 from eth_utils import keccak
 
@@ -32,7 +30,7 @@ from civic_ledger.core.documents import document_hash
 from civic_ledger.identity import client as id_client
 from civic_ledger.identity import records as rec_client
 
-from .helpers import DAY, YEAR
+from .helpers import DAY, YEAR, cli_runner
 
 EXAMPLE_CSV = Path(__file__).resolve().parents[2] / "examples" / "identities.csv"
 
@@ -282,20 +280,7 @@ def test_agency_flow_through_clients(suite, agency, citizens, outsider, tmp_path
 
 @pytest.fixture
 def run_cli(suite):
-    runner = CliRunner()
-    manifest = str(suite.manifest.path)
-
-    def run(group: click.Group, name: str, *args: str) -> Any:
-        command = group.commands[name]
-        plain = click.Command(
-            name, callback=command.callback,
-            params=[p for p in command.params if p.name != "network"],
-        )  # fmt: skip
-        result = runner.invoke(plain, [*args, "--manifest", manifest], catch_exceptions=False)
-        result.text = " ".join(result.output.split())  # rich wraps at 80 columns off a terminal
-        return result
-
-    return run
+    return cli_runner(suite)
 
 
 def test_cli_identity_commands(run_cli, suite, tmp_path):
