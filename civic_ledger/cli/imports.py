@@ -1,4 +1,4 @@
-"""What every bulk import command shares (`titles import`, `identity batch-register`,
+"""What every bulk import command shares (`titles import`, `identity batch-register`, `tax import`,
 `records import`): its options and one driver, `run_import`, around the one bulk runner
 (`civic_ledger.bulk.runner`).
 

@@ -11,8 +11,11 @@ from typing import Any
 
 import pytest
 
+from . import test_commands
 from .harness import Refuser, invoke
-from .test_commands import SPECS, World, all_commands, world  # noqa: F401, F811
+from .test_commands import SPECS, World, all_commands
+
+world = test_commands.world  # the case tables' world, as this module's fixture
 
 TX_HASH_LENGTH = 66
 
