@@ -33,7 +33,7 @@ from typing import Any
 
 from civic_ledger.bulk.parcels import check_code
 from civic_ledger.bulk.runner import ChainCheck, RowError, replay_reason
-from civic_ledger.core.csvfile import check_header, read_csv_text
+from civic_ledger.core.csvfile import DEFAULT_ENCODING, check_header, read_csv_text
 from civic_ledger.core.encoding import HEX32, parcel_id_of
 from civic_ledger.core.exceptions import InputError
 from civic_ledger.property.tax import parse_due
@@ -147,14 +147,16 @@ def parse_row(line: int, record: dict[str, str], decimals: int, now: int) -> Tax
     )
 
 
-def read_taxroll_csv(path: Path, decimals: int, now: int) -> tuple[list[TaxRow], list[RowError]]:
+def read_taxroll_csv(
+    path: Path, decimals: int, now: int, *, encoding: str = DEFAULT_ENCODING
+) -> tuple[list[TaxRow], list[RowError]]:
     """Parse and validate the tax roll at `path` (amounts in tokens of `decimals` decimals, due
     dates after `now`). Returns the valid rows and the bad ones; a second row for the same
     parcel and year is bad. A file that cannot be read as a CSV raises TaxRollFileError."""
     rows: list[TaxRow] = []
     errors: list[RowError] = []
     first_seen: dict[tuple[int, int], int] = {}
-    text = read_csv_text(path, TaxRollFileError)
+    text = read_csv_text(path, TaxRollFileError, encoding=encoding)
     reader = csv.DictReader(io.StringIO(text, newline=""))
     try:
         reader.fieldnames = check_header(path, reader.fieldnames, COLUMNS, TaxRollFileError)

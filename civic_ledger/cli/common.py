@@ -135,6 +135,19 @@ def csv_file_argument() -> Callable[[F], F]:
     return click.argument("csv_file", type=EXISTING_FILE)
 
 
+def encoding_option(what: str = "the CSV files") -> Callable[[F], F]:
+    """`--encoding NAME`: the text encoding of `what` (read and written); UTF-8 by default, a
+    byte-order mark accepted; `gb18030` for files of Chinese-locale spreadsheets."""
+    from civic_ledger.core.csvfile import DEFAULT_ENCODING, OTHER_ENCODING, check_encoding
+
+    return click.option(
+        "--encoding", default=DEFAULT_ENCODING, show_default=True, metavar="NAME",
+        callback=lambda _ctx, _param, value: parse_param(check_encoding, value, "--encoding"),
+        help=f"Text encoding of {what} (e.g. {OTHER_ENCODING} for files of Chinese-locale "
+        "spreadsheets).",
+    )  # fmt: skip
+
+
 def path_option(
     *decls: str, help: str | None, file_only: bool = True, **kwargs: Any
 ) -> Callable[[F], F]:

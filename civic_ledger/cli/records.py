@@ -254,7 +254,7 @@ def records_import(
     sender = load_account(account_alias)  # also for --check: what did this issuer issue?
     registry = suite[RECORD_REGISTRY]
     rows, bad = bulk.read_records_csv(
-        csv_file, bulk.schema_lookup(registry), chain.pending_timestamp
+        csv_file, bulk.schema_lookup(registry), chain.pending_timestamp, encoding=options.encoding
     )
     job = bulk.RecordJob(registry, suite[IDENTITY_REGISTRY], str(sender.address))
     run_import(job, rows, bad, csv_file=csv_file, sender=sender, options=options, noun="records")

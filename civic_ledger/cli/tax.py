@@ -108,7 +108,9 @@ def tax_import(
 
     suite = Suite(manifest_file)
     sender = None if options.check_only else load_account(account_alias)
-    rows, bad = taxroll.read_taxroll_csv(csv_file, token_decimals(suite), chain.pending_timestamp)
+    rows, bad = taxroll.read_taxroll_csv(
+        csv_file, token_decimals(suite), chain.pending_timestamp, encoding=options.encoding
+    )
     job = taxroll.TaxRollJob(suite[PROPERTY_TAX], suite[TITLE_REGISTRY])
     run_import(
         job, rows, bad, csv_file=csv_file, sender=sender, options=options, noun="assessments"

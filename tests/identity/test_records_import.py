@@ -108,12 +108,12 @@ def world(suite: Any, agency: dict[str, Any]) -> dict[str, Any]:
     """Two fresh schemas of the tax bureau (TEST::3) and three active subjects."""
     registry, identity = suite["RecordRegistry"], suite["IdentityRegistry"]
     tag = os.urandom(4).hex()
-    tax_ok, _ = rec_client.register_schema(
+    tax_ok = rec_client.register_schema(
         registry, name=f"imp-ok-{tag}", field_layout="uint16 year,bool compliant",
         issuer_role="TAX_RECORD_ISSUER", revocable=True, adverse=False, default_validity=YEAR,
         sender=agency["data_bureau"],
     )  # fmt: skip
-    penalty, _ = rec_client.register_schema(
+    penalty = rec_client.register_schema(
         registry, name=f"imp-fine-{tag}", field_layout="uint256 amount",
         issuer_role="TAX_RECORD_ISSUER", revocable=True, adverse=True,
         default_validity=3 * YEAR, sender=agency["data_bureau"],
