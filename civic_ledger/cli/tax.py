@@ -19,10 +19,12 @@ from rich.table import Table
 from civic_ledger.bulk import taxroll
 from civic_ledger.cli.common import (
     DOCUMENT_FORMS,
+    EVIDENCE,
     UINT64_MAX,
     Suite,
     command,
     csv_file_argument,
+    evidence_option,
     known_parcel,
     load_account,
     parse_document,
@@ -132,14 +134,14 @@ def tax_pay(
 
 
 @_assessment_command("void")
-@click.option("--reason", required=True, help=f"Decision ({DOCUMENT_FORMS}).")
+@evidence_option(f"The decision ({DOCUMENT_FORMS}).", dest="reason", old="--reason")
 def tax_void(
     account_alias: str, manifest_file: Path | None, parcel: str, year: int, reason: str
 ) -> None:
     """Void an unpaid assessment (tax bureau)."""
     suite = Suite(manifest_file)
     sender, parcel_id = _signer_and_parcel(suite, account_alias, parcel)
-    module, decision = suite[PROPERTY_TAX], parse_document(reason, "--reason")
+    module, decision = suite[PROPERTY_TAX], parse_document(reason, EVIDENCE)
     tax_client.void(module, parcel_id, year, decision, sender=sender, transact=send)
 
 

@@ -18,11 +18,13 @@ from rich.table import Table
 
 from civic_ledger.cli.common import (
     DOCUMENT_FORMS,
+    EVIDENCE,
     UINT256,
     Suite,
     command,
     csv_file_argument,
     encoding_option,
+    evidence_option,
     json_option,
     known_parcel,
     load_account,
@@ -216,7 +218,7 @@ def titles_cancel(account_alias: str, manifest_file: Path | None, sale_id: int) 
 
 @command(titles, "reject")
 @click.argument("sale_id", type=UINT256)
-@click.option("--reason", required=True, help=f"Written decision ({DOCUMENT_FORMS}).")
+@evidence_option(f"The written decision ({DOCUMENT_FORMS}).", dest="reason", old="--reason")
 def titles_reject(
     account_alias: str, manifest_file: Path | None, sale_id: int, reason: str
 ) -> None:
@@ -225,7 +227,7 @@ def titles_reject(
     title_client.reject(
         suite[TITLE_REGISTRY],
         sale_id,
-        parse_document(reason, "--reason"),
+        parse_document(reason, EVIDENCE),
         sender=load_account(account_alias),
         transact=send,
     )

@@ -611,8 +611,9 @@ SPECS: dict[str, Spec] = {
                 case(change={"--code": code}, error="--code")
                 for code in ("paid in full", "3", "superseded", "4", "", HUGE)
             ),
-            case(change={"--code": "other"}, error="--reason"),
-            case(change={"--code": "5", "--reason": ""}, error="--reason"),
+            case(change={"--code": "other"}, error="--evidence"),
+            case(change={"--code": "5", "--evidence": ""}, error="--evidence"),
+            case(change={"--code": "5", "--reason": ""}, error="--evidence"),  # former name
         ),
     ),
     "records cancel-signed": Spec(
@@ -639,13 +640,15 @@ SPECS: dict[str, Spec] = {
     ),
     "records stay-grant": Spec(
         ("{record}",),
-        {"--until": "+30d", "--reason": "order"},
+        {"--until": "+30d", "--evidence": "order"},
         "TEST::6",
         cases=(
             case(error="dispute"),
             case(change={"--until": "someday"}, error="--until"),
             case(change={"--until": HUGE}, error=("--until", "out of range")),
-            case(change={"--reason": ""}, error="--reason"),
+            case(change={"--evidence": ""}, error="--evidence"),
+            case(change={"--reason": "order"}, error=("--evidence only", "--reason")),
+            case(change={"--evidence": None}, error=("Missing option", "--evidence")),
             case("0x" + "zz" * 32, error="RECORD_ID"),
             case(change={"--account": TAX}, error="not authorised"),
         ),
@@ -672,10 +675,11 @@ SPECS: dict[str, Spec] = {
     ),
     "records resolve": Spec(
         ("{record}",),
-        {"--uphold": True, "--ruling": "r"},
+        {"--uphold": True, "--evidence": "r"},
         "TEST::6",
         cases=(
-            case(change={"--ruling": ""}, error="--ruling"),
+            case(change={"--evidence": ""}, error="--evidence"),
+            case(change={"--evidence": None, "--ruling": ""}, error="--evidence"),  # former
             case(error="dispute"),
             case("0x" + "1" * 63, error="RECORD_ID"),
         ),
@@ -746,7 +750,7 @@ SPECS: dict[str, Spec] = {
     ),
     "titles approve": unknown_id_spec(("1",), {}, REGISTRAR, "sale"),
     "titles cancel": unknown_id_spec(("1",), {}, OWNER, "sale"),
-    "titles reject": unknown_id_spec(("1",), {"--reason": "r"}, REGISTRAR, "sale"),
+    "titles reject": unknown_id_spec(("1",), {"--evidence": "r"}, REGISTRAR, "sale"),
     "titles accept": Spec(
         ("{sale}",),
         account=BUYER,
@@ -883,7 +887,8 @@ SPECS: dict[str, Spec] = {
         account=OWNER,
         cases=(
             case("99999", error="lien"),
-            case(change={"--order": "", "--account": REGISTRAR}, error=("--order", "empty")),
+            case(change={"--evidence": "", "--account": REGISTRAR}, error=("--evidence", "empty")),
+            case(change={"--order": "", "--account": REGISTRAR}, error=("--evidence", "empty")),
         ),
     ),
     "liens withdraw": unknown_id_spec(("1",), {}, OWNER, "lien"),
@@ -939,11 +944,11 @@ SPECS: dict[str, Spec] = {
     ),
     "tax void": Spec(
         ("{parcel}",),
-        {"--year": "2030", "--reason": "r"},
+        {"--year": "2030", "--evidence": "r"},
         TAX,
         cases=(
             *parcel_cases(),
-            case(change={"--reason": ""}, error=("--reason", "empty")),
+            case(change={"--evidence": ""}, error=("--evidence", "empty")),
             case(change={"--year": "1999"}, error="assessment"),
         ),
     ),
@@ -994,14 +999,22 @@ SPECS: dict[str, Spec] = {
             case(change={**RENT_APPLICATION, "--lease": "  "}, error=("--lease", "empty")),
         ),
     ),
-    "fund vote": unknown_id_spec(("1",), {"--yes": True}, MEMBER, "application"),
+    "fund vote": Spec(
+        ("1",),
+        {"--approve": True},
+        MEMBER,
+        cases=(
+            case("99999", error="application"),
+            case(change={"--approve": None}, error=("Missing option", "--approve")),
+        ),
+    ),
     "fund award": unknown_id_spec(("1",), {}, MEMBER, "application"),
     "fund milestone-submit": unknown_id_spec(("1", "0"), {"--evidence": "e"}, OWNER, "application"),
     "fund milestone-approve": unknown_id_spec(("1", "0"), {}, MEMBER, "application"),
     "fund milestone-pay": unknown_id_spec(("1", "0"), {}, MEMBER, "application"),
     "fund pay-rent": unknown_id_spec(("1",), {}, MEMBER, "application"),
     "fund rent-checkin": unknown_id_spec(("1",), {}, MEMBER, "application"),
-    "fund clawback": unknown_id_spec(("1",), {"--reason": "r"}, MEMBER, "application"),
+    "fund clawback": unknown_id_spec(("1",), {"--evidence": "r"}, MEMBER, "application"),
     "fund close": unknown_id_spec(("1",), {}, FUND, "round"),
     "fund sweep": unknown_id_spec(("1",), {}, FUND, "round"),
     "access pending": Spec(),
