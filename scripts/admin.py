@@ -18,6 +18,7 @@ GROUPS = {
     "fund": ("civic_ledger.cli.fund", "fund"),
     "token": ("civic_ledger.cli.token", "token"),
     "access": ("civic_ledger.cli.access", "access"),
+    "report": ("civic_ledger.cli.report", "report"),
 }
 
 

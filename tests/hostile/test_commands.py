@@ -893,6 +893,24 @@ SPECS: dict[str, Spec] = {
     ),
     "liens withdraw": unknown_id_spec(("1",), {}, OWNER, "lien"),
     "liens list": Spec(("{parcel}",), cases=parcel_cases()),
+    # ---------------------------------------------------------------- report
+    "report events": Spec(
+        ("RecordIssued",),
+        {"--out": "{tmp}/report.csv"},
+        cases=(
+            case("Nope", error=("EVENTS", "no event named 'Nope'")),
+            case(",", error=("EVENTS", "no event names")),
+            case("💥", error=("EVENTS", "no event named")),
+            case(change={"--from": "yesterday"}, error=("--from", "YYYY-MM-DD")),
+            case(change={"--from": "9" * 30}, error=("--from", "out of range")),
+            case(change={"--to": "2031-02-30"}, error="--to"),
+            case(change={"--from": "5", "--to": "4"}, error=("--to", "before --from")),
+            case(change={"--format": "pdf"}, error="--format"),
+            case(change={"--out": "{tmp}/report.txt"}, error=("--out", "--format")),
+            case(change={"--out": "{tmp}"}, error="--out"),
+            case(change={"--encoding": "klingon"}, error="--encoding"),
+        ),
+    ),
     # ---------------------------------------------------------------- tax
     "tax assess": Spec(
         ("{parcel}",),

@@ -1,0 +1,58 @@
+"""Writing an event report (`civic_ledger.report.events`) as CSV (through `core/csvfile`, in
+the chosen encoding) or as an Excel workbook (openpyxl).
+
+Values are written so nothing is lost: integers beyond what a spreadsheet number holds exactly
+(2**53) are written as text, lists and structs as JSON, booleans as true/false."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from civic_ledger.core.csvfile import DEFAULT_ENCODING, csv_writer
+from civic_ledger.report.events import EventRow, ReportError, cells, columns
+
+FORMATS = ("csv", "xlsx")
+EXACT_INT = 2**53 - 1  # beyond this a spreadsheet's number rounds
+SHEET = "events"
+
+
+def _cell(value: Any, *, spreadsheet: bool) -> Any:
+    if value is None:
+        return None if spreadsheet else ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return value if spreadsheet and abs(value) <= EXACT_INT else str(value)
+    if isinstance(value, list | tuple):
+        return json.dumps(value, default=str)
+    return value
+
+
+def write_report(
+    rows: Sequence[EventRow], out: Path, fmt: str, *, encoding: str = DEFAULT_ENCODING
+) -> list[str]:
+    """Write `rows` to `out` as `fmt` (csv or xlsx); returns the header written."""
+    header = columns(rows)
+    if fmt == "csv":
+        with csv_writer(out, ReportError, encoding=encoding) as writer:
+            writer.writerow(header)
+            for row in rows:
+                writer.writerow([_cell(v, spreadsheet=False) for v in cells(row, header)])
+    elif fmt == "xlsx":
+        from openpyxl import Workbook
+
+        book = Workbook(write_only=True)
+        sheet = book.create_sheet(SHEET)
+        sheet.append(header)
+        for row in rows:
+            sheet.append([_cell(v, spreadsheet=True) for v in cells(row, header)])
+        try:
+            book.save(out)
+        except OSError as exc:
+            raise ReportError(f"{out}: cannot write the file ({exc.strerror})") from None
+    else:
+        raise ReportError(f"unknown format {fmt!r} (csv or xlsx)")
+    return header
