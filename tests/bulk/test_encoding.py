@@ -11,9 +11,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-import click
 import pytest
-from click.testing import CliRunner
+from shared_fixtures import invoke_command
 
 from civic_ledger.bulk.identities import read_identities_csv
 from civic_ledger.bulk.rejects import write_rejects
@@ -94,16 +93,9 @@ def test_unknown_encodings_and_unwritable_characters_are_refused(tmp_path: Path)
 
 
 def _invoke(suite: Any, *args: str) -> Any:
-    command = identity_cli.identity.commands["batch-register"]
-    plain = click.Command(
-        "batch-register", callback=command.callback,
-        params=[p for p in command.params if p.name != "network"],
-    )  # fmt: skip
-    result = CliRunner(mix_stderr=False).invoke(
-        plain, [*args, "--account", "TEST::1", "--manifest", str(suite.manifest.path)]
+    return invoke_command(
+        identity_cli.identity.commands["batch-register"], suite, *args, account="TEST::1"
     )
-    result.text = " ".join((result.stdout + result.stderr).split())
-    return result
 
 
 def test_batch_register_reads_and_writes_gb18030(suite: Any, tmp_path: Path) -> None:

@@ -11,9 +11,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-import click
 import pytest
-from click.testing import CliRunner
+from shared_fixtures import invoke_command
 
 from civic_ledger.bulk import taxroll
 from civic_ledger.cli import tax as tax_cli
@@ -95,16 +94,7 @@ def _roll(path: Path, codes: list[str], bad_line: bool = False) -> Path:
 
 
 def _invoke(suite: Any, *args: str) -> Any:
-    command = tax_cli.tax.commands["import"]
-    plain = click.Command(
-        "import", callback=command.callback,
-        params=[p for p in command.params if p.name != "network"],
-    )  # fmt: skip
-    result = CliRunner(mix_stderr=False).invoke(
-        plain, [*args, "--account", "TEST::3", "--manifest", str(suite.manifest.path)]
-    )
-    result.text = " ".join((result.stdout + result.stderr).split())
-    return result
+    return invoke_command(tax_cli.tax.commands["import"], suite, *args, account="TEST::3")
 
 
 def _assessed(tax: Any, codes: list[str]) -> int:

@@ -11,10 +11,10 @@ import os
 from pathlib import Path
 from typing import Any
 
-import click
 import pytest
 from click.testing import CliRunner
 from openpyxl import load_workbook
+from shared_fixtures import invoke_command
 
 from civic_ledger.cli import report as report_cli
 from civic_ledger.identity import client as id_client
@@ -25,17 +25,7 @@ EVENTS = "RecordIssued,ParcelRegistered"
 
 
 def _invoke(suite: Any, *args: str) -> Any:
-    group = report_cli.report
-    command = group.commands["events"]
-    plain = click.Command(
-        "events", callback=command.callback,
-        params=[p for p in command.params if p.name != "network"],
-    )  # fmt: skip
-    result = CliRunner(mix_stderr=False).invoke(
-        plain, [*args, "--manifest", str(suite.manifest.path)]
-    )
-    result.text = " ".join((result.stdout + result.stderr).split())
-    return result
+    return invoke_command(report_cli.report.commands["events"], suite, *args)
 
 
 @pytest.fixture(scope="module")
