@@ -332,6 +332,27 @@ def unknown_id_spec(
 
 
 SALT = "0x" + "11" * 32
+
+
+def import_cases(max_batch: int) -> tuple[Case, ...]:
+    """What every bulk import refuses alike: a missing file, batch sizes out of range, no
+    window, an unknown encoding or one the file is not in, directories for its files."""
+    return (
+        case("{tmp}/missing.csv", error="CSV_FILE"),
+        case(change={"--batch-size": "0"}, error="--batch-size"),
+        case(change={"--batch-size": str(max_batch + 1)}, error="--batch-size"),
+        case(change={"--window": "0"}, error="--window"),
+        case(change={"--encoding": "klingon"}, error=("--encoding", "unknown encoding")),
+        case(
+            "{binary}",
+            change={"--encoding": "gb18030"},
+            error=("binary.csv:1", "not gb18030", "--encoding utf-8"),
+        ),
+        case(change={"--journal": "{tmp}"}, error="--journal"),
+        case(change={"--rejects": "{tmp}"}, error="--rejects"),
+    )
+
+
 NO_FIELD = {"--field": None}  # for cases that give no data or fail before it
 SELLER_BUYS = {"--buyer": "{subject}"}  # the parcel's owner as its buyer
 SAMPLE_ONLY = {"--count": None, "--owners": None, "--register-owners": None}  # nothing signed
@@ -387,18 +408,7 @@ SPECS: dict[str, Spec] = {
             case("{binary}", error=("binary.csv:1", "UTF-8")),
             case("{parcels_ok}", error="missing column"),
             case("{ids_header_only}", error=("ids_header_only.csv", "no rows to import")),
-            case("{tmp}/missing.csv", error="CSV_FILE"),
-            case(change={"--batch-size": "0"}, error="--batch-size"),
-            case(change={"--batch-size": "101"}, error="--batch-size"),
-            case(change={"--window": "0"}, error="--window"),
-            case(change={"--encoding": "klingon"}, error=("--encoding", "unknown encoding")),
-            case(
-                "{binary}",
-                change={"--encoding": "gb18030"},
-                error=("binary.csv:1", "not gb18030", "--encoding utf-8"),
-            ),
-            case(change={"--journal": "{tmp}"}, error="--journal"),
-            case(change={"--rejects": "{tmp}"}, error="--rejects"),
+            *import_cases(max_batch=100),
             case(change=AS_OWNER, error="not authorised"),
         ),
     ),
@@ -527,18 +537,7 @@ SPECS: dict[str, Spec] = {
             case("{records_header_only}", error=("records_header_only.csv", "no rows to import")),
             case("{binary}", error=("binary.csv:1", "UTF-8")),
             case("{ids_ok}", error=("ids_ok.csv:1", "schema")),
-            case("{tmp}/missing.csv", error="CSV_FILE"),
-            case(change={"--batch-size": "0"}, error="--batch-size"),
-            case(change={"--batch-size": "51"}, error="--batch-size"),
-            case(change={"--window": "0"}, error="--window"),
-            case(change={"--encoding": "klingon"}, error=("--encoding", "unknown encoding")),
-            case(
-                "{binary}",
-                change={"--encoding": "gb18030"},
-                error=("binary.csv:1", "not gb18030", "--encoding utf-8"),
-            ),
-            case(change={"--journal": "{tmp}"}, error="--journal"),
-            case(change={"--rejects": "{tmp}"}, error="--rejects"),
+            *import_cases(max_batch=50),
             case(change=AS_OWNER, error="issuer role"),
         ),
     ),
@@ -936,17 +935,7 @@ SPECS: dict[str, Spec] = {
             case("{roll_header_only}", error=("roll_header_only.csv", "no rows to import")),
             case("{binary}", error=("binary.csv:1", "UTF-8")),
             case("{ids_ok}", error=("ids_ok.csv:1", "parcel")),
-            case("{tmp}/missing.csv", error="CSV_FILE"),
-            case(change={"--batch-size": "2"}, error="--batch-size"),
-            case(change={"--window": "0"}, error="--window"),
-            case(change={"--encoding": "klingon"}, error=("--encoding", "unknown encoding")),
-            case(
-                "{binary}",
-                change={"--encoding": "gb18030"},
-                error=("binary.csv:1", "not gb18030", "--encoding utf-8"),
-            ),
-            case(change={"--journal": "{tmp}"}, error="--journal"),
-            case(change={"--rejects": "{tmp}"}, error="--rejects"),
+            *import_cases(max_batch=1),
             case(change=AS_OWNER, error="not authorised"),
         ),
     ),
