@@ -21,7 +21,7 @@ from eth_account import Account
 from eth_utils import keccak
 
 from civic_ledger.bulk.parcels import COLUMNS
-from civic_ledger.core.csvfile import DEFAULT_ENCODING, csv_writer
+from civic_ledger.core.csvfile import DEFAULT_ENCODING, check_encoding, csv_writer
 from civic_ledger.core.exceptions import InputError
 
 DISTRICTS = ("DC", "XC", "CY", "HD", "FT", "SJS", "TZ", "SY")
@@ -149,12 +149,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--prefix", default="BJ", help="cadastral code prefix")
     parser.add_argument("--out", type=Path, default=Path("parcels.csv"))
+    parser.add_argument("--encoding", type=check_encoding, default=DEFAULT_ENCODING)
     args = parser.parse_args(argv)
     owners = sample_owners(args.owners)
     bad = write_sample_csv(
-        args.out, args.count, owners, seed=args.seed, bad_rows=args.bad_rows, prefix=args.prefix
-    )
-    write_owners_csv(owners_path_for(args.out), owners)
+        args.out, args.count, owners, seed=args.seed, bad_rows=args.bad_rows, prefix=args.prefix,
+        encoding=args.encoding,
+    )  # fmt: skip
+    write_owners_csv(owners_path_for(args.out), owners, encoding=args.encoding)
     print(f"wrote {args.count + len(bad)} rows to {args.out} (bad rows on lines {bad or 'none'})")
     print(f"wrote {len(owners)} owners to {owners_path_for(args.out)}")
 

@@ -26,6 +26,7 @@ from civic_ledger.core.exceptions import InputError
 ACTOR_ARGUMENTS = ("operator", "caller")  # the acting account, by the suite's event convention
 FIXED_COLUMNS = ("event", "contract", "block", "time", "tx_hash", "log_index", "actor")
 CHUNK = 5_000  # blocks per eth_getLogs call
+BATCH = 200  # block headers or transactions per batched request
 
 
 class ReportError(InputError):
@@ -144,13 +145,12 @@ def parse_bound(client: ChainClient, text: str, *, start: bool) -> int:
 def read_events(
     client: ChainClient, kinds: Sequence[EventKind], first: int, last: int
 ) -> list[EventRow]:
-    """Every event of `kinds` in blocks `first`..`last`, in chain order."""
+    """Every event of `kinds` in blocks `first`..`last`, in chain order. Block times and the
+    senders of transactions whose events name no actor are fetched in batches."""
     by_key = {(k.address.lower(), k.topic): k for k in kinds}
     addresses = sorted({k.address for k in kinds})
     topics = sorted({"0x" + k.topic.hex() for k in kinds})
-    rows: list[EventRow] = []
-    times: dict[int, int] = {}
-    senders: dict[str, str] = {}
+    found: list[tuple[EventKind, dict[str, Any], dict[str, Any]]] = []
     for start in range(max(first, 0), last + 1, CHUNK):
         stop = min(last, start + CHUNK - 1)
         logs = client.call(
@@ -161,31 +161,38 @@ def read_events(
         for log in logs:
             log_topics = [_bytes(t) for t in log["topics"]]
             kind = by_key.get((str(log["address"]).lower(), log_topics[0] if log_topics else b""))
-            if kind is None:
-                continue
-            rows.append(_row(client, kind, log, log_topics, times, senders))
+            if kind is not None:
+                found.append((kind, log, decode_arguments(kind, log_topics, _bytes(log["data"]))))
+    blocks = sorted({_int(log["blockNumber"]) for _, log, _ in found})
+    times = {
+        n: _int(header["timestamp"])
+        for n, header in zip(blocks, _batched(client, "eth_getBlockByNumber",
+                                              [[hex(n), False] for n in blocks]), strict=True)
+    }  # fmt: skip
+    unnamed = sorted({_hex(log["transactionHash"]) for _, log, args in found
+                      if not any(a in args for a in ACTOR_ARGUMENTS)})  # fmt: skip
+    txs = _batched(client, "eth_getTransactionByHash", [[h] for h in unnamed])
+    senders = {h: to_checksum_address(tx["from"]) for h, tx in zip(unnamed, txs, strict=True)}
+    rows = []
+    for kind, log, args in found:
+        block, tx_hash = _int(log["blockNumber"]), _hex(log["transactionHash"])
+        actor = next((str(args[a]) for a in ACTOR_ARGUMENTS if a in args), senders.get(tx_hash))
+        rows.append(EventRow(kind.name, kind.contract, block, times[block], tx_hash,
+                             _int(log["logIndex"]), actor or "", args))  # fmt: skip
     rows.sort(key=lambda r: (r.block, r.log_index))
     return rows
 
 
-def _row(
-    client: ChainClient, kind: EventKind, log: dict[str, Any], topics: list[bytes],
-    times: dict[int, int], senders: dict[str, str],
-) -> EventRow:  # fmt: skip
-    block = _int(log["blockNumber"])
-    if block not in times:
-        times[block] = _int(client.block(block)["timestamp"])
-    tx_hash = _hex(log["transactionHash"])
-    args = decode_arguments(kind, topics, _bytes(log["data"]))
-    actor = next((str(args[a]) for a in ACTOR_ARGUMENTS if a in args), None)
-    if actor is None:
-        if tx_hash not in senders:
-            tx = client.call("eth_getTransactionByHash", tx_hash) or {}
-            senders[tx_hash] = to_checksum_address(tx["from"]) if tx.get("from") else ""
-        actor = senders[tx_hash]
-    return EventRow(
-        kind.name, kind.contract, block, times[block], tx_hash, _int(log["logIndex"]), actor, args
-    )
+def _batched(client: ChainClient, method: str, params: Sequence[list[Any]]) -> list[Any]:
+    """`method` for each of `params`, in batched requests; a failed or empty answer raises."""
+    out: list[Any] = []
+    for start in range(0, len(params), BATCH):
+        calls = [(method, p) for p in params[start : start + BATCH]]
+        for (_, p), answer in zip(calls, client.batch(calls), strict=True):
+            if isinstance(answer, Exception) or answer is None:
+                raise ReportError(f"the node did not answer {method} {p[0]}: {answer}")
+            out.append(answer)
+    return out
 
 
 def decode_arguments(kind: EventKind, topics: Sequence[bytes], data: bytes) -> dict[str, Any]:

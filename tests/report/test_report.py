@@ -55,10 +55,11 @@ def acts(suite: Any, agency: dict[str, Any], chain: Any) -> dict[str, Any]:
         suite["TitleRegistry"], person.subject, f"REP-{tag}", b"\x21" * 32, 120, 2,
         sender=agency["land_registry"],
     )  # fmt: skip
+    suite["CityToken"].mint(agency["tax_bureau"], 7, sender=agency["finance_bureau"])
     return {
         "first": first, "last": chain.blocks.height, "records": records, "parcel": parcel,
         "subject": "0x" + person.subject.hex(), "schema": schema,
-        "bureau": agency["tax_bureau"].address, "registrar": agency["land_registry"].address,
+        "bureau": agency["tax_bureau"].address, "treasurer": agency["finance_bureau"].address, "registrar": agency["land_registry"].address,
     }  # fmt: skip
 
 
@@ -107,7 +108,11 @@ def test_all_and_dates_and_refusals(suite: Any, acts: dict[str, Any], tmp_path: 
     every = _invoke(suite, "all", *_bounds(acts), "--out", str(out), "--encoding", "gb18030")
     assert every.exit_code == 0, every.text
     with out.open(newline="", encoding="gb18030") as handle:
-        names = [r["event"] for r in csv.DictReader(handle)]
+        rows = list(csv.DictReader(handle))
+    names = [r["event"] for r in rows]
+    # an event naming no operator (ERC-20 Transfer): the actor is the transaction's sender
+    [mint] = [r for r in rows if r["event"] == "Transfer" and r["value"] == "7"]
+    assert mint["actor"] == acts["treasurer"] and mint["value"] == "7"
     assert names.count("RecordIssued") == 2 and "IdentityRegistered" in names
     assert "SchemaRegistered" in names
 
