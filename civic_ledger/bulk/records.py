@@ -49,7 +49,7 @@ from eth_abi import encode as abi_encode
 from eth_utils import keccak
 
 from civic_ledger.bulk.runner import ChainCheck, RowError, replay_reason
-from civic_ledger.core.csvfile import check_header, read_csv_text
+from civic_ledger.core.csvfile import DEFAULT_ENCODING, check_header, read_csv_text
 from civic_ledger.core.documents import document_hash
 from civic_ledger.core.encoding import HEX32, ZERO32, to_bytes32
 from civic_ledger.core.exceptions import InputError
@@ -195,7 +195,7 @@ def parse_row(
 
 
 def read_records_csv(
-    path: Path, schema_of: SchemaLookup, now: int
+    path: Path, schema_of: SchemaLookup, now: int, *, encoding: str = DEFAULT_ENCODING
 ) -> tuple[list[RecordRow], list[RowError]]:
     """Parse and validate `path` (`schema_of` resolves a schema name or id; `now` is the chain
     time relative expiries count from). Returns the good rows and the bad ones; a file that
@@ -204,7 +204,8 @@ def read_records_csv(
     errors: list[RowError] = []
     first_seen: dict[str, int] = {}
     superseded: dict[bytes, int] = {}
-    reader = csv.DictReader(io.StringIO(read_csv_text(path, RecordsFileError), newline=""))
+    text = read_csv_text(path, RecordsFileError, encoding=encoding)
+    reader = csv.DictReader(io.StringIO(text, newline=""))
     try:
         header = check_header(path, reader.fieldnames, REQUIRED, RecordsFileError)
         reader.fieldnames = header

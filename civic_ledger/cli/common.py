@@ -135,6 +135,51 @@ def csv_file_argument() -> Callable[[F], F]:
     return click.argument("csv_file", type=EXISTING_FILE)
 
 
+EVIDENCE = "--evidence"  # the one spelling of "the document that justifies the act"
+
+
+def evidence_option(
+    help: str, *, dest: str = "evidence", required: bool = True, old: str | None = None
+) -> Callable[[F], F]:
+    """`--evidence DOCUMENT`, handed to the command as `dest`: the document that justifies an
+    act (loan agreement, court order, decision, ruling, finding) — one spelling on every
+    command. `old` is the option's former name, still accepted (hidden, deprecated)."""
+
+    def wrap(func: F) -> F:
+        if old is None:
+            return click.option(EVIDENCE, dest, required=required, help=help)(func)
+        former_dest = f"_{dest}_former"
+
+        @wraps(func)
+        def merged(*args: Any, **kwargs: Any) -> Any:
+            value, former = kwargs.pop(dest), kwargs.pop(former_dest)
+            if value is not None and former is not None:
+                raise click.UsageError(f"give {EVIDENCE} only ({old} is its former name)")
+            value = former if value is None else value
+            if value is None and required:
+                raise click.UsageError(f"Missing option '{EVIDENCE}'.")
+            return func(*args, **{dest: value}, **kwargs)
+
+        merged = click.option(old, former_dest, default=None, hidden=True)(merged)
+        shown = f"{help} [required]" if required else help
+        return click.option(EVIDENCE, dest, default=None, help=shown)(merged)  # type: ignore[return-value]
+
+    return wrap
+
+
+def encoding_option(what: str = "the CSV files") -> Callable[[F], F]:
+    """`--encoding NAME`: the text encoding of `what` (read and written); UTF-8 by default, a
+    byte-order mark accepted; `gb18030` for files of Chinese-locale spreadsheets."""
+    from civic_ledger.core.csvfile import DEFAULT_ENCODING, OTHER_ENCODING, check_encoding
+
+    return click.option(
+        "--encoding", default=DEFAULT_ENCODING, show_default=True, metavar="NAME",
+        callback=lambda _ctx, _param, value: parse_param(check_encoding, value, "--encoding"),
+        help=f"Text encoding of {what} (e.g. {OTHER_ENCODING} for files of Chinese-locale "
+        "spreadsheets).",
+    )  # fmt: skip
+
+
 def path_option(
     *decls: str, help: str | None, file_only: bool = True, **kwargs: Any
 ) -> Callable[[F], F]:

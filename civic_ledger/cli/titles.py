@@ -18,10 +18,13 @@ from rich.table import Table
 
 from civic_ledger.cli.common import (
     DOCUMENT_FORMS,
+    EVIDENCE,
     UINT256,
     Suite,
     command,
     csv_file_argument,
+    encoding_option,
+    evidence_option,
     json_option,
     known_parcel,
     load_account,
@@ -219,7 +222,7 @@ def titles_cancel(account_alias: str, manifest_file: Path | None, sale_id: int) 
 
 @command(titles, "reject")
 @click.argument("sale_id", type=UINT256)
-@click.option("--reason", required=True, help=f"Written decision ({DOCUMENT_FORMS}).")
+@evidence_option(f"The written decision ({DOCUMENT_FORMS}).", dest="reason", old="--reason")
 def titles_reject(
     account_alias: str, manifest_file: Path | None, sale_id: int, reason: str
 ) -> None:
@@ -228,7 +231,7 @@ def titles_reject(
     title_client.reject(
         suite[TITLE_REGISTRY],
         sale_id,
-        parse_document(reason, "--reason"),
+        parse_document(reason, EVIDENCE),
         sender=load_account(account_alias),
         transact=send,
     )
@@ -354,7 +357,7 @@ def titles_import(
 
     suite = Suite(manifest_file)
     sender = None if options.check_only else load_account(account_alias)
-    rows, bad = bulk.read_parcels_csv(csv_file)
+    rows, bad = bulk.read_parcels_csv(csv_file, encoding=options.encoding)
     job = bulk.ParcelJob(suite[TITLE_REGISTRY], suite[IDENTITY_REGISTRY])
     run_import(job, rows, bad, csv_file=csv_file, sender=sender, options=options, noun="parcels")
 
@@ -368,6 +371,7 @@ def titles_import(
 @click.option("--seed", type=int, default=7, show_default=True)
 @click.option("--prefix", default="BJ", show_default=True, help="Cadastral code prefix.")
 @path_option("--out", default=Path("parcels.csv"), show_default=True, help=None)
+@encoding_option("the written CSV files")
 @click.option(
     "--register-owners",
     is_flag=True,
@@ -381,15 +385,17 @@ def titles_import(
 @reporting(titles, "sample-csv")
 def titles_sample_csv(
     manifest_file: Path | None, count: int, owners: int, bad_rows: int, seed: int, prefix: str,
-    out: Path, register_owners: bool, account_alias: str | None,
+    out: Path, encoding: str, register_owners: bool, account_alias: str | None,
 ) -> None:  # fmt: skip
     """Write a sample parcel CSV (development data) and optionally register its owners."""
     from civic_ledger.bulk import sample
 
     _code(prefix, "--prefix")
     people = sample.sample_owners(owners)
-    bad = sample.write_sample_csv(out, count, people, seed=seed, bad_rows=bad_rows, prefix=prefix)
-    sample.write_owners_csv(sample.owners_path_for(out), people)
+    bad = sample.write_sample_csv(
+        out, count, people, seed=seed, bad_rows=bad_rows, prefix=prefix, encoding=encoding
+    )
+    sample.write_owners_csv(sample.owners_path_for(out), people, encoding=encoding)
     console.print(
         f"wrote {count + len(bad):,} rows to {out}" + (f" (bad rows on lines {bad})" if bad else "")
     )

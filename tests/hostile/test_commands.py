@@ -209,6 +209,10 @@ def _files(tmp: Path, w: World) -> dict[str, Path]:
         "records_no_schema": f"schema,subject,year\nnope,{w.subject},2031\n",
         "records_header_only": "schema,subject,year\n",
         "records_far": f"schema,subject,expires,year\n{w.schema},{w.subject},{'9' * 30},2031\n",
+        "roll_ok": f"parcel,year,amount,due\n{w.parcel},2040,1,2041-01-01\n",
+        "roll_bad": f"parcel,year,amount,due\n{w.parcel},2040,1,2041-02-30\n",
+        "roll_no_parcel": "parcel,year,amount,due\nNOPE-404,2040,1,2041-01-01\n",
+        "roll_header_only": "parcel,year,amount,due\n",
         "signed_junk": "{not json",
         "signed_list": "[1, 2, 3]",
         "signed_partial": json.dumps({"schemaId": 1}),
@@ -348,6 +352,27 @@ def unknown_id_spec(
 
 
 SALT = "0x" + "11" * 32
+
+
+def import_cases(max_batch: int) -> tuple[Case, ...]:
+    """What every bulk import refuses alike: a missing file, batch sizes out of range, no
+    window, an unknown encoding or one the file is not in, directories for its files."""
+    return (
+        case("{tmp}/missing.csv", error="CSV_FILE"),
+        case(change={"--batch-size": "0"}, error="--batch-size"),
+        case(change={"--batch-size": str(max_batch + 1)}, error="--batch-size"),
+        case(change={"--window": "0"}, error="--window"),
+        case(change={"--encoding": "klingon"}, error=("--encoding", "unknown encoding")),
+        case(
+            "{binary}",
+            change={"--encoding": "gb18030"},
+            error=("binary.csv:1", "not gb18030", "--encoding utf-8"),
+        ),
+        case(change={"--journal": "{tmp}"}, error="--journal"),
+        case(change={"--rejects": "{tmp}"}, error="--rejects"),
+    )
+
+
 NO_FIELD = {"--field": None}  # for cases that give no data or fail before it
 SELLER_BUYS = {"--buyer": "{subject}"}  # the parcel's owner as its buyer
 SAMPLE_ONLY = {"--count": None, "--owners": None, "--register-owners": None}  # nothing signed
@@ -383,6 +408,11 @@ SPECS: dict[str, Spec] = {
             ),
             case(change={"--kind": "robot"}, error="--kind"),
             case(change={"--salts-out": "{tmp}"}, error="--salts-out"),
+            case(change={"--encoding": "rot13"}, error="--encoding"),
+            case(
+                change={"--official-id": "朝阳区-1", "--encoding": "ascii"},
+                error=("--official-id/--encoding", "ascii"),
+            ),
         ),
     ),
     "identity batch-register": Spec(
@@ -398,12 +428,7 @@ SPECS: dict[str, Spec] = {
             case("{binary}", error=("binary.csv:1", "UTF-8")),
             case("{parcels_ok}", error="missing column"),
             case("{ids_header_only}", error=("ids_header_only.csv", "no rows to import")),
-            case("{tmp}/missing.csv", error="CSV_FILE"),
-            case(change={"--batch-size": "0"}, error="--batch-size"),
-            case(change={"--batch-size": "101"}, error="--batch-size"),
-            case(change={"--window": "0"}, error="--window"),
-            case(change={"--journal": "{tmp}"}, error="--journal"),
-            case(change={"--rejects": "{tmp}"}, error="--rejects"),
+            *import_cases(max_batch=100),
             case(change=AS_OWNER, error="not authorised"),
         ),
     ),
@@ -532,12 +557,7 @@ SPECS: dict[str, Spec] = {
             case("{records_header_only}", error=("records_header_only.csv", "no rows to import")),
             case("{binary}", error=("binary.csv:1", "UTF-8")),
             case("{ids_ok}", error=("ids_ok.csv:1", "schema")),
-            case("{tmp}/missing.csv", error="CSV_FILE"),
-            case(change={"--batch-size": "0"}, error="--batch-size"),
-            case(change={"--batch-size": "51"}, error="--batch-size"),
-            case(change={"--window": "0"}, error="--window"),
-            case(change={"--journal": "{tmp}"}, error="--journal"),
-            case(change={"--rejects": "{tmp}"}, error="--rejects"),
+            *import_cases(max_batch=50),
             case(change=AS_OWNER, error="issuer role"),
         ),
     ),
@@ -610,8 +630,9 @@ SPECS: dict[str, Spec] = {
                 case(change={"--code": code}, error="--code")
                 for code in ("paid in full", "3", "superseded", "4", "", HUGE)
             ),
-            case(change={"--code": "other"}, error="--reason"),
-            case(change={"--code": "5", "--reason": ""}, error="--reason"),
+            case(change={"--code": "other"}, error="--evidence"),
+            case(change={"--code": "5", "--evidence": ""}, error="--evidence"),
+            case(change={"--code": "5", "--reason": ""}, error="--evidence"),  # former name
         ),
     ),
     "records cancel-signed": Spec(
@@ -638,13 +659,15 @@ SPECS: dict[str, Spec] = {
     ),
     "records stay-grant": Spec(
         ("{record}",),
-        {"--until": "+30d", "--reason": "order"},
+        {"--until": "+30d", "--evidence": "order"},
         "TEST::6",
         cases=(
             case(error="dispute"),
             case(change={"--until": "someday"}, error="--until"),
             case(change={"--until": HUGE}, error=("--until", "out of range")),
-            case(change={"--reason": ""}, error="--reason"),
+            case(change={"--evidence": ""}, error="--evidence"),
+            case(change={"--reason": "order"}, error=("--evidence only", "--reason")),
+            case(change={"--evidence": None}, error=("Missing option", "--evidence")),
             case("0x" + "zz" * 32, error="RECORD_ID"),
             case(change={"--account": TAX}, error="not authorised"),
         ),
@@ -671,10 +694,11 @@ SPECS: dict[str, Spec] = {
     ),
     "records resolve": Spec(
         ("{record}",),
-        {"--uphold": True, "--ruling": "r"},
+        {"--uphold": True, "--evidence": "r"},
         "TEST::6",
         cases=(
-            case(change={"--ruling": ""}, error="--ruling"),
+            case(change={"--evidence": ""}, error="--evidence"),
+            case(change={"--evidence": None, "--ruling": ""}, error="--evidence"),  # former
             case(error="dispute"),
             case("0x" + "1" * 63, error="RECORD_ID"),
         ),
@@ -745,7 +769,7 @@ SPECS: dict[str, Spec] = {
     ),
     "titles approve": unknown_id_spec(("1",), {}, REGISTRAR, "sale"),
     "titles cancel": unknown_id_spec(("1",), {}, OWNER, "sale"),
-    "titles reject": unknown_id_spec(("1",), {"--reason": "r"}, REGISTRAR, "sale"),
+    "titles reject": unknown_id_spec(("1",), {"--evidence": "r"}, REGISTRAR, "sale"),
     "titles accept": Spec(
         ("{sale}",),
         account=BUYER,
@@ -826,10 +850,7 @@ SPECS: dict[str, Spec] = {
                 change={"--journal": "{tmp}/j5.jsonl"},
                 error=("ids_ok.csv:1", "cadastral_code"),
             ),
-            case(change={"--batch-size": "0"}, error="--batch-size"),
-            case(change={"--batch-size": "101"}, error="--batch-size"),
-            case(change={"--window": "0"}, error="--window"),
-            case(change={"--journal": "{tmp}"}, error="--journal"),
+            *import_cases(max_batch=100),
             case(change={**AS_OWNER, "--journal": "{tmp}/j6.jsonl"}, error="not authorised"),
         ),
     ),
@@ -847,6 +868,7 @@ SPECS: dict[str, Spec] = {
             case(change={**SAMPLE_ONLY, "--owners": "0"}, error="--owners"),
             case(change={**SAMPLE_ONLY, "--bad-rows": "-1"}, error="--bad-rows"),
             case(change={**SAMPLE_ONLY, "--out": "{tmp}"}, error="--out"),
+            case(change={**SAMPLE_ONLY, "--encoding": "klingon"}, error="--encoding"),
             case(error="--account"),  # registering owners signs: no account given
         ),
     ),
@@ -875,11 +897,30 @@ SPECS: dict[str, Spec] = {
         account=OWNER,
         cases=(
             case("99999", error="lien"),
-            case(change={"--order": "", "--account": REGISTRAR}, error=("--order", "empty")),
+            case(change={"--evidence": "", "--account": REGISTRAR}, error=("--evidence", "empty")),
+            case(change={"--order": "", "--account": REGISTRAR}, error=("--evidence", "empty")),
         ),
     ),
     "liens withdraw": unknown_id_spec(("1",), {}, OWNER, "lien"),
     "liens list": Spec(("{parcel}",), cases=parcel_cases()),
+    # ---------------------------------------------------------------- report
+    "report events": Spec(
+        ("RecordIssued",),
+        {"--out": "{tmp}/report.csv"},
+        cases=(
+            case("Nope", error=("EVENTS", "no event named 'Nope'")),
+            case(",", error=("EVENTS", "no event names")),
+            case("💥", error=("EVENTS", "no event named")),
+            case(change={"--from": "yesterday"}, error=("--from", "YYYY-MM-DD")),
+            case(change={"--from": "9" * 30}, error=("--from", "out of range")),
+            case(change={"--to": "2031-02-30"}, error="--to"),
+            case(change={"--from": "5", "--to": "4"}, error=("--to", "before --from")),
+            case(change={"--format": "pdf"}, error="--format"),
+            case(change={"--out": "{tmp}/report.txt"}, error=("--out", "--format")),
+            case(change={"--out": "{tmp}"}, error="--out"),
+            case(change={"--encoding": "klingon"}, error="--encoding"),
+        ),
+    ),
     # ---------------------------------------------------------------- tax
     "tax assess": Spec(
         ("{parcel}",),
@@ -895,6 +936,20 @@ SPECS: dict[str, Spec] = {
             case(change=AS_OWNER, error="not authorised"),
         ),
     ),
+    "tax import": Spec(
+        ("{roll_ok}",),
+        {"--journal": "{tmp}/jt.jsonl"},
+        TAX,
+        cases=(
+            case("{roll_bad}", error=("roll_bad.csv", "line 2", "due date", "nothing sent")),
+            case("{roll_no_parcel}", error=("roll_no_parcel.csv", "line 2", "not an active")),
+            case("{roll_header_only}", error=("roll_header_only.csv", "no rows to import")),
+            case("{binary}", error=("binary.csv:1", "UTF-8")),
+            case("{ids_ok}", error=("ids_ok.csv:1", "parcel")),
+            *import_cases(max_batch=1),
+            case(change=AS_OWNER, error="not authorised"),
+        ),
+    ),
     "tax pay": Spec(
         ("{parcel}",),
         {"--year": "2030"},
@@ -907,11 +962,11 @@ SPECS: dict[str, Spec] = {
     ),
     "tax void": Spec(
         ("{parcel}",),
-        {"--year": "2030", "--reason": "r"},
+        {"--year": "2030", "--evidence": "r"},
         TAX,
         cases=(
             *parcel_cases(),
-            case(change={"--reason": ""}, error=("--reason", "empty")),
+            case(change={"--evidence": ""}, error=("--evidence", "empty")),
             case(change={"--year": "1999"}, error="assessment"),
         ),
     ),
@@ -962,14 +1017,22 @@ SPECS: dict[str, Spec] = {
             case(change={**RENT_APPLICATION, "--lease": "  "}, error=("--lease", "empty")),
         ),
     ),
-    "fund vote": unknown_id_spec(("1",), {"--yes": True}, MEMBER, "application"),
+    "fund vote": Spec(
+        ("1",),
+        {"--approve": True},
+        MEMBER,
+        cases=(
+            case("99999", error="application"),
+            case(change={"--approve": None}, error=("Missing option", "--approve")),
+        ),
+    ),
     "fund award": unknown_id_spec(("1",), {}, MEMBER, "application"),
     "fund milestone-submit": unknown_id_spec(("1", "0"), {"--evidence": "e"}, OWNER, "application"),
     "fund milestone-approve": unknown_id_spec(("1", "0"), {}, MEMBER, "application"),
     "fund milestone-pay": unknown_id_spec(("1", "0"), {}, MEMBER, "application"),
     "fund pay-rent": unknown_id_spec(("1",), {}, MEMBER, "application"),
     "fund rent-checkin": unknown_id_spec(("1",), {}, MEMBER, "application"),
-    "fund clawback": unknown_id_spec(("1",), {"--reason": "r"}, MEMBER, "application"),
+    "fund clawback": unknown_id_spec(("1",), {"--evidence": "r"}, MEMBER, "application"),
     "fund close": unknown_id_spec(("1",), {}, FUND, "round"),
     "fund sweep": unknown_id_spec(("1",), {}, FUND, "round"),
     "access pending": Spec(),
