@@ -16,7 +16,7 @@ from ape.cli import ConnectedProviderCommand, network_option
 
 from civic_ledger.chain import accounts as chain_accounts
 from civic_ledger.chain.poa import prepare_connection
-from civic_ledger.cli.output import one_line
+from civic_ledger.cli.output import one_line, send
 from civic_ledger.core.names import IDENTITY_REGISTRY, TITLE_REGISTRY, TOKEN
 from civic_ledger.core.revert import explain
 
@@ -214,6 +214,20 @@ def suite_and_signer(manifest_file: Path | None, account_alias: str) -> tuple[Su
     """The deployed suite and the signing account of a command (a manifest that does not fit
     the chain is reported before an account that cannot sign)."""
     return Suite(manifest_file), load_account(account_alias)
+
+
+def sign_one(
+    manifest_file: Path | None,
+    account_alias: str,
+    contract: str,
+    action: Callable[..., Any],
+    *args: Any,
+    **kwargs: Any,
+) -> Any:
+    """The whole of a command that only sends one client call: `action(suite[contract], *args,
+    sender=<--account>, transact=send, **kwargs)` on the deployed suite; returns its result."""
+    suite, sender = suite_and_signer(manifest_file, account_alias)
+    return action(suite[contract], *args, sender=sender, transact=send, **kwargs)
 
 
 def network_name() -> str:

@@ -25,6 +25,7 @@ from civic_ledger.cli.common import (
     load_account,
     parse_param,
     path_option,
+    sign_one,
     suite_and_signer,
 )
 from civic_ledger.cli.imports import ImportOptions, import_options, run_import
@@ -183,8 +184,7 @@ _subject_command(
 @command(identity, "rotate-cancel")
 def identity_rotate_cancel(account_alias: str, manifest_file: Path | None) -> None:
     """Withdraw your pending controller proposal (signed by the current controller)."""
-    suite, sender = suite_and_signer(manifest_file, account_alias)
-    id_client.cancel_controller_proposal(suite[IDENTITY_REGISTRY], sender=sender, transact=send)
+    sign_one(manifest_file, account_alias, IDENTITY_REGISTRY, id_client.cancel_controller_proposal)
 
 
 @command(identity, "recover")

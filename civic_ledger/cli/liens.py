@@ -22,9 +22,9 @@ from civic_ledger.cli.common import (
     command,
     evidence_option,
     known_parcel,
-    load_account,
     owner_subject,
     parse_document,
+    sign_one,
     suite_and_signer,
     token_amount,
     token_decimals,
@@ -123,10 +123,7 @@ def liens_release(
 @click.argument("lien_id", type=UINT256)
 def liens_withdraw(account_alias: str, manifest_file: Path | None, lien_id: int) -> None:
     """The lender withdraws (or the owner declines) a proposed lien."""
-    suite = Suite(manifest_file)
-    lien_client.withdraw(
-        suite[LIEN_REGISTRY], lien_id, sender=load_account(account_alias), transact=send
-    )
+    sign_one(manifest_file, account_alias, LIEN_REGISTRY, lien_client.withdraw, lien_id)
 
 
 @command(liens, "list", signs=False)

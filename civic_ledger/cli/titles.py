@@ -34,6 +34,7 @@ from civic_ledger.cli.common import (
     parse_param,
     path_option,
     reporting,
+    sign_one,
     suite_and_signer,
     token_amount,
     token_decimals,
@@ -214,10 +215,7 @@ def titles_approve(account_alias: str, manifest_file: Path | None, sale_id: int)
 @click.argument("sale_id", type=UINT256)
 def titles_cancel(account_alias: str, manifest_file: Path | None, sale_id: int) -> None:
     """Seller or buyer withdraws from a sale before approval."""
-    suite = Suite(manifest_file)
-    title_client.cancel(
-        suite[TITLE_REGISTRY], sale_id, sender=load_account(account_alias), transact=send
-    )
+    sign_one(manifest_file, account_alias, TITLE_REGISTRY, title_client.cancel, sale_id)
 
 
 @command(titles, "reject")
@@ -227,13 +225,9 @@ def titles_reject(
     account_alias: str, manifest_file: Path | None, sale_id: int, reason: str
 ) -> None:
     """The registrar refuses a sale."""
-    suite = Suite(manifest_file)
-    title_client.reject(
-        suite[TITLE_REGISTRY],
-        sale_id,
-        parse_document(reason, EVIDENCE),
-        sender=load_account(account_alias),
-        transact=send,
+    reason_hash = parse_document(reason, EVIDENCE)
+    sign_one(
+        manifest_file, account_alias, TITLE_REGISTRY, title_client.reject, sale_id, reason_hash
     )
 
 
@@ -319,10 +313,7 @@ def titles_set_base_uri(account_alias: str, manifest_file: Path | None, base_uri
     """Set the base of every title's token URI (admin): tokenURI = BASE_URI + parcel id in
     0x-hex; an empty BASE_URI makes every token URI empty."""
     base_uri = parse_param(title_client.check_base_uri, base_uri, "BASE_URI")
-    suite = Suite(manifest_file)
-    title_client.set_base_uri(
-        suite[TITLE_REGISTRY], base_uri, sender=load_account(account_alias), transact=send
-    )
+    sign_one(manifest_file, account_alias, TITLE_REGISTRY, title_client.set_base_uri, base_uri)
     console.print(
         f"token URIs: {base_uri}0x<parcel id, 64 hex digits>" if base_uri else "token URIs: empty"
     )

@@ -8,6 +8,7 @@ import csv
 import json
 import os
 import stat
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -205,25 +206,18 @@ def test_agency_flow_through_clients(suite, agency, citizens, outsider, tmp_path
     with pytest.raises(ValueError, match="controls no identity"):
         id_client.resolve_subject(identity, outsider.address)
 
-    ok_id = rec_client.register_schema(
+    tax_schema = partial(  # the tax bureau's two revocable schemas
+        rec_client.register_schema,
         registry,
-        name="tax-ok",
-        field_layout="uint16 year",
         issuer_role="TAX_RECORD_ISSUER",
         revocable=True,
-        adverse=False,
-        default_validity=YEAR,
         sender=bureau,
     )
-    fine_id = rec_client.register_schema(
-        registry,
-        name="tax-fine",
-        field_layout="uint256 amount",
-        issuer_role="TAX_RECORD_ISSUER",
-        revocable=True,
-        adverse=True,
-        default_validity=3 * YEAR,
-        sender=bureau,
+    ok_id = tax_schema(
+        name="tax-ok", field_layout="uint16 year", adverse=False, default_validity=YEAR
+    )
+    fine_id = tax_schema(
+        name="tax-fine", field_layout="uint256 amount", adverse=True, default_validity=3 * YEAR
     )
     assert rec_client.resolve_schema(registry, "tax-fine") == fine_id
     rec_client.set_policy(
