@@ -31,9 +31,9 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
-from civic_ledger.bulk.runner import ChainCheck, RowError, replay_reason
+from civic_ledger.bulk.runner import BatchCallJob, ChainCheck, RowError
 from civic_ledger.core.commitments import normalize_official_id, parse_salt
 from civic_ledger.core.csvfile import DEFAULT_ENCODING, check_header, read_csv_text
 from civic_ledger.core.encoding import ZERO32
@@ -173,32 +173,23 @@ def check_against_chain(identity: Any, registrations: Sequence[Registration]) ->
 
 
 @dataclass
-class IdentityJob:
+class IdentityJob(BatchCallJob):
     """The identity registration import as a job of the one bulk runner."""
 
     identity: Any
     name: str = JOB
     max_batch: int = MAX_BATCH
+    method: ClassVar[str] = "registerBatch"
 
     @property
-    def address(self) -> str:
-        return str(self.identity.address)
+    def contract(self) -> Any:
+        return self.identity
 
     def key(self, registration: Registration) -> str:
         return "0x" + registration.subject.hex()  # never the official id
 
-    def line(self, registration: Registration) -> int:
-        return registration.line
-
     def check(self, registrations: Sequence[Registration]) -> ChainCheck:
         return check_against_chain(self.identity, registrations)
 
-    def calldata(self, registrations: Sequence[Registration]) -> bytes:
-        batch = [r.as_tuple() for r in registrations]
-        return bytes(self.identity.registerBatch.encode_input(batch))
-
-    def preflight(self, registrations: Sequence[Registration], sender: Any) -> None:
-        self.identity.registerBatch.call([r.as_tuple() for r in registrations], sender=sender)
-
-    def failure_reason(self, registrations: Sequence[Registration], sender: Any) -> str:
-        return replay_reason(self, registrations, sender)
+    def arguments(self, registrations: Sequence[Registration]) -> tuple[Any, ...]:
+        return ([r.as_tuple() for r in registrations],)

@@ -26,15 +26,15 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from civic_ledger.bulk.runner import (
+    BatchCallJob,
     BulkResult,
     BulkRunner,
     ChainCheck,
     RowError,
     journal_path_for,
-    replay_reason,
 )
 from civic_ledger.bulk.runner import plan_batches as plan_rows
 from civic_ledger.core.csvfile import DEFAULT_ENCODING, check_header, read_csv_text
@@ -229,41 +229,27 @@ def plan_batches(rows: Sequence[ParcelRow], batch_size: int) -> list[list[Parcel
 
 
 @dataclass
-class ParcelJob:
+class ParcelJob(BatchCallJob):
     """The parcel import as a job of the one bulk runner (`civic_ledger.bulk.runner`)."""
 
     titles: Any
     identities: Any
     name: str = JOB
     max_batch: int = MAX_BATCH
+    method: ClassVar[str] = "registerBatch"
 
     @property
-    def address(self) -> str:
-        return str(self.titles.address)
+    def contract(self) -> Any:
+        return self.titles
 
     def key(self, row: ParcelRow) -> str:
         return row.code
 
-    def line(self, row: ParcelRow) -> int:
-        return row.line
-
     def check(self, rows: Sequence[ParcelRow]) -> ChainCheck:
         return check_against_chain(rows, self.titles, self.identities)
 
-    def calldata(self, rows: Sequence[ParcelRow]) -> bytes:
-        return bytes(
-            self.titles.registerBatch.encode_input(
-                [r.owner for r in rows], [r.as_parcel_data() for r in rows]
-            )
-        )
-
-    def preflight(self, rows: Sequence[ParcelRow], sender: Any) -> None:
-        self.titles.registerBatch.call(
-            [r.owner for r in rows], [r.as_parcel_data() for r in rows], sender=sender
-        )
-
-    def failure_reason(self, rows: Sequence[ParcelRow], sender: Any) -> str:
-        return replay_reason(self, rows, sender)
+    def arguments(self, rows: Sequence[ParcelRow]) -> tuple[Any, ...]:
+        return ([r.owner for r in rows], [r.as_parcel_data() for r in rows])
 
 
 class ParcelImporter(BulkRunner):

@@ -43,12 +43,12 @@ import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from eth_abi import encode as abi_encode
 from eth_utils import keccak
 
-from civic_ledger.bulk.runner import ChainCheck, RowError, replay_reason
+from civic_ledger.bulk.runner import BatchCallJob, ChainCheck, RowError
 from civic_ledger.core.csvfile import DEFAULT_ENCODING, check_header, read_csv_text
 from civic_ledger.core.documents import document_hash
 from civic_ledger.core.encoding import HEX32, ZERO32, to_bytes32
@@ -313,7 +313,7 @@ def _supersede_problem(registry: Any, request: RecordRequest) -> str | None:
 
 
 @dataclass
-class RecordJob:
+class RecordJob(BatchCallJob):
     """The record import as a job of the one bulk runner; `issuer` is the signing address."""
 
     registry: Any
@@ -321,25 +321,17 @@ class RecordJob:
     issuer: str
     name: str = JOB
     max_batch: int = MAX_BATCH
+    method: ClassVar[str] = "issueBatch"
 
     @property
-    def address(self) -> str:
-        return str(self.registry.address)
+    def contract(self) -> Any:
+        return self.registry
 
     def key(self, row: RecordRow) -> str:
         return row.key
 
-    def line(self, row: RecordRow) -> int:
-        return row.line
-
     def check(self, rows: Sequence[RecordRow]) -> ChainCheck:
         return check_against_chain(rows, self.registry, self.identities, self.issuer)
 
-    def calldata(self, rows: Sequence[RecordRow]) -> bytes:
-        return bytes(self.registry.issueBatch.encode_input([r.request.as_tuple() for r in rows]))
-
-    def preflight(self, rows: Sequence[RecordRow], sender: Any) -> None:
-        self.registry.issueBatch.call([r.request.as_tuple() for r in rows], sender=sender)
-
-    def failure_reason(self, rows: Sequence[RecordRow], sender: Any) -> str:
-        return replay_reason(self, rows, sender)
+    def arguments(self, rows: Sequence[RecordRow]) -> tuple[Any, ...]:
+        return ([r.request.as_tuple() for r in rows],)

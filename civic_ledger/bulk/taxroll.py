@@ -29,10 +29,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from civic_ledger.bulk.parcels import check_code
-from civic_ledger.bulk.runner import ChainCheck, RowError, replay_reason
+from civic_ledger.bulk.runner import BatchCallJob, ChainCheck, RowError
 from civic_ledger.core.csvfile import DEFAULT_ENCODING, check_header, read_csv_text
 from civic_ledger.core.encoding import HEX32, parcel_id_of
 from civic_ledger.core.exceptions import InputError
@@ -238,34 +238,25 @@ def check_against_chain(rows: Sequence[TaxRow], tax: Any, titles: Any) -> ChainC
 
 
 @dataclass
-class TaxRollJob:
+class TaxRollJob(BatchCallJob):
     """The tax roll import as a job of the one bulk runner: one `assess` per batch."""
 
     tax: Any
     titles: Any
     name: str = JOB
     max_batch: int = MAX_BATCH
+    method: ClassVar[str] = "assess"
 
     @property
-    def address(self) -> str:
-        return str(self.tax.address)
+    def contract(self) -> Any:
+        return self.tax
 
     def key(self, row: TaxRow) -> str:
         return row.key
 
-    def line(self, row: TaxRow) -> int:
-        return row.line
-
     def check(self, rows: Sequence[TaxRow]) -> ChainCheck:
         return check_against_chain(rows, self.tax, self.titles)
 
-    def calldata(self, rows: Sequence[TaxRow]) -> bytes:
-        (row,) = rows
-        return bytes(self.tax.assess.encode_input(*row.as_args()))
-
-    def preflight(self, rows: Sequence[TaxRow], sender: Any) -> None:
-        for row in rows:
-            self.tax.assess.call(*row.as_args(), sender=sender)
-
-    def failure_reason(self, rows: Sequence[TaxRow], sender: Any) -> str:
-        return replay_reason(self, rows, sender)
+    def arguments(self, rows: Sequence[TaxRow]) -> tuple[Any, ...]:
+        (row,) = rows  # PropertyTax has no batch call: one assessment per transaction
+        return tuple(row.as_args())
