@@ -22,6 +22,7 @@ GROUPS = {
     "token": ("civic_ledger.cli.token", "token"),
     "access": ("civic_ledger.cli.access", "access"),
     "safe": ("civic_ledger.cli.safe", "safe"),
+    "data": ("civic_ledger.cli.data", "data"),
 }
 
 

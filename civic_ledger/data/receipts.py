@@ -248,6 +248,15 @@ class LeafStore:
             for g, s, p, t, root, a in rows
         ]
 
+    def find(self, value: bytes) -> Receipt | None:
+        """The receipt whose leaf is `value` (None when this store has none)."""
+        with self._db() as db:
+            row = db.execute(
+                "SELECT grant_id, subject, payload_hash, delivered_at FROM receipts WHERE leaf = ?",
+                (bytes(value),),
+            ).fetchone()
+        return Receipt(row[0], bytes(row[1]), bytes(row[2]), row[3]) if row else None
+
     def root_of(self, receipt: Receipt) -> bytes | None:
         with self._db() as db:
             row = db.execute(
