@@ -69,6 +69,11 @@ def seconds(value: str, hint: str) -> int:
     return result
 
 
+def optional_document(value: str | None, hint: str) -> bytes:
+    """An optional document option: zero when not given (an empty one is refused)."""
+    return ZERO32 if value is None else parse_document(value, hint)
+
+
 def fields_hash(value: str) -> bytes:
     """--fields: a document, or a comma-separated list of field names, hashed in canonical
     form (names trimmed, sorted, unique, joined by commas) so both parties compute the same."""
@@ -133,7 +138,7 @@ def resource_register(
         deletion_period=seconds(deletion_period, "--deletion-period"),
         mandate_hash=parse_document(mandate, "--mandate"),
         description_hash=parse_document(description, "--description"),
-        content_hash=parse_document(content, "--content") if content else ZERO32,
+        content_hash=optional_document(content, "--content"),
         schema_hash=parse_document(schema, "--schema"),
     )
     checked(spec.as_tuple)
@@ -154,7 +159,7 @@ def resource_version(
 ) -> None:  # fmt: skip
     """Add the next version of a resource (its owner's steward signs)."""
     suite, sender = suite_and_signer(manifest_file, account_alias)
-    content_hash = parse_document(content, "--content") if content else ZERO32
+    content_hash = optional_document(content, "--content")
     version = data_client.add_version(
         exchange_of(suite), resource_id, content_hash, parse_document(schema, "--schema"),
         sender=sender, transact=send,
@@ -171,7 +176,7 @@ def resource_retire(
 ) -> None:
     """Retire a resource: its grants stop being live (its owner's steward signs)."""
     suite, sender = suite_and_signer(manifest_file, account_alias)
-    reason_hash = parse_document(reason, "--reason") if reason else ZERO32
+    reason_hash = optional_document(reason, "--reason")
     data_client.retire_resource(
         exchange_of(suite), resource_id, reason_hash, sender=sender, transact=send
     )
@@ -317,15 +322,22 @@ def request(
         raise click.UsageError("give --consent or --exemption, not both")
     if (consent_file or exemption) and not subject:
         raise click.UsageError("--consent and --exemption need --subject")
+    subject_id = ZERO32 if subject is None else identity_subject(suite, subject, "--subject")
+    if subject is not None and not known_resource(exchange, resource_id).personal:
+        raise click.BadParameter(
+            f"resource {resource_id} holds no personal data: a request about no one takes no "
+            "subject (the contract would link the subject to an open-data grant)",
+            param_hint="--subject",
+        )
     known_resource(exchange, resource_id)
     spec = data_client.DataRequest(
         resource_id=resource_id,
         recipient_role=recipient,
         purpose=purpose,
         duration=seconds(duration, "--duration"),
-        legal_basis_hash=parse_document(legal_basis, "--legal-basis") if legal_basis else ZERO32,
-        fields_hash=fields_hash(fields) if fields else ZERO32,
-        subject=identity_subject(suite, subject, "--subject") if subject else ZERO32,
+        legal_basis_hash=optional_document(legal_basis, "--legal-basis"),
+        fields_hash=fields_hash(fields) if fields is not None else ZERO32,
+        subject=subject_id,
         exemption_id=exemption or 0,
     )
     checked(spec.as_tuple)
@@ -432,7 +444,7 @@ def exemption_dispute(
 ) -> None:
     """The subject's controller disputes an exemption (an arbiter then rules)."""
     suite, sender = suite_and_signer(manifest_file, account_alias)
-    evidence_hash = parse_document(evidence, "--evidence") if evidence else ZERO32
+    evidence_hash = optional_document(evidence, "--evidence")
     data_client.dispute_exemption(
         exchange_of(suite), exemption_id, evidence_hash, sender=sender, transact=send
     )

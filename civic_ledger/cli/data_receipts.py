@@ -35,9 +35,17 @@ from civic_ledger.cli.common import (
     path_option,
     suite_and_signer,
 )
-from civic_ledger.cli.data import ID, data, exchange_of, hexed, known_grant, now
+from civic_ledger.cli.data import (
+    ID,
+    data,
+    exchange_of,
+    hexed,
+    known_grant,
+    now,
+    optional_document,
+)
 from civic_ledger.cli.output import console, print_rows, put, send
-from civic_ledger.core.encoding import ZERO32, format_time
+from civic_ledger.core.encoding import format_time
 from civic_ledger.data import client as data_client
 from civic_ledger.data import receipts as rc
 from civic_ledger.identity.client import parse_bytes32
@@ -178,7 +186,7 @@ def deletion_ask(
     """Ask the recipient to delete what it received under a grant (the subject's controller,
     for a consent-based grant, or the owner's steward)."""
     suite, sender = suite_and_signer(manifest_file, account_alias)
-    reason_hash = parse_document(reason, "--reason") if reason else ZERO32
+    reason_hash = optional_document(reason, "--reason")
     due = data_client.request_deletion(
         exchange_of(suite), grant_id, reason_hash, sender=sender, transact=send
     )
@@ -194,7 +202,7 @@ def deletion_confirm(
 ) -> None:
     """The recipient confirms it deleted the data (late confirmations are marked overdue)."""
     suite, sender = suite_and_signer(manifest_file, account_alias)
-    evidence_hash = parse_document(evidence, "--evidence") if evidence else ZERO32
+    evidence_hash = optional_document(evidence, "--evidence")
     overdue = data_client.confirm_deletion(
         exchange_of(suite), grant_id, evidence_hash, sender=sender, transact=send
     )
