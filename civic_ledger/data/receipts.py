@@ -194,6 +194,18 @@ class LeafStore:
                 raise ReceiptError("this receipt is already recorded") from None
         return value
 
+    def add_many(self, receipts: Sequence[Receipt]) -> list[bytes]:
+        """Record many deliveries in one SQLite transaction (all or none); returns the leaves."""
+        values = [leaf(r) for r in receipts]
+        rows = [(v, r.grant_id, r.subject, r.payload_hash, r.delivered_at)
+                for v, r in zip(values, receipts, strict=True)]  # fmt: skip
+        with self._db() as db:
+            try:
+                db.executemany("INSERT INTO receipts VALUES (?, ?, ?, ?, ?, NULL)", rows)
+            except sqlite3.IntegrityError:
+                raise ReceiptError("a receipt is already recorded (or given twice)") from None
+        return values
+
     def pending(self) -> list[Receipt]:
         """Receipts recorded and not yet in a batch."""
         with self._db() as db:
@@ -274,6 +286,15 @@ def record_delivery(exchange: Any, store: LeafStore, receipt: Receipt) -> bytes:
     if not exchange.isGrantLive(receipt.grant_id):
         raise ReceiptError(f"grant {receipt.grant_id} is not live: no delivery under it")
     return store.add(receipt)
+
+
+def record_deliveries(exchange: Any, store: LeafStore, receipts: Sequence[Receipt]) -> list[bytes]:
+    """Record many deliveries at once, each grant checked live once; nothing is recorded if
+    one grant is not live (ReceiptError naming it)."""
+    for grant_id in sorted({r.grant_id for r in receipts}):
+        if not exchange.isGrantLive(grant_id):
+            raise ReceiptError(f"grant {grant_id} is not live: no delivery under it")
+    return store.add_many(receipts)
 
 
 def anchor_pending(
