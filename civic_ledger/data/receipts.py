@@ -24,15 +24,24 @@ import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from eth_abi import encode
 from eth_utils import keccak
 
 from civic_ledger.core.encoding import ZERO32
 from civic_ledger.core.exceptions import CivicError, InputError
 from civic_ledger.core.transact import Transact, direct
+
+try:  # safe-pysha3 (in requirements.lock): C Keccak, ~6x eth_utils' per call
+    from sha3 import keccak_256 as _keccak_256
+
+    def _keccak(data: bytes) -> bytes:
+        return _keccak_256(data).digest()
+
+except ImportError:  # pragma: no cover - eth_utils' keccak gives the same digests
+    _keccak = keccak
 
 UINT64 = 2**64 - 1
 MAX_BATCH = 2**32 - 1  # DataExchange.anchorReceipts takes a uint32 leaf count
@@ -65,19 +74,32 @@ class Receipt:
     def as_tuple(self) -> tuple[int, bytes, bytes, int]:
         return (self.grant_id, bytes(self.subject), bytes(self.payload_hash), self.delivered_at)
 
-    @property
+    @cached_property
     def leaf(self) -> bytes:
-        return leaf(self)
+        """The Merkle leaf (computed once: a batch uses it to store, sort and seal)."""
+        return _leaf(self)
 
 
 def leaf(receipt: Receipt) -> bytes:
     """The Merkle leaf of `receipt` (DataExchange.receiptLeaf)."""
-    encoded = encode(["uint64", "bytes32", "bytes32", "uint64"], list(receipt.as_tuple()))
-    return keccak(keccak(encoded))
+    return receipt.leaf
+
+
+def _leaf(receipt: Receipt) -> bytes:
+    # abi.encode(uint64, bytes32, bytes32, uint64): four static 32-byte words, written directly
+    # (eth_abi's encoder was most of a batch's cost; tests/data/test_receipts.py checks the
+    # leaf against DataExchange.receiptLeaf)
+    encoded = (
+        receipt.grant_id.to_bytes(32, "big")
+        + bytes(receipt.subject)
+        + bytes(receipt.payload_hash)
+        + receipt.delivered_at.to_bytes(32, "big")
+    )
+    return _keccak(_keccak(encoded))
 
 
 def _pair(a: bytes, b: bytes) -> bytes:
-    return keccak(a + b) if a < b else keccak(b + a)
+    return _keccak(a + b) if a < b else _keccak(b + a)
 
 
 class MerkleTree:
