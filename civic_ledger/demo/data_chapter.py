@@ -17,7 +17,7 @@ from typing import Any
 
 from eth_utils import keccak
 
-from civic_ledger.access.roles import BY_NAME
+from civic_ledger.access.roles import BY_ID, BY_NAME
 from civic_ledger.core.encoding import ZERO32
 from civic_ledger.data import client as data_client
 from civic_ledger.data import receipts as rc
@@ -137,11 +137,8 @@ def _receipts(sc: Any, directory: Path, grants: dict[int, bytes]) -> None:
     listed = rc.receipts_about(ex, store, sc.subjects["Li Wei"])
     for receipt, ok in listed:
         entry = ex.requestOf(receipt.grant_id)
-        n.say(f"Li Wei's data went to {BY_NAME_BY_ID.get(int(entry.recipientRole), '?')} under "
+        n.say(f"Li Wei's data went to {BY_ID[int(entry.recipientRole)].name} under "
               f"grant {receipt.grant_id} for {PURPOSES[int(entry.purpose)]}: "
               f"{'verified on chain' if ok else 'NOT verified'}")  # fmt: skip
     n.check("Li Wei lists 2 accesses to his data, each verified against the anchored root",
             len(listed) == 2 and all(ok for _, ok in listed))  # fmt: skip
-
-
-BY_NAME_BY_ID = {role.id: role.name for role in BY_NAME.values()}
