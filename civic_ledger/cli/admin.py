@@ -23,6 +23,7 @@ GROUPS = {
     "access": ("civic_ledger.cli.access", "access"),
     "safe": ("civic_ledger.cli.safe", "safe"),
     "report": ("civic_ledger.cli.report", "report"),
+    "data": ("civic_ledger.cli.data", "data"),
 }
 
 

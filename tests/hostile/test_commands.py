@@ -92,6 +92,9 @@ class World:
     record: str  # a record id about `subject`
     tmp: Path
     files: dict[str, Path] = field(default_factory=dict)
+    data_resource: str = ""  # an open, non-personal resource of REGISTRAR
+    data_personal: str = ""  # a conditional, personal resource of REGISTRAR
+    data_grant: str = ""  # TAX_ASSESSOR's live grant on `data_resource`
 
     def fill(self, args: list[str]) -> list[str]:
         values = {k: v for k, v in vars(self).items() if isinstance(v, str)}
@@ -158,7 +161,47 @@ def world(suite: Any, agency: dict[str, Any], accounts: Any, tmp_path_factory: A
         tmp=tmp,
     )
     w.files = _files(tmp, w)
+    _data_world(suite, agency, person, w)
     return w
+
+
+def _data_world(suite: Any, agency: dict[str, Any], person: Any, w: World) -> None:
+    """Two resources of the land registry, the tax bureau's grant on the open one, and the
+    person's signed consent file for the personal one (`data ...` commands)."""
+    from ape import chain
+
+    from civic_ledger.access.roles import BY_NAME
+    from civic_ledger.data import client as data_client
+    from civic_ledger.data import consent_file
+
+    exchange, h = suite["DataExchange"], b"\x21" * 32
+    owner, recipient = BY_NAME["REGISTRAR"].id, BY_NAME["TAX_ASSESSOR"].id
+    ids = [
+        data_client.register_resource(
+            exchange,
+            data_client.ResourceInput(owner, sharing, personal, 86400, h, h, h, h),
+            sender=agency["land_registry"],
+        )
+        for sharing, personal in ((data_client.Sharing.OPEN, False),
+                                  (data_client.Sharing.CONDITIONAL, True))
+    ]  # fmt: skip
+    grant = data_client.request_data(
+        exchange,
+        data_client.DataRequest(ids[0], recipient, 7, 30 * 86400, h, h),
+        sender=agency["tax_bureau"],
+    )
+    consent = data_client.Consent(
+        bytes.fromhex(w.subject[2:]),
+        ids[1],
+        recipient,
+        7,
+        int(chain.pending_timestamp) + 86400 * 30,
+    )
+    path = w.tmp / "data_consent.json"
+    signature = data_client.sign_consent(exchange, consent, person)
+    consent_file.write(path, int(chain.chain_id), exchange.address, consent, signature)
+    w.files["data_consent"] = path
+    w.data_resource, w.data_personal, w.data_grant = str(ids[0]), str(ids[1]), str(grant)
 
 
 def _sales(suite: Any, agency: dict[str, Any], accounts: Any, seller: bytes) -> tuple[int, int]:
@@ -379,6 +422,7 @@ SAMPLE_ONLY = {"--count": None, "--owners": None, "--register-owners": None}  # 
 RENT_APPLICATION = {"--milestone": None, "--monthly": "1", "--months": "2"}
 AS_OWNER = {"--account": OWNER}
 AS_STRANGER = {"--account": "TEST::19"}
+ZERO_HASH = "0x" + "00" * 32
 
 SPECS: dict[str, Spec] = {
     # ---------------------------------------------------------------- identity
@@ -1218,6 +1262,225 @@ SPECS: dict[str, Spec] = {
             case(error="controls no Active identity"),
         ),
     ),
+    # ---------------------------------------------------------------- data (issue #16)
+    "data resource-register": Spec(
+        options={
+            "--owner": "REGISTRAR",
+            "--sharing": "open",
+            "--mandate": "m",
+            "--description": "d",
+            "--schema": "s",
+        },
+        account=REGISTRAR,
+        cases=(
+            case(change={"--owner": "PUBLIC"}, error=("owner role", "not an agency role")),
+            case(change={"--owner": "NOPE"}, error=("--owner", "unknown role")),
+            case(change={"--owner": "TAX_ASSESSOR"}, error="does not hold agency role"),
+            case(change={"--sharing": "secret"}, error="--sharing"),
+            case(change={"--deletion-period": "91d"}, error=("deletion period", "out of range")),
+            case(change={"--deletion-period": "soon"}, error=("--deletion-period", "duration")),
+            case(change={"--deletion-period": "0"}, error=("--deletion-period", "positive")),
+            case(change={"--mandate": ""}, error=("--mandate", "empty")),
+            case(change={"--schema": ZERO_HASH}, error=("schema hash", "required")),
+            case(change=AS_OWNER, error="not authorised"),
+        ),
+    ),
+    "data resource-version": Spec(
+        ("{data_resource}",),
+        {"--schema": "s2"},
+        REGISTRAR,
+        cases=(
+            case("99999", error="no resource"),
+            case(change={"--schema": ""}, error=("--schema", "empty")),
+            case(change={"--content": "0xab"}, error="--content"),
+            case(change=AS_OWNER, error="not authorised"),
+        ),
+    ),
+    "data resource-retire": Spec(
+        ("{data_resource}",),
+        account=REGISTRAR,
+        cases=(
+            case("99999", error="no resource"),
+            case(change={"--reason": ""}, error=("--reason", "empty")),
+            case(change=AS_OWNER, error="not authorised"),
+        ),
+    ),
+    "data resource-show": Spec(
+        ("{data_resource}",), cases=(case("99999", error="does not exist"),)
+    ),
+    "data resource-list": Spec(),
+    "data consent-sign": Spec(
+        ("{data_personal}",),
+        {
+            "--subject": "{subject}",
+            "--recipient": "TAX_ASSESSOR",
+            "--purpose": "7",
+            "--out": "{tmp}/consent-signed.json",
+        },
+        OWNER,
+        cases=(
+            case(change=AS_STRANGER, error="not the controller"),
+            case("99999", error="does not exist"),
+            case(change={"--subject": "ünï"}, error=("--subject", "neither")),
+            case(change={"--subject": "{stranger}"}, error=("--subject", "controls no identity")),
+            case(change={"--recipient": "PUBLIC"}, error="not an agency role"),
+            case(change={"--expires": "0"}, error=("--expires", "positive")),
+            case(change={"--expires": "9" * 30 + "d"}, error=("expiry", "out of range")),
+            case(change={"--out": "{tmp}"}, error="--out"),
+        ),
+    ),
+    "data consent-revoke": Spec(
+        ("{data_consent}",),
+        account=OWNER,
+        cases=(
+            case(change=AS_STRANGER, error="not the active controller"),
+            case("{signed_junk}", error=("CONSENT_FILE", "not a consent file")),
+            case("{binary}", error=("CONSENT_FILE", "not a consent file")),
+            case("{safe_proposal}", error=("CONSENT_FILE", "not a consent file")),
+            case("{tmp}/nope.json", error="CONSENT_FILE"),
+        ),
+    ),
+    "data request": Spec(
+        ("{data_resource}",),
+        {"--as": "TAX_ASSESSOR", "--purpose": "7"},
+        TAX,
+        cases=(
+            case("99999", error="does not exist"),
+            case(change={"--as": "PUBLIC"}, error="not an agency role"),
+            case(change={"--as": "REGISTRAR"}, error="does not hold agency role"),
+            case(change={"--duration": "366d"}, error=("duration", "out of range")),
+            case(change={"--duration": "never"}, error=("--duration", "duration")),
+            case(change={"--fields": "a;b"}, error=("--fields", "neither")),
+            case(change={"--legal-basis": ""}, error=("--legal-basis", "empty")),
+            case(change={"--consent": "{data_consent}", "--exemption": "1"}, error="not both"),
+            case(change={"--exemption": "1"}, error="need --subject"),
+            case(change={"--subject": "ünï"}, error=("--subject", "neither")),
+            case(
+                "{data_personal}",
+                change={"--subject": "{subject}", "--consent": "{signed_junk}"},
+                error=("--consent", "not a consent file"),
+            ),
+            case(change={"--subject": "{subject}"}, error=("--subject", "no personal data")),
+            case(change=AS_OWNER, error="not authorised"),
+        ),
+    ),
+    "data approve": unknown_id_spec(("1",), {}, REGISTRAR, "no request"),
+    "data deny": Spec(
+        ("1",),
+        {"--reason": "3"},
+        REGISTRAR,
+        cases=(
+            case("99999", error="no request"),
+            case(change={"--reason": "0"}, error="--reason"),
+            case(change=AS_OWNER, error="not authorised"),
+        ),
+    ),
+    "data grant-revoke": Spec(
+        ("{data_grant}",),
+        {"--reason": "3"},
+        REGISTRAR,
+        cases=(
+            case("99999", error="no request"),
+            case(change={"--reason": "70000"}, error="--reason"),
+            case(change=AS_OWNER, error="not authorised"),
+        ),
+    ),
+    "data grant-show": Spec(("{data_grant}",), cases=(case("99999", error="does not exist"),)),
+    "data exemption-record": Spec(
+        ("{data_personal}",),
+        {
+            "--subject": "{subject}",
+            "--recipient": "TAX_ASSESSOR",
+            "--purpose": "7",
+            "--legal-basis": "law",
+        },
+        TAX,
+        cases=(
+            case("99999", error="no resource"),
+            case(change={"--legal-basis": ""}, error=("--legal-basis", "empty")),
+            case(change={"--legal-basis": ZERO_HASH}, error=("legal-basis hash", "required")),
+            case(change={"--recipient": "REGISTRAR"}, error="does not hold agency role"),
+            case(change={"--subject": "0x12"}, error=("--subject", "neither")),
+            case(change={"--expires": "never"}, error="--expires"),
+            case(change=AS_OWNER, error="not authorised"),
+        ),
+    ),
+    "data exemption-dispute": Spec(
+        ("1",),
+        account=OWNER,
+        cases=(
+            case("99999", error="no exemption"),
+            case(change={"--evidence": ""}, error=("--evidence", "empty")),
+        ),
+    ),
+    "data exemption-rule": Spec(
+        ("1",),
+        {"--uphold": True, "--ruling": "r"},
+        "TEST::6",
+        cases=(
+            case("99999", error="no exemption"),
+            case(change={"--ruling": ""}, error=("--ruling", "empty")),
+            case(change={"--uphold": None}, error="--uphold"),
+            case(change=AS_OWNER, error="not authorised"),
+        ),
+    ),
+    "data receipts-record": Spec(
+        ("{data_grant}",),
+        {"--payload": "p", "--store": "{tmp}/receipts"},
+        cases=(
+            case("99999", error="does not exist"),
+            case(change={"--payload": ""}, error=("--payload", "empty")),
+            case(change={"--payload": ZERO_HASH}, error="payload's hash"),
+            case(change={"--store": "{ids_ok}"}, error=("--store", "not a directory")),
+        ),
+    ),
+    "data receipts-anchor": Spec(
+        options={"--as": "REGISTRAR", "--store": "{tmp}/empty-store"},
+        account=REGISTRAR,
+        cases=(
+            case(error="no pending receipts"),
+            case(change={"--store": "{ids_ok}"}, error=("--store", "not a directory")),
+            case(change={"--as": "NOPE"}, error="--as"),
+            case(change={"--max-batch": "0"}, error="--max-batch"),
+        ),
+    ),
+    "data receipts-verify": Spec(
+        ("0x" + "ab" * 32,),
+        {"--store": "{tmp}/receipts"},
+        cases=(
+            case(error="no receipt"),
+            case("junk", error="LEAF"),
+            case("0x" + "ab" * 31, error="LEAF"),
+            case(change={"--store": "{ids_ok}"}, error=("--store", "not a directory")),
+        ),
+    ),
+    "data receipts-list": Spec(
+        options={"--subject": "{subject}", "--store": "{tmp}/receipts"},
+        cases=(
+            case(change={"--subject": "ünï"}, error=("--subject", "neither")),
+            case(change={"--subject": "{stranger}"}, error=("--subject", "controls no identity")),
+            case(change={"--store": "{ids_ok}"}, error=("--store", "not a directory")),
+        ),
+    ),
+    "data deletion-ask": Spec(
+        ("{data_grant}",),
+        account=REGISTRAR,
+        cases=(
+            case("99999", error="no request"),
+            case(change=AS_OWNER, error="may not ask for deletion"),
+            case(change={"--reason": ""}, error=("--reason", "empty")),
+        ),
+    ),
+    "data deletion-confirm": Spec(
+        ("{data_grant}",),
+        account=TAX,
+        cases=(
+            case(error="no open deletion"),
+            case(change={"--evidence": ""}, error=("--evidence", "empty")),
+            case(change=AS_OWNER, error="not authorised"),
+        ),
+    ),
+    "data deletion-status": Spec(("{data_grant}",), cases=(case("99999", error="does not exist"),)),
 }
 
 
