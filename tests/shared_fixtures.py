@@ -86,3 +86,22 @@ def kill_imports(monkeypatch: pytest.MonkeyPatch) -> Callable[[int | None], None
         monkeypatch.setattr(imports, "BulkRunner", KilledRunner)
 
     return arm
+
+
+def invoke_command(command: Any, suite: Any, *args: str, account: str | None = None) -> Any:
+    """Run the click `command` in process on the session suite's manifest (without Ape's
+    --network wrapper, which would disconnect the test provider), signing as `account` when
+    given; the result's `text` is stdout and stderr on one line (rich wraps at 80 columns)."""
+    import click
+    from click.testing import CliRunner
+
+    plain = click.Command(
+        command.name, callback=command.callback,
+        params=[p for p in command.params if p.name != "network"],
+    )  # fmt: skip
+    signer = ["--account", account] if account else []
+    result = CliRunner(mix_stderr=False).invoke(
+        plain, [*args, *signer, "--manifest", str(suite.manifest.path)]
+    )
+    result.text = " ".join((result.stdout + result.stderr).split())
+    return result

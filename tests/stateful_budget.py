@@ -26,7 +26,7 @@ from typing import Any, ClassVar
 
 import ape
 from hypothesis import HealthCheck, settings
-from hypothesis.stateful import RuleBasedStateMachine
+from hypothesis.stateful import RuleBasedStateMachine, run_state_machine_as_test
 
 from civic_ledger.core.revert import decode_revert, project_registry, raw_revert_data
 
@@ -144,6 +144,19 @@ class CountingMachine(RuleBasedStateMachine):
             type(self).counter.steps += 1  # type: ignore[union-attr]
         self._invariant_checks += 1
         super().check_invariants(*args, **kwargs)
+
+
+def run_counted(
+    machine: type[CountingMachine], name: str, budget: Budget, **settings: Any
+) -> SweepCounter:
+    """Run `machine` under hypothesis with `budget` (plus hypothesis `settings` overrides),
+    counting its examples and steps as `name`; returns the counter (see `report`)."""
+    counter = machine.counter = SweepCounter(name, budget)
+    try:
+        run_state_machine_as_test(machine, settings=budget.settings(**settings))
+    finally:
+        machine.counter = None
+    return counter
 
 
 def report(counter: SweepCounter, capsys: Any = None, record_property: Any = None) -> str:

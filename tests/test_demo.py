@@ -16,6 +16,7 @@ def test_demo_runs_and_verifies_every_step(ape_run):
         "2 · Agencies issue",
         "3 · Land registry",
         "4 · Grant fund",
+        "5 · Data exchange",
     ):
         assert chapter in output
     assert "Traceback" not in output

@@ -7,6 +7,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from civic_dev.bench import data_exchange as data_bench
 from civic_dev.bench import proxy
 from civic_dev.bench.gas import TARGET_RATIO, GasRow
 from civic_dev.bench.runner import BenchResult
@@ -79,6 +80,11 @@ def print_result(result: BenchResult, console: Console) -> None:
     for row in result.proxy_rows:
         console.print(f"proxy overhead, {row.operation}: {row.proxied:,.0f} through the proxies, "
                       f"{row.direct:,.0f} directly, +{row.added:,.0f} ({row.share:.1%})")  # fmt: skip
+    if result.data is not None and result.data.receipts is not None:
+        r = result.data.receipts
+        console.print(f"data exchange: {r.per_second:,.0f} receipts/s anchored, "
+                      f"{r.gas_per_receipt:,.2f} gas per receipt, verification "
+                      f"{r.verify_exec_gas:,} gas (execution)")  # fmt: skip
     console.print(f"[dim]{result.seconds:.0f} s in all · chain: {_chain_line(result)}[/]")
 
 
@@ -127,6 +133,8 @@ def markdown(result: BenchResult, command: str) -> str:
         lines += proxy.markdown(result.proxy_rows, o.samples)
     if result.throughput_rows:
         lines += _throughput_markdown(result.throughput_rows, result)
+    if result.data is not None:
+        lines += data_bench.markdown(result.data, o.samples)
     return "\n".join(lines).rstrip() + "\n"
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from civic_dev.bench import anchors
+from civic_dev.bench import data_exchange as data_bench
 from civic_dev.bench.anvil import AnvilNode, AnvilSettings, running_anvil
 from civic_dev.bench.city import City, check_signatures
 from civic_dev.bench.gas import GasBench, GasRow
@@ -41,6 +42,7 @@ class BenchOptions:
     window: int = 64
     gas: bool = True
     proxy: bool = True  # the proxy-overhead table
+    data: bool = True  # the data-exchange section (issue #16)
     run_id: str = "bulk"
     journal_dir: Path = BENCH_CACHE / "journals"
 
@@ -56,6 +58,7 @@ class BenchResult:
     gas_rows: list[GasRow] = field(default_factory=list)
     throughput_rows: list[ThroughputRow] = field(default_factory=list)
     proxy_rows: list[ProxyRow] = field(default_factory=list)
+    data: data_bench.DataResult | None = None
 
 
 def _quiet_ape() -> None:
@@ -160,6 +163,14 @@ def run_bench(
                 say("proxy overhead: hot operations through the proxies and directly")
                 result.proxy_rows = ProxyBench(our, rpc, parties, options.samples).run()
             schema_id = our.register_schema()
+            if options.data:
+                say("data exchange: lifecycle gas, then receipts anchored on the block time")
+                result.data = data_bench.run(
+                    our, parties[0], rpc, samples=options.samples,
+                    count=options.throughput * 10, block_time=options.block_time,
+                    block_gas_limit=options.gas_limit,
+                    interval=lambda: rpc.call("evm_setIntervalMining", options.block_time),
+                )  # fmt: skip
             rpc.call("evm_setIntervalMining", options.block_time)
         if options.throughput > 0:
             target = city_target(our, node.url, schema_id, options.block_time, options.gas_limit)

@@ -31,11 +31,11 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
-from civic_ledger.bulk.runner import ChainCheck, RowError, replay_reason
+from civic_ledger.bulk.runner import BatchCallJob, ChainCheck, RowError
 from civic_ledger.core.commitments import normalize_official_id, parse_salt
-from civic_ledger.core.csvfile import check_header, read_csv_text
+from civic_ledger.core.csvfile import DEFAULT_ENCODING, check_header, read_csv_text
 from civic_ledger.core.encoding import ZERO32
 from civic_ledger.identity.enums import Kind, Status
 from civic_ledger.identity.registrations import (
@@ -58,13 +58,13 @@ def _parse_kind(text: str) -> Kind:
     return Kind.parse(value)
 
 
-def known_salts(path: Path | None) -> dict[str, bytes]:
+def known_salts(path: Path | None, encoding: str = DEFAULT_ENCODING) -> dict[str, bytes]:
     """Official id -> salt from a salts table (`--salts-out`) if it exists; unreadable rows
     are left out (the table is append-only and written by this tool)."""
     if path is None or not path.is_file():
         return {}
     salts: dict[str, bytes] = {}
-    text = read_csv_text(path, RegistrationsFileError)
+    text = read_csv_text(path, RegistrationsFileError, encoding=encoding)
     for row in csv.DictReader(io.StringIO(text, newline="")):
         try:
             official_id = normalize_official_id(row.get("official_id") or "")
@@ -99,18 +99,19 @@ def parse_row(line: int, row: dict[str | None, Any], salts: dict[str, bytes]) ->
 
 
 def read_identities_csv(
-    path: Path, salts_file: Path | None = None
+    path: Path, salts_file: Path | None = None, *, encoding: str = DEFAULT_ENCODING
 ) -> tuple[list[Registration], list[RowError]]:
     """Parse and validate `path`: the good registrations and the bad rows (line, reason). Rows
     without a salt reuse the one `salts_file` holds for their official id, else get a fresh
     one. A file that cannot be read as such a CSV (not UTF-8, header, quoting) raises
     RegistrationsFileError naming the file and line."""
-    salts = known_salts(salts_file)
+    salts = known_salts(salts_file, encoding)
     registrations: list[Registration] = []
     errors: list[RowError] = []
     seen_ids: dict[str, int] = {}
     seen_controllers: dict[str, int] = {}
-    reader = csv.DictReader(io.StringIO(read_csv_text(path, RegistrationsFileError), newline=""))
+    text = read_csv_text(path, RegistrationsFileError, encoding=encoding)
+    reader = csv.DictReader(io.StringIO(text, newline=""))
     try:
         reader.fieldnames = check_header(
             path, reader.fieldnames, CSV_COLUMNS, RegistrationsFileError,
@@ -172,32 +173,23 @@ def check_against_chain(identity: Any, registrations: Sequence[Registration]) ->
 
 
 @dataclass
-class IdentityJob:
+class IdentityJob(BatchCallJob):
     """The identity registration import as a job of the one bulk runner."""
 
     identity: Any
     name: str = JOB
     max_batch: int = MAX_BATCH
+    method: ClassVar[str] = "registerBatch"
 
     @property
-    def address(self) -> str:
-        return str(self.identity.address)
+    def contract(self) -> Any:
+        return self.identity
 
     def key(self, registration: Registration) -> str:
         return "0x" + registration.subject.hex()  # never the official id
 
-    def line(self, registration: Registration) -> int:
-        return registration.line
-
     def check(self, registrations: Sequence[Registration]) -> ChainCheck:
         return check_against_chain(self.identity, registrations)
 
-    def calldata(self, registrations: Sequence[Registration]) -> bytes:
-        batch = [r.as_tuple() for r in registrations]
-        return bytes(self.identity.registerBatch.encode_input(batch))
-
-    def preflight(self, registrations: Sequence[Registration], sender: Any) -> None:
-        self.identity.registerBatch.call([r.as_tuple() for r in registrations], sender=sender)
-
-    def failure_reason(self, registrations: Sequence[Registration], sender: Any) -> str:
-        return replay_reason(self, registrations, sender)
+    def arguments(self, registrations: Sequence[Registration]) -> tuple[Any, ...]:
+        return ([r.as_tuple() for r in registrations],)

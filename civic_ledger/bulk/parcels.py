@@ -26,18 +26,18 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from civic_ledger.bulk.runner import (
+    BatchCallJob,
     BulkResult,
     BulkRunner,
     ChainCheck,
     RowError,
     journal_path_for,
-    replay_reason,
 )
 from civic_ledger.bulk.runner import plan_batches as plan_rows
-from civic_ledger.core.csvfile import check_header, read_csv_text
+from civic_ledger.core.csvfile import DEFAULT_ENCODING, check_header, read_csv_text
 from civic_ledger.core.encoding import HEX32, ZERO32, parcel_id_of
 from civic_ledger.core.exceptions import InputError
 
@@ -136,21 +136,18 @@ def parse_row(line: int, record: dict[str, str | None]) -> ParcelRow:
     )
 
 
-def _decode(path: Path) -> str:
-    """The file as text (UTF-8, optional BOM); a non-UTF-8 byte is a CsvFormatError naming
-    its line."""
-    return read_csv_text(path, CsvFormatError)
-
-
-def read_parcels_csv(path: Path) -> tuple[list[ParcelRow], list[RowError]]:
-    """Parse and validate `path`. Returns the valid rows and the bad ones (with line numbers);
+def read_parcels_csv(
+    path: Path, *, encoding: str = DEFAULT_ENCODING
+) -> tuple[list[ParcelRow], list[RowError]]:
+    """Parse and validate `path` (text in `encoding`). Returns the valid rows and the bad ones (with line numbers);
     a second row with an already-seen cadastral code is bad. A file that cannot be read as a
-    CSV at all (not UTF-8, no or wrong header, broken quoting) raises CsvFormatError naming the
+    CSV at all (not text in `encoding`, no or wrong header, broken quoting) raises CsvFormatError naming the
     file and line."""
     rows: list[ParcelRow] = []
     errors: list[RowError] = []
     first_seen: dict[str, int] = {}
-    reader = csv.DictReader(io.StringIO(_decode(path), newline=""))
+    text = read_csv_text(path, CsvFormatError, encoding=encoding)
+    reader = csv.DictReader(io.StringIO(text, newline=""))
     try:
         reader.fieldnames = check_header(path, reader.fieldnames, COLUMNS, CsvFormatError)
         for record in reader:
@@ -232,41 +229,27 @@ def plan_batches(rows: Sequence[ParcelRow], batch_size: int) -> list[list[Parcel
 
 
 @dataclass
-class ParcelJob:
+class ParcelJob(BatchCallJob):
     """The parcel import as a job of the one bulk runner (`civic_ledger.bulk.runner`)."""
 
     titles: Any
     identities: Any
     name: str = JOB
     max_batch: int = MAX_BATCH
+    method: ClassVar[str] = "registerBatch"
 
     @property
-    def address(self) -> str:
-        return str(self.titles.address)
+    def contract(self) -> Any:
+        return self.titles
 
     def key(self, row: ParcelRow) -> str:
         return row.code
 
-    def line(self, row: ParcelRow) -> int:
-        return row.line
-
     def check(self, rows: Sequence[ParcelRow]) -> ChainCheck:
         return check_against_chain(rows, self.titles, self.identities)
 
-    def calldata(self, rows: Sequence[ParcelRow]) -> bytes:
-        return bytes(
-            self.titles.registerBatch.encode_input(
-                [r.owner for r in rows], [r.as_parcel_data() for r in rows]
-            )
-        )
-
-    def preflight(self, rows: Sequence[ParcelRow], sender: Any) -> None:
-        self.titles.registerBatch.call(
-            [r.owner for r in rows], [r.as_parcel_data() for r in rows], sender=sender
-        )
-
-    def failure_reason(self, rows: Sequence[ParcelRow], sender: Any) -> str:
-        return replay_reason(self, rows, sender)
+    def arguments(self, rows: Sequence[ParcelRow]) -> tuple[Any, ...]:
+        return ([r.owner for r in rows], [r.as_parcel_data() for r in rows])
 
 
 class ParcelImporter(BulkRunner):

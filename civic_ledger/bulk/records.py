@@ -43,13 +43,13 @@ import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from eth_abi import encode as abi_encode
 from eth_utils import keccak
 
-from civic_ledger.bulk.runner import ChainCheck, RowError, replay_reason
-from civic_ledger.core.csvfile import check_header, read_csv_text
+from civic_ledger.bulk.runner import BatchCallJob, ChainCheck, RowError
+from civic_ledger.core.csvfile import DEFAULT_ENCODING, check_header, read_csv_text
 from civic_ledger.core.documents import document_hash
 from civic_ledger.core.encoding import HEX32, ZERO32, to_bytes32
 from civic_ledger.core.exceptions import InputError
@@ -195,7 +195,7 @@ def parse_row(
 
 
 def read_records_csv(
-    path: Path, schema_of: SchemaLookup, now: int
+    path: Path, schema_of: SchemaLookup, now: int, *, encoding: str = DEFAULT_ENCODING
 ) -> tuple[list[RecordRow], list[RowError]]:
     """Parse and validate `path` (`schema_of` resolves a schema name or id; `now` is the chain
     time relative expiries count from). Returns the good rows and the bad ones; a file that
@@ -204,7 +204,8 @@ def read_records_csv(
     errors: list[RowError] = []
     first_seen: dict[str, int] = {}
     superseded: dict[bytes, int] = {}
-    reader = csv.DictReader(io.StringIO(read_csv_text(path, RecordsFileError), newline=""))
+    text = read_csv_text(path, RecordsFileError, encoding=encoding)
+    reader = csv.DictReader(io.StringIO(text, newline=""))
     try:
         header = check_header(path, reader.fieldnames, REQUIRED, RecordsFileError)
         reader.fieldnames = header
@@ -312,7 +313,7 @@ def _supersede_problem(registry: Any, request: RecordRequest) -> str | None:
 
 
 @dataclass
-class RecordJob:
+class RecordJob(BatchCallJob):
     """The record import as a job of the one bulk runner; `issuer` is the signing address."""
 
     registry: Any
@@ -320,25 +321,17 @@ class RecordJob:
     issuer: str
     name: str = JOB
     max_batch: int = MAX_BATCH
+    method: ClassVar[str] = "issueBatch"
 
     @property
-    def address(self) -> str:
-        return str(self.registry.address)
+    def contract(self) -> Any:
+        return self.registry
 
     def key(self, row: RecordRow) -> str:
         return row.key
 
-    def line(self, row: RecordRow) -> int:
-        return row.line
-
     def check(self, rows: Sequence[RecordRow]) -> ChainCheck:
         return check_against_chain(rows, self.registry, self.identities, self.issuer)
 
-    def calldata(self, rows: Sequence[RecordRow]) -> bytes:
-        return bytes(self.registry.issueBatch.encode_input([r.request.as_tuple() for r in rows]))
-
-    def preflight(self, rows: Sequence[RecordRow], sender: Any) -> None:
-        self.registry.issueBatch.call([r.request.as_tuple() for r in rows], sender=sender)
-
-    def failure_reason(self, rows: Sequence[RecordRow], sender: Any) -> str:
-        return replay_reason(self, rows, sender)
+    def arguments(self, rows: Sequence[RecordRow]) -> tuple[Any, ...]:
+        return ([r.request.as_tuple() for r in rows],)

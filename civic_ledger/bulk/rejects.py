@@ -15,12 +15,11 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 from collections.abc import Sequence
 from pathlib import Path
 
 from civic_ledger.bulk.runner import RowError
-from civic_ledger.core.csvfile import read_csv_text
+from civic_ledger.core.csvfile import DEFAULT_ENCODING, csv_writer, read_csv_text
 from civic_ledger.core.exceptions import InputError
 
 REJECT_COLUMNS = ("line", "reason")
@@ -31,13 +30,17 @@ def default_rejects_path(csv_path: Path) -> Path:
     return csv_path.with_name(f"{csv_path.stem}.rejects.csv")
 
 
-def write_rejects(source: Path, errors: Sequence[RowError], out: Path) -> int:
+def write_rejects(
+    source: Path, errors: Sequence[RowError], out: Path, *, encoding: str = DEFAULT_ENCODING
+) -> int:
     """Write the rows of `source` named by `errors` (one per line, first reason kept) to `out`,
-    replacing it. Returns how many rows were written."""
+    replacing it; both files in `encoding` (the rejects file reads back like the input).
+    Returns how many rows were written."""
     reasons: dict[int, str] = {}
     for error in sorted(errors, key=lambda e: e.line):
         reasons.setdefault(error.line, error.reason)
-    reader = csv.reader(io.StringIO(read_csv_text(source, InputError), newline=""))
+    text = read_csv_text(source, InputError, encoding=encoding)
+    reader = csv.reader(io.StringIO(text, newline=""))
     header = next(reader, [])
     keep = [i for i, name in enumerate(header) if name.strip() not in REJECT_COLUMNS]
     rows: dict[int, list[str]] = {}
@@ -45,9 +48,7 @@ def write_rejects(source: Path, errors: Sequence[RowError], out: Path) -> int:
         if reader.line_num in reasons:
             extra = fields[len(header) :]
             rows[reader.line_num] = [fields[i] if i < len(fields) else "" for i in keep] + extra
-    fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
+    with csv_writer(out, InputError, encoding=encoding, private=True) as writer:
         writer.writerow([*REJECT_COLUMNS, *(header[i].strip() for i in keep)])
         for line, reason in reasons.items():
             writer.writerow([line, reason, *rows.get(line, [])])

@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 from civic_ledger.chain.client import ChainClient, Web3Client
 from civic_ledger.chain.fees import PRIORITY_FEE, max_fee_per_gas
@@ -118,6 +118,37 @@ def replay_reason(job: BulkJob, items: Sequence[Any], sender: Any) -> str:
     except Exception as exc:
         return explain(exc)
     return "reverted (state changed since; re-run to retry)"
+
+
+class BatchCallJob:
+    """A job whose batch is ONE call of `method` on `contract` with `arguments(items)`, its items
+    carrying their input `line`: calldata, the dry run and the failure replay follow from that.
+    A job says only what is its own: its contract, method, item key, chain check and arguments."""
+
+    method: ClassVar[str]
+
+    @property
+    def contract(self) -> Any:
+        raise NotImplementedError
+
+    @property
+    def address(self) -> str:
+        return str(self.contract.address)
+
+    def line(self, item: Any) -> int:
+        return int(item.line)
+
+    def arguments(self, items: Sequence[Any]) -> tuple[Any, ...]:
+        raise NotImplementedError
+
+    def calldata(self, items: Sequence[Any]) -> bytes:
+        return bytes(getattr(self.contract, self.method).encode_input(*self.arguments(items)))
+
+    def preflight(self, items: Sequence[Any], sender: Any) -> None:
+        getattr(self.contract, self.method).call(*self.arguments(items), sender=sender)
+
+    def failure_reason(self, items: Sequence[Any], sender: Any) -> str:
+        return replay_reason(self, items, sender)  # type: ignore[arg-type]
 
 
 def plan_batches(items: Sequence[Any], batch_size: int, max_batch: int) -> list[list[Any]]:

@@ -11,7 +11,6 @@ development data only, never for a real network.
 from __future__ import annotations
 
 import argparse
-import csv
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -22,6 +21,8 @@ from eth_account import Account
 from eth_utils import keccak
 
 from civic_ledger.bulk.parcels import COLUMNS
+from civic_ledger.core.csvfile import DEFAULT_ENCODING, check_encoding, csv_writer
+from civic_ledger.core.exceptions import InputError
 
 DISTRICTS = ("DC", "XC", "CY", "HD", "FT", "SJS", "TZ", "SY")
 LAND_USES = (1, 1, 1, 2, 2, 3, 4, 5)  # residential, commercial, industrial, farm, public
@@ -93,9 +94,10 @@ def write_sample_csv(
     seed: int = 7,
     bad_rows: int = 0,
     prefix: str = "BJ",
+    encoding: str = DEFAULT_ENCODING,
 ) -> list[int]:
     """Write `count` good rows plus `bad_rows` deliberately invalid ones (spread through the
-    file). Returns the line numbers of the bad rows."""
+    file), in `encoding`. Returns the line numbers of the bad rows."""
     rows = sample_rows(count, owners, seed, prefix)
     bad_lines: list[int] = []
     if bad_rows:
@@ -110,16 +112,16 @@ def write_sample_csv(
             rows.insert(position, template)
             bad_lines.append(position + 2)  # header is line 1
     path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(COLUMNS))
-        writer.writeheader()
-        writer.writerows(rows)
+    with csv_writer(path, InputError, encoding=encoding) as writer:
+        writer.writerow(COLUMNS)
+        writer.writerows([row[c] for c in COLUMNS] for row in rows)
     return bad_lines
 
 
-def write_owners_csv(path: Path, owners: Sequence[SampleOwner]) -> None:
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
+def write_owners_csv(
+    path: Path, owners: Sequence[SampleOwner], *, encoding: str = DEFAULT_ENCODING
+) -> None:
+    with csv_writer(path, InputError, encoding=encoding) as writer:
         writer.writerow(["subject", "controller"])
         for owner in owners:
             writer.writerow(["0x" + owner.subject.hex(), owner.controller])
@@ -147,12 +149,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--prefix", default="BJ", help="cadastral code prefix")
     parser.add_argument("--out", type=Path, default=Path("parcels.csv"))
+    parser.add_argument("--encoding", type=check_encoding, default=DEFAULT_ENCODING)
     args = parser.parse_args(argv)
     owners = sample_owners(args.owners)
     bad = write_sample_csv(
-        args.out, args.count, owners, seed=args.seed, bad_rows=args.bad_rows, prefix=args.prefix
-    )
-    write_owners_csv(owners_path_for(args.out), owners)
+        args.out, args.count, owners, seed=args.seed, bad_rows=args.bad_rows, prefix=args.prefix,
+        encoding=args.encoding,
+    )  # fmt: skip
+    write_owners_csv(owners_path_for(args.out), owners, encoding=args.encoding)
     print(f"wrote {args.count + len(bad)} rows to {args.out} (bad rows on lines {bad or 'none'})")
     print(f"wrote {len(owners)} owners to {owners_path_for(args.out)}")
 

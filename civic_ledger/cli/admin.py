@@ -23,6 +23,8 @@ GROUPS = {
     "token": ("civic_ledger.cli.token", "token"),
     "access": ("civic_ledger.cli.access", "access"),
     "safe": ("civic_ledger.cli.safe", "safe"),
+    "report": ("civic_ledger.cli.report", "report"),
+    "data": ("civic_ledger.cli.data", "data"),
 }
 
 

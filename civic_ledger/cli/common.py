@@ -16,7 +16,7 @@ from ape.cli import ConnectedProviderCommand, network_option
 
 from civic_ledger.chain import accounts as chain_accounts
 from civic_ledger.chain.poa import prepare_connection
-from civic_ledger.cli.output import one_line
+from civic_ledger.cli.output import one_line, send
 from civic_ledger.core.names import IDENTITY_REGISTRY, TITLE_REGISTRY, TOKEN
 from civic_ledger.core.revert import explain
 
@@ -135,6 +135,51 @@ def csv_file_argument() -> Callable[[F], F]:
     return click.argument("csv_file", type=EXISTING_FILE)
 
 
+EVIDENCE = "--evidence"  # the one spelling of "the document that justifies the act"
+
+
+def evidence_option(
+    help: str, *, dest: str = "evidence", required: bool = True, old: str | None = None
+) -> Callable[[F], F]:
+    """`--evidence DOCUMENT`, handed to the command as `dest`: the document that justifies an
+    act (loan agreement, court order, decision, ruling, finding) — one spelling on every
+    command. `old` is the option's former name, still accepted (hidden, deprecated)."""
+
+    def wrap(func: F) -> F:
+        if old is None:
+            return click.option(EVIDENCE, dest, required=required, help=help)(func)
+        former_dest = f"_{dest}_former"
+
+        @wraps(func)
+        def merged(*args: Any, **kwargs: Any) -> Any:
+            value, former = kwargs.pop(dest), kwargs.pop(former_dest)
+            if value is not None and former is not None:
+                raise click.UsageError(f"give {EVIDENCE} only ({old} is its former name)")
+            value = former if value is None else value
+            if value is None and required:
+                raise click.UsageError(f"Missing option '{EVIDENCE}'.")
+            return func(*args, **{dest: value}, **kwargs)
+
+        merged = click.option(old, former_dest, default=None, hidden=True)(merged)
+        shown = f"{help} [required]" if required else help
+        return click.option(EVIDENCE, dest, default=None, help=shown)(merged)  # type: ignore[return-value]
+
+    return wrap
+
+
+def encoding_option(what: str = "the CSV files") -> Callable[[F], F]:
+    """`--encoding NAME`: the text encoding of `what` (read and written); UTF-8 by default, a
+    byte-order mark accepted; `gb18030` for files of Chinese-locale spreadsheets."""
+    from civic_ledger.core.csvfile import DEFAULT_ENCODING, OTHER_ENCODING, check_encoding
+
+    return click.option(
+        "--encoding", default=DEFAULT_ENCODING, show_default=True, metavar="NAME",
+        callback=lambda _ctx, _param, value: parse_param(check_encoding, value, "--encoding"),
+        help=f"Text encoding of {what} (e.g. {OTHER_ENCODING} for files of Chinese-locale "
+        "spreadsheets).",
+    )  # fmt: skip
+
+
 def path_option(
     *decls: str, help: str | None, file_only: bool = True, **kwargs: Any
 ) -> Callable[[F], F]:
@@ -169,6 +214,20 @@ def suite_and_signer(manifest_file: Path | None, account_alias: str) -> tuple[Su
     """The deployed suite and the signing account of a command (a manifest that does not fit
     the chain is reported before an account that cannot sign)."""
     return Suite(manifest_file), load_account(account_alias)
+
+
+def sign_one(
+    manifest_file: Path | None,
+    account_alias: str,
+    contract: str,
+    action: Callable[..., Any],
+    *args: Any,
+    **kwargs: Any,
+) -> Any:
+    """The whole of a command that only sends one client call: `action(suite[contract], *args,
+    sender=<--account>, transact=send, **kwargs)` on the deployed suite; returns its result."""
+    suite, sender = suite_and_signer(manifest_file, account_alias)
+    return action(suite[contract], *args, sender=sender, transact=send, **kwargs)
 
 
 def network_name() -> str:

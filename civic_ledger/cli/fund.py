@@ -32,10 +32,12 @@ from rich.table import Table
 
 from civic_ledger.cli.common import (
     DOCUMENT_FORMS,
+    EVIDENCE,
     UINT64_MAX,
     UINT256,
     Suite,
     command,
+    evidence_option,
     identity_subject,
     load_account,
     parse_amount,
@@ -228,9 +230,10 @@ def apply(
 
 
 @_on("vote", "app_id")
-@click.option("--yes/--no", "support", required=True, help="Approve or reject.")
+@click.option("--approve/--reject", "support", required=True, help="Vote to approve or to reject.")
 def vote(account_alias: str, manifest_file: Path | None, app_id: int, support: bool) -> None:
-    """A committee member votes on an application (M yes approve, M no reject)."""
+    """A committee member votes on an application (M approvals approve it, M rejections
+    reject it)."""
     ctx = _Context(manifest_file, account_alias)
     decision = ctx.act(fund_client.vote, app_id, support)
     console.print(_decision(f"application {app_id}", decision))
@@ -345,11 +348,13 @@ def rent_due(manifest_file: Path | None, app_id: int) -> None:
 
 
 @_on("clawback", "app_id")
-@click.option("--reason", required=True, help=f"Finding behind the clawback ({DOCUMENT_FORMS}).")
+@evidence_option(
+    f"The finding behind the clawback ({DOCUMENT_FORMS}).", dest="reason", old="--reason"
+)
 def clawback(account_alias: str, manifest_file: Path | None, app_id: int, reason: str) -> None:
     """A committee member votes to claw an award back; the M-th vote releases its unpaid rest."""
     ctx = _Context(manifest_file, account_alias)
-    decision = ctx.act(fund_client.clawback, app_id, parse_document(reason, "--reason"))
+    decision = ctx.act(fund_client.clawback, app_id, parse_document(reason, EVIDENCE))
     console.print(_decision(f"clawback of award {app_id}", decision))
     if decision.decided:
         console.print(f"{ctx.tokens(decision.released)} released to the round")

@@ -20,10 +20,12 @@ from civic_ledger.cli.common import (
     Suite,
     command,
     csv_file_argument,
+    encoding_option,
     identity_subject,
     load_account,
     parse_param,
     path_option,
+    sign_one,
     suite_and_signer,
 )
 from civic_ledger.cli.imports import ImportOptions, import_options, run_import
@@ -80,6 +82,7 @@ def identity_commitment(manifest_file: Path | None, official_id: str, salt: str)
     help="CSV the (official id, salt, subject) row is appended to (created mode 0600). "
     "Keep it in the office's records system: it is the only link back to the person.",
 )
+@encoding_option("the salts file")
 def identity_register(
     account_alias: str,
     manifest_file: Path | None,
@@ -88,6 +91,7 @@ def identity_register(
     controller: str,
     salt: str | None,
     salts_out: Path,
+    encoding: str,
 ) -> None:
     """Register one identity (identity office). Prints its subject commitment."""
     suite, sender = suite_and_signer(manifest_file, account_alias)
@@ -96,8 +100,9 @@ def identity_register(
         official_id,
         "--official-id/--controller/--salt",
     )
+    parse_param(lambda text: text.encode(encoding), official_id, "--official-id/--encoding")
     id_client.register(suite[IDENTITY_REGISTRY], registration, sender=sender, transact=send)
-    id_client.write_salts_csv(salts_out, [registration])
+    id_client.write_salts_csv(salts_out, [registration], encoding=encoding)
     console.print(f"subject {hex32(registration.subject)}  (salt recorded in {salts_out})")
 
 
@@ -126,12 +131,14 @@ def identity_batch_register(
     resumes an interrupted import; batches left in flight are settled from the journal."""
     suite = Suite(manifest_file)
     sender = None if options.check_only else load_account(account_alias)
-    rows, bad = bulk.read_identities_csv(csv_file, salts_out)
+    rows, bad = bulk.read_identities_csv(csv_file, salts_out, encoding=options.encoding)
     run_import(
         bulk.IdentityJob(suite[IDENTITY_REGISTRY]), rows, bad, csv_file=csv_file, sender=sender,
         options=options, noun="identities",
         # Salts first: a crash after sending must never lose the link to the persons.
-        before_send=lambda todo: id_client.write_salts_csv(salts_out, todo),
+        before_send=lambda todo: id_client.write_salts_csv(
+            salts_out, todo, encoding=options.encoding
+        ),
     )  # fmt: skip
 
 
@@ -177,8 +184,7 @@ _subject_command(
 @command(identity, "rotate-cancel")
 def identity_rotate_cancel(account_alias: str, manifest_file: Path | None) -> None:
     """Withdraw your pending controller proposal (signed by the current controller)."""
-    suite, sender = suite_and_signer(manifest_file, account_alias)
-    id_client.cancel_controller_proposal(suite[IDENTITY_REGISTRY], sender=sender, transact=send)
+    sign_one(manifest_file, account_alias, IDENTITY_REGISTRY, id_client.cancel_controller_proposal)
 
 
 @command(identity, "recover")

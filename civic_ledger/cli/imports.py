@@ -1,4 +1,4 @@
-"""What every bulk import command shares (`titles import`, `identity batch-register`,
+"""What every bulk import command shares (`titles import`, `identity batch-register`, `tax import`,
 `records import`): its options and one driver, `run_import`, around the one bulk runner
 (`civic_ledger.bulk.runner`).
 
@@ -30,7 +30,7 @@ from civic_ledger.bulk.runner import (
     confirmed_keys,
     journal_path_for,
 )
-from civic_ledger.cli.common import network_name, path_option
+from civic_ledger.cli.common import encoding_option, network_name, path_option
 from civic_ledger.cli.output import console, err_console, put
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -48,6 +48,7 @@ class ImportOptions:
     check_only: bool
     skip_bad_rows: bool
     rejects_file: Path | None
+    encoding: str
 
 
 def import_options(job: str, max_batch: int, default_batch: int) -> Callable[[F], F]:
@@ -91,6 +92,7 @@ def import_options(job: str, max_batch: int, default_batch: int) -> Callable[[F]
                 help="Where bad rows are written, with their line and reason (default: "
                 "<csv>.rejects.csv next to the input).",
             ),
+            encoding_option("the input file and its rejects file"),
         ]  # fmt: skip
         for decorator in reversed(decorators):
             collect = decorator(collect)
@@ -128,7 +130,7 @@ def run_import(
     problems = sorted([*bad, *check.errors], key=lambda e: e.line)
     rejects = options.rejects_file or default_rejects_path(csv_file)
     if problems:
-        write_rejects(csv_file, problems, rejects)
+        write_rejects(csv_file, problems, rejects, encoding=options.encoding)
     put(file=str(csv_file), valid_rows=len(rows), journal=str(journal),
         bad_rows=[{"line": e.line, "reason": e.reason} for e in problems],
         rejects=str(rejects) if problems else None)  # fmt: skip
@@ -161,7 +163,7 @@ def run_import(
     for number, reason in result.failed_batches:
         err_console.print(f"[red]batch {number} failed[/]: {reason}")
     if result.bad_rows:
-        write_rejects(csv_file, result.bad_rows, rejects)
+        write_rejects(csv_file, result.bad_rows, rejects, encoding=options.encoding)
     _print_bad_rows(result.bad_rows, rejects)
     if not result.ok:
         raise click.exceptions.Exit(1)

@@ -16,13 +16,15 @@ from rich.table import Table
 
 from civic_ledger.cli.common import (
     DOCUMENT_FORMS,
+    EVIDENCE,
     UINT256,
     Suite,
     command,
+    evidence_option,
     known_parcel,
-    load_account,
     owner_subject,
     parse_document,
+    sign_one,
     suite_and_signer,
     token_amount,
     token_decimals,
@@ -96,11 +98,14 @@ def liens_consent(
 
 @command(liens, "release")
 @click.argument("lien_id", type=UINT256)
-@click.option("--order", default=None, help=f"Registrar: court order ({DOCUMENT_FORMS}).")
+@evidence_option(
+    f"Registrar: the court order ({DOCUMENT_FORMS}).", dest="order", required=False, old="--order"
+)
 def liens_release(
     account_alias: str, manifest_file: Path | None, lien_id: int, order: str | None
 ) -> None:
-    """The holder releases its lien; with --order the registrar records a court-ordered release."""
+    """The holder releases its lien; with --evidence (the court order) the registrar records a
+    court-ordered release."""
     suite, sender = suite_and_signer(manifest_file, account_alias)
     if order is None:
         lien_client.release(suite[LIEN_REGISTRY], lien_id, sender=sender, transact=send)
@@ -108,7 +113,7 @@ def liens_release(
         lien_client.order_release(
             suite[LIEN_REGISTRY],
             lien_id,
-            parse_document(order, "--order"),
+            parse_document(order, EVIDENCE),
             sender=sender,
             transact=send,
         )
@@ -118,10 +123,7 @@ def liens_release(
 @click.argument("lien_id", type=UINT256)
 def liens_withdraw(account_alias: str, manifest_file: Path | None, lien_id: int) -> None:
     """The lender withdraws (or the owner declines) a proposed lien."""
-    suite = Suite(manifest_file)
-    lien_client.withdraw(
-        suite[LIEN_REGISTRY], lien_id, sender=load_account(account_alias), transact=send
-    )
+    sign_one(manifest_file, account_alias, LIEN_REGISTRY, lien_client.withdraw, lien_id)
 
 
 @command(liens, "list", signs=False)

@@ -20,11 +20,13 @@ from rich.table import Table
 from civic_ledger.bulk import records as bulk
 from civic_ledger.cli.common import (
     DOCUMENT_FORMS,
+    EVIDENCE,
     EXISTING_FILE,
     UINT256,
     Suite,
     command,
     csv_file_argument,
+    evidence_option,
     identity_subject,
     load_account,
     parse_document,
@@ -175,7 +177,7 @@ def records_import(
     sender = load_account(account_alias)  # also for --check: what did this issuer issue?
     registry = suite[RECORD_REGISTRY]
     rows, bad = bulk.read_records_csv(
-        csv_file, bulk.schema_lookup(registry), chain.pending_timestamp
+        csv_file, bulk.schema_lookup(registry), chain.pending_timestamp, encoding=options.encoding
     )
     job = bulk.RecordJob(registry, suite[IDENTITY_REGISTRY], str(sender.address))
     run_import(job, rows, bad, csv_file=csv_file, sender=sender, options=options, noun="records")
@@ -239,13 +241,13 @@ def records_issue_signed(account_alias: str, manifest_file: Path | None, signed_
 @click.option(
     "--code",
     required=True,
-    help="Why: error (1, issued in error), remedied (2, also: paid) or other (5, needs --reason).",
+    help="Why: error (1, issued in error), remedied (2, also: paid) or other (5, needs "
+    "--evidence).",
 )
-@click.option(
-    "--reason",
-    default=None,
-    help=f"The reason document ({DOCUMENT_FORMS}); only the hash goes on chain.",
-)
+@evidence_option(
+    f"The decision behind the revocation ({DOCUMENT_FORMS}); only the hash goes on chain.",
+    dest="reason", required=False, old="--reason",
+)  # fmt: skip
 def records_revoke(
     account_alias: str,
     manifest_file: Path | None,
@@ -257,9 +259,9 @@ def records_revoke(
     revoked in one transaction (at most 50)."""
     suite, sender = suite_and_signer(manifest_file, account_alias)
     reason_code = parse_param(rec_client.RevocationReason.parse, code, "--code")
-    reason_hash = parse_document(reason, "--reason") if reason else ZERO32
+    reason_hash = parse_document(reason, EVIDENCE) if reason else ZERO32
     if reason_code == rec_client.RevocationReason.OTHER and not reason:
-        raise click.BadParameter("code other needs the reason document", param_hint="--reason")
+        raise click.BadParameter("code other needs the decision document", param_hint=EVIDENCE)
     ids = parse_param(
         lambda v: record_input.record_ids(v, MAX_REVOKE_BATCH), record_ids, "RECORD_IDS"
     )
@@ -313,14 +315,14 @@ def records_dispute(
     required=True,
     help="Uphold (the record counts again) or overturn (it is revoked).",
 )
-@click.option("--ruling", required=True, help=f"The written decision ({DOCUMENT_FORMS}).")
+@evidence_option(f"The written ruling ({DOCUMENT_FORMS}).", dest="ruling", old="--ruling")
 def records_resolve(
     account_alias: str, manifest_file: Path | None, record_id: str, upheld: bool, ruling: str
 ) -> None:
     """Decide the open dispute on a record (arbiter)."""
     suite, sender = suite_and_signer(manifest_file, account_alias)
     registry, rid = suite[RECORD_REGISTRY], parse_param(to_bytes32, record_id, "RECORD_ID")
-    ruling_hash = parse_document(ruling, "--ruling")
+    ruling_hash = parse_document(ruling, EVIDENCE)
     rec_client.resolve(
         registry, rid, upheld=upheld, ruling_hash=ruling_hash, sender=sender, transact=send
     )
@@ -331,7 +333,7 @@ def records_resolve(
 @click.option(
     "--until", "until", required=True, help="+30d, 2027-12-31 or unix time; at most 90 days ahead."
 )
-@click.option("--reason", required=True, help=f"The stay order ({DOCUMENT_FORMS}).")
+@evidence_option(f"The stay order ({DOCUMENT_FORMS}).", dest="reason", old="--reason")
 def records_stay_grant(
     account_alias: str, manifest_file: Path | None, record_id: str, until: str, reason: str
 ) -> None:
@@ -339,7 +341,7 @@ def records_stay_grant(
     suite, sender = suite_and_signer(manifest_file, account_alias)
     rid = parse_param(to_bytes32, record_id, "RECORD_ID")
     when = moment(until, "--until", "--until")
-    registry, order = suite[RECORD_REGISTRY], parse_document(reason, "--reason")
+    registry, order = suite[RECORD_REGISTRY], parse_document(reason, EVIDENCE)
     rec_client.grant_stay(registry, rid, when, order, sender=sender, transact=send)
 
 

@@ -16,11 +16,15 @@ from typing import Any, TypeVar
 import click
 from rich.table import Table
 
+from civic_ledger.bulk import taxroll
 from civic_ledger.cli.common import (
     DOCUMENT_FORMS,
+    EVIDENCE,
     UINT64_MAX,
     Suite,
     command,
+    csv_file_argument,
+    evidence_option,
     known_parcel,
     load_account,
     parse_document,
@@ -28,9 +32,10 @@ from civic_ledger.cli.common import (
     token_decimals,
     token_text,
 )
+from civic_ledger.cli.imports import ImportOptions, import_options, run_import
 from civic_ledger.cli.output import console, put, send
 from civic_ledger.core.encoding import format_time
-from civic_ledger.core.names import PROPERTY_TAX, TOKEN
+from civic_ledger.core.names import PROPERTY_TAX, TITLE_REGISTRY, TOKEN
 from civic_ledger.property import tax as tax_client
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -81,6 +86,39 @@ def tax_assess(
     tax_client.assess(module, parcel_id, year, units, _due(due), sender=sender, transact=send)
 
 
+@command(tax, "import")
+@csv_file_argument()
+@import_options(taxroll.JOB, max_batch=taxroll.MAX_BATCH, default_batch=taxroll.DEFAULT_BATCH)
+def tax_import(
+    account_alias: str, manifest_file: Path | None, csv_file: Path, options: ImportOptions
+) -> None:
+    """Assess the parcels of a tax roll CSV; resumable, idempotent (tax bureau).
+
+    \b
+    Columns (header required; other columns are ignored):
+      parcel   cadastral code, or parcel id (decimal or 0x + 64 hex digits)
+      year     tax year (1-65535)
+      amount   tax in whole tokens
+      due      due date: YYYY-MM-DD (end of day UTC) or unix seconds; in the future
+
+    The whole file is validated and compared with the chain first: unless --skip-bad-rows is
+    given, any bad row refuses the file before anything is sent. An assessment already on
+    chain with the same amount and due date is skipped; one with other figures is a bad row
+    (never overwritten). One transaction per assessment, pipelined (--window); re-running the
+    file after a kill or a success sends only what is missing."""
+    from ape import chain
+
+    suite = Suite(manifest_file)
+    sender = None if options.check_only else load_account(account_alias)
+    rows, bad = taxroll.read_taxroll_csv(
+        csv_file, token_decimals(suite), chain.pending_timestamp, encoding=options.encoding
+    )
+    job = taxroll.TaxRollJob(suite[PROPERTY_TAX], suite[TITLE_REGISTRY])
+    run_import(
+        job, rows, bad, csv_file=csv_file, sender=sender, options=options, noun="assessments"
+    )
+
+
 @_assessment_command("pay")
 @click.option(
     "--permit", is_flag=True, help="Sign an EIP-2612 permit instead of a separate approval."
@@ -96,14 +134,14 @@ def tax_pay(
 
 
 @_assessment_command("void")
-@click.option("--reason", required=True, help=f"Decision ({DOCUMENT_FORMS}).")
+@evidence_option(f"The decision ({DOCUMENT_FORMS}).", dest="reason", old="--reason")
 def tax_void(
     account_alias: str, manifest_file: Path | None, parcel: str, year: int, reason: str
 ) -> None:
     """Void an unpaid assessment (tax bureau)."""
     suite = Suite(manifest_file)
     sender, parcel_id = _signer_and_parcel(suite, account_alias, parcel)
-    module, decision = suite[PROPERTY_TAX], parse_document(reason, "--reason")
+    module, decision = suite[PROPERTY_TAX], parse_document(reason, EVIDENCE)
     tax_client.void(module, parcel_id, year, decision, sender=sender, transact=send)
 
 

@@ -18,10 +18,13 @@ from rich.table import Table
 
 from civic_ledger.cli.common import (
     DOCUMENT_FORMS,
+    EVIDENCE,
     UINT256,
     Suite,
     command,
     csv_file_argument,
+    encoding_option,
+    evidence_option,
     json_option,
     known_parcel,
     load_account,
@@ -31,6 +34,7 @@ from civic_ledger.cli.common import (
     parse_param,
     path_option,
     reporting,
+    sign_one,
     suite_and_signer,
     token_amount,
     token_decimals,
@@ -211,26 +215,19 @@ def titles_approve(account_alias: str, manifest_file: Path | None, sale_id: int)
 @click.argument("sale_id", type=UINT256)
 def titles_cancel(account_alias: str, manifest_file: Path | None, sale_id: int) -> None:
     """Seller or buyer withdraws from a sale before approval."""
-    suite = Suite(manifest_file)
-    title_client.cancel(
-        suite[TITLE_REGISTRY], sale_id, sender=load_account(account_alias), transact=send
-    )
+    sign_one(manifest_file, account_alias, TITLE_REGISTRY, title_client.cancel, sale_id)
 
 
 @command(titles, "reject")
 @click.argument("sale_id", type=UINT256)
-@click.option("--reason", required=True, help=f"Written decision ({DOCUMENT_FORMS}).")
+@evidence_option(f"The written decision ({DOCUMENT_FORMS}).", dest="reason", old="--reason")
 def titles_reject(
     account_alias: str, manifest_file: Path | None, sale_id: int, reason: str
 ) -> None:
     """The registrar refuses a sale."""
-    suite = Suite(manifest_file)
-    title_client.reject(
-        suite[TITLE_REGISTRY],
-        sale_id,
-        parse_document(reason, "--reason"),
-        sender=load_account(account_alias),
-        transact=send,
+    reason_hash = parse_document(reason, EVIDENCE)
+    sign_one(
+        manifest_file, account_alias, TITLE_REGISTRY, title_client.reject, sale_id, reason_hash
     )
 
 
@@ -316,10 +313,7 @@ def titles_set_base_uri(account_alias: str, manifest_file: Path | None, base_uri
     """Set the base of every title's token URI (admin): tokenURI = BASE_URI + parcel id in
     0x-hex; an empty BASE_URI makes every token URI empty."""
     base_uri = parse_param(title_client.check_base_uri, base_uri, "BASE_URI")
-    suite = Suite(manifest_file)
-    title_client.set_base_uri(
-        suite[TITLE_REGISTRY], base_uri, sender=load_account(account_alias), transact=send
-    )
+    sign_one(manifest_file, account_alias, TITLE_REGISTRY, title_client.set_base_uri, base_uri)
     console.print(
         f"token URIs: {base_uri}0x<parcel id, 64 hex digits>" if base_uri else "token URIs: empty"
     )
@@ -354,7 +348,7 @@ def titles_import(
 
     suite = Suite(manifest_file)
     sender = None if options.check_only else load_account(account_alias)
-    rows, bad = bulk.read_parcels_csv(csv_file)
+    rows, bad = bulk.read_parcels_csv(csv_file, encoding=options.encoding)
     job = bulk.ParcelJob(suite[TITLE_REGISTRY], suite[IDENTITY_REGISTRY])
     run_import(job, rows, bad, csv_file=csv_file, sender=sender, options=options, noun="parcels")
 
@@ -368,6 +362,7 @@ def titles_import(
 @click.option("--seed", type=int, default=7, show_default=True)
 @click.option("--prefix", default="BJ", show_default=True, help="Cadastral code prefix.")
 @path_option("--out", default=Path("parcels.csv"), show_default=True, help=None)
+@encoding_option("the written CSV files")
 @click.option(
     "--register-owners",
     is_flag=True,
@@ -381,15 +376,17 @@ def titles_import(
 @reporting(titles, "sample-csv")
 def titles_sample_csv(
     manifest_file: Path | None, count: int, owners: int, bad_rows: int, seed: int, prefix: str,
-    out: Path, register_owners: bool, account_alias: str | None,
+    out: Path, encoding: str, register_owners: bool, account_alias: str | None,
 ) -> None:  # fmt: skip
     """Write a sample parcel CSV (development data) and optionally register its owners."""
     from civic_ledger.bulk import sample
 
     _code(prefix, "--prefix")
     people = sample.sample_owners(owners)
-    bad = sample.write_sample_csv(out, count, people, seed=seed, bad_rows=bad_rows, prefix=prefix)
-    sample.write_owners_csv(sample.owners_path_for(out), people)
+    bad = sample.write_sample_csv(
+        out, count, people, seed=seed, bad_rows=bad_rows, prefix=prefix, encoding=encoding
+    )
+    sample.write_owners_csv(sample.owners_path_for(out), people, encoding=encoding)
     console.print(
         f"wrote {count + len(bad):,} rows to {out}" + (f" (bad rows on lines {bad})" if bad else "")
     )

@@ -9,6 +9,7 @@ from typing import Any
 from eth_utils import keccak
 from rich.table import Table
 
+from civic_ledger.demo import data_chapter
 from civic_ledger.demo.cast import Cast
 from civic_ledger.demo.narrator import Narrator
 from civic_ledger.fund import client as fund_client
@@ -70,6 +71,7 @@ class CityScenario:
         self.credit_records()
         self.property_sale()
         self.grant_round()
+        data_chapter.play(self)  # 5 · data exchange (its own module)
         return self.out
 
     # -- 1. identity office ----------------------------------------------------------------

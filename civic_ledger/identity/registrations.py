@@ -9,7 +9,7 @@ Without the salts table nobody, the office included, can link a subject to a per
 from __future__ import annotations
 
 import csv
-import os
+import io
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +17,7 @@ from pathlib import Path
 from eth_utils import is_address, is_checksum_address, to_checksum_address
 
 from civic_ledger.core.commitments import commitment, make_salt, normalize_official_id, parse_salt
+from civic_ledger.core.csvfile import DEFAULT_ENCODING, csv_writer, read_csv_text
 from civic_ledger.core.exceptions import InputError
 from civic_ledger.identity.enums import Kind
 
@@ -82,17 +83,23 @@ class RegistrationsFileError(InputError):
     """A registrations CSV that cannot be used; the message names the file and line."""
 
 
-def write_salts_csv(path: Path, registrations: Iterable[Registration]) -> None:
-    """Append the off-chain secret table (official id, salt, subject…) to `path`, creating it
-    with owner-only permissions. Keep this file in the identity office's records system."""
+def write_salts_csv(
+    path: Path, registrations: Iterable[Registration], *, encoding: str = DEFAULT_ENCODING
+) -> None:
+    """Append the off-chain secret table (official id, salt, subject…) to `path` (text in
+    `encoding`), creating it with owner-only permissions. Keep this file in the identity
+    office's records system."""
     new = not path.exists() or path.stat().st_size == 0
     known: set[str] = set()
     if not new:  # a re-run appends only what the file does not hold yet
-        with path.open(newline="", encoding="utf-8", errors="replace") as handle:
-            known = {(row.get("subject") or "").lower() for row in csv.DictReader(handle)}
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-    with os.fdopen(fd, "a", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
+        text = read_csv_text(path, RegistrationsFileError, encoding=encoding)
+        known = {
+            (row.get("subject") or "").lower()
+            for row in csv.DictReader(io.StringIO(text, newline=""))
+        }
+    with csv_writer(
+        path, RegistrationsFileError, encoding=encoding, append=True, private=True
+    ) as writer:
         if new:
             writer.writerow(SALTS_COLUMNS)
         for r in registrations:

@@ -14,7 +14,7 @@ from eth_account import Account
 from civic_ledger.core.encoding import to_bytes32
 from civic_ledger.core.times import end_of_day
 from civic_ledger.core.transact import Transact, direct
-from civic_ledger.property.titles import short_id
+from civic_ledger.property.titles import from_units, short_id
 
 PERMIT_TTL = 3600
 
@@ -84,10 +84,10 @@ def pay(
 ) -> Any:  # fmt: skip
     """Pays the assessment from `sender`'s tokens. With `permit`, signs an EIP-2612 permit
     (one transaction; needs the account's key, e.g. a test or unlocked keystore account);
-    otherwise approves the exact amount first when the allowance is short."""
-    amount = int(tax.assessmentOf(parcel_id, year).amount)
-    if amount == 0:
-        raise ValueError(f"parcel {short_id(parcel_id)} has no assessment for {year}")
+    otherwise approves the exact amount first when the allowance is short. Nothing is signed
+    — no approval either — unless the assessment is open and `sender` holds the amount
+    (`payable_amount`)."""
+    amount = payable_amount(tax, token, parcel_id, year, str(sender.address))
     if permit:
         deadline = int(time.time()) + PERMIT_TTL
         chain_now = _chain_time()
@@ -102,6 +102,29 @@ def pay(
     return transact(
         f"paid {year} tax of parcel {short_id(parcel_id)}", tax.pay, parcel_id, year, sender=sender
     )
+
+
+def payable_amount(tax: Any, token: Any, parcel_id: int, year: int, payer: str) -> int:
+    """The amount `payer` would pay for `parcel_id`'s `year`; ValueError naming why not when
+    the assessment is unknown, already paid or voided, or `payer`'s balance is short."""
+    info = assessment(tax, parcel_id, year)
+    parcel = short_id(parcel_id)
+    if info.status is TaxStatus.NONE:
+        raise ValueError(f"parcel {parcel} has no assessment for {year}")
+    if info.status in (TaxStatus.PAID, TaxStatus.VOIDED):
+        raise ValueError(
+            f"the {year} assessment of parcel {parcel} is already {info.status.name.lower()}; "
+            "nothing to pay"
+        )
+    balance = int(token.balanceOf(payer))
+    if balance < info.amount:
+        decimals, symbol = int(token.decimals()), token.symbol()
+        raise ValueError(
+            f"{payer} holds {from_units(balance, decimals)} {symbol}, less than the "
+            f"{from_units(info.amount, decimals)} {symbol} of the {year} assessment of parcel "
+            f"{parcel}"
+        )
+    return info.amount
 
 
 def sign_permit(

@@ -67,3 +67,24 @@ def test_bench_runs_and_reports(tmp_path: Path) -> None:
         row = re.search(rf"^\| {kind} \| ([\d,]+) \|.*\| (\d+)% \|", text, re.M)
         assert row, f"no throughput row for {kind}"
         assert int(row.group(1).replace(",", "")) > 0 and int(row.group(2)) > 0
+
+    # the data-exchange section (issue #16): every lifecycle step and the receipts measures
+    section = text[text.index("## Data exchange: lifecycle gas and access receipts") :]
+    for step in (
+        "register resource",
+        "consent-backed request",
+        "grant (steward approves)",
+        "anchor a batch",
+        "deletion asked",
+        "deletion confirmed",
+        "verify a receipt",
+    ):
+        row = re.search(rf"^\| {re.escape(step)}[^|]*\| `[^`]+`[^|]*\| ([\d,]+) \|", section, re.M)
+        assert row and int(row.group(1).replace(",", "")) > 0, step
+    for measure in (
+        "receipts anchored per second",
+        "gas per receipt, amortised",
+        "verification, execution gas",
+    ):
+        assert re.search(rf"^\| {measure}.*\| [\d,.]+ \|", section, re.M), measure
+    assert "Alastria" in section and "43,100" in section

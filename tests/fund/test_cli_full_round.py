@@ -103,8 +103,8 @@ def test_full_round_through_the_commands(run_cli: Any, world: FundWorld, tmp_pat
 
     # the committee decides (2 of 3); anyone awards
     for app in (rent_app, grant_b, grant_c):
-        assert "1 yes / 0 no" in run_cli("vote", str(app), "--account", MEMBERS[0], "--yes")
-        assert "approved" in run_cli("vote", str(app), "--account", MEMBERS[1], "--yes")
+        assert "1 yes / 0 no" in run_cli("vote", str(app), "--account", MEMBERS[0], "--approve")
+        assert "approved" in run_cli("vote", str(app), "--account", MEMBERS[1], "--approve")
         assert "reserved" in run_cli("award", str(app), "--account", OUTSIDER)
 
     assert bytes(gf.getApplication(rent_app).leaseHash) == keccak(text="lease 2027")
@@ -127,8 +127,8 @@ def test_full_round_through_the_commands(run_cli: Any, world: FundWorld, tmp_pat
     assert "approved" in out and "paid 300 to the grantee" in out
 
     # one clawback: ent_c's grant ends before anything was paid
-    run_cli("clawback", str(grant_c), "--account", MEMBERS[1], "--reason", "plagiarised plan")
-    out = run_cli("clawback", str(grant_c), "--account", MEMBERS[2], "--reason", "audit 7")
+    run_cli("clawback", str(grant_c), "--account", MEMBERS[1], "--evidence", "plagiarised plan")
+    out = run_cli("clawback", str(grant_c), "--account", MEMBERS[2], "--evidence", "audit 7")
     assert "clawed back" in out and "400 released" in out
 
     # after the decision deadline the manager closes both rounds: unspent goes back
@@ -167,7 +167,7 @@ def test_refusals_are_one_readable_line(run_cli: Any, world: FundWorld) -> None:
                   "--monthly", "5", "--months", "2", ok=False)  # fmt: skip
     assert "--milestone" in out
     app_id = world.apply_grant(round_id, "ent_a")
-    out = run_cli("vote", str(app_id), "--account", OUTSIDER, "--yes", ok=False)
+    out = run_cli("vote", str(app_id), "--account", OUTSIDER, "--approve", ok=False)
     assert out.startswith("Error:") and "not a fund committee member" in out
     out = run_cli("milestone-submit", str(app_id), "0", "--account", ENT_A, "--evidence", "r",
                   ok=False)  # fmt: skip
@@ -196,7 +196,7 @@ def test_register_of_interests_and_leases_through_the_commands(
     assert out.startswith("Error:") and "not authorised" in out
     round_id = world.create_round()
     app_id = world.apply_grant(round_id, "ent_b")
-    out = run_cli("vote", str(app_id), "--account", MEMBERS[0], "--yes", ok=False)
+    out = run_cli("vote", str(app_id), "--account", MEMBERS[0], "--approve", ok=False)
     assert out.startswith("Error:") and "conflicted" in out
 
     # one lease, one rent subsidy at a time

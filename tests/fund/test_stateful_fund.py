@@ -50,7 +50,6 @@ from hypothesis.stateful import (
     invariant,
     precondition,
     rule,
-    run_state_machine_as_test,
 )
 from reverts import decoded_error, reverts
 from stateful_budget import (
@@ -58,6 +57,7 @@ from stateful_budget import (
     CountingMachine,
     SweepCounter,
     report,
+    run_counted,
     stateful_budget,
     sweep_budget,
 )
@@ -935,8 +935,7 @@ def run_fund_machine(world: FundWorld, budget: Budget, **settings: Any) -> Sweep
     build_starting_state(base)
     Machine.base = base
     OUTCOMES.clear()
-    counter = Machine.counter = SweepCounter("fund/GrantFund", budget)
-    run_state_machine_as_test(Machine, settings=budget.settings(**settings))
+    counter = run_counted(Machine, "fund/GrantFund", budget, **settings)
     print("stateful outcomes:", dict(sorted(OUTCOMES.items())))
     return counter
 

@@ -98,6 +98,9 @@ class World:
     cert_record: str = ""  # a record of `schema` (marked a certificate) certifying text:hx-licence
     payload: str = ""  # its verification payload
     chain: str = ""  # the test chain's id
+    data_resource: str = ""  # an open, non-personal resource of REGISTRAR
+    data_personal: str = ""  # a conditional, personal resource of REGISTRAR
+    data_grant: str = ""  # TAX_ASSESSOR's live grant on `data_resource`
 
     def fill(self, args: list[str]) -> list[str]:
         values = {k: v for k, v in vars(self).items() if isinstance(v, str)}
@@ -181,7 +184,47 @@ def world(suite: Any, agency: dict[str, Any], accounts: Any, tmp_path_factory: A
         bytes(cert_record),
         document_hash("text:hx-licence"),
     )
+    _data_world(suite, agency, person, w)
     return w
+
+
+def _data_world(suite: Any, agency: dict[str, Any], person: Any, w: World) -> None:
+    """Two resources of the land registry, the tax bureau's grant on the open one, and the
+    person's signed consent file for the personal one (`data ...` commands)."""
+    from ape import chain
+
+    from civic_ledger.access.roles import BY_NAME
+    from civic_ledger.data import client as data_client
+    from civic_ledger.data import consent_file
+
+    exchange, h = suite["DataExchange"], b"\x21" * 32
+    owner, recipient = BY_NAME["REGISTRAR"].id, BY_NAME["TAX_ASSESSOR"].id
+    ids = [
+        data_client.register_resource(
+            exchange,
+            data_client.ResourceInput(owner, sharing, personal, 86400, h, h, h, h),
+            sender=agency["land_registry"],
+        )
+        for sharing, personal in ((data_client.Sharing.OPEN, False),
+                                  (data_client.Sharing.CONDITIONAL, True))
+    ]  # fmt: skip
+    grant = data_client.request_data(
+        exchange,
+        data_client.DataRequest(ids[0], recipient, 7, 30 * 86400, h, h),
+        sender=agency["tax_bureau"],
+    )
+    consent = data_client.Consent(
+        bytes.fromhex(w.subject[2:]),
+        ids[1],
+        recipient,
+        7,
+        int(chain.pending_timestamp) + 86400 * 30,
+    )
+    path = w.tmp / "data_consent.json"
+    signature = data_client.sign_consent(exchange, consent, person)
+    consent_file.write(path, int(chain.chain_id), exchange.address, consent, signature)
+    w.files["data_consent"] = path
+    w.data_resource, w.data_personal, w.data_grant = str(ids[0]), str(ids[1]), str(grant)
 
 
 def _sales(suite: Any, agency: dict[str, Any], accounts: Any, seller: bytes) -> tuple[int, int]:
@@ -232,6 +275,10 @@ def _files(tmp: Path, w: World) -> dict[str, Path]:
         "records_no_schema": f"schema,subject,year\nnope,{w.subject},2031\n",
         "records_header_only": "schema,subject,year\n",
         "records_far": f"schema,subject,expires,year\n{w.schema},{w.subject},{'9' * 30},2031\n",
+        "roll_ok": f"parcel,year,amount,due\n{w.parcel},2040,1,2041-01-01\n",
+        "roll_bad": f"parcel,year,amount,due\n{w.parcel},2040,1,2041-02-30\n",
+        "roll_no_parcel": "parcel,year,amount,due\nNOPE-404,2040,1,2041-01-01\n",
+        "roll_header_only": "parcel,year,amount,due\n",
         "signed_junk": "{not json",
         "signed_list": "[1, 2, 3]",
         "signed_partial": json.dumps({"schemaId": 1}),
@@ -371,12 +418,34 @@ def unknown_id_spec(
 
 
 SALT = "0x" + "11" * 32
+
+
+def import_cases(max_batch: int) -> tuple[Case, ...]:
+    """What every bulk import refuses alike: a missing file, batch sizes out of range, no
+    window, an unknown encoding or one the file is not in, directories for its files."""
+    return (
+        case("{tmp}/missing.csv", error="CSV_FILE"),
+        case(change={"--batch-size": "0"}, error="--batch-size"),
+        case(change={"--batch-size": str(max_batch + 1)}, error="--batch-size"),
+        case(change={"--window": "0"}, error="--window"),
+        case(change={"--encoding": "klingon"}, error=("--encoding", "unknown encoding")),
+        case(
+            "{binary}",
+            change={"--encoding": "gb18030"},
+            error=("binary.csv:1", "not gb18030", "--encoding utf-8"),
+        ),
+        case(change={"--journal": "{tmp}"}, error="--journal"),
+        case(change={"--rejects": "{tmp}"}, error="--rejects"),
+    )
+
+
 NO_FIELD = {"--field": None}  # for cases that give no data or fail before it
 SELLER_BUYS = {"--buyer": "{subject}"}  # the parcel's owner as its buyer
 SAMPLE_ONLY = {"--count": None, "--owners": None, "--register-owners": None}  # nothing signed
 RENT_APPLICATION = {"--milestone": None, "--monthly": "1", "--months": "2"}
 AS_OWNER = {"--account": OWNER}
 AS_STRANGER = {"--account": "TEST::19"}
+ZERO_HASH = "0x" + "00" * 32
 
 SPECS: dict[str, Spec] = {
     # ---------------------------------------------------------------- identity
@@ -406,6 +475,11 @@ SPECS: dict[str, Spec] = {
             ),
             case(change={"--kind": "robot"}, error="--kind"),
             case(change={"--salts-out": "{tmp}"}, error="--salts-out"),
+            case(change={"--encoding": "rot13"}, error="--encoding"),
+            case(
+                change={"--official-id": "朝阳区-1", "--encoding": "ascii"},
+                error=("--official-id/--encoding", "ascii"),
+            ),
         ),
     ),
     "identity batch-register": Spec(
@@ -421,12 +495,7 @@ SPECS: dict[str, Spec] = {
             case("{binary}", error=("binary.csv:1", "UTF-8")),
             case("{parcels_ok}", error="missing column"),
             case("{ids_header_only}", error=("ids_header_only.csv", "no rows to import")),
-            case("{tmp}/missing.csv", error="CSV_FILE"),
-            case(change={"--batch-size": "0"}, error="--batch-size"),
-            case(change={"--batch-size": "101"}, error="--batch-size"),
-            case(change={"--window": "0"}, error="--window"),
-            case(change={"--journal": "{tmp}"}, error="--journal"),
-            case(change={"--rejects": "{tmp}"}, error="--rejects"),
+            *import_cases(max_batch=100),
             case(change=AS_OWNER, error="not authorised"),
         ),
     ),
@@ -555,12 +624,7 @@ SPECS: dict[str, Spec] = {
             case("{records_header_only}", error=("records_header_only.csv", "no rows to import")),
             case("{binary}", error=("binary.csv:1", "UTF-8")),
             case("{ids_ok}", error=("ids_ok.csv:1", "schema")),
-            case("{tmp}/missing.csv", error="CSV_FILE"),
-            case(change={"--batch-size": "0"}, error="--batch-size"),
-            case(change={"--batch-size": "51"}, error="--batch-size"),
-            case(change={"--window": "0"}, error="--window"),
-            case(change={"--journal": "{tmp}"}, error="--journal"),
-            case(change={"--rejects": "{tmp}"}, error="--rejects"),
+            *import_cases(max_batch=50),
             case(change=AS_OWNER, error="issuer role"),
         ),
     ),
@@ -633,8 +697,9 @@ SPECS: dict[str, Spec] = {
                 case(change={"--code": code}, error="--code")
                 for code in ("paid in full", "3", "superseded", "4", "", HUGE)
             ),
-            case(change={"--code": "other"}, error="--reason"),
-            case(change={"--code": "5", "--reason": ""}, error="--reason"),
+            case(change={"--code": "other"}, error="--evidence"),
+            case(change={"--code": "5", "--evidence": ""}, error="--evidence"),
+            case(change={"--code": "5", "--reason": ""}, error="--evidence"),  # former name
         ),
     ),
     "records cancel-signed": Spec(
@@ -661,13 +726,15 @@ SPECS: dict[str, Spec] = {
     ),
     "records stay-grant": Spec(
         ("{record}",),
-        {"--until": "+30d", "--reason": "order"},
+        {"--until": "+30d", "--evidence": "order"},
         "TEST::6",
         cases=(
             case(error="dispute"),
             case(change={"--until": "someday"}, error="--until"),
             case(change={"--until": HUGE}, error=("--until", "out of range")),
-            case(change={"--reason": ""}, error="--reason"),
+            case(change={"--evidence": ""}, error="--evidence"),
+            case(change={"--reason": "order"}, error=("--evidence only", "--reason")),
+            case(change={"--evidence": None}, error=("Missing option", "--evidence")),
             case("0x" + "zz" * 32, error="RECORD_ID"),
             case(change={"--account": TAX}, error="not authorised"),
         ),
@@ -694,10 +761,11 @@ SPECS: dict[str, Spec] = {
     ),
     "records resolve": Spec(
         ("{record}",),
-        {"--uphold": True, "--ruling": "r"},
+        {"--uphold": True, "--evidence": "r"},
         "TEST::6",
         cases=(
-            case(change={"--ruling": ""}, error="--ruling"),
+            case(change={"--evidence": ""}, error="--evidence"),
+            case(change={"--evidence": None, "--ruling": ""}, error="--evidence"),  # former
             case(error="dispute"),
             case("0x" + "1" * 63, error="RECORD_ID"),
         ),
@@ -818,7 +886,7 @@ SPECS: dict[str, Spec] = {
     ),
     "titles approve": unknown_id_spec(("1",), {}, REGISTRAR, "sale"),
     "titles cancel": unknown_id_spec(("1",), {}, OWNER, "sale"),
-    "titles reject": unknown_id_spec(("1",), {"--reason": "r"}, REGISTRAR, "sale"),
+    "titles reject": unknown_id_spec(("1",), {"--evidence": "r"}, REGISTRAR, "sale"),
     "titles accept": Spec(
         ("{sale}",),
         account=BUYER,
@@ -899,10 +967,7 @@ SPECS: dict[str, Spec] = {
                 change={"--journal": "{tmp}/j5.jsonl"},
                 error=("ids_ok.csv:1", "cadastral_code"),
             ),
-            case(change={"--batch-size": "0"}, error="--batch-size"),
-            case(change={"--batch-size": "101"}, error="--batch-size"),
-            case(change={"--window": "0"}, error="--window"),
-            case(change={"--journal": "{tmp}"}, error="--journal"),
+            *import_cases(max_batch=100),
             case(change={**AS_OWNER, "--journal": "{tmp}/j6.jsonl"}, error="not authorised"),
         ),
     ),
@@ -920,6 +985,7 @@ SPECS: dict[str, Spec] = {
             case(change={**SAMPLE_ONLY, "--owners": "0"}, error="--owners"),
             case(change={**SAMPLE_ONLY, "--bad-rows": "-1"}, error="--bad-rows"),
             case(change={**SAMPLE_ONLY, "--out": "{tmp}"}, error="--out"),
+            case(change={**SAMPLE_ONLY, "--encoding": "klingon"}, error="--encoding"),
             case(error="--account"),  # registering owners signs: no account given
         ),
     ),
@@ -948,11 +1014,30 @@ SPECS: dict[str, Spec] = {
         account=OWNER,
         cases=(
             case("99999", error="lien"),
-            case(change={"--order": "", "--account": REGISTRAR}, error=("--order", "empty")),
+            case(change={"--evidence": "", "--account": REGISTRAR}, error=("--evidence", "empty")),
+            case(change={"--order": "", "--account": REGISTRAR}, error=("--evidence", "empty")),
         ),
     ),
     "liens withdraw": unknown_id_spec(("1",), {}, OWNER, "lien"),
     "liens list": Spec(("{parcel}",), cases=parcel_cases()),
+    # ---------------------------------------------------------------- report
+    "report events": Spec(
+        ("RecordIssued",),
+        {"--out": "{tmp}/report.csv"},
+        cases=(
+            case("Nope", error=("EVENTS", "no event named 'Nope'")),
+            case(",", error=("EVENTS", "no event names")),
+            case("💥", error=("EVENTS", "no event named")),
+            case(change={"--from": "yesterday"}, error=("--from", "YYYY-MM-DD")),
+            case(change={"--from": "9" * 30}, error=("--from", "out of range")),
+            case(change={"--to": "2031-02-30"}, error="--to"),
+            case(change={"--from": "5", "--to": "4"}, error=("--to", "before --from")),
+            case(change={"--format": "pdf"}, error="--format"),
+            case(change={"--out": "{tmp}/report.txt"}, error=("--out", "--format")),
+            case(change={"--out": "{tmp}"}, error="--out"),
+            case(change={"--encoding": "klingon"}, error="--encoding"),
+        ),
+    ),
     # ---------------------------------------------------------------- tax
     "tax assess": Spec(
         ("{parcel}",),
@@ -968,6 +1053,20 @@ SPECS: dict[str, Spec] = {
             case(change=AS_OWNER, error="not authorised"),
         ),
     ),
+    "tax import": Spec(
+        ("{roll_ok}",),
+        {"--journal": "{tmp}/jt.jsonl"},
+        TAX,
+        cases=(
+            case("{roll_bad}", error=("roll_bad.csv", "line 2", "due date", "nothing sent")),
+            case("{roll_no_parcel}", error=("roll_no_parcel.csv", "line 2", "not an active")),
+            case("{roll_header_only}", error=("roll_header_only.csv", "no rows to import")),
+            case("{binary}", error=("binary.csv:1", "UTF-8")),
+            case("{ids_ok}", error=("ids_ok.csv:1", "parcel")),
+            *import_cases(max_batch=1),
+            case(change=AS_OWNER, error="not authorised"),
+        ),
+    ),
     "tax pay": Spec(
         ("{parcel}",),
         {"--year": "2030"},
@@ -980,11 +1079,11 @@ SPECS: dict[str, Spec] = {
     ),
     "tax void": Spec(
         ("{parcel}",),
-        {"--year": "2030", "--reason": "r"},
+        {"--year": "2030", "--evidence": "r"},
         TAX,
         cases=(
             *parcel_cases(),
-            case(change={"--reason": ""}, error=("--reason", "empty")),
+            case(change={"--evidence": ""}, error=("--evidence", "empty")),
             case(change={"--year": "1999"}, error="assessment"),
         ),
     ),
@@ -1035,14 +1134,22 @@ SPECS: dict[str, Spec] = {
             case(change={**RENT_APPLICATION, "--lease": "  "}, error=("--lease", "empty")),
         ),
     ),
-    "fund vote": unknown_id_spec(("1",), {"--yes": True}, MEMBER, "application"),
+    "fund vote": Spec(
+        ("1",),
+        {"--approve": True},
+        MEMBER,
+        cases=(
+            case("99999", error="application"),
+            case(change={"--approve": None}, error=("Missing option", "--approve")),
+        ),
+    ),
     "fund award": unknown_id_spec(("1",), {}, MEMBER, "application"),
     "fund milestone-submit": unknown_id_spec(("1", "0"), {"--evidence": "e"}, OWNER, "application"),
     "fund milestone-approve": unknown_id_spec(("1", "0"), {}, MEMBER, "application"),
     "fund milestone-pay": unknown_id_spec(("1", "0"), {}, MEMBER, "application"),
     "fund pay-rent": unknown_id_spec(("1",), {}, MEMBER, "application"),
     "fund rent-checkin": unknown_id_spec(("1",), {}, MEMBER, "application"),
-    "fund clawback": unknown_id_spec(("1",), {"--reason": "r"}, MEMBER, "application"),
+    "fund clawback": unknown_id_spec(("1",), {"--evidence": "r"}, MEMBER, "application"),
     "fund close": unknown_id_spec(("1",), {}, FUND, "round"),
     "fund sweep": unknown_id_spec(("1",), {}, FUND, "round"),
     "access pending": Spec(),
@@ -1228,6 +1335,225 @@ SPECS: dict[str, Spec] = {
             case(error="controls no Active identity"),
         ),
     ),
+    # ---------------------------------------------------------------- data (issue #16)
+    "data resource-register": Spec(
+        options={
+            "--owner": "REGISTRAR",
+            "--sharing": "open",
+            "--mandate": "m",
+            "--description": "d",
+            "--schema": "s",
+        },
+        account=REGISTRAR,
+        cases=(
+            case(change={"--owner": "PUBLIC"}, error=("owner role", "not an agency role")),
+            case(change={"--owner": "NOPE"}, error=("--owner", "unknown role")),
+            case(change={"--owner": "TAX_ASSESSOR"}, error="does not hold agency role"),
+            case(change={"--sharing": "secret"}, error="--sharing"),
+            case(change={"--deletion-period": "91d"}, error=("deletion period", "out of range")),
+            case(change={"--deletion-period": "soon"}, error=("--deletion-period", "duration")),
+            case(change={"--deletion-period": "0"}, error=("--deletion-period", "positive")),
+            case(change={"--mandate": ""}, error=("--mandate", "empty")),
+            case(change={"--schema": ZERO_HASH}, error=("schema hash", "required")),
+            case(change=AS_OWNER, error="not authorised"),
+        ),
+    ),
+    "data resource-version": Spec(
+        ("{data_resource}",),
+        {"--schema": "s2"},
+        REGISTRAR,
+        cases=(
+            case("99999", error="no resource"),
+            case(change={"--schema": ""}, error=("--schema", "empty")),
+            case(change={"--content": "0xab"}, error="--content"),
+            case(change=AS_OWNER, error="not authorised"),
+        ),
+    ),
+    "data resource-retire": Spec(
+        ("{data_resource}",),
+        account=REGISTRAR,
+        cases=(
+            case("99999", error="no resource"),
+            case(change={"--reason": ""}, error=("--reason", "empty")),
+            case(change=AS_OWNER, error="not authorised"),
+        ),
+    ),
+    "data resource-show": Spec(
+        ("{data_resource}",), cases=(case("99999", error="does not exist"),)
+    ),
+    "data resource-list": Spec(),
+    "data consent-sign": Spec(
+        ("{data_personal}",),
+        {
+            "--subject": "{subject}",
+            "--recipient": "TAX_ASSESSOR",
+            "--purpose": "7",
+            "--out": "{tmp}/consent-signed.json",
+        },
+        OWNER,
+        cases=(
+            case(change=AS_STRANGER, error="not the controller"),
+            case("99999", error="does not exist"),
+            case(change={"--subject": "ünï"}, error=("--subject", "neither")),
+            case(change={"--subject": "{stranger}"}, error=("--subject", "controls no identity")),
+            case(change={"--recipient": "PUBLIC"}, error="not an agency role"),
+            case(change={"--expires": "0"}, error=("--expires", "positive")),
+            case(change={"--expires": "9" * 30 + "d"}, error=("expiry", "out of range")),
+            case(change={"--out": "{tmp}"}, error="--out"),
+        ),
+    ),
+    "data consent-revoke": Spec(
+        ("{data_consent}",),
+        account=OWNER,
+        cases=(
+            case(change=AS_STRANGER, error="not the active controller"),
+            case("{signed_junk}", error=("CONSENT_FILE", "not a consent file")),
+            case("{binary}", error=("CONSENT_FILE", "not a consent file")),
+            case("{safe_proposal}", error=("CONSENT_FILE", "not a consent file")),
+            case("{tmp}/nope.json", error="CONSENT_FILE"),
+        ),
+    ),
+    "data request": Spec(
+        ("{data_resource}",),
+        {"--as": "TAX_ASSESSOR", "--purpose": "7"},
+        TAX,
+        cases=(
+            case("99999", error="does not exist"),
+            case(change={"--as": "PUBLIC"}, error="not an agency role"),
+            case(change={"--as": "REGISTRAR"}, error="does not hold agency role"),
+            case(change={"--duration": "366d"}, error=("duration", "out of range")),
+            case(change={"--duration": "never"}, error=("--duration", "duration")),
+            case(change={"--fields": "a;b"}, error=("--fields", "neither")),
+            case(change={"--legal-basis": ""}, error=("--legal-basis", "empty")),
+            case(change={"--consent": "{data_consent}", "--exemption": "1"}, error="not both"),
+            case(change={"--exemption": "1"}, error="need --subject"),
+            case(change={"--subject": "ünï"}, error=("--subject", "neither")),
+            case(
+                "{data_personal}",
+                change={"--subject": "{subject}", "--consent": "{signed_junk}"},
+                error=("--consent", "not a consent file"),
+            ),
+            case(change={"--subject": "{subject}"}, error=("--subject", "no personal data")),
+            case(change=AS_OWNER, error="not authorised"),
+        ),
+    ),
+    "data approve": unknown_id_spec(("1",), {}, REGISTRAR, "no request"),
+    "data deny": Spec(
+        ("1",),
+        {"--reason": "3"},
+        REGISTRAR,
+        cases=(
+            case("99999", error="no request"),
+            case(change={"--reason": "0"}, error="--reason"),
+            case(change=AS_OWNER, error="not authorised"),
+        ),
+    ),
+    "data grant-revoke": Spec(
+        ("{data_grant}",),
+        {"--reason": "3"},
+        REGISTRAR,
+        cases=(
+            case("99999", error="no request"),
+            case(change={"--reason": "70000"}, error="--reason"),
+            case(change=AS_OWNER, error="not authorised"),
+        ),
+    ),
+    "data grant-show": Spec(("{data_grant}",), cases=(case("99999", error="does not exist"),)),
+    "data exemption-record": Spec(
+        ("{data_personal}",),
+        {
+            "--subject": "{subject}",
+            "--recipient": "TAX_ASSESSOR",
+            "--purpose": "7",
+            "--legal-basis": "law",
+        },
+        TAX,
+        cases=(
+            case("99999", error="no resource"),
+            case(change={"--legal-basis": ""}, error=("--legal-basis", "empty")),
+            case(change={"--legal-basis": ZERO_HASH}, error=("legal-basis hash", "required")),
+            case(change={"--recipient": "REGISTRAR"}, error="does not hold agency role"),
+            case(change={"--subject": "0x12"}, error=("--subject", "neither")),
+            case(change={"--expires": "never"}, error="--expires"),
+            case(change=AS_OWNER, error="not authorised"),
+        ),
+    ),
+    "data exemption-dispute": Spec(
+        ("1",),
+        account=OWNER,
+        cases=(
+            case("99999", error="no exemption"),
+            case(change={"--evidence": ""}, error=("--evidence", "empty")),
+        ),
+    ),
+    "data exemption-rule": Spec(
+        ("1",),
+        {"--uphold": True, "--ruling": "r"},
+        "TEST::6",
+        cases=(
+            case("99999", error="no exemption"),
+            case(change={"--ruling": ""}, error=("--ruling", "empty")),
+            case(change={"--uphold": None}, error="--uphold"),
+            case(change=AS_OWNER, error="not authorised"),
+        ),
+    ),
+    "data receipts-record": Spec(
+        ("{data_grant}",),
+        {"--payload": "p", "--store": "{tmp}/receipts"},
+        cases=(
+            case("99999", error="does not exist"),
+            case(change={"--payload": ""}, error=("--payload", "empty")),
+            case(change={"--payload": ZERO_HASH}, error="payload's hash"),
+            case(change={"--store": "{ids_ok}"}, error=("--store", "not a directory")),
+        ),
+    ),
+    "data receipts-anchor": Spec(
+        options={"--as": "REGISTRAR", "--store": "{tmp}/empty-store"},
+        account=REGISTRAR,
+        cases=(
+            case(error="no pending receipts"),
+            case(change={"--store": "{ids_ok}"}, error=("--store", "not a directory")),
+            case(change={"--as": "NOPE"}, error="--as"),
+            case(change={"--max-batch": "0"}, error="--max-batch"),
+        ),
+    ),
+    "data receipts-verify": Spec(
+        ("0x" + "ab" * 32,),
+        {"--store": "{tmp}/receipts"},
+        cases=(
+            case(error="no receipt"),
+            case("junk", error="LEAF"),
+            case("0x" + "ab" * 31, error="LEAF"),
+            case(change={"--store": "{ids_ok}"}, error=("--store", "not a directory")),
+        ),
+    ),
+    "data receipts-list": Spec(
+        options={"--subject": "{subject}", "--store": "{tmp}/receipts"},
+        cases=(
+            case(change={"--subject": "ünï"}, error=("--subject", "neither")),
+            case(change={"--subject": "{stranger}"}, error=("--subject", "controls no identity")),
+            case(change={"--store": "{ids_ok}"}, error=("--store", "not a directory")),
+        ),
+    ),
+    "data deletion-ask": Spec(
+        ("{data_grant}",),
+        account=REGISTRAR,
+        cases=(
+            case("99999", error="no request"),
+            case(change=AS_OWNER, error="may not ask for deletion"),
+            case(change={"--reason": ""}, error=("--reason", "empty")),
+        ),
+    ),
+    "data deletion-confirm": Spec(
+        ("{data_grant}",),
+        account=TAX,
+        cases=(
+            case(error="no open deletion"),
+            case(change={"--evidence": ""}, error=("--evidence", "empty")),
+            case(change=AS_OWNER, error="not authorised"),
+        ),
+    ),
+    "data deletion-status": Spec(("{data_grant}",), cases=(case("99999", error="does not exist"),)),
 }
 
 

@@ -15,7 +15,7 @@ from . import test_commands
 from .harness import Refuser, invoke
 from .test_commands import SPECS, World, all_commands
 
-world = test_commands.world  # the module's fixture, shared
+world = test_commands.world  # the case tables' world, as this module's fixture
 
 TX_HASH_LENGTH = 66
 

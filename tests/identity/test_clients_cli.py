@@ -8,6 +8,7 @@ import csv
 import json
 import os
 import stat
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -203,25 +204,18 @@ def test_agency_flow_through_clients(suite, agency, citizens, outsider, tmp_path
     with pytest.raises(ValueError, match="controls no identity"):
         id_client.resolve_subject(identity, outsider.address)
 
-    ok_id = rec_client.register_schema(
+    tax_schema = partial(  # the tax bureau's two revocable schemas
+        rec_client.register_schema,
         registry,
-        name="tax-ok",
-        field_layout="uint16 year",
         issuer_role="TAX_RECORD_ISSUER",
         revocable=True,
-        adverse=False,
-        default_validity=YEAR,
         sender=bureau,
     )
-    fine_id = rec_client.register_schema(
-        registry,
-        name="tax-fine",
-        field_layout="uint256 amount",
-        issuer_role="TAX_RECORD_ISSUER",
-        revocable=True,
-        adverse=True,
-        default_validity=3 * YEAR,
-        sender=bureau,
+    ok_id = tax_schema(
+        name="tax-ok", field_layout="uint16 year", adverse=False, default_validity=YEAR
+    )
+    fine_id = tax_schema(
+        name="tax-fine", field_layout="uint256 amount", adverse=True, default_validity=3 * YEAR
     )
     assert rec_client.resolve_schema(registry, "tax-fine") == fine_id
     rec_client.set_policy(
@@ -495,7 +489,7 @@ def test_cli_records_commands(run_cli, suite, agency, register, citizens, tmp_pa
     ok("dispute", fine, "--account", "TEST::15", "--evidence", "bank receipt")
     shown = ok("show", fine)
     assert "stayed" in shown and "stayed until" in shown
-    ok("resolve", fine, "--account", "TEST::6", "--overturn", "--ruling", "ruling 2026/17")
+    ok("resolve", fine, "--account", "TEST::6", "--overturn", "--evidence", "ruling 2026/17")
     shown = ok("show", fine)
     assert "revoked" in shown and "overturned" in shown and "amount=500" in shown
     listing = ok("show", subject)
@@ -505,8 +499,8 @@ def test_cli_records_commands(run_cli, suite, agency, register, citizens, tmp_pa
     result = run_cli(records_cli.records, "revoke", good, "--account", "TEST::4", "--code", "error")
     assert result.exit_code == 1 and "does not hold the schema's issuer role" in result.text
     result = run_cli(records_cli.records, "revoke", good, "--account", "TEST::3", "--code", "other")
-    assert result.exit_code == 2 and "needs the reason document" in result.text
-    ok("revoke", good, "--account", "TEST::3", "--code", "error", "--reason", "re-filed")
+    assert result.exit_code == 2 and "needs the decision document" in result.text
+    ok("revoke", good, "--account", "TEST::3", "--code", "error", "--evidence", "re-filed")
     assert not registry.isValid(good)
     assert not registry.meetsPolicy(alice.subject, 7)
     assert identity.isActive(alice.subject)
@@ -533,7 +527,7 @@ def test_cli_stays_and_signature_cancellation(run_cli, suite, agency, register, 
     fine = out.split("record ")[-1].split()[0]
     ok("dispute", fine, "--account", "TEST::15", "--evidence", "bank receipt")
     assert registry.getRecord(fine).stayUntil == ape.chain.blocks.head.timestamp + 7 * DAY
-    ok("stay-grant", fine, "--until", "+30d", "--reason", "stay order 5", "--account", "TEST::6")
+    ok("stay-grant", fine, "--until", "+30d", "--evidence", "stay order 5", "--account", "TEST::6")
     ape.chain.pending_timestamp += 31 * DAY
     ape.chain.mine()
     assert registry.isValid(fine)

@@ -10,10 +10,9 @@ import os
 from pathlib import Path
 from typing import Any
 
-import click
 import pytest
-from click.testing import CliRunner
 from eth_utils import keccak
+from shared_fixtures import invoke_command
 
 from civic_ledger.bulk import records as bulk
 from civic_ledger.cli import records as records_cli
@@ -108,12 +107,12 @@ def world(suite: Any, agency: dict[str, Any]) -> dict[str, Any]:
     """Two fresh schemas of the tax bureau (TEST::3) and three active subjects."""
     registry, identity = suite["RecordRegistry"], suite["IdentityRegistry"]
     tag = os.urandom(4).hex()
-    tax_ok, _ = rec_client.register_schema(
+    tax_ok = rec_client.register_schema(
         registry, name=f"imp-ok-{tag}", field_layout="uint16 year,bool compliant",
         issuer_role="TAX_RECORD_ISSUER", revocable=True, adverse=False, default_validity=YEAR,
         sender=agency["data_bureau"],
     )  # fmt: skip
-    penalty, _ = rec_client.register_schema(
+    penalty = rec_client.register_schema(
         registry, name=f"imp-fine-{tag}", field_layout="uint256 amount",
         issuer_role="TAX_RECORD_ISSUER", revocable=True, adverse=True,
         default_validity=3 * YEAR, sender=agency["data_bureau"],
@@ -144,16 +143,7 @@ def _csv(path: Path, world: dict[str, Any], count: int, bad_line: bool = False) 
 
 
 def _invoke(suite: Any, *args: str) -> Any:
-    command = records_cli.records.commands["import"]
-    plain = click.Command(
-        "import", callback=command.callback,
-        params=[p for p in command.params if p.name != "network"],
-    )  # fmt: skip
-    result = CliRunner(mix_stderr=False).invoke(
-        plain, [*args, "--account", "TEST::3", "--manifest", str(suite.manifest.path)]
-    )
-    result.text = " ".join((result.stdout + result.stderr).split())
-    return result
+    return invoke_command(records_cli.records.commands["import"], suite, *args, account="TEST::3")
 
 
 def _issued(world: dict[str, Any]) -> int:

@@ -40,13 +40,13 @@ from hypothesis.stateful import (
     invariant,
     precondition,
     rule,
-    run_state_machine_as_test,
 )
 from stateful_budget import (
     Budget,
     CountingMachine,
     SweepCounter,
     report,
+    run_counted,
     stateful_budget,
     sweep_budget,
 )
@@ -648,11 +648,7 @@ SWEEP_BUDGET = (10, 16)  # CI: ~2 minutes on a 2-core runner (~0.7-1 s per step)
 def run_registry_machine(world: World, budget: Budget) -> SweepCounter:
     RegistryMachine.world = world
     RegistryMachine.outcomes = Counter()
-    counter = RegistryMachine.counter = SweepCounter("identity/RecordRegistry", budget)
-    try:
-        run_state_machine_as_test(RegistryMachine, settings=budget.settings())
-    finally:
-        RegistryMachine.counter = None
+    counter = run_counted(RegistryMachine, "identity/RecordRegistry", budget)
     print(sorted(RegistryMachine.outcomes.items()))
     return counter
 

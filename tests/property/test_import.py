@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,16 @@ BATCH = 20
 
 class Crash(Exception):
     """Stands in for a killed process."""
+
+
+def crash_at(stop: int) -> Callable[[int], None]:
+    """An importer callback (`on_sent`, `on_confirmed`) that kills the run at batch `stop`."""
+
+    def crash(batch: int) -> None:
+        if batch == stop:
+            raise Crash
+
+    return crash
 
 
 @pytest.fixture
@@ -179,12 +190,8 @@ def test_resume_after_interruption_between_batches(titles, registered_owners, cs
     path, _ = csv_file
     rows, _ = read_parcels_csv(path)
 
-    def crash_after_first(batch: int) -> None:
-        if batch == 0:
-            raise Crash
-
     with pytest.raises(Crash):
-        importer(window=1, on_confirmed=crash_after_first).run(rows)
+        importer(window=1, on_confirmed=crash_at(0)).run(rows)
     assert _on_chain_count(titles, path) == BATCH
 
     result = importer().run(rows)
@@ -200,12 +207,8 @@ def test_resume_after_crash_between_broadcast_and_receipt(
     path, _ = csv_file
     rows, _ = read_parcels_csv(path)
 
-    def crash_after_broadcast(batch: int) -> None:
-        if batch == 1:
-            raise Crash
-
     with pytest.raises(Crash):
-        importer(window=5, on_sent=crash_after_broadcast).run(rows)
+        importer(window=5, on_sent=crash_at(1)).run(rows)
     journal = Journal(tmp_path / "journal.jsonl")
     assert [b.batch for b in journal.unresolved] == [0, 1]  # outcomes unknown to the journal
 
@@ -231,12 +234,8 @@ def test_resume_resends_a_batch_journaled_but_never_broadcast(
     rows, _ = read_parcels_csv(path)
     journal_path = tmp_path / "journal.jsonl"
 
-    def crash_after_first(batch: int) -> None:
-        if batch == 0:
-            raise Crash
-
     with pytest.raises(Crash):
-        importer(window=1, on_confirmed=crash_after_first).run(rows)
+        importer(window=1, on_confirmed=crash_at(0)).run(rows)
     journal = Journal.open(journal_path, Journal(journal_path).state.header or {})
     never_sent = [r.code for r in rows[BATCH : 2 * BATCH]]
     journal.record_sent(journal.new_batch_number(), never_sent, "0x" + "ab" * 32, 10**6)

@@ -43,13 +43,14 @@ from typing import Any, ClassVar
 import pytest
 from eth_utils import keccak
 from hypothesis import strategies as st
-from hypothesis.stateful import precondition, rule, run_state_machine_as_test
+from hypothesis.stateful import precondition, rule
 from stateful_budget import (
     Budget,
     CountingMachine,
     SweepCounter,
     refused,
     report,
+    run_counted,
     stateful_budget,
     sweep_budget,
 )
@@ -693,12 +694,7 @@ def title_world(
 
 def run_title_machine(ctx: dict[str, Any], budget: Budget) -> SweepCounter:
     TitleMachine.ctx = ctx
-    counter = TitleMachine.counter = SweepCounter("property/TitleRegistry", budget)
-    try:
-        run_state_machine_as_test(TitleMachine, settings=budget.settings())
-    finally:
-        TitleMachine.counter = None
-    return counter
+    return run_counted(TitleMachine, "property/TitleRegistry", budget)
 
 
 def test_title_registry_state_machine(title_world: dict[str, Any]) -> None:

@@ -1,0 +1,1 @@
+"""Reports for auditors: the suite's events read, decoded and exported."""
