@@ -26,7 +26,7 @@ def run(suite: Any) -> Any:
     return lambda name, *args: run_cli(certificates, name, *args)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def licence(suite: Any, agency: dict[str, Any], accounts: Any) -> bytes:
     """A business licence of a certificate schema, certifying the LICENCE document."""
     from civic_ledger.identity import client as id_client
