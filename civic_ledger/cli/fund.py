@@ -42,12 +42,12 @@ from civic_ledger.cli.common import (
     load_account,
     parse_amount,
     parse_document,
+    token_text,
 )
 from civic_ledger.cli.output import console, send
 from civic_ledger.core.encoding import format_time
 from civic_ledger.core.names import GRANT_FUND, MANAGER, TOKEN
 from civic_ledger.fund import client as fund_client
-from civic_ledger.property.titles import from_units
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -69,7 +69,7 @@ class _Context:
         return parse_amount(amount, self.decimals, hint)
 
     def tokens(self, units: int) -> str:
-        return from_units(units, self.decimals)
+        return token_text(self.suite, units)
 
     def act(self, action: Callable[..., Any], *args: Any) -> Any:
         """`action(fund, *args, sender=signer)`, each transaction sent (and reported) by `send`."""
@@ -175,7 +175,7 @@ def fund_round(account_alias: str, manifest_file: Path | None, round_id: int, am
     balance = int(ctx.token.balanceOf(ctx.sender))
     if units > balance:
         raise click.BadParameter(
-            f"{ctx.sender.address} holds {ctx.tokens(balance)} tokens, less than the deposit",
+            f"{ctx.sender.address} holds {ctx.tokens(balance)}, less than the deposit",
             param_hint="--amount",
         )
     fund_client.fund_round(ctx.fund, ctx.token, round_id, units, sender=ctx.sender, transact=send)

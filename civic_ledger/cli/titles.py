@@ -37,7 +37,7 @@ from civic_ledger.cli.common import (
     sign_one,
     suite_and_signer,
     token_amount,
-    token_decimals,
+    token_text,
     uint,
     yes_option,
 )
@@ -48,7 +48,6 @@ from civic_ledger.core.names import IDENTITY_REGISTRY, LIEN_REGISTRY, PROPERTY_T
 from civic_ledger.property import liens as lien_client
 from civic_ledger.property import tax as tax_client
 from civic_ledger.property import titles as title_client
-from civic_ledger.property.titles import from_units
 from civic_ledger.property.views import (
     encumbrance_summary,
     parcel_rows,
@@ -186,7 +185,6 @@ def titles_accept(
 
 def _print_encumbrance(suite: Suite, state: lien_client.Encumbrance, title: str) -> None:
     """The liens of the sale's parcel and each holder's answer, with the encumbrance hash."""
-    decimals = token_decimals(suite)
     console.print(f"  {title}: encumbrance {hex32(state.hash)}")
     if not state.items:
         console.print("  no liens on the parcel")
@@ -195,7 +193,7 @@ def _print_encumbrance(suite: Suite, state: lien_client.Encumbrance, title: str)
     for item in state.items:
         table.add_row(
             f"#{item.lien_id}", hex32(item.holder),
-            from_units(item.amount, decimals), item.answer,
+            token_text(suite, item.amount), item.answer,
         )  # fmt: skip
     console.print(table)
 
@@ -241,7 +239,7 @@ def titles_sale(manifest_file: Path | None, sale_id: int) -> None:
     console.print(
         f"sale {info.sale_id}: parcel {info.parcel_id} · {info.state.name.lower()}\n"
         f"  seller {info.seller}\n  buyer  {info.buyer}\n"
-        f"  price {from_units(info.price, token_decimals(suite))} · deed {info.deed_hash}"
+        f"  price {token_text(suite, info.price)} · deed {info.deed_hash}"
     )
     if info.state is title_client.SaleState.ACCEPTED:
         console.print(f"  accepted encumbrance {info.encumbrance_hash}")

@@ -82,7 +82,7 @@ def test_full_round_through_the_commands(run_cli: Any, world: FundWorld, tmp_pat
             "--closes", "7d", "--decide-by", "14d")  # fmt: skip
     research_round = gf.roundCount()
     out = run_cli("fund", str(rent_round), "--account", TREASURER, "--amount", "600")
-    assert "600 available" in out
+    assert "600 CITY available" in out
     run_cli("fund", str(research_round), "--account", TREASURER, "--amount", "1000")
 
     # enterprises apply: rent for ent_a, research for ent_b (two milestones) and ent_c
@@ -111,32 +111,32 @@ def test_full_round_through_the_commands(run_cli: Any, world: FundWorld, tmp_pat
 
     # rent: month 1 was checked in at the award and is paid at once; anyone triggers it
     out = run_cli("pay-rent", str(rent_app), "--account", OUTSIDER)
-    assert "month 1: paid 50" in out and "checked in" in out
+    assert "month 1: paid 50 CITY" in out and "checked in" in out
     chain.pending_timestamp += MONTH
     out = run_cli("rent-due", str(rent_app))
-    assert "payable now: 1 month(s), 50" in out and "month 2 (current" in out
+    assert "payable now: 1 month(s), 50 CITY" in out and "month 2 (current" in out
     assert "not checked in" in out
     out = run_cli("rent-checkin", str(rent_app), "--account", OUTSIDER)
     assert "month 2 checked in" in out
-    assert "month 2: paid 50" in run_cli("pay-rent", str(rent_app), "--account", OUTSIDER)
+    assert "month 2: paid 50 CITY" in run_cli("pay-rent", str(rent_app), "--account", OUTSIDER)
 
     # research: ent_b delivers milestone 0, the committee approves, the payment follows
     run_cli("milestone-submit", str(grant_b), "0", "--account", ENT_B, "--evidence", "report 1")
     run_cli("milestone-approve", str(grant_b), "0", "--account", MEMBERS[0])
     out = run_cli("milestone-approve", str(grant_b), "0", "--account", MEMBERS[2])
-    assert "approved" in out and "paid 300 to the grantee" in out
+    assert "approved" in out and "paid 300 CITY to the grantee" in out
 
     # one clawback: ent_c's grant ends before anything was paid
     run_cli("clawback", str(grant_c), "--account", MEMBERS[1], "--evidence", "plagiarised plan")
     out = run_cli("clawback", str(grant_c), "--account", MEMBERS[2], "--evidence", "audit 7")
-    assert "clawed back" in out and "400 released" in out
+    assert "clawed back" in out and "400 CITY released" in out
 
     # after the decision deadline the manager closes both rounds: unspent goes back
     chain.pending_timestamp += 15 * DAY
     out = run_cli("close", str(research_round), "--account", FUND_OFFICE)
-    assert "500 returned to the treasury" in out  # 1000 - 500 owed to ent_b (ent_c clawed back)
+    assert "500 CITY returned to the treasury" in out  # 1000 - 500 owed to ent_b (ent_c clawed back)
     out = run_cli("close", str(rent_round), "--account", FUND_OFFICE)
-    assert "300 returned to the treasury" in out  # 600 - 300 (ent_a's six months)
+    assert "300 CITY returned to the treasury" in out  # 600 - 300 (ent_a's six months)
 
     out = run_cli("status", str(research_round))
     for text in ("Research 2027", "research", "closed", "1000", "awarded",
