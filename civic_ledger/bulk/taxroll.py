@@ -37,7 +37,7 @@ from civic_ledger.core.csvfile import DEFAULT_ENCODING, check_header, read_csv_t
 from civic_ledger.core.encoding import HEX32, parcel_id_of
 from civic_ledger.core.exceptions import InputError
 from civic_ledger.property.tax import parse_due
-from civic_ledger.property.titles import short_id, to_units
+from civic_ledger.property.titles import parcel_ref, to_units
 
 JOB = "tax-import"
 MAX_BATCH = 1  # PropertyTax.assess: one assessment per transaction
@@ -217,7 +217,7 @@ def check_against_chain(rows: Sequence[TaxRow], tax: Any, titles: Any) -> ChainC
             active[row.parcel_id] = bool(titles.isActiveParcel(row.parcel_id))
             open_count[row.parcel_id] = len(tax.openYearsOf(row.parcel_id))
         if not active[row.parcel_id]:
-            problem = f"parcel {row.parcel} ({short_id(row.parcel_id)}) is not an active parcel"
+            problem = f"parcel {row.parcel} ({parcel_ref(row.parcel_id)}) is not an active parcel"
             result.errors.append(RowError(row.line, problem, row.parcel))
         elif open_count[row.parcel_id] >= MAX_OPEN_PER_PARCEL:
             result.errors.append(

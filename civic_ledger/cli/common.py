@@ -16,7 +16,7 @@ from ape.cli import ConnectedProviderCommand, network_option
 
 from civic_ledger.chain import accounts as chain_accounts
 from civic_ledger.chain.poa import prepare_connection
-from civic_ledger.cli.output import one_line, send
+from civic_ledger.cli.output import echo_code, one_line, send
 from civic_ledger.core.names import IDENTITY_REGISTRY, TITLE_REGISTRY, TOKEN
 from civic_ledger.core.revert import explain
 
@@ -329,6 +329,9 @@ def known_parcel(suite: Suite, value: str, hint: str = "PARCEL") -> int:
         raise click.BadParameter(f"parcel id {value} does not fit in 256 bits", param_hint=hint)
     if ParcelStatus(int(suite[TITLE_REGISTRY].parcelOf(parcel_id).status)) is ParcelStatus.NONE:
         raise click.BadParameter(f"parcel {value!r} is not registered", param_hint=hint)
+    from civic_ledger.property.titles import parcel_ref
+
+    echo_code(parcel_ref(parcel_id), str(value).strip())
     return parcel_id
 
 

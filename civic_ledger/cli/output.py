@@ -144,10 +144,12 @@ class Report:
 
 @dataclass
 class Mode:
-    """How the running command reports: --json (a Report) and --yes."""
+    """How the running command reports: --json (a Report) and --yes; `codes` maps the parcel
+    references of this command's messages to the cadastral codes the clerk typed."""
 
     report: Report | None = None
     assume_yes: bool = False
+    codes: dict[str, str] = field(default_factory=dict)
 
 
 MODE = Mode()
@@ -158,6 +160,18 @@ def put(**values: Any) -> None:
     ids in full); a no-op without --json."""
     if MODE.report is not None:
         MODE.report.result.update(values)
+
+
+def echo_code(reference: str, code: str) -> None:
+    """Show `code` (as the clerk typed it) next to `reference` in what this command prints."""
+    if code != reference:
+        MODE.codes[reference] = code
+
+
+def _with_codes(text: str) -> str:
+    for reference, code in MODE.codes.items():
+        text = text.replace(reference, f"{code} ({reference})")
+    return text
 
 
 def json_wanted() -> bool:
@@ -177,6 +191,7 @@ def reporting(command: str, json_output: bool, assume_yes: bool) -> Iterator[Rep
         yield MODE.report
     finally:
         MODE.report, MODE.assume_yes = None, False
+        MODE.codes.clear()
         console._file = None  # back to whatever sys.stdout is
         if restore_logs:
             restore_logs()
@@ -242,6 +257,7 @@ def send(label: str, method: Any, *args: Any, sender: Any, **kwargs: Any) -> Any
     `handle_errors`)."""
     from civic_ledger.cli import audit
 
+    label = _with_codes(label)
     try:
         estimate = getattr(method, "estimate_gas_cost", None)
         if estimate is not None and not _estimates_gas():

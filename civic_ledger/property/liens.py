@@ -15,7 +15,7 @@ from eth_utils import keccak
 
 from civic_ledger.core.encoding import to_bytes32
 from civic_ledger.core.transact import Transact, direct, required_event
-from civic_ledger.property.titles import existing, hex32, short_id
+from civic_ledger.property.titles import existing, hex32, parcel_ref
 
 # Mirrors of ILienRegistry's enums, in declaration order.
 LienState = IntEnum("LienState", "NONE PROPOSED ACTIVE RELEASED WITHDRAWN", start=0)
@@ -157,7 +157,7 @@ def propose(
 ) -> int:  # fmt: skip
     """The lender (controller of `holder`) proposes a lien. Returns the lien id."""
     return _add_lien(
-        liens, "proposeLien", "LienProposed", f"proposed lien on parcel {short_id(parcel_id)}",
+        liens, "proposeLien", "LienProposed", f"proposed lien on parcel {parcel_ref(parcel_id)}",
         sender, parcel_id, holder, amount, evidence_hash, transact,
     )  # fmt: skip
 
@@ -169,7 +169,7 @@ def record_by_order(
     """The registrar records a lien by order. Returns the lien id."""
     return _add_lien(
         liens, "recordLienByOrder", "LienRecorded",
-        f"recorded lien on parcel {short_id(parcel_id)} by order",
+        f"recorded lien on parcel {parcel_ref(parcel_id)} by order",
         sender, parcel_id, holder, amount, order_hash, transact,
     )  # fmt: skip
 

@@ -14,7 +14,7 @@ from eth_account import Account
 from civic_ledger.core.encoding import to_bytes32
 from civic_ledger.core.times import end_of_day
 from civic_ledger.core.transact import Transact, direct
-from civic_ledger.property.titles import from_units, short_id
+from civic_ledger.property.titles import from_units, parcel_ref
 
 PERMIT_TTL = 3600
 
@@ -65,7 +65,7 @@ def assess(
     tax: Any, parcel_id: int, year: int, amount: int, due_date: int,
     *, sender: Any, transact: Transact = direct,
 ) -> Any:  # fmt: skip
-    label = f"assessed parcel {short_id(parcel_id)} for {year}"
+    label = f"assessed parcel {parcel_ref(parcel_id)} for {year}"
     return transact(label, tax.assess, parcel_id, year, amount, due_date, sender=sender)
 
 
@@ -73,7 +73,7 @@ def void(
     tax: Any, parcel_id: int, year: int, reason_hash: bytes,
     *, sender: Any, transact: Transact = direct,
 ) -> Any:  # fmt: skip
-    label = f"voided {year} assessment of parcel {short_id(parcel_id)}"
+    label = f"voided {year} assessment of parcel {parcel_ref(parcel_id)}"
     reason = to_bytes32(reason_hash)
     return transact(label, tax.voidAssessment, parcel_id, year, reason, sender=sender)
 
@@ -93,14 +93,18 @@ def pay(
         chain_now = _chain_time()
         deadline = max(deadline, chain_now + PERMIT_TTL)
         signature = sign_permit(token, sender, str(tax.address), amount, deadline)
-        label = f"paid {year} tax of parcel {short_id(parcel_id)} (permit)"
+        label = f"paid {year} tax of parcel {parcel_ref(parcel_id)} (permit)"
         return transact(
             label, tax.payWithPermit, parcel_id, year, deadline, *signature, sender=sender
         )
     if int(token.allowance(sender.address, tax.address)) < amount:
         transact("approved the tax payment", token.approve, tax.address, amount, sender=sender)
     return transact(
-        f"paid {year} tax of parcel {short_id(parcel_id)}", tax.pay, parcel_id, year, sender=sender
+        f"paid {year} tax of parcel {parcel_ref(parcel_id)}",
+        tax.pay,
+        parcel_id,
+        year,
+        sender=sender,
     )
 
 
@@ -108,7 +112,7 @@ def payable_amount(tax: Any, token: Any, parcel_id: int, year: int, payer: str) 
     """The amount `payer` would pay for `parcel_id`'s `year`; ValueError naming why not when
     the assessment is unknown, already paid or voided, or `payer`'s balance is short."""
     info = assessment(tax, parcel_id, year)
-    parcel = short_id(parcel_id)
+    parcel = parcel_ref(parcel_id)
     if info.status is TaxStatus.NONE:
         raise ValueError(f"parcel {parcel} has no assessment for {year}")
     if info.status in (TaxStatus.PAID, TaxStatus.VOIDED):

@@ -76,12 +76,12 @@ def from_units(units: int, decimals: int = 18) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-def short_id(parcel_id: int) -> str:
-    """A parcel id for messages: small ids as they are, keccak ids as 0xabcdef…1234."""
+def parcel_ref(parcel_id: int) -> str:
+    """A parcel id for messages, whole: small ids as they are, keccak ids as 0x + 64 hex digits
+    (the CLI shows the cadastral code next to it where the clerk typed one)."""
     if parcel_id < 10**9:
         return str(parcel_id)
-    text = f"{parcel_id:064x}"
-    return f"0x{text[:6]}…{text[-4:]}"
+    return f"0x{parcel_id:064x}"
 
 
 def existing(state_type: type[_State], value: Any, missing: str) -> _State:
@@ -261,7 +261,7 @@ def propose(
 ) -> int:  # fmt: skip
     """The owner proposes a sale. Returns the sale id."""
     receipt = transact(
-        f"proposed sale of parcel {short_id(parcel_id)}", titles.proposeSale,
+        f"proposed sale of parcel {parcel_ref(parcel_id)}", titles.proposeSale,
         parcel_id, to_bytes32(buyer), price, to_bytes32(deed_hash), sender=sender,
     )  # fmt: skip
     return int(required_event(titles, "SaleProposed", receipt).saleId)
@@ -332,7 +332,7 @@ def split(
     if total != int(parent.area):
         raise ValueError(f"child areas add up to {total} m², the parent has {int(parent.area)} m²")
     data = [parcel_data(code, _child_hash(survey_hash, code), area, use) for code, area in children]
-    label = f"split parcel {short_id(parent_id)} into {len(data)}"
+    label = f"split parcel {parcel_ref(parent_id)} into {len(data)}"
     transact(label, titles.split, parent_id, data, sender=sender)
     return [d[0] for d in data]
 
@@ -371,7 +371,7 @@ def check_base_uri(base_uri: str) -> str:
 
 
 def sync_holder(titles: Any, parcel_id: int, *, sender: Any, transact: Transact = direct) -> Any:
-    label = f"synced holder of parcel {short_id(parcel_id)}"
+    label = f"synced holder of parcel {parcel_ref(parcel_id)}"
     return transact(label, titles.syncHolder, parcel_id, sender=sender)
 
 
