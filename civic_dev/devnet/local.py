@@ -170,10 +170,19 @@ class LocalDevnet:
             start_node(self.geth, node, mine=False)
         for node in nodes:
             rpc = HttpClient(node.url, timeout=5.0)
+            relaunched: list[NodeSpec] = []
 
-            def ready(node: NodeSpec = node, rpc: HttpClient = rpc) -> bool:
+            def ready(
+                node: NodeSpec = node, rpc: HttpClient = rpc, again: list = relaunched
+            ) -> bool:
                 if running_pid(node) is None:
-                    raise DevnetError(f"{node.name} exited during start:\n{log_tail(node)}")
+                    if again:  # it exited twice: a real failure, with geth's own last words
+                        raise DevnetError(f"{node.name} exited during start:\n{log_tail(node)}")
+                    # geth 1.13 has been seen to panic once while unlocking its keystore on a
+                    # loaded machine: relaunch it once (same datadir, nothing was sealed yet)
+                    again.append(node)
+                    start_node(self.geth, node, mine=False)
+                    return False
                 return rpc.alive()
 
             clique.wait_until(ready, timeout, f"{node.name} JSON-RPC at {node.url}", interval=0.1)
