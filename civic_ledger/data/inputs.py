@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from eth_account.messages import encode_typed_data
-from eth_utils import to_checksum_address
 
+from civic_ledger.core.eip712 import typed_message
 from civic_ledger.core.encoding import ZERO32, to_bytes32
 from civic_ledger.core.exceptions import InputError
 from civic_ledger.data.enums import Sharing
@@ -47,6 +47,16 @@ def checked_hash(value: bytes | str | None, what: str, *, required: bool = True)
     if required and raw == ZERO32:
         raise InputError(f"{what} is required (a document hash, not zero)")
     return raw
+
+
+CONSENT_FIELDS: list[dict[str, str]] = [
+    {"name": "subject", "type": "bytes32"},
+    {"name": "resourceId", "type": "uint64"},
+    {"name": "recipientRole", "type": "uint64"},
+    {"name": "purpose", "type": "uint16"},
+    {"name": "expiresAt", "type": "uint64"},
+    {"name": "salt", "type": "bytes32"},
+]
 
 
 @dataclass(frozen=True)
@@ -125,39 +135,14 @@ class Consent:
     def typed_data(self, *, exchange_address: str, chain_id: int) -> dict[str, Any]:
         """The full EIP-712 message (domain "CivicLedger DataExchange", version "1")."""
         subject, resource_id, recipient_role, purpose, expires_at, salt = self.as_tuple()
-        return {
-            "types": {
-                "EIP712Domain": [
-                    {"name": "name", "type": "string"},
-                    {"name": "version", "type": "string"},
-                    {"name": "chainId", "type": "uint256"},
-                    {"name": "verifyingContract", "type": "address"},
-                ],
-                "Consent": [
-                    {"name": "subject", "type": "bytes32"},
-                    {"name": "resourceId", "type": "uint64"},
-                    {"name": "recipientRole", "type": "uint64"},
-                    {"name": "purpose", "type": "uint16"},
-                    {"name": "expiresAt", "type": "uint64"},
-                    {"name": "salt", "type": "bytes32"},
-                ],
+        return typed_message(
+            domain_name=DOMAIN_NAME, version=DOMAIN_VERSION, chain_id=chain_id,
+            contract=exchange_address, primary_type="Consent", fields=CONSENT_FIELDS,
+            message={
+                "subject": subject, "resourceId": resource_id, "recipientRole": recipient_role,
+                "purpose": purpose, "expiresAt": expires_at, "salt": salt,
             },
-            "primaryType": "Consent",
-            "domain": {
-                "name": DOMAIN_NAME,
-                "version": DOMAIN_VERSION,
-                "chainId": chain_id,
-                "verifyingContract": to_checksum_address(exchange_address),
-            },
-            "message": {
-                "subject": subject,
-                "resourceId": resource_id,
-                "recipientRole": recipient_role,
-                "purpose": purpose,
-                "expiresAt": expires_at,
-                "salt": salt,
-            },
-        }
+        )  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from typing import Any
 from eth_account.messages import encode_typed_data
 from eth_utils import to_checksum_address
 
+from civic_ledger.core.eip712 import typed_message
 from civic_ledger.core.encoding import format_time, to_bytes32
 from civic_ledger.identity.requests import RecordRequest
 
@@ -33,24 +34,10 @@ def issue_typed_data(
     request: RecordRequest, *, registry_address: str, chain_id: int, nonce: int, deadline: int
 ) -> dict[str, Any]:
     """The full EIP-712 message an agency signs to have `request` issued by a relayer."""
-    return {
-        "types": {
-            "EIP712Domain": [
-                {"name": "name", "type": "string"},
-                {"name": "version", "type": "string"},
-                {"name": "chainId", "type": "uint256"},
-                {"name": "verifyingContract", "type": "address"},
-            ],
-            "IssueRecord": ISSUE_RECORD_FIELDS,
-        },
-        "primaryType": "IssueRecord",
-        "domain": {
-            "name": DOMAIN_NAME,
-            "version": DOMAIN_VERSION,
-            "chainId": chain_id,
-            "verifyingContract": to_checksum_address(registry_address),
-        },
-        "message": {
+    return typed_message(
+        domain_name=DOMAIN_NAME, version=DOMAIN_VERSION, chain_id=chain_id,
+        contract=registry_address, primary_type="IssueRecord", fields=ISSUE_RECORD_FIELDS,
+        message={
             "schemaId": request.schema_id,
             "subject": to_bytes32(request.subject),
             "evidenceHash": to_bytes32(request.evidence_hash),
@@ -60,7 +47,7 @@ def issue_typed_data(
             "nonce": nonce,
             "deadline": deadline,
         },
-    }
+    )  # fmt: skip
 
 
 @dataclass(frozen=True)
