@@ -21,11 +21,11 @@ from eth_abi import decode as abi_decode
 from eth_utils import keccak, to_checksum_address
 
 from civic_ledger.chain.client import ChainClient
+from civic_ledger.chain.logs import LogReader
 from civic_ledger.core.exceptions import InputError
 
 ACTOR_ARGUMENTS = ("operator", "caller")  # the acting account, by the suite's event convention
 FIXED_COLUMNS = ("event", "contract", "block", "time", "tx_hash", "log_index", "actor")
-CHUNK = 5_000  # blocks per eth_getLogs call
 BATCH = 200  # block headers or transactions per batched request
 
 
@@ -151,18 +151,11 @@ def read_events(
     addresses = sorted({k.address for k in kinds})
     topics = sorted({"0x" + k.topic.hex() for k in kinds})
     found: list[tuple[EventKind, dict[str, Any], dict[str, Any]]] = []
-    for start in range(max(first, 0), last + 1, CHUNK):
-        stop = min(last, start + CHUNK - 1)
-        logs = client.call(
-            "eth_getLogs",
-            {"address": addresses, "topics": [topics], "fromBlock": hex(start),
-             "toBlock": hex(stop)},
-        )  # fmt: skip
-        for log in logs:
-            log_topics = [_bytes(t) for t in log["topics"]]
-            kind = by_key.get((str(log["address"]).lower(), log_topics[0] if log_topics else b""))
-            if kind is not None:
-                found.append((kind, log, decode_arguments(kind, log_topics, _bytes(log["data"]))))
+    for log in LogReader(client).read(addresses, [topics], first, last):
+        log_topics = [_bytes(t) for t in log["topics"]]
+        kind = by_key.get((str(log["address"]).lower(), log_topics[0] if log_topics else b""))
+        if kind is not None:
+            found.append((kind, log, decode_arguments(kind, log_topics, _bytes(log["data"]))))
     blocks = sorted({_int(log["blockNumber"]) for _, log, _ in found})
     times = {
         n: _int(header["timestamp"])

@@ -1,0 +1,146 @@
+"""The one log reader: `eth_getLogs` over a block range in chunks whose size adapts to what
+the node accepts.
+
+Nodes limit a log query: Besu by block range (`--rpc-max-logs-range`, 1,000 blocks by default
+in the versions that added it), geth and hosted nodes by result count or response size, and
+some name the range that would work in their message. `LogReader` starts at `span` blocks,
+halves the span when a query is refused for its size (or jumps to the range a node suggests),
+grows it back after a run of answered queries - towards, not past, the smallest span refused
+(a bisection, so a node's limit is learned in a few refusals and then respected; the refusal is
+forgotten after a long run of answers, as result-count limits depend on how dense the logs
+are) - and never asks for more than `max_span`. A
+query refused at a span of one block, or refused for a reason that is not its size, raises
+`RpcError` naming the blocks.
+
+The indexer, the CLI's event reads and the report all read logs through here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from civic_ledger.chain.client import ChainClient
+from civic_ledger.core.exceptions import RpcError
+
+#: Phrases nodes use when a log query is too large (block range, result count or response
+#: size). Matched case-insensitively against the error message.
+TOO_LARGE = (
+    "block range",
+    "range limit",
+    "max range",
+    "maximum range",
+    "exceeds max",
+    "exceed maximum",
+    "query returned more than",
+    "too many",
+    "limit exceeded",
+    "response size",
+    "response is too big",
+    "query timeout",
+    "log response size exceeded",
+    "range too large",
+)
+_SUGGESTED = re.compile(r"\[\s*(0x[0-9a-fA-F]+)\s*,\s*(0x[0-9a-fA-F]+)\s*\]")
+#: Answered queries in a row after which the span doubles again (up to `max_span`).
+GROW_AFTER = 4
+#: Growth periods after which the smallest refused span is forgotten.
+FORGET_AFTER = 16
+
+
+def too_large(error: RpcError) -> bool:
+    """Whether a refused `eth_getLogs` says the query was too large (so a smaller one may
+    pass), as opposed to any other failure."""
+    text = str(error).lower()
+    return (error.code in (-32005, -32602) and "range" in text) or any(p in text for p in TOO_LARGE)
+
+
+@dataclass
+class LogReader:
+    """Chunked, limit-adapting `eth_getLogs` reads through one `ChainClient`."""
+
+    client: ChainClient
+    span: int = 2_000
+    max_span: int = 10_000
+    #: Queries refused for size and retried smaller since this reader was made (for status).
+    shrinks: int = field(default=0, init=False)
+    _answered: int = field(default=0, init=False)
+    _good: int = field(default=0, init=False)  # largest span answered
+    _bad: int | None = field(default=None, init=False)  # smallest span refused (remembered)
+
+    def __post_init__(self) -> None:
+        if self.span < 1 or self.max_span < self.span:
+            raise ValueError(f"log span {self.span} / max {self.max_span}: need 1 <= span <= max")
+
+    def chunks(
+        self,
+        addresses: Sequence[str],
+        topics: Sequence[Any] | None,
+        first: int,
+        last: int,
+    ) -> Iterator[tuple[int, int, list[dict[str, Any]]]]:
+        """`(from, to, logs)` for consecutive block ranges covering `first`..`last`, in chain
+        order; every block of the range is covered exactly once."""
+        start = max(first, 0)
+        while start <= last:
+            stop = min(last, start + self.span - 1)
+            query: dict[str, Any] = {
+                "address": list(addresses),
+                "fromBlock": hex(start),
+                "toBlock": hex(stop),
+            }
+            if topics:
+                query["topics"] = list(topics)
+            try:
+                logs = self.client.call("eth_getLogs", query)
+            except RpcError as exc:
+                if stop == start or not too_large(exc):
+                    raise RpcError(
+                        "eth_getLogs", f"blocks {start}..{stop}: {str(exc).split(': ', 1)[-1]}",
+                        exc.code,
+                    ) from None  # fmt: skip
+                self._shrink(exc, start, stop)
+                continue
+            self._grow()
+            yield start, stop, list(logs or [])
+            start = stop + 1
+
+    def read(
+        self,
+        addresses: Sequence[str],
+        topics: Sequence[Any] | None,
+        first: int,
+        last: int,
+    ) -> list[dict[str, Any]]:
+        """Every log in `first`..`last`, in chain order."""
+        out: list[dict[str, Any]] = []
+        for _, _, logs in self.chunks(addresses, topics, first, last):
+            out.extend(logs)
+        return out
+
+    def _shrink(self, error: RpcError, start: int, stop: int) -> None:
+        refused = stop - start + 1
+        self.shrinks += 1
+        self._answered = 0
+        self._bad = refused if self._bad is None else min(self._bad, refused)
+        suggested = _SUGGESTED.search(str(error))
+        if suggested:
+            low, high = (int(x, 16) for x in suggested.groups())
+            if low == start and start <= high < stop:
+                self.span = high - start + 1
+                return
+        self.span = self._good if 0 < self._good < refused else max(1, refused // 2)
+
+    def _grow(self) -> None:
+        self._good = max(self._good, self.span)
+        self._answered += 1
+        if self._answered % GROW_AFTER:
+            return
+        if self._answered >= GROW_AFTER * FORGET_AFTER:
+            self._bad, self._answered = None, 0
+        target = min(self.max_span, self.span * 2)
+        if self._bad is not None:
+            target = min(target, (self.span + self._bad) // 2)
+        self.span = max(self.span, target)
