@@ -159,12 +159,12 @@ def read_events(
     blocks = sorted({_int(log["blockNumber"]) for _, log, _ in found})
     times = {
         n: _int(header["timestamp"])
-        for n, header in zip(blocks, _batched(client, "eth_getBlockByNumber",
+        for n, header in zip(blocks, batched(client, "eth_getBlockByNumber",
                                               [[hex(n), False] for n in blocks]), strict=True)
     }  # fmt: skip
     unnamed = sorted({_hex(log["transactionHash"]) for _, log, args in found
                       if not any(a in args for a in ACTOR_ARGUMENTS)})  # fmt: skip
-    txs = _batched(client, "eth_getTransactionByHash", [[h] for h in unnamed])
+    txs = batched(client, "eth_getTransactionByHash", [[h] for h in unnamed])
     senders = {h: to_checksum_address(tx["from"]) for h, tx in zip(unnamed, txs, strict=True)}
     rows = []
     for kind, log, args in found:
@@ -176,7 +176,7 @@ def read_events(
     return rows
 
 
-def _batched(client: ChainClient, method: str, params: Sequence[list[Any]]) -> list[Any]:
+def batched(client: ChainClient, method: str, params: Sequence[list[Any]]) -> list[Any]:
     """`method` for each of `params`, in batched requests; a failed or empty answer raises."""
     out: list[Any] = []
     for start in range(0, len(params), BATCH):

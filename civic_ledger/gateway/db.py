@@ -1,0 +1,90 @@
+"""The gateway's database: an engine for a URL (SQLite file by default, PostgreSQL for scale),
+brought to the current schema with Alembic.
+
+A new database is created from `schema.metadata` and stamped at the newest migration (Alembic's
+recipe for building an up-to-date database from scratch); an existing one is upgraded through
+the migrations in `migrations/versions`. SQLite runs in WAL mode so API processes read while
+the one indexer writes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event, inspect
+
+from civic_ledger.core.exceptions import InputError
+from civic_ledger.gateway import schema
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+class GatewayError(InputError):
+    """The gateway cannot do what was asked (bad database URL, another chain's index)."""
+
+
+def database_url(value: str) -> str:
+    """A SQLAlchemy URL from what an operator types: a URL, or a path to a SQLite file."""
+    text = value.strip()
+    if "://" in text:
+        if not text.startswith(("sqlite", "postgresql")):
+            raise GatewayError(f"{text.split('://')[0]}: the gateway stores its index in SQLite "
+                               "or PostgreSQL (sqlite:///FILE or postgresql+psycopg://...)")  # fmt: skip
+        return text.replace("postgresql://", "postgresql+psycopg://", 1)
+    return f"sqlite:///{Path(text).expanduser().resolve()}"
+
+
+def connect(url: str) -> Engine:
+    """An engine for `url` (see `database_url`)."""
+    resolved = database_url(url)
+    if resolved.startswith("sqlite"):
+        path = resolved.removeprefix("sqlite:///")
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(resolved, connect_args={"timeout": 30})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    try:
+        return create_engine(resolved, pool_pre_ping=True)
+    except ModuleNotFoundError as exc:
+        raise GatewayError(f"PostgreSQL needs the psycopg driver ({exc.name}): "
+                           "pip install 'civic-ledger[postgres]'") from None  # fmt: skip
+
+
+def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
+    cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def alembic_config(engine: Engine):
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["engine"] = engine
+    return config
+
+
+def migrate(engine: Engine) -> str:
+    """Bring the database to the newest schema; returns what was done ("created", "upgraded"
+    or "current")."""
+    from alembic import command
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    config = alembic_config(engine)
+    head = ScriptDirectory.from_config(config).get_current_head()
+    with engine.connect() as conn:
+        current = MigrationContext.configure(conn).get_current_revision()
+        fresh = current is None and not inspect(conn).has_table(schema.cursor.name)
+    if fresh:
+        schema.metadata.create_all(engine)
+        command.stamp(config, "head")
+        return "created"
+    if current == head:
+        return "current"
+    command.upgrade(config, "head")
+    return "upgraded"

@@ -1,0 +1,369 @@
+"""The indexer: follows the chain from the deployment's first block into the gateway database.
+
+One step (`Indexer.step`) reads the node's head, checks that the last indexed block is still on
+the node's chain (a fork is found by walking back the stored block hashes and rolled back to
+the last block both chains share: `store.rollback`), then indexes the next blocks up to
+`head - confirmations`, one log chunk (`chain.logs.LogReader`) per database transaction: the
+blocks' hashes and times, every decoded event, every projection write, and the cursor. A crash
+or a node that goes away loses at most the chunk in flight; the next step resumes from the
+cursor. Writes within `undo_window` blocks of the head are undoable; a fork deeper than that is
+reported and the index is rebuilt from the first block.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, delete, func, insert, select, update
+
+from civic_ledger.chain.client import ChainClient, ChainRef, hex0x
+from civic_ledger.chain.logs import LogReader
+from civic_ledger.chain.manifest import Manifest, check_chain
+from civic_ledger.core.exceptions import RpcError
+from civic_ledger.gateway import schema
+from civic_ledger.gateway.db import GatewayError, migrate
+from civic_ledger.gateway.projections import Event, handlers
+from civic_ledger.gateway.store import Store, prune, rollback
+from civic_ledger.report.events import ACTOR_ARGUMENTS, EventKind, batched, decode_arguments
+
+
+class ForkDuringRead(RpcError):
+    """A log's block hash is not the hash of that block a moment later: the chain reorganised
+    while the indexer read it (the step stops; the next one finds the fork)."""
+
+
+@dataclass(frozen=True)
+class Contracts:
+    """The suite as deployed: every event of every contract, and where to start reading."""
+
+    kinds: dict[tuple[str, bytes], EventKind]
+    addresses: list[str]
+    first_block: int
+
+    @classmethod
+    def from_manifest(cls, manifest: Manifest) -> Contracts:
+        """From the deploy manifest and the ABIs it publishes next to itself."""
+        from ethpm_types.abi import EventABI
+
+        kinds: dict[tuple[str, bytes], EventKind] = {}
+        firsts: list[int] = []
+        for name, entry in manifest.contracts.items():
+            address = manifest.address_of(name)
+            abi_file = entry.get("abi")
+            if not abi_file:
+                raise GatewayError(f"{manifest.path}: contract {name} has no published ABI "
+                                   "(deploy with the current tooling to publish it)")  # fmt: skip
+            path = Path(manifest.path).parent / abi_file
+            try:
+                abi = json.loads(path.read_text())["abi"]
+            except (OSError, ValueError, KeyError) as exc:
+                raise GatewayError(f"{path}: not a readable ABI file ({exc})") from None
+            for item in abi:
+                if item.get("type") == "event" and not item.get("anonymous"):
+                    kind = EventKind.from_abi(name, address, EventABI.model_validate(item))
+                    kinds[(address.lower(), kind.topic)] = kind
+            if isinstance(entry.get("block"), int):
+                firsts.append(entry["block"])
+        addresses = sorted({k.address for k in kinds.values()})
+        return cls(kinds, addresses, min(firsts, default=0))
+
+
+@dataclass(frozen=True)
+class StepResult:
+    """What one step did."""
+
+    first: int  # first block indexed (> last when nothing was)
+    last: int  # the cursor after the step
+    events: int
+    head: int
+    rolled_back_to: int | None = None  # a fork's common ancestor, if one was found
+
+
+class Indexer:
+    """Indexes one deployment (`contracts`) from `client` into `engine`."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        client: ChainClient,
+        contracts: Contracts,
+        *,
+        confirmations: int = 0,
+        undo_window: int = 256,
+        reader: LogReader | None = None,
+    ) -> None:
+        if confirmations < 0 or undo_window < 1:
+            raise GatewayError("confirmations must be >= 0 and the undo window >= 1 block")
+        self.engine = engine
+        self.client = client
+        self.contracts = contracts
+        self.confirmations = confirmations
+        self.undo_window = undo_window
+        self.reader = reader or LogReader(client)
+        self.handlers = handlers()
+
+    # -- set-up --------------------------------------------------------------------------
+
+    def prepare(self, chain: ChainRef, deployment: str) -> None:
+        """Migrate the database; record (or check) which chain and deployment it follows."""
+        migrate(self.engine)
+        wanted = {"chain_id": str(chain.chain_id), "genesis": chain.genesis,
+                  "deployment": deployment}  # fmt: skip
+        with self.engine.begin() as conn:
+            found = dict(conn.execute(select(schema.gateway_meta.c.key,
+                                             schema.gateway_meta.c.value)).all())  # fmt: skip
+            for key, value in wanted.items():
+                if key in found and found[key] != value:
+                    raise GatewayError(
+                        f"this database indexes another {key.replace('_', ' ')} ({found[key][:18]}"
+                        f", not {value[:18]}): give the gateway its own database per chain"
+                    )
+                if key not in found:
+                    conn.execute(insert(schema.gateway_meta).values(key=key, value=value))
+            if conn.execute(select(schema.cursor.c.id)).first() is None:
+                conn.execute(insert(schema.cursor).values(
+                    id=1, block=self.contracts.first_block - 1, reorgs=0))  # fmt: skip
+
+    @classmethod
+    def for_manifest(cls, engine: Engine, client: ChainClient, manifest: Manifest,
+                     **options: Any) -> Indexer:  # fmt: skip
+        """An indexer for `manifest`'s deployment, its database checked against the chain."""
+        chain = client.chain_ref()
+        check_chain(manifest, chain)
+        contracts = Contracts.from_manifest(manifest)
+        indexer = cls(engine, client, contracts, **options)
+        indexer.prepare(chain, ",".join(contracts.addresses).lower())
+        return indexer
+
+    # -- following ---------------------------------------------------------------------------
+
+    def cursor(self) -> dict[str, Any]:
+        with self.engine.connect() as conn:
+            return dict(conn.execute(select(schema.cursor)).mappings().one())
+
+    def step(self, max_blocks: int = 50_000) -> StepResult:
+        """Find and undo a fork, then index up to `max_blocks` confirmed blocks."""
+        try:
+            head = self.client.block_number()
+            head_header = self.client.block(head)
+        except RpcError as exc:
+            self._note_node_error(exc)
+            raise
+        ancestor = self._check_fork()
+        target = min(head - self.confirmations, self.cursor()["block"] + max_blocks)
+        start = self.cursor()["block"] + 1
+        events = 0
+        try:
+            for first, last, logs in self.reader.chunks(self.contracts.addresses, None, start,
+                                                        target):  # fmt: skip
+                events += self._index_chunk(first, last, logs, head)
+        except RpcError as exc:
+            self._note_node_error(exc)
+            raise
+        finally:
+            self._note_head(head, int(head_header["timestamp"], 16)
+                            if isinstance(head_header["timestamp"], str)
+                            else int(head_header["timestamp"]))  # fmt: skip
+        return StepResult(start, self.cursor()["block"], events, head, ancestor)
+
+    def follow(self, *, interval: float = 1.0, until: int | None = None,
+               steps: int | None = None) -> None:  # fmt: skip
+        """Step forever (or until the cursor reaches `until`, or `steps` steps), sleeping
+        `interval` seconds when caught up; a node that goes away is retried."""
+        done = 0
+        while steps is None or done < steps:
+            done += 1
+            try:
+                result = self.step()
+            except RpcError:
+                time.sleep(interval)
+                continue
+            if until is not None and result.last >= until:
+                return
+            if result.last >= result.head - self.confirmations:
+                time.sleep(interval)
+
+    # -- one chunk -----------------------------------------------------------------------------
+
+    def _index_chunk(self, first: int, last: int, logs: Sequence[dict[str, Any]], head: int) -> int:
+        known = [(kind, log) for log in logs
+                 if (kind := self._kind(log)) is not None and not log.get("removed")]  # fmt: skip
+        numbers = sorted({_int(log["blockNumber"]) for _, log in known} | {last})
+        headers = dict(zip(numbers, batched(self.client, "eth_getBlockByNumber",
+                                            [[hex(n), False] for n in numbers]), strict=True))  # fmt: skip
+        for _, log in known:
+            if hex0x(log["blockHash"]) != hex0x(headers[_int(log["blockNumber"])]["hash"]):
+                raise ForkDuringRead("eth_getLogs", f"block {_int(log['blockNumber'])} changed "
+                                     "while it was read (a reorganisation)")  # fmt: skip
+        events = self._decode(known, headers)
+        undoable = last > head - self.undo_window
+        with self.engine.begin() as conn:
+            if undoable:
+                self._mark_undo_from(conn, first)
+            conn.execute(insert(schema.blocks), [
+                {"number": n, "hash": hex0x(h["hash"]), "time": _int(h["timestamp"])}
+                for n, h in headers.items()
+            ])  # fmt: skip
+            if events:
+                conn.execute(insert(schema.events), [_event_row(e) for e in events])
+            store = Store(conn, undoable=undoable)
+            for event in events:
+                handler = self.handlers.get((event.contract, event.name))
+                if handler is not None:
+                    store.block = event.block
+                    handler(store, event)
+            end = headers[last]
+            conn.execute(update(schema.cursor).values(
+                block=last, block_hash=hex0x(end["hash"]), block_time=_int(end["timestamp"])))  # fmt: skip
+            prune(conn, head - self.undo_window)
+        return len(events)
+
+    def _kind(self, log: dict[str, Any]) -> EventKind | None:
+        topics = log.get("topics") or []
+        if not topics:
+            return None
+        return self.contracts.kinds.get((str(log["address"]).lower(), _bytes(topics[0])))
+
+    def _decode(self, known: Iterable[tuple[EventKind, dict[str, Any]]],
+                headers: dict[int, dict[str, Any]]) -> list[Event]:  # fmt: skip
+        decoded = [(kind, log, decode_arguments(kind, [_bytes(t) for t in log["topics"]],
+                                                _bytes(log["data"])))
+                   for kind, log in known]  # fmt: skip
+        unnamed = sorted({hex0x(log["transactionHash"]) for _, log, args in decoded
+                          if not any(a in args for a in ACTOR_ARGUMENTS)})  # fmt: skip
+        senders = {h: str(tx["from"]) for h, tx in
+                   zip(unnamed, batched(self.client, "eth_getTransactionByHash",
+                                        [[h] for h in unnamed]), strict=True)}  # fmt: skip
+        out = []
+        for kind, log, args in decoded:
+            block, tx_hash = _int(log["blockNumber"]), hex0x(log["transactionHash"])
+            actor = next((str(args[a]) for a in ACTOR_ARGUMENTS if a in args), senders.get(tx_hash))
+            out.append(Event(kind.contract, kind.name, block, _int(log["logIndex"]),
+                             _int(headers[block]["timestamp"]), tx_hash, actor or "", args))  # fmt: skip
+        out.sort(key=lambda e: (e.block, e.log_index))
+        return out
+
+    # -- forks ---------------------------------------------------------------------------------
+
+    def _check_fork(self) -> int | None:
+        """Roll back to the last block shared with the node's chain, if the cursor's block is
+        no longer on it; returns that block (None: no fork)."""
+        cursor = self.cursor()
+        if cursor["block_hash"] is None or self._node_hash(cursor["block"]) == cursor["block_hash"]:
+            return None
+        with self.engine.connect() as conn:
+            stored = conn.execute(select(schema.blocks.c.number, schema.blocks.c.hash)
+                                  .order_by(schema.blocks.c.number.desc())
+                                  .limit(self.undo_window + 1)).all()  # fmt: skip
+            undo_from = _meta_int(conn, "undo_from")
+        answers = batched(self.client, "eth_getBlockByNumber", [[hex(n), False] for n, _ in stored])
+        ancestor = next((n for (n, h), a in zip(stored, answers, strict=True)
+                         if hex0x(a["hash"]) == h), None)  # fmt: skip
+        first = self.contracts.first_block
+        deep = ancestor is None or undo_from is None or ancestor < undo_from - 1
+        fork_point = first - 1 if deep else ancestor
+        depth = cursor["block"] - (ancestor if ancestor is not None else first - 1)
+        with self.engine.begin() as conn:
+            if deep:
+                _clear(conn)
+            else:
+                rollback(conn, fork_point)
+            rows = conn.execute(select(schema.blocks).where(schema.blocks.c.number == fork_point))
+            row = rows.mappings().first()
+            note = (f"{_now()}: the chain replaced blocks after {ancestor} ({depth} deep at block "
+                    f"{cursor['block']}); " + ("re-indexing from the first block (deeper than "
+                    f"the {self.undo_window}-block undo window)" if deep else "rolled back"))  # fmt: skip
+            conn.execute(update(schema.cursor).values(
+                block=fork_point, block_hash=row["hash"] if row else None,
+                block_time=row["time"] if row else None,
+                reorgs=schema.cursor.c.reorgs + 1, last_reorg=note))  # fmt: skip
+        return fork_point
+
+    def _node_hash(self, number: int) -> str | None:
+        try:
+            return hex0x(self.client.block(number)["hash"])
+        except RpcError:
+            return None
+
+    def _mark_undo_from(self, conn: Connection, block: int) -> None:
+        if _meta_int(conn, "undo_from") is None:
+            conn.execute(insert(schema.gateway_meta).values(key="undo_from", value=str(block)))
+
+    # -- status notes ---------------------------------------------------------------------------
+
+    def _note_head(self, head: int, head_time: int) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(update(schema.cursor).values(head=head, head_time=head_time,
+                                                      polled_at=int(time.time()),
+                                                      node_error=None))  # fmt: skip
+
+    def _note_node_error(self, exc: Exception) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(update(schema.cursor).values(node_error=f"{_now()}: {exc}"[:500]))
+
+
+def status(engine: Engine) -> dict[str, Any]:
+    """Where the index stands: cursor, head, lag in blocks and seconds, events, reorgs."""
+    with engine.connect() as conn:
+        row = conn.execute(select(schema.cursor)).mappings().first()
+        if row is None:
+            raise GatewayError("the gateway database has not indexed anything yet: run "
+                               "`ape civic gateway index` first")  # fmt: skip
+        meta = dict(
+            conn.execute(select(schema.gateway_meta.c.key, schema.gateway_meta.c.value)).all()
+        )
+        count = conn.execute(select(func.count()).select_from(schema.events)).scalar() or 0
+    head, block = row["head"], row["block"]
+    return {
+        "chain_id": int(meta.get("chain_id", 0)),
+        "indexed_block": block,
+        "indexed_block_time": row["block_time"],
+        "head": head,
+        "lag_blocks": None if head is None else max(0, head - block),
+        "lag_seconds": None
+        if row["head_time"] is None or row["block_time"] is None
+        else max(0, row["head_time"] - row["block_time"]),
+        "polled_at": row["polled_at"],
+        "events": count,
+        "reorgs": row["reorgs"],
+        "last_reorg": row["last_reorg"],
+        "node_error": row["node_error"],
+    }
+
+
+def _clear(conn: Connection) -> None:
+    for table in (*schema.PROJECTIONS, *schema.BY_BLOCK, schema.undo):
+        conn.execute(delete(table))
+    conn.execute(delete(schema.gateway_meta).where(schema.gateway_meta.c.key == "undo_from"))
+
+
+def _meta_int(conn: Connection, key: str) -> int | None:
+    value = conn.execute(select(schema.gateway_meta.c.value)
+                         .where(schema.gateway_meta.c.key == key)).scalar()  # fmt: skip
+    return None if value is None else int(value)
+
+
+def _event_row(e: Event) -> dict[str, Any]:
+    first = next(iter(e.args.values()), "")
+    return {"block": e.block, "log_index": e.log_index, "time": e.time, "tx_hash": e.tx_hash,
+            "contract": e.contract, "event": e.name, "actor": e.actor, "ref": str(first)[:80],
+            "args": json.dumps(e.args, default=str)}  # fmt: skip
+
+
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+def _int(value: Any) -> int:
+    return int(value, 16) if isinstance(value, str) else int(value)
+
+
+def _bytes(value: Any) -> bytes:
+    if isinstance(value, bytes | bytearray):
+        return bytes(value)
+    return bytes.fromhex(str(value).removeprefix("0x"))

@@ -1,0 +1,24 @@
+"""Baseline: the schema of the first gateway release.
+
+A database is created at this revision from `civic_ledger.gateway.schema` (`db.migrate`:
+create_all, then stamp). Every later change to schema.py comes with a migration here that
+brings an existing database to it; tests/gateway/test_migrations.py checks that a database
+migrated to the head matches schema.py exactly.
+
+Revision ID: 0001
+Revises:
+Create Date: 2026-11-30
+"""
+
+revision = "0001"
+down_revision = None
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    """Nothing: databases at this revision were created from the schema itself."""
+
+
+def downgrade() -> None:
+    """Nothing to take back."""

@@ -1,0 +1,41 @@
+"""What each event of the suite does to the gateway's tables: one module per domain, each a
+`HANDLERS` map from (contract, event) to a function of the `Store` and the `Event`. Events
+without a handler are kept in the `events` table only."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from civic_ledger.gateway.store import Store
+
+
+@dataclass(frozen=True)
+class Event:
+    """One decoded event, where and when it happened."""
+
+    contract: str
+    name: str
+    block: int
+    log_index: int
+    time: int
+    tx_hash: str
+    actor: str
+    args: dict[str, Any]
+
+    def __getitem__(self, name: str) -> Any:
+        return self.args[name]
+
+
+Handler = Callable[[Store, Event], None]
+
+
+def handlers() -> dict[tuple[str, str], Handler]:
+    """Every domain's handlers, keyed by (contract, event)."""
+    from civic_ledger.gateway.projections import data, fund, identity, property
+
+    out: dict[tuple[str, str], Handler] = {}
+    for module in (identity, property, fund, data):
+        out.update(module.HANDLERS)
+    return out

@@ -1,0 +1,90 @@
+"""Rounds, applications and payouts, as GrantFund says: the public spending record (budgets,
+awards, every payment with its purpose and month). Applicants appear as identity commitments."""
+
+from __future__ import annotations
+
+from civic_ledger.gateway import schema
+from civic_ledger.gateway.projections import Event, Handler
+from civic_ledger.gateway.store import Store
+
+FUND = "GrantFund"
+
+
+def round_created(store: Store, e: Event) -> None:
+    store.insert(schema.rounds, round_id=str(e["roundId"]), kind=e["kind"], name=e["name"],
+                 policy_id=str(e["policyId"]), budget=str(e["budget"]), funded="0",
+                 awarded="0", paid="0", returned="0", opens_at=e["opensAt"],
+                 closes_at=e["closesAt"], decision_deadline=e["decisionDeadline"],
+                 closed=False)  # fmt: skip
+
+
+def round_funded(store: Store, e: Event) -> None:
+    store.add(schema.rounds, {"round_id": str(e["roundId"])}, funded=e["amount"])
+
+
+def round_closed(store: Store, e: Event) -> None:
+    store.update(schema.rounds, {"round_id": str(e["roundId"])}, closed=True)
+
+
+def funds_returned(store: Store, e: Event) -> None:
+    store.add(schema.rounds, {"round_id": str(e["roundId"])}, returned=e["amount"])
+
+
+def application_submitted(store: Store, e: Event) -> None:
+    store.insert(schema.applications, app_id=str(e["appId"]), round_id=str(e["roundId"]),
+                 subject=e["subject"], amount=str(e["amount"]), status="submitted",
+                 paid="0")  # fmt: skip
+
+
+def application_status(status: str) -> Handler:
+    def handle(store: Store, e: Event) -> None:
+        store.update(schema.applications, {"app_id": str(e["appId"])}, status=status)
+
+    return handle
+
+
+def award_made(store: Store, e: Event) -> None:
+    store.update(schema.applications, {"app_id": str(e["appId"])}, status="awarded",
+                 amount=str(e["amount"]))  # fmt: skip
+    store.add(schema.rounds, {"round_id": str(e["roundId"])}, awarded=e["amount"])
+
+
+def paid(kind: str) -> Handler:
+    """A milestone or rent payment: a payout row, and the application's and round's totals."""
+
+    def handle(store: Store, e: Event) -> None:
+        app_id = str(e["appId"])
+        application = store.get(schema.applications, app_id=app_id)
+        round_id = application["round_id"] if application else ""
+        store.insert(schema.payouts, block=e.block, log_index=e.log_index, app_id=app_id,
+                     round_id=round_id, kind=kind, payee=e["payee"], amount=str(e["amount"]),
+                     time=e.time, tx_hash=e.tx_hash)  # fmt: skip
+        store.add(schema.applications, {"app_id": app_id}, paid=e["amount"])
+        if application:
+            store.add(schema.rounds, {"round_id": round_id}, paid=e["amount"])
+
+    return handle
+
+
+def award_clawed_back(store: Store, e: Event) -> None:
+    app_id = str(e["appId"])
+    application = store.get(schema.applications, app_id=app_id)
+    store.update(schema.applications, {"app_id": app_id}, status="clawed back")
+    if application:
+        store.add(schema.rounds, {"round_id": application["round_id"]}, awarded=-e["released"])
+
+
+HANDLERS: dict[tuple[str, str], Handler] = {
+    (FUND, "RoundCreated"): round_created,
+    (FUND, "RoundFunded"): round_funded,
+    (FUND, "RoundClosed"): round_closed,
+    (FUND, "FundsReturned"): funds_returned,
+    (FUND, "ApplicationSubmitted"): application_submitted,
+    (FUND, "ApplicationApproved"): application_status("approved"),
+    (FUND, "ApplicationRejected"): application_status("rejected"),
+    (FUND, "AwardMade"): award_made,
+    (FUND, "AwardCompleted"): application_status("completed"),
+    (FUND, "AwardClawedBack"): award_clawed_back,
+    (FUND, "MilestonePaid"): paid("milestone"),
+    (FUND, "RentPaid"): paid("rent"),
+}

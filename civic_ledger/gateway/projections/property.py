@@ -1,0 +1,137 @@
+"""Parcels with their chain of title, sales, liens and tax years, as TitleRegistry,
+LienRegistry and PropertyTax say. Owners are identity commitments and lien holders agency
+commitments: nothing personal."""
+
+from __future__ import annotations
+
+import json
+
+from civic_ledger.gateway import schema
+from civic_ledger.gateway.projections import Event, Handler
+from civic_ledger.gateway.store import Store
+
+TITLES, LIENS, TAX = "TitleRegistry", "LienRegistry", "PropertyTax"
+ZERO_ADDRESS = "0x" + "00" * 20
+
+
+def _history(store: Store, e: Event, parcel_id: str, owner: str | None, **detail: object) -> None:
+    store.insert(schema.title_history, block=e.block, log_index=e.log_index, parcel_id=parcel_id,
+                 time=e.time, tx_hash=e.tx_hash, event=e.name, owner=owner,
+                 detail=json.dumps(detail, default=str))  # fmt: skip
+
+
+def parcel_registered(store: Store, e: Event) -> None:
+    parcel = str(e["parcelId"])
+    store.insert(schema.parcels, parcel_id=parcel, owner=e["owner"], data_hash=e["dataHash"],
+                 area=str(e["area"]), land_use=e["landUse"], registered_at=e.time, retired=False,
+                 holder=store.scratch.pop(("holder", parcel), None))  # fmt: skip
+    _history(store, e, parcel, e["owner"])
+
+
+def title_transferred(store: Store, e: Event) -> None:
+    """ERC-721 Transfer: the token's holder (the owner's controller wallet)."""
+    parcel = str(e["tokenId"])
+    holder = None if e["to"] == ZERO_ADDRESS else e["to"]
+    if not store.update(schema.parcels, {"parcel_id": parcel}, holder=holder):
+        store.scratch[("holder", parcel)] = holder  # minted before ParcelRegistered
+
+
+def holder_synced(store: Store, e: Event) -> None:
+    store.update(schema.parcels, {"parcel_id": str(e["parcelId"])}, holder=e["to"])
+
+
+def parcel_split(store: Store, e: Event) -> None:
+    parent = str(e["parentId"])
+    store.update(schema.parcels, {"parcel_id": parent}, retired=True)
+    _history(store, e, parent, None, children=[str(c) for c in e["childIds"]])
+
+
+def parcels_merged(store: Store, e: Event) -> None:
+    merged = str(e["parcelId"])
+    for parent in (str(p) for p in e["parentIds"]):
+        store.update(schema.parcels, {"parcel_id": parent}, retired=True)
+        _history(store, e, parent, None, merged_into=merged)
+
+
+def sale_proposed(store: Store, e: Event) -> None:
+    store.insert(schema.sales, sale_id=str(e["saleId"]), parcel_id=str(e["parcelId"]),
+                 seller=e["seller"], buyer=e["buyer"], price=str(e["price"]),
+                 deed_hash=e["deedHash"], status="proposed")  # fmt: skip
+
+
+def sale_status(status: str) -> Handler:
+    def handle(store: Store, e: Event) -> None:
+        store.update(schema.sales, {"sale_id": str(e["saleId"])}, status=status)
+
+    return handle
+
+
+def sale_approved(store: Store, e: Event) -> None:
+    sale_id, parcel = str(e["saleId"]), str(e["parcelId"])
+    store.update(schema.sales, {"sale_id": sale_id}, status="completed")
+    store.update(schema.parcels, {"parcel_id": parcel}, owner=e["buyer"])
+    sale = store.get(schema.sales, sale_id=sale_id)
+    _history(store, e, parcel, e["buyer"], sale_id=sale_id, seller=e["seller"],
+             price=sale["price"] if sale else None)  # fmt: skip
+
+
+def lien_proposed(store: Store, e: Event) -> None:
+    store.insert(schema.liens, lien_id=str(e["lienId"]), parcel_id=str(e["parcelId"]),
+                 holder=e["holder"], amount=str(e["amount"]), status="proposed",
+                 by_order=False, evidence_hash=e["evidenceHash"])  # fmt: skip
+
+
+def lien_recorded(store: Store, e: Event) -> None:
+    key = {"lien_id": str(e["lienId"])}
+    values = dict(holder=e["holder"], amount=str(e["amount"]), status="recorded",
+                  by_order=e["byOrder"])  # fmt: skip
+    if not store.update(schema.liens, key, **values):
+        store.insert(
+            schema.liens, **key, parcel_id=str(e["parcelId"]), evidence_hash=None, **values
+        )
+
+
+def lien_status(status: str) -> Handler:
+    def handle(store: Store, e: Event) -> None:
+        store.update(schema.liens, {"lien_id": str(e["lienId"])}, status=status)
+
+    return handle
+
+
+def tax_assessed(store: Store, e: Event) -> None:
+    key = {"parcel_id": str(e["parcelId"]), "year": e["year"]}
+    values = dict(amount=str(e["amount"]), due_date=e["dueDate"], status="assessed", paid_at=None)
+    if not store.update(schema.tax_years, key, **values):
+        store.insert(schema.tax_years, **key, **values)
+
+
+def tax_paid(store: Store, e: Event) -> None:
+    key = {"parcel_id": str(e["parcelId"]), "year": e["year"]}
+    store.update(schema.tax_years, key, status="paid", paid_at=e.time)
+
+
+def tax_voided(store: Store, e: Event) -> None:
+    store.update(schema.tax_years, {"parcel_id": str(e["parcelId"]), "year": e["year"]},
+                 status="voided")  # fmt: skip
+
+
+HANDLERS: dict[tuple[str, str], Handler] = {
+    (TITLES, "ParcelRegistered"): parcel_registered,
+    (TITLES, "Transfer"): title_transferred,
+    (TITLES, "HolderSynced"): holder_synced,
+    (TITLES, "ParcelSplit"): parcel_split,
+    (TITLES, "ParcelsMerged"): parcels_merged,
+    (TITLES, "SaleProposed"): sale_proposed,
+    (TITLES, "SaleAccepted"): sale_status("accepted"),
+    (TITLES, "SaleAcceptanceVoided"): sale_status("proposed"),
+    (TITLES, "SaleCancelled"): sale_status("cancelled"),
+    (TITLES, "SaleRejected"): sale_status("rejected"),
+    (TITLES, "SaleApproved"): sale_approved,
+    (LIENS, "LienProposed"): lien_proposed,
+    (LIENS, "LienRecorded"): lien_recorded,
+    (LIENS, "LienReleased"): lien_status("released"),
+    (LIENS, "LienWithdrawn"): lien_status("withdrawn"),
+    (TAX, "TaxAssessed"): tax_assessed,
+    (TAX, "TaxPaid"): tax_paid,
+    (TAX, "TaxVoided"): tax_voided,
+}

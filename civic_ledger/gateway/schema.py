@@ -1,0 +1,341 @@
+"""The gateway's tables (SQLAlchemy Core), one definition for SQLite and PostgreSQL.
+
+Three kinds of table:
+- bookkeeping: `gateway_meta` (which chain and deployment this database follows), `cursor`
+  (the last indexed block and what the follower saw), `blocks` (hashes of indexed blocks, for
+  fork detection; times for the events) and `undo` (how to take back every write of the most
+  recent blocks when a fork replaces them);
+- `events`: every decoded event of the suite, with its block, transaction and actor (the
+  generic audit trail: statistics, dashboards, CSV);
+- projections: the state each domain's events build (identities, records, parcels, liens, tax
+  years, rounds, applications, payouts, data resources, requests and receipt batches), with
+  the block that last wrote each row.
+
+Hashes, ids and addresses are stored as 0x-hex text (lower-case; addresses checksummed),
+amounts as decimal text where they may exceed 64 bits (token amounts are uint256).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData()
+
+HASH = String(66)  # 0x + 64 hex
+ADDRESS = String(42)
+AMOUNT = String(80)  # uint256 as decimal text
+
+
+def _block() -> Column:
+    return Column("block", BigInteger, nullable=False, index=True)
+
+
+# ------------------------------------------------------------------ bookkeeping
+
+gateway_meta = Table(
+    "gateway_meta",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+cursor = Table(
+    "cursor",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("block", BigInteger, nullable=False),  # last indexed block (-1: none yet)
+    Column("block_hash", HASH),
+    Column("block_time", BigInteger),
+    Column("head", BigInteger),  # the node's head when last polled
+    Column("head_time", BigInteger),
+    Column("polled_at", BigInteger),  # wall clock of the last poll that reached the node
+    Column("reorgs", Integer, nullable=False, default=0),
+    Column("last_reorg", Text),  # one sentence: when, how deep, from which block
+    Column("node_error", Text),  # the last failure to reach the node (cleared on success)
+)
+
+blocks = Table(
+    "blocks",
+    metadata,
+    Column("number", BigInteger, primary_key=True),
+    Column("hash", HASH, nullable=False),
+    Column("time", BigInteger, nullable=False),
+)
+
+undo = Table(
+    "undo",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    _block(),
+    Column("table_name", String(64), nullable=False),
+    Column("key", Text, nullable=False),  # JSON of the primary key
+    Column("previous", Text),  # JSON of the row before the write; NULL: the write inserted it
+)
+
+# ------------------------------------------------------------------ the audit trail
+
+events = Table(
+    "events",
+    metadata,
+    Column("block", BigInteger, primary_key=True),
+    Column("log_index", Integer, primary_key=True),
+    Column("time", BigInteger, nullable=False),
+    Column("tx_hash", HASH, nullable=False),
+    Column("contract", String(64), nullable=False),
+    Column("event", String(64), nullable=False),
+    Column("actor", ADDRESS, nullable=False),
+    Column("ref", String(80), nullable=False),  # the event's first argument: the object's id
+    Column("args", Text, nullable=False),  # JSON
+    Index("ix_events_contract_event", "contract", "event"),
+    Index("ix_events_contract_ref", "contract", "ref"),
+    Index("ix_events_time", "time"),
+)
+
+# ------------------------------------------------------------------ identity and records
+
+identities = Table(
+    "identities",
+    metadata,
+    Column("subject", HASH, primary_key=True),
+    Column("kind", Integer, nullable=False),
+    Column("status", Integer, nullable=False),
+    Column("controller", ADDRESS, nullable=False),
+    Column("registered_at", BigInteger, nullable=False),
+    _block(),
+)
+
+schemas = Table(
+    "schemas",
+    metadata,
+    Column("schema_id", BigInteger, primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("field_layout", Text, nullable=False),
+    Column("issuer_role", BigInteger, nullable=False),
+    Column("revocable", Boolean, nullable=False),
+    Column("adverse", Boolean, nullable=False),
+    Column("default_validity", BigInteger, nullable=False),
+    Column("dispute_stay", BigInteger, nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("certificate", Boolean, nullable=False),
+    _block(),
+)
+
+records = Table(
+    "records",
+    metadata,
+    Column("record_id", HASH, primary_key=True),
+    Column("subject", HASH, nullable=False, index=True),
+    Column("schema_id", BigInteger, nullable=False, index=True),
+    Column("issuer", ADDRESS, nullable=False),
+    Column("evidence_hash", HASH, nullable=False),
+    Column("data", Text, nullable=False),  # 0x-hex, one ABI word per schema field
+    Column("issued_at", BigInteger, nullable=False),
+    Column("issued_tx", HASH, nullable=False),
+    Column("expires_at", BigInteger, nullable=False),  # 0 = never
+    Column("supersedes", HASH, nullable=False),
+    Column("superseded_by", HASH),
+    Column("revoked_at", BigInteger, nullable=False, default=0),
+    Column("revoke_code", Integer),
+    Column("revoke_reason_hash", HASH),
+    Column("revoke_tx", HASH),
+    Column("certificate_reason", Integer, nullable=False, default=0),  # as the contract keeps it
+    Column("dispute", Integer, nullable=False, default=0),  # IRecordRegistry.DisputeStatus
+    Column("stay_until", BigInteger, nullable=False, default=0),
+    Column("decided_tx", HASH, nullable=False),  # the transaction that last changed its status
+    _block(),
+)
+
+disputes = Table(
+    "disputes",
+    metadata,
+    Column("record_id", HASH, primary_key=True),
+    Column("subject", HASH, nullable=False, index=True),
+    Column("raised_by", ADDRESS, nullable=False),
+    Column("opened_at", BigInteger, nullable=False),
+    Column("evidence_hash", HASH, nullable=False),
+    Column("status", Integer, nullable=False),
+    Column("resolved_by", ADDRESS),
+    Column("resolved_at", BigInteger),
+    Column("ruling_hash", HASH),
+    _block(),
+)
+
+# ------------------------------------------------------------------ property
+
+parcels = Table(
+    "parcels",
+    metadata,
+    Column("parcel_id", String(80), primary_key=True),  # uint256 as decimal text
+    Column("owner", HASH, nullable=False),  # the owner's identity commitment
+    Column("holder", ADDRESS),  # the title token's holder (the owner's controller)
+    Column("data_hash", HASH, nullable=False),
+    Column("area", AMOUNT, nullable=False),
+    Column("land_use", BigInteger, nullable=False),
+    Column("registered_at", BigInteger, nullable=False),
+    Column("retired", Boolean, nullable=False, default=False),  # split or merged away
+    _block(),
+)
+
+title_history = Table(
+    "title_history",
+    metadata,
+    Column("block", BigInteger, primary_key=True),
+    Column("log_index", Integer, primary_key=True),
+    Column("parcel_id", String(80), nullable=False, index=True),
+    Column("time", BigInteger, nullable=False),
+    Column("tx_hash", HASH, nullable=False),
+    Column("event", String(64), nullable=False),
+    Column("owner", HASH),  # the owner after this step
+    Column("detail", Text, nullable=False),  # JSON (sale id, price, parents, children ...)
+)
+
+sales = Table(
+    "sales",
+    metadata,
+    Column("sale_id", String(80), primary_key=True),
+    Column("parcel_id", String(80), nullable=False, index=True),
+    Column("seller", HASH, nullable=False),
+    Column("buyer", HASH, nullable=False),
+    Column("price", AMOUNT, nullable=False),
+    Column("deed_hash", HASH, nullable=False),
+    Column("status", String(16), nullable=False),
+    _block(),
+)
+
+liens = Table(
+    "liens",
+    metadata,
+    Column("lien_id", String(80), primary_key=True),
+    Column("parcel_id", String(80), nullable=False, index=True),
+    Column("holder", HASH, nullable=False),
+    Column("amount", AMOUNT, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("by_order", Boolean, nullable=False, default=False),
+    Column("evidence_hash", HASH),
+    _block(),
+)
+
+tax_years = Table(
+    "tax_years",
+    metadata,
+    Column("parcel_id", String(80), primary_key=True),
+    Column("year", Integer, primary_key=True),
+    Column("amount", AMOUNT, nullable=False),
+    Column("due_date", BigInteger, nullable=False),
+    Column("status", String(16), nullable=False),  # assessed | paid | voided
+    Column("paid_at", BigInteger),
+    _block(),
+)
+
+# ------------------------------------------------------------------ fund
+
+rounds = Table(
+    "rounds",
+    metadata,
+    Column("round_id", String(80), primary_key=True),
+    Column("kind", Integer, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("policy_id", String(80), nullable=False),
+    Column("budget", AMOUNT, nullable=False),
+    Column("funded", AMOUNT, nullable=False),
+    Column("awarded", AMOUNT, nullable=False),
+    Column("paid", AMOUNT, nullable=False),
+    Column("returned", AMOUNT, nullable=False),
+    Column("opens_at", BigInteger, nullable=False),
+    Column("closes_at", BigInteger, nullable=False),
+    Column("decision_deadline", BigInteger, nullable=False),
+    Column("closed", Boolean, nullable=False, default=False),
+    _block(),
+)
+
+applications = Table(
+    "applications",
+    metadata,
+    Column("app_id", String(80), primary_key=True),
+    Column("round_id", String(80), nullable=False, index=True),
+    Column("subject", HASH, nullable=False, index=True),
+    Column("amount", AMOUNT, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("paid", AMOUNT, nullable=False),
+    _block(),
+)
+
+payouts = Table(
+    "payouts",
+    metadata,
+    Column("block", BigInteger, primary_key=True),
+    Column("log_index", Integer, primary_key=True),
+    Column("app_id", String(80), nullable=False, index=True),
+    Column("round_id", String(80), nullable=False, index=True),
+    Column("kind", String(16), nullable=False),  # milestone | rent | clawback
+    Column("payee", ADDRESS),
+    Column("amount", AMOUNT, nullable=False),
+    Column("time", BigInteger, nullable=False, index=True),
+    Column("tx_hash", HASH, nullable=False),
+)
+
+# ------------------------------------------------------------------ data exchange
+
+data_resources = Table(
+    "data_resources",
+    metadata,
+    Column("resource_id", BigInteger, primary_key=True),
+    Column("owner_role", BigInteger, nullable=False),
+    Column("sharing", Integer, nullable=False),
+    Column("personal", Boolean, nullable=False),
+    Column("deletion_period", BigInteger, nullable=False),
+    Column("mandate_hash", HASH, nullable=False),
+    Column("description_hash", HASH, nullable=False),
+    Column("versions", Integer, nullable=False, default=0),
+    Column("retired", Boolean, nullable=False, default=False),
+    _block(),
+)
+
+data_requests = Table(
+    "data_requests",
+    metadata,
+    Column("request_id", BigInteger, primary_key=True),  # a granted request's grant id
+    Column("resource_id", BigInteger, nullable=False, index=True),
+    Column("recipient_role", BigInteger, nullable=False),
+    Column("subject", HASH, nullable=False, index=True),  # zero: not about one subject
+    Column("purpose", Integer, nullable=False),
+    Column("basis", Integer, nullable=False),
+    Column("legal_basis_hash", HASH, nullable=False),
+    Column("requested_by", ADDRESS, nullable=False),
+    Column("requested_at", BigInteger, nullable=False),
+    Column("status", String(24), nullable=False),
+    Column("expires_at", BigInteger),
+    Column("deletion_due", BigInteger),
+    Column("deletion_overdue", Boolean),
+    _block(),
+)
+
+receipt_batches = Table(
+    "receipt_batches",
+    metadata,
+    Column("root", HASH, primary_key=True),
+    Column("agency_role", BigInteger, nullable=False),
+    Column("operator", ADDRESS, nullable=False),
+    Column("leaf_count", BigInteger, nullable=False),
+    Column("time", BigInteger, nullable=False),
+    Column("tx_hash", HASH, nullable=False),
+    _block(),
+)
+
+#: Tables a fork rolls back through the undo log (every projection; `events`, `blocks` and the
+#: append-only histories are cut by block number instead).
+BY_BLOCK = (events, blocks, title_history, payouts)
+PROJECTIONS = (
+    identities, schemas, records, disputes, parcels, sales, liens, tax_years, rounds,
+    applications, data_resources, data_requests, receipt_batches,
+)  # fmt: skip

@@ -1,0 +1,123 @@
+"""Writes to the projections, undoable block by block.
+
+Every projection write goes through `Store`: `insert`, `update` (by primary key) and `add`
+(an amount column, as decimal text). While the indexer is within `undo_window` blocks of the
+node's head, each write also records how to take it back (the row as it was, or "delete") in
+the `undo` table under its block. `rollback(fork)` replays those records newest first for every
+block after `fork` and cuts the block-numbered tables (`events`, `blocks`, histories); older
+undo records are pruned once their blocks are out of the window, so the undo log stays small.
+A fork deeper than the window cannot be undone: the indexer starts again from the first block.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import Connection, Table, and_, delete, insert, select, update
+
+from civic_ledger.gateway import schema
+
+_TABLES = {t.name: t for t in schema.PROJECTIONS}
+
+
+class Store:
+    """Projection writes for the block being indexed, on one connection (one transaction)."""
+
+    def __init__(self, conn: Connection, *, undoable: bool) -> None:
+        self.conn = conn
+        self.undoable = undoable
+        self.block = -1
+        #: What one event leaves for a later one of the same transaction (e.g. the holder a
+        #: title's mint names before the parcel's own event).
+        self.scratch: dict[tuple[str, str], object] = {}
+
+    # -- reads ---------------------------------------------------------------------------
+
+    def get(self, table: Table, **key: Any) -> dict[str, Any] | None:
+        row = self.conn.execute(select(table).where(_match(table, key))).mappings().first()
+        return dict(row) if row else None
+
+    # -- writes --------------------------------------------------------------------------
+
+    def insert(self, table: Table, **values: Any) -> None:
+        """A new row (written at the current block)."""
+        if "block" in table.c:
+            values["block"] = self.block
+        self.conn.execute(insert(table).values(**values))
+        if self.undoable and table.name in _TABLES:
+            self._remember(table, _key_of(table, values), None)
+
+    def update(self, table: Table, key: Mapping[str, Any], **changes: Any) -> bool:
+        """Change the row with primary key `key`; False (nothing written) if there is none."""
+        if self.undoable:
+            previous = self.get(table, **key)
+            if previous is None:
+                return False
+            self._remember(table, dict(key), previous)
+        if "block" in table.c:
+            changes["block"] = self.block
+        return (
+            self.conn.execute(update(table).where(_match(table, key)).values(**changes)).rowcount
+            > 0
+        )
+
+    def add(self, table: Table, key: Mapping[str, Any], **amounts: int) -> bool:
+        """Add `amounts` to decimal-text amount columns of the row with primary key `key`."""
+        row = self.get(table, **key)
+        if row is None:
+            return False
+        return self.update(table, key, **{c: str(int(row[c]) + int(v)) for c, v in amounts.items()})
+
+    # -- undo ----------------------------------------------------------------------------
+
+    def _remember(self, table: Table, key: dict[str, Any], previous: dict[str, Any] | None) -> None:
+        self.conn.execute(
+            insert(schema.undo).values(
+                block=self.block,
+                table_name=table.name,
+                key=json.dumps(key, sort_keys=True),
+                previous=None if previous is None else json.dumps(previous),
+            )
+        )
+
+
+def rollback(conn: Connection, fork: int) -> None:
+    """Take back everything indexed after block `fork`."""
+    rows = conn.execute(
+        select(schema.undo).where(schema.undo.c.block > fork).order_by(schema.undo.c.id.desc())
+    ).mappings()
+    for row in list(rows):
+        table = _TABLES[row["table_name"]]
+        key = json.loads(row["key"])
+        if row["previous"] is None:
+            conn.execute(delete(table).where(_match(table, key)))
+        else:
+            conn.execute(
+                update(table).where(_match(table, key)).values(**json.loads(row["previous"]))
+            )
+    conn.execute(delete(schema.undo).where(schema.undo.c.block > fork))
+    for table in schema.BY_BLOCK:
+        column = table.c.number if table is schema.blocks else table.c.block
+        conn.execute(delete(table).where(column > fork))
+
+
+def prune(conn: Connection, below: int) -> None:
+    """Forget undo records of blocks before `below` (out of the reorg window)."""
+    conn.execute(delete(schema.undo).where(schema.undo.c.block < below))
+
+
+def oldest_undoable(conn: Connection) -> int | None:
+    """The first block whose writes can still be taken back (None: no undo records)."""
+    from sqlalchemy import func
+
+    return conn.execute(select(func.min(schema.undo.c.block))).scalar()
+
+
+def _key_of(table: Table, values: Mapping[str, Any]) -> dict[str, Any]:
+    return {c.name: values[c.name] for c in table.primary_key.columns}
+
+
+def _match(table: Table, key: Mapping[str, Any]) -> Any:
+    return and_(*(table.c[name] == value for name, value in key.items()))
