@@ -20,13 +20,14 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, func, insert, select, update
+from sqlalchemy.exc import SQLAlchemyError
 
 from civic_ledger.chain.client import ChainClient, ChainRef, hex0x
 from civic_ledger.chain.logs import LogReader
 from civic_ledger.chain.manifest import Manifest, check_chain
 from civic_ledger.core.exceptions import RpcError
 from civic_ledger.gateway import schema
-from civic_ledger.gateway.db import GatewayError, migrate
+from civic_ledger.gateway.db import GatewayError, first_line, migrate
 from civic_ledger.gateway.projections import Event, handlers
 from civic_ledger.gateway.store import Store, prune, rollback
 from civic_ledger.report.events import ACTOR_ARGUMENTS, EventKind, batched, decode_arguments
@@ -111,7 +112,10 @@ class Indexer:
 
     def prepare(self, chain: ChainRef, deployment: str) -> None:
         """Migrate the database; record (or check) which chain and deployment it follows."""
-        migrate(self.engine)
+        try:
+            migrate(self.engine)
+        except SQLAlchemyError as exc:
+            raise GatewayError(f"cannot open the gateway database: {first_line(exc)}") from None
         wanted = {"chain_id": str(chain.chain_id), "genesis": chain.genesis,
                   "deployment": deployment}  # fmt: skip
         with self.engine.begin() as conn:
