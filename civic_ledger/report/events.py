@@ -143,15 +143,21 @@ def parse_bound(client: ChainClient, text: str, *, start: bool) -> int:
 
 
 def read_events(
-    client: ChainClient, kinds: Sequence[EventKind], first: int, last: int
+    client: ChainClient,
+    kinds: Sequence[EventKind],
+    first: int,
+    last: int,
+    *,
+    logs: LogReader | None = None,
 ) -> list[EventRow]:
-    """Every event of `kinds` in blocks `first`..`last`, in chain order. Block times and the
-    senders of transactions whose events name no actor are fetched in batches."""
+    """Every event of `kinds` in blocks `first`..`last`, in chain order, read through `logs`
+    (default: a reader on `client`). Block times and the senders of transactions whose events
+    name no actor are fetched in batches."""
     by_key = {(k.address.lower(), k.topic): k for k in kinds}
     addresses = sorted({k.address for k in kinds})
     topics = sorted({"0x" + k.topic.hex() for k in kinds})
     found: list[tuple[EventKind, Log, dict[str, Any]]] = []
-    for log in LogReader(client).logs(addresses, [topics], first, last):
+    for log in (logs or LogReader(client)).logs(addresses, [topics], first, last):
         kind = by_key.get((log.address.lower(), log.topics[0] if log.topics else b""))
         if kind is not None:
             found.append((kind, log, decode_arguments(kind, log.topics, log.data)))
