@@ -221,6 +221,7 @@ class Indexer:
                 if handler is not None:
                     store.block = event.block
                     handler(store, event)
+            store.flush()
             end = headers[last]
             conn.execute(update(schema.cursor).values(
                 block=last, block_hash=hex0x(end["hash"]), block_time=_int(end["timestamp"])))  # fmt: skip

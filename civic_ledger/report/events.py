@@ -17,11 +17,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from eth_abi import decode as abi_decode
 from eth_utils import keccak, to_checksum_address
 
 from civic_ledger.chain.client import ChainClient
 from civic_ledger.chain.logs import Log, LogReader
+from civic_ledger.core.event_codec import decode_event
 from civic_ledger.core.exceptions import InputError
 
 ACTOR_ARGUMENTS = ("operator", "caller")  # the acting account, by the suite's event convention
@@ -194,37 +194,8 @@ def batched(client: ChainClient, method: str, params: Sequence[list[Any]]) -> li
 
 def decode_arguments(kind: EventKind, topics: Sequence[bytes], data: bytes) -> dict[str, Any]:
     """The event's arguments by name: indexed ones from the topics (a dynamic type's hash as
-    0x-hex), the rest from the data."""
-    plain = [(n, t) for n, t, indexed in kind.inputs if not indexed]
-    values = dict(zip([n for n, _ in plain], abi_decode([t for _, t in plain], data), strict=True))
-    out: dict[str, Any] = {}
-    indexed = iter(topics[1:])
-    for name, typ, is_indexed in kind.inputs:
-        if not is_indexed:
-            out[name] = _value(typ, values[name])
-            continue
-        topic = next(indexed)
-        if _is_dynamic(typ):
-            out[name] = "0x" + topic.hex()
-        else:
-            out[name] = _value(typ, abi_decode([typ], topic)[0])
-    return out
-
-
-def _is_dynamic(typ: str) -> bool:
-    return typ in ("string", "bytes") or typ.endswith("]") or typ.startswith("(")
-
-
-def _value(typ: str, value: Any) -> Any:
-    """A decoded value as a report shows it: addresses checksummed, bytes as 0x-hex, lists and
-    structs as their parts."""
-    if isinstance(value, bytes | bytearray):
-        return "0x" + bytes(value).hex()
-    if typ == "address":
-        return to_checksum_address(value)
-    if isinstance(value, list | tuple):
-        return [_value("", v) for v in value]
-    return value
+    0x-hex), the rest from the data (core/event_codec: addresses checksummed, bytes as hex)."""
+    return decode_event(kind.inputs, topics, data)
 
 
 def _int(value: Any) -> int:
