@@ -231,7 +231,7 @@ def stats(conn: Connection, now: int, days: int) -> dict[str, Any]:
     e = schema.events
     today = now // DAY
     first = today - days + 1
-    day = cast(e.c.time / DAY, BigInteger)
+    day = e.c.time // DAY  # integer division on SQLite and PostgreSQL alike
     rows = conn.execute(
         select(day.label("day"), func.count()).where(e.c.time >= first * DAY).group_by(day)
     ).all()

@@ -12,7 +12,15 @@ from fastapi.responses import StreamingResponse
 
 from civic_ledger.core.csvfile import csv_lines
 from civic_ledger.gateway import city_queries, queries
-from civic_ledger.gateway.web import ERRORS, PARCEL_PATTERN, ApiError, Conn, GatewayDep, answer
+from civic_ledger.gateway.web import (
+    ERRORS,
+    PARCEL_PATTERN,
+    ApiError,
+    Conn,
+    GatewayDep,
+    answer,
+    snapshot,
+)
 
 router = APIRouter(prefix="/api/v1", responses=ERRORS)
 
@@ -88,7 +96,7 @@ def payouts(
 )
 def payouts_csv(gw: GatewayDep, month: Month = None, kind: Kind = None) -> StreamingResponse:
     """The same payments as CSV (UTF-8, a header row), the index's block in `X-As-Of-Block`."""
-    with gw.engine.connect() as conn:
+    with snapshot(gw.engine) as conn:
         at = queries.as_of(conn)
         rows = list(city_queries.payouts(conn, month=month, kind=kind))
 

@@ -22,6 +22,7 @@ from civic_ledger.gateway.web import (
     GatewayDep,
     RequiredCaller,
     hash_param,
+    snapshot,
 )
 
 router = APIRouter(prefix="/api/v1", responses=ERRORS, tags=["documents"])
@@ -30,7 +31,7 @@ DocumentHash = Annotated[str, hash_param("The document's keccak-256, a record's 
 
 
 def _owners(gw: Gateway, document: str) -> queries.DocumentOwners:
-    with gw.engine.connect() as conn:
+    with snapshot(gw.engine) as conn:
         owners = queries.document_owners(conn, document)
     if owners is None:
         raise ApiError(404, f"no indexed record has evidence hash {document}")

@@ -6,6 +6,7 @@ carries)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
@@ -81,8 +82,21 @@ def gateway(request: Request) -> Gateway:
 
 
 def connection(request: Request) -> Iterator[Connection]:
-    """One database connection for the request (every read of one answer on it)."""
-    with gateway(request).engine.connect() as conn:
+    """One database connection for the request, in one read transaction: every read of one
+    answer (its `as_of` included) sees the same snapshot while the indexer writes."""
+    with snapshot(gateway(request).engine) as conn:
+        yield conn
+
+
+@contextmanager
+def snapshot(engine: Engine) -> Iterator[Connection]:
+    """A connection whose reads all see one state of the database (SQLite: an explicit read
+    transaction, which the driver would not begin for reads; PostgreSQL: REPEATABLE READ)."""
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            conn.exec_driver_sql("BEGIN")
+        else:
+            conn = conn.execution_options(isolation_level="REPEATABLE READ")
         yield conn
 
 
