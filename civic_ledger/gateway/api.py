@@ -53,6 +53,8 @@ EXPECTED = {
     "kind": "milestone, rent or clawback",
     "days": "a number of days from 1 to 366",
     "limit": "a number from 1 to 10000",
+    "address": "0x + 40 hex digits",
+    "signature": "0x + 130 hex digits (65 bytes)",
 }
 
 
@@ -121,7 +123,9 @@ def validation_message(exc: RequestValidationError) -> str:
     loc = [str(p) for p in first.get("loc", ()) if p not in ("path", "query", "body", "header")]
     name = ".".join(loc) or "request"
     if first.get("type") == "missing":
-        return f"missing {name}"
+        return f"missing {name}" if loc else "missing JSON body"
+    if first.get("type") == "json_invalid":
+        return "the body is not valid JSON"
     given = first.get("input")
     shown = repr(given) if isinstance(given, str | int | float) else type(given).__name__
     if len(shown) > 80:

@@ -157,15 +157,31 @@ def record(conn: Connection, record_id: str, now: int) -> dict[str, Any] | None:
     row = _record(conn, record_id)
     if row is None:
         return None
-    e = schema.events
+    e, d = schema.events, schema.disputes
     history = conn.execute(
         select(e.c.block, e.c.time, e.c.tx_hash, e.c.event, e.c.actor)
         .where(e.c.contract == "RecordRegistry", e.c.ref == record_id)
         .order_by(e.c.block, e.c.log_index)
     ).mappings()
+    # the subject acts through its controller's wallet: shown as "subject", not the address
+    subject_wallets = {
+        a.lower()
+        for a in (
+            controller_of(conn, row["subject"]),
+            conn.execute(select(d.c.raised_by).where(d.c.record_id == record_id)).scalar(),
+        )
+        if a
+    }
     return {
         **_record_json(row, now),
-        "history": [{**h, "time_utc": utc(h["time"])} for h in history],
+        "history": [
+            {
+                **h,
+                "time_utc": utc(h["time"]),
+                "actor": "subject" if h["actor"].lower() in subject_wallets else h["actor"],
+            }
+            for h in history
+        ],
     }
 
 

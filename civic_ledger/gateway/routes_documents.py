@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse
-from starlette.concurrency import run_in_threadpool
 
 from civic_ledger.core.documents import content_hash
 from civic_ledger.gateway import queries

@@ -102,6 +102,11 @@ def test_record_reasons_and_history(api, certified):
     disputed = ok(api.get(f"/api/v1/records/{ids['disputed']}"))
     assert disputed["dispute"] == "open" and disputed["reasons"][0].startswith("suspended")
     assert [h["event"] for h in disputed["history"]] == ["RecordIssued", "RecordDisputed"]
+    # the subject's wallet is not shown: the dispute reads as the subject's
+    assert [h["actor"] for h in disputed["history"]] == [
+        certified.account("tax_bureau").address,
+        "subject",
+    ]
     expired = ok(api.get(f"/api/v1/records/{ids['expiring']}"))
     assert expired["reasons"][0].startswith("expired at")
     old = ok(api.get(f"/api/v1/records/{ids['superseded']}"))
