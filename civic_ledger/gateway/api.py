@@ -9,7 +9,8 @@ is a 422 naming the parameter and the form expected. Every route but `/health` i
 per client (token bucket, 429 with Retry-After). Nothing is logged but what the server's
 access log shows (method, path, status): no bodies, no tokens.
 
-Run it with any ASGI server, e.g. `uvicorn.run(create_app(connect(url), documents=folder))`.
+Run it with any ASGI server, e.g. `anonymous_access_log()` then
+`uvicorn.run(create_app(connect(url), documents=folder), proxy_headers=...)`.
 """
 
 from __future__ import annotations
@@ -163,6 +164,23 @@ def _handle_errors(app: FastAPI) -> None:
             "internal error on %s %s: %s", request.method, request.url.path, type(exc).__name__
         )
         return _error(500, "internal error (logged by the gateway)")
+
+
+class AnonymousAccessLog(logging.Filter):
+    """Drops the client's address from uvicorn's access log lines (an IP address is personal
+    data); method, path and status stay. Installed by `anonymous_access_log`."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple) and len(record.args) == 5:
+            record.args = ("-", *record.args[1:])
+        return True
+
+
+def anonymous_access_log(logger: str = "uvicorn.access") -> None:
+    """Call before serving with uvicorn: its access log then shows no client addresses."""
+    target = logging.getLogger(logger)
+    if not any(isinstance(f, AnonymousAccessLog) for f in target.filters):
+        target.addFilter(AnonymousAccessLog())
 
 
 def openapi_schema(app: FastAPI | None = None) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from sqlalchemy import Connection, Engine
 
 from civic_ledger.core.exceptions import CivicError
 from civic_ledger.gateway.auth import Authenticator, AuthError
+from civic_ledger.gateway.db import GatewayError
 from civic_ledger.gateway.documents import DocumentStore
 from civic_ledger.gateway.queries import AsOf
 
@@ -42,6 +43,17 @@ class ApiSettings:
     max_document_bytes: int = 10 * MIB
     challenge_ttl: int = 300
     token_ttl: int = 900
+
+    def __post_init__(self) -> None:
+        if not self.rate > 0 or self.burst < 1:
+            raise GatewayError(f"rate limit {self.rate}/s, burst {self.burst}: the rate must be "
+                               "above 0 and the burst at least 1")  # fmt: skip
+        if self.max_document_bytes < 1:
+            raise GatewayError(f"largest document {self.max_document_bytes} bytes: must be >= 1")
+        if self.challenge_ttl < 1 or self.token_ttl < 1:
+            raise GatewayError("challenge and token lifetimes must be at least 1 second")
+        if self.secret is not None and len(self.secret) < 16:
+            raise GatewayError("the token secret must be at least 16 bytes")
 
 
 @dataclass

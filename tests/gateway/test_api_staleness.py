@@ -49,3 +49,26 @@ def test_with_the_node_gone_answers_say_how_old_they_are(tmp_path):
     assert api.get("/api/v1/status").json()["node_error"] == "connection refused"
     stats = api.get("/api/v1/stats", params={"days": 2}).json()
     assert [d["events"] for d in stats["events_per_day"]] == [0, 0]
+
+
+def test_settings_out_of_range_are_one_line_errors():
+    import pytest
+
+    from civic_ledger.gateway.db import GatewayError
+    from civic_ledger.gateway.web import ApiSettings
+
+    for bad in ({"rate": 0}, {"burst": 0}, {"max_document_bytes": 0}, {"token_ttl": 0},
+                {"secret": b"short"}):  # fmt: skip
+        with pytest.raises(GatewayError):
+            ApiSettings(**bad)
+
+
+def test_the_access_log_shows_no_client_address():
+    import logging
+
+    from civic_ledger.gateway.api import AnonymousAccessLog
+
+    record = logging.LogRecord("uvicorn.access", logging.INFO, "", 0, '%s - "%s %s HTTP/%s" %d',
+                               ("203.0.113.9:5123", "GET", "/api/v1/stats", "1.1", 200), None)  # fmt: skip
+    AnonymousAccessLog().filter(record)
+    assert record.getMessage() == '- - "GET /api/v1/stats HTTP/1.1" 200'
