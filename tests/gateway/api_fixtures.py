@@ -10,6 +10,7 @@ document's bytes (`DOCUMENTS`)."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -79,7 +80,7 @@ def _licence(sc: Any, number: int, name: str, **extra: Any) -> RecordRequest:
 @pytest.fixture(scope="session")
 def certified(city: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> Certified:
     """The demo city, certificates in every state on top, indexed into one session database
-    (the API tests only read it)."""
+    (the API tests only read it): SQLite, or the empty database $CIVIC_GATEWAY_TEST_URL names."""
     import ape
 
     suite, sc = city["suite"], city["scenario"]
@@ -120,8 +121,11 @@ def certified(city: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) ->
     record_client.dispute(rr, ids["disputed"], content_hash(b"appeal 2026-31"), sender=sc.forge)
     ape.chain.mine()
 
-    database = tmp_path_factory.mktemp("gateway-api") / "gateway.sqlite"
-    engine = connect(str(database))
+    # CIVIC_GATEWAY_TEST_URL: an empty PostgreSQL database to run these tests on instead
+    url = os.environ.get("CIVIC_GATEWAY_TEST_URL") or str(
+        tmp_path_factory.mktemp("gateway-api") / "gateway.sqlite"
+    )
+    engine = connect(url)
     Indexer.for_manifest(engine, Web3Client.from_ape(), city["manifest"]).step()
     return Certified({k: "0x" + bytes(v).hex() for k, v in ids.items()}, suite, sc, engine)
 
