@@ -6,7 +6,9 @@ tax-penalty schemas as certificates and issues certificates in every state the c
 knows: valid, revoked (issued in error), superseded, expired, disputed (an adverse
 certificate under an open dispute), plus a personal (non-certificate) record whose document
 only its issuer and subject may read. Each certificate's evidence hash is the keccak-256 of a
-document's bytes (`DOCUMENTS`)."""
+document's bytes (`DOCUMENTS`). `certified` is session-scoped: tests that run after it in the
+same session see these records and the chain 11 days later (the indexer's tests compare with
+the chain as it is, so they are unaffected)."""
 
 from __future__ import annotations
 
