@@ -23,6 +23,8 @@ from civic_ledger.cli.common import command, default_manifest_path, network_name
 from civic_ledger.cli.output import console, print_rows, put
 
 DATABASE_ENV = "CIVIC_GATEWAY_DB"
+#: The session tokens' key, shared by every API process of one gateway (>= 16 bytes).
+SECRET_ENV = "CIVIC_GATEWAY_SECRET"
 
 
 @click.group()
@@ -145,12 +147,19 @@ def serve(manifest_file: Path | None, database: str | None, confirmations: int,
     folder = documents or (
         Path(url).parent / "documents" if "://" not in url else Path(".gateway/documents")
     )
+    import os
+
     import uvicorn
 
-    from civic_ledger.gateway.api import create_app
+    from civic_ledger.gateway.api import anonymous_access_log, create_app
+    from civic_ledger.gateway.web import ApiSettings
 
+    secret = os.environ.get(SECRET_ENV)
+    settings = ApiSettings(secret=secret.encode() if secret else None)
+    app = create_app(engine, documents=folder, settings=settings)
+    anonymous_access_log()
     console.print(f"gateway on http://{host}:{port}/ (database {url}; documents {folder})")
-    uvicorn.run(create_app(engine, documents=folder), host=host, port=port, log_level="warning")
+    uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=True)
 
 
 def _print_status(state: dict[str, Any]) -> None:
