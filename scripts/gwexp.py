@@ -1,4 +1,4 @@
-import time, tempfile, shutil
+import time, tempfile, shutil, os
 import click
 from pathlib import Path
 
@@ -46,8 +46,8 @@ def cli(count):
         print(f"raw: {n} logs in {raw:.2f}s = {n/raw:,.0f}/s")
         db = Path(tempfile.mkdtemp()) / "g.sqlite"
         ix = Indexer(connect(str(db)), rpc, contracts)
-        ix.prepare(rpc.chain_ref(), "x")
-        import cProfile, pstats, os
+        ix.prepare(rpc.chain_ref(), "x"); import gc; gc.freeze() if os.environ.get("FREEZE") else None
+        import cProfile, pstats
         prof = cProfile.Profile()
         t = time.monotonic()
         prof.enable() if os.environ.get("PROF") else None

@@ -88,11 +88,29 @@ def _static_array(item: Reader) -> Callable[[bytes, int], Any]:
     return read
 
 
+@lru_cache(maxsize=1024)
+def _topic_plan(inputs: tuple[tuple[str, str, bool], ...]) -> tuple[Callable[[bytes], Any], ...]:
+    """One reader per indexed argument: its value from its topic word."""
+    plan: list[Callable[[bytes], Any]] = []
+    for _, typ, indexed in inputs:
+        if not indexed:
+            continue
+        word = None if is_dynamic(typ) else _word_reader(typ)
+        if word is not None:
+            plan.append(word)
+        elif is_dynamic(typ):
+            plan.append(lambda topic: "0x" + topic.hex())  # only its hash is on chain
+        else:
+            plan.append(lambda topic, typ=typ: _shown(typ, abi_decode([typ], topic)[0]))
+    return tuple(plan)
+
+
 def decode_event(
     inputs: Sequence[tuple[str, str, bool]], topics: Sequence[bytes], data: bytes
 ) -> dict[str, Any]:
     """Arguments by name from `inputs` ((name, canonical type, indexed) in ABI order), the
     log's `topics` (the first is the signature) and `data`."""
+    inputs = tuple(inputs)
     plain = tuple(t for _, t, indexed in inputs if not indexed)
     plan = _data_plan(plain)
     values: list[Any]
@@ -100,22 +118,11 @@ def decode_event(
         values = [read(data, 32 * i) for i, read in enumerate(plan)]
     else:
         values = [_shown(t, v) for t, v in zip(plain, abi_decode(list(plain), data), strict=True)]
-    out: dict[str, Any] = {}
     data_values = iter(values)
-    indexed = iter(topics[1:])
-    for name, typ, is_indexed in inputs:
-        if not is_indexed:
-            out[name] = next(data_values)
-            continue
-        topic = next(indexed)
-        word = None if is_dynamic(typ) else _word_reader(typ)
-        if word is not None:
-            out[name] = word(topic)
-        elif is_dynamic(typ):
-            out[name] = "0x" + topic.hex()
-        else:
-            out[name] = _shown(typ, abi_decode([typ], topic)[0])
-    return out
+    topic_values = (
+        read(topic) for read, topic in zip(_topic_plan(inputs), topics[1:], strict=False)
+    )
+    return {name: next(topic_values if indexed else data_values) for name, _, indexed in inputs}
 
 
 def _shown(typ: str, value: Any) -> Any:
