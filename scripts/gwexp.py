@@ -38,26 +38,6 @@ def cli(count):
         BulkImport(target, count, journal_dir=Path(tempfile.mkdtemp()), run_id="x", window=64).run()
         print("import", time.monotonic() - t)
         manifest = Manifest.load(mpath)
-        contracts = Contracts.from_manifest(manifest)
-        head = rpc.block_number()
-        t = time.monotonic()
-        n = len(LogReader(rpc).read(contracts.addresses, None, contracts.first_block, head))
-        raw = time.monotonic() - t
-        print(f"raw: {n} logs in {raw:.2f}s = {n/raw:,.0f}/s")
-        db = Path(tempfile.mkdtemp()) / "g.sqlite"
-        ix = Indexer(connect(str(db)), rpc, contracts)
-        ix.prepare(rpc.chain_ref(), "x"); import gc; gc.freeze() if os.environ.get("FREEZE") else None
-        import cProfile, pstats
-        prof = cProfile.Profile()
-        t = time.monotonic()
-        prof.enable() if os.environ.get("PROF") else None
-        ev = 0
-        while True:
-            r = ix.step()
-            ev += r.events
-            if r.last >= head:
-                break
-        prof.disable()
-        idx = time.monotonic() - t
-        print(f"index: {ev} events in {idx:.2f}s = {ev/idx:,.0f}/s ratio {raw/idx:.2f}")
-        os.environ.get("PROF") and pstats.Stats(prof).sort_stats("tottime").print_stats(30)
+        from civic_dev.bench import gateway as gb
+        res = gb.run(manifest, node.url, rate=int(os.environ.get("RATE", 500)), seconds=5, say=print)
+        print("\n".join(gb.markdown(res)))
