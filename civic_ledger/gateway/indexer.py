@@ -154,21 +154,20 @@ class Indexer:
         except RpcError as exc:
             self._note_node_error(exc)
             raise
-        ancestor = self._check_fork()
+        ancestor = self._check_fork(head)
         target = min(head - self.confirmations, self.cursor()["block"] + max_blocks)
         start = self.cursor()["block"] + 1
         events = 0
+        head_time = _int(head_header["timestamp"])
         try:
             for first, last, logs in self.reader.chunks(self.contracts.addresses, None, start,
                                                         target):  # fmt: skip
                 events += self._index_chunk(first, last, logs, head)
         except RpcError as exc:
-            self._note_node_error(exc)
+            self._note_head(head, head_time)
+            self._note_node_error(exc)  # after the head: noting the head clears the error
             raise
-        finally:
-            self._note_head(head, int(head_header["timestamp"], 16)
-                            if isinstance(head_header["timestamp"], str)
-                            else int(head_header["timestamp"]))  # fmt: skip
+        self._note_head(head, head_time)
         return StepResult(start, self.cursor()["block"], events, head, ancestor)
 
     def follow(self, *, interval: float = 1.0, until: int | None = None,
@@ -250,14 +249,16 @@ class Indexer:
 
     # -- forks ---------------------------------------------------------------------------------
 
-    def _check_fork(self) -> int | None:
-        """Roll back to the last block shared with the node's chain, if the cursor's block is
-        no longer on it; returns that block (None: no fork)."""
+    def _check_fork(self, head: int) -> int | None:
+        """Roll back to the last block shared with the node's chain (whose head is `head`: the
+        new branch may be shorter than the one indexed), if the cursor's block is no longer on
+        it; returns that block (None: no fork)."""
         cursor = self.cursor()
         if cursor["block_hash"] is None or self._node_hash(cursor["block"]) == cursor["block_hash"]:
             return None
         with self.engine.connect() as conn:
             stored = conn.execute(select(schema.blocks.c.number, schema.blocks.c.hash)
+                                  .where(schema.blocks.c.number <= head)
                                   .order_by(schema.blocks.c.number.desc())
                                   .limit(self.undo_window + 1)).all()  # fmt: skip
             undo_from = _meta_int(conn, "undo_from")
