@@ -132,7 +132,11 @@ def ape_run() -> Callable[..., subprocess.CompletedProcess[str]]:
 # Modules that connect Ape to a chain of their own (`networks.parse_network_choice(...)`):
 # after such a switch, Ape's snapshot isolation on the embedded test chain no longer restores
 # between tests (state leaked into later tests when they ran first). They run last.
-OWN_CHAIN_MODULES = ("tests/bench/test_bulk_resume.py", "tests/devnet/test_devnet_fault.py")
+OWN_CHAIN_MODULES = (
+    "tests/bench/test_bulk_resume.py",
+    "tests/devnet/test_devnet_fault.py",
+    "tests/gateway/test_faults.py",
+)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

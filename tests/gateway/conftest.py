@@ -6,6 +6,8 @@ data exchange with receipts), then indexed into a fresh database per test, SQLit
 from __future__ import annotations
 
 import io
+import itertools
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +48,22 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return str(tmp_path / "gateway.sqlite")
     return request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture
+def new_database(
+    request: pytest.FixtureRequest, database: str, tmp_path: Path
+) -> Callable[[], str]:
+    """More empty databases on `database`'s kind of server (e.g. for a fresh re-index)."""
+    made = itertools.count(1)
+
+    def make() -> str:
+        if database.startswith("postgresql"):
+            server = request.getfixturevalue("postgres_server")
+            return server.url(server.create_database())
+        return str(tmp_path / f"gateway-{next(made)}.sqlite")
+
+    return make
 
 
 @pytest.fixture
