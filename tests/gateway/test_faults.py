@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import func, select
 
 from civic_dev.bench.anvil import AnvilSettings, running_anvil
+from civic_dev.bench.city import City, record_input
 from civic_ledger.chain.client import HttpClient
 from civic_ledger.chain.logs import LogReader
 from civic_ledger.chain.manifest import Manifest
@@ -42,6 +43,7 @@ class AnvilCity:
     manifest: Manifest
     identity: Any
     office: Any
+    bench: City  # the benchmark's helpers: a records schema, issuance
     made: int = 0
 
     def register(self, count: int) -> list[bytes]:
@@ -79,10 +81,12 @@ def anvil_city(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AnvilCity]:
             plan = DeployPlan.connected(sender=accounts.test_accounts[0], roles=roles,
                                         manifest_path=path)  # fmt: skip
             plan.run()
-            office = next(a for a in roles.agencies if a.name == "identity_office")
-            identity = project.IdentityRegistry.at(plan.manifest.address_of("IdentityRegistry"))
-            yield AnvilCity(node.url, rpc, Manifest.load(path), identity,
-                            accounts.test_accounts[office.account.test_account])  # fmt: skip
+            agency = {a.name: accounts.test_accounts[a.account.test_account]
+                      for a in roles.agencies}  # fmt: skip
+            contracts = {name: getattr(project, name).at(entry["address"])
+                         for name, entry in plan.manifest.contracts.items()}  # fmt: skip
+            yield AnvilCity(node.url, rpc, Manifest.load(path), contracts["IdentityRegistry"],
+                            agency["identity_office"], City(contracts, agency))  # fmt: skip
 
 
 @pytest.fixture(autouse=True)
@@ -233,6 +237,27 @@ def test_a_node_limiting_log_ranges_still_gives_the_whole_index(anvil_city, data
 
 
 # ----------------------------------------------------------------------------- the database
+
+
+def test_a_record_that_never_expires_is_indexed(anvil_city, database):
+    """An issuer may give a non-adverse record any future expiry, up to uint64's maximum (the
+    registry's own "never"): more than a signed 64-bit column holds (SQLite INTEGER,
+    PostgreSQL BIGINT). The index keeps it as the largest time it can hold; the event's exact
+    arguments stay in `events`."""
+    city = anvil_city
+    subject = city.register(1)[0]
+    schema_id = city.bench.register_schema()
+    _, record_id = city.bench.issue(record_input(schema_id, subject, "forever", 2**64 - 1))
+    indexer = city.indexer(database)
+    indexer.step()
+    assert indexer.cursor()["block"] == city.rpc.block_number()
+    with indexer.engine.connect() as conn:
+        row = conn.execute(select(schema.records).where(
+            schema.records.c.record_id == "0x" + record_id.hex())).mappings().one()  # fmt: skip
+        args = conn.execute(select(schema.events.c.args)
+                            .where(schema.events.c.event == "RecordIssued")).scalar_one()  # fmt: skip
+    assert row["expires_at"] == 2**63 - 1
+    assert str(2**64 - 1) in args
 
 
 def test_a_database_of_another_chain_is_refused(anvil_city, database):
