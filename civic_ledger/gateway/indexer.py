@@ -220,6 +220,7 @@ class Indexer:
             conn.execute(update(schema.cursor).values(
                 block=last, block_hash=hex0x(end["hash"]), block_time=_int(end["timestamp"])))  # fmt: skip
             prune(conn, head - self.undo_window)
+            self._raise_undo_from(conn, head - self.undo_window)
         return len(events)
 
     def _kind(self, log: dict[str, Any]) -> EventKind | None:
@@ -294,6 +295,16 @@ class Indexer:
     def _mark_undo_from(self, conn: Connection, block: int) -> None:
         if _meta_int(conn, "undo_from") is None:
             conn.execute(insert(schema.gateway_meta).values(key="undo_from", value=str(block)))
+
+    def _raise_undo_from(self, conn: Connection, block: int) -> None:
+        """Pruning dropped the undo records before `block`: a fork whose last shared block is
+        older than `block - 1` cannot be rolled back (`_check_fork` then rebuilds), even when
+        it is found among the few newest stored blocks (stored blocks are only those with
+        events and the chunks' ends, so they can reach far below the window)."""
+        undo_from = _meta_int(conn, "undo_from")
+        if undo_from is not None and block > undo_from:
+            conn.execute(update(schema.gateway_meta).where(schema.gateway_meta.c.key == "undo_from")
+                         .values(value=str(block)))  # fmt: skip
 
     # -- status notes ---------------------------------------------------------------------------
 

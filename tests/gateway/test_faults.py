@@ -167,6 +167,35 @@ def test_a_fork_deeper_than_the_undo_window_reindexes_from_the_first_block(
     )
 
 
+def test_a_fork_past_pruned_undo_records_reindexes_from_the_first_block(
+    anvil_city, database, new_database
+):
+    """Stored blocks are the blocks with events (and chunk ends), so the last shared one can
+    be older than the undo window even when few stored blocks differ: the writes of the
+    blocks after it whose undo records were pruned cannot be taken back, so the index is
+    rebuilt instead of rolled back half-way."""
+    city = anvil_city
+    city.register(1)
+    snapshot = city.rpc.call("evm_snapshot")
+    for _ in range(4):
+        city.rpc.call("evm_mine")
+    city.register(1)  # its undo record is pruned: more than 2 blocks below the head
+    for _ in range(4):
+        city.rpc.call("evm_mine")
+    indexer = city.indexer(database, undo_window=2)
+    indexer.step()
+
+    assert city.rpc.call("evm_revert", snapshot)
+    city.register(2)
+    for _ in range(8):
+        city.rpc.call("evm_mine")
+    result = indexer.step()
+
+    assert result.rolled_back_to == indexer.contracts.first_block - 1
+    assert_equals_fresh(indexer, new_database, city, undo_window=2)
+    assert "deeper than the 2-block undo window" in status(indexer.engine)["last_reorg"]
+
+
 # ----------------------------------------------------------------------------- the node
 
 
