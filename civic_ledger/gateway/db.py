@@ -48,7 +48,7 @@ def connect(url: str) -> Engine:
         return create_engine(resolved, pool_pre_ping=True)
     except ModuleNotFoundError as exc:
         raise GatewayError(f"PostgreSQL needs the psycopg driver ({exc.name}): "
-                           "pip install 'civic-ledger[postgres]'") from None  # fmt: skip
+                           "pip install 'psycopg[binary]'") from None  # fmt: skip
 
 
 def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
