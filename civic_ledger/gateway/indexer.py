@@ -29,7 +29,13 @@ from civic_ledger.gateway import schema
 from civic_ledger.gateway.db import GatewayError, migrate
 from civic_ledger.gateway.projections import Event, handlers
 from civic_ledger.gateway.store import Store, prune, rollback
-from civic_ledger.report.events import ACTOR_ARGUMENTS, EventKind, batched, decode_arguments
+from civic_ledger.report.events import (
+    ACTOR_ARGUMENTS,
+    EventKind,
+    ReportError,
+    batched,
+    decode_arguments,
+)
 
 
 class ForkDuringRead(RpcError):
@@ -154,12 +160,12 @@ class Indexer:
         except RpcError as exc:
             self._note_node_error(exc)
             raise
-        ancestor = self._check_fork(head)
-        target = min(head - self.confirmations, self.cursor()["block"] + max_blocks)
-        start = self.cursor()["block"] + 1
-        events = 0
         head_time = _int(head_header["timestamp"])
+        events = 0
         try:
+            ancestor = self._check_fork(head)
+            target = min(head - self.confirmations, self.cursor()["block"] + max_blocks)
+            start = self.cursor()["block"] + 1
             for first, last, logs in self.reader.chunks(self.contracts.addresses, None, start,
                                                         target):  # fmt: skip
                 events += self._index_chunk(first, last, logs, head)
@@ -193,7 +199,7 @@ class Indexer:
         known = [(kind, log) for log in logs
                  if (kind := self._kind(log)) is not None and not log.get("removed")]  # fmt: skip
         numbers = sorted({_int(log["blockNumber"]) for _, log in known} | {last})
-        headers = dict(zip(numbers, batched(self.client, "eth_getBlockByNumber",
+        headers = dict(zip(numbers, self._batched("eth_getBlockByNumber",
                                             [[hex(n), False] for n in numbers]), strict=True))  # fmt: skip
         for _, log in known:
             if hex0x(log["blockHash"]) != hex0x(headers[_int(log["blockNumber"])]["hash"]):
@@ -223,6 +229,14 @@ class Indexer:
             self._raise_undo_from(conn, head - self.undo_window)
         return len(events)
 
+    def _batched(self, method: str, params: Sequence[list[Any]]) -> list[Any]:
+        """`report.events.batched`, a node's refusal of any item being the node failing
+        (RpcError: noted in the status, retried by `follow`), not a bad report request."""
+        try:
+            return batched(self.client, method, params)
+        except ReportError as exc:
+            raise RpcError(method, str(exc)) from None
+
     def _kind(self, log: dict[str, Any]) -> EventKind | None:
         topics = log.get("topics") or []
         if not topics:
@@ -237,7 +251,7 @@ class Indexer:
         unnamed = sorted({hex0x(log["transactionHash"]) for _, log, args in decoded
                           if not any(a in args for a in ACTOR_ARGUMENTS)})  # fmt: skip
         senders = {h: str(tx["from"]) for h, tx in
-                   zip(unnamed, batched(self.client, "eth_getTransactionByHash",
+                   zip(unnamed, self._batched("eth_getTransactionByHash",
                                         [[h] for h in unnamed]), strict=True)}  # fmt: skip
         out = []
         for kind, log, args in decoded:
@@ -263,7 +277,7 @@ class Indexer:
                                   .order_by(schema.blocks.c.number.desc())
                                   .limit(self.undo_window + 1)).all()  # fmt: skip
             undo_from = _meta_int(conn, "undo_from")
-        answers = batched(self.client, "eth_getBlockByNumber", [[hex(n), False] for n, _ in stored])
+        answers = self._batched("eth_getBlockByNumber", [[hex(n), False] for n, _ in stored])
         ancestor = next((n for (n, h), a in zip(stored, answers, strict=True)
                          if hex0x(a["hash"]) == h), None)  # fmt: skip
         first = self.contracts.first_block

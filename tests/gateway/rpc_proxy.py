@@ -4,7 +4,10 @@ request, and on demand
 - goes away: after the `fail_after`-th request that calls a given method has been answered,
   every later request gets HTTP 503 (until `restore()`), as a node that stopped would;
 - limits `eth_getLogs` to `max_range` blocks, answering a wider query with Besu's error
-  (`-32005`, "Requested range exceeds maximum RPC range limit").
+  (`-32005`, "Requested range exceeds maximum RPC range limit");
+- refuses items of a batch: the next `count` items calling a method inside a batched request
+  get an error of their own while the rest of the batch is answered (`refuse_in_batches`), as
+  a loaded node's per-item timeouts or batch limits do.
 
 A threaded `http.server` on a free port of 127.0.0.1; `with RpcProxy(url) as proxy:` starts
 and stops it.
@@ -21,6 +24,7 @@ from typing import Any
 import requests
 
 BESU_RANGE_ERROR = {"code": -32005, "message": "Requested range exceeds maximum RPC range limit"}
+BUSY_ERROR = {"code": -32000, "message": "request timed out"}
 
 
 class RpcProxy:
@@ -33,6 +37,7 @@ class RpcProxy:
         self.refused = 0  # eth_getLogs queries refused for their range
         self.failed = 0  # requests answered with 503
         self._fail: tuple[str, int] | None = None
+        self._refuse: dict[str, int] = {}  # method -> batch items still to refuse
         self._down = False
         self._lock = threading.Lock()
         self._session = requests.Session()
@@ -48,6 +53,11 @@ class RpcProxy:
         """Go away once `count` more requests calling `method` have been answered."""
         with self._lock:
             self._fail = (method, self.calls[method] + count)
+
+    def refuse_in_batches(self, method: str, count: int) -> None:
+        """Answer the next `count` batch items calling `method` with an error item."""
+        with self._lock:
+            self._refuse[method] = count
 
     def restore(self) -> None:
         """The node is back."""
@@ -73,7 +83,9 @@ class RpcProxy:
         payload = json.loads(body)
         items = payload if isinstance(payload, list) else [payload]
         refused = {id(i) for i in items if self._too_wide(i)}
-        forward = [i for i in items if id(i) not in refused]
+        batch = isinstance(payload, list) and len(payload) > 1  # (HttpClient sends lists of 1)
+        busy = {id(i) for i in items if batch and self._take_refusal(i)}
+        forward = [i for i in items if id(i) not in refused | busy]
         answers: dict[Any, Any] = {}
         if forward:
             reply = self._session.post(self.upstream, json=forward, timeout=60).json()
@@ -83,6 +95,8 @@ class RpcProxy:
             if id(item) in refused:
                 self.refused += 1
                 out.append({"jsonrpc": "2.0", "id": item.get("id"), "error": BESU_RANGE_ERROR})
+            elif id(item) in busy:
+                out.append({"jsonrpc": "2.0", "id": item.get("id"), "error": BUSY_ERROR})
             else:
                 out.append(answers.get(item.get("id")))
         with self._lock:
@@ -91,6 +105,13 @@ class RpcProxy:
             if self._fail and self.calls[self._fail[0]] >= self._fail[1]:
                 self._down = True  # this answer still goes out; the next request fails
         return 200, json.dumps(out if isinstance(payload, list) else out[0]).encode()
+
+    def _take_refusal(self, item: dict[str, Any]) -> bool:
+        with self._lock:
+            left = self._refuse.get(item.get("method", ""), 0)
+            if left > 0:
+                self._refuse[item["method"]] = left - 1
+            return left > 0
 
     def _too_wide(self, item: dict[str, Any]) -> bool:
         if self.max_range is None or item.get("method") != "eth_getLogs":

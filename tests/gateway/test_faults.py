@@ -231,6 +231,25 @@ def test_a_node_that_goes_away_mid_index_loses_nothing_and_resumes(
     assert_equals_fresh(indexer, new_database, city)
 
 
+def test_a_node_refusing_part_of_a_batch_is_a_node_error(anvil_city, database, new_database):
+    """A batch answered with an error for one of its items (a loaded node's timeout) is the
+    node failing, like any other: the step raises RpcError (what `follow` retries), status()
+    says so, and the next step completes the index."""
+    city = anvil_city
+    city.register(3)
+    with RpcProxy(city.url) as proxy:
+        client = HttpClient(proxy.url, timeout=10)
+        indexer = city.indexer(database, client)
+        proxy.refuse_in_batches("eth_getBlockByNumber", 1)
+        with pytest.raises(RpcError, match="request timed out"):
+            indexer.step()
+        assert "request timed out" in (status(indexer.engine)["node_error"] or "")
+        assert indexer.cursor()["block"] == indexer.contracts.first_block - 1
+        indexer.step()
+    assert status(indexer.engine)["node_error"] is None
+    assert_equals_fresh(indexer, new_database, city)
+
+
 def test_a_chunk_that_fails_while_it_is_written_leaves_nothing(anvil_city, database):
     """A projection write failing half-way through a chunk takes the whole chunk back."""
     city = anvil_city
