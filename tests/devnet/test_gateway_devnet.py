@@ -47,7 +47,8 @@ PER_BATCH = 3
 
 
 def deploy(net: LocalDevnet, root: Path) -> Manifest:
-    """`ape run deploy` on the devnet, as an operator runs it."""
+    """`ape run deploy` on the devnet, as an operator runs it (without the catalogue's
+    schemas and policies: fewer blocks to wait for, and the test makes its own events)."""
     data_folder = root / "ape-data"
     net.write_ape_accounts(data_folder, PASSPHRASE)
     manifest = root / "deployments" / "city-devnet.json"
@@ -55,7 +56,7 @@ def deploy(net: LocalDevnet, root: Path) -> Manifest:
     done = subprocess.run(
         [str(Path(sys.executable).with_name("ape")), "run", "deploy",
          "--network", f"ethereum:city-devnet:{net.nodes[0].url}", "--account", DEPLOYER_ALIAS,
-         "--roles", str(net.roles_file), "--manifest", str(manifest)],
+         "--roles", str(net.roles_file), "--manifest", str(manifest), "--no-catalogue"],
         cwd=ROOT, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=240,
     )  # fmt: skip
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
@@ -107,7 +108,9 @@ def wait_until(condition: Any, timeout: float, what: str) -> None:
 
 def test_the_index_through_a_restarted_signer_equals_a_fresh_index(devnet, tmp_path):
     net = devnet
+    begin = time.monotonic()
     manifest = deploy(net, tmp_path)
+    deployed = time.monotonic() - begin
     follower = net.nodes[3]
     indexer = Indexer.for_manifest(connect(str(tmp_path / "followed.sqlite")),
                                    HttpClient(follower.url, timeout=5), manifest)  # fmt: skip
@@ -143,13 +146,19 @@ def test_the_index_through_a_restarted_signer_equals_a_fresh_index(devnet, tmp_p
     wait_until(lambda: follower_rpc.block_number() >= target
                and follower_rpc.block(target)["hash"] == first.block(target)["hash"], 60,
                f"signer 4 to hold block {target} of signer 1's chain")  # fmt: skip
-    indexer.step(max_blocks=target - indexer.cursor()["block"])
+    for _ in range(5):  # a step that finds a fork rolls back first, then indexes max_blocks
+        if indexer.cursor()["block"] >= target:
+            break
+        indexer.step(max_blocks=target - indexer.cursor()["block"])
     assert indexer.cursor()["block"] == target and status(indexer.engine)["node_error"] is None
 
     fresh = fresh_index(str(tmp_path / "fresh.sqlite"), first, manifest, last=target)
     ours, theirs = dump(indexer.engine), dump(fresh.engine)
-    for tables in (ours, theirs):  # pruned relative to each step's head: when, not what
+    for tables in (ours, theirs):  # the undo log is pruned by each step's head: when, not what
         tables.pop("undo")
+        tables["gateway_meta"] = [
+            r for r in tables["gateway_meta"] if dict(r)["key"] != "undo_from"
+        ]
     assert differences(ours, theirs) == []
     with indexer.engine.connect() as conn:
         indexed = list(conn.execute(select(schema.identities.c.subject)).scalars())
@@ -157,4 +166,5 @@ def test_the_index_through_a_restarted_signer_equals_a_fresh_index(devnet, tmp_p
     state = status(indexer.engine)
     print(f"\ngateway on the devnet: {failures} failed steps while signer 4 was down, "
           f"{state['reorgs']} reorg(s) seen ({state['last_reorg']}), {state['events']} events "
-          f"up to block {target}, {time.monotonic() - started:.0f} s")  # fmt: skip
+          f"up to block {target}; deploy {deployed:.0f} s, faults and checks "
+          f"{time.monotonic() - started:.0f} s")  # fmt: skip
