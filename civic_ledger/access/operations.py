@@ -4,8 +4,9 @@ OpenZeppelin's AccessManager does not enumerate: members are found from its `Rol
 `RoleRevoked` logs and confirmed with `getAccess`, scheduled operations from its
 `OperationScheduled` logs and confirmed with `getSchedule` (executed, cancelled and expired
 operations read 0). So whatever was granted or scheduled by hand (a console, the city's
-multisig) shows as well as what the CLI did. Reads only: `eth_call` and `eth_getLogs` through
-web3, on any provider.
+multisig) shows as well as what the CLI did. Reads only: `eth_call` through web3, and
+`eth_getLogs` through the one log reader (`chain/logs.LogReader`, in the chunks the node
+accepts), on any provider.
 """
 
 from __future__ import annotations
@@ -16,6 +17,9 @@ from typing import Any
 
 from eth_abi import decode, encode
 from eth_utils import keccak, to_checksum_address
+
+from civic_ledger.chain.client import Web3Client
+from civic_ledger.chain.logs import Log, LogReader
 
 OPERATION_SCHEDULED = keccak(text="OperationScheduled(bytes32,uint32,uint48,address,address,bytes)")
 ROLE_GRANTED = keccak(text="RoleGranted(uint64,address,uint32,uint48,bool)")
@@ -61,17 +65,9 @@ def uint_call(web3: Any, to: str, signature: str, types: list[str], args: list[A
     return int(decode(["uint256"], call(web3, to, signature, types, args))[0])
 
 
-def _logs(web3: Any, manager: str, topics: list[Any], from_block: int) -> list[Any]:
-    return list(
-        web3.eth.get_logs(
-            {
-                "address": to_checksum_address(manager),
-                "fromBlock": from_block,
-                "toBlock": "latest",
-                "topics": topics,
-            }
-        )
-    )
+def _logs(web3: Any, manager: str, topics: list[Any], from_block: int) -> list[Log]:
+    """The manager's logs matching `topics` from `from_block` on, through the one log reader."""
+    return LogReader(Web3Client(web3)).logs([to_checksum_address(manager)], topics, from_block)
 
 
 def scheduled_operations(
@@ -84,10 +80,10 @@ def scheduled_operations(
     accepts), earliest first."""
     latest: dict[bytes, tuple[str, str, bytes]] = {}  # operation id -> its last scheduling
     for log in _logs(web3, manager, ["0x" + OPERATION_SCHEDULED.hex()], from_block):
-        _, caller, target, data = decode(["uint48", "address", "address", "bytes"], log["data"])
+        _, caller, target, data = decode(["uint48", "address", "address", "bytes"], log.data)
         target = to_checksum_address(target)
         if keep(target, bytes(data)):
-            latest[bytes(log["topics"][1])] = (to_checksum_address(caller), target, bytes(data))
+            latest[log.topics[1]] = (to_checksum_address(caller), target, bytes(data))
     if not latest:
         return []
     expiration = uint_call(web3, manager, "expiration()", [], [])
@@ -107,7 +103,7 @@ def role_members(web3: Any, manager: str, role_id: int, from_block: int = 0) -> 
     role_topic = "0x" + encode(["uint64"], [role_id]).hex()
     seen: dict[str, None] = {}
     for log in _logs(web3, manager, [["0x" + ROLE_GRANTED.hex()], role_topic], from_block):
-        seen.setdefault(to_checksum_address(bytes(log["topics"][2])[-20:]), None)
+        seen.setdefault(to_checksum_address(log.topics[2][-20:]), None)
     members = []
     for account in seen:
         since, current, _pending, _effect = decode(

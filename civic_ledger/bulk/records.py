@@ -49,6 +49,7 @@ from eth_abi import encode as abi_encode
 from eth_utils import keccak
 
 from civic_ledger.bulk.runner import BatchCallJob, ChainCheck, RowError
+from civic_ledger.chain.logs import ape_log_reader
 from civic_ledger.core.csvfile import DEFAULT_ENCODING, check_header, read_csv_text
 from civic_ledger.core.documents import document_hash
 from civic_ledger.core.encoding import HEX32, ZERO32, to_bytes32
@@ -275,12 +276,13 @@ def check_against_chain(
     result = ChainCheck()
     issued: dict[bytes, set[tuple]] = {}
     active: dict[bytes, bool] = {}
+    logs = ape_log_reader()  # one reader: what it learns of the node's limits serves every row
     for row in rows:
         r = row.request
         if r.subject not in issued:
             issued[r.subject] = {
                 _fingerprint(i.schema_id, i.issuer, i.evidence_hash, i.data, i.supersedes)
-                for i in issued_records(registry, r.subject)
+                for i in issued_records(registry, r.subject, logs=logs)
             }
             active[r.subject] = bool(identities.isActive(r.subject))
         mine = _fingerprint(r.schema_id, issuer, r.evidence_hash, r.data, r.supersedes)

@@ -12,7 +12,10 @@ are) - and never asks for more than `max_span`. A
 query refused at a span of one block, or refused for a reason that is not its size, raises
 `RpcError` naming the blocks.
 
-The indexer, the CLI's event reads and the report all read logs through here.
+The indexer, the CLI's event reads (a record's data, a subject's records, role members,
+scheduled operations) and the report all read logs through here. A reader made for a
+deployment starts at its first block (`start`: the deploy manifest's first block, else 0), so
+a read "from the beginning" does not walk the blocks before the suite existed.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from civic_ledger.chain.client import ChainClient
+from civic_ledger.chain.client import ChainClient, Web3Client
 from civic_ledger.core.exceptions import RpcError
 
 #: Phrases nodes use when a log query is too large (block range, result count or response
@@ -50,6 +53,39 @@ GROW_AFTER = 4
 FORGET_AFTER = 16
 
 
+@dataclass(frozen=True)
+class Log:
+    """One log as plain values (a node's JSON-RPC answer normalised: bytes, ints)."""
+
+    address: str
+    topics: tuple[bytes, ...]
+    data: bytes
+    block: int
+    log_index: int
+    tx_hash: str
+
+    @classmethod
+    def from_rpc(cls, raw: dict[str, Any]) -> Log:
+        return cls(
+            address=str(raw["address"]),
+            topics=tuple(_bytes(t) for t in raw.get("topics") or ()),
+            data=_bytes(raw.get("data") or b""),
+            block=_int(raw["blockNumber"]),
+            log_index=_int(raw["logIndex"]),
+            tx_hash="0x" + _bytes(raw["transactionHash"]).hex(),
+        )
+
+
+def _bytes(value: Any) -> bytes:
+    if isinstance(value, bytes | bytearray):
+        return bytes(value)
+    return bytes.fromhex(str(value).removeprefix("0x"))
+
+
+def _int(value: Any) -> int:
+    return int(value, 16) if isinstance(value, str) else int(value)
+
+
 def too_large(error: RpcError) -> bool:
     """Whether a refused `eth_getLogs` says the query was too large (so a smaller one may
     pass), as opposed to any other failure."""
@@ -64,6 +100,8 @@ class LogReader:
     client: ChainClient
     span: int = 2_000
     max_span: int = 10_000
+    #: No read starts before this block (a deployment's first block: nothing of it is older).
+    start: int = 0
     #: Queries refused for size and retried smaller since this reader was made (for status).
     shrinks: int = field(default=0, init=False)
     _answered: int = field(default=0, init=False)
@@ -83,7 +121,7 @@ class LogReader:
     ) -> Iterator[tuple[int, int, list[dict[str, Any]]]]:
         """`(from, to, logs)` for consecutive block ranges covering `first`..`last`, in chain
         order; every block of the range is covered exactly once."""
-        start = max(first, 0)
+        start = max(first, self.start, 0)
         while start <= last:
             stop = min(last, start + self.span - 1)
             query: dict[str, Any] = {
@@ -120,6 +158,18 @@ class LogReader:
             out.extend(logs)
         return out
 
+    def logs(
+        self,
+        addresses: Sequence[str],
+        topics: Sequence[Any] | None,
+        first: int = 0,
+        last: int | None = None,
+    ) -> list[Log]:
+        """Every log in `first`..`last` (default: the latest block) as `Log`s, in chain order."""
+        last = self.client.block_number() if last is None else last
+        found = [Log.from_rpc(raw) for raw in self.read(addresses, topics, first, last)]
+        return sorted(found, key=lambda log: (log.block, log.log_index))
+
     def _shrink(self, error: RpcError, start: int, stop: int) -> None:
         refused = stop - start + 1
         self.shrinks += 1
@@ -144,3 +194,8 @@ class LogReader:
         if self._bad is not None:
             target = min(target, (self.span + self._bad) // 2)
         self.span = max(self.span, target)
+
+
+def ape_log_reader(start: int = 0) -> LogReader:
+    """A reader on Ape's connected provider (the CLI's and the clients' node)."""
+    return LogReader(Web3Client.from_ape(), start=start)

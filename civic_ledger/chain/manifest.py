@@ -115,6 +115,16 @@ class Manifest:
     def pending(self) -> dict[str, dict[str, Any]]:
         return self.data["pending"]
 
+    @property
+    def first_block(self) -> int:
+        """The block of the deployment's first contract (where its logs start), 0 when the
+        manifest records none: reads of the suite's events need not look earlier."""
+        blocks = [
+            e["block"] for e in self.contracts.values()
+            if isinstance(e, dict) and isinstance(e.get("block"), int) and e["block"] >= 0
+        ]  # fmt: skip
+        return min(blocks, default=0)
+
     def address_of(self, name: str) -> str:
         entry = self.contracts.get(name)
         if entry is None:

@@ -25,6 +25,7 @@ GROUPS = {
     "safe": ("civic_ledger.cli.safe", "safe"),
     "report": ("civic_ledger.cli.report", "report"),
     "data": ("civic_ledger.cli.data", "data"),
+    "gateway": ("civic_ledger.cli.gateway", "gateway"),
 }
 
 

@@ -15,6 +15,7 @@ import click
 from ape.cli import ConnectedProviderCommand, network_option
 
 from civic_ledger.chain import accounts as chain_accounts
+from civic_ledger.chain.logs import LogReader, ape_log_reader
 from civic_ledger.chain.poa import prepare_connection
 from civic_ledger.cli.output import echo_code, one_line, send
 from civic_ledger.core.names import IDENTITY_REGISTRY, TITLE_REGISTRY, TOKEN
@@ -272,6 +273,7 @@ class Suite:
         self.manifest = manifest
         self._checked = checked  # verify each contract has code before first use
         self._instances: dict[str, Any] = {}
+        self._logs: LogReader | None = None
 
     def __getitem__(self, name: str) -> Any:
         if name not in self._instances:
@@ -289,6 +291,15 @@ class Suite:
 
     def __contains__(self, name: str) -> bool:
         return name in self.manifest.contracts
+
+    @property
+    def logs(self) -> LogReader:
+        """The deployment's log reader (`chain/logs.LogReader` on Ape's provider, from the
+        manifest's first block), made on first use and kept, so what it learns of the node's
+        limits serves every read of the command."""
+        if self._logs is None:
+            self._logs = ape_log_reader(start=self.manifest.first_block)
+        return self._logs
 
 
 # ------------------------------- shared arguments: documents, identities, parcels, token amounts

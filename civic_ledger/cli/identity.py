@@ -272,7 +272,9 @@ def identity_show(manifest_file: Path | None, subject: str) -> None:
     if view.proposed_controller:
         rows.append(("proposed controller", f"{view.proposed_controller} (not yet accepted)"))
     count = (
-        len(rec_client.records_of(suite[RECORD_REGISTRY], s)) if RECORD_REGISTRY in suite else None
+        len(rec_client.records_of(suite[RECORD_REGISTRY], s, logs=suite.logs))
+        if RECORD_REGISTRY in suite
+        else None
     )
     rows.append(("records", "-" if count is None else str(count)))
     print_rows(rows)

@@ -395,10 +395,10 @@ def records_show(manifest_file: Path | None, target: str, offset: int, limit: in
     registry = suite[RECORD_REGISTRY]
     value = target.strip()
     if HEX32.match(value) and int(registry.getRecord(value).issuedAt):
-        print_rows(record_rows(rec_client.get_record(registry, value)))
+        print_rows(record_rows(rec_client.get_record(registry, value, logs=suite.logs)))
         return
     s = identity_subject(suite, value, "TARGET")
-    every = rec_client.records_of(registry, s)
+    every = rec_client.records_of(registry, s, logs=suite.logs)
     total = len(every)
     if not total and not id_client.show(suite[IDENTITY_REGISTRY], s).registered:
         raise click.BadParameter(
@@ -408,7 +408,8 @@ def records_show(manifest_file: Path | None, target: str, offset: int, limit: in
     title = f"{hex32(s)}: records {offset + 1}-{offset + len(ids)} of {total}"
     table = Table(*RECORD_LINE_HEADERS, title=title)
     for record_id in ids:
-        table.add_row(*record_line(record_id, rec_client.get_record(registry, record_id)))
+        record = rec_client.get_record(registry, record_id, logs=suite.logs)
+        table.add_row(*record_line(record_id, record))
     console.print(table)
 
 

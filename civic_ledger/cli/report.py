@@ -85,7 +85,7 @@ def report_events(
         raise click.BadParameter(
             f"ends (block {end}) before --from (block {start})", param_hint="--to"
         )
-    rows = reader.read_events(client, chosen, start, end)
+    rows = reader.read_events(client, chosen, start, end, logs=suite.logs)
     header = write_report(rows, out, fmt, encoding=encoding)
     console.print(f"wrote {len(rows):,} events (blocks {start}-{end}) to {out}")
     put(out=str(out), format=fmt, first_block=start, last_block=end, rows=len(rows),

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import codecs
 import csv
+import io
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -129,3 +130,15 @@ def check_header(
     if repeated:
         raise error(f"{path}:1: header repeats column(s) {', '.join(repeated)}")
     return header
+
+
+def csv_lines(rows: Iterable[Sequence[object]]) -> Iterator[str]:
+    """Each row as one line of CSV text (the dialect `csv_writer` writes), for a CSV that is
+    streamed rather than written to a file (the gateway's exports)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for row in rows:
+        writer.writerow(row)
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()

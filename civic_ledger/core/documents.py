@@ -24,6 +24,12 @@ _HEXISH = re.compile(r"^0[xX][0-9a-fA-F]*$")
 MAX_FILE_BYTES = 64 * 1024 * 1024
 
 
+def content_hash(data: bytes) -> bytes:
+    """The bytes32 a record keeps for a document: the keccak-256 of its bytes (what `@FILE`
+    gives, and what the gateway's document service checks an upload against)."""
+    return keccak(bytes(data))
+
+
 def document_hash(value: str) -> bytes:
     """The bytes32 of a document argument (see the module docstring); ValueError naming the
     problem for an ambiguous or unusable one."""
@@ -40,7 +46,7 @@ def document_hash(value: str) -> bytes:
             raise ValueError(f"no file at {path} (given as {text!r})")
         if path.stat().st_size > MAX_FILE_BYTES:
             raise ValueError(f"{path} is larger than {MAX_FILE_BYTES // 2**20} MiB")
-        return keccak(path.read_bytes())
+        return content_hash(path.read_bytes())
     if _HEXISH.match(text):
         raise ValueError(
             f"{text!r} looks like a hash but is not 0x + 64 hex digits; to hash it as text "

@@ -6,8 +6,8 @@ The chain is the source of truth, not the manifest: an upgrade is pending when t
 logged `OperationScheduled` for `upgradeToAndCall` on one of the deployment's proxies and
 `getSchedule(operationId)` is still non-zero (executed, cancelled and expired operations read
 0). So an upgrade scheduled by hand (a console, the city's multisig) shows as well as one
-scheduled by `ape run deploy --upgrade`. Reads only: plain `eth_call` and `eth_getLogs`
-through web3, on any provider.
+scheduled by `ape run deploy --upgrade`. Reads only: plain `eth_call`, and `eth_getLogs`
+through the one log reader (`chain/logs.LogReader`), on any provider.
 """
 
 from __future__ import annotations

@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy.exc import SQLAlchemyError
 
 from civic_ledger.core.exceptions import InputError
 from civic_ledger.gateway import schema
@@ -48,7 +49,31 @@ def connect(url: str) -> Engine:
         return create_engine(resolved, pool_pre_ping=True)
     except ModuleNotFoundError as exc:
         raise GatewayError(f"PostgreSQL needs the psycopg driver ({exc.name}): "
-                           "pip install 'psycopg[binary]'") from None  # fmt: skip
+                           "pip install 'civic-ledger[postgres]'") from None  # fmt: skip
+
+
+def open_existing(url: str) -> Engine:
+    """An engine for a gateway database that exists and has been indexed into (for readers:
+    `status`, API processes that do not index); GatewayError otherwise."""
+    resolved = database_url(url)
+    if resolved.startswith("sqlite:///"):
+        path = Path(resolved.removeprefix("sqlite:///"))
+        if not path.is_file():
+            raise GatewayError(f"no gateway database at {path}: run `ape run gateway index` first")
+    engine = connect(url)
+    try:
+        with engine.connect() as conn:
+            ready = inspect(conn).has_table(schema.cursor.name)
+    except SQLAlchemyError as exc:
+        raise GatewayError(f"cannot open the gateway database: {first_line(exc)}") from None
+    if not ready:
+        raise GatewayError(f"{url} is not a gateway database (no index in it): run "
+                           "`ape run gateway index --database ...` first")  # fmt: skip
+    return engine
+
+
+def first_line(exc: BaseException) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
 def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:

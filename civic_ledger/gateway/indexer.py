@@ -12,21 +12,25 @@ reported and the index is rebuilt from the first block.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import queue
+import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, delete, func, insert, select, update
+from sqlalchemy.exc import SQLAlchemyError
 
 from civic_ledger.chain.client import ChainClient, ChainRef, hex0x
 from civic_ledger.chain.logs import LogReader
 from civic_ledger.chain.manifest import Manifest, check_chain
 from civic_ledger.core.exceptions import RpcError
 from civic_ledger.gateway import schema
-from civic_ledger.gateway.db import GatewayError, migrate
+from civic_ledger.gateway.db import GatewayError, first_line, migrate
 from civic_ledger.gateway.projections import Event, handlers
 from civic_ledger.gateway.store import Store, prune, rollback
 from civic_ledger.report.events import (
@@ -36,6 +40,8 @@ from civic_ledger.report.events import (
     batched,
     decode_arguments,
 )
+
+T = TypeVar("T")
 
 
 class ForkDuringRead(RpcError):
@@ -117,7 +123,10 @@ class Indexer:
 
     def prepare(self, chain: ChainRef, deployment: str) -> None:
         """Migrate the database; record (or check) which chain and deployment it follows."""
-        migrate(self.engine)
+        try:
+            migrate(self.engine)
+        except SQLAlchemyError as exc:
+            raise GatewayError(f"cannot open the gateway database: {first_line(exc)}") from None
         wanted = {"chain_id": str(chain.chain_id), "genesis": chain.genesis,
                   "deployment": deployment}  # fmt: skip
         with self.engine.begin() as conn:
@@ -166,8 +175,8 @@ class Indexer:
             ancestor = self._check_fork(head)
             target = min(head - self.confirmations, self.cursor()["block"] + max_blocks)
             start = self.cursor()["block"] + 1
-            for first, last, logs in self.reader.chunks(self.contracts.addresses, None, start,
-                                                        target):  # fmt: skip
+            chunks = self.reader.chunks(self.contracts.addresses, None, start, target)
+            for first, last, logs in prefetched(chunks):
                 events += self._index_chunk(first, last, logs, head)
         except RpcError as exc:
             self._note_head(head, head_time)
@@ -222,6 +231,7 @@ class Indexer:
                 if handler is not None:
                     store.block = event.block
                     handler(store, event)
+            store.flush()
             end = headers[last]
             conn.execute(update(schema.cursor).values(
                 block=last, block_hash=hex0x(end["hash"]), block_time=_int(end["timestamp"])))  # fmt: skip
@@ -360,6 +370,38 @@ def status(engine: Engine) -> dict[str, Any]:
         "last_reorg": row["last_reorg"],
         "node_error": row["node_error"],
     }
+
+
+def prefetched(items: Iterator[T], depth: int = 2) -> Iterator[T]:
+    """`items`, produced by a background thread up to `depth` ahead: the node answers the next
+    log query while this thread writes the last one (an error is raised here, in order)."""
+    box: queue.Queue[tuple[bool, Any]] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if stop.is_set():
+                    return
+                box.put((True, item))
+            box.put((False, None))
+        except BaseException as exc:  # handed to the consumer, raised there
+            box.put((False, exc))
+
+    threading.Thread(target=produce, name="log-prefetch", daemon=True).start()
+    try:
+        while True:
+            ok, item = box.get()
+            if not ok:
+                if item is not None:
+                    raise item
+                return
+            yield item
+    finally:
+        stop.set()
+        with contextlib.suppress(queue.Empty):
+            while True:
+                box.get_nowait()
 
 
 def _clear(conn: Connection) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 from eth_abi import decode as abi_decode
 from eth_utils import keccak
 
+from civic_ledger.chain.logs import Log, LogReader, ape_log_reader
 from civic_ledger.core.encoding import to_bytes32
 from civic_ledger.core.structs import from_struct
 from civic_ledger.identity.enums import DisputeStatus
@@ -99,31 +100,31 @@ _RECORD_ISSUED_DATA = ["uint64", "address", "bytes32", "uint64", "bytes32", "byt
 
 
 def _issued_logs(
-    registry: Any, *, record_id: bytes | None = None, subject: bytes | None = None
-) -> list[Any]:
-    """`RecordIssued` logs of `registry`, oldest first, by record id and/or subject topic (one
-    `eth_getLogs` call: nodes answer topic filters from their bloom index)."""
-    from ape import chain
-
+    registry: Any,
+    *,
+    record_id: bytes | None = None,
+    subject: bytes | None = None,
+    logs: LogReader | None = None,
+) -> list[Log]:
+    """`RecordIssued` logs of `registry`, oldest first, by record id and/or subject topic
+    (through the one log reader, `logs` or one on Ape's provider: nodes answer topic filters
+    from their bloom index, in chunks the node accepts)."""
     topics: list[Any] = [
         "0x" + RECORD_ISSUED_TOPIC.hex(),
         "0x" + record_id.hex() if record_id else None,
         "0x" + subject.hex() if subject else None,
     ]
-    logs = chain.provider.web3.eth.get_logs(
-        {"address": registry.address, "topics": topics, "fromBlock": 0, "toBlock": "latest"}
-    )
-    return sorted(logs, key=lambda log: (log["blockNumber"], log["logIndex"]))
+    return (logs or ape_log_reader()).logs([registry.address], topics)
 
 
-def issued_data(registry: Any, record_id: bytes | str) -> bytes:
+def issued_data(registry: Any, record_id: bytes | str, *, logs: LogReader | None = None) -> bytes:
     """The data of a record, read from its `RecordIssued` event (the registry checked it
     against the schema's layout on issuance; it stores no copy)."""
     rid = to_bytes32(record_id)
-    logs = _issued_logs(registry, record_id=rid)
-    if not logs:
+    issued = _issued_logs(registry, record_id=rid, logs=logs)
+    if not issued:
         raise LookupError(f"no RecordIssued event for record 0x{rid.hex()}")
-    values = abi_decode(_RECORD_ISSUED_DATA, bytes(logs[-1]["data"]))
+    values = abi_decode(_RECORD_ISSUED_DATA, issued[-1].data)
     return bytes(values[5])
 
 
@@ -140,25 +141,29 @@ class IssuedRecord:
     data: bytes
 
 
-def issued_records(registry: Any, subject: bytes) -> list[IssuedRecord]:
-    """Every record ever issued about `subject`, oldest first, from its `RecordIssued` events
-    (one `eth_getLogs` call)."""
+def issued_records(
+    registry: Any, subject: bytes, *, logs: LogReader | None = None
+) -> list[IssuedRecord]:
+    """Every record ever issued about `subject`, oldest first, from its `RecordIssued`
+    events."""
     from eth_utils import to_checksum_address
 
     issued = []
-    for log in _issued_logs(registry, subject=to_bytes32(subject)):
+    for log in _issued_logs(registry, subject=to_bytes32(subject), logs=logs):
         schema_id, issuer, evidence, expires, supersedes, data = abi_decode(
-            _RECORD_ISSUED_DATA, bytes(log["data"])
+            _RECORD_ISSUED_DATA, log.data
         )
         record = IssuedRecord(
-            bytes(log["topics"][1]), int(schema_id), to_checksum_address(issuer),
+            log.topics[1], int(schema_id), to_checksum_address(issuer),
             bytes(evidence), int(expires), bytes(supersedes), bytes(data),
         )  # fmt: skip
         issued.append(record)
     return issued
 
 
-def get_record(registry: Any, record_id: bytes | str) -> RecordView:
+def get_record(
+    registry: Any, record_id: bytes | str, *, logs: LogReader | None = None
+) -> RecordView:
     from ape import chain
 
     rid = to_bytes32(record_id)
@@ -167,7 +172,7 @@ def get_record(registry: Any, record_id: bytes | str) -> RecordView:
         raise LookupError(f"record 0x{rid.hex()} does not exist")
     schema = get_schema(registry, int(r.schemaId))
     d = registry.getDispute(rid)
-    data = issued_data(registry, rid)
+    data = issued_data(registry, rid, logs=logs)
     try:
         fields = decode_data(schema.field_layout, data)
     except Exception:  # data that does not match the layout is shown raw only
@@ -180,10 +185,10 @@ def get_record(registry: Any, record_id: bytes | str) -> RecordView:
     )  # fmt: skip
 
 
-def records_of(registry: Any, subject: bytes) -> list[bytes]:
+def records_of(registry: Any, subject: bytes, *, logs: LogReader | None = None) -> list[bytes]:
     """Every record id ever issued about `subject`, in issue order (from the `RecordIssued`
     events: the registry keeps no per-subject list, only the live set per schema)."""
-    return [bytes(log["topics"][1]) for log in _issued_logs(registry, subject=to_bytes32(subject))]
+    return [log.topics[1] for log in _issued_logs(registry, subject=to_bytes32(subject), logs=logs)]
 
 
 @dataclass(frozen=True)

@@ -17,11 +17,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from eth_abi import decode as abi_decode
 from eth_utils import keccak, to_checksum_address
 
 from civic_ledger.chain.client import ChainClient
-from civic_ledger.chain.logs import LogReader
+from civic_ledger.chain.logs import Log, LogReader
+from civic_ledger.core.event_codec import decode_event
 from civic_ledger.core.exceptions import InputError
 
 ACTOR_ARGUMENTS = ("operator", "caller")  # the acting account, by the suite's event convention
@@ -143,35 +143,39 @@ def parse_bound(client: ChainClient, text: str, *, start: bool) -> int:
 
 
 def read_events(
-    client: ChainClient, kinds: Sequence[EventKind], first: int, last: int
+    client: ChainClient,
+    kinds: Sequence[EventKind],
+    first: int,
+    last: int,
+    *,
+    logs: LogReader | None = None,
 ) -> list[EventRow]:
-    """Every event of `kinds` in blocks `first`..`last`, in chain order. Block times and the
-    senders of transactions whose events name no actor are fetched in batches."""
+    """Every event of `kinds` in blocks `first`..`last`, in chain order, read through `logs`
+    (default: a reader on `client`). Block times and the senders of transactions whose events
+    name no actor are fetched in batches."""
     by_key = {(k.address.lower(), k.topic): k for k in kinds}
     addresses = sorted({k.address for k in kinds})
     topics = sorted({"0x" + k.topic.hex() for k in kinds})
-    found: list[tuple[EventKind, dict[str, Any], dict[str, Any]]] = []
-    for log in LogReader(client).read(addresses, [topics], first, last):
-        log_topics = [_bytes(t) for t in log["topics"]]
-        kind = by_key.get((str(log["address"]).lower(), log_topics[0] if log_topics else b""))
+    found: list[tuple[EventKind, Log, dict[str, Any]]] = []
+    for log in (logs or LogReader(client)).logs(addresses, [topics], first, last):
+        kind = by_key.get((log.address.lower(), log.topics[0] if log.topics else b""))
         if kind is not None:
-            found.append((kind, log, decode_arguments(kind, log_topics, _bytes(log["data"]))))
-    blocks = sorted({_int(log["blockNumber"]) for _, log, _ in found})
+            found.append((kind, log, decode_arguments(kind, log.topics, log.data)))
+    blocks = sorted({log.block for _, log, _ in found})
     times = {
         n: _int(header["timestamp"])
         for n, header in zip(blocks, batched(client, "eth_getBlockByNumber",
                                               [[hex(n), False] for n in blocks]), strict=True)
     }  # fmt: skip
-    unnamed = sorted({_hex(log["transactionHash"]) for _, log, args in found
+    unnamed = sorted({log.tx_hash for _, log, args in found
                       if not any(a in args for a in ACTOR_ARGUMENTS)})  # fmt: skip
     txs = batched(client, "eth_getTransactionByHash", [[h] for h in unnamed])
     senders = {h: to_checksum_address(tx["from"]) for h, tx in zip(unnamed, txs, strict=True)}
     rows = []
     for kind, log, args in found:
-        block, tx_hash = _int(log["blockNumber"]), _hex(log["transactionHash"])
-        actor = next((str(args[a]) for a in ACTOR_ARGUMENTS if a in args), senders.get(tx_hash))
-        rows.append(EventRow(kind.name, kind.contract, block, times[block], tx_hash,
-                             _int(log["logIndex"]), actor or "", args))  # fmt: skip
+        actor = next((str(args[a]) for a in ACTOR_ARGUMENTS if a in args), senders.get(log.tx_hash))
+        rows.append(EventRow(kind.name, kind.contract, log.block, times[log.block], log.tx_hash,
+                             log.log_index, actor or "", args))  # fmt: skip
     rows.sort(key=lambda r: (r.block, r.log_index))
     return rows
 
@@ -190,47 +194,8 @@ def batched(client: ChainClient, method: str, params: Sequence[list[Any]]) -> li
 
 def decode_arguments(kind: EventKind, topics: Sequence[bytes], data: bytes) -> dict[str, Any]:
     """The event's arguments by name: indexed ones from the topics (a dynamic type's hash as
-    0x-hex), the rest from the data."""
-    plain = [(n, t) for n, t, indexed in kind.inputs if not indexed]
-    values = dict(zip([n for n, _ in plain], abi_decode([t for _, t in plain], data), strict=True))
-    out: dict[str, Any] = {}
-    indexed = iter(topics[1:])
-    for name, typ, is_indexed in kind.inputs:
-        if not is_indexed:
-            out[name] = _value(typ, values[name])
-            continue
-        topic = next(indexed)
-        if _is_dynamic(typ):
-            out[name] = "0x" + topic.hex()
-        else:
-            out[name] = _value(typ, abi_decode([typ], topic)[0])
-    return out
-
-
-def _is_dynamic(typ: str) -> bool:
-    return typ in ("string", "bytes") or typ.endswith("]") or typ.startswith("(")
-
-
-def _value(typ: str, value: Any) -> Any:
-    """A decoded value as a report shows it: addresses checksummed, bytes as 0x-hex, lists and
-    structs as their parts."""
-    if isinstance(value, bytes | bytearray):
-        return "0x" + bytes(value).hex()
-    if typ == "address":
-        return to_checksum_address(value)
-    if isinstance(value, list | tuple):
-        return [_value("", v) for v in value]
-    return value
-
-
-def _bytes(value: Any) -> bytes:
-    if isinstance(value, bytes | bytearray):
-        return bytes(value)
-    return bytes.fromhex(str(value).removeprefix("0x"))
-
-
-def _hex(value: Any) -> str:
-    return "0x" + _bytes(value).hex() if not isinstance(value, str) else value
+    0x-hex), the rest from the data (core/event_codec: addresses checksummed, bytes as hex)."""
+    return decode_event(kind.inputs, topics, data)
 
 
 def _int(value: Any) -> int:

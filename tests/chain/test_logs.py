@@ -28,8 +28,14 @@ class LimitedNode(ChainClient):
         if last - first + 1 > self.limit:
             raise RpcError(method, "Requested range exceeds maximum RPC range limit", -32005)
         if last - first + 1 > self.max_logs:
-            hint = f" this block range should work: [{hex(first)}, {hex(first + self.max_logs - 1)}]"
-            raise RpcError(method, "query returned more than 10000 results." + (hint if self.suggest else ""), -32005)
+            hint = (
+                f" this block range should work: [{hex(first)}, {hex(first + self.max_logs - 1)}]"
+            )
+            raise RpcError(
+                method,
+                "query returned more than 10000 results." + (hint if self.suggest else ""),
+                -32005,
+            )
         return [{"blockNumber": hex(n)} for n in range(first, last + 1)]
 
 
@@ -87,3 +93,34 @@ def test_other_errors_and_one_block_refusals_name_the_blocks():
 def test_bad_spans_are_refused():
     with pytest.raises(ValueError, match="need 1 <= span <= max"):
         LogReader(LimitedNode(), span=0)
+
+
+def test_a_deployments_reads_start_at_its_manifests_first_block(tmp_path):
+    from civic_ledger.chain.manifest import Manifest
+
+    manifest = Manifest.new(tmp_path / "m.json", "local", 1337, "0x" + "11" * 32)
+    assert manifest.first_block == 0  # nothing recorded: from the genesis
+    manifest.contracts.update(
+        {"AccessManager": {"block": 41}, "IdentityRegistry": {"block": 43}, "Odd": {}}
+    )
+    assert manifest.first_block == 41
+    node = LimitedNode(limit=1_000)
+    reader = LogReader(node, start=manifest.first_block)
+    assert blocks(reader.read([], None, 0, 60)) == list(range(41, 61))
+    assert node.queries[0][0] == 41
+
+
+def test_logs_are_plain_values_in_chain_order():
+    class Node(ChainClient):
+        def call(self, method: str, *params: Any) -> Any:
+            if method == "eth_blockNumber":
+                return "0x9"
+            log = {"address": "0x" + "ab" * 20, "topics": ["0x" + "01" * 32],
+                   "data": "0x0102", "transactionHash": "0x" + "cd" * 32}  # fmt: skip
+            return [{**log, "blockNumber": "0x5", "logIndex": "0x1"},
+                    {**log, "blockNumber": "0x5", "logIndex": "0x0"}]  # fmt: skip
+
+    first, second = LogReader(Node()).logs([], None)
+    assert (first.block, first.log_index, second.log_index) == (5, 0, 1)
+    assert first.topics == (b"\x01" * 32,) and first.data == b"\x01\x02"
+    assert first.tx_hash == "0x" + "cd" * 32

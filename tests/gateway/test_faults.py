@@ -202,9 +202,10 @@ def test_a_fork_past_pruned_undo_records_reindexes_from_the_first_block(
 def test_a_node_that_goes_away_mid_index_loses_nothing_and_resumes(
     anvil_city, database, new_database
 ):
-    """The node answers the second log query and then stops answering: the step raises, the
-    chunk whose logs were read is not written (the index equals a fresh one up to the
-    cursor), status() shows the failure and the last indexed block; back, it resumes."""
+    """The node answers the second log query and then stops answering: the step raises, a
+    chunk whose logs were read but not its headers is not written (the index equals a fresh
+    one up to the cursor), status() shows the failure and the last indexed block; back, it
+    resumes."""
     city = anvil_city
     city.register(6)
     head = city.rpc.block_number()
@@ -218,7 +219,9 @@ def test_a_node_that_goes_away_mid_index_loses_nothing_and_resumes(
             indexer.step()
         assert proxy.failed > 0
         cursor = indexer.cursor()["block"]
-        assert cursor == first + 7  # the first chunk only
+        # Whole chunks only (the logs are read ahead of the writes, so how many of the chunks
+        # read before the node went away were written depends on timing).
+        assert first - 1 <= cursor < head and (cursor - first + 1) % 8 == 0
         state = status(indexer.engine)
         assert state["indexed_block"] == cursor and state["head"] == head
         assert "no answer from" in (state["node_error"] or "")

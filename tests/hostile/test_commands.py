@@ -1038,6 +1038,35 @@ SPECS: dict[str, Spec] = {
             case(change={"--encoding": "klingon"}, error="--encoding"),
         ),
     ),
+    # ---------------------------------------------------------------- gateway
+    "gateway index": Spec(
+        (),
+        {"--database": "{tmp}/gateway.sqlite"},
+        cases=(
+            case(change={"--database": "mysql://db/city"}, error=("mysql", "SQLite or PostgreSQL")),
+            case(change={"--confirmations": "-1"}, error="--confirmations"),
+            case(change={"--log-span": "0"}, error="--log-span"),
+            case(change={"--interval": "0"}, error="--interval"),
+        ),
+    ),
+    "gateway status": Spec(
+        (),
+        {"--database": "{tmp}/gateway-status.sqlite"},
+        cases=(
+            case(error=("no gateway database", "gateway-status.sqlite", "gateway index")),
+            case(change={"--database": "{tmp}"}, error="no gateway database"),
+            case(change={"--database": "ftp://db"}, error=("ftp", "SQLite or PostgreSQL")),
+        ),
+    ),
+    "gateway serve": Spec(
+        (),
+        {"--database": "{tmp}/gateway-serve.sqlite", "--no-follow": True},
+        cases=(
+            case(error=("no gateway database", "gateway index")),
+            case(change={"--port": "70000"}, error="--port"),
+            case(change={"--documents": "{data_consent}"}, error=("--documents", "is a file")),
+        ),
+    ),
     # ---------------------------------------------------------------- tax
     "tax assess": Spec(
         ("{parcel}",),

@@ -32,8 +32,10 @@ def title_transferred(store: Store, e: Event) -> None:
     """ERC-721 Transfer: the token's holder (the owner's controller wallet)."""
     parcel = str(e["tokenId"])
     holder = None if e["to"] == ZERO_ADDRESS else e["to"]
-    if not store.update(schema.parcels, {"parcel_id": parcel}, holder=holder):
-        store.scratch[("holder", parcel)] = holder  # minted before ParcelRegistered
+    if e["from"] == ZERO_ADDRESS:  # a mint: the parcel's ParcelRegistered follows
+        store.scratch[("holder", parcel)] = holder
+    else:
+        store.update(schema.parcels, {"parcel_id": parcel}, holder=holder)
 
 
 def holder_synced(store: Store, e: Event) -> None:

@@ -1,0 +1,290 @@
+"""The read API's questions about identity and records, answered from the index (SQL only,
+no HTTP): where the index stands (`as_of`), a record's standing by `isValid`'s rules, a
+certificate verified by `verifyCertificate`'s rules, a subject's records and disputes, and
+which records a document belongs to.
+
+Every rule that reads the time reads the indexed head block's time: what `block.timestamp` is
+in a view called at that block, so an answer is the contract's answer at `as_of.block`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from civic_ledger.core.exceptions import CivicError
+from civic_ledger.gateway import schema
+
+ZERO32 = "0x" + "00" * 32
+CERTIFICATE_STATUS = ("unknown", "valid", "revoked", "expired", "disputed")
+DISPUTE_STATUS = ("none", "open", "upheld", "overturned", "withdrawn")
+REVOCATION_REASON = {
+    1: "issued in error",
+    2: "remedied",
+    3: "superseded",
+    4: "overturned",
+    5: "other",
+}
+OPEN = 1
+
+
+class NotIndexed(CivicError):
+    """The gateway has not indexed a block yet."""
+
+
+@dataclass(frozen=True)
+class AsOf:
+    """Where the index stands: the block every answer is computed at, and how old it is."""
+
+    block: int
+    block_time: int
+    head: int | None
+    lag_blocks: int | None
+    lag_seconds: int | None
+    polled_at: int | None
+
+    def json(self, now: float | None = None) -> dict[str, Any]:
+        wall = time.time() if now is None else now
+        return {
+            "block": self.block,
+            "block_time": self.block_time,
+            "block_time_utc": utc(self.block_time),
+            "head": self.head,
+            "lag_blocks": self.lag_blocks,
+            "lag_seconds": self.lag_seconds,
+            "polled_seconds_ago": None
+            if self.polled_at is None
+            else max(0, int(wall) - self.polled_at),
+        }
+
+
+def utc(timestamp: int | None) -> str | None:
+    """A chain time as ISO 8601 UTC (None for no time)."""
+    if not timestamp:
+        return None
+    return dt.datetime.fromtimestamp(timestamp, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def as_of(conn: Connection) -> AsOf:
+    """The cursor: the last indexed block and its time, the head when last polled."""
+    row = conn.execute(select(schema.cursor)).mappings().first()
+    if row is None or row["block"] < 0 or row["block_time"] is None:
+        raise NotIndexed("the gateway has not indexed any block yet")
+    head, block = row["head"], row["block"]
+    lag = None
+    if row["head_time"] is not None:
+        lag = max(0, row["head_time"] - row["block_time"])
+    return AsOf(
+        block=block,
+        block_time=row["block_time"],
+        head=head,
+        lag_blocks=None if head is None else max(0, head - block),
+        lag_seconds=lag,
+        polled_at=row["polled_at"],
+    )
+
+
+def chain_id(conn: Connection) -> int:
+    value = conn.execute(
+        select(schema.gateway_meta.c.value).where(schema.gateway_meta.c.key == "chain_id")
+    ).scalar()
+    return int(value or 0)
+
+
+# ------------------------------------------------------------------ records
+
+
+def _record(conn: Connection, record_id: str) -> Mapping[str, Any] | None:
+    r, s = schema.records, schema.schemas
+    query = (
+        select(r, s.c.name.label("schema_name"), s.c.certificate, s.c.adverse)
+        .join(s, s.c.schema_id == r.c.schema_id, isouter=True)
+        .where(r.c.record_id == record_id)
+    )
+    return conn.execute(query).mappings().first()
+
+
+def standing(row: Mapping[str, Any], now: int) -> dict[str, Any]:
+    """`isValid` of a stored record at time `now`, with the reasons it is not valid."""
+    reasons: list[str] = []
+    if row["revoked_at"]:
+        code = row["revoke_code"] or 0
+        reasons.append(f"revoked ({REVOCATION_REASON.get(code, f'reason code {code}')})")
+    if now < row["stay_until"]:
+        reasons.append(f"suspended by a dispute stay until {utc(row['stay_until'])}")
+    if row["expires_at"] and now >= row["expires_at"]:
+        reasons.append(f"expired at {utc(row['expires_at'])}")
+    return {"valid": not reasons, "reasons": reasons}
+
+
+def _record_json(row: Mapping[str, Any], now: int) -> dict[str, Any]:
+    return {
+        "record_id": row["record_id"],
+        **standing(row, now),
+        "schema": {
+            "id": row["schema_id"],
+            "name": row["schema_name"],
+            "certificate": bool(row["certificate"]),
+            "adverse": bool(row["adverse"]),
+        },
+        "issuer": row["issuer"],
+        "evidence_hash": row["evidence_hash"],
+        "issued_at": row["issued_at"],
+        "issued_tx": row["issued_tx"],
+        "expires_at": row["expires_at"] or None,
+        "revoked_at": row["revoked_at"] or None,
+        "revocation_code": row["revoke_code"],
+        "revocation_reason_hash": row["revoke_reason_hash"],
+        "revoke_tx": row["revoke_tx"],
+        "supersedes": None if row["supersedes"] == ZERO32 else row["supersedes"],
+        "superseded_by": row["superseded_by"],
+        "dispute": DISPUTE_STATUS[row["dispute"]]
+        if row["dispute"] < len(DISPUTE_STATUS)
+        else str(row["dispute"]),
+        "stay_until": row["stay_until"] or None,
+        "decided_tx": row["decided_tx"],
+    }
+
+
+def record(conn: Connection, record_id: str, now: int) -> dict[str, Any] | None:
+    """One record: its standing by `isValid`'s rules, schema, issuer, dispute, and its history
+    (the registry's events about it, oldest first). None for an unknown id."""
+    row = _record(conn, record_id)
+    if row is None:
+        return None
+    e, d = schema.events, schema.disputes
+    history = conn.execute(
+        select(e.c.block, e.c.time, e.c.tx_hash, e.c.event, e.c.actor)
+        .where(e.c.contract == "RecordRegistry", e.c.ref == record_id)
+        .order_by(e.c.block, e.c.log_index)
+    ).mappings()
+    # the subject acts through its controller's wallet: shown as "subject", not the address
+    subject_wallets = {
+        a.lower()
+        for a in (
+            controller_of(conn, row["subject"]),
+            conn.execute(select(d.c.raised_by).where(d.c.record_id == record_id)).scalar(),
+        )
+        if a
+    }
+    return {
+        **_record_json(row, now),
+        "history": [
+            {
+                **h,
+                "time_utc": utc(h["time"]),
+                "actor": "subject" if h["actor"].lower() in subject_wallets else h["actor"],
+            }
+            for h in history
+        ],
+    }
+
+
+def verify(conn: Connection, record_id: str, document: str, now: int) -> dict[str, Any]:
+    """`verifyCertificate(record_id, document)` at time `now`: Unknown (and nothing else) unless
+    the record's schema is a certificate and `document` is its evidence hash; then Revoked
+    (with the code the contract kept), Expired, Disputed or Valid, with the record's issuer,
+    schema, times and the transaction that decided the status."""
+    row = _record(conn, record_id)
+    known = (
+        row is not None
+        and row["evidence_hash"] == document
+        and document != ZERO32
+        and bool(row["certificate"])
+    )
+    if not known:
+        return {
+            "status": "unknown",
+            "status_code": 0,
+            "reason_code": 0,
+            "issuer": None,
+            "schema_id": 0,
+            "expires_at": 0,
+        }
+    assert row is not None
+    reason = 0
+    if row["revoked_at"]:
+        code, reason = 2, row["certificate_reason"]
+    elif row["expires_at"] and now >= row["expires_at"]:
+        code = 3
+    elif row["dispute"] == OPEN:
+        code = 4
+    else:
+        code = 1
+    return {
+        "status": CERTIFICATE_STATUS[code],
+        "status_code": code,
+        "reason_code": reason,
+        "issuer": row["issuer"],
+        "schema_id": row["schema_id"],
+        "expires_at": row["expires_at"],
+        "schema_name": row["schema_name"],
+        "issued_at": row["issued_at"],
+        "decided_tx": row["decided_tx"],
+    }
+
+
+# ------------------------------------------------------------------ subjects
+
+
+def controller_of(conn: Connection, subject: str) -> str | None:
+    i = schema.identities
+    return conn.execute(select(i.c.controller).where(i.c.subject == subject)).scalar()
+
+
+def subject_records(conn: Connection, subject: str, now: int) -> list[dict[str, Any]]:
+    r, s = schema.records, schema.schemas
+    rows = conn.execute(
+        select(r, s.c.name.label("schema_name"), s.c.certificate, s.c.adverse)
+        .join(s, s.c.schema_id == r.c.schema_id, isouter=True)
+        .where(r.c.subject == subject)
+        .order_by(r.c.issued_at, r.c.record_id)
+    ).mappings()
+    return [_record_json(row, now) for row in rows]
+
+
+def subject_disputes(conn: Connection, subject: str) -> list[dict[str, Any]]:
+    d = schema.disputes
+    rows = conn.execute(select(d).where(d.c.subject == subject).order_by(d.c.opened_at))
+    out = []
+    for row in rows.mappings():
+        item = {k: v for k, v in row.items() if k not in ("block", "subject")}
+        item["status"] = DISPUTE_STATUS[row["status"]] if row["status"] < 5 else row["status"]
+        out.append(item)
+    return out
+
+
+# ------------------------------------------------------------------ documents
+
+
+@dataclass(frozen=True)
+class DocumentOwners:
+    """Who may see a document: the records whose evidence it is."""
+
+    issuers: frozenset[str]
+    controllers: frozenset[str]
+    public: bool  # evidence of a certificate: anyone may read it
+
+
+def document_owners(conn: Connection, document: str) -> DocumentOwners | None:
+    """The issuers and subjects' controllers of the records with evidence hash `document`, and
+    whether one of them is a certificate; None when no indexed record names it."""
+    r, s, i = schema.records, schema.schemas, schema.identities
+    rows = conn.execute(
+        select(r.c.issuer, i.c.controller, s.c.certificate)
+        .join(s, s.c.schema_id == r.c.schema_id, isouter=True)
+        .join(i, i.c.subject == r.c.subject, isouter=True)
+        .where(r.c.evidence_hash == document)
+    ).all()
+    if not rows or document == ZERO32:
+        return None
+    return DocumentOwners(
+        issuers=frozenset(row[0].lower() for row in rows),
+        controllers=frozenset(row[1].lower() for row in rows if row[1]),
+        public=any(bool(row[2]) for row in rows),
+    )

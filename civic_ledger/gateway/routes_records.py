@@ -1,0 +1,64 @@
+"""Records and certificates: verify a presented certificate as `verifyCertificate` does, and
+read one record's standing by `isValid`'s rules with its history; the index's own status."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from civic_ledger.gateway import queries
+from civic_ledger.gateway.db import GatewayError
+from civic_ledger.gateway.indexer import status
+from civic_ledger.gateway.web import (
+    ERRORS,
+    HASH_PATTERN,
+    ApiError,
+    Conn,
+    GatewayDep,
+    answer,
+    hash_param,
+)
+
+router = APIRouter(prefix="/api/v1", responses=ERRORS)
+
+RecordId = Annotated[str, hash_param("The record id")]
+
+
+@router.get("/status", tags=["index"], summary="Where the index stands")
+def index_status(gw: GatewayDep) -> dict[str, Any]:
+    """The indexer's cursor, the node's head when last polled, the lag in blocks and seconds,
+    the number of events, reorganisations seen and the last failure to reach the node."""
+    try:
+        return status(gw.engine)
+    except GatewayError as exc:
+        raise ApiError(503, str(exc)) from None
+
+
+@router.get("/verify/{record_id}", tags=["records"], summary="Verify a certificate")
+def verify(
+    record_id: RecordId,
+    document: Annotated[
+        str, Query(pattern=HASH_PATTERN, description="keccak-256 of the presented document")
+    ],
+    conn: Conn,
+) -> dict[str, Any]:
+    """`RecordRegistry.verifyCertificate(record_id, document)` at the indexed block: `unknown`
+    (and nothing else) unless the record's schema is a certificate and `document` is the hash
+    the record certifies; else `revoked` (with the reason code the contract keeps), `expired`,
+    `disputed` or `valid`, with the issuer, schema, issue and expiry times and the transaction
+    that decided the status."""
+    at = queries.as_of(conn)
+    return answer(at, queries.verify(conn, record_id.lower(), document.lower(), at.block_time))
+
+
+@router.get("/records/{record_id}", tags=["records"], summary="A record's standing and history")
+def record(record_id: RecordId, conn: Conn) -> dict[str, Any]:
+    """Whether the record counts (`isValid`: issued, not revoked, not in a dispute stay, not
+    expired) with the reasons it does not, its schema, issuer, dispute state and the registry's
+    events about it. Nothing about the subject's other records."""
+    at = queries.as_of(conn)
+    found = queries.record(conn, record_id.lower(), at.block_time)
+    if found is None:
+        raise ApiError(404, f"no record {record_id.lower()} in the index")
+    return answer(at, found)

@@ -1,0 +1,152 @@
+"""What every route of the read API shares: the gateway's parts on the app (`Gateway`), a
+database connection per request, the caller's bearer token, the id and hash parameter types,
+the `ApiError` a route raises for a one-line refusal, and `answer` (the `as_of` every answer
+carries)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi import Path as PathParam
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel
+from sqlalchemy import Connection, Engine
+
+from civic_ledger.core.exceptions import CivicError
+from civic_ledger.gateway.auth import Authenticator, AuthError
+from civic_ledger.gateway.db import GatewayError
+from civic_ledger.gateway.documents import DocumentStore
+from civic_ledger.gateway.queries import AsOf
+
+HASH_PATTERN = r"^0x[0-9a-fA-F]{64}$"
+PARCEL_PATTERN = r"^(0x[0-9a-fA-F]{64}|[0-9]{1,78})$"
+MIB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class ApiSettings:
+    """How the read API behaves; every field has a production default."""
+
+    #: The name a wallet sees in the challenge it signs.
+    name: str = "civic-ledger gateway"
+    #: Key of the session tokens' HMAC (random per process when None: give every API process
+    #: of one gateway the same secret so a token works in all of them).
+    secret: bytes | None = None
+    #: Per client address: requests per second refilled, and the bucket's size.
+    rate: float = 20.0
+    burst: int = 60
+    #: Largest document accepted by PUT /api/v1/documents/{hash}.
+    max_document_bytes: int = 10 * MIB
+    challenge_ttl: int = 300
+    token_ttl: int = 900
+
+    def __post_init__(self) -> None:
+        if not self.rate > 0 or self.burst < 1:
+            raise GatewayError(f"rate limit {self.rate}/s, burst {self.burst}: the rate must be "
+                               "above 0 and the burst at least 1")  # fmt: skip
+        if self.max_document_bytes < 1:
+            raise GatewayError(f"largest document {self.max_document_bytes} bytes: must be >= 1")
+        if self.challenge_ttl < 1 or self.token_ttl < 1:
+            raise GatewayError("challenge and token lifetimes must be at least 1 second")
+        if self.secret is not None and len(self.secret) < 16:
+            raise GatewayError("the token secret must be at least 16 bytes")
+
+
+@dataclass
+class Gateway:
+    """The parts of one API: its index, document store, authenticator and settings."""
+
+    engine: Engine
+    store: DocumentStore
+    auth: Authenticator
+    settings: ApiSettings = field(default_factory=ApiSettings)
+
+
+class ApiError(CivicError):
+    """A refusal the API answers with `status` and {"error": message}."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+class ErrorBody(BaseModel):
+    """Every refusal: one line saying what is wrong."""
+
+    error: str
+
+
+#: Responses every route may give besides its own (documented in the OpenAPI schema).
+ERRORS: dict[int | str, dict[str, Any]] = {
+    422: {"model": ErrorBody, "description": "A malformed id, hash or parameter"},
+    429: {"model": ErrorBody, "description": "Too many requests from this client (Retry-After)"},
+    503: {"model": ErrorBody, "description": "Nothing indexed yet"},
+}
+
+
+def gateway(request: Request) -> Gateway:
+    return request.app.state.gateway
+
+
+def connection(request: Request) -> Iterator[Connection]:
+    """One database connection for the request, in one read transaction: every read of one
+    answer (its `as_of` included) sees the same snapshot while the indexer writes."""
+    with snapshot(gateway(request).engine) as conn:
+        yield conn
+
+
+@contextmanager
+def snapshot(engine: Engine) -> Iterator[Connection]:
+    """A connection whose reads all see one state of the database (SQLite: an explicit read
+    transaction, which the driver would not begin for reads; PostgreSQL: REPEATABLE READ)."""
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            conn.exec_driver_sql("BEGIN")
+        else:
+            conn = conn.execution_options(isolation_level="REPEATABLE READ")
+        yield conn
+
+
+_bearer = HTTPBearer(auto_error=False, description="A token from POST /api/v1/auth/session")
+
+
+def caller(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> str | None:
+    """The address the request's bearer token names (lower-case), None without a token; 401
+    for an invalid or expired token."""
+    if credentials is None:
+        return None
+    try:
+        return gateway(request).auth.address_of(credentials.credentials)
+    except AuthError as exc:
+        raise ApiError(401, str(exc)) from None
+
+
+def required_caller(address: Annotated[str | None, Depends(caller)]) -> str:
+    if address is None:
+        raise ApiError(
+            401, "this needs a bearer token: sign a challenge (POST /api/v1/auth/challenge)"
+        )
+    return address
+
+
+Conn = Annotated[Connection, Depends(connection)]
+Caller = Annotated[str | None, Depends(caller)]
+RequiredCaller = Annotated[str, Depends(required_caller)]
+GatewayDep = Annotated[Gateway, Depends(gateway)]
+
+
+def hash_param(description: str) -> Any:
+    return PathParam(pattern=HASH_PATTERN, description=f"{description} (0x + 64 hex digits)")
+
+
+def answer(at: AsOf, body: dict[str, Any] | None = None, **items: Any) -> dict[str, Any]:
+    """An answer: what the index says, and as of which block."""
+    return {"as_of": at.json(), **(body or {}), **items}
