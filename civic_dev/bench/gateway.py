@@ -126,7 +126,11 @@ def api_load(database: str, label: str, *, rate: int, seconds: float, concurrenc
         return rows
     finally:
         server.terminate()
-        server.wait(timeout=10)
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
 
 
 def _verify_paths(database: str) -> list[str]:
