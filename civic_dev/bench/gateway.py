@@ -40,6 +40,7 @@ class CatchUpRow:
     blocks: int
     raw_seconds: float
     index_seconds: float
+    store_seconds: float  # writing the raw logs, undecoded, in one transaction: the storage floor
 
     @property
     def raw_rate(self) -> float:
@@ -52,6 +53,12 @@ class CatchUpRow:
     @property
     def ratio(self) -> float:
         return self.index_rate / self.raw_rate if self.raw_rate else 0.0
+
+    @property
+    def floor_rate(self) -> float:
+        """The most any indexer could do here: read the logs and store them, nothing else."""
+        spent = self.raw_seconds + self.store_seconds
+        return self.events / spent if spent else 0.0
 
 
 @dataclass(frozen=True)
@@ -83,9 +90,12 @@ def catch_up(manifest: Manifest, url: str, database: str, label: str) -> CatchUp
     contracts = Contracts.from_manifest(manifest)
     head = client.block_number()
     started = time.perf_counter()
-    raw = sum(len(logs) for _, _, logs in
-              LogReader(client).chunks(contracts.addresses, None, contracts.first_block, head))  # fmt: skip
+    logs = [log for _, _, chunk in
+            LogReader(client).chunks(contracts.addresses, None, contracts.first_block, head)
+            for log in chunk]  # fmt: skip
     raw_seconds = time.perf_counter() - started
+    raw = len(logs)
+    store_seconds = _store_floor(logs)
     indexer = Indexer(connect(database), client, contracts, undo_window=64)
     indexer.prepare(client.chain_ref(), "bench")
     started = time.perf_counter()
@@ -98,7 +108,28 @@ def catch_up(manifest: Manifest, url: str, database: str, label: str) -> CatchUp
     index_seconds = time.perf_counter() - started
     if events != raw:
         raise RuntimeError(f"indexed {events} events but the node holds {raw}: a bug")
-    return CatchUpRow(label, events, head - contracts.first_block + 1, raw_seconds, index_seconds)
+    return CatchUpRow(label, events, head - contracts.first_block + 1, raw_seconds, index_seconds,
+                      store_seconds)  # fmt: skip
+
+
+def _store_floor(logs: Sequence[dict[str, Any]]) -> float:
+    """Seconds to write `logs` as they came (block, index, tx, topics, data) into a fresh
+    SQLite table in one transaction: what storing costs before any decoding."""
+    import sqlite3
+
+    folder = Path(tempfile.mkdtemp(prefix="bench-floor-"))
+    db = sqlite3.connect(folder / "floor.sqlite")
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("CREATE TABLE logs (block TEXT, idx TEXT, tx TEXT, topics TEXT, data TEXT, "
+               "PRIMARY KEY (block, idx))")  # fmt: skip
+    started = time.perf_counter()
+    db.executemany("INSERT INTO logs VALUES (?, ?, ?, ?, ?)",
+                   [(log["blockNumber"], log["logIndex"], log["transactionHash"],
+                     ",".join(log["topics"]), log["data"]) for log in logs])  # fmt: skip
+    db.commit()
+    spent = time.perf_counter() - started
+    db.close()
+    return spent
 
 
 def api_load(database: str, label: str, *, rate: int, seconds: float, concurrency: int = 64,
@@ -227,15 +258,18 @@ def markdown(result: GatewayResult) -> list[str]:
         "Catch-up: the bench chain's events (after the bulk imports) read raw through the chain "
         "layer's LogReader (the node's `eth_getLogs` plus JSON decoding: the floor), then indexed "
         "into a fresh database (decoded, projected, written, undo log near the head). Target: "
-        "index rate >= 0.8x the raw rate.",
+        "index rate >= 0.8x the raw rate. The floor is the same logs read and then written "
+        "undecoded into SQLite in one transaction: what any indexer that stores them pays.",
         "",
-        "| database | events | blocks | raw eth_getLogs (events/s) | indexed (events/s) | ratio | target |",
-        "|---|---:|---:|---:|---:|---:|---|",
+        "| database | events | blocks | raw eth_getLogs (events/s) | floor: read + store (events/s) | indexed (events/s) | ratio to raw | ratio to floor | target |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for row in result.catch_up:
         mark = "✅" if row.ratio >= 0.8 else "❌ missed"
+        to_floor = row.index_rate / row.floor_rate if row.floor_rate else 0.0
         lines.append(f"| {row.database} | {row.events:,} | {row.blocks:,} | {row.raw_rate:,.0f} | "
-                     f"{row.index_rate:,.0f} | {row.ratio:.2f}x | {mark} |")  # fmt: skip
+                     f"{row.floor_rate:,.0f} | {row.index_rate:,.0f} | {row.ratio:.2f}x | "
+                     f"{to_floor:.2f}x | {mark} |")  # fmt: skip
     lines += [
         "",
         f"API: one uvicorn process; an open-loop asyncio client (aiohttp) sends {result.rate} req/s for "

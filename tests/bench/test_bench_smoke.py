@@ -50,7 +50,7 @@ def test_bench_runs_and_reports(tmp_path: Path) -> None:
     # the gateway section (issue #17): catch-up against raw eth_getLogs, API next to /health
     gateway = text[text.index("## Gateway: index catch-up and read API") :]
     catch_up = re.search(r"^\| SQLite \| ([\d,]+) \| ([\d,]+) \| ([\d,]+) \| ([\d,]+) \| "
-                         r"(\d+\.\d\d)x", gateway, re.M)  # fmt: skip
+                         r"([\d,]+) \| (\d+\.\d\d)x", gateway, re.M)  # fmt: skip
     assert catch_up and int(catch_up.group(1).replace(",", "")) > 100, gateway[:800]
     for endpoint in ("/health", "verify"):
         row = re.search(rf"^\| SQLite \| {re.escape(endpoint)} \| 50 \| ([\d,]+) \| "
