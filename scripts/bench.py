@@ -52,8 +52,8 @@ def _command(options: BenchOptions, out: Path | None) -> str:
     for flag, name in (("--api-rate", "api_rate"), ("--api-seconds", "api_seconds")):
         if getattr(options, name) != getattr(defaults, name):
             parts.append(f"{flag} {getattr(options, name)}")
-    if options.postgres:
-        parts.append("--postgres URL")
+    if options.postgres not in ("auto",):
+        parts.append("--postgres " + ("none" if options.postgres is None else "URL"))
     if out is not None and out.resolve() != DEFAULT_OUT:
         parts.append(f"--out {out}")
     return " ".join(parts)
@@ -93,8 +93,10 @@ def _command(options: BenchOptions, out: Path | None) -> str:
               help="Seconds of gateway API load per endpoint.")  # fmt: skip
 @click.option(
     "--postgres",
-    default=None,
-    help="An empty PostgreSQL database (postgresql://...) to measure the gateway on as well.",
+    default="auto",
+    show_default=True,
+    help="The gateway on PostgreSQL too: an empty database's URL (postgresql://...), `auto` (a "
+    "throwaway server of this machine's PostgreSQL, if installed) or `none`.",
 )
 @click.option(
     "--proxy-only",
@@ -154,7 +156,8 @@ def cli(count: int, samples: int, block_time: int | None, gas_limit: int, window
     options = BenchOptions(
         throughput=count, samples=samples, block_time=block_time or 1, gas_limit=gas_limit,
         window=window or 64, gas=gas, proxy=gas, run_id=run_id, gateway=gateway,
-        api_rate=api_rate, api_seconds=api_seconds, postgres=postgres,
+        api_rate=api_rate, api_seconds=api_seconds,
+        postgres=None if postgres.lower() == "none" else postgres,
     )  # fmt: skip
     result = run_bench(
         options, progress_factory=_progress, say=lambda m: console.print(f"[dim]· {m}[/]")

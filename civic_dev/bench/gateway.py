@@ -79,6 +79,7 @@ class GatewayResult:
     api: list[ApiRow] = field(default_factory=list)
     rate: int = 500
     seconds: float = 10.0
+    notes: list[str] = field(default_factory=list)
 
 
 def catch_up(manifest: Manifest, url: str, database: str, label: str) -> CatchUpRow:
@@ -235,18 +236,34 @@ async def _load(base: str, label: str, endpoint: str, paths: Sequence[str], rate
 
 
 def run(manifest: Manifest, url: str, *, rate: int = 500, seconds: float = 10.0,
-        postgres: str | None = None, say: Callable[[str], None] = lambda m: None) -> GatewayResult:  # fmt: skip
-    """Catch-up and API load on SQLite (and PostgreSQL at `postgres`, a URL of an empty
-    database, when given)."""
+        postgres: str | None = "auto", say: Callable[[str], None] = lambda m: None) -> GatewayResult:  # fmt: skip
+    """Catch-up and API load on SQLite, and on PostgreSQL: `postgres` is the URL of an empty
+    database, "auto" (a throwaway server of this machine's PostgreSQL, when installed) or
+    None (SQLite only)."""
+    from civic_dev.pgserver import PostgresServer, server_binaries
+
     result = GatewayResult(rate=rate, seconds=seconds)
     folder = Path(tempfile.mkdtemp(prefix="bench-gateway-"))
+    server = None
+    if postgres == "auto":
+        binaries = server_binaries()
+        if binaries is None:
+            result.notes.append("PostgreSQL is not installed here: measured on SQLite only")
+            postgres = None
+        else:
+            server = PostgresServer(binaries).start()
+            postgres = server.url(server.create_database())
     databases = [("SQLite", str(folder / "gateway.sqlite"))]
     if postgres:
         databases.append(("PostgreSQL", postgres))
-    for label, database in databases:
-        say(f"gateway: indexing the bench chain into {label}")
-        result.catch_up.append(catch_up(manifest, url, database, label))
-        result.api += api_load(database, label, rate=rate, seconds=seconds, say=say)
+    try:
+        for label, database in databases:
+            say(f"gateway: indexing the bench chain into {label}")
+            result.catch_up.append(catch_up(manifest, url, database, label))
+            result.api += api_load(database, label, rate=rate, seconds=seconds, say=say)
+    finally:
+        if server is not None:
+            server.stop()
     return result
 
 
@@ -280,6 +297,7 @@ def markdown(result: GatewayResult) -> list[str]:
         "| database | endpoint | target req/s | achieved req/s | p50 ms | p99 ms | errors |",
         "|---|---|---:|---:|---:|---:|---:|",
     ]
+    lines[2:2] = [f"- {note}" for note in result.notes] + ([""] if result.notes else [])
     for row in result.api:
         lines.append(f"| {row.database} | {row.endpoint} | {row.target_rate} | "
                      f"{row.achieved_rate:,.0f} | {row.p50_ms:.1f} | {row.p99_ms:.1f} | "

@@ -47,7 +47,7 @@ class BenchOptions:
     gateway: bool = True  # the gateway section (issue #17): catch-up and API load
     api_rate: int = 500
     api_seconds: float = 10.0
-    postgres: str | None = None  # an empty PostgreSQL database for the gateway section
+    postgres: str | None = "auto"  # gateway section: a PostgreSQL URL, "auto" or None
     run_id: str = "bulk"
     journal_dir: Path = BENCH_CACHE / "journals"
 
