@@ -145,8 +145,9 @@ def serve(manifest_file: Path | None, database: str | None, confirmations: int,
         deployment(manifest_file)
         engine = open_existing(url)
     folder = documents or (
-        Path(url).parent / "documents" if "://" not in url else Path(".gateway/documents")
-    )
+        Path(url).parent / "documents" if "://" not in url
+        else Path(default_database()).parent / "documents"
+    )  # fmt: skip
     import os
 
     import uvicorn
@@ -163,5 +164,13 @@ def serve(manifest_file: Path | None, database: str | None, confirmations: int,
 
 
 def _print_status(state: dict[str, Any]) -> None:
-    rows = [(k.replace("_", " "), "" if v is None else str(v)) for k, v in state.items()]
-    print_rows(rows)
+    from civic_ledger.core.encoding import format_time
+
+    def shown(key: str, value: Any) -> str:
+        if value is None:
+            return ""
+        if key.endswith("_time") or key == "polled_at":
+            return format_time(int(value))
+        return f"{value:,}" if isinstance(value, int) and key != "chain_id" else str(value)
+
+    print_rows([(k.replace("_", " "), shown(k, v)) for k, v in state.items()])
