@@ -3,6 +3,7 @@ with every step's on-chain effect read back. Exit code 0 only if every check hel
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -30,14 +31,21 @@ from civic_ledger.demo.scenario import CityScenario
 @network_option()
 @account_option(required=False, help_text="Deploying account (default on local chains: TEST::0).")
 @roles_option("Agencies -> wallets and roles (every agency must be able to sign).")
+@click.option("--serve", is_flag=True,
+              help="Afterwards, index the demo's chain and serve the gateway (API and portal) "
+              "until Ctrl-C.")  # fmt: skip
+@click.option("--port", type=click.IntRange(1, 65535), default=8080, show_default=True,
+              help="The gateway's port with --serve.")  # fmt: skip
 @handle_errors
-def cli(account_alias: str | None, roles_file: Path) -> None:
+def cli(account_alias: str | None, roles_file: Path, serve: bool, port: int) -> None:
     """Deploy the city's contracts from scratch, then play a city scenario: residents and firms
     registered, credit records issued and one disputed, a mortgaged parcel sold with tax paid,
     and a grant round with rent and research subsidies, a paid milestone and a clawback.
 
     Every step prints the acting agency, the transaction and its gas, and is verified by
-    reading the chain back; the command fails if any effect is missing.
+    reading the chain back; the command fails if any effect is missing. With --serve, the
+    demo's chain is then indexed and the city gateway serves it (the embedded chain lives in
+    this process: the gateway does too).
     """
     from ape import chain
 
@@ -47,9 +55,9 @@ def cli(account_alias: str | None, roles_file: Path) -> None:
         raise click.UsageError("--account is required on a non-local network")
     roles = load_roles_file(roles_file)
     console.rule("[bold]Deployment")
-    with tempfile.TemporaryDirectory() as folder:
-        path = run_deploy(alias, roles_file, Path(folder) / "demo.json")
-        suite = Suite.from_manifest(Manifest.load(path))
+    folder = Path(tempfile.mkdtemp(prefix="civic-demo-"))
+    path = run_deploy(alias, roles_file, folder / "demo.json")
+    suite = Suite.from_manifest(Manifest.load(path))
     cast = assemble(roles, load_account(alias), local)
     narrator = Narrator(console)
     scenario = CityScenario(suite, cast, narrator, chain)
@@ -61,3 +69,27 @@ def cli(account_alias: str | None, roles_file: Path) -> None:
     console.print(scenario.summary())
     console.print(narrator.gas_table())
     console.print("[bold green]Every step was verified on chain.[/]")
+    if serve:
+        serve_gateway(Manifest.load(path), folder, port)
+    else:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def serve_gateway(manifest: Manifest, folder: Path, port: int) -> None:
+    """Index the demo's chain into a database in `folder` and serve the gateway on `port`."""
+    import uvicorn
+
+    from civic_ledger.chain.client import Web3Client
+    from civic_ledger.gateway.api import anonymous_access_log, create_app
+    from civic_ledger.gateway.db import connect
+    from civic_ledger.gateway.indexer import Indexer
+
+    console.rule("[bold]Gateway")
+    indexer = Indexer.for_manifest(connect(str(folder / "gateway.sqlite")), Web3Client.from_ape(),
+                                   manifest)  # fmt: skip
+    result = indexer.step()
+    console.print(f"indexed {result.events:,} events up to block {result.last:,}")
+    app = create_app(indexer.engine, documents=folder / "documents")
+    anonymous_access_log()
+    console.print(f"[bold]Portal and API: http://127.0.0.1:{port}/[/] (Ctrl-C stops)")
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
