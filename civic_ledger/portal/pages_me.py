@@ -37,6 +37,8 @@ REQUEST_STATUS = {
     "denied": N_("denied"),
     "revoked": N_("revoked"),
     "expired": N_("expired"),
+    "deletion_requested": N_("deletion requested"),
+    "deleted": N_("deleted"),
 }
 
 

@@ -200,7 +200,10 @@ async def _verify_upload(request: Request) -> HTMLResponse:
         if media not in UPLOAD_TYPES:
             raise PortalError(415, N_("This kind of file is not accepted: send a PDF, PNG, JPEG, "
                                       "WebP or plain text document."))  # fmt: skip
-        data = await upload.read()
+        data = await upload.read(MAX_UPLOAD + 1)
+        if len(data) > MAX_UPLOAD:
+            raise PortalError(413, N_("The document is larger than {limit} MB."),
+                              limit=MAX_UPLOAD // (1024 * 1024))  # fmt: skip
         if not data:
             raise PortalError(422, N_("The file is empty."))
         document = "0x" + content_hash(data).hex()
