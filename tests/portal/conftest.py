@@ -3,7 +3,7 @@ state (`certified`, indexed once per session), a TestClient over the whole app, 
 browser tests a uvicorn server on a free port and a headless Chromium (Debian's chromium and
 chromedriver, driven by Selenium)."""
 
-# ruff: noqa: F401  (fixtures imported from the gateway tests)
+# ruff: noqa: F401, F811  (fixtures imported from the gateway tests)
 from __future__ import annotations
 
 from collections.abc import Iterator
