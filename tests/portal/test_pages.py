@@ -2,7 +2,6 @@
 from the index, every bad input is a page saying what is wrong with a 4xx status and nothing
 stored, and the security headers, CSRF tokens and session cookie hold."""
 
-
 from __future__ import annotations
 
 import time
