@@ -4,7 +4,7 @@ sign in as a subject with a signed challenge and see the data requests and recei
 them; injected script stays inert; keyboard and phone-width use. Every test saves a screenshot
 under test-results/screenshots/."""
 
-# ruff: noqa: F811  (fixtures imported in conftest)
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -79,7 +79,7 @@ def test_verify_in_the_browser(page, base_url, certified, case, heading, status)
 
 
 def test_parcel_after_a_sale(page, base_url, certified):
-    parcel_id, seller, buyer = sold_parcel(certified)
+    parcel_id, _seller, buyer = sold_parcel(certified)
     page.get(base_url + "/")
     by_id(page, "parcel").send_keys(parcel_id)
     by_id(page, "parcel").submit()
@@ -136,7 +136,7 @@ def test_sign_in_as_a_subject(page, base_url, certified):
 def test_injected_script_stays_inert(page, base_url):
     attack = "<script>alert(1)</script>"
     for path in (f"/verify?record={attack}", f"/verify?payload={attack}",
-                 f"/parcels?parcel=<img src=x onerror=alert(1)>", f"/fund?x={attack}"):  # fmt: skip
+                 "/parcels?parcel=<img src=x onerror=alert(1)>", f"/fund?x={attack}"):  # fmt: skip
         page.get(base_url + path)
         no_alert(page)
         scripts = page.execute_script("return [...document.scripts].map(s => s.src)")
