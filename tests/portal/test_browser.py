@@ -4,7 +4,6 @@ sign in as a subject with a signed challenge and see the data requests and recei
 them; injected script stays inert; keyboard and phone-width use. Every test saves a screenshot
 under test-results/screenshots/."""
 
-
 from __future__ import annotations
 
 from collections.abc import Iterator
