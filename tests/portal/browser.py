@@ -65,6 +65,7 @@ def chromium(width: int = 1200, height: int = 900) -> Iterator[Any]:
         options.add_argument(flag)
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
     driver.set_page_load_timeout(30)
+    driver.implicitly_wait(5)  # elements of the page a click navigates to
     try:
         yield driver
     finally:

@@ -94,7 +94,7 @@ def test_parcel_after_a_sale(page, base_url, certified):
 def test_switch_to_chinese(page, base_url, certified):
     page.get(base_url + "/verify")
     by_id(page, "lang-zh-CN").click()
-    assert page.find_element("tag name", "html").get_attribute("lang") == "zh-CN"
+    wait_for(page, lambda d: d.find_element("tag name", "html").get_attribute("lang") == "zh-CN")
     assert page.find_element("tag name", "h1").text == "核验证书或记录"
     by_id(page, "record").send_keys(certified.ids["valid"])
     by_id(page, "document").send_keys(document_hash("valid"))
