@@ -130,7 +130,7 @@ def _answer(request: Request, record: str, document: str | None) -> HTMLResponse
         result["reason"] = REASONS.get(code)
     if result["status"] != "unknown":
         result["record"] = found
-    return render(request, "verify.html", result=result)
+    return render(request, "verify.html", result=result, as_of=at)
 
 
 def _record_status(found: dict[str, Any], now: int) -> str:

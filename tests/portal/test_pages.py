@@ -271,3 +271,18 @@ def test_an_expired_session_is_forgotten(site, certified):
     finally:
         auth.clock = later
     assert 'id="ask-challenge"' in me.text and 'civic_session=""' in me.headers["set-cookie"]
+
+
+def test_nothing_indexed_yet_is_a_page(tmp_path):
+    from fastapi.testclient import TestClient
+
+    from civic_ledger.gateway.api import create_app
+    from civic_ledger.gateway.db import connect, migrate
+
+    engine = connect(str(tmp_path / "empty.sqlite"))
+    migrate(engine)
+    client = TestClient(create_app(engine, documents=tmp_path / "documents"))
+    page = client.get("/fund")
+    assert page.status_code == 503 and page.headers["retry-after"] == "10"
+    assert "has not indexed anything yet" in main_text(page.text)
+    assert client.get("/api/v1/fund/rounds").json()["error"]  # the API still answers JSON
