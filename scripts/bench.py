@@ -47,6 +47,13 @@ def _command(options: BenchOptions, out: Path | None) -> str:
             parts.append(f"{flag} {value}")
     if not options.gas:
         parts.append("--no-gas")
+    if not options.gateway:
+        parts.append("--no-gateway")
+    for flag, name in (("--api-rate", "api_rate"), ("--api-seconds", "api_seconds")):
+        if getattr(options, name) != getattr(defaults, name):
+            parts.append(f"{flag} {getattr(options, name)}")
+    if options.postgres:
+        parts.append("--postgres URL")
     if out is not None and out.resolve() != DEFAULT_OUT:
         parts.append(f"--out {out}")
     return " ".join(parts)
@@ -75,6 +82,19 @@ def _command(options: BenchOptions, out: Path | None) -> str:
     "--gas/--no-gas",
     default=True,
     help="Measure the side-by-side gas table and the proxy overhead.",
+)
+@click.option(
+    "--gateway/--no-gateway",
+    default=True,
+    help="Measure the gateway: index catch-up vs raw eth_getLogs, and the read API under load.",
+)
+@_int_option("--api-rate", 1, 500, "Requests per second of the gateway API load.")
+@click.option("--api-seconds", type=click.FloatRange(0.5, 600), default=10.0, show_default=True,
+              help="Seconds of gateway API load per endpoint.")  # fmt: skip
+@click.option(
+    "--postgres",
+    default=None,
+    help="An empty PostgreSQL database (postgresql://...) to measure the gateway on as well.",
 )
 @click.option(
     "--proxy-only",
@@ -110,7 +130,8 @@ def _command(options: BenchOptions, out: Path | None) -> str:
     help="With --rpc: sign as the devnet's agency accounts (keys from the devnet seed).",
 )
 def cli(count: int, samples: int, block_time: int | None, gas_limit: int, window: int | None,
-        gas: bool, proxy_only: bool, run_id: str, out: Path, no_write: bool, rpc: str | None,
+        gas: bool, gateway: bool, api_rate: int, api_seconds: float, postgres: str | None,
+        proxy_only: bool, run_id: str, out: Path, no_write: bool, rpc: str | None,
         manifest: Path | None, devnet: bool) -> None:  # fmt: skip
     """Start a private anvil (London, fixed block time and gas limit, free port), deploy the
     suite with the deploy plan, deploy EAS, ERC-3643 (T-REX + ONCHAINID) and a plain ERC-721
@@ -132,7 +153,8 @@ def cli(count: int, samples: int, block_time: int | None, gas_limit: int, window
         return
     options = BenchOptions(
         throughput=count, samples=samples, block_time=block_time or 1, gas_limit=gas_limit,
-        window=window or 64, gas=gas, proxy=gas, run_id=run_id,
+        window=window or 64, gas=gas, proxy=gas, run_id=run_id, gateway=gateway,
+        api_rate=api_rate, api_seconds=api_seconds, postgres=postgres,
     )  # fmt: skip
     result = run_bench(
         options, progress_factory=_progress, say=lambda m: console.print(f"[dim]· {m}[/]")

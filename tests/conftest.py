@@ -136,6 +136,7 @@ OWN_CHAIN_MODULES = (
     "tests/bench/test_bulk_resume.py",
     "tests/devnet/test_devnet_fault.py",
     "tests/chain/test_log_range_limit.py",
+    "tests/gateway/test_faults.py",
 )
 
 

@@ -105,3 +105,20 @@ def invoke_command(command: Any, suite: Any, *args: str, account: str | None = N
     )
     result.text = " ".join((result.stdout + result.stderr).split())
     return result
+
+
+def set_target_closed(manager: Any, admin: Any, target: Any, closed: bool = True) -> None:
+    """The admin closes (or reopens) `target` in the AccessManager: at once, or scheduled and
+    executed after the target's admin delay (the upgrade notice, in force 5 days after
+    deployment) when it has one."""
+    import ape
+
+    delay = int(manager.getTargetAdminDelay(target))
+    if delay == 0:
+        manager.setTargetClosed(target, closed, sender=admin)
+    else:
+        call = manager.setTargetClosed.encode_input(target, closed)
+        manager.schedule(manager, call, 0, sender=admin)
+        ape.chain.mine(timestamp=ape.chain.pending_timestamp + delay + 1)
+        manager.execute(manager, call, sender=admin)
+    assert manager.isTargetClosed(target) == closed

@@ -25,8 +25,10 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import ape
+from ape.exceptions import ContractLogicError
 from hypothesis import HealthCheck, settings
 from hypothesis.stateful import RuleBasedStateMachine, run_state_machine_as_test
+from reverts import decoded_error
 
 from civic_ledger.core.revert import decode_revert, project_registry, raw_revert_data
 
@@ -137,6 +139,23 @@ class CountingMachine(RuleBasedStateMachine):
             f"example {counter.examples} starts from {state!r}, the first from "
             f"{counter.start_state!r}: chain state leaked between examples"
         )
+
+    def note(self, label: str) -> None:
+        """Count an outcome of a step ("accepted: fn", "refused: Error"); override to keep it."""
+
+    def attempt(self, expect_ok: bool, method: Any, *args: Any, sender: Any) -> Any:
+        """Send `method(*args)` as `sender`: the contract must accept it exactly when the model
+        predicts it (`expect_ok`); returns the receipt, or None when it refused."""
+        try:
+            receipt = method(*args, sender=sender)
+        except ContractLogicError as exc:
+            name, arguments = decoded_error(exc)
+            assert not expect_ok, f"model expected success, contract refused: {name} {arguments}"
+            self.note(f"refused: {name}")
+            return None
+        assert expect_ok, f"model expected a refusal, contract accepted {method} {args}"
+        self.note(f"accepted: {method.abis[0].name}")
+        return receipt
 
     def check_invariants(self, *args: Any, **kwargs: Any) -> None:
         # hypothesis calls this once before the first step and once after every step

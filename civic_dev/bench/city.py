@@ -182,6 +182,7 @@ class City:
 
     contracts: dict[str, Any]
     agency: dict[str, Any]
+    manifest: Any = None  # the deploy manifest, when the run keeps it (the gateway section)
 
     identities = _contract("IdentityRegistry")
     records = _contract("RecordRegistry")

@@ -8,6 +8,7 @@ from rich.console import Console
 from rich.table import Table
 
 from civic_dev.bench import data_exchange as data_bench
+from civic_dev.bench import gateway as gateway_bench
 from civic_dev.bench import proxy
 from civic_dev.bench.gas import TARGET_RATIO, GasRow
 from civic_dev.bench.runner import BenchResult
@@ -85,6 +86,12 @@ def print_result(result: BenchResult, console: Console) -> None:
         console.print(f"data exchange: {r.per_second:,.0f} receipts/s anchored, "
                       f"{r.gas_per_receipt:,.2f} gas per receipt, verification "
                       f"{r.verify_exec_gas:,} gas (execution)")  # fmt: skip
+    for row in result.gateway.catch_up if result.gateway else []:
+        console.print(f"gateway catch-up on {row.database}: {row.index_rate:,.0f} events/s "
+                      f"indexed, raw eth_getLogs {row.raw_rate:,.0f}/s ({row.ratio:.2f}x)")  # fmt: skip
+    for api in result.gateway.api if result.gateway else []:
+        console.print(f"gateway API on {api.database}, {api.endpoint}: {api.achieved_rate:,.0f} "
+                      f"req/s, p50 {api.p50_ms:.1f} ms, p99 {api.p99_ms:.1f} ms")  # fmt: skip
     console.print(f"[dim]{result.seconds:.0f} s in all · chain: {_chain_line(result)}[/]")
 
 
@@ -135,6 +142,8 @@ def markdown(result: BenchResult, command: str) -> str:
         lines += _throughput_markdown(result.throughput_rows, result)
     if result.data is not None:
         lines += data_bench.markdown(result.data, o.samples)
+    if result.gateway is not None:
+        lines += gateway_bench.markdown(result.gateway)
     return "\n".join(lines).rstrip() + "\n"
 
 

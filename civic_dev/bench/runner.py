@@ -17,6 +17,7 @@ from typing import Any
 
 from civic_dev.bench import anchors
 from civic_dev.bench import data_exchange as data_bench
+from civic_dev.bench import gateway as gateway_bench
 from civic_dev.bench.anvil import AnvilNode, AnvilSettings, running_anvil
 from civic_dev.bench.city import City, check_signatures
 from civic_dev.bench.gas import GasBench, GasRow
@@ -43,6 +44,10 @@ class BenchOptions:
     gas: bool = True
     proxy: bool = True  # the proxy-overhead table
     data: bool = True  # the data-exchange section (issue #16)
+    gateway: bool = True  # the gateway section (issue #17): catch-up and API load
+    api_rate: int = 500
+    api_seconds: float = 10.0
+    postgres: str | None = None  # an empty PostgreSQL database for the gateway section
     run_id: str = "bulk"
     journal_dir: Path = BENCH_CACHE / "journals"
 
@@ -59,6 +64,7 @@ class BenchResult:
     throughput_rows: list[ThroughputRow] = field(default_factory=list)
     proxy_rows: list[ProxyRow] = field(default_factory=list)
     data: data_bench.DataResult | None = None
+    gateway: gateway_bench.GatewayResult | None = None
 
 
 def _quiet_ape() -> None:
@@ -68,9 +74,10 @@ def _quiet_ape() -> None:
         logger.set_level(LogLevel.WARNING)
 
 
-def deploy_city(node: AnvilNode) -> tuple[City, Any]:
+def deploy_city(node: AnvilNode, keep_manifest: bool = False) -> tuple[City, Any]:
     """Deploy + wire the whole suite through the deploy plan (what `ape run deploy` runs);
-    returns our City and the deployer account."""
+    returns our City (with the deploy manifest when `keep_manifest`: the gateway section
+    indexes that deployment) and the deployer account."""
     from ape import accounts, project
 
     from civic_ledger.deploy import DeployPlan
@@ -86,8 +93,12 @@ def deploy_city(node: AnvilNode) -> tuple[City, Any]:
         for name, entry in plan.manifest.contracts.items()
     }
     agency = {a.name: accounts.test_accounts[a.account.test_account] for a in roles.agencies}
-    manifest.unlink(missing_ok=True)
-    return City(contracts, agency), deployer
+    city = City(contracts, agency)
+    if keep_manifest:
+        city.manifest = plan.manifest
+    else:
+        manifest.unlink(missing_ok=True)
+    return city, deployer
 
 
 @contextlib.contextmanager
@@ -151,7 +162,7 @@ def run_bench(
             # it); the bulk imports run on the fixed block time.
             rpc.call("evm_setAutomine", True)
             say(f"anvil {node.url}: deploying the suite with the deploy plan")
-            our, deployer = deploy_city(node)
+            our, deployer = deploy_city(node, keep_manifest=options.gateway)
             check_signatures(our.contracts)
             parties = [accounts.test_accounts[i] for i in PARTY_INDICES]
             if options.gas:
@@ -186,6 +197,12 @@ def run_bench(
             )  # fmt: skip
             result.throughput_rows = importer.run()
             shutil.rmtree(journal_dir, ignore_errors=True)
+        if options.gateway and our.manifest is not None:
+            result.gateway = gateway_bench.run(
+                our.manifest, node.url, rate=options.api_rate, seconds=options.api_seconds,
+                postgres=options.postgres, say=say,
+            )  # fmt: skip
+            Path(our.manifest.path).unlink(missing_ok=True)
     result.seconds = time.monotonic() - t0
     result.machine["load_end"] = os.getloadavg()[0]
     return result

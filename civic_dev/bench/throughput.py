@@ -23,6 +23,9 @@ from pathlib import Path
 from typing import Any
 
 from civic_dev.bench import city
+from civic_ledger.bulk.identities import MAX_BATCH as MAX_IDENTITY_BATCH
+from civic_ledger.bulk.parcels import MAX_BATCH as MAX_PARCEL_BATCH
+from civic_ledger.bulk.records import MAX_BATCH as MAX_RECORD_BATCH
 from civic_ledger.chain.client import HttpClient
 from civic_ledger.chain.fees import max_fee_per_gas, max_start_base_fee
 from civic_ledger.chain.journal import Journal
@@ -32,9 +35,6 @@ from civic_ledger.chain.signer import KeySigner as Signer
 
 PER_PERSON = 5  # parcels and records per imported person (RecordRegistry keeps <= 8 live)
 GAS_MARGIN = 0.01  # transaction gas limit = estimate x (1 + margin)
-MAX_IDENTITY_BATCH = 100  # IdentityRegistry.MAX_BATCH_SIZE
-MAX_PARCEL_BATCH = 100  # TitleRegistry.MAX_BATCH
-MAX_RECORD_BATCH = 50  # RecordRegistry.MAX_BATCH_SIZE
 RECORD_LIFETIME = 300 * 24 * 3600
 
 

@@ -31,11 +31,11 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 from civic_ledger.bulk.runner import BatchCallJob, ChainCheck, RowError
 from civic_ledger.core.commitments import normalize_official_id, parse_salt
-from civic_ledger.core.csvfile import DEFAULT_ENCODING, check_header, read_csv_text
+from civic_ledger.core.csvfile import DEFAULT_ENCODING, CsvRecords, read_csv_text
 from civic_ledger.core.encoding import ZERO32
 from civic_ledger.identity.enums import Kind, Status
 from civic_ledger.identity.registrations import (
@@ -110,42 +110,30 @@ def read_identities_csv(
     errors: list[RowError] = []
     seen_ids: dict[str, int] = {}
     seen_controllers: dict[str, int] = {}
-    text = read_csv_text(path, RegistrationsFileError, encoding=encoding)
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    try:
-        reader.fieldnames = check_header(
-            path, reader.fieldnames, CSV_COLUMNS, RegistrationsFileError,
-            expected=f"{','.join(CSV_COLUMNS)}[,salt]", missing_words="missing column(s)",
-        )  # fmt: skip
-        for row in reader:
-            line = reader.line_num
-            values = [v for k, v in row.items() if k is not None and isinstance(v, str)]
-            if not any(v.strip() for v in values) and not row.get(None):  # type: ignore[call-overload]
-                continue  # blank line
-            try:
-                registration = parse_row(line, row, salts)  # type: ignore[arg-type]
-            except ValueError as exc:
-                errors.append(RowError(line, str(exc)))
-                continue
-            first = seen_ids.get(registration.official_id)
-            taken = seen_controllers.get(registration.controller)
-            if first is not None:
-                errors.append(RowError(line, f"official id repeated (first on line {first})"))
-            elif taken is not None:
-                errors.append(
-                    RowError(
-                        line,
-                        f"controller {registration.controller} repeated (first on line {taken})",
-                    )
+    records = CsvRecords(
+        path, CSV_COLUMNS, RegistrationsFileError, encoding=encoding,
+        expected=f"{','.join(CSV_COLUMNS)}[,salt]", missing_words="missing column(s)",
+    )  # fmt: skip
+    for line, row in records:
+        try:
+            registration = parse_row(line, row, salts)
+        except ValueError as exc:
+            errors.append(RowError(line, str(exc)))
+            continue
+        first = seen_ids.get(registration.official_id)
+        taken = seen_controllers.get(registration.controller)
+        if first is not None:
+            errors.append(RowError(line, f"official id repeated (first on line {first})"))
+        elif taken is not None:
+            errors.append(
+                RowError(
+                    line, f"controller {registration.controller} repeated (first on line {taken})"
                 )
-            else:
-                seen_ids[registration.official_id] = line
-                seen_controllers[registration.controller] = line
-                registrations.append(registration)
-    except csv.Error as exc:
-        raise RegistrationsFileError(
-            f"{path}:{reader.line_num}: not a readable CSV ({exc})"
-        ) from None
+            )
+        else:
+            seen_ids[registration.official_id] = line
+            seen_controllers[registration.controller] = line
+            registrations.append(registration)
     return registrations, errors
 
 
@@ -173,23 +161,15 @@ def check_against_chain(identity: Any, registrations: Sequence[Registration]) ->
 
 
 @dataclass
-class IdentityJob(BatchCallJob):
-    """The identity registration import as a job of the one bulk runner."""
-
-    identity: Any
-    name: str = JOB
-    max_batch: int = MAX_BATCH
-    method: ClassVar[str] = "registerBatch"
-
-    @property
-    def contract(self) -> Any:
-        return self.identity
+class IdentityJob(BatchCallJob, name=JOB, method="registerBatch", max_batch=MAX_BATCH):
+    """The identity registration import as a job of the one bulk runner: `contract` is the
+    IdentityRegistry."""
 
     def key(self, registration: Registration) -> str:
         return "0x" + registration.subject.hex()  # never the official id
 
     def check(self, registrations: Sequence[Registration]) -> ChainCheck:
-        return check_against_chain(self.identity, registrations)
+        return check_against_chain(self.contract, registrations)
 
     def arguments(self, registrations: Sequence[Registration]) -> tuple[Any, ...]:
         return ([r.as_tuple() for r in registrations],)

@@ -20,13 +20,11 @@ still open, never re-signed), then sends only what is still missing on chain.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 from civic_ledger.bulk.runner import (
     BatchCallJob,
@@ -37,7 +35,7 @@ from civic_ledger.bulk.runner import (
     journal_path_for,
 )
 from civic_ledger.bulk.runner import plan_batches as plan_rows
-from civic_ledger.core.csvfile import DEFAULT_ENCODING, check_header, read_csv_text
+from civic_ledger.core.csvfile import DEFAULT_ENCODING, CsvRecords
 from civic_ledger.core.encoding import HEX32, ZERO32, parcel_id_of
 from civic_ledger.core.exceptions import InputError
 
@@ -146,38 +144,28 @@ def read_parcels_csv(
     rows: list[ParcelRow] = []
     errors: list[RowError] = []
     first_seen: dict[str, int] = {}
-    text = read_csv_text(path, CsvFormatError, encoding=encoding)
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    try:
-        reader.fieldnames = check_header(path, reader.fieldnames, COLUMNS, CsvFormatError)
-        for record in reader:
-            line_start = reader.line_num  # last physical line of the record (1-based)
-            if not any((v or "").strip() for v in record.values() if isinstance(v, str)):
-                continue  # blank line
-            code = (record.get("cadastral_code") or "").strip()[:MAX_CODE_LENGTH] or None
-            if record.get(None):  # type: ignore[call-overload]
-                errors.append(
-                    RowError(line_start, f"too many fields ({len(COLUMNS)} expected)", code)
+    for line_start, record in CsvRecords(path, COLUMNS, CsvFormatError, encoding=encoding):
+        # line_start: the last physical line of the record (1-based)
+        code = (record.get("cadastral_code") or "").strip()[:MAX_CODE_LENGTH] or None
+        if record.get(None):
+            errors.append(RowError(line_start, f"too many fields ({len(COLUMNS)} expected)", code))
+            continue
+        try:
+            row = parse_row(line_start, record)
+        except ValueError as exc:
+            errors.append(RowError(line_start, str(exc), code))
+            continue
+        if row.code in first_seen:
+            errors.append(
+                RowError(
+                    line_start,
+                    f"duplicate cadastral_code (first on line {first_seen[row.code]})",
+                    row.code,
                 )
-                continue
-            try:
-                row = parse_row(line_start, record)
-            except ValueError as exc:
-                errors.append(RowError(line_start, str(exc), code))
-                continue
-            if row.code in first_seen:
-                errors.append(
-                    RowError(
-                        line_start,
-                        f"duplicate cadastral_code (first on line {first_seen[row.code]})",
-                        row.code,
-                    )
-                )
-                continue
-            first_seen[row.code] = line_start
-            rows.append(row)
-    except csv.Error as exc:
-        raise CsvFormatError(f"{path}:{reader.line_num}: not a readable CSV ({exc})") from None
+            )
+            continue
+        first_seen[row.code] = line_start
+        rows.append(row)
     return rows, errors
 
 
@@ -229,24 +217,17 @@ def plan_batches(rows: Sequence[ParcelRow], batch_size: int) -> list[list[Parcel
 
 
 @dataclass
-class ParcelJob(BatchCallJob):
-    """The parcel import as a job of the one bulk runner (`civic_ledger.bulk.runner`)."""
+class ParcelJob(BatchCallJob, name=JOB, method="registerBatch", max_batch=MAX_BATCH):
+    """The parcel import as a job of the one bulk runner (`civic_ledger.bulk.runner`):
+    `contract` is the TitleRegistry."""
 
-    titles: Any
     identities: Any
-    name: str = JOB
-    max_batch: int = MAX_BATCH
-    method: ClassVar[str] = "registerBatch"
-
-    @property
-    def contract(self) -> Any:
-        return self.titles
 
     def key(self, row: ParcelRow) -> str:
         return row.code
 
     def check(self, rows: Sequence[ParcelRow]) -> ChainCheck:
-        return check_against_chain(rows, self.titles, self.identities)
+        return check_against_chain(rows, self.contract, self.identities)
 
     def arguments(self, rows: Sequence[ParcelRow]) -> tuple[Any, ...]:
         return ([r.owner for r in rows], [r.as_parcel_data() for r in rows])

@@ -38,19 +38,17 @@ the same subject and schema.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 from eth_abi import encode as abi_encode
 from eth_utils import keccak
 
 from civic_ledger.bulk.runner import BatchCallJob, ChainCheck, RowError
 from civic_ledger.chain.logs import ape_log_reader
-from civic_ledger.core.csvfile import DEFAULT_ENCODING, check_header, read_csv_text
+from civic_ledger.core.csvfile import DEFAULT_ENCODING, CsvRecords
 from civic_ledger.core.documents import document_hash
 from civic_ledger.core.encoding import HEX32, ZERO32, to_bytes32
 from civic_ledger.core.exceptions import InputError
@@ -205,40 +203,29 @@ def read_records_csv(
     errors: list[RowError] = []
     first_seen: dict[str, int] = {}
     superseded: dict[bytes, int] = {}
-    text = read_csv_text(path, RecordsFileError, encoding=encoding)
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    try:
-        header = check_header(path, reader.fieldnames, REQUIRED, RecordsFileError)
-        reader.fieldnames = header
-        fields = [h for h in header if h and h not in (*REQUIRED, *OPTIONAL, *IGNORED)]
-        for record in reader:
-            line = reader.line_num
-            values = [v for k, v in record.items() if k is not None and isinstance(v, str)]
-            if not any(v.strip() for v in values) and not record.get(None):  # type: ignore[call-overload]
-                continue  # blank line
-            try:
-                if record.get(None):  # type: ignore[call-overload]
-                    raise ValueError(f"too many fields ({len(header)} columns in the header)")
-                if any(record.get(c) is None for c in header):
-                    raise ValueError(f"missing field(s) ({len(header)} columns in the header)")
-                row = parse_row(line, record, fields, schema_of, now, path.parent)  # type: ignore[arg-type]
-            except ValueError as exc:
-                errors.append(RowError(line, " ".join(str(exc).split())[:300]))
-                continue
-            old = row.request.supersedes
-            if row.key in first_seen:
-                errors.append(RowError(line, f"same record as line {first_seen[row.key]}"))
-            elif old != ZERO32 and old in superseded:
-                errors.append(
-                    RowError(line, f"supersedes the same record as line {superseded[old]}")
-                )
-            else:
-                first_seen[row.key] = line
-                if old != ZERO32:
-                    superseded[old] = line
-                rows.append(row)
-    except csv.Error as exc:
-        raise RecordsFileError(f"{path}:{reader.line_num}: not a readable CSV ({exc})") from None
+    records = CsvRecords(path, REQUIRED, RecordsFileError, encoding=encoding)
+    header = records.header
+    fields = [h for h in header if h and h not in (*REQUIRED, *OPTIONAL, *IGNORED)]
+    for line, record in records:
+        try:
+            if record.get(None):
+                raise ValueError(f"too many fields ({len(header)} columns in the header)")
+            if any(record.get(c) is None for c in header):
+                raise ValueError(f"missing field(s) ({len(header)} columns in the header)")
+            row = parse_row(line, record, fields, schema_of, now, path.parent)
+        except ValueError as exc:
+            errors.append(RowError(line, " ".join(str(exc).split())[:300]))
+            continue
+        old = row.request.supersedes
+        if row.key in first_seen:
+            errors.append(RowError(line, f"same record as line {first_seen[row.key]}"))
+        elif old != ZERO32 and old in superseded:
+            errors.append(RowError(line, f"supersedes the same record as line {superseded[old]}"))
+        else:
+            first_seen[row.key] = line
+            if old != ZERO32:
+                superseded[old] = line
+            rows.append(row)
     return rows, errors
 
 
@@ -315,25 +302,15 @@ def _supersede_problem(registry: Any, request: RecordRequest) -> str | None:
 
 
 @dataclass
-class RecordJob(BatchCallJob):
-    """The record import as a job of the one bulk runner; `issuer` is the signing address."""
+class RecordJob(BatchCallJob, name=JOB, method="issueBatch", max_batch=MAX_BATCH):
+    """The record import as a job of the one bulk runner: `contract` is the RecordRegistry,
+    `issuer` the signing address."""
 
-    registry: Any
     identities: Any
     issuer: str
-    name: str = JOB
-    max_batch: int = MAX_BATCH
-    method: ClassVar[str] = "issueBatch"
-
-    @property
-    def contract(self) -> Any:
-        return self.registry
-
-    def key(self, row: RecordRow) -> str:
-        return row.key
 
     def check(self, rows: Sequence[RecordRow]) -> ChainCheck:
-        return check_against_chain(rows, self.registry, self.identities, self.issuer)
+        return check_against_chain(rows, self.contract, self.identities, self.issuer)
 
     def arguments(self, rows: Sequence[RecordRow]) -> tuple[Any, ...]:
         return ([r.request.as_tuple() for r in rows],)

@@ -120,20 +120,30 @@ def replay_reason(job: BulkJob, items: Sequence[Any], sender: Any) -> str:
     return "reverted (state changed since; re-run to retry)"
 
 
+@dataclass
 class BatchCallJob:
     """A job whose batch is ONE call of `method` on `contract` with `arguments(items)`, its items
-    carrying their input `line`: calldata, the dry run and the failure replay follow from that.
-    A job says only what is its own: its contract, method, item key, chain check and arguments."""
+    carrying their input `line` (and, unless `key` says otherwise, their journal `key`):
+    calldata, the dry run and the failure replay follow from that. A job says only what is its
+    own — its name, method and batch bound with the class (`class TaxRollJob(BatchCallJob,
+    name=..., method="assess", max_batch=1)`), the contracts of its chain check as fields after
+    `contract`, its `check` and `arguments`."""
 
+    contract: Any
+    name: ClassVar[str]  # journal job name, e.g. "titles-import"
     method: ClassVar[str]
+    max_batch: ClassVar[int]
 
-    @property
-    def contract(self) -> Any:
-        raise NotImplementedError
+    def __init_subclass__(cls, *, name: str, method: str, max_batch: int, **kw: Any) -> None:
+        super().__init_subclass__(**kw)
+        cls.name, cls.method, cls.max_batch = name, method, max_batch
 
     @property
     def address(self) -> str:
         return str(self.contract.address)
+
+    def key(self, item: Any) -> str:
+        return str(item.key)
 
     def line(self, item: Any) -> int:
         return int(item.line)

@@ -23,17 +23,15 @@ as are rows for a parcel that is not active, or that would carry more than
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 from civic_ledger.bulk.parcels import check_code
 from civic_ledger.bulk.runner import BatchCallJob, ChainCheck, RowError
-from civic_ledger.core.csvfile import DEFAULT_ENCODING, check_header, read_csv_text
+from civic_ledger.core.csvfile import DEFAULT_ENCODING, CsvRecords
 from civic_ledger.core.encoding import HEX32, parcel_id_of
 from civic_ledger.core.exceptions import InputError
 from civic_ledger.property.tax import parse_due
@@ -156,33 +154,25 @@ def read_taxroll_csv(
     rows: list[TaxRow] = []
     errors: list[RowError] = []
     first_seen: dict[tuple[int, int], int] = {}
-    text = read_csv_text(path, TaxRollFileError, encoding=encoding)
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    try:
-        reader.fieldnames = check_header(path, reader.fieldnames, COLUMNS, TaxRollFileError)
-        for record in reader:
-            line = reader.line_num
-            if not any((v or "").strip() for v in record.values() if isinstance(v, str)):
-                continue  # blank line
-            code = (record.get("parcel") or "").strip()[:64] or None
-            try:
-                if record.get(None):  # type: ignore[call-overload]
-                    raise ValueError(f"too many fields ({len(reader.fieldnames)} in the header)")
-                missing = [c for c in COLUMNS if record.get(c) is None]
-                if missing:
-                    raise ValueError(f"missing field(s) {', '.join(missing)}")
-                row = parse_row(line, record, decimals, now)  # type: ignore[arg-type]
-            except ValueError as exc:
-                errors.append(RowError(line, " ".join(str(exc).split())[:300], code))
-                continue
-            seen = first_seen.get((row.parcel_id, row.year))
-            if seen is not None:
-                errors.append(RowError(line, f"same parcel and year as line {seen}", row.parcel))
-                continue
-            first_seen[(row.parcel_id, row.year)] = line
-            rows.append(row)
-    except csv.Error as exc:
-        raise TaxRollFileError(f"{path}:{reader.line_num}: not a readable CSV ({exc})") from None
+    records = CsvRecords(path, COLUMNS, TaxRollFileError, encoding=encoding)
+    for line, record in records:
+        code = (record.get("parcel") or "").strip()[:64] or None
+        try:
+            if record.get(None):
+                raise ValueError(f"too many fields ({len(records.header)} in the header)")
+            missing = [c for c in COLUMNS if record.get(c) is None]
+            if missing:
+                raise ValueError(f"missing field(s) {', '.join(missing)}")
+            row = parse_row(line, record, decimals, now)
+        except ValueError as exc:
+            errors.append(RowError(line, " ".join(str(exc).split())[:300], code))
+            continue
+        seen = first_seen.get((row.parcel_id, row.year))
+        if seen is not None:
+            errors.append(RowError(line, f"same parcel and year as line {seen}", row.parcel))
+            continue
+        first_seen[(row.parcel_id, row.year)] = line
+        rows.append(row)
     return rows, errors
 
 
@@ -238,24 +228,14 @@ def check_against_chain(rows: Sequence[TaxRow], tax: Any, titles: Any) -> ChainC
 
 
 @dataclass
-class TaxRollJob(BatchCallJob):
-    """The tax roll import as a job of the one bulk runner: one `assess` per batch."""
+class TaxRollJob(BatchCallJob, name=JOB, method="assess", max_batch=MAX_BATCH):
+    """The tax roll import as a job of the one bulk runner: one `assess` per batch on
+    `contract`, the PropertyTax."""
 
-    tax: Any
     titles: Any
-    name: str = JOB
-    max_batch: int = MAX_BATCH
-    method: ClassVar[str] = "assess"
-
-    @property
-    def contract(self) -> Any:
-        return self.tax
-
-    def key(self, row: TaxRow) -> str:
-        return row.key
 
     def check(self, rows: Sequence[TaxRow]) -> ChainCheck:
-        return check_against_chain(rows, self.tax, self.titles)
+        return check_against_chain(rows, self.contract, self.titles)
 
     def arguments(self, rows: Sequence[TaxRow]) -> tuple[Any, ...]:
         (row,) = rows  # PropertyTax has no batch call: one assessment per transaction

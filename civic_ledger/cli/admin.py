@@ -12,21 +12,11 @@ import importlib
 
 import click
 
-GROUPS = {
-    "identity": ("civic_ledger.cli.identity", "identity"),
-    "records": ("civic_ledger.cli.records", "records"),
-    "certificates": ("civic_ledger.cli.certificates", "certificates"),
-    "titles": ("civic_ledger.cli.titles", "titles"),
-    "liens": ("civic_ledger.cli.liens", "liens"),
-    "tax": ("civic_ledger.cli.tax", "tax"),
-    "fund": ("civic_ledger.cli.fund", "fund"),
-    "token": ("civic_ledger.cli.token", "token"),
-    "access": ("civic_ledger.cli.access", "access"),
-    "safe": ("civic_ledger.cli.safe", "safe"),
-    "report": ("civic_ledger.cli.report", "report"),
-    "data": ("civic_ledger.cli.data", "data"),
-    "gateway": ("civic_ledger.cli.gateway", "gateway"),
-}
+#: The command groups, in `--help` order: group NAME is `civic_ledger.cli.NAME.NAME`.
+GROUPS = (
+    "identity", "records", "certificates", "titles", "liens", "tax", "fund", "token", "access",
+    "safe", "report", "data", "gateway",
+)  # fmt: skip
 
 
 @click.group(short_help="Administer the city ledger as an agency (civic-ledger)")
@@ -35,9 +25,9 @@ def cli() -> None:
     by --account and selects the chain with --network (default: the embedded test chain)."""
 
 
-for _name, (_module, _attr) in GROUPS.items():
+for _name in GROUPS:
     try:
-        _group = getattr(importlib.import_module(_module), _attr)
+        _group = getattr(importlib.import_module(f"civic_ledger.cli.{_name}"), _name)
     except (ModuleNotFoundError, AttributeError):
         continue  # that domain's commands are not installed in this checkout
     cli.add_command(_group, _name)

@@ -24,13 +24,16 @@ from rich.table import Table
 from civic_ledger.cli.access import ROLE, role_name
 from civic_ledger.cli.common import (
     DOCUMENT_FORMS,
+    EVIDENCE,
     UINT16_MAX,
     Suite,
     command,
+    evidence_option,
     identity_subject,
     parse_document,
     parse_param,
     path_option,
+    sign_one,
     suite_and_signer,
 )
 from civic_ledger.cli.output import console, print_rows, put, send
@@ -158,28 +161,23 @@ def resource_version(
     schema: str,
 ) -> None:  # fmt: skip
     """Add the next version of a resource (its owner's steward signs)."""
-    suite, sender = suite_and_signer(manifest_file, account_alias)
-    content_hash = optional_document(content, "--content")
-    version = data_client.add_version(
-        exchange_of(suite), resource_id, content_hash, parse_document(schema, "--schema"),
-        sender=sender, transact=send,
-    )  # fmt: skip
+    version = sign_one(manifest_file, account_alias, DATA_EXCHANGE, data_client.add_version,
+                       resource_id, optional_document(content, "--content"),
+                       parse_document(schema, "--schema"))  # fmt: skip
     console.print(f"data resource {resource_id}: version {version}")
     put(resource_id=resource_id, version=version)
 
 
 @command(data, "resource-retire")
 @click.argument("resource_id", type=ID)
-@click.option("--reason", default=None, help=f"Reason document ({DOCUMENT_FORMS}).")
+@evidence_option(f"The decision to retire it ({DOCUMENT_FORMS}).", dest="reason", required=False,
+                 old="--reason")  # fmt: skip
 def resource_retire(
     account_alias: str, manifest_file: Path | None, resource_id: int, reason: str | None
 ) -> None:
     """Retire a resource: its grants stop being live (its owner's steward signs)."""
-    suite, sender = suite_and_signer(manifest_file, account_alias)
-    reason_hash = optional_document(reason, "--reason")
-    data_client.retire_resource(
-        exchange_of(suite), resource_id, reason_hash, sender=sender, transact=send
-    )
+    sign_one(manifest_file, account_alias, DATA_EXCHANGE, data_client.retire_resource,
+             resource_id, optional_document(reason, EVIDENCE))  # fmt: skip
 
 
 def _resource_rows(resource_id: int, view: data_client.ResourceView) -> list[tuple[str, str]]:
@@ -359,8 +357,7 @@ def request(
 @click.argument("request_id", type=ID)
 def approve(account_alias: str, manifest_file: Path | None, request_id: int) -> None:
     """Approve a pending request (the owner's steward signs): it becomes a grant."""
-    suite, sender = suite_and_signer(manifest_file, account_alias)
-    data_client.decide(exchange_of(suite), request_id, True, sender=sender, transact=send)
+    sign_one(manifest_file, account_alias, DATA_EXCHANGE, data_client.decide, request_id, True)
     put(request_id=request_id, granted=True)
 
 
@@ -369,8 +366,8 @@ def approve(account_alias: str, manifest_file: Path | None, request_id: int) -> 
 @click.option("--reason", type=CODE, required=True, help="Reason code (1..65535).")
 def deny(account_alias: str, manifest_file: Path | None, request_id: int, reason: int) -> None:
     """Deny a pending request with a reason code (the owner's steward signs)."""
-    suite, sender = suite_and_signer(manifest_file, account_alias)
-    data_client.decide(exchange_of(suite), request_id, False, reason, sender=sender, transact=send)
+    sign_one(manifest_file, account_alias, DATA_EXCHANGE, data_client.decide, request_id, False,
+             reason)  # fmt: skip
     put(request_id=request_id, granted=False, reason=reason)
 
 
@@ -381,8 +378,8 @@ def grant_revoke(
     account_alias: str, manifest_file: Path | None, grant_id: int, reason: int
 ) -> None:
     """End a grant before its expiry (the owner's steward signs)."""
-    suite, sender = suite_and_signer(manifest_file, account_alias)
-    data_client.revoke_grant(exchange_of(suite), grant_id, reason, sender=sender, transact=send)
+    sign_one(manifest_file, account_alias, DATA_EXCHANGE, data_client.revoke_grant, grant_id,
+             reason)  # fmt: skip
 
 
 def known_grant(exchange: Any, grant_id: int) -> data_client.GrantView:
@@ -438,31 +435,26 @@ def exemption_record(
 
 @command(data, "exemption-dispute")
 @click.argument("exemption_id", type=ID)
-@click.option("--evidence", default=None, help=f"Evidence document ({DOCUMENT_FORMS}).")
+@evidence_option(f"Evidence document ({DOCUMENT_FORMS}).", required=False)
 def exemption_dispute(
     account_alias: str, manifest_file: Path | None, exemption_id: int, evidence: str | None
 ) -> None:
     """The subject's controller disputes an exemption (an arbiter then rules)."""
-    suite, sender = suite_and_signer(manifest_file, account_alias)
-    evidence_hash = optional_document(evidence, "--evidence")
-    data_client.dispute_exemption(
-        exchange_of(suite), exemption_id, evidence_hash, sender=sender, transact=send
-    )
+    sign_one(manifest_file, account_alias, DATA_EXCHANGE, data_client.dispute_exemption,
+             exemption_id, optional_document(evidence, EVIDENCE))  # fmt: skip
 
 
 @command(data, "exemption-rule")
 @click.argument("exemption_id", type=ID)
 @click.option("--uphold/--overturn", required=True, help="Uphold or overturn the exemption.")
-@click.option("--ruling", required=True, help=f"The ruling ({DOCUMENT_FORMS}).")
+@evidence_option(f"The written ruling ({DOCUMENT_FORMS}).", dest="ruling", old="--ruling")
 def exemption_rule(
     account_alias: str, manifest_file: Path | None, exemption_id: int, uphold: bool, ruling: str
 ) -> None:
     """The arbiter rules on a disputed exemption."""
-    suite, sender = suite_and_signer(manifest_file, account_alias)
-    outcome = data_client.resolve_exemption_dispute(
-        exchange_of(suite), exemption_id, uphold, parse_document(ruling, "--ruling"),
-        sender=sender, transact=send,
-    )  # fmt: skip
+    outcome = sign_one(manifest_file, account_alias, DATA_EXCHANGE,
+                       data_client.resolve_exemption_dispute, exemption_id, uphold,
+                       parse_document(ruling, EVIDENCE))  # fmt: skip
     put(exemption_id=exemption_id, status=ExemptionStatus(outcome).name.lower())
 
 

@@ -27,12 +27,15 @@ from rich.table import Table
 from civic_ledger.cli.access import ROLE, role_name
 from civic_ledger.cli.common import (
     DOCUMENT_FORMS,
+    EVIDENCE,
     Suite,
     command,
+    evidence_option,
     identity_subject,
     parse_document,
     parse_param,
     path_option,
+    sign_one,
     suite_and_signer,
 )
 from civic_ledger.cli.data import (
@@ -46,6 +49,7 @@ from civic_ledger.cli.data import (
 )
 from civic_ledger.cli.output import console, print_rows, put, send
 from civic_ledger.core.encoding import format_time
+from civic_ledger.core.names import DATA_EXCHANGE
 from civic_ledger.data import client as data_client
 from civic_ledger.data import receipts as rc
 from civic_ledger.identity.client import parse_bytes32
@@ -179,33 +183,28 @@ def receipts_list(manifest_file: Path | None, subject: str, store_dir: Path | No
 
 @command(data, "deletion-ask")
 @click.argument("grant_id", type=ID)
-@click.option("--reason", default=None, help=f"Reason document ({DOCUMENT_FORMS}).")
+@evidence_option(f"Why deletion is asked ({DOCUMENT_FORMS}).", dest="reason", required=False,
+                 old="--reason")  # fmt: skip
 def deletion_ask(
     account_alias: str, manifest_file: Path | None, grant_id: int, reason: str | None
 ) -> None:
     """Ask the recipient to delete what it received under a grant (the subject's controller,
     for a consent-based grant, or the owner's steward)."""
-    suite, sender = suite_and_signer(manifest_file, account_alias)
-    reason_hash = optional_document(reason, "--reason")
-    due = data_client.request_deletion(
-        exchange_of(suite), grant_id, reason_hash, sender=sender, transact=send
-    )
+    due = sign_one(manifest_file, account_alias, DATA_EXCHANGE, data_client.request_deletion,
+                   grant_id, optional_document(reason, EVIDENCE))  # fmt: skip
     console.print(f"deletion under grant {grant_id} due by {format_time(due)}")
     put(grant_id=grant_id, due_at=due)
 
 
 @command(data, "deletion-confirm")
 @click.argument("grant_id", type=ID)
-@click.option("--evidence", default=None, help=f"Deletion evidence ({DOCUMENT_FORMS}).")
+@evidence_option(f"Deletion evidence ({DOCUMENT_FORMS}).", required=False)
 def deletion_confirm(
     account_alias: str, manifest_file: Path | None, grant_id: int, evidence: str | None
 ) -> None:
     """The recipient confirms it deleted the data (late confirmations are marked overdue)."""
-    suite, sender = suite_and_signer(manifest_file, account_alias)
-    evidence_hash = optional_document(evidence, "--evidence")
-    overdue = data_client.confirm_deletion(
-        exchange_of(suite), grant_id, evidence_hash, sender=sender, transact=send
-    )
+    overdue = sign_one(manifest_file, account_alias, DATA_EXCHANGE, data_client.confirm_deletion,
+                       grant_id, optional_document(evidence, EVIDENCE))  # fmt: skip
     console.print(f"deletion under grant {grant_id} confirmed" + (" (overdue)" if overdue else ""))
     put(grant_id=grant_id, overdue=overdue)
 

@@ -1,9 +1,6 @@
-"""`ape run admin identity ...`: the identity office, controllers and guardians at work.
-
-Every command that sends a transaction signs with `--account` (an Ape account alias, or TEST::N
-on a local chain) and reads contract addresses from the deployment manifest of `--network` (or
-`--manifest`). Subjects are given by their bytes32 commitment or their controller's address.
-Official ids are hashed with a salt before anything is sent: they never reach the chain.
+"""`ape run admin identity ...`: the identity office, controllers and guardians at work
+(accounts and subjects as every command takes them: `civic_ledger.cli`). Official ids are
+hashed with a salt before anything is sent: they never reach the chain.
 """
 
 from __future__ import annotations
@@ -20,7 +17,6 @@ from civic_ledger.cli.common import (
     ADDRESS,
     Suite,
     command,
-    csv_file_argument,
     encoding_option,
     identity_subject,
     load_account,
@@ -108,7 +104,6 @@ def identity_register(
 
 
 @command(identity, "batch-register")
-@csv_file_argument()
 @path_option(
     "--salts-out",
     required=True,
@@ -116,7 +111,7 @@ def identity_register(
     "before anything is sent. Rows without a salt reuse the salt it holds for their official "
     "id, so re-running the same file never registers a person twice.",
 )
-@import_options(bulk.JOB, max_batch=bulk.MAX_BATCH, default_batch=bulk.MAX_BATCH)
+@import_options(bulk.IdentityJob)
 def identity_batch_register(
     account_alias: str, manifest_file: Path | None, csv_file: Path, salts_out: Path,
     options: ImportOptions,

@@ -23,6 +23,7 @@ import click
 from civic_ledger.bulk.rejects import default_rejects_path, write_rejects
 from civic_ledger.bulk.runner import (
     DEFAULT_WINDOW,
+    BatchCallJob,
     BulkJob,
     BulkResult,
     BulkRunner,
@@ -30,7 +31,7 @@ from civic_ledger.bulk.runner import (
     confirmed_keys,
     journal_path_for,
 )
-from civic_ledger.cli.common import encoding_option, network_name, path_option
+from civic_ledger.cli.common import csv_file_argument, encoding_option, network_name, path_option
 from civic_ledger.cli.output import console, err_console, put
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -51,9 +52,10 @@ class ImportOptions:
     encoding: str
 
 
-def import_options(job: str, max_batch: int, default_batch: int) -> Callable[[F], F]:
-    """The options of a bulk import command; the command receives them as one
-    `options: ImportOptions` keyword."""
+def import_options(job: type[BatchCallJob], default_batch: int | None = None) -> Callable[[F], F]:
+    """The CSV_FILE argument and the options of the bulk import command of `job` (batches of at
+    most its `max_batch`, `default_batch` rows by default, else that bound); the command
+    receives them as `csv_file` and one `options: ImportOptions` keyword."""
 
     def wrap(func: F) -> F:
         @wraps(func)
@@ -62,8 +64,10 @@ def import_options(job: str, max_batch: int, default_batch: int) -> Callable[[F]
             return func(*args, options=options, **kwargs)
 
         decorators = [
+            csv_file_argument(),
             click.option(
-                "--batch-size", type=click.IntRange(1, max_batch), default=default_batch,
+                "--batch-size", type=click.IntRange(1, job.max_batch),
+                default=default_batch or job.max_batch,
                 show_default=True, help="Rows per transaction.",
             ),
             click.option(
@@ -72,7 +76,7 @@ def import_options(job: str, max_batch: int, default_batch: int) -> Callable[[F]
             ),
             path_option(
                 "--journal", "journal_file", default=None,
-                help=f"Journal file (default: .journal/{job}-<network>-<csv>.jsonl).",
+                help=f"Journal file (default: .journal/{job.name}-<network>-<csv>.jsonl).",
             ),
             click.option(
                 "--fresh", is_flag=True,

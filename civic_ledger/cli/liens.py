@@ -1,10 +1,5 @@
-"""`ape run admin liens ...`: lenders, owners and the registrar at work on liens.
-
-Every command signs with `--account` (an Ape account alias, or TEST::N on a local chain) and
-reads contract addresses from the deployment manifest of `--network` (or `--manifest`).
-Parcels are given by cadastral code or numeric id; identities by their bytes32 commitment or
-their controller's address; documents (loan agreements, court orders) as @PATH (hashes the file), text:TEXT (hashes
-the text) or 0x + 64 hex digits (the hash as is).
+"""`ape run admin liens ...`: lenders, owners and the registrar at work on liens (accounts,
+parcels, identities and documents as every command takes them: `civic_ledger.cli`).
 """
 
 from __future__ import annotations

@@ -1,11 +1,6 @@
 """`ape run admin records ...`: the records administrator, issuing agencies, subjects and
-arbiters at work on the credit-record platform.
-
-Every command that sends a transaction signs with `--account` (an Ape account alias, or TEST::N
-on a local chain) and reads contract addresses from the deployment manifest of `--network` (or
-`--manifest`). Subjects are given by their bytes32 commitment or their controller's address;
-evidence, reasons and rulings as documents: @PATH hashes the file, text:TEXT hashes the text,
-0x + 64 hex digits is the hash as is (only the hash goes on chain).
+arbiters at work on the credit-record platform (accounts, subjects and documents — evidence,
+reasons, rulings — as every command takes them: `civic_ledger.cli`).
 """
 
 from __future__ import annotations
@@ -25,7 +20,6 @@ from civic_ledger.cli.common import (
     UINT256,
     Suite,
     command,
-    csv_file_argument,
     evidence_option,
     identity_subject,
     load_account,
@@ -149,8 +143,7 @@ def records_issue(account_alias: str, manifest_file: Path | None, record: dict[s
 
 
 @command(records, "import")
-@csv_file_argument()
-@import_options(bulk.JOB, max_batch=bulk.MAX_BATCH, default_batch=bulk.DEFAULT_BATCH)
+@import_options(bulk.RecordJob, default_batch=bulk.DEFAULT_BATCH)
 def records_import(
     account_alias: str, manifest_file: Path | None, csv_file: Path, options: ImportOptions
 ) -> None:

@@ -1,10 +1,5 @@
-"""`ape run admin tax ...`: the tax bureau and owners at work on property tax.
-
-Every command signs with `--account` (an Ape account alias, or TEST::N on a local chain) and
-reads contract addresses from the deployment manifest of `--network` (or `--manifest`).
-Parcels are given by cadastral code or numeric id; identities by their bytes32 commitment or
-their controller's address; documents (decisions) as @PATH (hashes the file), text:TEXT (hashes
-the text) or 0x + 64 hex digits (the hash as is).
+"""`ape run admin tax ...`: the tax bureau and owners at work on property tax (accounts,
+parcels, identities and documents as every command takes them: `civic_ledger.cli`).
 """
 
 from __future__ import annotations
@@ -23,7 +18,6 @@ from civic_ledger.cli.common import (
     UINT64_MAX,
     Suite,
     command,
-    csv_file_argument,
     evidence_option,
     known_parcel,
     load_account,
@@ -87,8 +81,7 @@ def tax_assess(
 
 
 @command(tax, "import")
-@csv_file_argument()
-@import_options(taxroll.JOB, max_batch=taxroll.MAX_BATCH, default_batch=taxroll.DEFAULT_BATCH)
+@import_options(taxroll.TaxRollJob)
 def tax_import(
     account_alias: str, manifest_file: Path | None, csv_file: Path, options: ImportOptions
 ) -> None:

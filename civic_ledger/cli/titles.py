@@ -1,11 +1,6 @@
 """`ape run admin titles ...`: the land registry at work: register, import, sell, split and
-merge parcels.
-
-Every command signs with `--account` (an Ape account alias, or TEST::N on a local chain) and
-reads contract addresses from the deployment manifest of `--network` (or `--manifest`).
-Parcels are given by cadastral code or numeric id; identities by their bytes32 commitment or
-their controller's address; documents (surveys, deeds, decisions) as @PATH (hashes the file), text:TEXT (hashes
-the text) or 0x + 64 hex digits (the hash as is).
+merge parcels (accounts, parcels, identities and documents as every command takes them:
+`civic_ledger.cli`).
 """
 
 from __future__ import annotations
@@ -16,13 +11,13 @@ import click
 from ape.cli import ConnectedProviderCommand, network_option
 from rich.table import Table
 
+from civic_ledger.bulk import parcels as bulk
 from civic_ledger.cli.common import (
     DOCUMENT_FORMS,
     EVIDENCE,
     UINT256,
     Suite,
     command,
-    csv_file_argument,
     encoding_option,
     evidence_option,
     json_option,
@@ -56,10 +51,8 @@ from civic_ledger.property.views import (
 
 
 def _code(value: str, hint: str = "--code") -> str:
-    from civic_ledger.bulk.parcels import check_code
-
     try:
-        return check_code(value)
+        return bulk.check_code(value)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint=hint) from None
 
@@ -329,8 +322,7 @@ def titles_sync(account_alias: str, manifest_file: Path | None, parcel: str) -> 
 
 
 @command(titles, "import")
-@csv_file_argument()
-@import_options("titles-import", max_batch=100, default_batch=50)
+@import_options(bulk.ParcelJob, default_batch=bulk.DEFAULT_BATCH)
 def titles_import(
     account_alias: str, manifest_file: Path | None, csv_file: Path, options: ImportOptions
 ) -> None:
@@ -342,8 +334,6 @@ def titles_import(
     --skip-bad-rows is given, any bad row refuses the file before a single transaction is
     sent. Bad rows are written to the rejects file with their line and reason: fix them there
     and import that file."""
-    from civic_ledger.bulk import parcels as bulk
-
     suite = Suite(manifest_file)
     sender = None if options.check_only else load_account(account_alias)
     rows, bad = bulk.read_parcels_csv(csv_file, encoding=options.encoding)

@@ -142,3 +142,38 @@ def csv_lines(rows: Iterable[Sequence[object]]) -> Iterator[str]:
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()
+
+
+class CsvRecords:
+    """The records of a CSV file under its header: `header` (checked by `check_header`, which
+    `header_options` go to), then, iterated, `(line, record)` for every record that is not blank
+    (all its fields, extra ones included, empty) — `line` the record's last physical line,
+    `record[None]` its fields beyond the header. A file that is not text in `encoding`, lacks
+    the header or breaks CSV quoting raises `error` naming the file and line."""
+
+    def __init__(
+        self, path: Path, required: Sequence[str], error: type[Exception], *,
+        encoding: str = DEFAULT_ENCODING, **header_options: Any,
+    ) -> None:  # fmt: skip
+        self.path, self.error = path, error
+        text = read_csv_text(path, error, encoding=encoding)
+        self._reader = csv.DictReader(io.StringIO(text, newline=""))
+        with self._readable():
+            self.header = check_header(path, self._reader.fieldnames, required, error,
+                                       **header_options)  # fmt: skip
+        self._reader.fieldnames = self.header
+
+    def __iter__(self) -> Iterator[tuple[int, dict[Any, Any]]]:
+        with self._readable():
+            for record in self._reader:
+                values = [*record.values(), *(record.get(None) or [])]  # type: ignore[call-overload]
+                if any(isinstance(v, str) and v.strip() for v in values):
+                    yield self._reader.line_num, record
+
+    @contextmanager
+    def _readable(self) -> Iterator[None]:
+        try:
+            yield
+        except csv.Error as exc:
+            line = self._reader.line_num
+            raise self.error(f"{self.path}:{line}: not a readable CSV ({exc})") from None

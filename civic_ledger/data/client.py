@@ -65,13 +65,31 @@ __all__ = [
 # ------------------------------------------------------------------------------ resources
 
 
+def _send(
+    exchange: Any,
+    transact: Transact,
+    label: str,
+    function: str,
+    *args: Any,
+    sender: Any,
+    result: str | None = None,
+) -> Any:
+    """Send `exchange.<function>(*args)`; returns `result` ("Event.field": that field of the
+    event the call emitted), else the receipt."""
+    receipt = transact(label, getattr(exchange, function), *args, sender=sender)
+    if result is None:
+        return receipt
+    event, name = result.split(".")
+    return getattr(required_event(exchange, event, receipt), name)
+
+
 def register_resource(
     exchange: Any, resource: ResourceInput, *, sender: Any, transact: Transact = direct
 ) -> int:
     """Register a resource of the steward's agency; returns its id."""
     label = f"register data resource of role {resource.owner_role}"
-    receipt = transact(label, exchange.registerResource, resource.as_tuple(), sender=sender)
-    return int(required_event(exchange, "ResourceRegistered", receipt).resourceId)
+    return int(_send(exchange, transact, label, "registerResource", resource.as_tuple(),
+                     sender=sender, result="ResourceRegistered.resourceId"))  # fmt: skip
 
 
 def add_version(
@@ -84,18 +102,11 @@ def add_version(
     transact: Transact = direct,
 ) -> int:
     """Add the next version of a resource; returns its number."""
-    args = (
-        checked_hash(content_hash, "content hash", required=False),
-        checked_hash(schema_hash, "schema hash"),
-    )
-    receipt = transact(
-        f"add version to data resource {resource_id}",
-        exchange.addVersion,
-        resource_id,
-        *args,
-        sender=sender,
-    )
-    return int(required_event(exchange, "ResourceVersionAdded", receipt).version)
+    content = checked_hash(content_hash, "content hash", required=False)
+    schema = checked_hash(schema_hash, "schema hash")
+    label = f"add version to data resource {resource_id}"
+    return int(_send(exchange, transact, label, "addVersion", resource_id, content, schema,
+                     sender=sender, result="ResourceVersionAdded.version"))  # fmt: skip
 
 
 def retire_resource(
@@ -103,13 +114,8 @@ def retire_resource(
 ) -> Any:
     """Retire a resource (its grants stop being live)."""
     reason = checked_hash(reason_hash, "reason hash", required=False)
-    return transact(
-        f"retire data resource {resource_id}",
-        exchange.retireResource,
-        resource_id,
-        reason,
-        sender=sender,
-    )
+    label = f"retire data resource {resource_id}"
+    return _send(exchange, transact, label, "retireResource", resource_id, reason, sender=sender)
 
 
 # ------------------------------------------------------------------------------ requests
@@ -120,8 +126,8 @@ def request_data(
 ) -> int:
     """Request a resource (granted at once when open); returns the request (grant) id."""
     label = f"request data resource {request.resource_id} for role {request.recipient_role}"
-    receipt = transact(label, exchange.request, request.as_tuple(), sender=sender)
-    return int(required_event(exchange, "DataRequested", receipt).requestId)
+    return int(_send(exchange, transact, label, "request", request.as_tuple(),
+                     sender=sender, result="DataRequested.requestId"))  # fmt: skip
 
 
 def request_with_consent(
@@ -135,15 +141,9 @@ def request_with_consent(
 ) -> int:
     """Request personal data with the subject's signed consent; returns the request id."""
     label = f"request data resource {request.resource_id} with the subject's consent"
-    receipt = transact(
-        label,
-        exchange.requestWithConsent,
-        request.as_tuple(),
-        consent.as_tuple(),
-        bytes(signature),
-        sender=sender,
-    )
-    return int(required_event(exchange, "DataRequested", receipt).requestId)
+    args = (request.as_tuple(), consent.as_tuple(), bytes(signature))
+    return int(_send(exchange, transact, label, "requestWithConsent", *args,
+                     sender=sender, result="DataRequested.requestId"))  # fmt: skip
 
 
 def decide(
@@ -158,15 +158,8 @@ def decide(
     """Approve or deny (reason code required) a pending request; returns `approve`."""
     if not approve and not 0 < reason_code <= UINT16:
         raise InputError("a denial needs a reason code (1..65535)")
-    verb = "approve" if approve else "deny"
-    transact(
-        f"{verb} data request {request_id}",
-        exchange.decide,
-        request_id,
-        approve,
-        reason_code,
-        sender=sender,
-    )
+    label = f"{'approve' if approve else 'deny'} data request {request_id}"
+    _send(exchange, transact, label, "decide", request_id, approve, reason_code, sender=sender)
     return approve
 
 
@@ -175,9 +168,8 @@ def revoke_grant(
 ) -> Any:
     """End a grant before its expiry (owner's steward)."""
     in_range(reason_code, 1, UINT16, "reason code")
-    return transact(
-        f"revoke data grant {grant_id}", exchange.revokeGrant, grant_id, reason_code, sender=sender
-    )
+    label = f"revoke data grant {grant_id}"
+    return _send(exchange, transact, label, "revokeGrant", grant_id, reason_code, sender=sender)
 
 
 # ------------------------------------------------------------------------------ subjects
@@ -187,8 +179,8 @@ def revoke_consent(
     exchange: Any, consent: Consent, *, sender: Any, transact: Transact = direct
 ) -> bytes:
     """The subject's controller revokes a consent; returns its id (the EIP-712 digest)."""
-    receipt = transact("revoke consent", exchange.revokeConsent, consent.as_tuple(), sender=sender)
-    return bytes(required_event(exchange, "ConsentRevoked", receipt).consentId)
+    return bytes(_send(exchange, transact, "revoke consent", "revokeConsent", consent.as_tuple(),
+                       sender=sender, result="ConsentRevoked.consentId"))  # fmt: skip
 
 
 def record_exemption(
@@ -196,27 +188,19 @@ def record_exemption(
 ) -> int:
     """Record a legal-basis exemption for the officer's agency; returns its id."""
     label = f"record exemption on data resource {exemption.resource_id}"
-    receipt = transact(label, exchange.recordExemption, exemption.as_tuple(), sender=sender)
-    return int(required_event(exchange, "ExemptionRecorded", receipt).exemptionId)
+    return int(_send(exchange, transact, label, "recordExemption", exemption.as_tuple(),
+                     sender=sender, result="ExemptionRecorded.exemptionId"))  # fmt: skip
 
 
 def dispute_exemption(
-    exchange: Any,
-    exemption_id: int,
-    evidence_hash: bytes,
-    *,
-    sender: Any,
+    exchange: Any, exemption_id: int, evidence_hash: bytes, *, sender: Any,
     transact: Transact = direct,
-) -> Any:
+) -> Any:  # fmt: skip
     """The subject's controller disputes an exemption."""
     evidence = checked_hash(evidence_hash, "evidence hash", required=False)
-    return transact(
-        f"dispute exemption {exemption_id}",
-        exchange.disputeExemption,
-        exemption_id,
-        evidence,
-        sender=sender,
-    )
+    label = f"dispute exemption {exemption_id}"
+    return _send(exchange, transact, label, "disputeExemption", exemption_id, evidence,
+                 sender=sender)  # fmt: skip
 
 
 def resolve_exemption_dispute(
@@ -230,14 +214,8 @@ def resolve_exemption_dispute(
 ) -> ExemptionStatus:
     """The arbiter upholds or overturns a disputed exemption; returns the outcome."""
     ruling = checked_hash(ruling_hash, "ruling hash")
-    transact(
-        f"rule on exemption {exemption_id}",
-        exchange.resolveExemptionDispute,
-        exemption_id,
-        uphold,
-        ruling,
-        sender=sender,
-    )
+    _send(exchange, transact, f"rule on exemption {exemption_id}", "resolveExemptionDispute",
+          exemption_id, uphold, ruling, sender=sender)  # fmt: skip
     return ExemptionStatus.UPHELD if uphold else ExemptionStatus.OVERTURNED
 
 
@@ -249,14 +227,9 @@ def request_deletion(
 ) -> int:
     """Ask the recipient to delete what it received under a grant; returns the due time."""
     reason = checked_hash(reason_hash, "reason hash", required=False)
-    receipt = transact(
-        f"request deletion under grant {grant_id}",
-        exchange.requestDeletion,
-        grant_id,
-        reason,
-        sender=sender,
-    )
-    return int(required_event(exchange, "DeletionRequested", receipt).dueAt)
+    label = f"request deletion under grant {grant_id}"
+    return int(_send(exchange, transact, label, "requestDeletion", grant_id, reason,
+                     sender=sender, result="DeletionRequested.dueAt"))  # fmt: skip
 
 
 def confirm_deletion(
@@ -264,11 +237,6 @@ def confirm_deletion(
 ) -> bool:
     """The recipient confirms a deletion; returns whether the confirmation came late."""
     evidence = checked_hash(evidence_hash, "evidence hash", required=False)
-    receipt = transact(
-        f"confirm deletion under grant {grant_id}",
-        exchange.confirmDeletion,
-        grant_id,
-        evidence,
-        sender=sender,
-    )
-    return bool(required_event(exchange, "DeletionConfirmed", receipt).overdue)
+    label = f"confirm deletion under grant {grant_id}"
+    return bool(_send(exchange, transact, label, "confirmDeletion", grant_id, evidence,
+                      sender=sender, result="DeletionConfirmed.overdue"))  # fmt: skip

@@ -7,9 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from eth_account.messages import encode_typed_data
-
-from civic_ledger.core.eip712 import typed_message
+from civic_ledger.core.eip712 import sign_typed, typed_message
 from civic_ledger.core.encoding import ZERO32, to_bytes32
 from civic_ledger.core.exceptions import InputError
 from civic_ledger.data.enums import Sharing
@@ -49,14 +47,11 @@ def checked_hash(value: bytes | str | None, what: str, *, required: bool = True)
     return raw
 
 
-CONSENT_FIELDS: list[dict[str, str]] = [
-    {"name": "subject", "type": "bytes32"},
-    {"name": "resourceId", "type": "uint64"},
-    {"name": "recipientRole", "type": "uint64"},
-    {"name": "purpose", "type": "uint16"},
-    {"name": "expiresAt", "type": "uint64"},
-    {"name": "salt", "type": "bytes32"},
-]
+#: IDataExchange.Consent as EIP-712 types it (DataExchange.CONSENT_TYPEHASH hashes this text)
+CONSENT_TYPE = (
+    "Consent(bytes32 subject,uint64 resourceId,uint64 recipientRole,uint16 purpose,"
+    "uint64 expiresAt,bytes32 salt)"
+)
 
 
 @dataclass(frozen=True)
@@ -112,59 +107,51 @@ class DataRequest:
 
 
 @dataclass(frozen=True)
-class Consent:
-    """IDataExchange.Consent: what the subject's controller signs."""
+class _SubjectPurpose:
+    """What a consent and an exemption share: a subject's data of a resource, for a recipient
+    agency and a purpose, until a time."""
 
     subject: bytes
     resource_id: int
     recipient_role: int
     purpose: int
     expires_at: int
-    salt: bytes = ZERO32
 
-    def as_tuple(self) -> tuple[Any, ...]:
+    def _checked(self) -> tuple[Any, ...]:
         return (
             checked_hash(self.subject, "subject"),
             in_range(self.resource_id, 1, UINT64, "resource id"),
             agency_role(self.recipient_role, "recipient role"),
             in_range(self.purpose, 1, UINT16, "purpose code"),
             in_range(self.expires_at, 1, UINT64, "expiry"),
-            checked_hash(self.salt, "salt", required=False),
         )
+
+
+@dataclass(frozen=True)
+class Consent(_SubjectPurpose):
+    """IDataExchange.Consent: what the subject's controller signs."""
+
+    salt: bytes = ZERO32
+
+    def as_tuple(self) -> tuple[Any, ...]:
+        return (*self._checked(), checked_hash(self.salt, "salt", required=False))
 
     def typed_data(self, *, exchange_address: str, chain_id: int) -> dict[str, Any]:
         """The full EIP-712 message (domain "CivicLedger DataExchange", version "1")."""
-        subject, resource_id, recipient_role, purpose, expires_at, salt = self.as_tuple()
         return typed_message(
-            domain_name=DOMAIN_NAME, version=DOMAIN_VERSION, chain_id=chain_id,
-            contract=exchange_address, primary_type="Consent", fields=CONSENT_FIELDS,
-            message={
-                "subject": subject, "resourceId": resource_id, "recipientRole": recipient_role,
-                "purpose": purpose, "expiresAt": expires_at, "salt": salt,
-            },
+            CONSENT_TYPE, self.as_tuple(), chain_id=chain_id, contract=exchange_address,
+            domain_name=DOMAIN_NAME, version=DOMAIN_VERSION,
         )  # fmt: skip
 
 
 @dataclass(frozen=True)
-class ExemptionInput:
+class ExemptionInput(_SubjectPurpose):
     """IDataExchange.ExemptionInput."""
 
-    subject: bytes
-    resource_id: int
-    recipient_role: int
-    purpose: int
-    expires_at: int
     legal_basis_hash: bytes
 
     def as_tuple(self) -> tuple[Any, ...]:
-        return (
-            checked_hash(self.subject, "subject"),
-            in_range(self.resource_id, 1, UINT64, "resource id"),
-            agency_role(self.recipient_role, "recipient role"),
-            in_range(self.purpose, 1, UINT16, "purpose code"),
-            in_range(self.expires_at, 1, UINT64, "expiry"),
-            checked_hash(self.legal_basis_hash, "legal-basis hash"),
-        )
+        return (*self._checked(), checked_hash(self.legal_basis_hash, "legal-basis hash"))
 
 
 def sign_consent(
@@ -173,10 +160,5 @@ def sign_consent(
     """The subject's controller `signer` (an Ape account) signs `consent` off-line."""
     if chain_id is None:
         chain_id = int(exchange.provider.chain_id)
-    message = encode_typed_data(
-        full_message=consent.typed_data(exchange_address=exchange.address, chain_id=chain_id)
-    )
-    signature = signer.sign_message(message)
-    if signature is None:
-        raise InputError(f"account {signer.address} cannot sign EIP-712 messages")
-    return bytes(signature.encode_rsv())
+    typed = consent.typed_data(exchange_address=exchange.address, chain_id=chain_id)
+    return bytes(sign_typed(signer, typed).encode_rsv())

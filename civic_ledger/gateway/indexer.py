@@ -33,7 +33,13 @@ from civic_ledger.gateway import schema
 from civic_ledger.gateway.db import GatewayError, first_line, migrate
 from civic_ledger.gateway.projections import Event, handlers
 from civic_ledger.gateway.store import Store, prune, rollback
-from civic_ledger.report.events import ACTOR_ARGUMENTS, EventKind, batched, decode_arguments
+from civic_ledger.report.events import (
+    ACTOR_ARGUMENTS,
+    EventKind,
+    ReportError,
+    batched,
+    decode_arguments,
+)
 
 T = TypeVar("T")
 
@@ -163,21 +169,20 @@ class Indexer:
         except RpcError as exc:
             self._note_node_error(exc)
             raise
-        ancestor = self._check_fork()
-        target = min(head - self.confirmations, self.cursor()["block"] + max_blocks)
-        start = self.cursor()["block"] + 1
+        head_time = _int(head_header["timestamp"])
         events = 0
         try:
+            ancestor = self._check_fork(head)
+            target = min(head - self.confirmations, self.cursor()["block"] + max_blocks)
+            start = self.cursor()["block"] + 1
             chunks = self.reader.chunks(self.contracts.addresses, None, start, target)
             for first, last, logs in prefetched(chunks):
                 events += self._index_chunk(first, last, logs, head)
         except RpcError as exc:
-            self._note_node_error(exc)
+            self._note_head(head, head_time)
+            self._note_node_error(exc)  # after the head: noting the head clears the error
             raise
-        finally:
-            self._note_head(head, int(head_header["timestamp"], 16)
-                            if isinstance(head_header["timestamp"], str)
-                            else int(head_header["timestamp"]))  # fmt: skip
+        self._note_head(head, head_time)
         return StepResult(start, self.cursor()["block"], events, head, ancestor)
 
     def follow(self, *, interval: float = 1.0, until: int | None = None,
@@ -203,7 +208,7 @@ class Indexer:
         known = [(kind, log) for log in logs
                  if (kind := self._kind(log)) is not None and not log.get("removed")]  # fmt: skip
         numbers = sorted({_int(log["blockNumber"]) for _, log in known} | {last})
-        headers = dict(zip(numbers, batched(self.client, "eth_getBlockByNumber",
+        headers = dict(zip(numbers, self._batched("eth_getBlockByNumber",
                                             [[hex(n), False] for n in numbers]), strict=True))  # fmt: skip
         for _, log in known:
             if hex0x(log["blockHash"]) != hex0x(headers[_int(log["blockNumber"])]["hash"]):
@@ -231,7 +236,16 @@ class Indexer:
             conn.execute(update(schema.cursor).values(
                 block=last, block_hash=hex0x(end["hash"]), block_time=_int(end["timestamp"])))  # fmt: skip
             prune(conn, head - self.undo_window)
+            self._raise_undo_from(conn, head - self.undo_window)
         return len(events)
+
+    def _batched(self, method: str, params: Sequence[list[Any]]) -> list[Any]:
+        """`report.events.batched`, a node's refusal of any item being the node failing
+        (RpcError: noted in the status, retried by `follow`), not a bad report request."""
+        try:
+            return batched(self.client, method, params)
+        except ReportError as exc:
+            raise RpcError(method, str(exc)) from None
 
     def _kind(self, log: dict[str, Any]) -> EventKind | None:
         topics = log.get("topics") or []
@@ -247,7 +261,7 @@ class Indexer:
         unnamed = sorted({hex0x(log["transactionHash"]) for _, log, args in decoded
                           if not any(a in args for a in ACTOR_ARGUMENTS)})  # fmt: skip
         senders = {h: str(tx["from"]) for h, tx in
-                   zip(unnamed, batched(self.client, "eth_getTransactionByHash",
+                   zip(unnamed, self._batched("eth_getTransactionByHash",
                                         [[h] for h in unnamed]), strict=True)}  # fmt: skip
         out = []
         for kind, log, args in decoded:
@@ -260,18 +274,20 @@ class Indexer:
 
     # -- forks ---------------------------------------------------------------------------------
 
-    def _check_fork(self) -> int | None:
-        """Roll back to the last block shared with the node's chain, if the cursor's block is
-        no longer on it; returns that block (None: no fork)."""
+    def _check_fork(self, head: int) -> int | None:
+        """Roll back to the last block shared with the node's chain (whose head is `head`: the
+        new branch may be shorter than the one indexed), if the cursor's block is no longer on
+        it; returns that block (None: no fork)."""
         cursor = self.cursor()
         if cursor["block_hash"] is None or self._node_hash(cursor["block"]) == cursor["block_hash"]:
             return None
         with self.engine.connect() as conn:
             stored = conn.execute(select(schema.blocks.c.number, schema.blocks.c.hash)
+                                  .where(schema.blocks.c.number <= head)
                                   .order_by(schema.blocks.c.number.desc())
                                   .limit(self.undo_window + 1)).all()  # fmt: skip
             undo_from = _meta_int(conn, "undo_from")
-        answers = batched(self.client, "eth_getBlockByNumber", [[hex(n), False] for n, _ in stored])
+        answers = self._batched("eth_getBlockByNumber", [[hex(n), False] for n, _ in stored])
         ancestor = next((n for (n, h), a in zip(stored, answers, strict=True)
                          if hex0x(a["hash"]) == h), None)  # fmt: skip
         first = self.contracts.first_block
@@ -303,6 +319,16 @@ class Indexer:
     def _mark_undo_from(self, conn: Connection, block: int) -> None:
         if _meta_int(conn, "undo_from") is None:
             conn.execute(insert(schema.gateway_meta).values(key="undo_from", value=str(block)))
+
+    def _raise_undo_from(self, conn: Connection, block: int) -> None:
+        """Pruning dropped the undo records before `block`: a fork whose last shared block is
+        older than `block - 1` cannot be rolled back (`_check_fork` then rebuilds), even when
+        it is found among the few newest stored blocks (stored blocks are only those with
+        events and the chunks' ends, so they can reach far below the window)."""
+        undo_from = _meta_int(conn, "undo_from")
+        if undo_from is not None and block > undo_from:
+            conn.execute(update(schema.gateway_meta).where(schema.gateway_meta.c.key == "undo_from")
+                         .values(value=str(block)))  # fmt: skip
 
     # -- status notes ---------------------------------------------------------------------------
 

@@ -12,21 +12,26 @@ Three kinds of table:
   the block that last wrote each row.
 
 Hashes, ids and addresses are stored as 0x-hex text (lower-case; addresses checksummed),
-amounts as decimal text where they may exceed 64 bits (token amounts are uint256).
+amounts as decimal text where they may exceed 64 bits (token amounts are uint256), and uint64
+times a caller chooses (expiries, deadlines, validities) as `Time64`: capped at 2^63 - 1.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Dialect,
     Index,
     Integer,
     MetaData,
     String,
     Table,
     Text,
+    TypeDecorator,
 )
 
 metadata = MetaData()
@@ -34,6 +39,24 @@ metadata = MetaData()
 HASH = String(66)  # 0x + 64 hex
 ADDRESS = String(42)
 AMOUNT = String(80)  # uint256 as decimal text
+MAX_INT64 = 2**63 - 1
+
+
+class Time64(TypeDecorator):
+    """A uint64 time or duration a caller chose (an expiry, a deadline, a validity), in a
+    signed 64-bit column (SQLite INTEGER, PostgreSQL BIGINT). A value above 2^63 - 1 - a
+    caller's "never" such as type(uint64).max, the registry's own - is kept as 2^63 - 1 (the
+    year 292 billion): one such record must not stop the indexer, and "never" stays never in
+    every comparison. The event's exact arguments stay in `events.args`."""
+
+    impl = BigInteger
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        return None if value is None else min(int(value), MAX_INT64)
+
+
+TIME64 = Time64()
 
 
 def _block() -> Column:
@@ -123,8 +146,8 @@ schemas = Table(
     Column("issuer_role", BigInteger, nullable=False),
     Column("revocable", Boolean, nullable=False),
     Column("adverse", Boolean, nullable=False),
-    Column("default_validity", BigInteger, nullable=False),
-    Column("dispute_stay", BigInteger, nullable=False),
+    Column("default_validity", TIME64, nullable=False),
+    Column("dispute_stay", TIME64, nullable=False),
     Column("active", Boolean, nullable=False),
     Column("certificate", Boolean, nullable=False),
     _block(),
@@ -141,7 +164,7 @@ records = Table(
     Column("data", Text, nullable=False),  # 0x-hex, one ABI word per schema field
     Column("issued_at", BigInteger, nullable=False),
     Column("issued_tx", HASH, nullable=False),
-    Column("expires_at", BigInteger, nullable=False),  # 0 = never
+    Column("expires_at", TIME64, nullable=False),  # 0 = never
     Column("supersedes", HASH, nullable=False),
     Column("superseded_by", HASH),
     Column("revoked_at", BigInteger, nullable=False, default=0),
@@ -150,7 +173,7 @@ records = Table(
     Column("revoke_tx", HASH),
     Column("certificate_reason", Integer, nullable=False, default=0),  # as the contract keeps it
     Column("dispute", Integer, nullable=False, default=0),  # IRecordRegistry.DisputeStatus
-    Column("stay_until", BigInteger, nullable=False, default=0),
+    Column("stay_until", TIME64, nullable=False, default=0),
     Column("decided_tx", HASH, nullable=False),  # the transaction that last changed its status
     _block(),
 )
@@ -231,7 +254,7 @@ tax_years = Table(
     Column("parcel_id", String(80), primary_key=True),
     Column("year", Integer, primary_key=True),
     Column("amount", AMOUNT, nullable=False),
-    Column("due_date", BigInteger, nullable=False),
+    Column("due_date", TIME64, nullable=False),
     Column("status", String(16), nullable=False),  # assessed | paid | voided
     Column("paid_at", BigInteger),
     _block(),
@@ -251,9 +274,9 @@ rounds = Table(
     Column("awarded", AMOUNT, nullable=False),
     Column("paid", AMOUNT, nullable=False),
     Column("returned", AMOUNT, nullable=False),
-    Column("opens_at", BigInteger, nullable=False),
-    Column("closes_at", BigInteger, nullable=False),
-    Column("decision_deadline", BigInteger, nullable=False),
+    Column("opens_at", TIME64, nullable=False),
+    Column("closes_at", TIME64, nullable=False),
+    Column("decision_deadline", TIME64, nullable=False),
     Column("closed", Boolean, nullable=False, default=False),
     _block(),
 )
@@ -293,7 +316,7 @@ data_resources = Table(
     Column("owner_role", BigInteger, nullable=False),
     Column("sharing", Integer, nullable=False),
     Column("personal", Boolean, nullable=False),
-    Column("deletion_period", BigInteger, nullable=False),
+    Column("deletion_period", TIME64, nullable=False),
     Column("mandate_hash", HASH, nullable=False),
     Column("description_hash", HASH, nullable=False),
     Column("versions", Integer, nullable=False, default=0),
@@ -314,8 +337,8 @@ data_requests = Table(
     Column("requested_by", ADDRESS, nullable=False),
     Column("requested_at", BigInteger, nullable=False),
     Column("status", String(24), nullable=False),
-    Column("expires_at", BigInteger),
-    Column("deletion_due", BigInteger),
+    Column("expires_at", TIME64),
+    Column("deletion_due", TIME64),
     Column("deletion_overdue", Boolean),
     _block(),
 )

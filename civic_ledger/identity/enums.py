@@ -27,23 +27,9 @@ class _Named(IntEnum):
         return member
 
 
-class Kind(_Named):
-    """Mirror of IIdentityRegistry.Kind."""
-
-    NONE = 0
-    PERSON = 1
-    ENTERPRISE = 2
-    AGENCY = 3
-
-
-class Status(_Named):
-    """Mirror of IIdentityRegistry.Status."""
-
-    NONE = 0
-    ACTIVE = 1
-    SUSPENDED = 2
-    CLOSED = 3
-
+#: Mirrors of IIdentityRegistry.Kind and .Status (members numbered from 0 in Solidity's order).
+Kind = _Named("Kind", "NONE PERSON ENTERPRISE AGENCY", start=0, module=__name__)
+Status = _Named("Status", "NONE ACTIVE SUSPENDED CLOSED", start=0, module=__name__)
 
 #: Mirror of RecordRegistry.DisputeStatus.
 DisputeStatus = IntEnum("DisputeStatus", "NONE OPEN UPHELD OVERTURNED WITHDRAWN", start=0)
@@ -89,11 +75,7 @@ class RevocationReason(IntEnum):
 ISSUER_REASONS = {1, 2, 5}
 
 
-class CertificateStatus(IntEnum):
-    """Mirror of IRecordRegistry.CertificateStatus (what `verifyCertificate` answers)."""
-
-    UNKNOWN = 0
-    VALID = 1
-    REVOKED = 2
-    EXPIRED = 3
-    DISPUTED = 4
+#: Mirror of IRecordRegistry.CertificateStatus (what `verifyCertificate` answers).
+CertificateStatus = IntEnum(
+    "CertificateStatus", "UNKNOWN VALID REVOKED EXPIRED DISPUTED", start=0, module=__name__
+)

@@ -7,10 +7,9 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from eth_account.messages import encode_typed_data
 from eth_utils import to_checksum_address
 
-from civic_ledger.core.eip712 import typed_message
+from civic_ledger.core.eip712 import sign_typed, struct_fields, typed_message
 from civic_ledger.core.encoding import format_time, to_bytes32
 from civic_ledger.identity.requests import RecordRequest
 
@@ -18,35 +17,25 @@ DOMAIN_NAME = "CivicLedger RecordRegistry"
 DOMAIN_VERSION = "1"
 MAX_SIGNATURE_LIFETIME = 30 * 24 * 3600  # RecordRegistry.MAX_SIGNATURE_LIFETIME
 
-ISSUE_RECORD_FIELDS: list[dict[str, str]] = [
-    {"name": "schemaId", "type": "uint64"},
-    {"name": "subject", "type": "bytes32"},
-    {"name": "evidenceHash", "type": "bytes32"},
-    {"name": "data", "type": "bytes"},
-    {"name": "expiresAt", "type": "uint64"},
-    {"name": "supersedes", "type": "bytes32"},
-    {"name": "nonce", "type": "uint256"},
-    {"name": "deadline", "type": "uint256"},
-]
+#: The IssueRecord message as EIP-712 types it (RecordRegistry.ISSUE_TYPEHASH hashes this text)
+ISSUE_RECORD_TYPE = (
+    "IssueRecord(uint64 schemaId,bytes32 subject,bytes32 evidenceHash,bytes data,"
+    "uint64 expiresAt,bytes32 supersedes,uint256 nonce,uint256 deadline)"
+)
+ISSUE_RECORD_FIELDS = struct_fields(ISSUE_RECORD_TYPE)[1]
 
 
 def issue_typed_data(
     request: RecordRequest, *, registry_address: str, chain_id: int, nonce: int, deadline: int
 ) -> dict[str, Any]:
     """The full EIP-712 message an agency signs to have `request` issued by a relayer."""
+    values = (
+        request.schema_id, to_bytes32(request.subject), to_bytes32(request.evidence_hash),
+        bytes(request.data), request.expires_at, to_bytes32(request.supersedes), nonce, deadline,
+    )  # fmt: skip
     return typed_message(
-        domain_name=DOMAIN_NAME, version=DOMAIN_VERSION, chain_id=chain_id,
-        contract=registry_address, primary_type="IssueRecord", fields=ISSUE_RECORD_FIELDS,
-        message={
-            "schemaId": request.schema_id,
-            "subject": to_bytes32(request.subject),
-            "evidenceHash": to_bytes32(request.evidence_hash),
-            "data": bytes(request.data),
-            "expiresAt": request.expires_at,
-            "supersedes": to_bytes32(request.supersedes),
-            "nonce": nonce,
-            "deadline": deadline,
-        },
+        ISSUE_RECORD_TYPE, values, chain_id=chain_id, contract=registry_address,
+        domain_name=DOMAIN_NAME, version=DOMAIN_VERSION,
     )  # fmt: skip
 
 
@@ -127,16 +116,7 @@ def sign_issue(
         nonce = int(registry.nonces(signer.address))
     if chain_id is None:
         chain_id = int(registry.provider.chain_id)
-    message = encode_typed_data(
-        full_message=issue_typed_data(
-            request,
-            registry_address=registry.address,
-            chain_id=chain_id,
-            nonce=nonce,
-            deadline=deadline,
-        )
-    )
-    signature = signer.sign_message(message)
-    if signature is None:
-        raise RuntimeError(f"account {signer.address} cannot sign EIP-712 messages")
-    return SignedIssue(request, signer.address, nonce, deadline, bytes(signature.encode_rsv()))
+    typed = issue_typed_data(request, registry_address=registry.address, chain_id=chain_id,
+                             nonce=nonce, deadline=deadline)  # fmt: skip
+    signature = bytes(sign_typed(signer, typed).encode_rsv())
+    return SignedIssue(request, signer.address, nonce, deadline, signature)

@@ -11,6 +11,7 @@ from typing import Any
 
 from eth_account import Account
 
+from civic_ledger.core.eip712 import sign_typed, typed_message
 from civic_ledger.core.encoding import to_bytes32
 from civic_ledger.core.times import end_of_day
 from civic_ledger.core.transact import Transact, direct
@@ -131,43 +132,27 @@ def payable_amount(tax: Any, token: Any, parcel_id: int, year: int, payer: str) 
     return info.amount
 
 
+#: EIP-2612's Permit (OpenZeppelin ERC20Permit's typehash)
+PERMIT_TYPE = "Permit(address owner,address spender,uint256 value,uint256 nonce,uint256 deadline)"
+
+
 def sign_permit(
     token: Any, owner: Any, spender: str, value: int, deadline: int
 ) -> tuple[int, bytes, bytes]:
     """An EIP-2612 permit signature of `owner` for `spender`."""
     from ape import networks
 
-    domain = {
-        "name": token.name(),
-        "version": "1",
-        "chainId": networks.provider.chain_id,
-        "verifyingContract": str(token.address),
-    }
-    types = {
-        "Permit": [
-            {"name": "owner", "type": "address"},
-            {"name": "spender", "type": "address"},
-            {"name": "value", "type": "uint256"},
-            {"name": "nonce", "type": "uint256"},
-            {"name": "deadline", "type": "uint256"},
-        ]
-    }
-    message = {
-        "owner": owner.address,
-        "spender": spender,
-        "value": value,
-        "nonce": int(token.nonces(owner.address)),
-        "deadline": deadline,
-    }
+    typed = typed_message(
+        PERMIT_TYPE,
+        (owner.address, spender, value, int(token.nonces(owner.address)), deadline),
+        chain_id=networks.provider.chain_id, contract=str(token.address),
+        domain_name=token.name(), version="1",
+    )  # fmt: skip
     key = getattr(owner, "private_key", None)
     if key is not None:
-        signed = Account.sign_typed_data(key, domain, types, message)
+        signed = Account.sign_typed_data(key, full_message=typed)
         return signed.v, signed.r.to_bytes(32, "big"), signed.s.to_bytes(32, "big")
-    from eth_account.messages import encode_typed_data
-
-    signature = owner.sign_message(encode_typed_data(domain, types, message))
-    if signature is None:
-        raise ValueError("the account refused to sign the permit")
+    signature = sign_typed(owner, typed)
     return signature.v, bytes(signature.r), bytes(signature.s)
 
 

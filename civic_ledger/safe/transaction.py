@@ -17,29 +17,17 @@ from typing import Any
 from eth_account.messages import SignableMessage, encode_typed_data
 from eth_utils import is_address, keccak, to_checksum_address
 
+from civic_ledger.core.eip712 import typed_message
 from civic_ledger.core.exceptions import InputError
 
 ZERO_ADDRESS = "0x" + "0" * 40
 PROPOSAL_FORMAT = "civic-ledger/safe-proposal/1"
 
-SAFE_TX_TYPES = {
-    "EIP712Domain": [
-        {"name": "chainId", "type": "uint256"},
-        {"name": "verifyingContract", "type": "address"},
-    ],
-    "SafeTx": [
-        {"name": "to", "type": "address"},
-        {"name": "value", "type": "uint256"},
-        {"name": "data", "type": "bytes"},
-        {"name": "operation", "type": "uint8"},
-        {"name": "safeTxGas", "type": "uint256"},
-        {"name": "baseGas", "type": "uint256"},
-        {"name": "gasPrice", "type": "uint256"},
-        {"name": "gasToken", "type": "address"},
-        {"name": "refundReceiver", "type": "address"},
-        {"name": "nonce", "type": "uint256"},
-    ],
-}
+#: Safe v1.4.1's SafeTx as EIP-712 types it (the Safe's SAFE_TX_TYPEHASH hashes this text)
+SAFE_TX_TYPE = (
+    "SafeTx(address to,uint256 value,bytes data,uint8 operation,uint256 safeTxGas,"
+    "uint256 baseGas,uint256 gasPrice,address gasToken,address refundReceiver,uint256 nonce)"
+)
 
 
 @dataclass(frozen=True)
@@ -58,30 +46,22 @@ class SafeTx:
     gas_token: str = ZERO_ADDRESS
     refund_receiver: str = ZERO_ADDRESS
 
-    def message(self) -> dict[str, Any]:
-        return {
-            "to": self.to, "value": self.value, "data": self.data, "operation": self.operation,
-            "safeTxGas": self.safe_tx_gas, "baseGas": self.base_gas, "gasPrice": self.gas_price,
-            "gasToken": self.gas_token, "refundReceiver": self.refund_receiver,
-            "nonce": self.nonce,
-        }  # fmt: skip
-
-    def exec_args(self, signatures: bytes) -> tuple[Any, ...]:
-        """The arguments of the Safe's `execTransaction`."""
+    def as_tuple(self) -> tuple[Any, ...]:
+        """The SafeTx struct's fields, in its order (the nonce last)."""
         return (
             self.to, self.value, self.data, self.operation, self.safe_tx_gas, self.base_gas,
-            self.gas_price, self.gas_token, self.refund_receiver, signatures,
+            self.gas_price, self.gas_token, self.refund_receiver, self.nonce,
         )  # fmt: skip
+
+    def exec_args(self, signatures: bytes) -> tuple[Any, ...]:
+        """The arguments of the Safe's `execTransaction` (the struct without the nonce)."""
+        return (*self.as_tuple()[:-1], signatures)
 
 
 def typed_data(tx: SafeTx, chain_id: int, safe: str) -> dict[str, Any]:
-    """The EIP-712 document of `tx` for the Safe at `safe` on chain `chain_id`."""
-    return {
-        "types": SAFE_TX_TYPES,
-        "primaryType": "SafeTx",
-        "domain": {"chainId": chain_id, "verifyingContract": to_checksum_address(safe)},
-        "message": tx.message(),
-    }
+    """The EIP-712 document of `tx` for the Safe at `safe` on chain `chain_id` (the Safe's
+    domain has no name or version)."""
+    return typed_message(SAFE_TX_TYPE, tx.as_tuple(), chain_id=chain_id, contract=safe)
 
 
 def signable(tx: SafeTx, chain_id: int, safe: str) -> SignableMessage:

@@ -35,13 +35,27 @@ def _ape() -> str:
 def test_bench_runs_and_reports(tmp_path: Path) -> None:
     out = tmp_path / "benchmarks.md"
     proc = subprocess.run(
-        [_ape(), "run", "bench", "--throughput", "60", "--samples", "1", "--out", str(out)],
+        [_ape(), "run", "bench", "--throughput", "60", "--samples", "1", "--api-rate", "50",
+         "--api-seconds", "1", "--out", str(out)],
         cwd=ROOT, capture_output=True, text=True, timeout=900, env=os.environ.copy(),
     )  # fmt: skip
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert "Gas per operation" in proc.stdout and "Bulk import throughput" in proc.stdout
     text = out.read_text()
-    assert f"ape run bench --throughput 60 --samples 1 --out {out}" in text
+    assert (
+        f"ape run bench --throughput 60 --samples 1 --api-rate 50 --api-seconds 1.0 --out {out}"
+        in text
+    )
+
+    # the gateway section (issue #17): catch-up against raw eth_getLogs, API next to /health
+    gateway = text[text.index("## Gateway: index catch-up and read API") :]
+    catch_up = re.search(r"^\| SQLite \| ([\d,]+) \| ([\d,]+) \| ([\d,]+) \| ([\d,]+) \| "
+                         r"([\d,]+) \| (\d+\.\d\d)x", gateway, re.M)  # fmt: skip
+    assert catch_up and int(catch_up.group(1).replace(",", "")) > 100, gateway[:800]
+    for endpoint in ("/health", "verify"):
+        row = re.search(rf"^\| SQLite \| {re.escape(endpoint)} \| 50 \| ([\d,]+) \| "
+                        r"([\d.]+) \| ([\d.]+) \| 0 \|", gateway, re.M)  # fmt: skip
+        assert row and float(row.group(3)) >= float(row.group(2)) > 0, (endpoint, gateway)
 
     gas_rows = {
         m.group(1): m.group(0) for m in re.finditer(r"^\| \d+ \| ([^|]+?) \|.*$", text, re.M)

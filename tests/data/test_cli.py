@@ -108,7 +108,7 @@ def test_the_lifecycle_through_the_commands(
     # the steward ends the grant; the subject asks for deletion; the recipient confirms in time
     run("grant-revoke", str(grant), "--reason", "2", "--account", STEWARD)
     assert run("deletion-status", str(grant))["result"]["state"] == "not asked"
-    run("deletion-ask", str(grant), "--reason", "text:erase", "--account", subject_alias)
+    run("deletion-ask", str(grant), "--evidence", "text:erase", "--account", subject_alias)
     assert run("deletion-status", str(grant))["result"]["state"] == "open"
     confirmed = run("deletion-confirm", str(grant), "--evidence", "text:wiped", "--account",
                     REQUESTER)["result"]  # fmt: skip
@@ -126,12 +126,12 @@ def test_the_lifecycle_through_the_commands(
     run("deny", str(second), "--reason", "3", "--account", STEWARD)
     assert run("grant-show", str(second))["result"]["grant"]["status"] == "denied"
     run("exemption-dispute", str(exemption), "--evidence", "text:why", "--account", subject_alias)
-    ruled = run("exemption-rule", str(exemption), "--uphold", "--ruling", "text:ok",
+    ruled = run("exemption-rule", str(exemption), "--uphold", "--evidence", "text:ok",
                 "--account", ARBITER)["result"]  # fmt: skip
     assert ruled["status"] == "upheld"
 
     # the steward retires the resource; no delivery is recorded under the ended grant
-    run("resource-retire", str(resource), "--reason", "text:superseded", "--account", STEWARD)
+    run("resource-retire", str(resource), "--evidence", "text:superseded", "--account", STEWARD)
     assert run("resource-show", str(resource))["result"]["resource"]["retired"] is True
     before = nonces(accounts)
     run("receipts-record", str(grant), "--payload", "text:late", "--store", store, ok=False)

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from reverts import reverts
+from shared_fixtures import set_target_closed
 
 from civic_ledger.data import client
 from civic_ledger.data.client import (
@@ -160,11 +161,8 @@ def test_consent_grants_until_revoked(exchange, make_resource, requester, person
     client.revoke_consent(exchange, consent, sender=person.controller)
     assert not exchange.isGrantLive(grant)
     with reverts("DataConsentNotLive"):
-        exchange.requestWithConsent(
-            data_request(rid, person.subject).as_tuple(),
-            consent.as_tuple(),
-            signature,
-            sender=requester,
+        client.request_with_consent(
+            exchange, data_request(rid, person.subject), consent, signature, sender=requester
         )
 
 
@@ -184,21 +182,11 @@ def test_consent_replay_for_other_terms_refused(
     sender = third if field == "recipient_role" else requester
     replayed = data_request(**{"resource_id": rid, "subject": person.subject, **overrides})
     with reverts("DataConsentMismatch"):
-        exchange.requestWithConsent(
-            replayed.as_tuple(),
-            consent.as_tuple(),
-            signature,
-            sender=sender,
-        )
+        client.request_with_consent(exchange, replayed, consent, signature, sender=sender)
     # re-labelling the consent itself breaks the signature
     forged = client.Consent(**{**consent.__dict__, field: overrides[field]})
     with reverts("DataInvalidConsentSignature"):
-        exchange.requestWithConsent(
-            replayed.as_tuple(),
-            forged.as_tuple(),
-            signature,
-            sender=sender,
-        )
+        client.request_with_consent(exchange, replayed, forged, signature, sender=sender)
 
 
 def test_consent_signed_by_someone_else_refused(
@@ -207,11 +195,8 @@ def test_consent_signed_by_someone_else_refused(
     rid = make_resource(personal=True)
     consent, signature = consent_for(person, rid, signer=outsider)
     with reverts("DataInvalidConsentSignature"):
-        exchange.requestWithConsent(
-            data_request(rid, person.subject).as_tuple(),
-            consent.as_tuple(),
-            signature,
-            sender=requester,
+        client.request_with_consent(
+            exchange, data_request(rid, person.subject), consent, signature, sender=requester
         )
 
 
@@ -350,18 +335,6 @@ def test_deletion_callers(exchange, make_resource, requester, steward, third, pe
         exchange.confirmDeletion(grant, h("x"), sender=third)
 
 
-def _close(manager: Any, admin: Any, target: Any, chain: Any) -> None:
-    """The admin closes `target` (through the target's admin delay when it has one)."""
-    delay = int(manager.getTargetAdminDelay(target))
-    if delay == 0:
-        manager.setTargetClosed(target, True, sender=admin)
-        return
-    call = manager.setTargetClosed.encode_input(target, True)
-    manager.schedule(manager, call, 0, sender=admin)
-    chain.mine(timestamp=chain.pending_timestamp + delay + 1)
-    manager.execute(manager, call, sender=admin)
-
-
 @pytest.mark.parametrize("stop", ["pause", "close"])
 def test_subject_rights_continue_during_pause_not_when_closed(
     exchange, make_resource, requester, person, consent_for, guardian, admin, manager, chain, stop
@@ -380,7 +353,7 @@ def test_subject_rights_continue_during_pause_not_when_closed(
         client.dispute_exemption(exchange, exemption, h("appeal"), sender=person.controller)
         client.request_deletion(exchange, grant, h("x"), sender=person.controller)
         return
-    _close(manager, admin, exchange, chain)
+    set_target_closed(manager, admin, exchange)
     for call in (
         lambda: exchange.revokeConsent(consent.as_tuple(), sender=person.controller),
         lambda: exchange.disputeExemption(exemption, h("appeal"), sender=person.controller),

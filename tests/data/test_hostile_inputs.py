@@ -111,11 +111,8 @@ def test_random_consent_signatures_refused(
         person.subject, rid, RECIPIENT_ROLE, PURPOSE, int(chain.pending_timestamp) + DAY
     )
     with reverts("DataInvalidConsentSignature"):
-        exchange.requestWithConsent(
-            data_request(rid, person.subject).as_tuple(),
-            consent.as_tuple(),
-            signature,
-            sender=requester,
+        client.request_with_consent(
+            exchange, data_request(rid, person.subject), consent, signature, sender=requester
         )
 
 
@@ -127,8 +124,8 @@ def test_consent_for_an_unregistered_subject_refused(
     consent = Consent(ghost, rid, RECIPIENT_ROLE, PURPOSE, int(chain.pending_timestamp) + DAY)
     signature = client.sign_consent(exchange, consent, outsider)
     with reverts("CityIdentityNotActive"):
-        exchange.requestWithConsent(
-            data_request(rid, ghost).as_tuple(), consent.as_tuple(), signature, sender=requester
+        client.request_with_consent(
+            exchange, data_request(rid, ghost), consent, signature, sender=requester
         )
 
 

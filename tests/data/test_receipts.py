@@ -10,6 +10,7 @@ import pytest
 from eth_utils import keccak
 from reverts import reverts
 
+from civic_ledger.core import transact
 from civic_ledger.data import client, receipts
 from civic_ledger.data.receipts import LeafStore, MerkleTree, Receipt, ReceiptError
 
@@ -122,6 +123,32 @@ def test_crash_between_seal_and_anchor_resumes(exchange, steward, tmp_path):
     roots = receipts.anchor_pending(exchange, store, OWNER_ROLE, sender=steward)
     assert len(roots) == 1 and exchange.batchOf(roots[0]).anchoredAt > 0
     assert receipts.anchor_pending(exchange, store, OWNER_ROLE, sender=steward) == []
+
+
+class _Crash(Exception):
+    """The process dying right after a broadcast was mined, before the store heard of it."""
+
+
+def test_rerun_after_an_interrupted_anchor_sends_each_root_once(exchange, steward, tmp_path):
+    store = LeafStore(tmp_path)
+    for i in range(2):
+        store.add(_receipt(1, i))
+
+    def send_then_die(label, method, *args, sender, **kwargs):
+        transact.direct(label, method, *args, sender=sender, **kwargs)
+        raise _Crash
+
+    with pytest.raises(_Crash):  # two batches sealed, the first anchored, the store not told
+        receipts.anchor_pending(exchange, store, OWNER_ROLE, sender=steward,
+                                transact=send_then_die, max_batch=1)  # fmt: skip
+    assert len(store.unanchored()) == 2 and store.pending() == []
+    sent = transact.Recording()
+    roots = receipts.anchor_pending(exchange, store, OWNER_ROLE, sender=steward, transact=sent)
+    assert len(roots) == 2 and len(sent.receipts) == 1  # only the batch not yet on chain
+    assert all(exchange.batchOf(root).anchoredAt > 0 for root in roots)
+    assert store.unanchored() == []
+    assert receipts.anchor_pending(exchange, store, OWNER_ROLE, sender=steward, transact=sent) == []
+    assert len(sent.receipts) == 1
 
 
 def test_duplicate_delivery_refused(tmp_path):

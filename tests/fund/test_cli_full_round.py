@@ -134,7 +134,9 @@ def test_full_round_through_the_commands(run_cli: Any, world: FundWorld, tmp_pat
     # after the decision deadline the manager closes both rounds: unspent goes back
     chain.pending_timestamp += 15 * DAY
     out = run_cli("close", str(research_round), "--account", FUND_OFFICE)
-    assert "500 CITY returned to the treasury" in out  # 1000 - 500 owed to ent_b (ent_c clawed back)
+    assert (
+        "500 CITY returned to the treasury" in out
+    )  # 1000 - 500 owed to ent_b (ent_c clawed back)
     out = run_cli("close", str(rent_round), "--account", FUND_OFFICE)
     assert "300 CITY returned to the treasury" in out  # 600 - 300 (ent_a's six months)
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from reverts import reverts
+from shared_fixtures import set_target_closed
 
 from civic_ledger.fund import client as fund_client
 from civic_ledger.fund.client import MilestoneStatus, RoundKind
@@ -136,16 +137,7 @@ def refused(name: str, call: Callable[[], Any], error: str, **inputs: Any) -> No
 def set_closed(world: FundWorld, closed: bool) -> None:
     """The admin closes (or reopens) the fund in the AccessManager, through the schedule when
     the fund's target admin delay (the upgrade notice) is in force."""
-    manager, admin = world.manager, world.agency["deployer"]
-    delay = int(manager.getTargetAdminDelay(world.gf))
-    if delay == 0:
-        manager.setTargetClosed(world.gf, closed, sender=admin)
-    else:
-        call = manager.setTargetClosed.encode_input(world.gf, closed)
-        manager.schedule(manager, call, 0, sender=admin)
-        world.chain.pending_timestamp += delay
-        manager.execute(manager, call, sender=admin)
-    assert manager.isTargetClosed(world.gf) == closed
+    set_target_closed(world.manager, world.agency["deployer"], world.gf, closed)
 
 
 def test_pause_stops_outflows_only(world: FundWorld) -> None:

@@ -43,7 +43,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from ape.exceptions import ContractLogicError
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     initialize,
@@ -51,7 +50,7 @@ from hypothesis.stateful import (
     precondition,
     rule,
 )
-from reverts import decoded_error, reverts
+from reverts import reverts
 from stateful_budget import (
     Budget,
     CountingMachine,
@@ -264,17 +263,9 @@ class FundMachine(CountingMachine):
         return not app.round.closed and self.now <= app.round.deadline
 
     def attempt(self, expect_ok: bool, method: Any, *args: Any, sender: Any) -> Any:
-        """Send; the outcome must match the model's prediction; paused => no outflow."""
-        try:
-            receipt = method(*args, sender=sender)
-        except ContractLogicError as exc:
-            name, arguments = decoded_error(exc)
-            assert not expect_ok, f"model expected success, contract refused: {name} {arguments}"
-            self.note(f"refused: {name}")
-            return None
-        assert expect_ok, f"model expected a refusal, contract accepted {method} {args}"
-        self.note(f"accepted: {method.abis[0].name}")
-        self.sent_while_paused = self.sent_while_paused or self.paused
+        """Send (CountingMachine.attempt); paused => no outflow."""
+        receipt = super().attempt(expect_ok, method, *args, sender=sender)
+        self.sent_while_paused = self.sent_while_paused or (receipt is not None and self.paused)
         return receipt
 
     def touch(self, r: MRound | None = None, app: MApp | None = None) -> None:

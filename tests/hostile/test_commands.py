@@ -1446,7 +1446,9 @@ SPECS: dict[str, Spec] = {
         account=REGISTRAR,
         cases=(
             case("99999", error="no resource"),
-            case(change={"--reason": ""}, error=("--reason", "empty")),
+            case(change={"--evidence": ""}, error=("--evidence", "empty")),
+            case(change={"--reason": ""}, error=("--evidence", "empty")),  # former name
+            case(change={"--evidence": "a", "--reason": "b"}, error="--evidence only"),
             case(change=AS_OWNER, error="not authorised"),
         ),
     ),
@@ -1560,11 +1562,13 @@ SPECS: dict[str, Spec] = {
     ),
     "data exemption-rule": Spec(
         ("1",),
-        {"--uphold": True, "--ruling": "r"},
+        {"--uphold": True, "--evidence": "r"},
         "TEST::6",
         cases=(
             case("99999", error="no exemption"),
-            case(change={"--ruling": ""}, error=("--ruling", "empty")),
+            case(change={"--evidence": ""}, error=("--evidence", "empty")),
+            case(change={"--evidence": None, "--ruling": ""}, error="--evidence"),  # former
+            case(change={"--evidence": None}, error=("Missing option", "--evidence")),
             case(change={"--uphold": None}, error="--uphold"),
             case(change=AS_OWNER, error="not authorised"),
         ),
@@ -1613,7 +1617,8 @@ SPECS: dict[str, Spec] = {
         cases=(
             case("99999", error="no request"),
             case(change=AS_OWNER, error="may not ask for deletion"),
-            case(change={"--reason": ""}, error=("--reason", "empty")),
+            case(change={"--evidence": ""}, error=("--evidence", "empty")),
+            case(change={"--reason": ""}, error=("--evidence", "empty")),  # former name
         ),
     ),
     "data deletion-confirm": Spec(

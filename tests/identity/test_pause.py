@@ -10,6 +10,7 @@ from __future__ import annotations
 import ape
 import pytest
 from reverts import reverts
+from shared_fixtures import set_target_closed
 
 from civic_ledger.identity.client import Kind
 from civic_ledger.identity.records import RecordRequest, sign_issue
@@ -24,20 +25,6 @@ def penalties(records, schemas, alice, issue):
     stayed = issue(schemas.tax_penalty, alice.subject, evidence_hash=evidence("second"))
     records.dispute(stayed, evidence("appeal"), sender=alice.account)
     return fresh, stayed
-
-
-def close(manager, admin, target, closed: bool = True) -> None:
-    """The admin closes (or reopens) `target` in the AccessManager: scheduled through the
-    target's admin delay (the upgrade notice, in force 5 days after deployment) when it has one."""
-    delay = int(manager.getTargetAdminDelay(target))
-    if delay == 0:
-        manager.setTargetClosed(target, closed, sender=admin)
-        return
-    call = manager.setTargetClosed.encode_input(target, closed)
-    manager.schedule(manager, call, 0, sender=admin)
-    ape.chain.mine(timestamp=ape.chain.pending_timestamp + delay + 1)
-    manager.execute(manager, call, sender=admin)
-    assert manager.isTargetClosed(target) == closed
 
 
 def _past_the_stay(records, record_id) -> None:
@@ -72,7 +59,7 @@ def test_closing_the_identity_registry_stops_it(
     identity, manager, admin, office, guardian, alice, bob, citizens
 ):
     _identity_cases(identity, office, alice, bob, citizens)
-    close(manager, admin, identity)
+    set_target_closed(manager, admin, identity)
 
     for name, call in _self_checked_identity_calls(identity, alice, bob, citizens).items():
         with reverts("CityContractStopped", target=identity.address):
@@ -88,7 +75,7 @@ def test_closing_the_identity_registry_stops_it(
     assert identity.activeControllerOf(alice.subject) == alice.account.address
     assert not identity.isOpen()
 
-    close(manager, admin, identity, False)
+    set_target_closed(manager, admin, identity, False)
     identity.acceptController(alice.subject, sender=citizens[3])
     assert identity.controllerOf(alice.subject) == citizens[3].address
 
@@ -157,7 +144,7 @@ def test_closing_the_record_registry_stops_it(
     fresh, stayed = penalties
     _past_the_stay(records, stayed)
     calls = _self_checked_record_calls(records, schemas, alice, tax_bureau, outsider, fresh)
-    close(manager, admin, records)
+    set_target_closed(manager, admin, records)
 
     for name, call in calls.items():
         with reverts("CityContractStopped", target=records.address):

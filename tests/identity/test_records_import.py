@@ -4,14 +4,14 @@ resume after a kill that issues no record twice."""
 
 from __future__ import annotations
 
-import csv
-import json
 import os
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pytest
 from eth_utils import keccak
+from import_runs import bad_row_refuses_the_file, killed_import_resumes, reruns_send_nothing
 from shared_fixtures import invoke_command
 
 from civic_ledger.bulk import records as bulk
@@ -142,8 +142,8 @@ def _csv(path: Path, world: dict[str, Any], count: int, bad_line: bool = False) 
     return path
 
 
-def _invoke(suite: Any, *args: str) -> Any:
-    return invoke_command(records_cli.records.commands["import"], suite, *args, account="TEST::3")
+# _invoke(suite, *args): the import command in process, signed by TEST::3
+_invoke = partial(invoke_command, records_cli.records.commands["import"], account="TEST::3")
 
 
 def _issued(world: dict[str, Any]) -> int:
@@ -154,15 +154,8 @@ def test_a_bad_row_refuses_the_file_and_check_reports_it(
     suite: Any, world: dict[str, Any], tmp_path: Path
 ) -> None:
     path = _csv(tmp_path / "recs.csv", world, 6, bad_line=True)
-    journal = ["--journal", str(tmp_path / "j.jsonl")]
-    checked = _invoke(suite, str(path), "--check", *journal)
-    assert checked.exit_code == 1 and "to send: 6" in checked.text, checked.text
-    refused = _invoke(suite, str(path), *journal)
-    assert refused.exit_code == 1 and "nothing sent" in refused.text, refused.text
-    assert "line 4" in refused.text and "compliant" in refused.text, refused.text
-    assert _issued(world) == 0
-    with (tmp_path / "recs.rejects.csv").open() as handle:
-        rejected = list(csv.DictReader(handle))
+    rejected = bad_row_refuses_the_file(partial(_invoke, suite), path, tmp_path, to_send=6,
+                                        column="compliant", count=lambda: _issued(world))  # fmt: skip
     assert [(r["line"], r["compliant"], r["schema"]) for r in rejected] == [
         ("4", "maybe", world["ok"])
     ]
@@ -190,12 +183,8 @@ def test_skip_bad_rows_then_fixed_rejects_then_reruns_send_nothing(
 
     # the fixed original: same journal -> the journal's keys; another -> the chain's records
     path.write_text(path.read_text().replace(",maybe,", ",false,"))
-    rerun = _invoke(suite, *args)
-    assert rerun.exit_code == 0 and "imported 0 records" in rerun.text, rerun.text
-    assert "already on chain 8" in rerun.text
-    other = _invoke(suite, str(path), "--journal", str(tmp_path / "j3.jsonl"))
-    assert other.exit_code == 0 and "imported 0 records in 0 transactions" in other.text
-    assert _issued(world) == 8
+    reruns_send_nothing(partial(_invoke, suite), args, path, tmp_path, noun="records", total=8,
+                        count=lambda: _issued(world))  # fmt: skip
 
 
 def test_killed_import_resumes_without_issuing_twice(
@@ -205,19 +194,6 @@ def test_killed_import_resumes_without_issuing_twice(
     journal = tmp_path / "j.jsonl"
     args = [str(path), "--journal", str(journal), "--batch-size", "2"]
 
-    kill_imports(2)
-    killed = _invoke(suite, *args)
-    assert killed.exit_code == 1 and "killed" in killed.text, killed.text
-    kill_imports(None)
-    assert _issued(world) < 8
-
-    resumed = _invoke(suite, *args)
-    assert resumed.exit_code == 0, resumed.text
-    assert "resumed an interrupted import" in resumed.text
-    assert _issued(world) == 8
-    sent = [json.loads(line) for line in journal.read_text().splitlines()]
-    batches = [e["batch"] for e in sent if e["type"] == "sent"]
-    assert sorted(batches) == [0, 1, 2, 3], "each batch signed once"
-    done = _invoke(suite, *args)
-    assert done.exit_code == 0 and "imported 0 records in 0 transactions" in done.text
-    assert _issued(world) == 8
+    sent = killed_import_resumes(partial(_invoke, suite), args, journal, kill_imports, kill_after=2,
+                                 noun="records", total=8, count=lambda: _issued(world))  # fmt: skip
+    assert sent == [0, 1, 2, 3], "each batch signed once"

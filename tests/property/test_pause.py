@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from eth_utils import keccak
+from shared_fixtures import set_target_closed
 
 from civic_ledger.core.revert import decode_revert, project_registry, raw_revert_data
 from civic_ledger.property.liens import LienState
@@ -55,20 +56,6 @@ def functions_of(contract: Any) -> set[str]:
 def can_pause(contract: Any, name: str) -> None:
     missing = {"pause", "unpause", "isOpen"} - functions_of(contract)
     assert not missing, f"{name} has no {sorted(missing)}: the guardian cannot stop it"
-
-
-def close(suite: Any, target: Any, admin: Any, chain: Any) -> None:
-    """The admin closes `target` in the AccessManager (scheduled first when the target's admin
-    delay, the upgrade notice, is already in effect)."""
-    manager = suite["CityAccessManager"]
-    delay = int(manager.getTargetAdminDelay(target))
-    if delay:
-        data = manager.setTargetClosed.encode_input(target, True)
-        manager.schedule(manager, data, 0, sender=admin)
-        chain.pending_timestamp += delay + 1
-        chain.mine()
-    manager.setTargetClosed(target, True, sender=admin)
-    assert manager.isTargetClosed(target)
 
 
 @pytest.fixture
@@ -231,7 +218,7 @@ def test_closed_title_registry_stops_every_state_change(
     alice, bob, bank = parties["alice"], parties["bob"], parties["bank"]
     free = new_parcel(alice)
     accepted_parcel, accepted = sale_ready
-    close(suite, titles, admin, chain)
+    set_target_closed(suite["CityAccessManager"], admin, titles)
     refused(STOPPED, "proposeSale on a closed registry", lambda: titles.proposeSale(
         free, bob.subject, 1, DEED, sender=alice.account))  # fmt: skip
     refused(STOPPED, "cancelSale on a closed registry", lambda: titles.cancelSale(
@@ -254,7 +241,7 @@ def test_closed_lien_registry_stops_every_state_change(
     suite, titles, liens, parties, new_parcel, lien_world, registrar, admin, chain
 ):
     calls = lien_calls(liens, lien_world, parties, new_parcel(parties["alice"]), registrar)
-    close(suite, liens, admin, chain)
+    set_target_closed(suite["CityAccessManager"], admin, liens)
     for name in ("proposeLien", "consentLien", "withdrawLien", "releaseLien", "consentToSale"):
         refused(STOPPED, f"{name} on a closed lien registry", calls[name])
     refused(UNAUTHORISED, "recordLienByOrder on a closed lien registry", calls["recordLienByOrder"])
@@ -269,6 +256,6 @@ def test_closed_property_tax_stops_payments(
     tax.assess(pid, 2026, 100, chain.pending_timestamp + 30 * DAY, sender=assessor)
     fund(alice, 1_000)
     token.approve(tax, 100, sender=alice)
-    close(suite, tax, admin, chain)
+    set_target_closed(suite["CityAccessManager"], admin, tax)
     refused(STOPPED, "pay on a closed tax module", lambda: tax.pay(pid, 2026, sender=alice))
     assert tax.hasUnpaid(pid) and token.balanceOf(alice) == 1_000

@@ -5,13 +5,13 @@ nothing twice."""
 
 from __future__ import annotations
 
-import csv
-import json
 import os
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pytest
+from import_runs import bad_row_refuses_the_file, killed_import_resumes, reruns_send_nothing
 from shared_fixtures import invoke_command
 
 from civic_ledger.bulk import taxroll
@@ -93,8 +93,8 @@ def _roll(path: Path, codes: list[str], bad_line: bool = False) -> Path:
     return path
 
 
-def _invoke(suite: Any, *args: str) -> Any:
-    return invoke_command(tax_cli.tax.commands["import"], suite, *args, account="TEST::3")
+# _invoke(suite, *args): the import command in process, signed by TEST::3
+_invoke = partial(invoke_command, tax_cli.tax.commands["import"], account="TEST::3")
 
 
 def _assessed(tax: Any, codes: list[str]) -> int:
@@ -105,15 +105,8 @@ def test_a_bad_row_refuses_the_file_and_check_reports_it(
     suite: Any, tax: Any, parcels: list[str], tmp_path: Path
 ) -> None:
     path = _roll(tmp_path / "roll.csv", parcels, bad_line=True)
-    journal = ["--journal", str(tmp_path / "j.jsonl")]
-    checked = _invoke(suite, str(path), "--check", *journal)
-    assert checked.exit_code == 1 and "to send: 8" in checked.text, checked.text
-    refused = _invoke(suite, str(path), *journal)
-    assert refused.exit_code == 1 and "nothing sent" in refused.text, refused.text
-    assert "line 4" in refused.text and "amount" in refused.text, refused.text
-    assert _assessed(tax, parcels) == 0
-    with (tmp_path / "roll.rejects.csv").open() as handle:
-        rejected = list(csv.DictReader(handle))
+    rejected = bad_row_refuses_the_file(partial(_invoke, suite), path, tmp_path, to_send=8,
+                                        column="amount", count=lambda: _assessed(tax, parcels))  # fmt: skip
     assert [(r["line"], r["parcel"], r["amount"]) for r in rejected] == [("4", parcels[0], "lots")]
 
 
@@ -139,13 +132,8 @@ def test_skip_bad_rows_then_fixed_rejects_then_reruns_send_nothing(
     assert _assessed(tax, parcels) == 9
 
     path.write_text(path.read_text().replace(",lots,", ",55,"))
-    rerun = _invoke(suite, *args)
-    assert rerun.exit_code == 0 and "imported 0 assessments" in rerun.text, rerun.text
-    assert "already on chain 9" in rerun.text
-    other = _invoke(suite, str(path), "--journal", str(tmp_path / "j3.jsonl"))
-    assert other.exit_code == 0, other.text
-    assert "imported 0 assessments in 0 transactions" in other.text
-    assert _assessed(tax, parcels) == 9
+    reruns_send_nothing(partial(_invoke, suite), args, path, tmp_path, noun="assessments", total=9,
+                        count=lambda: _assessed(tax, parcels))  # fmt: skip
 
 
 def test_an_assessment_on_chain_with_other_figures_is_a_bad_row(
@@ -176,18 +164,7 @@ def test_killed_import_resumes_without_assessing_twice(
     journal = tmp_path / "j.jsonl"
     args = [str(path), "--journal", str(journal), "--window", "2"]
 
-    kill_imports(3)
-    killed = _invoke(suite, *args)
-    assert killed.exit_code == 1 and "killed" in killed.text, killed.text
-    kill_imports(None)
-    assert _assessed(tax, parcels) < 8
-
-    resumed = _invoke(suite, *args)
-    assert resumed.exit_code == 0, resumed.text
-    assert "resumed an interrupted import" in resumed.text
-    assert _assessed(tax, parcels) == 8
-    entries = [json.loads(line) for line in journal.read_text().splitlines()]
-    batches = [e["batch"] for e in entries if e["type"] == "sent"]
-    assert sorted(batches) == list(range(8)), "each assessment signed once"
-    done = _invoke(suite, *args)
-    assert done.exit_code == 0 and "imported 0 assessments in 0 transactions" in done.text
+    sent = killed_import_resumes(partial(_invoke, suite), args, journal, kill_imports, kill_after=3,
+                                 noun="assessments", total=8,
+                                 count=lambda: _assessed(tax, parcels))  # fmt: skip
+    assert sent == list(range(8)), "each assessment signed once"

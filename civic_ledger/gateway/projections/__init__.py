@@ -1,5 +1,6 @@
 """What each event of the suite does to the gateway's tables: one module per domain, each a
-`HANDLERS` map from (contract, event) to a function of the `Store` and the `Event`. Events
+`HANDLERS` tuple of `Handlers` maps from (contract, event) to a function of the `Store` and
+the `Event`. Events
 without a handler are kept in the `events` table only."""
 
 from __future__ import annotations
@@ -31,11 +32,29 @@ class Event:
 Handler = Callable[[Store, Event], None]
 
 
+class Handlers(dict[tuple[str, str], Handler]):
+    """One contract's handlers by (contract, event), registered next to their functions:
+    `@on("RecordIssued")`, or `on("SchemaActiveSet")(schema_changed(...))` for a made one."""
+
+    def __init__(self, contract: str) -> None:
+        super().__init__()
+        self.contract = contract
+
+    def on(self, *events: str) -> Callable[[Handler], Handler]:
+        def register(handler: Handler) -> Handler:
+            for name in events:
+                self[(self.contract, name)] = handler
+            return handler
+
+        return register
+
+
 def handlers() -> dict[tuple[str, str], Handler]:
     """Every domain's handlers, keyed by (contract, event)."""
     from civic_ledger.gateway.projections import data, fund, identity, property
 
     out: dict[tuple[str, str], Handler] = {}
     for module in (identity, property, fund, data):
-        out.update(module.HANDLERS)
+        for table in module.HANDLERS:
+            out.update(table)
     return out

@@ -4,12 +4,14 @@ awards, every payment with its purpose and month). Applicants appear as identity
 from __future__ import annotations
 
 from civic_ledger.gateway import schema
-from civic_ledger.gateway.projections import Event, Handler
+from civic_ledger.gateway.projections import Event, Handler, Handlers
 from civic_ledger.gateway.store import Store
 
 FUND = "GrantFund"
+fund = Handlers(FUND)
 
 
+@fund.on("RoundCreated")
 def round_created(store: Store, e: Event) -> None:
     store.insert(schema.rounds, round_id=str(e["roundId"]), kind=e["kind"], name=e["name"],
                  policy_id=str(e["policyId"]), budget=str(e["budget"]), funded="0",
@@ -18,18 +20,22 @@ def round_created(store: Store, e: Event) -> None:
                  closed=False)  # fmt: skip
 
 
+@fund.on("RoundFunded")
 def round_funded(store: Store, e: Event) -> None:
     store.add(schema.rounds, {"round_id": str(e["roundId"])}, funded=e["amount"])
 
 
+@fund.on("RoundClosed")
 def round_closed(store: Store, e: Event) -> None:
     store.update(schema.rounds, {"round_id": str(e["roundId"])}, closed=True)
 
 
+@fund.on("FundsReturned")
 def funds_returned(store: Store, e: Event) -> None:
     store.add(schema.rounds, {"round_id": str(e["roundId"])}, returned=e["amount"])
 
 
+@fund.on("ApplicationSubmitted")
 def application_submitted(store: Store, e: Event) -> None:
     store.insert(schema.applications, app_id=str(e["appId"]), round_id=str(e["roundId"]),
                  subject=e["subject"], amount=str(e["amount"]), status="submitted",
@@ -43,6 +49,7 @@ def application_status(status: str) -> Handler:
     return handle
 
 
+@fund.on("AwardMade")
 def award_made(store: Store, e: Event) -> None:
     store.update(schema.applications, {"app_id": str(e["appId"])}, status="awarded",
                  amount=str(e["amount"]))  # fmt: skip
@@ -66,6 +73,7 @@ def paid(kind: str) -> Handler:
     return handle
 
 
+@fund.on("AwardClawedBack")
 def award_clawed_back(store: Store, e: Event) -> None:
     app_id = str(e["appId"])
     application = store.get(schema.applications, app_id=app_id)
@@ -74,17 +82,10 @@ def award_clawed_back(store: Store, e: Event) -> None:
         store.add(schema.rounds, {"round_id": application["round_id"]}, awarded=-e["released"])
 
 
-HANDLERS: dict[tuple[str, str], Handler] = {
-    (FUND, "RoundCreated"): round_created,
-    (FUND, "RoundFunded"): round_funded,
-    (FUND, "RoundClosed"): round_closed,
-    (FUND, "FundsReturned"): funds_returned,
-    (FUND, "ApplicationSubmitted"): application_submitted,
-    (FUND, "ApplicationApproved"): application_status("approved"),
-    (FUND, "ApplicationRejected"): application_status("rejected"),
-    (FUND, "AwardMade"): award_made,
-    (FUND, "AwardCompleted"): application_status("completed"),
-    (FUND, "AwardClawedBack"): award_clawed_back,
-    (FUND, "MilestonePaid"): paid("milestone"),
-    (FUND, "RentPaid"): paid("rent"),
-}
+fund.on("ApplicationApproved")(application_status("approved"))
+fund.on("ApplicationRejected")(application_status("rejected"))
+fund.on("AwardCompleted")(application_status("completed"))
+fund.on("MilestonePaid")(paid("milestone"))
+fund.on("RentPaid")(paid("rent"))
+
+HANDLERS = (fund,)

@@ -8,28 +8,34 @@ revocation, dispute stays and outcomes), so `verify` computed from them agrees w
 from __future__ import annotations
 
 from civic_ledger.gateway import schema
-from civic_ledger.gateway.projections import Event, Handler
+from civic_ledger.gateway.projections import Event, Handler, Handlers
 from civic_ledger.gateway.store import Store
 
 IDENTITY, RECORDS = "IdentityRegistry", "RecordRegistry"
 ACTIVE = 1  # IIdentityRegistry.Status.Active
 OPEN, UPHELD = 1, 2  # IRecordRegistry.DisputeStatus
 SUPERSEDED = 3  # revocation reason code: replaced by the record named in the reason hash
+identity = Handlers(IDENTITY)
+records = Handlers(RECORDS)
 
 
+@identity.on("IdentityRegistered")
 def identity_registered(store: Store, e: Event) -> None:
     store.insert(schema.identities, subject=e["subject"], kind=e["kind"], status=ACTIVE,
                  controller=e["controller"], registered_at=e.time)  # fmt: skip
 
 
+@identity.on("IdentityStatusChanged")
 def identity_status_changed(store: Store, e: Event) -> None:
     store.update(schema.identities, {"subject": e["subject"]}, status=e["to"])
 
 
+@identity.on("ControllerRotated", "RecoveryCompleted")
 def controller_changed(store: Store, e: Event) -> None:
     store.update(schema.identities, {"subject": e["subject"]}, controller=e["newController"])
 
 
+@records.on("SchemaRegistered")
 def schema_registered(store: Store, e: Event) -> None:
     store.insert(schema.schemas, schema_id=e["schemaId"], name=e["name"],
                  field_layout=e["fieldLayout"], issuer_role=e["issuerRole"],
@@ -45,6 +51,7 @@ def schema_changed(column: str, argument: str) -> Handler:
     return handle
 
 
+@records.on("RecordIssued")
 def record_issued(store: Store, e: Event) -> None:
     store.insert(schema.records, record_id=e["recordId"], subject=e["subject"],
                  schema_id=e["schemaId"], issuer=e["issuer"], evidence_hash=e["evidenceHash"],
@@ -53,6 +60,7 @@ def record_issued(store: Store, e: Event) -> None:
                  certificate_reason=0, dispute=0, stay_until=0, decided_tx=e.tx_hash)  # fmt: skip
 
 
+@records.on("RecordRevoked")
 def record_revoked(store: Store, e: Event) -> None:
     key = {"record_id": e["recordId"]}
     record = store.get(schema.records, **key)
@@ -68,6 +76,7 @@ def record_revoked(store: Store, e: Event) -> None:
     store.update(schema.records, key, **changes)
 
 
+@records.on("RecordDisputed")
 def record_disputed(store: Store, e: Event) -> None:
     key = {"record_id": e["recordId"]}
     changes: dict[str, object] = {"dispute": OPEN, "decided_tx": e.tx_hash}
@@ -81,14 +90,17 @@ def record_disputed(store: Store, e: Event) -> None:
         store.insert(schema.disputes, **key, **values)
 
 
+@records.on("DisputeStayGranted")
 def stay_granted(store: Store, e: Event) -> None:
     store.update(schema.records, {"record_id": e["recordId"]}, stay_until=e["until"])
 
 
+@records.on("DisputeStayLapsed")
 def stay_lapsed(store: Store, e: Event) -> None:
     store.update(schema.records, {"record_id": e["recordId"]}, stay_until=0)
 
 
+@records.on("DisputeResolved")
 def dispute_resolved(store: Store, e: Event) -> None:
     key = {"record_id": e["recordId"]}
     changes: dict[str, object] = {"dispute": e["outcome"], "decided_tx": e.tx_hash}
@@ -99,19 +111,11 @@ def dispute_resolved(store: Store, e: Event) -> None:
                  resolved_at=e.time, ruling_hash=e["rulingHash"])  # fmt: skip
 
 
-HANDLERS: dict[tuple[str, str], Handler] = {
-    (IDENTITY, "IdentityRegistered"): identity_registered,
-    (IDENTITY, "IdentityStatusChanged"): identity_status_changed,
-    (IDENTITY, "ControllerRotated"): controller_changed,
-    (IDENTITY, "RecoveryCompleted"): controller_changed,
-    (RECORDS, "SchemaRegistered"): schema_registered,
-    (RECORDS, "SchemaActiveSet"): schema_changed("active", "active"),
-    (RECORDS, "DisputeStaySet"): schema_changed("dispute_stay", "stay"),
-    (RECORDS, "CertificateSchemaSet"): schema_changed("certificate", "certificate"),
-    (RECORDS, "RecordIssued"): record_issued,
-    (RECORDS, "RecordRevoked"): record_revoked,
-    (RECORDS, "RecordDisputed"): record_disputed,
-    (RECORDS, "DisputeStayGranted"): stay_granted,
-    (RECORDS, "DisputeStayLapsed"): stay_lapsed,
-    (RECORDS, "DisputeResolved"): dispute_resolved,
-}
+records.on("SchemaActiveSet")(schema_changed("active", "active"))
+records.on("DisputeStaySet")(schema_changed("dispute_stay", "stay"))
+records.on("CertificateSchemaSet")(schema_changed("certificate", "certificate"))
+
+HANDLERS = (
+    identity,
+    records,
+)

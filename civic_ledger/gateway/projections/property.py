@@ -7,11 +7,14 @@ from __future__ import annotations
 import json
 
 from civic_ledger.gateway import schema
-from civic_ledger.gateway.projections import Event, Handler
+from civic_ledger.gateway.projections import Event, Handler, Handlers
 from civic_ledger.gateway.store import Store
 
 TITLES, LIENS, TAX = "TitleRegistry", "LienRegistry", "PropertyTax"
 ZERO_ADDRESS = "0x" + "00" * 20
+titles = Handlers(TITLES)
+liens = Handlers(LIENS)
+tax = Handlers(TAX)
 
 
 def _history(store: Store, e: Event, parcel_id: str, owner: str | None, **detail: object) -> None:
@@ -20,6 +23,7 @@ def _history(store: Store, e: Event, parcel_id: str, owner: str | None, **detail
                  detail=json.dumps(detail, default=str))  # fmt: skip
 
 
+@titles.on("ParcelRegistered")
 def parcel_registered(store: Store, e: Event) -> None:
     parcel = str(e["parcelId"])
     store.insert(schema.parcels, parcel_id=parcel, owner=e["owner"], data_hash=e["dataHash"],
@@ -28,6 +32,7 @@ def parcel_registered(store: Store, e: Event) -> None:
     _history(store, e, parcel, e["owner"])
 
 
+@titles.on("Transfer")
 def title_transferred(store: Store, e: Event) -> None:
     """ERC-721 Transfer: the token's holder (the owner's controller wallet)."""
     parcel = str(e["tokenId"])
@@ -38,16 +43,19 @@ def title_transferred(store: Store, e: Event) -> None:
         store.update(schema.parcels, {"parcel_id": parcel}, holder=holder)
 
 
+@titles.on("HolderSynced")
 def holder_synced(store: Store, e: Event) -> None:
     store.update(schema.parcels, {"parcel_id": str(e["parcelId"])}, holder=e["to"])
 
 
+@titles.on("ParcelSplit")
 def parcel_split(store: Store, e: Event) -> None:
     parent = str(e["parentId"])
     store.update(schema.parcels, {"parcel_id": parent}, retired=True)
     _history(store, e, parent, None, children=[str(c) for c in e["childIds"]])
 
 
+@titles.on("ParcelsMerged")
 def parcels_merged(store: Store, e: Event) -> None:
     merged = str(e["parcelId"])
     for parent in (str(p) for p in e["parentIds"]):
@@ -55,6 +63,7 @@ def parcels_merged(store: Store, e: Event) -> None:
         _history(store, e, parent, None, merged_into=merged)
 
 
+@titles.on("SaleProposed")
 def sale_proposed(store: Store, e: Event) -> None:
     store.insert(schema.sales, sale_id=str(e["saleId"]), parcel_id=str(e["parcelId"]),
                  seller=e["seller"], buyer=e["buyer"], price=str(e["price"]),
@@ -68,6 +77,7 @@ def sale_status(status: str) -> Handler:
     return handle
 
 
+@titles.on("SaleApproved")
 def sale_approved(store: Store, e: Event) -> None:
     sale_id, parcel = str(e["saleId"]), str(e["parcelId"])
     store.update(schema.sales, {"sale_id": sale_id}, status="completed")
@@ -77,12 +87,14 @@ def sale_approved(store: Store, e: Event) -> None:
              price=sale["price"] if sale else None)  # fmt: skip
 
 
+@liens.on("LienProposed")
 def lien_proposed(store: Store, e: Event) -> None:
     store.insert(schema.liens, lien_id=str(e["lienId"]), parcel_id=str(e["parcelId"]),
                  holder=e["holder"], amount=str(e["amount"]), status="proposed",
                  by_order=False, evidence_hash=e["evidenceHash"])  # fmt: skip
 
 
+@liens.on("LienRecorded")
 def lien_recorded(store: Store, e: Event) -> None:
     key = {"lien_id": str(e["lienId"])}
     values = dict(holder=e["holder"], amount=str(e["amount"]), status="recorded",
@@ -100,6 +112,7 @@ def lien_status(status: str) -> Handler:
     return handle
 
 
+@tax.on("TaxAssessed")
 def tax_assessed(store: Store, e: Event) -> None:
     key = {"parcel_id": str(e["parcelId"]), "year": e["year"]}
     values = dict(amount=str(e["amount"]), due_date=e["dueDate"], status="assessed", paid_at=None)
@@ -107,33 +120,27 @@ def tax_assessed(store: Store, e: Event) -> None:
         store.insert(schema.tax_years, **key, **values)
 
 
+@tax.on("TaxPaid")
 def tax_paid(store: Store, e: Event) -> None:
     key = {"parcel_id": str(e["parcelId"]), "year": e["year"]}
     store.update(schema.tax_years, key, status="paid", paid_at=e.time)
 
 
+@tax.on("TaxVoided")
 def tax_voided(store: Store, e: Event) -> None:
     store.update(schema.tax_years, {"parcel_id": str(e["parcelId"]), "year": e["year"]},
                  status="voided")  # fmt: skip
 
 
-HANDLERS: dict[tuple[str, str], Handler] = {
-    (TITLES, "ParcelRegistered"): parcel_registered,
-    (TITLES, "Transfer"): title_transferred,
-    (TITLES, "HolderSynced"): holder_synced,
-    (TITLES, "ParcelSplit"): parcel_split,
-    (TITLES, "ParcelsMerged"): parcels_merged,
-    (TITLES, "SaleProposed"): sale_proposed,
-    (TITLES, "SaleAccepted"): sale_status("accepted"),
-    (TITLES, "SaleAcceptanceVoided"): sale_status("proposed"),
-    (TITLES, "SaleCancelled"): sale_status("cancelled"),
-    (TITLES, "SaleRejected"): sale_status("rejected"),
-    (TITLES, "SaleApproved"): sale_approved,
-    (LIENS, "LienProposed"): lien_proposed,
-    (LIENS, "LienRecorded"): lien_recorded,
-    (LIENS, "LienReleased"): lien_status("released"),
-    (LIENS, "LienWithdrawn"): lien_status("withdrawn"),
-    (TAX, "TaxAssessed"): tax_assessed,
-    (TAX, "TaxPaid"): tax_paid,
-    (TAX, "TaxVoided"): tax_voided,
-}
+titles.on("SaleAccepted")(sale_status("accepted"))
+titles.on("SaleAcceptanceVoided")(sale_status("proposed"))
+titles.on("SaleCancelled")(sale_status("cancelled"))
+titles.on("SaleRejected")(sale_status("rejected"))
+liens.on("LienReleased")(lien_status("released"))
+liens.on("LienWithdrawn")(lien_status("withdrawn"))
+
+HANDLERS = (
+    titles,
+    liens,
+    tax,
+)

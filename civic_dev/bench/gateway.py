@@ -1,0 +1,292 @@
+"""The gateway in `ape run bench` (issue #17): index catch-up against the node's raw
+`eth_getLogs` throughput, and the read API under a bounded open-loop load next to the same
+server's trivial health endpoint (the framework's floor), on SQLite and, when a PostgreSQL
+server is given, on PostgreSQL.
+
+Catch-up: the suite's logs of the bench chain (the bulk imports leave 100,000+ events) are
+first read raw through the chain layer's LogReader (no decoding, no storage: the node's and
+the client's floor), then indexed into a fresh database; events/s of both and their ratio.
+
+API: one uvicorn process (`civic_ledger.gateway.asgi:app`) serves the index; an asyncio client
+sends requests on a fixed schedule (`rate` per second for `seconds`, at most `concurrency` in
+flight), each latency measured from its scheduled start (so queueing counts); p50/p99 and the
+rate achieved, for `/health` and for `verify` of indexed records with their document hashes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from civic_dev.bench.anvil import free_port
+from civic_ledger.chain.client import HttpClient
+from civic_ledger.chain.logs import LogReader
+from civic_ledger.chain.manifest import Manifest
+
+
+@dataclass(frozen=True)
+class CatchUpRow:
+    database: str
+    events: int
+    blocks: int
+    raw_seconds: float
+    index_seconds: float
+    store_seconds: float  # writing the raw logs, undecoded, in one transaction: the storage floor
+
+    @property
+    def raw_rate(self) -> float:
+        return self.events / self.raw_seconds if self.raw_seconds else 0.0
+
+    @property
+    def index_rate(self) -> float:
+        return self.events / self.index_seconds if self.index_seconds else 0.0
+
+    @property
+    def ratio(self) -> float:
+        return self.index_rate / self.raw_rate if self.raw_rate else 0.0
+
+    @property
+    def floor_rate(self) -> float:
+        """The most any indexer could do here: read the logs and store them, nothing else."""
+        spent = self.raw_seconds + self.store_seconds
+        return self.events / spent if spent else 0.0
+
+
+@dataclass(frozen=True)
+class ApiRow:
+    database: str
+    endpoint: str
+    target_rate: int
+    sent: int
+    achieved_rate: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+
+
+@dataclass
+class GatewayResult:
+    catch_up: list[CatchUpRow] = field(default_factory=list)
+    api: list[ApiRow] = field(default_factory=list)
+    rate: int = 500
+    seconds: float = 10.0
+
+
+def catch_up(manifest: Manifest, url: str, database: str, label: str) -> CatchUpRow:
+    """Raw log read, then a full index of the same blocks into `database`."""
+    from civic_ledger.gateway.db import connect
+    from civic_ledger.gateway.indexer import Contracts, Indexer
+
+    client = HttpClient(url)
+    contracts = Contracts.from_manifest(manifest)
+    head = client.block_number()
+    started = time.perf_counter()
+    logs = [log for _, _, chunk in
+            LogReader(client).chunks(contracts.addresses, None, contracts.first_block, head)
+            for log in chunk]  # fmt: skip
+    raw_seconds = time.perf_counter() - started
+    raw = len(logs)
+    store_seconds = _store_floor(logs)
+    indexer = Indexer(connect(database), client, contracts, undo_window=64)
+    indexer.prepare(client.chain_ref(), "bench")
+    started = time.perf_counter()
+    events = 0
+    while True:
+        result = indexer.step(max_blocks=head)
+        events += result.events
+        if result.last >= head:
+            break
+    index_seconds = time.perf_counter() - started
+    if events != raw:
+        raise RuntimeError(f"indexed {events} events but the node holds {raw}: a bug")
+    return CatchUpRow(label, events, head - contracts.first_block + 1, raw_seconds, index_seconds,
+                      store_seconds)  # fmt: skip
+
+
+def _store_floor(logs: Sequence[dict[str, Any]]) -> float:
+    """Seconds to write `logs` as they came (block, index, tx, topics, data) into a fresh
+    SQLite table in one transaction: what storing costs before any decoding."""
+    import sqlite3
+
+    folder = Path(tempfile.mkdtemp(prefix="bench-floor-"))
+    db = sqlite3.connect(folder / "floor.sqlite")
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("CREATE TABLE logs (block TEXT, idx TEXT, tx TEXT, topics TEXT, data TEXT, "
+               "PRIMARY KEY (block, idx))")  # fmt: skip
+    started = time.perf_counter()
+    db.executemany("INSERT INTO logs VALUES (?, ?, ?, ?, ?)",
+                   [(log["blockNumber"], log["logIndex"], log["transactionHash"],
+                     ",".join(log["topics"]), log["data"]) for log in logs])  # fmt: skip
+    db.commit()
+    spent = time.perf_counter() - started
+    db.close()
+    return spent
+
+
+def api_load(database: str, label: str, *, rate: int, seconds: float, concurrency: int = 64,
+             say: Callable[[str], None] = lambda m: None) -> list[ApiRow]:  # fmt: skip
+    """`/health` and `verify` under `rate` requests/s for `seconds`, on one uvicorn process."""
+    paths = _verify_paths(database)
+    port = free_port()
+    env = {**os.environ, "CIVIC_GATEWAY_DB": database, "CIVIC_GATEWAY_RATE": "1000000",
+           "CIVIC_GATEWAY_BURST": "1000000",
+           "CIVIC_GATEWAY_DOCUMENTS": tempfile.mkdtemp(prefix="bench-docs-")}  # fmt: skip
+    server = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "--factory", "civic_ledger.gateway.asgi:app",
+         "--port", str(port), "--log-level", "warning", "--no-access-log"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_up(base, server)
+        rows = []
+        for endpoint, chosen in (("/health", ["/health"]), ("verify", paths)):
+            say(f"gateway API on {label}: {endpoint} at {rate} req/s for {seconds:.0f} s")
+            rows.append(
+                asyncio.run(_load(base, label, endpoint, chosen, rate, seconds, concurrency))
+            )
+        return rows
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+def _verify_paths(database: str) -> list[str]:
+    from sqlalchemy import select
+
+    from civic_ledger.gateway import schema
+    from civic_ledger.gateway.db import connect
+
+    with connect(database).connect() as conn:
+        rows = conn.execute(select(schema.records.c.record_id, schema.records.c.evidence_hash)
+                            .limit(5_000)).all()  # fmt: skip
+    if not rows:
+        raise RuntimeError("no records indexed: nothing to verify")
+    return [f"/api/v1/verify/{rid}?document={doc}" for rid, doc in rows]
+
+
+def _wait_up(base: str, server: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            err = server.stderr.read().decode() if server.stderr else ""
+            raise RuntimeError(f"the gateway API exited: {err.strip()[-500:]}")
+        try:
+            if httpx.get(base + "/health", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError("the gateway API did not come up in time")
+
+
+async def _load(base: str, label: str, endpoint: str, paths: Sequence[str], rate: int,
+                seconds: float, concurrency: int) -> ApiRow:  # fmt: skip
+    import aiohttp
+
+    total = int(rate * seconds)
+    latencies: list[float] = []
+    errors = 0
+    gate = asyncio.Semaphore(concurrency)
+    connector = aiohttp.TCPConnector(limit=concurrency)
+    async with aiohttp.ClientSession(base, connector=connector,
+                                     timeout=aiohttp.ClientTimeout(total=10)) as client:  # fmt: skip
+        async with client.get("/health") as warm:
+            await warm.read()
+        loop = asyncio.get_running_loop()
+        start = loop.time() + 0.05
+
+        async def one(i: int) -> None:
+            nonlocal errors
+            due = start + i / rate
+            await asyncio.sleep(max(0.0, due - loop.time()))
+            async with gate:
+                try:
+                    async with client.get(paths[i % len(paths)]) as response:
+                        await response.read()
+                        ok = response.status == 200
+                except (aiohttp.ClientError, TimeoutError):
+                    ok = False
+            latencies.append(loop.time() - due)
+            errors += not ok
+
+        await asyncio.gather(*(one(i) for i in range(total)))
+        elapsed = loop.time() - start
+    latencies.sort()
+    return ApiRow(label, endpoint, rate, total, total / elapsed,
+                  statistics.median(latencies) * 1000,
+                  latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000,
+                  errors)  # fmt: skip
+
+
+def run(manifest: Manifest, url: str, *, rate: int = 500, seconds: float = 10.0,
+        postgres: str | None = None, say: Callable[[str], None] = lambda m: None) -> GatewayResult:  # fmt: skip
+    """Catch-up and API load on SQLite (and PostgreSQL at `postgres`, a URL of an empty
+    database, when given)."""
+    result = GatewayResult(rate=rate, seconds=seconds)
+    folder = Path(tempfile.mkdtemp(prefix="bench-gateway-"))
+    databases = [("SQLite", str(folder / "gateway.sqlite"))]
+    if postgres:
+        databases.append(("PostgreSQL", postgres))
+    for label, database in databases:
+        say(f"gateway: indexing the bench chain into {label}")
+        result.catch_up.append(catch_up(manifest, url, database, label))
+        result.api += api_load(database, label, rate=rate, seconds=seconds, say=say)
+    return result
+
+
+def markdown(result: GatewayResult) -> list[str]:
+    """The report's gateway section."""
+    lines = [
+        "## Gateway: index catch-up and read API",
+        "",
+        "Catch-up: the bench chain's events (after the bulk imports) read raw through the chain "
+        "layer's LogReader (the node's `eth_getLogs` plus JSON decoding: the floor), then indexed "
+        "into a fresh database (decoded, projected, written, undo log near the head). Target: "
+        "index rate >= 0.8x the raw rate. The floor is the same logs read and then written "
+        "undecoded into SQLite in one transaction: what any indexer that stores them pays.",
+        "",
+        "| database | events | blocks | raw eth_getLogs (events/s) | floor: read + store (events/s) | indexed (events/s) | ratio to raw | ratio to floor | target |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for row in result.catch_up:
+        mark = "✅" if row.ratio >= 0.8 else "❌ missed"
+        to_floor = row.index_rate / row.floor_rate if row.floor_rate else 0.0
+        lines.append(f"| {row.database} | {row.events:,} | {row.blocks:,} | {row.raw_rate:,.0f} | "
+                     f"{row.floor_rate:,.0f} | {row.index_rate:,.0f} | {row.ratio:.2f}x | "
+                     f"{to_floor:.2f}x | {mark} |")  # fmt: skip
+    lines += [
+        "",
+        f"API: one uvicorn process; an open-loop asyncio client (aiohttp) sends {result.rate} req/s for "
+        f"{result.seconds:.0f} s (latency from each request's scheduled start, so queueing "
+        "counts); `/health` is the same server's trivial endpoint (the framework's floor). "
+        "Target: verify p99 <= 50 ms at 500 req/s.",
+        "",
+        "| database | endpoint | target req/s | achieved req/s | p50 ms | p99 ms | errors |",
+        "|---|---|---:|---:|---:|---:|---:|",
+    ]
+    for row in result.api:
+        lines.append(f"| {row.database} | {row.endpoint} | {row.target_rate} | "
+                     f"{row.achieved_rate:,.0f} | {row.p50_ms:.1f} | {row.p99_ms:.1f} | "
+                     f"{row.errors} |")  # fmt: skip
+    return [*lines, ""]
+
+
+def as_dict(result: GatewayResult) -> dict[str, Any]:
+    return {"catch_up": [vars(r) | {"ratio": r.ratio} for r in result.catch_up],
+            "api": [vars(r) for r in result.api]}  # fmt: skip
