@@ -159,4 +159,3 @@ def test_keyboard_and_phone_width(page, base_url):
         label = page.find_element("css selector", f"label[for='{element_id}']")
         assert label.text.strip(), element_id
     screenshot(page, "verify-375px")
-
