@@ -133,7 +133,8 @@ def status_command(manifest_file: Path | None, database: str | None) -> None:
 def serve(manifest_file: Path | None, database: str | None, confirmations: int,
           undo_window: int, log_span: int, host: str, port: int, documents: Path | None,
           follow: bool) -> None:  # fmt: skip
-    """Serve the read API (OpenAPI schema at /openapi.json) over the gateway database."""
+    """Serve the read API (OpenAPI schema at /openapi.json) and the public portal (pages at /,
+    in English and Chinese) over the gateway database."""
     from civic_ledger.gateway.db import open_existing
 
     url = database or default_database()
@@ -159,7 +160,8 @@ def serve(manifest_file: Path | None, database: str | None, confirmations: int,
     settings = ApiSettings(secret=secret.encode() if secret else None)
     app = create_app(engine, documents=folder, settings=settings)
     anonymous_access_log()
-    console.print(f"gateway on http://{host}:{port}/ (database {url}; documents {folder})")
+    console.print(f"portal on http://{host}:{port}/, API on http://{host}:{port}/api/v1 "
+                  f"(database {url}; documents {folder})")  # fmt: skip
     uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=True)
 
 

@@ -5,6 +5,7 @@ hashed with a salt before anything is sent: they never reach the chain.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -239,6 +240,59 @@ def identity_set_status(
         sender=sender,
         transact=send,
     )
+
+
+@command(identity, "sign-challenge")
+@path_option(
+    "--challenge-file",
+    required=True,
+    help="The gateway's sign-in challenge, saved to a file exactly as the portal shows it.",
+)
+def identity_sign_challenge(
+    account_alias: str, manifest_file: Path | None, challenge_file: Path
+) -> None:
+    """Sign a gateway's sign-in challenge (EIP-191 personal_sign) with your controller wallet,
+    off-line: nothing is sent. Paste the printed signature into the portal's "My records" page.
+    Only a gateway challenge is signed, and only one for --account's address on this network's
+    chain that has not expired."""
+    from eth_account.messages import encode_defunct
+
+    from civic_ledger.gateway.auth import MAX_CHALLENGE_LENGTH, AuthError, challenge_fields
+
+    suite, signer = suite_and_signer(manifest_file, account_alias)
+    if not challenge_file.is_file():
+        raise click.BadParameter(f"{challenge_file}: no such file", param_hint="--challenge-file")
+    raw = challenge_file.read_bytes()[: MAX_CHALLENGE_LENGTH * 4 + 1]
+    try:
+        text = raw.decode("utf-8").replace("\r\n", "\n").strip()
+        fields = challenge_fields(text)
+    except (UnicodeDecodeError, AuthError) as exc:
+        reason = str(exc) if isinstance(exc, AuthError) else "not UTF-8 text"
+        raise click.BadParameter(
+            f"{challenge_file}: {reason}", param_hint="--challenge-file"
+        ) from None
+    chain_id = int(suite[IDENTITY_REGISTRY].provider.chain_id)
+    if fields.chain_id != chain_id:
+        raise click.ClickException(
+            f"the challenge is for chain {fields.chain_id}, this network is chain {chain_id}: "
+            "refused (sign only your own city's challenges)"
+        )
+    if fields.address != str(signer.address).lower():
+        raise click.ClickException(
+            f"the challenge is for address {fields.address}, not --account's {signer.address}"
+        )
+    if fields.expires_at <= time.time():
+        raise click.ClickException(
+            f"the challenge expired at {format_time(fields.expires_at)}: ask the portal for a new one"
+        )
+    signature = signer.sign_message(encode_defunct(text=text))
+    if signature is None:
+        raise click.ClickException(f"account {signer.address} did not sign")
+    rsv = bytearray(signature.encode_rsv())
+    if rsv[64] < 27:
+        rsv[64] += 27
+    console.print("0x" + bytes(rsv).hex())
+    put(address=str(signer.address), signature="0x" + bytes(rsv).hex())
 
 
 @command(identity, "show", signs=False)

@@ -36,6 +36,7 @@ from civic_ledger.gateway.auth import Authenticator
 from civic_ledger.gateway.documents import DocumentStore
 from civic_ledger.gateway.ratelimit import RateLimit, TokenBuckets
 from civic_ledger.gateway.web import ApiError, ApiSettings, Gateway
+from civic_ledger.portal import mount_portal
 
 log = logging.getLogger("civic_ledger.gateway.api")
 
@@ -106,6 +107,7 @@ def create_app(engine: Engine, *, documents: Path, settings: ApiSettings | None 
     for module in (routes_records, routes_subjects, routes_city, routes_documents):
         app.include_router(module.router)
     _handle_errors(app)
+    mount_portal(app)  # the public pages (civic_ledger/portal), after the API's error handlers
     app.add_middleware(RateLimit, buckets=TokenBuckets(config.rate, config.burst), exempt=(HEALTH,))
     return app
 

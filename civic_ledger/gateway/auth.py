@@ -62,6 +62,49 @@ def normal_address(value: str) -> str:
     return text.lower()
 
 
+MAX_CHALLENGE_LENGTH = 1024  # a challenge is ~300 characters
+
+
+@dataclass(frozen=True)
+class ChallengeFields:
+    """What a challenge text (`Authenticator.challenge`) says: to whom, on which chain, until
+    when."""
+
+    address: str
+    chain_id: int
+    nonce: str
+    expires_at: int
+
+
+def challenge_fields(text: str) -> ChallengeFields:
+    """The fields of a challenge text as `Authenticator.challenge` writes it; AuthError, one
+    line, for any other text (so a wallet's user, or `identity sign-challenge`, signs only a
+    gateway's challenge)."""
+    if not isinstance(text, str) or len(text) > MAX_CHALLENGE_LENGTH:
+        raise AuthError("not a gateway challenge: too long")
+    lines = text.split("\n")
+    found = {}
+    for line in lines[1:-1]:
+        key, sep, value = line.partition(": ")
+        if sep:
+            found[key] = value
+    if (
+        len(lines) != 6
+        or not lines[0].endswith(" asks you to prove that you control this address.")
+        or set(found) != {"Address", "Chain id", "Nonce", "Expires"}
+        or lines[-1] != "Signing this message sends no transaction and costs nothing."
+    ):
+        raise AuthError("not a gateway challenge (save the text the gateway shows, unchanged)")
+    try:
+        address = normal_address(found["Address"])
+        chain_id = int(found["Chain id"])
+        expires = dt.datetime.strptime(found["Expires"], "%Y-%m-%dT%H:%M:%SZ")
+    except (AuthError, ValueError):
+        raise AuthError("not a gateway challenge: malformed address, chain id or expiry") from None
+    return ChallengeFields(address, chain_id, found["Nonce"],
+                           int(expires.replace(tzinfo=dt.UTC).timestamp()))  # fmt: skip
+
+
 class Authenticator:
     """Challenges, sessions and tokens for one gateway."""
 

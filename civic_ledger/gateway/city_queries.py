@@ -248,3 +248,41 @@ def stats(conn: Connection, now: int, days: int) -> dict[str, Any]:
             for d in range(first, today + 1)
         ],
     }
+
+
+#: The activity the agency dashboard counts per day: kind -> the events that are one of it.
+ACTIVITY = {
+    "registrations": ("IdentityRegistered",),
+    "records": ("RecordIssued",),
+    "disputes": ("RecordDisputed", "ExemptionDisputed"),
+    "sales": ("SaleApproved",),
+    "awards": ("AwardMade",),
+    "data_grants": ("GrantIssued",),
+}
+
+
+def activity(conn: Connection, now: int, days: int) -> list[dict[str, Any]]:
+    """Per UTC day, for the `days` days up to `now` (oldest first, quiet days included), how
+    many events of each `ACTIVITY` kind the index holds."""
+    e = schema.events
+    today = now // DAY
+    first = today - days + 1
+    day = e.c.time // DAY
+    names = [name for events in ACTIVITY.values() for name in events]
+    rows = conn.execute(
+        select(day.label("day"), e.c.event, func.count())
+        .where(e.c.time >= first * DAY, e.c.event.in_(names))
+        .group_by(day, e.c.event)
+    ).all()
+    kind_of = {name: kind for kind, events in ACTIVITY.items() for name in events}
+    counts: dict[int, dict[str, int]] = {}
+    for d, event, n in rows:
+        per_kind = counts.setdefault(int(d), dict.fromkeys(ACTIVITY, 0))
+        per_kind[kind_of[event]] += n
+    return [
+        {
+            "date": dt.datetime.fromtimestamp(d * DAY, dt.UTC).strftime("%Y-%m-%d"),
+            **counts.get(d, dict.fromkeys(ACTIVITY, 0)),
+        }
+        for d in range(first, today + 1)
+    ]

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 
 from civic_ledger.core.exceptions import CivicError
 from civic_ledger.gateway import schema
@@ -288,3 +288,42 @@ def document_owners(conn: Connection, document: str) -> DocumentOwners | None:
         controllers=frozenset(row[1].lower() for row in rows if row[1]),
         public=any(bool(row[2]) for row in rows),
     )
+
+
+def subjects_of(conn: Connection, controller: str) -> list[str]:
+    """The subjects whose controller is the address `controller` (any case)."""
+    i = schema.identities
+    rows = conn.execute(
+        select(i.c.subject).where(func.lower(i.c.controller) == controller.lower())
+    ).scalars()
+    return sorted(rows)
+
+
+def subject_data_requests(conn: Connection, subject: str) -> list[dict[str, Any]]:
+    """The data exchange's requests and grants naming `subject` (oldest first), each with the
+    resource's owner role, and the receipt batches anchored by an agency party to them (their
+    Merkle roots: a receipt about the subject verifies against one of them)."""
+    q, res, b = schema.data_requests, schema.data_resources, schema.receipt_batches
+    rows = conn.execute(
+        select(q, res.c.owner_role)
+        .join(res, res.c.resource_id == q.c.resource_id, isouter=True)
+        .where(q.c.subject == subject)
+        .order_by(q.c.requested_at, q.c.request_id)
+    ).mappings()
+    requests = [dict(row) for row in rows]
+    parties = {r["recipient_role"] for r in requests} | {r["owner_role"] for r in requests}
+    batches = [
+        dict(x)
+        for x in conn.execute(
+            select(b).where(b.c.agency_role.in_(parties - {None})).order_by(b.c.time)
+        ).mappings()
+    ]
+    return [
+        {
+            **r,
+            "batches": [
+                x for x in batches if x["agency_role"] in (r["recipient_role"], r["owner_role"])
+            ],
+        }
+        for r in requests
+    ]

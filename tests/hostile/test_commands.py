@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -285,6 +286,7 @@ def _files(tmp: Path, w: World) -> dict[str, Path]:
         "binary": "",
     }
     files |= _safe_files(w)
+    files |= _challenge_files(w)
     paths = {}
     for name, text in files.items():
         path = tmp / f"{name}.csv"
@@ -292,6 +294,28 @@ def _files(tmp: Path, w: World) -> dict[str, Path]:
         paths[name] = path
     paths["binary"].write_bytes(b"\xff\xfe\x00garbage\x80\n")
     return paths
+
+
+def _challenge_files(w: World) -> dict[str, str]:
+    """Gateway sign-in challenges for `identity sign-challenge`: one the controller may sign,
+    and ones for another chain, another address, expired, and a text that is none."""
+    from ape import chain
+
+    from civic_ledger.gateway.auth import Authenticator
+
+    def text(address: str, chain_id: int, clock: float | None = None) -> str:
+        auth = Authenticator(name="hostile gateway", chain_id=lambda: chain_id,
+                             challenge_ttl=10 * 86400, clock=lambda: clock or time.time())  # fmt: skip
+        return auth.challenge(address).text
+
+    here = int(chain.chain_id)
+    return {
+        "challenge_ok": text(w.controller, here),
+        "challenge_other_chain": text(w.controller, 424242),
+        "challenge_stranger": text(w.stranger, here),
+        "challenge_expired": text(w.controller, here, clock=1_600_000_000),
+        "challenge_junk": "Please sign: transfer everything to 0x" + "66" * 20,
+    }
 
 
 def _safe_files(w: World) -> dict[str, str]:
@@ -565,6 +589,25 @@ SPECS: dict[str, Spec] = {
             case("{unknown_subject}", "suspended", error="no identity is registered"),
             case("{subject}", "active", error="status"),
             case(change=AS_OWNER, error="not authorised"),
+        ),
+    ),
+    "identity sign-challenge": Spec(
+        options={"--challenge-file": "{challenge_ok}"},
+        account=OWNER,
+        cases=(
+            case(
+                change={"--challenge-file": "{tmp}/missing.txt"},
+                error=("--challenge-file", "no such file"),
+            ),
+            case(change={"--challenge-file": "{tmp}"}, error="--challenge-file"),
+            case(change={"--challenge-file": "{binary}"}, error=("--challenge-file", "UTF-8")),
+            case(
+                change={"--challenge-file": "{challenge_junk}"},
+                error=("--challenge-file", "not a gateway challenge"),
+            ),
+            case(change={"--challenge-file": "{challenge_other_chain}"}, error=("424242", "chain")),
+            case(change={"--challenge-file": "{challenge_stranger}"}, error="not --account's"),
+            case(change={"--challenge-file": "{challenge_expired}"}, error="expired"),
         ),
     ),
     "identity show": Spec(
@@ -1775,3 +1818,20 @@ def test_baselines_reach_the_chain(refuse: Refuser, world: World, suite: Any) ->
         args = world.fill(SPECS[key].baseline())
         outcome = invoke(all_commands()[key], [*args, "--manifest", str(refuse.manifest)])
         assert outcome.exit_code == 0, f"{key}: {outcome.output}"
+
+
+def test_sign_challenge_signs_what_the_gateway_checks(refuse: Refuser, world: World) -> None:
+    """The baseline of `identity sign-challenge` succeeds: its signature recovers to the
+    controller over the exact challenge text (what the gateway's session check recovers)."""
+    from eth_account import Account
+    from eth_account.messages import encode_defunct
+
+    args = world.fill(SPECS["identity sign-challenge"].baseline(OWNER))
+    outcome = invoke(
+        all_commands()["identity sign-challenge"], [*args, "--manifest", str(refuse.manifest)]
+    )
+    assert outcome.exit_code == 0, outcome.stderr
+    signature = outcome.stdout.strip().splitlines()[-1]
+    text = world.files["challenge_ok"].read_text()
+    signer = Account.recover_message(encode_defunct(text=text), signature=signature)
+    assert signer.lower() == world.controller.lower()
