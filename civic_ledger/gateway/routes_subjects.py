@@ -85,12 +85,18 @@ def _own(conn: Any, commitment: str, address: str) -> str:
     return subject
 
 
-@router.get(
-    "/subjects/{commitment}/records",
-    tags=["subjects"],
-    summary="My records",
-    responses={401: {"description": "No or bad token"}, 403: {"description": NOT_YOURS}},
-)
+SUBJECT_ONLY: dict[int | str, dict[str, Any]] = {
+    401: {"description": "No or bad token"},
+    403: {"description": NOT_YOURS},
+}
+
+
+def _subject_view(path: str, summary: str) -> Any:
+    return router.get(f"/subjects/{{commitment}}/{path}", tags=["subjects"], summary=summary,
+                      responses=SUBJECT_ONLY)  # fmt: skip
+
+
+@_subject_view("records", "My records")
 def subject_records(commitment: Commitment, conn: Conn, address: RequiredCaller) -> dict[str, Any]:
     """Every record about the subject, with its standing: for the subject's controller only."""
     subject = _own(conn, commitment, address)
@@ -100,14 +106,20 @@ def subject_records(commitment: Commitment, conn: Conn, address: RequiredCaller)
     )
 
 
-@router.get(
-    "/subjects/{commitment}/disputes",
-    tags=["subjects"],
-    summary="My disputes",
-    responses={401: {"description": "No or bad token"}, 403: {"description": NOT_YOURS}},
-)
+@_subject_view("disputes", "My disputes")
 def subject_disputes(commitment: Commitment, conn: Conn, address: RequiredCaller) -> dict[str, Any]:
     """The subject's disputes and how they were decided: for the subject's controller only."""
     subject = _own(conn, commitment, address)
     at = queries.as_of(conn)
     return answer(at, subject=subject, disputes=queries.subject_disputes(conn, subject))
+
+
+@_subject_view("access", "Who asked for my data")
+def subject_access(commitment: Commitment, conn: Conn, address: RequiredCaller) -> dict[str, Any]:
+    """Every data-exchange request naming the subject: which agency (role) asked for which
+    resource, for what purpose and on which basis, whether it was granted, revoked or deleted,
+    and the receipt batches anchored by the agencies party to it (a receipt about the subject
+    verifies against one of those roots). For the subject's controller only."""
+    subject = _own(conn, commitment, address)
+    at = queries.as_of(conn)
+    return answer(at, subject=subject, requests=queries.subject_data_requests(conn, subject))

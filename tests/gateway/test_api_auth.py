@@ -159,3 +159,16 @@ def test_token_buckets_refill_at_their_rate():
     assert buckets.take("b") == 0  # per client
     clock.now += 0.5
     assert buckets.take("a") == 0
+
+
+def test_a_subject_sees_who_asked_for_its_data_and_nobody_else_does(api, certified):
+    li = certified.account("li")
+    path = f"/api/v1/subjects/{certified.subject('Li Wei')}/access"
+    mine = api.get(path, headers=bearer(sign_in(api, li)))
+    assert mine.status_code == 200, mine.text
+    requests = mine.json()["requests"]
+    assert requests and all(r["subject"] == certified.subject("Li Wei") for r in requests)
+    assert {"granted", "deleted"} & {r["status"] for r in requests}
+    assert any(r["batches"] for r in requests)  # the anchored receipt roots
+    forge = api.get(path, headers=bearer(sign_in(api, certified.account("forge"))))
+    assert forge.status_code == 403 and api.get(path).status_code == 401
