@@ -141,14 +141,16 @@ def api_load(database: str, label: str, *, rate: int, seconds: float, concurrenc
     env = {**os.environ, "CIVIC_GATEWAY_DB": database, "CIVIC_GATEWAY_RATE": "1000000",
            "CIVIC_GATEWAY_BURST": "1000000",
            "CIVIC_GATEWAY_DOCUMENTS": tempfile.mkdtemp(prefix="bench-docs-")}  # fmt: skip
-    server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "--factory", "civic_ledger.gateway.asgi:app",
-         "--port", str(port), "--log-level", "warning", "--no-access-log"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )  # fmt: skip
+    log = Path(env["CIVIC_GATEWAY_DOCUMENTS"]) / "server.log"
+    with log.open("w") as sink:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "--factory", "civic_ledger.gateway.asgi:app",
+             "--port", str(port), "--log-level", "warning", "--no-access-log"],
+            env=env, stdout=subprocess.DEVNULL, stderr=sink,
+        )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait_up(base, server)
+        _wait_up(base, server, log)
         rows = []
         for endpoint, chosen in (("/health", ["/health"]), ("verify", paths)):
             say(f"gateway API on {label}: {endpoint} at {rate} req/s for {seconds:.0f} s")
@@ -179,14 +181,13 @@ def _verify_paths(database: str) -> list[str]:
     return [f"/api/v1/verify/{rid}?document={doc}" for rid, doc in rows]
 
 
-def _wait_up(base: str, server: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
+def _wait_up(base: str, server: subprocess.Popen[bytes], log: Path, timeout: float = 30.0) -> None:
     import httpx
 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if server.poll() is not None:
-            err = server.stderr.read().decode() if server.stderr else ""
-            raise RuntimeError(f"the gateway API exited: {err.strip()[-500:]}")
+            raise RuntimeError(f"the gateway API exited: {log.read_text().strip()[-500:]}")
         try:
             if httpx.get(base + "/health", timeout=1).status_code == 200:
                 return

@@ -18,6 +18,9 @@ from civic_ledger.core.exceptions import InputError
 from civic_ledger.gateway import schema
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+#: Connections per process: an API process answers up to 40 requests at once (its thread pool),
+#: each holding one connection for its snapshot; beyond that a request waits, then fails fast.
+POOL = {"pool_size": 40, "max_overflow": 10, "pool_timeout": 10}
 
 
 class GatewayError(InputError):
@@ -42,11 +45,11 @@ def connect(url: str) -> Engine:
         path = resolved.removeprefix("sqlite:///")
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(resolved, connect_args={"timeout": 30})
+        engine = create_engine(resolved, connect_args={"timeout": 30}, **POOL)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     try:
-        return create_engine(resolved, pool_pre_ping=True)
+        return create_engine(resolved, pool_pre_ping=True, **POOL)
     except ModuleNotFoundError as exc:
         raise GatewayError(f"PostgreSQL needs the psycopg driver ({exc.name}): "
                            "pip install 'civic-ledger[postgres]'") from None  # fmt: skip
@@ -78,7 +81,8 @@ def first_line(exc: BaseException) -> str:
 
 def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
     cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
-    cursor.execute("PRAGMA journal_mode=WAL")
+    if cursor.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+        cursor.execute("PRAGMA journal_mode=WAL")  # once per database: it persists
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()

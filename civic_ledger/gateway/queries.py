@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, bindparam, func, select
 
 from civic_ledger.core.exceptions import CivicError
 from civic_ledger.gateway import schema
@@ -70,9 +70,12 @@ def utc(timestamp: int | None) -> str | None:
     return dt.datetime.fromtimestamp(timestamp, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+_CURSOR = select(schema.cursor)
+
+
 def as_of(conn: Connection) -> AsOf:
     """The cursor: the last indexed block and its time, the head when last polled."""
-    row = conn.execute(select(schema.cursor)).mappings().first()
+    row = conn.execute(_CURSOR).mappings().first()
     if row is None or row["block"] < 0 or row["block_time"] is None:
         raise NotIndexed("the gateway has not indexed any block yet")
     head, block = row["head"], row["block"]
@@ -99,14 +102,17 @@ def chain_id(conn: Connection) -> int:
 # ------------------------------------------------------------------ records
 
 
+# Built once: the verify path runs these on every request.
+_RECORD = (
+    select(schema.records, schema.schemas.c.name.label("schema_name"),
+           schema.schemas.c.certificate, schema.schemas.c.adverse)
+    .join(schema.schemas, schema.schemas.c.schema_id == schema.records.c.schema_id, isouter=True)
+    .where(schema.records.c.record_id == bindparam("record_id"))
+)  # fmt: skip
+
+
 def _record(conn: Connection, record_id: str) -> Mapping[str, Any] | None:
-    r, s = schema.records, schema.schemas
-    query = (
-        select(r, s.c.name.label("schema_name"), s.c.certificate, s.c.adverse)
-        .join(s, s.c.schema_id == r.c.schema_id, isouter=True)
-        .where(r.c.record_id == record_id)
-    )
-    return conn.execute(query).mappings().first()
+    return conn.execute(_RECORD, {"record_id": record_id}).mappings().first()
 
 
 def standing(row: Mapping[str, Any], now: int) -> dict[str, Any]:

@@ -5,7 +5,7 @@ carries)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Annotated, Any
@@ -89,11 +89,19 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
+# The dependencies are coroutines: FastAPI runs a plain function dependency in its thread pool,
+# a hop each way per request; these only look up state or open a pooled connection.
+
+
+async def gateway_dep(request: Request) -> Gateway:
+    return gateway(request)
+
+
 def gateway(request: Request) -> Gateway:
     return request.app.state.gateway
 
 
-def connection(request: Request) -> Iterator[Connection]:
+async def connection(request: Request) -> AsyncIterator[Connection]:
     """One database connection for the request, in one read transaction: every read of one
     answer (its `as_of` included) sees the same snapshot while the indexer writes."""
     with snapshot(gateway(request).engine) as conn:
@@ -140,7 +148,7 @@ def required_caller(address: Annotated[str | None, Depends(caller)]) -> str:
 Conn = Annotated[Connection, Depends(connection)]
 Caller = Annotated[str | None, Depends(caller)]
 RequiredCaller = Annotated[str, Depends(required_caller)]
-GatewayDep = Annotated[Gateway, Depends(gateway)]
+GatewayDep = Annotated[Gateway, Depends(gateway_dep)]
 
 
 def hash_param(description: str) -> Any:
