@@ -49,7 +49,10 @@ def connect(url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     try:
-        return create_engine(resolved, pool_pre_ping=True, **POOL)
+        # REPEATABLE READ: every read of one API answer sees one state while the indexer writes
+        # (the indexer is the only writer: its transactions never conflict)
+        return create_engine(resolved, pool_pre_ping=True, isolation_level="REPEATABLE READ",
+                             **POOL)  # fmt: skip
     except ModuleNotFoundError as exc:
         raise GatewayError(f"PostgreSQL needs the psycopg driver ({exc.name}): "
                            "pip install 'civic-ledger[postgres]'") from None  # fmt: skip

@@ -18,6 +18,7 @@ from civic_ledger.gateway.web import (
     GatewayDep,
     answer,
     hash_param,
+    read,
 )
 
 router = APIRouter(prefix="/api/v1", responses=ERRORS)
@@ -49,10 +50,14 @@ async def verify(
     `disputed` or `valid`, with the issuer, schema, issue and expiry times and the transaction
     that decided the status.
 
-    The busiest endpoint reads on the event loop, not in the thread pool: two lookups by
-    primary key in the snapshot the connection dependency opened, well under a millisecond."""
+    The busiest endpoint: on SQLite it reads on the event loop (two lookups by primary key,
+    well under a millisecond), on PostgreSQL in the thread pool."""
+    return await read(conn, _verify, record_id.lower(), document.lower())
+
+
+def _verify(conn: Any, record_id: str, document: str) -> dict[str, Any]:
     at = queries.as_of(conn)
-    return answer(at, queries.verify(conn, record_id.lower(), document.lower(), at.block_time))
+    return answer(at, queries.verify(conn, record_id, document, at.block_time))
 
 
 @router.get("/records/{record_id}", tags=["records"], summary="A record's standing and history")

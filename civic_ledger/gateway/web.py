@@ -5,22 +5,25 @@ carries)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
 from fastapi import Path as PathParam
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 from sqlalchemy import Connection, Engine
+from starlette.concurrency import run_in_threadpool
 
 from civic_ledger.core.exceptions import CivicError
 from civic_ledger.gateway.auth import Authenticator, AuthError
 from civic_ledger.gateway.db import GatewayError
 from civic_ledger.gateway.documents import DocumentStore
 from civic_ledger.gateway.queries import AsOf
+
+T = TypeVar("T")
 
 HASH_PATTERN = r"^0x[0-9a-fA-F]{64}$"
 PARCEL_PATTERN = r"^(0x[0-9a-fA-F]{64}|[0-9]{1,78})$"
@@ -103,9 +106,33 @@ def gateway(request: Request) -> Gateway:
 
 async def connection(request: Request) -> AsyncIterator[Connection]:
     """One database connection for the request, in one read transaction: every read of one
-    answer (its `as_of` included) sees the same snapshot while the indexer writes."""
-    with snapshot(gateway(request).engine) as conn:
+    answer (its `as_of` included) sees the same snapshot while the indexer writes. SQLite's is
+    opened here (a local file: microseconds); a server's in the thread pool (a round trip)."""
+    engine = gateway(request).engine
+    if local(engine):
+        with snapshot(engine) as conn:
+            yield conn
+        return
+    opened = snapshot(engine)
+    conn = await run_in_threadpool(opened.__enter__)
+    try:
         yield conn
+    finally:
+        await run_in_threadpool(opened.__exit__, None, None, None)
+
+
+def local(engine: Engine) -> bool:
+    """Whether reads are local file reads (SQLite), cheap enough for the event loop."""
+    return engine.dialect.name == "sqlite"
+
+
+async def read(conn: Connection, query: Callable[..., T], *args: Any) -> T:
+    """`query(conn, *args)`: on the event loop for SQLite (no thread-pool hop: the busiest
+    endpoints stay cheap), in the thread pool for a database server (its round trips must not
+    hold up other requests)."""
+    if local(conn.engine):
+        return query(conn, *args)
+    return await run_in_threadpool(query, conn, *args)
 
 
 @contextmanager
@@ -115,8 +142,7 @@ def snapshot(engine: Engine) -> Iterator[Connection]:
     with engine.connect() as conn:
         if engine.dialect.name == "sqlite":
             conn.exec_driver_sql("BEGIN")
-        else:
-            conn = conn.execution_options(isolation_level="REPEATABLE READ")
+        # PostgreSQL: the engine's isolation level is REPEATABLE READ (db.connect)
         yield conn
 
 
