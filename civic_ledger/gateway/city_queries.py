@@ -19,7 +19,7 @@ from civic_ledger.gateway.queries import utc
 
 DAY = 24 * 60 * 60
 OPEN_LIENS = ("proposed", "recorded")
-ROUND_KINDS = ("milestone", "rent")  # IGrantFund.RoundKind
+ROUND_KINDS = ("rent", "research", "project")  # IGrantFund.RoundKind, in enum order
 PAYOUT_KINDS = ("milestone", "rent", "clawback")
 
 

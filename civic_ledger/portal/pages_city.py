@@ -25,6 +25,8 @@ PARCEL = re.compile(r"^(0x[0-9a-fA-F]{64}|[0-9]{1,78})$")
 DASHBOARD_DAYS = 14
 #: Payout purposes in plain words (milestone rounds fund research).
 PURPOSES = {"milestone": N_("research"), "rent": N_("rent"), "clawback": N_("clawed back")}
+#: Round kinds in plain words (the API's `kind` of a round: IGrantFund.RoundKind).
+ROUND_KINDS = {"rent": N_("rent"), "research": N_("research"), "project": N_("project grant")}
 #: Title events in plain words.
 TITLE_EVENTS = {
     "ParcelRegistered": N_("registered"),
@@ -102,7 +104,8 @@ def parcel_print(request: Request, parcel_id: str) -> HTMLResponse:
 
 
 def _words() -> dict[str, dict[str, str]]:
-    return {"title": TITLE_EVENTS, "tax": TAX_STATUS, "lien": LIEN_STATUS, "purpose": PURPOSES}
+    return {"title": TITLE_EVENTS, "tax": TAX_STATUS, "lien": LIEN_STATUS, "purpose": PURPOSES,
+            "round": ROUND_KINDS}
 
 
 @router.get("/fund", response_class=HTMLResponse)

@@ -29,7 +29,7 @@ NO_STORE = {"Cache-Control": "no-store"}
 COMMANDS = {
     "sign": "ape run admin identity sign-challenge --account ALIAS --challenge-file challenge.txt",
     "dispute": "ape run admin records dispute RECORD_ID --evidence @evidence.pdf --account ALIAS",
-    "deletion": "ape run admin data deletion-ask GRANT_ID --reason @reason.pdf --account ALIAS",
+    "deletion": "ape run admin data deletion-ask GRANT_ID --evidence @reason.pdf --account ALIAS",
 }
 REQUEST_STATUS = {
     "pending": N_("waiting for approval"),

@@ -156,6 +156,9 @@ def test_rounds_agree_with_grant_fund(api, certified):
     for item in listed:
         on_chain = fund.getRound(item["round_id"])
         assert item["name"] == on_chain.name and item["closed"] == on_chain.closed
+        # IGrantFund.RoundKind: RentSubsidy, ResearchSubsidy, ProjectGrant
+        assert item["kind"] == ("rent", "research", "project")[int(on_chain.kind)]
+        assert ("rent" in item["name"]) == (item["kind"] == "rent")  # the demo names its rounds
         assert int(item["budget"]) == on_chain.budget
         assert int(item["funded"]) == on_chain.deposited
         assert int(item["paid"]) == on_chain.paid
