@@ -104,8 +104,13 @@ def parcel_print(request: Request, parcel_id: str) -> HTMLResponse:
 
 
 def _words() -> dict[str, dict[str, str]]:
-    return {"title": TITLE_EVENTS, "tax": TAX_STATUS, "lien": LIEN_STATUS, "purpose": PURPOSES,
-            "round": ROUND_KINDS}
+    return {
+        "title": TITLE_EVENTS,
+        "tax": TAX_STATUS,
+        "lien": LIEN_STATUS,
+        "purpose": PURPOSES,
+        "round": ROUND_KINDS,
+    }
 
 
 @router.get("/fund", response_class=HTMLResponse)

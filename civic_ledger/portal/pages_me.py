@@ -15,6 +15,7 @@ import time
 from fastapi import APIRouter, Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from civic_ledger.access.roles import BY_ID
 from civic_ledger.gateway import queries
 from civic_ledger.gateway.auth import AuthError, normal_address
 from civic_ledger.gateway.web import snapshot
@@ -26,6 +27,9 @@ router = APIRouter(include_in_schema=False)
 MAX_FORM_BYTES = 8 * 1024
 NO_STORE = {"Cache-Control": "no-store"}
 #: What the subject runs to act (commands are not translated).
+#: Agency role id -> the role's name in the city's catalogue (civic_ledger/access/roles.py).
+AGENCIES = {role.id: f"{role.label} ({role.id})" for role in BY_ID.values()}
+
 COMMANDS = {
     "sign": "ape run admin identity sign-challenge --account ALIAS --challenge-file challenge.txt",
     "dispute": "ape run admin records dispute RECORD_ID --evidence @evidence.pdf --account ALIAS",
@@ -90,7 +94,8 @@ def me(request: Request) -> HTMLResponse:
             for s in queries.subjects_of(conn, address)
         ]
     return render(request, "me.html", headers=NO_STORE, address=address, subjects=subjects,
-                  as_of=at, request_words=REQUEST_STATUS, commands=COMMANDS)  # fmt: skip
+                  as_of=at, request_words=REQUEST_STATUS, commands=COMMANDS,
+                  agencies=AGENCIES)  # fmt: skip
 
 
 @router.post("/me/challenge", response_class=HTMLResponse)
