@@ -24,6 +24,7 @@ from typing import Any
 from eth_utils import keccak
 
 from civic_ledger.access.roles import ADMIN_ROLE, BY_NAME
+from civic_ledger.core.times import DAY
 from civic_ledger.data.client import (
     Consent,
     DataRequest,
@@ -44,7 +45,6 @@ from civic_ledger.identity.records import (
 from civic_ledger.property.tax import sign_permit
 from civic_ledger.spec import all_contracts
 
-DAY = 24 * 60 * 60
 YEAR = 365 * DAY
 UNIT = 10**18
 MAX_UINT = 2**256 - 1

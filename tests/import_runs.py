@@ -13,6 +13,16 @@ from typing import Any
 Invoke = Callable[..., Any]  # invoke(*args) -> a result with .exit_code and .text
 
 
+def import_file(path: Path, header: str, rows: list[str], bad_row: str | None = None) -> Path:
+    """Write the CSV `path`: `header`, `rows`, and `bad_row` (when given) as line 4, where
+    `bad_row_refuses_the_file` expects it."""
+    lines = [header.strip(), *rows]
+    if bad_row is not None:
+        lines.insert(3, bad_row)
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
 def bad_row_refuses_the_file(
     invoke: Invoke, path: Path, tmp_path: Path, *, to_send: int, column: str,
     count: Callable[[], int],

@@ -12,16 +12,14 @@ from pathlib import Path
 import pytest
 import requests
 
+from civic_dev.bench.anvil import free_port, stop
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.mark.slow
 def test_demo_serves_the_gateway_with_its_data(tmp_path: Path) -> None:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     env = {
         **os.environ,
         "APE_DATA_FOLDER": os.environ.get("APE_DATA_FOLDER", str(ROOT / ".ape-data")),
@@ -46,8 +44,4 @@ def test_demo_serves_the_gateway_with_its_data(tmp_path: Path) -> None:
         rounds = requests.get(f"http://127.0.0.1:{port}/api/v1/fund/rounds", timeout=10).json()
         assert rounds["rounds"], rounds
     finally:
-        demo.terminate()
-        try:
-            demo.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            demo.kill()
+        stop(demo, timeout=20)

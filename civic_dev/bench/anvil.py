@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import requests
 
@@ -49,6 +50,16 @@ def free_port() -> int:
             port = int(s.getsockname()[1])
         if port != 8545:
             return port
+
+
+def stop(proc: subprocess.Popen[Any], timeout: float = 10.0) -> None:
+    """Ask a child process to end (SIGTERM); kill it if it has not within `timeout` s."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 def anvil_binary() -> str:
@@ -105,11 +116,6 @@ def running_anvil(settings: AnvilSettings = AnvilSettings(), log: Path | None = 
         _wait_ready(url, proc)
         yield AnvilNode(url=url, pid=proc.pid, settings=settings, version=version.splitlines()[0])
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc)
         if log:
             sink.close()  # type: ignore[union-attr]

@@ -32,6 +32,7 @@ from civic_ledger.chain.client import HttpClient
 from civic_ledger.chain.journal import Journal
 from civic_ledger.chain.sender import Sender, TxRequest
 from civic_ledger.chain.signer import KeySigner
+from civic_ledger.core.times import DAY
 from civic_ledger.data import client as data_client
 from civic_ledger.data import receipts as rc
 from civic_ledger.identity.client import Kind
@@ -43,7 +44,6 @@ VERIFY_TARGET = 30_000
 RECEIPTS_TARGET = 10_000.0  # receipts/s
 REGISTRAR = BY_NAME["REGISTRAR"].id
 TAX_ASSESSOR = BY_NAME["TAX_ASSESSOR"].id
-DAY = 24 * 60 * 60
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from civic_dev.bench.anvil import free_port
+from civic_dev.bench.anvil import free_port, stop
 from civic_ledger.chain.client import HttpClient
 from civic_ledger.chain.logs import LogReader
 from civic_ledger.chain.manifest import Manifest
@@ -159,12 +159,7 @@ def api_load(database: str, label: str, *, rate: int, seconds: float, concurrenc
             )
         return rows
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        stop(server)
 
 
 def _verify_paths(database: str) -> list[str]:

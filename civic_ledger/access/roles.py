@@ -13,10 +13,10 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from civic_ledger.core.times import DAY
+
 ADMIN_ROLE = 0
 PUBLIC_ROLE = 2**64 - 1
-
-DAY = 24 * 60 * 60
 
 
 @dataclass(frozen=True)

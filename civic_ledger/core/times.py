@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+#: Seconds in a day.
+DAY = 24 * 60 * 60
 #: Seconds per duration unit: s, m, h, d, w, and y (a year is 365 days).
-UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400, "y": 365 * 86400}
+UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": DAY, "w": 7 * DAY, "y": 365 * DAY}
 
 
 def parse_duration(text: str) -> int:

@@ -10,11 +10,11 @@ from typing import Any
 from civic_ledger.core.eip712 import sign_typed, typed_message
 from civic_ledger.core.encoding import ZERO32, to_bytes32
 from civic_ledger.core.exceptions import InputError
+from civic_ledger.core.times import DAY
 from civic_ledger.data.enums import Sharing
 
 DOMAIN_NAME = "CivicLedger DataExchange"
 DOMAIN_VERSION = "1"
-DAY = 24 * 60 * 60
 MAX_GRANT_DURATION = 365 * DAY  # DataExchange.MAX_GRANT_DURATION
 MAX_BASIS_LIFETIME = 365 * DAY  # DataExchange.MAX_BASIS_LIFETIME
 MAX_DELETION_PERIOD = 90 * DAY  # DataExchange.MAX_DELETION_PERIOD

@@ -19,6 +19,7 @@ from eth_utils import keccak
 
 from civic_ledger.access.roles import BY_ID, BY_NAME
 from civic_ledger.core.encoding import ZERO32
+from civic_ledger.core.times import DAY
 from civic_ledger.data import client as data_client
 from civic_ledger.data import receipts as rc
 from civic_ledger.data.client import (
@@ -30,7 +31,6 @@ from civic_ledger.data.client import (
     Sharing,
 )
 
-DAY = 24 * 60 * 60
 REGISTRAR = BY_NAME["REGISTRAR"].id
 TAX_ASSESSOR = BY_NAME["TAX_ASSESSOR"].id
 MARKET = BY_NAME["MARKET_RECORD_ISSUER"].id

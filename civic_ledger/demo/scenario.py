@@ -10,6 +10,7 @@ from eth_utils import keccak
 from rich.table import Table
 
 from civic_ledger.core import revert
+from civic_ledger.core.times import DAY
 from civic_ledger.demo import data_chapter
 from civic_ledger.demo.cast import Cast
 from civic_ledger.demo.narrator import Narrator
@@ -21,7 +22,6 @@ from civic_ledger.property import tax as tax_client
 from civic_ledger.property import titles as title_client
 
 UNIT = 10**18
-DAY = 24 * 60 * 60
 YEAR = 365 * DAY
 GRANT_POLICY = 1
 

@@ -14,10 +14,10 @@ from typing import Any
 
 from sqlalchemy import BigInteger, Connection, cast, func, select
 
+from civic_ledger.core.times import DAY
 from civic_ledger.gateway import schema
 from civic_ledger.gateway.queries import utc
 
-DAY = 24 * 60 * 60
 OPEN_LIENS = ("proposed", "recorded")
 ROUND_KINDS = ("rent", "research", "project")  # IGrantFund.RoundKind, in enum order
 PAYOUT_KINDS = ("milestone", "rent", "clawback")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from typing import Any
 
 import segno
@@ -71,36 +72,39 @@ def parcel_lookup(request: Request) -> Response:
     return RedirectResponse(f"/parcels/{city_queries.parcel_hex(number)}", status_code=303)
 
 
-def _parcel(request: Request, parcel_id: str) -> tuple[dict[str, Any], Any]:
-    number = parcel_number(parcel_id)
-    with snapshot(gateway_of(request).engine) as conn:
-        at = queries.as_of(conn)
-        found = city_queries.parcel(conn, number, at.block_time)
-    if found is None:
-        raise PortalError(404, N_("This city has no parcel with that id."))
-    return found, at
+def _parcel_page(
+    request: Request,
+    parcel_id: str,
+    template: str,
+    extra: Callable[[dict[str, Any]], dict[str, Any]] = lambda _found: {},
+) -> HTMLResponse:
+    """A parcel rendered in `template` (with `extra(parcel)` values), or the refusal page."""
+    try:
+        number = parcel_number(parcel_id)
+        with snapshot(gateway_of(request).engine) as conn:
+            at = queries.as_of(conn)
+            found = city_queries.parcel(conn, number, at.block_time)
+        if found is None:
+            raise PortalError(404, N_("This city has no parcel with that id."))
+    except PortalError as exc:
+        return refusal(request, exc)
+    return render(request, template, parcel=found, as_of=at, words=_words(), **extra(found))
 
 
 @router.get("/parcels/{parcel_id}", response_class=HTMLResponse)
 def parcel_page(request: Request, parcel_id: str) -> HTMLResponse:
-    try:
-        found, at = _parcel(request, parcel_id)
-    except PortalError as exc:
-        return refusal(request, exc)
-    return render(request, "parcel.html", parcel=found, as_of=at, words=_words())
+    return _parcel_page(request, parcel_id, "parcel.html")
 
 
 @router.get("/parcels/{parcel_id}/print", response_class=HTMLResponse)
 def parcel_print(request: Request, parcel_id: str) -> HTMLResponse:
     """The title status to print, with a QR code leading back to the parcel's page."""
-    try:
-        found, at = _parcel(request, parcel_id)
-    except PortalError as exc:
-        return refusal(request, exc)
-    url = str(request.base_url).rstrip("/") + f"/parcels/{found['parcel_id']}"
-    qr = segno.make(url, error="m").svg_inline(scale=3, title=url)
-    return render(request, "parcel_print.html", parcel=found, as_of=at, words=_words(), url=url,
-                  qr_svg=qr)  # fmt: skip
+
+    def qr_code(found: dict[str, Any]) -> dict[str, Any]:
+        url = str(request.base_url).rstrip("/") + f"/parcels/{found['parcel_id']}"
+        return {"url": url, "qr_svg": segno.make(url, error="m").svg_inline(scale=3, title=url)}
+
+    return _parcel_page(request, parcel_id, "parcel_print.html", qr_code)
 
 
 def _words() -> dict[str, dict[str, str]]:

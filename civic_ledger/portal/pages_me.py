@@ -61,6 +61,14 @@ async def _form(request: Request) -> dict[str, str]:
     return values
 
 
+def _address(values: dict[str, str]) -> str:
+    """The form's `address`, checksummed."""
+    try:
+        return normal_address(values.get("address", ""))
+    except AuthError:
+        raise PortalError(422, N_("An address is 0x followed by 40 hexadecimal digits.")) from None
+
+
 def signed_in(request: Request) -> str | None:
     """The address of the request's session cookie, None without a valid one."""
     token = request.cookies.get(SESSION_COOKIE)
@@ -103,12 +111,7 @@ async def challenge(request: Request) -> HTMLResponse:
     """Step 1: the challenge text for the address, to sign."""
     try:
         values = await _form(request)
-        try:
-            address = normal_address(values.get("address", ""))
-        except AuthError:
-            raise PortalError(
-                422, N_("An address is 0x followed by 40 hexadecimal digits.")
-            ) from None
+        address = _address(values)
         found = gateway_of(request).auth.challenge(address)
     except PortalError as exc:
         return refusal(request, exc)
@@ -122,12 +125,7 @@ async def session(request: Request) -> Response:
     """Step 2: the signature; a session cookie when it signs a pending challenge."""
     try:
         values = await _form(request)
-        try:
-            address = normal_address(values.get("address", ""))
-        except AuthError:
-            raise PortalError(
-                422, N_("An address is 0x followed by 40 hexadecimal digits.")
-            ) from None
+        address = _address(values)
         signature = values.get("signature", "").strip()
         if len(signature) > 200:
             raise PortalError(422, N_("A signature is 0x followed by 130 hexadecimal digits."))

@@ -23,6 +23,7 @@ from eth_utils import keccak
 
 from civic_ledger.access.roles import BY_NAME
 from civic_ledger.core import names
+from civic_ledger.core.times import DAY
 from civic_ledger.data.client import (
     Consent,
     DataRequest,
@@ -33,7 +34,6 @@ from civic_ledger.data.client import (
 )
 from civic_ledger.identity.client import Kind
 
-DAY = 24 * 60 * 60
 OWNER_ROLE = BY_NAME["REGISTRAR"].id
 RECIPIENT_ROLE = BY_NAME["TAX_ASSESSOR"].id
 THIRD_ROLE = BY_NAME["MARKET_RECORD_ISSUER"].id

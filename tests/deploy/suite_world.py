@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from civic_ledger.core.documents import document_hash
+from civic_ledger.core.times import DAY
 from civic_ledger.fund import client as fund_client
 from civic_ledger.identity import client as id_client
 from civic_ledger.identity import records as rec_client
@@ -15,7 +16,6 @@ from civic_ledger.property import liens as lien_client
 from civic_ledger.property import tax as tax_client
 from civic_ledger.property import titles as title_client
 
-DAY = 24 * 60 * 60
 YEAR = 365 * DAY
 UNIT = 10**18
 POLICY = 777

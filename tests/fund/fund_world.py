@@ -13,10 +13,10 @@ from eth_utils import keccak
 from civic_ledger.access.roles import BY_NAME
 from civic_ledger.core import names
 from civic_ledger.core.encoding import ZERO32
+from civic_ledger.core.times import DAY
 from civic_ledger.fund.client import RoundKind
 from civic_ledger.identity.records import RevocationReason
 
-DAY = 24 * 60 * 60
 MONTH = 30 * DAY
 YEAR = 365 * DAY
 

@@ -25,6 +25,7 @@ from fastapi.testclient import TestClient
 
 from civic_ledger.chain.client import Web3Client
 from civic_ledger.core.documents import content_hash
+from civic_ledger.core.times import DAY
 from civic_ledger.gateway.api import create_app
 from civic_ledger.gateway.db import connect
 from civic_ledger.gateway.indexer import Indexer
@@ -32,7 +33,6 @@ from civic_ledger.gateway.web import ApiSettings
 from civic_ledger.identity import records as record_client
 from civic_ledger.identity.records import RecordRequest, RevocationReason
 
-DAY = 24 * 60 * 60
 LICENCE_LAYOUT = "uint64 licenceNo,uint16 sector"
 
 #: name -> the document's bytes (its keccak-256 is the record's evidence hash)

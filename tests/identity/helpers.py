@@ -8,8 +8,8 @@ from typing import Any
 from eth_utils import keccak
 
 from civic_ledger.access.roles import BY_NAME
+from civic_ledger.core.times import DAY
 
-DAY = 24 * 60 * 60
 YEAR = 365 * DAY
 
 

@@ -11,7 +11,12 @@ from typing import Any
 
 import pytest
 from eth_utils import keccak
-from import_runs import bad_row_refuses_the_file, killed_import_resumes, reruns_send_nothing
+from import_runs import (
+    bad_row_refuses_the_file,
+    import_file,
+    killed_import_resumes,
+    reruns_send_nothing,
+)
 from shared_fixtures import invoke_command
 
 from civic_ledger.bulk import records as bulk
@@ -129,17 +134,14 @@ def world(suite: Any, agency: dict[str, Any]) -> dict[str, Any]:
 
 
 def _csv(path: Path, world: dict[str, Any], count: int, bad_line: bool = False) -> Path:
-    lines = [HEADER.strip()]
-    for i in range(count):
-        subject = world["subjects"][i % 3]
-        if i % 2:
-            lines.append(f"{world['fine']},{subject},text:fine-{i},,,,{100 + i}")
-        else:
-            lines.append(f"{world['ok']},{subject},,,{2000 + i},true,")
-    if bad_line:
-        lines.insert(3, f"{world['ok']},{world['subjects'][0]},,,2026,maybe,")  # line 4
-    path.write_text("\n".join(lines) + "\n")
-    return path
+    rows = [
+        f"{world['fine']},{world['subjects'][i % 3]},text:fine-{i},,,,{100 + i}"
+        if i % 2
+        else f"{world['ok']},{world['subjects'][i % 3]},,,{2000 + i},true,"
+        for i in range(count)
+    ]
+    bad = f"{world['ok']},{world['subjects'][0]},,,2026,maybe," if bad_line else None
+    return import_file(path, HEADER, rows, bad)
 
 
 # _invoke(suite, *args): the import command in process, signed by TEST::3

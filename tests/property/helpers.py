@@ -8,7 +8,8 @@ from typing import Any
 
 from eth_utils import keccak
 
-DAY = 24 * 60 * 60
+from civic_ledger.core.times import DAY
+
 YEAR = 365 * DAY
 
 _codes = itertools.count(1)

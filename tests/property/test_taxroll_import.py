@@ -11,7 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from import_runs import bad_row_refuses_the_file, killed_import_resumes, reruns_send_nothing
+from import_runs import (
+    bad_row_refuses_the_file,
+    import_file,
+    killed_import_resumes,
+    reruns_send_nothing,
+)
 from shared_fixtures import invoke_command
 
 from civic_ledger.bulk import taxroll
@@ -83,14 +88,13 @@ def parcels(parties: Any, new_parcel: Any) -> list[str]:
 
 
 def _roll(path: Path, codes: list[str], bad_line: bool = False) -> Path:
-    lines = [HEADER]
-    for i, code in enumerate(codes):
-        for year in (2031, 2032):
-            lines.append(f"{code},{year},{100 + i},{year}-06-30")
-    if bad_line:
-        lines.insert(3, f"{codes[0]},2033,lots,2033-06-30")  # line 4
-    path.write_text("\n".join(lines) + "\n")
-    return path
+    rows = [
+        f"{code},{year},{100 + i},{year}-06-30"
+        for i, code in enumerate(codes)
+        for year in (2031, 2032)
+    ]
+    bad = f"{codes[0]},2033,lots,2033-06-30" if bad_line else None
+    return import_file(path, HEADER, rows, bad)
 
 
 # _invoke(suite, *args): the import command in process, signed by TEST::3

@@ -3,8 +3,10 @@ id), deletions and anchored receipt batches, as DataExchange says."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from civic_ledger.gateway import schema
-from civic_ledger.gateway.projections import Event, Handlers
+from civic_ledger.gateway.projections import Event, Handlers, status_change
 from civic_ledger.gateway.store import Store
 
 DATA = "DataExchange"
@@ -37,39 +39,18 @@ def data_requested(store: Store, e: Event) -> None:
                  requested_at=e.time, status="requested")  # fmt: skip
 
 
-@data.on("GrantIssued")
-def grant_issued(store: Store, e: Event) -> None:
-    store.update(schema.data_requests, {"request_id": e["grantId"]}, status="granted",
-                 expires_at=e["expiresAt"])  # fmt: skip
-
-
-@data.on("RequestDenied")
-def request_denied(store: Store, e: Event) -> None:
-    store.update(schema.data_requests, {"request_id": e["requestId"]}, status="denied")
-
-
-@data.on("GrantRevoked")
-def grant_revoked(store: Store, e: Event) -> None:
-    store.update(schema.data_requests, {"request_id": e["grantId"]}, status="revoked")
-
-
-@data.on("DeletionRequested")
-def deletion_requested(store: Store, e: Event) -> None:
-    store.update(schema.data_requests, {"request_id": e["grantId"]}, status="deletion asked",
-                 deletion_due=e["dueAt"])  # fmt: skip
-
-
-@data.on("DeletionConfirmed")
-def deletion_confirmed(store: Store, e: Event) -> None:
-    store.update(schema.data_requests, {"request_id": e["grantId"]}, status="deleted",
-                 deletion_overdue=e["overdue"])  # fmt: skip
-
-
 @data.on("ReceiptsAnchored")
 def receipts_anchored(store: Store, e: Event) -> None:
     store.insert(schema.receipt_batches, root=e["root"], agency_role=e["agencyRole"],
                  operator=e["operator"], leaf_count=e["leafCount"], time=e.time,
                  tx_hash=e.tx_hash)  # fmt: skip
 
+
+request_status = partial(status_change, schema.data_requests, "request_id", "grantId")
+data.on("GrantIssued")(request_status("granted", expires_at="expiresAt"))
+data.on("RequestDenied")(status_change(schema.data_requests, "request_id", "requestId", "denied"))
+data.on("GrantRevoked")(request_status("revoked"))
+data.on("DeletionRequested")(request_status("deletion asked", deletion_due="dueAt"))
+data.on("DeletionConfirmed")(request_status("deleted", deletion_overdue="overdue"))
 
 HANDLERS = (data,)

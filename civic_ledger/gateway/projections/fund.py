@@ -42,13 +42,6 @@ def application_submitted(store: Store, e: Event) -> None:
                  paid="0")  # fmt: skip
 
 
-def application_status(status: str) -> Handler:
-    def handle(store: Store, e: Event) -> None:
-        store.update(schema.applications, {"app_id": str(e["appId"])}, status=status)
-
-    return handle
-
-
 @fund.on("AwardMade")
 def award_made(store: Store, e: Event) -> None:
     store.update(schema.applications, {"app_id": str(e["appId"])}, status="awarded",
@@ -82,9 +75,8 @@ def award_clawed_back(store: Store, e: Event) -> None:
         store.add(schema.rounds, {"round_id": application["round_id"]}, awarded=-e["released"])
 
 
-fund.on("ApplicationApproved")(application_status("approved"))
-fund.on("ApplicationRejected")(application_status("rejected"))
-fund.on("AwardCompleted")(application_status("completed"))
+fund.statuses(schema.applications, "app_id", "appId", ApplicationApproved="approved",
+              ApplicationRejected="rejected", AwardCompleted="completed")  # fmt: skip
 fund.on("MilestonePaid")(paid("milestone"))
 fund.on("RentPaid")(paid("rent"))
 

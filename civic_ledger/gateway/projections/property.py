@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 from civic_ledger.gateway import schema
-from civic_ledger.gateway.projections import Event, Handler, Handlers
+from civic_ledger.gateway.projections import Event, Handlers
 from civic_ledger.gateway.store import Store
 
 TITLES, LIENS, TAX = "TitleRegistry", "LienRegistry", "PropertyTax"
@@ -70,13 +70,6 @@ def sale_proposed(store: Store, e: Event) -> None:
                  deed_hash=e["deedHash"], status="proposed")  # fmt: skip
 
 
-def sale_status(status: str) -> Handler:
-    def handle(store: Store, e: Event) -> None:
-        store.update(schema.sales, {"sale_id": str(e["saleId"])}, status=status)
-
-    return handle
-
-
 @titles.on("SaleApproved")
 def sale_approved(store: Store, e: Event) -> None:
     sale_id, parcel = str(e["saleId"]), str(e["parcelId"])
@@ -105,13 +98,6 @@ def lien_recorded(store: Store, e: Event) -> None:
         )
 
 
-def lien_status(status: str) -> Handler:
-    def handle(store: Store, e: Event) -> None:
-        store.update(schema.liens, {"lien_id": str(e["lienId"])}, status=status)
-
-    return handle
-
-
 @tax.on("TaxAssessed")
 def tax_assessed(store: Store, e: Event) -> None:
     key = {"parcel_id": str(e["parcelId"]), "year": e["year"]}
@@ -132,12 +118,11 @@ def tax_voided(store: Store, e: Event) -> None:
                  status="voided")  # fmt: skip
 
 
-titles.on("SaleAccepted")(sale_status("accepted"))
-titles.on("SaleAcceptanceVoided")(sale_status("proposed"))
-titles.on("SaleCancelled")(sale_status("cancelled"))
-titles.on("SaleRejected")(sale_status("rejected"))
-liens.on("LienReleased")(lien_status("released"))
-liens.on("LienWithdrawn")(lien_status("withdrawn"))
+titles.statuses(schema.sales, "sale_id", "saleId", SaleAccepted="accepted",
+                SaleAcceptanceVoided="proposed", SaleCancelled="cancelled",
+                SaleRejected="rejected")  # fmt: skip
+liens.statuses(schema.liens, "lien_id", "lienId", LienReleased="released",
+               LienWithdrawn="withdrawn")  # fmt: skip
 
 HANDLERS = (
     titles,
