@@ -15,8 +15,6 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from eth_utils import keccak
-
 from civic_ledger.access.roles import BY_ID, BY_NAME
 from civic_ledger.core.encoding import ZERO32
 from civic_ledger.core.times import DAY
@@ -30,16 +28,13 @@ from civic_ledger.data.client import (
     ResourceInput,
     Sharing,
 )
+from civic_ledger.demo.narrator import doc
 
 REGISTRAR = BY_NAME["REGISTRAR"].id
 TAX_ASSESSOR = BY_NAME["TAX_ASSESSOR"].id
 MARKET = BY_NAME["MARKET_RECORD_ISSUER"].id
 ASSESSMENT, RELIEF, STATISTICS = 1, 2, 3  # purpose codes (the city's purpose register)
 PURPOSES = {ASSESSMENT: "2026 tax assessment", RELIEF: "hardship relief", STATISTICS: "statistics"}
-
-
-def doc(text: str) -> bytes:
-    return keccak(text=text)
 
 
 def play(sc: Any) -> None:

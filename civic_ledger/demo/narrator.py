@@ -9,9 +9,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from eth_utils import keccak
 from rich.console import Console
 from rich.table import Table
 
+from civic_ledger.core import revert
 from civic_ledger.core.exceptions import CivicError
 from civic_ledger.core.transact import Recording
 
@@ -113,3 +115,32 @@ class Narrator:
 
 def _is_receipt(value: Any) -> bool:
     return hasattr(value, "gas_used") and hasattr(value, "txn_hash")
+
+
+def refused(method: Any, *args: Any, sender: Any, error: str) -> bool:
+    """True when the chain refuses `method(*args)` from `sender` (a dry run: an `eth_call`,
+    nothing is sent) with custom `error`."""
+    try:
+        method.call(*args, sender=sender)
+    except Exception as exc:  # the revert, as Ape raises it: a class named after the error
+        if type(exc).__name__ == error:
+            return True
+    else:
+        return False
+    # Ape did not name it (its geth provider drops eth_call's revert data): ask web3 directly
+    from ape import networks
+
+    call = {"to": method.contract.address, "from": sender.address,
+            "data": "0x" + bytes(method.encode_input(*args)).hex()}  # fmt: skip
+    try:
+        networks.provider.web3.eth.call(call)
+    except Exception as exc:  # web3's ContractCustomError carries the revert data
+        data = revert.raw_revert_data(exc)
+        decoded = revert.decode_revert(data, revert.project_registry()) if data else None
+        return decoded is not None and decoded[0].name == error
+    return False
+
+
+def doc(text: str) -> bytes:
+    """Content hash of an off-chain document (the document itself never goes on chain)."""
+    return keccak(text=text)

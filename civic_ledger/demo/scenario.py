@@ -6,14 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from eth_utils import keccak
 from rich.table import Table
 
-from civic_ledger.core import revert
 from civic_ledger.core.times import DAY
 from civic_ledger.demo import data_chapter
 from civic_ledger.demo.cast import Cast
-from civic_ledger.demo.narrator import Narrator
+from civic_ledger.demo.narrator import Narrator, doc, refused
 from civic_ledger.fund import client as fund_client
 from civic_ledger.identity import client as identity_client
 from civic_ledger.identity import records as record_client
@@ -24,35 +22,6 @@ from civic_ledger.property import titles as title_client
 UNIT = 10**18
 YEAR = 365 * DAY
 GRANT_POLICY = 1
-
-
-def _refused(method: Any, *args: Any, sender: Any, error: str) -> bool:
-    """True when the chain refuses `method(*args)` from `sender` (a dry run: an `eth_call`,
-    nothing is sent) with custom `error`."""
-    try:
-        method.call(*args, sender=sender)
-    except Exception as exc:  # the revert, as Ape raises it: a class named after the error
-        if type(exc).__name__ == error:
-            return True
-    else:
-        return False
-    # Ape did not name it (its geth provider drops eth_call's revert data): ask web3 directly
-    from ape import networks
-
-    call = {"to": method.contract.address, "from": sender.address,
-            "data": "0x" + bytes(method.encode_input(*args)).hex()}  # fmt: skip
-    try:
-        networks.provider.web3.eth.call(call)
-    except Exception as exc:  # web3's ContractCustomError carries the revert data
-        data = revert.raw_revert_data(exc)
-        decoded = revert.decode_revert(data, revert.project_registry()) if data else None
-        return decoded is not None and decoded[0].name == error
-    return False
-
-
-def doc(text: str) -> bytes:
-    """Content hash of an off-chain document (the document itself never goes on chain)."""
-    return keccak(text=text)
 
 
 @dataclass
@@ -329,7 +298,7 @@ class CityScenario:
             "lender: switching to keeping the mortgage is refused (LienSaleAccepted)",
             accepted.discharged == [mortgage]
             and not accepted.kept
-            and _refused(
+            and refused(
                 liens.consentToSale,
                 mortgage,
                 sale_id,

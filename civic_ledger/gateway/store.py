@@ -148,13 +148,6 @@ def prune(conn: Connection, below: int) -> None:
     conn.execute(delete(schema.undo).where(schema.undo.c.block < below))
 
 
-def oldest_undoable(conn: Connection) -> int | None:
-    """The first block whose writes can still be taken back (None: no undo records)."""
-    from sqlalchemy import func
-
-    return conn.execute(select(func.min(schema.undo.c.block))).scalar()
-
-
 def _key_of(table: Table, values: Mapping[str, Any]) -> dict[str, Any]:
     return {c.name: values[c.name] for c in table.primary_key.columns}
 
