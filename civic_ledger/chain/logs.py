@@ -102,6 +102,10 @@ class LogReader:
     max_span: int = 10_000
     #: No read starts before this block (a deployment's first block: nothing of it is older).
     start: int = 0
+    #: Logs wanted per chunk (None: as many as the node gives): after a larger answer the span
+    #: shrinks in proportion, and it doubles after each answer of under half this many, so a
+    #: reader that processes each chunk (the indexer) gets chunks of about this size.
+    max_logs: int | None = None
     #: Queries refused for size and retried smaller since this reader was made (for status).
     shrinks: int = field(default=0, init=False)
     _answered: int = field(default=0, init=False)
@@ -111,6 +115,8 @@ class LogReader:
     def __post_init__(self) -> None:
         if self.span < 1 or self.max_span < self.span:
             raise ValueError(f"log span {self.span} / max {self.max_span}: need 1 <= span <= max")
+        if self.max_logs is not None and self.max_logs < 1:
+            raise ValueError(f"logs per chunk {self.max_logs}: need at least 1")
 
     def chunks(
         self,
@@ -141,8 +147,9 @@ class LogReader:
                     ) from None  # fmt: skip
                 self._shrink(exc, start, stop)
                 continue
-            self._grow()
-            yield start, stop, list(logs or [])
+            logs = list(logs or [])
+            self._fit(stop - start + 1, len(logs))
+            yield start, stop, logs
             start = stop + 1
 
     def read(
@@ -183,10 +190,20 @@ class LogReader:
                 return
         self.span = self._good if 0 < self._good < refused else max(1, refused // 2)
 
-    def _grow(self) -> None:
+    def _fit(self, blocks: int, count: int) -> None:
+        """After an answer of `count` logs for `blocks` blocks: grow, or keep chunks near
+        `max_logs`."""
+        if self.max_logs is None:
+            self._grow()
+        elif count > self.max_logs:
+            self.span = max(1, blocks * self.max_logs // count)
+        elif count * 2 < self.max_logs:
+            self._grow(every=1)
+
+    def _grow(self, every: int = GROW_AFTER) -> None:
         self._good = max(self._good, self.span)
         self._answered += 1
-        if self._answered % GROW_AFTER:
+        if self._answered % every:
             return
         if self._answered >= GROW_AFTER * FORGET_AFTER:
             self._bad, self._answered = None, 0

@@ -47,7 +47,7 @@ def index_options(func: Any) -> Any:
     func = click.option("--undo-window", type=click.IntRange(1, 100_000), default=256,
                         show_default=True,
                         help="Recent blocks whose writes can be undone after a fork.")(func)  # fmt: skip
-    return click.option("--log-span", type=click.IntRange(1, 1_000_000), default=2_000,
+    return click.option("--log-span", type=click.IntRange(1, 1_000_000), default=100,
                         show_default=True,
                         help="Blocks per eth_getLogs at first (adapts to the node's limit).")(func)  # fmt: skip
 
@@ -72,12 +72,11 @@ def deployment(manifest_file: Path | None) -> tuple[Any, Any]:
 def open_indexer(manifest_file: Path | None, database: str | None, confirmations: int,
                  undo_window: int, log_span: int) -> Any:  # fmt: skip
     """An indexer for the connected network's deployment and the chosen database."""
-    from civic_ledger.chain.logs import LogReader
     from civic_ledger.gateway.db import connect
-    from civic_ledger.gateway.indexer import Indexer
+    from civic_ledger.gateway.indexer import Indexer, log_reader
 
     client, manifest = deployment(manifest_file)
-    reader = LogReader(client, span=log_span, max_span=max(log_span, 10_000))
+    reader = log_reader(client, span=log_span)
     return Indexer.for_manifest(connect(database or default_database()), client, manifest,
                                 confirmations=confirmations, undo_window=undo_window,
                                 reader=reader)  # fmt: skip

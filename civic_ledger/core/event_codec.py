@@ -1,11 +1,12 @@
 """Event arguments decoded from a log's topics and data, fast.
 
 The indexer decodes every event of the chain, so decoding is on its hot path. Each event
-signature is compiled once into a plan of word readers: static types (uintN, intN, bool,
-address, bytesN) are read from their 32-byte word, `bytes`/`string` and arrays of static types
-through their offset; anything else (tuples, fixed-size or nested arrays) falls back to
-eth_abi for that event. The values are what a report shows: addresses checksummed, bytes as
-0x-hex, lists as lists, an indexed dynamic argument as its topic hash.
+signature is compiled once (`decoder`) into a plan of readers over the hex text a node sends
+(no conversion to bytes first): static types (uintN, intN, bool, address, bytesN) are read from
+their 64-digit word, `bytes`/`string` and arrays of static types through their offset; anything
+else (tuples, fixed-size or nested arrays) falls back to eth_abi for that event. The values are
+what a report shows: addresses checksummed, bytes as 0x-hex (lower case), lists as lists, an
+indexed dynamic argument as its topic hash.
 """
 
 from __future__ import annotations
@@ -17,29 +18,41 @@ from typing import Any
 from eth_abi import decode as abi_decode
 from eth_utils import to_checksum_address
 
-Reader = Callable[[bytes], Any]  # one 32-byte word -> value
+Inputs = tuple[tuple[str, str, bool], ...]  # (name, canonical type, indexed) in ABI order
+Decoder = Callable[[Sequence[str], str], dict[str, Any]]  # (0x-topics, 0x-data) -> arguments
+WordReader = Callable[[str], Any]  # one 64-digit hex word -> value
+DataReader = Callable[[str, int], Any]  # (data hex without 0x, head position in digits) -> value
+
+_SIGN = 1 << 255
+_WRAP = 1 << 256
 
 
-@lru_cache(maxsize=4096)
-def checksum(raw: bytes) -> str:
-    """EIP-55 form of a 20-byte address (cached: a chain has few distinct actors)."""
-    return to_checksum_address(raw)
+@lru_cache(maxsize=8192)
+def checksum_hex(digits: str) -> str:
+    """EIP-55 form of an address given as 40 lower-case hex digits (cached: a chain has few
+    distinct actors)."""
+    return to_checksum_address("0x" + digits)
 
 
-def _word_reader(typ: str) -> Reader | None:
+def _signed(word: str) -> int:
+    value = int(word, 16)
+    return value - _WRAP if value & _SIGN else value
+
+
+def _word_reader(typ: str) -> WordReader | None:
     if "[" in typ or "(" in typ:
         return None
     if typ.startswith("uint"):
-        return lambda w: int.from_bytes(w, "big")
+        return lambda w: int(w, 16)
     if typ.startswith("int"):
-        return lambda w: int.from_bytes(w, "big", signed=True)
+        return _signed
     if typ == "bool":
-        return lambda w: w[31] != 0
+        return lambda w: int(w, 16) != 0
     if typ == "address":
-        return lambda w: checksum(w[12:])
+        return lambda w: checksum_hex(w[24:])
     if typ.startswith("bytes") and typ[5:].isdigit():
-        size = int(typ[5:])
-        return lambda w: "0x" + w[:size].hex()
+        digits = 2 * int(typ[5:])
+        return lambda w: "0x" + w[:digits]
     return None
 
 
@@ -47,82 +60,95 @@ def is_dynamic(typ: str) -> bool:
     return typ in ("string", "bytes") or typ.endswith("]") or typ.startswith("(")
 
 
-@lru_cache(maxsize=1024)
-def _data_plan(types: tuple[str, ...]) -> tuple[Callable[[bytes, int], Any], ...] | None:
-    """One reader per data argument `(data, head offset) -> value`, or None: use eth_abi."""
-    plan: list[Callable[[bytes, int], Any]] = []
-    for typ in types:
-        word = _word_reader(typ)
-        if word is not None:
-            plan.append(lambda data, at, word=word: word(data[at : at + 32]))
-        elif typ in ("bytes", "string"):
-            plan.append(_dynamic_bytes(typ == "string"))
-        elif typ.endswith("[]") and (item := _word_reader(typ[:-2])) is not None:
-            plan.append(_static_array(item))
-        else:
-            return None
-    return tuple(plan)
+def _data_reader(typ: str) -> DataReader | None:
+    word = _word_reader(typ)
+    if word is not None:
+        return lambda data, at: word(data[at : at + 64])
+    if typ in ("bytes", "string"):
+        return _dynamic_bytes(typ == "string")
+    if typ.endswith("[]") and (item := _word_reader(typ[:-2])) is not None:
+        return _static_array(item)
+    return None
 
 
-def _dynamic_bytes(text: bool) -> Callable[[bytes, int], Any]:
-    def read(data: bytes, at: int) -> Any:
-        offset = int.from_bytes(data[at : at + 32], "big")
-        length = int.from_bytes(data[offset : offset + 32], "big")
-        raw = data[offset + 32 : offset + 32 + length]
+def _dynamic_bytes(text: bool) -> DataReader:
+    def read(data: str, at: int) -> Any:
+        offset = 2 * int(data[at : at + 64], 16)
+        length = 2 * int(data[offset : offset + 64], 16)
+        raw = data[offset + 64 : offset + 64 + length]
         if len(raw) != length:
             raise ValueError("bytes run past the end of the data")
-        return raw.decode("utf-8") if text else "0x" + raw.hex()
+        return bytes.fromhex(raw).decode("utf-8") if text else "0x" + raw
 
     return read
 
 
-def _static_array(item: Reader) -> Callable[[bytes, int], Any]:
-    def read(data: bytes, at: int) -> list[Any]:
-        offset = int.from_bytes(data[at : at + 32], "big")
-        count = int.from_bytes(data[offset : offset + 32], "big")
-        start = offset + 32
-        if start + 32 * count > len(data):
+def _static_array(item: WordReader) -> DataReader:
+    def read(data: str, at: int) -> list[Any]:
+        offset = 2 * int(data[at : at + 64], 16)
+        count = int(data[offset : offset + 64], 16)
+        start = offset + 64
+        if start + 64 * count > len(data):
             raise ValueError("array runs past the end of the data")
-        return [item(data[start + 32 * i : start + 32 * i + 32]) for i in range(count)]
+        return [item(data[start + 64 * i : start + 64 * i + 64]) for i in range(count)]
 
     return read
+
+
+def _topic_reader(typ: str) -> WordReader:
+    """An indexed argument's value from its topic's 64 digits."""
+    if is_dynamic(typ):
+        return lambda word: "0x" + word  # only its hash is on chain
+    word = _word_reader(typ)
+    if word is not None:
+        return word
+    return lambda w: _shown(typ, abi_decode([typ], bytes.fromhex(w))[0])
 
 
 @lru_cache(maxsize=1024)
-def _topic_plan(inputs: tuple[tuple[str, str, bool], ...]) -> tuple[Callable[[bytes], Any], ...]:
-    """One reader per indexed argument: its value from its topic word."""
-    plan: list[Callable[[bytes], Any]] = []
-    for _, typ, indexed in inputs:
-        if not indexed:
-            continue
-        word = None if is_dynamic(typ) else _word_reader(typ)
-        if word is not None:
-            plan.append(word)
-        elif is_dynamic(typ):
-            plan.append(lambda topic: "0x" + topic.hex())  # only its hash is on chain
+def decoder(inputs: Inputs) -> Decoder:
+    """The decoder of one event signature: `(topics, data)` as a node sends them (0x-hex
+    text, the first topic the signature) -> the arguments by name."""
+    plain = [t for _, t, indexed in inputs if not indexed]
+    readers = [_data_reader(t) for t in plain]
+    fast = all(r is not None for r in readers)
+    need = 64 * len(plain)
+    # (name, True, reader, topic number) or (name, False, reader, head position in digits)
+    steps: list[tuple[str, bool, Any, int]] = []
+    topic_number, word = 1, 0
+    for name, typ, indexed in inputs:
+        if indexed:
+            steps.append((name, True, _topic_reader(typ), topic_number))
+            topic_number += 1
         else:
-            plan.append(lambda topic, typ=typ: _shown(typ, abi_decode([typ], topic)[0]))
-    return tuple(plan)
+            steps.append((name, False, readers[word], 64 * word))
+            word += 1
+
+    def slow(data: str) -> list[Any]:
+        values = abi_decode(plain, bytes.fromhex(data))
+        return [_shown(t, v) for t, v in zip(plain, values, strict=True)]
+
+    def decode(topics: Sequence[str], data: str) -> dict[str, Any]:
+        digits = data[2:].lower() if data[:2] in ("0x", "0X") else data.lower()
+        values = None if fast and len(digits) >= need else iter(slow(digits))
+        out: dict[str, Any] = {}
+        for name, indexed, read, at in steps:
+            if indexed:
+                topic = topics[at]
+                out[name] = read(topic[2:].lower() if topic[:2] in ("0x", "0X") else topic.lower())
+            else:
+                out[name] = read(digits, at) if values is None else next(values)
+        return out
+
+    return decode
 
 
 def decode_event(
     inputs: Sequence[tuple[str, str, bool]], topics: Sequence[bytes], data: bytes
 ) -> dict[str, Any]:
     """Arguments by name from `inputs` ((name, canonical type, indexed) in ABI order), the
-    log's `topics` (the first is the signature) and `data`."""
-    inputs = tuple(inputs)
-    plain = tuple(t for _, t, indexed in inputs if not indexed)
-    plan = _data_plan(plain)
-    values: list[Any]
-    if plan is not None and len(data) >= 32 * len(plain):
-        values = [read(data, 32 * i) for i, read in enumerate(plan)]
-    else:
-        values = [_shown(t, v) for t, v in zip(plain, abi_decode(list(plain), data), strict=True)]
-    data_values = iter(values)
-    topic_values = (
-        read(topic) for read, topic in zip(_topic_plan(inputs), topics[1:], strict=False)
-    )
-    return {name: next(topic_values if indexed else data_values) for name, _, indexed in inputs}
+    log's `topics` (the first is the signature) and `data`, as bytes."""
+    return decoder(tuple(inputs))([t.hex() for t in topics], data.hex())
 
 
 def _shown(typ: str, value: Any) -> Any:
@@ -130,7 +156,7 @@ def _shown(typ: str, value: Any) -> Any:
     if isinstance(value, bytes | bytearray):
         return "0x" + bytes(value).hex()
     if typ == "address":
-        return checksum(bytes.fromhex(value[2:]))
+        return checksum_hex(value[2:].lower())
     if typ.endswith("]"):
         return [_shown(typ[: typ.rindex("[")], v) for v in value]
     if typ.startswith("("):

@@ -28,20 +28,32 @@ from sqlalchemy.exc import SQLAlchemyError
 from civic_ledger.chain.client import ChainClient, ChainRef, hex0x
 from civic_ledger.chain.logs import LogReader
 from civic_ledger.chain.manifest import Manifest, check_chain
+from civic_ledger.core.event_codec import decoder
 from civic_ledger.core.exceptions import RpcError
 from civic_ledger.gateway import schema
 from civic_ledger.gateway.db import GatewayError, first_line, migrate
 from civic_ledger.gateway.projections import Event, handlers
-from civic_ledger.gateway.store import Store, prune, rollback
+from civic_ledger.gateway.store import Store, insert_rows, json_text, prune, rollback
 from civic_ledger.report.events import (
     ACTOR_ARGUMENTS,
     EventKind,
     ReportError,
     batched,
-    decode_arguments,
 )
 
 T = TypeVar("T")
+
+#: Logs per chunk the indexer's reader aims at: small enough that the node answers the next
+#: chunk while this one is written (`prefetched`) and only the chunks near the head carry undo
+#: records, large enough that a chunk's fixed costs (block headers, one transaction) stay small.
+CHUNK_LOGS = 4_000
+#: Blocks of the first log query (then grown while chunks stay under half of CHUNK_LOGS).
+FIRST_SPAN = 100
+
+
+def log_reader(client: ChainClient, span: int = FIRST_SPAN) -> LogReader:
+    """The indexer's log reader: chunks of about CHUNK_LOGS logs, within the node's limits."""
+    return LogReader(client, span=span, max_span=max(span, 10_000), max_logs=CHUNK_LOGS)
 
 
 class ForkDuringRead(RpcError):
@@ -53,7 +65,7 @@ class ForkDuringRead(RpcError):
 class Contracts:
     """The suite as deployed: every event of every contract, and where to start reading."""
 
-    kinds: dict[tuple[str, bytes], EventKind]
+    kinds: dict[tuple[str, str], EventKind]  # by (address, signature topic), lower-case hex
     addresses: list[str]
     first_block: int
 
@@ -62,7 +74,7 @@ class Contracts:
         """From the deploy manifest and the ABIs it publishes next to itself."""
         from ethpm_types.abi import EventABI
 
-        kinds: dict[tuple[str, bytes], EventKind] = {}
+        kinds: dict[tuple[str, str], EventKind] = {}
         firsts: list[int] = []
         for name, entry in manifest.contracts.items():
             address = manifest.address_of(name)
@@ -78,7 +90,7 @@ class Contracts:
             for item in abi:
                 if item.get("type") == "event" and not item.get("anonymous"):
                     kind = EventKind.from_abi(name, address, EventABI.model_validate(item))
-                    kinds[(address.lower(), kind.topic)] = kind
+                    kinds[(address.lower(), "0x" + kind.topic.hex())] = kind
             if isinstance(entry.get("block"), int):
                 firsts.append(entry["block"])
         addresses = sorted({k.address for k in kinds.values()})
@@ -116,7 +128,7 @@ class Indexer:
         self.contracts = contracts
         self.confirmations = confirmations
         self.undo_window = undo_window
-        self.reader = reader or LogReader(client)
+        self.reader = reader or log_reader(client)
         self.handlers = handlers()
 
     # -- set-up --------------------------------------------------------------------------
@@ -173,17 +185,22 @@ class Indexer:
         events = 0
         try:
             ancestor = self._check_fork(head)
-            target = min(head - self.confirmations, self.cursor()["block"] + max_blocks)
-            start = self.cursor()["block"] + 1
+            cursor = self.cursor()["block"]
+            target = min(head - self.confirmations, cursor + max_blocks)
+            start = cursor + 1
             chunks = self.reader.chunks(self.contracts.addresses, None, start, target)
-            for first, last, logs in prefetched(chunks):
-                events += self._index_chunk(first, last, logs, head)
+            with Batches(self.engine) as batches:
+                for first, last, logs in prefetched(chunks):
+                    indexed = self._index_chunk(batches.conn(), first, last, logs, head)
+                    batches.wrote(indexed, cursor_block=last)
+                    events += indexed
         except RpcError as exc:
             self._note_head(head, head_time)
             self._note_node_error(exc)  # after the head: noting the head clears the error
             raise
         self._note_head(head, head_time)
-        return StepResult(start, self.cursor()["block"], events, head, ancestor)
+        last = cursor if batches.cursor_block is None else batches.cursor_block
+        return StepResult(start, last, events, head, ancestor)
 
     def follow(self, *, interval: float = 1.0, until: int | None = None,
                steps: int | None = None) -> None:  # fmt: skip
@@ -204,39 +221,39 @@ class Indexer:
 
     # -- one chunk -----------------------------------------------------------------------------
 
-    def _index_chunk(self, first: int, last: int, logs: Sequence[dict[str, Any]], head: int) -> int:
+    def _index_chunk(self, conn: Connection, first: int, last: int,
+                     logs: Sequence[dict[str, Any]], head: int) -> int:  # fmt: skip
         known = [(kind, log) for log in logs
                  if (kind := self._kind(log)) is not None and not log.get("removed")]  # fmt: skip
         numbers = sorted({_int(log["blockNumber"]) for _, log in known} | {last})
         headers = dict(zip(numbers, self._batched("eth_getBlockByNumber",
                                             [[hex(n), False] for n in numbers]), strict=True))  # fmt: skip
+        hashes = {number: hex0x(header["hash"]) for number, header in headers.items()}
         for _, log in known:
-            if hex0x(log["blockHash"]) != hex0x(headers[_int(log["blockNumber"])]["hash"]):
+            if log["blockHash"].lower() != hashes[_int(log["blockNumber"])]:
                 raise ForkDuringRead("eth_getLogs", f"block {_int(log['blockNumber'])} changed "
                                      "while it was read (a reorganisation)")  # fmt: skip
         events = self._decode(known, headers)
         undoable = last > head - self.undo_window
-        with self.engine.begin() as conn:
-            if undoable:
-                self._mark_undo_from(conn, first)
-            conn.execute(insert(schema.blocks), [
-                {"number": n, "hash": hex0x(h["hash"]), "time": _int(h["timestamp"])}
-                for n, h in headers.items()
-            ])  # fmt: skip
-            if events:
-                conn.execute(insert(schema.events), [_event_row(e) for e in events])
-            store = Store(conn, undoable=undoable)
-            for event in events:
-                handler = self.handlers.get((event.contract, event.name))
-                if handler is not None:
-                    store.block = event.block
-                    handler(store, event)
-            store.flush()
-            end = headers[last]
-            conn.execute(update(schema.cursor).values(
-                block=last, block_hash=hex0x(end["hash"]), block_time=_int(end["timestamp"])))  # fmt: skip
-            prune(conn, head - self.undo_window)
-            self._raise_undo_from(conn, head - self.undo_window)
+        if undoable:
+            self._mark_undo_from(conn, first)
+        insert_rows(conn, schema.blocks, [
+            {"number": n, "hash": hex0x(h["hash"]), "time": _int(h["timestamp"])}
+            for n, h in headers.items()
+        ])  # fmt: skip
+        insert_rows(conn, schema.events, [_event_row(e) for e in events])
+        store = Store(conn, undoable=undoable)
+        for event in events:
+            handler = self.handlers.get((event.contract, event.name))
+            if handler is not None:
+                store.block = event.block
+                handler(store, event)
+        store.flush()
+        end = headers[last]
+        conn.execute(update(schema.cursor).values(
+            block=last, block_hash=hex0x(end["hash"]), block_time=_int(end["timestamp"])))  # fmt: skip
+        prune(conn, head - self.undo_window)
+        self._raise_undo_from(conn, head - self.undo_window)
         return len(events)
 
     def _batched(self, method: str, params: Sequence[list[Any]]) -> list[Any]:
@@ -248,27 +265,27 @@ class Indexer:
             raise RpcError(method, str(exc)) from None
 
     def _kind(self, log: dict[str, Any]) -> EventKind | None:
-        topics = log.get("topics") or []
+        topics = log.get("topics")
         if not topics:
             return None
-        return self.contracts.kinds.get((str(log["address"]).lower(), _bytes(topics[0])))
+        return self.contracts.kinds.get((log["address"].lower(), topics[0].lower()))
 
     def _decode(self, known: Iterable[tuple[EventKind, dict[str, Any]]],
                 headers: dict[int, dict[str, Any]]) -> list[Event]:  # fmt: skip
-        decoded = [(kind, log, decode_arguments(kind, [_bytes(t) for t in log["topics"]],
-                                                _bytes(log["data"])))
+        decoded = [(kind, log, decoder(kind.inputs)(log["topics"], log["data"]))
                    for kind, log in known]  # fmt: skip
-        unnamed = sorted({hex0x(log["transactionHash"]) for _, log, args in decoded
+        unnamed = sorted({log["transactionHash"].lower() for _, log, args in decoded
                           if not any(a in args for a in ACTOR_ARGUMENTS)})  # fmt: skip
         senders = {h: str(tx["from"]) for h, tx in
                    zip(unnamed, self._batched("eth_getTransactionByHash",
                                         [[h] for h in unnamed]), strict=True)}  # fmt: skip
+        times = {number: _int(header["timestamp"]) for number, header in headers.items()}
         out = []
         for kind, log, args in decoded:
-            block, tx_hash = _int(log["blockNumber"]), hex0x(log["transactionHash"])
+            block, tx_hash = _int(log["blockNumber"]), log["transactionHash"].lower()
             actor = next((str(args[a]) for a in ACTOR_ARGUMENTS if a in args), senders.get(tx_hash))
             out.append(Event(kind.contract, kind.name, block, _int(log["logIndex"]),
-                             _int(headers[block]["timestamp"]), tx_hash, actor or "", args))  # fmt: skip
+                             times[block], tx_hash, actor or "", args))  # fmt: skip
         out.sort(key=lambda e: (e.block, e.log_index))
         return out
 
@@ -372,6 +389,53 @@ def status(engine: Engine) -> dict[str, Any]:
     }
 
 
+#: SQLite page cache of the indexer's connection: the events' secondary indexes take random
+#: inserts, which the default 2 MiB cache turns into page reads and rewrites.
+WRITER_CACHE_KIB = 64 * 1024
+
+
+class Batches:
+    """Database transactions over consecutive chunks: a chunk is written into the open one,
+    which commits (with the cursor the last chunk set) once it holds `events` events or has
+    been open `seconds` seconds, and at the end. While catching up, commits - each a write of
+    every page the chunks touched - are spread over several chunks; near the head, where
+    chunks are small and far apart, every step commits what it read. A crash loses at most the
+    open transaction: the cursor in the database is always the last committed chunk's."""
+
+    def __init__(self, engine: Engine, events: int = 20_000, seconds: float = 2.0) -> None:
+        self.engine, self.events, self.seconds = engine, events, seconds
+        self.cursor_block: int | None = None
+        self._open: Any = None
+        self._conn: Connection | None = None
+        self._held = 0
+        self._since = 0.0
+
+    def __enter__(self) -> Batches:
+        return self
+
+    def __exit__(self, kind: Any, error: Any, trace: Any) -> None:
+        if self._open is not None:
+            opened, self._open, self._conn = self._open, None, None
+            opened.__exit__(kind, error, trace)
+
+    def conn(self) -> Connection:
+        """The open transaction's connection (one is begun if none is open)."""
+        if self._conn is None:
+            self._open = self.engine.begin()
+            self._conn = self._open.__enter__()
+            if self.engine.dialect.name == "sqlite":  # the writer's page cache (default 2 MiB)
+                self._conn.exec_driver_sql(f"PRAGMA cache_size=-{WRITER_CACHE_KIB}")
+            self._held, self._since = 0, time.monotonic()
+        return self._conn
+
+    def wrote(self, events: int, cursor_block: int) -> None:
+        """A chunk of `events` events up to `cursor_block` is written: commit if it is time."""
+        self._held += events
+        if self._held >= self.events or time.monotonic() - self._since >= self.seconds:
+            self.__exit__(None, None, None)
+        self.cursor_block = cursor_block
+
+
 def prefetched(items: Iterator[T], depth: int = 2) -> Iterator[T]:
     """`items`, produced by a background thread up to `depth` ahead: the node answers the next
     log query while this thread writes the last one (an error is raised here, in order)."""
@@ -420,7 +484,7 @@ def _event_row(e: Event) -> dict[str, Any]:
     first = next(iter(e.args.values()), "")
     return {"block": e.block, "log_index": e.log_index, "time": e.time, "tx_hash": e.tx_hash,
             "contract": e.contract, "event": e.name, "actor": e.actor, "ref": str(first)[:80],
-            "args": json.dumps(e.args, default=str)}  # fmt: skip
+            "args": json_text(e.args)}  # fmt: skip
 
 
 def _now() -> str:
@@ -429,9 +493,3 @@ def _now() -> str:
 
 def _int(value: Any) -> int:
     return int(value, 16) if isinstance(value, str) else int(value)
-
-
-def _bytes(value: Any) -> bytes:
-    if isinstance(value, bytes | bytearray):
-        return bytes(value)
-    return bytes.fromhex(str(value).removeprefix("0x"))

@@ -16,11 +16,15 @@ from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, Table, and_, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, Dialect, Table, and_, bindparam, delete, insert, select, update
 
 from civic_ledger.gateway import schema
 
 _TABLES = {t.name: t for t in schema.PROJECTIONS}
+
+#: JSON text of event arguments and undo records (values JSON has no type for, as text): one
+#: encoder built once, not one per call as `json.dumps` with options builds.
+json_text = json.JSONEncoder(default=str).encode
 
 
 class Store:
@@ -82,7 +86,7 @@ class Store:
         for name in list(self._inserts):
             self._flush_table(_ALL[name])
         if self._undo:
-            self.conn.execute(insert(schema.undo), self._undo)
+            insert_rows(self.conn, schema.undo, self._undo)
             self._undo = []
 
     def _flush_table(self, table: Table) -> None:
@@ -93,7 +97,7 @@ class Store:
         for row in rows:
             by_shape.setdefault(tuple(row), []).append(row)
         for same in by_shape.values():
-            self.conn.execute(insert(table), same)
+            insert_rows(self.conn, table, same)
 
     # -- undo ----------------------------------------------------------------------------
 
@@ -101,12 +105,47 @@ class Store:
         self._undo.append({
             "block": self.block,
             "table_name": table.name,
-            "key": json.dumps(key, sort_keys=True),
-            "previous": None if previous is None else json.dumps(previous),
+            "key": _sorted_json(key),
+            "previous": None if previous is None else json_text(previous),
         })  # fmt: skip
 
 
 _ALL = {t.name: t for t in schema.metadata.sorted_tables}
+_sorted_json = json.JSONEncoder(sort_keys=True).encode
+
+
+def insert_rows(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Insert `rows` (dicts with the same keys) into `table`: one `executemany` of the
+    statement compiled once per (dialect, table, keys), the values passed through the columns'
+    bind processors - what `conn.execute(insert(table), rows)` does, without building each
+    row's parameters through SQLAlchemy's compiler (most of the indexer's write time). Tables
+    whose omitted columns have Python-side defaults take SQLAlchemy's own path."""
+    if not rows:
+        return
+    plan = _insert_plan(conn.dialect, table, tuple(rows[0]))
+    if plan is None:
+        conn.execute(insert(table), rows)
+        return
+    sql, order, positional = plan
+    if positional:
+        params: list[Any] = [tuple(row[k] if p is None else p(row[k]) for k, p in order)
+                             for row in rows]  # fmt: skip
+    else:
+        params = [{k: row[k] if p is None else p(row[k]) for k, p in order} for row in rows]
+    conn.exec_driver_sql(sql, params)
+
+
+@cache
+def _insert_plan(dialect: Dialect, table: Table, keys: tuple[str, ...]) -> Any:
+    """(SQL text, [(key, bind processor or None)] in parameter order, positional?) or None."""
+    if any(c.default is not None for c in table.c if c.key not in keys):
+        return None
+    compiled = insert(table).compile(dialect=dialect, column_keys=list(keys))
+    names = compiled.positiontup if compiled.positional else list(compiled.binds)
+    if names is None or set(names) != set(keys):
+        return None
+    processors = {c.key: c.type.dialect_impl(dialect).bind_processor(dialect) for c in table.c}
+    return compiled.string, [(k, processors[k]) for k in names], compiled.positional
 
 
 @cache

@@ -50,13 +50,38 @@ def blocks(logs: list[dict[str, Any]]) -> list[int]:
     limit=st.integers(1, 3_000),
     span=st.integers(1, 5_000),
     suggest=st.booleans(),
+    wanted=st.none() | st.integers(1, 500),
 )
-def test_every_block_is_read_exactly_once_in_order(first, length, limit, span, suggest):
+def test_every_block_is_read_exactly_once_in_order(first, length, limit, span, suggest, wanted):
     node = LimitedNode(max_logs=limit, suggest=suggest) if suggest else LimitedNode(limit=limit)
-    reader = LogReader(node, span=span, max_span=max(span, 10_000))
+    reader = LogReader(node, span=span, max_span=max(span, 10_000), max_logs=wanted)
     assert blocks(reader.read(["0x" + "00" * 20], None, first, first + length - 1)) == list(
         range(first, first + length)
     )
+
+
+class DenseNode(ChainClient):
+    """`density` logs in every block, no limits."""
+
+    def __init__(self, density: int) -> None:
+        self.density = density
+
+    def call(self, method: str, *params: Any) -> Any:
+        first, last = int(params[0]["fromBlock"], 16), int(params[0]["toBlock"], 16)
+        return [{"blockNumber": hex(n)} for n in range(first, last + 1) for _ in range(self.density)]
+
+
+@pytest.mark.parametrize("density", [1, 7, 50, 400])
+def test_chunks_keep_near_the_logs_wanted(density):
+    """The indexer's reader: after the first answer, chunks hold at most `max_logs` logs (bar
+    a block denser than that on its own) and, on a chain dense enough, at least half of it."""
+    reader = LogReader(DenseNode(density), span=100, max_span=10_000, max_logs=1_000)
+    sizes = [len(logs) for _, _, logs in reader.chunks([], None, 0, 19_999)]
+    assert sum(sizes) == 20_000 * density
+    later = sizes[1:-1]
+    assert all(size <= 1_000 for size in later)
+    if density * 2 >= 1_000 // 100:  # dense enough that the span settles, not grows to max
+        assert all(size >= 500 - density for size in later)
 
 
 def test_a_range_limited_node_is_learned_once_then_respected():

@@ -11,7 +11,7 @@ from eth_utils import keccak, to_checksum_address
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from civic_ledger.core.event_codec import decode_event
+from civic_ledger.core.event_codec import decode_event, decoder
 
 ADDRESS = st.binary(min_size=20, max_size=20).map(lambda b: "0x" + b.hex())
 VALUES = {
@@ -70,6 +70,9 @@ def test_decoding_equals_eth_abi(event):
     plain = [(t, v) for (_, t, indexed), v in zip(inputs, values, strict=True) if not indexed]
     data = abi_encode([t for t, _ in plain], [v for _, v in plain])
     got = decode_event(inputs, topics, data)
+    # what a node sends: 0x-hex text, in either case
+    as_text = decoder(tuple(inputs))(["0x" + t.hex().upper() for t in topics], "0x" + data.hex())
+    assert as_text == got
     reference = iter(abi_decode([t for t, _ in plain], data))
     for (name, typ, indexed), value in zip(inputs, values, strict=True):
         if not indexed:

@@ -4,11 +4,9 @@ commitments: nothing personal."""
 
 from __future__ import annotations
 
-import json
-
 from civic_ledger.gateway import schema
 from civic_ledger.gateway.projections import Event, Handlers
-from civic_ledger.gateway.store import Store
+from civic_ledger.gateway.store import Store, json_text
 
 TITLES, LIENS, TAX = "TitleRegistry", "LienRegistry", "PropertyTax"
 ZERO_ADDRESS = "0x" + "00" * 20
@@ -20,7 +18,7 @@ tax = Handlers(TAX)
 def _history(store: Store, e: Event, parcel_id: str, owner: str | None, **detail: object) -> None:
     store.insert(schema.title_history, block=e.block, log_index=e.log_index, parcel_id=parcel_id,
                  time=e.time, tx_hash=e.tx_hash, event=e.name, owner=owner,
-                 detail=json.dumps(detail, default=str))  # fmt: skip
+                 detail=json_text(detail))  # fmt: skip
 
 
 @titles.on("ParcelRegistered")
