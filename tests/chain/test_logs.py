@@ -68,7 +68,9 @@ class DenseNode(ChainClient):
 
     def call(self, method: str, *params: Any) -> Any:
         first, last = int(params[0]["fromBlock"], 16), int(params[0]["toBlock"], 16)
-        return [{"blockNumber": hex(n)} for n in range(first, last + 1) for _ in range(self.density)]
+        return [
+            {"blockNumber": hex(n)} for n in range(first, last + 1) for _ in range(self.density)
+        ]
 
 
 @pytest.mark.parametrize("density", [1, 7, 50, 400])
