@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, select
+from sqlalchemy import Connection, bindparam, func, select, true
 
 from civic_ledger.core.exceptions import CivicError
 from civic_ledger.gateway import schema
@@ -75,20 +75,22 @@ _CURSOR = select(schema.cursor)
 
 def as_of(conn: Connection) -> AsOf:
     """The cursor: the last indexed block and its time, the head when last polled."""
-    row = conn.execute(_CURSOR).mappings().first()
-    if row is None or row["block"] < 0 or row["block_time"] is None:
+    return as_of_row(conn.execute(_CURSOR).mappings().first())
+
+
+def as_of_row(row: Mapping[str, Any] | None, prefix: str = "") -> AsOf:
+    """`as_of` from a row holding the cursor's columns (named `prefix` + column)."""
+    if row is None or row[prefix + "block"] < 0 or row[prefix + "block_time"] is None:
         raise NotIndexed("the gateway has not indexed any block yet")
-    head, block = row["head"], row["block"]
-    lag = None
-    if row["head_time"] is not None:
-        lag = max(0, row["head_time"] - row["block_time"])
+    head, block = row[prefix + "head"], row[prefix + "block"]
+    block_time, head_time = row[prefix + "block_time"], row[prefix + "head_time"]
     return AsOf(
         block=block,
-        block_time=row["block_time"],
+        block_time=block_time,
         head=head,
         lag_blocks=None if head is None else max(0, head - block),
-        lag_seconds=lag,
-        polled_at=row["polled_at"],
+        lag_seconds=None if head_time is None else max(0, head_time - block_time),
+        polled_at=row[prefix + "polled_at"],
     )
 
 
@@ -196,7 +198,27 @@ def verify(conn: Connection, record_id: str, document: str, now: int) -> dict[st
     the record's schema is a certificate and `document` is its evidence hash; then Revoked
     (with the code the contract kept), Expired, Disputed or Valid, with the record's issuer,
     schema, times and the transaction that decided the status."""
-    row = _record(conn, record_id)
+    return certificate_status(_record(conn, record_id), document, now)
+
+
+# The cursor and the record in one statement (one round trip, consistent by itself).
+_RECORD_ROW = _RECORD.subquery()
+_VERIFY = select(*(c.label(f"cursor_{c.name}") for c in schema.cursor.c), _RECORD_ROW).select_from(
+    schema.cursor.outerjoin(_RECORD_ROW, true())
+)
+
+
+def verify_answer(conn: Connection, record_id: str, document: str) -> tuple[AsOf, dict[str, Any]]:
+    """Where the index stands and `verify` at its block's time, read in one statement."""
+    row = conn.execute(_VERIFY, {"record_id": record_id}).mappings().first()
+    at = as_of_row(row, "cursor_")
+    assert row is not None
+    found = row if row["record_id"] is not None else None
+    return at, certificate_status(found, document, at.block_time)
+
+
+def certificate_status(row: Mapping[str, Any] | None, document: str, now: int) -> dict[str, Any]:
+    """`verify` of a stored record row (None: no such record)."""
     known = (
         row is not None
         and row["evidence_hash"] == document

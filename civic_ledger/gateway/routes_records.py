@@ -18,7 +18,7 @@ from civic_ledger.gateway.web import (
     GatewayDep,
     answer,
     hash_param,
-    read,
+    read_statement,
 )
 
 router = APIRouter(prefix="/api/v1", responses=ERRORS)
@@ -42,22 +42,19 @@ async def verify(
     document: Annotated[
         str, Query(pattern=HASH_PATTERN, description="keccak-256 of the presented document")
     ],
-    conn: Conn,
+    gw: GatewayDep,
 ) -> dict[str, Any]:
     """`RecordRegistry.verifyCertificate(record_id, document)` at the indexed block: `unknown`
     (and nothing else) unless the record's schema is a certificate and `document` is the hash
     the record certifies; else `revoked` (with the reason code the contract keeps), `expired`,
     `disputed` or `valid`, with the issuer, schema, issue and expiry times and the transaction
-    that decided the status.
-
-    The busiest endpoint: on SQLite it reads on the event loop (two lookups by primary key,
-    well under a millisecond), on PostgreSQL in the thread pool."""
-    return await read(conn, _verify, record_id.lower(), document.lower())
-
-
-def _verify(conn: Any, record_id: str, document: str) -> dict[str, Any]:
-    at = queries.as_of(conn)
-    return answer(at, queries.verify(conn, record_id, document, at.block_time))
+    that decided the status."""
+    # The busiest endpoint: one statement (the cursor and the record by primary key), on
+    # SQLite on the event loop, on PostgreSQL in one thread-pool call outside any transaction.
+    at, found = await read_statement(
+        gw.engine, queries.verify_answer, record_id.lower(), document.lower()
+    )
+    return answer(at, found)
 
 
 @router.get("/records/{record_id}", tags=["records"], summary="A record's standing and history")

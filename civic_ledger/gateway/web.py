@@ -126,13 +126,20 @@ def local(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
-async def read(conn: Connection, query: Callable[..., T], *args: Any) -> T:
-    """`query(conn, *args)`: on the event loop for SQLite (no thread-pool hop: the busiest
-    endpoints stay cheap), in the thread pool for a database server (its round trips must not
-    hold up other requests)."""
-    if local(conn.engine):
+async def read_statement(engine: Engine, query: Callable[..., T], *args: Any) -> T:
+    """`query(conn, *args)` for a query that runs ONE statement (consistent by itself, so no
+    transaction is begun: on PostgreSQL no BEGIN and ROLLBACK round trips), for the busiest
+    routes: on the event loop for SQLite (a local file: no thread-pool hop), in one thread-pool
+    call for a database server (checkout, statement and release together)."""
+    if local(engine):
+        with engine.connect() as conn:
+            return query(conn, *args)
+    return await run_in_threadpool(_one_statement, engine, query, args)
+
+
+def _one_statement(engine: Engine, query: Callable[..., T], args: tuple[Any, ...]) -> T:
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         return query(conn, *args)
-    return await run_in_threadpool(query, conn, *args)
 
 
 @contextmanager

@@ -244,7 +244,7 @@ def test_a_failure_inside_is_a_500_without_a_trace(certified, tmp_path, monkeypa
     def broken(*_args: Any) -> None:
         raise RuntimeError("SELECT secret FROM somewhere")
 
-    monkeypatch.setattr(queries, "verify", broken)
+    monkeypatch.setattr(queries, "verify_answer", broken)
     with make_client(certified, tmp_path) as client:
         response = client.get(
             "/api/v1/verify/0x" + "42" * 32, params={"document": "0x" + "42" * 32}
