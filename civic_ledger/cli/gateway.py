@@ -142,8 +142,9 @@ def serve(manifest_file: Path | None, database: str | None, confirmations: int,
         indexer = open_indexer(manifest_file, url, confirmations, undo_window, log_span)
         engine = indexer.engine
         threading.Thread(target=indexer.follow, name="indexer", daemon=True).start()
+        client = indexer.client
     else:
-        deployment(manifest_file)
+        client, _manifest = deployment(manifest_file)
         engine = open_existing(url)
     folder = documents or (
         Path(url).parent / "documents" if "://" not in url
@@ -155,10 +156,12 @@ def serve(manifest_file: Path | None, database: str | None, confirmations: int,
 
     from civic_ledger.gateway.api import anonymous_access_log, create_app
     from civic_ledger.gateway.web import ApiSettings
+    from civic_ledger.portal.health import attach_chain
 
     secret = os.environ.get(SECRET_ENV)
     settings = ApiSettings(secret=secret.encode() if secret else None)
     app = create_app(engine, documents=folder, settings=settings)
+    attach_chain(app, client)  # the dashboard's chain health: the node this process reaches
     anonymous_access_log()
     console.print(f"portal on http://{host}:{port}/, API on http://{host}:{port}/api/v1 "
                   f"(database {url}; documents {folder})")  # fmt: skip

@@ -24,7 +24,7 @@ def test_a_0001_database_upgrades_to_the_schema(tmp_path: Path) -> None:
     command.stamp(alembic_config(engine), "0001")
     assert migrate(engine) == "upgraded"
     with engine.connect() as conn:
-        assert NEW_IN_0002 <= set(inspect(conn).get_table_names())
+        assert set(inspect(conn).get_table_names()) >= NEW_IN_0002
         assert MigrationContext.configure(conn).get_current_revision() == "0002"
         assert compare_metadata(MigrationContext.configure(conn), schema.metadata) == []
     assert migrate(engine) == "current"
