@@ -181,6 +181,7 @@ class AnchoredBatch:
     receipts: list[Any]
     operator: Any  # the land registry's account (the batch's `operator`)
     subject: str  # Li Wei's commitment
+    store: Path  # the land registry's leaf store (`data receipts-publish --store`)
 
     def body(self, receipts: list[Any] | None = None) -> dict[str, Any]:
         """The publish request for `receipts` (default: all), each with its proof."""
@@ -229,7 +230,8 @@ def anchored_batch(
     indexer = Indexer.for_manifest(certified.engine, Web3Client.from_ape(), city["manifest"])
     while (step := indexer.step()).last < step.head:
         pass
-    return AnchoredBatch("0x" + root.hex(), store.batch(root), receipts, registry, li)
+    return AnchoredBatch("0x" + root.hex(), store.batch(root), receipts, registry, li,
+                         store.path.parent)  # fmt: skip
 
 
 def publish(api: TestClient, batch: AnchoredBatch, body: dict[str, Any] | None = None) -> Any:

@@ -18,6 +18,7 @@ from .api_fixtures import (  # noqa: F401  (fixtures)
     api,
     bearer,
     certified,
+    make_client,
     publish,
     sign_in,
 )
@@ -156,3 +157,40 @@ def test_verification_reasons():
                                    {**grant, "subject": "0x" + "44" * 32}) == "subject"  # fmt: skip
     assert queries.receipt_problem(receipt, proof, root, {"agency_role": 6}, grant) == "party"
     assert set(queries.RECEIPT_PROBLEMS) == {"batch", "proof", "grant", "subject", "party"}
+
+
+def test_the_agency_publishes_with_the_command(certified, city, anchored_batch, accounts, tmp_path):
+    """`data receipts-publish` signs in as the anchoring account and publishes every anchored
+    batch of its store; run again, nothing new; another account is refused by the gateway in
+    one line."""
+    import json
+
+    from hostile.harness import invoke
+    from portal.browser import serving
+
+    import civic_ledger.cli.data_receipts  # noqa: F401  (registers the receipts commands)
+    from civic_ledger.cli.data import data
+
+    batch = anchored_batch
+    forget(certified, batch)
+    alias = {a.address: f"TEST::{i}" for i, a in enumerate(accounts)}
+    manifest = str(city["suite"].manifest.path)
+    command = data.commands["receipts-publish"]
+    with make_client(certified, tmp_path / "documents") as client, serving(client.app) as url:
+
+        def publish_as(account: Any, *roots: str) -> Any:
+            return invoke(command, [*roots, "--gateway", url, "--store", str(batch.store),
+                                    "--account", alias[account.address], "--json",
+                                    "--manifest", manifest])  # fmt: skip
+
+        first = publish_as(batch.operator)
+        assert first.exit_code == 0, first.output
+        result = json.loads(first.stdout)["result"]
+        assert result["batches"] == [{"root": batch.root, "receipts": 3, "new": 3}]
+        assert stored(certified, batch) == 3
+        again = json.loads(publish_as(batch.operator, batch.root).stdout)["result"]
+        assert again["batches"] == [{"root": batch.root, "receipts": 3, "new": 0}]
+        stranger = publish_as(certified.scenario.li)
+        assert stranger.exit_code == 1 and stranger.stderr.count("Error:") == 1
+        assert "the gateway refused (403)" in stranger.stderr
+        assert "only the account that anchored this batch" in stranger.stderr

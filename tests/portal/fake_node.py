@@ -4,6 +4,7 @@ without the clique API; it counts the requests it answers."""
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from typing import Any
 
@@ -18,9 +19,9 @@ SIGNERS = [
 
 
 class FakeNode(ChainClient):
-    def __init__(self, head: int = 500, head_time: int = 1_790_000_000, clique: bool = True):
+    def __init__(self, head: int = 500, head_time: int | None = None, clique: bool = True):
         self.head = head
-        self.head_time = head_time
+        self.head_time = int(time.time()) - 4 if head_time is None else head_time
         self.clique = clique
         self.calls: Counter[str] = Counter()
 
