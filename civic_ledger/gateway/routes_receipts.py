@@ -93,6 +93,7 @@ def _inline(model: type[BaseModel]) -> dict[str, Any]:
         403: {"description": "Not the account that anchored this batch"},
         404: {"description": "No indexed batch has this root"},
         413: {"description": "Larger than the gateway accepts"},
+        415: {"description": "Not application/json"},
     },
 )
 async def publish_receipts(
