@@ -19,6 +19,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
 
 from civic_ledger.core.exceptions import InputError
 from civic_ledger.data.receipts import MAX_PROOF, UINT64, Receipt
@@ -92,6 +93,7 @@ def _inline(model: type[BaseModel]) -> dict[str, Any]:
         401: {"description": "No or bad token"},
         403: {"description": "Not the account that anchored this batch"},
         404: {"description": "No indexed batch has this root"},
+        409: {"description": "Published concurrently by another request: send again"},
         413: {"description": "Larger than the gateway accepts"},
         415: {"description": "Not application/json"},
     },
@@ -112,7 +114,11 @@ async def publish_receipts(
         published = PublishRequest.model_validate_json(body)
     except ValidationError as exc:
         raise RequestValidationError(exc.errors()) from None
-    return await run_in_threadpool(_publish, gw, root, address, published.receipts)
+    try:
+        return await run_in_threadpool(_publish, gw, root, address, published.receipts)
+    except IntegrityError:  # the same receipts published at the same moment by another request
+        raise ApiError(409, "some of these receipts were being published by another request: "
+                            "send them again (what is stored is kept)") from None  # fmt: skip
 
 
 def _batch(gw: Gateway, root: str) -> dict[str, Any]:
