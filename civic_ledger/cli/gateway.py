@@ -161,11 +161,26 @@ def serve(manifest_file: Path | None, database: str | None, confirmations: int,
     secret = os.environ.get(SECRET_ENV)
     settings = ApiSettings(secret=secret.encode() if secret else None)
     app = create_app(engine, documents=folder, settings=settings)
-    attach_chain(app, client)  # the dashboard's chain health: the node this process reaches
+    attach_chain(app, _node_client(client))  # the dashboard's chain health
     anonymous_access_log()
     console.print(f"portal on http://{host}:{port}/, API on http://{host}:{port}/api/v1 "
                   f"(database {url}; documents {folder})")  # fmt: skip
     uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=True)
+
+
+def _node_client(fallback: Any) -> Any:
+    """A client of its own, with a short timeout, to the node the connected network's provider
+    reaches over HTTP (the dashboard's reads stay off the indexer's connection and a slow node
+    does not hold a page long); else `fallback` (the indexer's client)."""
+    from ape import networks
+
+    from civic_ledger.chain.client import HttpClient
+
+    try:
+        uri = networks.provider.http_uri
+    except Exception:  # a provider without an HTTP endpoint (an embedded chain) may raise
+        uri = None
+    return HttpClient(uri, timeout=5.0) if isinstance(uri, str) and uri.startswith("http") else fallback  # fmt: skip
 
 
 def _print_status(state: dict[str, Any]) -> None:
