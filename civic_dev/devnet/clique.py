@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from eth_utils import to_checksum_address
 
 from civic_dev.devnet.config import DevnetError
+from civic_ledger.chain import clique
 from civic_ledger.chain.client import HttpClient
 from civic_ledger.core.exceptions import RpcError
 
@@ -26,23 +27,28 @@ class Sealed:
 
 
 def signers(rpc: HttpClient, block: str = "latest") -> list[str]:
-    return [to_checksum_address(a) for a in rpc.call("clique_getSigners", block)]
+    """The signer set (`civic_ledger.chain.clique.signers`); RpcError when the node has no
+    clique API (the devnet's nodes always do)."""
+    found = clique.signers(rpc, block)
+    if found is None:
+        raise RpcError("clique_getSigners", f"{rpc.url} does not answer clique_getSigners")
+    return found
 
 
 def sealed(rpc: HttpClient, numbers: Iterable[int]) -> list[Sealed]:
     """Signer and turn of each block (two batched calls for any number of blocks)."""
     numbers = list(numbers)
     blocks = rpc.batch([("eth_getBlockByNumber", [hex(n), False]) for n in numbers])
-    signer_of = rpc.batch([("clique_getSigner", [hex(n)]) for n in numbers])
+    signer_of = clique.block_signers(rpc, numbers)
     out = []
-    for block, signer in zip(blocks, signer_of, strict=True):
-        if isinstance(block, Exception) or block is None or isinstance(signer, Exception):
+    for n, block in zip(numbers, blocks, strict=True):
+        if isinstance(block, Exception) or block is None or n not in signer_of:
             continue
         out.append(
             Sealed(
                 number=int(block["number"], 16),
                 hash=block["hash"],
-                signer=to_checksum_address(signer),
+                signer=signer_of[n],
                 in_turn=int(block["difficulty"], 16) == IN_TURN_DIFFICULTY,
                 timestamp=int(block["timestamp"], 16),
                 tx_count=len(block["transactions"]),

@@ -5,6 +5,7 @@ receipts and deletion - registered on the `data` group.
     data receipts-anchor --as ROLE --account A [--store DIR]   # the pending batch -> its root
     data receipts-verify LEAF [--store DIR]                    # exit 1 when it does not verify
     data receipts-list --subject S [--store DIR]               # who accessed S's data, verified
+    data receipts-publish [ROOT...] --gateway URL --account A  # anchored batches -> a gateway
     data deletion-ask|deletion-confirm|deletion-status GRANT  # the subject's erasure request
 
 The leaf store (SQLite, `civic_ledger.data.receipts.LeafStore`) is the anchoring agency's:
@@ -13,6 +14,9 @@ a grant id, the grant's subject commitment (or zero), a payload hash and a time:
 data. Anchoring seals the pending receipts into a batch in the store first, then checks the
 chain for each unanchored root before sending it (`anchor_pending`): a run interrupted between
 broadcast and receipt, run again, finds the root anchored and does not send it twice.
+Publishing gives a gateway an anchored batch's receipts with their Merkle proofs (signed in
+with the anchoring account's challenge signature; nothing is sent to the chain), so the subject
+sees each receipt about them on the portal, verified against the root the gateway indexed.
 """
 
 from __future__ import annotations
@@ -176,6 +180,127 @@ def receipts_list(manifest_file: Path | None, subject: str, store_dir: Path | No
                       "yes" if ok else "NO")  # fmt: skip
     console.print(table)
     put(subject=hexed(subject_id), receipts=rows)
+
+
+PUBLISH_CHUNK = 1_000  # receipts per request (the gateway takes at most 5,000)
+GATEWAY_ENV = "CIVIC_GATEWAY_URL"
+
+
+@command(data, "receipts-publish")
+@click.argument("roots", metavar="[ROOT]...", nargs=-1)
+@click.option("--gateway", "gateway_url", envvar=GATEWAY_ENV, required=True,
+              help="The gateway's address, e.g. https://gateway.city.example (env "
+              "CIVIC_GATEWAY_URL).")  # fmt: skip
+@store_option
+def receipts_publish(
+    account_alias: str, manifest_file: Path | None, roots: tuple[str, ...], gateway_url: str,
+    store_dir: Path | None,
+) -> None:  # fmt: skip
+    """Publish anchored batches' receipts, each with its Merkle proof, to a gateway (every
+    batch the store saw anchored when no ROOT is given), signed in as --account: the account
+    that anchored them. The gateway checks each receipt against the root it indexed and shows
+    the subject the receipts about them. Nothing is sent to the chain."""
+    suite, signer = suite_and_signer(manifest_file, account_alias)
+    base = _gateway_url(gateway_url)
+    store = open_store(store_dir)
+    chosen = [parse_param(parse_bytes32, r, "ROOT") for r in roots] or store.anchored_roots()
+    if not chosen:
+        raise click.ClickException(f"no anchored batch in {store.path.parent}")
+    exchange = exchange_of(suite)
+    batches = []
+    for root in dict.fromkeys(bytes(r) for r in chosen):
+        receipts = store.batch_receipts(root)
+        if not receipts:
+            raise click.ClickException(f"no batch {hexed(root)} in {store.path}")
+        if int(exchange.batchOf(root).anchoredAt) == 0:
+            raise click.ClickException(f"batch {hexed(root)} is not anchored on chain: run "
+                                       "`data receipts-anchor` first")  # fmt: skip
+        batches.append((root, receipts))
+    token = _sign_in(base, signer, int(exchange.provider.chain_id))
+    published = []
+    for root, receipts in batches:
+        tree = rc.MerkleTree([r.leaf for r in receipts])
+        new = 0
+        for start in range(0, len(receipts), PUBLISH_CHUNK):
+            body = {
+                "receipts": [_published(r, tree) for r in receipts[start : start + PUBLISH_CHUNK]]
+            }
+            answer = _post(base, f"/api/v1/receipts/batches/{hexed(root)}", body, token)
+            new += int(answer.get("stored", 0))
+        console.print(f"batch {hexed(root)}: {len(receipts)} receipts published ({new} new)")
+        published.append({"root": hexed(root), "receipts": len(receipts), "new": new})
+    put(gateway=base, batches=published)
+
+
+def _gateway_url(text: str) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(text.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query:
+        raise click.BadParameter(f"{text!r} is not a gateway address (http[s]://host[:port])",
+                                 param_hint="--gateway")  # fmt: skip
+    return text.strip().rstrip("/")
+
+
+def _published(receipt: rc.Receipt, tree: rc.MerkleTree) -> dict[str, Any]:
+    return {
+        "grant_id": receipt.grant_id,
+        "subject": hexed(receipt.subject),
+        "payload_hash": hexed(receipt.payload_hash),
+        "delivered_at": receipt.delivered_at,
+        "proof": [hexed(p) for p in tree.proof(receipt.leaf)],
+    }
+
+
+def _post(base: str, path: str, body: dict[str, Any], token: str | None = None) -> dict[str, Any]:
+    """POST `body` as JSON to the gateway; its answer, or one line saying why not."""
+    import requests
+
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    try:
+        response = requests.post(base + path, json=body, headers=headers, timeout=60)
+    except requests.RequestException as exc:
+        raise click.ClickException(
+            f"cannot reach the gateway at {base}: {type(exc).__name__}"
+        ) from None
+    try:
+        answer = response.json()
+    except ValueError:
+        answer = None
+    if not isinstance(answer, dict):
+        raise click.ClickException(f"{base} answered {response.status_code} without a gateway's "
+                                   "JSON: is it a civic-ledger gateway?")  # fmt: skip
+    if response.status_code >= 400:
+        reason = " ".join(str(answer.get("error", "refused")).split())[:300]
+        raise click.ClickException(f"the gateway refused ({response.status_code}): {reason}")
+    return answer
+
+
+def _sign_in(base: str, signer: Any, chain_id: int) -> str:
+    """A gateway session for `signer`: its challenge checked (a gateway's, for this address
+    and this chain) and signed (EIP-191)."""
+    from eth_account.messages import encode_defunct
+
+    from civic_ledger.gateway.auth import AuthError, challenge_fields
+
+    address = str(signer.address)
+    text = str(_post(base, "/api/v1/auth/challenge", {"address": address}).get("challenge", ""))
+    try:
+        fields = challenge_fields(text)
+    except AuthError as exc:
+        raise click.ClickException(f"{base} sent no gateway challenge: {exc}") from None
+    if fields.address != address.lower() or fields.chain_id != chain_id:
+        raise click.ClickException(f"{base} asked to sign for {fields.address} on chain "
+                                   f"{fields.chain_id}, not {address} on chain {chain_id}: refused")  # fmt: skip
+    signature = signer.sign_message(encode_defunct(text=text))
+    if signature is None:
+        raise click.ClickException(f"account {address} did not sign")
+    rsv = bytearray(signature.encode_rsv())
+    if rsv[64] < 27:
+        rsv[64] += 27
+    session = _post(base, "/api/v1/auth/session",
+                    {"address": address, "signature": "0x" + bytes(rsv).hex()})  # fmt: skip
+    return str(session.get("token", ""))
 
 
 # ------------------------------------------------------------------------------ deletion

@@ -141,8 +141,9 @@ def serve(manifest_file: Path | None, database: str | None, confirmations: int,
         indexer = open_indexer(manifest_file, url, confirmations, undo_window, log_span)
         engine = indexer.engine
         threading.Thread(target=indexer.follow, name="indexer", daemon=True).start()
+        client = indexer.client
     else:
-        deployment(manifest_file)
+        client, _manifest = deployment(manifest_file)
         engine = open_existing(url)
     folder = documents or (
         Path(url).parent / "documents" if "://" not in url
@@ -154,14 +155,31 @@ def serve(manifest_file: Path | None, database: str | None, confirmations: int,
 
     from civic_ledger.gateway.api import anonymous_access_log, create_app
     from civic_ledger.gateway.web import ApiSettings
+    from civic_ledger.portal.health import attach_chain
 
     secret = os.environ.get(SECRET_ENV)
     settings = ApiSettings(secret=secret.encode() if secret else None)
     app = create_app(engine, documents=folder, settings=settings)
+    attach_chain(app, _node_client(client))  # the dashboard's chain health
     anonymous_access_log()
     console.print(f"portal on http://{host}:{port}/, API on http://{host}:{port}/api/v1 "
                   f"(database {url}; documents {folder})")  # fmt: skip
     uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=True)
+
+
+def _node_client(fallback: Any) -> Any:
+    """A client of its own, with a short timeout, to the node the connected network's provider
+    reaches over HTTP (the dashboard's reads stay off the indexer's connection and a slow node
+    does not hold a page long); else `fallback` (the indexer's client)."""
+    from ape import networks
+
+    from civic_ledger.chain.client import HttpClient
+
+    try:
+        uri = networks.provider.http_uri
+    except Exception:  # a provider without an HTTP endpoint (an embedded chain) may raise
+        uri = None
+    return HttpClient(uri, timeout=5.0) if isinstance(uri, str) and uri.startswith("http") else fallback  # fmt: skip
 
 
 def _print_status(state: dict[str, Any]) -> None:

@@ -7,6 +7,8 @@ chain as a Merkle root (`DataExchange.anchorReceipts`: one slot per batch, whate
 - `MerkleTree`: leaves sorted, pairs hashed sorted (OpenZeppelin `MerkleProof`'s commutative
   keccak), an odd node carried up; `proof(leaf)` is what `verifyReceipt` takes. No maintained
   Merkle library is in requirements.lock, so this is the small builder that matches MerkleProof.
+  `proves(receipt, proof, root)` is the same check off chain (the gateway's, for receipts an
+  agency publishes to it).
 - `LeafStore`: the anchoring agency's local store of every batch's leaves (SQLite under a
   directory the caller passes). A batch is written before its root is sent, so a crash between
   the two leaves a batch marked unanchored, never an anchored root without its leaves.
@@ -148,6 +150,15 @@ def process_proof(value: bytes, proof: Sequence[bytes]) -> bytes:
     return node
 
 
+MAX_PROOF = 32  # a batch holds at most 2**32 - 1 leaves: no proof is longer
+
+
+def proves(receipt: Receipt, proof: Sequence[bytes], root: bytes) -> bool:
+    """Whether `proof` leads from `receipt`'s leaf to `root` (what `verifyReceipt` checks,
+    off chain: the gateway's check of a published receipt against an indexed root)."""
+    return len(proof) <= MAX_PROOF and process_proof(leaf(receipt), proof) == bytes(root)
+
+
 # ------------------------------------------------------------------------------ the store
 
 _SCHEMA = """
@@ -282,6 +293,22 @@ class LeafStore:
             StoredReceipt(Receipt(g, bytes(s), bytes(p), t), bytes(root) if root else None, bool(a))
             for g, s, p, t, root, a in rows
         ]
+
+    def anchored_roots(self) -> list[bytes]:
+        """The roots of the batches seen anchored, oldest first."""
+        with self._db() as db:
+            rows = db.execute("SELECT root FROM batches WHERE anchored = 1 ORDER BY rowid")
+            return [bytes(row[0]) for row in rows.fetchall()]
+
+    def batch_receipts(self, root: bytes) -> list[Receipt]:
+        """The receipts of batch `root` (empty when the store has no such batch)."""
+        with self._db() as db:
+            rows = db.execute(
+                "SELECT grant_id, subject, payload_hash, delivered_at FROM receipts "
+                "WHERE root = ? ORDER BY rowid",
+                (bytes(root),),
+            ).fetchall()
+        return [Receipt(g, bytes(s), bytes(p), t) for g, s, p, t in rows]
 
     def find(self, value: bytes) -> Receipt | None:
         """The receipt whose leaf is `value` (None when this store has none)."""

@@ -29,6 +29,7 @@ from civic_ledger.gateway import (
     queries,
     routes_city,
     routes_documents,
+    routes_receipts,
     routes_records,
     routes_subjects,
 )
@@ -104,7 +105,7 @@ def create_app(engine: Engine, *, documents: Path, settings: ApiSettings | None 
         """Always `{"status": "ok"}` while the process serves requests."""
         return {"status": "ok"}
 
-    for module in (routes_records, routes_subjects, routes_city, routes_documents):
+    for module in (routes_records, routes_subjects, routes_city, routes_documents, routes_receipts):
         app.include_router(module.router)
     _handle_errors(app)
     mount_portal(app)  # the public pages (civic_ledger/portal), after the API's error handlers

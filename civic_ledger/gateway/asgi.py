@@ -8,7 +8,9 @@ CIVIC_GATEWAY_DB (required): the database the indexer writes (SQLite file or Pos
 CIVIC_GATEWAY_DOCUMENTS: the document store's folder (default: `documents` next to a SQLite
 file, else ./gateway-documents). CIVIC_GATEWAY_SECRET: the session tokens' key, the same in
 every process (>= 16 bytes). CIVIC_GATEWAY_RATE / CIVIC_GATEWAY_BURST: the per-client rate
-limit (requests per second, bucket size).
+limit (requests per second, bucket size). CIVIC_GATEWAY_RPC: the node's JSON-RPC URL, for the
+dashboard's chain health (head, last block time, Clique signers); without it the dashboard
+shows the indexer's last poll.
 """
 
 from __future__ import annotations
@@ -43,7 +45,14 @@ def app() -> FastAPI:
         burst=int(_number("CIVIC_GATEWAY_BURST", ApiSettings.burst)),
     )
     anonymous_access_log()
-    return create_app(open_existing(url), documents=folder, settings=settings)
+    app = create_app(open_existing(url), documents=folder, settings=settings)
+    rpc = os.environ.get("CIVIC_GATEWAY_RPC", "").strip()
+    if rpc:
+        from civic_ledger.chain.client import HttpClient
+        from civic_ledger.portal.health import attach_chain
+
+        attach_chain(app, HttpClient(rpc, timeout=5.0))
+    return app
 
 
 def _number(name: str, default: float) -> float:

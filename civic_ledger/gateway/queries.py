@@ -355,3 +355,115 @@ def subject_data_requests(conn: Connection, subject: str) -> list[dict[str, Any]
         }
         for r in requests
     ]
+
+
+# ------------------------------------------------------------------ published access receipts
+
+#: Why a published receipt does not verify (the API's `problem`; the portal words each).
+RECEIPT_PROBLEMS = {
+    "batch": "its batch is not anchored on the indexed chain",
+    "proof": "its proof does not lead to the batch's root",
+    "grant": "its grant is not indexed",
+    "subject": "its subject is not the grant's subject",
+    "party": "the anchoring agency is not a party of its grant",
+}
+
+
+def receipt_batch(conn: Connection, root: str) -> dict[str, Any] | None:
+    """The indexed batch anchored with Merkle root `root` (None: not anchored, or not yet
+    indexed)."""
+    b = schema.receipt_batches
+    row = conn.execute(select(b).where(b.c.root == root)).mappings().first()
+    return dict(row) if row else None
+
+
+def grant_parties(conn: Connection, grant_ids: set[int]) -> dict[int, dict[str, Any]]:
+    """grant id -> its subject, recipient role, resource and the resource's owner role."""
+    q, res = schema.data_requests, schema.data_resources
+    rows = conn.execute(
+        select(q.c.request_id, q.c.subject, q.c.recipient_role, q.c.resource_id, q.c.purpose,
+               q.c.basis, res.c.owner_role)
+        .join(res, res.c.resource_id == q.c.resource_id, isouter=True)
+        .where(q.c.request_id.in_(sorted(grant_ids)))
+    ).mappings()  # fmt: skip
+    return {row["request_id"]: dict(row) for row in rows}
+
+
+def receipt_problem(
+    receipt: Any,
+    proof: list[bytes],
+    root: str,
+    batch: Mapping[str, Any] | None,
+    grant: Mapping[str, Any] | None,
+) -> str | None:
+    """None when `receipt` (a `data.receipts.Receipt`) verifies against the indexed batch
+    `batch` of `root` - the proof leads to the anchored root (`receipts.proves`, the contract's
+    `verifyReceipt` off chain), and the anchoring agency is a party of the indexed grant whose
+    subject the receipt names - else the key of `RECEIPT_PROBLEMS` saying why not."""
+    from civic_ledger.data.receipts import proves
+
+    if batch is None:
+        return "batch"
+    if not proves(receipt, proof, bytes.fromhex(root[2:])):
+        return "proof"
+    if grant is None:
+        return "grant"
+    if grant["subject"] != "0x" + bytes(receipt.subject).hex():
+        return "subject"
+    if batch["agency_role"] not in (grant["recipient_role"], grant["owner_role"]):
+        return "party"
+    return None
+
+
+def subject_receipts(conn: Connection, subject: str) -> list[dict[str, Any]]:
+    """Every published access receipt about `subject` (oldest delivery first), each with its
+    grant (recipient, resource, purpose), its batch (root, block, transaction) and whether it
+    verifies now, recomputed from the stored receipt and proof against the indexed root."""
+    import json
+
+    from civic_ledger.data.receipts import Receipt
+
+    a = schema.access_receipts
+    rows = [
+        dict(row)
+        for row in conn.execute(
+            select(a).where(a.c.subject == subject).order_by(a.c.delivered_at, a.c.leaf)
+        ).mappings()
+    ]
+    grants = grant_parties(conn, {row["grant_id"] for row in rows})
+    batches: dict[str, dict[str, Any] | None] = {}
+    out = []
+    for row in rows:
+        root = row["root"]
+        if root not in batches:
+            batches[root] = receipt_batch(conn, root)
+        batch, grant = batches[root], grants.get(row["grant_id"])
+        proof = [bytes.fromhex(p[2:]) for p in json.loads(row["proof"])]
+        receipt = Receipt(row["grant_id"], bytes.fromhex(row["subject"][2:]),
+                          bytes.fromhex(row["payload_hash"][2:]), int(row["delivered_at"]))  # fmt: skip
+        problem = receipt_problem(receipt, proof, root, batch, grant)
+        out.append({
+            "leaf": row["leaf"],
+            "grant_id": row["grant_id"],
+            "resource_id": grant and grant["resource_id"],
+            "recipient_role": grant and grant["recipient_role"],
+            "owner_role": grant and grant["owner_role"],
+            "purpose": grant and grant["purpose"],
+            "basis": grant and grant["basis"],
+            "payload_hash": row["payload_hash"],
+            "delivered_at": row["delivered_at"],
+            "delivered_at_utc": utc(row["delivered_at"]),
+            "root": root,
+            "proof": json.loads(row["proof"]),
+            "batch": None if batch is None else {
+                k: batch[k] for k in ("agency_role", "leaf_count", "block", "time", "tx_hash")
+            },
+            "verified": problem is None,
+            "problem": problem,
+            "verification": (
+                f"verified against root {root} anchored in block {batch['block']}"
+                if problem is None and batch is not None
+                else f"not verified: {RECEIPT_PROBLEMS[problem or 'batch']}"
+            ),
+        })  # fmt: skip
+    return out

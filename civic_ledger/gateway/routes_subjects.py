@@ -123,3 +123,15 @@ def subject_access(commitment: Commitment, conn: Conn, address: RequiredCaller) 
     subject = _own(conn, commitment, address)
     at = queries.as_of(conn)
     return answer(at, subject=subject, requests=queries.subject_data_requests(conn, subject))
+
+
+@_subject_view("receipts", "Every access receipt about me, verified")
+def subject_receipts(commitment: Commitment, conn: Conn, address: RequiredCaller) -> dict[str, Any]:
+    """Every access receipt about the subject that the anchoring agencies published to this
+    gateway: the grant it was delivered under (recipient and owner roles, resource, purpose),
+    when, the payload's hash, its batch (root, block, transaction) and its verification,
+    recomputed from the receipt and its Merkle proof against the root indexed from the chain.
+    For the subject's controller only."""
+    subject = _own(conn, commitment, address)
+    at = queries.as_of(conn)
+    return answer(at, subject=subject, receipts=queries.subject_receipts(conn, subject))

@@ -355,6 +355,28 @@ receipt_batches = Table(
     _block(),
 )
 
+# ------------------------------------------------------------------ published receipts
+
+#: Access receipts an anchoring agency published to the gateway (`POST /api/v1/receipts/
+#: batches/{root}`), each checked against its indexed batch's root when it was stored and
+#: again whenever it is shown. Not a projection: written by the API, not by the indexer, and
+#: not rolled back by a fork (a receipt whose batch a fork removed shows as unverified). No
+#: personal data: a grant id, the grant's subject commitment, a payload hash, a time and the
+#: Merkle proof (JSON list of 0x-hex siblings).
+access_receipts = Table(
+    "access_receipts",
+    metadata,
+    Column("leaf", HASH, primary_key=True),
+    Column("root", HASH, nullable=False, index=True),
+    Column("grant_id", BigInteger, nullable=False, index=True),
+    Column("subject", HASH, nullable=False, index=True),
+    Column("payload_hash", HASH, nullable=False),
+    Column("delivered_at", TIME64, nullable=False),
+    Column("proof", Text, nullable=False),
+    Column("published_by", ADDRESS, nullable=False),
+    Column("published_at", BigInteger, nullable=False),
+)
+
 #: Tables a fork rolls back through the undo log (every projection; `events`, `blocks` and the
 #: append-only histories are cut by block number instead).
 BY_BLOCK = (events, blocks, title_history, payouts)

@@ -1,10 +1,12 @@
 """The city's public pages: a parcel (chain of title, open liens, tax years) and its printable
 title status with a QR code back to the page; the fund's rounds and payouts with charts and the
-CSV; and the agency dashboard (activity per day, the index's lag, the chain's head)."""
+CSV; and the agency dashboard (activity per day, the index's lag, the chain's health: head,
+last block time and the Clique signers, from the node the gateway indexes)."""
 
 from __future__ import annotations
 
 import re
+import time
 from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
@@ -18,6 +20,7 @@ from civic_ledger.gateway.db import GatewayError
 from civic_ledger.gateway.indexer import status
 from civic_ledger.gateway.web import snapshot
 from civic_ledger.portal import charts
+from civic_ledger.portal.health import chain_health_of
 from civic_ledger.portal.views import N_, PortalError, gateway_of, query_value, refusal, render
 
 router = APIRouter(include_in_schema=False)
@@ -145,7 +148,9 @@ def fund(request: Request) -> HTMLResponse:
 
 @router.get("/dashboard", response_class=HTMLResponse)
 def dashboard(request: Request) -> HTMLResponse:
-    """For the operators: activity per day, the index's lag, the chain's head and last block."""
+    """For the operators: activity per day, the index's lag, and the chain's health (head, last
+    block time, signers and the last block each sealed) as the node answers, cached a few
+    seconds."""
     gw = gateway_of(request)
     try:
         state = status(gw.engine)
@@ -157,5 +162,8 @@ def dashboard(request: Request) -> HTMLResponse:
         totals = city_queries.stats(conn, at.block_time, 1)["counts"]
     kinds = list(ACTIVITY)
     chart = charts.stacked([(d["date"][5:], [d[k] for k in kinds]) for d in days])
+    health = chain_health_of(request.app)
+    chain = health.read() if health is not None else None
     return render(request, "dashboard.html", state=state, as_of=at, days=days, kinds=kinds,
-                  names=ACTIVITY, chart=chart, totals=totals)  # fmt: skip
+                  names=ACTIVITY, chart=chart, totals=totals, chain=chain,
+                  now=int(time.time()))  # fmt: skip

@@ -1,8 +1,10 @@
 """My records / who accessed my data: the subject signs the gateway's challenge with the
 controller wallet (from any wallet, or `ape run admin identity sign-challenge`), gets the
-session cookie, and sees the records about them, their disputes, and the data exchange's
-requests and grants naming them with the receipt batches anchored under them; starting a
-dispute or a deletion request is shown as the exact CLI command to run.
+session cookie, and sees the records about them, their disputes, the data exchange's requests
+and grants naming them with the receipt batches anchored under them, and every access receipt
+about them that the anchoring agency published, each verified against its batch's root as
+indexed from the chain (the proof recomputed on every view); starting a dispute or a deletion
+request is shown as the exact CLI command to run.
 
 The address travels only in form posts (never in a URL), the session is the gateway's own
 token in an HttpOnly, SameSite=Strict cookie that expires with it, and every post carries a
@@ -43,6 +45,15 @@ REQUEST_STATUS = {
     "expired": N_("expired"),
     "deletion_requested": N_("deletion requested"),
     "deleted": N_("deleted"),
+}
+
+#: Why a published receipt does not verify (`queries.RECEIPT_PROBLEMS`), in plain words.
+RECEIPT_PROBLEMS = {
+    "batch": N_("its batch is not anchored on the chain the gateway follows"),
+    "proof": N_("its proof does not lead to the batch's root"),
+    "grant": N_("its grant is not known to the gateway"),
+    "subject": N_("it names another subject than its grant"),
+    "party": N_("the agency that anchored it is not a party of its grant"),
 }
 
 
@@ -98,12 +109,13 @@ def me(request: Request) -> HTMLResponse:
                 "records": queries.subject_records(conn, s, at.block_time),
                 "disputes": queries.subject_disputes(conn, s),
                 "requests": queries.subject_data_requests(conn, s),
+                "receipts": queries.subject_receipts(conn, s),
             }
             for s in queries.subjects_of(conn, address)
         ]
     return render(request, "me.html", headers=NO_STORE, address=address, subjects=subjects,
                   as_of=at, request_words=REQUEST_STATUS, commands=COMMANDS,
-                  agencies=AGENCIES)  # fmt: skip
+                  agencies=AGENCIES, problems=RECEIPT_PROBLEMS)  # fmt: skip
 
 
 @router.post("/me/challenge", response_class=HTMLResponse)

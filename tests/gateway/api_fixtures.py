@@ -166,3 +166,76 @@ def sign(account: Any, text: str) -> str:
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+# ------------------------------------------------------------------ published access receipts
+
+
+@dataclass(frozen=True)
+class AnchoredBatch:
+    """A batch the land registry anchored on top of the certified city (indexed): two
+    deliveries of Li Wei's data under his grants and one under the open statistics grant."""
+
+    root: str
+    tree: Any
+    receipts: list[Any]
+    operator: Any  # the land registry's account (the batch's `operator`)
+    subject: str  # Li Wei's commitment
+    store: Path  # the land registry's leaf store (`data receipts-publish --store`)
+
+    def body(self, receipts: list[Any] | None = None) -> dict[str, Any]:
+        """The publish request for `receipts` (default: all), each with its proof."""
+        return {"receipts": [self.item(r) for r in receipts or self.receipts]}
+
+    def item(self, receipt: Any) -> dict[str, Any]:
+        return {
+            "grant_id": receipt.grant_id,
+            "subject": "0x" + bytes(receipt.subject).hex(),
+            "payload_hash": "0x" + bytes(receipt.payload_hash).hex(),
+            "delivered_at": receipt.delivered_at,
+            "proof": ["0x" + p.hex() for p in self.tree.proof(receipt.leaf)],
+        }
+
+
+@pytest.fixture(scope="session")
+def anchored_batch(
+    certified: Certified, city: dict[str, Any], tmp_path_factory: pytest.TempPathFactory
+) -> AnchoredBatch:
+    import ape
+    from sqlalchemy import select
+
+    from civic_ledger.access.roles import BY_NAME
+    from civic_ledger.data import receipts as rc
+    from civic_ledger.gateway import schema
+
+    sc = certified.scenario
+    li = certified.subject("Li Wei")
+    q = schema.data_requests
+    with certified.engine.connect() as conn:
+        mine = conn.execute(select(q.c.request_id).where(q.c.subject == li)).scalars().all()
+        open_grant = conn.execute(
+            select(q.c.request_id).where(q.c.subject == "0x" + "00" * 32, q.c.status == "granted")
+        ).scalars().first()  # fmt: skip
+    now = int(ape.chain.pending_timestamp)
+    store = rc.LeafStore(tmp_path_factory.mktemp("receipts"))
+    receipts = [
+        rc.Receipt(grant, bytes.fromhex(li[2:]), content_hash(f"extract {grant}".encode()), now - 60)
+        for grant in sorted(mine)
+    ]  # fmt: skip
+    receipts.append(rc.Receipt(open_grant, bytes(32), content_hash(b"statistics"), now - 30))
+    store.add_many(receipts)
+    registry = sc.cast["land_registry"]
+    ex = certified.suite["DataExchange"]
+    (root,) = rc.anchor_pending(ex, store, BY_NAME["REGISTRAR"].id, sender=registry)
+    indexer = Indexer.for_manifest(certified.engine, Web3Client.from_ape(), city["manifest"])
+    while (step := indexer.step()).last < step.head:
+        pass
+    return AnchoredBatch("0x" + root.hex(), store.batch(root), receipts, registry, li,
+                         store.path.parent)  # fmt: skip
+
+
+def publish(api: TestClient, batch: AnchoredBatch, body: dict[str, Any] | None = None) -> Any:
+    """POST the batch's receipts (or `body`) as its operator."""
+    token = sign_in(api, batch.operator)
+    return api.post(f"/api/v1/receipts/batches/{batch.root}", json=body or batch.body(),
+                    headers=bearer(token))  # fmt: skip

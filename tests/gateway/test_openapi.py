@@ -20,7 +20,8 @@ def test_the_schema_documents_every_route_and_the_one_line_errors():
     paths = schema["paths"]
     for path in ("/api/v1/verify/{record_id}", "/api/v1/records/{record_id}",
                  "/api/v1/subjects/{commitment}/records", "/api/v1/parcels/{parcel_id}",
-                 "/api/v1/fund/payouts.csv", "/api/v1/documents/{hash}", "/api/v1/stats"):  # fmt: skip
+                 "/api/v1/fund/payouts.csv", "/api/v1/documents/{hash}", "/api/v1/stats",
+                 "/api/v1/receipts/batches/{root}", "/api/v1/subjects/{commitment}/receipts"):  # fmt: skip
         assert path in paths, path
     verify = paths["/api/v1/verify/{record_id}"]["get"]
     assert verify["responses"]["422"]["content"]["application/json"]["schema"] == {

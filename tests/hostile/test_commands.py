@@ -102,6 +102,7 @@ class World:
     data_resource: str = ""  # an open, non-personal resource of REGISTRAR
     data_personal: str = ""  # a conditional, personal resource of REGISTRAR
     data_grant: str = ""  # TAX_ASSESSOR's live grant on `data_resource`
+    data_sealed_root: str = ""  # a batch a leaf store believes anchored; the chain does not
 
     def fill(self, args: list[str]) -> list[str]:
         values = {k: v for k, v in vars(self).items() if isinstance(v, str)}
@@ -226,6 +227,25 @@ def _data_world(suite: Any, agency: dict[str, Any], person: Any, w: World) -> No
     consent_file.write(path, int(chain.chain_id), exchange.address, consent, signature)
     w.files["data_consent"] = path
     w.data_resource, w.data_personal, w.data_grant = str(ids[0]), str(ids[1]), str(grant)
+    _receipt_stores(exchange, agency, owner, grant, w)
+
+
+def _receipt_stores(
+    exchange: Any, agency: dict[str, Any], owner: int, grant: int, w: World
+) -> None:
+    """Leaf stores for `data receipts-publish`: one whose batch is anchored on chain, one whose
+    batch was sealed and marked anchored but never reached the chain."""
+    from civic_ledger.data import receipts as rc
+
+    anchored = rc.LeafStore(w.tmp / "anchored-store")
+    anchored.add(rc.Receipt(grant, bytes(32), b"\x31" * 32, 1_700_000_000))
+    rc.anchor_pending(exchange, anchored, owner, sender=agency["land_registry"])
+    sealed = rc.LeafStore(w.tmp / "sealed-store")
+    receipt = rc.Receipt(grant, bytes(32), b"\x32" * 32, 1_700_000_000)
+    sealed.add(receipt)
+    root = sealed.seal([receipt], owner).root
+    sealed.mark_anchored(root)
+    w.data_sealed_root = "0x" + root.hex()
 
 
 def _sales(suite: Any, agency: dict[str, Any], accounts: Any, seller: bytes) -> tuple[int, int]:
@@ -1609,6 +1629,24 @@ SPECS: dict[str, Spec] = {
             case(change={"--subject": "ünï"}, error=("--subject", "neither")),
             case(change={"--subject": "{stranger}"}, error=("--subject", "controls no identity")),
             case(change={"--store": "{ids_ok}"}, error=("--store", "not a directory")),
+        ),
+    ),
+    "data receipts-publish": Spec(
+        options={"--gateway": "http://127.0.0.1:9", "--store": "{tmp}/anchored-store"},
+        account=REGISTRAR,
+        cases=(
+            case(error=("cannot reach the gateway", "http://127.0.0.1:9")),
+            case(change={"--gateway": "not-a-url"}, error=("--gateway", "not a gateway address")),
+            case(change={"--gateway": "ftp://example.org"}, error="--gateway"),
+            case(change={"--gateway": "http://127.0.0.1:9/?x=1"}, error="--gateway"),
+            case(change={"--gateway": ""}, error="--gateway"),
+            case(change={"--store": "{ids_ok}"}, error=("--store", "not a directory")),
+            case(change={"--store": "{tmp}/empty-publish-store"}, error="no anchored batch"),
+            case(change={"--store": "{tmp}/sealed-store"}, error="not anchored on chain"),
+            case("{data_sealed_root}", error="no batch"),  # not in the anchored store
+            case("0x" + "ab" * 32, error="no batch"),
+            case("junk", error="ROOT"),
+            case("0x" + "ab" * 31, error="ROOT"),
         ),
     ),
     "data deletion-ask": Spec(

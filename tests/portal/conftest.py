@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from gateway.api_fixtures import Certified, certified, make_client
+from gateway.api_fixtures import Certified, anchored_batch, certified, make_client
 from gateway.conftest import city
 
 

@@ -1,8 +1,9 @@
 """The portal in a real browser (Debian's Chromium, headless, through Selenium): verify a
 valid, a revoked and a disputed certificate; open a parcel after its sale; switch to Chinese;
-sign in as a subject with a signed challenge and see the data requests and receipts about
-them; injected script stays inert; keyboard and phone-width use. Every test saves a screenshot
-under test-results/screenshots/."""
+sign in as a subject with a signed challenge and see the data requests about them and each
+access receipt verified on chain; the dashboard's chain health with its signers; injected
+script stays inert; keyboard and phone-width use. Every test saves a screenshot under
+test-results/screenshots/."""
 
 from __future__ import annotations
 
@@ -10,19 +11,30 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from gateway.api_fixtures import make_client, sign
+from gateway.api_fixtures import make_client, publish, sign
 
 from .browser import chromium, screenshot, serving
+from .fake_node import SIGNERS, FakeNode
 from .helpers import document_hash, sold_parcel
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def base_url(certified: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def served(
+    certified: Any, anchored_batch: Any, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Any]:
+    """The client over the app the browser tests' server serves, and its URL (the land
+    registry's receipt batch anchored first: the chain is not touched during the tests)."""
     client = make_client(certified, tmp_path_factory.mktemp("portal-documents"))
     with serving(client.app) as url:
-        yield url
+        client.url = url
+        yield client
+
+
+@pytest.fixture(scope="module")
+def base_url(served: Any) -> str:
+    return served.url
 
 
 @pytest.fixture(scope="module")
@@ -129,6 +141,52 @@ def test_sign_in_as_a_subject(page, base_url, certified):
     session = page.get_cookie("civic_session")
     assert session["httpOnly"] and session["sameSite"] == "Strict"
     screenshot(page, "my-records-signed-in")
+
+
+def sign_in_in_the_browser(page: Any, base_url: str, account: Any) -> None:
+    page.get(base_url + "/me")
+    by_id(page, "address").send_keys(account.address)
+    by_id(page, "ask-challenge").click()
+    challenge = by_id(page, "challenge").get_attribute("value")
+    by_id(page, "signature").send_keys(sign(account, challenge))
+    by_id(page, "sign-in").click()
+    wait_for(page, lambda d: d.current_url == base_url + "/me")
+
+
+def test_a_subject_sees_an_access_receipt_verified_on_chain(page, served, certified,
+                                                            anchored_batch):  # fmt: skip
+    """The land registry publishes its batch's receipts; Li Wei signs in and sees each receipt
+    about him with its grant, purpose and "verified against root ... anchored in block N"; in
+    Chinese too."""
+    assert publish(served, anchored_batch).status_code == 200
+    sign_in_in_the_browser(page, served.url, certified.scenario.li)
+    receipts = by_id(page, "my-receipts")
+    rows = receipts.find_elements("css selector", "tbody tr.receipt.verified")
+    assert len(rows) == 2
+    assert f"Verified against root {anchored_batch.root} anchored in block" in rows[0].text
+    screenshot(page, "my-access-receipts-verified")
+    by_id(page, "lang-zh-CN").click()
+    wait_for(page, lambda d: d.find_element("tag name", "html").get_attribute("lang") == "zh-CN")
+    text = by_id(page, "my-receipts").text
+    assert "已对照" in text and anchored_batch.root in text
+    screenshot(page, "my-access-receipts-zh-CN")
+
+
+def test_dashboard_chain_health_with_its_signers(page, served):
+    from civic_ledger.portal.health import attach_chain
+
+    attach_chain(served.app, FakeNode(head=500))
+    try:
+        page.get(served.url + "/dashboard?lang=en")
+        signers = by_id(page, "signers").text
+        assert all(a in signers for a in SIGNERS) and "none in the last 64 blocks" in signers
+        assert by_id(page, "node-head").text == "500"
+        screenshot(page, "dashboard-chain-health")
+        page.get(served.url + "/dashboard?lang=zh-CN")
+        assert "最近 64 个区块中没有" in by_id(page, "signers").text
+        screenshot(page, "dashboard-chain-health-zh-CN")
+    finally:
+        attach_chain(served.app, None)
 
 
 def test_injected_script_stays_inert(page, base_url):

@@ -8,7 +8,7 @@ import time
 from typing import Any
 
 import pytest
-from gateway.api_fixtures import sign
+from gateway.api_fixtures import publish, sign
 
 from .helpers import DOCUMENTS, csrf_of, document_hash, main_text, sold_parcel
 
@@ -219,6 +219,48 @@ def test_sign_in_shows_records_and_data_requests(site, certified):
     assert "records dispute RECORD_ID" in text and "data deletion-ask GRANT_ID" in text
     out = site.post("/me/signout", data={"csrf": csrf_of(me.text)}, follow_redirects=False)
     assert out.status_code == 303 and 'civic_session=""' in out.headers["set-cookie"]
+
+
+def test_a_subject_sees_each_access_receipt_verified(site, certified, anchored_batch):
+    """The receipts the land registry published: each with its grant, purpose, time, batch and
+    "verified against root R anchored in block N"; a stored receipt whose proof was altered at
+    rest shows as not verified (the proof is recomputed on every view); in Chinese too."""
+    from sqlalchemy import update
+
+    from civic_ledger.gateway import queries, schema
+
+    batch = anchored_batch
+    assert publish(site, batch).status_code == 200
+    assert sign_in(site, certified.scenario.li).status_code == 303
+    me = site.get("/me")
+    text = main_text(me.text)
+    with certified.engine.connect() as conn:
+        block = queries.receipt_batch(conn, batch.root)["block"]
+    assert 'id="my-receipts"' in me.text
+    assert text.count(f"Verified against root {batch.root} anchored in block {block:,}") == 2
+    for receipt in batch.receipts[:2]:
+        assert "0x" + receipt.payload_hash.hex() in text
+    assert "statistics" not in text and "0x" + batch.receipts[2].payload_hash.hex() not in text
+    chinese = main_text(site.get("/me?lang=zh-CN").text)
+    assert chinese.count("已对照") == 2 and batch.root in chinese
+    a = schema.access_receipts
+    leaf = "0x" + batch.receipts[0].leaf.hex()
+    with certified.engine.begin() as conn:
+        (proof,) = conn.execute(select_proof(a, leaf)).one()
+        conn.execute(update(a).where(a.c.leaf == leaf).values(proof='["0x' + "ee" * 32 + '"]'))
+    try:
+        text = main_text(site.get("/me?lang=en").text)
+        assert "Not verified: its proof does not lead to the batch's root" in text
+        assert text.count("Verified against root") == 1
+    finally:
+        with certified.engine.begin() as conn:
+            conn.execute(update(a).where(a.c.leaf == leaf).values(proof=proof))
+
+
+def select_proof(table: Any, leaf: str) -> Any:
+    from sqlalchemy import select
+
+    return select(table.c.proof).where(table.c.leaf == leaf)
 
 
 def test_forged_expired_and_cross_site_sign_ins(site, certified):
