@@ -33,6 +33,7 @@ from civic_ledger.cli.common import (
     parse_document,
     parse_param,
     path_option,
+    reason_option,
     sign_one,
     suite_and_signer,
 )
@@ -49,6 +50,19 @@ ID = click.IntRange(1, 2**64 - 1)
 CODE = click.IntRange(1, UINT16_MAX)
 SHARING = {"open": Sharing.OPEN, "conditional": Sharing.CONDITIONAL,
            "not-shareable": Sharing.NOT_SHAREABLE}  # fmt: skip
+
+
+subject_option = click.option(
+    "--subject", required=True, help="The subject (commitment or controller address)."
+)
+purpose_option = click.option(
+    "--purpose", type=CODE, required=True, help="Purpose code (1..65535)."
+)
+
+
+def recipient_option(help: str, name: str = "--recipient") -> Any:
+    """The recipient agency's role (by name or id), handed to the command as `recipient`."""
+    return click.option(name, "recipient", type=ROLE, required=True, help=help)
 
 
 @click.group()
@@ -170,8 +184,7 @@ def resource_version(
 
 @command(data, "resource-retire")
 @click.argument("resource_id", type=ID)
-@evidence_option(f"The decision to retire it ({DOCUMENT_FORMS}).", dest="reason", required=False,
-                 old="--reason")  # fmt: skip
+@reason_option(f"The decision to retire it ({DOCUMENT_FORMS}).", required=False)
 def resource_retire(
     account_alias: str, manifest_file: Path | None, resource_id: int, reason: str | None
 ) -> None:
@@ -244,9 +257,9 @@ def read_consent(path: Path, exchange: Any, hint: str) -> tuple[data_client.Cons
 
 @command(data, "consent-sign")
 @click.argument("resource_id", type=ID)
-@click.option("--subject", required=True, help="The subject (commitment or controller address).")
-@click.option("--recipient", type=ROLE, required=True, help="The recipient agency's role.")
-@click.option("--purpose", type=CODE, required=True, help="Purpose code (1..65535).")
+@subject_option
+@recipient_option("The recipient agency's role.")
+@purpose_option
 @click.option("--expires", default="60d", show_default=True, help="Valid for this long.")
 @path_option("--out", required=True, help="Consent file to write (carried to the recipient).")
 def consent_sign(
@@ -298,8 +311,8 @@ def consent_revoke(account_alias: str, manifest_file: Path | None, consent_file:
 
 @command(data, "request")
 @click.argument("resource_id", type=ID)
-@click.option("--as", "recipient", type=ROLE, required=True, help="Recipient agency's role.")
-@click.option("--purpose", type=CODE, required=True, help="Purpose code (1..65535).")
+@recipient_option("Recipient agency's role.", name="--as")
+@purpose_option
 @click.option("--legal-basis", default=None, help=f"Legal basis document ({DOCUMENT_FORMS}).")
 @click.option("--fields", default=None, help="Fields asked: a document, or names a,b,c.")
 @click.option("--duration", default="30d", show_default=True, help="Grant duration (max 365d).")
@@ -410,9 +423,9 @@ def grant_show(manifest_file: Path | None, grant_id: int) -> None:
 
 @command(data, "exemption-record")
 @click.argument("resource_id", type=ID)
-@click.option("--subject", required=True, help="The subject (commitment or controller address).")
-@click.option("--recipient", type=ROLE, required=True, help="The officer's agency role.")
-@click.option("--purpose", type=CODE, required=True, help="Purpose code (1..65535).")
+@subject_option
+@recipient_option("The officer's agency role.")
+@purpose_option
 @click.option("--expires", default="90d", show_default=True, help="Valid for this long (<=365d).")
 @click.option("--legal-basis", required=True, help=f"The statute or order ({DOCUMENT_FORMS}).")
 def exemption_record(
