@@ -16,7 +16,7 @@ sent: subjects are commitments, documents and field lists are hashes.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 from rich.table import Table
@@ -47,6 +47,7 @@ from civic_ledger.data import consent_file as consent_files
 from civic_ledger.data.enums import ExemptionStatus, Sharing
 
 ID = click.IntRange(1, 2**64 - 1)
+V = TypeVar("V", data_client.ResourceView, data_client.GrantView)
 CODE = click.IntRange(1, UINT16_MAX)
 SHARING = {"open": Sharing.OPEN, "conditional": Sharing.CONDITIONAL,
            "not-shareable": Sharing.NOT_SHAREABLE}  # fmt: skip
@@ -63,6 +64,25 @@ purpose_option = click.option(
 def recipient_option(help: str, name: str = "--recipient") -> Any:
     """The recipient agency's role (by name or id), handed to the command as `recipient`."""
     return click.option(name, "recipient", type=ROLE, required=True, help=help)
+
+
+def subject_purpose_options(recipient_help: str, expires: str, expires_help: str) -> Any:
+    """What a consent and an exemption name alike (`data.inputs._SubjectPurpose`): RESOURCE_ID,
+    --subject, --recipient, --purpose and --expires (how long, from the latest block)."""
+    options = (
+        click.argument("resource_id", type=ID),
+        subject_option,
+        recipient_option(recipient_help),
+        purpose_option,
+        click.option("--expires", default=expires, show_default=True, help=expires_help),
+    )
+
+    def wrap(func: Any) -> Any:
+        for option in reversed(options):
+            func = option(func)
+        return func
+
+    return wrap
 
 
 @click.group()
@@ -116,12 +136,24 @@ def now(suite: Suite) -> int:
     return int(chain.blocks.head.timestamp)
 
 
+def expiry(suite: Suite, expires: str) -> int:
+    """--expires (a duration) as the time it ends: from the latest block's time."""
+    return now(suite) + seconds(expires, "--expires")
+
+
 def checked(build: Any) -> Any:
     """`build()` (an input struct's `as_tuple` check), InputError -> a refused command."""
     try:
         return build()
     except InputError as exc:
         raise click.ClickException(str(exc)) from None
+
+
+def known(view: V, what: str) -> V:
+    """A struct view of an id the contract knows; an unknown id (the zero struct) is refused."""
+    if not view.exists:
+        raise click.ClickException(f"{what} does not exist")
+    return view
 
 
 def hexed(value: bytes) -> str:
@@ -209,10 +241,7 @@ def _resource_rows(resource_id: int, view: data_client.ResourceView) -> list[tup
 
 
 def known_resource(exchange: Any, resource_id: int) -> data_client.ResourceView:
-    view = data_client.resource(exchange, resource_id)
-    if view.registered_at == 0:
-        raise click.ClickException(f"data resource {resource_id} does not exist")
-    return view
+    return known(data_client.resource(exchange, resource_id), f"data resource {resource_id}")
 
 
 @command(data, "resource-show", signs=False)
@@ -256,11 +285,7 @@ def read_consent(path: Path, exchange: Any, hint: str) -> tuple[data_client.Cons
 
 
 @command(data, "consent-sign")
-@click.argument("resource_id", type=ID)
-@subject_option
-@recipient_option("The recipient agency's role.")
-@purpose_option
-@click.option("--expires", default="60d", show_default=True, help="Valid for this long.")
+@subject_purpose_options("The recipient agency's role.", "60d", "Valid for this long.")
 @path_option("--out", required=True, help="Consent file to write (carried to the recipient).")
 def consent_sign(
     account_alias: str, manifest_file: Path | None, resource_id: int, subject: str,
@@ -284,7 +309,7 @@ def consent_sign(
     known_resource(exchange, resource_id)
     consent = data_client.Consent(
         subject_id, resource_id, recipient, purpose,
-        now(suite) + seconds(expires, "--expires"), make_salt(),
+        expiry(suite, expires), make_salt(),
     )  # fmt: skip
     checked(consent.as_tuple)
     signature = data_client.sign_consent(exchange, consent, signer, chain_id=int(chain.chain_id))
@@ -396,10 +421,7 @@ def grant_revoke(
 
 
 def known_grant(exchange: Any, grant_id: int) -> data_client.GrantView:
-    view = data_client.grant(exchange, grant_id)
-    if view.requested_at == 0:
-        raise click.ClickException(f"data request {grant_id} does not exist")
-    return view
+    return known(data_client.grant(exchange, grant_id), f"data request {grant_id}")
 
 
 @command(data, "grant-show", signs=False)
@@ -422,11 +444,7 @@ def grant_show(manifest_file: Path | None, grant_id: int) -> None:
 
 
 @command(data, "exemption-record")
-@click.argument("resource_id", type=ID)
-@subject_option
-@recipient_option("The officer's agency role.")
-@purpose_option
-@click.option("--expires", default="90d", show_default=True, help="Valid for this long (<=365d).")
+@subject_purpose_options("The officer's agency role.", "90d", "Valid for this long (<=365d).")
 @click.option("--legal-basis", required=True, help=f"The statute or order ({DOCUMENT_FORMS}).")
 def exemption_record(
     account_alias: str, manifest_file: Path | None, resource_id: int, subject: str,
@@ -436,7 +454,7 @@ def exemption_record(
     suite, sender = suite_and_signer(manifest_file, account_alias)
     spec = data_client.ExemptionInput(
         identity_subject(suite, subject, "--subject"), resource_id, recipient, purpose,
-        now(suite) + seconds(expires, "--expires"), parse_document(legal_basis, "--legal-basis"),
+        expiry(suite, expires), parse_document(legal_basis, "--legal-basis"),
     )  # fmt: skip
     checked(spec.as_tuple)
     exemption_id = data_client.record_exemption(

@@ -23,6 +23,11 @@ class ResourceView:
     mandate_hash: bytes
     description_hash: bytes
 
+    @property
+    def exists(self) -> bool:
+        """Registered (an unknown id reads as the zero struct)."""
+        return self.registered_at != 0
+
 
 @dataclass(frozen=True)
 class GrantView:
@@ -42,6 +47,11 @@ class GrantView:
     subject: bytes
     basis_id: bytes
     live: bool
+
+    @property
+    def exists(self) -> bool:
+        """Requested (an unknown id reads as the zero struct)."""
+        return self.requested_at != 0
 
 
 def resource(exchange: Any, resource_id: int) -> ResourceView:
