@@ -3,15 +3,28 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from civic_ledger.core.structs import from_struct
 from civic_ledger.data.enums import Basis, RequestStatus, Sharing
 
 
+class _Known:
+    """A view of a struct DataExchange returns zeroed for an id it does not know: the id exists
+    once the struct's creation time (`CREATED`, the field's name) is set."""
+
+    CREATED: ClassVar[str]
+
+    @property
+    def exists(self) -> bool:
+        return getattr(self, self.CREATED) != 0
+
+
 @dataclass(frozen=True)
-class ResourceView:
+class ResourceView(_Known):
     """IDataExchange.Resource."""
+
+    CREATED: ClassVar[str] = "registered_at"
 
     owner_role: int
     registered_at: int
@@ -23,15 +36,12 @@ class ResourceView:
     mandate_hash: bytes
     description_hash: bytes
 
-    @property
-    def exists(self) -> bool:
-        """Registered (an unknown id reads as the zero struct)."""
-        return self.registered_at != 0
-
 
 @dataclass(frozen=True)
-class GrantView:
+class GrantView(_Known):
     """IDataExchange.Request (a request, and the grant it became), with its liveness now."""
+
+    CREATED: ClassVar[str] = "requested_at"
 
     resource_id: int
     recipient_role: int
@@ -47,11 +57,6 @@ class GrantView:
     subject: bytes
     basis_id: bytes
     live: bool
-
-    @property
-    def exists(self) -> bool:
-        """Requested (an unknown id reads as the zero struct)."""
-        return self.requested_at != 0
 
 
 def resource(exchange: Any, resource_id: int) -> ResourceView:
