@@ -16,7 +16,7 @@ sent: subjects are commitments, documents and field lists are hashes.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 from rich.table import Table
@@ -47,7 +47,6 @@ from civic_ledger.data import consent_file as consent_files
 from civic_ledger.data.enums import ExemptionStatus, Sharing
 
 ID = click.IntRange(1, 2**64 - 1)
-V = TypeVar("V", data_client.ResourceView, data_client.GrantView)
 CODE = click.IntRange(1, UINT16_MAX)
 SHARING = {"open": Sharing.OPEN, "conditional": Sharing.CONDITIONAL,
            "not-shareable": Sharing.NOT_SHAREABLE}  # fmt: skip
@@ -149,13 +148,6 @@ def checked(build: Any) -> Any:
         raise click.ClickException(str(exc)) from None
 
 
-def known(view: V, what: str) -> V:
-    """A struct view of an id the contract knows; an unknown id (the zero struct) is refused."""
-    if not view.exists:
-        raise click.ClickException(f"{what} does not exist")
-    return view
-
-
 def hexed(value: bytes) -> str:
     return "0x" + bytes(value).hex()
 
@@ -241,7 +233,10 @@ def _resource_rows(resource_id: int, view: data_client.ResourceView) -> list[tup
 
 
 def known_resource(exchange: Any, resource_id: int) -> data_client.ResourceView:
-    return known(data_client.resource(exchange, resource_id), f"data resource {resource_id}")
+    view = data_client.resource(exchange, resource_id)
+    if view.registered_at == 0:
+        raise click.ClickException(f"data resource {resource_id} does not exist")
+    return view
 
 
 @command(data, "resource-show", signs=False)
@@ -421,7 +416,10 @@ def grant_revoke(
 
 
 def known_grant(exchange: Any, grant_id: int) -> data_client.GrantView:
-    return known(data_client.grant(exchange, grant_id), f"data request {grant_id}")
+    view = data_client.grant(exchange, grant_id)
+    if view.requested_at == 0:
+        raise click.ClickException(f"data request {grant_id} does not exist")
+    return view
 
 
 @command(data, "grant-show", signs=False)

@@ -3,28 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any
 
 from civic_ledger.core.structs import from_struct
 from civic_ledger.data.enums import Basis, RequestStatus, Sharing
 
 
-class _Known:
-    """A view of a struct DataExchange returns zeroed for an id it does not know: the id exists
-    once the struct's creation time (`CREATED`, the field's name) is set."""
-
-    CREATED: ClassVar[str]
-
-    @property
-    def exists(self) -> bool:
-        return getattr(self, self.CREATED) != 0
-
-
 @dataclass(frozen=True)
-class ResourceView(_Known):
+class ResourceView:
     """IDataExchange.Resource."""
-
-    CREATED: ClassVar[str] = "registered_at"
 
     owner_role: int
     registered_at: int
@@ -38,10 +25,8 @@ class ResourceView(_Known):
 
 
 @dataclass(frozen=True)
-class GrantView(_Known):
+class GrantView:
     """IDataExchange.Request (a request, and the grant it became), with its liveness now."""
-
-    CREATED: ClassVar[str] = "requested_at"
 
     resource_id: int
     recipient_role: int
