@@ -168,6 +168,12 @@ def evidence_option(
     return wrap
 
 
+def reason_option(help: str, *, required: bool = True) -> Callable[[F], F]:
+    """`--evidence DOCUMENT` handed to the command as `reason`: the decision or finding behind
+    a refusal, revocation or retirement (`--reason`, its former name, still accepted)."""
+    return evidence_option(help, dest="reason", required=required, old="--reason")
+
+
 def encoding_option(what: str = "the CSV files") -> Callable[[F], F]:
     """`--encoding NAME`: the text encoding of `what` (read and written); UTF-8 by default, a
     byte-order mark accepted; `gb18030` for files of Chinese-locale spreadsheets."""

@@ -33,6 +33,7 @@ from civic_ledger.cli.common import (
     parse_document,
     parse_param,
     path_option,
+    reason_option,
     sign_one,
     suite_and_signer,
 )
@@ -49,6 +50,38 @@ ID = click.IntRange(1, 2**64 - 1)
 CODE = click.IntRange(1, UINT16_MAX)
 SHARING = {"open": Sharing.OPEN, "conditional": Sharing.CONDITIONAL,
            "not-shareable": Sharing.NOT_SHAREABLE}  # fmt: skip
+
+
+subject_option = click.option(
+    "--subject", required=True, help="The subject (commitment or controller address)."
+)
+purpose_option = click.option(
+    "--purpose", type=CODE, required=True, help="Purpose code (1..65535)."
+)
+
+
+def recipient_option(help: str, name: str = "--recipient") -> Any:
+    """The recipient agency's role (by name or id), handed to the command as `recipient`."""
+    return click.option(name, "recipient", type=ROLE, required=True, help=help)
+
+
+def subject_purpose_options(recipient_help: str, expires: str, expires_help: str) -> Any:
+    """What a consent and an exemption name alike (`data.inputs._SubjectPurpose`): RESOURCE_ID,
+    --subject, --recipient, --purpose and --expires (how long, from the latest block)."""
+    options = (
+        click.argument("resource_id", type=ID),
+        subject_option,
+        recipient_option(recipient_help),
+        purpose_option,
+        click.option("--expires", default=expires, show_default=True, help=expires_help),
+    )
+
+    def wrap(func: Any) -> Any:
+        for option in reversed(options):
+            func = option(func)
+        return func
+
+    return wrap
 
 
 @click.group()
@@ -100,6 +133,11 @@ def now(suite: Suite) -> int:
     from ape import chain
 
     return int(chain.blocks.head.timestamp)
+
+
+def expiry(suite: Suite, expires: str) -> int:
+    """--expires (a duration) as the time it ends: from the latest block's time."""
+    return now(suite) + seconds(expires, "--expires")
 
 
 def checked(build: Any) -> Any:
@@ -170,8 +208,7 @@ def resource_version(
 
 @command(data, "resource-retire")
 @click.argument("resource_id", type=ID)
-@evidence_option(f"The decision to retire it ({DOCUMENT_FORMS}).", dest="reason", required=False,
-                 old="--reason")  # fmt: skip
+@reason_option(f"The decision to retire it ({DOCUMENT_FORMS}).", required=False)
 def resource_retire(
     account_alias: str, manifest_file: Path | None, resource_id: int, reason: str | None
 ) -> None:
@@ -243,11 +280,7 @@ def read_consent(path: Path, exchange: Any, hint: str) -> tuple[data_client.Cons
 
 
 @command(data, "consent-sign")
-@click.argument("resource_id", type=ID)
-@click.option("--subject", required=True, help="The subject (commitment or controller address).")
-@click.option("--recipient", type=ROLE, required=True, help="The recipient agency's role.")
-@click.option("--purpose", type=CODE, required=True, help="Purpose code (1..65535).")
-@click.option("--expires", default="60d", show_default=True, help="Valid for this long.")
+@subject_purpose_options("The recipient agency's role.", "60d", "Valid for this long.")
 @path_option("--out", required=True, help="Consent file to write (carried to the recipient).")
 def consent_sign(
     account_alias: str, manifest_file: Path | None, resource_id: int, subject: str,
@@ -271,7 +304,7 @@ def consent_sign(
     known_resource(exchange, resource_id)
     consent = data_client.Consent(
         subject_id, resource_id, recipient, purpose,
-        now(suite) + seconds(expires, "--expires"), make_salt(),
+        expiry(suite, expires), make_salt(),
     )  # fmt: skip
     checked(consent.as_tuple)
     signature = data_client.sign_consent(exchange, consent, signer, chain_id=int(chain.chain_id))
@@ -298,8 +331,8 @@ def consent_revoke(account_alias: str, manifest_file: Path | None, consent_file:
 
 @command(data, "request")
 @click.argument("resource_id", type=ID)
-@click.option("--as", "recipient", type=ROLE, required=True, help="Recipient agency's role.")
-@click.option("--purpose", type=CODE, required=True, help="Purpose code (1..65535).")
+@recipient_option("Recipient agency's role.", name="--as")
+@purpose_option
 @click.option("--legal-basis", default=None, help=f"Legal basis document ({DOCUMENT_FORMS}).")
 @click.option("--fields", default=None, help="Fields asked: a document, or names a,b,c.")
 @click.option("--duration", default="30d", show_default=True, help="Grant duration (max 365d).")
@@ -409,11 +442,7 @@ def grant_show(manifest_file: Path | None, grant_id: int) -> None:
 
 
 @command(data, "exemption-record")
-@click.argument("resource_id", type=ID)
-@click.option("--subject", required=True, help="The subject (commitment or controller address).")
-@click.option("--recipient", type=ROLE, required=True, help="The officer's agency role.")
-@click.option("--purpose", type=CODE, required=True, help="Purpose code (1..65535).")
-@click.option("--expires", default="90d", show_default=True, help="Valid for this long (<=365d).")
+@subject_purpose_options("The officer's agency role.", "90d", "Valid for this long (<=365d).")
 @click.option("--legal-basis", required=True, help=f"The statute or order ({DOCUMENT_FORMS}).")
 def exemption_record(
     account_alias: str, manifest_file: Path | None, resource_id: int, subject: str,
@@ -423,7 +452,7 @@ def exemption_record(
     suite, sender = suite_and_signer(manifest_file, account_alias)
     spec = data_client.ExemptionInput(
         identity_subject(suite, subject, "--subject"), resource_id, recipient, purpose,
-        now(suite) + seconds(expires, "--expires"), parse_document(legal_basis, "--legal-basis"),
+        expiry(suite, expires), parse_document(legal_basis, "--legal-basis"),
     )  # fmt: skip
     checked(spec.as_tuple)
     exemption_id = data_client.record_exemption(

@@ -39,6 +39,7 @@ from civic_ledger.cli.common import (
     parse_document,
     parse_param,
     path_option,
+    reason_option,
     sign_one,
     suite_and_signer,
 )
@@ -50,6 +51,7 @@ from civic_ledger.cli.data import (
     known_grant,
     now,
     optional_document,
+    subject_option,
 )
 from civic_ledger.cli.output import console, print_rows, put, send
 from civic_ledger.core.encoding import format_time
@@ -151,7 +153,7 @@ def receipts_verify(manifest_file: Path | None, leaf: str, store_dir: Path | Non
 
 
 @command(data, "receipts-list", signs=False)
-@click.option("--subject", required=True, help="The subject (commitment or controller address).")
+@subject_option
 @store_option
 def receipts_list(manifest_file: Path | None, subject: str, store_dir: Path | None) -> None:
     """Every receipt about a subject in the store, each verified against the chain: which
@@ -308,8 +310,7 @@ def _sign_in(base: str, signer: Any, chain_id: int) -> str:
 
 @command(data, "deletion-ask")
 @click.argument("grant_id", type=ID)
-@evidence_option(f"Why deletion is asked ({DOCUMENT_FORMS}).", dest="reason", required=False,
-                 old="--reason")  # fmt: skip
+@reason_option(f"Why deletion is asked ({DOCUMENT_FORMS}).", required=False)
 def deletion_ask(
     account_alias: str, manifest_file: Path | None, grant_id: int, reason: str | None
 ) -> None:

@@ -37,11 +37,11 @@ from civic_ledger.cli.common import (
     UINT256,
     Suite,
     command,
-    evidence_option,
     identity_subject,
     load_account,
     parse_amount,
     parse_document,
+    reason_option,
     token_text,
 )
 from civic_ledger.cli.output import console, send
@@ -348,9 +348,7 @@ def rent_due(manifest_file: Path | None, app_id: int) -> None:
 
 
 @_on("clawback", "app_id")
-@evidence_option(
-    f"The finding behind the clawback ({DOCUMENT_FORMS}).", dest="reason", old="--reason"
-)
+@reason_option(f"The finding behind the clawback ({DOCUMENT_FORMS}).")
 def clawback(account_alias: str, manifest_file: Path | None, app_id: int, reason: str) -> None:
     """A committee member votes to claw an award back; the M-th vote releases its unpaid rest."""
     ctx = _Context(manifest_file, account_alias)

@@ -26,6 +26,7 @@ from civic_ledger.cli.common import (
     parse_document,
     parse_param,
     path_option,
+    reason_option,
     suite_and_signer,
     uint,
 )
@@ -237,10 +238,10 @@ def records_issue_signed(account_alias: str, manifest_file: Path | None, signed_
     help="Why: error (1, issued in error), remedied (2, also: paid) or other (5, needs "
     "--evidence).",
 )
-@evidence_option(
+@reason_option(
     f"The decision behind the revocation ({DOCUMENT_FORMS}); only the hash goes on chain.",
-    dest="reason", required=False, old="--reason",
-)  # fmt: skip
+    required=False,
+)
 def records_revoke(
     account_alias: str,
     manifest_file: Path | None,
@@ -326,7 +327,7 @@ def records_resolve(
 @click.option(
     "--until", "until", required=True, help="+30d, 2027-12-31 or unix time; at most 90 days ahead."
 )
-@evidence_option(f"The stay order ({DOCUMENT_FORMS}).", dest="reason", old="--reason")
+@reason_option(f"The stay order ({DOCUMENT_FORMS}).")
 def records_stay_grant(
     account_alias: str, manifest_file: Path | None, record_id: str, until: str, reason: str
 ) -> None:

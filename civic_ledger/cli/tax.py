@@ -18,10 +18,10 @@ from civic_ledger.cli.common import (
     UINT64_MAX,
     Suite,
     command,
-    evidence_option,
     known_parcel,
     load_account,
     parse_document,
+    reason_option,
     token_amount,
     token_decimals,
     token_text,
@@ -127,7 +127,7 @@ def tax_pay(
 
 
 @_assessment_command("void")
-@evidence_option(f"The decision ({DOCUMENT_FORMS}).", dest="reason", old="--reason")
+@reason_option(f"The decision ({DOCUMENT_FORMS}).")
 def tax_void(
     account_alias: str, manifest_file: Path | None, parcel: str, year: int, reason: str
 ) -> None:

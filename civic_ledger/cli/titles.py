@@ -19,7 +19,6 @@ from civic_ledger.cli.common import (
     Suite,
     command,
     encoding_option,
-    evidence_option,
     json_option,
     known_parcel,
     load_account,
@@ -28,6 +27,7 @@ from civic_ledger.cli.common import (
     parse_document,
     parse_param,
     path_option,
+    reason_option,
     reporting,
     sign_one,
     suite_and_signer,
@@ -211,7 +211,7 @@ def titles_cancel(account_alias: str, manifest_file: Path | None, sale_id: int) 
 
 @command(titles, "reject")
 @click.argument("sale_id", type=UINT256)
-@evidence_option(f"The written decision ({DOCUMENT_FORMS}).", dest="reason", old="--reason")
+@reason_option(f"The written decision ({DOCUMENT_FORMS}).")
 def titles_reject(
     account_alias: str, manifest_file: Path | None, sale_id: int, reason: str
 ) -> None:

@@ -39,6 +39,7 @@ metadata = MetaData()
 HASH = String(66)  # 0x + 64 hex
 ADDRESS = String(42)
 AMOUNT = String(80)  # uint256 as decimal text
+ID256 = String(80)  # a uint256 id (parcel, sale, lien, round, application) as decimal text
 MAX_INT64 = 2**63 - 1
 
 
@@ -61,6 +62,21 @@ TIME64 = Time64()
 
 def _block() -> Column:
     return Column("block", BigInteger, nullable=False, index=True)
+
+
+def _projection(name: str, *columns: Column) -> Table:
+    """A projection table: state the events build, each row with the `block` that last wrote
+    it (a fork takes the row back through the undo log)."""
+    return Table(name, metadata, *columns, _block())
+
+
+def _log_position() -> tuple[Column, Column]:
+    """The primary key of an append-only history: the position of the log that wrote the row
+    (a fork cuts these tables by block number)."""
+    return (
+        Column("block", BigInteger, primary_key=True),
+        Column("log_index", Integer, primary_key=True),
+    )
 
 
 # ------------------------------------------------------------------ bookkeeping
@@ -110,8 +126,7 @@ undo = Table(
 events = Table(
     "events",
     metadata,
-    Column("block", BigInteger, primary_key=True),
-    Column("log_index", Integer, primary_key=True),
+    *_log_position(),
     Column("time", BigInteger, nullable=False),
     Column("tx_hash", HASH, nullable=False),
     Column("contract", String(64), nullable=False),
@@ -126,20 +141,17 @@ events = Table(
 
 # ------------------------------------------------------------------ identity and records
 
-identities = Table(
+identities = _projection(
     "identities",
-    metadata,
     Column("subject", HASH, primary_key=True),
     Column("kind", Integer, nullable=False),
     Column("status", Integer, nullable=False),
     Column("controller", ADDRESS, nullable=False),
     Column("registered_at", BigInteger, nullable=False),
-    _block(),
 )
 
-schemas = Table(
+schemas = _projection(
     "schemas",
-    metadata,
     Column("schema_id", BigInteger, primary_key=True),
     Column("name", Text, nullable=False),
     Column("field_layout", Text, nullable=False),
@@ -150,12 +162,10 @@ schemas = Table(
     Column("dispute_stay", TIME64, nullable=False),
     Column("active", Boolean, nullable=False),
     Column("certificate", Boolean, nullable=False),
-    _block(),
 )
 
-records = Table(
+records = _projection(
     "records",
-    metadata,
     Column("record_id", HASH, primary_key=True),
     Column("subject", HASH, nullable=False, index=True),
     Column("schema_id", BigInteger, nullable=False, index=True),
@@ -175,12 +185,10 @@ records = Table(
     Column("dispute", Integer, nullable=False, default=0),  # IRecordRegistry.DisputeStatus
     Column("stay_until", TIME64, nullable=False, default=0),
     Column("decided_tx", HASH, nullable=False),  # the transaction that last changed its status
-    _block(),
 )
 
-disputes = Table(
+disputes = _projection(
     "disputes",
-    metadata,
     Column("record_id", HASH, primary_key=True),
     Column("subject", HASH, nullable=False, index=True),
     Column("raised_by", ADDRESS, nullable=False),
@@ -190,15 +198,13 @@ disputes = Table(
     Column("resolved_by", ADDRESS),
     Column("resolved_at", BigInteger),
     Column("ruling_hash", HASH),
-    _block(),
 )
 
 # ------------------------------------------------------------------ property
 
-parcels = Table(
+parcels = _projection(
     "parcels",
-    metadata,
-    Column("parcel_id", String(80), primary_key=True),  # uint256 as decimal text
+    Column("parcel_id", ID256, primary_key=True),
     Column("owner", HASH, nullable=False),  # the owner's identity commitment
     Column("holder", ADDRESS),  # the title token's holder (the owner's controller)
     Column("data_hash", HASH, nullable=False),
@@ -206,15 +212,13 @@ parcels = Table(
     Column("land_use", BigInteger, nullable=False),
     Column("registered_at", BigInteger, nullable=False),
     Column("retired", Boolean, nullable=False, default=False),  # split or merged away
-    _block(),
 )
 
 title_history = Table(
     "title_history",
     metadata,
-    Column("block", BigInteger, primary_key=True),
-    Column("log_index", Integer, primary_key=True),
-    Column("parcel_id", String(80), nullable=False, index=True),
+    *_log_position(),
+    Column("parcel_id", ID256, nullable=False, index=True),
     Column("time", BigInteger, nullable=False),
     Column("tx_hash", HASH, nullable=False),
     Column("event", String(64), nullable=False),
@@ -222,53 +226,46 @@ title_history = Table(
     Column("detail", Text, nullable=False),  # JSON (sale id, price, parents, children ...)
 )
 
-sales = Table(
+sales = _projection(
     "sales",
-    metadata,
-    Column("sale_id", String(80), primary_key=True),
-    Column("parcel_id", String(80), nullable=False, index=True),
+    Column("sale_id", ID256, primary_key=True),
+    Column("parcel_id", ID256, nullable=False, index=True),
     Column("seller", HASH, nullable=False),
     Column("buyer", HASH, nullable=False),
     Column("price", AMOUNT, nullable=False),
     Column("deed_hash", HASH, nullable=False),
     Column("status", String(16), nullable=False),
-    _block(),
 )
 
-liens = Table(
+liens = _projection(
     "liens",
-    metadata,
-    Column("lien_id", String(80), primary_key=True),
-    Column("parcel_id", String(80), nullable=False, index=True),
+    Column("lien_id", ID256, primary_key=True),
+    Column("parcel_id", ID256, nullable=False, index=True),
     Column("holder", HASH, nullable=False),
     Column("amount", AMOUNT, nullable=False),
     Column("status", String(16), nullable=False),
     Column("by_order", Boolean, nullable=False, default=False),
     Column("evidence_hash", HASH),
-    _block(),
 )
 
-tax_years = Table(
+tax_years = _projection(
     "tax_years",
-    metadata,
-    Column("parcel_id", String(80), primary_key=True),
+    Column("parcel_id", ID256, primary_key=True),
     Column("year", Integer, primary_key=True),
     Column("amount", AMOUNT, nullable=False),
     Column("due_date", TIME64, nullable=False),
     Column("status", String(16), nullable=False),  # assessed | paid | voided
     Column("paid_at", BigInteger),
-    _block(),
 )
 
 # ------------------------------------------------------------------ fund
 
-rounds = Table(
+rounds = _projection(
     "rounds",
-    metadata,
-    Column("round_id", String(80), primary_key=True),
+    Column("round_id", ID256, primary_key=True),
     Column("kind", Integer, nullable=False),
     Column("name", Text, nullable=False),
-    Column("policy_id", String(80), nullable=False),
+    Column("policy_id", ID256, nullable=False),
     Column("budget", AMOUNT, nullable=False),
     Column("funded", AMOUNT, nullable=False),
     Column("awarded", AMOUNT, nullable=False),
@@ -278,28 +275,24 @@ rounds = Table(
     Column("closes_at", TIME64, nullable=False),
     Column("decision_deadline", TIME64, nullable=False),
     Column("closed", Boolean, nullable=False, default=False),
-    _block(),
 )
 
-applications = Table(
+applications = _projection(
     "applications",
-    metadata,
-    Column("app_id", String(80), primary_key=True),
-    Column("round_id", String(80), nullable=False, index=True),
+    Column("app_id", ID256, primary_key=True),
+    Column("round_id", ID256, nullable=False, index=True),
     Column("subject", HASH, nullable=False, index=True),
     Column("amount", AMOUNT, nullable=False),
     Column("status", String(16), nullable=False),
     Column("paid", AMOUNT, nullable=False),
-    _block(),
 )
 
 payouts = Table(
     "payouts",
     metadata,
-    Column("block", BigInteger, primary_key=True),
-    Column("log_index", Integer, primary_key=True),
-    Column("app_id", String(80), nullable=False, index=True),
-    Column("round_id", String(80), nullable=False, index=True),
+    *_log_position(),
+    Column("app_id", ID256, nullable=False, index=True),
+    Column("round_id", ID256, nullable=False, index=True),
     Column("kind", String(16), nullable=False),  # milestone | rent | clawback
     Column("payee", ADDRESS),
     Column("amount", AMOUNT, nullable=False),
@@ -309,9 +302,8 @@ payouts = Table(
 
 # ------------------------------------------------------------------ data exchange
 
-data_resources = Table(
+data_resources = _projection(
     "data_resources",
-    metadata,
     Column("resource_id", BigInteger, primary_key=True),
     Column("owner_role", BigInteger, nullable=False),
     Column("sharing", Integer, nullable=False),
@@ -321,12 +313,10 @@ data_resources = Table(
     Column("description_hash", HASH, nullable=False),
     Column("versions", Integer, nullable=False, default=0),
     Column("retired", Boolean, nullable=False, default=False),
-    _block(),
 )
 
-data_requests = Table(
+data_requests = _projection(
     "data_requests",
-    metadata,
     Column("request_id", BigInteger, primary_key=True),  # a granted request's grant id
     Column("resource_id", BigInteger, nullable=False, index=True),
     Column("recipient_role", BigInteger, nullable=False),
@@ -340,19 +330,16 @@ data_requests = Table(
     Column("expires_at", TIME64),
     Column("deletion_due", TIME64),
     Column("deletion_overdue", Boolean),
-    _block(),
 )
 
-receipt_batches = Table(
+receipt_batches = _projection(
     "receipt_batches",
-    metadata,
     Column("root", HASH, primary_key=True),
     Column("agency_role", BigInteger, nullable=False),
     Column("operator", ADDRESS, nullable=False),
     Column("leaf_count", BigInteger, nullable=False),
     Column("time", BigInteger, nullable=False),
     Column("tx_hash", HASH, nullable=False),
-    _block(),
 )
 
 # ------------------------------------------------------------------ published receipts

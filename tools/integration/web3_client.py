@@ -452,8 +452,10 @@ class CivicLedgerClient:
     ) -> bytes:
         """Identity office: register `subject` with `controller` as its wallet. Returns the subject
         as IdentityRegistered announces it."""
-        receipt = self.transact(office, "IdentityRegistry", "register", subject, controller, kind)
-        return bytes(self._one(receipt, "IdentityRegistry", "IdentityRegistered")["subject"])
+        found = self._act(
+            office, "IdentityRegistry", "register", "IdentityRegistered", subject, controller, kind
+        )
+        return bytes(found["subject"])
 
     def identity(self, subject: bytes) -> dict[str, Any]:
         return self.call("IdentityRegistry", "identityOf", subject)
@@ -496,8 +498,8 @@ class CivicLedgerClient:
         record = self.record_input(
             schema_name, subject, values, evidence_hash, expires_at, supersedes
         )
-        receipt = self.transact(issuer, "RecordRegistry", "issue", record)
-        return bytes(self._one(receipt, "RecordRegistry", "RecordIssued")["recordId"])
+        found = self._act(issuer, "RecordRegistry", "issue", "RecordIssued", record)
+        return bytes(found["recordId"])
 
     def issue_message(
         self, record: Sequence[Any], signer: str, deadline: int, nonce: int | None = None
@@ -534,11 +536,11 @@ class CivicLedgerClient:
         signature: bytes,
     ) -> bytes:
         """Relay a signed issuance (the record's issuer is the signer); returns the record id."""
-        receipt = self.transact(
-            relayer, "RecordRegistry", "issueWithSignature", tuple(record), signer, deadline,
-            signature,
+        found = self._act(
+            relayer, "RecordRegistry", "issueWithSignature", "RecordIssued",
+            tuple(record), signer, deadline, signature,
         )  # fmt: skip
-        return bytes(self._one(receipt, "RecordRegistry", "RecordIssued")["recordId"])
+        return bytes(found["recordId"])
 
     def dispute_record(
         self, controller: LocalAccount, record: bytes, evidence_hash: bytes
@@ -576,17 +578,17 @@ class CivicLedgerClient:
     ) -> int:
         """Registrar: register the parcel of `cadastral_code` to `owner`; ParcelRegistered's id."""
         parcel = (parcel_id(cadastral_code), data_hash, area, land_use)
-        receipt = self.transact(registrar, "TitleRegistry", "register", owner, parcel)
-        return int(self._one(receipt, "TitleRegistry", "ParcelRegistered")["parcelId"])
+        found = self._act(registrar, "TitleRegistry", "register", "ParcelRegistered", owner, parcel)
+        return int(found["parcelId"])
 
     def propose_sale(
         self, seller: LocalAccount, parcel: int, buyer: bytes, price: int, deed_hash: bytes
     ) -> int:
         """The owner's controller proposes a sale; returns the sale id from SaleProposed."""
-        receipt = self.transact(
-            seller, "TitleRegistry", "proposeSale", parcel, buyer, price, deed_hash
+        found = self._act(
+            seller, "TitleRegistry", "proposeSale", "SaleProposed", parcel, buyer, price, deed_hash
         )
-        return int(self._one(receipt, "TitleRegistry", "SaleProposed")["saleId"])
+        return int(found["saleId"])
 
     def sale_encumbrance(self, sale_id: int) -> tuple[int, list[LienAnswer], bytes, bool]:
         """(parcel id, liens with their answers, hash recomputed here, every lien answered).
@@ -610,10 +612,11 @@ class CivicLedgerClient:
         self, lender: LocalAccount, parcel: int, holder: bytes, amount: int, evidence_hash: bytes
     ) -> int:
         """The lender's controller proposes a lien on a parcel; returns LienProposed's id."""
-        receipt = self.transact(
-            lender, "LienRegistry", "proposeLien", parcel, holder, amount, evidence_hash
-        )
-        return int(self._one(receipt, "LienRegistry", "LienProposed")["lienId"])
+        found = self._act(
+            lender, "LienRegistry", "proposeLien", "LienProposed",
+            parcel, holder, amount, evidence_hash,
+        )  # fmt: skip
+        return int(found["lienId"])
 
     def consent_lien(self, owner: LocalAccount, lien_id: int) -> dict[str, Any]:
         """The owner's controller consents: the lien becomes effective (LienRecorded's args)."""
