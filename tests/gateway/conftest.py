@@ -19,6 +19,7 @@ from civic_ledger.chain.manifest import Manifest
 from civic_ledger.gateway.db import connect
 from civic_ledger.gateway.indexer import Indexer
 
+from .api_fixtures import anchored_batch, api, certified  # noqa: F401  (fixtures: one definition each)
 from .postgres import postgres_server, postgres_url  # noqa: F401  (fixtures)
 
 

@@ -1,7 +1,6 @@
 """The read API over the demo city (certificates in every state on top): every answer agrees
 with the contracts' own views at the indexed block, and carries how old it is."""
 
-# ruff: noqa: F401, F811  (pytest fixtures imported from api_fixtures)
 from __future__ import annotations
 
 import datetime as dt
@@ -12,7 +11,7 @@ from sqlalchemy import select
 
 from civic_ledger.gateway import schema
 
-from .api_fixtures import DOCUMENTS, api, certified, document_hash
+from .api_fixtures import document_hash
 
 ZERO_ADDRESS = "0x" + "00" * 20
 TAX_STATUS = ("none", "due", "overdue", "paid", "voided")

@@ -2,7 +2,6 @@
 replayed signature, a forged or expired token, someone else's token, a commitment probe; and
 the rate limit."""
 
-# ruff: noqa: F401, F811  (pytest fixtures imported from api_fixtures)
 from __future__ import annotations
 
 from typing import Any
@@ -12,7 +11,7 @@ import pytest
 from civic_ledger.gateway.auth import Authenticator, AuthError
 from civic_ledger.gateway.ratelimit import TokenBuckets
 
-from .api_fixtures import api, bearer, certified, make_client, sign, sign_in
+from .api_fixtures import bearer, make_client, sign, sign_in
 
 CHALLENGE, SESSION = "/api/v1/auth/challenge", "/api/v1/auth/session"
 

@@ -3,7 +3,6 @@ certificate's document is public, personal evidence is served to its issuer and 
 The attacks: a body that is not the named document, an oversized upload, an unknown hash, an
 upload by someone who is not the issuer, a stranger reading personal evidence."""
 
-# ruff: noqa: F401, F811  (pytest fixtures imported from api_fixtures)
 from __future__ import annotations
 
 from pathlib import Path
@@ -12,15 +11,7 @@ import pytest
 
 from civic_ledger.gateway.documents import DocumentError, DocumentStore
 
-from .api_fixtures import (
-    DOCUMENTS,
-    api,
-    bearer,
-    certified,
-    document_hash,
-    make_client,
-    sign_in,
-)
+from .api_fixtures import DOCUMENTS, bearer, document_hash, make_client, sign_in
 
 
 def url(name: str) -> str:

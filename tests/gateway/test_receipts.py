@@ -3,7 +3,6 @@ each checked against the root the gateway indexed, stored all or none, shown to 
 controller only (GET /api/v1/subjects/{commitment}/receipts) with its verification recomputed;
 a forged receipt or proof, a stranger's upload, an unknown root are refused, nothing stored."""
 
-# ruff: noqa: F811  (fixtures imported from api_fixtures)
 from __future__ import annotations
 
 from typing import Any
@@ -13,15 +12,7 @@ from sqlalchemy import delete, func, select
 from civic_ledger.data.receipts import Receipt
 from civic_ledger.gateway import queries, schema
 
-from .api_fixtures import (  # noqa: F401  (fixtures)
-    anchored_batch,
-    api,
-    bearer,
-    certified,
-    make_client,
-    publish,
-    sign_in,
-)
+from .api_fixtures import bearer, make_client, publish, sign_in
 
 
 def stored(certified: Any, batch: Any) -> int:
