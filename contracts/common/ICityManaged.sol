@@ -11,7 +11,7 @@ interface ICityManaged {
     /// @notice Stops the contract's state-changing functions (emergency). Guardian.
     function pause() external;
 
-    /// @notice Resumes after `pause`. Admin.
+    /// @notice Resumes after `pause`. Admin: the guardian stops, the admin resumes.
     function unpause() external;
 
     /// @notice True unless the contract is paused or closed by the AccessManager.

@@ -126,11 +126,6 @@ contract DataExchange is CityManaged, CityTypedData, IDataExchange {
         _s().identities = identities;
     }
 
-    /// @notice "1.0.0": the first upgradeable release.
-    function version() external pure virtual override returns (string memory) {
-        return "1.0.0";
-    }
-
     /// @dev The EIP-712 domain's name, a constant (see CityTypedData).
     function _EIP712Name() internal pure override returns (string memory) {
         return _DOMAIN_NAME;

@@ -88,11 +88,6 @@ contract IdentityRegistry is CityManaged, IIdentityRegistry {
         emit RecoveryDelaySet(_msgSender(), INITIAL_RECOVERY_DELAY);
     }
 
-    /// @notice "1.0.0": the first upgradeable release.
-    function version() external pure virtual override returns (string memory) {
-        return "1.0.0";
-    }
-
     // ----------------------------------------------------------------------------------------
     // Identity office
     // ----------------------------------------------------------------------------------------

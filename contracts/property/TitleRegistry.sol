@@ -112,11 +112,6 @@ contract TitleRegistry is CityManaged, ERC721Upgradeable, ITitleRegistry {
         _s().identities = IIdentityRegistry(identityRegistry_);
     }
 
-    /// @notice "1.0.0": the first upgradeable release.
-    function version() external pure virtual override returns (string memory) {
-        return "1.0.0";
-    }
-
     // ------------------------------------------------------------------ admin wiring
 
     /// @inheritdoc ITitleRegistry
