@@ -100,6 +100,12 @@ abstract contract CityManaged is
         if (_isClosed()) revert CityContractStopped(address(this));
     }
 
+    /// @dev The bound of every batch entry point: `min` <= `size` <= `max`, else
+    /// CityInvalidBatchSize.
+    function _requireBatchSize(uint256 size, uint256 min, uint256 max) internal pure {
+        if (size < min || size > max) revert CityInvalidBatchSize(size, min, max);
+    }
+
     /// @dev True when the AccessManager has closed this contract (`setTargetClosed`).
     function _isClosed() private view returns (bool) {
         return IAccessManager(authority()).isTargetClosed(address(this));

@@ -100,7 +100,7 @@ contract IdentityRegistry is CityManaged, IIdentityRegistry {
     /// @inheritdoc IIdentityRegistry
     function registerBatch(Registration[] calldata registrations) external restricted whenNotPaused {
         uint256 size = registrations.length;
-        if (size == 0 || size > MAX_BATCH_SIZE) revert IdentityInvalidBatchSize(size, MAX_BATCH_SIZE);
+        _requireBatchSize(size, 1, MAX_BATCH_SIZE);
         IdentityRegistryStorage storage $ = _s();
         for (uint256 i = 0; i < size; ++i) {
             Registration calldata entry = registrations[i];

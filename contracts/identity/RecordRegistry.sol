@@ -290,7 +290,7 @@ contract RecordRegistry is CityManaged, CityTypedData, NoncesUpgradeable, IRecor
     /// @inheritdoc IRecordRegistry
     function issueBatch(RecordInput[] calldata inputs) external whenOpen returns (bytes32[] memory recordIds) {
         uint256 size = inputs.length;
-        if (size == 0 || size > MAX_BATCH_SIZE) revert RecordInvalidBatchSize(size, MAX_BATCH_SIZE);
+        _requireBatchSize(size, 1, MAX_BATCH_SIZE);
         address caller = _msgSender();
         recordIds = new bytes32[](size);
         for (uint256 i = 0; i < size; ++i) {
@@ -337,7 +337,7 @@ contract RecordRegistry is CityManaged, CityTypedData, NoncesUpgradeable, IRecor
     /// @inheritdoc IRecordRegistry
     function revokeBatch(bytes32[] calldata recordIds, uint16 reasonCode, bytes32 reasonHash) external whenOpen {
         uint256 size = recordIds.length;
-        if (size == 0 || size > MAX_BATCH_SIZE) revert RecordInvalidBatchSize(size, MAX_BATCH_SIZE);
+        _requireBatchSize(size, 1, MAX_BATCH_SIZE);
         _checkReason(reasonCode, reasonHash);
         address caller = _msgSender();
         for (uint256 i = 0; i < size; ++i) {
