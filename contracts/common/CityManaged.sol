@@ -53,12 +53,12 @@ abstract contract CityManaged is
         __UUPSUpgradeable_init();
     }
 
-    /// @notice Stops the contract's state-changing functions (emergency). Guardian.
+    /// @inheritdoc ICityManaged
     function pause() external restricted {
         _pause();
     }
 
-    /// @notice Resumes after `pause`. Admin: the guardian stops, the admin resumes.
+    /// @inheritdoc ICityManaged
     function unpause() external restricted {
         _unpause();
     }
@@ -69,7 +69,12 @@ abstract contract CityManaged is
     }
 
     /// @inheritdoc ICityManaged
-    function version() external pure virtual returns (string memory);
+    /// @dev "1.0.0", the first upgradeable release of every city contract. A new implementation
+    /// overrides it with its own version (what `ape run admin access pending` shows before the
+    /// upgrade runs).
+    function version() external pure virtual returns (string memory) {
+        return "1.0.0";
+    }
 
     /// @dev Not paused and not closed by the AccessManager (for functions that check their
     /// callers themselves instead of through `restricted`).
@@ -93,6 +98,12 @@ abstract contract CityManaged is
     /// @dev The check behind `whenNotClosed` (one copy in the bytecode, not one per function).
     function _requireNotClosed() internal view {
         if (_isClosed()) revert CityContractStopped(address(this));
+    }
+
+    /// @dev The bound of every batch entry point: `min` <= `size` <= `max`, else
+    /// CityInvalidBatchSize.
+    function _requireBatchSize(uint256 size, uint256 min, uint256 max) internal pure {
+        if (size < min || size > max) revert CityInvalidBatchSize(size, min, max);
     }
 
     /// @dev True when the AccessManager has closed this contract (`setTargetClosed`).

@@ -7,11 +7,13 @@ pragma solidity ^0.8.28;
 interface ICityManaged {
     /// @notice The contract is paused by the guardian or closed in the AccessManager.
     error CityContractStopped(address target);
+    /// @notice A batch (or the pieces of a split or merge) must hold between `min` and `max` items.
+    error CityInvalidBatchSize(uint256 size, uint256 min, uint256 max);
 
     /// @notice Stops the contract's state-changing functions (emergency). Guardian.
     function pause() external;
 
-    /// @notice Resumes after `pause`. Admin.
+    /// @notice Resumes after `pause`. Admin: the guardian stops, the admin resumes.
     function unpause() external;
 
     /// @notice True unless the contract is paused or closed by the AccessManager.

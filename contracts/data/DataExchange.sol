@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.28;
 
-import {EIP712Upgradeable} from "@openzeppelin/contracts-upgradeable/utils/cryptography/EIP712Upgradeable.sol";
 import {IAccessManager} from "@openzeppelin/contracts/access/manager/IAccessManager.sol";
 import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 import {CityManaged} from "../common/CityManaged.sol";
+import {CityTypedData} from "../common/CityTypedData.sol";
 import {IdentityGate} from "../common/IdentityGate.sol";
 import {IIdentityRegistry} from "../identity/IIdentityRegistry.sol";
 import {IDataExchange} from "./IDataExchange.sol";
@@ -75,7 +75,7 @@ import {IDataExchange} from "./IDataExchange.sol";
 /// `confirmDeletion` -> DATA_REQUESTER; `recordExemption` -> DATA_EXEMPTION_OFFICER;
 /// `anchorReceipts` -> DATA_RECEIPTS; `resolveExemptionDispute` -> ARBITER; CityManaged's
 /// `pause` -> GUARDIAN, `unpause` -> ADMIN, `upgradeToAndCall` -> UPGRADER.
-contract DataExchange is CityManaged, EIP712Upgradeable, IDataExchange {
+contract DataExchange is CityManaged, CityTypedData, IDataExchange {
     /// @notice Longest a grant runs.
     uint64 public constant MAX_GRANT_DURATION = 365 days;
     /// @notice Furthest ahead a consent or exemption may expire.
@@ -88,8 +88,8 @@ contract DataExchange is CityManaged, EIP712Upgradeable, IDataExchange {
         "Consent(bytes32 subject,uint64 resourceId,uint64 recipientRole,uint16 purpose,uint64 expiresAt,bytes32 salt)"
     );
 
+    /// @notice Name of the EIP-712 domain consents are signed for (its version: CityTypedData).
     string private constant _DOMAIN_NAME = "CivicLedger DataExchange";
-    string private constant _DOMAIN_VERSION = "1";
 
     /// @custom:storage-location erc7201:civic.DataExchange
     struct DataExchangeStorage {
@@ -126,19 +126,9 @@ contract DataExchange is CityManaged, EIP712Upgradeable, IDataExchange {
         _s().identities = identities;
     }
 
-    /// @notice "1.0.0": the first upgradeable release.
-    function version() external pure virtual override returns (string memory) {
-        return "1.0.0";
-    }
-
-    /// @dev The domain name as a constant (OpenZeppelin's documented override).
+    /// @dev The EIP-712 domain's name, a constant (see CityTypedData).
     function _EIP712Name() internal pure override returns (string memory) {
         return _DOMAIN_NAME;
-    }
-
-    /// @dev The domain version as a constant.
-    function _EIP712Version() internal pure override returns (string memory) {
-        return _DOMAIN_VERSION;
     }
 
     // ----------------------------------------------------------------------------------------

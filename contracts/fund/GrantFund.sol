@@ -174,11 +174,6 @@ contract GrantFund is CityManaged, ReentrancyGuardUpgradeable, IGrantFund {
         _setCommittee(threshold_, committeeSize_);
     }
 
-    /// @notice "1.0.0": the first upgradeable release.
-    function version() external pure override returns (string memory) {
-        return "1.0.0";
-    }
-
     // =================================================================== admin
 
     /// @inheritdoc IGrantFund

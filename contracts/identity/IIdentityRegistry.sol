@@ -120,8 +120,6 @@ interface IIdentityRegistry {
     error IdentityRecoveryNotReady(bytes32 subject, uint64 readyAt);
     /// @notice Only the active identity's controller, a guardian or the identity office may cancel a recovery.
     error IdentityUnauthorizedCancel(bytes32 subject, address account);
-    /// @notice A batch must hold between 1 and max registrations.
-    error IdentityInvalidBatchSize(uint256 size, uint256 max);
     /// @notice The recovery delay must be between 1 hour and 30 days.
     error IdentityRecoveryDelayOutOfRange(uint64 delay);
     /// @notice Only the wallet proposed by the identity's controller may accept control of it.

@@ -246,8 +246,6 @@ interface IRecordRegistry {
     error RecordUnderDispute(bytes32 recordId);
     /// @notice The subject already has 8 live records of this schema: supersede or revoke one first.
     error RecordTooManyLive(bytes32 subject, uint64 schemaId);
-    /// @notice A batch must hold between 1 and max items.
-    error RecordInvalidBatchSize(uint256 size, uint256 max);
     /// @notice Only adverse records can be disputed.
     error RecordNotAdverse(bytes32 recordId);
     /// @notice Only the current controller of the record's subject (active or not) may dispute it.

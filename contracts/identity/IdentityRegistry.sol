@@ -88,11 +88,6 @@ contract IdentityRegistry is CityManaged, IIdentityRegistry {
         emit RecoveryDelaySet(_msgSender(), INITIAL_RECOVERY_DELAY);
     }
 
-    /// @notice "1.0.0": the first upgradeable release.
-    function version() external pure virtual override returns (string memory) {
-        return "1.0.0";
-    }
-
     // ----------------------------------------------------------------------------------------
     // Identity office
     // ----------------------------------------------------------------------------------------
@@ -105,7 +100,7 @@ contract IdentityRegistry is CityManaged, IIdentityRegistry {
     /// @inheritdoc IIdentityRegistry
     function registerBatch(Registration[] calldata registrations) external restricted whenNotPaused {
         uint256 size = registrations.length;
-        if (size == 0 || size > MAX_BATCH_SIZE) revert IdentityInvalidBatchSize(size, MAX_BATCH_SIZE);
+        _requireBatchSize(size, 1, MAX_BATCH_SIZE);
         IdentityRegistryStorage storage $ = _s();
         for (uint256 i = 0; i < size; ++i) {
             Registration calldata entry = registrations[i];

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.28;
 
-import {EIP712Upgradeable} from "@openzeppelin/contracts-upgradeable/utils/cryptography/EIP712Upgradeable.sol";
 import {NoncesUpgradeable} from "@openzeppelin/contracts-upgradeable/utils/NoncesUpgradeable.sol";
 import {ERC1967Utils} from "@openzeppelin/contracts/proxy/ERC1967/ERC1967Utils.sol";
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 import {CityManaged} from "../common/CityManaged.sol";
+import {CityTypedData} from "../common/CityTypedData.sol";
 import {IIdentityRegistry} from "./IIdentityRegistry.sol";
 import {IRecordRegistry} from "./IRecordRegistry.sol";
 import {RecordLayouts} from "./RecordLayouts.sol";
@@ -94,7 +94,7 @@ import {RecordLayouts} from "./RecordLayouts.sol";
 /// Issuance and revocation are per-schema: the caller (or, for signed issuance, the signer) must
 /// hold the schema's `issuerRole` in the AccessManager with no execution delay
 /// (`_hasImmediateRole`).
-contract RecordRegistry is CityManaged, EIP712Upgradeable, NoncesUpgradeable, IRecordRegistry {
+contract RecordRegistry is CityManaged, CityTypedData, NoncesUpgradeable, IRecordRegistry {
     /// @notice Most records in one `issueBatch` / `revokeBatch`.
     uint256 public constant MAX_BATCH_SIZE = 50;
     /// @notice Most live (non-revoked) records per (subject, schema); expired ones are pruned
@@ -130,10 +130,8 @@ contract RecordRegistry is CityManaged, EIP712Upgradeable, NoncesUpgradeable, IR
     uint16 private constant _OTHER = 5;
     uint64 private constant _NEVER = type(uint64).max;
 
-    /// @notice Name of the EIP-712 domain signed issuances are signed for.
+    /// @notice Name of the EIP-712 domain signed issuances are signed for (its version: CityTypedData).
     string private constant _DOMAIN_NAME = "CivicLedger RecordRegistry";
-    /// @notice Version of the EIP-712 domain.
-    string private constant _DOMAIN_VERSION = "1";
 
     /// @custom:storage-location erc7201:civic.RecordRegistry
     struct RecordRegistryStorage {
@@ -185,20 +183,9 @@ contract RecordRegistry is CityManaged, EIP712Upgradeable, NoncesUpgradeable, IR
         _s().identities = identities;
     }
 
-    /// @notice "1.0.0": the first upgradeable release.
-    function version() external pure virtual override returns (string memory) {
-        return "1.0.0";
-    }
-
-    /// @dev The domain name as a constant (OpenZeppelin's documented override): signing and
-    /// verifying read no storage string.
+    /// @dev The EIP-712 domain's name, a constant (see CityTypedData).
     function _EIP712Name() internal pure override returns (string memory) {
         return _DOMAIN_NAME;
-    }
-
-    /// @dev The domain version as a constant (see `_EIP712Name`).
-    function _EIP712Version() internal pure override returns (string memory) {
-        return _DOMAIN_VERSION;
     }
 
     // ----------------------------------------------------------------------------------------
@@ -303,7 +290,7 @@ contract RecordRegistry is CityManaged, EIP712Upgradeable, NoncesUpgradeable, IR
     /// @inheritdoc IRecordRegistry
     function issueBatch(RecordInput[] calldata inputs) external whenOpen returns (bytes32[] memory recordIds) {
         uint256 size = inputs.length;
-        if (size == 0 || size > MAX_BATCH_SIZE) revert RecordInvalidBatchSize(size, MAX_BATCH_SIZE);
+        _requireBatchSize(size, 1, MAX_BATCH_SIZE);
         address caller = _msgSender();
         recordIds = new bytes32[](size);
         for (uint256 i = 0; i < size; ++i) {
@@ -350,7 +337,7 @@ contract RecordRegistry is CityManaged, EIP712Upgradeable, NoncesUpgradeable, IR
     /// @inheritdoc IRecordRegistry
     function revokeBatch(bytes32[] calldata recordIds, uint16 reasonCode, bytes32 reasonHash) external whenOpen {
         uint256 size = recordIds.length;
-        if (size == 0 || size > MAX_BATCH_SIZE) revert RecordInvalidBatchSize(size, MAX_BATCH_SIZE);
+        _requireBatchSize(size, 1, MAX_BATCH_SIZE);
         _checkReason(reasonCode, reasonHash);
         address caller = _msgSender();
         for (uint256 i = 0; i < size; ++i) {

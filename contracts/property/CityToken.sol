@@ -45,9 +45,4 @@ contract CityToken is CityManaged, ERC20Upgradeable, ERC20PermitUpgradeable, ICi
         _burn(_msgSender(), amount);
         emit CityTokenBurned(_msgSender(), _msgSender(), amount);
     }
-
-    /// @notice "1.0.0": the first upgradeable release.
-    function version() external pure virtual override returns (string memory) {
-        return "1.0.0";
-    }
 }

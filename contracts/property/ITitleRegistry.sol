@@ -185,8 +185,6 @@ interface ITitleRegistry {
     error TitleLiensUnanswered(uint256 saleId);
     /// @notice The base URI is longer than MAX_BASE_URI_LENGTH bytes.
     error TitleBaseURITooLong(uint256 length, uint256 max);
-    /// @notice The batch, split or merge has too few or too many parcels.
-    error TitleBadBatchSize(uint256 size, uint256 min, uint256 max);
     /// @notice The areas of the new parcels do not add up to the old ones.
     error TitleAreaMismatch(uint256 expected, uint256 actual);
     /// @notice Only parcels of one owner can be merged.

@@ -94,11 +94,6 @@ contract LienRegistry is CityManaged, ILienRegistry {
         $.identities = IIdentityRegistry(identityRegistry_);
     }
 
-    /// @notice "1.0.0": the first upgradeable release.
-    function version() external pure override returns (string memory) {
-        return "1.0.0";
-    }
-
     // ------------------------------------------------------------------ liens
 
     /// @inheritdoc ILienRegistry

@@ -80,11 +80,6 @@ contract PropertyTax is CityManaged, ReentrancyGuardUpgradeable, IPropertyTax {
         $.treasury = treasury_;
     }
 
-    /// @notice "1.0.0": the first upgradeable release.
-    function version() external pure override returns (string memory) {
-        return "1.0.0";
-    }
-
     /// @inheritdoc IPropertyTax
     function assess(uint256 parcelId, uint16 year, uint256 amount, uint64 dueDate) external restricted whenNotPaused {
         PropertyTaxStorage storage $ = _s();

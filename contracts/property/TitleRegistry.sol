@@ -112,11 +112,6 @@ contract TitleRegistry is CityManaged, ERC721Upgradeable, ITitleRegistry {
         _s().identities = IIdentityRegistry(identityRegistry_);
     }
 
-    /// @notice "1.0.0": the first upgradeable release.
-    function version() external pure virtual override returns (string memory) {
-        return "1.0.0";
-    }
-
     // ------------------------------------------------------------------ admin wiring
 
     /// @inheritdoc ITitleRegistry
@@ -157,7 +152,7 @@ contract TitleRegistry is CityManaged, ERC721Upgradeable, ITitleRegistry {
         whenNotPaused
     {
         uint256 n = parcels.length;
-        if (n == 0 || n > MAX_BATCH) revert TitleBadBatchSize(n, 1, MAX_BATCH);
+        _requireBatchSize(n, 1, MAX_BATCH);
         if (owners.length != n) revert TitleLengthMismatch();
         TitleRegistryStorage storage $ = _s();
         IIdentityRegistry identities = $.identities;
@@ -280,7 +275,7 @@ contract TitleRegistry is CityManaged, ERC721Upgradeable, ITitleRegistry {
     /// @inheritdoc ITitleRegistry
     function split(uint256 parentId, ParcelData[] calldata children) external restricted whenNotPaused {
         uint256 n = children.length;
-        if (n < 2 || n > MAX_PIECES) revert TitleBadBatchSize(n, 2, MAX_PIECES);
+        _requireBatchSize(n, 2, MAX_PIECES);
         TitleRegistryStorage storage $ = _s();
         _requireUnencumbered($, parentId);
         Parcel storage parent = $.parcels[parentId];
@@ -306,7 +301,7 @@ contract TitleRegistry is CityManaged, ERC721Upgradeable, ITitleRegistry {
     /// @inheritdoc ITitleRegistry
     function merge(uint256[] calldata parentIds, ParcelData calldata merged) external restricted whenNotPaused {
         uint256 n = parentIds.length;
-        if (n < 2 || n > MAX_PIECES) revert TitleBadBatchSize(n, 2, MAX_PIECES);
+        _requireBatchSize(n, 2, MAX_PIECES);
         TitleRegistryStorage storage $ = _s();
         bytes32 owner = _currentOwner($, parentIds[0]);
         uint256 total = 0;

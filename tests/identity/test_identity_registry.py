@@ -126,11 +126,11 @@ def test_register_batch_is_all_or_nothing(identity, office):
 
 
 def test_register_batch_size_limits(identity, office):
-    with ape.reverts(identity.IdentityInvalidBatchSize):
+    with ape.reverts(identity.CityInvalidBatchSize):
         identity.registerBatch([], sender=office)
     limit = identity.MAX_BATCH_SIZE()
     too_many = [(subject_for(f"n{i}"), fresh_wallet(i), Kind.PERSON) for i in range(limit + 1)]
-    with ape.reverts(identity.IdentityInvalidBatchSize):
+    with ape.reverts(identity.CityInvalidBatchSize, size=limit + 1, min=1, max=limit):
         identity.registerBatch(too_many, sender=office)
 
 

@@ -296,15 +296,15 @@ def test_issue_and_revoke_batches(records, schemas, alice, bob, tax_bureau):
 
 
 def test_batches_are_bounded_and_atomic(records, schemas, alice, tax_bureau, issue):
-    with ape.reverts(records.RecordInvalidBatchSize):
+    with ape.reverts(records.CityInvalidBatchSize, size=0, min=1, max=50):
         records.issueBatch([], sender=tax_bureau)
-    with ape.reverts(records.RecordInvalidBatchSize):
+    with ape.reverts(records.CityInvalidBatchSize):
         records.revokeBatch([], RevocationReason.ISSUED_IN_ERROR, ZERO32, sender=tax_bureau)
     ok = RecordRequest(schema_id=schemas.tax_ok, subject=alice.subject, data=word(2025))
     too_many = [ok.as_tuple()] * 51
-    with ape.reverts(records.RecordInvalidBatchSize):
+    with ape.reverts(records.CityInvalidBatchSize, size=51, min=1, max=50):
         records.issueBatch(too_many, sender=tax_bureau)
-    with ape.reverts(records.RecordInvalidBatchSize):
+    with ape.reverts(records.CityInvalidBatchSize):
         records.revokeBatch(
             [evidence(str(i)) for i in range(51)],
             RevocationReason.ISSUED_IN_ERROR,

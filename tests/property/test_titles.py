@@ -60,10 +60,10 @@ def test_register_batch_registers_all_or_nothing(titles, registrar, parties):
 
 def test_register_batch_bounds(titles, registrar, parties):
     alice = parties["alice"]
-    with ape.reverts(titles.TitleBadBatchSize):
+    with ape.reverts(titles.CityInvalidBatchSize):
         titles.registerBatch([], [], sender=registrar)
     too_many = titles.MAX_BATCH() + 1
-    with ape.reverts(titles.TitleBadBatchSize):
+    with ape.reverts(titles.CityInvalidBatchSize):
         titles.registerBatch(
             [alice.subject] * too_many, [parcel_data() for _ in range(too_many)], sender=registrar
         )
@@ -382,9 +382,9 @@ def test_split_rules(titles, registrar, parties, new_parcel, outsider):
     parent = new_parcel(alice, area=1_000)
     with ape.reverts(titles.TitleAreaMismatch):
         titles.split(parent, [parcel_data(area=500), parcel_data(area=499)], sender=registrar)
-    with ape.reverts(titles.TitleBadBatchSize):
+    with ape.reverts(titles.CityInvalidBatchSize, size=1, min=2, max=16):
         titles.split(parent, [parcel_data(area=1_000)], sender=registrar)
-    with ape.reverts(titles.TitleBadBatchSize):
+    with ape.reverts(titles.CityInvalidBatchSize):
         titles.split(parent, [parcel_data(area=1) for _ in range(17)], sender=registrar)
     with ape.reverts(titles.TitleInvalidParcelData):
         titles.split(parent, [parcel_data(area=1_000), parcel_data(area=0)], sender=registrar)
@@ -425,7 +425,7 @@ def test_merge_rules(titles, registrar, parties, new_parcel, outsider):
         titles.merge([a, other], parcel_data(area=150), sender=registrar)
     with ape.reverts(titles.TitleParcelNotActive):
         titles.merge([a, a], parcel_data(area=200), sender=registrar)
-    with ape.reverts(titles.TitleBadBatchSize):
+    with ape.reverts(titles.CityInvalidBatchSize):
         titles.merge([a], parcel_data(area=100), sender=registrar)
     with ape.reverts(titles.AccessManagedUnauthorized):
         titles.merge([a, b], parcel_data(area=300), sender=outsider)
