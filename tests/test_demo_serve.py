@@ -38,6 +38,8 @@ def test_demo_serves_the_gateway_with_its_data(tmp_path: Path) -> None:
             time.sleep(2)
         text = log.read_text()
         assert f"http://127.0.0.1:{port}/" in text, text[-3000:]
+        # the land registry's three access receipts, checked against the anchored root
+        assert "the land registry published 3 access receipts to the gateway" in text, text[-3000:]
         indexed = int(re.search(r"indexed ([\d,]+) events", text).group(1).replace(",", ""))
         status = requests.get(f"http://127.0.0.1:{port}/api/v1/status", timeout=10).json()
         assert status["events"] == indexed > 200 and status["lag_blocks"] == 0

@@ -225,7 +225,7 @@ def receipts_publish(
         new = 0
         for start in range(0, len(receipts), PUBLISH_CHUNK):
             body = {
-                "receipts": [_published(r, tree) for r in receipts[start : start + PUBLISH_CHUNK]]
+                "receipts": [rc.published(r, tree) for r in receipts[start : start + PUBLISH_CHUNK]]
             }
             answer = _post(base, f"/api/v1/receipts/batches/{hexed(root)}", body, token)
             new += int(answer.get("stored", 0))
@@ -242,16 +242,6 @@ def _gateway_url(text: str) -> str:
         raise click.BadParameter(f"{text!r} is not a gateway address (http[s]://host[:port])",
                                  param_hint="--gateway")  # fmt: skip
     return text.strip().rstrip("/")
-
-
-def _published(receipt: rc.Receipt, tree: rc.MerkleTree) -> dict[str, Any]:
-    return {
-        "grant_id": receipt.grant_id,
-        "subject": hexed(receipt.subject),
-        "payload_hash": hexed(receipt.payload_hash),
-        "delivered_at": receipt.delivered_at,
-        "proof": [hexed(p) for p in tree.proof(receipt.leaf)],
-    }
 
 
 def _post(base: str, path: str, body: dict[str, Any], token: str | None = None) -> dict[str, Any]:
@@ -281,9 +271,7 @@ def _post(base: str, path: str, body: dict[str, Any], token: str | None = None) 
 def _sign_in(base: str, signer: Any, chain_id: int) -> str:
     """A gateway session for `signer`: its challenge checked (a gateway's, for this address
     and this chain) and signed (EIP-191)."""
-    from eth_account.messages import encode_defunct
-
-    from civic_ledger.gateway.auth import AuthError, challenge_fields
+    from civic_ledger.gateway.auth import AuthError, challenge_fields, sign_challenge
 
     address = str(signer.address)
     text = str(_post(base, "/api/v1/auth/challenge", {"address": address}).get("challenge", ""))
@@ -294,14 +282,10 @@ def _sign_in(base: str, signer: Any, chain_id: int) -> str:
     if fields.address != address.lower() or fields.chain_id != chain_id:
         raise click.ClickException(f"{base} asked to sign for {fields.address} on chain "
                                    f"{fields.chain_id}, not {address} on chain {chain_id}: refused")  # fmt: skip
-    signature = signer.sign_message(encode_defunct(text=text))
+    signature = sign_challenge(signer, text)
     if signature is None:
         raise click.ClickException(f"account {address} did not sign")
-    rsv = bytearray(signature.encode_rsv())
-    if rsv[64] < 27:
-        rsv[64] += 27
-    session = _post(base, "/api/v1/auth/session",
-                    {"address": address, "signature": "0x" + bytes(rsv).hex()})  # fmt: skip
+    session = _post(base, "/api/v1/auth/session", {"address": address, "signature": signature})
     return str(session.get("token", ""))
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import click
 from ape.cli import ConnectedProviderCommand, network_option
@@ -61,6 +62,8 @@ def cli(account_alias: str | None, roles_file: Path, serve: bool, port: int) -> 
     cast = assemble(roles, load_account(alias), local)
     narrator = Narrator(console)
     scenario = CityScenario(suite, cast, narrator, chain)
+    if serve:
+        scenario.receipts_dir = folder / "receipts"
     try:
         scenario.play()
     except VerificationFailed as exc:
@@ -83,6 +86,7 @@ def serve_gateway(manifest: Manifest, folder: Path, port: int) -> None:
     from civic_ledger.gateway.api import anonymous_access_log, create_app
     from civic_ledger.gateway.db import connect
     from civic_ledger.gateway.indexer import Indexer
+    from civic_ledger.portal.health import attach_chain
 
     console.rule("[bold]Gateway")
     indexer = Indexer.for_manifest(connect(str(folder / "gateway.sqlite")), Web3Client.from_ape(),
@@ -90,6 +94,34 @@ def serve_gateway(manifest: Manifest, folder: Path, port: int) -> None:
     result = indexer.step()
     console.print(f"indexed {result.events:,} events up to block {result.last:,}")
     app = create_app(indexer.engine, documents=folder / "documents")
+    attach_chain(app, Web3Client.from_ape())  # the dashboard's chain health
+    published = publish_receipts(app, folder / "receipts")
+    console.print(f"the land registry published {published} access receipts to the gateway")
     anonymous_access_log()
     console.print(f"[bold]Portal and API: http://127.0.0.1:{port}/[/] (Ctrl-C stops)")
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
+
+
+def publish_receipts(app: Any, directory: Path) -> int:
+    """What `ape run admin data receipts-publish` does for an agency, done in this process for
+    the demo's land registry: every anchored batch in its receipts folder handed to the
+    gateway of `app` (checked against the indexed root like any publication) as the batch's
+    operator. Returns how many receipts were stored."""
+    from civic_ledger.data import receipts as rc
+    from civic_ledger.gateway import queries
+    from civic_ledger.gateway.routes_receipts import PublishedReceipt, store_receipts
+
+    if not directory.exists():
+        return 0
+    gateway, store, stored = app.state.gateway, rc.LeafStore(directory), 0
+    for root in store.anchored_roots():
+        receipts = store.batch_receipts(root)
+        tree = rc.MerkleTree([r.leaf for r in receipts])
+        with gateway.engine.connect() as conn:
+            batch = queries.receipt_batch(conn, "0x" + root.hex())
+        if batch is None:
+            continue
+        items = [PublishedReceipt(**rc.published(r, tree)) for r in receipts]
+        answer = store_receipts(gateway, "0x" + root.hex(), str(batch["operator"]).lower(), items)
+        stored += answer.stored
+    return stored

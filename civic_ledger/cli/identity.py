@@ -255,9 +255,12 @@ def identity_sign_challenge(
     off-line: nothing is sent. Paste the printed signature into the portal's "My records" page.
     Only a gateway challenge is signed, and only one for --account's address on this network's
     chain that has not expired."""
-    from eth_account.messages import encode_defunct
-
-    from civic_ledger.gateway.auth import MAX_CHALLENGE_LENGTH, AuthError, challenge_fields
+    from civic_ledger.gateway.auth import (
+        MAX_CHALLENGE_LENGTH,
+        AuthError,
+        challenge_fields,
+        sign_challenge,
+    )
 
     suite, signer = suite_and_signer(manifest_file, account_alias)
     if not challenge_file.is_file():
@@ -285,14 +288,11 @@ def identity_sign_challenge(
         raise click.ClickException(
             f"the challenge expired at {format_time(fields.expires_at)}: ask the portal for a new one"
         )
-    signature = signer.sign_message(encode_defunct(text=text))
+    signature = sign_challenge(signer, text)
     if signature is None:
         raise click.ClickException(f"account {signer.address} did not sign")
-    rsv = bytearray(signature.encode_rsv())
-    if rsv[64] < 27:
-        rsv[64] += 27
-    console.print("0x" + bytes(rsv).hex())
-    put(address=str(signer.address), signature="0x" + bytes(rsv).hex())
+    console.print(signature)
+    put(address=str(signer.address), signature=signature)
 
 
 @command(identity, "show", signs=False)

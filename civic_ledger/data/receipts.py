@@ -153,6 +153,18 @@ def process_proof(value: bytes, proof: Sequence[bytes]) -> bytes:
 MAX_PROOF = 32  # a batch holds at most 2**32 - 1 leaves: no proof is longer
 
 
+def published(receipt: Receipt, tree: MerkleTree) -> dict[str, Any]:
+    """What a gateway is given to show `receipt` to its subject: the receipt's fields and its
+    Merkle proof in `tree` (its batch), as JSON values."""
+    return {
+        "grant_id": receipt.grant_id,
+        "subject": "0x" + receipt.subject.hex(),
+        "payload_hash": "0x" + receipt.payload_hash.hex(),
+        "delivered_at": receipt.delivered_at,
+        "proof": ["0x" + p.hex() for p in tree.proof(receipt.leaf)],
+    }
+
+
 def proves(receipt: Receipt, proof: Sequence[bytes], root: bytes) -> bool:
     """Whether `proof` leads from `receipt`'s leaf to `root` (what `verifyReceipt` checks,
     off chain: the gateway's check of a published receipt against an indexed root)."""

@@ -94,8 +94,12 @@ def play(sc: Any) -> None:
         lambda: True)  # fmt: skip
     n.check(f"grant {open_grant} to the market regulator is live", ex.isGrantLive(open_grant))
 
-    with tempfile.TemporaryDirectory(prefix="civic-receipts-") as tmp:
-        _receipts(sc, Path(tmp), {assessment: li, relief: li, open_grant: ZERO32})
+    delivered = {assessment: li, relief: li, open_grant: ZERO32}
+    if sc.receipts_dir is not None:
+        _receipts(sc, sc.receipts_dir, delivered)
+    else:
+        with tempfile.TemporaryDirectory(prefix="civic-receipts-") as tmp:
+            _receipts(sc, Path(tmp), delivered)
 
     due = n.act(li_wallet, "asks the tax bureau to delete the relief copy of his data",
         lambda: data_client.request_deletion(ex, relief, doc("relief decided"),

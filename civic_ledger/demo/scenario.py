@@ -4,6 +4,7 @@ modules (the same code the admin commands run) and every step is read back from 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from rich.table import Table
@@ -38,6 +39,9 @@ class CityScenario:
     def __init__(self, suite: Any, cast: Cast, narrator: Narrator, chain: Any) -> None:
         self.s, self.cast, self.n, self.chain = suite, cast, narrator, chain
         self.out = Outcome()
+        #: Where the land registry keeps its access receipts (None: a temporary folder; the
+        #: demo's gateway publishes them from here with --serve).
+        self.receipts_dir: Path | None = None
         self.subjects: dict[str, bytes] = {}
         for name, account in cast.agencies.items():
             narrator.name(account, name.replace("_", " "))

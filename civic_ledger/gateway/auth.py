@@ -27,6 +27,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from civic_ledger.core.config import ADDRESS_RE
 from civic_ledger.core.exceptions import CivicError
@@ -218,3 +219,18 @@ class Authenticator:
 
     def _sign(self, body: str) -> str:
         return _b64(hmac.new(self.secret, body.encode(), hashlib.sha256).digest())
+
+
+def sign_challenge(signer: Any, text: str) -> str | None:
+    """What a wallet does with a challenge: EIP-191 personal_sign of `text` by `signer` (an
+    Ape account), as the 0x-hex r || s || v (v 27 or 28) `Authenticator.session` takes; None
+    when the account declines to sign."""
+    from eth_account.messages import encode_defunct
+
+    signature = signer.sign_message(encode_defunct(text=text))
+    if signature is None:
+        return None
+    rsv = bytearray(signature.encode_rsv())
+    if rsv[64] < 27:
+        rsv[64] += 27
+    return "0x" + bytes(rsv).hex()

@@ -22,6 +22,7 @@ from civic_ledger.gateway.web import (
     GatewayDep,
     RequiredCaller,
     hash_param,
+    limited_body,
     snapshot,
 )
 
@@ -66,21 +67,12 @@ async def put_document(
     if address not in owners.issuers:
         raise ApiError(403, "only the issuer of a record with this evidence hash may upload it")
     limit = gw.settings.max_document_bytes
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise ApiError(413, f"the document is larger than {limit} bytes")
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise ApiError(413, f"the document is larger than {limit} bytes")
-        chunks.append(chunk)
-    data = b"".join(chunks)
+    data = await limited_body(request, limit, f"the document is larger than {limit} bytes")
     actual = "0x" + content_hash(data).hex()
     if actual != document:
         raise ApiError(422, f"the body's keccak-256 is {actual}, not {document}")
     created = await run_in_threadpool(gw.store.put, document, data)
-    return {"hash": document, "bytes": size, "stored": "new" if created else "already stored"}
+    return {"hash": document, "bytes": len(data), "stored": "new" if created else "already stored"}
 
 
 @router.get(

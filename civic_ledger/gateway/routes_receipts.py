@@ -32,6 +32,7 @@ from civic_ledger.gateway.web import (
     GatewayDep,
     RequiredCaller,
     hash_param,
+    limited_body,
 )
 
 router = APIRouter(prefix="/api/v1", responses=ERRORS, tags=["receipts"])
@@ -115,7 +116,7 @@ async def publish_receipts(
     except ValidationError as exc:
         raise RequestValidationError(exc.errors()) from None
     try:
-        return await run_in_threadpool(_publish, gw, root, address, published.receipts)
+        return await run_in_threadpool(store_receipts, gw, root, address, published.receipts)
     except IntegrityError:  # the same receipts published at the same moment by another request
         raise ApiError(409, "some of these receipts were being published by another request: "
                             "send them again (what is stored is kept)") from None  # fmt: skip
@@ -133,23 +134,20 @@ def _batch(gw: Gateway, root: str) -> dict[str, Any]:
 async def _body(request: Request, limit: int) -> bytes:
     if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
         raise ApiError(415, "send the receipts as application/json")
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise ApiError(413, f"the body is larger than {limit} bytes: publish fewer receipts")
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise ApiError(413, f"the body is larger than {limit} bytes: publish fewer receipts")
-        chunks.append(chunk)
-    return b"".join(chunks)
+    return await limited_body(
+        request, limit, f"the body is larger than {limit} bytes: publish fewer receipts"
+    )
 
 
 def _hex(value: str) -> bytes:
     return bytes.fromhex(value[2:])
 
 
-def _publish(gw: Gateway, root: str, address: str, items: list[PublishedReceipt]) -> PublishAnswer:
+def store_receipts(
+    gw: Gateway, root: str, address: str, items: list[PublishedReceipt]
+) -> PublishAnswer:
+    """Store `items` of batch `root` (published by `address`, its operator) when every one
+    verifies against the indexed root: all or none (ApiError naming the first that does not)."""
     received: dict[str, tuple[int, Receipt, list[str]]] = {}
     for i, item in enumerate(items):
         try:

@@ -188,6 +188,22 @@ def hash_param(description: str) -> Any:
     return PathParam(pattern=HASH_PATTERN, description=f"{description} (0x + 64 hex digits)")
 
 
+async def limited_body(request: Request, limit: int, too_large: str) -> bytes:
+    """The request's body, refused with 413 `too_large` as soon as it is known to pass `limit`
+    bytes (by its Content-Length, or while it streams in: a chunked body is never buffered
+    past the limit)."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise ApiError(413, too_large)
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise ApiError(413, too_large)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 def answer(at: AsOf, body: dict[str, Any] | None = None, **items: Any) -> dict[str, Any]:
     """An answer: what the index says, and as of which block."""
     return {"as_of": at.json(), **(body or {}), **items}
