@@ -236,7 +236,7 @@ def stats(conn: Connection, now: int, days: int) -> dict[str, Any]:
         select(day.label("day"), func.count()).where(e.c.time >= first * DAY).group_by(day)
     ).all()
     per_day = {int(d): n for d, n in rows}
-    total = conn.execute(select(func.count()).select_from(e)).scalar() or 0
+    total = conn.execute(select(schema.cursor.c.events)).scalar() or 0
     return {
         "counts": counts,
         "events": total,

@@ -251,7 +251,8 @@ class Indexer:
         store.flush()
         end = headers[last]
         conn.execute(update(schema.cursor).values(
-            block=last, block_hash=hex0x(end["hash"]), block_time=_int(end["timestamp"])))  # fmt: skip
+            block=last, block_hash=hex0x(end["hash"]), block_time=_int(end["timestamp"]),
+            events=schema.cursor.c.events + len(events)))  # fmt: skip
         prune(conn, head - self.undo_window)
         self._raise_undo_from(conn, head - self.undo_window)
         return len(events)
@@ -321,8 +322,9 @@ class Indexer:
             note = (f"{_now()}: the chain replaced blocks after {ancestor} ({depth} deep at block "
                     f"{cursor['block']}); " + ("re-indexing from the first block (deeper than "
                     f"the {self.undo_window}-block undo window)" if deep else "rolled back"))  # fmt: skip
+            counted = select(func.count()).select_from(schema.events).scalar_subquery()
             conn.execute(update(schema.cursor).values(
-                block=fork_point, block_hash=row["hash"] if row else None,
+                block=fork_point, block_hash=row["hash"] if row else None, events=counted,
                 block_time=row["time"] if row else None,
                 reorgs=schema.cursor.c.reorgs + 1, last_reorg=note))  # fmt: skip
         return fork_point
@@ -370,7 +372,6 @@ def status(engine: Engine) -> dict[str, Any]:
         meta = dict(
             conn.execute(select(schema.gateway_meta.c.key, schema.gateway_meta.c.value)).all()
         )
-        count = conn.execute(select(func.count()).select_from(schema.events)).scalar() or 0
     head, block = row["head"], row["block"]
     return {
         "chain_id": int(meta.get("chain_id", 0)),
@@ -382,7 +383,7 @@ def status(engine: Engine) -> dict[str, Any]:
         if row["head_time"] is None or row["block_time"] is None
         else max(0, row["head_time"] - row["block_time"]),
         "polled_at": row["polled_at"],
-        "events": count,
+        "events": row["events"],
         "reorgs": row["reorgs"],
         "last_reorg": row["last_reorg"],
         "node_error": row["node_error"],

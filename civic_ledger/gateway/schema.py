@@ -99,6 +99,8 @@ cursor = Table(
     Column("head_time", BigInteger),
     Column("polled_at", BigInteger),  # wall clock of the last poll that reached the node
     Column("reorgs", Integer, nullable=False, default=0),
+    # rows in `events` (kept with every chunk: counting a large table per status is slow)
+    Column("events", BigInteger, nullable=False, default=0, server_default="0"),
     Column("last_reorg", Text),  # one sentence: when, how deep, from which block
     Column("node_error", Text),  # the last failure to reach the node (cleared on success)
 )
