@@ -283,6 +283,13 @@ def markdown(result: GatewayResult) -> list[str]:
         lines.append(f"| {row.database} | {row.events:,} | {row.blocks:,} | {row.raw_rate:,.0f} | "
                      f"{row.floor_rate:,.0f} | {row.index_rate:,.0f} | {row.ratio:.2f}x | "
                      f"{to_floor:.2f}x | {mark} |")  # fmt: skip
+    below = [r for r in result.catch_up if r.raw_rate and r.floor_rate < 0.8 * r.raw_rate]
+    if below:
+        lines += ["", "On " + ", ".join(r.database for r in below) + " the floor itself is under "
+                  "0.8x the raw rate (" + ", ".join(f"{r.floor_rate / r.raw_rate:.2f}x"
+                  for r in below) + "): reading the logs and storing them undecoded, with no "
+                  "decoding, projection or index beyond the key, already takes longer than the "
+                  "target allows on this machine."]  # fmt: skip
     lines += [
         "",
         f"API: one uvicorn process; an open-loop asyncio client (aiohttp) sends {result.rate} req/s for "
