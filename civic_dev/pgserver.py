@@ -89,7 +89,8 @@ class PostgresServer:
     def url(self, database: str) -> str:
         return f"postgresql://{SUPERUSER}@127.0.0.1:{self.port}/{database}"
 
-    def _admin(self, sql: str) -> None:
+    def admin_sql(self, sql: str) -> None:
+        """Run `sql` as the superuser on the server's maintenance database."""
         import psycopg
 
         with psycopg.connect(self.url("postgres"), autocommit=True) as conn:
@@ -98,8 +99,8 @@ class PostgresServer:
     def create_database(self) -> str:
         """A new empty database; returns its name."""
         name = f"gateway_{next(self._names)}"
-        self._admin(f"CREATE DATABASE {name}")
+        self.admin_sql(f"CREATE DATABASE {name}")
         return name
 
     def drop_database(self, name: str) -> None:
-        self._admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        self.admin_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event, inspect
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import Connection, Engine, create_engine, event, inspect
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from civic_ledger.core.exceptions import InputError
 from civic_ledger.gateway import schema
@@ -50,9 +50,10 @@ def connect(url: str) -> Engine:
         return engine
     try:
         # REPEATABLE READ: every read of one API answer sees one state while the indexer writes
-        # (the indexer is the only writer: its transactions never conflict)
-        return create_engine(resolved, pool_pre_ping=True, isolation_level="REPEATABLE READ",
-                             **POOL)  # fmt: skip
+        # (the indexer is the only writer: its transactions never conflict). No pre-ping (a
+        # round trip per checkout): the API replaces a dropped connection when its first
+        # statement fails (gateway.web), the indexer's step fails and is retried.
+        return create_engine(resolved, isolation_level="REPEATABLE READ", **POOL)
     except ModuleNotFoundError as exc:
         raise GatewayError(f"PostgreSQL needs the psycopg driver ({exc.name}): "
                            "pip install 'civic-ledger[postgres]'") from None  # fmt: skip
@@ -76,6 +77,26 @@ def open_existing(url: str) -> Engine:
         raise GatewayError(f"{url} is not a gateway database (no index in it): run "
                            "`ape run gateway index --database ...` first")  # fmt: skip
     return engine
+
+
+def answering(engine: Engine) -> Connection:
+    """A pooled connection that answers. A database server may have dropped pooled connections
+    (a restart): the pool does not check each one it hands out (`connect`: no pre-ping, a round
+    trip on every checkout of the API's busiest path), so readers that open a transaction check
+    it with its first statement here, and a dropped one is replaced, once (the API's
+    one-statement reads do the same on their statement: `web.read_statement`)."""
+    if engine.dialect.name == "sqlite":  # a local file: nothing to drop
+        return engine.connect()
+    for attempt in (1, 2):
+        conn = engine.connect()
+        try:
+            conn.exec_driver_sql("SELECT 1")
+            return conn
+        except DBAPIError as exc:
+            conn.close()
+            if attempt == 2 or not exc.connection_invalidated:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def first_line(exc: BaseException) -> str:

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, delete, func, insert, select, update
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from civic_ledger.chain.client import ChainClient, ChainRef, hex0x
 from civic_ledger.chain.logs import LogReader
@@ -31,7 +31,7 @@ from civic_ledger.chain.manifest import Manifest, check_chain
 from civic_ledger.core.event_codec import decoder
 from civic_ledger.core.exceptions import RpcError
 from civic_ledger.gateway import schema
-from civic_ledger.gateway.db import GatewayError, first_line, migrate
+from civic_ledger.gateway.db import GatewayError, answering, first_line, migrate
 from civic_ledger.gateway.projections import Event, handlers
 from civic_ledger.gateway.store import Store, insert_rows, json_text, prune, rollback
 from civic_ledger.report.events import (
@@ -205,13 +205,19 @@ class Indexer:
     def follow(self, *, interval: float = 1.0, until: int | None = None,
                steps: int | None = None) -> None:  # fmt: skip
         """Step forever (or until the cursor reaches `until`, or `steps` steps), sleeping
-        `interval` seconds when caught up; a node that goes away is retried."""
+        `interval` seconds when caught up; a node that goes away is retried, and so is a
+        database server that dropped the connection (a restart: the step is rolled back)."""
         done = 0
         while steps is None or done < steps:
             done += 1
             try:
                 result = self.step()
             except RpcError:
+                time.sleep(interval)
+                continue
+            except DBAPIError as exc:
+                if not exc.connection_invalidated:
+                    raise
                 time.sleep(interval)
                 continue
             if until is not None and result.last >= until:
@@ -364,7 +370,7 @@ class Indexer:
 
 def status(engine: Engine) -> dict[str, Any]:
     """Where the index stands: cursor, head, lag in blocks and seconds, events, reorgs."""
-    with engine.connect() as conn:
+    with answering(engine) as conn:
         row = conn.execute(select(schema.cursor)).mappings().first()
         if row is None:
             raise GatewayError("the gateway database has not indexed anything yet: run "

@@ -15,11 +15,12 @@ from fastapi import Path as PathParam
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import DBAPIError
 from starlette.concurrency import run_in_threadpool
 
 from civic_ledger.core.exceptions import CivicError
 from civic_ledger.gateway.auth import Authenticator, AuthError
-from civic_ledger.gateway.db import GatewayError
+from civic_ledger.gateway.db import GatewayError, answering
 from civic_ledger.gateway.documents import DocumentStore
 from civic_ledger.gateway.queries import AsOf
 
@@ -130,7 +131,8 @@ async def read_statement(engine: Engine, query: Callable[..., T], *args: Any) ->
     """`query(conn, *args)` for a query that runs ONE statement (consistent by itself, so no
     transaction is begun: on PostgreSQL no BEGIN and ROLLBACK round trips), for the busiest
     routes: on the event loop for SQLite (a local file: no thread-pool hop), in one thread-pool
-    call for a database server (checkout, statement and release together)."""
+    call for a database server (checkout, statement and release together; a connection the
+    server dropped is replaced and the statement sent again, once)."""
     if local(engine):
         with engine.connect() as conn:
             return query(conn, *args)
@@ -138,15 +140,21 @@ async def read_statement(engine: Engine, query: Callable[..., T], *args: Any) ->
 
 
 def _one_statement(engine: Engine, query: Callable[..., T], args: tuple[Any, ...]) -> T:
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        return query(conn, *args)
+    for attempt in (1, 2):
+        try:
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                return query(conn, *args)
+        except DBAPIError as exc:
+            if attempt == 2 or not exc.connection_invalidated:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 @contextmanager
 def snapshot(engine: Engine) -> Iterator[Connection]:
     """A connection whose reads all see one state of the database (SQLite: an explicit read
     transaction, which the driver would not begin for reads; PostgreSQL: REPEATABLE READ)."""
-    with engine.connect() as conn:
+    with answering(engine) as conn:
         if engine.dialect.name == "sqlite":
             conn.exec_driver_sql("BEGIN")
         # PostgreSQL: the engine's isolation level is REPEATABLE READ (db.connect)

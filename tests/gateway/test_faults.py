@@ -336,3 +336,39 @@ def test_the_proxy_forwards_what_it_does_not_refuse(anvil_city):
         with pytest.raises(RpcError, match="maximum RPC range limit"):
             client.call("eth_getLogs", {"fromBlock": "0x0", "toBlock": "0x5"})
         assert isinstance(client.call("eth_getLogs", {"fromBlock": "0x0", "toBlock": "0x1"}), list)
+
+
+# ----------------------------------------------------------------------- the database server
+
+
+@pytest.mark.postgres
+def test_a_database_restart_costs_no_request_and_no_step(anvil_city, postgres_server, tmp_path):
+    """The server drops every connection (what a restart or a failover does to the pool): the
+    API's next answers and the indexer's next step reconnect instead of failing."""
+    from fastapi.testclient import TestClient
+
+    from civic_ledger.gateway.api import create_app
+    from civic_ledger.gateway.web import ApiSettings
+
+    name = postgres_server.create_database()
+    indexer = anvil_city.indexer(postgres_server.url(name))
+    indexer.step()
+    app = create_app(indexer.engine, documents=tmp_path / "documents",
+                     settings=ApiSettings(rate=10_000.0, burst=10_000))  # fmt: skip
+    paths = ["/api/v1/verify/0x" + "42" * 32 + "?document=0x" + "42" * 32,
+             "/api/v1/status", "/api/v1/fund/rounds"]  # fmt: skip
+    with TestClient(app, raise_server_exceptions=False) as api:
+        before = [api.get(path) for path in paths]
+        assert [r.status_code for r in before] == [200, 200, 200]
+        postgres_server.admin_sql(
+            f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"
+        )
+        after = [api.get(path) for path in paths]
+        assert [r.status_code for r in after] == [200, 200, 200], [r.text for r in after]
+        assert after[0].json()["status"] == "unknown"
+    anvil_city.register(1)
+    postgres_server.admin_sql(
+        f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"
+    )
+    indexer.follow(steps=2, interval=0.1)  # the first step meets the dropped connection
+    assert status(indexer.engine)["lag_blocks"] == 0
