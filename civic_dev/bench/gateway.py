@@ -299,9 +299,9 @@ def markdown(result: GatewayResult) -> list[str]:
     if below:
         lines += ["", "On " + ", ".join(r.database for r in below) + " the floor itself is under "
                   "0.8x the raw rate (" + ", ".join(f"{r.floor_rate / r.raw_rate:.2f}x"
-                  for r in below) + "): reading the logs and storing them undecoded, with no "
-                  "decoding, projection or index beyond the key, already takes longer than the "
-                  "target allows on this machine."]  # fmt: skip
+                  for r in below) + "): reading the logs and then storing them undecoded, with "
+                  "no decoding, projection or index beyond the key, already takes longer than the "
+                  "target allows on this machine unless reading and writing overlap."]  # fmt: skip
     lines += [
         "",
         f"API: one uvicorn process; an open-loop asyncio client (aiohttp) sends {result.rate} req/s for "
