@@ -26,7 +26,6 @@ from rich.console import Console
 
 from civic_dev.devnet import clique
 from civic_dev.devnet.bench import run_bench
-from civic_dev.devnet.links import Links
 from civic_dev.devnet.config import (
     DEVNET_NETWORK_NAME,
     GETH_VERSION,
@@ -35,6 +34,7 @@ from civic_dev.devnet.config import (
     geth_binary,
     passphrase,
 )
+from civic_dev.devnet.links import Links
 from civic_dev.devnet.local import LocalDevnet, load_config, status_warnings
 from civic_dev.devnet.render import status_table
 from civic_ledger.core.paths import DEPLOYMENTS_DIR, ROOT
@@ -78,10 +78,18 @@ def cli() -> None:
 @click.option("--fresh", is_flag=True, help="Stop and delete an existing .devnet/ first.")
 @click.option("--no-build", is_flag=True, help="Do not build geth if it is missing.")
 @click.option("--timeout", type=float, default=120.0, show_default=True)
-@click.option("--hosts", is_flag=True, default=None,
-              help="Each node in its own network namespace (root), plus a non-signing RPC node.")
-@click.option("--subnet", type=click.IntRange(0, 511), default=None,
-              help="With --hosts: use 198.18.0.0/15's /24 number K (default 0: 198.18.0.0/24).")
+@click.option(
+    "--hosts",
+    is_flag=True,
+    default=None,
+    help="Each node in its own network namespace (root), plus a non-signing RPC node.",
+)
+@click.option(
+    "--subnet",
+    type=click.IntRange(0, 511),
+    default=None,
+    help="With --hosts: use 198.18.0.0/15's /24 number K (default 0: 198.18.0.0/24).",
+)
 def up(nodes: int | None, period: int | None, fresh: bool, no_build: bool, timeout: float,
        hosts: bool | None, subnet: int | None) -> None:  # fmt: skip
     """Start the devnet (idempotent) and wait until every signer has sealed in turn."""

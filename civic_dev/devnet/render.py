@@ -46,8 +46,11 @@ def status_table(rows: list[NodeStatus], title: str = "city-devnet", recent: int
             short(row.head_hash),
             str(row.peers),
             short(row.signer),
-            "rpc node" if not row.signer
-            else "[green]yes[/]" if row.signer in row.signers else "[yellow]no[/]",
+            "rpc node"
+            if not row.signer
+            else "[green]yes[/]"
+            if row.signer in row.signers
+            else "[yellow]no[/]",
             str(row.sealed_recent),
             str(len(row.signers)),
         )
