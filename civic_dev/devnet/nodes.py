@@ -289,6 +289,32 @@ def stop_node(node: NodeSpec, timeout: float = 30.0, sig: int = signal.SIGTERM) 
     return True
 
 
+def ipc_call(node: NodeSpec, method: str, *params: object, timeout: float = 10.0) -> object:
+    """One JSON-RPC call over the node's IPC socket (`<datadir>/geth.ipc`), which serves every
+    API, `debug` included, to whoever may open the file: what `geth attach` uses."""
+    import json
+
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        sock.settimeout(timeout)
+        sock.connect(str(node.datadir / "geth.ipc"))
+        sock.sendall(json.dumps({"jsonrpc": "2.0", "id": 1, "method": method,
+                                 "params": list(params)}).encode())  # fmt: skip
+        decoder, buffer = json.JSONDecoder(), ""
+        while True:
+            chunk = sock.recv(65536)
+            if not chunk:
+                raise DevnetError(f"{node.name}: IPC closed before answering {method}")
+            buffer += chunk.decode()
+            try:
+                answer, _ = decoder.raw_decode(buffer)
+                break
+            except ValueError:
+                continue
+    if "error" in answer:
+        raise DevnetError(f"{node.name}: {method}: {answer['error'].get('message')}")
+    return answer.get("result")
+
+
 def log_tail(node: NodeSpec, lines: int = 20) -> str:
     try:
         return "\n".join(node.log_file.read_text(errors="replace").splitlines()[-lines:])

@@ -8,6 +8,7 @@ appended to `test-results/partitions.jsonl`, so a closing note can quote the tab
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import threading
@@ -96,10 +97,8 @@ def wait_mined_once(workload: Workload, rpc: HttpClient, first_block: int,
     """Wait until every sent transaction is mined; return how many were lost (sent, never
     mined). Fails if one is mined twice or its nonce slot holds another transaction."""
     expected = {workload.key.address: workload.start_nonce + len(workload.sent)}
-    try:
+    with contextlib.suppress(Exception):  # counted below: the lost are those not in the chain
         wait_nonces(rpc, expected, timeout=timeout)
-    except Exception:  # counted below: the lost ones are those not in the chain
-        pass
     head = rpc.block_number()
     hashes = {s.tx_hash for s in workload.sent}
     counts = Counter(h for _, h in canonical_transactions(rpc, first_block, head) if h in hashes)
@@ -131,14 +130,20 @@ class Follower(threading.Thread):
             try:
                 before = self.indexer.cursor()["block"]
                 result = self.indexer.step()
-                if result.ancestor is not None:
-                    self.max_depth = max(self.max_depth, before - result.ancestor)
+                if result.rolled_back_to is not None:
+                    self.max_depth = max(self.max_depth, before - result.rolled_back_to)
             except RpcError:
                 self.node_errors += 1
             except BaseException as exc:  # reported by the test
                 self.fatal = exc
                 return
             self._halt.wait(self.interval)
+
+    def caught_up(self, block: int, timeout: float = 30) -> None:
+        """Wait until the indexer's cursor is at `block` (so the block under it is stored and
+        a later fork finds its ancestor there)."""
+        clique.wait_until(lambda: self.indexer.cursor()["block"] >= block, timeout,
+                          f"the indexer to reach block {block}")  # fmt: skip
 
     def stop(self) -> dict:
         self._halt.set()
