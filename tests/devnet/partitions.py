@@ -91,6 +91,15 @@ class Workload(threading.Thread):
         self._halt.set()
         self.join(timeout=20)
 
+    def rebroadcast_unmined(self, rpc: HttpClient) -> int:
+        """Send every transaction not mined yet again, as the same signed bytes; return how
+        many were sent."""
+        mined = rpc.nonce(self.key.address)
+        again = [s for s in self.sent if s.nonce >= mined]
+        for sent in again:
+            self.client.send_raw(bytes.fromhex(sent.raw[2:]), rebroadcast=True)
+        return len(again)
+
 
 def wait_mined_once(workload: Workload, rpc: HttpClient, first_block: int,
                     timeout: float = 60) -> int:  # fmt: skip

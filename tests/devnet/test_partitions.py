@@ -134,21 +134,27 @@ def split_until_peers_drop(net: LocalDevnet, links: Links, groups: list[list[str
     return cut_at
 
 
-def two_two_sides(net: LocalDevnet, rpcs: list[HttpClient], head: int,
-                  tie: bool) -> tuple[list[int], list[int]]:  # fmt: skip
-    """The two pairs for a 2|2 split at `head` (sealing paused): side A holds the sealer of
-    head-1 and seals 2 blocks, side B the sealer of head and seals 1 (Clique's recent-signer
-    rule). Without `tie`, A also holds the signer in turn for head+1 (A is heavier); with
-    `tie`, B holds it: B's in-turn block weighs 2, A's two out-of-turn blocks 1 + 1."""
-    a0, b0, turn = last_sealers(net, rpcs[0], head)
-    rest = [i for i in range(4) if i not in (a0, b0)]
-    if tie:
-        in_turn_next = clique.signers(rpcs[0])[(head + 2) % 4]
-        if turn not in rest or in_turn_next == net.nodes[a0].signer_address:
-            pytest.skip(f"no equal-weight split at block {head} (rotation out of order)")
-        return [a0, next(i for i in rest if i != turn)], [b0, turn]
-    a1 = turn if turn in rest else rest[0]
-    return [a0, a1], [b0, next(i for i in rest if i != a1)]
+def two_two_sides(net: LocalDevnet, rpcs: list[HttpClient],
+                  tie: bool) -> tuple[int, list[int], list[int]]:  # fmt: skip
+    """Pause sealing and choose the two pairs of a 2|2 split at that head h: side A holds the
+    sealer of h-1 and can seal 2 blocks, side B the sealer of h and can seal 1 (Clique's
+    recent-signer rule). Without `tie`, A also holds the signer in turn for h+1 (A is
+    heavier); with `tie`, B holds it and A's second block is out of turn too: B's one in-turn
+    block weighs 2, A's two blocks 1 + 1. Returns (h, side A, side B)."""
+    for _ in range(6):
+        head = pause_sealing(rpcs)
+        a0, b0, turn = last_sealers(net, rpcs[0], head)
+        rest = [i for i in range(4) if i not in (a0, b0)]
+        if not tie:
+            a1 = turn if turn in rest else rest[0]
+            return head, [a0, a1], [b0, next(i for i in rest if i != a1)]
+        in_turn_after = clique.signers(rpcs[0])[(head + 2) % 4]
+        if turn in rest and in_turn_after != net.nodes[a0].signer_address:
+            return head, [a0, next(i for i in rest if i != turn)], [b0, turn]
+        for rpc in rpcs:  # the rotation is out of order here (out-of-turn blocks): seal on
+            rpc.call("miner_start")
+        time.sleep(3)
+    raise AssertionError("no head with an equal-weight 2|2 split in 6 tries")
 
 
 def total_difficulty(rpc: HttpClient) -> int:
@@ -167,9 +173,8 @@ def test_a_two_two_split_stalls_and_resumes_on_one_head(
     rpc_node = HttpClient(net.rpc_url, timeout=3)
     follower = Follower(net.rpc_url, tmp_path / "index.sqlite")
     follower.start()
-    head = pause_sealing(rpcs)
+    head, heavy, light = two_two_sides(net, rpcs, tie=False)
     follower.caught_up(head)
-    heavy, light = two_two_sides(net, rpcs, head, tie=False)
 
     load = Workload(net, net.agencies["civic-treasury"], net.rpc_url)
     load.start()
@@ -218,9 +223,8 @@ def test_an_even_two_two_split_deadlocks_until_one_side_is_rewound(
     rpc_node = HttpClient(net.rpc_url, timeout=3)
     follower = Follower(net.rpc_url, tmp_path / "index.sqlite")
     follower.start()
-    head = pause_sealing(rpcs)
+    head, side_a, side_b = two_two_sides(net, rpcs, tie=True)
     follower.caught_up(head)
-    side_a, side_b = two_two_sides(net, rpcs, head, tie=True)
 
     load = Workload(net, net.agencies["civic-tax-bureau"], net.rpc_url)
     load.start()
@@ -242,14 +246,27 @@ def test_an_even_two_two_split_deadlocks_until_one_side_is_rewound(
     assert max(r.block_number() for r in rpcs) == head + 2, "and nothing sealed since the join"
     stuck = time.monotonic() - healed_at
 
-    for i in side_b:  # the operator's remedy (geth attach --exec 'debug.setHead("0x…")')
+    # The operator's remedy, on side B (geth attach $IPC): stop sealing, rewind to the last
+    # shared block, let it sync side A's fork, seal again.
+    for i in side_b:
+        ipc_call(net.nodes[i], "miner_stop")
         ipc_call(net.nodes[i], "debug_setHead", hex(head))
     rewound_at = time.monotonic()
+    a_head = rpcs[side_a[0]].block()["hash"]
+    clique.wait_until(lambda: all(rpcs[i].block()["hash"] == a_head for i in side_b), 60,
+                      "side B to sync side A's fork")  # fmt: skip
+    for i in side_b:
+        ipc_call(net.nodes[i], "miner_start")
     wait_one_head([*rpcs, rpc_node], beyond=head + 2, timeout=90)
     recover = time.monotonic() - healed_at
+    after_rewind = time.monotonic() - rewound_at
     time.sleep(3)
     load.stop()
     assert load.fatal is None, load.fatal
+    lost_first = wait_mined_once(load, rpc_node, head + 1, timeout=20)
+    # Transactions of the dropped block that no pool took back are re-sent as the same signed
+    # bytes (what chain/settle.py does with journaled transactions): never re-signed.
+    resent = load.rebroadcast_unmined(rpc_node) if lost_first else 0
     lost = wait_mined_once(load, rpc_node, head + 1)
     index = follower.stop()
     figures = Figures(
@@ -257,7 +274,7 @@ def test_an_even_two_two_split_deadlocks_until_one_side_is_rewound(
         recover, len(load.sent), lost, len(load.errors), index["reorgs"], index["max_depth"],
         index["node_errors"],
         notes=f"stuck {stuck:.0f} s after the join (asserted), then side B rewound: one head "
-              f"{time.monotonic() - rewound_at - 3:.1f} s later",
+              f"{after_rewind:.1f} s later; {lost_first} txs unmined until {resent} were re-sent",
     )  # fmt: skip
     figures.report()
     assert lost == 0
@@ -291,7 +308,9 @@ def test_an_isolated_signer_rejoins_and_reorgs_to_the_majority(
     sealed = {"isolated": len(branches[0]), "majority": len(branches[1])}
     cut_for = time.monotonic() - cut_at
     assert sealed["isolated"] <= 1, "alone, a signer seals at most one block and stops"
-    assert sealed["majority"] >= cut_for * 0.6, "three of four signers keep sealing"
+    # Three of four keep sealing, slower: with 3 signers and the limit of one block in 3, only
+    # one signer may seal each height, mostly out of turn (after a random delay of up to 1.5 s)
+    assert sealed["majority"] >= cut_for / 4, "three of four signers keep sealing"
     majority_sealers = {b.signer for b in clique.sealed(rpcs[majority[0]],
                                                         range(head + 2, head + 8))}  # fmt: skip
     assert majority_sealers == {net.nodes[i].signer_address for i in majority}
@@ -308,8 +327,8 @@ def test_an_isolated_signer_rejoins_and_reorgs_to_the_majority(
         "isolate 1 of 4", healed_at - cut_at, sealed, orphaned(branches, rpc_node), recover,
         len(load.sent), lost, len(load.errors), index["reorgs"], index["max_depth"],
         index["node_errors"],
-        notes=f"the isolated signer reorged {sealed['isolated']} block(s) of its own; "
-              "RPC node with the majority",
+        notes=f"the isolated signer reorged {sealed['isolated']} block(s) of its own; the "
+              f"majority sealed {sealed['majority'] / cut_for:.2f} blocks/s; RPC node with it",
     )  # fmt: skip
     figures.report()
     assert lost == 0 and figures.blocks_lost == sealed["isolated"]
