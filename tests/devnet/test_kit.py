@@ -251,7 +251,7 @@ def test_the_readme_imports_the_operator_key_into_ape(kit, tmp_path: Path) -> No
     account = KeyfileAccount(keyfile_path=keyfile)
     assert account.address == kit.operator
     passphrase = (kit.out / "secrets" / "operator" / "password").read_text().strip()
-    account.unlock(passphrase=passphrase)
+    account.set_autosign(True, passphrase=passphrase)  # unlocks: a wrong passphrase raises
     signature = account.sign_message(encode_defunct(text="civic-ledger kit"))
     assert account.check_signature(encode_defunct(text="civic-ledger kit"), signature)
 
