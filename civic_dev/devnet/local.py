@@ -251,6 +251,10 @@ class LocalDevnet:
         rotation = clique.wait_for_rotation(
             self.rpc(0), clique.signers(self.rpc(0)), timeout=timeout, since=since
         )
+        if self.rpc_node is not None and rotation:  # applications' node: caught up too
+            rpc, last = HttpClient(self.rpc_node.url, timeout=5.0), rotation[-1].number
+            clique.wait_until(lambda: rpc.block_number() >= last, timeout,
+                              f"the RPC node to reach block {last}")  # fmt: skip
         return UpReport([n.name for n in idle], already, time.monotonic() - begin, rotation)
 
     def wait_peers(self, timeout: float = 60.0, nodes: list[NodeSpec] | None = None) -> None:

@@ -267,7 +267,8 @@ def figures_table(path: Path = RESULTS) -> str:
            "| ---: | --- |"]  # fmt: skip
     for r in latest.values():
         sides = ", ".join(f"{k}: {v}" for k, v in r["sealed_during"].items())
-        out.append(f"| {r['scenario']} | {r['partition_seconds']:.0f} | {sides} | "
+        scenario = r["scenario"].replace("|", "\\|")  # a pipe would end the cell
+        out.append(f"| {scenario} | {r['partition_seconds']:.0f} | {sides} | "
                    f"{r['blocks_lost']} | {r['recover_seconds']:.1f} | {r['txs_lost']}/"
                    f"{r['txs_sent']} | {r['client_errors']} | {r['indexer_reorgs']} / "
                    f"{r['indexer_reorg_depth']} |")  # fmt: skip
