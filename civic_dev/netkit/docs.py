@@ -83,9 +83,9 @@ def kit_readme(spec: KitSpec, nodes: list[KitNode], operator: str | None,
         ""
         if spec.hosts
         else (
-            "\n> **Hosts are placeholders** (192.0.2.x, a documentation range). Regenerate with "
-            "`--hosts` set to the validators' real addresses before deploying: the hosts are baked "
-            "into every static peer list.\n"
+            "\n> **Hosts are placeholders** (192.0.2.x, a documentation range; RPC nodes "
+            "198.51.100.x). Regenerate with `--hosts` (and `--rpc-hosts`) set to the real "
+            "addresses before deploying: the hosts are baked into every static peer list.\n"
         )
     )
     funded = (
