@@ -147,7 +147,7 @@ def down(clean: bool) -> None:
         stopped = net.down(clean=clean)
     except DevnetError as exc:
         _fail(exc)
-    deleted = getattr(net, "deleted_hosts", [])
+    deleted = net.deleted_hosts
     console.print(
         f"stopped: {stopped or 'nothing was running'}"
         + (f"; deleted {len(deleted)} namespace(s)/link(s)" if deleted else "")

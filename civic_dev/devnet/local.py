@@ -75,6 +75,7 @@ class LocalDevnet:
             alias: derive_key(seed, f"agency:{alias}", 0) for alias in agency_aliases()
         }
         self.plan: HostPlan | None = None
+        self.deleted_hosts: list[str] = []  # what the last `down` deleted
         self.rpc_node: NodeSpec | None = None
         if cfg.hosts:
             self.plan = plan_hosts(cfg.subnet, cfg.nodes, rpc=True)
