@@ -232,12 +232,17 @@ class LocalDevnet:
         return stop_node(node)
 
     def up(self, passphrase: str, timeout: float = 120.0) -> UpReport:
-        """Prepare, start every node that is not running, wait for full peering, then let all
-        signers begin sealing together and wait until each one has taken its turn (sealed a
-        block of the canonical chain).
+        """Prepare, start every node that is not running, wait for full peering, then start
+        sealing - the signer in turn for the next block first, the others once every node holds
+        that block - and wait until each signer has taken its turn (sealed a block of the
+        canonical chain).
 
-        Starting the sealers together matters: signers that come up one by one seal the first
-        blocks out of turn and fork, which takes geth's 10 s sync cycle to repair."""
+        The order matters. Signers that come up one by one seal the first blocks out of turn
+        and fork. Signers that all begin at once on an old head (genesis, or a resumed chain)
+        all seal the next block at once - its timestamp is already due, so nobody waits - and
+        out-of-turn blocks of equal weight can stall the chain for good (each signer holds its
+        own block; geth syncs only from a heavier peer: see the partition tests). The in-turn
+        block first gives every node the same, heavier head to build on."""
         begin = time.monotonic()
         self.prepare(passphrase)
         if self.plan is not None:
@@ -247,8 +252,7 @@ class LocalDevnet:
         self.start_many(idle, mine=False)
         self.wait_peers(timeout=timeout)
         since = self.rpc(0).block_number() + 1
-        for node in self.nodes:
-            HttpClient(node.url, timeout=5.0).call("miner_start")
+        self.start_sealing(since, timeout)
         rotation = clique.wait_for_rotation(
             self.rpc(0), clique.signers(self.rpc(0)), timeout=timeout, since=since
         )
@@ -258,16 +262,55 @@ class LocalDevnet:
                               f"the RPC node to reach block {last}")  # fmt: skip
         return UpReport([n.name for n in idle], already, time.monotonic() - begin, rotation)
 
+    def start_sealing(self, block: int, timeout: float = 60.0) -> None:
+        """`miner_start` on one signer that may seal `block` - the one in turn unless it sealed
+        too recently - and, once every node holds `block`, on the others (on all at once when
+        no node of this devnet may seal it)."""
+        rpc = self.rpc(0)
+        signer_set = clique.signers(rpc)
+        limit = len(signer_set) // 2 + 1  # Clique: one block in `limit` per signer
+        recent = {b.signer for b in clique.sealed(rpc, range(max(1, block - limit + 1), block))}
+        in_turn = signer_set[block % len(signer_set)]
+        allowed = [a for a in [in_turn, *signer_set] if a not in recent]
+        first = [n for n in self.nodes if allowed and n.signer_address == allowed[0]]
+        if first:
+            # geth 1.13 discards propagated blocks until it counts as synced: after a completed
+            # sync or once it has mined. A node that never mined would drop `block` and, its
+            # peers' known weight unchanged, never sync it. Start and stop the others' miners
+            # (they are out of turn: Clique delays them by up to N/2+1 x 0.5 s), then let the
+            # chosen signer seal alone.
+            for node in self.nodes:
+                if node not in first:
+                    rpc = HttpClient(node.url, timeout=5.0)
+                    rpc.call("miner_start")
+                    rpc.call("miner_stop")
+        for node in first:
+            HttpClient(node.url, timeout=5.0).call("miner_start")
+        if first:
+            rpcs = [HttpClient(n.url, timeout=5.0) for n in self.all_nodes]
+            clique.wait_until(lambda: all(r.block_number() >= block for r in rpcs), timeout,
+                              f"every node to hold block {block}")  # fmt: skip
+        for node in self.nodes:
+            if node not in first:
+                HttpClient(node.url, timeout=5.0).call("miner_start")
+
     def wait_peers(self, timeout: float = 60.0, nodes: list[NodeSpec] | None = None) -> None:
         nodes = nodes or self.all_nodes
         want = len(self.all_nodes) - 1
 
-        def connected() -> bool:
-            return all(
-                int(HttpClient(n.url, timeout=5.0).call("net_peerCount"), 16) >= want for n in nodes
+        def ready(node: NodeSpec) -> bool:
+            rpc = HttpClient(node.url, timeout=5.0)
+            if not node.signing:  # the RPC node serves no admin API: the count must do
+                return int(rpc.call("net_peerCount"), 16) >= want
+            # A peer counts once its eth handshake is done (before that, a block sealed and
+            # broadcast is not sent to it, and geth does not sync it later on its own).
+            peers = rpc.call("admin_peers")
+            return len(peers) >= want and all(
+                isinstance((p.get("protocols") or {}).get("eth"), dict) for p in peers
             )
 
-        clique.wait_until(connected, timeout, f"every node to have {want} peers")
+        clique.wait_until(lambda: all(ready(n) for n in nodes), timeout,
+                          f"every node to have {want} peers")  # fmt: skip
 
     def down(self, clean: bool = False) -> list[str]:
         """Stop every node, then delete the namespaces and links `hosts.json` records (also
