@@ -18,6 +18,13 @@ def clique_quorum(n: int) -> int:
     return n // 2 + 1
 
 
+def block_one_signer(nodes: list[KitNode]) -> KitNode:
+    """The node whose Clique signer is in turn for block 1: geth orders the signers by
+    address, and block n is the turn of signer n mod N."""
+    ordered = sorted(nodes, key=lambda node: int(node.clique_signer.address, 16))
+    return ordered[1 % len(ordered)]
+
+
 def qbft_faults(n: int) -> int:
     """Faulty validators QBFT tolerates: f with n >= 3f + 1."""
     return (n - 1) // 3
@@ -137,6 +144,8 @@ def geth_runbook(spec: KitSpec, nodes: list[KitNode], rpcs: list[KitRpcNode] | N
     n = len(nodes)
     q = clique_quorum(n)
     rpc_names = ", ".join(r.name for r in rpcs) or "(none in this kit)"
+    first = block_one_signer(nodes)
+    others = " ".join(node.host for node in nodes if node is not first) or "(none)"
     return f"""# Runbook: civic-ledger Clique network (geth {GETH_VERSION})
 
 Chain id {spec.chain_id}, block period {spec.period} s, {n} signers; the chain keeps sealing
@@ -176,15 +185,26 @@ systemctl daemon-reload && systemctl enable civic-geth    # enable only: start t
 
 `geth.flags` lists the flags the unit passes (mining and unlock cannot live in the TOML).
 
-### Start order: all signers together
+### Start order: the first block's signer, then all the others together
 
-Start every signer **at the same moment**, once all of them are installed, e.g. from one admin
-machine: `for h in {" ".join(n.host for n in nodes)}; do ssh root@$h systemctl start civic-geth & done; wait`.
-A signer that starts alone seals at once, out of turn, on its own; the next ones do the same
-on theirs, and the network begins on competing forks (the devnet measured 10-30 s of forks this
-way before it started all signers together; see also "two heads" in section 7). Check section 3
-on every node before applications connect. A single signer restarted later is harmless: it
-syncs the running chain, which outweighs anything it seals on its own.
+The genesis is dated 1970, so block 1 is due the moment a signer can seal it: signers started
+together all seal their own block 1 at once, and two out-of-turn blocks of equal weight can
+stop the chain for good (each signer keeps its own; see "two heads" in section 7). Signers
+started one by one seal out-of-turn blocks on their own and fork. So, once every signer is
+installed and enabled:
+
+1. Start **{first.name}** ({first.host}) alone: its signer is in turn for block 1 (signers are
+   ordered by address, block n is signer n mod {n}'s turn). It seals block 1 (the heavier,
+   in-turn block) and then waits: a signer may seal only one block in {q}.
+2. When `geth attach --exec 'eth.blockNumber' $IPC` shows 1 on {first.name}, start all the
+   others together: `for h in {others}; do ssh root@$h systemctl start civic-geth & done; wait`.
+   They take block 1 from {first.name} (within geth's 10 s sync cycle; a block one of them
+   sealed on its own meanwhile is out of turn, lighter, and dropped) and the rotation begins.
+
+This is what `ape run devnet up` does (the devnet's start-up stalled on equal-weight block-1
+forks before it did). Check section 3 on every node before applications connect. A single
+signer restarted later is harmless: it syncs the running chain, which outweighs anything it
+seals on its own.
 
 ## 3. Verify
 

@@ -214,11 +214,17 @@ def test_rpc_nodes_serve_applications_and_hold_no_signer(kit) -> None:
     )
 
 
-def test_the_runbook_says_to_start_all_signers_together(kit) -> None:
+def test_the_runbook_starts_the_first_blocks_signer_then_all_others_together(kit) -> None:
+    from civic_dev.netkit.docs import block_one_signer
+
     runbook = (kit.out / "clique-geth" / "RUNBOOK.md").read_text()
-    assert "Start order: all signers together" in runbook
-    assert "systemctl enable --now civic-geth\n" not in runbook  # enabled, started together
-    assert " ".join(HOSTS) in runbook  # the loop names every signer host
+    first = block_one_signer(kit.nodes)
+    ordered = sorted(n.clique_signer.address.lower() for n in kit.nodes)
+    assert first.clique_signer.address.lower() == ordered[1]  # geth's in-turn rule for block 1
+    assert f"Start **{first.name}** ({first.host}) alone" in runbook
+    others = " ".join(n.host for n in kit.nodes if n is not first)
+    assert f"for h in {others}; do ssh root@$h systemctl start civic-geth & done; wait" in runbook
+    assert "systemctl enable --now civic-geth\n" not in runbook  # enabled, started in order
     assert "debug.setHead" in runbook  # the remedy for two heads of equal weight
 
 
