@@ -19,6 +19,12 @@ ADMIN_ROLE = 0
 PUBLIC_ROLE = 2**64 - 1
 
 
+def N_(text: str) -> str:
+    """Marks a role's label for the portal's message catalogues (pybabel extracts it from here:
+    civic_ledger/portal/babel.cfg); the label itself stays English here."""
+    return text
+
+
 @dataclass(frozen=True)
 class Role:
     """One agency function. `grant_delay` applies to new members of the role (seconds);
@@ -36,7 +42,7 @@ ROLES: tuple[Role, ...] = (
     Role(
         "UPGRADER",
         5,
-        "Upgrader",
+        N_("Upgrader"),
         "Upgrades the city's contracts: held by the admin with the announced notice period as "
         "execution delay, so every upgrade is scheduled, visible and cancellable first.",
         grant_delay=DAY,
@@ -45,7 +51,7 @@ ROLES: tuple[Role, ...] = (
     Role(
         "IDENTITY_OFFICE",
         10,
-        "Identity office",
+        N_("Identity office"),
         "Registers persons, enterprises and agencies; changes identity status; recovers keys.",
         grant_delay=DAY,
         sensitive=True,
@@ -53,7 +59,7 @@ ROLES: tuple[Role, ...] = (
     Role(
         "RECORDS_ADMIN",
         11,
-        "Records administrator",
+        N_("Records administrator"),
         "Registers record schemas and standing policies.",
         grant_delay=DAY,
         sensitive=True,
@@ -61,26 +67,26 @@ ROLES: tuple[Role, ...] = (
     Role(
         "TAX_RECORD_ISSUER",
         20,
-        "Tax bureau (records)",
+        N_("Tax bureau (records)"),
         "Issues tax-compliance records and tax penalties.",
     ),
     Role(
         "MARKET_RECORD_ISSUER",
         21,
-        "Market regulator (records)",
+        N_("Market regulator (records)"),
         "Issues business licences, certifications and market penalties.",
     ),
     Role(
         "COURT_RECORD_ISSUER",
         22,
-        "Courts (records)",
+        N_("Courts (records)"),
         "Issues court judgments and enforcement records.",
     ),
-    Role("ARBITER", 30, "Arbiter", "Resolves disputes raised by record subjects."),
+    Role("ARBITER", 30, N_("Arbiter"), "Resolves disputes raised by record subjects."),
     Role(
         "REGISTRAR",
         40,
-        "Land registrar",
+        N_("Land registrar"),
         "Registers parcels, approves sales, splits and merges parcels, orders lien releases.",
         grant_delay=DAY,
         sensitive=True,
@@ -88,26 +94,26 @@ ROLES: tuple[Role, ...] = (
     Role(
         "TAX_ASSESSOR",
         41,
-        "Tax bureau (property tax)",
+        N_("Tax bureau (property tax)"),
         "Assesses property tax per parcel per year.",
     ),
     Role(
         "FUND_MANAGER",
         50,
-        "Fund manager",
+        N_("Fund manager"),
         "Creates and closes grant rounds; keeps the committee's register of interests.",
     ),
     Role(
         "FUND_COMMITTEE",
         51,
-        "Fund committee",
+        N_("Fund committee"),
         "Votes on awards, milestones and clawbacks (M-of-N) through the identity it controls.",
         grant_delay=DAY,
     ),
     Role(
         "TREASURER",
         60,
-        "Treasurer",
+        N_("Treasurer"),
         "Mints and burns the settlement token and funds grant rounds.",
         grant_delay=DAY,
         sensitive=True,
@@ -115,7 +121,7 @@ ROLES: tuple[Role, ...] = (
     Role(
         "DATA_STEWARD",
         80,
-        "Data steward",
+        N_("Data steward"),
         "Registers, versions and retires the data resources of its agency (the owner role it also "
         "holds); approves or denies requests for them, revokes their grants, asks for deletion.",
         grant_delay=DAY,
@@ -124,14 +130,14 @@ ROLES: tuple[Role, ...] = (
     Role(
         "DATA_REQUESTER",
         81,
-        "Data requester",
+        N_("Data requester"),
         "Requests other agencies' data resources for its agency (the recipient role it also "
         "holds) and confirms deletions asked of it.",
     ),
     Role(
         "DATA_EXEMPTION_OFFICER",
         82,
-        "Data exemption officer",
+        N_("Data exemption officer"),
         "Records legal-basis exemptions (personal data without consent) for its agency's "
         "requests; every exemption is disputable by its subject.",
         grant_delay=DAY,
@@ -140,13 +146,13 @@ ROLES: tuple[Role, ...] = (
     Role(
         "DATA_RECEIPTS",
         83,
-        "Data receipts",
+        N_("Data receipts"),
         "Anchors its agency's batches of access receipts as Merkle roots.",
     ),
     Role(
         "GUARDIAN",
         70,
-        "Guardian",
+        N_("Guardian"),
         "Pauses contracts in an emergency and cancels scheduled operations.",
     ),
 )

@@ -30,7 +30,7 @@ MAX_FORM_BYTES = 8 * 1024
 NO_STORE = {"Cache-Control": "no-store"}
 #: What the subject runs to act (commands are not translated).
 #: Agency role id -> the role's name in the city's catalogue (civic_ledger/access/roles.py).
-AGENCIES = {role.id: f"{role.label} ({role.id})" for role in BY_ID.values()}
+AGENCIES = {role.id: role.label for role in BY_ID.values()}  # translated where shown
 
 COMMANDS = {
     "sign": "ape run admin identity sign-challenge --account ALIAS --challenge-file challenge.txt",

@@ -164,11 +164,17 @@ def test_a_subject_sees_an_access_receipt_verified_on_chain(page, served, certif
     rows = receipts.find_elements("css selector", "tbody tr.receipt.verified")
     assert len(rows) == 2
     assert f"Verified against root {anchored_batch.root} anchored in block" in rows[0].text
+    english = receipts.text
     screenshot(page, "my-access-receipts-verified")
     by_id(page, "lang-zh-CN").click()
     wait_for(page, lambda d: d.find_element("tag name", "html").get_attribute("lang") == "zh-CN")
     text = by_id(page, "my-receipts").text
     assert "已对照" in text and anchored_batch.root in text
+    # the agencies by their Chinese names (the role catalogue's labels, translated)
+    from civic_ledger.access.roles import BY_ID
+
+    shown = [r.label for r in BY_ID.values() if f"{r.label} ({r.id})" in english]
+    assert shown and not any(f"{label} (" in text for label in shown), (shown, text)
     screenshot(page, "my-access-receipts-zh-CN")
 
 

@@ -9,7 +9,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from babel.messages.extract import extract_from_dir
+from babel.messages.extract import extract_from_dir, extract_from_file
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from jinja2 import Environment
@@ -82,12 +82,16 @@ def _extracted() -> set[str]:
     options = {"templates/**.html": {"extensions": "jinja2.ext.i18n", "trim_blocks": "True",
                                      "lstrip_blocks": "True"}}  # fmt: skip
     keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
-    return {
+    found = {
         message if isinstance(message, str) else message[0]
         for _file, _line, message, _comments, _context in extract_from_dir(
             str(PORTAL), method_map, options, keywords
         )
     }
+    # the agencies' names, from the role catalogue (babel.cfg's second input)
+    roles = PORTAL.parent / "access" / "roles.py"
+    return found | {message for _line, message, _comments, _context
+                    in extract_from_file("python", str(roles), keywords)}  # fmt: skip
 
 
 @pytest.mark.parametrize("locale", ["en", "zh_CN"])
