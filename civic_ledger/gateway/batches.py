@@ -30,7 +30,6 @@ class Batches:
 
     def __init__(self, engine: Engine, events: int = 20_000, seconds: float = 2.0) -> None:
         self.engine, self.events, self.seconds = engine, events, seconds
-        self.cursor_block: int | None = None
         self._open: Any = None
         self._conn: Connection | None = None
         self._held = 0
@@ -54,12 +53,11 @@ class Batches:
             self._held, self._since = 0, time.monotonic()
         return self._conn
 
-    def wrote(self, events: int, cursor_block: int) -> None:
-        """A chunk of `events` events up to `cursor_block` is written: commit if it is time."""
+    def wrote(self, events: int) -> None:
+        """A chunk of `events` events is written: commit if it is time."""
         self._held += events
         if self._held >= self.events or time.monotonic() - self._since >= self.seconds:
             self.__exit__(None, None, None)
-        self.cursor_block = cursor_block
 
 
 def prefetched(items: Iterator[T], depth: int = 2) -> Iterator[T]:

@@ -9,13 +9,17 @@ the one indexer writes.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from civic_ledger.core.exceptions import InputError
 from civic_ledger.gateway import schema
+
+T = TypeVar("T")
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 #: Connections per process: an API process answers up to 40 requests at once (its thread pool),
@@ -87,16 +91,28 @@ def answering(engine: Engine) -> Connection:
     one-statement reads do the same on their statement: `web.read_statement`)."""
     if engine.dialect.name == "sqlite":  # a local file: nothing to drop
         return engine.connect()
-    for attempt in (1, 2):
+
+    def checked() -> Connection:
         conn = engine.connect()
         try:
             conn.exec_driver_sql("SELECT 1")
-            return conn
-        except DBAPIError as exc:
+        except DBAPIError:
             conn.close()
-            if attempt == 2 or not exc.connection_invalidated:
-                raise
-    raise AssertionError("unreachable")  # pragma: no cover
+            raise
+        return conn
+
+    return again_if_dropped(checked)
+
+
+def again_if_dropped(action: Callable[[], T]) -> T:
+    """`action()`, run once more if it met a connection the server had dropped (SQLAlchemy
+    then invalidates the pool's older connections, so the second run gets a fresh one)."""
+    try:
+        return action()
+    except DBAPIError as exc:
+        if not exc.connection_invalidated:
+            raise
+    return action()
 
 
 def first_line(exc: BaseException) -> str:

@@ -185,18 +185,19 @@ class Indexer:
             target = min(head - self.confirmations, cursor + max_blocks)
             start = cursor + 1
             chunks = self.reader.chunks(self.contracts.addresses, None, start, target)
+            indexed_to = cursor
             with Batches(self.engine) as batches:
                 for first, last, logs in prefetched(chunks):
                     indexed = self._index_chunk(batches.conn(), first, last, logs, head)
-                    batches.wrote(indexed, cursor_block=last)
+                    batches.wrote(indexed)
                     events += indexed
+                    indexed_to = last
         except RpcError as exc:
             self._note_head(head, head_time)
             self._note_node_error(exc)  # after the head: noting the head clears the error
             raise
         self._note_head(head, head_time)
-        last = cursor if batches.cursor_block is None else batches.cursor_block
-        return StepResult(start, last, events, head, ancestor)
+        return StepResult(start, indexed_to, events, head, ancestor)
 
     def follow(self, *, interval: float = 1.0, until: int | None = None,
                steps: int | None = None) -> None:  # fmt: skip

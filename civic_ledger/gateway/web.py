@@ -15,12 +15,11 @@ from fastapi import Path as PathParam
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 from sqlalchemy import Connection, Engine
-from sqlalchemy.exc import DBAPIError
 from starlette.concurrency import run_in_threadpool
 
 from civic_ledger.core.exceptions import CivicError
 from civic_ledger.gateway.auth import Authenticator, AuthError
-from civic_ledger.gateway.db import GatewayError, answering
+from civic_ledger.gateway.db import GatewayError, again_if_dropped, answering
 from civic_ledger.gateway.documents import DocumentStore
 from civic_ledger.gateway.queries import AsOf
 
@@ -140,14 +139,11 @@ async def read_statement(engine: Engine, query: Callable[..., T], *args: Any) ->
 
 
 def _one_statement(engine: Engine, query: Callable[..., T], args: tuple[Any, ...]) -> T:
-    for attempt in (1, 2):
-        try:
-            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                return query(conn, *args)
-        except DBAPIError as exc:
-            if attempt == 2 or not exc.connection_invalidated:
-                raise
-    raise AssertionError("unreachable")  # pragma: no cover
+    def run() -> T:
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            return query(conn, *args)
+
+    return again_if_dropped(run)
 
 
 @contextmanager
