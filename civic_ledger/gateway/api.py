@@ -101,7 +101,7 @@ def create_app(engine: Engine, *, documents: Path, settings: ApiSettings | None 
     app.state.gateway = gateway
 
     @app.get(HEALTH, tags=["index"], summary="Liveness (not rate limited)")
-    def health() -> dict[str, str]:
+    async def health() -> dict[str, str]:  # on the event loop: no thread-pool hop
         """Always `{"status": "ok"}` while the process serves requests."""
         return {"status": "ok"}
 
