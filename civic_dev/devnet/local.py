@@ -264,7 +264,7 @@ class LocalDevnet:
 
     def start_sealing(self, block: int, timeout: float = 60.0) -> None:
         """`miner_start` on one signer that may seal `block` - the one in turn unless it sealed
-        too recently - and, once every node holds `block`, on the others (on all at once when
+        too recently - and, once every signer holds `block`, on the others (on all at once when
         no node of this devnet may seal it)."""
         rpc = self.rpc(0)
         signer_set = clique.signers(rpc)
@@ -287,9 +287,12 @@ class LocalDevnet:
         for node in first:
             HttpClient(node.url, timeout=5.0).call("miner_start")
         if first:
-            rpcs = [HttpClient(n.url, timeout=5.0) for n in self.all_nodes]
+            # Signers only: a node that never mined (the RPC node) discards propagated blocks
+            # until a sync cycle, and starts one only from a peer that claims more weight than
+            # its own head - a block after `block` (`up` waits for it to catch up later).
+            rpcs = [HttpClient(n.url, timeout=5.0) for n in self.nodes]
             clique.wait_until(lambda: all(r.block_number() >= block for r in rpcs), timeout,
-                              f"every node to hold block {block}")  # fmt: skip
+                              f"every signer to hold block {block}")  # fmt: skip
         for node in self.nodes:
             if node not in first:
                 HttpClient(node.url, timeout=5.0).call("miner_start")
