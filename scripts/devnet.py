@@ -1,7 +1,8 @@
 """Local private PoA devnet: N geth Clique signers on 127.0.0.1 (state in `.devnet/`).
 
-    ape run devnet up [--nodes 4] [--period 1] [--fresh]
+    ape run devnet up [--nodes 4] [--period 1] [--fresh] [--hosts [--subnet K]]
     ape run devnet status
+    ape run devnet cut node2 [rpc ...] | heal node2 | split node0,node1 node2,node3 | join
     ape run devnet propose-signer 0xADDR | drop-signer 0xADDR
     ape run devnet accounts | bench [--txs 2000]
     ape run devnet fund 0xADDR 10      # gas money for a third-party wallet
@@ -33,7 +34,8 @@ from civic_dev.devnet.config import (
     geth_binary,
     passphrase,
 )
-from civic_dev.devnet.local import LocalDevnet, load_config
+from civic_dev.devnet.links import Links
+from civic_dev.devnet.local import LocalDevnet, load_config, status_warnings
 from civic_dev.devnet.render import status_table
 from civic_ledger.core.paths import DEPLOYMENTS_DIR, ROOT
 
@@ -76,14 +78,27 @@ def cli() -> None:
 @click.option("--fresh", is_flag=True, help="Stop and delete an existing .devnet/ first.")
 @click.option("--no-build", is_flag=True, help="Do not build geth if it is missing.")
 @click.option("--timeout", type=float, default=120.0, show_default=True)
-def up(nodes: int | None, period: int | None, fresh: bool, no_build: bool, timeout: float) -> None:
+@click.option(
+    "--hosts",
+    is_flag=True,
+    default=None,
+    help="Each node in its own network namespace (root), plus a non-signing RPC node.",
+)
+@click.option(
+    "--subnet",
+    type=click.IntRange(0, 511),
+    default=None,
+    help="With --hosts: use 198.18.0.0/15's /24 number K (default 0: 198.18.0.0/24).",
+)
+def up(nodes: int | None, period: int | None, fresh: bool, no_build: bool, timeout: float,
+       hosts: bool | None, subnet: int | None) -> None:  # fmt: skip
     """Start the devnet (idempotent) and wait until every signer has sealed in turn."""
     try:
         if fresh:
             stopped = _devnet().down(clean=True)
             console.print(f"removed previous devnet (stopped {len(stopped)} node(s))")
             _retire_manifest()
-        net = _devnet(build=not no_build, nodes=nodes, period=period)
+        net = _devnet(build=not no_build, nodes=nodes, period=period, hosts=hosts, subnet=subnet)
         pw = passphrase()
         with console.status("starting geth nodes and waiting for a full signer rotation…"):
             report = net.up(pw, timeout=timeout)
@@ -107,7 +122,20 @@ def up(nodes: int | None, period: int | None, fresh: bool, no_build: bool, timeo
     )
     if net.roles_file.exists():
         console.print(f"roles file for `ape run deploy --roles`: {net.roles_file}")
-    console.print(f"use: ape console --network ethereum:{DEVNET_NETWORK_NAME}:node")
+    _print_usage(net)
+
+
+def _print_usage(net: LocalDevnet) -> None:
+    if net.rpc_node is None:
+        console.print(f"use: ape console --network ethereum:{DEVNET_NETWORK_NAME}:node")
+        return
+    choice = f"ethereum:{DEVNET_NETWORK_NAME}:{net.rpc_url}"
+    console.print(
+        f"RPC node (not sealing): {net.rpc_url} (recorded as rpc_url in {net.cfg.manifest_path})"
+        f"\nuse: ape run deploy --network {choice} --roles {net.roles_file} ...\n"
+        f"     ape run gateway index --network {choice} --follow\n"
+        f"     ape run demo --network {choice}"
+    )
 
 
 @cli.command()
@@ -115,11 +143,15 @@ def up(nodes: int | None, period: int | None, fresh: bool, no_build: bool, timeo
 def down(clean: bool) -> None:
     """Stop the nodes this devnet started (by pid file)."""
     try:
-        stopped = _devnet().down(clean=clean)
+        net = _devnet()
+        stopped = net.down(clean=clean)
     except DevnetError as exc:
         _fail(exc)
+    deleted = net.deleted_hosts
     console.print(
-        f"stopped: {stopped or 'nothing was running'}" + ("; removed .devnet/" if clean else "")
+        f"stopped: {stopped or 'nothing was running'}"
+        + (f"; deleted {len(deleted)} namespace(s)/link(s)" if deleted else "")
+        + ("; removed .devnet/" if clean else "")
     )
     if clean:
         _retire_manifest()
@@ -142,7 +174,66 @@ def status(recent: int) -> None:
     if not net.cfg.manifest_path.exists():
         console.print("no devnet yet: `ape run devnet up`")
         return
-    console.print(status_table(net.status(recent), recent=recent))
+    rows = net.status(recent)
+    console.print(status_table(rows, recent=recent))
+    for warning in status_warnings(rows):
+        console.print(f"[yellow]warning:[/] {warning}")
+    if net.rpc_node is not None:
+        console.print(f"applications: --network ethereum:{DEVNET_NETWORK_NAME}:{net.rpc_url}")
+
+
+def _links(net: LocalDevnet) -> Links:
+    if net.plan is None:
+        _fail(DevnetError("this devnet runs on loopback: cuts need `up --hosts`"))
+    assert net.plan is not None
+    return Links(net.plan)
+
+
+@cli.command()
+@click.argument("names", nargs=-1, required=True)
+def cut(names: tuple[str, ...]) -> None:
+    """Take the links of hosts NAMES (node0.., rpc) down: cut off from everyone."""
+    try:
+        _links(_devnet()).cut(*names)
+    except DevnetError as exc:
+        _fail(exc)
+    console.print(f"cut: {', '.join(names)} (undo: ape run devnet heal {' '.join(names)})")
+
+
+@cli.command()
+@click.argument("names", nargs=-1, required=True)
+def heal(names: tuple[str, ...]) -> None:
+    """Bring the links of hosts NAMES up again."""
+    try:
+        _links(_devnet()).heal(*names)
+    except DevnetError as exc:
+        _fail(exc)
+    console.print(f"healed: {', '.join(names)}")
+
+
+@cli.command()
+@click.argument("groups", nargs=-1, required=True)
+def split(groups: tuple[str, ...]) -> None:
+    """Partition the hosts: GROUPS are comma-separated names (node0,node1 node2,node3,rpc)."""
+    try:
+        _links(_devnet()).split([g.split(",") for g in groups])
+    except DevnetError as exc:
+        _fail(exc)
+    console.print(f"split: {' | '.join(groups)} (undo: ape run devnet join)")
+
+
+@cli.command()
+def join() -> None:
+    """Undo `split`: remove every blackhole route in the hosts' namespaces."""
+    net = _devnet()
+    try:
+        links = _links(net)
+        for host in links.plan.hosts:
+            links.dropped |= {(host.name, h.address) for h in links.plan.hosts if h is not host}
+        links.join()
+    except DevnetError as exc:
+        _fail(exc)
+    console.print("joined: no host drops another's packets")
 
 
 def _vote(address: str, authorize: bool, timeout: float) -> None:
@@ -203,7 +294,7 @@ def fund(address: str, amount: str) -> None:
         net = _devnet()
         key = net.agencies[DEPLOYER_ALIAS]
         outcome = send_gas_money(
-            net.nodes[0].url, key.hex, net.cfg.chain_id, to_checksum_address(address), wei,
+            net.rpc_url, key.hex, net.cfg.chain_id, to_checksum_address(address), wei,
             net.cfg.root / "fund.jsonl", "devnet-fund",
         )  # fmt: skip
     except Exception as exc:
@@ -219,7 +310,9 @@ def bench(txs: int, senders: int) -> None:
     net = _devnet()
     keys = list(net.agencies.values())[:senders]
     try:
-        result = run_bench(net.rpc(0, timeout=30), net.cfg.chain_id, keys, txs)
+        from civic_ledger.chain.client import HttpClient
+
+        result = run_bench(HttpClient(net.rpc_url, timeout=30), net.cfg.chain_id, keys, txs)
     except Exception as exc:
         _fail(exc)
     console.print(

@@ -1,6 +1,7 @@
 """Multi-machine network kit for the city's PoA chain (geth Clique, or Besu QBFT).
 
     ape run network kit --validators 4 --out DIR [--hosts 10.1.0.5,10.1.0.6,...]
+                        [--rpc-nodes 1] [--rpc-hosts 10.1.1.5,...]
 
 The logic lives in `civic_dev.netkit.kit`; this file only parses options and prints.
 """
@@ -46,6 +47,16 @@ def cli() -> None:
 @click.option(
     "--hosts", default="", help="Comma-separated validator hosts (default: placeholders)."
 )
+@click.option(
+    "--rpc-nodes",
+    type=click.IntRange(0, 16),
+    default=1,
+    show_default=True,
+    help="Non-signing RPC nodes for applications (deploy, gateway, demo).",
+)
+@click.option(
+    "--rpc-hosts", default="", help="Comma-separated RPC node hosts (default: placeholders)."
+)
 @click.option("--chain-id", type=int, default=DEFAULT_KIT_CHAIN_ID, show_default=True)
 @click.option("--period", type=int, default=DEFAULT_KIT_PERIOD, show_default=True,
               help="Block period (s).")  # fmt: skip
@@ -54,10 +65,12 @@ def cli() -> None:
 @click.option("--dev-seed", default=None, help="Deterministic keys from a seed (rehearsals only).")
 @click.option("--scrypt-n", type=int, default=KIT_SCRYPT_N, hidden=True)  # tests: cheaper keystores
 def kit(
-    validators: int, out: Path, hosts: str, chain_id: int, period: int,
+    validators: int, out: Path, hosts: str, rpc_nodes: int, rpc_hosts: str, chain_id: int,
+    period: int,
     prefund: tuple[str, ...], dev_seed: str | None, scrypt_n: int,
 ) -> None:  # fmt: skip
-    """Write genesis, node configs, systemd units and runbooks for geth Clique and Besu QBFT."""
+    """Write genesis, node configs (validators and RPC nodes), systemd units and runbooks for
+    geth Clique and Besu QBFT."""
     try:
         spec = KitSpec(
             out=out,
@@ -66,6 +79,8 @@ def kit(
             period=period,
             evm_version=project_evm_version(),
             hosts=[h.strip() for h in hosts.split(",") if h.strip()],
+            rpc_nodes=rpc_nodes,
+            rpc_hosts=[h.strip() for h in rpc_hosts.split(",") if h.strip()],
             prefund=_prefund(prefund),
             seed=dev_seed,
             scrypt_n=scrypt_n,
@@ -78,6 +93,9 @@ def kit(
     for node in result.nodes:
         console.print(f"  {node.name} {node.host:15} clique {node.clique_signer.address}  "
                       f"qbft {node.qbft_key.address}")  # fmt: skip
+    for rpc in result.rpc_nodes:
+        console.print(f"  {rpc.name} {rpc.host:15} RPC node for applications: "
+                      f"http://{rpc.host}:8545")  # fmt: skip
     if result.operator:
         console.print(f"  operator account (funded): {result.operator}")
     console.print(f"start with {result.out / 'README.md'}; move {result.out / 'secrets'} "

@@ -37,6 +37,10 @@ DEFAULT_GAS_LIMIT = 30_000_000
 DEFAULT_HTTP_PORT = 8645  # node i serves JSON-RPC on DEFAULT_HTTP_PORT + i
 DEFAULT_P2P_PORT = 30403
 DEFAULT_AUTHRPC_PORT = 8751
+#: In `--hosts` mode every node has its own address, so all use the standard ports.
+HOSTS_HTTP_PORT = 8545
+HOSTS_P2P_PORT = 30303
+HOSTS_AUTHRPC_PORT = 8551
 #: Prefunded balance of each agency account and each signer (wei).
 AGENCY_BALANCE = 1_000_000 * 10**18
 SIGNER_BALANCE = 1_000 * 10**18
@@ -124,6 +128,10 @@ class DevnetConfig:
     authrpc_port: int = DEFAULT_AUTHRPC_PORT
     seed: str = DEFAULT_SEED
     evm_version: str = "london"
+    #: Each node in its own network namespace (`civic_dev.devnet.hosts`), plus an RPC node.
+    hosts: bool = False
+    #: Which 198.18.<k>.0/24 the hosts use (k = subnet; tests pick one of their own).
+    subnet: int = 0
 
     def __post_init__(self) -> None:
         if self.nodes < 1:
@@ -133,9 +141,6 @@ class DevnetConfig:
 
     def node_dir(self, index: int) -> Path:
         return self.root / f"node{index}"
-
-    def http_url(self, index: int) -> str:
-        return f"http://127.0.0.1:{self.http_port + index}"
 
     genesis_path = file_in("root", "genesis.json")
     manifest_path = file_in("root", "devnet.json")

@@ -26,8 +26,10 @@ def status_table(rows: list[NodeStatus], title: str = "city-devnet", recent: int
                             (f"sealed/{recent}", "right"), ("signers", "right")):  # fmt: skip
         table.add_column(column, justify=justify)  # type: ignore[arg-type]
     sets: dict[tuple[str, ...], list[str]] = {}
+    hosts = any(not row.url.startswith("http://127.0.0.1:") for row in rows)
     for row in rows:
-        port = row.url.rsplit(":", 1)[-1]
+        # loopback devnet: the port tells nodes apart; with --hosts, the address does
+        port = row.url.removeprefix("http://") if hosts else row.url.rsplit(":", 1)[-1]
         if row.pid is None:
             table.add_row(row.name, "[red]down[/]", port, *["-"] * 3, short(row.signer), "-", "-",
                           "-")  # fmt: skip
@@ -44,7 +46,11 @@ def status_table(rows: list[NodeStatus], title: str = "city-devnet", recent: int
             short(row.head_hash),
             str(row.peers),
             short(row.signer),
-            "[green]yes[/]" if row.signer in row.signers else "[yellow]no[/]",
+            "rpc node"
+            if not row.signer
+            else "[green]yes[/]"
+            if row.signer in row.signers
+            else "[yellow]no[/]",
             str(row.sealed_recent),
             str(len(row.signers)),
         )

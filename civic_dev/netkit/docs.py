@@ -7,12 +7,22 @@ from typing import TYPE_CHECKING
 from civic_dev.devnet.config import GETH_VERSION
 
 if TYPE_CHECKING:
-    from civic_dev.netkit.kit import KitNode, KitSpec
+    from civic_dev.netkit.kit import KitNode, KitRpcNode, KitSpec
+
+#: Marks the README's operator-import commands (tests/devnet/test_kit.py runs exactly them).
+IMPORT_STEP_MARK = "<!-- runbook-step: import-operator -->"
 
 
 def clique_quorum(n: int) -> int:
     """Online signers a Clique chain needs: each signer may seal one of every n//2+1 blocks."""
     return n // 2 + 1
+
+
+def block_one_signer(nodes: list[KitNode]) -> KitNode:
+    """The node whose Clique signer is in turn for block 1: geth orders the signers by
+    address, and block n is the turn of signer n mod N."""
+    ordered = sorted(nodes, key=lambda node: int(node.clique_signer.address, 16))
+    return ordered[1 % len(ordered)]
 
 
 def qbft_faults(n: int) -> int:
@@ -32,21 +42,63 @@ def _node_table(nodes: list[KitNode], kind: str) -> str:
     return "\n".join(rows)
 
 
-def kit_readme(spec: KitSpec, nodes: list[KitNode], operator: str | None) -> str:
+def _rpc_table(rpcs: list[KitRpcNode]) -> str:
+    if not rpcs:
+        return "No RPC node in this kit (`--rpc-nodes 0`): add one before applications connect."
+    rows = ["| RPC node | host | JSON-RPC for applications |", "| --- | --- | --- |"]
+    rows += [f"| {r.name} | {r.host} | `http://{r.host}:8545` (behind your TLS proxy) |"
+             for r in rpcs]  # fmt: skip
+    return "\n".join(rows)
+
+
+def import_operator_step(operator: str) -> str:
+    """The README step that puts the generated operator keystore into Ape, as is: Ape keeps
+    its accounts as the same v3 keystore files (`<data folder>/accounts/<alias>.json`), so the
+    key is never decrypted, typed or piped (`ape accounts import` would want it in clear)."""
+    from civic_dev.netkit.kit import OPERATOR_ALIAS
+
+    return f"""## Import the operator account into Ape
+
+On the machine that runs the deployer, from this kit's folder (before `secrets/` is deleted):
+
+{IMPORT_STEP_MARK}
+```sh
+APE_DATA_FOLDER="${{APE_DATA_FOLDER:-$HOME/.ape}}"
+install -d -m 0700 "$APE_DATA_FOLDER/accounts"
+install -m 0600 secrets/operator/{operator}.json "$APE_DATA_FOLDER/accounts/{OPERATOR_ALIAS}.json"
+ape accounts list
+```
+
+`ape accounts list` then shows `{OPERATOR_ALIAS}` with address `{operator}`. The keystore is
+the Web3 Secret Storage file Ape itself writes, still encrypted with the passphrase in
+`secrets/operator/password`: keep that passphrase in your password manager, not in a file on
+the deployer's machine. Commands unlock the account without a prompt from
+`CIVIC_PASSPHRASE` (e.g. `read -rs CIVIC_PASSPHRASE && export CIVIC_PASSPHRASE`), then:
+`ape run deploy --network ethereum:<your network>:http://<rpc node>:8545 --account
+{OPERATOR_ALIAS} ...`. (`ape accounts import {OPERATOR_ALIAS}` asks for the private key
+itself, which this kit never writes in clear.)
+"""
+
+
+def kit_readme(spec: KitSpec, nodes: list[KitNode], operator: str | None,
+               rpcs: list[KitRpcNode] | None = None) -> str:  # fmt: skip
+    from civic_dev.netkit.kit import BESU_VERSION
+
+    rpcs = rpcs or []
     n = len(nodes)
     placeholder = (
         ""
         if spec.hosts
         else (
-            "\n> **Hosts are placeholders** (192.0.2.x, a documentation range). Regenerate with "
-            "`--hosts` set to the validators' real addresses before deploying: the hosts are baked "
-            "into every static peer list.\n"
+            "\n> **Hosts are placeholders** (192.0.2.x, a documentation range; RPC nodes "
+            "198.51.100.x). Regenerate with `--hosts` (and `--rpc-hosts`) set to the real "
+            "addresses before deploying: the hosts are baked into every static peer list.\n"
         )
     )
     funded = (
         f"One operator account was generated and funded: `{operator}` (keystore and passphrase "
-        "in `secrets/operator/`). Import it where the deployer runs "
-        "(`ape accounts import`), then fund the agencies from it."
+        "in `secrets/operator/`). Import it where the deployer runs (below), then fund the "
+        "agencies from it.\n\n" + import_operator_step(operator)
         if operator
         else "Funded in genesis: " + ", ".join(f"`{a}`" for a in sorted(spec.prefund)) + "."
     )
@@ -59,19 +111,26 @@ Two alternative ways to run the same network; pick one per chain:
 
 | | `clique-geth/` | `besu-qbft/` |
 | --- | --- | --- |
-| client | go-ethereum {GETH_VERSION} (last release that seals Clique) | Hyperledger Besu |
+| client | go-ethereum {GETH_VERSION} (last release that seals Clique) | Hyperledger Besu {BESU_VERSION} (pinned) |
 | consensus | Clique PoA: signers take turns, forks possible, probabilistic finality | QBFT: BFT, immediate finality |
 | keeps sealing with | {clique_quorum(n)} of {n} signers online | {n - qbft_faults(n)} of {n} validators online ({qbft_faults(n)} faulty tolerated) |
 | EVM ceiling | London (Clique has no Shanghai) | any fork; this kit pins {spec.evm_version} |
 | exercised here | yes: the same genesis builder, TOML layout and flags run locally (`ape run devnet`, 4 signers on one machine, and its fault test); these files pass `geth init` and geth's config parser in `tests/devnet/test_kit.py` | no: Besu is not installable from this project's package registries; the files follow Besu's documentation and the extraData is decoded back in tests |
 
+Applications (deploy, the gateway, the demo, agency tools) talk to **RPC nodes**: full nodes
+that follow the validators, serve `eth`/`net`/`web3` over HTTP and never hold a validator key.
+Validators serve no HTTP to the network.
+
+{_rpc_table(rpcs)}
+
 Contents:
 
-- `network.json` — public facts (chain id, validator addresses, enode URLs, hosts).
-- `clique-geth/` — genesis, per-node `config.toml`, `geth.flags`, `civic-geth.service`,
-  `RUNBOOK.md`.
-- `besu-qbft/` — genesis, per-node `config.toml`, `static-nodes.json`, `civic-besu.service`,
-  `RUNBOOK.md`.
+- `network.json` — public facts (chain id, validator addresses, enode URLs, hosts, RPC nodes,
+  client versions).
+- `clique-geth/` — genesis, per-validator `config.toml`, `geth.flags`, `civic-geth.service`;
+  per RPC node `config.toml`, `geth.flags`, `civic-geth-rpc.service`; `RUNBOOK.md`.
+- `besu-qbft/` — genesis, per-node (validators and RPC nodes) `config.toml`,
+  `static-nodes.json`, `civic-besu.service`; `RUNBOOK.md`.
 - `secrets/` — node keys, validator keystores and passphrases (files 0600, folders 0700).
   Move each node's folder to that machine over a secure channel, keep an offline backup,
   then delete `secrets/` from the kit. Never commit it (it carries its own `.gitignore`).
@@ -80,9 +139,13 @@ Contents:
 """
 
 
-def geth_runbook(spec: KitSpec, nodes: list[KitNode]) -> str:
+def geth_runbook(spec: KitSpec, nodes: list[KitNode], rpcs: list[KitRpcNode] | None = None) -> str:
+    rpcs = rpcs or []
     n = len(nodes)
     q = clique_quorum(n)
+    rpc_names = ", ".join(r.name for r in rpcs) or "(none in this kit)"
+    first = block_one_signer(nodes)
+    others = " ".join(node.host for node in nodes if node is not first) or "(none)"
     return f"""# Runbook: civic-ledger Clique network (geth {GETH_VERSION})
 
 Chain id {spec.chain_id}, block period {spec.period} s, {n} signers; the chain keeps sealing
@@ -117,11 +180,31 @@ nothing is lost, it resumes where it stopped.
 ```sh
 install -d -o civic-ledger -g civic-ledger -m 0750 /var/lib/civic-ledger/geth
 sudo -u civic-ledger geth --datadir /var/lib/civic-ledger/geth init /etc/civic-ledger/geth/genesis.json
-systemctl daemon-reload && systemctl enable --now civic-geth
-journalctl -u civic-geth -f
+systemctl daemon-reload && systemctl enable civic-geth    # enable only: start them together (below)
 ```
 
 `geth.flags` lists the flags the unit passes (mining and unlock cannot live in the TOML).
+
+### Start order: the first block's signer, then all the others together
+
+The genesis is dated 1970, so block 1 is due the moment a signer can seal it: signers started
+together all seal their own block 1 at once, and two out-of-turn blocks of equal weight can
+stop the chain for good (each signer keeps its own; see "two heads" in section 7). Signers
+started one by one seal out-of-turn blocks on their own and fork. So, once every signer is
+installed and enabled:
+
+1. Start **{first.name}** ({first.host}) alone: its signer is in turn for block 1 (signers are
+   ordered by address, block n is signer n mod {n}'s turn). It seals block 1 (the heavier,
+   in-turn block) and then waits: a signer may seal only one block in {q}.
+2. When `geth attach --exec 'eth.blockNumber' $IPC` shows 1 on {first.name}, start all the
+   others together: `for h in {others}; do ssh root@$h systemctl start civic-geth & done; wait`.
+   They take block 1 from {first.name} (within geth's 10 s sync cycle; a block one of them
+   sealed on its own meanwhile is out of turn, lighter, and dropped) and the rotation begins.
+
+This is what `ape run devnet up` does (the devnet's start-up stalled on equal-weight block-1
+forks before it did). Check section 3 on every node before applications connect. A single
+signer restarted later is harmless: it syncs the running chain, which outweighs anything it
+seals on its own.
 
 ## 3. Verify
 
@@ -138,12 +221,31 @@ agree across nodes. "signed recently, must wait for others" in the log is normal
 
 ## 4. Applications: RPC nodes, not signers
 
-Run one or more non-signing nodes for applications (same genesis, same `config.toml` with its
-own static peers), without `--mine/--unlock/--password`, with
-`--http --http.addr 0.0.0.0 --http.api eth,net,web3 --http.vhosts <dns name>`, behind a TLS
-proxy. Never expose `admin`, `clique`, `txpool`, `personal` or `debug`. Ape connects with a
-custom network (`networks: custom:` + `node: ethereum: <name>: uri:`) and, with Ape 0.8.51,
-`civic_ledger.chain.poa.ensure_poa_middleware()` after connecting.
+RPC nodes in this kit: {rpc_names}. Each is a full node without a signer key: same genesis,
+its own `clique-geth/rpcN/config.toml` (static peers: every signer; HTTP on 0.0.0.0:8545 with
+only `eth,net,web3`, virtual hosts `localhost` and its host name), `civic-geth-rpc.service`
+(no `--mine`, `--unlock` or `--password`) and `secrets/clique-geth/rpcN/nodekey`. The signers
+list the RPC nodes as trusted peers (let in even when their peer slots are full).
+
+| from the kit | to (on rpcN) |
+| --- | --- |
+| `clique-geth/genesis.json` | `/etc/civic-ledger/geth/genesis.json` |
+| `clique-geth/rpcN/config.toml` | `/etc/civic-ledger/geth/config.toml` |
+| `clique-geth/rpcN/civic-geth-rpc.service` | `/etc/systemd/system/civic-geth-rpc.service` |
+| `secrets/clique-geth/rpcN/nodekey` | `/etc/civic-ledger/geth/nodekey` (civic-ledger, 0400) |
+
+`geth init` as for a signer, then `systemctl enable --now civic-geth-rpc` (any time: an RPC
+node never seals). Put it behind a TLS proxy and let only the applications' hosts reach 8545;
+add your DNS name to `HTTPVirtualHosts` if clients use one. Never expose `admin`, `clique`,
+`txpool`, `personal`, `miner` or `debug` over HTTP (they stay on the IPC socket).
+
+Ape connects with a custom network (`networks: custom:` + `node: ethereum: <name>: uri:
+http://<rpc node>:8545`) and, with Ape 0.8.51,
+`civic_ledger.chain.poa.ensure_poa_middleware()` after connecting; the deployer, `ape run
+gateway index` and the demo all take `--network ethereum:<name>:http://<rpc node>:8545`.
+When an RPC node is unreachable, clients fail with `no answer from http://…` and resume when it
+is back: transactions the deployer and the bulk runner journaled are re-sent as the same signed
+bytes, never re-signed. Run two RPC nodes for applications that must not wait.
 
 ## 5. Adding or removing a signer
 
@@ -179,14 +281,30 @@ Key rotation = vote the new key in, then the old one out.
 | `unauthorized signer` | this node's account is not (or no longer) in `clique.getSigners()` |
 | `Account unlock with HTTP access is forbidden` | HTTP was enabled on a signer: keep it off |
 | blocks stop | fewer than {q} signers online: bring signers back |
+| blocks stop, all signers online and peered, **two heads** (`eth.getBlock("latest").hash` differs, same `totalDifficulty`) | a split lasted long enough for peers to drop, and both sides sealed forks of equal weight: geth syncs only from a heavier peer and on its own fork each side's signers have sealed too recently (Clique's one-in-{q} rule), so the chain stays stopped. Pick **one** side, preferably the one the RPC nodes (applications) did not follow; on each of its signers: `geth attach --exec 'miner.stop(); debug.setHead("0x<last block both sides share, hex>")' $IPC`, then `systemctl restart civic-geth` (geth 1.13.15 does not start syncing after `setHead` alone). They sync the other side's fork and sealing resumes, nothing lost; re-send (same signed bytes) any transaction of the dropped blocks that is not mined again. Rehearsed in `tests/devnet/test_partitions.py` |
 | `clique does not support shanghai fork` | a genesis past London: Clique stops at London |
+
+## 8. Network splits (what the partition tests measured)
+
+With {n} signers a side needs {q} to keep sealing. Measured on the devnet with every node its
+own host (`tests/devnet/test_partitions.py`, 1 s blocks, figures in `docs/devnet.md`):
+
+- one signer cut off: the others keep sealing (slower: most blocks out of turn); the lone
+  signer seals one block, stops, and drops that block when it rejoins.
+- 2 | 2: each side seals at most two blocks and stops; nothing is lost. Joined, the heavier
+  side wins and sealing resumes — unless both sides weigh the same (section 7, "two heads").
+- an RPC node cut off: the signers do not notice; clients get errors until it is back.
 """
 
 
-def besu_runbook(spec: KitSpec, nodes: list[KitNode]) -> str:
+def besu_runbook(spec: KitSpec, nodes: list[KitNode], rpcs: list[KitRpcNode] | None = None) -> str:
+    from civic_dev.netkit.kit import BESU_MAX_LOGS_RANGE, BESU_VERSION
+
+    rpcs = rpcs or []
     n = len(nodes)
     f = qbft_faults(n)
-    return f"""# Runbook: civic-ledger QBFT network (Hyperledger Besu)
+    rpc_names = ", ".join(r.name for r in rpcs) or "(none in this kit)"
+    return f"""# Runbook: civic-ledger QBFT network (Hyperledger Besu {BESU_VERSION})
 
 Chain id {spec.chain_id}, block period {spec.period} s, {n} validators. QBFT needs a
 super-majority: it tolerates **{f}** faulty or offline validator(s) of {n}
@@ -203,7 +321,9 @@ The genesis `extraData` is `RLP([32 zero bytes, [validators], [] votes, round 0,
 
 ## 1. Prepare each machine
 
-- Java 21 and a Besu release unpacked at `/opt/besu`; time synchronised (NTP).
+- Java 21 and **Besu {BESU_VERSION}** unpacked at `/opt/besu` (`/opt/besu/bin/besu --version`
+  must say `besu/v{BESU_VERSION}`; the files were written for that release: upgrade on test
+  machines first). Time synchronised (NTP).
 - A system user `civic-ledger`; firewall TCP+UDP 30303 open only between the validators.
 
 ## 2. Install the files (on nodeN)
@@ -230,6 +350,19 @@ rpc net_peerCount '[]'                                  # {n - 1}
 rpc qbft_getValidatorsByBlockNumber '["latest"]'        # the {n} addresses above
 rpc eth_blockNumber '[]'                                # advances every {spec.period} s
 ```
+
+Start the validators together, as for Clique (QBFT waits for a quorum of {n - f} before its
+first block, so a lone start only logs round changes; starting them at once avoids that).
+
+## 3a. RPC nodes for applications
+
+RPC nodes in this kit: {rpc_names}. `besu-qbft/rpcN/config.toml` is a non-validating node
+(its key in `secrets/besu-qbft/rpcN/key` is only its p2p identity): static peers are the
+validators; JSON-RPC on 0.0.0.0:8545 with `ETH,NET,WEB3` only, `host-allowlist` its host name
+and `localhost`, and `rpc-max-logs-range={BESU_MAX_LOGS_RANGE}` — the most the gateway's log
+reader ever asks for in one `eth_getLogs` (Besu's default, 1,000, would make it shrink its
+queries). Install it like a validator (same unit name), behind a TLS proxy and a firewall that
+lets only the applications' hosts reach 8545. Validators keep RPC on 127.0.0.1.
 
 ## 4. Adding or removing a validator
 

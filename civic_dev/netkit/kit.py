@@ -1,14 +1,16 @@
 """Network kit: everything needed to run the city's PoA network on several machines.
 
-    ape run network kit --validators 4 --out DIR [--hosts h1,h2,...] [--chain-id N]
+    ape run network kit --validators 4 --out DIR [--hosts h1,h2,...] [--rpc-hosts r1,...]
 
 writes, for geth Clique and (as the alternative) Besu QBFT: genesis, per-node config, systemd
-units, static peer lists and a runbook; keys go to DIR/secrets/ (0600 files, 0700 folders) to
-be moved onto each machine and then deleted from the kit.
+units, static peer lists and a runbook, for the validators and for the non-signing RPC nodes
+that applications (deploy, gateway, demo) use; keys go to DIR/secrets/ (0600 files, 0700
+folders) to be moved onto each machine and then deleted from the kit.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import secrets
@@ -27,6 +29,7 @@ from civic_dev.devnet.keys import (
     write_private,
 )
 from civic_dev.netkit.docs import besu_runbook, geth_runbook, kit_readme
+from civic_ledger.chain.logs import LogReader
 
 P2P_PORT = 30303
 RPC_PORT = 8545
@@ -35,6 +38,18 @@ DEFAULT_KIT_PERIOD = 5
 DEFAULT_PREFUND_WEI = 1_000_000 * 10**18
 #: RFC 5737 documentation addresses: placeholders that are never anyone's machine.
 PLACEHOLDER_HOSTS = tuple(f"192.0.2.{10 + i}" for i in range(200))
+PLACEHOLDER_RPC_HOSTS = tuple(f"198.51.100.{10 + i}" for i in range(200))
+
+#: The Besu release the kit's files are written for (QBFT, London genesis, the options below).
+#: Not run in this repository's environment (Besu is on no package registry it reaches).
+BESU_VERSION = "24.12.2"
+#: Blocks one eth_getLogs may span on the kit's Besu nodes: the most the gateway's LogReader
+#: ever asks for (its `max_span`), so it is never refused (Besu's default is 1,000).
+BESU_MAX_LOGS_RANGE = next(f.default for f in dataclasses.fields(LogReader) if f.name == "max_span")
+#: What applications may call on an RPC node: reads, sending signed transactions, no admin.
+RPC_NODE_APIS = ("eth", "net", "web3")
+#: The Ape alias the kit README imports the generated operator account as.
+OPERATOR_ALIAS = "city-operator"
 
 GETH_ETC = "/etc/civic-ledger/geth"
 GETH_DATA = "/var/lib/civic-ledger/geth"
@@ -60,6 +75,24 @@ class KitNode:
 
 
 @dataclass
+class KitRpcNode:
+    """A non-signing node that serves JSON-RPC to applications (deploy, gateway, demo)."""
+
+    name: str
+    host: str
+    geth_node_key: Key
+    besu_node_key: Key
+
+    @property
+    def geth_enode(self) -> str:
+        return self.geth_node_key.enode(self.host, P2P_PORT)
+
+    @property
+    def besu_enode(self) -> str:
+        return self.besu_node_key.enode(self.host, P2P_PORT)
+
+
+@dataclass
 class KitSpec:
     out: Path
     validators: int = 4
@@ -68,6 +101,8 @@ class KitSpec:
     gas_limit: int = 30_000_000
     evm_version: str = "london"
     hosts: list[str] = field(default_factory=list)
+    rpc_nodes: int = 1
+    rpc_hosts: list[str] = field(default_factory=list)
     prefund: dict[str, int] = field(default_factory=dict)
     seed: str | None = None  # deterministic keys: tests and rehearsals only
     passphrase: str | None = None  # default: $CIVIC_PASSPHRASE, else a random one per node
@@ -78,6 +113,11 @@ class KitSpec:
             raise ValueError("at least one validator")
         if self.hosts and len(self.hosts) != self.validators:
             raise ValueError(f"{len(self.hosts)} hosts given for {self.validators} validators")
+        if self.rpc_nodes < 0:
+            raise ValueError("rpc_nodes must be >= 0")
+        if self.rpc_hosts and len(self.rpc_hosts) != self.rpc_nodes:
+            raise ValueError(f"{len(self.rpc_hosts)} RPC hosts given for {self.rpc_nodes} RPC "
+                             "nodes")  # fmt: skip
 
 
 @dataclass
@@ -86,6 +126,7 @@ class KitResult:
     nodes: list[KitNode]
     files: list[Path]
     operator: str | None  # address of the generated operator account, if one was generated
+    rpc_nodes: list[KitRpcNode] = field(default_factory=list)
 
 
 def _key(spec: KitSpec, purpose: str, index: int) -> Key:
@@ -111,7 +152,9 @@ def _write_secret(path: Path, text: str, files: list[Path]) -> None:
     files.append(path)
 
 
-def geth_node_config(spec: KitSpec, node: KitNode, nodes: list[KitNode]) -> str:
+def geth_node_config(
+    spec: KitSpec, node: KitNode, nodes: list[KitNode], rpcs: list[KitRpcNode] | None = None
+) -> str:
     tables = {
         "Eth": {"NetworkId": spec.chain_id, "SyncMode": "full"},
         "Eth.Miner": {"GasCeil": spec.gas_limit},
@@ -131,11 +174,60 @@ def geth_node_config(spec: KitSpec, node: KitNode, nodes: list[KitNode]) -> str:
             "BootstrapNodes": [],
             "BootstrapNodesV5": [],
             "StaticNodes": [n.geth_enode for n in nodes if n is not node],
+            # RPC nodes dial the signers; trusted, they are let in even when peers are full.
+            "TrustedNodes": [r.geth_enode for r in rpcs or []],
             "ListenAddr": f":{P2P_PORT}",
         },
     }
     return toml.dumps(
         tables, comment=f"civic-ledger Clique signer {node.name} ({node.host}), geth {GETH_VERSION}"
+    )
+
+
+def geth_rpc_config(spec: KitSpec, rpc: KitRpcNode, nodes: list[KitNode]) -> str:
+    """A non-signing geth: follows the signers, serves eth/net/web3 over HTTP to applications
+    (behind the operator's TLS proxy and firewall), never unlocks a key."""
+    tables = {
+        "Eth": {"NetworkId": spec.chain_id, "SyncMode": "full"},
+        "Node": {
+            "DataDir": GETH_DATA,
+            "IPCPath": f"{GETH_DATA}/geth.ipc",
+            "HTTPHost": "0.0.0.0",
+            "HTTPPort": RPC_PORT,
+            "HTTPModules": list(RPC_NODE_APIS),
+            "HTTPVirtualHosts": sorted({"localhost", rpc.host}),
+            "HTTPCors": [],
+            "AuthAddr": "127.0.0.1",
+            "AuthPort": 8551,
+        },
+        "Node.P2P": {
+            "MaxPeers": max(25, 2 * len(nodes)),
+            "NoDiscovery": True,
+            "BootstrapNodes": [],
+            "BootstrapNodesV5": [],
+            "StaticNodes": [n.geth_enode for n in nodes],
+            "ListenAddr": f":{P2P_PORT}",
+        },
+    }
+    return toml.dumps(
+        tables, comment=f"civic-ledger Clique RPC node {rpc.name} ({rpc.host}), geth {GETH_VERSION}"
+    )
+
+
+def geth_rpc_flags() -> list[str]:
+    return [f"--config={GETH_ETC}/config.toml", f"--nodekey={GETH_ETC}/nodekey", "--nat=none"]
+
+
+def geth_rpc_unit(rpc: KitRpcNode) -> str:
+    flags = " \\\n    ".join(geth_rpc_flags())
+    return _unit(
+        f"civic-ledger Clique RPC node {rpc.name}",
+        "civic-geth-rpc",
+        f"geth {GETH_VERSION}",
+        f"""ExecStart=/usr/local/bin/geth \\
+    {flags}
+""",
+        GETH_DATA,
     )
 
 
@@ -182,15 +274,42 @@ def besu_node_config(spec: KitSpec, node: KitNode) -> str:
         "rpc-http-port": RPC_PORT,
         "rpc-http-api": ["ETH", "NET", "WEB3", "QBFT", "TXPOOL"],
         "host-allowlist": ["localhost", "127.0.0.1"],
+        "rpc-max-logs-range": BESU_MAX_LOGS_RANGE,
     }
-    return toml.dumps({"": items}, comment=f"civic-ledger QBFT validator {node.name} ({node.host})")
+    return toml.dumps({"": items}, comment=f"civic-ledger QBFT validator {node.name} ({node.host}),"
+                      f" Besu {BESU_VERSION}")  # fmt: skip
 
 
-def besu_unit(node: KitNode) -> str:
+def besu_rpc_config(spec: KitSpec, rpc: KitRpcNode) -> str:
+    """A non-validating Besu serving applications: HTTP on every interface (the firewall and
+    TLS proxy decide who reaches it), reads and raw sends only, and a log range the gateway's
+    LogReader never exceeds."""
+    items = {
+        "data-path": BESU_DATA,
+        "genesis-file": f"{BESU_ETC}/genesis.json",
+        "node-private-key-file": f"{BESU_ETC}/key",
+        "static-nodes-file": f"{BESU_ETC}/static-nodes.json",
+        "discovery-enabled": False,
+        "p2p-host": rpc.host,
+        "p2p-port": P2P_PORT,
+        "sync-mode": "FULL",
+        "rpc-http-enabled": True,
+        "rpc-http-host": "0.0.0.0",
+        "rpc-http-port": RPC_PORT,
+        "rpc-http-api": [a.upper() for a in RPC_NODE_APIS],
+        "host-allowlist": sorted({"localhost", rpc.host}),
+        "rpc-max-logs-range": BESU_MAX_LOGS_RANGE,
+    }
+    return toml.dumps({"": items}, comment=f"civic-ledger QBFT RPC node {rpc.name} ({rpc.host}), "
+                      f"Besu {BESU_VERSION}")  # fmt: skip
+
+
+def besu_unit(node: KitNode | KitRpcNode) -> str:
+    role = "validator" if isinstance(node, KitNode) else "RPC node"
     return _unit(
-        f"civic-ledger QBFT validator {node.name}",
+        f"civic-ledger QBFT {role} {node.name}",
         "civic-besu",
-        "Hyperledger Besu",
+        f"Hyperledger Besu {BESU_VERSION}",
         f"""Environment=BESU_OPTS=-Xmx4g
 ExecStart=/opt/besu/bin/besu --config-file={BESU_ETC}/config.toml
 """,
@@ -244,6 +363,16 @@ def write_kit(spec: KitSpec) -> KitResult:
         )
         for i in range(spec.validators)
     ]
+    rpc_hosts = spec.rpc_hosts or list(PLACEHOLDER_RPC_HOSTS[: spec.rpc_nodes])
+    rpcs = [
+        KitRpcNode(
+            name=f"rpc{i + 1}",
+            host=rpc_hosts[i],
+            geth_node_key=_key(spec, "kit-clique-rpc-node", i),
+            besu_node_key=_key(spec, "kit-qbft-rpc-node", i),
+        )
+        for i in range(spec.rpc_nodes)
+    ]
 
     # Funded accounts: the ones given, else one generated operator account (key in secrets/).
     prefund = dict(spec.prefund)
@@ -270,7 +399,8 @@ def write_kit(spec: KitSpec) -> KitResult:
     geth_dir = out / "clique-geth"
     _write(geth_dir / "genesis.json", json.dumps(clique, indent=2) + "\n", files)
     for node in nodes:
-        _write(geth_dir / node.name / "config.toml", geth_node_config(spec, node, nodes), files)
+        _write(geth_dir / node.name / "config.toml", geth_node_config(spec, node, nodes, rpcs),
+               files)  # fmt: skip
         _write(geth_dir / node.name / "geth.flags", "\n".join(geth_flags(node)) + "\n", files)
         _write(geth_dir / node.name / "civic-geth.service", geth_unit(node), files)
         sdir = secrets_dir / "clique-geth" / node.name
@@ -282,7 +412,13 @@ def write_kit(spec: KitSpec) -> KitResult:
             json.dumps(keystore_json(node.clique_signer, pw, spec.scrypt_n)),
             files,
         )
-    _write(geth_dir / "RUNBOOK.md", geth_runbook(spec, nodes), files)
+    for rpc in rpcs:
+        _write(geth_dir / rpc.name / "config.toml", geth_rpc_config(spec, rpc, nodes), files)
+        _write(geth_dir / rpc.name / "geth.flags", "\n".join(geth_rpc_flags()) + "\n", files)
+        _write(geth_dir / rpc.name / "civic-geth-rpc.service", geth_rpc_unit(rpc), files)
+        _write_secret(secrets_dir / "clique-geth" / rpc.name / "nodekey",
+                      rpc.geth_node_key.private.hex(), files)  # fmt: skip
+    _write(geth_dir / "RUNBOOK.md", geth_runbook(spec, nodes, rpcs), files)
 
     # Besu QBFT
     besu_dir = out / "besu-qbft"
@@ -294,7 +430,14 @@ def write_kit(spec: KitSpec) -> KitResult:
                files)  # fmt: skip
         _write(besu_dir / node.name / "civic-besu.service", besu_unit(node), files)
         _write_secret(secrets_dir / "besu-qbft" / node.name / "key", node.qbft_key.hex, files)
-    _write(besu_dir / "RUNBOOK.md", besu_runbook(spec, nodes), files)
+    for rpc in rpcs:
+        peers = [n.besu_enode for n in nodes]
+        _write(besu_dir / rpc.name / "config.toml", besu_rpc_config(spec, rpc), files)
+        _write(besu_dir / rpc.name / "static-nodes.json", json.dumps(peers, indent=2) + "\n",
+               files)  # fmt: skip
+        _write(besu_dir / rpc.name / "civic-besu.service", besu_unit(rpc), files)
+        _write_secret(secrets_dir / "besu-qbft" / rpc.name / "key", rpc.besu_node_key.hex, files)
+    _write(besu_dir / "RUNBOOK.md", besu_runbook(spec, nodes, rpcs), files)
 
     network = {
         "chain_id": spec.chain_id,
@@ -312,8 +455,20 @@ def write_kit(spec: KitSpec) -> KitResult:
             }
             for n in nodes
         ],
+        "rpc_nodes": [
+            {
+                "name": r.name,
+                "host": r.host,
+                "url": f"http://{r.host}:{RPC_PORT}",
+                "geth_enode": r.geth_enode,
+                "besu_enode": r.besu_enode,
+            }
+            for r in rpcs
+        ],
+        "besu_version": BESU_VERSION,
+        "geth_version": GETH_VERSION,
     }
     _write(out / "network.json", json.dumps(network, indent=2) + "\n", files)
-    _write(out / "README.md", kit_readme(spec, nodes, operator.address if operator else None),
-           files)  # fmt: skip
-    return KitResult(out, nodes, files, operator.address if operator else None)
+    _write(out / "README.md", kit_readme(spec, nodes, operator.address if operator else None,
+                                         rpcs), files)  # fmt: skip
+    return KitResult(out, nodes, files, operator.address if operator else None, rpcs)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import stat
 import subprocess
 import tomllib
@@ -165,3 +166,110 @@ def test_geth_accepts_the_kit(kit, tmp_path: Path) -> None:
     parsed = tomllib.loads(dump.stdout)
     assert parsed["Eth"]["NetworkId"] == 7340
     assert len(parsed["Node"]["P2P"]["StaticNodes"]) == 3
+
+
+def test_rpc_nodes_serve_applications_and_hold_no_signer(kit) -> None:
+    from civic_dev.netkit.kit import BESU_MAX_LOGS_RANGE, BESU_VERSION
+    from civic_ledger.chain.logs import LogReader
+
+    assert [r.name for r in kit.rpc_nodes] == ["rpc1"]
+    rpc = kit.rpc_nodes[0]
+    geth = tomllib.loads((kit.out / "clique-geth" / "rpc1" / "config.toml").read_text())
+    assert geth["Node"]["HTTPHost"] == "0.0.0.0" and geth["Node"]["HTTPPort"] == 8545
+    assert geth["Node"]["HTTPModules"] == ["eth", "net", "web3"]
+    assert rpc.host in geth["Node"]["HTTPVirtualHosts"]
+    assert sorted(geth["Node"]["P2P"]["StaticNodes"]) == sorted(n.geth_enode for n in kit.nodes)
+    unit = (kit.out / "clique-geth" / "rpc1" / "civic-geth-rpc.service").read_text()
+    flags = (kit.out / "clique-geth" / "rpc1" / "geth.flags").read_text()
+    for text in (unit, flags):
+        assert "--mine" not in text and "--unlock" not in text and "--password" not in text
+    for i in range(1, 5):  # the signers let the RPC node in even when their peers are full
+        signer = tomllib.loads((kit.out / "clique-geth" / f"node{i}" / "config.toml").read_text())
+        assert signer["Node"]["P2P"]["TrustedNodes"] == [rpc.geth_enode]
+    assert (kit.out / "secrets" / "clique-geth" / "rpc1" / "nodekey").read_text() == (
+        rpc.geth_node_key.private.hex()
+    )
+
+    besu = tomllib.loads((kit.out / "besu-qbft" / "rpc1" / "config.toml").read_text())
+    assert besu["rpc-http-host"] == "0.0.0.0" and besu["rpc-http-api"] == ["ETH", "NET", "WEB3"]
+    assert rpc.host in besu["host-allowlist"]
+    # sized for the gateway: the widest eth_getLogs its LogReader ever sends is accepted
+    assert besu["rpc-max-logs-range"] == BESU_MAX_LOGS_RANGE == LogReader(client=None).max_span
+    validator = tomllib.loads((kit.out / "besu-qbft" / "node1" / "config.toml").read_text())
+    assert validator["rpc-max-logs-range"] == BESU_MAX_LOGS_RANGE
+    assert sorted(_json(kit.out / "besu-qbft" / "rpc1" / "static-nodes.json")) == sorted(
+        n.besu_enode for n in kit.nodes
+    )
+    network = _json(kit.out / "network.json")
+    assert network["besu_version"] == BESU_VERSION
+    assert network["rpc_nodes"][0]["url"] == f"http://{rpc.host}:8545"
+    runbook = (kit.out / "besu-qbft" / "RUNBOOK.md").read_text()
+    assert (
+        f"besu/v{BESU_VERSION}" in runbook
+        and f"rpc-max-logs-range={BESU_MAX_LOGS_RANGE}" in runbook
+    )
+    assert (
+        f"Besu {BESU_VERSION}"
+        in (kit.out / "besu-qbft" / "node1" / "civic-besu.service").read_text()
+    )
+
+
+def test_the_runbook_starts_the_first_blocks_signer_then_all_others_together(kit) -> None:
+    from civic_dev.netkit.docs import block_one_signer
+
+    runbook = (kit.out / "clique-geth" / "RUNBOOK.md").read_text()
+    first = block_one_signer(kit.nodes)
+    ordered = sorted(n.clique_signer.address.lower() for n in kit.nodes)
+    assert first.clique_signer.address.lower() == ordered[1]  # geth's in-turn rule for block 1
+    assert f"Start **{first.name}** ({first.host}) alone" in runbook
+    others = " ".join(n.host for n in kit.nodes if n is not first)
+    assert f"for h in {others}; do ssh root@$h systemctl start civic-geth & done; wait" in runbook
+    assert "systemctl enable --now civic-geth\n" not in runbook  # enabled, started in order
+    assert "debug.setHead" in runbook  # the remedy for two heads of equal weight
+
+
+def _import_step(readme: str) -> str:
+    from civic_dev.netkit.docs import IMPORT_STEP_MARK
+
+    after = readme.split(IMPORT_STEP_MARK, 1)[1]
+    block = after.split("```sh\n", 1)[1].split("```", 1)[0]
+    return block
+
+
+def test_the_readme_imports_the_operator_key_into_ape(kit, tmp_path: Path) -> None:
+    """Runs the README's import commands as written, in the kit folder, into an empty Ape data
+    folder: Ape then lists the operator account, and it unlocks with the kit's passphrase."""
+    from ape_accounts.accounts import KeyfileAccount
+    from eth_account.messages import encode_defunct
+
+    from civic_dev.netkit.kit import OPERATOR_ALIAS
+
+    commands = _import_step((kit.out / "README.md").read_text())
+    assert "ape accounts list" in commands and kit.operator in commands
+    data = tmp_path / "ape-data"
+    env = dict(os.environ, APE_DATA_FOLDER=str(data))
+    done = subprocess.run(["bash", "-euo", "pipefail", "-c", commands], cwd=kit.out, env=env,
+                          capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert OPERATOR_ALIAS in done.stdout and kit.operator in done.stdout, done.stdout
+    keyfile = data / "accounts" / f"{OPERATOR_ALIAS}.json"
+    assert stat.S_IMODE(keyfile.stat().st_mode) == 0o600
+    account = KeyfileAccount(keyfile_path=keyfile)
+    assert account.address == kit.operator
+    passphrase = (kit.out / "secrets" / "operator" / "password").read_text().strip()
+    account.set_autosign(True, passphrase=passphrase)  # unlocks: a wrong passphrase raises
+    signature = account.sign_message(encode_defunct(text="civic-ledger kit"))
+    assert account.check_signature(encode_defunct(text="civic-ledger kit"), signature)
+
+
+@pytest.mark.skipif(geth_binary() is None, reason="geth not built (tools/build-geth.sh)")
+def test_geth_accepts_the_rpc_node_config(kit, tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(_localised((kit.out / "clique-geth" / "rpc1" / "config.toml").read_text(),
+                                 tmp_path))  # fmt: skip
+    dump = subprocess.run([str(geth_binary()), "--config", str(config), "dumpconfig"],
+                          capture_output=True, text=True, check=False, cwd=tmp_path)  # fmt: skip
+    assert dump.returncode == 0, dump.stderr
+    parsed = tomllib.loads(dump.stdout)
+    assert parsed["Node"]["HTTPModules"] == ["eth", "net", "web3"]
+    assert len(parsed["Node"]["P2P"]["StaticNodes"]) == 4
