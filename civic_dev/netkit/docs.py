@@ -240,7 +240,9 @@ add your DNS name to `HTTPVirtualHosts` if clients use one. Never expose `admin`
 `txpool`, `personal`, `miner` or `debug` over HTTP (they stay on the IPC socket).
 
 Ape connects with a custom network (`networks: custom:` + `node: ethereum: <name>: uri:
-http://<rpc node>:8545`) and, with Ape 0.8.51,
+http://<rpc node>:8545`, and on Clique `ethereum: <name>: required_confirmations: 1`: its
+newest block can be replaced, so a receipt counts once a block is built on it — Ape's sends and
+the deployer's and bulk runner's settle rule alike; QBFT blocks are final: 0) and, with Ape 0.8.51,
 `civic_ledger.chain.poa.ensure_poa_middleware()` after connecting; the deployer, `ape run
 gateway index` and the demo all take `--network ethereum:<name>:http://<rpc node>:8545`.
 When an RPC node is unreachable, clients fail with `no answer from http://…` and resume when it

@@ -71,6 +71,13 @@ def _int(value: Any) -> int:
 class ChainClient:
     """The node operations the project uses. Subclasses implement `call` (and may batch)."""
 
+    #: Blocks that must be built on a receipt's block before its transaction counts as mined
+    #: (`settle`): 0 where the newest block is final (anvil, a single sealer), 1 on Clique,
+    #: whose signers may replace the newest block (an out-of-turn block losing to the in-turn
+    #: one) and send its transactions back to the pool. From Ape's network configuration
+    #: (`required_confirmations`) for clients built on Ape's provider.
+    confirmations: int = 0
+
     def call(self, method: str, *params: Any) -> Any:  # pragma: no cover - abstract
         raise NotImplementedError
 
@@ -248,14 +255,19 @@ class Web3Client(ChainClient):
     """The same operations through a web3 instance (Ape's `provider.web3`), normalised to
     JSON-RPC shapes (camelCase keys, 0x-hex strings) whatever backend web3 wraps."""
 
-    def __init__(self, web3: Any) -> None:
+    def __init__(self, web3: Any, confirmations: int = 0) -> None:
         self.web3 = web3
+        self.confirmations = confirmations
 
     @classmethod
-    def from_ape(cls) -> Web3Client:
-        from ape import networks
+    def from_ape(cls, provider: Any = None) -> Web3Client:
+        """On Ape's provider (the connected one by default), with its network's
+        `required_confirmations` (ape-config.yaml: 1 for the Clique devnet)."""
+        if provider is None:
+            from ape import networks
 
-        return cls(networks.provider.web3)
+            provider = networks.provider
+        return cls(provider.web3, confirmations=int(provider.network.required_confirmations or 0))
 
     def call(self, method: str, *params: Any) -> Any:
         eth = self.web3.eth

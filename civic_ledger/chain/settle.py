@@ -2,7 +2,11 @@
 
 A journaled transaction is in exactly one of these states, decided in this order:
 
-1. **mined** — the node has its receipt: applied (status 1) or reverted (status 0).
+1. **mined** — the node has its receipt, in a block with `client.confirmations` blocks built on
+   it: applied (status 1) or reverted (status 0). A receipt whose block is newer is awaited,
+   and looked up again: on Clique the newest block can be replaced, its transactions sent back
+   to the pool and mined again later (a step that relied on the first receipt would meet a
+   state without it).
 2. **superseded** — no receipt, and the sender's mined nonce has passed its nonce: another
    transaction took that nonce, so this one can never be mined. Its items are re-checked
    against the chain and sent again if still missing (the only case where anything is).
@@ -77,7 +81,12 @@ def settle(
         still: list[SentBatch] = []
         receipts = client.receipts([e.tx or "0x" + "00" * 32 for e in waiting])
         mined_nonce.clear()
+        confirmations = client.confirmations
+        head = client.block_number() if confirmations and any(receipts) else 0
         for entry, receipt in zip(waiting, receipts, strict=True):
+            if receipt is not None and confirmations and head < receipt.block + confirmations:
+                still.append(entry)  # too new to count: awaited, and looked up again
+                continue
             if receipt is not None:
                 state = "mined" if receipt.ok else "reverted"
                 results[entry.batch] = Settled(entry, state, receipt)

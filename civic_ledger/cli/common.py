@@ -256,13 +256,12 @@ class Suite:
     Ape ContractInstance, built on first use)."""
 
     def __init__(self, manifest_file: Path | None = None) -> None:
-        from ape import networks
 
         from civic_ledger.chain.client import Web3Client
         from civic_ledger.chain.manifest import open_manifest
 
         prepare_connection()  # Clique headers (genesis included) need the PoA middleware
-        client = Web3Client(networks.provider.web3)
+        client = Web3Client.from_ape()
         manifest = open_manifest(
             manifest_file or default_manifest_path(), client.chain_ref(), code_at=client.code
         )

@@ -100,7 +100,7 @@ class DeployPlan:
         # The records administrator applying the catalogue to an existing deployment.
         self.phases = (_catalogue_phase,) if catalogue_only else self.PHASES
         self.waiting: list[StepEvent] = []  # steps that wait for time to pass (upgrades)
-        self.client = Web3Client(provider.web3)
+        self.client = Web3Client.from_ape(provider)
         self.manifest = open_plan_manifest(
             manifest_path, self.client, network_name, self.ephemeral, report
         )

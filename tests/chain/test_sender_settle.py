@@ -148,3 +148,41 @@ def _records(path: Path) -> list[dict[str, Any]]:
     import json
 
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+class _ReorgingClient(ChainClient):
+    """A Clique node whose newest block is replaced: the transaction's first receipt (block 5,
+    the head) vanishes with it, and the transaction is mined again in block 6."""
+
+    confirmations = 1
+
+    def __init__(self) -> None:
+        # (head, the receipt's block or None) at each poll
+        self.polls = [(5, 5), (5, None), (6, 6), (7, 6)]
+        self.head = 5
+
+    def block_number(self) -> int:
+        return self.head
+
+    def nonce(self, address: str, tag: str = "latest") -> int:
+        return 7  # the transaction's own nonce: never taken by another
+
+    def receipts(self, hashes: Any) -> list[Receipt | None]:
+        self.head, block = self.polls.pop(0) if len(self.polls) > 1 else self.polls[0]
+        return [None if block is None else Receipt(h, 1, block, 21_000) for h in hashes]
+
+    def receipt(self, tx_hash: str) -> Receipt | None:
+        return None
+
+    def send_raw(self, raw: bytes, *, rebroadcast: bool = False) -> None:
+        pass
+
+
+def test_a_receipt_counts_only_once_a_block_is_built_on_it(journal):
+    """On Clique the head block can be replaced: a receipt in it is not yet an outcome (the
+    deploy's next step would meet a state without it). Settle waits for `confirmations`
+    blocks on top and reports the receipt that survived."""
+    journal.record_sent(0, ["k0"], "0x" + "cd" * 32, 7, sender="0x" + "11" * 20, raw="0x02aa")
+    [outcome] = settle(_ReorgingClient(), Journal(journal.path).unresolved, timeout=5, poll=0.01)
+    assert outcome.state == "mined"
+    assert outcome.receipt is not None and outcome.receipt.block == 6
