@@ -2,10 +2,13 @@
 
 Every projection write goes through `Store`: `insert`, `update` (by primary key) and `add`
 (an amount column, as decimal text). While the indexer is within `undo_window` blocks of the
-node's head, each write also records how to take it back (the row as it was, or "delete") in
-the `undo` table under its block. `rollback(fork)` replays those records newest first for every
-block after `fork` and cuts the block-numbered tables (`events`, `blocks`, histories); older
-undo records are pruned once their blocks are out of the window, so the undo log stays small.
+node's head, each update also records how to take it back (the row as it was) in the `undo`
+table under its block; an insert needs no record: every projection row keeps the block that
+created it (`created_block`). `rollback(fork)` replays the undo records newest first for every
+block after `fork`, deletes the rows created after it and cuts the block-numbered tables
+(`events`, `blocks`, histories); older undo records are pruned once their blocks are out of
+the window, so the undo log stays small. (A NULL `previous` - "delete the row" - is what a
+database indexed before revision 0004 may still hold; `rollback` honours it.)
 A fork deeper than the window cannot be undone: the indexer starts again from the first block.
 """
 
@@ -54,12 +57,13 @@ class Store:
     # -- writes --------------------------------------------------------------------------
 
     def insert(self, table: Table, **values: Any) -> None:
-        """A new row (written at the current block)."""
+        """A new row (written, and for a projection created, at the current block: a fork
+        deletes it by that block, no undo record needed)."""
         if "block" in table.c:
             values["block"] = self.block
+        if table.name in _TABLES:
+            values["created_block"] = self.block
         self._inserts.setdefault(table.name, []).append(values)
-        if self.undoable and table.name in _TABLES:
-            self._remember(table, _key_of(table, values), None)
 
     def update(self, table: Table, key: Mapping[str, Any], **changes: Any) -> bool:
         """Change the row with primary key `key`; False (nothing written) if there is none."""
@@ -163,7 +167,9 @@ def _key_params(key: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def rollback(conn: Connection, fork: int) -> None:
-    """Take back everything indexed after block `fork`."""
+    """Take back everything indexed after block `fork`: the updates newest first (from their
+    undo records), then the rows created after it (by `created_block`; found through `block`,
+    indexed, which an update only raises), then the block-numbered tables."""
     rows = conn.execute(
         select(schema.undo).where(schema.undo.c.block > fork).order_by(schema.undo.c.id.desc())
     ).mappings()
@@ -176,6 +182,8 @@ def rollback(conn: Connection, fork: int) -> None:
             conn.execute(
                 update(table).where(_match(table, key)).values(**json.loads(row["previous"]))
             )
+    for table in schema.PROJECTIONS:
+        conn.execute(delete(table).where(table.c.block > fork, table.c.created_block > fork))
     conn.execute(delete(schema.undo).where(schema.undo.c.block > fork))
     for table in schema.BY_BLOCK:
         column = table.c.number if table is schema.blocks else table.c.block
@@ -185,10 +193,6 @@ def rollback(conn: Connection, fork: int) -> None:
 def prune(conn: Connection, below: int) -> None:
     """Forget undo records of blocks before `below` (out of the reorg window)."""
     conn.execute(delete(schema.undo).where(schema.undo.c.block < below))
-
-
-def _key_of(table: Table, values: Mapping[str, Any]) -> dict[str, Any]:
-    return {c.name: values[c.name] for c in table.primary_key.columns}
 
 
 def _match(table: Table, key: Mapping[str, Any]) -> Any:
