@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from functools import cache
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection, Dialect, Table, and_, bindparam, delete, insert, select, update
@@ -130,18 +131,28 @@ def insert_rows(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> N
     if plan is None:
         conn.execute(insert(table), rows)
         return
-    sql, order, positional = plan
-    if positional:
-        params: list[Any] = [tuple(row[k] if p is None else p(row[k]) for k, p in order)
-                             for row in rows]  # fmt: skip
+    sql, positional, values, processed = plan
+    if not positional:  # named parameters: the rows themselves, processed values replaced
+        params: list[Any] = rows if not processed else [
+            {**row, **{k: p(row[k]) for k, p in processed}} for row in rows
+        ]  # fmt: skip
+    elif not processed:
+        params = [values(row) for row in rows]
     else:
-        params = [{k: row[k] if p is None else p(row[k]) for k, p in order} for row in rows]
+        params = []
+        for row in rows:
+            row_values = list(values(row))
+            for i, p in processed:
+                row_values[i] = p(row_values[i])
+            params.append(tuple(row_values))
     conn.exec_driver_sql(sql, params)
 
 
 @cache
 def _insert_plan(dialect: Dialect, table: Table, keys: tuple[str, ...]) -> Any:
-    """(SQL text, [(key, bind processor or None)] in parameter order, positional?) or None."""
+    """(SQL text, positional?, a row's values in parameter order (a tuple, by
+    `operator.itemgetter`), [(parameter index - or key if named -, bind processor)] for the
+    columns that have one) or None."""
     if any(c.default is not None for c in table.c if c.key not in keys):
         return None
     compiled = insert(table).compile(dialect=dialect, column_keys=list(keys))
@@ -149,7 +160,11 @@ def _insert_plan(dialect: Dialect, table: Table, keys: tuple[str, ...]) -> Any:
     if names is None or set(names) != set(keys):
         return None
     processors = {c.key: c.type.dialect_impl(dialect).bind_processor(dialect) for c in table.c}
-    return compiled.string, [(k, processors[k]) for k in names], compiled.positional
+    get = itemgetter(*names)
+    values = get if len(names) > 1 else lambda row: (get(row),)
+    processed = [(i if compiled.positional else k, processors[k])
+                 for i, k in enumerate(names) if processors[k] is not None]  # fmt: skip
+    return compiled.string, compiled.positional, values, processed
 
 
 @cache
