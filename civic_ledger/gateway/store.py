@@ -21,6 +21,7 @@ from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection, Dialect, Table, and_, bindparam, delete, insert, select, update
+from sqlalchemy.exc import DBAPIError
 
 from civic_ledger.gateway import schema
 
@@ -120,21 +121,22 @@ _sorted_json = json.JSONEncoder(sort_keys=True).encode
 
 
 def insert_rows(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
-    """Insert `rows` (dicts with the same keys) into `table`: one `executemany` of the
-    statement compiled once per (dialect, table, keys), the values passed through the columns'
-    bind processors - what `conn.execute(insert(table), rows)` does, without building each
-    row's parameters through SQLAlchemy's compiler (most of the indexer's write time). Tables
-    whose omitted columns have Python-side defaults take SQLAlchemy's own path."""
+    """Insert `rows` (dicts with the same keys) into `table`: on PostgreSQL one `COPY ... FROM
+    STDIN`, elsewhere one `executemany` of the statement compiled once per (dialect, table,
+    keys); the values passed through the columns' bind processors - what
+    `conn.execute(insert(table), rows)` does, without building each row's parameters through
+    SQLAlchemy's compiler (most of the indexer's write time). Tables whose omitted columns
+    have Python-side defaults take SQLAlchemy's own path."""
     if not rows:
         return
     plan = _insert_plan(conn.dialect, table, tuple(rows[0]))
     if plan is None:
         conn.execute(insert(table), rows)
         return
-    sql, positional, values, processed = plan
-    if not positional:  # named parameters: the rows themselves, processed values replaced
+    sql, how, values, processed = plan
+    if how == "named":  # the rows themselves, processed values replaced
         params: list[Any] = rows if not processed else [
-            {**row, **{k: p(row[k]) for k, p in processed}} for row in rows
+            {**row, **{names: p(row[names]) for names, p in processed}} for row in rows
         ]  # fmt: skip
     elif not processed:
         params = [values(row) for row in rows]
@@ -145,26 +147,53 @@ def insert_rows(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> N
             for i, p in processed:
                 row_values[i] = p(row_values[i])
             params.append(tuple(row_values))
-    conn.exec_driver_sql(sql, params)
+    if how == "copy":
+        _copy(conn, sql, params)
+    else:
+        conn.exec_driver_sql(sql, params)
+
+
+def _copy(conn: Connection, sql: str, params: list[tuple[Any, ...]]) -> None:
+    """`COPY ... FROM STDIN` of `params` on the connection's psycopg connection, a failure
+    raised as SQLAlchemy's (a dropped connection marked invalidated: `follow` retries)."""
+    dbapi = conn.dialect.loaded_dbapi
+    try:
+        with conn.connection.driver_connection.cursor() as cursor, cursor.copy(sql) as out:
+            for row in params:
+                out.write_row(row)
+    except dbapi.Error as exc:
+        dropped = conn.dialect.is_disconnect(exc, conn.connection.dbapi_connection, None)
+        if dropped:
+            conn.invalidate(exc)
+        raise DBAPIError.instance(sql, None, exc, dbapi.Error,
+                                  connection_invalidated=dropped) from exc  # fmt: skip
 
 
 @cache
 def _insert_plan(dialect: Dialect, table: Table, keys: tuple[str, ...]) -> Any:
-    """(SQL text, positional?, a row's values in parameter order (a tuple, by
-    `operator.itemgetter`), [(parameter index - or key if named -, bind processor)] for the
-    columns that have one) or None."""
+    """(SQL text, how - "copy" (PostgreSQL), "positional" or "named" parameters -, a row's
+    values in parameter order (a tuple, by `operator.itemgetter`), [(parameter index - key if
+    named -, bind processor)] for the columns that have one) or None."""
     if any(c.default is not None for c in table.c if c.key not in keys):
         return None
-    compiled = insert(table).compile(dialect=dialect, column_keys=list(keys))
-    names = compiled.positiontup if compiled.positional else list(compiled.binds)
-    if names is None or set(names) != set(keys):
-        return None
     processors = {c.key: c.type.dialect_impl(dialect).bind_processor(dialect) for c in table.c}
+    if dialect.name == "postgresql":
+        quote = dialect.identifier_preparer.quote
+        names: Any = list(keys)
+        sql = (f"COPY {dialect.identifier_preparer.format_table(table)} "
+               f"({', '.join(quote(table.c[k].name) for k in names)}) FROM STDIN")  # fmt: skip
+        how = "copy"
+    else:
+        compiled = insert(table).compile(dialect=dialect, column_keys=list(keys))
+        names = compiled.positiontup if compiled.positional else list(compiled.binds)
+        if names is None or set(names) != set(keys):
+            return None
+        sql, how = compiled.string, "positional" if compiled.positional else "named"
     get = itemgetter(*names)
     values = get if len(names) > 1 else lambda row: (get(row),)
-    processed = [(i if compiled.positional else k, processors[k])
+    processed = [(k if how == "named" else i, processors[k])
                  for i, k in enumerate(names) if processors[k] is not None]  # fmt: skip
-    return compiled.string, compiled.positional, values, processed
+    return sql, how, values, processed
 
 
 @cache
