@@ -16,6 +16,8 @@ import json
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +46,7 @@ from civic_ledger.report.events import (
 #: records, large enough that a chunk's fixed costs (block headers, one transaction) stay small.
 CHUNK_LOGS = 4_000
 #: Blocks of the first log query (then grown while chunks stay under half of CHUNK_LOGS).
-FIRST_SPAN = 10
+FIRST_SPAN = 100
 
 
 def log_reader(client: ChainClient, span: int = FIRST_SPAN) -> LogReader:
@@ -293,21 +295,22 @@ class Indexer:
 
     def _decode(self, known: Iterable[tuple[EventKind, dict[str, Any]]],
                 headers: dict[int, dict[str, Any]]) -> list[Event]:  # fmt: skip
-        decoded = [(kind, log, decoder(kind.inputs)(log["topics"], log["data"]))
-                   for kind, log in known]  # fmt: skip
-        unnamed = sorted({log["transactionHash"].lower() for _, log, args in decoded
-                          if not any(a in args for a in ACTOR_ARGUMENTS)})  # fmt: skip
+        decoded = [(kind, log, decoder(kind.inputs)(log["topics"], log["data"]),
+                    _actor_argument(kind.inputs)) for kind, log in known]  # fmt: skip
+        unnamed = sorted({log["transactionHash"].lower() for _, log, _, actor in decoded
+                          if actor is None})  # fmt: skip
         senders = {h: str(tx["from"]) for h, tx in
                    zip(unnamed, self._batched("eth_getTransactionByHash",
                                         [[h] for h in unnamed]), strict=True)}  # fmt: skip
         times = {number: _int(header["timestamp"]) for number, header in headers.items()}
         out = []
-        for kind, log, args in decoded:
+        for kind, log, args, actor_argument in decoded:
             block, tx_hash = _int(log["blockNumber"]), log["transactionHash"].lower()
-            actor = next((str(args[a]) for a in ACTOR_ARGUMENTS if a in args), senders.get(tx_hash))
+            actor = (senders.get(tx_hash) if actor_argument is None
+                     else str(args[actor_argument]))  # fmt: skip
             out.append(Event(kind.contract, kind.name, block, _int(log["logIndex"]),
                              times[block], tx_hash, actor or "", args))  # fmt: skip
-        out.sort(key=lambda e: (e.block, e.log_index))
+        out.sort(key=_chain_order)
         return out
 
     # -- forks ---------------------------------------------------------------------------------
@@ -420,6 +423,17 @@ def _meta_int(conn: Connection, key: str) -> int | None:
     value = conn.execute(select(schema.gateway_meta.c.value)
                          .where(schema.gateway_meta.c.key == key)).scalar()  # fmt: skip
     return None if value is None else int(value)
+
+
+_chain_order = attrgetter("block", "log_index")
+
+
+@lru_cache(maxsize=1024)
+def _actor_argument(inputs: tuple[tuple[str, str, bool], ...]) -> str | None:
+    """The argument naming an event's actor (`report.events.ACTOR_ARGUMENTS`), if it has one
+    (else the actor is the transaction's sender)."""
+    names = {name for name, _, _ in inputs}
+    return next((a for a in ACTOR_ARGUMENTS if a in names), None)
 
 
 def _event_row(e: Event) -> dict[str, Any]:
