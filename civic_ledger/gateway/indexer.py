@@ -45,8 +45,11 @@ from civic_ledger.report.events import (
 #: chunk while this one is written (`prefetched`) and only the chunks near the head carry undo
 #: records, large enough that a chunk's fixed costs (block headers, one transaction) stay small.
 CHUNK_LOGS = 4_000
-#: Blocks of the first log query (then grown while chunks stay under half of CHUNK_LOGS).
-FIRST_SPAN = 100
+#: Blocks of the first log query (then doubled while chunks stay under half of CHUNK_LOGS):
+#: small, because the first chunk is not read ahead - on a dense chain (hundreds of events a
+#: block) a first span of 100 blocks made one chunk of most of the events, written only after
+#: all of it was read and decoded. The CLI's `--log-span` default.
+FIRST_SPAN = 10
 
 
 def log_reader(client: ChainClient, span: int = FIRST_SPAN) -> LogReader:
