@@ -47,7 +47,7 @@ def index_options(func: Any) -> Any:
     func = click.option("--undo-window", type=click.IntRange(1, 100_000), default=256,
                         show_default=True,
                         help="Recent blocks whose writes can be undone after a fork.")(func)  # fmt: skip
-    return click.option("--log-span", type=click.IntRange(1, 1_000_000), default=100,
+    return click.option("--log-span", type=click.IntRange(1, 1_000_000), default=10,  # FIRST_SPAN
                         show_default=True,
                         help="Blocks per eth_getLogs at first (adapts to the node's limit).")(func)  # fmt: skip
 

@@ -16,6 +16,8 @@ import json
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -43,8 +45,11 @@ from civic_ledger.report.events import (
 #: chunk while this one is written (`prefetched`) and only the chunks near the head carry undo
 #: records, large enough that a chunk's fixed costs (block headers, one transaction) stay small.
 CHUNK_LOGS = 4_000
-#: Blocks of the first log query (then grown while chunks stay under half of CHUNK_LOGS).
-FIRST_SPAN = 100
+#: Blocks of the first log query (then doubled while chunks stay under half of CHUNK_LOGS):
+#: small, because the first chunk is not read ahead - on a dense chain (hundreds of events a
+#: block) a first span of 100 blocks made one chunk of most of the events, written only after
+#: all of it was read and decoded. The CLI's `--log-span` default.
+FIRST_SPAN = 10
 
 
 def log_reader(client: ChainClient, span: int = FIRST_SPAN) -> LogReader:
@@ -102,6 +107,17 @@ class StepResult:
     events: int
     head: int
     rolled_back_to: int | None = None  # a fork's common ancestor, if one was found
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """The blocks `first`..`last` read and decoded, ready to write (`Indexer._read`)."""
+
+    first: int
+    last: int
+    blocks: list[dict[str, Any]]  # `blocks` rows: those with events and `last`, in order
+    events: list[Event]  # in chain order
+    event_rows: list[dict[str, Any]]  # their `events` rows
 
 
 class Indexer:
@@ -187,11 +203,12 @@ class Indexer:
             chunks = self.reader.chunks(self.contracts.addresses, None, start, target)
             indexed_to = cursor
             with Batches(self.engine) as batches:
-                for first, last, logs in prefetched(chunks):
-                    indexed = self._index_chunk(batches.conn(), first, last, logs, head)
+                for chunk in prefetched(self._read(first, last, logs)
+                                        for first, last, logs in chunks):  # fmt: skip
+                    indexed = self._index_chunk(batches.conn(), chunk, head)
                     batches.wrote(indexed)
                     events += indexed
-                    indexed_to = last
+                    indexed_to = chunk.last
         except RpcError as exc:
             self._note_head(head, head_time)
             self._note_node_error(exc)  # after the head: noting the head clears the error
@@ -224,8 +241,10 @@ class Indexer:
 
     # -- one chunk -----------------------------------------------------------------------------
 
-    def _index_chunk(self, conn: Connection, first: int, last: int,
-                     logs: Sequence[dict[str, Any]], head: int) -> int:  # fmt: skip
+    def _read(self, first: int, last: int, logs: Sequence[dict[str, Any]]) -> Chunk:
+        """A log chunk made ready to write, on the read-ahead thread (`prefetched`): the
+        blocks' headers, the check that no block changed while it was read, the events
+        decoded with their actors, and their `events` rows."""
         known = [(kind, log) for log in logs
                  if (kind := self._kind(log)) is not None and not log.get("removed")]  # fmt: skip
         numbers = sorted({_int(log["blockNumber"]) for _, log in known} | {last})
@@ -237,14 +256,17 @@ class Indexer:
                 raise ForkDuringRead("eth_getLogs", f"block {_int(log['blockNumber'])} changed "
                                      "while it was read (a reorganisation)")  # fmt: skip
         events = self._decode(known, headers)
+        blocks = [{"number": n, "hash": hashes[n], "time": _int(h["timestamp"])}
+                  for n, h in headers.items()]  # fmt: skip
+        return Chunk(first, last, blocks, events, [_event_row(e) for e in events])
+
+    def _index_chunk(self, conn: Connection, chunk: Chunk, head: int) -> int:
+        first, last, events = chunk.first, chunk.last, chunk.events
         undoable = last > head - self.undo_window
         if undoable:
             self._mark_undo_from(conn, first)
-        insert_rows(conn, schema.blocks, [
-            {"number": n, "hash": hex0x(h["hash"]), "time": _int(h["timestamp"])}
-            for n, h in headers.items()
-        ])  # fmt: skip
-        insert_rows(conn, schema.events, [_event_row(e) for e in events])
+        insert_rows(conn, schema.blocks, chunk.blocks)
+        insert_rows(conn, schema.events, chunk.event_rows)
         store = Store(conn, undoable=undoable)
         for event in events:
             handler = self.handlers.get((event.contract, event.name))
@@ -252,9 +274,9 @@ class Indexer:
                 store.block = event.block
                 handler(store, event)
         store.flush()
-        end = headers[last]
+        end = chunk.blocks[-1]  # the chunk's last block (sorted; always fetched)
         conn.execute(update(schema.cursor).values(
-            block=last, block_hash=hex0x(end["hash"]), block_time=_int(end["timestamp"]),
+            block=last, block_hash=end["hash"], block_time=end["time"],
             events=schema.cursor.c.events + len(events)))  # fmt: skip
         prune(conn, head - self.undo_window)
         self._raise_undo_from(conn, head - self.undo_window)
@@ -276,21 +298,22 @@ class Indexer:
 
     def _decode(self, known: Iterable[tuple[EventKind, dict[str, Any]]],
                 headers: dict[int, dict[str, Any]]) -> list[Event]:  # fmt: skip
-        decoded = [(kind, log, decoder(kind.inputs)(log["topics"], log["data"]))
-                   for kind, log in known]  # fmt: skip
-        unnamed = sorted({log["transactionHash"].lower() for _, log, args in decoded
-                          if not any(a in args for a in ACTOR_ARGUMENTS)})  # fmt: skip
+        decoded = [(kind, log, decoder(kind.inputs)(log["topics"], log["data"]),
+                    _actor_argument(kind.inputs)) for kind, log in known]  # fmt: skip
+        unnamed = sorted({log["transactionHash"].lower() for _, log, _, actor in decoded
+                          if actor is None})  # fmt: skip
         senders = {h: str(tx["from"]) for h, tx in
                    zip(unnamed, self._batched("eth_getTransactionByHash",
                                         [[h] for h in unnamed]), strict=True)}  # fmt: skip
         times = {number: _int(header["timestamp"]) for number, header in headers.items()}
         out = []
-        for kind, log, args in decoded:
+        for kind, log, args, actor_argument in decoded:
             block, tx_hash = _int(log["blockNumber"]), log["transactionHash"].lower()
-            actor = next((str(args[a]) for a in ACTOR_ARGUMENTS if a in args), senders.get(tx_hash))
+            actor = (senders.get(tx_hash) if actor_argument is None
+                     else str(args[actor_argument]))  # fmt: skip
             out.append(Event(kind.contract, kind.name, block, _int(log["logIndex"]),
                              times[block], tx_hash, actor or "", args))  # fmt: skip
-        out.sort(key=lambda e: (e.block, e.log_index))
+        out.sort(key=_chain_order)
         return out
 
     # -- forks ---------------------------------------------------------------------------------
@@ -403,6 +426,17 @@ def _meta_int(conn: Connection, key: str) -> int | None:
     value = conn.execute(select(schema.gateway_meta.c.value)
                          .where(schema.gateway_meta.c.key == key)).scalar()  # fmt: skip
     return None if value is None else int(value)
+
+
+_chain_order = attrgetter("block", "log_index")
+
+
+@lru_cache(maxsize=1024)
+def _actor_argument(inputs: tuple[tuple[str, str, bool], ...]) -> str | None:
+    """The argument naming an event's actor (`report.events.ACTOR_ARGUMENTS`), if it has one
+    (else the actor is the transaction's sender)."""
+    names = {name for name, _, _ in inputs}
+    return next((a for a in ACTOR_ARGUMENTS if a in names), None)
 
 
 def _event_row(e: Event) -> dict[str, Any]:

@@ -9,7 +9,7 @@ Three kinds of table:
   generic audit trail: statistics, dashboards, CSV);
 - projections: the state each domain's events build (identities, records, parcels, liens, tax
   years, rounds, applications, payouts, data resources, requests and receipt batches), with
-  the block that last wrote each row.
+  the block that last wrote each row and the block that created it.
 
 Hashes, ids and addresses are stored as 0x-hex text (lower-case; addresses checksummed),
 amounts as decimal text where they may exceed 64 bits (token amounts are uint256), and uint64
@@ -64,10 +64,18 @@ def _block() -> Column:
     return Column("block", BigInteger, nullable=False, index=True)
 
 
+def _created_block() -> Column:
+    """The block whose event created the row: a fork deletes the rows created after it
+    (`store.rollback`), so an insert needs no undo record. No index: a rollback finds them
+    through `block` (the last writer's block, never older than the creator's)."""
+    return Column("created_block", BigInteger, nullable=False)
+
+
 def _projection(name: str, *columns: Column) -> Table:
     """A projection table: state the events build, each row with the `block` that last wrote
-    it (a fork takes the row back through the undo log)."""
-    return Table(name, metadata, *columns, _block())
+    it (a fork takes an update back through the undo log) and the block that created it (a
+    fork deletes the rows created after it)."""
+    return Table(name, metadata, *columns, _block(), _created_block())
 
 
 def _log_position() -> tuple[Column, Column]:
