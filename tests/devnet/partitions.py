@@ -2,8 +2,8 @@
 node, the gateway's indexer following the RPC node, and the figures each test reports.
 
 The figures of every test run are printed (one `partition figures:` line per test) and
-appended to `test-results/partitions.jsonl`, so a closing note can quote the table that
-`figures_table()` renders.
+appended to `.cache/test-results/partitions.jsonl` (bin/test --slow prints the table
+`figures_table()` renders at the end: pytest captures the lines of passing tests).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from civic_ledger.gateway.db import connect
 from civic_ledger.gateway.indexer import Contracts, Indexer, status
 
 ROOT = Path(__file__).resolve().parents[2]
-RESULTS = ROOT / "test-results" / "partitions.jsonl"
+RESULTS = ROOT / ".cache" / "test-results" / "partitions.jsonl"  # bin/test prints it
 
 
 @dataclass
@@ -276,4 +276,6 @@ def figures_table(path: Path = RESULTS) -> str:
 
 
 if __name__ == "__main__":
-    print(figures_table())
+    import sys
+
+    print(figures_table(Path(sys.argv[1]) if len(sys.argv) > 1 else RESULTS))

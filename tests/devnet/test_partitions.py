@@ -8,7 +8,7 @@ is heavier decides which blocks survive the heal.
 
 Each test runs a transfer workload through the RPC node (the node applications use) and the
 gateway's indexer following the RPC node, and prints a `partition figures:` line (also
-appended to test-results/partitions.jsonl; `python tests/devnet/partitions.py` prints the
+appended to .cache/test-results/partitions.jsonl; `python tests/devnet/partitions.py` prints the
 table). Every namespace, link and route a test creates is removed in `finally`.
 """
 
