@@ -58,25 +58,8 @@ BESU_DATA = "/var/lib/civic-ledger/besu"
 
 
 @dataclass
-class KitNode:
-    name: str
-    host: str
-    clique_signer: Key
-    clique_node_key: Key
-    qbft_key: Key
-
-    @property
-    def geth_enode(self) -> str:
-        return self.clique_node_key.enode(self.host, P2P_PORT)
-
-    @property
-    def besu_enode(self) -> str:
-        return self.qbft_key.enode(self.host, P2P_PORT)
-
-
-@dataclass
-class KitRpcNode:
-    """A non-signing node that serves JSON-RPC to applications (deploy, gateway, demo)."""
+class KitHost:
+    """A node of the kit: its name, its host, and the p2p keys its enodes derive from."""
 
     name: str
     host: str
@@ -90,6 +73,27 @@ class KitRpcNode:
     @property
     def besu_enode(self) -> str:
         return self.besu_node_key.enode(self.host, P2P_PORT)
+
+
+@dataclass
+class KitNode(KitHost):
+    """A signer: a Clique signer key besides its geth node key; on Besu its node key is its
+    QBFT validator key."""
+
+    clique_signer: Key
+
+    @property
+    def clique_node_key(self) -> Key:
+        return self.geth_node_key
+
+    @property
+    def qbft_key(self) -> Key:
+        return self.besu_node_key
+
+
+@dataclass
+class KitRpcNode(KitHost):
+    """A non-signing node that serves JSON-RPC to applications (deploy, gateway, demo)."""
 
 
 @dataclass
@@ -357,9 +361,9 @@ def write_kit(spec: KitSpec) -> KitResult:
         KitNode(
             name=f"node{i + 1}",
             host=hosts[i],
+            geth_node_key=_key(spec, "kit-clique-node", i),
+            besu_node_key=_key(spec, "kit-qbft-validator", i),
             clique_signer=_key(spec, "kit-clique-signer", i),
-            clique_node_key=_key(spec, "kit-clique-node", i),
-            qbft_key=_key(spec, "kit-qbft-validator", i),
         )
         for i in range(spec.validators)
     ]

@@ -43,6 +43,7 @@ from civic_ledger.gateway.db import connect
 from civic_ledger.gateway.indexer import Indexer, status
 
 from .conftest import PASSPHRASE
+from .partitions import pause_sealing
 
 pytestmark = [pytest.mark.slow, pytest.mark.devnet]
 
@@ -145,26 +146,6 @@ def assert_equals_fresh(indexer: Indexer, database: str, client: HttpClient,
             r for r in tables["gateway_meta"] if dict(r)["key"] != "undo_from"
         ]
     assert differences(ours, theirs) == []
-
-
-def pause_sealing(rpcs: list[HttpClient], tries: int = 5) -> int:
-    """Stop every signer sealing with all nodes on one head; returns that head. Two signers
-    sealing the same height out of turn is a fork that only the next block settles, so the
-    nodes may disagree when sealing stops: then it resumes and stops again."""
-
-    def agreed() -> bool:
-        return len({r.block("latest")["hash"] for r in rpcs}) == 1
-
-    for _ in range(tries):
-        for rpc in rpcs:
-            rpc.call("miner_start")
-        wait_until(agreed, 30, "every node on the same head")
-        for rpc in rpcs:
-            rpc.call("miner_stop")
-        time.sleep(2)  # a block being sealed lands everywhere
-        if agreed():
-            return rpcs[0].block_number()
-    raise AssertionError(f"the nodes never agreed on a head with sealing stopped ({tries} tries)")
 
 
 def subjects_in(indexer: Indexer) -> set[str]:
