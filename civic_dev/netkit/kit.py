@@ -16,6 +16,7 @@ import os
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from civic_dev.devnet import toml
 from civic_dev.devnet.config import GETH_VERSION
@@ -172,20 +173,28 @@ def geth_node_config(
             "AuthAddr": "127.0.0.1",
             "AuthPort": 8551,
         },
-        "Node.P2P": {
-            "MaxPeers": max(25, 2 * len(nodes)),
-            "NoDiscovery": True,
-            "BootstrapNodes": [],
-            "BootstrapNodesV5": [],
-            "StaticNodes": [n.geth_enode for n in nodes if n is not node],
-            # RPC nodes dial the signers; trusted, they are let in even when peers are full.
-            "TrustedNodes": [r.geth_enode for r in rpcs or []],
-            "ListenAddr": f":{P2P_PORT}",
-        },
+        # RPC nodes dial the signers; trusted, they are let in even when peers are full.
+        "Node.P2P": _geth_p2p(nodes, [n for n in nodes if n is not node], trusted=rpcs or []),
     }
     return toml.dumps(
         tables, comment=f"civic-ledger Clique signer {node.name} ({node.host}), geth {GETH_VERSION}"
     )
+
+
+def _geth_p2p(nodes: list[KitNode], static: list[KitNode],
+              trusted: list[KitRpcNode] | None = None) -> dict[str, Any]:  # fmt: skip
+    """geth's P2P table of a kit node: no discovery, `static` peers dialled, `trusted` let in."""
+    table: dict[str, Any] = {
+        "MaxPeers": max(25, 2 * len(nodes)),
+        "NoDiscovery": True,
+        "BootstrapNodes": [],
+        "BootstrapNodesV5": [],
+        "StaticNodes": [n.geth_enode for n in static],
+    }
+    if trusted is not None:
+        table["TrustedNodes"] = [r.geth_enode for r in trusted]
+    table["ListenAddr"] = f":{P2P_PORT}"
+    return table
 
 
 def geth_rpc_config(spec: KitSpec, rpc: KitRpcNode, nodes: list[KitNode]) -> str:
@@ -204,14 +213,7 @@ def geth_rpc_config(spec: KitSpec, rpc: KitRpcNode, nodes: list[KitNode]) -> str
             "AuthAddr": "127.0.0.1",
             "AuthPort": 8551,
         },
-        "Node.P2P": {
-            "MaxPeers": max(25, 2 * len(nodes)),
-            "NoDiscovery": True,
-            "BootstrapNodes": [],
-            "BootstrapNodesV5": [],
-            "StaticNodes": [n.geth_enode for n in nodes],
-            "ListenAddr": f":{P2P_PORT}",
-        },
+        "Node.P2P": _geth_p2p(nodes, nodes),
     }
     return toml.dumps(
         tables, comment=f"civic-ledger Clique RPC node {rpc.name} ({rpc.host}), geth {GETH_VERSION}"
