@@ -308,7 +308,8 @@ def markdown(result: GatewayResult) -> list[str]:
         "",
         "Catch-up: the bench chain's events (after the bulk imports) read raw through the chain "
         "layer's LogReader (the node's `eth_getLogs` plus JSON decoding: the floor), then indexed "
-        "into a fresh database (decoded, projected, written, undo log near the head). Target: "
+        "into a fresh database (decoded, projected, written, undo records for updates near the head). "
+        "Target: "
         "index rate >= 0.8x the raw rate. The floor is the same logs read and then written "
         "undecoded into SQLite in one transaction: what any indexer that stores them pays.",
         "",

@@ -19,6 +19,7 @@ import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 
@@ -194,6 +195,37 @@ def total_difficulty(rpc: HttpClient) -> int:
     return int(rpc.block()["totalDifficulty"], 16)
 
 
+class TwoTwoSplit(NamedTuple):
+    rpcs: list[HttpClient]
+    follower: Follower
+    head: int  # the last block both sides share
+    side_a: list[int]  # signer indexes
+    side_b: list[int]  # with the RPC node
+    load: Workload
+    cut_at: float
+    branches: list[dict[int, str]]  # each side's blocks after `head`
+    sealed: dict[str, int]
+
+
+def split_two_two(net: LocalDevnet, links: Links, tmp_path: Path, *, tie: bool,
+                  agency: str) -> TwoTwoSplit:  # fmt: skip
+    """The 2|2 scenarios' start: the indexer caught up on the shared head, `agency`'s workload
+    through the RPC node, the split (the RPC node with side B) until the peers across it drop,
+    then 5 s for both sides to seal what they can."""
+    rpcs = signer_rpcs(net)
+    follower = Follower(net.rpc_url, tmp_path / "index.sqlite")
+    follower.start()
+    head, side_a, side_b = two_two_sides(net, rpcs, tie=tie)
+    follower.caught_up(head)
+    load = Workload(net, net.agencies[agency], net.rpc_url)
+    load.start()
+    cut_at = split_until_peers_drop(net, links, [names(side_a), [*names(side_b), "rpc"]])
+    time.sleep(5)  # both sides seal what they can, then stall
+    branches = [chain_of(rpcs[side_a[0]], head + 1), chain_of(rpcs[side_b[0]], head + 1)]
+    sealed = {"side A": len(branches[0]), "side B": len(branches[1])}
+    return TwoTwoSplit(rpcs, follower, head, side_a, side_b, load, cut_at, branches, sealed)
+
+
 def test_a_two_two_split_stalls_and_resumes_on_one_head(
     net: LocalDevnet, links: Links, tmp_path: Path
 ) -> None:
@@ -202,19 +234,10 @@ def test_a_two_two_split_stalls_and_resumes_on_one_head(
     out-of-turn h+1; then both stall: no fork grows. Joined, B syncs A's heavier chain, B's
     block is dropped, its transactions are mined again, exactly once, and sealing resumes on
     one head."""
-    rpcs = signer_rpcs(net)
     rpc_node = HttpClient(net.rpc_url, timeout=3)
-    follower = Follower(net.rpc_url, tmp_path / "index.sqlite")
-    follower.start()
-    head, heavy, light = two_two_sides(net, rpcs, tie=False)
-    follower.caught_up(head)
-
-    load = Workload(net, net.agencies["civic-treasury"], net.rpc_url)
-    load.start()
-    cut_at = split_until_peers_drop(net, links, [names(heavy), [*names(light), "rpc"]])
-    time.sleep(5)  # both sides seal what they can, then stall
-    branches = [chain_of(rpcs[heavy[0]], head + 1), chain_of(rpcs[light[0]], head + 1)]
-    sealed = {"side A": len(branches[0]), "side B": len(branches[1])}
+    rpcs, follower, head, heavy, light, load, cut_at, branches, sealed = split_two_two(
+        net, links, tmp_path, tie=False, agency="civic-treasury"
+    )
     # The stall: Clique's limit (one block in 3 per signer) stops each pair.
     assert sealed == {"side A": 2, "side B": 1}, sealed
     assert total_difficulty(rpcs[heavy[0]]) > total_difficulty(rpcs[light[0]])
@@ -253,19 +276,10 @@ def test_an_even_two_two_split_deadlocks_until_one_side_is_rewound(
     every application) did not use - to the block before the split (`debug.setHead`, sealing
     stopped) and restart them; they sync the other side's fork and sealing resumes with
     nothing lost."""
-    rpcs = signer_rpcs(net)
     rpc_node = HttpClient(net.rpc_url, timeout=3)
-    follower = Follower(net.rpc_url, tmp_path / "index.sqlite")
-    follower.start()
-    head, side_a, side_b = two_two_sides(net, rpcs, tie=True)
-    follower.caught_up(head)
-
-    load = Workload(net, net.agencies["civic-tax-bureau"], net.rpc_url)
-    load.start()
-    cut_at = split_until_peers_drop(net, links, [names(side_a), [*names(side_b), "rpc"]])
-    time.sleep(5)
-    branches = [chain_of(rpcs[side_a[0]], head + 1), chain_of(rpcs[side_b[0]], head + 1)]
-    sealed = {"side A": len(branches[0]), "side B": len(branches[1])}
+    rpcs, follower, head, side_a, side_b, load, cut_at, branches, sealed = split_two_two(
+        net, links, tmp_path, tie=True, agency="civic-tax-bureau"
+    )
     assert sealed == {"side A": 2, "side B": 1}, sealed
     assert total_difficulty(rpcs[side_a[0]]) == total_difficulty(rpcs[side_b[0]])
 
