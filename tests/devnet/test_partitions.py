@@ -91,26 +91,13 @@ def net(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalDevnet]:
 
 @pytest.fixture
 def links(net: LocalDevnet) -> Iterator[Links]:
-    """Cuts that are healed after the test, which starts on a whole mesh."""
+    """Cuts that are healed after the test."""
     assert net.plan is not None
-    whole_mesh(net)
     cuts = Links(net.plan)
     try:
         yield cuts
     finally:
         cuts.heal_all()
-
-
-def whole_mesh(net: LocalDevnet, timeout: float = 120.0) -> None:
-    """Every node peered with every other (a test before may have cut links or restarted
-    nodes, which their peers redial only after a growing back-off: seen as a test starting
-    with the RPC node on 2 peers and a signer on 1). The signers dial every node again now."""
-    for i, node in enumerate(net.nodes):
-        rpc = net.rpc(i, timeout=5)
-        for other in net.all_nodes:
-            if other.name != node.name:
-                rpc.call("admin_addPeer", other.enode)
-    net.wait_peers(timeout=timeout)
 
 
 def peers_of(rpc: HttpClient) -> set[str]:
@@ -224,6 +211,56 @@ def split_two_two(net: LocalDevnet, links: Links, tmp_path: Path, *, tie: bool,
     branches = [chain_of(rpcs[side_a[0]], head + 1), chain_of(rpcs[side_b[0]], head + 1)]
     sealed = {"side A": len(branches[0]), "side B": len(branches[1])}
     return TwoTwoSplit(rpcs, follower, head, side_a, side_b, load, cut_at, branches, sealed)
+
+
+# First: it needs every signer peered with the RPC node, which `up` guarantees; the later
+# tests restart signers, whose peers redial them only after a growing back-off.
+def test_an_isolated_rpc_node_fails_clearly_then_resumes(
+    net: LocalDevnet, links: Links, tmp_path: Path
+) -> None:
+    """The RPC node's link goes down until its peers drop it: the signers keep sealing,
+    clients (the workload, the indexer) get `no answer from http://…` errors naming the node,
+    and once the link is back the node catches up and every transaction sent through it -
+    retried with the same signed bytes - is mined once."""
+    rpcs = signer_rpcs(net)
+    rpc_node = HttpClient(net.rpc_url, timeout=3)
+    start = rpc_node.block_number()
+    load = Workload(net, net.agencies["civic-identity-office"], net.rpc_url)
+    follower = Follower(net.rpc_url, tmp_path / "index.sqlite")
+    load.start()
+    follower.start()
+    time.sleep(3)
+    links.cut("rpc")
+    cut_at = time.monotonic()
+    before = rpcs[0].block_number()
+    assert net.rpc_node is not None
+    rpc_id = net.rpc_node.enode.split("@")[0].removeprefix("enode://")
+    clique.wait_until(lambda: all(rpc_id not in peers_of(r) for r in rpcs), 90,
+                      "the signers to drop the RPC node", interval=1.0)  # fmt: skip
+    cut_for = time.monotonic() - cut_at
+    sealed = {"signers": rpcs[0].block_number() - before}
+    assert sealed["signers"] >= cut_for * 0.6, "the signers do not need the RPC node"
+    assert load.errors and follower.node_errors > 0
+    message = load.errors[0][1]
+    assert "no answer from " + net.rpc_url in message, message
+
+    links.heal("rpc")
+    healed_at = time.monotonic()
+    recover, _ = wait_one_head([*rpcs, rpc_node], beyond=rpcs[0].block_number(), timeout=90)
+    errors_then = len(load.errors)
+    time.sleep(3)
+    load.stop()
+    assert load.fatal is None, load.fatal
+    assert len(load.errors) == errors_then, "sends succeed again after the heal"
+    lost = wait_mined_once(load, rpc_node, start + 1)
+    index = follower.stop()
+    figures = Figures(
+        "isolate the RPC node", healed_at - cut_at, sealed, 0, recover, len(load.sent), lost,
+        len(load.errors), index["reorgs"], index["max_depth"], index["node_errors"],
+        notes=f"first client error: {message[:100]}",
+    )  # fmt: skip
+    figures.report()
+    assert lost == 0 and index["reorgs"] == 0
 
 
 def test_a_two_two_split_stalls_and_resumes_on_one_head(
@@ -390,51 +427,3 @@ def test_an_isolated_signer_rejoins_and_reorgs_to_the_majority(
     assert lost == 0 and figures.blocks_lost == sealed["isolated"]
     # The RPC node stayed with the majority: at most Clique's ordinary one-block races.
     assert index["max_depth"] <= 1
-
-
-def test_an_isolated_rpc_node_fails_clearly_then_resumes(
-    net: LocalDevnet, links: Links, tmp_path: Path
-) -> None:
-    """The RPC node's link goes down until its peers drop it: the signers keep sealing,
-    clients (the workload, the indexer) get `no answer from http://…` errors naming the node,
-    and once the link is back the node catches up and every transaction sent through it -
-    retried with the same signed bytes - is mined once."""
-    rpcs = signer_rpcs(net)
-    rpc_node = HttpClient(net.rpc_url, timeout=3)
-    start = rpc_node.block_number()
-    load = Workload(net, net.agencies["civic-identity-office"], net.rpc_url)
-    follower = Follower(net.rpc_url, tmp_path / "index.sqlite")
-    load.start()
-    follower.start()
-    time.sleep(3)
-    links.cut("rpc")
-    cut_at = time.monotonic()
-    before = rpcs[0].block_number()
-    assert net.rpc_node is not None
-    rpc_id = net.rpc_node.enode.split("@")[0].removeprefix("enode://")
-    clique.wait_until(lambda: all(rpc_id not in peers_of(r) for r in rpcs), 90,
-                      "the signers to drop the RPC node", interval=1.0)  # fmt: skip
-    cut_for = time.monotonic() - cut_at
-    sealed = {"signers": rpcs[0].block_number() - before}
-    assert sealed["signers"] >= cut_for * 0.6, "the signers do not need the RPC node"
-    assert load.errors and follower.node_errors > 0
-    message = load.errors[0][1]
-    assert "no answer from " + net.rpc_url in message, message
-
-    links.heal("rpc")
-    healed_at = time.monotonic()
-    recover, _ = wait_one_head([*rpcs, rpc_node], beyond=rpcs[0].block_number(), timeout=90)
-    errors_then = len(load.errors)
-    time.sleep(3)
-    load.stop()
-    assert load.fatal is None, load.fatal
-    assert len(load.errors) == errors_then, "sends succeed again after the heal"
-    lost = wait_mined_once(load, rpc_node, start + 1)
-    index = follower.stop()
-    figures = Figures(
-        "isolate the RPC node", healed_at - cut_at, sealed, 0, recover, len(load.sent), lost,
-        len(load.errors), index["reorgs"], index["max_depth"], index["node_errors"],
-        notes=f"first client error: {message[:100]}",
-    )  # fmt: skip
-    figures.report()
-    assert lost == 0 and index["reorgs"] == 0
