@@ -61,9 +61,9 @@ def require_root() -> None:
 
 
 def free_subnet() -> int:
-    """A 198.18.k.0/24 no other devnet on this machine uses (k >= 300: away from `up
-    --hosts`'s default 0)."""
-    for k in range(300 + os.getpid() % 100, 512):
+    """A 198.18.k.0/24 no other devnet on this machine uses (300 <= k < 400: away from `up
+    --hosts`'s default 0 and from test_hosts.py's 400-511, so both may run at once)."""
+    for k in range(300 + os.getpid() % 50, 400):
         if not link_exists(f"cvb{k}") and not netns_exists(f"civic{k}-rpc"):
             return k
     raise RuntimeError("no free 198.18.k.0/24 for the partition devnet")
