@@ -148,11 +148,15 @@ def after_bulk_load(database: str) -> None:
     engine = connect(database)
     try:
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.exec_driver_sql(
-                "VACUUM ANALYZE" if engine.dialect.name == "postgresql" else "ANALYZE"
-            )
+            if engine.dialect.name == "postgresql":
+                conn.exec_driver_sql("VACUUM ANALYZE")
+                conn.exec_driver_sql("CHECKPOINT")
+            else:
+                conn.exec_driver_sql("ANALYZE")
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     finally:
         engine.dispose()
+    os.sync()
 
 
 def api_load(database: str, label: str, *, rate: int, seconds: float, concurrency: int = 64,

@@ -16,6 +16,8 @@ Run it with any ASGI server, e.g. `anonymous_access_log()` then
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +35,7 @@ from civic_ledger.gateway import (
     routes_records,
     routes_subjects,
 )
+from civic_ledger.gateway.async_reads import AsyncReads
 from civic_ledger.gateway.auth import Authenticator
 from civic_ledger.gateway.documents import DocumentStore
 from civic_ledger.gateway.ratelimit import RateLimit, TokenBuckets
@@ -87,7 +90,23 @@ def create_app(engine: Engine, *, documents: Path, settings: ApiSettings | None 
         ),
         settings=config,
     )
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        """PostgreSQL's asyncio pool for the busiest reads (`async_reads`), while serving."""
+        reads = AsyncReads.for_engine(engine)
+        if reads is not None:
+            await reads.open()
+        gateway.reads = reads
+        try:
+            yield
+        finally:
+            gateway.reads = None
+            if reads is not None:
+                await reads.close()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="civic-ledger gateway",
         version=API_VERSION,
         summary="The city ledger's read API and document service",

@@ -88,7 +88,7 @@ def answering(engine: Engine) -> Connection:
     (a restart): the pool does not check each one it hands out (`connect`: no pre-ping, a round
     trip on every checkout of the API's busiest path), so readers that open a transaction check
     it with its first statement here, and a dropped one is replaced, once (the API's
-    one-statement reads do the same on their statement: `web.read_statement`)."""
+    one-statement reads do the same on their statement: `web.read_first`)."""
     if engine.dialect.name == "sqlite":  # a local file: nothing to drop
         return engine.connect()
 

@@ -213,14 +213,15 @@ _CERTIFICATE = (
     .join(schema.schemas, schema.schemas.c.schema_id == schema.records.c.schema_id, isouter=True)
     .where(schema.records.c.record_id == bindparam("record_id"))
 ).subquery()  # fmt: skip
-_VERIFY = select(
+#: `verify`'s one statement (parameter `record_id`): one row, the record's columns NULL when
+#: there is no such record. Run by `web.read_first` (on PostgreSQL through `async_reads`).
+VERIFY = select(
     *(schema.cursor.c[name].label(f"cursor_{name}") for name in _AS_OF_COLUMNS), _CERTIFICATE
 ).select_from(schema.cursor.outerjoin(_CERTIFICATE, true()))
 
 
-def verify_answer(conn: Connection, record_id: str, document: str) -> tuple[AsOf, dict[str, Any]]:
-    """Where the index stands and `verify` at its block's time, read in one statement."""
-    row = conn.execute(_VERIFY, {"record_id": record_id}).mappings().first()
+def verify_answer(row: Mapping[str, Any] | None, document: str) -> tuple[AsOf, dict[str, Any]]:
+    """Where the index stands and `verify` at its block's time, from `VERIFY`'s row."""
     at = as_of_row(row, "cursor_")
     assert row is not None
     found = row if row["record_id"] is not None else None

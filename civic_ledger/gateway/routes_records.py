@@ -18,7 +18,7 @@ from civic_ledger.gateway.web import (
     GatewayDep,
     answer,
     hash_param,
-    read_statement,
+    read_first,
 )
 
 router = APIRouter(prefix="/api/v1", responses=ERRORS)
@@ -49,11 +49,10 @@ async def verify(
     the record certifies; else `revoked` (with the reason code the contract keeps), `expired`,
     `disputed` or `valid`, with the issuer, schema, issue and expiry times and the transaction
     that decided the status."""
-    # The busiest endpoint: one statement (the cursor and the record by primary key), on
-    # SQLite on the event loop, on PostgreSQL in one thread-pool call outside any transaction.
-    at, found = await read_statement(
-        gw.engine, queries.verify_answer, record_id.lower(), document.lower()
-    )
+    # The busiest endpoint: one statement (the cursor and the record by primary key), on the
+    # event loop (SQLite: a local file; PostgreSQL: the asyncio driver), outside a transaction.
+    row = await read_first(gw, queries.VERIFY, {"record_id": record_id.lower()})
+    at, found = queries.verify_answer(row, document.lower())
     return answer(at, found)
 
 

@@ -5,25 +5,24 @@ carries)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi import Path as PathParam
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, Select
 from starlette.concurrency import run_in_threadpool
 
 from civic_ledger.core.exceptions import CivicError
+from civic_ledger.gateway.async_reads import AsyncReads
 from civic_ledger.gateway.auth import Authenticator, AuthError
 from civic_ledger.gateway.db import GatewayError, again_if_dropped, answering
 from civic_ledger.gateway.documents import DocumentStore
 from civic_ledger.gateway.queries import AsOf
-
-T = TypeVar("T")
 
 HASH_PATTERN = r"^0x[0-9a-fA-F]{64}$"
 PARCEL_PATTERN = r"^(0x[0-9a-fA-F]{64}|[0-9]{1,78})$"
@@ -67,6 +66,8 @@ class Gateway:
     store: DocumentStore
     auth: Authenticator
     settings: ApiSettings = field(default_factory=ApiSettings)
+    #: PostgreSQL's asyncio pool for `read_first`, while the app's lifespan runs.
+    reads: AsyncReads | None = None
 
 
 class ApiError(CivicError):
@@ -126,22 +127,26 @@ def local(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
-async def read_statement(engine: Engine, query: Callable[..., T], *args: Any) -> T:
-    """`query(conn, *args)` for a query that runs ONE statement (consistent by itself, so no
-    transaction is begun: on PostgreSQL no BEGIN and ROLLBACK round trips), for the busiest
-    routes: on the event loop for SQLite (a local file: no thread-pool hop), in one thread-pool
-    call for a database server (checkout, statement and release together; a connection the
-    server dropped is replaced and the statement sent again, once)."""
+async def read_first(gw: Gateway, statement: Select, params: Mapping[str, Any]) -> Any:
+    """The first row (a mapping by result key, or None) of `statement`, ONE statement
+    (consistent by itself, so no transaction is begun), for the busiest routes: on SQLite on
+    the event loop (a local file), on PostgreSQL through the app's asyncio pool
+    (`async_reads`: no thread). Without that pool (an app whose lifespan did not run, e.g. a
+    test client used outside `with`) in one thread-pool call: checkout, statement and release
+    together, a connection the server dropped replaced and the statement sent again, once."""
+    engine = gw.engine
     if local(engine):
         with engine.connect() as conn:
-            return query(conn, *args)
-    return await run_in_threadpool(_one_statement, engine, query, args)
+            return conn.execute(statement, params).mappings().first()
+    if gw.reads is not None:
+        return await gw.reads.first(statement, params)
+    return await run_in_threadpool(_first_in_thread, engine, statement, params)
 
 
-def _one_statement(engine: Engine, query: Callable[..., T], args: tuple[Any, ...]) -> T:
-    def run() -> T:
+def _first_in_thread(engine: Engine, statement: Select, params: Mapping[str, Any]) -> Any:
+    def run() -> Any:
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            return query(conn, *args)
+            return conn.execute(statement, params).mappings().first()
 
     return again_if_dropped(run)
 
