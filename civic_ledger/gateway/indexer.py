@@ -111,7 +111,7 @@ class StepResult:
 
 @dataclass(frozen=True)
 class Chunk:
-    """The blocks `first`..`last` read and decoded, ready to write (`Indexer._read`)."""
+    """The blocks `first`..`last` read and decoded, ready to write (`Indexer.prepare_chunk`)."""
 
     first: int
     last: int
@@ -203,9 +203,9 @@ class Indexer:
             chunks = self.reader.chunks(self.contracts.addresses, None, start, target)
             indexed_to = cursor
             with Batches(self.engine) as batches:
-                for chunk in prefetched(self._read(first, last, logs)
+                for chunk in prefetched(self.prepare_chunk(first, last, logs)
                                         for first, last, logs in chunks):  # fmt: skip
-                    indexed = self._index_chunk(batches.conn(), chunk, head)
+                    indexed = self.write_chunk(batches.conn(), chunk, head)
                     batches.wrote(indexed)
                     events += indexed
                     indexed_to = chunk.last
@@ -241,7 +241,7 @@ class Indexer:
 
     # -- one chunk -----------------------------------------------------------------------------
 
-    def _read(self, first: int, last: int, logs: Sequence[dict[str, Any]]) -> Chunk:
+    def prepare_chunk(self, first: int, last: int, logs: Sequence[dict[str, Any]]) -> Chunk:
         """A log chunk made ready to write, on the read-ahead thread (`prefetched`): the
         blocks' headers, the check that no block changed while it was read, the events
         decoded with their actors, and their `events` rows."""
@@ -260,7 +260,10 @@ class Indexer:
                   for n, h in headers.items()]  # fmt: skip
         return Chunk(first, last, blocks, events, [_event_row(e) for e in events])
 
-    def _index_chunk(self, conn: Connection, chunk: Chunk, head: int) -> int:
+    def write_chunk(self, conn: Connection, chunk: Chunk, head: int) -> int:
+        """Write a prepared chunk on `conn` (the step's transaction): its blocks, events,
+        projection writes (undoable within `undo_window` of `head`) and the cursor; returns
+        how many events it held."""
         first, last, events = chunk.first, chunk.last, chunk.events
         undoable = last > head - self.undo_window
         if undoable:

@@ -52,6 +52,10 @@ def test_bench_runs_and_reports(tmp_path: Path) -> None:
     catch_up = re.search(r"^\| SQLite \| ([\d,]+) \| ([\d,]+) \| ([\d,]+) \| ([\d,]+) \| "
                          r"([\d,]+) \| (\d+\.\d\d)x", gateway, re.M)  # fmt: skip
     assert catch_up and int(catch_up.group(1).replace(",", "")) > 100, gateway[:800]
+    # where an event's time goes: read, prepare, write and the budget at the target, per event
+    stages = re.search(r"^\| SQLite \| ([\d.]+) \| ([\d.]+) \| ([\d.]+) \| ([\d.]+) \|$",
+                       gateway, re.M)  # fmt: skip
+    assert stages and all(float(x) > 0 for x in stages.groups()), gateway[:2000]
     for endpoint in ("/health", "verify"):
         row = re.search(rf"^\| SQLite \| {re.escape(endpoint)} \| 50 \| ([\d,]+) \| "
                         r"([\d.]+) \| ([\d.]+) \| 0 \|", gateway, re.M)  # fmt: skip
