@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from operator import attrgetter
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
@@ -27,7 +27,7 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from civic_ledger.chain.client import ChainClient, ChainRef, hex0x
 from civic_ledger.chain.logs import LogReader
 from civic_ledger.chain.manifest import Manifest, check_chain
-from civic_ledger.core.event_codec import decoder
+from civic_ledger.core.event_codec import Decoder, decoder
 from civic_ledger.core.exceptions import RpcError
 from civic_ledger.gateway import schema
 from civic_ledger.gateway.batches import Batches, prefetched
@@ -98,6 +98,14 @@ class Contracts:
         return cls(kinds, addresses, min(firsts, default=0))
 
 
+class DecodePlan(NamedTuple):
+    """How the logs of one event kind are decoded: looked up once per log, not per call."""
+
+    kind: EventKind
+    decode: Decoder
+    actor_argument: str | None  # the argument naming the actor (None: the tx's sender)
+
+
 @dataclass(frozen=True)
 class StepResult:
     """What one step did."""
@@ -142,6 +150,8 @@ class Indexer:
         self.undo_window = undo_window
         self.reader = reader or log_reader(client)
         self.handlers = handlers()
+        self._plans = {key: DecodePlan(kind, decoder(kind.inputs), _actor_argument(kind.inputs))
+                       for key, kind in contracts.kinds.items()}  # fmt: skip
 
     # -- set-up --------------------------------------------------------------------------
 
@@ -245,8 +255,8 @@ class Indexer:
         """A log chunk made ready to write, on the read-ahead thread (`prefetched`): the
         blocks' headers, the check that no block changed while it was read, the events
         decoded with their actors, and their `events` rows."""
-        known = [(kind, log) for log in logs
-                 if (kind := self._kind(log)) is not None and not log.get("removed")]  # fmt: skip
+        known = [(plan, log) for log in logs
+                 if (plan := self._plan(log)) is not None and not log.get("removed")]  # fmt: skip
         numbers = sorted({_int(log["blockNumber"]) for _, log in known} | {last})
         headers = dict(zip(numbers, self._batched("eth_getBlockByNumber",
                                             [[hex(n), False] for n in numbers]), strict=True))  # fmt: skip
@@ -293,16 +303,16 @@ class Indexer:
         except ReportError as exc:
             raise RpcError(method, str(exc)) from None
 
-    def _kind(self, log: dict[str, Any]) -> EventKind | None:
+    def _plan(self, log: dict[str, Any]) -> DecodePlan | None:
         topics = log.get("topics")
         if not topics:
             return None
-        return self.contracts.kinds.get((log["address"].lower(), topics[0].lower()))
+        return self._plans.get((log["address"].lower(), topics[0].lower()))
 
-    def _decode(self, known: Iterable[tuple[EventKind, dict[str, Any]]],
+    def _decode(self, known: Iterable[tuple[DecodePlan, dict[str, Any]]],
                 headers: dict[int, dict[str, Any]]) -> list[Event]:  # fmt: skip
-        decoded = [(kind, log, decoder(kind.inputs)(log["topics"], log["data"]),
-                    _actor_argument(kind.inputs)) for kind, log in known]  # fmt: skip
+        decoded = [(plan.kind, log, plan.decode(log["topics"], log["data"]), plan.actor_argument)
+                   for plan, log in known]  # fmt: skip
         unnamed = sorted({log["transactionHash"].lower() for _, log, _, actor in decoded
                           if actor is None})  # fmt: skip
         senders = {h: str(tx["from"]) for h, tx in
