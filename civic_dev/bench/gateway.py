@@ -23,7 +23,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -128,6 +129,25 @@ def catch_up(manifest: Manifest, url: str, database: str, label: str,
         stages = _stages(client, contracts, head, stages_database)
     return CatchUpRow(label, events, head - contracts.first_block + 1, raw_seconds, index_seconds,
                       store_seconds, stages)  # fmt: skip
+
+
+@contextmanager
+def _scratch(label: str, folder: Path, server: Any) -> Iterator[str | None]:
+    """An empty database of the kind `label` names for the stages' pass, dropped afterwards
+    (its autovacuum, or its pages still being written back, would otherwise land in the API
+    load that follows); None for a PostgreSQL the bench did not start."""
+    if label == "SQLite":
+        yield str(folder / "stages.sqlite")
+        for path in folder.glob("stages.sqlite*"):
+            path.unlink()
+    elif server is None:
+        yield None
+    else:
+        name = server.create_database()
+        try:
+            yield server.url(name)
+        finally:
+            server.drop_database(name)
 
 
 def _stages(client: HttpClient, contracts: Any, head: int,
@@ -328,14 +348,14 @@ def run(manifest: Manifest, url: str, *, rate: int = 500, seconds: float = 10.0,
         else:
             server = PostgresServer(binaries).start()
             postgres = server.url(server.create_database())
-    databases = [("SQLite", str(folder / "gateway.sqlite"), str(folder / "stages.sqlite"))]
+    databases = [("SQLite", str(folder / "gateway.sqlite"))]
     if postgres:
-        databases.append(("PostgreSQL", postgres,
-                          server.url(server.create_database()) if server else None))  # fmt: skip
+        databases.append(("PostgreSQL", postgres))
     try:
-        for label, database, stages_database in databases:
+        for label, database in databases:
             say(f"gateway: indexing the bench chain into {label}")
-            result.catch_up.append(catch_up(manifest, url, database, label, stages_database))
+            with _scratch(label, folder, server) as stages_database:
+                result.catch_up.append(catch_up(manifest, url, database, label, stages_database))
             after_bulk_load(database)
             result.api += api_load(database, label, rate=rate, seconds=seconds, say=say)
     finally:
