@@ -7,7 +7,8 @@ tips over (measured with `ape run bench`'s load client: 1.3-1.5 ms of server CPU
 at 500 req/s, 2.1 ms at 1,000 req/s, where the process saturated at about 680 req/s). Here the
 statement, compiled once from the same SQLAlchemy `Select` the SQLite path runs, is sent
 through psycopg's asyncio connection pool (psycopg-pool) on the event loop: no thread, about
-0.9 ms per request, 1,000 req/s answered at p99 under 10 ms on the same machine.
+0.9 ms per request, so one process answers about 1,000 req/s (p99 8.5 ms in one run at that
+rate, at its limit in another) on the same machine.
 
 The pool belongs to the app's lifespan (`api.create_app`): opened at start-up (connecting in
 the background: a database that is down at start-up is retried, as the engine's pool would),
