@@ -1,7 +1,8 @@
 """Runtime and development stay apart (issue #13): what an agency installs (`civic_ledger` and
 pyproject's runtime dependencies) never imports development tooling (`civic_dev`, hypothesis,
 slither, ruff, ape-foundry), and every third-party module the product imports is provided by
-the runtime dependencies."""
+the runtime dependencies - or by an optional extra (`postgres`), imported only inside the
+functions that need it, so an install without the extra never imports it."""
 
 from __future__ import annotations
 
@@ -24,10 +25,12 @@ def _requirement_name(requirement: str) -> str:
     return re.match(r"\s*([A-Za-z0-9_.\-]+)", requirement).group(1)
 
 
-def _runtime_closure() -> set[str]:
+def _runtime_closure(extra: str | None = None) -> set[str]:
+    """The distributions the runtime dependencies (or the optional `extra`'s) pull in."""
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    wanted = project["dependencies"] if extra is None else project["optional-dependencies"][extra]
     seen: set[str] = set()
-    todo = [_requirement_name(r) for r in project["dependencies"]]
+    todo = [_requirement_name(r) for r in wanted]
     while todo:
         name = todo.pop()
         if _key(name) in seen:
@@ -52,6 +55,17 @@ def _imports(path: Path) -> set[str]:
     return names
 
 
+def _module_level_imports(path: Path) -> set[str]:
+    """The top-level modules `path` imports when it is imported (not inside a function)."""
+    names: set[str] = set()
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.add(node.module.split(".")[0])
+    return names
+
+
 def product_imports() -> dict[str, set[Path]]:
     found: dict[str, set[Path]] = {}
     for path in (ROOT / "civic_ledger").rglob("*.py"):
@@ -68,15 +82,21 @@ def test_product_never_imports_development_tooling():
 
 def test_every_product_import_is_a_runtime_dependency():
     closure = _runtime_closure()
+    optional = _runtime_closure("postgres") - closure
     providers = metadata.packages_distributions()
-    missing = {}
+    missing, eager = {}, {}
     for name, paths in product_imports().items():
         if name in sys.stdlib_module_names or name in {"civic_ledger", "__future__"}:
             continue
         dists = {_key(d) for d in providers.get(name, [])}
-        if not dists & closure:
+        if dists & closure:
+            continue
+        if not dists & optional:
             missing[name] = sorted(map(str, paths))
+        elif at_import := sorted(str(p) for p in paths if name in _module_level_imports(ROOT / p)):
+            eager[name] = at_import
     assert not missing, f"imported but not provided by runtime dependencies: {missing}"
+    assert not eager, f"an optional extra's module imported at module level: {eager}"
 
 
 def test_development_tools_are_not_runtime_dependencies():
