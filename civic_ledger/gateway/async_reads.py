@@ -38,10 +38,12 @@ class AsyncReads:
     reads (`first`)."""
 
     def __init__(self, engine: Engine) -> None:
+        from psycopg import OperationalError
         from psycopg.rows import dict_row
         from psycopg_pool import AsyncConnectionPool
 
         self.dialect = engine.dialect
+        self._dropped = OperationalError  # what a connection the server dropped raises
         conninfo = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
         self.pool = AsyncConnectionPool(
             conninfo,
@@ -67,8 +69,6 @@ class AsyncReads:
     async def first(self, statement: Select, params: Mapping[str, Any]) -> dict[str, Any] | None:
         """The first row of `statement` (one statement: consistent by itself, no transaction)
         as a dict by result key, values as SQLAlchemy would give them; None if it has none."""
-        import psycopg
-
         sql, bind, result = _compiled(self.dialect, statement)
         values = {name: (p(params[name]) if p else params[name]) for name, p in bind.items()}
         for attempt in (1, 2):
@@ -76,7 +76,7 @@ class AsyncReads:
                 async with self.pool.connection() as conn:
                     row = await (await conn.execute(sql, values)).fetchone()
                 break
-            except psycopg.OperationalError:
+            except self._dropped:
                 if attempt == 2:
                     raise
                 await self.pool.check()  # the dropped connections replaced; once more

@@ -16,7 +16,6 @@ import json
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from operator import attrgetter
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -444,7 +443,6 @@ def _meta_int(conn: Connection, key: str) -> int | None:
 _chain_order = attrgetter("block", "log_index")
 
 
-@lru_cache(maxsize=1024)
 def _actor_argument(inputs: tuple[tuple[str, str, bool], ...]) -> str | None:
     """The argument naming an event's actor (`report.events.ACTOR_ARGUMENTS`), if it has one
     (else the actor is the transaction's sender)."""
