@@ -21,6 +21,7 @@ from civic_ledger.cli.output import echo_code, one_line, send
 from civic_ledger.core.names import IDENTITY_REGISTRY, TITLE_REGISTRY, TOKEN
 from civic_ledger.core.revert import explain
 
+#: A command function as a decorator receives and returns it (every option decorator here).
 F = TypeVar("F", bound=Callable[..., Any])
 
 # ----------------------------------------------------------------------- parameter types

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 from rich.table import Table
@@ -35,6 +35,7 @@ from civic_ledger.cli.common import (
     EVIDENCE,
     UINT64_MAX,
     UINT256,
+    F,
     Suite,
     command,
     identity_subject,
@@ -48,9 +49,6 @@ from civic_ledger.cli.output import console, send
 from civic_ledger.core.encoding import format_time
 from civic_ledger.core.names import GRANT_FUND, MANAGER, TOKEN
 from civic_ledger.fund import client as fund_client
-
-F = TypeVar("F", bound=Callable[..., Any])
-
 
 # --------------------------------------------------------------------------------- plumbing
 

@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 
@@ -31,10 +31,9 @@ from civic_ledger.bulk.runner import (
     confirmed_keys,
     journal_path_for,
 )
-from civic_ledger.cli.common import csv_file_argument, encoding_option, network_name, path_option
+from civic_ledger.cli.common import F, csv_file_argument, encoding_option, network_name, path_option
 from civic_ledger.cli.output import console, err_console, put
 
-F = TypeVar("F", bound=Callable[..., Any])
 SHOWN_BAD_ROWS = 50
 
 

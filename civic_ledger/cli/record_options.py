@@ -4,14 +4,14 @@ layout, expiry, superseded record)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 
 from civic_ledger.cli.common import (
     DOCUMENT_FORMS,
+    F,
     Suite,
     identity_subject,
     parse_document,
@@ -21,8 +21,6 @@ from civic_ledger.core.encoding import ZERO32, to_bytes32
 from civic_ledger.core.names import RECORD_REGISTRY
 from civic_ledger.identity import record_input
 from civic_ledger.identity import records as rec_client
-
-F = TypeVar("F", bound=Callable[..., Any])
 
 RECORD_OPTIONS = ("schema", "subject", "evidence", "fields", "data_hex", "expires", "supersedes")
 

@@ -5,9 +5,8 @@ reasons, rulings — as every command takes them: `civic_ledger.cli`).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 from rich.table import Table
@@ -46,8 +45,6 @@ from civic_ledger.identity.views import (
     record_rows,
     schema_line,
 )
-
-F = TypeVar("F", bound=Callable[..., Any])
 
 MAX_REVOKE_BATCH = 50
 MAX_POLICY_SCHEMAS = 8

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 from rich.table import Table
@@ -16,6 +16,7 @@ from civic_ledger.cli.common import (
     DOCUMENT_FORMS,
     EVIDENCE,
     UINT64_MAX,
+    F,
     Suite,
     command,
     known_parcel,
@@ -31,8 +32,6 @@ from civic_ledger.cli.output import console, put, send
 from civic_ledger.core.encoding import format_time
 from civic_ledger.core.names import PROPERTY_TAX, TITLE_REGISTRY, TOKEN
 from civic_ledger.property import tax as tax_client
-
-F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _due(value: str) -> int:
