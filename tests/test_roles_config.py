@@ -17,7 +17,8 @@ from civic_ledger.access.roles import (
     render_solidity,
     role,
 )
-from civic_ledger.core.config import RolesFileError, SafeAdmin, load_roles_file
+from civic_ledger.core.config import SafeAdmin, load_roles_file
+from civic_ledger.core.exceptions import RolesFileError
 from civic_ledger.core.paths import CONFIG_DIR, DEFAULT_ROLES_FILE
 
 

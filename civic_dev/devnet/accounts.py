@@ -9,7 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from civic_ledger.access.roles import ROLES
-from civic_ledger.core.config import RolesConfig, RolesFileError, load_roles_file
+from civic_ledger.core.config import RolesConfig, load_roles_file
+from civic_ledger.core.exceptions import RolesFileError
 from civic_ledger.core.paths import DEFAULT_ROLES_FILE
 
 DEPLOYER_ALIAS = "civic-deployer"

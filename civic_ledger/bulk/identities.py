@@ -37,13 +37,9 @@ from civic_ledger.bulk.runner import BatchCallJob, ChainCheck, RowError
 from civic_ledger.core.commitments import normalize_official_id, parse_salt
 from civic_ledger.core.csvfile import DEFAULT_ENCODING, CsvRecords, read_csv_text
 from civic_ledger.core.encoding import ZERO32
+from civic_ledger.core.exceptions import RegistrationsFileError
 from civic_ledger.identity.enums import Kind, Status
-from civic_ledger.identity.registrations import (
-    CSV_COLUMNS,
-    MAX_OFFICIAL_ID,
-    Registration,
-    RegistrationsFileError,
-)
+from civic_ledger.identity.registrations import CSV_COLUMNS, MAX_OFFICIAL_ID, Registration
 
 JOB = "identity-import"
 MAX_BATCH = 100  # IdentityRegistry.MAX_BATCH_SIZE

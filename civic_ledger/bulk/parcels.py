@@ -37,7 +37,7 @@ from civic_ledger.bulk.runner import (
 from civic_ledger.bulk.runner import plan_batches as plan_rows
 from civic_ledger.core.csvfile import DEFAULT_ENCODING, CsvRecords
 from civic_ledger.core.encoding import HEX32, ZERO32, parcel_id_of
-from civic_ledger.core.exceptions import InputError
+from civic_ledger.core.exceptions import CsvFormatError
 
 COLUMNS = ("cadastral_code", "owner", "data_hash", "area_m2", "land_use")
 MAX_BATCH = 100  # TitleRegistry.MAX_BATCH
@@ -70,10 +70,6 @@ class ParcelRow:
     def as_parcel_data(self) -> tuple[int, bytes, int, int]:
         """The `TitleRegistry.ParcelData` tuple."""
         return (self.parcel_id, self.data_hash, self.area, self.land_use)
-
-
-class CsvFormatError(InputError):
-    """The file as a whole cannot be read (missing header columns, not a CSV)."""
 
 
 # ------------------------------------------------------------------ parsing

@@ -51,7 +51,7 @@ from civic_ledger.chain.logs import ape_log_reader
 from civic_ledger.core.csvfile import DEFAULT_ENCODING, CsvRecords
 from civic_ledger.core.documents import document_hash
 from civic_ledger.core.encoding import HEX32, ZERO32, to_bytes32
-from civic_ledger.core.exceptions import InputError
+from civic_ledger.core.exceptions import RecordsFileError
 from civic_ledger.identity.layouts import check_data, encode_data, parse_layout
 from civic_ledger.identity.record_input import UINT64_MAX, moment
 from civic_ledger.identity.record_views import (
@@ -68,10 +68,6 @@ DEFAULT_BATCH = 50
 REQUIRED = ("schema", "subject")
 OPTIONAL = ("evidence", "expires", "supersedes", "data")
 IGNORED = ("line", "reason")  # a rejects file's own columns
-
-
-class RecordsFileError(InputError):
-    """A records CSV that cannot be read at all; the message names the file and line."""
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ from civic_ledger.bulk.parcels import check_code
 from civic_ledger.bulk.runner import BatchCallJob, ChainCheck, RowError
 from civic_ledger.core.csvfile import DEFAULT_ENCODING, CsvRecords
 from civic_ledger.core.encoding import HEX32, parcel_id_of
-from civic_ledger.core.exceptions import InputError
+from civic_ledger.core.exceptions import TaxRollFileError
 from civic_ledger.property.tax import parse_due
 from civic_ledger.property.titles import parcel_ref, to_units
 
@@ -52,10 +52,6 @@ _AMOUNT = re.compile(r"[0-9]+(\.[0-9]+)?")
 # Mirror of IPropertyTax.AssessmentState, in declaration order.
 STATE_NONE, STATE_OPEN, STATE_PAID, STATE_VOIDED = range(4)
 STATE_NAMES = ("none", "open", "paid", "voided")
-
-
-class TaxRollFileError(InputError):
-    """A tax roll that cannot be read at all; the message names the file and line."""
 
 
 @dataclass(frozen=True)

@@ -14,21 +14,11 @@ import sys
 from typing import Any
 
 from civic_ledger.chain.poa import prepare_connection
-from civic_ledger.core.exceptions import CivicError, InputError
+from civic_ledger.core.exceptions import AccountError, InvalidAccount
 from civic_ledger.core.revert import explain
 
 PASSPHRASE_ENV = "CIVIC_PASSPHRASE"
 _PRIVATE_KEY = re.compile(r"(0[xX])?[0-9a-fA-F]{64}")  # what a pasted secp256k1 key looks like
-
-
-class AccountError(CivicError):
-    """An account cannot sign: it is locked with no way to ask for its passphrase, or the
-    passphrase does not unlock it."""
-
-
-class InvalidAccount(AccountError, InputError):
-    """The alias names no account that can be loaded (empty, a pasted key, an unknown alias,
-    a test account that does not exist)."""
 
 
 def load_account(alias: str) -> Any:

@@ -271,7 +271,8 @@ def _post(base: str, path: str, body: dict[str, Any], token: str | None = None) 
 def _sign_in(base: str, signer: Any, chain_id: int) -> str:
     """A gateway session for `signer`: its challenge checked (a gateway's, for this address
     and this chain) and signed (EIP-191)."""
-    from civic_ledger.gateway.auth import AuthError, challenge_fields, sign_challenge
+    from civic_ledger.core.exceptions import AuthError
+    from civic_ledger.gateway.auth import challenge_fields, sign_challenge
 
     address = str(signer.address)
     text = str(_post(base, "/api/v1/auth/challenge", {"address": address}).get("challenge", ""))

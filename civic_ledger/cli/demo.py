@@ -23,8 +23,9 @@ from civic_ledger.cli.common import (
 from civic_ledger.cli.deploy import run_deploy
 from civic_ledger.cli.output import console
 from civic_ledger.core.config import load_roles_file
+from civic_ledger.core.exceptions import VerificationFailed
 from civic_ledger.demo.cast import assemble
-from civic_ledger.demo.narrator import Narrator, VerificationFailed
+from civic_ledger.demo.narrator import Narrator
 from civic_ledger.demo.scenario import CityScenario
 
 

@@ -255,12 +255,8 @@ def identity_sign_challenge(
     off-line: nothing is sent. Paste the printed signature into the portal's "My records" page.
     Only a gateway challenge is signed, and only one for --account's address on this network's
     chain that has not expired."""
-    from civic_ledger.gateway.auth import (
-        MAX_CHALLENGE_LENGTH,
-        AuthError,
-        challenge_fields,
-        sign_challenge,
-    )
+    from civic_ledger.core.exceptions import AuthError
+    from civic_ledger.gateway.auth import MAX_CHALLENGE_LENGTH, challenge_fields, sign_challenge
 
     suite, signer = suite_and_signer(manifest_file, account_alias)
     if not challenge_file.is_file():

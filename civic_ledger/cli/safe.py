@@ -35,11 +35,11 @@ from civic_ledger.cli.common import (
     path_option,
 )
 from civic_ledger.cli.output import console, print_rows, put, send
+from civic_ledger.core.exceptions import SafeRefused
 from civic_ledger.core.names import MANAGER
 from civic_ledger.safe import artefacts
 from civic_ledger.safe.signatures import (
     OwnerSignature,
-    SafeRefused,
     SafeState,
     check_current,
     collect,

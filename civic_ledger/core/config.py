@@ -14,16 +14,13 @@ from pathlib import Path
 import yaml
 
 from civic_ledger.access.roles import BY_NAME
-from civic_ledger.core.yamlfile import ConfigFileError, compose, fail, integer, mapping, scalar
+from civic_ledger.core.exceptions import RolesFileError
+from civic_ledger.core.yamlfile import compose, fail, integer, mapping, scalar
 
 ADDRESS_RE = re.compile(r"^0x[0-9a-fA-F]{40}$")
 PRIVATE_KEY_RE = re.compile(r"(0[xX])?[0-9a-fA-F]{64}")
 MAX_EXECUTION_DELAY = 2**32 - 1  # AccessManager delays are uint32 seconds
 DEFAULT_UPGRADE_NOTICE = 7 * 24 * 60 * 60  # a week: the notice a city announces before an upgrade
-
-
-class RolesFileError(ConfigFileError):
-    """A roles file that cannot be used; the message names the file and line."""
 
 
 @dataclass(frozen=True)

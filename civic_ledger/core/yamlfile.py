@@ -11,12 +11,7 @@ from pathlib import Path
 
 import yaml
 
-from civic_ledger.core.exceptions import InputError
-
-
-class ConfigFileError(InputError):
-    """A configuration file that cannot be used; the message names the file and line."""
-
+from civic_ledger.core.exceptions import ConfigFileError
 
 Node = yaml.Node
 

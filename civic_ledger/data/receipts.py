@@ -33,7 +33,7 @@ from typing import Any
 from eth_utils import keccak
 
 from civic_ledger.core.encoding import ZERO32
-from civic_ledger.core.exceptions import CivicError, InputError
+from civic_ledger.core.exceptions import InputError, ReceiptError
 from civic_ledger.core.transact import Transact, direct
 
 try:  # pycryptodome (eth-hash's backend, a runtime dependency) called directly: a batch
@@ -49,10 +49,6 @@ except ImportError:  # pragma: no cover - eth_utils' keccak gives the same diges
 UINT64 = 2**64 - 1
 MAX_BATCH = 2**32 - 1  # DataExchange.anchorReceipts takes a uint32 leaf count
 STORE_FILE = "receipts.sqlite3"
-
-
-class ReceiptError(CivicError):
-    """A receipt cannot be recorded, anchored or verified (the message says why)."""
 
 
 @dataclass(frozen=True)

@@ -14,12 +14,8 @@ from rich.console import Console
 from rich.table import Table
 
 from civic_ledger.core import revert
-from civic_ledger.core.exceptions import CivicError
+from civic_ledger.core.exceptions import VerificationFailed
 from civic_ledger.core.transact import Recording
-
-
-class VerificationFailed(CivicError, AssertionError):
-    """A step's on-chain effect could not be read back."""
 
 
 @dataclass

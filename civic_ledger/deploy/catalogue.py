@@ -33,9 +33,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from civic_ledger.access.roles import ADMIN_ROLE, BY_NAME, PUBLIC_ROLE
-from civic_ledger.core.exceptions import DeployError
+from civic_ledger.core.exceptions import CatalogueError, DeployError
 from civic_ledger.core.yamlfile import (
-    ConfigFileError,
     boolean,
     compose,
     fail,
@@ -60,10 +59,6 @@ SCHEMA_KEYS = {
     "certificate",
 }
 POLICY_KEYS = {"name", "required", "disqualifying"}
-
-
-class CatalogueError(ConfigFileError):
-    """The catalogue file cannot be used; the message names the file and line."""
 
 
 @dataclass(frozen=True)

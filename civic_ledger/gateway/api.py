@@ -27,6 +27,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import Engine
 from starlette.exceptions import HTTPException
 
+from civic_ledger.core.exceptions import ApiError
 from civic_ledger.gateway import (
     queries,
     routes_city,
@@ -39,7 +40,7 @@ from civic_ledger.gateway.async_reads import AsyncReads
 from civic_ledger.gateway.auth import Authenticator
 from civic_ledger.gateway.documents import DocumentStore
 from civic_ledger.gateway.ratelimit import RateLimit, TokenBuckets
-from civic_ledger.gateway.web import ApiError, ApiSettings, Gateway
+from civic_ledger.gateway.web import ApiSettings, Gateway
 from civic_ledger.portal import mount_portal
 
 log = logging.getLogger("civic_ledger.gateway.api")

@@ -20,7 +20,8 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from civic_ledger.gateway.db import GatewayError, database_url, open_existing
+from civic_ledger.core.exceptions import GatewayError
+from civic_ledger.gateway.db import database_url, open_existing
 
 
 def app() -> FastAPI:

@@ -30,14 +30,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from civic_ledger.core.config import ADDRESS_RE
-from civic_ledger.core.exceptions import CivicError
+from civic_ledger.core.exceptions import AuthError
 
 MAX_PENDING_PER_ADDRESS = 5
 MAX_PENDING = 10_000
-
-
-class AuthError(CivicError):
-    """A challenge, signature or token is refused (the message says why, in one line)."""
 
 
 @dataclass(frozen=True)

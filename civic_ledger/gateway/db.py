@@ -16,7 +16,7 @@ from typing import TypeVar
 from sqlalchemy import Connection, Engine, create_engine, event, inspect
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
-from civic_ledger.core.exceptions import InputError
+from civic_ledger.core.exceptions import GatewayError
 from civic_ledger.gateway import schema
 
 T = TypeVar("T")
@@ -25,10 +25,6 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 #: Connections per process: an API process answers up to 40 requests at once (its thread pool),
 #: each holding one connection for its snapshot; beyond that a request waits, then fails fast.
 POOL = {"pool_size": 40, "max_overflow": 10, "pool_timeout": 10}
-
-
-class GatewayError(InputError):
-    """The gateway cannot do what was asked (bad database URL, another chain's index)."""
 
 
 def database_url(value: str) -> str:

@@ -16,11 +16,7 @@ from pathlib import Path
 
 from civic_ledger.core.documents import content_hash
 from civic_ledger.core.encoding import HEX32
-from civic_ledger.core.exceptions import CivicError
-
-
-class DocumentError(CivicError):
-    """A document does not match its hash, or cannot be stored."""
+from civic_ledger.core.exceptions import DocumentError
 
 
 class DocumentStore:

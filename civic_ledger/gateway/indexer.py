@@ -27,18 +27,13 @@ from civic_ledger.chain.client import ChainClient, ChainRef, hex0x
 from civic_ledger.chain.logs import LogReader
 from civic_ledger.chain.manifest import Manifest, check_chain
 from civic_ledger.core.event_codec import Decoder, decoder
-from civic_ledger.core.exceptions import RpcError
+from civic_ledger.core.exceptions import ForkDuringRead, GatewayError, ReportError, RpcError
 from civic_ledger.gateway import schema
 from civic_ledger.gateway.batches import Batches, prefetched
-from civic_ledger.gateway.db import GatewayError, answering, first_line, migrate
+from civic_ledger.gateway.db import answering, first_line, migrate
 from civic_ledger.gateway.projections import Event, handlers
 from civic_ledger.gateway.store import Store, insert_rows, json_text, prune, rollback
-from civic_ledger.report.events import (
-    ACTOR_ARGUMENTS,
-    EventKind,
-    ReportError,
-    batched,
-)
+from civic_ledger.report.events import ACTOR_ARGUMENTS, EventKind, batched
 
 #: Logs per chunk the indexer's reader aims at: small enough that the node answers the next
 #: chunk while this one is written (`prefetched`) and only the chunks near the head carry undo
@@ -54,11 +49,6 @@ FIRST_SPAN = 10
 def log_reader(client: ChainClient, span: int = FIRST_SPAN) -> LogReader:
     """The indexer's log reader: chunks of about CHUNK_LOGS logs, within the node's limits."""
     return LogReader(client, span=span, max_span=max(span, 10_000), max_logs=CHUNK_LOGS)
-
-
-class ForkDuringRead(RpcError):
-    """A log's block hash is not the hash of that block a moment later: the chain reorganised
-    while the indexer read it (the step stops; the next one finds the fork)."""
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, func, select, true
 
-from civic_ledger.core.exceptions import CivicError
+from civic_ledger.core.exceptions import NotIndexed
 from civic_ledger.gateway import schema
 
 ZERO32 = "0x" + "00" * 32
@@ -31,10 +31,6 @@ REVOCATION_REASON = {
     5: "other",
 }
 OPEN = 1
-
-
-class NotIndexed(CivicError):
-    """The gateway has not indexed a block yet."""
 
 
 @dataclass(frozen=True)

@@ -11,16 +11,9 @@ from fastapi import Path as PathParam
 from fastapi.responses import StreamingResponse
 
 from civic_ledger.core.csvfile import csv_lines
+from civic_ledger.core.exceptions import ApiError
 from civic_ledger.gateway import city_queries, queries
-from civic_ledger.gateway.web import (
-    ERRORS,
-    PARCEL_PATTERN,
-    ApiError,
-    Conn,
-    GatewayDep,
-    answer,
-    snapshot,
-)
+from civic_ledger.gateway.web import ERRORS, PARCEL_PATTERN, Conn, GatewayDep, answer, snapshot
 
 router = APIRouter(prefix="/api/v1", responses=ERRORS)
 

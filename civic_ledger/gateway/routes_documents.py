@@ -13,10 +13,10 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse
 
 from civic_ledger.core.documents import content_hash
+from civic_ledger.core.exceptions import ApiError
 from civic_ledger.gateway import queries
 from civic_ledger.gateway.web import (
     ERRORS,
-    ApiError,
     Caller,
     Gateway,
     GatewayDep,

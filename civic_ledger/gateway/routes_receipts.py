@@ -21,13 +21,12 @@ from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
-from civic_ledger.core.exceptions import InputError
+from civic_ledger.core.exceptions import ApiError, InputError
 from civic_ledger.data.receipts import MAX_PROOF, UINT64, Receipt
 from civic_ledger.gateway import queries, schema
 from civic_ledger.gateway.web import (
     ERRORS,
     HASH_PATTERN,
-    ApiError,
     Gateway,
     GatewayDep,
     RequiredCaller,

@@ -7,13 +7,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
+from civic_ledger.core.exceptions import ApiError, GatewayError
 from civic_ledger.gateway import queries
-from civic_ledger.gateway.db import GatewayError
 from civic_ledger.gateway.indexer import status
 from civic_ledger.gateway.web import (
     ERRORS,
     HASH_PATTERN,
-    ApiError,
     Conn,
     GatewayDep,
     answer,

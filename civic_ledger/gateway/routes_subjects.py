@@ -12,17 +12,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
+from civic_ledger.core.exceptions import ApiError, AuthError
 from civic_ledger.gateway import queries
-from civic_ledger.gateway.auth import AuthError
-from civic_ledger.gateway.web import (
-    ERRORS,
-    ApiError,
-    Conn,
-    GatewayDep,
-    RequiredCaller,
-    answer,
-    hash_param,
-)
+from civic_ledger.gateway.web import ERRORS, Conn, GatewayDep, RequiredCaller, answer, hash_param
 
 router = APIRouter(prefix="/api/v1", responses=ERRORS)
 

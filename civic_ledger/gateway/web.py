@@ -17,10 +17,10 @@ from pydantic import BaseModel
 from sqlalchemy import Connection, Engine, Select
 from starlette.concurrency import run_in_threadpool
 
-from civic_ledger.core.exceptions import CivicError
+from civic_ledger.core.exceptions import ApiError, AuthError, GatewayError
 from civic_ledger.gateway.async_reads import AsyncReads
-from civic_ledger.gateway.auth import Authenticator, AuthError
-from civic_ledger.gateway.db import GatewayError, again_if_dropped, answering
+from civic_ledger.gateway.auth import Authenticator
+from civic_ledger.gateway.db import again_if_dropped, answering
 from civic_ledger.gateway.documents import DocumentStore
 from civic_ledger.gateway.queries import AsOf
 
@@ -68,15 +68,6 @@ class Gateway:
     settings: ApiSettings = field(default_factory=ApiSettings)
     #: PostgreSQL's asyncio pool for `read_first`, while the app's lifespan runs.
     reads: AsyncReads | None = None
-
-
-class ApiError(CivicError):
-    """A refusal the API answers with `status` and {"error": message}."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
 
 
 class ErrorBody(BaseModel):

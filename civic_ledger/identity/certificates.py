@@ -24,7 +24,7 @@ from typing import Any
 
 from eth_utils import keccak, to_checksum_address
 
-from civic_ledger.core.exceptions import CivicError
+from civic_ledger.core.exceptions import PayloadError
 from civic_ledger.core.transact import Transact, direct
 from civic_ledger.identity.enums import CertificateStatus as CertificateStatus
 
@@ -42,10 +42,6 @@ MAX_PAYLOAD_LENGTH = 256  # far above a valid payload (201 characters with a 20-
 # appended (civic_ledger/deploy/layout.py), so this slot holds for every implementation.
 RECORD_REGISTRY_STORAGE = 0x5676E59DC9309EF2E784479C9579E8DF6D69B91357972F7F15EA46F7CA0FC400
 CERTIFICATES_SLOT = RECORD_REGISTRY_STORAGE + 9
-
-
-class PayloadError(CivicError, ValueError):
-    """A verification payload that is malformed, or not for this chain and registry."""
 
 
 @dataclass(frozen=True)

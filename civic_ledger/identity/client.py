@@ -25,7 +25,6 @@ from civic_ledger.identity.enums import Status as Status
 from civic_ledger.identity.registrations import CSV_COLUMNS as CSV_COLUMNS
 from civic_ledger.identity.registrations import SALTS_COLUMNS as SALTS_COLUMNS
 from civic_ledger.identity.registrations import Registration as Registration
-from civic_ledger.identity.registrations import RegistrationsFileError as RegistrationsFileError
 from civic_ledger.identity.registrations import write_salts_csv as write_salts_csv
 
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"

@@ -18,7 +18,7 @@ from eth_utils import is_address, is_checksum_address, to_checksum_address
 
 from civic_ledger.core.commitments import commitment, make_salt, normalize_official_id, parse_salt
 from civic_ledger.core.csvfile import DEFAULT_ENCODING, csv_writer, read_csv_text
-from civic_ledger.core.exceptions import InputError
+from civic_ledger.core.exceptions import RegistrationsFileError
 from civic_ledger.identity.enums import Kind
 
 
@@ -77,10 +77,6 @@ SALTS_COLUMNS = ("official_id", "kind", "controller", "salt", "subject")
 
 
 MAX_OFFICIAL_ID = 256  # characters; official ids are short (national id, registry number)
-
-
-class RegistrationsFileError(InputError):
-    """A registrations CSV that cannot be used; the message names the file and line."""
 
 
 def write_salts_csv(

@@ -16,10 +16,11 @@ from fastapi import FastAPI, Request
 from fastapi.staticfiles import StaticFiles
 from starlette.responses import Response
 
+from civic_ledger.core.exceptions import PortalError
 from civic_ledger.gateway import queries
 from civic_ledger.portal import pages_city, pages_me, pages_verify
 from civic_ledger.portal.security import Csrf, SecurityHeaders, is_portal_path
-from civic_ledger.portal.views import N_, PortalError, refusal
+from civic_ledger.portal.views import N_, refusal
 
 STATIC = Path(__file__).parent / "static"
 

@@ -15,13 +15,13 @@ import segno
 from fastapi import APIRouter, Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from civic_ledger.core.exceptions import GatewayError, PortalError
 from civic_ledger.gateway import city_queries, queries
-from civic_ledger.gateway.db import GatewayError
 from civic_ledger.gateway.indexer import status
 from civic_ledger.gateway.web import snapshot
 from civic_ledger.portal import charts
 from civic_ledger.portal.health import chain_health_of
-from civic_ledger.portal.views import N_, PortalError, gateway_of, query_value, refusal, render
+from civic_ledger.portal.views import N_, gateway_of, query_value, refusal, render
 
 router = APIRouter(include_in_schema=False)
 

@@ -18,11 +18,12 @@ from fastapi import APIRouter, Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from civic_ledger.access.roles import BY_ID
+from civic_ledger.core.exceptions import AuthError, PortalError
 from civic_ledger.gateway import queries
-from civic_ledger.gateway.auth import AuthError, normal_address
+from civic_ledger.gateway.auth import normal_address
 from civic_ledger.gateway.web import snapshot
 from civic_ledger.portal.security import SESSION_COOKIE, clear_session, set_session
-from civic_ledger.portal.views import N_, PortalError, csrf_of, gateway_of, refusal, render
+from civic_ledger.portal.views import N_, csrf_of, gateway_of, refusal, render
 
 router = APIRouter(include_in_schema=False)
 

@@ -16,18 +16,11 @@ from starlette.formparsers import MultiPartException, MultiPartParser
 from starlette.responses import HTMLResponse
 
 from civic_ledger.core.documents import content_hash
+from civic_ledger.core.exceptions import PayloadError, PortalError
 from civic_ledger.gateway import queries
 from civic_ledger.gateway.web import snapshot
-from civic_ledger.identity.certificates import PayloadError, check_payload, decode_payload
-from civic_ledger.portal.views import (
-    N_,
-    PortalError,
-    csrf_of,
-    gateway_of,
-    query_value,
-    refusal,
-    render,
-)
+from civic_ledger.identity.certificates import check_payload, decode_payload
+from civic_ledger.portal.views import N_, csrf_of, gateway_of, query_value, refusal, render
 
 router = APIRouter(include_in_schema=False)
 

@@ -12,7 +12,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
-from civic_ledger.core.exceptions import CivicError
+from civic_ledger.core.exceptions import PortalError
 from civic_ledger.gateway.web import Gateway
 from civic_ledger.portal import i18n
 from civic_ledger.portal.security import Csrf, remember_csrf
@@ -24,17 +24,6 @@ MAX_QUERY_VALUE = 300  # longer query values are refused before anything reads t
 def N_(message: str) -> str:
     """Mark `message` for the catalogue; it is translated where it is shown."""
     return message
-
-
-class PortalError(CivicError):
-    """A refusal the portal shows as a page: `status`, and `message` (catalogue text, filled
-    with `params` after translation)."""
-
-    def __init__(self, status: int, message: str, **params: Any) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.params = params
 
 
 def environment() -> Environment:

@@ -22,15 +22,11 @@ from eth_utils import keccak, to_checksum_address
 from civic_ledger.chain.client import ChainClient
 from civic_ledger.chain.logs import Log, LogReader
 from civic_ledger.core.event_codec import decode_event
-from civic_ledger.core.exceptions import InputError
+from civic_ledger.core.exceptions import ReportError
 
 ACTOR_ARGUMENTS = ("operator", "caller")  # the acting account, by the suite's event convention
 FIXED_COLUMNS = ("event", "contract", "block", "time", "tx_hash", "log_index", "actor")
 BATCH = 200  # block headers or transactions per batched request
-
-
-class ReportError(InputError):
-    """A report that cannot be made as asked (unknown event, empty range)."""
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from civic_ledger.core.csvfile import DEFAULT_ENCODING, csv_writer
-from civic_ledger.report.events import EventRow, ReportError, cells, columns
+from civic_ledger.core.exceptions import ReportError
+from civic_ledger.report.events import EventRow, cells, columns
 
 FORMATS = ("csv", "xlsx")
 EXACT_INT = 2**53 - 1  # beyond this a spreadsheet's number rounds

@@ -19,7 +19,7 @@ from typing import Any
 from eth_keys import keys
 from eth_utils import to_checksum_address
 
-from civic_ledger.core.exceptions import CivicError
+from civic_ledger.core.exceptions import CivicError, SafeRefused
 from civic_ledger.safe.transaction import (
     Proposal,
     as_address,
@@ -30,10 +30,6 @@ from civic_ledger.safe.transaction import (
 )
 
 SIGNATURE_FORMAT = "civic-ledger/safe-signature/1"
-
-
-class SafeRefused(CivicError):
-    """A Safe proposal or signature that cannot be used; nothing was sent."""
 
 
 @dataclass(frozen=True)

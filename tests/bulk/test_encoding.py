@@ -19,8 +19,8 @@ from civic_ledger.bulk.rejects import write_rejects
 from civic_ledger.cli import identity as identity_cli
 from civic_ledger.core.commitments import commitment
 from civic_ledger.core.csvfile import check_encoding, read_csv_text
-from civic_ledger.core.exceptions import InputError
-from civic_ledger.identity.registrations import RegistrationsFileError, write_salts_csv
+from civic_ledger.core.exceptions import InputError, RegistrationsFileError
+from civic_ledger.identity.registrations import write_salts_csv
 
 GB = "gb18030"
 CONTROLLER = "0x" + "5a" * 20

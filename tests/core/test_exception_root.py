@@ -1,5 +1,7 @@
 """One exception root (issue #13): every exception class the product or the development tooling
-defines derives from `CivicError`, so the CLI reports each as one sentence."""
+defines derives from `CivicError`, so the CLI reports each as one sentence; and the product
+declares all of them in one module, `civic_ledger.core.exceptions`, the whole hierarchy on one
+page (the development tooling's own errors stay with the tool)."""
 
 from __future__ import annotations
 
@@ -30,3 +32,14 @@ def test_every_exception_class_derives_from_civic_error() -> None:
         f"{c.__module__}.{c.__name__}" for c in classes if not issubclass(c, CivicError)
     )
     assert strays == [], f"exception classes outside the CivicError root: {strays}"
+
+
+def test_the_product_declares_every_exception_in_core_exceptions() -> None:
+    classes = _exception_classes()
+    elsewhere = sorted(
+        f"{c.__module__}.{c.__name__}"
+        for c in classes
+        if c.__module__.startswith("civic_ledger.")
+        and c.__module__ != "civic_ledger.core.exceptions"
+    )
+    assert elsewhere == [], f"declare these in civic_ledger.core.exceptions: {elsewhere}"

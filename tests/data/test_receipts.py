@@ -11,8 +11,9 @@ from eth_utils import keccak
 from reverts import reverts
 
 from civic_ledger.core import transact
+from civic_ledger.core.exceptions import ReceiptError
 from civic_ledger.data import client, receipts
-from civic_ledger.data.receipts import LeafStore, MerkleTree, Receipt, ReceiptError
+from civic_ledger.data.receipts import LeafStore, MerkleTree, Receipt
 
 from .conftest import OWNER_ROLE, RECIPIENT_ROLE, data_request, h
 

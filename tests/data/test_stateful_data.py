@@ -39,9 +39,10 @@ from stateful_budget import (
     sweep_budget,
 )
 
+from civic_ledger.core.exceptions import ReceiptError
 from civic_ledger.data import client, receipts
 from civic_ledger.data.client import Basis, Consent, Sharing
-from civic_ledger.data.receipts import LeafStore, Receipt, ReceiptError
+from civic_ledger.data.receipts import LeafStore, Receipt
 
 from .conftest import DAY, OWNER_ROLE, PURPOSE, RECIPIENT_ROLE, THIRD_ROLE, data_request, h
 

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from civic_ledger.core.exceptions import DeployError
+from civic_ledger.core.exceptions import CatalogueError, DeployError
 from civic_ledger.core.paths import DEFAULT_CATALOGUE
 from civic_ledger.deploy import DeployPlan, StepEvent
-from civic_ledger.deploy.catalogue import CatalogueError, load_catalogue
+from civic_ledger.deploy.catalogue import load_catalogue
 from civic_ledger.identity import records as rec_client
 from civic_ledger.identity.certificates import is_certificate
 

@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from civic_ledger.gateway.auth import Authenticator, AuthError
+from civic_ledger.core.exceptions import AuthError
+from civic_ledger.gateway.auth import Authenticator
 from civic_ledger.gateway.ratelimit import TokenBuckets
 
 from .api_fixtures import bearer, make_client, sign, sign_in

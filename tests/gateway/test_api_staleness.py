@@ -54,7 +54,7 @@ def test_with_the_node_gone_answers_say_how_old_they_are(tmp_path):
 def test_settings_out_of_range_are_one_line_errors():
     import pytest
 
-    from civic_ledger.gateway.db import GatewayError
+    from civic_ledger.core.exceptions import GatewayError
     from civic_ledger.gateway.web import ApiSettings
 
     for bad in ({"rate": 0}, {"burst": 0}, {"max_document_bytes": 0}, {"token_ttl": 0},

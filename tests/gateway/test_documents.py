@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from civic_ledger.gateway.documents import DocumentError, DocumentStore
+from civic_ledger.core.exceptions import DocumentError
+from civic_ledger.gateway.documents import DocumentStore
 
 from .api_fixtures import DOCUMENTS, bearer, document_hash, make_client, sign_in
 

@@ -21,10 +21,10 @@ from civic_ledger.chain.client import HttpClient
 from civic_ledger.chain.logs import LogReader
 from civic_ledger.chain.manifest import Manifest
 from civic_ledger.core.config import load_roles_file
-from civic_ledger.core.exceptions import RpcError
+from civic_ledger.core.exceptions import GatewayError, RpcError
 from civic_ledger.core.paths import DEFAULT_ROLES_FILE
 from civic_ledger.gateway import schema
-from civic_ledger.gateway.db import GatewayError, connect
+from civic_ledger.gateway.db import connect
 from civic_ledger.gateway.indexer import Contracts, Indexer, status
 from civic_ledger.identity import client as identities
 from civic_ledger.identity.enums import Kind, Status

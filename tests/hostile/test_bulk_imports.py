@@ -18,10 +18,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from civic_ledger.bulk.identities import read_identities_csv
-from civic_ledger.bulk.parcels import COLUMNS, CsvFormatError, read_parcels_csv
+from civic_ledger.bulk.parcels import COLUMNS, read_parcels_csv
 from civic_ledger.cli import identity as id_cli
 from civic_ledger.cli import titles as titles_cli
 from civic_ledger.core.commitments import make_salt
+from civic_ledger.core.exceptions import CsvFormatError, RegistrationsFileError
 from civic_ledger.identity import client as id_client
 
 from .harness import EXAMPLES, Refuser, count, invoke
@@ -281,7 +282,7 @@ def test_malformed_identity_csv_is_refused_with_file_and_line(
     count("bulk-identity-csv (parser)")
     try:
         rows, errors = read_identities_csv(path)
-    except id_client.RegistrationsFileError as exc:
+    except RegistrationsFileError as exc:
         message = str(exc)
         assert "\n" not in message and message.startswith(f"{path}"), message
         assert len(message) < 400, message

@@ -13,7 +13,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from civic_ledger.core.config import RolesFileError, load_roles_file
+from civic_ledger.core.config import load_roles_file
+from civic_ledger.core.exceptions import RolesFileError
 from civic_ledger.core.paths import DEFAULT_ROLES_FILE
 
 from .harness import EXAMPLES, Refuser, count

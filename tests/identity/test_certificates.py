@@ -9,8 +9,9 @@ import ape
 import pytest
 
 from civic_ledger.core.encoding import ZERO32
+from civic_ledger.core.exceptions import PayloadError
 from civic_ledger.identity import certificates as certs
-from civic_ledger.identity.certificates import CertificateStatus, Payload, PayloadError
+from civic_ledger.identity.certificates import CertificateStatus, Payload
 from civic_ledger.identity.records import RevocationReason
 
 from .helpers import DAY, callers, evidence

@@ -28,6 +28,7 @@ from civic_ledger.core.commitments import (
     parse_salt,
 )
 from civic_ledger.core.documents import document_hash
+from civic_ledger.core.exceptions import RegistrationsFileError
 from civic_ledger.identity import client as id_client
 from civic_ledger.identity import records as rec_client
 
@@ -122,7 +123,7 @@ def test_csv_errors_name_the_line(tmp_path: Path, body: str, line: int, message:
 def test_csv_without_the_columns_is_refused_as_a_whole(tmp_path: Path):
     path = tmp_path / "bad.csv"
     path.write_text("official_id,kind\nX,person\n")
-    with pytest.raises(id_client.RegistrationsFileError, match=r"bad\.csv:1: missing column"):
+    with pytest.raises(RegistrationsFileError, match=r"bad\.csv:1: missing column"):
         read_identities_csv(path)
 
 

@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 
 from civic_ledger.bulk.parcels import (
-    CsvFormatError,
     ParcelImporter,
     check_against_chain,
     plan_batches,
@@ -20,6 +19,7 @@ from civic_ledger.bulk.parcels import (
 )
 from civic_ledger.bulk.sample import register_sample_owners, sample_owners, write_sample_csv
 from civic_ledger.chain.journal import Journal, JournalMismatch
+from civic_ledger.core.exceptions import CsvFormatError
 
 COUNT = 60
 BATCH = 20
