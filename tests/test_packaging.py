@@ -158,3 +158,21 @@ def test_admin_commands_are_an_ape_plugin():
         text=True, timeout=300,
     )  # fmt: skip
     assert command.returncode == 0 and "--json" in command.stdout, command.stderr
+
+
+MAX_MODULE_LINES = 500
+
+
+def test_no_module_of_the_product_or_its_tooling_is_over_500_lines():
+    """Issue #13: a module does one thing; past ~500 lines it is two (the reference client of the
+    integration kit included: a package of three modules, not one file)."""
+    folders = ("civic_ledger", "civic_dev", "tools/integration", "scripts")
+    sizes = {
+        str(path.relative_to(ROOT)): len(path.read_text(encoding="utf-8").splitlines())
+        for folder in folders
+        for path in (ROOT / folder).rglob("*.py")
+        if "migrations/versions" not in str(path)
+    }
+    assert len(sizes) > 150, sizes  # the walk found the modules
+    too_long = {name: lines for name, lines in sizes.items() if lines > MAX_MODULE_LINES}
+    assert too_long == {}, f"split these modules: {too_long}"

@@ -1,4 +1,4 @@
-"""Issue #14's acceptance test: an outside integrator's client (tools/integration/web3_client.py,
+"""Issue #14's acceptance test: an outside integrator's client (tools/integration/civic_client,
 web3 + eth-account + eth-abi only, programmed from docs/integration.md) drives a complete
 scenario against a deployment made the operator's way (`ape run chain up`, `ape run deploy`),
 reading nothing but the deployment files.
@@ -26,38 +26,47 @@ from local_chain_runner import LocalChainRun
 from civic_dev.bench.anvil import MNEMONIC
 
 ROOT = Path(__file__).resolve().parents[2]
-CLIENT_FILE = ROOT / "tools" / "integration" / "web3_client.py"
+CLIENT_PACKAGE = ROOT / "tools" / "integration" / "civic_client"
 VECTORS = json.loads((ROOT / "docs" / "integration-vectors.json").read_text(encoding="utf-8"))
 ALLOWED_IMPORTS = {"web3", "eth_account", "eth_abi"}
 
 
 def load_client() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("civic_web3_client", CLIENT_FILE)
+    """The package as an integrator uses it: a folder `civic_client` on their path."""
+    spec = importlib.util.spec_from_file_location(
+        "civic_client",
+        CLIENT_PACKAGE / "__init__.py",
+        submodule_search_locations=[str(CLIENT_PACKAGE)],
+    )
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses resolve their module by name
+    sys.modules[spec.name] = module  # its modules import each other by this name
     spec.loader.exec_module(module)
     return module
 
 
-client_module = load_client()
+civic_client = load_client()
+encoding = civic_client.encoding
 
 
 # --------------------------------------------------------------------------- no chain needed
 
 
 def test_client_imports_only_the_standard_library_web3_eth_account_and_eth_abi() -> None:
-    tree = ast.parse(CLIENT_FILE.read_text(encoding="utf-8"))
+    modules = {path.stem for path in CLIENT_PACKAGE.glob("*.py")} - {"__init__"}
+    assert modules == {"client", "encoding", "errors"}  # the walk below reads every file
     roots: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            roots.update(alias.name.split(".")[0] for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            assert node.level == 0, "relative import in the reference client"
-            assert node.module is not None
-            roots.add(node.module.split(".")[0])
-        elif isinstance(node, ast.Call) and getattr(node.func, "id", None) == "__import__":
-            pytest.fail("dynamic import in the reference client")
+    for path in sorted(CLIENT_PACKAGE.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                roots.update(alias.name.split(".")[0] for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.level:
+                assert node.level == 1 and node.module in modules, f"{path.name}: outside import"
+            elif isinstance(node, ast.ImportFrom):
+                assert node.module is not None
+                roots.add(node.module.split(".")[0])
+            elif isinstance(node, ast.Call) and getattr(node.func, "id", None) == "__import__":
+                pytest.fail(f"dynamic import in the reference client ({path.name})")
     third_party = {name for name in roots if name not in sys.stdlib_module_names}
     assert third_party == ALLOWED_IMPORTS
     assert "civic_ledger" not in roots and "civic_dev" not in roots and "ape" not in roots
@@ -66,29 +75,28 @@ def test_client_imports_only_the_standard_library_web3_eth_account_and_eth_abi()
 def test_client_reproduces_every_integration_vector() -> None:
     """The spec is language-neutral: docs/integration.md's rules, coded in Python without the
     project's package, give the published vectors (the ethers.js script is the other check)."""
-    c = client_module
     for v in VECTORS["commitments"]:
-        assert c.normalise_official_id(v["officialId"]) == v["normalised"]
+        assert encoding.normalise_official_id(v["officialId"]) == v["normalised"]
         salt = bytes.fromhex(v["salt"][2:])
-        assert "0x" + c.subject_commitment(salt, v["officialId"]).hex() == v["subject"]
+        assert "0x" + encoding.subject_commitment(salt, v["officialId"]).hex() == v["subject"]
     for v in VECTORS["documentHashes"]:
         document = bytes.fromhex(v["bytes"][2:]) if "bytes" in v else v["text"]
-        assert "0x" + c.document_hash(document).hex() == v["hash"]
+        assert "0x" + encoding.document_hash(document).hex() == v["hash"]
     for v in VECTORS["parcelIds"]:
-        assert c.parcel_id(v["cadastralCode"]) == int(v["parcelId"])
-        assert hex(c.parcel_id(v["cadastralCode"])) == v["parcelIdHex"]
+        assert encoding.parcel_id(v["cadastralCode"]) == int(v["parcelId"])
+        assert hex(encoding.parcel_id(v["cadastralCode"])) == v["parcelIdHex"]
     for v in VECTORS["recordData"]:
-        data = c.record_data(v["layout"], v["values"])
+        data = encoding.record_data(v["layout"], v["values"])
         assert "0x" + data.hex() == v["data"], v["layout"]
-        decoded = c.decode_record_data(v["layout"], data)
+        decoded = encoding.decode_record_data(v["layout"], data)
         assert set(decoded) == set(v["values"])
     for v in VECTORS["recordIds"]:
         subject = bytes.fromhex(v["subject"][2:])
-        rid = c.record_id(v["registry"], v["recordNumber"], subject, v["schemaId"])
+        rid = encoding.record_id(v["registry"], v["recordNumber"], subject, v["schemaId"])
         assert "0x" + rid.hex() == v["recordId"]
     for v in VECTORS["saleEncumbrances"]:
         liens = [
-            c.LienAnswer(
+            encoding.LienAnswer(
                 lien["lienId"],
                 bytes.fromhex(lien["holder"][2:]),
                 int(lien["amount"]),
@@ -96,24 +104,23 @@ def test_client_reproduces_every_integration_vector() -> None:
             )
             for lien in v["liens"]
         ]
-        digest = c.sale_encumbrance_hash(v["saleId"], int(v["parcelId"]), liens)
+        digest = encoding.sale_encumbrance_hash(v["saleId"], int(v["parcelId"]), liens)
         assert "0x" + digest.hex() == v["encumbranceHash"], v["description"]
     for v in VECTORS["issueDigests"]:
-        assert v["types"]["IssueRecord"] == c.ISSUE_RECORD_TYPE
-        assert "0x" + c.issue_digest(v["domain"], v["message"]).hex() == v["digest"]
+        assert v["types"]["IssueRecord"] == encoding.ISSUE_RECORD_TYPE
+        assert "0x" + encoding.issue_digest(v["domain"], v["message"]).hex() == v["digest"]
 
 
 def test_vector_check_can_fail() -> None:
     """One altered field gives another encoding: the comparisons above are not vacuous."""
-    c = client_module
     v = VECTORS["recordData"][1]
     altered = {**v["values"], "sector": v["values"]["sector"] + 1}
-    assert "0x" + c.record_data(v["layout"], altered).hex() != v["data"]
+    assert "0x" + encoding.record_data(v["layout"], altered).hex() != v["data"]
     v = VECTORS["commitments"][0]
     salt = bytes.fromhex(v["salt"][2:])
-    assert "0x" + c.subject_commitment(salt, v["officialId"] + "1").hex() != v["subject"]
-    with pytest.raises(c.ClientError):
-        c.record_data("string name", {"name": "x"})  # dynamic types are not record fields
+    assert "0x" + encoding.subject_commitment(salt, v["officialId"] + "1").hex() != v["subject"]
+    with pytest.raises(civic_client.ClientError):
+        encoding.record_data("string name", {"name": "x"})  # dynamic types are not record fields
 
 
 # --------------------------------------------------------------------------- against a chain
@@ -157,8 +164,7 @@ def holder(client: Any, role: str) -> LocalAccount:
 @pytest.mark.slow
 def test_outside_client_runs_the_whole_scenario(deployment: tuple[str, Path]) -> None:
     url, manifest = deployment
-    c = client_module
-    client = c.CivicLedgerClient.connect(url, manifest)
+    client = civic_client.CivicLedgerClient.connect(url, manifest)
     office = holder(client, "IDENTITY_OFFICE")
     tax_bureau = holder(client, "TAX_RECORD_ISSUER")
     arbiter = holder(client, "ARBITER")
@@ -172,67 +178,83 @@ def test_outside_client_runs_the_whole_scenario(deployment: tuple[str, Path]) ->
         client.send_value(test_account(19), wallet.address, 10**18)
     seller_salt, buyer_salt = secrets.token_bytes(32), secrets.token_bytes(32)
     full_width = VECTORS["commitments"][1]["officialId"]  # typed on a Chinese keyboard
-    seller = c.subject_commitment(seller_salt, f" {full_width.lower()} ")
-    buyer = c.subject_commitment(buyer_salt, "110105199001011234")
-    assert seller == c.subject_commitment(seller_salt, "91110108MA01ABCD2X")  # NFKC + trim + upper
+    seller = encoding.subject_commitment(seller_salt, f" {full_width.lower()} ")
+    buyer = encoding.subject_commitment(buyer_salt, "110105199001011234")
+    assert seller == encoding.subject_commitment(
+        seller_salt, "91110108MA01ABCD2X"
+    )  # NFKC + trim + upper
     assert (
-        client.register_identity(office, seller, seller_wallet.address, c.KIND_ENTERPRISE) == seller
+        client.register_identity(office, seller, seller_wallet.address, encoding.KIND_ENTERPRISE)
+        == seller
     )
-    assert client.register_identity(office, buyer, buyer_wallet.address, c.KIND_PERSON) == buyer
-    bank = c.subject_commitment(secrets.token_bytes(32), "91110000BANK00001Q")
-    client.register_identity(office, bank, bank_wallet.address, c.KIND_ENTERPRISE)
+    assert (
+        client.register_identity(office, buyer, buyer_wallet.address, encoding.KIND_PERSON) == buyer
+    )
+    bank = encoding.subject_commitment(secrets.token_bytes(32), "91110000BANK00001Q")
+    client.register_identity(office, bank, bank_wallet.address, encoding.KIND_ENTERPRISE)
     identity = client.identity(seller)
     assert identity["controller"] == seller_wallet.address
-    assert (identity["kind"], identity["status"]) == (c.KIND_ENTERPRISE, c.STATUS_ACTIVE)
+    assert (identity["kind"], identity["status"]) == (
+        encoding.KIND_ENTERPRISE,
+        encoding.STATUS_ACTIVE,
+    )
     assert client.call("IdentityRegistry", "activeControllerOf", buyer) == buyer_wallet.address
 
     # An adverse record under the catalogue schema tax-penalty; the subject disputes it, the
     # arbiter overturns it.
     values = {"amount": 12_500 * 10**18, "article": 63}
-    evidence = c.document_hash("CASE-2026-114")
+    evidence = encoding.document_hash("CASE-2026-114")
     record_count_before = client.call("RecordRegistry", "recordCount")
     record = client.issue_record(tax_bureau, "tax-penalty", seller, values, evidence)
     schema_id, schema = client.schema("tax-penalty")
     assert schema["adverse"] and schema["fieldLayout"] == "uint256 amount,uint16 article"
     registry = client.contract("RecordRegistry").address
-    assert record == c.record_id(registry, record_count_before + 1, seller, schema_id)
+    assert record == encoding.record_id(registry, record_count_before + 1, seller, schema_id)
     issued = [
         e for e in client.history("RecordRegistry", "RecordIssued") if e["recordId"] == record
     ]
     assert len(issued) == 1 and issued[0]["issuer"] == tax_bureau.address
-    assert issued[0]["data"] == c.record_data(schema["fieldLayout"], values)
-    assert c.decode_record_data(schema["fieldLayout"], issued[0]["data"]) == values
+    assert issued[0]["data"] == encoding.record_data(schema["fieldLayout"], values)
+    assert encoding.decode_record_data(schema["fieldLayout"], issued[0]["data"]) == values
     assert client.call("RecordRegistry", "isValid", record)
 
-    with pytest.raises(c.CivicRevert) as refused:  # only the subject's controller may dispute
-        client.dispute_record(buyer_wallet, record, c.document_hash("not mine"))
+    with pytest.raises(
+        civic_client.CivicRevert
+    ) as refused:  # only the subject's controller may dispute
+        client.dispute_record(buyer_wallet, record, encoding.document_hash("not mine"))
     assert refused.value.name == "RecordNotSubjectController"
     assert refused.value.args_ == (buyer_wallet.address,)
 
-    objection = c.document_hash(b"%PDF-1.7 objection of the enterprise")
+    objection = encoding.document_hash(b"%PDF-1.7 objection of the enterprise")
     disputed = client.dispute_record(seller_wallet, record, objection)
     assert (disputed["recordId"], disputed["subject"]) == (record, seller)
     assert disputed["operator"] == seller_wallet.address and disputed["evidenceHash"] == objection
     assert disputed["stayUntil"] > 0  # tax-penalty has a 14-day dispute stay
-    assert client.record(record)["dispute"] == c.DISPUTE_OPEN
+    assert client.record(record)["dispute"] == encoding.DISPUTE_OPEN
     assert not client.call("RecordRegistry", "isValid", record)  # stayed
 
-    ruling = c.document_hash("RULING-2026-7")
+    ruling = encoding.document_hash("RULING-2026-7")
     resolved = client.resolve_dispute(arbiter, record, False, ruling)
-    assert resolved["outcome"] == c.DISPUTE_OVERTURNED and resolved["operator"] == arbiter.address
+    assert (
+        resolved["outcome"] == encoding.DISPUTE_OVERTURNED
+        and resolved["operator"] == arbiter.address
+    )
     final = client.record(record)
-    assert final["dispute"] == c.DISPUTE_OVERTURNED and final["revokedAt"] > 0
+    assert final["dispute"] == encoding.DISPUTE_OVERTURNED and final["revokedAt"] > 0
     assert client.dispute(record)["rulingHash"] == ruling
     assert not client.call("RecordRegistry", "isValid", record)
 
     # Signed issuance: the tax bureau signs offline, the enterprise relays. The client's EIP-712
     # digest is the registry's own.
     compliance = client.record_input(
-        "tax-compliance", seller, {"year": 2026, "compliant": True}, c.document_hash("TC-2026-1")
+        "tax-compliance",
+        seller,
+        {"year": 2026, "compliant": True},
+        encoding.document_hash("TC-2026-1"),
     )
     deadline = client.w3.eth.get_block("latest")["timestamp"] + 3600
     message = client.issue_message(compliance, tax_bureau.address, deadline)
-    digest = c.issue_digest(c.issue_domain(client.w3.eth.chain_id, registry), message)
+    digest = encoding.issue_digest(encoding.issue_domain(client.w3.eth.chain_id, registry), message)
     assert digest == client.call(
         "RecordRegistry", "issueDigest", compliance, message["nonce"], deadline
     )
@@ -240,35 +262,39 @@ def test_outside_client_runs_the_whole_scenario(deployment: tuple[str, Path]) ->
     relayed = client.relay_issue(seller_wallet, compliance, tax_bureau.address, deadline, signature)
     assert client.record(relayed)["issuer"] == tax_bureau.address
     assert client.call("RecordRegistry", "isValid", relayed)
-    with pytest.raises(c.CivicRevert) as refused:  # the nonce moved on: no replay
+    with pytest.raises(civic_client.CivicRevert) as refused:  # the nonce moved on: no replay
         client.relay_issue(seller_wallet, compliance, tax_bureau.address, deadline, signature)
     assert refused.value.name == "RecordInvalidSignature"
 
     # A parcel with a mortgage; the seller proposes, the bank answers (discharge at closing),
     # the buyer accepts the encumbrance it was shown, the registrar approves.
     code = f"DX-0101-{secrets.randbelow(10**6):06d}"
-    parcel = client.register_parcel(registrar, seller, code, c.document_hash(b"survey"), 420, 11)
-    assert parcel == c.parcel_id(code)
+    parcel = client.register_parcel(
+        registrar, seller, code, encoding.document_hash(b"survey"), 420, 11
+    )
+    assert parcel == encoding.parcel_id(code)
     assert client.owner_of(parcel) == seller
     mortgage = 500_000 * 10**18
-    lien_id = client.propose_lien(bank_wallet, parcel, bank, mortgage, c.document_hash(b"loan"))
+    lien_id = client.propose_lien(
+        bank_wallet, parcel, bank, mortgage, encoding.document_hash(b"loan")
+    )
     assert client.consent_lien(seller_wallet, lien_id)["lienId"] == lien_id
-    deed = c.document_hash(b"deed of sale " + code.encode())
+    deed = encoding.document_hash(b"deed of sale " + code.encode())
     sale_id = client.propose_sale(seller_wallet, parcel, buyer, 3_000_000 * 10**18, deed)
     assert client.call("TitleRegistry", "openSaleOf", parcel) == sale_id
     assert client.sale_encumbrance(sale_id)[3] is False  # the bank has not answered yet
-    with pytest.raises(c.CivicRevert) as refused:
+    with pytest.raises(civic_client.CivicRevert) as refused:
         client.accept_sale(buyer_wallet, sale_id, client.sale_encumbrance(sale_id)[2])
     assert refused.value.name == "TitleLiensUnanswered"
     answer = client.answer_sale(bank_wallet, lien_id, sale_id, True)
-    assert answer["consent"] == c.CONSENT_DISCHARGE
+    assert answer["consent"] == encoding.CONSENT_DISCHARGE
     shown_parcel, liens, encumbrance, answered = client.sale_encumbrance(sale_id)
     assert (shown_parcel, answered) == (parcel, True)
-    assert liens == [c.LienAnswer(lien_id, bank, mortgage, c.CONSENT_DISCHARGE)]
-    assert encumbrance == c.sale_encumbrance_hash(sale_id, parcel, liens)
+    assert liens == [encoding.LienAnswer(lien_id, bank, mortgage, encoding.CONSENT_DISCHARGE)]
+    assert encumbrance == encoding.sale_encumbrance_hash(sale_id, parcel, liens)
 
-    with pytest.raises(c.CivicRevert) as refused:  # a stale or invented hash is refused
-        client.accept_sale(buyer_wallet, sale_id, c.document_hash("something else"))
+    with pytest.raises(civic_client.CivicRevert) as refused:  # a stale or invented hash is refused
+        client.accept_sale(buyer_wallet, sale_id, encoding.document_hash("something else"))
     assert refused.value.name == "TitleEncumbranceChanged"
 
     accepted = client.accept_sale(buyer_wallet, sale_id, encumbrance)
@@ -280,7 +306,7 @@ def test_outside_client_runs_the_whole_scenario(deployment: tuple[str, Path]) ->
     assert (approved["seller"], approved["buyer"]) == (seller, buyer)
 
     sale = client.sale(sale_id)
-    assert sale["state"] == c.SALE_COMPLETED and sale["encumbranceHash"] == encumbrance
+    assert sale["state"] == encoding.SALE_COMPLETED and sale["encumbranceHash"] == encumbrance
     assert client.owner_of(parcel) == buyer
     assert client.call("TitleRegistry", "ownerOf", parcel) == buyer_wallet.address  # title token
     assert client.call("TitleRegistry", "openSaleOf", parcel) == 0
@@ -296,18 +322,17 @@ def test_client_refuses_a_manifest_of_another_chain(
     deployment: tuple[str, Path], tmp_path: Path
 ) -> None:
     url, manifest = deployment
-    c = client_module
-    c.CivicLedgerClient.connect(url, manifest)  # the real one is accepted
+    civic_client.CivicLedgerClient.connect(url, manifest)  # the real one is accepted
     document = json.loads(manifest.read_text(encoding="utf-8"))
     abi_folder = manifest.parent / "abi"
     (tmp_path / "abi").symlink_to(abi_folder, target_is_directory=True)
 
     other_genesis = tmp_path / "reset-chain.json"  # same chain id, another genesis
     other_genesis.write_text(json.dumps({**document, "genesis_hash": "0x" + "ab" * 32}))
-    with pytest.raises(c.ChainMismatch, match="genesis"):
-        c.CivicLedgerClient.connect(url, other_genesis)
+    with pytest.raises(civic_client.ChainMismatch, match="genesis"):
+        civic_client.CivicLedgerClient.connect(url, other_genesis)
 
     other_id = tmp_path / "devnet.json"  # another chain altogether
     other_id.write_text(json.dumps({**document, "chain_id": 7341}))
-    with pytest.raises(c.ChainMismatch, match="chain 7340"):
-        c.CivicLedgerClient.connect(url, other_id)
+    with pytest.raises(civic_client.ChainMismatch, match="chain 7340"):
+        civic_client.CivicLedgerClient.connect(url, other_id)
