@@ -17,6 +17,8 @@ from civic_ledger.core.exceptions import ApiError
 from civic_ledger.gateway import queries
 from civic_ledger.gateway.web import (
     ERRORS,
+    NEEDS_TOKEN,
+    TOO_LARGE,
     Caller,
     Gateway,
     GatewayDep,
@@ -51,10 +53,10 @@ def _owners(gw: Gateway, document: str) -> queries.DocumentOwners:
         }
     },
     responses={
-        401: {"description": "No or bad token"},
+        **NEEDS_TOKEN,
         403: {"description": "Not the issuer of a record with this evidence hash"},
         404: {"description": "No indexed record has this evidence hash"},
-        413: {"description": "Larger than the gateway accepts"},
+        **TOO_LARGE,
     },
 )
 async def put_document(

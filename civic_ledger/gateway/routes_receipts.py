@@ -27,6 +27,8 @@ from civic_ledger.gateway import queries, schema
 from civic_ledger.gateway.web import (
     ERRORS,
     HASH_PATTERN,
+    NEEDS_TOKEN,
+    TOO_LARGE,
     Gateway,
     GatewayDep,
     RequiredCaller,
@@ -90,11 +92,11 @@ def _inline(model: type[BaseModel]) -> dict[str, Any]:
         }
     },
     responses={
-        401: {"description": "No or bad token"},
+        **NEEDS_TOKEN,
         403: {"description": "Not the account that anchored this batch"},
         404: {"description": "No indexed batch has this root"},
         409: {"description": "Published concurrently by another request: send again"},
-        413: {"description": "Larger than the gateway accepts"},
+        **TOO_LARGE,
         415: {"description": "Not application/json"},
     },
 )

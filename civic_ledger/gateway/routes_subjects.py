@@ -14,7 +14,15 @@ from pydantic import BaseModel, Field
 
 from civic_ledger.core.exceptions import ApiError, AuthError
 from civic_ledger.gateway import queries
-from civic_ledger.gateway.web import ERRORS, Conn, GatewayDep, RequiredCaller, answer, hash_param
+from civic_ledger.gateway.web import (
+    ERRORS,
+    NEEDS_TOKEN,
+    Conn,
+    GatewayDep,
+    RequiredCaller,
+    answer,
+    hash_param,
+)
 
 router = APIRouter(prefix="/api/v1", responses=ERRORS)
 
@@ -78,7 +86,7 @@ def _own(conn: Any, commitment: str, address: str) -> str:
 
 
 SUBJECT_ONLY: dict[int | str, dict[str, Any]] = {
-    401: {"description": "No or bad token"},
+    **NEEDS_TOKEN,
     403: {"description": NOT_YOURS},
 }
 

@@ -183,6 +183,13 @@ Caller = Annotated[str | None, Depends(caller)]
 RequiredCaller = Annotated[str, Depends(required_caller)]
 GatewayDep = Annotated[Gateway, Depends(gateway_dep)]
 
+#: What a route that takes `RequiredCaller` documents besides its own answers.
+NEEDS_TOKEN: dict[int | str, dict[str, Any]] = {401: {"description": "No or bad token"}}
+#: What a route that reads a body up to a limit (`limited_body`) documents for a larger one.
+TOO_LARGE: dict[int | str, dict[str, Any]] = {
+    413: {"description": "Larger than the gateway accepts"}
+}
+
 
 def hash_param(description: str) -> Any:
     return PathParam(pattern=HASH_PATTERN, description=f"{description} (0x + 64 hex digits)")
