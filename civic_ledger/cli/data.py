@@ -232,18 +232,11 @@ def _resource_rows(resource_id: int, view: data_client.ResourceView) -> list[tup
     ]
 
 
-def known_resource(exchange: Any, resource_id: int) -> data_client.ResourceView:
-    view = data_client.resource(exchange, resource_id)
-    if view.registered_at == 0:
-        raise click.ClickException(f"data resource {resource_id} does not exist")
-    return view
-
-
 @command(data, "resource-show", signs=False)
 @click.argument("resource_id", type=ID)
 def resource_show(manifest_file: Path | None, resource_id: int) -> None:
     """A resource: owner, sharing class, versions, deletion period, mandate."""
-    view = known_resource(exchange_of(Suite(manifest_file)), resource_id)
+    view = data_client.resource(exchange_of(Suite(manifest_file)), resource_id)
     print_rows(_resource_rows(resource_id, view))
     put(resource_id=resource_id, resource=view)
 
@@ -301,7 +294,7 @@ def consent_sign(
             f"{signer.address} is not the controller of subject {hexed(subject_id)}: only the "
             "subject's controller signs its consent"
         )
-    known_resource(exchange, resource_id)
+    data_client.resource(exchange, resource_id)  # an unknown id is refused first
     consent = data_client.Consent(
         subject_id, resource_id, recipient, purpose,
         expiry(suite, expires), make_salt(),
@@ -354,13 +347,13 @@ def request(
     if (consent_file or exemption) and not subject:
         raise click.UsageError("--consent and --exemption need --subject")
     subject_id = ZERO32 if subject is None else identity_subject(suite, subject, "--subject")
-    if subject is not None and not known_resource(exchange, resource_id).personal:
+    if subject is not None and not data_client.resource(exchange, resource_id).personal:
         raise click.BadParameter(
             f"resource {resource_id} holds no personal data: a request about no one takes no "
             "subject (the contract would link the subject to an open-data grant)",
             param_hint="--subject",
         )
-    known_resource(exchange, resource_id)
+    data_client.resource(exchange, resource_id)  # an unknown id is refused first
     spec = data_client.DataRequest(
         resource_id=resource_id,
         recipient_role=recipient,
@@ -415,18 +408,11 @@ def grant_revoke(
              reason)  # fmt: skip
 
 
-def known_grant(exchange: Any, grant_id: int) -> data_client.GrantView:
-    view = data_client.grant(exchange, grant_id)
-    if view.requested_at == 0:
-        raise click.ClickException(f"data request {grant_id} does not exist")
-    return view
-
-
 @command(data, "grant-show", signs=False)
 @click.argument("grant_id", type=ID)
 def grant_show(manifest_file: Path | None, grant_id: int) -> None:
     """A request and the grant it became: recipient, purpose, basis, expiry, live now."""
-    view = known_grant(exchange_of(Suite(manifest_file)), grant_id)
+    view = data_client.grant(exchange_of(Suite(manifest_file)), grant_id)
     print_rows([
         ("request", str(grant_id)), ("resource", str(view.resource_id)),
         ("recipient", role_name(view.recipient_role)), ("purpose", str(view.purpose)),

@@ -48,7 +48,6 @@ from civic_ledger.cli.data import (
     data,
     exchange_of,
     hexed,
-    known_grant,
     now,
     optional_document,
     subject_option,
@@ -96,7 +95,7 @@ def receipts_record(
     pending receipts are anchored together by `receipts-anchor`)."""
     suite = Suite(manifest_file)
     exchange = exchange_of(suite)
-    view = known_grant(exchange, grant_id)
+    view = data_client.grant(exchange, grant_id)
     receipt = rc.Receipt(
         grant_id, bytes(view.subject), parse_document(payload, "--payload"),
         delivered_at or now(suite),
@@ -325,7 +324,7 @@ def deletion_confirm(
 def deletion_status(manifest_file: Path | None, grant_id: int) -> None:
     """A grant's deletion: asked, due, confirmed, overdue."""
     exchange = exchange_of(Suite(manifest_file))
-    known_grant(exchange, grant_id)
+    data_client.grant(exchange, grant_id)  # an unknown id is refused first
     d = exchange.deletionOf(grant_id)
     requested, due, confirmed = int(d.requestedAt), int(d.dueAt), int(d.confirmedAt)
     overdue = bool(exchange.deletionOverdue(grant_id)) or (confirmed > due > 0)

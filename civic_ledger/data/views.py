@@ -45,10 +45,19 @@ class GrantView:
 
 
 def resource(exchange: Any, resource_id: int) -> ResourceView:
-    return from_struct(ResourceView, exchange.resourceOf(resource_id))
+    """Resource `resource_id`; LookupError for an id no resource has (the contract answers an
+    empty struct), as the other domains' views do."""
+    view = from_struct(ResourceView, exchange.resourceOf(resource_id))
+    if view.registered_at == 0:
+        raise LookupError(f"data resource {resource_id} does not exist")
+    return view
 
 
 def grant(exchange: Any, grant_id: int) -> GrantView:
-    return from_struct(
+    """Request `grant_id` and the grant it became; LookupError for an id no request has."""
+    view = from_struct(
         GrantView, exchange.requestOf(grant_id), live=bool(exchange.isGrantLive(grant_id))
     )
+    if view.requested_at == 0:
+        raise LookupError(f"data request {grant_id} does not exist")
+    return view

@@ -48,6 +48,19 @@ def test_register_version_retire_each_name_the_actor(exchange, make_resource, st
     assert client.resource(exchange, rid).retired
 
 
+def test_views_refuse_an_id_nothing_has(exchange, make_resource, requester):
+    """The contract answers an unknown id with an empty struct; the views refuse it by name
+    (as the titles' and liens' do) instead of handing a zero record to the caller."""
+    rid = make_resource(Sharing.OPEN)
+    grant = client.request_data(exchange, data_request(rid), sender=requester)
+    assert client.resource(exchange, rid).registered_at > 0
+    assert client.grant(exchange, grant).requested_at > 0
+    with pytest.raises(LookupError, match=rf"^data resource {rid + 1} does not exist$"):
+        client.resource(exchange, rid + 1)
+    with pytest.raises(LookupError, match=rf"^data request {grant + 1} does not exist$"):
+        client.grant(exchange, grant + 1)
+
+
 def test_steward_cannot_register_for_another_agency(exchange, third):
     """A steward of the market regulator registers a resource in the land registry's name."""
     spec = client.ResourceInput(
