@@ -20,7 +20,6 @@ still open, never re-signed), then sends only what is still missing on chain.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,20 +35,23 @@ from civic_ledger.bulk.runner import (
 )
 from civic_ledger.bulk.runner import plan_batches as plan_rows
 from civic_ledger.core.csvfile import DEFAULT_ENCODING, CsvRecords
-from civic_ledger.core.encoding import HEX32, ZERO32, parcel_id_of
+from civic_ledger.core.encoding import (
+    DIGITS,
+    HEX32,
+    MAX_CODE_LENGTH,
+    ZERO32,
+    check_code,
+    parcel_id_of,
+    shown,
+)
 from civic_ledger.core.exceptions import CsvFormatError
 
 COLUMNS = ("cadastral_code", "owner", "data_hash", "area_m2", "land_use")
 MAX_BATCH = 100  # TitleRegistry.MAX_BATCH
 DEFAULT_BATCH = 50
-MAX_CODE_LENGTH = 64
 CHECK_CHUNK = 500  # ids per `dataHashesOf` call
 JOB = "titles-import"
 ImportResult = BulkResult  # the parcel import's result is the runner's
-
-_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]*")
-_DIGITS = re.compile(r"[0-9]+")
-SHOWN_VALUE = 40  # characters of a bad value quoted in an error
 
 
 @dataclass(frozen=True)
@@ -75,16 +77,9 @@ class ParcelRow:
 # ------------------------------------------------------------------ parsing
 
 
-def _shown(value: str) -> str:
-    """A bad value for an error message: quoted, and cut if long."""
-    if len(value) > SHOWN_VALUE:
-        return repr(value[: SHOWN_VALUE - 10]) + f"… ({len(value)} characters)"
-    return repr(value)
-
-
 def _hex32(value: str, what: str) -> bytes:
     if not HEX32.fullmatch(value):
-        raise ValueError(f"{what} must be 0x followed by 64 hex digits, got {_shown(value)}")
+        raise ValueError(f"{what} must be 0x followed by 64 hex digits, got {shown(value)}")
     raw = bytes.fromhex(value[2:])
     if raw == ZERO32:
         raise ValueError(f"{what} must not be zero")
@@ -92,26 +87,12 @@ def _hex32(value: str, what: str) -> bytes:
 
 
 def _int(value: str, what: str, low: int, high: int) -> int:
-    # ASCII digits only: int() would also take "1_000", " 7", "١٢" or "+5".
-    if not _DIGITS.fullmatch(value) or len(value) > 80:
-        raise ValueError(f"{what} must be a whole number, got {_shown(value)}")
+    if not DIGITS.fullmatch(value) or len(value) > 80:
+        raise ValueError(f"{what} must be a whole number, got {shown(value)}")
     number = int(value)
     if not low <= number <= high:
-        raise ValueError(f"{what} must be between {low} and {high}, got {_shown(value)}")
+        raise ValueError(f"{what} must be between {low} and {high}, got {shown(value)}")
     return number
-
-
-def check_code(value: str) -> str:
-    """A cadastral code: 1-64 ASCII letters, digits or ._/- (starting with a letter or digit).
-    Raises ValueError naming the problem; returns the code without surrounding blanks."""
-    code = value.strip()
-    if not code:
-        raise ValueError("empty cadastral_code")
-    if len(code) > MAX_CODE_LENGTH or not _CODE.fullmatch(code):
-        raise ValueError(
-            f"cadastral_code {_shown(code)} must be 1-{MAX_CODE_LENGTH} letters, digits or ._/-"
-        )
-    return code
 
 
 def parse_row(line: int, record: dict[str, str | None]) -> ParcelRow:

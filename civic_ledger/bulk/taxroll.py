@@ -29,10 +29,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from civic_ledger.bulk.parcels import check_code
 from civic_ledger.bulk.runner import BatchCallJob, ChainCheck, RowError
 from civic_ledger.core.csvfile import DEFAULT_ENCODING, CsvRecords
-from civic_ledger.core.encoding import HEX32, parcel_id_of
+from civic_ledger.core.encoding import DIGITS, UINT256_MAX, parse_parcel, shown
 from civic_ledger.core.exceptions import TaxRollFileError
 from civic_ledger.property.tax import parse_due
 from civic_ledger.property.titles import parcel_ref, to_units
@@ -43,10 +42,7 @@ DEFAULT_BATCH = 1
 MAX_OPEN_PER_PARCEL = 32  # PropertyTax.MAX_OPEN_PER_PARCEL
 COLUMNS = ("parcel", "year", "amount", "due")
 UINT64_MAX = 2**64 - 1
-UINT256_MAX = 2**256 - 1
-SHOWN_VALUE = 40
 
-_DIGITS = re.compile(r"[0-9]+")
 _AMOUNT = re.compile(r"[0-9]+(\.[0-9]+)?")
 
 # Mirror of IPropertyTax.AssessmentState, in declaration order.
@@ -77,52 +73,29 @@ class TaxRow:
 # ------------------------------------------------------------------ parsing
 
 
-def _shown(value: str) -> str:
-    if len(value) > SHOWN_VALUE:
-        return repr(value[: SHOWN_VALUE - 10]) + f"… ({len(value)} characters)"
-    return repr(value)
-
-
-def parse_parcel_ref(value: str) -> int:
-    """A parcel id from a decimal id, a 0x-hex id or a cadastral code (ValueError if none)."""
-    value = value.strip()
-    if not value:
-        raise ValueError("empty parcel")
-    if _DIGITS.fullmatch(value):
-        if len(value) > 80 or int(value) > UINT256_MAX:
-            raise ValueError(f"parcel id {_shown(value)} does not fit in 256 bits")
-        return int(value)
-    if HEX32.fullmatch(value):
-        return int(value, 16)
-    try:
-        return parcel_id_of(check_code(value))
-    except ValueError as exc:
-        raise ValueError(str(exc).replace("cadastral_code", "parcel", 1)) from None
-
-
 def _year(value: str) -> int:
-    if not _DIGITS.fullmatch(value) or len(value) > 6 or not 1 <= int(value) <= 65535:
-        raise ValueError(f"year must be a whole number between 1 and 65535, got {_shown(value)}")
+    if not DIGITS.fullmatch(value) or len(value) > 6 or not 1 <= int(value) <= 65535:
+        raise ValueError(f"year must be a whole number between 1 and 65535, got {shown(value)}")
     return int(value)
 
 
 def _amount(value: str, decimals: int) -> int:
     if not _AMOUNT.fullmatch(value) or len(value) > 80:
-        raise ValueError(f"amount must be a number of tokens, got {_shown(value)}")
+        raise ValueError(f"amount must be a number of tokens, got {shown(value)}")
     units = to_units(value, decimals)
     if units == 0:
         raise ValueError("amount must be more than 0")
     if units > UINT256_MAX:
-        raise ValueError(f"amount {_shown(value)} is too large")
+        raise ValueError(f"amount {shown(value)} is too large")
     return units
 
 
 def _due(value: str, now: int) -> int:
     if len(value) > 30:
-        raise ValueError(f"due date {_shown(value)}: expected YYYY-MM-DD or unix seconds")
+        raise ValueError(f"due date {shown(value)}: expected YYYY-MM-DD or unix seconds")
     due = parse_due(value)
     if due > UINT64_MAX:
-        raise ValueError(f"due date {_shown(value)} is too far in the future")
+        raise ValueError(f"due date {shown(value)} is too far in the future")
     if due <= now:
         raise ValueError(f"due date {value} is not in the future")
     return due
@@ -134,7 +107,7 @@ def parse_row(line: int, record: dict[str, str], decimals: int, now: int) -> Tax
     return TaxRow(
         line=line,
         parcel=parcel,
-        parcel_id=parse_parcel_ref(parcel),
+        parcel_id=parse_parcel(parcel),
         year=_year(record["year"].strip()),
         amount=_amount(record["amount"].strip(), decimals),
         due=_due(record["due"].strip(), now),

@@ -18,6 +18,7 @@ from civic_ledger.chain import accounts as chain_accounts
 from civic_ledger.chain.logs import LogReader, ape_log_reader
 from civic_ledger.chain.poa import prepare_connection
 from civic_ledger.cli.output import echo_code, one_line, send
+from civic_ledger.core.encoding import UINT256_MAX, parse_parcel
 from civic_ledger.core.names import IDENTITY_REGISTRY, TITLE_REGISTRY, TOKEN
 from civic_ledger.core.revert import explain
 
@@ -31,7 +32,6 @@ F = TypeVar("F", bound=Callable[..., Any])
 UINT16_MAX = 2**16 - 1
 UINT32_MAX = 2**32 - 1
 UINT64_MAX = 2**64 - 1
-UINT256_MAX = 2**256 - 1
 
 
 def uint(bits: int = 256, low: int = 0) -> click.IntRange:
@@ -339,11 +339,9 @@ def owner_subject(suite: Suite, value: str, hint: str) -> bytes:
 def known_parcel(suite: Suite, value: str, hint: str = "PARCEL") -> int:
     """A registered parcel (active or retired), given as decimal id, 0x-hex id or cadastral
     code."""
-    from civic_ledger.property.titles import ParcelStatus, parse_parcel
+    from civic_ledger.property.titles import ParcelStatus
 
     parcel_id = parse_param(parse_parcel, value, hint)
-    if parcel_id > UINT256_MAX:
-        raise click.BadParameter(f"parcel id {value} does not fit in 256 bits", param_hint=hint)
     if ParcelStatus(int(suite[TITLE_REGISTRY].parcelOf(parcel_id).status)) is ParcelStatus.NONE:
         raise click.BadParameter(f"parcel {value!r} is not registered", param_hint=hint)
     from civic_ledger.property.titles import parcel_ref

@@ -38,7 +38,7 @@ from civic_ledger.cli.common import (
 )
 from civic_ledger.cli.imports import ImportOptions, import_options, run_import
 from civic_ledger.cli.output import console, put, send
-from civic_ledger.core.encoding import format_time, hex32, to_bytes32
+from civic_ledger.core.encoding import check_code, format_time, hex32, to_bytes32
 from civic_ledger.core.names import IDENTITY_REGISTRY, LIEN_REGISTRY, PROPERTY_TAX, TITLE_REGISTRY
 from civic_ledger.property import liens as lien_client
 from civic_ledger.property import tax as tax_client
@@ -52,7 +52,7 @@ from civic_ledger.property.views import (
 
 def _code(value: str, hint: str = "--code") -> str:
     try:
-        return bulk.check_code(value)
+        return check_code(value)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint=hint) from None
 

@@ -18,6 +18,7 @@ from eth_utils import is_address, is_checksum_address, to_checksum_address
 
 from civic_ledger.core.commitments import commitment, make_salt, normalize_official_id, parse_salt
 from civic_ledger.core.csvfile import DEFAULT_ENCODING, csv_writer, read_csv_text
+from civic_ledger.core.encoding import shown
 from civic_ledger.core.exceptions import RegistrationsFileError
 from civic_ledger.identity.enums import Kind
 
@@ -50,11 +51,11 @@ class Registration:
         line: int = 0,
     ) -> Registration:
         if not (is_address(controller) and len(controller.removeprefix("0x")) == 40):
-            raise ValueError(f"controller {_shown(controller)} is not an address")
+            raise ValueError(f"controller {shown(controller)} is not an address")
         digits = controller.removeprefix("0x")
         if digits not in (digits.lower(), digits.upper()) and not is_checksum_address(controller):
             raise ValueError(
-                f"controller {_shown(controller)} has a wrong EIP-55 checksum (mistyped?)"
+                f"controller {shown(controller)} has a wrong EIP-55 checksum (mistyped?)"
             )
         if int(controller, 16) == 0:
             raise ValueError("controller is the zero address")
@@ -65,11 +66,6 @@ class Registration:
             kind=kind if isinstance(kind, Kind) else Kind.parse(kind),
             line=line,
         )
-
-
-def _shown(value: str, limit: int = 48) -> str:
-    """A bad value for an error message: quoted, and cut if long."""
-    return repr(value) if len(value) <= limit else repr(value[: limit - 8]) + "…"
 
 
 CSV_COLUMNS = ("official_id", "kind", "controller")

@@ -10,7 +10,6 @@ are a thin layer on top.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -22,7 +21,6 @@ from eth_utils import is_address, keccak, to_checksum_address
 from civic_ledger.core.encoding import HEX32, ZERO32, hex32, parcel_id_of, to_bytes32
 from civic_ledger.core.transact import Transact, direct, required_event
 
-_DIGITS = re.compile(r"^[0-9]+$")
 _State = TypeVar("_State", bound=IntEnum)
 
 
@@ -33,18 +31,6 @@ SaleState = IntEnum("SaleState", "NONE PROPOSED ACCEPTED COMPLETED CANCELLED REJ
 
 
 # ------------------------------------------------------------------ argument parsing
-
-
-def parse_parcel(value: str) -> int:
-    """A parcel given as a decimal id, a 0x-hex id, or a cadastral code."""
-    value = value.strip()
-    if _DIGITS.match(value):
-        return int(value)
-    if HEX32.match(value):
-        return int(value, 16)
-    if not value:
-        raise ValueError("empty parcel reference")
-    return parcel_id_of(value)
 
 
 def resolve_subject(identities: Any, value: str) -> bytes:

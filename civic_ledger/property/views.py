@@ -6,8 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from civic_ledger.bulk.parcels import check_code
-from civic_ledger.core.encoding import format_time
+from civic_ledger.core.encoding import check_code, format_time
 from civic_ledger.property.liens import Encumbrance
 from civic_ledger.property.titles import ParcelInfo
 

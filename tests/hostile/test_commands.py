@@ -437,7 +437,7 @@ PARCEL_JUNK = [
     ("NOPE-404", "not registered"),
     (HUGER, "256 bits"),
     ("", "empty parcel"),
-    ("💥💥", "not registered"),
+    ("💥💥", "must be 1-64 letters, digits or ._/-"),
 ]
 
 

@@ -16,7 +16,7 @@ from eth_utils import keccak
 from civic_ledger.cli import tax as tax_cli
 from civic_ledger.cli import titles as titles_cli
 from civic_ledger.core.documents import document_hash
-from civic_ledger.core.encoding import parcel_id_of, to_bytes32
+from civic_ledger.core.encoding import parcel_id_of, parse_parcel, to_bytes32
 from civic_ledger.property import liens as lien_client
 from civic_ledger.property import tax as tax_client
 from civic_ledger.property import titles as title_client
@@ -27,9 +27,9 @@ TOKEN = 10**18
 
 
 def test_argument_parsing(tmp_path: Path):
-    assert title_client.parse_parcel("42") == 42
-    assert title_client.parse_parcel("0x" + "00" * 31 + "2a") == 42
-    assert title_client.parse_parcel("BJ-1") == parcel_id_of("BJ-1")
+    assert parse_parcel("42") == 42
+    assert parse_parcel("0x" + "00" * 31 + "2a") == 42
+    assert parse_parcel("BJ-1") == parcel_id_of("BJ-1")
     doc = tmp_path / "deed.pdf"
     doc.write_bytes(b"%PDF deed")
     assert document_hash(f"@{doc}") == keccak(b"%PDF deed")
