@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import os
 import re
-import sys
 from typing import Any
 
 from civic_ledger.chain.poa import prepare_connection
 from civic_ledger.core.exceptions import AccountError, InvalidAccount
 from civic_ledger.core.revert import explain
+from civic_ledger.core.terminal import can_prompt
 
 PASSPHRASE_ENV = "CIVIC_PASSPHRASE"
 _PRIVATE_KEY = re.compile(r"(0[xX])?[0-9a-fA-F]{64}")  # what a pasted secp256k1 key looks like
@@ -49,7 +49,7 @@ def load_account(alias: str) -> Any:
     passphrase = os.environ.get(f"APE_ACCOUNTS_{alias}_PASSPHRASE") or os.environ.get(
         PASSPHRASE_ENV
     )
-    if not passphrase and _locked_keystore(account) and not _interactive():
+    if not passphrase and _locked_keystore(account) and not can_prompt():
         # Ape would prompt for the passphrase (and to confirm every signature) on stdin: with
         # no terminal that is an EOF abort mid-command, or a hang on a pipe. Refuse up front.
         raise AccountError(
@@ -82,10 +82,3 @@ def _test_account(test_accounts: Any, alias: str) -> Any:
 def _locked_keystore(account: Any) -> bool:
     """An encrypted keystore account that would have to prompt before it can sign."""
     return hasattr(account, "set_autosign") and bool(getattr(account, "locked", False))
-
-
-def _interactive() -> bool:
-    try:
-        return sys.stdin is not None and sys.stdin.isatty()
-    except (AttributeError, ValueError):  # closed or replaced stdin
-        return False

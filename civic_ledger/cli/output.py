@@ -29,6 +29,7 @@ from rich.console import Console, ConsoleDimensions
 from rich.table import Table
 
 from civic_ledger.core.revert import explain
+from civic_ledger.core.terminal import can_prompt
 
 PIPE_WIDTH = 4096  # off a terminal, lines and tables are never cut or wrapped before this
 
@@ -284,7 +285,7 @@ def send(label: str, method: Any, *args: Any, sender: Any, **kwargs: Any) -> Any
 def confirm(label: str, sender: Any) -> None:
     """With a terminal attached and no --yes: say what will be signed, by whom, on which
     network, and ask (a no aborts: nothing is signed)."""
-    if MODE.assume_yes or not _interactive():
+    if MODE.assume_yes or not can_prompt():
         return
     import click
 
@@ -292,13 +293,6 @@ def confirm(label: str, sender: Any) -> None:
         f"About to sign and send: [bold]{label}[/]\n  as {_who(sender)} on {_network()}"
     )
     click.confirm("Sign and send?", default=False, abort=True, err=True)
-
-
-def _interactive() -> bool:
-    try:
-        return sys.stdin is not None and sys.stdin.isatty()
-    except (AttributeError, ValueError):  # closed or replaced stdin
-        return False
 
 
 def _transaction(label: str, sender: Any, receipt: Any) -> dict[str, Any]:

@@ -51,7 +51,7 @@ def keystore(monkeypatch: pytest.MonkeyPatch) -> Any:
 
     account = _Keystore(alias="clerk", address="0x" + "11" * 20, locked=True)
     monkeypatch.setattr(accounts, "load", lambda alias: account, raising=False)
-    monkeypatch.setattr(chain_accounts, "_interactive", lambda: False)
+    monkeypatch.setattr(chain_accounts, "can_prompt", lambda: False)
     for name in ("CIVIC_PASSPHRASE", "APE_ACCOUNTS_clerk_PASSPHRASE"):
         monkeypatch.delenv(name, raising=False)
     return account

@@ -62,22 +62,23 @@ class Schemas:
 
 
 def cli_runner(suite: Any) -> Any:
-    """run(group, name, *args): a command of `group` run in process against the session suite's
-    manifest (without --network: the test chain); `.text` is its output on one line (rich wraps
-    at 80 columns off a terminal)."""
+    """run(group, name, *args, input=None): a command of `group` run in process against the
+    session suite's manifest (without --network: the test chain), `input` its standard input;
+    `.text` is its output on one line (rich wraps at 80 columns off a terminal)."""
     import click
     from click.testing import CliRunner
 
     runner = CliRunner()
     manifest = str(suite.manifest.path)
 
-    def run(group: click.Group, name: str, *args: str) -> Any:
+    def run(group: click.Group, name: str, *args: str, input: str | None = None) -> Any:
         command = group.commands[name]
         plain = click.Command(
             name, callback=command.callback,
             params=[p for p in command.params if p.name != "network"],
         )  # fmt: skip
-        result = runner.invoke(plain, [*args, "--manifest", manifest], catch_exceptions=False)
+        argv = [*args, "--manifest", manifest]
+        result = runner.invoke(plain, argv, input=input, catch_exceptions=False)
         result.text = " ".join(result.output.split())
         return result
 

@@ -15,10 +15,12 @@ from typing import Any
 import ape
 import pytest
 from eth_abi.packed import encode_packed
+from eth_account import Account
 from eth_utils import keccak
 
 from civic_ledger.bulk.identities import read_identities_csv
 from civic_ledger.cli import identity as identity_cli
+from civic_ledger.cli import output as cli_output
 from civic_ledger.cli import records as records_cli
 from civic_ledger.core.commitments import (
     commitment,
@@ -28,6 +30,7 @@ from civic_ledger.core.commitments import (
     parse_salt,
 )
 from civic_ledger.core.documents import document_hash
+from civic_ledger.core.encoding import ZERO32
 from civic_ledger.core.exceptions import RegistrationsFileError
 from civic_ledger.identity import client as id_client
 from civic_ledger.identity import records as rec_client
@@ -276,6 +279,37 @@ def test_agency_flow_through_clients(suite, agency, citizens, outsider, tmp_path
 @pytest.fixture
 def run_cli(suite):
     return cli_runner(suite)
+
+
+def test_a_terminal_is_asked_before_signing_and_a_no_sends_nothing(
+    run_cli, suite, monkeypatch, tmp_path
+):
+    """With a person at a terminal and no --yes, a signing command says what it will sign, as
+    whom, and asks; answering no signs nothing; --yes signs without asking."""
+    monkeypatch.setattr(cli_output, "can_prompt", lambda: True)
+    identity = suite["IdentityRegistry"]
+    controller = Account.create().address
+    args = ("--official-id", "CONFIRM-" + controller, "--controller", controller,
+            "--account", "TEST::1", "--salts-out", str(tmp_path / "salt.csv"))  # fmt: skip
+    office = ape.accounts.test_accounts[1]
+    nonce = office.nonce
+
+    refused = run_cli(identity_cli.identity, "register", *args, input="n\n")
+    assert refused.exit_code != 0
+    assert "About to sign and send: registered person 0x" in refused.text, refused.output
+    assert "Sign and send? [y/N]: n" in refused.text
+    assert office.nonce == nonce and identity.subjectOf(controller) == ZERO32
+
+    accepted = run_cli(identity_cli.identity, "register", *args, input="y\n")
+    assert accepted.exit_code == 0, accepted.output
+    assert office.nonce == nonce + 1 and identity.subjectOf(controller) != ZERO32
+
+    other = Account.create().address
+    unasked = run_cli(identity_cli.identity, "register", "--official-id", "CONFIRM-" + other,
+                      "--controller", other, "--account", "TEST::1", "--yes",
+                      "--salts-out", str(tmp_path / "other.csv"))  # fmt: skip
+    assert unasked.exit_code == 0, unasked.output
+    assert "Sign and send?" not in unasked.text and identity.subjectOf(other) != ZERO32
 
 
 def test_cli_identity_commands(run_cli, suite, tmp_path):
