@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import Any
 
 from civic_ledger.chain.client import ChainRef
+from civic_ledger.core.encoding import ADDRESS
 from civic_ledger.core.exceptions import ChainMismatch, ManifestError
 
 MANIFEST_VERSION = 1
-_ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
 _HASH = re.compile(r"^(0x)?[0-9a-fA-F]{64}$")
 
 
@@ -130,7 +130,7 @@ class Manifest:
         if entry is None:
             raise ManifestError(f"{self.path}: no contract '{name}' deployed")
         address = entry.get("address") if isinstance(entry, dict) else None
-        if not isinstance(address, str) or not _ADDRESS.match(address):
+        if not isinstance(address, str) or not ADDRESS.match(address):
             raise ManifestError(f"{self.path}: contract '{name}' has no valid address")
         return address
 

@@ -36,14 +36,13 @@ from civic_ledger.chain.client import next_block_time
 from civic_ledger.cli.common import (
     ADDRESS,
     UINT32_MAX,
-    UINT64_MAX,
     Suite,
     command,
     load_account,
     parse_param,
 )
 from civic_ledger.cli.output import console, send
-from civic_ledger.core.encoding import format_time
+from civic_ledger.core.encoding import UINT64_MAX, format_time
 from civic_ledger.core.exceptions import DeployError
 from civic_ledger.core.names import MANAGER
 from civic_ledger.deploy.pending import ContractVersion, PendingUpgrade, upgrade_status

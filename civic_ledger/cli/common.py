@@ -31,7 +31,6 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 UINT16_MAX = 2**16 - 1
 UINT32_MAX = 2**32 - 1
-UINT64_MAX = 2**64 - 1
 
 
 def uint(bits: int = 256, low: int = 0) -> click.IntRange:
@@ -327,13 +326,6 @@ def identity_subject(suite: Suite, value: str, hint: str = "SUBJECT") -> bytes:
     from civic_ledger.identity.client import resolve_subject
 
     return parse_param(lambda v: resolve_subject(suite[IDENTITY_REGISTRY], v), value, hint)
-
-
-def owner_subject(suite: Suite, value: str, hint: str) -> bytes:
-    """An identity of the land registry (owner, buyer, lienholder), in the title registry's words."""
-    from civic_ledger.property.titles import resolve_subject
-
-    return parse_param(lambda v: resolve_subject(suite[IDENTITY_REGISTRY], v.strip()), value, hint)
 
 
 def known_parcel(suite: Suite, value: str, hint: str = "PARCEL") -> int:

@@ -33,7 +33,6 @@ from rich.table import Table
 from civic_ledger.cli.common import (
     DOCUMENT_FORMS,
     EVIDENCE,
-    UINT64_MAX,
     UINT256,
     F,
     Suite,
@@ -46,7 +45,7 @@ from civic_ledger.cli.common import (
     token_text,
 )
 from civic_ledger.cli.output import console, send
-from civic_ledger.core.encoding import format_time
+from civic_ledger.core.encoding import UINT64_MAX, format_time
 from civic_ledger.core.names import GRANT_FUND, MANAGER, TOKEN
 from civic_ledger.fund import client as fund_client
 

@@ -16,8 +16,8 @@ from civic_ledger.cli.common import (
     Suite,
     command,
     evidence_option,
+    identity_subject,
     known_parcel,
-    owner_subject,
     parse_document,
     sign_one,
     suite_and_signer,
@@ -51,7 +51,7 @@ def liens_add(
     """Propose a lien as the lender (the owner then consents), or record one by order (registrar)."""
     suite, sender = suite_and_signer(manifest_file, account_alias)
     parcel_id = known_parcel(suite, parcel)
-    subject = owner_subject(suite, holder, "--holder")
+    subject = identity_subject(suite, holder, "--holder")
     units = token_amount(suite, amount)
     fn = lien_client.record_by_order if by_order else lien_client.propose
     lien_id = fn(

@@ -15,13 +15,13 @@ from civic_ledger.bulk import taxroll
 from civic_ledger.cli.common import (
     DOCUMENT_FORMS,
     EVIDENCE,
-    UINT64_MAX,
     F,
     Suite,
     command,
     known_parcel,
     load_account,
     parse_document,
+    parse_param,
     reason_option,
     token_amount,
     token_decimals,
@@ -35,13 +35,9 @@ from civic_ledger.property import tax as tax_client
 
 
 def _due(value: str) -> int:
-    try:
-        due = tax_client.parse_due(value)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--due") from None
-    if due > UINT64_MAX:
-        raise click.BadParameter(f"due date {value!r} is too far in the future", param_hint="--due")
-    return due
+    from ape import chain
+
+    return parse_param(lambda v: tax_client.parse_due(v, chain.pending_timestamp), value, "--due")
 
 
 @click.group()

@@ -19,11 +19,11 @@ from civic_ledger.cli.common import (
     Suite,
     command,
     encoding_option,
+    identity_subject,
     json_option,
     known_parcel,
     load_account,
     manifest_option,
-    owner_subject,
     parse_document,
     parse_param,
     path_option,
@@ -75,7 +75,7 @@ def titles_register(
     """Register one parcel (registrar). The survey document is addressed by its hash: no URI
     goes on chain (`tokenURI` is the admin's base URI + the parcel id)."""
     suite, sender = suite_and_signer(manifest_file, account_alias)
-    subject = owner_subject(suite, owner, "--owner")
+    subject = identity_subject(suite, owner, "--owner")
     code, doc_hash = _code(code), parse_document(document, "--document")
     parcel_id = title_client.register(
         suite[TITLE_REGISTRY], subject, code, doc_hash, area, land_use,
@@ -130,7 +130,10 @@ def titles_propose(
 ) -> None:
     """The owner offers a parcel to a buyer."""
     suite, sender = suite_and_signer(manifest_file, account_alias)
-    parcel_id, buyer_subject = known_parcel(suite, parcel), owner_subject(suite, buyer, "--buyer")
+    parcel_id, buyer_subject = (
+        known_parcel(suite, parcel),
+        identity_subject(suite, buyer, "--buyer"),
+    )
     units, deed_hash = token_amount(suite, price, "--price"), parse_document(deed, "--deed")
     sale_id = title_client.propose(
         suite[TITLE_REGISTRY], parcel_id, buyer_subject, units, deed_hash,

@@ -14,10 +14,10 @@ from pathlib import Path
 import yaml
 
 from civic_ledger.access.roles import BY_NAME
+from civic_ledger.core.encoding import ADDRESS
 from civic_ledger.core.exceptions import RolesFileError
 from civic_ledger.core.yamlfile import compose, fail, integer, mapping, scalar
 
-ADDRESS_RE = re.compile(r"^0x[0-9a-fA-F]{40}$")
 PRIVATE_KEY_RE = re.compile(r"(0[xX])?[0-9a-fA-F]{64}")
 MAX_EXECUTION_DELAY = 2**32 - 1  # AccessManager delays are uint32 seconds
 DEFAULT_UPGRADE_NOTICE = 7 * 24 * 60 * 60  # a week: the notice a city announces before an upgrade
@@ -123,7 +123,7 @@ def _account(path: Path, node: yaml.Node, what: str, allow_deployer: bool) -> Ac
         if not allow_deployer:
             raise _fail(path, value_node, f"{what}.address cannot be 'deployer'")
         return AccountRef(deployer=True, line=line)
-    if not ADDRESS_RE.match(text):
+    if not ADDRESS.match(text):
         raise _fail(
             path, value_node, f"{what}.address '{text}' is not a 0x-prefixed 20-byte address"
         )

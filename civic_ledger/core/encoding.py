@@ -13,8 +13,11 @@ import re
 from eth_utils import keccak
 
 ZERO32 = b"\x00" * 32
-NEVER = 2**64 - 1  # the contracts' "never expires" uint64
+ZERO_ADDRESS = "0x" + "00" * 20
+UINT64_MAX = 2**64 - 1
+NEVER = UINT64_MAX  # the contracts' "never expires" uint64
 HEX32 = re.compile(r"^0x[0-9a-fA-F]{64}$")
+ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")  # any case: the EIP-55 checksum is checked apart
 UINT256_MAX = 2**256 - 1
 MAX_CODE_LENGTH = 64  # characters of a cadastral code
 SHOWN_VALUE = 40  # characters of a bad value quoted in an error

@@ -20,6 +20,7 @@ from eth_abi import decode as abi_decode
 from eth_utils import keccak, to_checksum_address
 
 from civic_ledger.access.roles import ADMIN_ROLE, BY_ID, PUBLIC_ROLE
+from civic_ledger.core.encoding import ADDRESS
 
 TEMPLATES: dict[str, str] = {
     "AccessManagedUnauthorized": "{caller} is not authorised to call this function: its agency "
@@ -140,7 +141,7 @@ def humanize(name: str) -> str:
 def format_value(name: str, value: Any) -> str:
     if isinstance(value, bytes):
         return "0x" + value.hex()
-    if isinstance(value, str) and re.fullmatch(r"0x[0-9a-fA-F]{40}", value):
+    if isinstance(value, str) and ADDRESS.match(value):
         return to_checksum_address(value)
     if isinstance(value, int) and name in ROLE_ARGUMENTS:
         return role_label(value)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from civic_ledger.core.eip712 import sign_typed, typed_message
-from civic_ledger.core.encoding import ZERO32, to_bytes32
+from civic_ledger.core.encoding import UINT64_MAX, ZERO32, to_bytes32
 from civic_ledger.core.exceptions import InputError
 from civic_ledger.core.times import DAY
 from civic_ledger.data.enums import Sharing
@@ -19,12 +19,11 @@ MAX_GRANT_DURATION = 365 * DAY  # DataExchange.MAX_GRANT_DURATION
 MAX_BASIS_LIFETIME = 365 * DAY  # DataExchange.MAX_BASIS_LIFETIME
 MAX_DELETION_PERIOD = 90 * DAY  # DataExchange.MAX_DELETION_PERIOD
 UINT16 = 2**16 - 1
-UINT64 = 2**64 - 1
 
 
 def agency_role(value: int, what: str) -> int:
     """`value` as an agency role id (ADMIN 0 and PUBLIC 2**64-1 identify no agency)."""
-    if not 0 < value < UINT64:
+    if not 0 < value < UINT64_MAX:
         raise InputError(f"{what} {value} is not an agency role (ADMIN and PUBLIC are not)")
     return value
 
@@ -95,14 +94,14 @@ class DataRequest:
 
     def as_tuple(self) -> tuple[Any, ...]:
         return (
-            in_range(self.resource_id, 1, UINT64, "resource id"),
+            in_range(self.resource_id, 1, UINT64_MAX, "resource id"),
             agency_role(self.recipient_role, "recipient role"),
             checked_hash(self.subject, "subject", required=False),
             in_range(self.purpose, 1, UINT16, "purpose code"),
             in_range(self.duration, 1, MAX_GRANT_DURATION, "duration (seconds)"),
             checked_hash(self.legal_basis_hash, "legal-basis hash", required=False),
             checked_hash(self.fields_hash, "fields hash", required=False),
-            in_range(self.exemption_id, 0, UINT64, "exemption id"),
+            in_range(self.exemption_id, 0, UINT64_MAX, "exemption id"),
         )
 
 
@@ -120,10 +119,10 @@ class _SubjectPurpose:
     def _checked(self) -> tuple[Any, ...]:
         return (
             checked_hash(self.subject, "subject"),
-            in_range(self.resource_id, 1, UINT64, "resource id"),
+            in_range(self.resource_id, 1, UINT64_MAX, "resource id"),
             agency_role(self.recipient_role, "recipient role"),
             in_range(self.purpose, 1, UINT16, "purpose code"),
-            in_range(self.expires_at, 1, UINT64, "expiry"),
+            in_range(self.expires_at, 1, UINT64_MAX, "expiry"),
         )
 
 

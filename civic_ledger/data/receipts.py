@@ -32,7 +32,7 @@ from typing import Any
 
 from eth_utils import keccak
 
-from civic_ledger.core.encoding import ZERO32
+from civic_ledger.core.encoding import UINT64_MAX, ZERO32
 from civic_ledger.core.exceptions import InputError, ReceiptError
 from civic_ledger.core.transact import Transact, direct
 
@@ -46,7 +46,6 @@ try:  # pycryptodome (eth-hash's backend, a runtime dependency) called directly:
 except ImportError:  # pragma: no cover - eth_utils' keccak gives the same digests
     _keccak = keccak
 
-UINT64 = 2**64 - 1
 MAX_BATCH = 2**32 - 1  # DataExchange.anchorReceipts takes a uint32 leaf count
 STORE_FILE = "receipts.sqlite3"
 
@@ -61,13 +60,13 @@ class Receipt:
     delivered_at: int
 
     def __post_init__(self) -> None:
-        if not 0 < self.grant_id <= UINT64:
-            raise InputError(f"grant id {self.grant_id} is out of range (1..{UINT64})")
+        if not 0 < self.grant_id <= UINT64_MAX:
+            raise InputError(f"grant id {self.grant_id} is out of range (1..{UINT64_MAX})")
         if len(self.subject) != 32 or len(self.payload_hash) != 32:
             raise InputError("subject and payload hash must be 32 bytes each")
         if self.payload_hash == ZERO32:
             raise InputError("a receipt needs the payload's hash")
-        if not 0 < self.delivered_at <= UINT64:
+        if not 0 < self.delivered_at <= UINT64_MAX:
             raise InputError(f"delivery time {self.delivered_at} is out of range")
 
     def as_tuple(self) -> tuple[int, bytes, bytes, int]:

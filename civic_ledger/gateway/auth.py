@@ -29,7 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from civic_ledger.core.config import ADDRESS_RE
+from civic_ledger.core.encoding import ADDRESS
 from civic_ledger.core.exceptions import AuthError
 
 MAX_PENDING_PER_ADDRESS = 5
@@ -54,7 +54,7 @@ def _unb64(text: str) -> bytes:
 def normal_address(value: str) -> str:
     """An address as lower-case 0x-hex; AuthError for anything else."""
     text = value.strip() if isinstance(value, str) else ""
-    if not ADDRESS_RE.match(text):
+    if not ADDRESS.match(text):
         raise AuthError("address must be 0x + 40 hex digits")
     return text.lower()
 

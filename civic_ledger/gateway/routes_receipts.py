@@ -21,8 +21,9 @@ from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
+from civic_ledger.core.encoding import UINT64_MAX
 from civic_ledger.core.exceptions import ApiError, InputError
-from civic_ledger.data.receipts import MAX_PROOF, UINT64, Receipt
+from civic_ledger.data.receipts import MAX_PROOF, Receipt
 from civic_ledger.gateway import queries, schema
 from civic_ledger.gateway.web import (
     ERRORS,
@@ -46,10 +47,10 @@ Hash = Annotated[str, Field(pattern=HASH_PATTERN)]
 class PublishedReceipt(BaseModel):
     """One access receipt (IDataExchange.Receipt) and its Merkle proof in the batch."""
 
-    grant_id: int = Field(ge=1, le=UINT64, description="The grant it was delivered under")
+    grant_id: int = Field(ge=1, le=UINT64_MAX, description="The grant it was delivered under")
     subject: Hash = Field(description="The grant's subject commitment (zero: no one subject)")
     payload_hash: Hash = Field(description="keccak-256 of what was delivered")
-    delivered_at: int = Field(ge=1, le=UINT64, description="Delivery time, Unix seconds")
+    delivered_at: int = Field(ge=1, le=UINT64_MAX, description="Delivery time, Unix seconds")
     proof: list[Hash] = Field(max_length=MAX_PROOF, description="Sibling hashes, leaf to root")
 
 

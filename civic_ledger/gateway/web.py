@@ -17,6 +17,7 @@ from pydantic import BaseModel
 from sqlalchemy import Connection, Engine, Select
 from starlette.concurrency import run_in_threadpool
 
+from civic_ledger.core.encoding import HEX32
 from civic_ledger.core.exceptions import ApiError, AuthError, GatewayError
 from civic_ledger.gateway.async_reads import AsyncReads
 from civic_ledger.gateway.auth import Authenticator
@@ -24,7 +25,7 @@ from civic_ledger.gateway.db import again_if_dropped, answering
 from civic_ledger.gateway.documents import DocumentStore
 from civic_ledger.gateway.queries import AsOf
 
-HASH_PATTERN = r"^0x[0-9a-fA-F]{64}$"
+HASH_PATTERN = HEX32.pattern
 PARCEL_PATTERN = r"^(0x[0-9a-fA-F]{64}|[0-9]{1,78})$"
 MIB = 1024 * 1024
 

@@ -17,7 +17,7 @@ from eth_utils import is_address, to_checksum_address
 
 # The `name as name` imports re-export what moved out of this module: the CLI, the demo and
 # the tests import it from here.
-from civic_ledger.core.encoding import ZERO32
+from civic_ledger.core.encoding import HEX32, ZERO32, ZERO_ADDRESS
 from civic_ledger.core.structs import from_struct
 from civic_ledger.core.transact import Transact, direct, events
 from civic_ledger.identity.enums import Kind as Kind
@@ -27,7 +27,6 @@ from civic_ledger.identity.registrations import SALTS_COLUMNS as SALTS_COLUMNS
 from civic_ledger.identity.registrations import Registration as Registration
 from civic_ledger.identity.registrations import write_salts_csv as write_salts_csv
 
-ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 MAX_BATCH_SIZE = 100  # IdentityRegistry.MAX_BATCH_SIZE
 
 
@@ -44,19 +43,18 @@ def parse_bytes32(text: str) -> bytes:
 
 
 def resolve_subject(identity: Any, text: str) -> bytes:
-    """A subject given as its bytes32 commitment or as its controller's address."""
+    """A subject (a person's, an enterprise's, an agency's: an owner, a buyer, a lienholder)
+    given as its commitment, 0x + 64 hex digits, or as its controller's address; ValueError
+    for an address that controls no identity, and for anything else."""
     value = text.strip()
+    if HEX32.match(value):
+        return bytes.fromhex(value[2:])
     if is_address(value) and len(value.removeprefix("0x")) == 40:
         subject = bytes(identity.subjectOf(to_checksum_address(value)))
         if subject == ZERO32:
             raise ValueError(f"{value} controls no identity")
         return subject
-    try:
-        return parse_bytes32(value)
-    except ValueError:
-        raise ValueError(
-            f"{text!r} is neither a subject (0x + 64 hex digits) nor a controller address"
-        ) from None
+    raise ValueError(f"{text!r} is neither a subject (0x + 64 hex digits) nor a controller address")
 
 
 def encode_reason(text: str) -> bytes:

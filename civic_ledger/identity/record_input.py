@@ -10,10 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from civic_ledger.access.roles import role
-from civic_ledger.core.encoding import to_bytes32
+from civic_ledger.core.encoding import UINT64_MAX, to_bytes32
 from civic_ledger.identity import records as rec_client
-
-UINT64_MAX = 2**64 - 1
 
 
 def uint64(value: int, what: str) -> int:

@@ -18,14 +18,14 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from civic_ledger.core.exceptions import GatewayError, PortalError
 from civic_ledger.gateway import city_queries, queries
 from civic_ledger.gateway.indexer import status
-from civic_ledger.gateway.web import snapshot
+from civic_ledger.gateway.web import PARCEL_PATTERN, snapshot
 from civic_ledger.portal import charts
 from civic_ledger.portal.health import chain_health_of
 from civic_ledger.portal.views import N_, gateway_of, query_value, refusal, render
 
 router = APIRouter(include_in_schema=False)
 
-PARCEL = re.compile(r"^(0x[0-9a-fA-F]{64}|[0-9]{1,78})$")
+PARCEL = re.compile(PARCEL_PATTERN)  # what the API takes (gateway.web)
 DASHBOARD_DAYS = 14
 #: Payout purposes in plain words (milestone rounds fund research).
 PURPOSES = {"milestone": N_("research"), "rent": N_("rent"), "clawback": N_("clawed back")}

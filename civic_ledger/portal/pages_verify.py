@@ -6,7 +6,6 @@ that decided it."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -16,6 +15,7 @@ from starlette.formparsers import MultiPartException, MultiPartParser
 from starlette.responses import HTMLResponse
 
 from civic_ledger.core.documents import content_hash
+from civic_ledger.core.encoding import HEX32
 from civic_ledger.core.exceptions import PayloadError, PortalError
 from civic_ledger.gateway import queries
 from civic_ledger.gateway.web import snapshot
@@ -24,7 +24,6 @@ from civic_ledger.portal.views import N_, csrf_of, gateway_of, query_value, refu
 
 router = APIRouter(include_in_schema=False)
 
-HEX32 = re.compile(r"^0x[0-9a-fA-F]{64}$")
 MAX_UPLOAD = 5 * 1024 * 1024
 #: What a presented document may be: it is only hashed, but nothing else is taken.
 UPLOAD_TYPES = frozenset(

@@ -12,7 +12,7 @@ from typing import Any
 from eth_account import Account
 
 from civic_ledger.core.eip712 import sign_typed, typed_message
-from civic_ledger.core.encoding import to_bytes32
+from civic_ledger.core.encoding import DIGITS, UINT64_MAX, shown, to_bytes32
 from civic_ledger.core.times import end_of_day
 from civic_ledger.core.transact import Transact, direct
 from civic_ledger.property.titles import from_units, parcel_ref
@@ -36,16 +36,27 @@ class AssessmentInfo:
     status: TaxStatus
 
 
-def parse_due(value: str) -> int:
-    """A due date as unix seconds, or YYYY-MM-DD (end of that day, UTC)."""
+def parse_due(value: str, now: int) -> int:
+    """A due date, unix seconds or YYYY-MM-DD (end of that day, UTC), after `now` (the contract
+    refuses any other) and within uint64: a clerk's `--due` and a tax roll's column alike;
+    ValueError naming the problem."""
     value = value.strip()
-    if value.isdigit():
-        return int(value)
-    try:
-        day = dt.date.fromisoformat(value)
-    except ValueError:
-        raise ValueError(f"due date {value!r}: expected YYYY-MM-DD or unix seconds") from None
-    return end_of_day(day)
+    if DIGITS.fullmatch(value):
+        if len(value) > 20 or int(value) > UINT64_MAX:
+            raise ValueError(f"due date {shown(value)} is too far in the future")
+        due = int(value)
+    else:
+        try:
+            if len(value) > 30:
+                raise ValueError(value)
+            due = end_of_day(dt.date.fromisoformat(value))
+        except ValueError:
+            raise ValueError(
+                f"due date {shown(value)}: expected YYYY-MM-DD or unix seconds"
+            ) from None
+    if due <= now:
+        raise ValueError(f"due date {value} is not in the future")
+    return due
 
 
 def assessment(tax: Any, parcel_id: int, year: int) -> AssessmentInfo:

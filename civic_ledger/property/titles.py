@@ -16,9 +16,9 @@ from decimal import Decimal, InvalidOperation
 from enum import IntEnum
 from typing import Any, TypeVar
 
-from eth_utils import is_address, keccak, to_checksum_address
+from eth_utils import keccak
 
-from civic_ledger.core.encoding import HEX32, ZERO32, hex32, parcel_id_of, to_bytes32
+from civic_ledger.core.encoding import hex32, parcel_id_of, to_bytes32
 from civic_ledger.core.transact import Transact, direct, required_event
 
 _State = TypeVar("_State", bound=IntEnum)
@@ -31,18 +31,6 @@ SaleState = IntEnum("SaleState", "NONE PROPOSED ACCEPTED COMPLETED CANCELLED REJ
 
 
 # ------------------------------------------------------------------ argument parsing
-
-
-def resolve_subject(identities: Any, value: str) -> bytes:
-    """An identity given as its bytes32 commitment, or as the address of its controller."""
-    if HEX32.match(value):
-        return bytes.fromhex(value[2:])
-    if is_address(value):
-        subject = bytes(identities.subjectOf(to_checksum_address(value)))
-        if subject == ZERO32:
-            raise ValueError(f"{value} controls no identity")
-        return subject
-    raise ValueError(f"{value!r} is neither an identity commitment (0x + 64 hex) nor an address")
 
 
 def to_units(amount: str | int | Decimal, decimals: int = 18) -> int:

@@ -18,9 +18,9 @@ from eth_account.messages import SignableMessage, encode_typed_data
 from eth_utils import is_address, keccak, to_checksum_address
 
 from civic_ledger.core.eip712 import typed_message
+from civic_ledger.core.encoding import ZERO_ADDRESS
 from civic_ledger.core.exceptions import InputError
 
-ZERO_ADDRESS = "0x" + "0" * 40
 PROPOSAL_FORMAT = "civic-ledger/safe-proposal/1"
 
 #: Safe v1.4.1's SafeTx as EIP-712 types it (the Safe's SAFE_TX_TYPEHASH hashes this text)

@@ -1140,6 +1140,7 @@ SPECS: dict[str, Spec] = {
             *parcel_cases(),
             case(change={"--due": "soon"}, error="--due"),
             case(change={"--due": HUGE}, error=("--due", "too far")),
+            case(change={"--due": "2020-01-01"}, error=("--due", "not in the future")),
             case(change={"--due": "2031-02-30"}, error="--due"),
             case(change={"--year": "70000"}, error="--year"),
             case(change=AS_OWNER, error="not authorised"),

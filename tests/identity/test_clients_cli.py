@@ -207,6 +207,12 @@ def test_agency_flow_through_clients(suite, agency, citizens, outsider, tmp_path
     )
     with pytest.raises(ValueError, match="controls no identity"):
         id_client.resolve_subject(identity, outsider.address)
+    # one rule for every subject argument (owner, buyer, lienholder too): 0x + 64 hex digits
+    # or a controller's address, nothing else
+    assert id_client.resolve_subject(identity, " 0x" + person.subject.hex() + " ") == person.subject
+    for junk in (person.subject.hex(), "0x12", "alice"):
+        with pytest.raises(ValueError, match=r"is neither a subject .* nor a controller address"):
+            id_client.resolve_subject(identity, junk)
 
     tax_schema = partial(  # the tax bureau's two revocable schemas
         rec_client.register_schema,

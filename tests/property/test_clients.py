@@ -17,6 +17,7 @@ from civic_ledger.cli import tax as tax_cli
 from civic_ledger.cli import titles as titles_cli
 from civic_ledger.core.documents import document_hash
 from civic_ledger.core.encoding import parcel_id_of, parse_parcel, to_bytes32
+from civic_ledger.identity.client import resolve_subject
 from civic_ledger.property import liens as lien_client
 from civic_ledger.property import tax as tax_client
 from civic_ledger.property import titles as title_client
@@ -41,10 +42,18 @@ def test_argument_parsing(tmp_path: Path):
         title_client.to_units("0.0000000000000000001")
     with pytest.raises(ValueError):
         to_bytes32("0x1234")
-    assert tax_client.parse_due("2027-03-31") == 1806537599  # 2027-03-31T23:59:59Z
-    assert tax_client.parse_due("1700000000") == 1700000000
-    with pytest.raises(ValueError):
-        tax_client.parse_due("next spring")
+    now = 1_700_000_000
+    assert tax_client.parse_due("2027-03-31", now) == 1806537599  # 2027-03-31T23:59:59Z
+    assert tax_client.parse_due(" 1700000001 ", now) == 1700000001
+    for junk, why in [
+        ("next spring", "expected YYYY-MM-DD or unix seconds"),
+        ("\u0661\u0667" + "\u0660" * 7 + "\u0661", "expected YYYY-MM-DD"),  # Arabic-Indic digits
+        ("1700000000", "is not in the future"),
+        ("2023-01-01", "is not in the future"),
+        (str(2**64), "too far in the future"),
+    ]:
+        with pytest.raises(ValueError, match=why):
+            tax_client.parse_due(junk, now)
 
 
 def test_full_sale_with_mortgage_and_tax_through_clients(
@@ -56,7 +65,7 @@ def test_full_sale_with_mortgage_and_tax_through_clients(
     alice, bob, bank, bank2 = (parties[n] for n in ("alice", "bob", "bank", "bank2"))
 
     # by controller address, as an agency clerk would type it
-    owner = title_client.resolve_subject(identities, alice.account.address)
+    owner = resolve_subject(identities, alice.account.address)
     assert owner == alice.subject
     pid = title_client.register(
         titles, owner, "BJ-DC-9", keccak(text="survey"), 120, 1, sender=registrar

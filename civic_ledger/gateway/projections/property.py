@@ -4,12 +4,12 @@ commitments: nothing personal."""
 
 from __future__ import annotations
 
+from civic_ledger.core.encoding import ZERO_ADDRESS
 from civic_ledger.gateway import schema
 from civic_ledger.gateway.projections import Event, Handlers
 from civic_ledger.gateway.store import Store, json_text
 
 TITLES, LIENS, TAX = "TitleRegistry", "LienRegistry", "PropertyTax"
-ZERO_ADDRESS = "0x" + "00" * 20
 titles = Handlers(TITLES)
 liens = Handlers(LIENS)
 tax = Handlers(TAX)
