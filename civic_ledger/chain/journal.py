@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from civic_ledger.core.exceptions import JournalMismatch
+from civic_ledger.core.times import iso_utc
 
 JOURNAL_VERSION = 1
 __all__ = ["Journal", "JournalMismatch", "JournalState", "SentBatch"]
@@ -101,7 +102,7 @@ class Journal:
         if existing is not None:
             path.rename(path.with_name(f"{path.name}.{int(time.time())}.old"))
             journal = cls(path)
-        journal._append({"type": "start", "version": JOURNAL_VERSION, **header, "at": _now()})
+        journal._append({"type": "start", "version": JOURNAL_VERSION, **header, "at": iso_utc()})
         journal.state.header = dict(header)
         return journal
 
@@ -216,7 +217,7 @@ class Journal:
 
     def record_event(self, kind: str, **fields: Any) -> None:
         """Journal a run-level event (`resume`, `finished`) with its figures."""
-        self._append({"type": kind, **fields, "at": _now()})
+        self._append({"type": kind, **fields, "at": iso_utc()})
 
     def new_batch_number(self) -> int:
         number = self.state.next_batch
@@ -280,7 +281,3 @@ def _records(path: Path) -> Iterator[dict[str, Any]]:
                 continue  # torn write from a crash
             if isinstance(record, dict):
                 yield record
-
-
-def _now() -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())

@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import json
 import os
-import time
 from pathlib import Path
 from typing import Any
+
+from civic_ledger.core.times import iso_utc
 
 SECRET_HINTS = ("passphrase", "password", "secret", "private", "salt")
 
@@ -69,7 +70,7 @@ def record(
     except Exception:
         network, chain_id = "?", None
     entry = {
-        "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "time": iso_utc(),
         "network": network,
         "chain_id": chain_id,
         "office": getattr(account, "alias", None) or "",

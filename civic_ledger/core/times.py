@@ -27,6 +27,20 @@ def end_of_day(day: dt.date) -> int:
     return int(dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=dt.UTC).timestamp())
 
 
+#: How the project writes a moment in UTC: journals, manifests, the audit log, the API.
+ISO_UTC = "%Y-%m-%dT%H:%M:%SZ"
+
+
+def iso_utc(timestamp: float | None = None) -> str:
+    """Unix time `timestamp` (now when None) as ISO 8601 UTC to the second: 2026-11-30T14:03:07Z."""
+    moment = (
+        dt.datetime.now(dt.UTC)
+        if timestamp is None
+        else dt.datetime.fromtimestamp(timestamp, dt.UTC)
+    )
+    return moment.strftime(ISO_UTC)
+
+
 def iso_timestamp(value: str) -> int:
     """Unix time of an ISO date-time, UTC unless it says otherwise (ValueError if not one)."""
     moment = dt.datetime.fromisoformat(value)

@@ -11,7 +11,6 @@ took its nonce), never sent twice. The manifest's `runs` list records each run.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -23,6 +22,7 @@ from civic_ledger.chain.settle import settle
 from civic_ledger.core.exceptions import ChainMismatch, DeployError, ManifestError
 from civic_ledger.core.names import MANAGER
 from civic_ledger.core.revert import explain
+from civic_ledger.core.times import iso_utc
 from civic_ledger.deploy.steps import Step, StepEvent, summarise
 
 MAX_RUNS_KEPT = 20  # run records kept in the manifest's `runs` history
@@ -101,7 +101,7 @@ class Executor:
             raise
         finish()
         self.run_record["status"] = "complete"
-        self.run_record["finished"] = _now()
+        self.run_record["finished"] = iso_utc()
         record = self.run_record
         if not (record["sent"] or record["adopted"] or record["dropped"] or "resumed" in record):
             self.manifest.data["runs"].remove(record)  # a no-op re-run leaves the manifest as is
@@ -110,7 +110,7 @@ class Executor:
     def _begin_run(self) -> dict[str, Any]:
         runs: list[dict[str, Any]] = self.manifest.data.setdefault("runs", [])
         record: dict[str, Any] = {
-            "started": _now(),
+            "started": iso_utc(),
             "status": "running",
             "sent": 0,
             "adopted": [],
@@ -271,7 +271,3 @@ def _sent_batch(entry: dict[str, Any]) -> SentBatch:
         0, tuple(entry["items"]), entry["tx_hash"], entry.get("nonce"), entry.get("sender"),
         entry.get("raw"),
     )  # fmt: skip
-
-
-def _now() -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())

@@ -31,6 +31,7 @@ from typing import Any
 
 from civic_ledger.core.encoding import ADDRESS
 from civic_ledger.core.exceptions import AuthError
+from civic_ledger.core.times import ISO_UTC, iso_utc
 
 MAX_PENDING_PER_ADDRESS = 5
 MAX_PENDING = 10_000
@@ -95,7 +96,7 @@ def challenge_fields(text: str) -> ChallengeFields:
     try:
         address = normal_address(found["Address"])
         chain_id = int(found["Chain id"])
-        expires = dt.datetime.strptime(found["Expires"], "%Y-%m-%dT%H:%M:%SZ")
+        expires = dt.datetime.strptime(found["Expires"], ISO_UTC)
     except (AuthError, ValueError):
         raise AuthError("not a gateway challenge: malformed address, chain id or expiry") from None
     return ChallengeFields(address, chain_id, found["Nonce"],
@@ -137,7 +138,7 @@ class Authenticator:
             f"Address: {who}\n"
             f"Chain id: {self.chain_id()}\n"
             f"Nonce: {nonce}\n"
-            f"Expires: {dt.datetime.fromtimestamp(expires, dt.UTC):%Y-%m-%dT%H:%M:%SZ}\n"
+            f"Expires: {iso_utc(expires)}\n"
             "Signing this message sends no transaction and costs nothing."
         )
         found = Challenge(nonce, text, expires)

@@ -28,6 +28,7 @@ from civic_ledger.chain.logs import LogReader
 from civic_ledger.chain.manifest import Manifest, check_chain
 from civic_ledger.core.event_codec import Decoder, decoder
 from civic_ledger.core.exceptions import ForkDuringRead, GatewayError, ReportError, RpcError
+from civic_ledger.core.times import iso_utc
 from civic_ledger.gateway import schema
 from civic_ledger.gateway.batches import Batches, prefetched
 from civic_ledger.gateway.db import answering, first_line, migrate
@@ -347,7 +348,7 @@ class Indexer:
                 rollback(conn, fork_point)
             rows = conn.execute(select(schema.blocks).where(schema.blocks.c.number == fork_point))
             row = rows.mappings().first()
-            note = (f"{_now()}: the chain replaced blocks after {ancestor} ({depth} deep at block "
+            note = (f"{iso_utc()}: the chain replaced blocks after {ancestor} ({depth} deep at block "
                     f"{cursor['block']}); " + ("re-indexing from the first block (deeper than "
                     f"the {self.undo_window}-block undo window)" if deep else "rolled back"))  # fmt: skip
             counted = select(func.count()).select_from(schema.events).scalar_subquery()
@@ -387,7 +388,7 @@ class Indexer:
 
     def _note_node_error(self, exc: Exception) -> None:
         with self.engine.begin() as conn:
-            conn.execute(update(schema.cursor).values(node_error=f"{_now()}: {exc}"[:500]))
+            conn.execute(update(schema.cursor).values(node_error=f"{iso_utc()}: {exc}"[:500]))
 
 
 def status(engine: Engine) -> dict[str, Any]:
@@ -445,10 +446,6 @@ def _event_row(e: Event) -> dict[str, Any]:
     return {"block": e.block, "log_index": e.log_index, "time": e.time, "tx_hash": e.tx_hash,
             "contract": e.contract, "event": e.name, "actor": e.actor, "ref": str(first)[:80],
             "args": json_text(e.args)}  # fmt: skip
-
-
-def _now() -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
 
 def _int(value: Any) -> int:

@@ -9,7 +9,6 @@ in a view called at that block, so an answer is the contract's answer at `as_of.
 
 from __future__ import annotations
 
-import datetime as dt
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, func, select, true
 
 from civic_ledger.core.exceptions import NotIndexed
+from civic_ledger.core.times import iso_utc
 from civic_ledger.gateway import schema
 
 ZERO32 = "0x" + "00" * 32
@@ -63,7 +63,7 @@ def utc(timestamp: int | None) -> str | None:
     """A chain time as ISO 8601 UTC (None for no time)."""
     if not timestamp:
         return None
-    return dt.datetime.fromtimestamp(timestamp, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return iso_utc(timestamp)
 
 
 _CURSOR = select(schema.cursor)

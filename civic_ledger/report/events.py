@@ -23,6 +23,7 @@ from civic_ledger.chain.client import ChainClient
 from civic_ledger.chain.logs import Log, LogReader
 from civic_ledger.core.event_codec import decode_event
 from civic_ledger.core.exceptions import ReportError
+from civic_ledger.core.times import iso_utc
 
 ACTOR_ARGUMENTS = ("operator", "caller")  # the acting account, by the suite's event convention
 FIXED_COLUMNS = ("event", "contract", "block", "time", "tx_hash", "log_index", "actor")
@@ -61,7 +62,7 @@ class EventRow:
 
     @property
     def when(self) -> str:
-        return dt.datetime.fromtimestamp(self.time, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return iso_utc(self.time)
 
 
 def event_kinds(contracts: Iterable[tuple[str, str, Sequence[Any]]]) -> list[EventKind]:
