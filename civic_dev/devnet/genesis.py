@@ -81,8 +81,9 @@ class ChainParams:
     epoch: int = DEFAULT_EPOCH
 
 
-def _genesis_block(chain: ChainParams, config: dict[str, Any], extra_data: str,
-                   mix_hash: str) -> dict[str, Any]:  # fmt: skip
+def _genesis_block(
+    chain: ChainParams, config: dict[str, Any], extra_data: str, mix_hash: str
+) -> dict[str, Any]:
     """The genesis block's fields both clients read (chain config, sealers in `extra_data`)."""
     return {
         "config": config,

@@ -258,8 +258,9 @@ def geth_unit(node: KitNode) -> str:
     )  # fmt: skip
 
 
-def _besu_config(host: KitHost, what: str, http_host: str, apis: list[str],
-                 allowed_hosts: list[str]) -> str:  # fmt: skip
+def _besu_config(
+    host: KitHost, what: str, http_host: str, apis: list[str], allowed_hosts: list[str]
+) -> str:
     """A Besu node's config.toml: the kit's genesis, key and static peers, no discovery, full
     sync, HTTP JSON-RPC on `http_host` with `apis` for `allowed_hosts`."""
     items = {
@@ -340,8 +341,9 @@ WantedBy=multi-user.target
 _Host = TypeVar("_Host", bound=KitHost)
 
 
-def _kit_hosts(spec: KitSpec, kind: type[_Host], prefix: str, addresses: Sequence[str],
-               **key_purposes: str) -> list[_Host]:  # fmt: skip
+def _kit_hosts(
+    spec: KitSpec, kind: type[_Host], prefix: str, addresses: Sequence[str], **key_purposes: str
+) -> list[_Host]:
     """One host of `kind` per address, named `prefix`1, 2, ...; each key field (`geth_node_key`,
     `besu_node_key`, a signer's `clique_signer`) gets a key derived for its purpose (random
     without a seed)."""
@@ -355,8 +357,9 @@ def _kit_hosts(spec: KitSpec, kind: type[_Host], prefix: str, addresses: Sequenc
     ]
 
 
-def _write_besu_host(out: Path, host: KitHost, config: str, peers: list[str],
-                     files: list[Path]) -> None:  # fmt: skip
+def _write_besu_host(
+    out: Path, host: KitHost, config: str, peers: list[str], files: list[Path]
+) -> None:
     """A Besu host's folder (its config, static peers and systemd unit) and its node key."""
     folder = out / "besu-qbft" / host.name
     _write(folder / "config.toml", config, files)
