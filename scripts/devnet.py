@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -189,51 +190,52 @@ def _links(net: LocalDevnet) -> Links:
     return Links(net.plan)
 
 
+def _change_links(change: Callable[[Links], object], done: str) -> None:
+    """Apply `change` to the hosts' links and print `done`; a DevnetError ends the command
+    with `error: ...` (exit 1)."""
+    try:
+        change(_links(_devnet()))
+    except DevnetError as exc:
+        _fail(exc)
+    console.print(done)
+
+
 @cli.command()
 @click.argument("names", nargs=-1, required=True)
 def cut(names: tuple[str, ...]) -> None:
     """Take the links of hosts NAMES (node0.., rpc) down: cut off from everyone."""
-    try:
-        _links(_devnet()).cut(*names)
-    except DevnetError as exc:
-        _fail(exc)
-    console.print(f"cut: {', '.join(names)} (undo: ape run devnet heal {' '.join(names)})")
+    undo = f"ape run devnet heal {' '.join(names)}"
+    _change_links(lambda links: links.cut(*names), f"cut: {', '.join(names)} (undo: {undo})")
 
 
 @cli.command()
 @click.argument("names", nargs=-1, required=True)
 def heal(names: tuple[str, ...]) -> None:
     """Bring the links of hosts NAMES up again."""
-    try:
-        _links(_devnet()).heal(*names)
-    except DevnetError as exc:
-        _fail(exc)
-    console.print(f"healed: {', '.join(names)}")
+    _change_links(lambda links: links.heal(*names), f"healed: {', '.join(names)}")
 
 
 @cli.command()
 @click.argument("groups", nargs=-1, required=True)
 def split(groups: tuple[str, ...]) -> None:
     """Partition the hosts: GROUPS are comma-separated names (node0,node1 node2,node3,rpc)."""
-    try:
-        _links(_devnet()).split([g.split(",") for g in groups])
-    except DevnetError as exc:
-        _fail(exc)
-    console.print(f"split: {' | '.join(groups)} (undo: ape run devnet join)")
+    _change_links(
+        lambda links: links.split([g.split(",") for g in groups]),
+        f"split: {' | '.join(groups)} (undo: ape run devnet join)",
+    )
+
+
+def _join_all(links: Links) -> None:
+    """Remove the blackhole route of every pair of hosts (whichever `split` made them)."""
+    for host in links.plan.hosts:
+        links.dropped |= {(host.name, h.address) for h in links.plan.hosts if h is not host}
+    links.join()
 
 
 @cli.command()
 def join() -> None:
     """Undo `split`: remove every blackhole route in the hosts' namespaces."""
-    net = _devnet()
-    try:
-        links = _links(net)
-        for host in links.plan.hosts:
-            links.dropped |= {(host.name, h.address) for h in links.plan.hosts if h is not host}
-        links.join()
-    except DevnetError as exc:
-        _fail(exc)
-    console.print("joined: no host drops another's packets")
+    _change_links(_join_all, "joined: no host drops another's packets")
 
 
 def _vote(address: str, authorize: bool, timeout: float) -> None:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Hashable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -192,6 +192,21 @@ def report(counter: SweepCounter, capsys: Any = None, record_property: Any = Non
         record_property(f"{counter.machine}_steps", counter.steps)
         record_property(f"{counter.machine}_seconds", round(counter.seconds, 1))
     return line
+
+
+def invariant_sweep(
+    run: Callable[[Budget], SweepCounter],
+    budget: tuple[int, int],
+    capsys: Any = None,
+    record_property: Any = None,
+) -> SweepCounter:
+    """A machine's invariant sweep (issue #8): `run` it with the sweep budget (`budget`, its CI
+    size, unless CIVIC_SWEEP_EXAMPLES/_STEPS raise it), `report` what ran, and fail when no
+    example or no step ran."""
+    counter = run(sweep_budget(*budget))
+    report(counter, capsys, record_property)
+    assert counter.examples > 0 and counter.steps > 0, counter.line()
+    return counter
 
 
 def revert_name(exc: BaseException) -> str:

@@ -8,6 +8,7 @@ chain it writes. Clique cannot go past London (geth refuses Clique with Shanghai
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import rlp
@@ -66,6 +67,37 @@ def _alloc(balances: Mapping[str, int]) -> dict[str, dict[str, str]]:
     }
 
 
+@dataclass(frozen=True)
+class ChainParams:
+    """What a genesis of either engine is built from besides its sealers: the chain id, the
+    funded accounts (address -> wei), the EVM fork, the block period (s), the block gas limit
+    and the epoch (blocks between vote resets / checkpoints)."""
+
+    chain_id: int
+    balances: Mapping[str, int]
+    evm_version: str
+    period: int
+    gas_limit: int
+    epoch: int = DEFAULT_EPOCH
+
+
+def _genesis_block(
+    chain: ChainParams, config: dict[str, Any], extra_data: str, mix_hash: str
+) -> dict[str, Any]:
+    """The genesis block's fields both clients read (chain config, sealers in `extra_data`)."""
+    return {
+        "config": config,
+        "nonce": "0x0",
+        "timestamp": "0x0",
+        "extraData": extra_data,
+        "gasLimit": hex(chain.gas_limit),
+        "difficulty": "0x1",
+        "mixHash": mix_hash,
+        "coinbase": ZERO_ADDRESS,
+        "alloc": _alloc(chain.balances),
+    }
+
+
 # --- Clique (geth) ---------------------------------------------------------------------------
 
 
@@ -83,38 +115,20 @@ def decode_clique_extra_data(extra: str) -> list[str]:
     return [to_checksum_address(body[i : i + 20]) for i in range(0, len(body), 20)]
 
 
-def clique_genesis(
-    *,
-    chain_id: int,
-    signers: Iterable[str],
-    balances: Mapping[str, int],
-    evm_version: str,
-    period: int,
-    gas_limit: int,
-    epoch: int = DEFAULT_EPOCH,
-) -> dict[str, Any]:
-    """A geth (1.13) Clique genesis at `evm_version`, which must be London or earlier."""
-    if fork_at_least(evm_version, "paris"):
+def clique_genesis(chain: ChainParams, signers: Iterable[str]) -> dict[str, Any]:
+    """A geth (1.13) Clique genesis of `chain` sealed by `signers`; `chain.evm_version` must be
+    London or earlier."""
+    if fork_at_least(chain.evm_version, "paris"):
         raise ValueError(
-            f"evm_version {evm_version!r} is past London: Clique cannot run the merge or Shanghai "
-            "(geth: 'clique does not support shanghai fork'); compile the project for london"
+            f"evm_version {chain.evm_version!r} is past London: Clique cannot run the merge or "
+            "Shanghai (geth: 'clique does not support shanghai fork'); compile the project for "
+            "london"
         )
-    config: dict[str, Any] = {"chainId": chain_id, **block_forks(evm_version)}
-    config["clique"] = {"period": period, "epoch": epoch}
-    return {
-        "config": config,
-        "nonce": "0x0",
-        "timestamp": "0x0",
-        "extraData": clique_extra_data(signers),
-        "gasLimit": hex(gas_limit),
-        "difficulty": "0x1",
-        "mixHash": "0x" + "00" * 32,
-        "coinbase": ZERO_ADDRESS,
-        "alloc": _alloc(balances),
-        "number": "0x0",
-        "gasUsed": "0x0",
-        "parentHash": "0x" + "00" * 32,
-    }
+    config: dict[str, Any] = {"chainId": chain.chain_id, **block_forks(chain.evm_version)}
+    config["clique"] = {"period": chain.period, "epoch": chain.epoch}
+    genesis = _genesis_block(chain, config, clique_extra_data(signers), "0x" + "00" * 32)
+    genesis.update({"number": "0x0", "gasUsed": "0x0", "parentHash": "0x" + "00" * 32})
+    return genesis
 
 
 # --- QBFT (Besu) -----------------------------------------------------------------------------
@@ -146,38 +160,20 @@ def decode_qbft_extra_data(extra: str) -> dict[str, Any]:
 
 
 def qbft_genesis(
-    *,
-    chain_id: int,
-    validators: Iterable[str],
-    balances: Mapping[str, int],
-    evm_version: str,
-    period: int,
-    gas_limit: int,
-    epoch: int = DEFAULT_EPOCH,
-    request_timeout: int | None = None,
+    chain: ChainParams, validators: Iterable[str], *, request_timeout: int | None = None
 ) -> dict[str, Any]:
-    """A Besu QBFT genesis (block-header validator selection) at `evm_version`."""
-    config: dict[str, Any] = {"chainId": chain_id, **block_forks(evm_version)}
+    """A Besu QBFT genesis of `chain` with `validators` (block-header validator selection)."""
+    config: dict[str, Any] = {"chainId": chain.chain_id, **block_forks(chain.evm_version)}
     for fork, key in _TIME_FORK_KEYS.items():
-        if fork_at_least(evm_version, fork):
+        if fork_at_least(chain.evm_version, fork):
             config[key] = 0
     config["qbft"] = {
-        "blockperiodseconds": period,
-        "epochlength": epoch,
+        "blockperiodseconds": chain.period,
+        "epochlength": chain.epoch,
         # Besu recommends a round timeout of at least twice the block period.
-        "requesttimeoutseconds": request_timeout or max(4, 2 * period),
+        "requesttimeoutseconds": request_timeout or max(4, 2 * chain.period),
     }
-    return {
-        "config": config,
-        "nonce": "0x0",
-        "timestamp": "0x0",
-        "extraData": qbft_extra_data(validators),
-        "gasLimit": hex(gas_limit),
-        "difficulty": "0x1",
-        "mixHash": BFT_MIX_HASH,
-        "coinbase": ZERO_ADDRESS,
-        "alloc": _alloc(balances),
-    }
+    return _genesis_block(chain, config, qbft_extra_data(validators), BFT_MIX_HASH)
 
 
 def genesis_evm_version(genesis: Mapping[str, Any]) -> str:

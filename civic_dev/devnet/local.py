@@ -18,7 +18,7 @@ from civic_dev.devnet.config import (
     DevnetConfig,
     DevnetError,
 )
-from civic_dev.devnet.genesis import clique_genesis
+from civic_dev.devnet.genesis import ChainParams, clique_genesis
 from civic_dev.devnet.hosts import HostPlan, create_hosts, delete_hosts, plan_hosts
 from civic_dev.devnet.keys import Key, derive_key, write_ape_account
 from civic_dev.devnet.nodes import (
@@ -106,14 +106,9 @@ class LocalDevnet:
     def genesis(self) -> dict[str, Any]:
         balances = {k.address: AGENCY_BALANCE for k in self.agencies.values()}
         balances.update({k.address: SIGNER_BALANCE for k in self.signer_keys})
-        return clique_genesis(
-            chain_id=self.cfg.chain_id,
-            signers=[k.address for k in self.signer_keys],
-            balances=balances,
-            evm_version=self.cfg.evm_version,
-            period=self.cfg.period,
-            gas_limit=self.cfg.gas_limit,
-        )
+        cfg = self.cfg
+        chain = ChainParams(cfg.chain_id, balances, cfg.evm_version, cfg.period, cfg.gas_limit)
+        return clique_genesis(chain, [k.address for k in self.signer_keys])
 
     def manifest(self) -> dict[str, Any]:
         return {

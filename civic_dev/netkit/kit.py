@@ -14,13 +14,14 @@ import dataclasses
 import json
 import os
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from civic_dev.devnet import toml
 from civic_dev.devnet.config import GETH_VERSION
-from civic_dev.devnet.genesis import clique_genesis, qbft_genesis
+from civic_dev.devnet.genesis import ChainParams, clique_genesis, qbft_genesis
 from civic_dev.devnet.keys import (
     KIT_SCRYPT_N,
     Key,
@@ -221,29 +222,16 @@ def geth_rpc_config(spec: KitSpec, rpc: KitRpcNode, nodes: list[KitNode]) -> str
 
 
 def geth_rpc_flags() -> list[str]:
+    """Command-line flags of every kit geth (an RPC node needs no others)."""
     return [f"--config={GETH_ETC}/config.toml", f"--nodekey={GETH_ETC}/nodekey", "--nat=none"]
 
 
-def geth_rpc_unit(rpc: KitRpcNode) -> str:
-    flags = " \\\n    ".join(geth_rpc_flags())
-    return _unit(
-        f"civic-ledger Clique RPC node {rpc.name}",
-        "civic-geth-rpc",
-        f"geth {GETH_VERSION}",
-        f"""ExecStart=/usr/local/bin/geth \\
-    {flags}
-""",
-        GETH_DATA,
-    )
-
-
 def geth_flags(node: KitNode) -> list[str]:
-    """Command-line flags that geth's TOML cannot hold (mining and account unlock)."""
+    """A signer's flags: besides every geth's, those geth's TOML cannot hold (mining and
+    account unlock)."""
     signer = node.clique_signer.address
     return [
-        f"--config={GETH_ETC}/config.toml",
-        f"--nodekey={GETH_ETC}/nodekey",
-        "--nat=none",
+        *geth_rpc_flags(),
         "--mine",
         f"--miner.etherbase={signer}",
         f"--unlock={signer}",
@@ -251,63 +239,62 @@ def geth_flags(node: KitNode) -> list[str]:
     ]
 
 
-def geth_unit(node: KitNode) -> str:
-    flags = " \\\n    ".join(geth_flags(node))
-    return _unit(
-        f"civic-ledger Clique signer {node.name}",
-        "civic-geth",
-        f"geth {GETH_VERSION}",
-        f"""ExecStart=/usr/local/bin/geth \\
-    {flags}
-# geth writes its state to disk on SIGTERM; give it time.
-""",
-        GETH_DATA,
+def _geth_unit(what: str, service: str, flags: list[str], after: str = "") -> str:
+    """A geth node's systemd unit: geth started with `flags` (one a line), then `after`."""
+    start = " \\\n    ".join(["ExecStart=/usr/local/bin/geth", *flags])
+    return _unit(what, service, f"geth {GETH_VERSION}", f"{start}\n{after}", GETH_DATA)
+
+
+def geth_rpc_unit(rpc: KitRpcNode) -> str:
+    return _geth_unit(
+        f"civic-ledger Clique RPC node {rpc.name}", "civic-geth-rpc", geth_rpc_flags()
     )
 
 
-def besu_node_config(spec: KitSpec, node: KitNode) -> str:
+def geth_unit(node: KitNode) -> str:
+    return _geth_unit(
+        f"civic-ledger Clique signer {node.name}", "civic-geth", geth_flags(node),
+        "# geth writes its state to disk on SIGTERM; give it time.\n",
+    )  # fmt: skip
+
+
+def _besu_config(
+    host: KitHost, what: str, http_host: str, apis: list[str], allowed_hosts: list[str]
+) -> str:
+    """A Besu node's config.toml: the kit's genesis, key and static peers, no discovery, full
+    sync, HTTP JSON-RPC on `http_host` with `apis` for `allowed_hosts`."""
     items = {
         "data-path": BESU_DATA,
         "genesis-file": f"{BESU_ETC}/genesis.json",
         "node-private-key-file": f"{BESU_ETC}/key",
         "static-nodes-file": f"{BESU_ETC}/static-nodes.json",
         "discovery-enabled": False,
-        "p2p-host": node.host,
+        "p2p-host": host.host,
         "p2p-port": P2P_PORT,
         "sync-mode": "FULL",
         "rpc-http-enabled": True,
-        "rpc-http-host": "127.0.0.1",
+        "rpc-http-host": http_host,
         "rpc-http-port": RPC_PORT,
-        "rpc-http-api": ["ETH", "NET", "WEB3", "QBFT", "TXPOOL"],
-        "host-allowlist": ["localhost", "127.0.0.1"],
+        "rpc-http-api": apis,
+        "host-allowlist": allowed_hosts,
         "rpc-max-logs-range": BESU_MAX_LOGS_RANGE,
     }
-    return toml.dumps({"": items}, comment=f"civic-ledger QBFT validator {node.name} ({node.host}),"
-                      f" Besu {BESU_VERSION}")  # fmt: skip
+    comment = f"civic-ledger QBFT {what} {host.name} ({host.host}), Besu {BESU_VERSION}"
+    return toml.dumps({"": items}, comment=comment)
+
+
+def besu_node_config(spec: KitSpec, node: KitNode) -> str:
+    """A validator: JSON-RPC on loopback only, with the QBFT and txpool APIs for its operator."""
+    apis = ["ETH", "NET", "WEB3", "QBFT", "TXPOOL"]
+    return _besu_config(node, "validator", "127.0.0.1", apis, ["localhost", "127.0.0.1"])
 
 
 def besu_rpc_config(spec: KitSpec, rpc: KitRpcNode) -> str:
     """A non-validating Besu serving applications: HTTP on every interface (the firewall and
     TLS proxy decide who reaches it), reads and raw sends only, and a log range the gateway's
     LogReader never exceeds."""
-    items = {
-        "data-path": BESU_DATA,
-        "genesis-file": f"{BESU_ETC}/genesis.json",
-        "node-private-key-file": f"{BESU_ETC}/key",
-        "static-nodes-file": f"{BESU_ETC}/static-nodes.json",
-        "discovery-enabled": False,
-        "p2p-host": rpc.host,
-        "p2p-port": P2P_PORT,
-        "sync-mode": "FULL",
-        "rpc-http-enabled": True,
-        "rpc-http-host": "0.0.0.0",
-        "rpc-http-port": RPC_PORT,
-        "rpc-http-api": [a.upper() for a in RPC_NODE_APIS],
-        "host-allowlist": sorted({"localhost", rpc.host}),
-        "rpc-max-logs-range": BESU_MAX_LOGS_RANGE,
-    }
-    return toml.dumps({"": items}, comment=f"civic-ledger QBFT RPC node {rpc.name} ({rpc.host}), "
-                      f"Besu {BESU_VERSION}")  # fmt: skip
+    apis = [a.upper() for a in RPC_NODE_APIS]
+    return _besu_config(rpc, "RPC node", "0.0.0.0", apis, sorted({"localhost", rpc.host}))
 
 
 def besu_unit(node: KitNode | KitRpcNode) -> str:
@@ -351,6 +338,36 @@ WantedBy=multi-user.target
 """
 
 
+_Host = TypeVar("_Host", bound=KitHost)
+
+
+def _kit_hosts(
+    spec: KitSpec, kind: type[_Host], prefix: str, addresses: Sequence[str], **key_purposes: str
+) -> list[_Host]:
+    """One host of `kind` per address, named `prefix`1, 2, ...; each key field (`geth_node_key`,
+    `besu_node_key`, a signer's `clique_signer`) gets a key derived for its purpose (random
+    without a seed)."""
+    return [
+        kind(
+            name=f"{prefix}{i + 1}",
+            host=address,
+            **{key: _key(spec, purpose, i) for key, purpose in key_purposes.items()},
+        )
+        for i, address in enumerate(addresses)
+    ]
+
+
+def _write_besu_host(
+    out: Path, host: KitHost, config: str, peers: list[str], files: list[Path]
+) -> None:
+    """A Besu host's folder (its config, static peers and systemd unit) and its node key."""
+    folder = out / "besu-qbft" / host.name
+    _write(folder / "config.toml", config, files)
+    _write(folder / "static-nodes.json", json.dumps(peers, indent=2) + "\n", files)
+    _write(folder / "civic-besu.service", besu_unit(host), files)
+    _write_secret(out / "secrets" / "besu-qbft" / host.name / "key", host.besu_node_key.hex, files)
+
+
 def write_kit(spec: KitSpec) -> KitResult:
     """Write the kit under `spec.out` (must be empty or absent). Returns what was written."""
     out = spec.out
@@ -358,27 +375,15 @@ def write_kit(spec: KitSpec) -> KitResult:
         raise FileExistsError(f"{out} is not empty: choose a new --out folder")
     out.mkdir(parents=True, exist_ok=True)
     files: list[Path] = []
-    hosts = spec.hosts or list(PLACEHOLDER_HOSTS[: spec.validators])
-    nodes = [
-        KitNode(
-            name=f"node{i + 1}",
-            host=hosts[i],
-            geth_node_key=_key(spec, "kit-clique-node", i),
-            besu_node_key=_key(spec, "kit-qbft-validator", i),
-            clique_signer=_key(spec, "kit-clique-signer", i),
-        )
-        for i in range(spec.validators)
-    ]
-    rpc_hosts = spec.rpc_hosts or list(PLACEHOLDER_RPC_HOSTS[: spec.rpc_nodes])
-    rpcs = [
-        KitRpcNode(
-            name=f"rpc{i + 1}",
-            host=rpc_hosts[i],
-            geth_node_key=_key(spec, "kit-clique-rpc-node", i),
-            besu_node_key=_key(spec, "kit-qbft-rpc-node", i),
-        )
-        for i in range(spec.rpc_nodes)
-    ]
+    nodes = _kit_hosts(
+        spec, KitNode, "node", spec.hosts or PLACEHOLDER_HOSTS[: spec.validators],
+        geth_node_key="kit-clique-node", besu_node_key="kit-qbft-validator",
+        clique_signer="kit-clique-signer",
+    )  # fmt: skip
+    rpcs = _kit_hosts(
+        spec, KitRpcNode, "rpc", spec.rpc_hosts or PLACEHOLDER_RPC_HOSTS[: spec.rpc_nodes],
+        geth_node_key="kit-clique-rpc-node", besu_node_key="kit-qbft-rpc-node",
+    )  # fmt: skip
 
     # Funded accounts: the ones given, else one generated operator account (key in secrets/).
     prefund = dict(spec.prefund)
@@ -396,10 +401,9 @@ def write_kit(spec: KitSpec) -> KitResult:
             files,
         )
 
-    common = {"chain_id": spec.chain_id, "balances": prefund, "evm_version": spec.evm_version,
-              "period": spec.period, "gas_limit": spec.gas_limit}  # fmt: skip
-    clique = clique_genesis(signers=[n.clique_signer.address for n in nodes], **common)
-    qbft = qbft_genesis(validators=[n.qbft_key.address for n in nodes], **common)
+    chain = ChainParams(spec.chain_id, prefund, spec.evm_version, spec.period, spec.gas_limit)
+    clique = clique_genesis(chain, [n.clique_signer.address for n in nodes])
+    qbft = qbft_genesis(chain, [n.qbft_key.address for n in nodes])
 
     # geth Clique
     geth_dir = out / "clique-geth"
@@ -431,18 +435,10 @@ def write_kit(spec: KitSpec) -> KitResult:
     _write(besu_dir / "genesis.json", json.dumps(qbft, indent=2) + "\n", files)
     for node in nodes:
         peers = [n.besu_enode for n in nodes if n is not node]
-        _write(besu_dir / node.name / "config.toml", besu_node_config(spec, node), files)
-        _write(besu_dir / node.name / "static-nodes.json", json.dumps(peers, indent=2) + "\n",
-               files)  # fmt: skip
-        _write(besu_dir / node.name / "civic-besu.service", besu_unit(node), files)
-        _write_secret(secrets_dir / "besu-qbft" / node.name / "key", node.qbft_key.hex, files)
+        _write_besu_host(out, node, besu_node_config(spec, node), peers, files)
     for rpc in rpcs:
-        peers = [n.besu_enode for n in nodes]
-        _write(besu_dir / rpc.name / "config.toml", besu_rpc_config(spec, rpc), files)
-        _write(besu_dir / rpc.name / "static-nodes.json", json.dumps(peers, indent=2) + "\n",
-               files)  # fmt: skip
-        _write(besu_dir / rpc.name / "civic-besu.service", besu_unit(rpc), files)
-        _write_secret(secrets_dir / "besu-qbft" / rpc.name / "key", rpc.besu_node_key.hex, files)
+        _write_besu_host(out, rpc, besu_rpc_config(spec, rpc), [n.besu_enode for n in nodes],
+                         files)  # fmt: skip
     _write(besu_dir / "RUNBOOK.md", besu_runbook(spec, nodes, rpcs), files)
 
     network = {

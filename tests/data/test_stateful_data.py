@@ -23,6 +23,7 @@ from __future__ import annotations
 import tempfile
 from collections import Counter
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -34,9 +35,8 @@ from stateful_budget import (
     Budget,
     CountingMachine,
     SweepCounter,
-    report,
+    invariant_sweep,
     stateful_budget,
-    sweep_budget,
 )
 
 from civic_ledger.core.exceptions import ReceiptError
@@ -440,6 +440,4 @@ def test_data_state_machine(world: World) -> None:
 @pytest.mark.slow
 def test_data_invariant_sweep(world: World, capsys: Any, record_property: Any) -> None:
     """The invariant sweep (issue #8): the same machine with a larger budget."""
-    counter = run_data_machine(world, sweep_budget(*SWEEP_BUDGET))
-    report(counter, capsys, record_property)
-    assert counter.examples > 0 and counter.steps > 0
+    invariant_sweep(partial(run_data_machine, world), SWEEP_BUDGET, capsys, record_property)

@@ -16,6 +16,7 @@ from civic_dev.devnet.accounts import agency_aliases, devnet_roles_yaml
 from civic_dev.devnet.config import DevnetConfig, project_evm_version
 from civic_dev.devnet.genesis import (
     BFT_MIX_HASH,
+    ChainParams,
     block_forks,
     clique_extra_data,
     clique_genesis,
@@ -43,8 +44,8 @@ BESU_DOC_EXTRA = (
 
 
 def _clique(evm_version: str = "london") -> dict:
-    return clique_genesis(chain_id=7341, signers=SIGNERS, balances={SIGNERS[0]: 5},
-                          evm_version=evm_version, period=1, gas_limit=30_000_000)  # fmt: skip
+    chain = ChainParams(7341, {SIGNERS[0]: 5}, evm_version, period=1, gas_limit=30_000_000)
+    return clique_genesis(chain, SIGNERS)
 
 
 # --- the project's single EVM version ------------------------------------------------------
@@ -120,8 +121,8 @@ def test_qbft_extra_data_decodes_back_with_rlp() -> None:
 
 
 def test_qbft_genesis_london() -> None:
-    genesis = qbft_genesis(chain_id=7340, validators=SIGNERS, balances={},
-                           evm_version=project_evm_version(), period=5, gas_limit=30_000_000)  # fmt: skip
+    chain = ChainParams(7340, {}, project_evm_version(), period=5, gas_limit=30_000_000)
+    genesis = qbft_genesis(chain, SIGNERS)
     config = genesis["config"]
     assert config["londonBlock"] == 0
     assert not any(key.endswith("Time") for key in config)
@@ -132,8 +133,7 @@ def test_qbft_genesis_london() -> None:
 
 
 def test_qbft_genesis_post_merge_forks_are_times() -> None:
-    genesis = qbft_genesis(chain_id=1, validators=SIGNERS, balances={}, evm_version="cancun",
-                           period=2, gas_limit=30_000_000)  # fmt: skip
+    genesis = qbft_genesis(ChainParams(1, {}, "cancun", period=2, gas_limit=30_000_000), SIGNERS)
     assert genesis["config"]["shanghaiTime"] == 0 and genesis["config"]["cancunTime"] == 0
     assert genesis_evm_version(genesis) == "cancun"
 

@@ -213,6 +213,40 @@ def split_two_two(net: LocalDevnet, links: Links, tmp_path: Path, *, tie: bool,
     return TwoTwoSplit(rpcs, follower, head, side_a, side_b, load, cut_at, branches, sealed)
 
 
+def stop_load(load: Workload) -> None:
+    """Stop the workload; it must have ended without a fatal error."""
+    load.stop()
+    assert load.fatal is None, load.fatal
+
+
+def report_figures(
+    scenario: str,
+    load: Workload,
+    follower: Follower,
+    rpc_node: HttpClient,
+    first_block: int,
+    *,
+    cut_for: float,
+    sealed: dict[str, int],
+    recover: float,
+    branches: list[dict[int, str]] | None = None,
+    notes: str = "",
+) -> tuple[Figures, dict]:
+    """The end of every scenario (its load stopped): wait until the load's transactions are
+    mined from `first_block` on (the lost counted), stop the indexer, count the blocks of the
+    sides' `branches` not on the final chain (none without), and print and record the
+    scenario's figures. Returns them and the indexer's state."""
+    lost = wait_mined_once(load, rpc_node, first_block)
+    index = follower.stop()
+    blocks_lost = orphaned(branches, rpc_node) if branches is not None else 0
+    figures = Figures(
+        scenario, cut_for, sealed, blocks_lost, recover, len(load.sent), lost, len(load.errors),
+        index["reorgs"], index["max_depth"], index["node_errors"], notes=notes,
+    )  # fmt: skip
+    figures.report()
+    return figures, index
+
+
 # First: it needs every signer peered with the RPC node, which `up` guarantees; the later
 # tests restart signers, whose peers redial them only after a growing back-off.
 def test_an_isolated_rpc_node_fails_clearly_then_resumes(
@@ -249,18 +283,13 @@ def test_an_isolated_rpc_node_fails_clearly_then_resumes(
     recover, _ = wait_one_head([*rpcs, rpc_node], beyond=rpcs[0].block_number(), timeout=90)
     errors_then = len(load.errors)
     time.sleep(3)
-    load.stop()
-    assert load.fatal is None, load.fatal
+    stop_load(load)
     assert len(load.errors) == errors_then, "sends succeed again after the heal"
-    lost = wait_mined_once(load, rpc_node, start + 1)
-    index = follower.stop()
-    figures = Figures(
-        "isolate the RPC node", healed_at - cut_at, sealed, 0, recover, len(load.sent), lost,
-        len(load.errors), index["reorgs"], index["max_depth"], index["node_errors"],
-        notes=f"first client error: {message[:100]}",
+    figures, index = report_figures(
+        "isolate the RPC node", load, follower, rpc_node, start + 1, cut_for=healed_at - cut_at,
+        sealed=sealed, recover=recover, notes=f"first client error: {message[:100]}",
     )  # fmt: skip
-    figures.report()
-    assert lost == 0 and index["reorgs"] == 0
+    assert figures.txs_lost == 0 and index["reorgs"] == 0
 
 
 def test_a_two_two_split_stalls_and_resumes_on_one_head(
@@ -284,17 +313,13 @@ def test_a_two_two_split_stalls_and_resumes_on_one_head(
     healed_at = time.monotonic()
     recover, _ = wait_one_head([*rpcs, rpc_node], beyond=head + 2, timeout=90)
     time.sleep(3)  # some load on the joined network too
-    load.stop()
-    assert load.fatal is None, load.fatal
-    lost = wait_mined_once(load, rpc_node, head + 1)
-    index = follower.stop()
-    figures = Figures(
-        "split 2|2", healed_at - cut_at, sealed, orphaned(branches, rpc_node), recover,
-        len(load.sent), lost, len(load.errors), index["reorgs"], index["max_depth"],
-        index["node_errors"], notes="RPC node on side B (the lighter)",
+    stop_load(load)
+    figures, index = report_figures(
+        "split 2|2", load, follower, rpc_node, head + 1, cut_for=healed_at - cut_at,
+        sealed=sealed, branches=branches, recover=recover,
+        notes="RPC node on side B (the lighter)",
     )  # fmt: skip
-    figures.report()
-    assert lost == 0
+    assert figures.txs_lost == 0
     assert figures.blocks_lost == 1, "side B's block h+1 is replaced"
     assert chain_of(rpc_node, head + 1)[head + 1] == branches[0][head + 1]
     # The indexer saw B's block go (and may see Clique's ordinary one-block races too).
@@ -355,23 +380,18 @@ def test_an_even_two_two_split_deadlocks_until_one_side_is_rewound(
     recover = time.monotonic() - healed_at
     after_rewind = time.monotonic() - rewound_at
     time.sleep(3)
-    load.stop()
-    assert load.fatal is None, load.fatal
+    stop_load(load)
     lost_first = wait_mined_once(load, rpc_node, head + 1, timeout=20)
     # Transactions of the dropped block that no pool took back are re-sent as the same signed
     # bytes (what chain/settle.py does with journaled transactions): never re-signed.
     resent = load.rebroadcast_unmined(rpc_node) if lost_first else 0
-    lost = wait_mined_once(load, rpc_node, head + 1)
-    index = follower.stop()
-    figures = Figures(
-        "split 2|2, equal weight", healed_at - cut_at, sealed, orphaned(branches, rpc_node),
-        recover, len(load.sent), lost, len(load.errors), index["reorgs"], index["max_depth"],
-        index["node_errors"],
+    figures, _ = report_figures(
+        "split 2|2, equal weight", load, follower, rpc_node, head + 1,
+        cut_for=healed_at - cut_at, sealed=sealed, branches=branches, recover=recover,
         notes=f"peers back {reconnected:.0f} s after the join; stuck {stuck:.0f} s (asserted), then side A rewound: one head "
               f"{after_rewind:.1f} s later; {lost_first} txs unmined after that ({resent} re-sent as the same bytes)",
     )  # fmt: skip
-    figures.report()
-    assert lost == 0
+    assert figures.txs_lost == 0
     assert figures.blocks_lost == 2, "side A's blocks h+1 and h+2 are replaced"
     # The RPC node kept its fork: side B's block h+1 is on the final chain.
     assert chain_of(rpc_node, head + 1)[head + 1] == branches[1][head + 1]
@@ -412,18 +432,13 @@ def test_an_isolated_signer_rejoins_and_reorgs_to_the_majority(
     healed_at = time.monotonic()
     recover, now = wait_one_head([*rpcs, rpc_node], beyond=head + sealed["majority"], timeout=90)
     clique.wait_for_rotation(rpcs[0], [net.nodes[lone].signer_address], timeout=30, since=now)
-    load.stop()
-    assert load.fatal is None, load.fatal
-    lost = wait_mined_once(load, rpc_node, head + 1)
-    index = follower.stop()
-    figures = Figures(
-        "isolate 1 of 4", healed_at - cut_at, sealed, orphaned(branches, rpc_node), recover,
-        len(load.sent), lost, len(load.errors), index["reorgs"], index["max_depth"],
-        index["node_errors"],
+    stop_load(load)
+    figures, index = report_figures(
+        "isolate 1 of 4", load, follower, rpc_node, head + 1, cut_for=healed_at - cut_at,
+        sealed=sealed, branches=branches, recover=recover,
         notes=f"the isolated signer reorged {sealed['isolated']} block(s) of its own; the "
               f"majority sealed {sealed['majority'] / cut_for:.2f} blocks/s; RPC node with it",
     )  # fmt: skip
-    figures.report()
-    assert lost == 0 and figures.blocks_lost == sealed["isolated"]
+    assert figures.txs_lost == 0 and figures.blocks_lost == sealed["isolated"]
     # The RPC node stayed with the majority: at most Clique's ordinary one-block races.
     assert index["max_depth"] <= 1

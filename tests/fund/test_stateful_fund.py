@@ -40,6 +40,7 @@ from __future__ import annotations
 from collections import Counter
 from copy import deepcopy
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import pytest
@@ -55,10 +56,9 @@ from stateful_budget import (
     Budget,
     CountingMachine,
     SweepCounter,
-    report,
+    invariant_sweep,
     run_counted,
     stateful_budget,
-    sweep_budget,
 )
 
 from civic_ledger.core.encoding import ZERO32
@@ -942,9 +942,7 @@ def test_fund_state_machine(world: FundWorld) -> None:
 @pytest.mark.slow
 def test_fund_invariant_sweep(world: FundWorld, capsys: Any, record_property: Any) -> None:
     """The invariant sweep (issue #8): the same machine with a larger budget."""
-    counter = run_fund_machine(world, sweep_budget(*SWEEP_BUDGET))
-    report(counter, capsys, record_property)
-    assert counter.examples > 0 and counter.steps > 0
+    invariant_sweep(partial(run_fund_machine, world), SWEEP_BUDGET, capsys, record_property)
 
 
 def fixed_machine(name: str, world: FundWorld) -> FundMachine:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ape
 import pytest
+from emitted import assert_event
 
 from civic_ledger.core.encoding import ZERO32
 from civic_ledger.identity.client import Status
@@ -46,13 +47,14 @@ def test_dispute_suspends_the_record(records, schemas, alice, issue, no_penalty_
     stay_until = ape.chain.blocks.head.timestamp + records.DEFAULT_DISPUTE_STAY()
     assert records.getRecord(penalty).stayUntil == stay_until
     [event] = records.RecordDisputed.from_receipt(receipt)
-    assert (
-        event.recordId,
-        event.subject,
-        event.evidenceHash,
-        event.operator,
-        event.stayUntil,
-    ) == (penalty, alice.subject, evidence("receipt"), alice.account.address, stay_until)
+    assert_event(
+        event,
+        recordId=penalty,
+        subject=alice.subject,
+        evidenceHash=evidence("receipt"),
+        operator=alice.account.address,
+        stayUntil=stay_until,
+    )
 
 
 def test_upheld_record_counts_again(records, schemas, alice, arbiter, issue, no_penalty_policy):

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import ape
@@ -45,10 +46,9 @@ from stateful_budget import (
     Budget,
     CountingMachine,
     SweepCounter,
-    report,
+    invariant_sweep,
     run_counted,
     stateful_budget,
-    sweep_budget,
 )
 
 from civic_ledger.core.encoding import NEVER, ZERO32
@@ -671,9 +671,7 @@ def test_registry_invariant_sweep(
 ) -> None:
     """The invariant sweep (issue #8): the same machine with a larger budget."""
     world = build_world(suite, agency, citizens, outsider)
-    counter = run_registry_machine(world, sweep_budget(*SWEEP_BUDGET))
-    report(counter, capsys, record_property)
-    assert counter.examples > 0 and counter.steps > 0
+    invariant_sweep(partial(run_registry_machine, world), SWEEP_BUDGET, capsys, record_property)
 
 
 def test_revoking_a_record_pruned_from_a_full_live_set(

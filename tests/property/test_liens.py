@@ -71,16 +71,19 @@ def test_only_lender_controller_proposes_and_only_owner_consents(
 def test_invalid_liens(liens, parties, new_parcel):
     alice, bank = parties["alice"], parties["bank"]
     pid = new_parcel(alice)
-    with ape.reverts(liens.LienInvalid):
-        liens.proposeLien(pid, bank.subject, 0, LOAN, sender=bank.account)
-    with ape.reverts(liens.LienInvalid):
-        liens.proposeLien(pid, bank.subject, 1, b"\x00" * 32, sender=bank.account)
-    with ape.reverts(liens.LienInvalid):
-        liens.proposeLien(pid, alice.subject, 1, LOAN, sender=alice.account)
-    with ape.reverts(liens.LienParcelNotActive):
-        liens.proposeLien(999, bank.subject, 1, LOAN, sender=bank.account)
-    with ape.reverts(liens.CityIdentityNotActive):
-        liens.proposeLien(pid, keccak(text="ghost bank"), 1, LOAN, sender=bank.account)
+    ghost = keccak(text="ghost bank")
+    # (error, parcel, holder, amount, evidence, sender): the bank's valid proposal
+    # (pid, bank.subject, 1, LOAN) with one thing wrong
+    bad_proposals = [
+        ("LienInvalid", pid, bank.subject, 0, LOAN, bank.account),  # amount 0
+        ("LienInvalid", pid, bank.subject, 1, b"\x00" * 32, bank.account),  # no evidence
+        ("LienInvalid", pid, alice.subject, 1, LOAN, alice.account),  # the owner as holder
+        ("LienParcelNotActive", 999, bank.subject, 1, LOAN, bank.account),
+        ("CityIdentityNotActive", pid, ghost, 1, LOAN, bank.account),
+    ]
+    for error, *args, sender in bad_proposals:
+        with ape.reverts(getattr(liens, error)):
+            liens.proposeLien(*args, sender=sender)
 
 
 @pytest.mark.parametrize("who", ["bank", "alice"])

@@ -38,6 +38,7 @@ raised by CIVIC_SWEEP_EXAMPLES / CIVIC_SWEEP_STEPS.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, ClassVar
 
 import pytest
@@ -48,11 +49,10 @@ from stateful_budget import (
     Budget,
     CountingMachine,
     SweepCounter,
+    invariant_sweep,
     refused,
-    report,
     run_counted,
     stateful_budget,
-    sweep_budget,
 )
 
 from civic_ledger.property.liens import SaleConsent
@@ -706,6 +706,4 @@ def test_title_registry_invariant_sweep(
     title_world: dict[str, Any], capsys: Any, record_property: Any
 ) -> None:
     """The invariant sweep (issue #8): the same machine with a larger budget."""
-    counter = run_title_machine(title_world, sweep_budget(*SWEEP_BUDGET))
-    report(counter, capsys, record_property)
-    assert counter.examples > 0 and counter.steps > 0
+    invariant_sweep(partial(run_title_machine, title_world), SWEEP_BUDGET, capsys, record_property)

@@ -6,6 +6,7 @@ from typing import Any
 
 import ape
 import pytest
+from emitted import assert_event
 from eth_utils import keccak
 
 from civic_ledger.property.tax import TaxStatus, sign_permit
@@ -79,20 +80,14 @@ def test_pay_sends_tokens_to_treasury_and_emits_receipt(tax, token, parties, ass
     assert tax.statusOf(assessed, 2026) == TaxStatus.PAID
     assert not tax.hasUnpaid(assessed)
     [event] = tax.TaxPaid.from_receipt(receipt)
-    assert (
-        event.parcelId,
-        event.year,
-        event.operator,
-        event.owner,
-        event.amount,
-        event.treasury,
-    ) == (
-        assessed,
-        2026,
-        alice.account.address,
-        alice.subject,
-        TAX,
-        treasury.address,
+    assert_event(
+        event,
+        parcelId=assessed,
+        year=2026,
+        operator=alice.account.address,
+        owner=alice.subject,
+        amount=TAX,
+        treasury=treasury.address,
     )
     with ape.reverts(tax.TaxNotOpen):
         tax.pay(assessed, 2026, sender=alice.account)

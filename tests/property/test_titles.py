@@ -183,14 +183,16 @@ def test_only_owner_controller_proposes(titles, parties, new_parcel, registrar, 
 def test_propose_rejects_bad_sales(titles, parties, new_parcel):
     alice, bob, carol = parties["alice"], parties["bob"], parties["carol"]
     pid = new_parcel(alice)
-    with ape.reverts(titles.TitleInvalidSale):
-        titles.proposeSale(pid, alice.subject, 1, DEED, sender=alice.account)
-    with ape.reverts(titles.TitleInvalidSale):
-        titles.proposeSale(pid, bob.subject, 1, b"\x00" * 32, sender=alice.account)
-    with ape.reverts(titles.CityIdentityNotActive):
-        titles.proposeSale(pid, keccak(text="nobody"), 1, DEED, sender=alice.account)
-    with ape.reverts(titles.TitleParcelNotActive):
-        titles.proposeSale(12345, bob.subject, 1, DEED, sender=alice.account)
+    # (error, parcel, buyer, price, deed): alice's valid sale (pid, bob, 1, DEED), one thing wrong
+    bad_sales = [
+        ("TitleInvalidSale", pid, alice.subject, 1, DEED),  # to herself
+        ("TitleInvalidSale", pid, bob.subject, 1, b"\x00" * 32),  # no deed
+        ("CityIdentityNotActive", pid, keccak(text="nobody"), 1, DEED),
+        ("TitleParcelNotActive", 12345, bob.subject, 1, DEED),
+    ]
+    for error, *args in bad_sales:
+        with ape.reverts(getattr(titles, error)):
+            titles.proposeSale(*args, sender=alice.account)
     titles.proposeSale(pid, bob.subject, 1, DEED, sender=alice.account)
     with ape.reverts(titles.TitleSaleAlreadyOpen):
         titles.proposeSale(pid, carol.subject, 1, DEED, sender=alice.account)
