@@ -342,6 +342,14 @@ def known_parcel(suite: Suite, value: str, hint: str = "PARCEL") -> int:
     return parcel_id
 
 
+def chain_time() -> int:
+    """The chain's time now: the latest block's timestamp (what `isValid`, expiries and
+    deadlines are checked against when nothing is being sent)."""
+    from ape import chain
+
+    return int(chain.blocks.head.timestamp)
+
+
 def token_decimals(suite: Suite) -> int:
     """Decimals of the settlement token (amounts are given and shown in whole tokens)."""
     return int(suite[TOKEN].decimals())

@@ -27,6 +27,7 @@ from civic_ledger.cli.common import (
     EVIDENCE,
     UINT16_MAX,
     Suite,
+    chain_time,
     command,
     evidence_option,
     identity_subject,
@@ -129,15 +130,9 @@ def fields_hash(value: str) -> bytes:
     return keccak(text=",".join(names))
 
 
-def now(suite: Suite) -> int:
-    from ape import chain
-
-    return int(chain.blocks.head.timestamp)
-
-
-def expiry(suite: Suite, expires: str) -> int:
+def expiry(expires: str) -> int:
     """--expires (a duration) as the time it ends: from the latest block's time."""
-    return now(suite) + seconds(expires, "--expires")
+    return chain_time() + seconds(expires, "--expires")
 
 
 def checked(build: Any) -> Any:
@@ -297,7 +292,7 @@ def consent_sign(
     data_client.resource(exchange, resource_id)  # an unknown id is refused first
     consent = data_client.Consent(
         subject_id, resource_id, recipient, purpose,
-        expiry(suite, expires), make_salt(),
+        expiry(expires), make_salt(),
     )  # fmt: skip
     checked(consent.as_tuple)
     signature = data_client.sign_consent(exchange, consent, signer, chain_id=int(chain.chain_id))
@@ -438,7 +433,7 @@ def exemption_record(
     suite, sender = suite_and_signer(manifest_file, account_alias)
     spec = data_client.ExemptionInput(
         identity_subject(suite, subject, "--subject"), resource_id, recipient, purpose,
-        expiry(suite, expires), parse_document(legal_basis, "--legal-basis"),
+        expiry(expires), parse_document(legal_basis, "--legal-basis"),
     )  # fmt: skip
     checked(spec.as_tuple)
     exemption_id = data_client.record_exemption(

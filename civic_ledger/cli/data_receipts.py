@@ -33,6 +33,7 @@ from civic_ledger.cli.common import (
     DOCUMENT_FORMS,
     EVIDENCE,
     Suite,
+    chain_time,
     command,
     evidence_option,
     identity_subject,
@@ -48,7 +49,6 @@ from civic_ledger.cli.data import (
     data,
     exchange_of,
     hexed,
-    now,
     optional_document,
     subject_option,
 )
@@ -98,7 +98,7 @@ def receipts_record(
     view = data_client.grant(exchange, grant_id)
     receipt = rc.Receipt(
         grant_id, bytes(view.subject), parse_document(payload, "--payload"),
-        delivered_at or now(suite),
+        delivered_at or chain_time(),
     )  # fmt: skip
     leaf = rc.record_delivery(exchange, open_store(store_dir), receipt)
     console.print(f"receipt {hexed(leaf)} recorded (pending anchoring)")

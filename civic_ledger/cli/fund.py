@@ -36,6 +36,7 @@ from civic_ledger.cli.common import (
     UINT256,
     F,
     Suite,
+    chain_time,
     command,
     identity_subject,
     load_account,
@@ -71,12 +72,6 @@ class _Context:
     def act(self, action: Callable[..., Any], *args: Any) -> Any:
         """`action(fund, *args, sender=signer)`, each transaction sent (and reported) by `send`."""
         return action(self.fund, *args, sender=self.sender, transact=send)
-
-
-def _now() -> int:
-    from ape import chain
-
-    return int(chain.blocks.head.timestamp)
 
 
 def _time(value: str, now: int, hint: str) -> int:
@@ -140,7 +135,7 @@ def round_create(
     budget: str, opens: str, closes: str, decide_by: str,
 ) -> None:  # fmt: skip
     """Open a grant round (fund manager)."""
-    ctx, now = _Context(manifest_file, account_alias), _now()
+    ctx, now = _Context(manifest_file, account_alias), chain_time()
     round_id = ctx.act(
         fund_client.create_round, name, fund_client.parse_kind(kind), policy_id,
         ctx.units(budget, "--budget"), _time(opens, now, "--opens"), _time(closes, now, "--closes"),
@@ -199,7 +194,7 @@ def apply(
     """An enterprise applies to a round (signed by its controller)."""
     ctx = _Context(manifest_file, account_alias)
     # Every value is parsed before the chain is asked anything about the round.
-    proposal_hash, now = parse_document(proposal, "--proposal"), _now()
+    proposal_hash, now = parse_document(proposal, "--proposal"), chain_time()
     lease_hash = parse_document(lease, "--lease") if lease is not None else None
     plan = [_milestone(m, now, ctx.decimals) for m in milestones]
     monthly_units = ctx.units(monthly, "--monthly") if monthly is not None else None
