@@ -47,13 +47,12 @@ def parse_due(value: str, now: int) -> int:
         due = int(value)
     else:
         try:
-            if len(value) > 30:
-                raise ValueError(value)
-            due = end_of_day(dt.date.fromisoformat(value))
+            day = dt.date.fromisoformat(value) if len(value) <= 30 else None
         except ValueError:
-            raise ValueError(
-                f"due date {shown(value)}: expected YYYY-MM-DD or unix seconds"
-            ) from None
+            day = None
+        if day is None:
+            raise ValueError(f"due date {shown(value)}: expected YYYY-MM-DD or unix seconds")
+        due = end_of_day(day)
     if due <= now:
         raise ValueError(f"due date {value} is not in the future")
     return due
