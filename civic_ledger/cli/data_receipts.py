@@ -53,11 +53,10 @@ from civic_ledger.cli.data import (
     subject_option,
 )
 from civic_ledger.cli.output import console, print_rows, put, send
-from civic_ledger.core.encoding import format_time
+from civic_ledger.core.encoding import format_time, to_bytes32
 from civic_ledger.core.names import DATA_EXCHANGE
 from civic_ledger.data import client as data_client
 from civic_ledger.data import receipts as rc
-from civic_ledger.identity.client import parse_bytes32
 
 DEFAULT_STORE = Path("~/.local/share/civic-ledger/receipts")
 
@@ -79,6 +78,11 @@ def open_store(store_dir: Path | None) -> rc.LeafStore:
         return rc.LeafStore(directory)
     except (OSError, rc.sqlite3.Error) as exc:
         raise click.BadParameter(f"{directory}: {exc}", param_hint="--store") from None
+
+
+def _bytes32(value: str, hint: str) -> bytes:
+    """A leaf or a root: 0x + 64 hex digits (the rule of every hash argument)."""
+    return parse_param(lambda v: to_bytes32(v.strip()), value, hint)
 
 
 @command(data, "receipts-record", signs=False)
@@ -135,7 +139,7 @@ def receipts_verify(manifest_file: Path | None, leaf: str, store_dir: Path | Non
     """Verify one receipt (its leaf, as printed by receipts-record) against the chain: in an
     anchored batch, accepted by verifyReceipt, anchored by a party of its grant. Exit 1 if not."""
     exchange = exchange_of(Suite(manifest_file))
-    value = parse_param(parse_bytes32, leaf, "LEAF")
+    value = _bytes32(leaf, "LEAF")
     store = open_store(store_dir)
     receipt = store.find(value)
     if receipt is None:
@@ -204,7 +208,7 @@ def receipts_publish(
     suite, signer = suite_and_signer(manifest_file, account_alias)
     base = _gateway_url(gateway_url)
     store = open_store(store_dir)
-    chosen = [parse_param(parse_bytes32, r, "ROOT") for r in roots] or store.anchored_roots()
+    chosen = [_bytes32(r, "ROOT") for r in roots] or store.anchored_roots()
     if not chosen:
         raise click.ClickException(f"no anchored batch in {store.path.parent}")
     exchange = exchange_of(suite)

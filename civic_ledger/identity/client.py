@@ -17,7 +17,7 @@ from eth_utils import is_address, to_checksum_address
 
 # The `name as name` imports re-export what moved out of this module: the CLI, the demo and
 # the tests import it from here.
-from civic_ledger.core.encoding import HEX32, ZERO32, ZERO_ADDRESS
+from civic_ledger.core.encoding import HEX32, ZERO32, ZERO_ADDRESS, to_bytes32
 from civic_ledger.core.structs import from_struct
 from civic_ledger.core.transact import Transact, direct, events
 from civic_ledger.identity.enums import Kind as Kind
@@ -33,13 +33,6 @@ MAX_BATCH_SIZE = 100  # IdentityRegistry.MAX_BATCH_SIZE
 # ---------------------------------------------------------------------------------------------
 # Parsing
 # ---------------------------------------------------------------------------------------------
-
-
-def parse_bytes32(text: str) -> bytes:
-    raw = text.strip().removeprefix("0x").removeprefix("0X")
-    if len(raw) != 64:
-        raise ValueError(f"{text!r} is not a 32-byte hex value")
-    return bytes.fromhex(raw)
 
 
 def resolve_subject(identity: Any, text: str) -> bytes:
@@ -62,7 +55,7 @@ def encode_reason(text: str) -> bytes:
     e.g. "FRAUD-INQUIRY-2026-17") right-padded with zeros."""
     value = text.strip()
     if value.startswith("0x") and len(value) == 66:
-        return parse_bytes32(value)
+        return to_bytes32(value)
     raw = value.encode("utf-8")
     if not raw:
         raise ValueError("a reason code is required")
