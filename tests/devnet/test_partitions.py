@@ -91,8 +91,13 @@ def net(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalDevnet]:
 
 @pytest.fixture
 def links(net: LocalDevnet) -> Iterator[Links]:
-    """Cuts that are healed after the test."""
+    """Cuts that are healed after the test, on a full mesh: every scenario starts with each node
+    peered with every other (a scenario that restarted nodes leaves them re-dialling their
+    static peers for up to ~30 s; a cut made before that can leave a side whose signers reach
+    each other only through a node across the cut, and it stalls - not what the scenario
+    measures)."""
     assert net.plan is not None
+    net.wait_peers(timeout=90)
     cuts = Links(net.plan)
     try:
         yield cuts
