@@ -16,7 +16,7 @@ from sqlalchemy import BigInteger, Connection, cast, func, select
 
 from civic_ledger.core.times import DAY
 from civic_ledger.gateway import schema
-from civic_ledger.gateway.queries import utc
+from civic_ledger.gateway.queries import columns, utc
 
 OPEN_LIENS = ("proposed", "recorded")
 ROUND_KINDS = ("rent", "research", "project")  # IGrantFund.RoundKind, in enum order
@@ -58,9 +58,7 @@ def parcel(conn: Connection, parcel_id: int, now: int) -> dict[str, Any] | None:
     years = conn.execute(select(t).where(t.c.parcel_id == key).order_by(t.c.year)).mappings()
     taxes = [
         {
-            "year": y["year"],
-            "amount": y["amount"],
-            "due_date": y["due_date"],
+            **columns(y, "year", "amount", "due_date"),
             "status": tax_status(y, now),
             "overdue": y["status"] == "assessed" and y["due_date"] < now,
             "paid_at": y["paid_at"],
@@ -71,17 +69,12 @@ def parcel(conn: Connection, parcel_id: int, now: int) -> dict[str, Any] | None:
         "parcel_id": parcel_hex(key),
         "owner": row["owner"],
         "active": not row["retired"],
-        "data_hash": row["data_hash"],
-        "area": row["area"],
-        "land_use": row["land_use"],
-        "registered_at": row["registered_at"],
+        **columns(row, "data_hash", "area", "land_use", "registered_at"),
         "title_history": [
             {
                 "time": e["time"],
                 "time_utc": utc(e["time"]),
-                "tx_hash": e["tx_hash"],
-                "event": e["event"],
-                "owner": e["owner"],
+                **columns(e, "tx_hash", "event", "owner"),
                 "detail": _detail(e["detail"]),
             }
             for e in history
@@ -89,9 +82,7 @@ def parcel(conn: Connection, parcel_id: int, now: int) -> dict[str, Any] | None:
         "open_liens": [
             {
                 "lien_id": int(x["lien_id"]),
-                "holder": x["holder"],
-                "amount": x["amount"],
-                "status": x["status"],
+                **columns(x, "holder", "amount", "status"),
                 "by_order": bool(x["by_order"]),
             }
             for x in liens
@@ -124,14 +115,8 @@ def _round_json(row: Any) -> dict[str, Any]:
         "name": row["name"],
         "kind": ROUND_KINDS[kind] if 0 <= kind < len(ROUND_KINDS) else str(kind),
         "policy_id": int(row["policy_id"]),
-        "budget": row["budget"],
-        "funded": row["funded"],
-        "awarded": row["awarded"],
-        "paid": row["paid"],
-        "returned": row["returned"],
-        "opens_at": row["opens_at"],
-        "closes_at": row["closes_at"],
-        "decision_deadline": row["decision_deadline"],
+        **columns(row, "budget", "funded", "awarded", "paid", "returned"),
+        **columns(row, "opens_at", "closes_at", "decision_deadline"),
         "closed": bool(row["closed"]),
     }
 
@@ -155,10 +140,7 @@ def round_detail(conn: Connection, round_id: int) -> dict[str, Any] | None:
         "applications": [
             {
                 "app_id": int(x["app_id"]),
-                "subject": x["subject"],
-                "amount": x["amount"],
-                "status": x["status"],
-                "paid": x["paid"],
+                **columns(x, "subject", "amount", "status", "paid"),
             }
             for x in apps
         ],
@@ -203,9 +185,7 @@ def payouts(
             "time_utc": utc(row["time"]),
             "round_id": int(row["round_id"]) if row["round_id"] else None,
             "app_id": int(row["app_id"]),
-            "kind": row["kind"],
-            "amount": row["amount"],
-            "tx_hash": row["tx_hash"],
+            **columns(row, "kind", "amount", "tx_hash"),
         }
 
 

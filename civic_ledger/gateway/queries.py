@@ -59,6 +59,11 @@ class AsOf:
         }
 
 
+def columns(row: Mapping[str, Any], *names: str) -> dict[str, Any]:
+    """The row's values of `names`, under the same names (the JSON fields that are columns)."""
+    return {name: row[name] for name in names}
+
+
 def utc(timestamp: int | None) -> str | None:
     """A chain time as ISO 8601 UTC (None for no time)."""
     if not timestamp:
@@ -136,10 +141,7 @@ def _record_json(row: Mapping[str, Any], now: int) -> dict[str, Any]:
             "certificate": bool(row["certificate"]),
             "adverse": bool(row["adverse"]),
         },
-        "issuer": row["issuer"],
-        "evidence_hash": row["evidence_hash"],
-        "issued_at": row["issued_at"],
-        "issued_tx": row["issued_tx"],
+        **columns(row, "issuer", "evidence_hash", "issued_at", "issued_tx"),
         "expires_at": row["expires_at"] or None,
         "revoked_at": row["revoked_at"] or None,
         "revocation_code": row["revoke_code"],
@@ -255,12 +257,9 @@ def certificate_status(row: Mapping[str, Any] | None, document: str, now: int) -
         "status": CERTIFICATE_STATUS[code],
         "status_code": code,
         "reason_code": reason,
-        "issuer": row["issuer"],
-        "schema_id": row["schema_id"],
-        "expires_at": row["expires_at"],
-        "schema_name": row["schema_name"],
-        "issued_at": row["issued_at"],
-        "decided_tx": row["decided_tx"],
+        **columns(
+            row, "issuer", "schema_id", "expires_at", "schema_name", "issued_at", "decided_tx"
+        ),
     }
 
 
@@ -450,21 +449,17 @@ def subject_receipts(conn: Connection, subject: str) -> list[dict[str, Any]]:
                           bytes.fromhex(row["payload_hash"][2:]), int(row["delivered_at"]))  # fmt: skip
         problem = receipt_problem(receipt, proof, root, batch, grant)
         out.append({
-            "leaf": row["leaf"],
-            "grant_id": row["grant_id"],
+            **columns(row, "leaf", "grant_id"),
             "resource_id": grant and grant["resource_id"],
             "recipient_role": grant and grant["recipient_role"],
             "owner_role": grant and grant["owner_role"],
             "purpose": grant and grant["purpose"],
             "basis": grant and grant["basis"],
-            "payload_hash": row["payload_hash"],
-            "delivered_at": row["delivered_at"],
+            **columns(row, "payload_hash", "delivered_at"),
             "delivered_at_utc": utc(row["delivered_at"]),
             "root": root,
             "proof": json.loads(row["proof"]),
-            "batch": None if batch is None else {
-                k: batch[k] for k in ("agency_role", "leaf_count", "block", "time", "tx_hash")
-            },
+            "batch": batch and columns(batch, "agency_role", "leaf_count", "block", "time", "tx_hash"),
             "verified": problem is None,
             "problem": problem,
             "verification": (

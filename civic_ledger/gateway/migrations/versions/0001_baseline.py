@@ -4,16 +4,10 @@ A database is created at this revision from `civic_ledger.gateway.schema` (`db.m
 create_all, then stamp). Every later change to schema.py comes with a migration here that
 brings an existing database to it; tests/gateway/test_migrations.py checks that a database
 migrated to the head matches schema.py exactly.
-
-Revision ID: 0001
-Revises:
-Create Date: 2026-11-30
 """
 
 revision = "0001"
 down_revision = None
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

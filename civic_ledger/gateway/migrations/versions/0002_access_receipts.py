@@ -1,9 +1,4 @@
-"""Access receipts published by the anchoring agencies (`schema.access_receipts`).
-
-Revision ID: 0002
-Revises: 0001
-Create Date: 2026-11-30
-"""
+"""Access receipts published by the anchoring agencies (`schema.access_receipts`)."""
 
 import sqlalchemy as sa
 from alembic import op
@@ -12,8 +7,6 @@ from civic_ledger.gateway.schema import ADDRESS, HASH, TIME64
 
 revision = "0002"
 down_revision = "0001"
-branch_labels = None
-depends_on = None
 
 TABLE = "access_receipts"
 INDEXED = ("root", "grant_id", "subject")

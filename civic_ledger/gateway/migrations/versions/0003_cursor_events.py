@@ -1,9 +1,5 @@
 """The number of indexed events kept in the cursor (`schema.cursor.c.events`): `status` and the
 statistics read it instead of counting the events table on every request.
-
-Revision ID: 0003
-Revises: 0002
-Create Date: 2026-11-30
 """
 
 import sqlalchemy as sa
@@ -11,8 +7,6 @@ from alembic import op
 
 revision = "0003"
 down_revision = "0002"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

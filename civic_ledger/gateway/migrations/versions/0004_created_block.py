@@ -7,10 +7,6 @@ in the undo window, and each of those already has its undo record ("delete", a N
 `previous`), which `store.rollback` still replays. A downgrade forgets where the undo window
 starts (`undo_from`): the older code would not delete the rows created since, so a fork it
 finds before the window restarts is re-indexed from the first block instead of rolled back.
-
-Revision ID: 0004
-Revises: 0003
-Create Date: 2026-11-30
 """
 
 import sqlalchemy as sa
@@ -18,8 +14,6 @@ from alembic import op
 
 revision = "0004"
 down_revision = "0003"
-branch_labels = None
-depends_on = None
 
 #: The projection tables as of this revision.
 TABLES = (
