@@ -23,7 +23,7 @@ from typing import Any
 
 from eth_utils import keccak
 
-from civic_ledger.access.roles import ADMIN_ROLE, BY_NAME
+from civic_ledger.access.roles import ADMIN_ROLE, RoleId
 from civic_ledger.core.times import DAY
 from civic_ledger.data.client import (
     Consent,
@@ -53,12 +53,6 @@ ASSESSED_YEAR = 2030
 # Execution delay given to the tax bureau in the schedule/execute/cancel cases of the manager.
 SCHEDULE_DELAY = 3600
 
-TAX_ASSESSOR = BY_NAME["TAX_ASSESSOR"].id
-TAX_RECORD_ISSUER = BY_NAME["TAX_RECORD_ISSUER"].id
-MARKET_RECORD_ISSUER = BY_NAME["MARKET_RECORD_ISSUER"].id
-ARBITER = BY_NAME["ARBITER"].id
-REGISTRAR = BY_NAME["REGISTRAR"].id
-GUARDIAN = BY_NAME["GUARDIAN"].id
 DATA_PURPOSE = 3
 
 # The identities of the world: class -> (name, kind, licensed for the fund policy).
@@ -171,9 +165,9 @@ def _records(w: World, agency: dict[str, Any]) -> None:
         records.registerSchema(name, "", role, True, adverse, validity, sender=bureau)
         return int(records.schemaCount())
 
-    w.ids["tax_ok"] = schema("am-tax-compliance", TAX_RECORD_ISSUER, False, YEAR)
-    w.ids["penalty"] = schema("am-tax-penalty", TAX_RECORD_ISSUER, True, YEAR)
-    w.ids["licence"] = schema("am-licence", MARKET_RECORD_ISSUER, False, 0)
+    w.ids["tax_ok"] = schema("am-tax-compliance", RoleId.TAX_RECORD_ISSUER, False, YEAR)
+    w.ids["penalty"] = schema("am-tax-penalty", RoleId.TAX_RECORD_ISSUER, True, YEAR)
+    w.ids["licence"] = schema("am-licence", RoleId.MARKET_RECORD_ISSUER, False, 0)
     records.setPolicy(FUND_POLICY, "am grant eligible", [w["licence"]], [], sender=bureau)
 
     licensed = [cls for cls, (_, _, ok) in IDENTITIES.items() if ok]
@@ -203,7 +197,14 @@ def _data_request(w: World, resource: str, subject: bool = False, exemption: int
     """A DataExchange.RequestInput tuple of the tax bureau (TAX_ASSESSOR) for `resource`."""
     who = w.subject("subject_controller") if subject else b"\x00" * 32
     return DataRequest(
-        w[resource], TAX_ASSESSOR, DATA_PURPOSE, 30 * DAY, h("basis"), h("fields"), who, exemption
+        w[resource],
+        RoleId.TAX_ASSESSOR,
+        DATA_PURPOSE,
+        30 * DAY,
+        h("basis"),
+        h("fields"),
+        who,
+        exemption,
     ).as_tuple()
 
 
@@ -212,7 +213,7 @@ def _consent(w: World, resource: str, salt: str) -> tuple[tuple, bytes]:
     consent = Consent(
         w.subject("subject_controller"),
         w[resource],
-        TAX_ASSESSOR,
+        RoleId.TAX_ASSESSOR,
         DATA_PURPOSE,
         w.now + 60 * DAY,
         h(f"salt:{salt}"),
@@ -225,7 +226,7 @@ def _exemption_input(w: World, resource: str) -> tuple:
     return ExemptionInput(
         w.subject("subject_controller"),
         w[resource],
-        TAX_ASSESSOR,
+        RoleId.TAX_ASSESSOR,
         DATA_PURPOSE,
         w.now + 60 * DAY,
         h("statute"),
@@ -234,13 +235,20 @@ def _exemption_input(w: World, resource: str) -> tuple:
 
 def _data(w: World, agency: dict[str, Any]) -> None:
     """DataExchange: resources of the land registry (owner role REGISTRAR), requests of the tax
-    bureau (recipient role TAX_ASSESSOR) about acme: a pending one, live grants (one under
+    bureau (recipient role RoleId.TAX_ASSESSOR) about acme: a pending one, live grants (one under
     acme's consent), a deletion asked, exemptions active and disputed, an anchored batch."""
     ex, steward, bureau = w.c["DataExchange"], agency["land_registry"], agency["tax_bureau"]
 
     def resource(key: str, sharing: Sharing, personal: bool) -> None:
         spec = ResourceInput(
-            REGISTRAR, sharing, personal, 7 * DAY, h("mandate"), h(key), h(f"{key}:v1"), h("schema")
+            RoleId.REGISTRAR,
+            sharing,
+            personal,
+            7 * DAY,
+            h("mandate"),
+            h(key),
+            h(f"{key}:v1"),
+            h("schema"),
         )
         ex.registerResource(spec.as_tuple(), sender=steward)
         w.ids[key] = int(ex.counts()[0])
@@ -446,7 +454,7 @@ def _signed_issue_args(w: World) -> tuple:
 def _delay_tax_bureau(w: World) -> None:
     """The tax bureau's TAX_ASSESSOR membership gets an execution delay (effective at once)."""
     w.c["CityAccessManager"].grantRole(
-        TAX_ASSESSOR, w.who("tax_bureau"), SCHEDULE_DELAY, sender=w.who("admin")
+        RoleId.TAX_ASSESSOR, w.who("tax_bureau"), SCHEDULE_DELAY, sender=w.who("admin")
     )
 
 
@@ -519,28 +527,34 @@ def _request(w: World, schema: str = "tax_ok") -> tuple:
 
 CASES: dict[tuple[str, str], Case] = {
     # ---------------------------------------------------------------- CityAccessManager
-    ("CityAccessManager", "grantRole"): Case(lambda w: (TAX_ASSESSOR, w.fresh(), 0)),
+    ("CityAccessManager", "grantRole"): Case(lambda w: (RoleId.TAX_ASSESSOR, w.fresh(), 0)),
     ("CityAccessManager", "revokeRole"): Case(
-        lambda w: (ARBITER, w.who("arbitration_office").address)
+        lambda w: (RoleId.ARBITER, w.who("arbitration_office").address)
     ),
     ("CityAccessManager", "renounceRole"): Case(
-        lambda w: (REGISTRAR, w.who("land_registry").address)
+        lambda w: (RoleId.REGISTRAR, w.who("land_registry").address)
     ),
-    ("CityAccessManager", "labelRole"): Case(lambda w: (ARBITER, "Arbiter (relabelled)")),
-    ("CityAccessManager", "setGrantDelay"): Case(lambda w: (ARBITER, 2 * DAY)),
-    ("CityAccessManager", "setRoleAdmin"): Case(lambda w: (ARBITER, ADMIN_ROLE)),
-    ("CityAccessManager", "setRoleGuardian"): Case(lambda w: (ARBITER, GUARDIAN)),
+    ("CityAccessManager", "labelRole"): Case(lambda w: (RoleId.ARBITER, "Arbiter (relabelled)")),
+    ("CityAccessManager", "setGrantDelay"): Case(lambda w: (RoleId.ARBITER, 2 * DAY)),
+    ("CityAccessManager", "setRoleAdmin"): Case(lambda w: (RoleId.ARBITER, ADMIN_ROLE)),
+    ("CityAccessManager", "setRoleGuardian"): Case(lambda w: (RoleId.ARBITER, RoleId.GUARDIAN)),
     ("CityAccessManager", "setTargetAdminDelay"): Case(lambda w: (w.c["PropertyTax"].address, DAY)),
     ("CityAccessManager", "setTargetClosed"): Case(lambda w: (w.c["PropertyTax"].address, True)),
     ("CityAccessManager", "setTargetFunctionRole"): Case(
-        lambda w: (w.c["PropertyTax"].address, [w["assess_call"][:4]], TAX_ASSESSOR)
+        lambda w: (w.c["PropertyTax"].address, [w["assess_call"][:4]], RoleId.TAX_ASSESSOR)
     ),
     ("CityAccessManager", "updateAuthority"): Case(
         lambda w: (w.c["PropertyTax"].address, w.c["CityAccessManager"].address)
     ),
     ("CityAccessManager", "multicall"): Case(
         lambda w: (
-            [bytes(w.c["CityAccessManager"].labelRole.encode_input(ARBITER, "Arbiter (batch)"))],
+            [
+                bytes(
+                    w.c["CityAccessManager"].labelRole.encode_input(
+                        RoleId.ARBITER, "Arbiter (batch)"
+                    )
+                )
+            ],
         )
     ),
     ("CityAccessManager", "schedule"): Case(
@@ -597,7 +611,7 @@ CASES: dict[tuple[str, str], Case] = {
     ("IdentityRegistry", "setAuthority"): Case(lambda w: (w.c["CityAccessManager"].address,)),
     # ---------------------------------------------------------------- RecordRegistry
     ("RecordRegistry", "registerSchema"): Case(
-        lambda w: ("am-new-schema", "uint8 x", TAX_RECORD_ISSUER, True, False, 0)
+        lambda w: ("am-new-schema", "uint8 x", RoleId.TAX_RECORD_ISSUER, True, False, 0)
     ),
     ("RecordRegistry", "setSchemaActive"): Case(lambda w: (w["tax_ok"], False)),
     ("RecordRegistry", "setDisputeStay"): Case(lambda w: (w["penalty"], 30 * DAY)),
@@ -729,7 +743,7 @@ CASES: dict[tuple[str, str], Case] = {
     ("DataExchange", "registerResource"): Case(
         lambda w: (
             ResourceInput(
-                REGISTRAR, Sharing.OPEN, False, DAY, h("m"), h("new"), h("c"), h("s")
+                RoleId.REGISTRAR, Sharing.OPEN, False, DAY, h("m"), h("new"), h("c"), h("s")
             ).as_tuple(),
         )
     ),
@@ -747,7 +761,7 @@ CASES: dict[tuple[str, str], Case] = {
     ("DataExchange", "resolveExemptionDispute"): Case(
         lambda w: (w["data_disputed"], True, h("ruling"))
     ),
-    ("DataExchange", "anchorReceipts"): Case(lambda w: (REGISTRAR, h("receipts root"), 100)),
+    ("DataExchange", "anchorReceipts"): Case(lambda w: (RoleId.REGISTRAR, h("receipts root"), 100)),
     ("DataExchange", "requestDeletion"): Case(lambda w: (w["data_consent_grant"], h("erase"))),
     ("DataExchange", "confirmDeletion"): Case(lambda w: (w["data_deleted"], h("erased"))),
     ("DataExchange", "setAuthority"): Case(lambda w: (w.c["CityAccessManager"].address,)),

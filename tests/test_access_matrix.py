@@ -40,7 +40,7 @@ import yaml
 from access_matrix_cases import CASES, World, build_world, parcel, upgradeable_case
 from eth_utils import keccak
 
-from civic_ledger.access.roles import BY_NAME, ROLES
+from civic_ledger.access.roles import BY_NAME, ROLES, RoleId
 from civic_ledger.core.revert import decode_revert, explain, project_registry, raw_revert_data
 from civic_ledger.spec import all_contracts
 
@@ -329,7 +329,7 @@ def test_delayed_member_goes_through_schedule(world: World) -> None:
     """With an execution delay on REGISTRAR, the registrar's direct call is refused until
     scheduled; the matrix check then takes the schedule path and still passes."""
     manager, registrar = world.c["CityAccessManager"], world.who("land_registry")
-    manager.grantRole(BY_NAME["REGISTRAR"].id, registrar, 600, sender=world.who("admin"))
+    manager.grantRole(RoleId.REGISTRAR, registrar, 600, sender=world.who("admin"))
     titles = world.c["TitleRegistry"]
     direct = titles.register.encode_input(world.subject("subject_controller"), parcel("D1"))
     assert simulate(world, registrar, titles.address, bytes(direct))[0] == (

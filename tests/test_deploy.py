@@ -14,15 +14,12 @@ import ape
 import pytest
 from deploy.token_suite import SPECS
 
-from civic_ledger.access.roles import ADMIN_ROLE, BY_NAME, ROLES
+from civic_ledger.access.roles import ADMIN_ROLE, BY_NAME, ROLES, RoleId
 from civic_ledger.chain.client import Web3Client
 from civic_ledger.chain.manifest import Manifest
 from civic_ledger.core.config import AccountRef
 from civic_ledger.deploy import DeployError, DeployPlan, StepEvent, selector
 from civic_ledger.deploy.proxy import initializer_calldata
-
-TREASURER = BY_NAME["TREASURER"].id
-GUARDIAN = BY_NAME["GUARDIAN"].id
 
 
 def make_plan(project, networks, sender, roles, path: Path, events: list[StepEvent] | None = None):
@@ -81,9 +78,11 @@ def test_roles_granted_and_functions_wired(deployed, roles_config, accounts):
             is_member, delay = manager.hasRole(BY_NAME[name].id, account)
             assert is_member and delay == agency.execution_delay
     for signature in ("mint(address,uint256)", "burnFrom(address,uint256)", "burn(uint256)"):
-        assert manager.getTargetFunctionRole(token, selector(signature)) == TREASURER
+        assert manager.getTargetFunctionRole(token, selector(signature)) == RoleId.TREASURER
     for r in ROLES:
-        assert manager.getRoleGuardian(r.id) == (ADMIN_ROLE if r.id == GUARDIAN else GUARDIAN)
+        assert manager.getRoleGuardian(r.id) == (
+            ADMIN_ROLE if r.id == RoleId.GUARDIAN else RoleId.GUARDIAN
+        )
 
 
 def test_role_labels_emitted(deployed, chain):
@@ -117,7 +116,7 @@ def test_unauthorised_calls_revert_with_access_manager_errors(deployed, agency, 
         with ape.reverts(token.AccessManagedUnauthorized, caller=caller.address):
             token.mint(caller, 1, sender=caller)
         with ape.reverts(manager.AccessManagerUnauthorizedAccount):
-            manager.grantRole(TREASURER, caller, 0, sender=caller)
+            manager.grantRole(RoleId.TREASURER, caller, 0, sender=caller)
     token.mint(outsider, 7, sender=agency["finance_bureau"])
     assert token.balanceOf(outsider) == 7
 
@@ -125,9 +124,9 @@ def test_unauthorised_calls_revert_with_access_manager_errors(deployed, agency, 
 def test_grant_and_revoke_role(deployed, deployer, outsider):
     plan, _ = deployed
     manager, token = plan.instance("CityAccessManager"), plan.instance("CityToken")
-    manager.grantRole(TREASURER, outsider, 0, sender=deployer)
+    manager.grantRole(RoleId.TREASURER, outsider, 0, sender=deployer)
     token.mint(outsider, 1, sender=outsider)
-    manager.revokeRole(TREASURER, outsider, sender=deployer)
+    manager.revokeRole(RoleId.TREASURER, outsider, sender=deployer)
     with ape.reverts(token.AccessManagedUnauthorized):
         token.mint(outsider, 1, sender=outsider)
 
@@ -140,9 +139,9 @@ def test_grant_delay_applies_to_new_members(deployed, deployer, outsider, chain)
     # setGrantDelay takes effect after AccessManager's minSetback (5 days).
     chain.pending_timestamp += manager.minSetback() + 1
     chain.mine()
-    assert manager.getRoleGrantDelay(TREASURER) == delay
-    manager.grantRole(TREASURER, outsider, 0, sender=deployer)
-    assert not manager.hasRole(TREASURER, outsider)[0]
+    assert manager.getRoleGrantDelay(RoleId.TREASURER) == delay
+    manager.grantRole(RoleId.TREASURER, outsider, 0, sender=deployer)
+    assert not manager.hasRole(RoleId.TREASURER, outsider)[0]
     with ape.reverts(token.AccessManagedUnauthorized):
         token.mint(outsider, 1, sender=outsider)
     chain.pending_timestamp += delay + 1
@@ -157,7 +156,7 @@ def test_execution_delay_forces_schedule_and_guardian_can_cancel(
     plan, _ = deployed
     manager, token = plan.instance("CityAccessManager"), plan.instance("CityToken")
     treasurer = agency["finance_bureau"]
-    manager.grantRole(TREASURER, treasurer, 3600, sender=deployer)  # now needs a 1 h delay
+    manager.grantRole(RoleId.TREASURER, treasurer, 3600, sender=deployer)  # now needs a 1 h delay
     with ape.reverts(token.AccessManagedRequiredDelay):
         token.mint(outsider, 5, sender=treasurer)
     calldata = token.mint.encode_input(outsider, 5)
@@ -367,7 +366,7 @@ def test_published_abis_and_role_catalogue(
     assert "notice" in json.dumps(token_abi["userdoc"])
     roles = {row["name"]: row for row in data["roles"]["catalogue"]}
     treasurer = roles["TREASURER"]
-    assert treasurer["id"] == TREASURER
+    assert treasurer["id"] == RoleId.TREASURER
     assert {"contract": "CityToken", "function": "mint(address,uint256)"} in treasurer["functions"]
     finance = next(a for a in roles_config.agencies if a.name == "finance_bureau")
     assert accounts[finance.account.test_account].address in treasurer["members"]

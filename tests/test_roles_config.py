@@ -14,8 +14,10 @@ from civic_ledger.access.roles import (
     PUBLIC_ROLE,
     ROLES,
     SOLIDITY_PATH,
+    RoleId,
     render_solidity,
     role,
+    role_id,
 )
 from civic_ledger.core.config import SafeAdmin, load_roles_file
 from civic_ledger.core.exceptions import RolesFileError
@@ -39,6 +41,23 @@ def test_role_lookup_error_lists_known_roles():
     assert role("treasurer").id == 60
     with pytest.raises(KeyError, match="known roles: UPGRADER, IDENTITY_OFFICE"):
         role("TAX_COLLECTOR")
+
+
+def test_role_ids_by_name_are_the_catalogue_plus_admin_and_public():
+    """`RoleId` (code) and `role_id` (text) are the one way to name a role id in Python: the
+    catalogue's ids under its names, as CityRoles.sol has them, and AccessManager's own two."""
+    assert {m.name: int(m) for m in RoleId} == {
+        "ADMIN": ADMIN_ROLE,
+        **{r.name: r.id for r in ROLES},
+        "PUBLIC": PUBLIC_ROLE,
+    }
+    assert RoleId.TREASURER == 60 and f"{RoleId.TREASURER}" == "60"  # an int where ABIs want one
+    assert role_id("admin") == ADMIN_ROLE and role_id("Public") == PUBLIC_ROLE
+    assert role_id("registrar") == role("REGISTRAR").id
+    with pytest.raises(
+        KeyError, match="unknown role 'TAX_COLLECTOR'; known roles: ADMIN, UPGRADER"
+    ):
+        role_id("TAX_COLLECTOR")
 
 
 def test_shipped_roles_file_parses():

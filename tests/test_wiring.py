@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from eth_utils import keccak
 
+from civic_ledger.access.roles import role_id
 from civic_ledger.core.introspect import restricted_functions
-from civic_ledger.deploy import role_id
 from civic_ledger.spec import all_contracts
 
 

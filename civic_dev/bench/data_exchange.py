@@ -27,7 +27,7 @@ from eth_abi import encode
 from eth_utils import keccak
 
 from civic_dev.bench.city import City
-from civic_ledger.access.roles import BY_NAME
+from civic_ledger.access.roles import RoleId
 from civic_ledger.chain.client import HttpClient
 from civic_ledger.chain.journal import Journal
 from civic_ledger.chain.sender import Sender, TxRequest
@@ -42,8 +42,6 @@ TX_BASE, NEW_SLOT = 21_000, 22_100
 ALASTRIA_FLOOR = TX_BASE + NEW_SLOT  # one transaction and one new slot per shared item
 VERIFY_TARGET = 30_000
 RECEIPTS_TARGET = 10_000.0  # receipts/s
-REGISTRAR = BY_NAME["REGISTRAR"].id
-TAX_ASSESSOR = BY_NAME["TAX_ASSESSOR"].id
 
 
 @dataclass(frozen=True)
@@ -119,7 +117,7 @@ class DataBench:
 
     def _resource(self, i: int, *, receipt: bool = False) -> Any:
         spec = data_client.ResourceInput(
-            REGISTRAR, data_client.Sharing.CONDITIONAL, True, 30 * DAY, _doc("mandate"),
+            RoleId.REGISTRAR, data_client.Sharing.CONDITIONAL, True, 30 * DAY, _doc("mandate"),
             _doc(f"resource {i}"), _doc("v1"), _doc("schema"),
         )  # fmt: skip
         tx = self.ex.registerResource(spec.as_tuple(), sender=self.steward)
@@ -130,10 +128,10 @@ class DataBench:
         """(request receipt, decide receipt, grant id) of a consent-backed request."""
         from ape import chain
 
-        consent = data_client.Consent(self.subject, rid, TAX_ASSESSOR, 7,
+        consent = data_client.Consent(self.subject, rid, RoleId.TAX_ASSESSOR, 7,
                                       int(chain.pending_timestamp) + 60 * DAY, _doc(salt))  # fmt: skip
         signature = data_client.sign_consent(self.ex, consent, self.person)
-        request = data_client.DataRequest(rid, TAX_ASSESSOR, 7, 30 * DAY, _doc("basis"),
+        request = data_client.DataRequest(rid, RoleId.TAX_ASSESSOR, 7, 30 * DAY, _doc("basis"),
                                           _doc("fields"), self.subject)  # fmt: skip
         asked = self.ex.requestWithConsent(request.as_tuple(), consent.as_tuple(), signature,
                                            sender=self.requester)  # fmt: skip
@@ -159,7 +157,7 @@ class DataBench:
             add("grant (steward approves)", decided)
             root = keccak(text=f"bench-data:root:{i}")
             add(f"anchor a batch ({BATCH:,} receipts)",
-                self.ex.anchorReceipts(REGISTRAR, root, BATCH, sender=self.steward))  # fmt: skip
+                self.ex.anchorReceipts(RoleId.REGISTRAR, root, BATCH, sender=self.steward))  # fmt: skip
             add("deletion asked (subject)",
                 self.ex.requestDeletion(grant, _doc("erase"), sender=self.person))  # fmt: skip
             add("deletion confirmed (recipient)",
@@ -178,7 +176,7 @@ class DataBench:
         receipts = [rc.Receipt(live, self.subject, _doc(f"p{i}"), 1_700_000_000 + i)
                     for i in range(BATCH)]  # fmt: skip
         tree = rc.MerkleTree([r.leaf for r in receipts])
-        self.ex.anchorReceipts(REGISTRAR, tree.root, BATCH, sender=self.steward)
+        self.ex.anchorReceipts(RoleId.REGISTRAR, tree.root, BATCH, sender=self.steward)
         return rows, live, tree, receipts
 
     def verify_gas(self, tree: rc.MerkleTree, receipt: rc.Receipt) -> tuple[int, int, int]:
@@ -208,9 +206,9 @@ class DataBench:
             rc.record_deliveries(self.ex, store, receipts)
             requests = []
             for n, first in enumerate(range(0, count, BATCH)):
-                tree = store.seal(receipts[first : first + BATCH], REGISTRAR)
+                tree = store.seal(receipts[first : first + BATCH], RoleId.REGISTRAR)
                 data = _call(ANCHOR, ["uint64", "bytes32", "uint32"],
-                             [REGISTRAR, tree.root, len(tree.levels[0])])  # fmt: skip
+                             [RoleId.REGISTRAR, tree.root, len(tree.levels[0])])  # fmt: skip
                 requests.append(TxRequest(n, ("0x" + tree.root.hex(),), self.ex.address,
                                           data, 120_000))  # fmt: skip
             sender = Sender(rpc, signer, journal, chain_id=rpc.chain_id(), window=64,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass
+from enum import IntEnum
 from pathlib import Path
 
 from civic_ledger.core.times import DAY
@@ -160,6 +161,13 @@ ROLES: tuple[Role, ...] = (
 BY_NAME: dict[str, Role] = {role.name: role for role in ROLES}
 BY_ID: dict[int, Role] = {role.id: role for role in ROLES}
 
+#: Every role id under its name, as contracts/access/CityRoles.sol has them, with
+#: AccessManager's own ADMIN and PUBLIC: `RoleId.REGISTRAR` in code, `role_id(text)` for a name
+#: read from a file or a command line.
+RoleId = IntEnum(  # type: ignore[misc]  # members come from the catalogue
+    "RoleId", [("ADMIN", ADMIN_ROLE), *((r.name, r.id) for r in ROLES), ("PUBLIC", PUBLIC_ROLE)]
+)
+
 
 def role(name: str) -> Role:
     """Look a role up by name (case-insensitive), with an error listing the known names."""
@@ -167,6 +175,15 @@ def role(name: str) -> Role:
         return BY_NAME[name.upper()]
     except KeyError:
         known = ", ".join(BY_NAME)
+        raise KeyError(f"unknown role {name!r}; known roles: {known}") from None
+
+
+def role_id(name: str) -> int:
+    """The id of a catalogue role, ADMIN or PUBLIC by name (case-insensitive)."""
+    try:
+        return RoleId[name.upper()]
+    except KeyError:
+        known = ", ".join(RoleId.__members__)
         raise KeyError(f"unknown role {name!r}; known roles: {known}") from None
 
 

@@ -175,22 +175,20 @@ class RoleType(click.ParamType):
             if int(text) > UINT64_MAX:
                 self.fail(f"role id {text} does not fit in 64 bits", param, ctx)
             return int(text)
-        if text.upper() in SPECIAL_ROLES:
-            return SPECIAL_ROLES[text.upper()]
         try:
-            return roles.role(text).id
+            return roles.role_id(text)
         except KeyError as exc:
             self.fail(str(exc.args[0]), param, ctx)
 
 
-SPECIAL_ROLES = {"ADMIN": roles.ADMIN_ROLE, "PUBLIC": roles.PUBLIC_ROLE}
 ROLE = RoleType()
 
 
 def role_name(role_id: int) -> str:
-    special = {v: k for k, v in SPECIAL_ROLES.items()}
-    known = roles.BY_ID.get(role_id)
-    return known.name if known else special.get(role_id, f"role {role_id}")
+    try:
+        return roles.RoleId(role_id).name
+    except ValueError:
+        return f"role {role_id}"
 
 
 def _manager_block(suite: Suite) -> int:

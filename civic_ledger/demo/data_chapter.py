@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from civic_ledger.access.roles import BY_ID, BY_NAME
+from civic_ledger.access.roles import BY_ID, RoleId
 from civic_ledger.core.encoding import ZERO32
 from civic_ledger.core.times import DAY
 from civic_ledger.data import client as data_client
@@ -30,9 +30,7 @@ from civic_ledger.data.client import (
 )
 from civic_ledger.demo.narrator import doc
 
-REGISTRAR = BY_NAME["REGISTRAR"].id
-TAX_ASSESSOR = BY_NAME["TAX_ASSESSOR"].id
-MARKET = BY_NAME["MARKET_RECORD_ISSUER"].id
+MARKET = RoleId.MARKET_RECORD_ISSUER
 ASSESSMENT, RELIEF, STATISTICS = 1, 2, 3  # purpose codes (the city's purpose register)
 PURPOSES = {ASSESSMENT: "2026 tax assessment", RELIEF: "hardship relief", STATISTICS: "statistics"}
 
@@ -50,12 +48,12 @@ def play(sc: Any) -> None:
     ownership = n.act(registry, "registers 'property ownership' (personal, conditional, "
                       "deletion within 30 days)",
         lambda: data_client.register_resource(ex, ResourceInput(
-            REGISTRAR, Sharing.CONDITIONAL, True, 30 * DAY, doc("Land Registration Act art. 12"),
+            RoleId.REGISTRAR, Sharing.CONDITIONAL, True, 30 * DAY, doc("Land Registration Act art. 12"),
             doc("owners and shares of each parcel"), doc("ownership extract v1"),
             doc("schema: parcel,owner,share")), sender=registry, transact=n.transact))  # fmt: skip
     statistics = n.act(registry, "publishes 'land-use statistics' under an open licence",
         lambda: data_client.register_resource(ex, ResourceInput(
-            REGISTRAR, Sharing.OPEN, False, 7 * DAY, doc("Open Data Decree art. 3"),
+            RoleId.REGISTRAR, Sharing.OPEN, False, 7 * DAY, doc("Open Data Decree art. 3"),
             doc("land use by district, quarterly"), doc("land-use 2026Q1"),
             doc("schema: district,use,area")), sender=registry, transact=n.transact))  # fmt: skip
     n.check(f"resources {ownership} (personal) and {statistics} (open) are in the directory",
@@ -65,7 +63,7 @@ def play(sc: Any) -> None:
     basis = doc("Tax Administration Act art. 5: assessment of real property")
     exemption = n.act(tax, "records its legal basis to read Li Wei's property data (exemption)",
         lambda: data_client.record_exemption(ex, ExemptionInput(
-            li, ownership, TAX_ASSESSOR, ASSESSMENT, sc.now + 90 * DAY, basis),
+            li, ownership, RoleId.TAX_ASSESSOR, ASSESSMENT, sc.now + 90 * DAY, basis),
             sender=tax, transact=n.transact))  # fmt: skip
     n.check("the exemption is active and names the statute's hash",
             int(ex.exemptionOf(exemption).status) == ExemptionStatus.ACTIVE
@@ -73,17 +71,19 @@ def play(sc: Any) -> None:
     fields = doc("parcel,owner,share")
     assessment = n.act(tax, "requests Li Wei's property data for the assessment, citing it",
         lambda: data_client.request_data(ex, DataRequest(
-            ownership, TAX_ASSESSOR, ASSESSMENT, 30 * DAY, basis, fields, li, exemption),
+            ownership, RoleId.TAX_ASSESSOR, ASSESSMENT, 30 * DAY, basis, fields, li, exemption),
             sender=tax, transact=n.transact))  # fmt: skip
     _approve(sc, assessment, "the assessment request (basis: exemption)")
 
     n.say("Li Wei applies for hardship relief and consents, off-line, to the tax bureau reading "
           "his ownership data for that purpose only; the bureau relays the signed consent.")  # fmt: skip
-    consent = Consent(li, ownership, TAX_ASSESSOR, RELIEF, sc.now + 60 * DAY, doc("relief 88"))
+    consent = Consent(
+        li, ownership, RoleId.TAX_ASSESSOR, RELIEF, sc.now + 60 * DAY, doc("relief 88")
+    )
     signature = data_client.sign_consent(ex, consent, li_wallet)
     relief = n.act(tax, "relays Li Wei's signed consent with its request",
         lambda: data_client.request_with_consent(ex, DataRequest(
-            ownership, TAX_ASSESSOR, RELIEF, 30 * DAY, ZERO32, fields, li), consent, signature,
+            ownership, RoleId.TAX_ASSESSOR, RELIEF, 30 * DAY, ZERO32, fields, li), consent, signature,
             sender=tax, transact=n.transact))  # fmt: skip
     _approve(sc, relief, "the relief request (basis: Li Wei's consent)")
 
@@ -130,7 +130,7 @@ def _receipts(sc: Any, directory: Path, grants: dict[int, bytes]) -> None:
                                                  doc(f"extract under grant {grant_id}"), sc.now))  # fmt: skip
     n.say(f"The land registry delivered {len(grants)} extracts and kept one receipt for each.")
     roots = n.act(registry, f"anchors {len(grants)} access receipts as one Merkle root",
-        lambda: rc.anchor_pending(ex, store, REGISTRAR, sender=registry, transact=n.transact))  # fmt: skip
+        lambda: rc.anchor_pending(ex, store, RoleId.REGISTRAR, sender=registry, transact=n.transact))  # fmt: skip
     n.check(f"root {roots[0].hex()[:12]}… anchored with {len(grants)} leaves by the registry",
             len(roots) == 1 and int(ex.batchOf(roots[0]).leafCount) == len(grants))  # fmt: skip
     listed = rc.receipts_about(ex, store, sc.subjects["Li Wei"])

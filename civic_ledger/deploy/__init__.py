@@ -13,6 +13,6 @@ resumable; and upgrades, checked for storage-layout compatibility before they ar
 
 from civic_ledger.core.exceptions import DeployError
 from civic_ledger.deploy.plan import DeployPlan
-from civic_ledger.deploy.steps import Step, StepEvent, role_id, selector
+from civic_ledger.deploy.steps import Step, StepEvent, selector
 
-__all__ = ["DeployError", "DeployPlan", "Step", "StepEvent", "role_id", "selector"]
+__all__ = ["DeployError", "DeployPlan", "Step", "StepEvent", "selector"]

@@ -9,7 +9,7 @@ from typing import Any
 
 from eth_utils import to_checksum_address
 
-from civic_ledger.access.roles import ADMIN_ROLE, BY_NAME
+from civic_ledger.access.roles import ADMIN_ROLE, RoleId
 from civic_ledger.core.config import AccountRef, RolesConfig
 from civic_ledger.core.exceptions import DeployError
 
@@ -77,7 +77,7 @@ class PlanAccounts:
     def records_admin(self, manager: Any | None) -> Any | None:
         """An account of this machine holding RECORDS_ADMIN per the roles file (the sender
         itself if it holds it; a test account on dev chains; an unlocked keystore), or None."""
-        rid = BY_NAME["RECORDS_ADMIN"].id
+        rid = RoleId.RECORDS_ADMIN
         if manager is not None and manager.hasRole(rid, self.sender.address)[0]:
             return self.sender
         for agency in self.roles.agencies:

@@ -18,8 +18,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from civic_ledger.access.roles import ADMIN_ROLE, PUBLIC_ROLE, ROLES
-from civic_ledger.deploy.steps import role_id
+from civic_ledger.access.roles import ADMIN_ROLE, PUBLIC_ROLE, ROLES, role_id
 
 if TYPE_CHECKING:
     from civic_ledger.deploy.plan import DeployPlan

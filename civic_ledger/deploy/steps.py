@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 
 from eth_utils import keccak
 
-from civic_ledger.access.roles import ADMIN_ROLE, BY_NAME, PUBLIC_ROLE
 from civic_ledger.core.exceptions import DeployError
 from civic_ledger.deploy.proxy import PROXY, implementation_of, initializer_calldata
 from civic_ledger.spec import ContractSpec
@@ -67,14 +66,6 @@ def standalone_step(
     """A `build` step whose sender needs no ADMIN_ROLE on the manager: a deployment, an upgrade
     stage (UPGRADER's), a catalogue entry (signed by the records administrator)."""
     return Step(step_id, description, is_done, build, None, after, False, signer)
-
-
-def role_id(name: str) -> int:
-    if name.upper() == "ADMIN":
-        return ADMIN_ROLE
-    if name.upper() == "PUBLIC":
-        return PUBLIC_ROLE
-    return BY_NAME[name.upper()].id
 
 
 def selector(signature: str) -> bytes:

@@ -17,9 +17,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from civic_ledger.access.roles import ADMIN_ROLE, BY_NAME, PUBLIC_ROLE, ROLES
+from civic_ledger.access.roles import ADMIN_ROLE, BY_NAME, PUBLIC_ROLE, ROLES, RoleId, role_id
 from civic_ledger.core.exceptions import DeployError
-from civic_ledger.deploy.steps import Step, role_id, selector
+from civic_ledger.deploy.steps import Step, selector
 from civic_ledger.spec import ContractSpec
 
 if TYPE_CHECKING:
@@ -55,7 +55,7 @@ def function_role_steps(plan: DeployPlan) -> Iterator[Step]:
 
 
 def role_steps(plan: DeployPlan) -> Iterator[Step]:
-    guardian = BY_NAME["GUARDIAN"].id
+    guardian = RoleId.GUARDIAN
     for r in ROLES:
         yield Step(
             id=f"label:{r.name}",
@@ -122,7 +122,7 @@ def upgrade_governance_steps(plan: DeployPlan) -> Iterator[Step]:
         return
     notice = plan.roles.upgrade_notice
     admin = plan.final_admin()
-    rid = BY_NAME["UPGRADER"].id
+    rid = RoleId.UPGRADER
 
     def granted() -> bool:
         since, current, pending, effect = plan.manager.getAccess(rid, admin)

@@ -11,11 +11,10 @@ from typing import Any
 import pytest
 from hostile.harness import invoke
 
-from civic_ledger.access.roles import role
+from civic_ledger.access.roles import RoleId
 from civic_ledger.cli import access as access_cli
 from civic_ledger.cli import token as token_cli
 
-TREASURER = role("TREASURER").id
 HOUR = 3600
 
 
@@ -65,7 +64,7 @@ def test_admin_grants_and_revokes_a_clerk(suite, run, accounts, agency, outsider
 
     run(access_cli.access, "revoke", "TREASURER", clerk.address, "--account", "TEST::0")
     assert clerk.address not in run(access_cli.access, "members", "TREASURER")
-    assert not suite["CityAccessManager"].hasRole(TREASURER, clerk)[0]
+    assert not suite["CityAccessManager"].hasRole(RoleId.TREASURER, clerk)[0]
     before = nonces(accounts)
     again = run(access_cli.access, "revoke", "TREASURER", clerk.address, "--account", "TEST::0",
                 ok=False)  # fmt: skip

@@ -15,7 +15,7 @@ import ape
 import pytest
 from hostile.harness import assert_one_line_error, chain_fingerprint, invoke
 
-from civic_ledger.access.roles import ADMIN_ROLE, role
+from civic_ledger.access.roles import ADMIN_ROLE, RoleId
 from civic_ledger.cli import safe as safe_cli
 from civic_ledger.cli.common import Suite
 from civic_ledger.core.config import load_roles_file
@@ -25,7 +25,6 @@ from civic_ledger.safe import artefacts
 from civic_ledger.safe.signatures import OwnerSignature, SafeState, pack, sign
 from civic_ledger.safe.transaction import Proposal, SafeTx, safe_tx_hash
 
-TREASURER = role("TREASURER").id
 OWNERS = ("TEST::16", "TEST::17", "TEST::18")
 STRANGER = "TEST::19"
 
@@ -110,7 +109,7 @@ def test_our_hash_is_the_safes(city: Suite, accounts: Any) -> None:
 
 def test_grant_role_through_the_safe(city: Suite, run: Any, accounts: Any, tmp_path: Path) -> None:
     clerk, manager = accounts[12], city["CityAccessManager"]
-    assert not manager.hasRole(TREASURER, clerk.address)[0]
+    assert not manager.hasRole(RoleId.TREASURER, clerk.address)[0]
     proposal = tmp_path / "grant.json"
     out = run("propose", "grant-role", "TREASURER", clerk.address, "--out", str(proposal))
     assert "grantRole(TREASURER" in out and "2 of 3 owners" in out
@@ -142,14 +141,14 @@ def test_grant_role_through_the_safe(city: Suite, run: Any, accounts: Any, tmp_p
         names=("forged",))  # fmt: skip
     shown = run("status", str(proposal), str(first), str(forged), str(stranger_file))
     assert "missing 1 of 2" in shown and "forged?" in shown and "is not an owner" in shown
-    assert not manager.hasRole(TREASURER, clerk.address)[0]
+    assert not manager.hasRole(RoleId.TREASURER, clerk.address)[0]
 
     run("sign", str(proposal), "--account", OWNERS[2])
     assert "missing 0 of 2" in run("status", str(proposal))
     sigs = sorted(tmp_path.glob("grant.*.sig.json"))
     out = run("execute", str(proposal), *map(str, sigs), "--account", STRANGER)
     assert "executed grantRole(TREASURER" in out
-    assert manager.hasRole(TREASURER, clerk.address)[0]
+    assert manager.hasRole(RoleId.TREASURER, clerk.address)[0]
 
     # Replaying the executed proposal is refused (its nonce is used).
     run("execute", str(proposal), *map(str, sigs), "--account", STRANGER, ok=False,

@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 from eth_utils import keccak
 
-from civic_ledger.access.roles import BY_NAME
+from civic_ledger.access.roles import BY_NAME, RoleId
 from civic_ledger.core import names
 from civic_ledger.core.times import DAY
 from civic_ledger.data.client import (
@@ -34,10 +34,10 @@ from civic_ledger.data.client import (
 )
 from civic_ledger.identity.client import Kind
 
-OWNER_ROLE = BY_NAME["REGISTRAR"].id
-RECIPIENT_ROLE = BY_NAME["TAX_ASSESSOR"].id
-THIRD_ROLE = BY_NAME["MARKET_RECORD_ISSUER"].id
-COURT_ROLE = BY_NAME["COURT_RECORD_ISSUER"].id
+OWNER_ROLE = RoleId.REGISTRAR
+RECIPIENT_ROLE = RoleId.TAX_ASSESSOR
+THIRD_ROLE = RoleId.MARKET_RECORD_ISSUER
+COURT_ROLE = RoleId.COURT_RECORD_ISSUER
 PURPOSE = 7
 
 

@@ -6,12 +6,11 @@ from typing import Any
 
 import pytest
 
+from civic_ledger.access.roles import RoleId
 from civic_ledger.identity.client import Kind
 
 from .fund_world import (
-    MARKET_RECORD_ISSUER,
     POLICY_ID,
-    TAX_RECORD_ISSUER,
     YEAR,
     Enterprise,
     FundWorld,
@@ -40,7 +39,7 @@ def world(
     records.registerSchema(
         "fund-test-licence",
         "uint32 licence",
-        MARKET_RECORD_ISSUER,
+        RoleId.MARKET_RECORD_ISSUER,
         True,
         False,
         0,
@@ -50,7 +49,7 @@ def world(
     records.registerSchema(
         "fund-test-tax-penalty",
         "uint256 amount",
-        TAX_RECORD_ISSUER,
+        RoleId.TAX_RECORD_ISSUER,
         True,
         True,
         YEAR,

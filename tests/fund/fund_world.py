@@ -10,7 +10,6 @@ from typing import Any
 
 from eth_utils import keccak
 
-from civic_ledger.access.roles import BY_NAME
 from civic_ledger.core import names
 from civic_ledger.core.encoding import ZERO32
 from civic_ledger.core.times import DAY
@@ -21,8 +20,6 @@ MONTH = 30 * DAY
 YEAR = 365 * DAY
 
 POLICY_ID = 501
-MARKET_RECORD_ISSUER = BY_NAME["MARKET_RECORD_ISSUER"].id
-TAX_RECORD_ISSUER = BY_NAME["TAX_RECORD_ISSUER"].id
 UNIT = 10**18
 
 

@@ -9,13 +9,11 @@ from typing import Any
 import pytest
 from reverts import reverts
 
-from civic_ledger.access.roles import BY_NAME
+from civic_ledger.access.roles import RoleId
 from civic_ledger.fund.client import ApplicationStatus, AwardStatus, MilestoneStatus, RoundKind
 from civic_ledger.identity.client import Status
 
 from .fund_world import DAY, UNIT, FundWorld, h
-
-FUND_COMMITTEE = BY_NAME["FUND_COMMITTEE"].id
 
 
 @pytest.fixture(scope="module")
@@ -250,7 +248,7 @@ def test_only_committee_members_vote(
 def test_revoked_member_cannot_vote(world: FundWorld, project_round: int, agency: dict) -> None:
     app_id = world.apply_grant(project_round, "ent_a")
     m1 = world.committee[0]
-    world.manager.revokeRole(FUND_COMMITTEE, m1, sender=agency["deployer"])
+    world.manager.revokeRole(RoleId.FUND_COMMITTEE, m1, sender=agency["deployer"])
     with reverts("GrantFundNotCommitteeMember"):
         world.gf.voteOnApplication(app_id, True, sender=m1)
 
@@ -260,7 +258,7 @@ def test_member_with_execution_delay_cannot_vote_directly(
 ):
     app_id = world.apply_grant(project_round, "ent_a")
     m1 = world.committee[0]
-    world.manager.grantRole(FUND_COMMITTEE, m1, 3600, sender=agency["deployer"])
+    world.manager.grantRole(RoleId.FUND_COMMITTEE, m1, 3600, sender=agency["deployer"])
     assert not world.gf.isCommitteeMember(m1)
     with reverts("GrantFundNotCommitteeMember"):
         world.gf.voteOnApplication(app_id, True, sender=m1)

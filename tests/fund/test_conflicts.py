@@ -12,13 +12,11 @@ from typing import Any
 from eth_utils import keccak
 from reverts import reverts
 
-from civic_ledger.access.roles import BY_NAME
+from civic_ledger.access.roles import RoleId
 from civic_ledger.fund.client import ApplicationStatus, RoundKind
 from civic_ledger.identity.client import Kind, Status
 
 from .fund_world import DAY, FundWorld, h, subject_for
-
-FUND_COMMITTEE = BY_NAME["FUND_COMMITTEE"].id
 
 
 def _fresh(world: FundWorld, accounts: Any) -> Any:
@@ -52,7 +50,7 @@ def test_member_who_moved_its_enterprise_to_a_side_wallet_cannot_vote_on_it(
     compared wallets only (`subjectOf(voter) == E`) and let the vote through."""
     gf, admin = world.gf, world.agency["deployer"]
     member, side = _fresh(world, accounts), _fresh(world, accounts)
-    world.manager.grantRole(FUND_COMMITTEE, member, 0, sender=admin)
+    world.manager.grantRole(RoleId.FUND_COMMITTEE, member, 0, sender=admin)
     world.chain.pending_timestamp += DAY + 1  # FUND_COMMITTEE's grant delay
     subject = _enterprise(world, "member-owned firm", member)
     round_id = world.create_round(kind=RoundKind.PROJECT)
@@ -132,7 +130,7 @@ def test_a_member_recuses_itself_and_cannot_undo_it(world: FundWorld) -> None:
 def test_only_members_with_an_active_identity_vote(world: FundWorld, accounts: Any) -> None:
     gf, admin = world.gf, world.agency["deployer"]
     bare = _fresh(world, accounts)
-    world.manager.grantRole(FUND_COMMITTEE, bare, 0, sender=admin)
+    world.manager.grantRole(RoleId.FUND_COMMITTEE, bare, 0, sender=admin)
     world.chain.pending_timestamp += DAY + 1
     round_id = world.create_round(kind=RoundKind.PROJECT)
     app_id = world.apply_grant(round_id, "ent_a")

@@ -23,6 +23,7 @@ from eth_account import Account
 from eth_account.messages import encode_defunct
 from fastapi.testclient import TestClient
 
+from civic_ledger.access.roles import RoleId
 from civic_ledger.chain.client import Web3Client
 from civic_ledger.core.documents import content_hash
 from civic_ledger.core.times import DAY
@@ -204,7 +205,6 @@ def anchored_batch(
     import ape
     from sqlalchemy import select
 
-    from civic_ledger.access.roles import BY_NAME
     from civic_ledger.data import receipts as rc
     from civic_ledger.gateway import schema
 
@@ -226,7 +226,7 @@ def anchored_batch(
     store.add_many(receipts)
     registry = sc.cast["land_registry"]
     ex = certified.suite["DataExchange"]
-    (root,) = rc.anchor_pending(ex, store, BY_NAME["REGISTRAR"].id, sender=registry)
+    (root,) = rc.anchor_pending(ex, store, RoleId.REGISTRAR, sender=registry)
     indexer = Indexer.for_manifest(certified.engine, Web3Client.from_ape(), city["manifest"])
     while (step := indexer.step()).last < step.head:
         pass

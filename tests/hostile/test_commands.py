@@ -27,6 +27,7 @@ import ape
 import click
 import pytest
 
+from civic_ledger.access.roles import RoleId
 from civic_ledger.core.commitments import make_salt
 from civic_ledger.core.documents import document_hash
 from civic_ledger.identity import certificates as certs
@@ -195,12 +196,11 @@ def _data_world(suite: Any, agency: dict[str, Any], person: Any, w: World) -> No
     person's signed consent file for the personal one (`data ...` commands)."""
     from ape import chain
 
-    from civic_ledger.access.roles import BY_NAME
     from civic_ledger.data import client as data_client
     from civic_ledger.data import consent_file
 
     exchange, h = suite["DataExchange"], b"\x21" * 32
-    owner, recipient = BY_NAME["REGISTRAR"].id, BY_NAME["TAX_ASSESSOR"].id
+    owner, recipient = RoleId.REGISTRAR, RoleId.TAX_ASSESSOR
     ids = [
         data_client.register_resource(
             exchange,

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from civic_ledger.access.roles import role_id
 from civic_ledger.identity.client import Kind
 from civic_ledger.identity.records import RecordRequest, issued_record_ids
 
@@ -18,7 +19,6 @@ from .helpers import (
     Schemas,
     blank_data,
     evidence,
-    role_id,
     subject_for,
 )
 

@@ -7,7 +7,6 @@ from typing import Any
 
 from eth_utils import keccak
 
-from civic_ledger.access.roles import BY_NAME
 from civic_ledger.core.times import DAY
 
 YEAR = 365 * DAY
@@ -36,10 +35,6 @@ def callers(agency: dict[str, Any], agencies: str, *others: Any) -> list[Any]:
     """`others`, then the accounts of the agencies named in `agencies` (space-separated): the
     callers a check must refuse."""
     return [*others, *(agency[name] for name in agencies.split())]
-
-
-def role_id(name: str) -> int:
-    return BY_NAME[name].id
 
 
 @dataclass(frozen=True)

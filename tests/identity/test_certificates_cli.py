@@ -10,12 +10,13 @@ import ape
 import pytest
 import segno
 
+from civic_ledger.access.roles import RoleId
 from civic_ledger.cli.certificates import certificates
 from civic_ledger.core.documents import document_hash
 from civic_ledger.identity import certificates as certs
 from civic_ledger.identity.records import RecordRequest, encode_data, issued_record_ids
 
-from .helpers import cli_runner, role_id
+from .helpers import cli_runner
 
 LICENCE = "text:licence 110105, Acme Ltd, issued 2026-11-29"
 
@@ -33,7 +34,7 @@ def licence(suite: Any, agency: dict[str, Any], accounts: Any) -> bytes:
 
     registry, bureau = suite["RecordRegistry"], agency["data_bureau"]
     receipt = registry.registerSchema(
-        "cli-licence", "uint64 licenceNo", role_id("MARKET_RECORD_ISSUER"), True, False, 0,
+        "cli-licence", "uint64 licenceNo", RoleId.MARKET_RECORD_ISSUER, True, False, 0,
         sender=bureau,
     )  # fmt: skip
     schema_id = int(registry.SchemaRegistered.from_receipt(receipt)[0].schemaId)

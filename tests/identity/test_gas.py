@@ -36,10 +36,11 @@ from __future__ import annotations
 
 import ape
 
+from civic_ledger.access.roles import RoleId
 from civic_ledger.identity.client import Kind
 from civic_ledger.identity.records import RecordRequest, issued_record_ids, sign_issue
 
-from .helpers import DAY, YEAR, evidence, role_id, subject_for
+from .helpers import DAY, YEAR, evidence, subject_for
 
 BOUNDS = {
     "register": 108_000,
@@ -83,7 +84,7 @@ def test_gas_figures(suite, agency, citizens, outsider):
         r = records.registerSchema(
             name,
             "uint256 value",
-            role_id("TAX_RECORD_ISSUER"),
+            RoleId.TAX_RECORD_ISSUER,
             True,
             adverse,
             3 * YEAR if adverse else YEAR,
@@ -104,7 +105,7 @@ def test_gas_figures(suite, agency, citizens, outsider):
     records.issue(request(required[0], "first").as_tuple(), sender=tax)
     receipt = records.issue(request(required[1], "second").as_tuple(), sender=tax)
     gas["issue (32-byte data)"] = receipt.gas_used
-    bare = records.registerSchema("bare", "", role_id("TAX_RECORD_ISSUER"), True, False, YEAR,
+    bare = records.registerSchema("bare", "", RoleId.TAX_RECORD_ISSUER, True, False, YEAR,
                                   sender=bureau)  # fmt: skip
     minimal = RecordRequest(
         schema_id=int(records.SchemaRegistered.from_receipt(bare)[0].schemaId), subject=alice

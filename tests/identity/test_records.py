@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import ape
 
+from civic_ledger.access.roles import RoleId
 from civic_ledger.core.encoding import NEVER, ZERO32
 from civic_ledger.identity import records as rec_client
 from civic_ledger.identity.client import Status
 from civic_ledger.identity.records import RecordRequest, RevocationReason, issued_record_ids
 
-from .helpers import DAY, YEAR, blank_data, callers, evidence, role_id, subject_for, word
+from .helpers import DAY, YEAR, blank_data, callers, evidence, subject_for, word
 
 REASON = b"CASE-1".ljust(32, b"\x00")
 # every agency but the tax bureau, which issues the tax schemas
@@ -86,7 +87,7 @@ def test_issuer_role_with_execution_delay_cannot_issue(
     records, manager, schemas, alice, agency, citizens
 ):
     delayed = citizens[3]
-    manager.grantRole(role_id("TAX_RECORD_ISSUER"), delayed, 3600, sender=agency["deployer"])
+    manager.grantRole(RoleId.TAX_RECORD_ISSUER, delayed, 3600, sender=agency["deployer"])
     request = RecordRequest(schema_id=schemas.tax_ok, subject=alice.subject, data=word(2025))
     with ape.reverts(records.RecordUnauthorizedIssuer):
         records.issue(request.as_tuple(), sender=delayed)

@@ -6,9 +6,10 @@ from __future__ import annotations
 import ape
 from reverts import reverts
 
+from civic_ledger.access.roles import RoleId
 from civic_ledger.identity.client import Status
 
-from .helpers import DAY, YEAR, callers, role_id
+from .helpers import DAY, YEAR, callers
 
 REASON = b"AUDIT".ljust(32, b"\x00")
 MAX_ROLE = 2**64 - 1
@@ -23,7 +24,7 @@ def test_register_schema_stores_everything(records, data_bureau):
     receipt = records.registerSchema(
         "vat-compliance",
         "uint16 year,bool compliant",
-        role_id("TAX_RECORD_ISSUER"),
+        RoleId.TAX_RECORD_ISSUER,
         True,
         False,
         YEAR,
@@ -35,7 +36,7 @@ def test_register_schema_stores_everything(records, data_bureau):
     assert (s.name, s.fieldLayout, s.issuerRole) == (
         "vat-compliance",
         "uint16 year,bool compliant",
-        role_id("TAX_RECORD_ISSUER"),
+        RoleId.TAX_RECORD_ISSUER,
     )
     assert (s.revocable, s.adverse, s.active, s.defaultValidity) == (True, False, True, YEAR)
     # the layout is parsed once: one type code per field, (kind << 5) | (bytes - 1)
@@ -203,7 +204,7 @@ def test_schema_admin_is_records_admin_only(records, agency, outsider, schemas):
     for caller in callers(agency, not_records_admin, outsider):
         with ape.reverts(records.AccessManagedUnauthorized, caller=caller.address):
             records.registerSchema(
-                "sneaky", "", role_id("TAX_RECORD_ISSUER"), True, False, 0, sender=caller
+                "sneaky", "", RoleId.TAX_RECORD_ISSUER, True, False, 0, sender=caller
             )
         with ape.reverts(records.AccessManagedUnauthorized, caller=caller.address):
             records.setSchemaActive(schemas.tax_ok, False, sender=caller)

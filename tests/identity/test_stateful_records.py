@@ -36,12 +36,7 @@ import pytest
 from hypothesis import event
 from hypothesis import strategies as st
 from hypothesis.control import currently_in_test_context
-from hypothesis.stateful import (
-    initialize,
-    invariant,
-    precondition,
-    rule,
-)
+from hypothesis.stateful import initialize, invariant, precondition, rule
 from stateful_budget import (
     Budget,
     CountingMachine,
@@ -51,11 +46,12 @@ from stateful_budget import (
     stateful_budget,
 )
 
+from civic_ledger.access.roles import role_id
 from civic_ledger.core.encoding import NEVER, ZERO32
 from civic_ledger.identity.client import Status
 from civic_ledger.identity.records import DisputeStatus, RecordRequest, issued_record_ids
 
-from .helpers import DAY, evidence, role_id, subject_for
+from .helpers import DAY, evidence, subject_for
 
 REASON = b"MODEL".ljust(32, b"\x00")
 MAX_LIVE = 8

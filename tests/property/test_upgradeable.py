@@ -12,7 +12,7 @@ import ape
 import pytest
 from eth_utils import keccak
 
-from civic_ledger.access.roles import BY_NAME
+from civic_ledger.access.roles import RoleId
 from civic_ledger.core.introspect import project_ast
 from civic_ledger.core.paths import ROOT
 from civic_ledger.core.revert import decode_revert, project_registry, raw_revert_data
@@ -26,7 +26,6 @@ pytestmark = pytest.mark.usefixtures("suite")
 CONTRACTS = ("TitleRegistry", "LienRegistry", "PropertyTax")
 ZERO = "0x" + "00" * 20
 LOAN = keccak(text="loan")
-UPGRADER = BY_NAME["UPGRADER"].id
 
 
 def erc7201(namespace: str) -> int:
@@ -120,7 +119,7 @@ def test_titles_liens_and_tax_survive_an_upgrade(
         with ape.reverts():  # the notice period: not without a schedule
             contract.upgradeToAndCall(fresh, b"", sender=admin)
         manager.schedule(contract, call, 0, sender=admin)
-        chain.pending_timestamp += int(manager.getAccess(UPGRADER, admin)[1]) + 1
+        chain.pending_timestamp += int(manager.getAccess(RoleId.UPGRADER, admin)[1]) + 1
         chain.mine()
         contract.upgradeToAndCall(fresh, b"", sender=admin)
         assert implementation_of(web3, contract.address) == fresh.address != old
