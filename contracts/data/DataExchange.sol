@@ -110,12 +110,6 @@ contract DataExchange is CityManaged, CityTypedData, IDataExchange {
     bytes32 private constant DATA_EXCHANGE_STORAGE =
         0x4f8fb60423223b24dab0bf56090497fa4aef3d09e6625bce860c616bacb28d00;
 
-    function _s() private pure returns (DataExchangeStorage storage $) {
-        assembly {
-            $.slot := DATA_EXCHANGE_STORAGE
-        }
-    }
-
     /// @notice Sets the authority, the identity registry and the EIP-712 domain (once, via the
     /// proxy).
     /// @param initialAuthority The city's AccessManager.
@@ -621,5 +615,11 @@ contract DataExchange is CityManaged, CityTypedData, IDataExchange {
     function _requireExemption(uint64 exemptionId) private view returns (Exemption storage exemption) {
         exemption = _s().exemptions[exemptionId];
         if (exemption.status == ExemptionStatus.None) revert DataUnknownExemption(exemptionId);
+    }
+
+    function _s() private pure returns (DataExchangeStorage storage $) {
+        assembly {
+            $.slot := DATA_EXCHANGE_STORAGE
+        }
     }
 }

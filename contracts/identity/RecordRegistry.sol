@@ -157,12 +157,6 @@ contract RecordRegistry is CityManaged, CityTypedData, NoncesUpgradeable, IRecor
     bytes32 private constant RECORD_REGISTRY_STORAGE =
         0x5676e59dc9309ef2e784479c9579e8df6d69b91357972f7f15ea46f7ca0fc400;
 
-    function _s() private pure returns (RecordRegistryStorage storage $) {
-        assembly {
-            $.slot := RECORD_REGISTRY_STORAGE
-        }
-    }
-
     /// @dev Creates this implementation's layout parser (RecordLayouts), its first contract, which
     /// `_layouts()` finds from the ERC-1967 implementation slot: the parser is part of the
     /// implementation (replaced with it by an upgrade) but outside its code, which must stay
@@ -900,5 +894,11 @@ contract RecordRegistry is CityManaged, CityTypedData, NoncesUpgradeable, IRecor
         RecordRegistryStorage storage $ = _s();
         record = $.records[recordId];
         if (record.issuedAt == 0) revert RecordUnknown(recordId);
+    }
+
+    function _s() private pure returns (RecordRegistryStorage storage $) {
+        assembly {
+            $.slot := RECORD_REGISTRY_STORAGE
+        }
     }
 }
