@@ -4,6 +4,7 @@ pragma solidity ^0.8.28;
 import {IAccessManager} from "@openzeppelin/contracts/access/manager/IAccessManager.sol";
 import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
+import {CityRoles} from "../access/CityRoles.sol";
 import {CityManaged} from "../common/CityManaged.sol";
 import {CityTypedData} from "../common/CityTypedData.sol";
 import {IdentityGate} from "../common/IdentityGate.sol";
@@ -591,7 +592,7 @@ contract DataExchange is CityManaged, CityTypedData, IDataExchange {
     }
 
     function _requireAgency(uint64 role, address account) private view {
-        if (role == 0 || role == type(uint64).max) revert DataInvalidAgencyRole(role);
+        if (role == CityRoles.ADMIN || role == CityRoles.PUBLIC) revert DataInvalidAgencyRole(role);
         if (!_hasImmediateRole(role, account)) revert DataUnauthorizedAgency(account, role);
     }
 

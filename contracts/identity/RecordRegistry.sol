@@ -4,6 +4,7 @@ pragma solidity ^0.8.28;
 import {NoncesUpgradeable} from "@openzeppelin/contracts-upgradeable/utils/NoncesUpgradeable.sol";
 import {ERC1967Utils} from "@openzeppelin/contracts/proxy/ERC1967/ERC1967Utils.sol";
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
+import {CityRoles} from "../access/CityRoles.sol";
 import {CityManaged} from "../common/CityManaged.sol";
 import {CityTypedData} from "../common/CityTypedData.sol";
 import {IIdentityRegistry} from "./IIdentityRegistry.sol";
@@ -205,7 +206,9 @@ contract RecordRegistry is CityManaged, CityTypedData, NoncesUpgradeable, IRecor
             uint64 existing = $.schemaIdsByName[nameHash];
             if (existing != 0) revert RecordDuplicateSchemaName(existing);
         }
-        if (issuerRole == 0 || issuerRole == type(uint64).max) revert RecordInvalidIssuerRole(issuerRole);
+        if (issuerRole == CityRoles.ADMIN || issuerRole == CityRoles.PUBLIC) {
+            revert RecordInvalidIssuerRole(issuerRole);
+        }
         if (adverse && defaultValidity == 0) revert RecordAdverseNeedsValidity();
         if (defaultValidity > MAX_DEFAULT_VALIDITY) {
             revert RecordValidityTooLong(defaultValidity, MAX_DEFAULT_VALIDITY);
