@@ -4,8 +4,12 @@ pragma solidity ^0.8.28;
 
 /// @title CityRoles
 /// @notice AccessManager role ids of the city's agency functions.
-/// @dev 0 is AccessManager's ADMIN_ROLE and type(uint64).max its PUBLIC_ROLE.
+/// @dev ADMIN and PUBLIC are AccessManager's own roles (ADMIN_ROLE, PUBLIC_ROLE): never an agency.
 library CityRoles {
+    /// @dev AccessManager's ADMIN_ROLE: the city's admin (a multisig or a timelock).
+    uint64 internal constant ADMIN = 0;
+    /// @dev AccessManager's PUBLIC_ROLE: every account.
+    uint64 internal constant PUBLIC = type(uint64).max;
     /// @dev Upgrader: Upgrades the city's contracts: held by the admin with the announced notice period as execution delay, so every upgrade is scheduled, visible and cancellable first.
     uint64 internal constant UPGRADER = 5;
     /// @dev Identity office: Registers persons, enterprises and agencies; changes identity status; recovers keys.

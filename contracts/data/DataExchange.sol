@@ -4,6 +4,7 @@ pragma solidity ^0.8.28;
 import {IAccessManager} from "@openzeppelin/contracts/access/manager/IAccessManager.sol";
 import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
+import {CityRoles} from "../access/CityRoles.sol";
 import {CityManaged} from "../common/CityManaged.sol";
 import {CityTypedData} from "../common/CityTypedData.sol";
 import {IdentityGate} from "../common/IdentityGate.sol";
@@ -109,12 +110,6 @@ contract DataExchange is CityManaged, CityTypedData, IDataExchange {
     // keccak256(abi.encode(uint256(keccak256("civic.DataExchange")) - 1)) & ~bytes32(uint256(0xff))
     bytes32 private constant DATA_EXCHANGE_STORAGE =
         0x4f8fb60423223b24dab0bf56090497fa4aef3d09e6625bce860c616bacb28d00;
-
-    function _s() private pure returns (DataExchangeStorage storage $) {
-        assembly {
-            $.slot := DATA_EXCHANGE_STORAGE
-        }
-    }
 
     /// @notice Sets the authority, the identity registry and the EIP-712 domain (once, via the
     /// proxy).
@@ -597,7 +592,7 @@ contract DataExchange is CityManaged, CityTypedData, IDataExchange {
     }
 
     function _requireAgency(uint64 role, address account) private view {
-        if (role == 0 || role == type(uint64).max) revert DataInvalidAgencyRole(role);
+        if (role == CityRoles.ADMIN || role == CityRoles.PUBLIC) revert DataInvalidAgencyRole(role);
         if (!_hasImmediateRole(role, account)) revert DataUnauthorizedAgency(account, role);
     }
 
@@ -621,5 +616,11 @@ contract DataExchange is CityManaged, CityTypedData, IDataExchange {
     function _requireExemption(uint64 exemptionId) private view returns (Exemption storage exemption) {
         exemption = _s().exemptions[exemptionId];
         if (exemption.status == ExemptionStatus.None) revert DataUnknownExemption(exemptionId);
+    }
+
+    function _s() private pure returns (DataExchangeStorage storage $) {
+        assembly {
+            $.slot := DATA_EXCHANGE_STORAGE
+        }
     }
 }

@@ -137,12 +137,6 @@ contract GrantFund is CityManaged, ReentrancyGuardUpgradeable, IGrantFund {
     // keccak256(abi.encode(uint256(keccak256("civic.GrantFund")) - 1)) & ~bytes32(uint256(0xff))
     bytes32 private constant GRANT_FUND_STORAGE = 0x6e2f0b02d9bbc68864840860b6f2a5149c66c2d6b7703986c090bdbb9d498a00;
 
-    function _s() private pure returns (GrantFundStorage storage $) {
-        assembly {
-            $.slot := GRANT_FUND_STORAGE
-        }
-    }
-
     /// @notice Sets the fund up (once, via the proxy): the same arguments the constructor took.
     /// @param initialAuthority The city's AccessManager.
     /// @param cityToken The settlement token grants are paid in.
@@ -1027,5 +1021,11 @@ contract GrantFund is CityManaged, ReentrancyGuardUpgradeable, IGrantFund {
 
     function _clawbackBallot(uint256 appId) private pure returns (bytes32) {
         return keccak256(abi.encode("clawback", appId));
+    }
+
+    function _s() private pure returns (GrantFundStorage storage $) {
+        assembly {
+            $.slot := GRANT_FUND_STORAGE
+        }
     }
 }

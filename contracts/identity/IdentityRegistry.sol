@@ -74,12 +74,6 @@ contract IdentityRegistry is CityManaged, IIdentityRegistry {
     bytes32 private constant IDENTITY_REGISTRY_STORAGE =
         0x716cfb16f0ef50fe55a1ce13fe3931a8733fb90eaedcec96f27807dac3a63e00;
 
-    function _s() private pure returns (IdentityRegistryStorage storage $) {
-        assembly {
-            $.slot := IDENTITY_REGISTRY_STORAGE
-        }
-    }
-
     /// @notice Sets the authority and the initial recovery delay (once, via the proxy).
     /// @param initialAuthority The city's AccessManager.
     function initialize(address initialAuthority) external initializer {
@@ -344,5 +338,11 @@ contract IdentityRegistry is CityManaged, IIdentityRegistry {
     function _requireFreeController(IdentityRegistryStorage storage $, address controller) private view {
         if (controller == address(0)) revert IdentityZeroController();
         if ($.subjects[controller] != bytes32(0)) revert IdentityControllerInUse(controller);
+    }
+
+    function _s() private pure returns (IdentityRegistryStorage storage $) {
+        assembly {
+            $.slot := IDENTITY_REGISTRY_STORAGE
+        }
     }
 }

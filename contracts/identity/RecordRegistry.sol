@@ -4,6 +4,7 @@ pragma solidity ^0.8.28;
 import {NoncesUpgradeable} from "@openzeppelin/contracts-upgradeable/utils/NoncesUpgradeable.sol";
 import {ERC1967Utils} from "@openzeppelin/contracts/proxy/ERC1967/ERC1967Utils.sol";
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
+import {CityRoles} from "../access/CityRoles.sol";
 import {CityManaged} from "../common/CityManaged.sol";
 import {CityTypedData} from "../common/CityTypedData.sol";
 import {IIdentityRegistry} from "./IIdentityRegistry.sol";
@@ -157,12 +158,6 @@ contract RecordRegistry is CityManaged, CityTypedData, NoncesUpgradeable, IRecor
     bytes32 private constant RECORD_REGISTRY_STORAGE =
         0x5676e59dc9309ef2e784479c9579e8df6d69b91357972f7f15ea46f7ca0fc400;
 
-    function _s() private pure returns (RecordRegistryStorage storage $) {
-        assembly {
-            $.slot := RECORD_REGISTRY_STORAGE
-        }
-    }
-
     /// @dev Creates this implementation's layout parser (RecordLayouts), its first contract, which
     /// `_layouts()` finds from the ERC-1967 implementation slot: the parser is part of the
     /// implementation (replaced with it by an upgrade) but outside its code, which must stay
@@ -211,7 +206,9 @@ contract RecordRegistry is CityManaged, CityTypedData, NoncesUpgradeable, IRecor
             uint64 existing = $.schemaIdsByName[nameHash];
             if (existing != 0) revert RecordDuplicateSchemaName(existing);
         }
-        if (issuerRole == 0 || issuerRole == type(uint64).max) revert RecordInvalidIssuerRole(issuerRole);
+        if (issuerRole == CityRoles.ADMIN || issuerRole == CityRoles.PUBLIC) {
+            revert RecordInvalidIssuerRole(issuerRole);
+        }
         if (adverse && defaultValidity == 0) revert RecordAdverseNeedsValidity();
         if (defaultValidity > MAX_DEFAULT_VALIDITY) {
             revert RecordValidityTooLong(defaultValidity, MAX_DEFAULT_VALIDITY);
@@ -900,5 +897,11 @@ contract RecordRegistry is CityManaged, CityTypedData, NoncesUpgradeable, IRecor
         RecordRegistryStorage storage $ = _s();
         record = $.records[recordId];
         if (record.issuedAt == 0) revert RecordUnknown(recordId);
+    }
+
+    function _s() private pure returns (RecordRegistryStorage storage $) {
+        assembly {
+            $.slot := RECORD_REGISTRY_STORAGE
+        }
     }
 }

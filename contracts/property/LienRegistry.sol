@@ -74,12 +74,6 @@ contract LienRegistry is CityManaged, ILienRegistry {
     bytes32 private constant LIEN_REGISTRY_STORAGE =
         0xcfdd177c93649942a16cdf48832e2f585ddcd0b9af501350274efd6c60021600;
 
-    function _s() private pure returns (LienRegistryStorage storage $) {
-        assembly {
-            $.slot := LIEN_REGISTRY_STORAGE
-        }
-    }
-
     /// @notice Sets the authority and the registries (once, via the proxy).
     /// @param initialAuthority The city's AccessManager.
     /// @param titleRegistry_ The TitleRegistry whose parcels carry the liens.
@@ -407,5 +401,11 @@ contract LienRegistry is CityManaged, ILienRegistry {
         ITitleRegistry titles = $.titles;
         if (!titles.isActiveParcel(parcelId)) revert LienParcelNotActive(parcelId);
         return titles.ownerIdentityOf(parcelId);
+    }
+
+    function _s() private pure returns (LienRegistryStorage storage $) {
+        assembly {
+            $.slot := LIEN_REGISTRY_STORAGE
+        }
     }
 }

@@ -55,12 +55,6 @@ contract PropertyTax is CityManaged, ReentrancyGuardUpgradeable, IPropertyTax {
     bytes32 private constant PROPERTY_TAX_STORAGE =
         0xa06bede65cda720154e60ed1fdf392f9f61962cd5e0e834c287ba00a86dc1b00;
 
-    function _s() private pure returns (PropertyTaxStorage storage $) {
-        assembly {
-            $.slot := PROPERTY_TAX_STORAGE
-        }
-    }
-
     /// @notice Sets the authority, the title registry, the token and the treasury (once, via the
     /// proxy).
     /// @param initialAuthority The city's AccessManager.
@@ -220,5 +214,11 @@ contract PropertyTax is CityManaged, ReentrancyGuardUpgradeable, IPropertyTax {
             ++i;
         }
         $.earliestDue[parcelId] = earliest;
+    }
+
+    function _s() private pure returns (PropertyTaxStorage storage $) {
+        assembly {
+            $.slot := PROPERTY_TAX_STORAGE
+        }
     }
 }

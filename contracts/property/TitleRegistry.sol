@@ -96,12 +96,6 @@ contract TitleRegistry is CityManaged, ERC721Upgradeable, ITitleRegistry {
     bytes32 private constant TITLE_REGISTRY_STORAGE =
         0x4b388116e3d63f27264c631a17dd328a5301b4f6bfef0f01f0d495fd3ebc3d00;
 
-    function _s() private pure returns (TitleRegistryStorage storage $) {
-        assembly {
-            $.slot := TITLE_REGISTRY_STORAGE
-        }
-    }
-
     /// @notice Sets the authority, the token's name and symbol and the identity registry (once,
     /// via the proxy).
     /// @param initialAuthority The city's AccessManager.
@@ -609,5 +603,11 @@ contract TitleRegistry is CityManaged, ERC721Upgradeable, ITitleRegistry {
         liens = $.lienRegistry;
         tax = $.taxModule;
         if (address(liens) == address(0) || address(tax) == address(0)) revert TitleModulesNotSet();
+    }
+
+    function _s() private pure returns (TitleRegistryStorage storage $) {
+        assembly {
+            $.slot := TITLE_REGISTRY_STORAGE
+        }
     }
 }
