@@ -181,7 +181,7 @@ def role(name: str) -> Role:
 def role_id(name: str) -> int:
     """The id of a catalogue role, ADMIN or PUBLIC by name (case-insensitive)."""
     try:
-        return RoleId[name.upper()]
+        return int(RoleId[name.upper()])
     except KeyError:
         known = ", ".join(RoleId.__members__)
         raise KeyError(f"unknown role {name!r}; known roles: {known}") from None
