@@ -20,6 +20,19 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 #: go-ethereum release that the devnet runs: the last one that seals Clique blocks.
 GETH_VERSION = "1.13.15"
 
+#: geth dials at most MaxPeers / 3 peers (its DialRatio), static peers included: a node whose
+#: dial slots are all taken never dials a static peer it lost in a cut, and when that peer's
+#: slots are taken too the link stays down for good (seen: a 5-node devnet with MaxPeers 8,
+#: 2 dial slots for 4 static peers, kept a node at 3 peers for minutes after a heal).
+GETH_DIAL_RATIO = 3
+
+
+def geth_max_peers(static_peers: int) -> int:
+    """geth's MaxPeers for a node with `static_peers`: a dial slot for every static peer (and
+    geth's default floor of 25 for the inbound ones)."""
+    return max(25, GETH_DIAL_RATIO * (static_peers + 1))
+
+
 #: Chain id of the city's private devnet (`city-devnet` in ape-config.yaml).
 DEVNET_CHAIN_ID = 7341
 DEVNET_NETWORK_NAME = "city-devnet"

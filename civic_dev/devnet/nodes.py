@@ -23,6 +23,7 @@ from civic_dev.devnet.config import (
     DevnetConfig,
     DevnetError,
     file_in,
+    geth_max_peers,
 )
 from civic_dev.devnet.hosts import HostPlan, netns_prefix
 from civic_dev.devnet.keys import DEVNET_SCRYPT_N, Key, write_geth_keystore, write_private
@@ -116,6 +117,7 @@ def http_apis(node: NodeSpec) -> str:
 def geth_config(cfg: DevnetConfig, node: NodeSpec, peers: list[NodeSpec]) -> str:
     """The node's geth TOML: network id, ports, RPC on the node's own address (loopback, or its
     namespace's), static peers, no discovery."""
+    static = [p for p in peers if p.name != node.name]
     tables = {
         "Eth": {"NetworkId": cfg.chain_id, "SyncMode": "full"},
         "Eth.Miner": {"GasCeil": cfg.gas_limit},
@@ -128,11 +130,11 @@ def geth_config(cfg: DevnetConfig, node: NodeSpec, peers: list[NodeSpec]) -> str
             "AuthPort": node.authrpc_port,
         },
         "Node.P2P": {
-            "MaxPeers": max(8, 2 * cfg.nodes),
+            "MaxPeers": geth_max_peers(len(static)),
             "NoDiscovery": True,
             "BootstrapNodes": [],
             "BootstrapNodesV5": [],
-            "StaticNodes": [p.enode for p in peers if p.name != node.name],
+            "StaticNodes": [p.enode for p in static],
             "ListenAddr": f"{node.host}:{node.p2p_port}",
         },
     }

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from civic_dev.devnet import toml
-from civic_dev.devnet.config import GETH_VERSION
+from civic_dev.devnet.config import GETH_VERSION, geth_max_peers
 from civic_dev.devnet.genesis import ChainParams, clique_genesis, qbft_genesis
 from civic_dev.devnet.keys import (
     KIT_SCRYPT_N,
@@ -175,18 +175,17 @@ def geth_node_config(
             "AuthPort": 8551,
         },
         # RPC nodes dial the signers; trusted, they are let in even when peers are full.
-        "Node.P2P": _geth_p2p(nodes, [n for n in nodes if n is not node], trusted=rpcs or []),
+        "Node.P2P": _geth_p2p([n for n in nodes if n is not node], trusted=rpcs or []),
     }
     return toml.dumps(
         tables, comment=f"civic-ledger Clique signer {node.name} ({node.host}), geth {GETH_VERSION}"
     )
 
 
-def _geth_p2p(nodes: list[KitNode], static: list[KitNode],
-              trusted: list[KitRpcNode] | None = None) -> dict[str, Any]:  # fmt: skip
+def _geth_p2p(static: list[KitNode], trusted: list[KitRpcNode] | None = None) -> dict[str, Any]:
     """geth's P2P table of a kit node: no discovery, `static` peers dialled, `trusted` let in."""
     table: dict[str, Any] = {
-        "MaxPeers": max(25, 2 * len(nodes)),
+        "MaxPeers": geth_max_peers(len(static) + len(trusted or ())),
         "NoDiscovery": True,
         "BootstrapNodes": [],
         "BootstrapNodesV5": [],
@@ -214,7 +213,7 @@ def geth_rpc_config(spec: KitSpec, rpc: KitRpcNode, nodes: list[KitNode]) -> str
             "AuthAddr": "127.0.0.1",
             "AuthPort": 8551,
         },
-        "Node.P2P": _geth_p2p(nodes, nodes),
+        "Node.P2P": _geth_p2p(nodes),
     }
     return toml.dumps(
         tables, comment=f"civic-ledger Clique RPC node {rpc.name} ({rpc.host}), geth {GETH_VERSION}"

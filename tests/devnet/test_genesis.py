@@ -192,6 +192,9 @@ def test_node_config_is_loopback_only_with_static_peers(tmp_path: Path) -> None:
     assert p2p["NoDiscovery"] is True and p2p["BootstrapNodes"] == []
     assert p2p["ListenAddr"] == "127.0.0.1:9201"
     assert sorted(p2p["StaticNodes"]) == sorted(n.enode for n in net.nodes if n.index != 1)
+    # geth dials at most MaxPeers // 3 peers, static ones included: one slot per static peer,
+    # or a link lost in a partition may never be dialled again
+    assert p2p["MaxPeers"] // 3 >= len(p2p["StaticNodes"]) + 1
     assert config["Node"]["HTTPHost"] == "127.0.0.1" and config["Node"]["HTTPPort"] == 9101
     assert config["Eth"]["NetworkId"] == cfg.chain_id
     command = geth_command(Path("/bin/geth"), net.nodes[1])

@@ -186,6 +186,8 @@ def test_rpc_nodes_serve_applications_and_hold_no_signer(kit) -> None:
     for i in range(1, 5):  # the signers let the RPC node in even when their peers are full
         signer = tomllib.loads((kit.out / "clique-geth" / f"node{i}" / "config.toml").read_text())
         assert signer["Node"]["P2P"]["TrustedNodes"] == [rpc.geth_enode]
+        p2p = signer["Node"]["P2P"]
+        assert p2p["MaxPeers"] // 3 >= len(p2p["StaticNodes"]) + 1  # a dial slot per static peer
     assert (kit.out / "secrets" / "clique-geth" / "rpc1" / "nodekey").read_text() == (
         rpc.geth_node_key.private.hex()
     )
