@@ -9,6 +9,7 @@ import pytest
 from reverts import reverts
 from shared_fixtures import set_target_closed
 
+from civic_ledger.access.roles import RoleId
 from civic_ledger.data import client
 from civic_ledger.data.client import (
     DataRequest,
@@ -384,3 +385,22 @@ def test_bad_client_input_names_the_problem(exchange):
         DataRequest(1, 0, 1, DAY, h("b"), h("f")).as_tuple()
     with pytest.raises(client.InputError, match="reason code"):
         client.decide(exchange, 1, False, 0, sender=None)
+
+
+def test_admin_and_public_are_no_agency(exchange, make_resource, requester, steward):
+    """Who gains if ADMIN or PUBLIC counted as an agency role: every account holds PUBLIC, so a
+    requester could take an open resource's grant for "the public" (any account a recipient),
+    and a steward could file a resource under ADMIN, which no agency answers for. The contract
+    refuses both by name (the client refuses them earlier: these tuples are built past it)."""
+    rid = make_resource()
+    for_everyone = list(data_request(rid).as_tuple())
+    for_everyone[1] = RoleId.PUBLIC
+    with reverts("DataInvalidAgencyRole", role=RoleId.PUBLIC):
+        exchange.request(tuple(for_everyone), sender=requester)
+    spec = client.ResourceInput(
+        OWNER_ROLE, Sharing.OPEN, False, DAY, h("m"), h("d"), h("c"), h("s")
+    )
+    under_admin = list(spec.as_tuple())
+    under_admin[0] = RoleId.ADMIN
+    with reverts("DataInvalidAgencyRole", role=RoleId.ADMIN):
+        exchange.registerResource(tuple(under_admin), sender=steward)
