@@ -30,7 +30,6 @@ from civic_ledger.data.client import (
 )
 from civic_ledger.demo.narrator import doc
 
-MARKET = RoleId.MARKET_RECORD_ISSUER
 ASSESSMENT, RELIEF, STATISTICS = 1, 2, 3  # purpose codes (the city's purpose register)
 PURPOSES = {ASSESSMENT: "2026 tax assessment", RELIEF: "hardship relief", STATISTICS: "statistics"}
 
@@ -89,7 +88,7 @@ def play(sc: Any) -> None:
 
     open_grant = n.act(market, "requests the open land-use statistics (granted at once)",
         lambda: data_client.request_data(ex, DataRequest(
-            statistics, MARKET, STATISTICS, 90 * DAY, ZERO32, ZERO32),
+            statistics, RoleId.MARKET_RECORD_ISSUER, STATISTICS, 90 * DAY, ZERO32, ZERO32),
             sender=market, transact=n.transact),
         lambda: True)  # fmt: skip
     n.check(f"grant {open_grant} to the market regulator is live", ex.isGrantLive(open_grant))
