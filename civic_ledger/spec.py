@@ -8,7 +8,7 @@ deploy plan (`civic_ledger.deploy`) walks them in order, idempotently.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -71,13 +71,18 @@ class Link:
         return values
 
 
+#: Role name -> the functions its members may call on one contract: function names, or the full
+#: ABI signature where a name is overloaded. Names are resolved against the compiled ABI
+#: (`ContractSpec.restricted_signatures`), so a changed parameter list needs no edit here.
+Permissions = Mapping[str, tuple[str, ...]]
+
 #: What every upgradeable contract (contracts/common/CityManaged.sol) restricts the same way:
 #: the guardian stops, the admin resumes, the UPGRADER (the admin, with the notice period as
 #: execution delay) upgrades.
-UPGRADEABLE_RESTRICTED: Mapping[str, str] = {
-    "pause()": "GUARDIAN",
-    "unpause()": "ADMIN",
-    "upgradeToAndCall(address,bytes)": "UPGRADER",
+UPGRADEABLE_RESTRICTED: Permissions = {
+    "GUARDIAN": ("pause",),
+    "ADMIN": ("unpause",),
+    "UPGRADER": ("upgradeToAndCall",),
 }
 
 
@@ -88,25 +93,61 @@ class ContractSpec:
     `args` are the constructor arguments of a plain contract, or the `initialize(...)`
     arguments of an `upgradeable` one (deployed as an implementation behind a CityProxy).
 
-    `restricted` maps a function signature (e.g. "register(bytes32,address,uint8)") to the role
-    name allowed to call it (a name from `civic_ledger.access.roles`, or "ADMIN" / "PUBLIC"). Every
-    function guarded by AccessManaged's `restricted` modifier must appear here (upgradeable
-    contracts add `UPGRADEABLE_RESTRICTED`): the deploy plan sets it on the manager, and a test
-    checks the list against the AST.
+    `restricted` maps each role name (a name from `civic_ledger.access.roles`, or "ADMIN" /
+    "PUBLIC") to the functions it may call (`Permissions`). Every function guarded by
+    AccessManaged's `restricted` modifier must appear here (upgradeable contracts add
+    `UPGRADEABLE_RESTRICTED`): the deploy plan sets it on the manager, and a test checks the
+    list against the AST.
     """
 
     name: str
     domain: str
     args: Callable[[DeployContext], Sequence[Any]] = lambda ctx: ()
-    restricted: Mapping[str, str] = field(default_factory=dict)
+    restricted: Permissions = field(default_factory=dict)
     links: Sequence[Link] = ()
     upgradeable: bool = False
 
     @property
     def all_restricted(self) -> dict[str, str]:
-        """Every restricted function of the contract -> its role name."""
+        """Every restricted function of the contract (as `restricted` names it) -> its role
+        name; a function mapped to two roles is refused."""
+        mapped: dict[str, str] = {}
         common = UPGRADEABLE_RESTRICTED if self.upgradeable else {}
-        return {**common, **self.restricted}
+        for permissions in (common, self.restricted):
+            for role_name, functions in permissions.items():
+                if isinstance(functions, str):
+                    raise TypeError(f"{self.name}: {role_name} needs a tuple of function names")
+                for function in functions:
+                    if mapped.setdefault(function, role_name) != role_name:
+                        raise ValueError(
+                            f"{self.name}.{function} is mapped to both "
+                            f"{mapped[function]} and {role_name}"
+                        )
+        return mapped
+
+    def restricted_signatures(self, abi: Iterable[Any]) -> dict[str, str]:
+        """Every restricted function's ABI signature -> its role name, each name resolved
+        against `abi` (the contract's compiled ABI entries: `type`, `name`, `selector`).
+        ValueError for a name the ABI lacks or overloads (write the signature instead)."""
+        by_name: dict[str, list[str]] = {}
+        for entry in abi:
+            if entry.type == "function":
+                by_name.setdefault(entry.name, []).append(entry.selector)
+        signatures = {signature for overloads in by_name.values() for signature in overloads}
+        resolved: dict[str, str] = {}
+        for function, role_name in self.all_restricted.items():
+            overloads = by_name.get(function, [])
+            if function in signatures:
+                resolved[function] = role_name
+            elif len(overloads) == 1:
+                resolved[overloads[0]] = role_name
+            elif overloads:
+                raise ValueError(
+                    f"{self.name}.{function} is overloaded: name one of {', '.join(overloads)}"
+                )
+            else:
+                raise ValueError(f"{self.name} has no function {function}")
+        return resolved
 
 
 def addresses(

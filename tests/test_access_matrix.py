@@ -31,6 +31,7 @@ tried, S allowed, R denied` at its end (through pytest's terminal reporter, no -
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -70,9 +71,15 @@ def matrix_entries(contract: str) -> dict[str, Any]:
     return {**common, **(MATRIX["contracts"].get(contract) or {})}
 
 
+@functools.cache
 def restricted_signatures() -> dict[str, dict[str, str]]:
     """Contract -> {signature: role name} the deploy plan maps in the manager."""
-    return {spec.name: dict(spec.all_restricted) for spec in all_contracts()}
+    from ape import project
+
+    return {
+        spec.name: spec.restricted_signatures(getattr(project, spec.name).contract_type.abi)
+        for spec in all_contracts()
+    }
 
 
 def state_changing(contract: str) -> dict[str, Any]:

@@ -20,12 +20,6 @@ from civic_ledger.chain.journal import Journal
 from civic_ledger.chain.signer import SignedTx, Signer
 from civic_ledger.core.exceptions import StillPending
 
-#: Re-broadcast a transaction that has had no receipt for this long (a node may have dropped it).
-REBROADCAST_AFTER = 20.0
-#: A receipt still missing this long after the sender's nonce passed it: another transaction
-#: took the nonce.
-SUPERSEDED_AFTER = 30.0
-
 
 @dataclass(frozen=True)
 class TxRequest:
@@ -59,6 +53,13 @@ class _InFlight:
     signed: SignedTx
     sent_at: float
     last_broadcast: float
+
+
+#: Re-broadcast a transaction that has had no receipt for this long (a node may have dropped it).
+REBROADCAST_AFTER = 20.0
+#: A receipt still missing this long after the sender's nonce passed it: another transaction
+#: took the nonce.
+SUPERSEDED_AFTER = 30.0
 
 
 class Sender:

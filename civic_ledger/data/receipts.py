@@ -355,14 +355,9 @@ def record_deliveries(exchange: Any, store: LeafStore, receipts: Sequence[Receip
 
 
 def anchor_pending(
-    exchange: Any,
-    store: LeafStore,
-    agency_role: int,
-    *,
-    sender: Any,
-    transact: Transact = direct,
-    max_batch: int = 10_000,
-) -> list[bytes]:
+    exchange: Any, store: LeafStore, agency_role: int, *,
+    sender: Any, transact: Transact = direct, max_batch: int = 10_000,
+) -> list[bytes]:  # fmt: skip
     """Seal the pending receipts into batches of at most `max_batch` and anchor each root
     (batches sealed earlier and not yet anchored go first); returns the roots anchored."""
     if not 0 < max_batch <= MAX_BATCH:

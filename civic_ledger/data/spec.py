@@ -21,24 +21,17 @@ CONTRACTS = (
         upgradeable=True,
         args=addresses(MANAGER, IDENTITY_REGISTRY),
         restricted={
-            "registerResource((uint64,uint8,bool,uint32,bytes32,bytes32,bytes32,bytes32))": (
-                "DATA_STEWARD"
+            "DATA_STEWARD": (
+                "registerResource",
+                "addVersion",
+                "retireResource",
+                "decide",
+                "revokeGrant",
             ),
-            "addVersion(uint64,bytes32,bytes32)": "DATA_STEWARD",
-            "retireResource(uint64,bytes32)": "DATA_STEWARD",
-            "decide(uint64,bool,uint16)": "DATA_STEWARD",
-            "revokeGrant(uint64,uint16)": "DATA_STEWARD",
-            "request((uint64,uint64,bytes32,uint16,uint64,bytes32,bytes32,uint64))": (
-                "DATA_REQUESTER"
-            ),
-            "requestWithConsent((uint64,uint64,bytes32,uint16,uint64,bytes32,bytes32,uint64),"
-            "(bytes32,uint64,uint64,uint16,uint64,bytes32),bytes)": "DATA_REQUESTER",
-            "confirmDeletion(uint64,bytes32)": "DATA_REQUESTER",
-            "recordExemption((bytes32,uint64,uint64,uint16,uint64,bytes32))": (
-                "DATA_EXEMPTION_OFFICER"
-            ),
-            "anchorReceipts(uint64,bytes32,uint32)": "DATA_RECEIPTS",
-            "resolveExemptionDispute(uint64,bool,bytes32)": "ARBITER",
+            "DATA_REQUESTER": ("request", "requestWithConsent", "confirmDeletion"),
+            "DATA_EXEMPTION_OFFICER": ("recordExemption",),
+            "DATA_RECEIPTS": ("anchorReceipts",),
+            "ARBITER": ("resolveExemptionDispute",),
         },
     ),
 )

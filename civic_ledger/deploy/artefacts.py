@@ -84,7 +84,8 @@ def role_catalogue(plan: DeployPlan) -> list[dict[str, Any]]:
     for spec in plan.specs:
         if spec.name not in plan.manifest.contracts:
             continue
-        for signature, role_name in sorted(spec.all_restricted.items()):
+        abi = getattr(plan.project, spec.name).contract_type.abi
+        for signature, role_name in sorted(spec.restricted_signatures(abi).items()):
             rid = role_id(role_name)
             functions.setdefault(rid, []).append({"contract": spec.name, "function": signature})
     members: dict[int, set[str]] = {ADMIN_ROLE: {plan.final_admin()}}

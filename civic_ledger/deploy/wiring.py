@@ -33,7 +33,8 @@ def _encode(plan: DeployPlan, function: str, *args: Any) -> bytes:
 def function_role_steps(plan: DeployPlan) -> Iterator[Step]:
     for spec in plan.specs:
         by_role: dict[int, list[str]] = {}
-        for signature, role_name in spec.all_restricted.items():
+        abi = getattr(plan.project, spec.name).contract_type.abi
+        for signature, role_name in spec.restricted_signatures(abi).items():
             by_role.setdefault(role_id(role_name), []).append(signature)
         for rid, signatures in sorted(by_role.items()):
             selectors = [selector(sig) for sig in signatures]

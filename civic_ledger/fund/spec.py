@@ -35,13 +35,10 @@ CONTRACTS = (
             then=lambda ctx: (ctx.treasury, THRESHOLD, COMMITTEE_SIZE),
         ),
         restricted={
-            "createRound(string,uint8,uint256,uint256,uint64,uint64,uint64)": "FUND_MANAGER",
-            "closeRound(uint256)": "FUND_MANAGER",
-            # the register of interests (committee conflicts by identity); members may only add
-            # their own recusals (`declareConflict`, checked in the contract)
-            "setConflict(bytes32,bytes32,bool)": "FUND_MANAGER",
-            "setCommittee(uint32,uint32)": "ADMIN",
-            "setTreasury(address)": "ADMIN",
+            # setConflict: the register of interests (committee conflicts by identity); members
+            # may only add their own recusals (`declareConflict`, checked in the contract)
+            "FUND_MANAGER": ("createRound", "closeRound", "setConflict"),
+            "ADMIN": ("setCommittee", "setTreasury"),
         },
     ),
 )

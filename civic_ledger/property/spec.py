@@ -30,41 +30,32 @@ CONTRACTS = (
     upgradeable(
         name=TOKEN,
         args=addresses(MANAGER),
-        restricted={
-            "mint(address,uint256)": "TREASURER",
-            "burnFrom(address,uint256)": "TREASURER",
-            "burn(uint256)": "TREASURER",
-        },
+        restricted={"TREASURER": ("mint", "burnFrom", "burn")},
     ),
     upgradeable(
         name=TITLE_REGISTRY,
         args=addresses(MANAGER, IDENTITY_REGISTRY),
         restricted={
-            "register(bytes32,(uint256,bytes32,uint128,uint32))": "REGISTRAR",
-            "registerBatch(bytes32[],(uint256,bytes32,uint128,uint32)[])": "REGISTRAR",
-            "approveSale(uint256)": "REGISTRAR",
-            "rejectSale(uint256,bytes32)": "REGISTRAR",
-            "split(uint256,(uint256,bytes32,uint128,uint32)[])": "REGISTRAR",
-            "merge(uint256[],(uint256,bytes32,uint128,uint32))": "REGISTRAR",
-            "setModules(address,address)": "ADMIN",
-            "setBaseURI(string)": "ADMIN",
+            "REGISTRAR": (
+                "register",
+                "registerBatch",
+                "approveSale",
+                "rejectSale",
+                "split",
+                "merge",
+            ),
+            "ADMIN": ("setModules", "setBaseURI"),
         },
     ),
     upgradeable(
         name=LIEN_REGISTRY,
         args=addresses(MANAGER, TITLE_REGISTRY, IDENTITY_REGISTRY),
-        restricted={
-            "recordLienByOrder(uint256,bytes32,uint256,bytes32)": "REGISTRAR",
-            "orderRelease(uint256,bytes32)": "REGISTRAR",
-        },
+        restricted={"REGISTRAR": ("recordLienByOrder", "orderRelease")},
     ),
     upgradeable(
         name=PROPERTY_TAX,
         args=addresses(MANAGER, TITLE_REGISTRY, TOKEN, then=lambda ctx: (ctx.treasury,)),
-        restricted={
-            "assess(uint256,uint16,uint256,uint64)": "TAX_ASSESSOR",
-            "voidAssessment(uint256,uint16,bytes32)": "TAX_ASSESSOR",
-        },
+        restricted={"TAX_ASSESSOR": ("assess", "voidAssessment")},
         links=(
             Link(
                 TITLE_REGISTRY,

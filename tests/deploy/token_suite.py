@@ -10,10 +10,6 @@ SPECS = (
         domain="test",
         upgradeable=True,
         args=lambda ctx: (ctx.address_of("CityAccessManager"),),
-        restricted={
-            "mint(address,uint256)": "TREASURER",
-            "burnFrom(address,uint256)": "TREASURER",
-            "burn(uint256)": "TREASURER",
-        },
+        restricted={"TREASURER": ("mint", "burnFrom", "burn")},
     ),
 )

@@ -14,7 +14,6 @@ from ape import project
 from eth_utils import keccak
 from reverts import reverts
 
-from civic_ledger.access.roles import ADMIN_ROLE, BY_NAME
 from civic_ledger.core.introspect import project_ast
 from civic_ledger.core.paths import ROOT
 from civic_ledger.deploy.layout import layout_of
@@ -50,37 +49,12 @@ SELF_CHECKED = {
 }
 
 
-def _canonical(abi_type: Any) -> str:
-    if abi_type.type.startswith("tuple"):
-        inner = ",".join(_canonical(c) for c in abi_type.components)
-        return f"({inner}){abi_type.type[5:]}"
-    return abi_type.type
-
-
-def _mutating_signatures(contract: Any) -> set[str]:
-    return {
-        f"{m.name}({','.join(_canonical(i) for i in m.inputs)})"
-        for m in contract.contract_type.mutable_methods
-    }
-
-
 @pytest.mark.parametrize("spec", domain.CONTRACTS, ids=lambda s: s.name)
 def test_every_mutating_function_is_accounted_for(suite, spec):
-    contract = suite[spec.name]
-    mutating = _mutating_signatures(contract)
-    declared = set(spec.all_restricted) | set(SELF_CHECKED[spec.name])
+    contract_type = suite[spec.name].contract_type
+    mutating = {method.selector for method in contract_type.mutable_methods}
+    declared = set(spec.restricted_signatures(contract_type.abi)) | set(SELF_CHECKED[spec.name])
     assert mutating == declared
-
-
-@pytest.mark.parametrize("spec", domain.CONTRACTS, ids=lambda s: s.name)
-def test_manager_maps_restricted_functions_to_their_roles(suite, spec):
-    manager = suite["CityAccessManager"]
-    target = suite[spec.name].address
-    for signature, role_name in spec.all_restricted.items():
-        expected = ADMIN_ROLE if role_name == "ADMIN" else BY_NAME[role_name].id
-        assert manager.getTargetFunctionRole(target, keccak(text=signature)[:4]) == expected, (
-            signature
-        )
 
 
 def test_record_registry_is_wired_to_the_identity_registry(suite):
