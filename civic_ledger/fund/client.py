@@ -117,16 +117,6 @@ class RentSettlement:
     payee: str | None
     checked_in: int | None  # 0-based month checked in by this call
 
-    @property
-    def paid_amount(self) -> int:
-        """Tokens paid to the grantee by this call."""
-        return sum(run.amount for run in self.paid)
-
-    @property
-    def forfeited_amount(self) -> int:
-        """Tokens of forfeited months, released back to the round by this call."""
-        return sum(run.amount for run in self.forfeited)
-
 
 # ------------------------------------------------------------------ transactions
 
