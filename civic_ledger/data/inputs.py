@@ -116,7 +116,8 @@ class _SubjectPurpose:
     purpose: int
     expires_at: int
 
-    def _checked(self) -> tuple[Any, ...]:
+    def _checked(self) -> tuple[bytes, int, int, int, int]:
+        """The fields both structs begin with, checked, in their order."""
         return (
             checked_hash(self.subject, "subject"),
             in_range(self.resource_id, 1, UINT64_MAX, "resource id"),

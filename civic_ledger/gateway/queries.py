@@ -30,7 +30,7 @@ REVOCATION_REASON = {
     4: "overturned",
     5: "other",
 }
-OPEN = 1
+OPEN = DISPUTE_STATUS.index("open")  # IRecordRegistry.DisputeStatus.Open
 
 
 @dataclass(frozen=True)

@@ -6,16 +6,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
 from fastapi import Path as PathParam
+from fastapi import Query
 from fastapi.responses import StreamingResponse
 
 from civic_ledger.core.csvfile import csv_lines
 from civic_ledger.core.exceptions import ApiError
 from civic_ledger.gateway import city_queries, queries
-from civic_ledger.gateway.web import ERRORS, PARCEL_PATTERN, Conn, GatewayDep, answer, snapshot
+from civic_ledger.gateway.web import PARCEL_PATTERN, Conn, GatewayDep, answer, api_router, snapshot
 
-router = APIRouter(prefix="/api/v1", responses=ERRORS)
+router = api_router()
 
 MONTH_PATTERN = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
 Month = Annotated[str | None, Query(pattern=MONTH_PATTERN, description="A month, YYYY-MM (UTC)")]

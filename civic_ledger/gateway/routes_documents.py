@@ -6,9 +6,9 @@ challenge)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse
 
@@ -16,21 +16,19 @@ from civic_ledger.core.documents import content_hash
 from civic_ledger.core.exceptions import ApiError
 from civic_ledger.gateway import queries
 from civic_ledger.gateway.web import (
-    ERRORS,
     NEEDS_TOKEN,
     TOO_LARGE,
     Caller,
+    DocumentHash,
     Gateway,
     GatewayDep,
     RequiredCaller,
-    hash_param,
+    api_router,
     limited_body,
     snapshot,
 )
 
-router = APIRouter(prefix="/api/v1", responses=ERRORS, tags=["documents"])
-
-DocumentHash = Annotated[str, hash_param("The document's keccak-256, a record's evidence hash")]
+router = api_router("documents")
 
 
 def _owners(gw: Gateway, document: str) -> queries.DocumentOwners:

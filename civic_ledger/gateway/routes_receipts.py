@@ -14,7 +14,7 @@ import json
 import time
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field, ValidationError
@@ -26,21 +26,20 @@ from civic_ledger.core.exceptions import ApiError, InputError
 from civic_ledger.data.receipts import MAX_PROOF, Receipt
 from civic_ledger.gateway import queries, schema
 from civic_ledger.gateway.web import (
-    ERRORS,
     HASH_PATTERN,
     NEEDS_TOKEN,
     TOO_LARGE,
+    BatchRoot,
     Gateway,
     GatewayDep,
     RequiredCaller,
-    hash_param,
+    api_router,
     limited_body,
 )
 
-router = APIRouter(prefix="/api/v1", responses=ERRORS, tags=["receipts"])
+router = api_router("receipts")
 
 MAX_RECEIPTS = 5_000  # per request: a larger batch is published in several requests
-Root = Annotated[str, hash_param("The batch's Merkle root, as anchored on chain")]
 Hash = Annotated[str, Field(pattern=HASH_PATTERN)]
 
 
@@ -102,7 +101,7 @@ def _inline(model: type[BaseModel]) -> dict[str, Any]:
     },
 )
 async def publish_receipts(
-    root: Root, request: Request, gw: GatewayDep, address: RequiredCaller
+    root: BatchRoot, request: Request, gw: GatewayDep, address: RequiredCaller
 ) -> PublishAnswer:
     """Store the body's receipts of batch `root` when every one verifies against the root the
     gateway indexed (its proof leads to it; the anchoring agency is a party of its grant; it

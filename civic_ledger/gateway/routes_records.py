@@ -5,24 +5,22 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
 from civic_ledger.core.exceptions import ApiError, GatewayError
 from civic_ledger.gateway import queries
 from civic_ledger.gateway.indexer import status
 from civic_ledger.gateway.web import (
-    ERRORS,
     HASH_PATTERN,
     Conn,
     GatewayDep,
+    RecordId,
     answer,
-    hash_param,
+    api_router,
     read_first,
 )
 
-router = APIRouter(prefix="/api/v1", responses=ERRORS)
-
-RecordId = Annotated[str, hash_param("The record id")]
+router = api_router()
 
 
 @router.get("/status", tags=["index"], summary="Where the index stands")

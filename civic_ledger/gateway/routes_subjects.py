@@ -7,26 +7,24 @@ which commitments exist."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from civic_ledger.core.exceptions import ApiError, AuthError
 from civic_ledger.gateway import queries
 from civic_ledger.gateway.web import (
-    ERRORS,
     NEEDS_TOKEN,
+    Commitment,
     Conn,
     GatewayDep,
     RequiredCaller,
     answer,
-    hash_param,
+    api_router,
 )
 
-router = APIRouter(prefix="/api/v1", responses=ERRORS)
+router = api_router()
 
-Commitment = Annotated[str, hash_param("The subject's identity commitment")]
 NOT_YOURS = "this token's address is not the controller of that subject"
 
 

@@ -14,6 +14,9 @@ Three kinds of table:
 Hashes, ids and addresses are stored as 0x-hex text (lower-case; addresses checksummed),
 amounts as decimal text where they may exceed 64 bits (token amounts are uint256), and uint64
 times a caller chooses (expiries, deadlines, validities) as `Time64`: capped at 2^63 - 1.
+
+A table is declared as a mapping of column names to types, in column order; a column is NOT
+NULL unless declared `_nullable`.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
 )
+from sqlalchemy.types import TypeEngine
 
 metadata = MetaData()
 
@@ -59,91 +63,116 @@ class Time64(TypeDecorator):
 
 TIME64 = Time64()
 
-
-def _block() -> Column:
-    return Column("block", BigInteger, nullable=False, index=True)
-
-
-def _created_block() -> Column:
-    """The block whose event created the row: a fork deletes the rows created after it
-    (`store.rollback`), so an insert needs no undo record. No index: a rollback finds them
-    through `block` (the last writer's block, never older than the creator's)."""
-    return Column("created_block", BigInteger, nullable=False)
+_Type = TypeEngine[Any] | type[TypeEngine[Any]]
+#: What a table declares of a column: its type (a NOT NULL column of that type and nothing
+#: more), or its type and `Column`'s options (`_key`, `_indexed`, `_nullable`, `_default`).
+_ColumnSpec = _Type | tuple[_Type, dict[str, Any]]
 
 
-def _projection(name: str, *columns: Column) -> Table:
+def _key(type_: _Type) -> _ColumnSpec:
+    return type_, {"primary_key": True}
+
+
+def _indexed(type_: _Type) -> _ColumnSpec:
+    return type_, {"index": True}
+
+
+def _nullable(type_: _Type) -> _ColumnSpec:
+    return type_, {"nullable": True}
+
+
+def _default(type_: _Type, value: Any) -> _ColumnSpec:
+    """A column the code may leave out of an insert: `value` is written instead."""
+    return type_, {"default": value}
+
+
+def _table(name: str, columns: dict[str, _ColumnSpec], *extra: Index) -> Table:
+    """The table `name` with `columns` in their order (NOT NULL unless `_nullable`)."""
+    made = []
+    for column, spec in columns.items():
+        type_, options = spec if isinstance(spec, tuple) else (spec, {})
+        made.append(Column(column, type_, **{"nullable": False, **options}))
+    return Table(name, metadata, *made, *extra)
+
+
+def _projection(name: str, columns: dict[str, _ColumnSpec]) -> Table:
     """A projection table: state the events build, each row with the `block` that last wrote
-    it (a fork takes an update back through the undo log) and the block that created it (a
-    fork deletes the rows created after it)."""
-    return Table(name, metadata, *columns, _block(), _created_block())
+    it (a fork takes an update back through the undo log) and the `created_block` whose event
+    created it: a fork deletes the rows created after it (`store.rollback`), so an insert needs
+    no undo record. `created_block` has no index: a rollback finds those rows through `block`
+    (the last writer's block, never older than the creator's)."""
+    return _table(name, {**columns, "block": _indexed(BigInteger), "created_block": BigInteger})
 
 
-def _log_position() -> tuple[Column, Column]:
-    """The primary key of an append-only history: the position of the log that wrote the row
-    (a fork cuts these tables by block number)."""
-    return (
-        Column("block", BigInteger, primary_key=True),
-        Column("log_index", Integer, primary_key=True),
-    )
+#: The primary key of an append-only history: the position of the log that wrote the row (a
+#: fork cuts these tables by block number).
+_LOG_POSITION: dict[str, _ColumnSpec] = {"block": _key(BigInteger), "log_index": _key(Integer)}
 
 
 # ------------------------------------------------------------------ bookkeeping
 
-gateway_meta = Table(
+gateway_meta = _table(
     "gateway_meta",
-    metadata,
-    Column("key", String(64), primary_key=True),
-    Column("value", Text, nullable=False),
+    {
+        "key": _key(String(64)),
+        "value": Text,
+    },
 )
 
-cursor = Table(
+cursor = _table(
     "cursor",
-    metadata,
-    Column("id", Integer, primary_key=True),
-    Column("block", BigInteger, nullable=False),  # last indexed block (-1: none yet)
-    Column("block_hash", HASH),
-    Column("block_time", BigInteger),
-    Column("head", BigInteger),  # the node's head when last polled
-    Column("head_time", BigInteger),
-    Column("polled_at", BigInteger),  # wall clock of the last poll that reached the node
-    Column("reorgs", Integer, nullable=False, default=0),
-    # rows in `events` (kept with every chunk: counting a large table per status is slow)
-    Column("events", BigInteger, nullable=False, default=0, server_default="0"),
-    Column("last_reorg", Text),  # one sentence: when, how deep, from which block
-    Column("node_error", Text),  # the last failure to reach the node (cleared on success)
+    {
+        "id": _key(Integer),
+        "block": BigInteger,  # last indexed block (-1: none yet)
+        "block_hash": _nullable(HASH),
+        "block_time": _nullable(BigInteger),
+        "head": _nullable(BigInteger),  # the node's head when last polled
+        "head_time": _nullable(BigInteger),
+        "polled_at": _nullable(BigInteger),  # wall clock of the last poll that reached the node
+        "reorgs": _default(Integer, 0),
+        # rows in `events` (kept with every chunk: counting a large table per status is slow)
+        "events": (BigInteger, {"default": 0, "server_default": "0"}),
+        "last_reorg": _nullable(Text),  # one sentence: when, how deep, from which block
+        "node_error": _nullable(Text),  # the last failure to reach the node (cleared on success)
+    },
 )
 
-blocks = Table(
+blocks = _table(
     "blocks",
-    metadata,
-    Column("number", BigInteger, primary_key=True),
-    Column("hash", HASH, nullable=False),
-    Column("time", BigInteger, nullable=False),
+    {
+        "number": _key(BigInteger),
+        "hash": HASH,
+        "time": BigInteger,
+    },
 )
 
-undo = Table(
+undo = _table(
     "undo",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    _block(),
-    Column("table_name", String(64), nullable=False),
-    Column("key", Text, nullable=False),  # JSON of the primary key
-    Column("previous", Text),  # JSON of the row before the write; NULL: the write inserted it
+    {
+        "id": (Integer, {"primary_key": True, "autoincrement": True}),
+        "block": _indexed(BigInteger),
+        "table_name": String(64),
+        "key": Text,  # JSON of the primary key
+        "previous": _nullable(
+            Text
+        ),  # JSON of the row before the write; NULL: the write inserted it
+    },
 )
 
 # ------------------------------------------------------------------ the audit trail
 
-events = Table(
+events = _table(
     "events",
-    metadata,
-    *_log_position(),
-    Column("time", BigInteger, nullable=False),
-    Column("tx_hash", HASH, nullable=False),
-    Column("contract", String(64), nullable=False),
-    Column("event", String(64), nullable=False),
-    Column("actor", ADDRESS, nullable=False),
-    Column("ref", String(80), nullable=False),  # the event's first argument: the object's id
-    Column("args", Text, nullable=False),  # JSON
+    {
+        **_LOG_POSITION,
+        "time": BigInteger,
+        "tx_hash": HASH,
+        "contract": String(64),
+        "event": String(64),
+        "actor": ADDRESS,
+        "ref": String(80),  # the event's first argument: the object's id
+        "args": Text,  # JSON
+    },
     Index("ix_events_contract_event", "contract", "event"),
     Index("ix_events_contract_ref", "contract", "ref"),
     Index("ix_events_time", "time"),
@@ -153,203 +182,231 @@ events = Table(
 
 identities = _projection(
     "identities",
-    Column("subject", HASH, primary_key=True),
-    Column("kind", Integer, nullable=False),
-    Column("status", Integer, nullable=False),
-    Column("controller", ADDRESS, nullable=False),
-    Column("registered_at", BigInteger, nullable=False),
+    {
+        "subject": _key(HASH),
+        "kind": Integer,
+        "status": Integer,
+        "controller": ADDRESS,
+        "registered_at": BigInteger,
+    },
 )
 
 schemas = _projection(
     "schemas",
-    Column("schema_id", BigInteger, primary_key=True),
-    Column("name", Text, nullable=False),
-    Column("field_layout", Text, nullable=False),
-    Column("issuer_role", BigInteger, nullable=False),
-    Column("revocable", Boolean, nullable=False),
-    Column("adverse", Boolean, nullable=False),
-    Column("default_validity", TIME64, nullable=False),
-    Column("dispute_stay", TIME64, nullable=False),
-    Column("active", Boolean, nullable=False),
-    Column("certificate", Boolean, nullable=False),
+    {
+        "schema_id": _key(BigInteger),
+        "name": Text,
+        "field_layout": Text,
+        "issuer_role": BigInteger,
+        "revocable": Boolean,
+        "adverse": Boolean,
+        "default_validity": TIME64,
+        "dispute_stay": TIME64,
+        "active": Boolean,
+        "certificate": Boolean,
+    },
 )
 
 records = _projection(
     "records",
-    Column("record_id", HASH, primary_key=True),
-    Column("subject", HASH, nullable=False, index=True),
-    Column("schema_id", BigInteger, nullable=False, index=True),
-    Column("issuer", ADDRESS, nullable=False),
-    Column("evidence_hash", HASH, nullable=False),
-    Column("data", Text, nullable=False),  # 0x-hex, one ABI word per schema field
-    Column("issued_at", BigInteger, nullable=False),
-    Column("issued_tx", HASH, nullable=False),
-    Column("expires_at", TIME64, nullable=False),  # 0 = never
-    Column("supersedes", HASH, nullable=False),
-    Column("superseded_by", HASH),
-    Column("revoked_at", BigInteger, nullable=False, default=0),
-    Column("revoke_code", Integer),
-    Column("revoke_reason_hash", HASH),
-    Column("revoke_tx", HASH),
-    Column("certificate_reason", Integer, nullable=False, default=0),  # as the contract keeps it
-    Column("dispute", Integer, nullable=False, default=0),  # IRecordRegistry.DisputeStatus
-    Column("stay_until", TIME64, nullable=False, default=0),
-    Column("decided_tx", HASH, nullable=False),  # the transaction that last changed its status
+    {
+        "record_id": _key(HASH),
+        "subject": _indexed(HASH),
+        "schema_id": _indexed(BigInteger),
+        "issuer": ADDRESS,
+        "evidence_hash": HASH,
+        "data": Text,  # 0x-hex, one ABI word per schema field
+        "issued_at": BigInteger,
+        "issued_tx": HASH,
+        "expires_at": TIME64,  # 0 = never
+        "supersedes": HASH,
+        "superseded_by": _nullable(HASH),
+        "revoked_at": _default(BigInteger, 0),
+        "revoke_code": _nullable(Integer),
+        "revoke_reason_hash": _nullable(HASH),
+        "revoke_tx": _nullable(HASH),
+        "certificate_reason": _default(Integer, 0),  # as the contract keeps it
+        "dispute": _default(Integer, 0),  # IRecordRegistry.DisputeStatus
+        "stay_until": _default(TIME64, 0),
+        "decided_tx": HASH,  # the transaction that last changed its status
+    },
 )
 
 disputes = _projection(
     "disputes",
-    Column("record_id", HASH, primary_key=True),
-    Column("subject", HASH, nullable=False, index=True),
-    Column("raised_by", ADDRESS, nullable=False),
-    Column("opened_at", BigInteger, nullable=False),
-    Column("evidence_hash", HASH, nullable=False),
-    Column("status", Integer, nullable=False),
-    Column("resolved_by", ADDRESS),
-    Column("resolved_at", BigInteger),
-    Column("ruling_hash", HASH),
+    {
+        "record_id": _key(HASH),
+        "subject": _indexed(HASH),
+        "raised_by": ADDRESS,
+        "opened_at": BigInteger,
+        "evidence_hash": HASH,
+        "status": Integer,
+        "resolved_by": _nullable(ADDRESS),
+        "resolved_at": _nullable(BigInteger),
+        "ruling_hash": _nullable(HASH),
+    },
 )
 
 # ------------------------------------------------------------------ property
 
 parcels = _projection(
     "parcels",
-    Column("parcel_id", ID256, primary_key=True),
-    Column("owner", HASH, nullable=False),  # the owner's identity commitment
-    Column("holder", ADDRESS),  # the title token's holder (the owner's controller)
-    Column("data_hash", HASH, nullable=False),
-    Column("area", AMOUNT, nullable=False),
-    Column("land_use", BigInteger, nullable=False),
-    Column("registered_at", BigInteger, nullable=False),
-    Column("retired", Boolean, nullable=False, default=False),  # split or merged away
+    {
+        "parcel_id": _key(ID256),
+        "owner": HASH,  # the owner's identity commitment
+        "holder": _nullable(ADDRESS),  # the title token's holder (the owner's controller)
+        "data_hash": HASH,
+        "area": AMOUNT,
+        "land_use": BigInteger,
+        "registered_at": BigInteger,
+        "retired": _default(Boolean, False),  # split or merged away
+    },
 )
 
-title_history = Table(
+title_history = _table(
     "title_history",
-    metadata,
-    *_log_position(),
-    Column("parcel_id", ID256, nullable=False, index=True),
-    Column("time", BigInteger, nullable=False),
-    Column("tx_hash", HASH, nullable=False),
-    Column("event", String(64), nullable=False),
-    Column("owner", HASH),  # the owner after this step
-    Column("detail", Text, nullable=False),  # JSON (sale id, price, parents, children ...)
+    {
+        **_LOG_POSITION,
+        "parcel_id": _indexed(ID256),
+        "time": BigInteger,
+        "tx_hash": HASH,
+        "event": String(64),
+        "owner": _nullable(HASH),  # the owner after this step
+        "detail": Text,  # JSON (sale id, price, parents, children ...)
+    },
 )
 
 sales = _projection(
     "sales",
-    Column("sale_id", ID256, primary_key=True),
-    Column("parcel_id", ID256, nullable=False, index=True),
-    Column("seller", HASH, nullable=False),
-    Column("buyer", HASH, nullable=False),
-    Column("price", AMOUNT, nullable=False),
-    Column("deed_hash", HASH, nullable=False),
-    Column("status", String(16), nullable=False),
+    {
+        "sale_id": _key(ID256),
+        "parcel_id": _indexed(ID256),
+        "seller": HASH,
+        "buyer": HASH,
+        "price": AMOUNT,
+        "deed_hash": HASH,
+        "status": String(16),
+    },
 )
 
 liens = _projection(
     "liens",
-    Column("lien_id", ID256, primary_key=True),
-    Column("parcel_id", ID256, nullable=False, index=True),
-    Column("holder", HASH, nullable=False),
-    Column("amount", AMOUNT, nullable=False),
-    Column("status", String(16), nullable=False),
-    Column("by_order", Boolean, nullable=False, default=False),
-    Column("evidence_hash", HASH),
+    {
+        "lien_id": _key(ID256),
+        "parcel_id": _indexed(ID256),
+        "holder": HASH,
+        "amount": AMOUNT,
+        "status": String(16),
+        "by_order": _default(Boolean, False),
+        "evidence_hash": _nullable(HASH),
+    },
 )
 
 tax_years = _projection(
     "tax_years",
-    Column("parcel_id", ID256, primary_key=True),
-    Column("year", Integer, primary_key=True),
-    Column("amount", AMOUNT, nullable=False),
-    Column("due_date", TIME64, nullable=False),
-    Column("status", String(16), nullable=False),  # assessed | paid | voided
-    Column("paid_at", BigInteger),
+    {
+        "parcel_id": _key(ID256),
+        "year": _key(Integer),
+        "amount": AMOUNT,
+        "due_date": TIME64,
+        "status": String(16),  # assessed | paid | voided
+        "paid_at": _nullable(BigInteger),
+    },
 )
 
 # ------------------------------------------------------------------ fund
 
 rounds = _projection(
     "rounds",
-    Column("round_id", ID256, primary_key=True),
-    Column("kind", Integer, nullable=False),
-    Column("name", Text, nullable=False),
-    Column("policy_id", ID256, nullable=False),
-    Column("budget", AMOUNT, nullable=False),
-    Column("funded", AMOUNT, nullable=False),
-    Column("awarded", AMOUNT, nullable=False),
-    Column("paid", AMOUNT, nullable=False),
-    Column("returned", AMOUNT, nullable=False),
-    Column("opens_at", TIME64, nullable=False),
-    Column("closes_at", TIME64, nullable=False),
-    Column("decision_deadline", TIME64, nullable=False),
-    Column("closed", Boolean, nullable=False, default=False),
+    {
+        "round_id": _key(ID256),
+        "kind": Integer,
+        "name": Text,
+        "policy_id": ID256,
+        "budget": AMOUNT,
+        "funded": AMOUNT,
+        "awarded": AMOUNT,
+        "paid": AMOUNT,
+        "returned": AMOUNT,
+        "opens_at": TIME64,
+        "closes_at": TIME64,
+        "decision_deadline": TIME64,
+        "closed": _default(Boolean, False),
+    },
 )
 
 applications = _projection(
     "applications",
-    Column("app_id", ID256, primary_key=True),
-    Column("round_id", ID256, nullable=False, index=True),
-    Column("subject", HASH, nullable=False, index=True),
-    Column("amount", AMOUNT, nullable=False),
-    Column("status", String(16), nullable=False),
-    Column("paid", AMOUNT, nullable=False),
+    {
+        "app_id": _key(ID256),
+        "round_id": _indexed(ID256),
+        "subject": _indexed(HASH),
+        "amount": AMOUNT,
+        "status": String(16),
+        "paid": AMOUNT,
+    },
 )
 
-payouts = Table(
+payouts = _table(
     "payouts",
-    metadata,
-    *_log_position(),
-    Column("app_id", ID256, nullable=False, index=True),
-    Column("round_id", ID256, nullable=False, index=True),
-    Column("kind", String(16), nullable=False),  # milestone | rent | clawback
-    Column("payee", ADDRESS),
-    Column("amount", AMOUNT, nullable=False),
-    Column("time", BigInteger, nullable=False, index=True),
-    Column("tx_hash", HASH, nullable=False),
+    {
+        **_LOG_POSITION,
+        "app_id": _indexed(ID256),
+        "round_id": _indexed(ID256),
+        "kind": String(16),  # milestone | rent | clawback
+        "payee": _nullable(ADDRESS),
+        "amount": AMOUNT,
+        "time": _indexed(BigInteger),
+        "tx_hash": HASH,
+    },
 )
 
 # ------------------------------------------------------------------ data exchange
 
 data_resources = _projection(
     "data_resources",
-    Column("resource_id", BigInteger, primary_key=True),
-    Column("owner_role", BigInteger, nullable=False),
-    Column("sharing", Integer, nullable=False),
-    Column("personal", Boolean, nullable=False),
-    Column("deletion_period", TIME64, nullable=False),
-    Column("mandate_hash", HASH, nullable=False),
-    Column("description_hash", HASH, nullable=False),
-    Column("versions", Integer, nullable=False, default=0),
-    Column("retired", Boolean, nullable=False, default=False),
+    {
+        "resource_id": _key(BigInteger),
+        "owner_role": BigInteger,
+        "sharing": Integer,
+        "personal": Boolean,
+        "deletion_period": TIME64,
+        "mandate_hash": HASH,
+        "description_hash": HASH,
+        "versions": _default(Integer, 0),
+        "retired": _default(Boolean, False),
+    },
 )
 
 data_requests = _projection(
     "data_requests",
-    Column("request_id", BigInteger, primary_key=True),  # a granted request's grant id
-    Column("resource_id", BigInteger, nullable=False, index=True),
-    Column("recipient_role", BigInteger, nullable=False),
-    Column("subject", HASH, nullable=False, index=True),  # zero: not about one subject
-    Column("purpose", Integer, nullable=False),
-    Column("basis", Integer, nullable=False),
-    Column("legal_basis_hash", HASH, nullable=False),
-    Column("requested_by", ADDRESS, nullable=False),
-    Column("requested_at", BigInteger, nullable=False),
-    Column("status", String(24), nullable=False),
-    Column("expires_at", TIME64),
-    Column("deletion_due", TIME64),
-    Column("deletion_overdue", Boolean),
+    {
+        "request_id": _key(BigInteger),  # a granted request's grant id
+        "resource_id": _indexed(BigInteger),
+        "recipient_role": BigInteger,
+        "subject": _indexed(HASH),  # zero: not about one subject
+        "purpose": Integer,
+        "basis": Integer,
+        "legal_basis_hash": HASH,
+        "requested_by": ADDRESS,
+        "requested_at": BigInteger,
+        "status": String(24),
+        "expires_at": _nullable(TIME64),
+        "deletion_due": _nullable(TIME64),
+        "deletion_overdue": _nullable(Boolean),
+    },
 )
 
 receipt_batches = _projection(
     "receipt_batches",
-    Column("root", HASH, primary_key=True),
-    Column("agency_role", BigInteger, nullable=False),
-    Column("operator", ADDRESS, nullable=False),
-    Column("leaf_count", BigInteger, nullable=False),
-    Column("time", BigInteger, nullable=False),
-    Column("tx_hash", HASH, nullable=False),
+    {
+        "root": _key(HASH),
+        "agency_role": BigInteger,
+        "operator": ADDRESS,
+        "leaf_count": BigInteger,
+        "time": BigInteger,
+        "tx_hash": HASH,
+    },
 )
 
 # ------------------------------------------------------------------ published receipts
@@ -360,18 +417,19 @@ receipt_batches = _projection(
 #: not rolled back by a fork (a receipt whose batch a fork removed shows as unverified). No
 #: personal data: a grant id, the grant's subject commitment, a payload hash, a time and the
 #: Merkle proof (JSON list of 0x-hex siblings).
-access_receipts = Table(
+access_receipts = _table(
     "access_receipts",
-    metadata,
-    Column("leaf", HASH, primary_key=True),
-    Column("root", HASH, nullable=False, index=True),
-    Column("grant_id", BigInteger, nullable=False, index=True),
-    Column("subject", HASH, nullable=False, index=True),
-    Column("payload_hash", HASH, nullable=False),
-    Column("delivered_at", TIME64, nullable=False),
-    Column("proof", Text, nullable=False),
-    Column("published_by", ADDRESS, nullable=False),
-    Column("published_at", BigInteger, nullable=False),
+    {
+        "leaf": _key(HASH),
+        "root": _indexed(HASH),
+        "grant_id": _indexed(BigInteger),
+        "subject": _indexed(HASH),
+        "payload_hash": HASH,
+        "delivered_at": TIME64,
+        "proof": Text,
+        "published_by": ADDRESS,
+        "published_at": BigInteger,
+    },
 )
 
 #: Tables a fork rolls back through the undo log (every projection; `events`, `blocks` and the

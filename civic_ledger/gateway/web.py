@@ -1,4 +1,5 @@
-"""What every route of the read API shares: the gateway's parts on the app (`Gateway`), a
+"""What every route of the read API shares: its router (`api_router`: the /api/v1 prefix and
+the `ERRORS` every route may answer), the gateway's parts on the app (`Gateway`), a
 database connection per request, the caller's bearer token, the id and hash parameter types,
 the `ApiError` a route raises for a one-line refusal, and `answer` (the `as_of` every answer
 carries)."""
@@ -10,7 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi import Path as PathParam
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
@@ -83,6 +84,12 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     429: {"model": ErrorBody, "description": "Too many requests from this client (Retry-After)"},
     503: {"model": ErrorBody, "description": "Nothing indexed yet"},
 }
+
+
+def api_router(*tags: str) -> APIRouter:
+    """A router of the read API: its paths under /api/v1, each documenting `ERRORS` and tagged
+    `tags` (if any)."""
+    return APIRouter(prefix="/api/v1", responses=ERRORS, tags=list(tags))
 
 
 # The dependencies are coroutines: FastAPI runs a plain function dependency in its thread pool,
@@ -194,6 +201,13 @@ TOO_LARGE: dict[int | str, dict[str, Any]] = {
 
 def hash_param(description: str) -> Any:
     return PathParam(pattern=HASH_PATTERN, description=f"{description} (0x + 64 hex digits)")
+
+
+#: The path parameters that are 0x-hex hashes.
+RecordId = Annotated[str, hash_param("The record id")]
+Commitment = Annotated[str, hash_param("The subject's identity commitment")]
+DocumentHash = Annotated[str, hash_param("The document's keccak-256, a record's evidence hash")]
+BatchRoot = Annotated[str, hash_param("The batch's Merkle root, as anchored on chain")]
 
 
 async def limited_body(request: Request, limit: int, too_large: str) -> bytes:
