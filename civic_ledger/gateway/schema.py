@@ -153,9 +153,8 @@ undo = _table(
         "block": _indexed(BigInteger),
         "table_name": String(64),
         "key": Text,  # JSON of the primary key
-        "previous": _nullable(
-            Text
-        ),  # JSON of the row before the write; NULL: the write inserted it
+        # JSON of the row before the write; NULL: the write inserted it
+        "previous": _nullable(Text),
     },
 )
 
