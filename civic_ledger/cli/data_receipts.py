@@ -75,11 +75,6 @@ def open_store(store_dir: Path | None) -> rc.LeafStore:
         raise click.BadParameter(f"{directory}: {exc}", param_hint="--store") from None
 
 
-def _bytes32(value: str, hint: str) -> bytes:
-    """A leaf or a root: 0x + 64 hex digits (the rule of every hash argument)."""
-    return parse_param(lambda v: to_bytes32(v.strip()), value, hint)
-
-
 @command(data, "receipts-record", signs=False)
 @click.argument("grant_id", type=ID)
 @click.option("--payload", required=True, help=f"What was delivered ({DOCUMENT_FORMS}).")
@@ -134,7 +129,7 @@ def receipts_verify(manifest_file: Path | None, leaf: str, store_dir: Path | Non
     """Verify one receipt (its leaf, as printed by receipts-record) against the chain: in an
     anchored batch, accepted by verifyReceipt, anchored by a party of its grant. Exit 1 if not."""
     exchange = exchange_of(Suite(manifest_file))
-    value = _bytes32(leaf, "LEAF")
+    value = parse_param(to_bytes32, leaf, "LEAF")
     store = open_store(store_dir)
     receipt = store.find(value)
     if receipt is None:
@@ -203,7 +198,7 @@ def receipts_publish(
     suite, signer = suite_and_signer(manifest_file, account_alias)
     base = _gateway_url(gateway_url)
     store = open_store(store_dir)
-    chosen = [_bytes32(r, "ROOT") for r in roots] or store.anchored_roots()
+    chosen = [parse_param(to_bytes32, r, "ROOT") for r in roots] or store.anchored_roots()
     if not chosen:
         raise click.ClickException(f"no anchored batch in {store.path.parent}")
     exchange = exchange_of(suite)
