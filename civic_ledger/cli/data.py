@@ -15,6 +15,8 @@ sent: subjects are commitments, documents and field lists are hashes.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
 from pathlib import Path
 from typing import Any
 
@@ -147,6 +149,31 @@ def hexed(value: bytes) -> str:
     return "0x" + bytes(value).hex()
 
 
+def document_act(
+    name: str, id_name: str, call: Callable[..., Any], help: str, *, reason: bool = False
+) -> Callable[[Callable[[int, Any], None]], click.Command]:
+    """The command `data NAME ID [--evidence DOCUMENT]` that sends `call(exchange, ID, the
+    document's hash)`, zero when no document is given; with `reason`, the document is a
+    decision (`--reason`, its former name, still accepted). The decorated function gets ID and
+    what `call` returned, and reports it; its docstring is the command's help."""
+    document = reason_option if reason else evidence_option
+    dest = "reason" if reason else "evidence"
+
+    def register(report: Callable[[int, Any], None]) -> click.Command:
+        @command(data, name)
+        @click.argument(id_name, type=ID)
+        @document(help, required=False)
+        @wraps(report)
+        def act(account_alias: str, manifest_file: Path | None, **given: Any) -> None:
+            item_id, document_hash = given[id_name], optional_document(given[dest], EVIDENCE)
+            report(item_id, sign_one(manifest_file, account_alias, DATA_EXCHANGE, call, item_id,
+                                     document_hash))  # fmt: skip
+
+        return act  # type: ignore[return-value]
+
+    return register
+
+
 # ------------------------------------------------------------------------------ resources
 
 
@@ -201,15 +228,10 @@ def resource_version(
     put(resource_id=resource_id, version=version)
 
 
-@command(data, "resource-retire")
-@click.argument("resource_id", type=ID)
-@reason_option(f"The decision to retire it ({DOCUMENT_FORMS}).", required=False)
-def resource_retire(
-    account_alias: str, manifest_file: Path | None, resource_id: int, reason: str | None
-) -> None:
+@document_act("resource-retire", "resource_id", data_client.retire_resource,
+              f"The decision to retire it ({DOCUMENT_FORMS}).", reason=True)  # fmt: skip
+def resource_retire(resource_id: int, receipt: Any) -> None:
     """Retire a resource: its grants stop being live (its owner's steward signs)."""
-    sign_one(manifest_file, account_alias, DATA_EXCHANGE, data_client.retire_resource,
-             resource_id, optional_document(reason, EVIDENCE))  # fmt: skip
 
 
 def _resource_rows(resource_id: int, view: data_client.ResourceView) -> list[tuple[str, str]]:
@@ -443,15 +465,10 @@ def exemption_record(
     put(exemption_id=exemption_id, expires_at=spec.expires_at)
 
 
-@command(data, "exemption-dispute")
-@click.argument("exemption_id", type=ID)
-@evidence_option(f"Evidence document ({DOCUMENT_FORMS}).", required=False)
-def exemption_dispute(
-    account_alias: str, manifest_file: Path | None, exemption_id: int, evidence: str | None
-) -> None:
+@document_act("exemption-dispute", "exemption_id", data_client.dispute_exemption,
+              f"Evidence document ({DOCUMENT_FORMS}).")  # fmt: skip
+def exemption_dispute(exemption_id: int, receipt: Any) -> None:
     """The subject's controller disputes an exemption (an arbiter then rules)."""
-    sign_one(manifest_file, account_alias, DATA_EXCHANGE, data_client.dispute_exemption,
-             exemption_id, optional_document(evidence, EVIDENCE))  # fmt: skip
 
 
 @command(data, "exemption-rule")

@@ -31,30 +31,25 @@ from rich.table import Table
 from civic_ledger.cli.access import ROLE, role_name
 from civic_ledger.cli.common import (
     DOCUMENT_FORMS,
-    EVIDENCE,
     Suite,
     chain_time,
     command,
-    evidence_option,
     identity_subject,
     parse_document,
     parse_param,
     path_option,
-    reason_option,
-    sign_one,
     suite_and_signer,
 )
 from civic_ledger.cli.data import (
     ID,
     data,
+    document_act,
     exchange_of,
     hexed,
-    optional_document,
     subject_option,
 )
 from civic_ledger.cli.output import console, print_rows, put, send
 from civic_ledger.core.encoding import format_time, to_bytes32
-from civic_ledger.core.names import DATA_EXCHANGE
 from civic_ledger.data import client as data_client
 from civic_ledger.data import receipts as rc
 
@@ -78,11 +73,6 @@ def open_store(store_dir: Path | None) -> rc.LeafStore:
         return rc.LeafStore(directory)
     except (OSError, rc.sqlite3.Error) as exc:
         raise click.BadParameter(f"{directory}: {exc}", param_hint="--store") from None
-
-
-def _bytes32(value: str, hint: str) -> bytes:
-    """A leaf or a root: 0x + 64 hex digits (the rule of every hash argument)."""
-    return parse_param(lambda v: to_bytes32(v.strip()), value, hint)
 
 
 @command(data, "receipts-record", signs=False)
@@ -139,7 +129,7 @@ def receipts_verify(manifest_file: Path | None, leaf: str, store_dir: Path | Non
     """Verify one receipt (its leaf, as printed by receipts-record) against the chain: in an
     anchored batch, accepted by verifyReceipt, anchored by a party of its grant. Exit 1 if not."""
     exchange = exchange_of(Suite(manifest_file))
-    value = _bytes32(leaf, "LEAF")
+    value = parse_param(to_bytes32, leaf, "LEAF")
     store = open_store(store_dir)
     receipt = store.find(value)
     if receipt is None:
@@ -208,7 +198,7 @@ def receipts_publish(
     suite, signer = suite_and_signer(manifest_file, account_alias)
     base = _gateway_url(gateway_url)
     store = open_store(store_dir)
-    chosen = [_bytes32(r, "ROOT") for r in roots] or store.anchored_roots()
+    chosen = [parse_param(to_bytes32, r, "ROOT") for r in roots] or store.anchored_roots()
     if not chosen:
         raise click.ClickException(f"no anchored batch in {store.path.parent}")
     exchange = exchange_of(suite)
@@ -296,29 +286,19 @@ def _sign_in(base: str, signer: Any, chain_id: int) -> str:
 # ------------------------------------------------------------------------------ deletion
 
 
-@command(data, "deletion-ask")
-@click.argument("grant_id", type=ID)
-@reason_option(f"Why deletion is asked ({DOCUMENT_FORMS}).", required=False)
-def deletion_ask(
-    account_alias: str, manifest_file: Path | None, grant_id: int, reason: str | None
-) -> None:
+@document_act("deletion-ask", "grant_id", data_client.request_deletion,
+              f"Why deletion is asked ({DOCUMENT_FORMS}).", reason=True)  # fmt: skip
+def deletion_ask(grant_id: int, due: int) -> None:
     """Ask the recipient to delete what it received under a grant (the subject's controller,
     for a consent-based grant, or the owner's steward)."""
-    due = sign_one(manifest_file, account_alias, DATA_EXCHANGE, data_client.request_deletion,
-                   grant_id, optional_document(reason, EVIDENCE))  # fmt: skip
     console.print(f"deletion under grant {grant_id} due by {format_time(due)}")
     put(grant_id=grant_id, due_at=due)
 
 
-@command(data, "deletion-confirm")
-@click.argument("grant_id", type=ID)
-@evidence_option(f"Deletion evidence ({DOCUMENT_FORMS}).", required=False)
-def deletion_confirm(
-    account_alias: str, manifest_file: Path | None, grant_id: int, evidence: str | None
-) -> None:
+@document_act("deletion-confirm", "grant_id", data_client.confirm_deletion,
+              f"Deletion evidence ({DOCUMENT_FORMS}).")  # fmt: skip
+def deletion_confirm(grant_id: int, overdue: bool) -> None:
     """The recipient confirms it deleted the data (late confirmations are marked overdue)."""
-    overdue = sign_one(manifest_file, account_alias, DATA_EXCHANGE, data_client.confirm_deletion,
-                       grant_id, optional_document(evidence, EVIDENCE))  # fmt: skip
     console.print(f"deletion under grant {grant_id} confirmed" + (" (overdue)" if overdue else ""))
     put(grant_id=grant_id, overdue=overdue)
 

@@ -159,7 +159,7 @@ def titles_accept(
     expected = (
         None
         if encumbrance_hash is None
-        else parse_param(to_bytes32, encumbrance_hash.strip(), "--encumbrance")
+        else parse_param(to_bytes32, encumbrance_hash, "--encumbrance")
     )
     suite = Suite(manifest_file)
     registry, lien_registry = suite[TITLE_REGISTRY], suite[LIEN_REGISTRY]

@@ -62,25 +62,42 @@ __all__ = [
 ]
 
 
-# ------------------------------------------------------------------------------ resources
+#: The event field each DataExchange function's result is read from (the others return the
+#: receipt).
+_RESULTS = {
+    "registerResource": "ResourceRegistered.resourceId",
+    "addVersion": "ResourceVersionAdded.version",
+    "request": "DataRequested.requestId",
+    "requestWithConsent": "DataRequested.requestId",
+    "revokeConsent": "ConsentRevoked.consentId",
+    "recordExemption": "ExemptionRecorded.exemptionId",
+    "requestDeletion": "DeletionRequested.dueAt",
+    "confirmDeletion": "DeletionConfirmed.overdue",
+}
 
 
-def _send(
-    exchange: Any,
-    transact: Transact,
-    label: str,
-    function: str,
-    *args: Any,
-    sender: Any,
-    result: str | None = None,
-) -> Any:
-    """Send `exchange.<function>(*args)`; returns `result` ("Event.field": that field of the
-    event the call emitted), else the receipt."""
+def _send(exchange: Any, transact: Transact, label: str, function: str, *args: Any,
+          sender: Any) -> Any:  # fmt: skip
+    """Send `exchange.<function>(*args)`; returns its result (`_RESULTS`), else the receipt."""
     receipt = transact(label, getattr(exchange, function), *args, sender=sender)
-    if result is None:
+    if function not in _RESULTS:
         return receipt
-    event, name = result.split(".")
+    event, name = _RESULTS[function].split(".")
     return getattr(required_event(exchange, event, receipt), name)
+
+
+def _with_document(
+    exchange: Any, transact: Transact, action: str, function: str, item_id: int,
+    document_hash: bytes, what: str, *, sender: Any,
+) -> Any:  # fmt: skip
+    """Send `function(item_id, document)`, described as "<action> <item_id>": an act on one id
+    with an optional document hash (zero: none), `what` naming it in errors."""
+    document = checked_hash(document_hash, f"{what} hash", required=False)
+    label = f"{action} {item_id}"
+    return _send(exchange, transact, label, function, item_id, document, sender=sender)
+
+
+# ------------------------------------------------------------------------------ resources
 
 
 def register_resource(
@@ -89,33 +106,27 @@ def register_resource(
     """Register a resource of the steward's agency; returns its id."""
     label = f"register data resource of role {resource.owner_role}"
     return int(_send(exchange, transact, label, "registerResource", resource.as_tuple(),
-                     sender=sender, result="ResourceRegistered.resourceId"))  # fmt: skip
+                     sender=sender))  # fmt: skip
 
 
 def add_version(
-    exchange: Any,
-    resource_id: int,
-    content_hash: bytes,
-    schema_hash: bytes,
-    *,
-    sender: Any,
+    exchange: Any, resource_id: int, content_hash: bytes, schema_hash: bytes, *, sender: Any,
     transact: Transact = direct,
-) -> int:
+) -> int:  # fmt: skip
     """Add the next version of a resource; returns its number."""
     content = checked_hash(content_hash, "content hash", required=False)
     schema = checked_hash(schema_hash, "schema hash")
     label = f"add version to data resource {resource_id}"
     return int(_send(exchange, transact, label, "addVersion", resource_id, content, schema,
-                     sender=sender, result="ResourceVersionAdded.version"))  # fmt: skip
+                     sender=sender))  # fmt: skip
 
 
 def retire_resource(
     exchange: Any, resource_id: int, reason_hash: bytes, *, sender: Any, transact: Transact = direct
 ) -> Any:
     """Retire a resource (its grants stop being live)."""
-    reason = checked_hash(reason_hash, "reason hash", required=False)
-    label = f"retire data resource {resource_id}"
-    return _send(exchange, transact, label, "retireResource", resource_id, reason, sender=sender)
+    return _with_document(exchange, transact, "retire data resource", "retireResource",
+                          resource_id, reason_hash, "reason", sender=sender)  # fmt: skip
 
 
 # ------------------------------------------------------------------------------ requests
@@ -126,35 +137,23 @@ def request_data(
 ) -> int:
     """Request a resource (granted at once when open); returns the request (grant) id."""
     label = f"request data resource {request.resource_id} for role {request.recipient_role}"
-    return int(_send(exchange, transact, label, "request", request.as_tuple(),
-                     sender=sender, result="DataRequested.requestId"))  # fmt: skip
+    return int(_send(exchange, transact, label, "request", request.as_tuple(), sender=sender))
 
 
 def request_with_consent(
-    exchange: Any,
-    request: DataRequest,
-    consent: Consent,
-    signature: bytes,
-    *,
-    sender: Any,
+    exchange: Any, request: DataRequest, consent: Consent, signature: bytes, *, sender: Any,
     transact: Transact = direct,
-) -> int:
+) -> int:  # fmt: skip
     """Request personal data with the subject's signed consent; returns the request id."""
     label = f"request data resource {request.resource_id} with the subject's consent"
     args = (request.as_tuple(), consent.as_tuple(), bytes(signature))
-    return int(_send(exchange, transact, label, "requestWithConsent", *args,
-                     sender=sender, result="DataRequested.requestId"))  # fmt: skip
+    return int(_send(exchange, transact, label, "requestWithConsent", *args, sender=sender))
 
 
 def decide(
-    exchange: Any,
-    request_id: int,
-    approve: bool,
-    reason_code: int = 0,
-    *,
-    sender: Any,
+    exchange: Any, request_id: int, approve: bool, reason_code: int = 0, *, sender: Any,
     transact: Transact = direct,
-) -> bool:
+) -> bool:  # fmt: skip
     """Approve or deny (reason code required) a pending request; returns `approve`."""
     if not approve and not 0 < reason_code <= UINT16:
         raise InputError("a denial needs a reason code (1..65535)")
@@ -180,7 +179,7 @@ def revoke_consent(
 ) -> bytes:
     """The subject's controller revokes a consent; returns its id (the EIP-712 digest)."""
     return bytes(_send(exchange, transact, "revoke consent", "revokeConsent", consent.as_tuple(),
-                       sender=sender, result="ConsentRevoked.consentId"))  # fmt: skip
+                       sender=sender))  # fmt: skip
 
 
 def record_exemption(
@@ -189,7 +188,7 @@ def record_exemption(
     """Record a legal-basis exemption for the officer's agency; returns its id."""
     label = f"record exemption on data resource {exemption.resource_id}"
     return int(_send(exchange, transact, label, "recordExemption", exemption.as_tuple(),
-                     sender=sender, result="ExemptionRecorded.exemptionId"))  # fmt: skip
+                     sender=sender))  # fmt: skip
 
 
 def dispute_exemption(
@@ -197,21 +196,14 @@ def dispute_exemption(
     transact: Transact = direct,
 ) -> Any:  # fmt: skip
     """The subject's controller disputes an exemption."""
-    evidence = checked_hash(evidence_hash, "evidence hash", required=False)
-    label = f"dispute exemption {exemption_id}"
-    return _send(exchange, transact, label, "disputeExemption", exemption_id, evidence,
-                 sender=sender)  # fmt: skip
+    return _with_document(exchange, transact, "dispute exemption", "disputeExemption",
+                          exemption_id, evidence_hash, "evidence", sender=sender)  # fmt: skip
 
 
 def resolve_exemption_dispute(
-    exchange: Any,
-    exemption_id: int,
-    uphold: bool,
-    ruling_hash: bytes,
-    *,
-    sender: Any,
+    exchange: Any, exemption_id: int, uphold: bool, ruling_hash: bytes, *, sender: Any,
     transact: Transact = direct,
-) -> ExemptionStatus:
+) -> ExemptionStatus:  # fmt: skip
     """The arbiter upholds or overturns a disputed exemption; returns the outcome."""
     ruling = checked_hash(ruling_hash, "ruling hash")
     _send(exchange, transact, f"rule on exemption {exemption_id}", "resolveExemptionDispute",
@@ -226,17 +218,15 @@ def request_deletion(
     exchange: Any, grant_id: int, reason_hash: bytes, *, sender: Any, transact: Transact = direct
 ) -> int:
     """Ask the recipient to delete what it received under a grant; returns the due time."""
-    reason = checked_hash(reason_hash, "reason hash", required=False)
-    label = f"request deletion under grant {grant_id}"
-    return int(_send(exchange, transact, label, "requestDeletion", grant_id, reason,
-                     sender=sender, result="DeletionRequested.dueAt"))  # fmt: skip
+    return int(_with_document(exchange, transact, "request deletion under grant",
+                              "requestDeletion", grant_id, reason_hash, "reason",
+                              sender=sender))  # fmt: skip
 
 
 def confirm_deletion(
     exchange: Any, grant_id: int, evidence_hash: bytes, *, sender: Any, transact: Transact = direct
 ) -> bool:
     """The recipient confirms a deletion; returns whether the confirmation came late."""
-    evidence = checked_hash(evidence_hash, "evidence hash", required=False)
-    label = f"confirm deletion under grant {grant_id}"
-    return bool(_send(exchange, transact, label, "confirmDeletion", grant_id, evidence,
-                      sender=sender, result="DeletionConfirmed.overdue"))  # fmt: skip
+    return bool(_with_document(exchange, transact, "confirm deletion under grant",
+                               "confirmDeletion", grant_id, evidence_hash, "evidence",
+                               sender=sender))  # fmt: skip

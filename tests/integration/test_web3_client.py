@@ -205,7 +205,9 @@ def test_outside_client_runs_the_whole_scenario(deployment: tuple[str, Path]) ->
     values = {"amount": 12_500 * 10**18, "article": 63}
     evidence = encoding.document_hash("CASE-2026-114")
     record_count_before = client.call("RecordRegistry", "recordCount")
-    record = client.issue_record(tax_bureau, "tax-penalty", seller, values, evidence)
+    record = client.issue_record(
+        tax_bureau, client.record_input("tax-penalty", seller, values, evidence)
+    )
     schema_id, schema = client.schema("tax-penalty")
     assert schema["adverse"] and schema["fieldLayout"] == "uint256 amount,uint16 article"
     registry = client.contract("RecordRegistry").address

@@ -293,22 +293,10 @@ class CivicLedgerClient:
         data = record_data(schema["fieldLayout"], values)
         return (schema_id, subject, evidence_hash, data, expires_at, supersedes)
 
-    def issue_record(
-        self,
-        issuer: LocalAccount,
-        schema_name: str,
-        subject: bytes,
-        values: Mapping[str, Any],
-        evidence_hash: bytes,
-        expires_at: int = 0,
-        supersedes: bytes = ZERO32,
-    ) -> bytes:
-        """The issuer (holder of the schema's issuer role) issues a record; returns the record
-        id from RecordIssued."""
-        record = self.record_input(
-            schema_name, subject, values, evidence_hash, expires_at, supersedes
-        )
-        found = self._act(issuer, "RecordRegistry", "issue", "RecordIssued", record)
+    def issue_record(self, issuer: LocalAccount, record: Sequence[Any]) -> bytes:
+        """The issuer (holder of the schema's issuer role) issues a record (a RecordInput tuple,
+        from `record_input`); returns the record id from RecordIssued."""
+        found = self._act(issuer, "RecordRegistry", "issue", "RecordIssued", tuple(record))
         return bytes(found["recordId"])
 
     def issue_message(
@@ -435,7 +423,8 @@ class CivicLedgerClient:
     def answer_sale(
         self, lender: LocalAccount, lien_id: int, sale_id: int, discharge_at_closing: bool
     ) -> dict[str, Any]:
-        """The lienholder answers a sale: keep the lien, or discharge it at closing."""
+        """The lienholder answers a sale: keep the lien, or discharge it at closing; returns
+        LienSaleConsentSet's args."""
         return self._act(
             lender, "LienRegistry", "consentToSale", "LienSaleConsentSet",
             lien_id, sale_id, discharge_at_closing,
