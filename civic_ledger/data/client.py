@@ -185,7 +185,10 @@ def revoke_consent(
 def record_exemption(
     exchange: Any, exemption: ExemptionInput, *, sender: Any, transact: Transact = direct
 ) -> int:
-    """Record a legal-basis exemption for the officer's agency; returns its id."""
+    """Record a legal-basis exemption for the officer's agency (`exemption.recipient_role`,
+    which the officer must hold) on a personal-data resource: that agency's requests about the
+    subject may cite it instead of the subject's consent until it expires or is overturned on
+    the subject's dispute. Returns its id."""
     label = f"record exemption on data resource {exemption.resource_id}"
     return int(_send(exchange, transact, label, "recordExemption", exemption.as_tuple(),
                      sender=sender))  # fmt: skip
@@ -217,7 +220,9 @@ def resolve_exemption_dispute(
 def request_deletion(
     exchange: Any, grant_id: int, reason_hash: bytes, *, sender: Any, transact: Transact = direct
 ) -> int:
-    """Ask the recipient to delete what it received under a grant; returns the due time."""
+    """Ask the recipient to delete what it received under a grant, within the resource's
+    deletion period; ends the grant. The owner's data steward, or the subject's active
+    controller for a consent-based grant. Returns the due time."""
     return int(_with_document(exchange, transact, "request deletion under grant",
                               "requestDeletion", grant_id, reason_hash, "reason",
                               sender=sender))  # fmt: skip
@@ -226,7 +231,8 @@ def request_deletion(
 def confirm_deletion(
     exchange: Any, grant_id: int, evidence_hash: bytes, *, sender: Any, transact: Transact = direct
 ) -> bool:
-    """The recipient confirms a deletion; returns whether the confirmation came late."""
+    """The recipient's data requester confirms a deletion (a late one is accepted and reported
+    as overdue); returns whether it came late."""
     return bool(_with_document(exchange, transact, "confirm deletion under grant",
                                "confirmDeletion", grant_id, evidence_hash, "evidence",
                                sender=sender))  # fmt: skip
