@@ -35,7 +35,7 @@ CONTRACTS = (
             then=lambda ctx: (ctx.treasury, THRESHOLD, COMMITTEE_SIZE),
         ),
         restricted={
-            "createRound(string,uint8,uint256,uint256,uint64,uint64,uint64)": "FUND_MANAGER",
+            "createRound((string,uint8,uint256,uint256,uint64,uint64,uint64))": "FUND_MANAGER",
             "closeRound(uint256)": "FUND_MANAGER",
             # the register of interests (committee conflicts by identity); members may only add
             # their own recusals (`declareConflict`, checked in the contract)

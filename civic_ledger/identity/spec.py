@@ -30,7 +30,7 @@ CONTRACTS = (
         name=RECORD_REGISTRY,
         args=addresses(MANAGER, IDENTITY_REGISTRY),
         restricted={
-            "registerSchema(string,string,uint64,bool,bool,uint64)": "RECORDS_ADMIN",
+            "registerSchema((string,string,uint64,bool,bool,uint64))": "RECORDS_ADMIN",
             "setSchemaActive(uint64,bool)": "RECORDS_ADMIN",
             "setDisputeStay(uint64,uint64)": "RECORDS_ADMIN",
             "setCertificate(uint64,bool)": "RECORDS_ADMIN",

@@ -191,31 +191,35 @@ contract GrantFund is CityManaged, ReentrancyGuardUpgradeable, IGrantFund {
     // =================================================================== rounds
 
     /// @inheritdoc IGrantFund
-    function createRound(
-        string calldata name,
-        RoundKind kind,
-        uint256 policyId,
-        uint256 budget,
-        uint64 opensAt,
-        uint64 closesAt,
-        uint64 decisionDeadline
-    ) external restricted returns (uint256 roundId) {
+    /// @dev `terms` is decoded to memory once: plain reads after that (bytecode size).
+    function createRound(RoundTerms memory terms) external restricted returns (uint256 roundId) {
         GrantFundStorage storage $ = _s();
-        if (budget == 0) revert GrantFundZeroAmount();
-        if (!$.records.policyExists(policyId)) revert GrantFundUnknownPolicy(policyId);
-        if (opensAt >= closesAt || closesAt > decisionDeadline || closesAt <= block.timestamp) {
-            revert GrantFundInvalidSchedule(opensAt, closesAt, decisionDeadline);
-        }
+        if (terms.budget == 0) revert GrantFundZeroAmount();
+        if (!$.records.policyExists(terms.policyId)) revert GrantFundUnknownPolicy(terms.policyId);
+        if (
+            terms.opensAt >= terms.closesAt || terms.closesAt > terms.decisionDeadline
+                || terms.closesAt <= block.timestamp
+        ) revert GrantFundInvalidSchedule(terms.opensAt, terms.closesAt, terms.decisionDeadline);
         roundId = ++$.roundCount;
         Round storage round = $.rounds[roundId];
-        round.name = name;
-        round.kind = kind;
-        round.opensAt = opensAt;
-        round.closesAt = closesAt;
-        round.decisionDeadline = decisionDeadline;
-        round.policyId = policyId;
-        round.budget = budget;
-        _emitRoundCreated(roundId, round, name);
+        round.name = terms.name;
+        round.kind = terms.kind;
+        round.opensAt = terms.opensAt;
+        round.closesAt = terms.closesAt;
+        round.decisionDeadline = terms.decisionDeadline;
+        round.policyId = terms.policyId;
+        round.budget = terms.budget;
+        emit RoundCreated(
+            roundId,
+            _msgSender(),
+            terms.kind,
+            terms.policyId,
+            terms.budget,
+            terms.opensAt,
+            terms.closesAt,
+            terms.decisionDeadline,
+            terms.name
+        );
     }
 
     /// @inheritdoc IGrantFund
@@ -673,21 +677,6 @@ contract GrantFund is CityManaged, ReentrancyGuardUpgradeable, IGrantFund {
     function _setTreasury(address newTreasury) private {
         _s().treasury = newTreasury;
         emit TreasurySet(_msgSender(), newTreasury);
-    }
-
-    /// @dev Separate frame: `createRound`'s arguments alone fill the stack.
-    function _emitRoundCreated(uint256 roundId, Round storage round, string calldata name) private {
-        emit RoundCreated(
-            roundId,
-            _msgSender(),
-            round.kind,
-            round.policyId,
-            round.budget,
-            round.opensAt,
-            round.closesAt,
-            round.decisionDeadline,
-            name
-        );
     }
 
     function _newApplication(

@@ -188,47 +188,10 @@ contract RecordRegistry is CityManaged, CityTypedData, NoncesUpgradeable, IRecor
     // ----------------------------------------------------------------------------------------
 
     /// @inheritdoc IRecordRegistry
-    function registerSchema(
-        string calldata name,
-        string calldata fieldLayout,
-        uint64 issuerRole,
-        bool revocable,
-        bool adverse,
-        uint64 defaultValidity
-    ) external restricted whenNotPaused returns (uint64 schemaId) {
-        if (bytes(name).length == 0 || bytes(name).length > MAX_STRING_LENGTH
-            || bytes(fieldLayout).length > MAX_STRING_LENGTH) {
-            revert RecordInvalidSchemaText();
-        }
-        RecordRegistryStorage storage $ = _s();
-        bytes32 nameHash = keccak256(bytes(name));
-        {
-            uint64 existing = $.schemaIdsByName[nameHash];
-            if (existing != 0) revert RecordDuplicateSchemaName(existing);
-        }
-        if (issuerRole == CityRoles.ADMIN || issuerRole == CityRoles.PUBLIC) {
-            revert RecordInvalidIssuerRole(issuerRole);
-        }
-        if (adverse && defaultValidity == 0) revert RecordAdverseNeedsValidity();
-        if (defaultValidity > MAX_DEFAULT_VALIDITY) {
-            revert RecordValidityTooLong(defaultValidity, MAX_DEFAULT_VALIDITY);
-        }
-        {
-            schemaId = ++$.schemaCount;
-            Schema storage schema = $.schemas[schemaId];
-            (schema.fieldCount, schema.fieldTypes) = _layouts().parse(bytes(fieldLayout));
-            schema.issuerRole = issuerRole;
-            schema.defaultValidity = defaultValidity;
-            schema.disputeStay = DEFAULT_DISPUTE_STAY;
-            schema.revocable = revocable;
-            schema.adverse = adverse;
-            schema.active = true;
-            schema.name = name;
-            schema.fieldLayout = fieldLayout;
-            $.schemaIdsByName[nameHash] = schemaId;
-        }
-        emit SchemaRegistered(schemaId, _msgSender(), name, fieldLayout, issuerRole, revocable, adverse, defaultValidity);
-        emit DisputeStaySet(schemaId, _msgSender(), DEFAULT_DISPUTE_STAY);
+    function registerSchema(SchemaTerms calldata terms) external restricted whenNotPaused returns (uint64 schemaId) {
+        return _registerSchema(
+            terms.name, terms.fieldLayout, terms.issuerRole, terms.revocable, terms.adverse, terms.defaultValidity
+        );
     }
 
     /// @inheritdoc IRecordRegistry
@@ -841,8 +804,53 @@ contract RecordRegistry is CityManaged, CityTypedData, NoncesUpgradeable, IRecor
     }
 
     // ----------------------------------------------------------------------------------------
-    // Internal: the layout parser, signatures, policies
+    // Internal: schemas, the layout parser, signatures, policies
     // ----------------------------------------------------------------------------------------
+
+    /// @dev `registerSchema` with its terms unpacked, each field read once from calldata (the
+    /// contract is close to the EIP-170 size limit).
+    function _registerSchema(
+        string calldata name,
+        string calldata fieldLayout,
+        uint64 issuerRole,
+        bool revocable,
+        bool adverse,
+        uint64 defaultValidity
+    ) private returns (uint64 schemaId) {
+        if (bytes(name).length == 0 || bytes(name).length > MAX_STRING_LENGTH
+            || bytes(fieldLayout).length > MAX_STRING_LENGTH) {
+            revert RecordInvalidSchemaText();
+        }
+        RecordRegistryStorage storage $ = _s();
+        bytes32 nameHash = keccak256(bytes(name));
+        {
+            uint64 existing = $.schemaIdsByName[nameHash];
+            if (existing != 0) revert RecordDuplicateSchemaName(existing);
+        }
+        if (issuerRole == CityRoles.ADMIN || issuerRole == CityRoles.PUBLIC) {
+            revert RecordInvalidIssuerRole(issuerRole);
+        }
+        if (adverse && defaultValidity == 0) revert RecordAdverseNeedsValidity();
+        if (defaultValidity > MAX_DEFAULT_VALIDITY) {
+            revert RecordValidityTooLong(defaultValidity, MAX_DEFAULT_VALIDITY);
+        }
+        {
+            schemaId = ++$.schemaCount;
+            Schema storage schema = $.schemas[schemaId];
+            (schema.fieldCount, schema.fieldTypes) = _layouts().parse(bytes(fieldLayout));
+            schema.issuerRole = issuerRole;
+            schema.defaultValidity = defaultValidity;
+            schema.disputeStay = DEFAULT_DISPUTE_STAY;
+            schema.revocable = revocable;
+            schema.adverse = adverse;
+            schema.active = true;
+            schema.name = name;
+            schema.fieldLayout = fieldLayout;
+            $.schemaIdsByName[nameHash] = schemaId;
+        }
+        emit SchemaRegistered(schemaId, _msgSender(), name, fieldLayout, issuerRole, revocable, adverse, defaultValidity);
+        emit DisputeStaySet(schemaId, _msgSender(), DEFAULT_DISPUTE_STAY);
+    }
 
     /// @dev The layout parser of the implementation running (see the constructor).
     function _layouts() private view returns (RecordLayouts) {
