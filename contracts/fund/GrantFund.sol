@@ -95,17 +95,6 @@ import {IGrantFund} from "./IGrantFund.sol";
 contract GrantFund is CityManaged, ReentrancyGuardUpgradeable, IGrantFund {
     using SafeERC20 for IERC20;
 
-    /// @notice Length of a rent month.
-    uint64 internal constant MONTH = 30 days;
-    /// @notice Most milestones per grant (bounds the application loop).
-    uint256 internal constant MAX_MILESTONES = 12;
-    /// @notice Longest rent subsidy (its check-ins fit the 64-bit `Award.rentCheckIns`).
-    uint16 internal constant MAX_RENT_MONTHS = 60;
-    /// @notice Largest declared committee; bounds every ballot's voter lists (each < threshold).
-    uint32 internal constant MAX_COMMITTEE_SIZE = 16;
-    /// @notice Most applications per round (bounds `applicationsOf`).
-    uint256 internal constant MAX_APPLICATIONS_PER_ROUND = 1000;
-
     /// @custom:storage-location erc7201:civic.GrantFund
     /// @dev Every field of the fund (the token and the registries were immutables before the
     /// fund became upgradeable). `identity` shares its slot with the committee parameters, which
@@ -136,6 +125,17 @@ contract GrantFund is CityManaged, ReentrancyGuardUpgradeable, IGrantFund {
 
     // keccak256(abi.encode(uint256(keccak256("civic.GrantFund")) - 1)) & ~bytes32(uint256(0xff))
     bytes32 private constant GRANT_FUND_STORAGE = 0x6e2f0b02d9bbc68864840860b6f2a5149c66c2d6b7703986c090bdbb9d498a00;
+
+    /// @notice Length of a rent month.
+    uint64 internal constant MONTH = 30 days;
+    /// @notice Most milestones per grant (bounds the application loop).
+    uint256 internal constant MAX_MILESTONES = 12;
+    /// @notice Longest rent subsidy (its check-ins fit the 64-bit `Award.rentCheckIns`).
+    uint16 internal constant MAX_RENT_MONTHS = 60;
+    /// @notice Largest declared committee; bounds every ballot's voter lists (each < threshold).
+    uint32 internal constant MAX_COMMITTEE_SIZE = 16;
+    /// @notice Most applications per round (bounds `applicationsOf`).
+    uint256 internal constant MAX_APPLICATIONS_PER_ROUND = 1000;
 
     /// @notice Sets the fund up (once, via the proxy): the same arguments the constructor took.
     /// @param initialAuthority The city's AccessManager.

@@ -96,6 +96,30 @@ import {RecordLayouts} from "./RecordLayouts.sol";
 /// hold the schema's `issuerRole` in the AccessManager with no execution delay
 /// (`_hasImmediateRole`).
 contract RecordRegistry is CityManaged, CityTypedData, NoncesUpgradeable, IRecordRegistry {
+    /// @custom:storage-location erc7201:civic.RecordRegistry
+    struct RecordRegistryStorage {
+        // one slot: issuance reads the registry and bumps the record counter
+        IIdentityRegistry identities;
+        uint48 recordCount;
+        uint64 schemaCount;
+        mapping(uint64 schemaId => Schema) schemas;
+        mapping(bytes32 nameHash => uint64 schemaId) schemaIdsByName;
+        mapping(bytes32 recordId => Record) records;
+        mapping(bytes32 recordId => Dispute) disputes;
+        mapping(bytes32 subject => mapping(uint64 schemaId => Standing)) standing;
+        /// Live record numbers 3..8 of a (subject, schema) (the first two are in `standing`).
+        mapping(bytes32 subject => mapping(uint64 schemaId => uint48[6])) moreLive;
+        mapping(uint256 policyId => Policy) policies;
+        /// Schemas marked as certificates (`setCertificate`).
+        mapping(uint64 schemaId => bool) certificates;
+        /// Revocation reason of a record revoked while its schema was a certificate (rule 10).
+        mapping(bytes32 recordId => uint16) revocationReasons;
+    }
+
+    // keccak256(abi.encode(uint256(keccak256("civic.RecordRegistry")) - 1)) & ~bytes32(uint256(0xff))
+    bytes32 private constant RECORD_REGISTRY_STORAGE =
+        0x5676e59dc9309ef2e784479c9579e8df6d69b91357972f7f15ea46f7ca0fc400;
+
     /// @notice Most records in one `issueBatch` / `revokeBatch`.
     uint256 public constant MAX_BATCH_SIZE = 50;
     /// @notice Most live (non-revoked) records per (subject, schema); expired ones are pruned
@@ -133,30 +157,6 @@ contract RecordRegistry is CityManaged, CityTypedData, NoncesUpgradeable, IRecor
 
     /// @notice Name of the EIP-712 domain signed issuances are signed for (its version: CityTypedData).
     string private constant _DOMAIN_NAME = "CivicLedger RecordRegistry";
-
-    /// @custom:storage-location erc7201:civic.RecordRegistry
-    struct RecordRegistryStorage {
-        // one slot: issuance reads the registry and bumps the record counter
-        IIdentityRegistry identities;
-        uint48 recordCount;
-        uint64 schemaCount;
-        mapping(uint64 schemaId => Schema) schemas;
-        mapping(bytes32 nameHash => uint64 schemaId) schemaIdsByName;
-        mapping(bytes32 recordId => Record) records;
-        mapping(bytes32 recordId => Dispute) disputes;
-        mapping(bytes32 subject => mapping(uint64 schemaId => Standing)) standing;
-        /// Live record numbers 3..8 of a (subject, schema) (the first two are in `standing`).
-        mapping(bytes32 subject => mapping(uint64 schemaId => uint48[6])) moreLive;
-        mapping(uint256 policyId => Policy) policies;
-        /// Schemas marked as certificates (`setCertificate`).
-        mapping(uint64 schemaId => bool) certificates;
-        /// Revocation reason of a record revoked while its schema was a certificate (rule 10).
-        mapping(bytes32 recordId => uint16) revocationReasons;
-    }
-
-    // keccak256(abi.encode(uint256(keccak256("civic.RecordRegistry")) - 1)) & ~bytes32(uint256(0xff))
-    bytes32 private constant RECORD_REGISTRY_STORAGE =
-        0x5676e59dc9309ef2e784479c9579e8df6d69b91357972f7f15ea46f7ca0fc400;
 
     /// @dev Creates this implementation's layout parser (RecordLayouts), its first contract, which
     /// `_layouts()` finds from the ERC-1967 implementation slot: the parser is part of the
