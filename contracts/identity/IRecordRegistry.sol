@@ -220,6 +220,9 @@ interface IRecordRegistry {
 
     // ------------------------------------------------------------------------------ errors
 
+    /// @notice Adverse records, disputes, stays and revocations with code 5 (other) need a
+    /// non-zero document hash.
+    error RecordMissingEvidence();
     /// @notice No schema with this id exists.
     error RecordUnknownSchema(uint64 schemaId);
     /// @notice This schema is closed to new records.
@@ -243,9 +246,6 @@ interface IRecordRegistry {
     error RecordSubjectNotActive(bytes32 subject);
     /// @notice The expiry is in the past or, for an adverse schema, beyond its default validity.
     error RecordInvalidExpiry(uint64 expiresAt);
-    /// @notice Adverse records, disputes, stays and revocations with code 5 (other) need a
-    /// non-zero document hash.
-    error RecordMissingEvidence();
     /// @notice The record data does not match the schema's layout: field `fieldIndex` is out of
     /// range for its type, or (fieldIndex == number of fields) the data is not one word per field.
     error RecordDataMismatch(uint64 schemaId, uint256 fieldIndex);
