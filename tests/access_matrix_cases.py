@@ -162,7 +162,7 @@ def _records(w: World, agency: dict[str, Any]) -> None:
     records, bureau = w.c["RecordRegistry"], agency["data_bureau"]
 
     def schema(name: str, role: int, adverse: bool, validity: int) -> int:
-        records.registerSchema(name, "", role, True, adverse, validity, sender=bureau)
+        records.registerSchema((name, "", role, True, adverse, validity), sender=bureau)
         return int(records.schemaCount())
 
     w.ids["tax_ok"] = schema("am-tax-compliance", RoleId.TAX_RECORD_ISSUER, False, YEAR)
@@ -338,13 +338,15 @@ def _round(w: World, agency: dict[str, Any], kind: int, days: int, fund: int) ->
     gf, start = w.c["GrantFund"], w.now
     closes = start + (3600 if days == 1 else days // 2 * DAY)
     gf.createRound(
-        f"am round {gf.roundCount() + 1}",
-        kind,
-        FUND_POLICY,
-        10_000 * UNIT,
-        start,
-        closes,
-        start + days * DAY,
+        (
+            f"am round {gf.roundCount() + 1}",
+            kind,
+            FUND_POLICY,
+            10_000 * UNIT,
+            start,
+            closes,
+            start + days * DAY,
+        ),
         sender=agency["fund_office"],
     )
     round_id = int(gf.roundCount())
@@ -611,7 +613,7 @@ CASES: dict[tuple[str, str], Case] = {
     ("IdentityRegistry", "setAuthority"): Case(lambda w: (w.c["CityAccessManager"].address,)),
     # ---------------------------------------------------------------- RecordRegistry
     ("RecordRegistry", "registerSchema"): Case(
-        lambda w: ("am-new-schema", "uint8 x", RoleId.TAX_RECORD_ISSUER, True, False, 0)
+        lambda w: (("am-new-schema", "uint8 x", RoleId.TAX_RECORD_ISSUER, True, False, 0),)
     ),
     ("RecordRegistry", "setSchemaActive"): Case(lambda w: (w["tax_ok"], False)),
     ("RecordRegistry", "setDisputeStay"): Case(lambda w: (w["penalty"], 30 * DAY)),
@@ -705,13 +707,15 @@ CASES: dict[tuple[str, str], Case] = {
     # ---------------------------------------------------------------- GrantFund
     ("GrantFund", "createRound"): Case(
         lambda w: (
-            "am new round",
-            RoundKind.PROJECT,
-            FUND_POLICY,
-            1_000 * UNIT,
-            w.now,
-            w.now + 30 * DAY,
-            w.now + 60 * DAY,
+            (
+                "am new round",
+                RoundKind.PROJECT,
+                FUND_POLICY,
+                1_000 * UNIT,
+                w.now,
+                w.now + 30 * DAY,
+                w.now + 60 * DAY,
+            ),
         )
     ),
     ("GrantFund", "closeRound"): Case(lambda w: (w["round_to_close"],)),

@@ -30,7 +30,7 @@ RECORD_BATCH = "issueBatch((uint64,bytes32,bytes32,bytes,uint64,bytes32)[])"
 USED = {
     "IdentityRegistry": ("register(bytes32,address,uint8)", IDENTITY_BATCH),
     "RecordRegistry": (
-        "registerSchema(string,string,uint64,bool,bool,uint64)",
+        "registerSchema((string,string,uint64,bool,bool,uint64))",
         "issue((uint64,bytes32,bytes32,bytes,uint64,bytes32))",
         RECORD_BATCH,
         "revoke(bytes32,uint16,bytes32)",
@@ -203,7 +203,7 @@ class City:
         if existing:
             return int(existing)
         self.records.registerSchema(
-            SCHEMA_NAME, SCHEMA_LAYOUT, BY_NAME[SCHEMA_ISSUER_ROLE].id, True, False, YEAR,
+            (SCHEMA_NAME, SCHEMA_LAYOUT, BY_NAME[SCHEMA_ISSUER_ROLE].id, True, False, YEAR),
             sender=self.agency["data_bureau"],
         )  # fmt: skip
         return int(self.records.schemaIdByName(SCHEMA_NAME))

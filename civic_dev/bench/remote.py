@@ -117,9 +117,9 @@ def ensure_schema(rpc: HttpClient, records: str, admin: Signer, chain_id: int) -
     if existing:
         return existing
     data = city.encode_call(
-        "registerSchema(string,string,uint64,bool,bool,uint64)",
-        city.SCHEMA_NAME, city.SCHEMA_LAYOUT, BY_NAME[city.SCHEMA_ISSUER_ROLE].id, True, False,
-        city.YEAR,
+        "registerSchema((string,string,uint64,bool,bool,uint64))",
+        (city.SCHEMA_NAME, city.SCHEMA_LAYOUT, BY_NAME[city.SCHEMA_ISSUER_ROLE].id, True, False,
+         city.YEAR),
     )  # fmt: skip
     gas = math.ceil(rpc.estimate_gas(admin.address, records, data) * 1.2)
     journal_path = BENCH_CACHE / "journals" / f"{chain_id}-{records[2:10].lower()}-schema.jsonl"

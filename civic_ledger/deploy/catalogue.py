@@ -270,12 +270,14 @@ def catalogue_steps(plan: DeployPlan, catalogue: Catalogue) -> Iterator[Step]:
         def build(entry: SchemaEntry = entry) -> Any:
             _need(signer, catalogue.path, f"schema '{entry.name}'")
             return registry.registerSchema.as_transaction(
-                entry.name,
-                entry.layout,
-                BY_NAME[entry.issuer_role].id,
-                entry.revocable,
-                entry.adverse,
-                entry.validity,
+                (
+                    entry.name,
+                    entry.layout,
+                    BY_NAME[entry.issuer_role].id,
+                    entry.revocable,
+                    entry.adverse,
+                    entry.validity,
+                ),
                 sender=signer,
             )
 

@@ -143,7 +143,7 @@ def create_round(
     """Opens a round (fund manager). Returns its id."""
     receipt = transact(
         f"created {kind.name.lower()} round {name!r}", fund.createRound,
-        name, int(kind), policy_id, budget, opens_at, closes_at, decision_deadline,
+        (name, int(kind), policy_id, budget, opens_at, closes_at, decision_deadline),
         sender=sender,
     )  # fmt: skip
     return int(required_event(fund, "RoundCreated", receipt).roundId)

@@ -70,7 +70,7 @@ def register_schema(
     role_id = issuer_role if isinstance(issuer_role, int) else role_by_name(issuer_role).id
     receipt = transact(
         f"schema {name!r} registered", registry.registerSchema,
-        name, field_layout, role_id, revocable, adverse, default_validity, sender=sender,
+        (name, field_layout, role_id, revocable, adverse, default_validity), sender=sender,
     )  # fmt: skip
     return int(required_event(registry, "SchemaRegistered", receipt).schemaId)
 

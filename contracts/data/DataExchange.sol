@@ -77,21 +77,6 @@ import {IDataExchange} from "./IDataExchange.sol";
 /// `anchorReceipts` -> DATA_RECEIPTS; `resolveExemptionDispute` -> ARBITER; CityManaged's
 /// `pause` -> GUARDIAN, `unpause` -> ADMIN, `upgradeToAndCall` -> UPGRADER.
 contract DataExchange is CityManaged, CityTypedData, IDataExchange {
-    /// @notice Longest a grant runs.
-    uint64 public constant MAX_GRANT_DURATION = 365 days;
-    /// @notice Furthest ahead a consent or exemption may expire.
-    uint64 public constant MAX_BASIS_LIFETIME = 365 days;
-    /// @notice Longest deletion period of a resource.
-    uint32 public constant MAX_DELETION_PERIOD = 90 days;
-
-    /// @notice EIP-712 type of a subject's consent.
-    bytes32 public constant CONSENT_TYPEHASH = keccak256(
-        "Consent(bytes32 subject,uint64 resourceId,uint64 recipientRole,uint16 purpose,uint64 expiresAt,bytes32 salt)"
-    );
-
-    /// @notice Name of the EIP-712 domain consents are signed for (its version: CityTypedData).
-    string private constant _DOMAIN_NAME = "CivicLedger DataExchange";
-
     /// @custom:storage-location erc7201:civic.DataExchange
     struct DataExchangeStorage {
         IIdentityRegistry identities;
@@ -110,6 +95,21 @@ contract DataExchange is CityManaged, CityTypedData, IDataExchange {
     // keccak256(abi.encode(uint256(keccak256("civic.DataExchange")) - 1)) & ~bytes32(uint256(0xff))
     bytes32 private constant DATA_EXCHANGE_STORAGE =
         0x4f8fb60423223b24dab0bf56090497fa4aef3d09e6625bce860c616bacb28d00;
+
+    /// @notice Longest a grant runs.
+    uint64 public constant MAX_GRANT_DURATION = 365 days;
+    /// @notice Furthest ahead a consent or exemption may expire.
+    uint64 public constant MAX_BASIS_LIFETIME = 365 days;
+    /// @notice Longest deletion period of a resource.
+    uint32 public constant MAX_DELETION_PERIOD = 90 days;
+
+    /// @notice EIP-712 type of a subject's consent.
+    bytes32 public constant CONSENT_TYPEHASH = keccak256(
+        "Consent(bytes32 subject,uint64 resourceId,uint64 recipientRole,uint16 purpose,uint64 expiresAt,bytes32 salt)"
+    );
+
+    /// @notice Name of the EIP-712 domain consents are signed for (its version: CityTypedData).
+    string private constant _DOMAIN_NAME = "CivicLedger DataExchange";
 
     /// @notice Sets the authority, the identity registry and the EIP-712 domain (once, via the
     /// proxy).

@@ -255,14 +255,16 @@ interface IDataExchange {
 
     // ------------------------------------------------------------------------------ errors
 
+    /// @notice A required hash is zero, a period out of range, or a purpose zero.
+    error DataInvalidInput();
+    /// @notice A denial or revocation needs a non-zero reason code.
+    error DataMissingReason();
     /// @notice ADMIN and PUBLIC cannot identify an agency.
     error DataInvalidAgencyRole(uint64 role);
     /// @notice `account` does not hold agency role `role` (with no execution delay).
     error DataUnauthorizedAgency(address account, uint64 role);
     /// @notice `account` is not the active controller of identity `subject`.
     error DataNotSubjectController(address account, bytes32 subject);
-    /// @notice A required hash is zero, a period out of range, or a purpose zero.
-    error DataInvalidInput();
     /// @notice No resource with this id.
     error DataUnknownResource(uint64 resourceId);
     /// @notice The resource is retired.
@@ -292,8 +294,6 @@ interface IDataExchange {
     error DataRequestNotPending(uint64 requestId);
     /// @notice The grant is not live (not granted, expired, revoked, or its basis ended).
     error DataGrantNotLive(uint64 grantId);
-    /// @notice A denial or revocation needs a non-zero reason code.
-    error DataMissingReason();
     /// @notice This root is already anchored.
     error DataBatchExists(bytes32 root);
     /// @notice The caller may not ask for deletion under this grant.

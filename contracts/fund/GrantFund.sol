@@ -95,17 +95,6 @@ import {IGrantFund} from "./IGrantFund.sol";
 contract GrantFund is CityManaged, ReentrancyGuardUpgradeable, IGrantFund {
     using SafeERC20 for IERC20;
 
-    /// @notice Length of a rent month.
-    uint64 internal constant MONTH = 30 days;
-    /// @notice Most milestones per grant (bounds the application loop).
-    uint256 internal constant MAX_MILESTONES = 12;
-    /// @notice Longest rent subsidy (its check-ins fit the 64-bit `Award.rentCheckIns`).
-    uint16 internal constant MAX_RENT_MONTHS = 60;
-    /// @notice Largest declared committee; bounds every ballot's voter lists (each < threshold).
-    uint32 internal constant MAX_COMMITTEE_SIZE = 16;
-    /// @notice Most applications per round (bounds `applicationsOf`).
-    uint256 internal constant MAX_APPLICATIONS_PER_ROUND = 1000;
-
     /// @custom:storage-location erc7201:civic.GrantFund
     /// @dev Every field of the fund (the token and the registries were immutables before the
     /// fund became upgradeable). `identity` shares its slot with the committee parameters, which
@@ -136,6 +125,17 @@ contract GrantFund is CityManaged, ReentrancyGuardUpgradeable, IGrantFund {
 
     // keccak256(abi.encode(uint256(keccak256("civic.GrantFund")) - 1)) & ~bytes32(uint256(0xff))
     bytes32 private constant GRANT_FUND_STORAGE = 0x6e2f0b02d9bbc68864840860b6f2a5149c66c2d6b7703986c090bdbb9d498a00;
+
+    /// @notice Length of a rent month.
+    uint64 internal constant MONTH = 30 days;
+    /// @notice Most milestones per grant (bounds the application loop).
+    uint256 internal constant MAX_MILESTONES = 12;
+    /// @notice Longest rent subsidy (its check-ins fit the 64-bit `Award.rentCheckIns`).
+    uint16 internal constant MAX_RENT_MONTHS = 60;
+    /// @notice Largest declared committee; bounds every ballot's voter lists (each < threshold).
+    uint32 internal constant MAX_COMMITTEE_SIZE = 16;
+    /// @notice Most applications per round (bounds `applicationsOf`).
+    uint256 internal constant MAX_APPLICATIONS_PER_ROUND = 1000;
 
     /// @notice Sets the fund up (once, via the proxy): the same arguments the constructor took.
     /// @param initialAuthority The city's AccessManager.
@@ -191,31 +191,35 @@ contract GrantFund is CityManaged, ReentrancyGuardUpgradeable, IGrantFund {
     // =================================================================== rounds
 
     /// @inheritdoc IGrantFund
-    function createRound(
-        string calldata name,
-        RoundKind kind,
-        uint256 policyId,
-        uint256 budget,
-        uint64 opensAt,
-        uint64 closesAt,
-        uint64 decisionDeadline
-    ) external restricted returns (uint256 roundId) {
+    /// @dev `terms` is decoded to memory once: plain reads after that (bytecode size).
+    function createRound(RoundTerms memory terms) external restricted returns (uint256 roundId) {
         GrantFundStorage storage $ = _s();
-        if (budget == 0) revert GrantFundZeroAmount();
-        if (!$.records.policyExists(policyId)) revert GrantFundUnknownPolicy(policyId);
-        if (opensAt >= closesAt || closesAt > decisionDeadline || closesAt <= block.timestamp) {
-            revert GrantFundInvalidSchedule(opensAt, closesAt, decisionDeadline);
-        }
+        if (terms.budget == 0) revert GrantFundZeroAmount();
+        if (!$.records.policyExists(terms.policyId)) revert GrantFundUnknownPolicy(terms.policyId);
+        if (
+            terms.opensAt >= terms.closesAt || terms.closesAt > terms.decisionDeadline
+                || terms.closesAt <= block.timestamp
+        ) revert GrantFundInvalidSchedule(terms.opensAt, terms.closesAt, terms.decisionDeadline);
         roundId = ++$.roundCount;
         Round storage round = $.rounds[roundId];
-        round.name = name;
-        round.kind = kind;
-        round.opensAt = opensAt;
-        round.closesAt = closesAt;
-        round.decisionDeadline = decisionDeadline;
-        round.policyId = policyId;
-        round.budget = budget;
-        _emitRoundCreated(roundId, round, name);
+        round.name = terms.name;
+        round.kind = terms.kind;
+        round.opensAt = terms.opensAt;
+        round.closesAt = terms.closesAt;
+        round.decisionDeadline = terms.decisionDeadline;
+        round.policyId = terms.policyId;
+        round.budget = terms.budget;
+        emit RoundCreated(
+            roundId,
+            _msgSender(),
+            terms.kind,
+            terms.policyId,
+            terms.budget,
+            terms.opensAt,
+            terms.closesAt,
+            terms.decisionDeadline,
+            terms.name
+        );
     }
 
     /// @inheritdoc IGrantFund
@@ -673,21 +677,6 @@ contract GrantFund is CityManaged, ReentrancyGuardUpgradeable, IGrantFund {
     function _setTreasury(address newTreasury) private {
         _s().treasury = newTreasury;
         emit TreasurySet(_msgSender(), newTreasury);
-    }
-
-    /// @dev Separate frame: `createRound`'s arguments alone fill the stack.
-    function _emitRoundCreated(uint256 roundId, Round storage round, string calldata name) private {
-        emit RoundCreated(
-            roundId,
-            _msgSender(),
-            round.kind,
-            round.policyId,
-            round.budget,
-            round.opensAt,
-            round.closesAt,
-            round.decisionDeadline,
-            name
-        );
     }
 
     function _newApplication(

@@ -48,6 +48,25 @@ interface IGrantFund {
         Paid
     }
 
+    /// @notice What a fund manager opens a round with (`createRound`).
+    struct RoundTerms {
+        /// Public label of the round.
+        string name;
+        /// Rent subsidy, research subsidy or project grant.
+        RoundKind kind;
+        /// Record-registry policy (must exist) applicants must meet when applying, at award and
+        /// at every payout.
+        uint256 policyId;
+        /// Cap on deposits; awards are limited to what has been deposited.
+        uint256 budget;
+        /// First second applications are accepted.
+        uint64 opensAt;
+        /// Last second applications are accepted.
+        uint64 closesAt;
+        /// Last second the committee may vote on applications and awards be made.
+        uint64 decisionDeadline;
+    }
+
     /// @notice A grant round and its money. All amounts are CityToken base units.
     /// @dev `committed` = awarded − released (released = forfeited rent months + clawbacks),
     /// so what the round still owes is `committed − paid`; what it holds is
@@ -376,24 +395,9 @@ interface IGrantFund {
     // ------------------------------------------------------------------ rounds
 
     /// @notice Opens a round (fund manager).
-    /// @param name Public label of the round.
-    /// @param kind Rent subsidy, research subsidy or project grant.
-    /// @param policyId Record-registry policy (must exist) applicants must meet when applying, at
-    /// award and at every payout.
-    /// @param budget Cap on deposits; awards are limited to what has been deposited.
-    /// @param opensAt First second applications are accepted.
-    /// @param closesAt Last second applications are accepted.
-    /// @param decisionDeadline Last second the committee may vote on applications and awards be made.
+    /// @param terms The round's name, kind, policy, budget and schedule (see {RoundTerms}).
     /// @return roundId The new round's id.
-    function createRound(
-        string calldata name,
-        RoundKind kind,
-        uint256 policyId,
-        uint256 budget,
-        uint64 opensAt,
-        uint64 closesAt,
-        uint64 decisionDeadline
-    ) external returns (uint256 roundId);
+    function createRound(RoundTerms calldata terms) external returns (uint256 roundId);
 
     /// @notice Pulls `amount` CityToken from the caller into a round (caller must approve first).
     function fundRound(uint256 roundId, uint256 amount) external;

@@ -50,6 +50,25 @@ interface IRecordRegistry {
         string fieldLayout;
     }
 
+    /// @notice What the records administrator registers a schema with (`registerSchema`).
+    struct SchemaTerms {
+        /// Unique human-readable name (e.g. "tax-compliance").
+        string name;
+        /// Layout of the record data, e.g. "uint16 year,bool compliant": static types only
+        /// (uint8..uint256, int8..int256, bool, bytes1..bytes32), at most 16 fields.
+        string fieldLayout;
+        /// AccessManager role whose members issue and revoke these records.
+        uint64 issuerRole;
+        /// Whether issuers may revoke (arbiters can always overturn).
+        bool revocable;
+        /// Whether the record counts against its subject (disputable, disqualifying).
+        bool adverse;
+        /// Seconds a record lasts when issued without expiry (0 = forever; required > 0 for
+        /// adverse schemas, where it is also the longest validity allowed; at most
+        /// MAX_DEFAULT_VALIDITY).
+        uint64 defaultValidity;
+    }
+
     /// @notice What an issuer submits (directly, in a batch or signed).
     struct RecordInput {
         uint64 schemaId;
@@ -201,6 +220,9 @@ interface IRecordRegistry {
 
     // ------------------------------------------------------------------------------ errors
 
+    /// @notice Adverse records, disputes, stays and revocations with code 5 (other) need a
+    /// non-zero document hash.
+    error RecordMissingEvidence();
     /// @notice No schema with this id exists.
     error RecordUnknownSchema(uint64 schemaId);
     /// @notice This schema is closed to new records.
@@ -224,9 +246,6 @@ interface IRecordRegistry {
     error RecordSubjectNotActive(bytes32 subject);
     /// @notice The expiry is in the past or, for an adverse schema, beyond its default validity.
     error RecordInvalidExpiry(uint64 expiresAt);
-    /// @notice Adverse records, disputes, stays and revocations with code 5 (other) need a
-    /// non-zero document hash.
-    error RecordMissingEvidence();
     /// @notice The record data does not match the schema's layout: field `fieldIndex` is out of
     /// range for its type, or (fieldIndex == number of fields) the data is not one word per field.
     error RecordDataMismatch(uint64 schemaId, uint256 fieldIndex);
@@ -284,23 +303,9 @@ interface IRecordRegistry {
 
     /// @notice Registers a schema; returns its id (sequential from 1). Records admin only. Its
     /// dispute stay starts at DEFAULT_DISPUTE_STAY (see `setDisputeStay`).
-    /// @param name Unique human-readable name (e.g. "tax-compliance").
-    /// @param fieldLayout Layout of the record data, e.g. "uint16 year,bool compliant": static
-    /// types only (uint8..uint256, int8..int256, bool, bytes1..bytes32), at most 16 fields.
-    /// @param issuerRole AccessManager role whose members issue and revoke these records.
-    /// @param revocable Whether issuers may revoke (arbiters can always overturn).
-    /// @param adverse Whether the record counts against its subject (disputable, disqualifying).
-    /// @param defaultValidity Seconds a record lasts when issued without expiry (0 = forever;
-    /// required > 0 for adverse schemas, where it is also the longest validity allowed; at most
-    /// MAX_DEFAULT_VALIDITY).
-    function registerSchema(
-        string calldata name,
-        string calldata fieldLayout,
-        uint64 issuerRole,
-        bool revocable,
-        bool adverse,
-        uint64 defaultValidity
-    ) external returns (uint64 schemaId);
+    /// @param terms The schema's name, field layout, issuer role, flags and default validity
+    /// (see {SchemaTerms}).
+    function registerSchema(SchemaTerms calldata terms) external returns (uint64 schemaId);
 
     /// @notice Opens or closes schema `schemaId` to new records; existing records are unaffected.
     /// Records admin only.

@@ -51,15 +51,6 @@ import {IIdentityRegistry} from "./IIdentityRegistry.sol";
 /// manager after a scheduled delay, `operator` in events is the manager; the scheduler is in its
 /// `OperationScheduled` event.
 contract IdentityRegistry is CityManaged, IIdentityRegistry {
-    /// @notice Most registrations accepted by one `registerBatch` call (keeps it under ~8M gas).
-    uint256 public constant MAX_BATCH_SIZE = 100;
-    /// @notice Shortest recovery delay the admin may set.
-    uint64 public constant MIN_RECOVERY_DELAY = 1 hours;
-    /// @notice Longest recovery delay the admin may set.
-    uint64 public constant MAX_RECOVERY_DELAY = 30 days;
-    /// @notice Recovery delay set at initialisation.
-    uint64 public constant INITIAL_RECOVERY_DELAY = 2 days;
-
     /// @custom:storage-location erc7201:civic.IdentityRegistry
     struct IdentityRegistryStorage {
         mapping(bytes32 subject => Identity) identities;
@@ -73,6 +64,15 @@ contract IdentityRegistry is CityManaged, IIdentityRegistry {
     // keccak256(abi.encode(uint256(keccak256("civic.IdentityRegistry")) - 1)) & ~bytes32(uint256(0xff))
     bytes32 private constant IDENTITY_REGISTRY_STORAGE =
         0x716cfb16f0ef50fe55a1ce13fe3931a8733fb90eaedcec96f27807dac3a63e00;
+
+    /// @notice Most registrations accepted by one `registerBatch` call (keeps it under ~8M gas).
+    uint256 public constant MAX_BATCH_SIZE = 100;
+    /// @notice Shortest recovery delay the admin may set.
+    uint64 public constant MIN_RECOVERY_DELAY = 1 hours;
+    /// @notice Longest recovery delay the admin may set.
+    uint64 public constant MAX_RECOVERY_DELAY = 30 days;
+    /// @notice Recovery delay set at initialisation.
+    uint64 public constant INITIAL_RECOVERY_DELAY = 2 days;
 
     /// @notice Sets the authority and the initial recovery delay (once, via the proxy).
     /// @param initialAuthority The city's AccessManager.

@@ -96,6 +96,30 @@ import {RecordLayouts} from "./RecordLayouts.sol";
 /// hold the schema's `issuerRole` in the AccessManager with no execution delay
 /// (`_hasImmediateRole`).
 contract RecordRegistry is CityManaged, CityTypedData, NoncesUpgradeable, IRecordRegistry {
+    /// @custom:storage-location erc7201:civic.RecordRegistry
+    struct RecordRegistryStorage {
+        // one slot: issuance reads the registry and bumps the record counter
+        IIdentityRegistry identities;
+        uint48 recordCount;
+        uint64 schemaCount;
+        mapping(uint64 schemaId => Schema) schemas;
+        mapping(bytes32 nameHash => uint64 schemaId) schemaIdsByName;
+        mapping(bytes32 recordId => Record) records;
+        mapping(bytes32 recordId => Dispute) disputes;
+        mapping(bytes32 subject => mapping(uint64 schemaId => Standing)) standing;
+        /// Live record numbers 3..8 of a (subject, schema) (the first two are in `standing`).
+        mapping(bytes32 subject => mapping(uint64 schemaId => uint48[6])) moreLive;
+        mapping(uint256 policyId => Policy) policies;
+        /// Schemas marked as certificates (`setCertificate`).
+        mapping(uint64 schemaId => bool) certificates;
+        /// Revocation reason of a record revoked while its schema was a certificate (rule 10).
+        mapping(bytes32 recordId => uint16) revocationReasons;
+    }
+
+    // keccak256(abi.encode(uint256(keccak256("civic.RecordRegistry")) - 1)) & ~bytes32(uint256(0xff))
+    bytes32 private constant RECORD_REGISTRY_STORAGE =
+        0x5676e59dc9309ef2e784479c9579e8df6d69b91357972f7f15ea46f7ca0fc400;
+
     /// @notice Most records in one `issueBatch` / `revokeBatch`.
     uint256 public constant MAX_BATCH_SIZE = 50;
     /// @notice Most live (non-revoked) records per (subject, schema); expired ones are pruned
@@ -134,30 +158,6 @@ contract RecordRegistry is CityManaged, CityTypedData, NoncesUpgradeable, IRecor
     /// @notice Name of the EIP-712 domain signed issuances are signed for (its version: CityTypedData).
     string private constant _DOMAIN_NAME = "CivicLedger RecordRegistry";
 
-    /// @custom:storage-location erc7201:civic.RecordRegistry
-    struct RecordRegistryStorage {
-        // one slot: issuance reads the registry and bumps the record counter
-        IIdentityRegistry identities;
-        uint48 recordCount;
-        uint64 schemaCount;
-        mapping(uint64 schemaId => Schema) schemas;
-        mapping(bytes32 nameHash => uint64 schemaId) schemaIdsByName;
-        mapping(bytes32 recordId => Record) records;
-        mapping(bytes32 recordId => Dispute) disputes;
-        mapping(bytes32 subject => mapping(uint64 schemaId => Standing)) standing;
-        /// Live record numbers 3..8 of a (subject, schema) (the first two are in `standing`).
-        mapping(bytes32 subject => mapping(uint64 schemaId => uint48[6])) moreLive;
-        mapping(uint256 policyId => Policy) policies;
-        /// Schemas marked as certificates (`setCertificate`).
-        mapping(uint64 schemaId => bool) certificates;
-        /// Revocation reason of a record revoked while its schema was a certificate (rule 10).
-        mapping(bytes32 recordId => uint16) revocationReasons;
-    }
-
-    // keccak256(abi.encode(uint256(keccak256("civic.RecordRegistry")) - 1)) & ~bytes32(uint256(0xff))
-    bytes32 private constant RECORD_REGISTRY_STORAGE =
-        0x5676e59dc9309ef2e784479c9579e8df6d69b91357972f7f15ea46f7ca0fc400;
-
     /// @dev Creates this implementation's layout parser (RecordLayouts), its first contract, which
     /// `_layouts()` finds from the ERC-1967 implementation slot: the parser is part of the
     /// implementation (replaced with it by an upgrade) but outside its code, which must stay
@@ -188,47 +188,10 @@ contract RecordRegistry is CityManaged, CityTypedData, NoncesUpgradeable, IRecor
     // ----------------------------------------------------------------------------------------
 
     /// @inheritdoc IRecordRegistry
-    function registerSchema(
-        string calldata name,
-        string calldata fieldLayout,
-        uint64 issuerRole,
-        bool revocable,
-        bool adverse,
-        uint64 defaultValidity
-    ) external restricted whenNotPaused returns (uint64 schemaId) {
-        if (bytes(name).length == 0 || bytes(name).length > MAX_STRING_LENGTH
-            || bytes(fieldLayout).length > MAX_STRING_LENGTH) {
-            revert RecordInvalidSchemaText();
-        }
-        RecordRegistryStorage storage $ = _s();
-        bytes32 nameHash = keccak256(bytes(name));
-        {
-            uint64 existing = $.schemaIdsByName[nameHash];
-            if (existing != 0) revert RecordDuplicateSchemaName(existing);
-        }
-        if (issuerRole == CityRoles.ADMIN || issuerRole == CityRoles.PUBLIC) {
-            revert RecordInvalidIssuerRole(issuerRole);
-        }
-        if (adverse && defaultValidity == 0) revert RecordAdverseNeedsValidity();
-        if (defaultValidity > MAX_DEFAULT_VALIDITY) {
-            revert RecordValidityTooLong(defaultValidity, MAX_DEFAULT_VALIDITY);
-        }
-        {
-            schemaId = ++$.schemaCount;
-            Schema storage schema = $.schemas[schemaId];
-            (schema.fieldCount, schema.fieldTypes) = _layouts().parse(bytes(fieldLayout));
-            schema.issuerRole = issuerRole;
-            schema.defaultValidity = defaultValidity;
-            schema.disputeStay = DEFAULT_DISPUTE_STAY;
-            schema.revocable = revocable;
-            schema.adverse = adverse;
-            schema.active = true;
-            schema.name = name;
-            schema.fieldLayout = fieldLayout;
-            $.schemaIdsByName[nameHash] = schemaId;
-        }
-        emit SchemaRegistered(schemaId, _msgSender(), name, fieldLayout, issuerRole, revocable, adverse, defaultValidity);
-        emit DisputeStaySet(schemaId, _msgSender(), DEFAULT_DISPUTE_STAY);
+    function registerSchema(SchemaTerms calldata terms) external restricted whenNotPaused returns (uint64 schemaId) {
+        return _registerSchema(
+            terms.name, terms.fieldLayout, terms.issuerRole, terms.revocable, terms.adverse, terms.defaultValidity
+        );
     }
 
     /// @inheritdoc IRecordRegistry
@@ -841,8 +804,53 @@ contract RecordRegistry is CityManaged, CityTypedData, NoncesUpgradeable, IRecor
     }
 
     // ----------------------------------------------------------------------------------------
-    // Internal: the layout parser, signatures, policies
+    // Internal: schemas, the layout parser, signatures, policies
     // ----------------------------------------------------------------------------------------
+
+    /// @dev `registerSchema` with its terms unpacked, each field read once from calldata (the
+    /// contract is close to the EIP-170 size limit).
+    function _registerSchema(
+        string calldata name,
+        string calldata fieldLayout,
+        uint64 issuerRole,
+        bool revocable,
+        bool adverse,
+        uint64 defaultValidity
+    ) private returns (uint64 schemaId) {
+        if (bytes(name).length == 0 || bytes(name).length > MAX_STRING_LENGTH
+            || bytes(fieldLayout).length > MAX_STRING_LENGTH) {
+            revert RecordInvalidSchemaText();
+        }
+        RecordRegistryStorage storage $ = _s();
+        bytes32 nameHash = keccak256(bytes(name));
+        {
+            uint64 existing = $.schemaIdsByName[nameHash];
+            if (existing != 0) revert RecordDuplicateSchemaName(existing);
+        }
+        if (issuerRole == CityRoles.ADMIN || issuerRole == CityRoles.PUBLIC) {
+            revert RecordInvalidIssuerRole(issuerRole);
+        }
+        if (adverse && defaultValidity == 0) revert RecordAdverseNeedsValidity();
+        if (defaultValidity > MAX_DEFAULT_VALIDITY) {
+            revert RecordValidityTooLong(defaultValidity, MAX_DEFAULT_VALIDITY);
+        }
+        {
+            schemaId = ++$.schemaCount;
+            Schema storage schema = $.schemas[schemaId];
+            (schema.fieldCount, schema.fieldTypes) = _layouts().parse(bytes(fieldLayout));
+            schema.issuerRole = issuerRole;
+            schema.defaultValidity = defaultValidity;
+            schema.disputeStay = DEFAULT_DISPUTE_STAY;
+            schema.revocable = revocable;
+            schema.adverse = adverse;
+            schema.active = true;
+            schema.name = name;
+            schema.fieldLayout = fieldLayout;
+            $.schemaIdsByName[nameHash] = schemaId;
+        }
+        emit SchemaRegistered(schemaId, _msgSender(), name, fieldLayout, issuerRole, revocable, adverse, defaultValidity);
+        emit DisputeStaySet(schemaId, _msgSender(), DEFAULT_DISPUTE_STAY);
+    }
 
     /// @dev The layout parser of the implementation running (see the constructor).
     function _layouts() private view returns (RecordLayouts) {

@@ -57,6 +57,8 @@ interface IPropertyTax {
 
     // ------------------------------------------------------------------ errors
 
+    /// @notice A zero address was given for the token, title registry or treasury.
+    error TaxZeroAddress();
     /// @notice The parcel is not registered, or was retired by a split or merge.
     error TaxParcelNotActive(uint256 parcelId);
     /// @notice The parcel is already assessed for that year (void the assessment to correct it).
@@ -67,8 +69,6 @@ interface IPropertyTax {
     error TaxNotOpen(uint256 parcelId, uint16 year);
     /// @notice The parcel already has the maximum number of unpaid assessments (32).
     error TaxTooManyOpen(uint256 parcelId);
-    /// @notice A zero address was given for the token, title registry or treasury.
-    error TaxZeroAddress();
 
     // ------------------------------------------------------------------ assessments and payments
 

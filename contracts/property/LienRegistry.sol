@@ -54,12 +54,6 @@ import {ILienRegistry} from "./ILienRegistry.sol";
 ///   namespace `civic.LienRegistry`; the title and identity registries are set once, in
 ///   `initialize`.
 contract LienRegistry is CityManaged, ILienRegistry {
-    /// @notice Most unreleased voluntary (owner-consented) liens one parcel can carry.
-    uint256 public constant MAX_LIENS_PER_PARCEL = 8;
-    /// @notice Most unreleased court-ordered liens one parcel can carry (voluntary liens never
-    /// count against it).
-    uint256 public constant MAX_ORDERED_LIENS_PER_PARCEL = 8;
-
     /// @custom:storage-location erc7201:civic.LienRegistry
     struct LienRegistryStorage {
         ITitleRegistry titles;
@@ -73,6 +67,12 @@ contract LienRegistry is CityManaged, ILienRegistry {
     // keccak256(abi.encode(uint256(keccak256("civic.LienRegistry")) - 1)) & ~bytes32(uint256(0xff))
     bytes32 private constant LIEN_REGISTRY_STORAGE =
         0xcfdd177c93649942a16cdf48832e2f585ddcd0b9af501350274efd6c60021600;
+
+    /// @notice Most unreleased voluntary (owner-consented) liens one parcel can carry.
+    uint256 public constant MAX_LIENS_PER_PARCEL = 8;
+    /// @notice Most unreleased court-ordered liens one parcel can carry (voluntary liens never
+    /// count against it).
+    uint256 public constant MAX_ORDERED_LIENS_PER_PARCEL = 8;
 
     /// @notice Sets the authority and the registries (once, via the proxy).
     /// @param initialAuthority The city's AccessManager.

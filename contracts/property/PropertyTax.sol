@@ -38,9 +38,6 @@ import {IPropertyTax} from "./IPropertyTax.sol";
 contract PropertyTax is CityManaged, ReentrancyGuardUpgradeable, IPropertyTax {
     using SafeERC20 for IERC20;
 
-    /// @notice Most unpaid assessments a parcel may carry (bounds every loop here).
-    uint256 public constant MAX_OPEN_PER_PARCEL = 32;
-
     /// @custom:storage-location erc7201:civic.PropertyTax
     struct PropertyTaxStorage {
         ITitleRegistry titles;
@@ -54,6 +51,9 @@ contract PropertyTax is CityManaged, ReentrancyGuardUpgradeable, IPropertyTax {
     // keccak256(abi.encode(uint256(keccak256("civic.PropertyTax")) - 1)) & ~bytes32(uint256(0xff))
     bytes32 private constant PROPERTY_TAX_STORAGE =
         0xa06bede65cda720154e60ed1fdf392f9f61962cd5e0e834c287ba00a86dc1b00;
+
+    /// @notice Most unpaid assessments a parcel may carry (bounds every loop here).
+    uint256 public constant MAX_OPEN_PER_PARCEL = 32;
 
     /// @notice Sets the authority, the title registry, the token and the treasury (once, via the
     /// proxy).

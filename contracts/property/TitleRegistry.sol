@@ -70,13 +70,6 @@ import {IPropertyTax} from "./IPropertyTax.sol";
 ///   titles, sales and module links survive upgrades; the identity registry is set once, in
 ///   `initialize`.
 contract TitleRegistry is CityManaged, ERC721Upgradeable, ITitleRegistry {
-    /// @notice Most parcels one `registerBatch` call registers.
-    uint256 public constant MAX_BATCH = 100;
-    /// @notice Most children of one split and most parents of one merge.
-    uint256 public constant MAX_PIECES = 16;
-    /// @notice Longest base URI the admin may set (bytes).
-    uint256 public constant MAX_BASE_URI_LENGTH = 256;
-
     /// @custom:storage-location erc7201:civic.TitleRegistry
     struct TitleRegistryStorage {
         IIdentityRegistry identities;
@@ -95,6 +88,13 @@ contract TitleRegistry is CityManaged, ERC721Upgradeable, ITitleRegistry {
     // keccak256(abi.encode(uint256(keccak256("civic.TitleRegistry")) - 1)) & ~bytes32(uint256(0xff))
     bytes32 private constant TITLE_REGISTRY_STORAGE =
         0x4b388116e3d63f27264c631a17dd328a5301b4f6bfef0f01f0d495fd3ebc3d00;
+
+    /// @notice Most parcels one `registerBatch` call registers.
+    uint256 public constant MAX_BATCH = 100;
+    /// @notice Most children of one split and most parents of one merge.
+    uint256 public constant MAX_PIECES = 16;
+    /// @notice Longest base URI the admin may set (bytes).
+    uint256 public constant MAX_BASE_URI_LENGTH = 256;
 
     /// @notice Sets the authority, the token's name and symbol and the identity registry (once,
     /// via the proxy).

@@ -37,22 +37,12 @@ def world(
     data_bureau = agency["data_bureau"]
 
     records.registerSchema(
-        "fund-test-licence",
-        "uint32 licence",
-        RoleId.MARKET_RECORD_ISSUER,
-        True,
-        False,
-        0,
+        ("fund-test-licence", "uint32 licence", RoleId.MARKET_RECORD_ISSUER, True, False, 0),
         sender=data_bureau,
     )
     licence = records.schemaCount()
     records.registerSchema(
-        "fund-test-tax-penalty",
-        "uint256 amount",
-        RoleId.TAX_RECORD_ISSUER,
-        True,
-        True,
-        YEAR,
+        ("fund-test-tax-penalty", "uint256 amount", RoleId.TAX_RECORD_ISSUER, True, True, YEAR),
         sender=data_bureau,
     )
     penalty = records.schemaCount()

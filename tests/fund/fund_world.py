@@ -96,13 +96,7 @@ class FundWorld:
         """Creates a round open now; deposits `fund` (default: the whole budget)."""
         start = self.now
         self.gf.createRound(
-            name,
-            kind,
-            policy,
-            budget,
-            start,
-            start + window,
-            start + decision,
+            (name, kind, policy, budget, start, start + window, start + decision),
             sender=self.fund_manager,
         )
         round_id = self.gf.roundCount()

@@ -106,13 +106,15 @@ def test_one_application_per_enterprise_per_round(world: FundWorld, project_roun
 def test_applications_only_inside_the_window(world: FundWorld) -> None:
     start = world.now
     world.gf.createRound(
-        "later",
-        RoundKind.PROJECT,
-        501,
-        100 * UNIT,
-        start + DAY,
-        start + 2 * DAY,
-        start + 3 * DAY,
+        (
+            "later",
+            RoundKind.PROJECT,
+            501,
+            100 * UNIT,
+            start + DAY,
+            start + 2 * DAY,
+            start + 3 * DAY,
+        ),
         sender=world.fund_manager,
     )
     round_id = world.gf.roundCount()

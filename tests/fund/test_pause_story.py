@@ -113,7 +113,7 @@ def restricted(world: FundWorld, s: Staged) -> list[tuple[str, Callable[[], Any]
     member_1 = world.members[0].subject
     round_args = ("paused round", RoundKind.PROJECT, 501, UNIT, now, now + DAY, now + 2 * DAY)
     return [
-        ("createRound", lambda: gf.createRound(*round_args, sender=world.fund_manager)),
+        ("createRound", lambda: gf.createRound(round_args, sender=world.fund_manager)),
         (
             "setConflict",
             lambda: gf.setConflict(

@@ -40,7 +40,7 @@ def test_the_hooked_fund_runs_behind_a_proxy(hooked, chain: Any) -> None:
 def funded_round(fund: Any, token: Any, world: FundWorld, admin: Any, kind: int) -> int:
     now = world.now
     fund.createRound(
-        "hooked", kind, 501, 1_000 * UNIT, now, now + 86400, now + 2 * 86400, sender=admin
+        ("hooked", kind, 501, 1_000 * UNIT, now, now + 86400, now + 2 * 86400), sender=admin
     )
     token.mint(admin, 1_000 * UNIT, sender=admin)
     token.approve(fund, 1_000 * UNIT, sender=admin)

@@ -43,20 +43,14 @@ def test_only_fund_manager_creates_rounds(world: FundWorld, agency: dict, outsid
     now = world.now
     with reverts("AccessManagedUnauthorized", caller=caller.address):
         world.gf.createRound(
-            "r", RoundKind.PROJECT, 501, UNIT, now, now + DAY, now + 2 * DAY, sender=caller
+            ("r", RoundKind.PROJECT, 501, UNIT, now, now + DAY, now + 2 * DAY), sender=caller
         )
 
 
 def test_create_round_records_everything(world: FundWorld) -> None:
     now = world.now
     receipt = world.gf.createRound(
-        "Rent 2027",
-        RoundKind.RENT,
-        501,
-        500 * UNIT,
-        now,
-        now + 7 * DAY,
-        now + 10 * DAY,
+        ("Rent 2027", RoundKind.RENT, 501, 500 * UNIT, now, now + 7 * DAY, now + 10 * DAY),
         sender=world.fund_manager,
     )
     round_id = world.gf.roundCount()
@@ -79,13 +73,7 @@ def test_create_round_rejects_bad_schedules(
     now = world.now
     with reverts("GrantFundInvalidSchedule"):
         world.gf.createRound(
-            "r",
-            RoundKind.PROJECT,
-            501,
-            UNIT,
-            now + opens,
-            now + closes,
-            now + deadline,
+            ("r", RoundKind.PROJECT, 501, UNIT, now + opens, now + closes, now + deadline),
             sender=world.fund_manager,
         )
 
@@ -94,7 +82,8 @@ def test_create_round_needs_an_existing_policy(world: FundWorld) -> None:
     now = world.now
     with reverts("GrantFundUnknownPolicy", policyId=777):
         world.gf.createRound(
-            "r", RoundKind.PROJECT, 777, UNIT, now, now + DAY, now + DAY, sender=world.fund_manager
+            ("r", RoundKind.PROJECT, 777, UNIT, now, now + DAY, now + DAY),
+            sender=world.fund_manager,
         )
 
 
@@ -102,7 +91,7 @@ def test_create_round_rejects_zero_budget(world: FundWorld) -> None:
     now = world.now
     with reverts("GrantFundZeroAmount"):
         world.gf.createRound(
-            "r", RoundKind.PROJECT, 501, 0, now, now + DAY, now + DAY, sender=world.fund_manager
+            ("r", RoundKind.PROJECT, 501, 0, now, now + DAY, now + DAY), sender=world.fund_manager
         )
 
 

@@ -304,13 +304,7 @@ class FundMachine(CountingMachine):
         now = self.now
         kind = RoundKind.RENT if rent else RoundKind.RESEARCH
         self.gf.createRound(
-            "model",
-            kind,
-            501,
-            budget * UNIT,
-            now,
-            now + 7 * DAY,
-            now + 14 * DAY,
+            ("model", kind, 501, budget * UNIT, now, now + 7 * DAY, now + 14 * DAY),
             sender=self.w.fund_manager,
         )
         self.rounds.append(

@@ -54,7 +54,7 @@ def acme(register: Callable[..., Party], citizens: list[Any]) -> Party:
 def schemas(records: Any, data_bureau: Any) -> Schemas:
     def add(name: str, layout: str, role: str, revocable: bool, adverse: bool, validity: int):
         receipt = records.registerSchema(
-            name, layout, role_id(role), revocable, adverse, validity, sender=data_bureau
+            (name, layout, role_id(role), revocable, adverse, validity), sender=data_bureau
         )
         return int(records.SchemaRegistered.from_receipt(receipt)[0].schemaId)
 

@@ -34,7 +34,7 @@ def licence(suite: Any, agency: dict[str, Any], accounts: Any) -> bytes:
 
     registry, bureau = suite["RecordRegistry"], agency["data_bureau"]
     receipt = registry.registerSchema(
-        "cli-licence", "uint64 licenceNo", RoleId.MARKET_RECORD_ISSUER, True, False, 0,
+        ("cli-licence", "uint64 licenceNo", RoleId.MARKET_RECORD_ISSUER, True, False, 0),
         sender=bureau,
     )  # fmt: skip
     schema_id = int(registry.SchemaRegistered.from_receipt(receipt)[0].schemaId)

@@ -82,12 +82,14 @@ def test_gas_figures(suite, agency, citizens, outsider):
 
     def schema(name: str, adverse: bool) -> int:
         r = records.registerSchema(
-            name,
-            "uint256 value",
-            RoleId.TAX_RECORD_ISSUER,
-            True,
-            adverse,
-            3 * YEAR if adverse else YEAR,
+            (
+                name,
+                "uint256 value",
+                RoleId.TAX_RECORD_ISSUER,
+                True,
+                adverse,
+                3 * YEAR if adverse else YEAR,
+            ),
             sender=bureau,
         )
         return int(records.SchemaRegistered.from_receipt(r)[0].schemaId)
@@ -105,7 +107,7 @@ def test_gas_figures(suite, agency, citizens, outsider):
     records.issue(request(required[0], "first").as_tuple(), sender=tax)
     receipt = records.issue(request(required[1], "second").as_tuple(), sender=tax)
     gas["issue (32-byte data)"] = receipt.gas_used
-    bare = records.registerSchema("bare", "", RoleId.TAX_RECORD_ISSUER, True, False, YEAR,
+    bare = records.registerSchema(("bare", "", RoleId.TAX_RECORD_ISSUER, True, False, YEAR),
                                   sender=bureau)  # fmt: skip
     minimal = RecordRequest(
         schema_id=int(records.SchemaRegistered.from_receipt(bare)[0].schemaId), subject=alice

@@ -394,12 +394,7 @@ def test_exploit_personal_data_cannot_reach_record_issued(
     assert type(info.value).__name__ == "RecordDataMismatch"
     with ape.reverts() as info:
         records.registerSchema(
-            "pii",
-            "string name,string idNumber,string phone",
-            20,
-            True,
-            False,
-            0,
+            ("pii", "string name,string idNumber,string phone", 20, True, False, 0),
             sender=data_bureau,
         )
     assert type(info.value).__name__ == "RecordInvalidLayout"

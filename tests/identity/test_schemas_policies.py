@@ -22,12 +22,14 @@ def _schema_id(records, receipt) -> int:
 def test_register_schema_stores_everything(records, data_bureau):
     before = records.schemaCount()
     receipt = records.registerSchema(
-        "vat-compliance",
-        "uint16 year,bool compliant",
-        RoleId.TAX_RECORD_ISSUER,
-        True,
-        False,
-        YEAR,
+        (
+            "vat-compliance",
+            "uint16 year,bool compliant",
+            RoleId.TAX_RECORD_ISSUER,
+            True,
+            False,
+            YEAR,
+        ),
         sender=data_bureau,
     )
     schema_id = _schema_id(records, receipt)
@@ -49,30 +51,32 @@ def test_register_schema_stores_everything(records, data_bureau):
     assert event.operator == data_bureau.address
     [stay] = records.DisputeStaySet.from_receipt(receipt)
     assert (stay.schemaId, stay.operator, stay.stay) == (schema_id, data_bureau.address, 14 * DAY)
-    second = records.registerSchema("other", "", 21, True, False, 0, sender=data_bureau)
+    second = records.registerSchema(("other", "", 21, True, False, 0), sender=data_bureau)
     assert _schema_id(records, second) == before + 2
 
 
 def test_schema_rules(records, data_bureau):
     before = records.schemaCount()
-    records.registerSchema("taken", "", 20, True, False, 0, sender=data_bureau)
+    records.registerSchema(("taken", "", 20, True, False, 0), sender=data_bureau)
     with ape.reverts(records.RecordDuplicateSchemaName):
-        records.registerSchema("taken", "uint8 x", 21, True, False, 0, sender=data_bureau)
+        records.registerSchema(("taken", "uint8 x", 21, True, False, 0), sender=data_bureau)
     with ape.reverts(records.RecordInvalidSchemaText):
-        records.registerSchema("", "", 20, True, False, 0, sender=data_bureau)
+        records.registerSchema(("", "", 20, True, False, 0), sender=data_bureau)
     with ape.reverts(records.RecordInvalidSchemaText):
-        records.registerSchema("n" * 257, "", 20, True, False, 0, sender=data_bureau)
+        records.registerSchema(("n" * 257, "", 20, True, False, 0), sender=data_bureau)
     with ape.reverts(records.RecordInvalidSchemaText):
-        records.registerSchema("long-layout", "x" * 257, 20, True, False, 0, sender=data_bureau)
+        records.registerSchema(("long-layout", "x" * 257, 20, True, False, 0), sender=data_bureau)
     with ape.reverts(records.RecordInvalidIssuerRole):
-        records.registerSchema("admin-issued", "", 0, True, False, 0, sender=data_bureau)
+        records.registerSchema(("admin-issued", "", 0, True, False, 0), sender=data_bureau)
     with ape.reverts(records.RecordInvalidIssuerRole):
-        records.registerSchema("public-issued", "", MAX_ROLE, True, False, 0, sender=data_bureau)
+        records.registerSchema(("public-issued", "", MAX_ROLE, True, False, 0), sender=data_bureau)
     with ape.reverts(records.RecordAdverseNeedsValidity):
-        records.registerSchema("forever-penalty", "", 20, True, True, 0, sender=data_bureau)
+        records.registerSchema(("forever-penalty", "", 20, True, True, 0), sender=data_bureau)
     with ape.reverts(records.RecordValidityTooLong):
-        records.registerSchema("too-long", "", 20, True, False, 100 * YEAR + 1, sender=data_bureau)
-    records.registerSchema("century", "", 20, True, True, 100 * YEAR, sender=data_bureau)
+        records.registerSchema(
+            ("too-long", "", 20, True, False, 100 * YEAR + 1), sender=data_bureau
+        )
+    records.registerSchema(("century", "", 20, True, True, 100 * YEAR), sender=data_bureau)
     assert records.schemaCount() == before + 2
 
 
@@ -118,13 +122,15 @@ BAD_LAYOUTS = [
 def test_layouts_are_parsed_and_checked_on_chain(records, data_bureau):
     """Finding 10: only static, typed fields; the layout is parsed once at registration."""
     for i, (layout, codes) in enumerate(GOOD_LAYOUTS):
-        receipt = records.registerSchema(f"ok-{i}", layout, 20, True, False, 0, sender=data_bureau)
+        receipt = records.registerSchema(
+            (f"ok-{i}", layout, 20, True, False, 0), sender=data_bureau
+        )
         s = records.getSchema(_schema_id(records, receipt))
         assert s.fieldCount == len(codes), layout
         assert bytes(s.fieldTypes) == bytes(codes).ljust(32, b"\x00"), layout
     for i, (layout, position) in enumerate(BAD_LAYOUTS):
         with ape.reverts(records.RecordInvalidLayout, position=position):
-            records.registerSchema(f"bad-{i}", layout, 20, True, False, 0, sender=data_bureau)
+            records.registerSchema((f"bad-{i}", layout, 20, True, False, 0), sender=data_bureau)
 
 
 def _layouts_of(implementation: str) -> str:
@@ -204,7 +210,7 @@ def test_schema_admin_is_records_admin_only(records, agency, outsider, schemas):
     for caller in callers(agency, not_records_admin, outsider):
         with ape.reverts(records.AccessManagedUnauthorized, caller=caller.address):
             records.registerSchema(
-                "sneaky", "", RoleId.TAX_RECORD_ISSUER, True, False, 0, sender=caller
+                ("sneaky", "", RoleId.TAX_RECORD_ISSUER, True, False, 0), sender=caller
             )
         with ape.reverts(records.AccessManagedUnauthorized, caller=caller.address):
             records.setSchemaActive(schemas.tax_ok, False, sender=caller)
@@ -341,5 +347,5 @@ def test_exploit_default_validity_near_2_64_is_refused(records, data_bureau):
     """Finding 12: a schema whose default validity is near 2**64 could never issue (the expiry
     overflows): the default validity is bounded at registration."""
     with ape.reverts() as info:
-        records.registerSchema("forever-ish", "", 20, True, False, 2**64 - 2, sender=data_bureau)
+        records.registerSchema(("forever-ish", "", 20, True, False, 2**64 - 2), sender=data_bureau)
     assert type(info.value).__name__ == "RecordValidityTooLong"

@@ -142,12 +142,14 @@ def build_world(suite: Any, agency: dict[str, Any], citizens: list[Any], outside
     schema_ids = {}
     for s in SCHEMAS:
         receipt = records.registerSchema(
-            f"model-{s.key}",
-            "",
-            role_id(issuer_roles[s.issuer_agency]),
-            s.revocable,
-            s.adverse,
-            s.validity,
+            (
+                f"model-{s.key}",
+                "",
+                role_id(issuer_roles[s.issuer_agency]),
+                s.revocable,
+                s.adverse,
+                s.validity,
+            ),
             sender=agency["data_bureau"],
         )
         schema_ids[s.key] = int(records.SchemaRegistered.from_receipt(receipt)[0].schemaId)
