@@ -396,7 +396,7 @@ def _fund(w: World, agency: dict[str, Any]) -> None:
     gf.unpause(sender=agency["deployer"])  # the guardian stops, the admin resumes
 
     rent_round = _round(w, agency, RoundKind.RENT, 60, 1_000 * UNIT)
-    gf.applyForRent(rent_round, h("rent proposal"), h("lease"), 10 * UNIT, 6, sender=grantee)
+    gf.applyForRent(rent_round, h("rent proposal"), (h("lease"), 10 * UNIT, 6), sender=grantee)
     app = w.ids["app_rent"] = int(gf.applicationCount())
     _votes(w, agency, gf.voteOnApplication, app, True)
     gf.award(app, sender=anyone)
@@ -725,7 +725,7 @@ CASES: dict[tuple[str, str], Case] = {
         lambda w: (w["round_apply"], h("new proposal"), [10 * UNIT], [w.now + 90 * DAY])
     ),
     ("GrantFund", "applyForRent"): Case(
-        lambda w: (w["round_apply_rent"], h("new proposal"), h("new lease"), UNIT, 6)
+        lambda w: (w["round_apply_rent"], h("new proposal"), (h("new lease"), UNIT, 6))
     ),
     ("GrantFund", "voteOnApplication"): Case(lambda w: (w["app_pending"], True)),
     ("GrantFund", "award"): Case(lambda w: (w["app_approved"],)),

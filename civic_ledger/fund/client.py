@@ -182,7 +182,7 @@ def apply_for_rent(
     rent application or active award at a time, across rounds). Returns the application id."""
     receipt = transact(
         f"applied to round {round_id} ({_plural(months, 'month')})", fund.applyForRent,
-        round_id, to_bytes32(proposal_hash), to_bytes32(lease_hash), monthly, months,
+        round_id, to_bytes32(proposal_hash), (to_bytes32(lease_hash), monthly, months),
         sender=sender,
     )  # fmt: skip
     return int(required_event(fund, "ApplicationSubmitted", receipt).appId)

@@ -256,15 +256,16 @@ contract GrantFund is CityManaged, ReentrancyGuardUpgradeable, IGrantFund {
     // =================================================================== applications and awards
 
     /// @inheritdoc IGrantFund
-    function applyForRent(
-        uint256 roundId,
-        bytes32 proposalHash,
-        bytes32 leaseHash,
-        uint256 monthlyAmount,
-        uint16 months
-    ) external whenNotClosed returns (uint256 appId) {
+    function applyForRent(uint256 roundId, bytes32 proposalHash, RentTerms calldata rent)
+        external
+        whenNotClosed
+        returns (uint256 appId)
+    {
         GrantFundStorage storage $ = _s();
         Round storage round = _roundOfKind(roundId, true);
+        bytes32 leaseHash = rent.leaseHash;
+        uint256 monthlyAmount = rent.monthlyAmount;
+        uint16 months = rent.months;
         if (monthlyAmount == 0) revert GrantFundZeroAmount();
         if (months == 0 || months > MAX_RENT_MONTHS) revert GrantFundInvalidRentTerm(months);
         if (leaseHash == bytes32(0)) revert GrantFundZeroHash();

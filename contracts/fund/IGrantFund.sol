@@ -67,6 +67,17 @@ interface IGrantFund {
         uint64 decisionDeadline;
     }
 
+    /// @notice What a rent application asks for (`applyForRent`), next to its round and proposal.
+    struct RentTerms {
+        /// Content hash of the lease document subsidised; a lease backs at most one live rent
+        /// application or active rent award at a time, across all rounds.
+        bytes32 leaseHash;
+        /// Subsidy paid each month.
+        uint256 monthlyAmount;
+        /// Number of months subsidised (1 to 60, the fund's MAX_RENT_MONTHS).
+        uint16 months;
+    }
+
     /// @notice A grant round and its money. All amounts are CityToken base units.
     /// @dev `committed` = awarded − released (released = forfeited rent months + clawbacks),
     /// so what the round still owes is `committed − paid`; what it holds is
@@ -411,17 +422,12 @@ interface IGrantFund {
 
     // ------------------------------------------------------------------ applications and awards
 
-    /// @notice Applies to a rent-subsidy round for `monthlyAmount` during `months` months.
-    /// @param leaseHash Content hash of the lease document subsidised; a lease backs at most one
-    /// live rent application or active rent award at a time, across all rounds.
+    /// @notice Applies to a rent-subsidy round for `rent.monthlyAmount` during `rent.months` months.
+    /// @param rent The lease and the subsidy asked for (see {RentTerms}).
     /// @return appId The new application's id.
-    function applyForRent(
-        uint256 roundId,
-        bytes32 proposalHash,
-        bytes32 leaseHash,
-        uint256 monthlyAmount,
-        uint16 months
-    ) external returns (uint256 appId);
+    function applyForRent(uint256 roundId, bytes32 proposalHash, RentTerms calldata rent)
+        external
+        returns (uint256 appId);
 
     /// @notice Applies to a research/project round; milestone `i` pays `amounts[i]` and its evidence
     /// must be submitted by `dueDates[i]`. The requested amount is the sum of `amounts`.

@@ -133,9 +133,7 @@ class FundWorld:
         self.gf.applyForRent(
             round_id,
             h(f"rent proposal:{who}:{round_id}"),
-            h(f"lease:{who}:{round_id}"),
-            monthly,
-            months,
+            (h(f"lease:{who}:{round_id}"), monthly, months),
             sender=self.enterprises[who].account,
         )
         return self.gf.applicationCount()

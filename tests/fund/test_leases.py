@@ -21,9 +21,7 @@ def _apply(world: FundWorld, round_id: int, who: str, lease: bytes = LEASE, mont
     world.gf.applyForRent(
         round_id,
         h(f"proposal:{who}:{round_id}"),
-        lease,
-        10 * UNIT,
-        months,
+        (lease, 10 * UNIT, months),
         sender=world.enterprises[who].account,
     )
     return int(world.gf.applicationCount())
@@ -63,7 +61,7 @@ def test_one_lease_cannot_be_subsidised_by_two_rounds_at_once(
 def test_application_event_logs_the_lease(world: FundWorld) -> None:
     round_id = world.create_round(kind=RoundKind.RENT)
     account = world.enterprises["ent_c"].account
-    receipt = world.gf.applyForRent(round_id, h("p"), LEASE, UNIT, 3, sender=account)
+    receipt = world.gf.applyForRent(round_id, h("p"), (LEASE, UNIT, 3), sender=account)
     (event,) = world.gf.ApplicationSubmitted.from_receipt(receipt)
     assert bytes(event.leaseHash) == LEASE
 

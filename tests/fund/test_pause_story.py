@@ -88,7 +88,7 @@ def self_checked(world: FundWorld, s: Staged) -> list[tuple[str, Callable[[], An
         (
             "applyForRent",
             lambda: gf.applyForRent(
-                s.round_rent, h("rent plan"), h("new lease"), UNIT, 3, sender=ent["ent_c"]
+                s.round_rent, h("rent plan"), (h("new lease"), UNIT, 3), sender=ent["ent_c"]
             ),
         ),
         ("voteOnApplication", lambda: gf.voteOnApplication(s.pending, True, sender=m1)),

@@ -58,7 +58,7 @@ def rent_awarded(fund: Any, token: Any, world: FundWorld, admin: Any) -> Any:
     """ent_a's rent application 1 (3 months of 10) in a funded rent round, awarded: ent_a."""
     funded_round(fund, token, world, admin, RoundKind.RENT)
     ent = world.enterprises["ent_a"]
-    fund.applyForRent(1, h("proposal"), h("lease"), 10 * UNIT, 3, sender=ent.account)
+    fund.applyForRent(1, h("proposal"), (h("lease"), 10 * UNIT, 3), sender=ent.account)
     award(fund, world, 1)
     return ent
 

@@ -370,7 +370,7 @@ class FundMachine(CountingMachine):
             monthly, months = 10 * UNIT, 2 + size
             amount, milestones = monthly * months, []
             lease_hash = h(f"lease-{lease or ent}")
-            call = (self.gf.applyForRent, r.id, h(f"rent-{ent}"), lease_hash, monthly, months)
+            call = (self.gf.applyForRent, r.id, h(f"rent-{ent}"), (lease_hash, monthly, months))
         else:
             amounts = [40 * UNIT] * size
             dues = [now + 20 * DAY * (i + 1) for i in range(size)]
