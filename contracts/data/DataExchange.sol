@@ -205,7 +205,7 @@ contract DataExchange is CityManaged, CityTypedData, IDataExchange {
         } else if (input.exemptionId != 0) {
             revert DataInvalidBasis(input.resourceId);
         }
-        requestId = _storeRequest(input, resource, basis, basisId, basisExpiresAt);
+        requestId = _storeRequest(_s(), input, resource, basis, basisId, basisExpiresAt);
     }
 
     /// @inheritdoc IDataExchange
@@ -215,6 +215,7 @@ contract DataExchange is CityManaged, CityTypedData, IDataExchange {
         whenNotPaused
         returns (uint64 requestId)
     {
+        DataExchangeStorage storage $ = _s();
         Resource storage resource = _checkRequest(input);
         if (!resource.personal || input.exemptionId != 0) revert DataInvalidBasis(input.resourceId);
         bytes32 consentId = consentDigest(consent);
@@ -224,13 +225,13 @@ contract DataExchange is CityManaged, CityTypedData, IDataExchange {
         ) revert DataConsentMismatch(consentId);
         if (
             consent.expiresAt <= block.timestamp || consent.expiresAt > block.timestamp + MAX_BASIS_LIFETIME
-                || _s().consentRevokedAt[consentId] != 0
+                || $.consentRevokedAt[consentId] != 0
         ) revert DataConsentNotLive(consentId);
-        address controller = IdentityGate.activeController(_s().identities, consent.subject);
+        address controller = IdentityGate.activeController($.identities, consent.subject);
         if (!SignatureChecker.isValidSignatureNow(controller, consentId, signature)) {
             revert DataInvalidConsentSignature(consentId);
         }
-        requestId = _storeRequest(input, resource, Basis.Consent, consentId, consent.expiresAt);
+        requestId = _storeRequest($, input, resource, Basis.Consent, consentId, consent.expiresAt);
     }
 
     /// @inheritdoc IDataExchange
@@ -526,13 +527,13 @@ contract DataExchange is CityManaged, CityTypedData, IDataExchange {
     }
 
     function _storeRequest(
+        DataExchangeStorage storage $,
         RequestInput calldata input,
         Resource storage resource,
         Basis basis,
         bytes32 basisId,
         uint64 basisExpiresAt
     ) private returns (uint64 requestId) {
-        DataExchangeStorage storage $ = _s();
         requestId = ++$.requestCount;
         Request storage entry = $.requests[requestId];
         entry.resourceId = input.resourceId;

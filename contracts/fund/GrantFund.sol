@@ -271,7 +271,7 @@ contract GrantFund is CityManaged, ReentrancyGuardUpgradeable, IGrantFund {
         if (leaseHash == bytes32(0)) revert GrantFundZeroHash();
         uint256 holder = $.leaseHolders[leaseHash];
         if (holder != 0 && _holdsLease(holder)) revert GrantFundLeaseInUse(leaseHash, holder);
-        appId = _newApplication(roundId, round, proposalHash, leaseHash, monthlyAmount * months);
+        appId = _newApplication($, roundId, round, proposalHash, leaseHash, monthlyAmount * months);
         $.leaseHolders[leaseHash] = appId;
         Application storage app = $.applications[appId];
         app.monthlyAmount = monthlyAmount;
@@ -285,6 +285,7 @@ contract GrantFund is CityManaged, ReentrancyGuardUpgradeable, IGrantFund {
         uint256[] calldata amounts,
         uint64[] calldata dueDates
     ) external whenNotClosed returns (uint256 appId) {
+        GrantFundStorage storage $ = _s();
         Round storage round = _roundOfKind(roundId, false);
         uint256 count = amounts.length;
         if (count == 0 || count > MAX_MILESTONES || count != dueDates.length) {
@@ -296,8 +297,8 @@ contract GrantFund is CityManaged, ReentrancyGuardUpgradeable, IGrantFund {
             if (amount == 0 || dueDates[i] <= block.timestamp) revert GrantFundInvalidMilestone(i);
             total += amount;
         }
-        appId = _newApplication(roundId, round, proposalHash, bytes32(0), total);
-        Milestone[] storage milestones = _s().milestones[appId];
+        appId = _newApplication($, roundId, round, proposalHash, bytes32(0), total);
+        Milestone[] storage milestones = $.milestones[appId];
         for (uint256 i = 0; i < count; ++i) {
             Milestone storage milestone = milestones.push();
             milestone.amount = amounts[i];
@@ -681,13 +682,13 @@ contract GrantFund is CityManaged, ReentrancyGuardUpgradeable, IGrantFund {
     }
 
     function _newApplication(
+        GrantFundStorage storage $,
         uint256 roundId,
         Round storage round,
         bytes32 proposalHash,
         bytes32 leaseHash,
         uint256 amount
     ) private returns (uint256 appId) {
-        GrantFundStorage storage $ = _s();
         if (round.closed) revert GrantFundRoundClosed(roundId);
         if (block.timestamp < round.opensAt || block.timestamp > round.closesAt) {
             revert GrantFundApplicationsNotOpen(roundId, round.opensAt, round.closesAt);
