@@ -432,18 +432,23 @@ def test_an_isolated_signer_rejoins_and_reorgs_to_the_majority(
     majority_sealers = {b.signer for b in clique.sealed(rpcs[majority[0]],
                                                         range(head + 2, head + 8))}  # fmt: skip
     assert majority_sealers == {net.nodes[i].signer_address for i in majority}
+    depth_while_cut = follower.max_depth
 
     links.join()
     healed_at = time.monotonic()
     recover, now = wait_one_head([*rpcs, rpc_node], beyond=head + sealed["majority"], timeout=90)
     clique.wait_for_rotation(rpcs[0], [net.nodes[lone].signer_address], timeout=30, since=now)
     stop_load(load)
-    figures, index = report_figures(
+    figures, _ = report_figures(
         "isolate 1 of 4", load, follower, rpc_node, head + 1, cut_for=healed_at - cut_at,
         sealed=sealed, branches=branches, recover=recover,
         notes=f"the isolated signer reorged {sealed['isolated']} block(s) of its own; the "
               f"majority sealed {sealed['majority'] / cut_for:.2f} blocks/s; RPC node with it",
     )  # fmt: skip
     assert figures.txs_lost == 0 and figures.blocks_lost == sealed["isolated"]
-    # The RPC node stayed with the majority: at most Clique's ordinary one-block races.
-    assert index["max_depth"] <= 1
+    # The RPC node stayed with the majority while the signer was cut off: at most Clique's
+    # ordinary one-block races. Not after the rejoin: the returning signer seals in turn
+    # (difficulty 2) as soon as it has synced, and a branch with its blocks can outweigh several
+    # of the majority's out-of-turn ones (difficulty 1) - a fresh-clone CI run saw 3 deep at the
+    # moment the nodes met again. The indexer rolls those back; the figures report the depth.
+    assert depth_while_cut <= 1
