@@ -15,8 +15,10 @@ from civic_ledger.core.revert import decode_revert, project_registry, raw_revert
 def reverts(error: str, **inputs: Any) -> Iterator[Any]:
     """Expect a revert with custom error `error` (by name) and, optionally, these arguments.
 
-    Stricter than `ape.reverts(contract.Error)`, which lets any non-custom revert pass, and
-    usable for errors an older ABI lacks."""
+    The suite's one way to expect a custom error (tests/test_conventions.py): stricter than
+    `ape.reverts(contract.Error)`, which any revert Ape left undecoded satisfies (Ape 0.8 leaves
+    undecoded the errors whose arguments eth-tester prints as b"..."), and usable for errors an
+    older ABI lacks."""
     with ape.reverts() as info:
         yield info
     actual, arguments = decoded_error(info.value)

@@ -19,18 +19,14 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Hashable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-import ape
 from ape.exceptions import ContractLogicError
 from hypothesis import HealthCheck, settings
 from hypothesis.stateful import RuleBasedStateMachine, run_state_machine_as_test
 from reverts import decoded_error
-
-from civic_ledger.core.revert import decode_revert, project_registry, raw_revert_data
 
 EXAMPLES_ENV, STEPS_ENV = "CIVIC_STATEFUL_EXAMPLES", "CIVIC_STATEFUL_STEPS"
 SWEEP_EXAMPLES_ENV, SWEEP_STEPS_ENV = "CIVIC_SWEEP_EXAMPLES", "CIVIC_SWEEP_STEPS"
@@ -207,24 +203,3 @@ def invariant_sweep(
     report(counter, capsys, record_property)
     assert counter.examples > 0 and counter.steps > 0, counter.line()
     return counter
-
-
-def revert_name(exc: BaseException) -> str:
-    """The custom error's name of a revert (decoded against the project's ABIs when Ape left
-    it raw), else the exception's class name."""
-    if isinstance(getattr(exc, "inputs", None), dict):
-        return type(exc).__name__
-    data = raw_revert_data(exc)
-    if data is not None and (decoded := decode_revert(data, project_registry())):
-        return decoded[0].name
-    return type(exc).__name__
-
-
-@contextmanager
-def refused(error: str) -> Iterator[None]:
-    """Expect a revert with exactly the custom error `error` (by name): stricter than
-    `ape.reverts()`, which any revert satisfies."""
-    with ape.reverts() as info:
-        yield
-    actual = revert_name(info.value)
-    assert actual == error, f"expected {error}, the contract reverted with {actual}: {info.value}"

@@ -10,9 +10,9 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
-import ape
 import pytest
 from deploy.token_suite import SPECS
+from reverts import reverts
 
 from civic_ledger.access.roles import ADMIN_ROLE, BY_NAME, ROLES, RoleId
 from civic_ledger.chain.client import Web3Client
@@ -113,9 +113,9 @@ def test_unauthorised_calls_revert_with_access_manager_errors(deployed, agency, 
     plan, _ = deployed
     manager, token = plan.instance("CityAccessManager"), plan.instance("CityToken")
     for caller in (outsider, agency["registrar" if "registrar" in agency else "land_registry"]):
-        with ape.reverts(token.AccessManagedUnauthorized, caller=caller.address):
+        with reverts("AccessManagedUnauthorized", caller=caller.address):
             token.mint(caller, 1, sender=caller)
-        with ape.reverts(manager.AccessManagerUnauthorizedAccount):
+        with reverts("AccessManagerUnauthorizedAccount"):
             manager.grantRole(RoleId.TREASURER, caller, 0, sender=caller)
     token.mint(outsider, 7, sender=agency["finance_bureau"])
     assert token.balanceOf(outsider) == 7
@@ -127,7 +127,7 @@ def test_grant_and_revoke_role(deployed, deployer, outsider):
     manager.grantRole(RoleId.TREASURER, outsider, 0, sender=deployer)
     token.mint(outsider, 1, sender=outsider)
     manager.revokeRole(RoleId.TREASURER, outsider, sender=deployer)
-    with ape.reverts(token.AccessManagedUnauthorized):
+    with reverts("AccessManagedUnauthorized"):
         token.mint(outsider, 1, sender=outsider)
 
 
@@ -142,7 +142,7 @@ def test_grant_delay_applies_to_new_members(deployed, deployer, outsider, chain)
     assert manager.getRoleGrantDelay(RoleId.TREASURER) == delay
     manager.grantRole(RoleId.TREASURER, outsider, 0, sender=deployer)
     assert not manager.hasRole(RoleId.TREASURER, outsider)[0]
-    with ape.reverts(token.AccessManagedUnauthorized):
+    with reverts("AccessManagedUnauthorized"):
         token.mint(outsider, 1, sender=outsider)
     chain.pending_timestamp += delay + 1
     chain.mine()
@@ -157,18 +157,18 @@ def test_execution_delay_forces_schedule_and_guardian_can_cancel(
     manager, token = plan.instance("CityAccessManager"), plan.instance("CityToken")
     treasurer = agency["finance_bureau"]
     manager.grantRole(RoleId.TREASURER, treasurer, 3600, sender=deployer)  # now needs a 1 h delay
-    with ape.reverts(token.AccessManagedRequiredDelay):
+    with reverts("AccessManagedRequiredDelay"):
         token.mint(outsider, 5, sender=treasurer)
     calldata = token.mint.encode_input(outsider, 5)
     manager.schedule(token, calldata, 0, sender=treasurer)
-    with ape.reverts(manager.AccessManagerNotReady):
+    with reverts("AccessManagerNotReady"):
         manager.execute(token, calldata, sender=treasurer)
     # The guardian cancels a scheduled issuance; nothing is minted.
     op = manager.hashOperation(treasurer, token, calldata)
     manager.cancel(treasurer, token, calldata, sender=agency["emergency_guardian"])
     chain.pending_timestamp += 3601
     chain.mine()
-    with ape.reverts(manager.AccessManagerNotScheduled, operationId=op):
+    with reverts("AccessManagerNotScheduled", operationId=op):
         manager.execute(token, calldata, sender=treasurer)
     # Scheduled again and executed after the delay: it goes through.
     manager.schedule(token, calldata, 0, sender=treasurer)

@@ -8,8 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import ape
 import pytest
+from reverts import reverts
 
 from civic_ledger.core.exceptions import DeployError
 from civic_ledger.deploy import DeployPlan, StepEvent
@@ -102,10 +102,10 @@ def test_upgrade_is_announced_then_executed_and_state_survives(
     # The new behaviour applies (setCap/mintCapped are unmapped: ADMIN only).
     v2.setCap(1_500, sender=deployer)
     v2.mintCapped(world["holder"], 500, sender=deployer)
-    with ape.reverts(v2.CityTokenCapExceeded):
+    with reverts("CityTokenCapExceeded"):
         v2.mintCapped(world["holder"], 1, sender=deployer)
     # The old rules still hold: only the treasurer mints.
-    with ape.reverts(v2.AccessManagedUnauthorized):
+    with reverts("AccessManagedUnauthorized"):
         v2.mint(world["holder"], 1, sender=world["holder"])
 
     # 4. Nothing left to do: a plain re-run and an upgrade re-run both send nothing.
@@ -122,18 +122,18 @@ def test_only_the_upgrader_after_the_notice_period(world, project, deployer, age
     manager = world["plan"].manager
     # Not the UPGRADER: refused whoever it is (the treasurer, the guardian, an outsider).
     for caller in (agency["finance_bureau"], agency["emergency_guardian"], world["holder"]):
-        with ape.reverts(token.AccessManagedUnauthorized):
+        with reverts("AccessManagedUnauthorized"):
             token.upgradeToAndCall(new, b"", sender=caller)
     # The UPGRADER itself, unscheduled or before the notice period: refused.
-    with ape.reverts():
+    with reverts("AccessManagerNotScheduled"):
         token.upgradeToAndCall(new, b"", sender=deployer)
     manager.schedule(token, data, 0, sender=deployer)
-    with ape.reverts(manager.AccessManagerNotReady):
+    with reverts("AccessManagerNotReady"):
         manager.execute(token, data, sender=deployer)
     # The guardian cancels during the notice period: it can no longer run.
     manager.cancel(deployer, token, data, sender=agency["emergency_guardian"])
     advance(chain, 3600)
-    with ape.reverts(manager.AccessManagerNotScheduled):
+    with reverts("AccessManagerNotScheduled"):
         manager.execute(token, data, sender=deployer)
     assert token.version() == "1.0.0"
 
@@ -175,7 +175,7 @@ def test_implementations_and_proxies_cannot_be_initialised_again(
     token = world["token"]
     implementation = project.CityToken.at(implementation_of(networks.provider.web3, token.address))
     manager = world["plan"].manager
-    with ape.reverts(implementation.InvalidInitialization):
+    with reverts("InvalidInitialization"):
         implementation.initialize(manager, sender=deployer)  # nobody takes over the code
-    with ape.reverts(token.InvalidInitialization):
+    with reverts("InvalidInitialization"):
         token.initialize(manager, sender=deployer)  # the proxy was initialised at deployment

@@ -12,8 +12,8 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-import ape
 import pytest
+from reverts import reverts
 
 from civic_ledger.cli.common import Suite
 from civic_ledger.core.documents import document_hash
@@ -118,9 +118,9 @@ def test_populated_suite_survives_a_title_registry_upgrade(
     order = document_hash("court order 17")
     v2.lodgeCaveat(world.second_parcel, order, sender=deployer)
     assert bytes(v2.caveatOf(world.second_parcel)) == order
-    with ape.reverts(v2.TitleUnderCaveat):
+    with reverts("TitleUnderCaveat"):
         v2.approveSale(world.second_sale, sender=registrar)
-    with ape.reverts(v2.AccessManagedUnauthorized):  # lodging is not the registrar's
+    with reverts("AccessManagedUnauthorized"):  # lodging is not the registrar's
         v2.lodgeCaveat(world.parcel, order, sender=registrar)
     v2.liftCaveat(world.second_parcel, sender=deployer)
     v2.approveSale(world.second_sale, sender=registrar)
@@ -128,7 +128,7 @@ def test_populated_suite_survives_a_title_registry_upgrade(
 
     # The old rules still hold: only the registrar approves; the accepted sale of the
     # mortgaged parcel completes and discharges the lien as the bank consented.
-    with ape.reverts(v2.AccessManagedUnauthorized):
+    with reverts("AccessManagedUnauthorized"):
         v2.approveSale(world.sale, sender=city["wallets"]["alice"])
     liens = suite["LienRegistry"]
     title_client.approve(v2, world.sale, sender=registrar, liens=liens)

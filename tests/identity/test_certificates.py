@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ape
 import pytest
+from reverts import reverts
 
 from civic_ledger.core.encoding import ZERO32
 from civic_ledger.core.exceptions import PayloadError
@@ -127,9 +128,9 @@ def test_only_the_records_administrator_marks_certificates(
 ):
     not_records_admin = "tax_bureau market_regulator identity_office arbitration_office deployer"
     for caller in callers(agency, not_records_admin, outsider):
-        with ape.reverts(records.AccessManagedUnauthorized, caller=caller.address):
+        with reverts("AccessManagedUnauthorized", caller=caller.address):
             records.setCertificate(schemas.licence, True, sender=caller)
-    with ape.reverts(records.RecordUnknownSchema, schemaId=99):
+    with reverts("RecordUnknownSchema", schemaId=99):
         records.setCertificate(99, True, sender=data_bureau)
     receipt = records.setCertificate(schemas.licence, True, sender=data_bureau)
     [event] = records.CertificateSchemaSet.from_receipt(receipt)

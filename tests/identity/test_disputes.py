@@ -6,6 +6,7 @@ from __future__ import annotations
 import ape
 import pytest
 from emitted import assert_event
+from reverts import reverts
 
 from civic_ledger.core.encoding import ZERO32
 from civic_ledger.identity.client import Status
@@ -74,7 +75,7 @@ def test_upheld_record_counts_again(records, schemas, alice, arbiter, issue, no_
         arbiter.address,
     )
     # one dispute per record: an upheld decision is final
-    with ape.reverts(records.RecordAlreadyDisputed):
+    with reverts("RecordAlreadyDisputed"):
         records.dispute(penalty, evidence("more"), sender=alice.account)
 
 
@@ -100,7 +101,7 @@ def test_overturned_record_is_revoked(
         evidence("ruling"),
         arbiter.address,
     )
-    with ape.reverts(records.RecordNoOpenDispute):
+    with reverts("RecordNoOpenDispute"):
         records.resolveDispute(record_id, True, ZERO32, sender=arbiter)
 
 
@@ -116,7 +117,7 @@ def test_issuer_revoking_a_disputed_record_withdraws_the_dispute(
     [resolved] = records.DisputeResolved.from_receipt(receipt)
     assert (resolved.outcome, resolved.operator) == (WITHDRAWN, tax_bureau.address)
     assert records.getDispute(penalty).resolvedBy == tax_bureau.address
-    with ape.reverts(records.RecordNoOpenDispute):
+    with reverts("RecordNoOpenDispute"):
         records.resolveDispute(penalty, True, ZERO32, sender=arbiter)
 
 
@@ -130,25 +131,25 @@ def test_disputed_record_cannot_be_superseded(records, schemas, alice, tax_burea
         data=bytes(32),
         supersedes=penalty,
     )
-    with ape.reverts(records.RecordUnderDispute):
+    with reverts("RecordUnderDispute"):
         records.issue(request.as_tuple(), sender=tax_bureau)
 
 
 def test_dispute_rules(records, schemas, alice, bob, tax_bureau, issue):
     ok = issue(schemas.tax_ok, alice.subject)
-    with ape.reverts(records.RecordNotAdverse):
+    with reverts("RecordNotAdverse"):
         records.dispute(ok, evidence("e"), sender=alice.account)
-    with ape.reverts(records.RecordUnknown):
+    with reverts("RecordUnknown"):
         records.dispute(evidence("ghost"), evidence("e"), sender=alice.account)
     penalty = issue(schemas.tax_penalty, alice.subject)
-    with ape.reverts(records.RecordMissingEvidence):
+    with reverts("RecordMissingEvidence"):
         records.dispute(penalty, ZERO32, sender=alice.account)
     records.dispute(penalty, evidence("e"), sender=alice.account)
-    with ape.reverts(records.RecordAlreadyDisputed):
+    with reverts("RecordAlreadyDisputed"):
         records.dispute(penalty, evidence("e2"), sender=alice.account)
     paid = issue(schemas.tax_penalty, alice.subject)
     records.revoke(paid, RevocationReason.REMEDIED, ZERO32, sender=tax_bureau)
-    with ape.reverts(records.RecordAlreadyRevoked):
+    with reverts("RecordAlreadyRevoked"):
         records.dispute(paid, evidence("e"), sender=alice.account)
 
 
@@ -156,7 +157,7 @@ def test_expired_record_cannot_be_disputed(records, schemas, alice, issue):
     now = ape.chain.pending_timestamp
     penalty = issue(schemas.tax_penalty, alice.subject, expires_at=now + DAY)
     ape.chain.pending_timestamp = now + DAY
-    with ape.reverts(records.RecordExpired):
+    with reverts("RecordExpired"):
         records.dispute(penalty, evidence("e"), sender=alice.account)
 
 
@@ -166,7 +167,7 @@ def test_only_the_subjects_controller_may_dispute(
     penalty = issue(schemas.tax_penalty, alice.subject)
     others = (bob.account, outsider)
     for caller in callers(agency, "tax_bureau identity_office arbitration_office", *others):
-        with ape.reverts(records.RecordNotSubjectController, account=caller.address):
+        with reverts("RecordNotSubjectController", account=caller.address):
             records.dispute(penalty, evidence("e"), sender=caller)
     assert records.isValid(penalty)
 
@@ -177,7 +178,7 @@ def test_rotated_controller_disputes_old_wallet_cannot(
     penalty = issue(schemas.tax_penalty, alice.subject)
     identity.proposeController(citizens[3], sender=alice.account)
     identity.acceptController(alice.subject, sender=citizens[3])
-    with ape.reverts(records.RecordNotSubjectController):
+    with reverts("RecordNotSubjectController"):
         records.dispute(penalty, evidence("e"), sender=alice.account)
     records.dispute(penalty, evidence("e"), sender=citizens[3])
 
@@ -198,16 +199,16 @@ def test_resolve_is_arbiter_only(records, schemas, alice, agency, outsider, issu
     not_arbiters = "tax_bureau data_bureau court identity_office emergency_guardian deployer"
     for caller in callers(agency, not_arbiters, outsider, alice.account):
         for upheld in (True, False):
-            with ape.reverts(records.AccessManagedUnauthorized, caller=caller.address):
+            with reverts("AccessManagedUnauthorized", caller=caller.address):
                 records.resolveDispute(penalty, upheld, ZERO32, sender=caller)
     assert records.getRecord(penalty).dispute == OPEN
 
 
 def test_resolve_needs_an_open_dispute(records, schemas, alice, arbiter, issue):
     penalty = issue(schemas.tax_penalty, alice.subject)
-    with ape.reverts(records.RecordNoOpenDispute):
+    with reverts("RecordNoOpenDispute"):
         records.resolveDispute(penalty, True, ZERO32, sender=arbiter)
-    with ape.reverts(records.RecordUnknown):
+    with reverts("RecordUnknown"):
         records.resolveDispute(evidence("ghost"), True, ZERO32, sender=arbiter)
 
 
@@ -289,34 +290,34 @@ def test_exploit_a_junk_dispute_suspends_only_for_the_stay(
 def test_stay_rules(records, schemas, alice, agency, arbiter, outsider, issue):
     penalty = issue(schemas.tax_penalty, alice.subject)
     now = ape.chain.pending_timestamp
-    with ape.reverts(records.RecordNoOpenDispute):  # no dispute, no stay
+    with reverts("RecordNoOpenDispute"):  # no dispute, no stay
         records.grantStay(penalty, now + DAY, evidence("o"), sender=arbiter)
-    with ape.reverts(records.RecordStayNotLapsed):
+    with reverts("RecordStayNotLapsed"):
         records.lapseStay(penalty, sender=outsider)
     records.dispute(penalty, evidence("e"), sender=alice.account)
     stay_until = records.getRecord(penalty).stayUntil
     for caller in [outsider, alice.account] + [
         agency[n] for n in ("tax_bureau", "data_bureau", "court", "emergency_guardian", "deployer")
     ]:
-        with ape.reverts(records.AccessManagedUnauthorized, caller=caller.address):
+        with reverts("AccessManagedUnauthorized", caller=caller.address):
             records.grantStay(penalty, stay_until + DAY, evidence("o"), sender=caller)
-    with ape.reverts(records.RecordMissingEvidence):
+    with reverts("RecordMissingEvidence"):
         records.grantStay(penalty, stay_until + DAY, ZERO32, sender=arbiter)
-    with ape.reverts(records.RecordInvalidStay):  # not longer than the running stay
+    with reverts("RecordInvalidStay"):  # not longer than the running stay
         records.grantStay(penalty, stay_until, evidence("o"), sender=arbiter)
     head = ape.chain.pending_timestamp
-    with ape.reverts(records.RecordInvalidStay):  # beyond MAX_DISPUTE_STAY
+    with reverts("RecordInvalidStay"):  # beyond MAX_DISPUTE_STAY
         records.grantStay(penalty, head + 90 * DAY + 1, evidence("o"), sender=arbiter)
-    with ape.reverts(records.RecordStayNotLapsed):  # still running
+    with reverts("RecordStayNotLapsed"):  # still running
         records.lapseStay(penalty, sender=outsider)
-    with ape.reverts(records.RecordUnknown):
+    with reverts("RecordUnknown"):
         records.lapseStay(evidence("ghost"), sender=outsider)
     ape.chain.mine(timestamp=stay_until)
     records.lapseStay(penalty, sender=outsider)
     assert records.getRecord(penalty).stayUntil == 0
-    with ape.reverts(records.RecordStayNotLapsed):  # reported once
+    with reverts("RecordStayNotLapsed"):  # reported once
         records.lapseStay(penalty, sender=outsider)
-    with ape.reverts(records.RecordInvalidStay):  # a stay ends in the future
+    with reverts("RecordInvalidStay"):  # a stay ends in the future
         records.grantStay(penalty, ape.chain.blocks.head.timestamp, evidence("o"), sender=arbiter)
     # a stay may be granted again after a lapse, up to 90 days ahead (renewable)
     records.grantStay(

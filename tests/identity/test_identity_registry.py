@@ -8,6 +8,7 @@ from typing import Any
 import ape
 import pytest
 from eth_utils import to_checksum_address
+from reverts import reverts
 
 from civic_ledger.core.encoding import ZERO32
 from civic_ledger.identity.client import Kind, Status
@@ -55,24 +56,24 @@ def test_unknown_subject_reads_as_empty(identity, outsider):
 def test_register_is_identity_office_only(identity, agency, outsider, citizens):
     not_office = "tax_bureau data_bureau emergency_guardian deployer"
     for caller in callers(agency, not_office, outsider, citizens[0]):
-        with ape.reverts(identity.AccessManagedUnauthorized, caller=caller.address):
+        with reverts("AccessManagedUnauthorized", caller=caller.address):
             identity.register(subject_for("x"), citizens[0], Kind.PERSON, sender=caller)
-        with ape.reverts(identity.AccessManagedUnauthorized, caller=caller.address):
+        with reverts("AccessManagedUnauthorized", caller=caller.address):
             identity.registerBatch([(subject_for("y"), citizens[1], Kind.PERSON)], sender=caller)
     assert identity.identityCount() == 0
 
 
 def test_register_rejects_bad_input(identity, office, citizens, alice):
     before = identity.identityCount()
-    with ape.reverts(identity.IdentityZeroSubject):
+    with reverts("IdentityZeroSubject"):
         identity.register(ZERO32, citizens[3], Kind.PERSON, sender=office)
-    with ape.reverts(identity.IdentityZeroController):
+    with reverts("IdentityZeroController"):
         identity.register(subject_for("z"), ZERO_ADDRESS, Kind.PERSON, sender=office)
-    with ape.reverts(identity.IdentityInvalidKind):
+    with reverts("IdentityInvalidKind"):
         identity.register(subject_for("z"), citizens[3], 0, sender=office)
-    with ape.reverts(identity.IdentityAlreadyRegistered):
+    with reverts("IdentityAlreadyRegistered"):
         identity.register(alice.subject, citizens[3], Kind.PERSON, sender=office)
-    with ape.reverts(identity.IdentityControllerInUse):
+    with reverts("IdentityControllerInUse"):
         identity.register(subject_for("z"), alice.account, Kind.PERSON, sender=office)
     assert identity.identityCount() == before
 
@@ -119,18 +120,18 @@ def test_register_batch_is_all_or_nothing(identity, office):
         (subject_for("ok-2"), fresh_wallet(1), Kind.PERSON),  # same controller twice
     ]
     before = identity.identityCount()
-    with ape.reverts(identity.IdentityControllerInUse):
+    with reverts("IdentityControllerInUse"):
         identity.registerBatch(entries, sender=office)
     assert identity.identityCount() == before
     assert not identity.isActive(subject_for("ok-1"))
 
 
 def test_register_batch_size_limits(identity, office):
-    with ape.reverts(identity.CityInvalidBatchSize):
+    with reverts("CityInvalidBatchSize"):
         identity.registerBatch([], sender=office)
     limit = identity.MAX_BATCH_SIZE()
     too_many = [(subject_for(f"n{i}"), fresh_wallet(i), Kind.PERSON) for i in range(limit + 1)]
-    with ape.reverts(identity.CityInvalidBatchSize, size=limit + 1, min=1, max=limit):
+    with reverts("CityInvalidBatchSize", size=limit + 1, min=1, max=limit):
         identity.registerBatch(too_many, sender=office)
 
 
@@ -167,21 +168,21 @@ def test_status_transitions(identity, office, alice, start, target):
         assert getattr(event, "from") == start
         assert event.operator == office.address
     else:
-        with ape.reverts(identity.IdentityInvalidStatusTransition):
+        with reverts("IdentityInvalidStatusTransition"):
             identity.setStatus(alice.subject, target, REASON, sender=office)
         assert identity.statusOf(alice.subject) == start
 
 
 def test_status_needs_reason_and_known_subject(identity, office, alice):
-    with ape.reverts(identity.IdentityMissingReason):
+    with reverts("IdentityMissingReason"):
         identity.setStatus(alice.subject, Status.SUSPENDED, ZERO32, sender=office)
-    with ape.reverts(identity.IdentityUnknownSubject):
+    with reverts("IdentityUnknownSubject"):
         identity.setStatus(subject_for("ghost"), Status.SUSPENDED, REASON, sender=office)
 
 
 def test_status_is_identity_office_only(identity, alice, agency, outsider):
     for caller in (outsider, alice.account, agency["arbitration_office"], agency["deployer"]):
-        with ape.reverts(identity.AccessManagedUnauthorized):
+        with reverts("AccessManagedUnauthorized"):
             identity.setStatus(alice.subject, Status.SUSPENDED, REASON, sender=caller)
     assert identity.isActive(alice.subject)
 
@@ -213,35 +214,35 @@ def test_controller_rotates_own_key_in_two_steps(identity, alice, citizens):
     assert event.newController == new.address
     assert event.operator == new.address
     # the old wallet lost control
-    with ape.reverts(identity.IdentityNotController):
+    with reverts("IdentityNotController"):
         identity.proposeController(alice.account, sender=alice.account)
 
 
 def test_rotation_rules(identity, office, alice, bob, citizens, outsider):
-    with ape.reverts(identity.IdentityNotController):
+    with reverts("IdentityNotController"):
         identity.proposeController(outsider, sender=outsider)
-    with ape.reverts(identity.IdentityControllerInUse):
+    with reverts("IdentityControllerInUse"):
         identity.proposeController(bob.account, sender=alice.account)
-    with ape.reverts(identity.IdentityZeroController):
+    with reverts("IdentityZeroController"):
         identity.proposeController(ZERO_ADDRESS, sender=alice.account)
     # only the proposed wallet accepts, and only for the identity that proposed it
     identity.proposeController(citizens[3], sender=alice.account)
     for caller in (outsider, bob.account, alice.account, office):
-        with ape.reverts(identity.IdentityNotProposedController):
+        with reverts("IdentityNotProposedController"):
             identity.acceptController(alice.subject, sender=caller)
-    with ape.reverts(identity.IdentityNotProposedController):
+    with reverts("IdentityNotProposedController"):
         identity.acceptController(bob.subject, sender=citizens[3])
     # a suspension (e.g. of a stolen key) clears the proposal; a suspended identity cannot
     # propose, and after reinstatement the old proposal cannot be accepted
     receipt = identity.setStatus(alice.subject, Status.SUSPENDED, REASON, sender=office)
     [cleared] = identity.ControllerProposalCancelled.from_receipt(receipt)
     assert (cleared.operator, cleared.newController) == (office.address, citizens[3].address)
-    with ape.reverts(identity.IdentityNotActive):
+    with reverts("IdentityNotActive"):
         identity.proposeController(outsider, sender=alice.account)
-    with ape.reverts(identity.IdentityNotProposedController):
+    with reverts("IdentityNotProposedController"):
         identity.acceptController(alice.subject, sender=citizens[3])
     identity.setStatus(alice.subject, Status.ACTIVE, REASON, sender=office)
-    with ape.reverts(identity.IdentityNotProposedController):
+    with reverts("IdentityNotProposedController"):
         identity.acceptController(alice.subject, sender=citizens[3])
     identity.proposeController(citizens[3], sender=alice.account)
     identity.acceptController(alice.subject, sender=citizens[3])
@@ -257,17 +258,17 @@ def test_rotation_proposal_is_replaced_and_cancelled(identity, alice, citizens, 
         alice.account.address,
         citizens[3].address,
     )
-    with ape.reverts(identity.IdentityNotProposedController):
+    with reverts("IdentityNotProposedController"):
         identity.acceptController(alice.subject, sender=citizens[3])
     receipt = identity.cancelControllerProposal(sender=alice.account)
     [cancelled] = identity.ControllerProposalCancelled.from_receipt(receipt)
     assert cancelled.newController == outsider.address
     assert identity.proposedControllerOf(alice.subject) == ZERO_ADDRESS
-    with ape.reverts(identity.IdentityNotProposedController):
+    with reverts("IdentityNotProposedController"):
         identity.acceptController(alice.subject, sender=outsider)
-    with ape.reverts(identity.IdentityNoControllerProposal):
+    with reverts("IdentityNoControllerProposal"):
         identity.cancelControllerProposal(sender=alice.account)
-    with ape.reverts(identity.IdentityNotController):
+    with reverts("IdentityNotController"):
         identity.cancelControllerProposal(sender=outsider)
 
 
@@ -280,7 +281,7 @@ def test_a_completed_recovery_clears_a_pending_rotation(
     receipt = identity.completeRecovery(alice.subject, sender=office)
     [cleared] = identity.ControllerProposalCancelled.from_receipt(receipt)
     assert (cleared.subject, cleared.newController) == (alice.subject, outsider.address)
-    with ape.reverts(identity.IdentityNotProposedController):
+    with reverts("IdentityNotProposedController"):
         identity.acceptController(alice.subject, sender=outsider)
     assert identity.controllerOf(alice.subject) == citizens[3].address
 
@@ -298,7 +299,7 @@ def test_exploit_rotation_cannot_squat_a_pending_recovery_target(
     ape.chain.pending_timestamp += identity.recoveryDelay()
     identity.completeRecovery(alice.subject, sender=office)
     assert identity.controllerOf(alice.subject) == target.address
-    with ape.reverts(identity.IdentityControllerInUse):  # too late to accept for bob
+    with reverts("IdentityControllerInUse"):  # too late to accept for bob
         identity.acceptController(bob.subject, sender=target)
     assert identity.controllerOf(bob.subject) == bob.account.address
 
@@ -333,10 +334,10 @@ def test_recovery_takes_effect_only_after_the_delay(identity, office, alice, cit
     )
     assert identity.pendingRecovery(alice.subject).newController == new.address
 
-    with ape.reverts(identity.IdentityRecoveryNotReady):
+    with reverts("IdentityRecoveryNotReady"):
         identity.completeRecovery(alice.subject, sender=outsider)
     ape.chain.pending_timestamp = started + delay - 2
-    with ape.reverts(identity.IdentityRecoveryNotReady):
+    with reverts("IdentityRecoveryNotReady"):
         identity.completeRecovery(alice.subject, sender=outsider)
     assert identity.controllerOf(alice.subject) == alice.account.address
 
@@ -352,7 +353,7 @@ def test_recovery_takes_effect_only_after_the_delay(identity, office, alice, cit
         new.address,
         outsider.address,
     )
-    with ape.reverts(identity.IdentityNoPendingRecovery):
+    with reverts("IdentityNoPendingRecovery"):
         identity.completeRecovery(alice.subject, sender=outsider)
 
 
@@ -362,7 +363,7 @@ def test_recovery_of_a_suspended_identity_and_reactivation(identity, office, ali
     thief_wallet = alice.account
     identity.setStatus(alice.subject, Status.SUSPENDED, REASON, sender=office)
     identity.initiateRecovery(alice.subject, citizens[3], sender=office)
-    with ape.reverts(identity.IdentityUnauthorizedCancel):
+    with reverts("IdentityUnauthorizedCancel"):
         identity.cancelRecovery(alice.subject, sender=thief_wallet)
     ape.chain.pending_timestamp += identity.recoveryDelay()
     identity.completeRecovery(alice.subject, sender=citizens[3])
@@ -373,16 +374,16 @@ def test_recovery_of_a_suspended_identity_and_reactivation(identity, office, ali
 
 def test_recovery_initiation_rules(identity, office, alice, bob, citizens, agency, outsider):
     for caller in (outsider, alice.account, agency["emergency_guardian"], agency["deployer"]):
-        with ape.reverts(identity.AccessManagedUnauthorized):
+        with reverts("AccessManagedUnauthorized"):
             identity.initiateRecovery(alice.subject, citizens[3], sender=caller)
-    with ape.reverts(identity.IdentityUnknownSubject):
+    with reverts("IdentityUnknownSubject"):
         identity.initiateRecovery(subject_for("ghost"), citizens[3], sender=office)
-    with ape.reverts(identity.IdentityControllerInUse):
+    with reverts("IdentityControllerInUse"):
         identity.initiateRecovery(alice.subject, bob.account, sender=office)
-    with ape.reverts(identity.IdentityZeroController):
+    with reverts("IdentityZeroController"):
         identity.initiateRecovery(alice.subject, ZERO_ADDRESS, sender=office)
     identity.setStatus(alice.subject, Status.CLOSED, REASON, sender=office)
-    with ape.reverts(identity.IdentityNotActive):
+    with reverts("IdentityNotActive"):
         identity.initiateRecovery(alice.subject, citizens[3], sender=office)
 
 
@@ -391,7 +392,7 @@ def test_reinitiating_replaces_and_restarts(identity, office, alice, citizens, o
     ape.chain.pending_timestamp += DAY
     identity.initiateRecovery(alice.subject, outsider, sender=office)
     ape.chain.pending_timestamp += DAY + 60
-    with ape.reverts(identity.IdentityRecoveryNotReady):
+    with reverts("IdentityRecoveryNotReady"):
         identity.completeRecovery(alice.subject, sender=office)
     ape.chain.pending_timestamp += DAY
     identity.completeRecovery(alice.subject, sender=office)
@@ -408,7 +409,7 @@ def test_recovery_can_be_cancelled(identity, office, alice, citizens, guardian, 
     assert event.operator == canceller.address
     assert identity.pendingRecovery(alice.subject).readyAt == 0
     ape.chain.pending_timestamp += identity.recoveryDelay()
-    with ape.reverts(identity.IdentityNoPendingRecovery):
+    with reverts("IdentityNoPendingRecovery"):
         identity.completeRecovery(alice.subject, sender=office)
     assert identity.controllerOf(alice.subject) == alice.account.address
 
@@ -416,11 +417,11 @@ def test_recovery_can_be_cancelled(identity, office, alice, citizens, guardian, 
 def test_recovery_cancel_is_refused_to_others(
     identity, office, alice, bob, citizens, agency, outsider
 ):
-    with ape.reverts(identity.IdentityNoPendingRecovery):
+    with reverts("IdentityNoPendingRecovery"):
         identity.cancelRecovery(alice.subject, sender=alice.account)
     identity.initiateRecovery(alice.subject, citizens[3], sender=office)
     for caller in (outsider, bob.account, citizens[3], agency["tax_bureau"], agency["deployer"]):
-        with ape.reverts(identity.IdentityUnauthorizedCancel):
+        with reverts("IdentityUnauthorizedCancel"):
             identity.cancelRecovery(alice.subject, sender=caller)
     assert identity.pendingRecovery(alice.subject).newController == citizens[3].address
 
@@ -429,7 +430,7 @@ def test_completion_fails_if_the_new_wallet_was_taken(identity, office, alice, c
     identity.initiateRecovery(alice.subject, citizens[3], sender=office)
     register("carol", citizens[3])
     ape.chain.pending_timestamp += identity.recoveryDelay()
-    with ape.reverts(identity.IdentityControllerInUse):
+    with reverts("IdentityControllerInUse"):
         identity.completeRecovery(alice.subject, sender=office)
 
 
@@ -437,18 +438,18 @@ def test_completion_fails_once_closed(identity, office, alice, citizens):
     identity.initiateRecovery(alice.subject, citizens[3], sender=office)
     identity.setStatus(alice.subject, Status.CLOSED, REASON, sender=office)
     ape.chain.pending_timestamp += identity.recoveryDelay()
-    with ape.reverts(identity.IdentityNotActive):
+    with reverts("IdentityNotActive"):
         identity.completeRecovery(alice.subject, sender=office)
 
 
 def test_recovery_delay_is_admin_only_and_bounded(identity, agency, office, alice, citizens):
     admin = agency["deployer"]
     for caller in (office, agency["emergency_guardian"], alice.account):
-        with ape.reverts(identity.AccessManagedUnauthorized):
+        with reverts("AccessManagedUnauthorized"):
             identity.setRecoveryDelay(3 * DAY, sender=caller)
-    with ape.reverts(identity.IdentityRecoveryDelayOutOfRange):
+    with reverts("IdentityRecoveryDelayOutOfRange"):
         identity.setRecoveryDelay(identity.MIN_RECOVERY_DELAY() - 1, sender=admin)
-    with ape.reverts(identity.IdentityRecoveryDelayOutOfRange):
+    with reverts("IdentityRecoveryDelayOutOfRange"):
         identity.setRecoveryDelay(identity.MAX_RECOVERY_DELAY() + 1, sender=admin)
     receipt = identity.setRecoveryDelay(3 * DAY, sender=admin)
     assert identity.recoveryDelay() == 3 * DAY
@@ -457,7 +458,7 @@ def test_recovery_delay_is_admin_only_and_bounded(identity, agency, office, alic
     # new recoveries use the new delay
     identity.initiateRecovery(alice.subject, citizens[3], sender=office)
     ape.chain.pending_timestamp += 2 * DAY + 60
-    with ape.reverts(identity.IdentityRecoveryNotReady):
+    with reverts("IdentityRecoveryNotReady"):
         identity.completeRecovery(alice.subject, sender=office)
 
 

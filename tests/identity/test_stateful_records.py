@@ -37,6 +37,7 @@ from hypothesis import event
 from hypothesis import strategies as st
 from hypothesis.control import currently_in_test_context
 from hypothesis.stateful import initialize, invariant, precondition, rule
+from reverts import reverts
 from stateful_budget import (
     Budget,
     CountingMachine,
@@ -209,8 +210,7 @@ class RegistryMachine(CountingMachine):
         self.outcomes[f"{label} -> {error or 'ok'}"] += 1
         if error is None:
             return send()
-        contract = self.world.identity if error.startswith("Identity") else self.records
-        with ape.reverts(getattr(contract, error)):
+        with reverts(error):
             send()
         return None
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import ape
 import pytest
 from eth_utils import keccak
+from reverts import reverts
 
 from civic_ledger.property.liens import LienState, SaleConsent
 from civic_ledger.property.titles import SaleState
@@ -56,15 +56,15 @@ def test_only_lender_controller_proposes_and_only_owner_consents(
     alice, bank, bob = parties["alice"], parties["bank"], parties["bob"]
     pid = new_parcel(alice)
     for caller in (alice.account, outsider, registrar):
-        with ape.reverts(liens.LienUnauthorized):
+        with reverts("LienUnauthorized"):
             liens.proposeLien(pid, bank.subject, 1, LOAN, sender=caller)
     liens.proposeLien(pid, bank.subject, 1, LOAN, sender=bank.account)
     lien_id = liens.lienCount()
     for caller in (bank.account, bob.account, outsider, registrar):
-        with ape.reverts(liens.LienUnauthorized):
+        with reverts("LienUnauthorized"):
             liens.consentLien(lien_id, sender=caller)
     liens.consentLien(lien_id, sender=alice.account)
-    with ape.reverts(liens.LienWrongState):
+    with reverts("LienWrongState"):
         liens.consentLien(lien_id, sender=alice.account)
 
 
@@ -82,7 +82,7 @@ def test_invalid_liens(liens, parties, new_parcel):
         ("CityIdentityNotActive", pid, ghost, 1, LOAN, bank.account),
     ]
     for error, *args, sender in bad_proposals:
-        with ape.reverts(getattr(liens, error)):
+        with reverts(error):
             liens.proposeLien(*args, sender=sender)
 
 
@@ -92,11 +92,11 @@ def test_proposal_withdrawn_by_lender_or_declined_by_owner(liens, parties, new_p
     pid = new_parcel(alice)
     liens.proposeLien(pid, bank.subject, 1, LOAN, sender=bank.account)
     lien_id = liens.lienCount()
-    with ape.reverts(liens.LienUnauthorized):
+    with reverts("LienUnauthorized"):
         liens.withdrawLien(lien_id, sender=parties["bob"].account)
     liens.withdrawLien(lien_id, sender=parties[who].account)
     assert liens.lienOf(lien_id).state == LienState.WITHDRAWN
-    with ape.reverts(liens.LienWrongState):
+    with reverts("LienWrongState"):
         liens.consentLien(lien_id, sender=alice.account)
 
 
@@ -104,7 +104,7 @@ def test_registrar_records_by_order(liens, parties, new_parcel, registrar, outsi
     alice, bank = parties["alice"], parties["bank"]
     pid = new_parcel(alice)
     for caller in (outsider, bank.account, alice.account):
-        with ape.reverts(liens.AccessManagedUnauthorized):
+        with reverts("AccessManagedUnauthorized"):
             liens.recordLienByOrder(pid, bank.subject, 5, ORDER, sender=caller)
     receipt = liens.recordLienByOrder(pid, bank.subject, 5, ORDER, sender=registrar)
     [event] = liens.LienRecorded.from_receipt(receipt)
@@ -116,7 +116,7 @@ def test_registrar_records_by_order(liens, parties, new_parcel, registrar, outsi
 def test_holder_releases(liens, parties, mortgaged, outsider):
     pid, lien_id = mortgaged
     for caller in (parties["alice"].account, parties["bank2"].account, outsider):
-        with ape.reverts(liens.LienUnauthorized):
+        with reverts("LienUnauthorized"):
             liens.releaseLien(lien_id, sender=caller)
     receipt = liens.releaseLien(lien_id, sender=parties["bank"].account)
     [event] = liens.LienReleased.from_receipt(receipt)
@@ -127,15 +127,15 @@ def test_holder_releases(liens, parties, mortgaged, outsider):
     )
     assert liens.lienOf(lien_id).state == LienState.RELEASED
     assert not liens.hasActiveLiens(pid)
-    with ape.reverts(liens.LienWrongState):
+    with reverts("LienWrongState"):
         liens.releaseLien(lien_id, sender=parties["bank"].account)
 
 
 def test_court_ordered_release(liens, parties, mortgaged, registrar, outsider):
     pid, lien_id = mortgaged
-    with ape.reverts(liens.AccessManagedUnauthorized):
+    with reverts("AccessManagedUnauthorized"):
         liens.orderRelease(lien_id, ORDER, sender=outsider)
-    with ape.reverts(liens.LienInvalid):
+    with reverts("LienInvalid"):
         liens.orderRelease(lien_id, b"\x00" * 32, sender=registrar)
     receipt = liens.orderRelease(lien_id, ORDER, sender=registrar)
     [event] = liens.LienReleased.from_receipt(receipt)
@@ -156,12 +156,12 @@ def test_unanswered_lien_blocks_acceptance(titles, liens, parties, mortgaged, re
     readiness = titles.saleReadiness(sale)
     assert (readiness.accepted, readiness.liensCleared) == (False, False)
     state = liens.saleEncumbranceHash(sale)
-    with ape.reverts(titles.TitleLiensUnanswered):
+    with reverts("TitleLiensUnanswered"):
         titles.acceptSale(sale, state, sender=parties["bob"].account)
-    with ape.reverts(titles.TitleSaleWrongState):
+    with reverts("TitleSaleWrongState"):
         titles.approveSale(sale, sender=registrar)
     liens.consentToSale(lien_id, sale, True, sender=parties["bank"].account)
-    with ape.reverts(titles.TitleEncumbranceChanged):  # the state the buyer read is gone
+    with reverts("TitleEncumbranceChanged"):  # the state the buyer read is gone
         titles.acceptSale(sale, state, sender=parties["bob"].account)
     accept_sale(titles, liens, sale, parties["bob"].account)
     assert titles.ownerOf(pid) == parties["alice"].account.address
@@ -192,7 +192,7 @@ def test_lien_kept_runs_with_the_land(titles, liens, parties, mortgaged, registr
     assert liens.lienOf(lien_id).state == LienState.ACTIVE
     # the answer was for that sale only: a resale needs a fresh one before acceptance
     resale = _proposed_sale(titles, parties, pid, buyer="carol", seller="bob")
-    with ape.reverts(titles.TitleLiensUnanswered):
+    with reverts("TitleLiensUnanswered"):
         accept_sale(titles, liens, resale, parties["carol"].account)
 
 
@@ -202,7 +202,7 @@ def test_every_lien_must_consent(titles, liens, parties, mortgaged, registrar):
     second = liens.lienCount()
     sale = _proposed_sale(titles, parties, pid)
     liens.consentToSale(first, sale, True, sender=parties["bank"].account)
-    with ape.reverts(titles.TitleLiensUnanswered):
+    with reverts("TitleLiensUnanswered"):
         accept_sale(titles, liens, sale, parties["bob"].account)
     liens.consentToSale(second, sale, True, sender=parties["bank2"].account)
     accept_sale(titles, liens, sale, parties["bob"].account)
@@ -214,11 +214,11 @@ def test_sale_consent_rules(titles, liens, parties, mortgaged, new_parcel, regis
     pid, lien_id = mortgaged
     bank = parties["bank"].account
     sale = _proposed_sale(titles, parties, pid)
-    with ape.reverts(liens.LienUnauthorized):
+    with reverts("LienUnauthorized"):
         liens.consentToSale(lien_id, sale, True, sender=parties["alice"].account)
     other = new_parcel(parties["alice"])
     other_sale = _proposed_sale(titles, parties, other)
-    with ape.reverts(liens.LienSaleMismatch):
+    with reverts("LienSaleMismatch"):
         liens.consentToSale(lien_id, other_sale, True, sender=bank)
     # before acceptance the holder may change or withdraw its answer
     liens.consentToSale(lien_id, sale, True, sender=bank)
@@ -235,11 +235,11 @@ def test_sale_consent_rules(titles, liens, parties, mortgaged, new_parcel, regis
         lambda: liens.consentToSale(lien_id, sale, True, sender=bank),
         lambda: liens.withdrawSaleConsent(lien_id, sale, sender=bank),
     ):
-        with ape.reverts(liens.LienSaleAccepted, parcelId=pid, saleId=sale):
+        with reverts("LienSaleAccepted", parcelId=pid, saleId=sale):
             change()
     assert liens.saleConsentOf(lien_id, sale) == SaleConsent.DISCHARGE_AT_CLOSING
     titles.cancelSale(sale, sender=parties["bob"].account)
-    with ape.reverts(liens.LienSaleMismatch):  # a closed sale cannot be consented to
+    with reverts("LienSaleMismatch"):  # a closed sale cannot be consented to
         liens.consentToSale(lien_id, sale, True, sender=parties["bank"].account)
 
 
@@ -279,7 +279,7 @@ def test_lien_change_after_acceptance_voids_it(titles, liens, parties, mortgaged
     assert titles.saleOf(sale).state == SaleState.PROPOSED
     assert titles.saleOf(sale).encumbranceHash == b"\x00" * 32
     assert titles.saleReadiness(sale).encumbranceAsAccepted is False
-    with ape.reverts(titles.TitleSaleWrongState):
+    with reverts("TitleSaleWrongState"):
         titles.approveSale(sale, sender=registrar)
     if how == "court lien":
         liens.consentToSale(liens.lienCount(), sale, True, sender=parties["bank2"].account)
@@ -304,10 +304,10 @@ def test_lien_change_without_accepted_sale_voids_nothing(
 
 def test_liens_block_split_and_merge(titles, liens, parties, mortgaged, new_parcel, registrar):
     pid, lien_id = mortgaged  # area 1000
-    with ape.reverts(titles.TitleBlockedByLien):
+    with reverts("TitleBlockedByLien"):
         titles.split(pid, [parcel_data(area=500), parcel_data(area=500)], sender=registrar)
     other = new_parcel(parties["alice"], area=10)
-    with ape.reverts(titles.TitleBlockedByLien):
+    with reverts("TitleBlockedByLien"):
         titles.merge([other, pid], parcel_data(area=1010), sender=registrar)
     liens.releaseLien(lien_id, sender=parties["bank"].account)
     titles.split(pid, [parcel_data(area=500), parcel_data(area=500)], sender=registrar)
@@ -321,13 +321,13 @@ def test_lien_caps_per_parcel_voluntary_and_ordered_apart(liens, parties, new_pa
     assert (cap, ordered_cap) == (8, 8)
     for _ in range(ordered_cap):
         liens.recordLienByOrder(pid, bank.subject, 1, ORDER, sender=registrar)
-    with ape.reverts(liens.LienTooManyOrderedLiens):
+    with reverts("LienTooManyOrderedLiens"):
         liens.recordLienByOrder(pid, bank.subject, 1, ORDER, sender=registrar)
     for i in range(cap):  # court orders do not use up the voluntary cap
         liens.proposeLien(pid, bank.subject, 1, keccak(text=f"loan {i}"), sender=bank.account)
         liens.consentLien(liens.lienCount(), sender=alice.account)
     liens.proposeLien(pid, bank.subject, 1, LOAN, sender=bank.account)
-    with ape.reverts(liens.LienTooManyLiens):
+    with reverts("LienTooManyLiens"):
         liens.consentLien(liens.lienCount(), sender=alice.account)
     assert len(liens.activeLiensOf(pid)) == 16
     # releasing the middle one keeps the others (swap-remove); its slot is free again
@@ -392,7 +392,7 @@ def test_sale_encumbrance_view_and_hash_formula(titles, liens, parties, new_parc
 def test_on_sale_closed_only_from_title_registry(liens, parties, mortgaged, outsider, registrar):
     pid, _ = mortgaged
     for caller in (outsider, registrar):
-        with ape.reverts(liens.LienOnlyTitleRegistry):
+        with reverts("LienOnlyTitleRegistry"):
             liens.onSaleClosed(pid, 1, sender=caller)
 
 
@@ -406,11 +406,11 @@ def test_suspended_holder_cannot_act_on_its_liens(
     sale = _proposed_sale(titles, parties, pid)
     office = agency["identity_office"]
     identities.setStatus(bank.subject, 2, keccak(text="stolen key"), sender=office)
-    with ape.reverts(liens.LienUnauthorized):
+    with reverts("LienUnauthorized"):
         liens.releaseLien(lien_id, sender=bank.account)
-    with ape.reverts(liens.LienUnauthorized):
+    with reverts("LienUnauthorized"):
         liens.consentToSale(lien_id, sale, True, sender=bank.account)
-    with ape.reverts(liens.LienUnauthorized):
+    with reverts("LienUnauthorized"):
         liens.withdrawSaleConsent(lien_id, sale, sender=bank.account)
     assert liens.lienOf(lien_id).state == LienState.ACTIVE
     identities.setStatus(bank.subject, 1, keccak(text="key rotated"), sender=office)
@@ -428,7 +428,7 @@ def test_suspended_party_cannot_withdraw_a_proposed_lien(
     office = agency["identity_office"]
     for party in (bank, alice):
         identities.setStatus(party.subject, 2, keccak(text="stolen key"), sender=office)
-        with ape.reverts(liens.LienUnauthorized):
+        with reverts("LienUnauthorized"):
             liens.withdrawLien(lien_id, sender=party.account)
         identities.setStatus(party.subject, 1, keccak(text="reinstated"), sender=office)
     liens.withdrawLien(lien_id, sender=alice.account)

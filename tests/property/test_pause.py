@@ -16,9 +16,9 @@ from typing import Any
 
 import pytest
 from eth_utils import keccak
+from reverts import decoded_error
 from shared_fixtures import set_target_closed
 
-from civic_ledger.core.revert import decode_revert, project_registry, raw_revert_data
 from civic_ledger.property.liens import LienState
 from civic_ledger.property.tax import sign_permit
 from civic_ledger.property.titles import SaleState
@@ -38,8 +38,7 @@ def error_of(call: Callable[[], Any]) -> str | None:
     try:
         call()
     except Exception as exc:  # Ape raises a ContractLogicError subclass per custom error
-        decoded = decode_revert(raw_revert_data(exc) or b"", project_registry())
-        return decoded[0].name if decoded else type(exc).__name__
+        return decoded_error(exc)[0]
     return None
 
 

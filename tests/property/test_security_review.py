@@ -10,9 +10,9 @@ attacker's action followed by the harm it must no longer cause.
 
 from __future__ import annotations
 
-import ape
 import pytest
 from eth_utils import keccak
+from reverts import reverts
 
 from civic_ledger.deploy.proxy import deploy_upgradeable
 from civic_ledger.property.titles import SaleState
@@ -48,9 +48,9 @@ def test_f1a_lender_cannot_switch_discharge_to_keep_after_acceptance(
     pid, lien, sale = mortgaged_sale
     bank = parties["bank"].account
     accept_sale(titles, liens, sale, parties["bob"].account)
-    with ape.reverts(liens.LienSaleAccepted):  # discharge -> keep
+    with reverts("LienSaleAccepted"):  # discharge -> keep
         liens.consentToSale(lien, sale, False, sender=bank)
-    with ape.reverts(liens.LienSaleAccepted):
+    with reverts("LienSaleAccepted"):
         liens.withdrawSaleConsent(lien, sale, sender=bank)
     assert liens.saleConsentOf(lien, sale) == 2  # still DischargeAtClosing
     titles.approveSale(sale, sender=registrar)
@@ -68,9 +68,9 @@ def test_f1b_seller_and_accomplice_cannot_add_a_lien_after_acceptance(
         pid, accomplice.subject, 900_000, keccak(text="sham"), sender=accomplice.account
     )
     sham = liens.lienCount()
-    with ape.reverts(liens.LienSaleAccepted):
+    with reverts("LienSaleAccepted"):
         liens.consentLien(sham, sender=alice)
-    with ape.reverts(liens.LienWrongState):  # never became a lien
+    with reverts("LienWrongState"):  # never became a lien
         liens.consentToSale(sham, sale, False, sender=accomplice.account)
     titles.approveSale(sale, sender=registrar)
     assert titles.ownerIdentityOf(pid) == parties["bob"].subject
@@ -87,10 +87,10 @@ def test_f1c_answer_changed_between_read_and_accept_refuses_the_acceptance(
     seen = liens.saleEncumbranceHash(sale)
     liens.consentToSale(lien, sale, False, sender=parties["bank"].account)  # front-runs
     now = liens.saleEncumbranceHash(sale)
-    with ape.reverts(titles.TitleEncumbranceChanged, expected=seen, actual=now):
+    with reverts("TitleEncumbranceChanged", expected=seen, actual=now):
         titles.acceptSale(sale, seen, sender=bob)
     assert titles.saleOf(sale).state == SaleState.PROPOSED
-    with ape.reverts(titles.TitleSaleWrongState):
+    with reverts("TitleSaleWrongState"):
         titles.approveSale(sale, sender=registrar)
     assert titles.ownerIdentityOf(pid) == parties["alice"].subject, (
         "the sale closed on a state the buyer never accepted"
@@ -112,7 +112,7 @@ def test_f1d_court_ordered_lien_voids_acceptance_until_reaccepted(
     assert (voided.saleId, voided.parcelId, voided.operator) == (sale, pid, registrar.address)
     # the new holder answers "keep": approval still needs the buyer to accept the new state
     liens.consentToSale(ordered, sale, False, sender=bank2.account)
-    with ape.reverts(titles.TitleSaleWrongState):
+    with reverts("TitleSaleWrongState"):
         titles.approveSale(sale, sender=registrar)
     accepted = liens.saleEncumbranceHash(sale)
     receipt = titles.acceptSale(sale, accepted, sender=bob.account)
@@ -139,10 +139,10 @@ def test_f5_admin_cannot_replace_a_set_module(
         project, "LienRegistry", suite["CityAccessManager"], titles, suite["IdentityRegistry"],
         sender=admin,
     )  # fmt: skip
-    with ape.reverts(titles.TitleModulesAlreadySet):
+    with reverts("TitleModulesAlreadySet"):
         titles.setModules(empty, suite["PropertyTax"], sender=admin)
     assert titles.lienRegistry() == liens.address, "the admin swapped the lien registry"
-    with ape.reverts(titles.TitleBlockedByLien):  # the lien still binds the parcel
+    with reverts("TitleBlockedByLien"):  # the lien still binds the parcel
         titles.split(pid, [parcel_data(area=500), parcel_data(area=500)], sender=registrar)
 
 

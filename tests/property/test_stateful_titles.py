@@ -45,12 +45,12 @@ import pytest
 from eth_utils import keccak
 from hypothesis import strategies as st
 from hypothesis.stateful import precondition, rule
+from reverts import reverts
 from stateful_budget import (
     Budget,
     CountingMachine,
     SweepCounter,
     invariant_sweep,
-    refused,
     run_counted,
     stateful_budget,
 )
@@ -243,10 +243,10 @@ class TitleMachine(CountingMachine):
         assert answered == all(c != SaleConsent.NONE for _, c in expected)
         buyer = self._acct(sale.buyer)
         if stale:  # the state moved on after the buyer read it
-            with refused("TitleEncumbranceChanged"):
+            with reverts("TitleEncumbranceChanged"):
                 self.titles.acceptSale(sale.sale_id, keccak(b"stale" + bytes(seen)), sender=buyer)
         elif not answered:
-            with refused("TitleLiensUnanswered"):
+            with reverts("TitleLiensUnanswered"):
                 self.titles.acceptSale(sale.sale_id, seen, sender=buyer)
         else:
             self.titles.acceptSale(sale.sale_id, seen, sender=buyer)
@@ -299,7 +299,7 @@ class TitleMachine(CountingMachine):
             model.owner, model.sale = sale.buyer, None
             model.titles.append((sale.buyer, sale.sale_id, TitleCause.SALE))
         else:
-            with refused(error):
+            with reverts(error):
                 self.titles.approveSale(sale.sale_id, sender=self.registrar)
         self._check_parcel(pid)
         self._check_holdings()
@@ -329,7 +329,7 @@ class TitleMachine(CountingMachine):
         accepted = model.sale is not None and model.sale.accepted
         if by_order:
             if same_kind >= MAX_LIENS:
-                with refused("LienTooManyOrderedLiens"):
+                with reverts("LienTooManyOrderedLiens"):
                     self.liens.recordLienByOrder(pid, subject, 100, evidence, sender=self.registrar)
                 return
             self.liens.recordLienByOrder(pid, subject, 100, evidence, sender=self.registrar)
@@ -338,7 +338,7 @@ class TitleMachine(CountingMachine):
             self.liens.proposeLien(pid, subject, 100, evidence, sender=self._acct(holder))
             lien_id, owner = self.liens.lienCount(), self._acct(model.owner)
             if accepted or same_kind >= MAX_LIENS:
-                with refused("LienSaleAccepted" if accepted else "LienTooManyLiens"):
+                with reverts("LienSaleAccepted" if accepted else "LienTooManyLiens"):
                     self.liens.consentLien(lien_id, sender=owner)
                 self.liens.withdrawLien(lien_id, sender=owner)  # the owner declines it
                 self._check_parcel(pid)
@@ -361,7 +361,7 @@ class TitleMachine(CountingMachine):
         lien = model.liens[lien_id]
         sale_id, holder = model.sale.sale_id, self._acct(lien.holder)
         if model.sale.accepted:
-            with refused("LienSaleAccepted"):
+            with reverts("LienSaleAccepted"):
                 if consent == "withdraw":
                     self.liens.withdrawSaleConsent(lien_id, sale_id, sender=holder)
                 else:
@@ -448,23 +448,23 @@ class TitleMachine(CountingMachine):
         contract.pause(sender=self.guardian)
         try:
             if which == "titles":
-                with refused(STOPPED):
+                with reverts(STOPPED):
                     self.titles.syncHolder(pid, sender=owner)
                 if model.sale is None:
                     buyer = next(o for o in OWNERS if o != model.owner)
-                    with refused(STOPPED):
+                    with reverts(STOPPED):
                         self.titles.proposeSale(
                             pid, self.parties[buyer].subject, 1, keccak(text="deed"), sender=owner
                         )
                 elif not model.sale.accepted:
                     seen = self.liens.saleEncumbranceHash(model.sale.sale_id)
-                    with refused(STOPPED):
+                    with reverts(STOPPED):
                         self.titles.acceptSale(
                             model.sale.sale_id, seen, sender=self._acct(model.sale.buyer)
                         )
             elif which == "liens":
                 lender = data.draw(st.sampled_from(LENDERS))
-                with refused(STOPPED):
+                with reverts(STOPPED):
                     self.liens.proposeLien(
                         pid, self.parties[lender].subject, 100, keccak(text="loan"),
                         sender=self._acct(lender),
@@ -472,15 +472,15 @@ class TitleMachine(CountingMachine):
                 for lien_id, lien in sorted(model.liens.items()):
                     holder = self._acct(lien.holder)
                     if model.sale is not None:
-                        with refused(STOPPED):
+                        with reverts(STOPPED):
                             self.liens.consentToSale(
                                 lien_id, model.sale.sale_id, True, sender=holder
                             )
-                    with refused(STOPPED):
+                    with reverts(STOPPED):
                         self.liens.releaseLien(lien_id, sender=holder)
             else:
                 for year in sorted(model.unpaid):
-                    with refused(STOPPED):
+                    with reverts(STOPPED):
                         self.tax.pay(pid, year, sender=owner)
         finally:
             contract.unpause(sender=self.admin)
@@ -568,12 +568,12 @@ class TitleMachine(CountingMachine):
             others = [p for p in self._free() if self.parcels[p].owner == model.owner]
             if others:  # the blocked parcel second: the free one passes, then it fails
                 merged = parcel_data("SM-BLOCKED", model.area + self.parcels[others[0]].area)
-                with refused(error):
+                with reverts(error):
                     self.titles.merge([others[0], pid], merged, sender=self.registrar)
                 return
         if model.area >= 2:
             halves = [parcel_data("SM-BLOCKED-A", 1), parcel_data("SM-BLOCKED-B", model.area - 1)]
-            with refused(error):
+            with reverts(error):
                 self.titles.split(pid, halves, sender=self.registrar)
 
     @precondition(lambda self: bool(self.parcels))
@@ -582,7 +582,7 @@ class TitleMachine(CountingMachine):
         """Titles move only through approved sales: ERC-721 transfers are refused."""
         pid = data.draw(st.sampled_from(sorted(self.parcels)))
         holder = self._acct(self.parcels[pid].owner)
-        with refused("TitleTransferDisabled"):
+        with reverts("TitleTransferDisabled"):
             self.titles.transferFrom(holder, self._acct(to), pid, sender=holder)
 
     # -------------------------------------------------------------- invariants
@@ -630,7 +630,7 @@ class TitleMachine(CountingMachine):
         assert on_chain_area == self.registered_area  # split/merge preserve total area
         for pid in self.retired:
             assert self.titles.parcelOf(pid).status == ParcelStatus.RETIRED
-            with refused("ERC721NonexistentToken"):  # a retired parcel has no holder
+            with reverts("ERC721NonexistentToken"):  # a retired parcel has no holder
                 self.titles.ownerOf(pid)
             self._check_titles(pid)
         self._check_provenance()

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import ape
 import pytest
 from emitted import assert_event
 from eth_utils import keccak
+from reverts import reverts
 
 from civic_ledger.property.tax import TaxStatus, sign_permit
 
@@ -49,22 +49,22 @@ def test_assess_records_and_emits(tax, assessor, parties, new_parcel, chain):
 def test_only_assessor_assesses(tax, parties, new_parcel, chain, outsider, registrar):
     pid = new_parcel(parties["alice"])
     for caller in (outsider, registrar, parties["alice"].account):
-        with ape.reverts(tax.AccessManagedUnauthorized):
+        with reverts("AccessManagedUnauthorized"):
             tax.assess(pid, 2026, TAX, _due_in(chain, DAY), sender=caller)
 
 
 def test_assess_rules(tax, assessor, parties, new_parcel, chain):
     pid = new_parcel(parties["alice"])
-    with ape.reverts(tax.TaxParcelNotActive):
+    with reverts("TaxParcelNotActive"):
         tax.assess(12345, 2026, TAX, _due_in(chain, DAY), sender=assessor)
-    with ape.reverts(tax.TaxInvalidAssessment):
+    with reverts("TaxInvalidAssessment"):
         tax.assess(pid, 2026, 0, _due_in(chain, DAY), sender=assessor)
-    with ape.reverts(tax.TaxInvalidAssessment):
+    with reverts("TaxInvalidAssessment"):
         tax.assess(pid, 0, TAX, _due_in(chain, DAY), sender=assessor)
-    with ape.reverts(tax.TaxInvalidAssessment):
+    with reverts("TaxInvalidAssessment"):
         tax.assess(pid, 2026, TAX, chain.pending_timestamp - 1, sender=assessor)
     tax.assess(pid, 2026, TAX, _due_in(chain, DAY), sender=assessor)
-    with ape.reverts(tax.TaxAlreadyAssessed):
+    with reverts("TaxAlreadyAssessed"):
         tax.assess(pid, 2026, TAX, _due_in(chain, DAY), sender=assessor)
 
 
@@ -89,21 +89,21 @@ def test_pay_sends_tokens_to_treasury_and_emits_receipt(tax, token, parties, ass
         amount=TAX,
         treasury=treasury.address,
     )
-    with ape.reverts(tax.TaxNotOpen):
+    with reverts("TaxNotOpen"):
         tax.pay(assessed, 2026, sender=alice.account)
 
 
 def test_pay_needs_allowance_and_balance(tax, token, parties, assessed, fund):
     bob = parties["bob"]
-    with ape.reverts(token.ERC20InsufficientAllowance):
+    with reverts("ERC20InsufficientAllowance"):
         tax.pay(assessed, 2026, sender=bob.account)
     token.approve(tax, TAX, sender=bob.account)
-    with ape.reverts(token.ERC20InsufficientBalance):
+    with reverts("ERC20InsufficientBalance"):
         tax.pay(assessed, 2026, sender=bob.account)
     fund(bob.account, TAX)  # a third party (e.g. a buyer at closing) may pay
     tax.pay(assessed, 2026, sender=bob.account)
     assert tax.statusOf(assessed, 2026) == TaxStatus.PAID
-    with ape.reverts(tax.TaxNotOpen):
+    with reverts("TaxNotOpen"):
         tax.pay(assessed, 2027, sender=bob.account)
 
 
@@ -122,7 +122,7 @@ def test_pay_with_bad_permit_falls_back_to_allowance(tax, token, parties, assess
     alice, bob = parties["alice"].account, parties["bob"].account
     deadline = chain.pending_timestamp + DAY
     v, r, s = sign_permit(token, bob, tax.address, TAX, deadline)  # wrong signer
-    with ape.reverts(token.ERC20InsufficientAllowance):
+    with reverts("ERC20InsufficientAllowance"):
         tax.payWithPermit(assessed, 2026, deadline, v, r, s, sender=alice)
     token.approve(tax, TAX, sender=alice)
     tax.payWithPermit(assessed, 2026, deadline, v, r, s, sender=alice)
@@ -146,7 +146,7 @@ def test_overdue_blocks_sale_until_paid(
     accept_sale(titles, liens, sale, bob.account)
     chain.pending_timestamp += 31 * DAY
     assert titles.saleReadiness(sale).taxClear is False
-    with ape.reverts(titles.TitleBlockedByTax):
+    with reverts("TitleBlockedByTax"):
         titles.approveSale(sale, sender=registrar)
     token.approve(tax, TAX, sender=alice.account)
     tax.pay(assessed, 2026, sender=alice.account)
@@ -184,7 +184,7 @@ def test_earliest_due_recomputed_on_payment(tax, token, assessor, parties, asses
 
 
 def test_void_assessment(tax, assessor, parties, assessed, chain, outsider):
-    with ape.reverts(tax.AccessManagedUnauthorized):
+    with reverts("AccessManagedUnauthorized"):
         tax.voidAssessment(assessed, 2026, keccak(text="appeal"), sender=outsider)
     receipt = tax.voidAssessment(assessed, 2026, keccak(text="appeal"), sender=assessor)
     [event] = tax.TaxVoided.from_receipt(receipt)
@@ -193,7 +193,7 @@ def test_void_assessment(tax, assessor, parties, assessed, chain, outsider):
     chain.pending_timestamp += 60 * DAY
     chain.mine()
     assert not tax.hasOverdue(assessed)
-    with ape.reverts(tax.TaxNotOpen):
+    with reverts("TaxNotOpen"):
         tax.voidAssessment(assessed, 2026, keccak(text="again"), sender=assessor)
 
 
@@ -201,10 +201,10 @@ def test_unpaid_tax_blocks_split_and_merge(
     tax, token, titles, parties, assessed, new_parcel, registrar
 ):
     alice = parties["alice"]
-    with ape.reverts(titles.TitleBlockedByTax):
+    with reverts("TitleBlockedByTax"):
         titles.split(assessed, [parcel_data(area=500), parcel_data(area=500)], sender=registrar)
     other = new_parcel(alice, area=5)
-    with ape.reverts(titles.TitleBlockedByTax):
+    with reverts("TitleBlockedByTax"):
         titles.merge([other, assessed], parcel_data(area=1005), sender=registrar)
     token.approve(tax, TAX, sender=alice.account)
     tax.pay(assessed, 2026, sender=alice.account)
@@ -218,7 +218,7 @@ def test_retired_parcel_cannot_be_assessed(
 ):
     pid = new_parcel(parties["alice"], area=10)
     titles.split(pid, [parcel_data(area=5), parcel_data(area=5)], sender=registrar)
-    with ape.reverts(tax.TaxParcelNotActive):
+    with reverts("TaxParcelNotActive"):
         tax.assess(pid, 2026, TAX, _due_in(chain, DAY), sender=assessor)
 
 
@@ -228,7 +228,7 @@ def test_open_assessments_cap(tax, assessor, parties, new_parcel, chain):
     due = _due_in(chain, YEAR)
     for year in range(2000, 2000 + cap):
         tax.assess(pid, year, 1, due, sender=assessor)
-    with ape.reverts(tax.TaxTooManyOpen):
+    with reverts("TaxTooManyOpen"):
         tax.assess(pid, 2000 + cap, 1, due, sender=assessor)
 
 

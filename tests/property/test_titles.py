@@ -3,9 +3,9 @@ holder sync, pause, and every unauthorised caller."""
 
 from __future__ import annotations
 
-import ape
 import pytest
 from eth_utils import keccak
+from reverts import reverts
 
 from civic_ledger.deploy.proxy import deploy_upgradeable
 from civic_ledger.property.titles import ParcelStatus, SaleState, TitleCause
@@ -53,21 +53,21 @@ def test_register_batch_registers_all_or_nothing(titles, registrar, parties):
 
     # a batch with one already-registered id reverts as a whole
     fresh = parcel_data()
-    with ape.reverts(titles.TitleParcelExists):
+    with reverts("TitleParcelExists"):
         titles.registerBatch([bob.subject, bob.subject], [fresh, batch[0]], sender=registrar)
     assert titles.dataHashesOf([fresh[0]])[0] == b"\x00" * 32
 
 
 def test_register_batch_bounds(titles, registrar, parties):
     alice = parties["alice"]
-    with ape.reverts(titles.CityInvalidBatchSize):
+    with reverts("CityInvalidBatchSize"):
         titles.registerBatch([], [], sender=registrar)
     too_many = titles.MAX_BATCH() + 1
-    with ape.reverts(titles.CityInvalidBatchSize):
+    with reverts("CityInvalidBatchSize"):
         titles.registerBatch(
             [alice.subject] * too_many, [parcel_data() for _ in range(too_many)], sender=registrar
         )
-    with ape.reverts(titles.TitleLengthMismatch):
+    with reverts("TitleLengthMismatch"):
         titles.registerBatch([alice.subject], [parcel_data(), parcel_data()], sender=registrar)
 
 
@@ -75,13 +75,13 @@ def test_register_batch_bounds(titles, registrar, parties):
 def test_register_rejects_invalid_data(titles, registrar, parties, field, value):
     pid, data_hash, area, land_use = parcel_data()
     if field == "id":
-        with ape.reverts(titles.TitleParcelExists):
+        with reverts("TitleParcelExists"):
             titles.register(
                 parties["alice"].subject, (0, data_hash, area, land_use), sender=registrar
             )
         return
     data = (pid, value, area, land_use) if field == "hash" else (pid, data_hash, 0, land_use)
-    with ape.reverts(titles.TitleInvalidParcelData):
+    with reverts("TitleInvalidParcelData"):
         titles.register(parties["alice"].subject, data, sender=registrar)
 
 
@@ -91,21 +91,21 @@ def test_register_twice_and_unknown_or_suspended_owner(
     alice = parties["alice"]
     data = parcel_data()
     titles.register(alice.subject, data, sender=registrar)
-    with ape.reverts(titles.TitleParcelExists):
+    with reverts("TitleParcelExists"):
         titles.register(alice.subject, data, sender=registrar)
-    with ape.reverts(titles.CityIdentityNotActive):
+    with reverts("CityIdentityNotActive"):
         titles.register(keccak(text="nobody"), parcel_data(), sender=registrar)
     identities.setStatus(alice.subject, 2, keccak(text="case-1"), sender=agency["identity_office"])
-    with ape.reverts(titles.CityIdentityNotActive):
+    with reverts("CityIdentityNotActive"):
         titles.register(alice.subject, parcel_data(), sender=registrar)
 
 
 def test_only_registrar_registers(titles, parties, outsider, agency):
     alice = parties["alice"]
     for caller in (outsider, alice.account, agency["tax_bureau"], agency["deployer"]):
-        with ape.reverts(titles.AccessManagedUnauthorized):
+        with reverts("AccessManagedUnauthorized"):
             titles.register(alice.subject, parcel_data(), sender=caller)
-        with ape.reverts(titles.AccessManagedUnauthorized):
+        with reverts("AccessManagedUnauthorized"):
             titles.registerBatch([alice.subject], [parcel_data()], sender=caller)
 
 
@@ -116,15 +116,15 @@ def test_plain_transfers_and_approvals_revert(titles, parties, new_parcel):
     alice, bob = parties["alice"], parties["bob"]
     pid = new_parcel(alice)
     a = alice.account
-    with ape.reverts(titles.TitleTransferDisabled):
+    with reverts("TitleTransferDisabled"):
         titles.transferFrom(a, bob.account, pid, sender=a)
-    with ape.reverts(titles.TitleTransferDisabled):
+    with reverts("TitleTransferDisabled"):
         titles.safeTransferFrom(a, bob.account, pid, sender=a)
-    with ape.reverts(titles.TitleTransferDisabled):
+    with reverts("TitleTransferDisabled"):
         titles.safeTransferFrom(a, bob.account, pid, b"", sender=a)
-    with ape.reverts(titles.TitleTransferDisabled):
+    with reverts("TitleTransferDisabled"):
         titles.approve(bob.account, pid, sender=a)
-    with ape.reverts(titles.TitleTransferDisabled):
+    with reverts("TitleTransferDisabled"):
         titles.setApprovalForAll(bob.account, True, sender=a)
     assert titles.ownerOf(pid) == a.address
 
@@ -176,7 +176,7 @@ def test_only_owner_controller_proposes(titles, parties, new_parcel, registrar, 
     alice, bob = parties["alice"], parties["bob"]
     pid = new_parcel(alice)
     for caller in (bob.account, outsider, registrar):
-        with ape.reverts(titles.TitleNotOwnerController):
+        with reverts("TitleNotOwnerController"):
             titles.proposeSale(pid, bob.subject, 1, DEED, sender=caller)
 
 
@@ -191,10 +191,10 @@ def test_propose_rejects_bad_sales(titles, parties, new_parcel):
         ("TitleParcelNotActive", 12345, bob.subject, 1, DEED),
     ]
     for error, *args in bad_sales:
-        with ape.reverts(getattr(titles, error)):
+        with reverts(error):
             titles.proposeSale(*args, sender=alice.account)
     titles.proposeSale(pid, bob.subject, 1, DEED, sender=alice.account)
-    with ape.reverts(titles.TitleSaleAlreadyOpen):
+    with reverts("TitleSaleAlreadyOpen"):
         titles.proposeSale(pid, carol.subject, 1, DEED, sender=alice.account)
 
 
@@ -205,13 +205,13 @@ def test_only_buyer_accepts_once(titles, liens, parties, new_parcel, outsider):
     sale = titles.openSaleOf(pid)
     state = liens.saleEncumbranceHash(sale)
     for caller in (alice.account, carol.account, outsider):
-        with ape.reverts(titles.TitleNotSaleParty):
+        with reverts("TitleNotSaleParty"):
             titles.acceptSale(sale, state, sender=caller)
     receipt = titles.acceptSale(sale, state, sender=bob.account)
     [event] = titles.SaleAccepted.from_receipt(receipt)
     assert (event.saleId, event.parcelId, event.operator) == (sale, pid, bob.account.address)
     assert event.encumbranceHash == state == titles.saleOf(sale).encumbranceHash
-    with ape.reverts(titles.TitleSaleWrongState):
+    with reverts("TitleSaleWrongState"):
         titles.acceptSale(sale, state, sender=bob.account)
 
 
@@ -222,14 +222,14 @@ def test_approval_needs_acceptance_and_registrar(
     pid = new_parcel(alice)
     titles.proposeSale(pid, bob.subject, 1, DEED, sender=alice.account)
     sale = titles.openSaleOf(pid)
-    with ape.reverts(titles.TitleSaleWrongState):
+    with reverts("TitleSaleWrongState"):
         titles.approveSale(sale, sender=registrar)
     accept_sale(titles, liens, sale, bob.account)
     for caller in (alice.account, bob.account, outsider):
-        with ape.reverts(titles.AccessManagedUnauthorized):
+        with reverts("AccessManagedUnauthorized"):
             titles.approveSale(sale, sender=caller)
     titles.approveSale(sale, sender=registrar)
-    with ape.reverts(titles.TitleSaleWrongState):
+    with reverts("TitleSaleWrongState"):
         titles.approveSale(sale, sender=registrar)
     assert titles.ownerOf(pid) == bob.account.address
 
@@ -250,7 +250,7 @@ def test_either_party_cancels_before_approval(
     assert event.operator == parties[canceller].account.address
     assert titles.saleOf(sale).state == SaleState.CANCELLED
     assert titles.openSaleOf(pid) == 0
-    with ape.reverts(titles.TitleSaleWrongState):
+    with reverts("TitleSaleWrongState"):
         titles.approveSale(sale, sender=registrar)
     assert titles.ownerOf(pid) == alice.account.address
     # the parcel can be offered again
@@ -261,25 +261,25 @@ def test_cancel_after_approval_and_by_strangers_fails(
     titles, registrar, parties, sale_ready, outsider
 ):
     _, sale = sale_ready
-    with ape.reverts(titles.TitleNotSaleParty):
+    with reverts("TitleNotSaleParty"):
         titles.cancelSale(sale, sender=parties["carol"].account)
-    with ape.reverts(titles.TitleNotSaleParty):
+    with reverts("TitleNotSaleParty"):
         titles.cancelSale(sale, sender=outsider)
     titles.approveSale(sale, sender=registrar)
-    with ape.reverts(titles.TitleSaleWrongState):
+    with reverts("TitleSaleWrongState"):
         titles.cancelSale(sale, sender=parties["bob"].account)
 
 
 def test_registrar_rejects_with_reason(titles, registrar, parties, sale_ready, outsider):
     pid, sale = sale_ready
-    with ape.reverts(titles.AccessManagedUnauthorized):
+    with reverts("AccessManagedUnauthorized"):
         titles.rejectSale(sale, keccak(text="why"), sender=outsider)
     receipt = titles.rejectSale(sale, keccak(text="defective deed"), sender=registrar)
     [event] = titles.SaleRejected.from_receipt(receipt)
     assert event.reasonHash == keccak(text="defective deed")
     assert titles.saleOf(sale).state == SaleState.REJECTED
     assert titles.ownerOf(pid) == parties["alice"].account.address
-    with ape.reverts(titles.TitleSaleWrongState):
+    with reverts("TitleSaleWrongState"):
         titles.approveSale(sale, sender=registrar)
 
 
@@ -292,7 +292,7 @@ def test_suspended_party_blocks_approval(
         parties[who].subject, 2, keccak(text="fraud case"), sender=agency["identity_office"]
     )
     assert titles.saleReadiness(sale).identitiesActive is False
-    with ape.reverts(titles.CityIdentityNotActive):
+    with reverts("CityIdentityNotActive"):
         titles.approveSale(sale, sender=registrar)
 
 
@@ -302,7 +302,7 @@ def test_retired_parcel_cannot_be_sold_and_new_owner_can_resell(
     alice, bob, carol = parties["alice"], parties["bob"], parties["carol"]
     pid, sale = sale_ready
     titles.approveSale(sale, sender=registrar)
-    with ape.reverts(titles.TitleNotOwnerController):
+    with reverts("TitleNotOwnerController"):
         titles.proposeSale(pid, carol.subject, 1, DEED, sender=alice.account)
     titles.proposeSale(pid, carol.subject, 1, DEED, sender=bob.account)
     resale = titles.openSaleOf(pid)
@@ -344,7 +344,7 @@ def test_rotated_controller_sells_before_sync(
     fresh = fresh_wallet()
     identities.proposeController(fresh, sender=alice.account)
     identities.acceptController(alice.subject, sender=fresh)
-    with ape.reverts(titles.TitleNotOwnerController):
+    with reverts("TitleNotOwnerController"):
         titles.proposeSale(pid, bob.subject, 1, DEED, sender=alice.account)
     titles.proposeSale(pid, bob.subject, 1, DEED, sender=fresh)
     sale = titles.openSaleOf(pid)
@@ -363,7 +363,7 @@ def test_split_preserves_area_and_links(titles, registrar, parties, new_parcel):
     receipt = titles.split(parent, children, sender=registrar)
 
     assert titles.parcelOf(parent).status == ParcelStatus.RETIRED
-    with ape.reverts():
+    with reverts("ERC721NonexistentToken"):
         titles.ownerOf(parent)
     child_ids = [c[0] for c in children]
     assert list(titles.childrenOf(parent)) == child_ids
@@ -382,21 +382,21 @@ def test_split_preserves_area_and_links(titles, registrar, parties, new_parcel):
 def test_split_rules(titles, registrar, parties, new_parcel, outsider):
     alice = parties["alice"]
     parent = new_parcel(alice, area=1_000)
-    with ape.reverts(titles.TitleAreaMismatch):
+    with reverts("TitleAreaMismatch"):
         titles.split(parent, [parcel_data(area=500), parcel_data(area=499)], sender=registrar)
-    with ape.reverts(titles.CityInvalidBatchSize, size=1, min=2, max=16):
+    with reverts("CityInvalidBatchSize", size=1, min=2, max=16):
         titles.split(parent, [parcel_data(area=1_000)], sender=registrar)
-    with ape.reverts(titles.CityInvalidBatchSize):
+    with reverts("CityInvalidBatchSize"):
         titles.split(parent, [parcel_data(area=1) for _ in range(17)], sender=registrar)
-    with ape.reverts(titles.TitleInvalidParcelData):
+    with reverts("TitleInvalidParcelData"):
         titles.split(parent, [parcel_data(area=1_000), parcel_data(area=0)], sender=registrar)
-    with ape.reverts(titles.AccessManagedUnauthorized):
+    with reverts("AccessManagedUnauthorized"):
         titles.split(parent, [parcel_data(area=500), parcel_data(area=500)], sender=outsider)
     dup = parcel_data(area=500)
-    with ape.reverts(titles.TitleParcelExists):
+    with reverts("TitleParcelExists"):
         titles.split(parent, [dup, dup], sender=registrar)
     titles.split(parent, [parcel_data(area=500), parcel_data(area=500)], sender=registrar)
-    with ape.reverts(titles.TitleParcelNotActive):
+    with reverts("TitleParcelNotActive"):
         titles.split(parent, [parcel_data(area=500), parcel_data(area=500)], sender=registrar)
 
 
@@ -421,15 +421,15 @@ def test_merge_rules(titles, registrar, parties, new_parcel, outsider):
     alice, bob = parties["alice"], parties["bob"]
     a, b = new_parcel(alice, area=100), new_parcel(alice, area=200)
     other = new_parcel(bob, area=50)
-    with ape.reverts(titles.TitleAreaMismatch):
+    with reverts("TitleAreaMismatch"):
         titles.merge([a, b], parcel_data(area=301), sender=registrar)
-    with ape.reverts(titles.TitleOwnersDiffer):
+    with reverts("TitleOwnersDiffer"):
         titles.merge([a, other], parcel_data(area=150), sender=registrar)
-    with ape.reverts(titles.TitleParcelNotActive):
+    with reverts("TitleParcelNotActive"):
         titles.merge([a, a], parcel_data(area=200), sender=registrar)
-    with ape.reverts(titles.CityInvalidBatchSize):
+    with reverts("CityInvalidBatchSize"):
         titles.merge([a], parcel_data(area=100), sender=registrar)
-    with ape.reverts(titles.AccessManagedUnauthorized):
+    with reverts("AccessManagedUnauthorized"):
         titles.merge([a, b], parcel_data(area=300), sender=outsider)
     titles.merge([a, b], parcel_data(area=300), sender=registrar)
 
@@ -438,9 +438,9 @@ def test_open_sale_blocks_split_and_merge(titles, registrar, parties, new_parcel
     alice, bob = parties["alice"], parties["bob"]
     a, b = new_parcel(alice, area=100), new_parcel(alice, area=100)
     titles.proposeSale(a, bob.subject, 1, DEED, sender=alice.account)
-    with ape.reverts(titles.TitleBlockedBySale):
+    with reverts("TitleBlockedBySale"):
         titles.split(a, [parcel_data(area=50), parcel_data(area=50)], sender=registrar)
-    with ape.reverts(titles.TitleBlockedBySale):
+    with reverts("TitleBlockedBySale"):
         titles.merge([b, a], parcel_data(area=200), sender=registrar)
 
 
@@ -449,15 +449,15 @@ def test_open_sale_blocks_split_and_merge(titles, registrar, parties, new_parcel
 
 def test_guardian_pauses_admin_unpauses(titles, registrar, parties, sale_ready, agency, outsider):
     _, sale = sale_ready
-    with ape.reverts(titles.AccessManagedUnauthorized):
+    with reverts("AccessManagedUnauthorized"):
         titles.pause(sender=outsider)
     titles.pause(sender=agency["emergency_guardian"])
-    with ape.reverts(titles.EnforcedPause):
+    with reverts("EnforcedPause"):
         titles.approveSale(sale, sender=registrar)
-    with ape.reverts(titles.EnforcedPause):
+    with reverts("EnforcedPause"):
         titles.register(parties["alice"].subject, parcel_data(), sender=registrar)
     # parties may still withdraw while paused
-    with ape.reverts(titles.AccessManagedUnauthorized):
+    with reverts("AccessManagedUnauthorized"):
         titles.unpause(sender=agency["emergency_guardian"])
     titles.unpause(sender=agency["deployer"])
     titles.approveSale(sale, sender=registrar)
@@ -468,10 +468,10 @@ def test_modules_are_wired_and_admin_only(titles, suite, outsider, registrar, ag
     assert titles.taxModule() == suite["PropertyTax"].address
     assert titles.identityRegistry() == suite["IdentityRegistry"].address
     for caller in (outsider, registrar):
-        with ape.reverts(titles.AccessManagedUnauthorized):
+        with reverts("AccessManagedUnauthorized"):
             titles.setModules(outsider, outsider, sender=caller)
     # the admin cannot re-set them either, not even to the same modules
-    with ape.reverts(titles.TitleModulesAlreadySet):
+    with reverts("TitleModulesAlreadySet"):
         titles.setModules(suite["LienRegistry"], suite["PropertyTax"], sender=agency["deployer"])
 
 
@@ -497,7 +497,7 @@ def test_set_modules_once_both_wired_to_this_registry(project, suite, agency, ou
         (liens, suite["PropertyTax"]),  # another registry's tax module
         (tax, liens),  # swapped
     ):
-        with ape.reverts(bare.TitleInvalidModules):
+        with reverts("TitleInvalidModules"):
             bare.setModules(lien_module, tax_module, sender=deployer)
     assert bare.lienRegistry() == zero and bare.taxModule() == zero
     receipt = bare.setModules(liens, tax, sender=deployer)
@@ -507,7 +507,7 @@ def test_set_modules_once_both_wired_to_this_registry(project, suite, agency, ou
         liens.address,
         tax.address,
     )
-    with ape.reverts(bare.TitleModulesAlreadySet):
+    with reverts("TitleModulesAlreadySet"):
         bare.setModules(liens, tax, sender=deployer)
 
 
@@ -521,20 +521,20 @@ def test_unwired_registry_fails_closed(project, suite, agency, parties):
     # deployer holds ADMIN: the new target's functions default to the admin role
     bare.register(alice.subject, data, sender=deployer)
     bare.proposeSale(data[0], bob.subject, 1, DEED, sender=alice.account)
-    with ape.reverts(bare.TitleModulesNotSet):
+    with reverts("TitleModulesNotSet"):
         bare.acceptSale(1, b"\x00" * 32, sender=bob.account)
     other = parcel_data(area=1_000)
     bare.register(alice.subject, other, sender=deployer)
-    with ape.reverts(bare.TitleModulesNotSet):
+    with reverts("TitleModulesNotSet"):
         bare.split(other[0], [parcel_data(area=500), parcel_data(area=500)], sender=deployer)
-    with ape.reverts(bare.TitleOnlyLienRegistry):  # not even its own, unlinked one
+    with reverts("TitleOnlyLienRegistry"):  # not even its own, unlinked one
         liens.recordLienByOrder(data[0], parties["bank"].subject, 1, DEED, sender=deployer)
 
 
 def test_encumbrance_hook_only_from_the_lien_registry(titles, sale_ready, registrar, outsider):
     pid, sale = sale_ready
     for caller in (outsider, registrar):
-        with ape.reverts(titles.TitleOnlyLienRegistry):
+        with reverts("TitleOnlyLienRegistry"):
             titles.onEncumbranceChanged(pid, caller, sender=caller)
     assert titles.saleOf(sale).state == SaleState.ACCEPTED
 
@@ -544,18 +544,18 @@ def test_token_uri_is_base_plus_hex_parcel_id(titles, registrar, parties, agency
     titles.register(parties["alice"].subject, data, sender=registrar)
     assert titles.tokenURI(data[0]) == "" and titles.baseURI() == ""
     for caller in (outsider, registrar):
-        with ape.reverts(titles.AccessManagedUnauthorized):
+        with reverts("AccessManagedUnauthorized"):
             titles.setBaseURI("https://evil.example/", sender=caller)
     base = "https://land.city.example/parcels/"
     receipt = titles.setBaseURI(base, sender=agency["deployer"])
     [event] = titles.BaseURISet.from_receipt(receipt)
     assert (event.operator, event.baseURI) == (agency["deployer"].address, base)
     assert titles.tokenURI(data[0]) == f"{base}0x{data[0]:064x}"
-    with ape.reverts(titles.TitleParcelNotActive):
+    with reverts("TitleParcelNotActive"):
         titles.tokenURI(12345)
     limit = titles.MAX_BASE_URI_LENGTH()
     titles.setBaseURI("u" * limit, sender=agency["deployer"])
-    with ape.reverts(titles.TitleBaseURITooLong):
+    with reverts("TitleBaseURITooLong"):
         titles.setBaseURI("u" * (limit + 1), sender=agency["deployer"])
     titles.setBaseURI("", sender=agency["deployer"])
     assert titles.tokenURI(data[0]) == ""
@@ -572,7 +572,7 @@ def test_suspended_party_cannot_cancel(titles, parties, sale_ready, identities, 
     _, sale = sale_ready
     office = agency["identity_office"]
     identities.setStatus(parties[who].subject, 2, keccak(text="stolen key"), sender=office)
-    with ape.reverts(titles.TitleNotSaleParty):
+    with reverts("TitleNotSaleParty"):
         titles.cancelSale(sale, sender=parties[who].account)
     identities.setStatus(parties[who].subject, 1, keccak(text="reinstated"), sender=office)
     titles.cancelSale(sale, sender=parties[who].account)

@@ -11,6 +11,7 @@ from typing import Any
 import ape
 import pytest
 from eth_utils import keccak
+from reverts import reverts
 
 from civic_ledger.access.roles import RoleId
 from civic_ledger.core.introspect import project_ast
@@ -67,11 +68,11 @@ def test_initialized_once_through_the_proxy(suite, project, deployer) -> None:
     assert (tax.titleRegistry(), tax.token()) == (titles.address, token.address)
     assert tax.treasury() != ZERO
 
-    with ape.reverts(titles.InvalidInitialization):
+    with reverts("InvalidInitialization"):
         titles.initialize(manager, identities, sender=deployer)
-    with ape.reverts(liens.InvalidInitialization):
+    with reverts("InvalidInitialization"):
         liens.initialize(manager, titles, identities, sender=deployer)
-    with ape.reverts(tax.InvalidInitialization):
+    with reverts("InvalidInitialization"):
         tax.initialize(manager, titles, token, deployer, sender=deployer)
     # nor can anyone initialise (take over) an implementation itself
     web3 = ape.chain.provider.web3
@@ -82,7 +83,7 @@ def test_initialized_once_through_the_proxy(suite, project, deployer) -> None:
             "LienRegistry": (deployer, titles, identities),
             "PropertyTax": (deployer, titles, token, deployer),
         }[name]
-        with ape.reverts(implementation.InvalidInitialization):
+        with reverts("InvalidInitialization"):
             implementation.initialize(*args, sender=deployer)
 
 
@@ -116,7 +117,7 @@ def test_titles_liens_and_tax_survive_an_upgrade(
         old = implementation_of(web3, contract.address)
         fresh = getattr(project, name).deploy(sender=admin)
         call = contract.upgradeToAndCall.encode_input(fresh, b"")
-        with ape.reverts():  # the notice period: not without a schedule
+        with reverts("AccessManagerNotScheduled"):  # the notice period: none unscheduled
             contract.upgradeToAndCall(fresh, b"", sender=admin)
         manager.schedule(contract, call, 0, sender=admin)
         chain.pending_timestamp += int(manager.getAccess(RoleId.UPGRADER, admin)[1]) + 1
