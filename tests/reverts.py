@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -43,3 +43,13 @@ def decoded_error(exc: Any) -> tuple[str, dict[str, Any]]:
         definition, arguments = decoded
         return definition.name, arguments
     return type(exc).__name__, {}
+
+
+def refused(what: str, error: str, call: Callable[[], Any], **inputs: Any) -> None:
+    """`call()` (described by `what`, e.g. "pay while paused") must revert with `error` and
+    these arguments; a failure starts with `what`."""
+    try:
+        with reverts(error, **inputs):
+            call()
+    except AssertionError as exc:
+        raise AssertionError(f"{what}: {exc}") from None

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from reverts import reverts
+from reverts import refused, reverts
 from shared_fixtures import set_target_closed
 
 from civic_ledger.fund import client as fund_client
@@ -125,15 +125,6 @@ def restricted(world: FundWorld, s: Staged) -> list[tuple[str, Callable[[], Any]
     ]
 
 
-def refused(name: str, call: Callable[[], Any], error: str, **inputs: Any) -> None:
-    """`call` (function `name`) must revert with `error`; a failure names the function."""
-    try:
-        with reverts(error, **inputs):
-            call()
-    except AssertionError as exc:
-        raise AssertionError(f"{name}: {exc}") from None
-
-
 def set_closed(world: FundWorld, closed: bool) -> None:
     """The admin closes (or reopens) the fund in the AccessManager, through the schedule when
     the fund's target admin delay (the upgrade notice) is in force."""
@@ -147,7 +138,7 @@ def test_pause_stops_outflows_only(world: FundWorld) -> None:
     gf.pause(sender=world.guardian)
     for name, call in self_checked(world, s):
         if name in OUTFLOWS:
-            refused(name, call, STOPPED, target=gf.address)
+            refused(name, STOPPED, call, target=gf.address)
         else:
             call()  # continues during a pause
     for _, call in restricted(world, s):
@@ -171,10 +162,10 @@ def test_closing_the_target_stops_every_self_checked_function(world: FundWorld) 
     set_closed(world, True)
     assert not gf.paused()
     for name, call in self_checked(world, s):
-        refused(name, call, STOPPED, target=gf.address)
+        refused(name, STOPPED, call, target=gf.address)
     assert not gf.isOpen() and fund_client.stopped(gf, world.manager) == "closed"
     for name, call in restricted(world, s):  # the manager refuses a closed target's functions
-        refused(name, call, "AccessManagedUnauthorized")
+        refused(name, "AccessManagedUnauthorized", call)
     for name in ("pause", "unpause"):
         with reverts("AccessManagedUnauthorized"):
             getattr(gf, name)(
@@ -193,5 +184,5 @@ def test_closing_overrides_the_pause_exceptions(world: FundWorld) -> None:
     world.gf.pause(sender=world.guardian)
     set_closed(world, True)
     for name, call in self_checked(world, s):
-        refused(name, call, STOPPED, target=world.gf.address)
+        refused(name, STOPPED, call, target=world.gf.address)
     assert fund_client.stopped(world.gf, world.manager) == "paused and closed"

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 from eth_utils import keccak
-from reverts import decoded_error
+from reverts import refused
 from shared_fixtures import set_target_closed
 
 from civic_ledger.property.liens import LienState
@@ -31,21 +31,6 @@ UNAUTHORISED = "AccessManagedUnauthorized"
 DEED = keccak(text="deed")
 LOAN = keccak(text="loan")
 ORDER = keccak(text="court order")
-
-
-def error_of(call: Callable[[], Any]) -> str | None:
-    """The name of the custom error `call()` reverts with; None when it goes through."""
-    try:
-        call()
-    except Exception as exc:  # Ape raises a ContractLogicError subclass per custom error
-        return decoded_error(exc)[0]
-    return None
-
-
-def refused(expected: str, what: str, call: Callable[[], Any]) -> None:
-    got = error_of(call)
-    outcome = "went through" if got is None else f"was refused with {got}"
-    assert got == expected, f"{what} {outcome}, expected {expected}"
 
 
 def functions_of(contract: Any) -> set[str]:
@@ -93,16 +78,16 @@ def test_paused_title_registry_stops_its_self_checked_functions(
     accepted_parcel, accepted = sale_ready
 
     titles.pause(sender=guardian)
-    refused(STOPPED, "proposeSale while paused", lambda: titles.proposeSale(
+    refused("proposeSale while paused", STOPPED, lambda: titles.proposeSale(
         free, bob.subject, 1, DEED, sender=alice.account))  # fmt: skip
-    refused(STOPPED, "acceptSale while paused", lambda: accept_sale(
+    refused("acceptSale while paused", STOPPED, lambda: accept_sale(
         titles, liens, proposed, bob.account))  # fmt: skip
-    refused(STOPPED, "syncHolder while paused", lambda: titles.syncHolder(free, sender=bob.account))
-    refused(PAUSED, "register while paused", lambda: titles.register(
+    refused("syncHolder while paused", STOPPED, lambda: titles.syncHolder(free, sender=bob.account))
+    refused("register while paused", PAUSED, lambda: titles.register(
         alice.subject, parcel_data(), sender=registrar))  # fmt: skip
-    refused(PAUSED, "approveSale while paused", lambda: titles.approveSale(
+    refused("approveSale while paused", PAUSED, lambda: titles.approveSale(
         accepted, sender=registrar))  # fmt: skip
-    refused(PAUSED, "setBaseURI while paused", lambda: titles.setBaseURI("x", sender=admin))
+    refused("setBaseURI while paused", PAUSED, lambda: titles.setBaseURI("x", sender=admin))
 
     # Continue during a pause (rules block): a court order still voids the acceptance it
     # changes, a party may still withdraw, the registrar may still refuse.
@@ -156,13 +141,13 @@ def test_paused_lien_registry_stops_its_self_checked_functions(
 
     liens.pause(sender=guardian)
     for name in ("proposeLien", "consentLien", "releaseLien", "consentToSale"):
-        refused(STOPPED, f"{name} while paused", calls[name])
-    refused(STOPPED, "withdrawSaleConsent while paused", calls["withdrawSaleConsent"])
-    refused(PAUSED, "recordLienByOrder while paused", calls["recordLienByOrder"])
-    refused(PAUSED, "orderRelease while paused", lambda: liens.orderRelease(
+        refused(f"{name} while paused", STOPPED, calls[name])
+    refused("withdrawSaleConsent while paused", STOPPED, calls["withdrawSaleConsent"])
+    refused("recordLienByOrder while paused", PAUSED, calls["recordLienByOrder"])
+    refused("orderRelease while paused", PAUSED, lambda: liens.orderRelease(
         w["active"], ORDER, sender=registrar))  # fmt: skip
     # A sale closes together with the lien releases it triggers: not while the liens are stopped.
-    refused(STOPPED, "approveSale while the lien registry is paused", lambda: titles.approveSale(
+    refused("approveSale while the lien registry is paused", STOPPED, lambda: titles.approveSale(
         w["accepted"], sender=registrar))  # fmt: skip
 
     # Continues during a pause (rules block): withdrawing a proposal that never took effect.
@@ -191,14 +176,14 @@ def test_paused_property_tax_stops_payments(
     token.approve(tax, 100, sender=alice)
 
     tax.pause(sender=guardian)
-    refused(STOPPED, "pay while paused", lambda: tax.pay(pid, 2026, sender=alice))
+    refused("pay while paused", STOPPED, lambda: tax.pay(pid, 2026, sender=alice))
     deadline = chain.pending_timestamp + DAY
     v, r, s = sign_permit(token, alice, tax.address, 100, deadline)
-    refused(STOPPED, "payWithPermit while paused", lambda: tax.payWithPermit(
+    refused("payWithPermit while paused", STOPPED, lambda: tax.payWithPermit(
         pid, 2027, deadline, v, r, s, sender=alice))  # fmt: skip
-    refused(PAUSED, "assess while paused", lambda: tax.assess(
+    refused("assess while paused", PAUSED, lambda: tax.assess(
         pid, 2028, 100, due, sender=assessor))  # fmt: skip
-    refused(PAUSED, "voidAssessment while paused", lambda: tax.voidAssessment(
+    refused("voidAssessment while paused", PAUSED, lambda: tax.voidAssessment(
         pid, 2027, keccak(text="appeal"), sender=assessor))  # fmt: skip
 
     tax.unpause(sender=admin)
@@ -218,19 +203,19 @@ def test_closed_title_registry_stops_every_state_change(
     free = new_parcel(alice)
     accepted_parcel, accepted = sale_ready
     set_target_closed(suite["CityAccessManager"], admin, titles)
-    refused(STOPPED, "proposeSale on a closed registry", lambda: titles.proposeSale(
+    refused("proposeSale on a closed registry", STOPPED, lambda: titles.proposeSale(
         free, bob.subject, 1, DEED, sender=alice.account))  # fmt: skip
-    refused(STOPPED, "cancelSale on a closed registry", lambda: titles.cancelSale(
+    refused("cancelSale on a closed registry", STOPPED, lambda: titles.cancelSale(
         accepted, sender=bob.account))  # fmt: skip
-    refused(STOPPED, "syncHolder on a closed registry", lambda: titles.syncHolder(
+    refused("syncHolder on a closed registry", STOPPED, lambda: titles.syncHolder(
         free, sender=bob.account))  # fmt: skip
     # the lien registry's hook: a court order on a parcel of a closed register cannot land
     refused(
-        STOPPED,
         "a court-ordered lien on a closed registry's parcel",
+        STOPPED,
         lambda: liens.recordLienByOrder(accepted_parcel, bank.subject, 7, ORDER, sender=registrar),
     )
-    refused(UNAUTHORISED, "approveSale on a closed registry", lambda: titles.approveSale(
+    refused("approveSale on a closed registry", UNAUTHORISED, lambda: titles.approveSale(
         accepted, sender=registrar))  # fmt: skip
     assert titles.saleOf(accepted).state == SaleState.ACCEPTED
     assert not titles.isOpen()
@@ -242,8 +227,8 @@ def test_closed_lien_registry_stops_every_state_change(
     calls = lien_calls(liens, lien_world, parties, new_parcel(parties["alice"]), registrar)
     set_target_closed(suite["CityAccessManager"], admin, liens)
     for name in ("proposeLien", "consentLien", "withdrawLien", "releaseLien", "consentToSale"):
-        refused(STOPPED, f"{name} on a closed lien registry", calls[name])
-    refused(UNAUTHORISED, "recordLienByOrder on a closed lien registry", calls["recordLienByOrder"])
+        refused(f"{name} on a closed lien registry", STOPPED, calls[name])
+    refused("recordLienByOrder on a closed lien registry", UNAUTHORISED, calls["recordLienByOrder"])
     assert liens.lienOf(lien_world["active"]).state == LienState.ACTIVE
 
 
@@ -256,5 +241,5 @@ def test_closed_property_tax_stops_payments(
     fund(alice, 1_000)
     token.approve(tax, 100, sender=alice)
     set_target_closed(suite["CityAccessManager"], admin, tax)
-    refused(STOPPED, "pay on a closed tax module", lambda: tax.pay(pid, 2026, sender=alice))
+    refused("pay on a closed tax module", STOPPED, lambda: tax.pay(pid, 2026, sender=alice))
     assert tax.hasUnpaid(pid) and token.balanceOf(alice) == 1_000
